@@ -1,0 +1,94 @@
+"""Terminal output: tables, cards and text made safe to print.
+
+Article text is data: control characters (ANSI escapes, NUL, bidi overrides)
+are shown escaped, so a dream's label can never recolour or rewrite the terminal.
+
+>>> safe_text("red \\x1b[31mtext\\u202e")
+'red \\\\x1b[31mtext\\\\u202e'
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import sys
+
+import click
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_CONTROL_WITH_NEWLINES = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def safe_text(text: str, multiline: bool = False) -> str:
+    """Return text with control and bidi-override characters escaped (newlines kept when multiline)."""
+    pattern = _CONTROL if multiline else _CONTROL_WITH_NEWLINES
+
+    def escape(match: re.Match) -> str:
+        code = ord(match.group(0))
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return pattern.sub(escape, str(text))
+
+
+def console(stderr: bool = False):
+    """Return a rich console on stdout or stderr."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def echo_table(headers: list[str], rows: list, fmt: str = "table") -> None:
+    """Print rows as an aligned table, CSV or TSV; every cell is made safe for the terminal."""
+    if fmt in ("csv", "tsv"):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
+        writer.writerow(headers)
+        writer.writerows([[_cell(v) for v in row] for row in rows])
+        click.echo(buffer.getvalue(), nl=False)
+        return
+    cells = [[safe_text(_cell(v)) for v in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
+    click.echo("  ".join("-" * w for w in widths))
+    for row in cells:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+
+
+def print_card(card) -> None:
+    """Print a dream card for a reader in the terminal."""
+    from rich.markup import escape
+
+    out = console()
+    s = lambda text: escape(safe_text(text))  # noqa: E731
+    kind = "stub (no article yet)" if card.stub else ("partial article" if card.partial else "article")
+    out.print(f"[bold]{s(card.label)}[/bold]" + (f" — {s(card.subtitle)}" if card.subtitle else "")
+              + f"  [dim]{card.slug}, {kind}[/dim]")
+    if card.source:
+        out.print(f"[dim]from {s(', '.join(card.source))}[/dim]")
+    if card.clusters:
+        out.print("cluster: " + ", ".join(s(c["label"]) for c in card.clusters))
+    sections = [
+        ("Quick Answer", [f"• {s(item)}" for item in card.quick_answer]),
+        ("Common Scenarios", [f"• {s(x['label'])} → {s(x['meaning'])}" for x in card.scenarios]),
+        ("What the Body Registered", [f"• {s(x['label'])} → {s(x['meaning'])}" for x in card.sensations]),
+        ("The Sentence", [f"“{s(card.core_sentence)}”"] if card.core_sentence else []),
+        ("FAQ", [f"• {s(q['question'])}" for q in card.questions]),
+        ("Next Stages", [f"• {s(n['label'])} ({n['slug']}{', stub' if n['stub'] else ''})\n    if: {s(n['condition'])}"
+                         for n in card.next_stages]),
+        ("Led to from", [f"• {s(d['label'])} ({d['slug']})" for d in card.led_from]),
+    ]
+    for heading, lines in sections:
+        if lines:
+            out.print(f"\n[bold]{heading}[/bold]")
+            for line in lines:
+                out.print(line)
+    sys.stdout.flush()

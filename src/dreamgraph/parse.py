@@ -1,0 +1,397 @@
+"""Article text (plain or Markdown) -> :class:`~dreamgraph.article.Article`, with file:line problems.
+
+The format is the one every article of the library follows: a title line
+("Dream About X: Subtitle"), an intro, then sections under plain heading
+lines (plain text) or ``#`` headings (Markdown): Quick Answer, Common
+Scenarios ("scenario → meaning"), What the Body Registered, free-form
+sections, The Sentence, FAQ and Next Stages ("If … → dream about X meaning —
+when …"). No rdflib here: the parser imports fast and can be fuzzed alone.
+
+>>> result = parse_text('''Dream About Falling: The Drop
+... Quick Answer
+... - Falling means the floor you trusted has gone.
+... Common Scenarios
+... - Falling off a cliff → a sudden loss of footing
+... Next Stages
+... - If you land → dream about landing meaning — when the fall ends
+... ''', "falling.txt")
+>>> a = result.article
+>>> (a.slug, a.subtitle, len(a.scenarios), a.next_stages[0].target_slug)
+('falling', 'The Drop', 1, 'landing')
+>>> result.problems
+[]
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+import yaml
+
+from .article import (
+    STANDARD_SECTIONS,
+    Article,
+    ClusterMention,
+    Item,
+    Question,
+    Scenario,
+    Section,
+    Sensation,
+    Transition,
+)
+from .errors import Problem
+from .slugs import dream_name, dream_slug, slugify, split_title
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Input limits; each can be raised from the command line."""
+
+    max_bytes: int = 5_000_000
+    max_line_chars: int = 100_000
+    max_items: int = 1_000
+
+
+@dataclass
+class ParseResult:
+    """The article (None when nothing could be built) and the problems found."""
+
+    article: Article | None
+    problems: list[Problem] = field(default_factory=list)
+    skipped: bool = False  # a page that is not a dream article, skipped on purpose
+
+    @property
+    def dropped(self) -> bool:
+        """Return True when content was lost (any error)."""
+        return any(p.severity == "error" for p in self.problems)
+
+
+ARROW = re.compile(r"\s*(?:→|->|=>|⟶|⇒)\s*")
+BULLET = re.compile(r"^\s*(?:[-*+•◦▪‣]|\d+[.)])\s+")
+GLOSS_SEPARATOR = re.compile(r"\s+(?:—|–|--|-)\s+")
+MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
+CLUSTER = re.compile(r"\b[Tt]he\s+((?:[A-Za-z][\w’'-]*\s+){0,4}?[A-Za-z][\w’'-]*)\s+cluster\b")
+NOT_CLUSTER_NAMES = {"same", "whole", "entire", "this", "that", "other", "dream", "wider", "broader", "larger"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+TERMINAL = tuple(".!?…\"”’')]»")
+
+# Heading text (lowercased, punctuation dropped) -> standard section key.
+_HEADING_KEYS = {
+    "quick answer": "quick-answer",
+    "common scenarios": "common-scenarios",
+    "what the body registered": "what-the-body-registered",
+    "faq": "faq",
+    "faqs": "faq",
+    "frequently asked questions": "faq",
+    "next stages": "next-stages",
+}
+_ARROW_SECTIONS = {"common-scenarios", "what-the-body-registered", "next-stages"}
+
+
+def section_key(heading: str) -> str | None:
+    """Return the standard section key of a heading, or None for a free-form section.
+
+    >>> section_key("## Common Scenarios")
+    'common-scenarios'
+    >>> section_key("The Sentence This Dream Was Trying to Say")
+    'the-sentence'
+    >>> section_key("The Morning After") is None
+    True
+    """
+    text = re.sub(r"[^a-z ]+", "", heading.lower().lstrip("# ")).strip()
+    text = " ".join(text.split())
+    if text.startswith("the sentence"):
+        return "the-sentence"
+    return _HEADING_KEYS.get(text)
+
+
+def _plain_text(line: str) -> str:
+    """Return a line with Markdown emphasis and links reduced to their text."""
+    line = MD_LINK.sub(r"\1", line)
+    return BOLD.sub(lambda m: m.group(1) or m.group(2), line).strip()
+
+
+def _looks_like_heading(line: str) -> bool:
+    """Return True for a short title-case line with no closing punctuation (plain-text headings)."""
+    if section_key(line):
+        return True
+    if BULLET.match(line) or ARROW.search(line) or len(line) > 80 or line.endswith(TERMINAL + (",", ";", ":")):
+        return False
+    words = line.split()
+    if not 1 <= len(words) <= 12 or not (words[0][0].isupper() or words[0][0].isdigit()):
+        return False
+    long_words = [w for w in words if len(w) > 3]
+    capitalised = [w for w in long_words if w[0].isupper()]
+    return len(capitalised) >= max(1, 0.6 * len(long_words))
+
+
+def decode(data: bytes, path: str) -> str:
+    """Return the text of an article file: UTF-8 (BOM allowed) or UTF-16 with a BOM.
+
+    Raises ValueError with the line and byte of the first invalid byte.
+
+    >>> decode(b"\\xef\\xbb\\xbfDream\\r\\nAbout", "a.txt")
+    'Dream\\nAbout'
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"invalid UTF-16 at byte {exc.start}") from None
+    else:
+        if b"\x00" in data[:8192]:
+            raise ValueError("binary file (NUL bytes), not an article")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise ValueError(
+                f"not UTF-8: invalid byte 0x{data[exc.start]:02x} at byte {exc.start} (line {line}); "
+                "save the file as UTF-8"
+            ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_file(path, display_path: str | None = None, limits: Limits = Limits()) -> ParseResult:
+    """Return the parse of one article file on disk; never raises for bad content."""
+    shown = display_path or str(path)
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(limits.max_bytes + 1)
+    except OSError as exc:
+        return ParseResult(None, [Problem("error", shown, None, f"cannot read: {exc.strerror or exc}")])
+    if len(data) > limits.max_bytes:
+        return ParseResult(None, [Problem(
+            "error", shown, None,
+            f"file larger than {limits.max_bytes:,} bytes; raise the limit with --max-bytes")])
+    return parse_bytes(data, shown, limits)
+
+
+def parse_bytes(data: bytes, path: str, limits: Limits = Limits()) -> ParseResult:
+    """Return the parse of an article's raw bytes."""
+    try:
+        text = decode(data, path)
+    except ValueError as exc:
+        return ParseResult(None, [Problem("error", path, None, str(exc))])
+    result = parse_text(text, path, limits)
+    if result.article:
+        result.article.content_hash = hashlib.sha256(data).hexdigest()
+    return result
+
+
+class _Parser:
+    """One pass over the lines of one article."""
+
+    def __init__(self, text: str, path: str, limits: Limits):
+        self.path, self.limits = path, limits
+        self.problems: list[Problem] = []
+        # Lone surrogates (only possible from Python callers) cannot be saved as UTF-8.
+        text = _SURROGATE.sub("\ufffd", text)
+        self.lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        self.front: dict = {}
+        self.start = 0
+
+    def problem(self, severity: str, line: int | None, message: str) -> None:
+        self.problems.append(Problem(severity, self.path, line, message))
+
+    def read_front_matter(self) -> None:
+        if not self.lines or self.lines[0].strip() != "---":
+            return
+        for end in range(1, len(self.lines)):
+            if self.lines[end].strip() in ("---", "..."):
+                break
+        else:
+            self.problem("warning", 1, "front matter opened with '---' is never closed; read as text")
+            return
+        try:
+            front = yaml.safe_load("\n".join(self.lines[1:end])) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 2 if mark else 1
+            self.problem("error", line, f"front matter is not valid YAML: {getattr(exc, 'problem', exc)}")
+            front = {}
+        if not isinstance(front, dict):
+            self.problem("error", 2, "front matter must be a mapping of keys to values")
+            front = {}
+        self.front = front
+        self.start = end + 1
+
+    def numbered_lines(self):
+        """Yield (line number, text) of non-empty lines after the front matter, within limits."""
+        for index in range(self.start, len(self.lines)):
+            raw = self.lines[index]
+            if not raw.strip():
+                continue
+            if len(raw) > self.limits.max_line_chars:
+                self.problem("error", index + 1,
+                             f"line of {len(raw):,} characters is longer than {self.limits.max_line_chars:,}; "
+                             "dropped (raise the limit with --max-line-chars)")
+                continue
+            yield index + 1, raw.rstrip()
+
+    def run(self) -> ParseResult:
+        self.read_front_matter()
+        content = list(self.numbered_lines())
+        if not content:
+            self.problem("error", None, "empty file: no dream title and no sections")
+            return ParseResult(None, self.problems)
+        markdown = any(MD_HEADING.match(text) for _, text in content)
+
+        # The title: the first line (a '#' heading in Markdown).
+        title_line, first = content[0]
+        heading = MD_HEADING.match(first)
+        title = _plain_text(heading.group(2) if heading else first)
+        if section_key(title):
+            self.problem("error", title_line, f"no dream title: the file starts with the section {title!r}")
+            return ParseResult(None, self.problems)
+        body = content[1:]
+        name, subtitle = split_title(title)
+        # Some pages print the title twice, the second time without its subtitle.
+        if body and _plain_text(body[0][1].lstrip("# ")).rstrip(":") in (name, title):
+            body = body[1:]
+
+        # Sections: (heading text, heading line, key, [(line, text)]).
+        sections: list[tuple[str, int, str | None, list[tuple[int, str]]]] = []
+        intro: list[tuple[int, str]] = []
+        for number, text in body:
+            md = MD_HEADING.match(text)
+            if md or (not markdown and _looks_like_heading(text)):
+                heading_text = _plain_text(md.group(2) if md else text)
+                sections.append((heading_text, number, section_key(heading_text), []))
+            elif sections:
+                sections[-1][3].append((number, text))
+            else:
+                intro.append((number, text))
+
+        found = {key for _, _, key, _ in sections if key}
+        if not found and "dream" not in title.lower() and not self.front.get("slug"):
+            self.problem("warning", title_line,
+                         f"not a dream article (no dream title and none of the article sections): {title!r}; skipped")
+            return ParseResult(None, self.problems, skipped=True)
+
+        slug = str(self.front.get("slug") or "").strip()
+        slug = slugify(slug) if slug else dream_slug(title)
+        aliases = self.front.get("aliases") or []
+        if isinstance(aliases, str):
+            aliases = [aliases]
+        article = Article(
+            path=self.path, title=title, name=dream_name(title), slug=slug, subtitle=subtitle,
+            title_line=title_line, aliases=[str(a) for a in aliases if str(a).strip()],
+            intro="\n\n".join(_plain_text(t) for _, t in intro),
+        )
+        for heading_text, number, key, lines in sections:
+            self.read_section(article, heading_text, number, key, lines)
+        for number, text in [*intro, *(pair for *_, lines in sections for pair in lines)]:
+            self.find_clusters(article, number, text)
+        self.check_partial(article, content, sections)
+        return ParseResult(article, self.problems)
+
+    def read_section(self, article: Article, heading: str, number: int, key: str | None,
+                     lines: list[tuple[int, str]]) -> None:
+        if not lines:
+            self.problem("warning", number, f"section {heading!r} has nothing under it")
+        if key in article.standard_sections:
+            self.problem("warning", number, f"section {heading!r} appears twice; its items are merged")
+        if key:
+            article.standard_sections.setdefault(key, number)
+        if len(lines) > self.limits.max_items:
+            self.problem("error", lines[self.limits.max_items][0],
+                         f"section {heading!r} has {len(lines):,} items, more than {self.limits.max_items:,}; "
+                         "the rest are dropped (raise the limit with --max-items)")
+            lines = lines[: self.limits.max_items]
+        if key is None:
+            article.sections.append(Section(heading, "\n\n".join(_plain_text(t) for _, t in lines), number))
+        elif key == "quick-answer":
+            article.quick_answer += [Item(_plain_text(BULLET.sub("", t)), n) for n, t in lines]
+        elif key == "the-sentence":
+            sentence = " ".join(_plain_text(t) for _, t in lines).strip().strip("\"“”")
+            article.core_sentence = sentence or None
+        elif key == "faq":
+            self.read_faq(article, lines)
+        else:
+            for n, text in lines:
+                self.read_arrow_line(article, key, n, _plain_text(BULLET.sub("", text)))
+
+    def read_arrow_line(self, article: Article, key: str, number: int, text: str) -> None:
+        parts = ARROW.split(text, maxsplit=1)
+        kind = {"common-scenarios": "scenario", "what-the-body-registered": "sensation"}.get(key, "next stage")
+        if len(parts) < 2:
+            self.problem("error", number, f"{kind} without '→' (expected 'text → meaning'); dropped: {text[:60]!r}")
+            return
+        left, right = parts[0].strip(), parts[1].strip()
+        if key != "next-stages":
+            if not left or not right:
+                self.problem("error", number, f"{kind} with an empty side of '→'; dropped")
+                return
+            cls = Scenario if key == "common-scenarios" else Sensation
+            (article.scenarios if cls is Scenario else article.sensations).append(cls(left, right, number))
+            return
+        target, *gloss = GLOSS_SEPARATOR.split(right, maxsplit=1)
+        target = target.strip()
+        if not target or not dream_name(target).strip():
+            self.problem("error", number, "next stage without a target dream after '→'; dropped")
+            return
+        article.next_stages.append(Transition(
+            condition=left, target=target, target_slug=dream_slug(target),
+            gloss=gloss[0].strip() if gloss else "", line=number))
+
+    def read_faq(self, article: Article, lines: list[tuple[int, str]]) -> None:
+        current: Question | None = None
+        for number, raw in lines:
+            bold = BOLD.match(raw.strip().lstrip("#").strip())
+            text = _plain_text(BULLET.sub("", raw.lstrip("#").strip()))
+            question_text, answer = None, ""
+            if bold and bold.end() < len(raw.strip().lstrip("#").strip()) + 1 and "?" in (bold.group(1) or bold.group(2)):
+                question_text = _plain_text(bold.group(0))
+                answer = text[len(question_text):].strip()
+            elif "?" in text:
+                mark = re.search(r"\?(?:\s|$)", text)
+                if mark and (current is None or current.answer or mark.start() < 200):
+                    question_text, answer = text[: mark.start() + 1].strip(), text[mark.end():].strip()
+            if question_text and (current is None or current.answer):
+                current = Question(question_text, answer, number)
+                article.questions.append(current)
+            elif current is not None:
+                current.answer = f"{current.answer}\n\n{text}".strip()
+            else:
+                self.problem("error", number, f"FAQ line is not a question and follows none; dropped: {text[:60]!r}")
+
+    def find_clusters(self, article: Article, number: int, text: str) -> None:
+        for match in CLUSTER.finditer(text):
+            words = match.group(1).split()
+            while words and words[0].lower() in NOT_CLUSTER_NAMES:
+                words = words[1:]
+            if not words:
+                continue
+            name = " ".join(words).lower()
+            slug = slugify(name)
+            if all(c.slug != slug for c in article.clusters):
+                article.clusters.append(ClusterMention(name, slug, number))
+
+    def check_partial(self, article: Article, content, sections) -> None:
+        """Mark the article partial when its text stops mid-sentence or mid-item."""
+        number, last = content[-1]
+        last_key = sections[-1][2] if sections and sections[-1][3] else "intro"
+        if sections and not sections[-1][3]:
+            return  # ends on a heading: an empty section, reported already
+        clean = _plain_text(BULLET.sub("", last))
+        if last_key in _ARROW_SECTIONS:
+            complete = bool(ARROW.search(clean)) and not clean.endswith(("→", "->", "—", "-", ","))
+            if not complete:
+                # The last item was cut off: not an author's mistake, so a warning, not a dropped-content error.
+                self.problems = [p for p in self.problems if p.line != number]
+        else:
+            complete = clean.endswith(TERMINAL)
+        if not complete:
+            article.partial = True
+            self.problem("warning", number, "page ends mid-sentence: built what is there and marked the dream partial")
+
+
+def parse_text(text: str, path: str = "<text>", limits: Limits = Limits()) -> ParseResult:
+    """Return the parse of an article's text; bad lines become problems, never exceptions."""
+    return _Parser(text, path, limits).run()

@@ -1,0 +1,118 @@
+"""The one rule that turns a title or a link text into a dream's slug.
+
+Article titles and the link texts in Next Stages lines name the same dream in
+different framings: "Dream About Not Being Able to Move: The Frozen Body",
+"dream about not being able to move meaning" and "Not Being Able to Move in a
+Dream — When the Body Refuses" are one dream, ``not-being-able-to-move``.
+:func:`dream_name` strips the framings, :func:`slugify` makes the identifier.
+
+Standard library only, so the parser stays fast to import and easy to fuzz.
+
+>>> dream_slug("Dream About Not Being Able to Run: The Kinetic Lock")
+'not-being-able-to-run'
+>>> dream_slug("dream about not being able to move meaning")
+'not-being-able-to-move'
+>>> dream_slug("Losing Control in a Dream — When the Wheel Stops Answering")
+'losing-control'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+MAX_SLUG_LENGTH = 80
+
+# Subtitles follow a colon or a dash with spaces round it ("X: Subtitle",
+# "X — When ...", "X - When ..."); a hyphen inside a word is not a separator.
+_SUBTITLE_SEPARATOR = re.compile(r"\s*(?::\s+|:$|\s[—–]\s|\s--?\s)")
+_LEADING_FRAMES = re.compile(
+    r"^(?:(?:what\s+does\s+it\s+mean\s+to\s+)?(?:dreams?|dreaming|dreamt|dreamed)\s+(?:about|of|that)\s+|"
+    r"(?:the\s+)?meaning\s+of\s+(?:a\s+)?(?:dreams?\s+(?:about|of)\s+)?)",
+    re.IGNORECASE,
+)
+_TRAILING_FRAMES = re.compile(
+    r"(?:\s+(?:in|during)\s+(?:a|your|the)\s+dreams?|\s+dreams?\s+meaning|\s+dreams?|\s+meanings?"
+    r"|\s+(?:in|during)\s+(?:a|your|the)\s+dreams?\s+meanings?)+\s*$",
+    re.IGNORECASE,
+)
+_MARKUP = re.compile(r"[*_`#\[\]]+")
+
+
+def split_title(title: str) -> tuple[str, str | None]:
+    """Return (name part, subtitle or None) of an article title.
+
+    >>> split_title("Dream About Not Being Able to Run: The Kinetic Lock")
+    ('Dream About Not Being Able to Run', 'The Kinetic Lock')
+    >>> split_title("Falling in a Dream — When the Floor Gives Way")
+    ('Falling in a Dream', 'When the Floor Gives Way')
+    >>> split_title("Dream About Teeth Falling Out Meaning")
+    ('Dream About Teeth Falling Out Meaning', None)
+    """
+    title = " ".join(title.split())
+    match = _SUBTITLE_SEPARATOR.search(title)
+    if not match or match.start() == 0:
+        return title, None
+    subtitle = title[match.end():].strip() or None
+    return title[: match.start()].strip(), subtitle
+
+
+def dream_name(text: str) -> str:
+    """Return the bare dream name of a title or link text, framings removed.
+
+    Removes a subtitle after a colon or a spaced dash, a leading "dream
+    about" / "dream of" / "dreaming of" / "the meaning of", and a trailing
+    "meaning" / "in a dream" / "dream". The case is kept.
+
+    >>> dream_name("Dream About Teeth Falling Out Meaning")
+    'Teeth Falling Out'
+    >>> dream_name("dream of flying meaning")
+    'flying'
+    >>> dream_name("Falling in a Dream — When the Floor Gives Way")
+    'Falling'
+    >>> dream_name("Being Chased: What the Pursuer Wants")
+    'Being Chased'
+    """
+    text = unicodedata.normalize("NFC", _MARKUP.sub("", text))
+    name, _ = split_title(text)
+    name = name.strip(" \t\"'“”‘’.,;")
+    stripped = _TRAILING_FRAMES.sub("", _LEADING_FRAMES.sub("", name)).strip()
+    return stripped or name
+
+
+def slugify(text: str) -> str:
+    """Return ``text`` as a slug: lowercase ASCII letters, digits and single hyphens.
+
+    Accents are folded ("café" and "cafe" agree, in NFC or NFD). Text with no
+    Latin letters or digits at all gets a stable hash slug, and a slug longer
+    than 80 characters is cut and given a hash suffix, so two different long
+    names never collide.
+
+    >>> slugify("Not Being Able to Run")
+    'not-being-able-to-run'
+    >>> slugify("Café") == slugify("Cafe\u0301")
+    True
+    >>> slugify("🌊🌊")
+    'x-8600706a74'
+    """
+    normal = unicodedata.normalize("NFC", text)
+    folded = unicodedata.normalize("NFKD", normal).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower().replace("'", "").replace("’", "")).strip("-")
+    digest = hashlib.sha256(normal.strip().lower().encode("utf-8")).hexdigest()[:10]
+    if not slug:
+        return f"x-{digest}"
+    if len(slug) > MAX_SLUG_LENGTH:
+        slug = slug[: MAX_SLUG_LENGTH - 11].rstrip("-") + "-" + digest
+    return slug
+
+
+def dream_slug(text: str) -> str:
+    """Return the slug of the dream a title or link text names.
+
+    >>> dream_slug("Dream About Being Chased by a Killer Meaning")
+    'being-chased-by-a-killer'
+    >>> dream_slug("Not Being Able to Run")
+    'not-being-able-to-run'
+    """
+    return slugify(dream_name(text))
