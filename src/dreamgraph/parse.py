@@ -71,7 +71,7 @@ class ParseResult:
 
 ARROW = re.compile(r"\s*(?:→|->|=>|⟶|⇒)\s*")
 BULLET = re.compile(r"^\s*(?:[-*+•◦▪‣]|\d+[.)])\s+")
-GLOSS_SEPARATOR = re.compile(r"\s+(?:—|–|--|-)\s+")
+GLOSS_SEPARATOR = re.compile(r"(?:^|\s+)(?:—|–|--|-)(?:\s+|$)")
 MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
@@ -381,9 +381,10 @@ class _Parser:
             return  # ends on a heading: an empty section, reported already
         clean = _plain_text(BULLET.sub("", last))
         if last_key in _ARROW_SECTIONS:
-            complete = bool(ARROW.search(clean)) and not clean.endswith(("→", "->", "—", "-", ","))
+            # A file cut off mid-item ends without a newline; an author's item missing its arrow stays an error.
+            cut_off = self.lines[-1] != "" and not clean.endswith(TERMINAL)
+            complete = not cut_off or bool(ARROW.search(clean))
             if not complete:
-                # The last item was cut off: not an author's mistake, so a warning, not a dropped-content error.
                 self.problems = [p for p in self.problems if p.line != number]
         else:
             complete = clean.endswith(TERMINAL)

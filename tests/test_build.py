@@ -1,0 +1,152 @@
+"""`dreamgraph build`: the seed's exact graph, byte-identical rebuilds, stubs, removal and bad input."""
+
+import shutil
+
+import pytest
+
+from helpers import ROOT, SEED, article
+from dreamgraph.build import build
+from dreamgraph.store import GRAPH_FILE, open_store
+
+
+def count(store, query):
+    return store.select(query)[0]["n"]
+
+
+def test_seed_graph_holds_exactly_what_the_article_says(seed_store):
+    s = seed_store
+    assert count(s, "SELECT (COUNT(?d) AS ?n) WHERE { ?d a dg:Dream ; dg:isStub false }") == 1
+    assert s.select("SELECT ?sub WHERE { ?d a dg:Dream ; dg:subtitle ?sub }") == [{"sub": "The Kinetic Lock"}]
+    for cls, n in [("Scenario", 5), ("Sensation", 4), ("QuickAnswerItem", 5), ("Question", 3), ("Transition", 3)]:
+        assert count(s, f"SELECT (COUNT(?x) AS ?n) WHERE {{ ?x a dg:{cls} }}") == n, cls
+    assert count(s, "SELECT (COUNT(?x) AS ?n) WHERE { dream:not-being-able-to-run dg:quickAnswer ?x }") == 5
+    targets = s.select("SELECT ?t ?stub WHERE { dream:not-being-able-to-run dg:nextStage ?t . ?t dg:isStub ?stub } ORDER BY ?t")
+    assert [(t["t"].rsplit("/", 1)[1], t["stub"]) for t in targets] == [
+        ("being-chased-by-a-killer", True), ("losing-control", True), ("not-being-able-to-move", True)]
+    assert s.select("SELECT ?c WHERE { dream:not-being-able-to-run dg:belongsToCluster ?c }") == [
+        {"c": "https://w3id.org/dreamgraph/id/cluster/losing-control"}]
+
+
+def test_every_node_has_one_label_and_provenance(seed_store):
+    unlabelled = seed_store.select("""SELECT ?x WHERE { ?x a ?c . FILTER(?c != prov:Entity)
+        FILTER NOT EXISTS { ?x rdfs:label ?l } }""")
+    assert unlabelled == []
+    doubly = seed_store.select("SELECT ?x WHERE { ?x rdfs:label ?a, ?b FILTER(?a != ?b) }")
+    assert doubly == []
+    untraced = seed_store.select("""SELECT ?x WHERE { ?x a ?c . FILTER(?c IN (dg:Dream, dg:Scenario, dg:Sensation,
+        dg:Cluster, dg:Transition, dg:Question, dg:Section, dg:QuickAnswerItem))
+        FILTER NOT EXISTS { ?x prov:wasDerivedFrom ?src } }""")
+    assert untraced == []
+    sources = seed_store.select("SELECT DISTINCT ?p WHERE { ?x prov:wasDerivedFrom ?s . ?s rdfs:label ?p }")
+    assert sources == [{"p": "articles/000_92aebca6ef1c887d.txt"}]
+
+
+def test_committed_sample_graph_is_what_a_build_writes(tmp_path):
+    shutil.copytree(ROOT / "graph" / "articles", tmp_path / "articles")
+    build([tmp_path / "articles"], tmp_path)
+    committed = ROOT / "graph" / GRAPH_FILE
+    assert committed.is_file(), "graph/dreamgraph.ttl is missing: run `dreamgraph build` and commit it"
+    assert (tmp_path / GRAPH_FILE).read_bytes() == committed.read_bytes()
+    for name in ("ontology.ttl", "shapes.ttl"):
+        assert (tmp_path / name).read_bytes() == (ROOT / "graph" / name).read_bytes()
+
+
+def test_building_twice_gives_identical_bytes(write_corpus, graph_dir):
+    folder = write_corpus({"a.txt": SEED.read_text(encoding="utf-8")})
+    build([folder], graph_dir)
+    first = (graph_dir / GRAPH_FILE).read_bytes()
+    build([folder], graph_dir)
+    assert (graph_dir / GRAPH_FILE).read_bytes() == first
+
+
+def test_stub_becomes_a_full_dream_when_its_article_arrives(write_corpus, graph_dir):
+    folder = write_corpus({"run.txt": SEED.read_text(encoding="utf-8")})
+    build([folder], graph_dir)
+    write_corpus({"move.txt": article("Dream About Not Being Able to Move: The Frozen Body",
+                                      scenarios=[("Frozen in bed", "the body refuses")])})
+    report = build([folder], graph_dir)
+    assert (report.articles, report.stubs) == (2, 2)
+    store = open_store(graph_dir)
+    rows = store.select("SELECT ?d ?stub ?label WHERE { ?d a dg:Dream ; dg:isStub ?stub ; rdfs:label ?label "
+                        "FILTER(CONTAINS(STR(?d), 'move')) }")
+    assert rows == [{"d": "https://w3id.org/dreamgraph/id/dream/not-being-able-to-move", "stub": False,
+                     "label": "Not Being Able to Move"}]
+
+
+def test_removing_an_article_removes_all_its_triples(write_corpus, graph_dir):
+    folder = write_corpus({"run.txt": SEED.read_text(encoding="utf-8")})
+    build([folder], graph_dir)
+    alone = (graph_dir / GRAPH_FILE).read_bytes()
+    write_corpus({"fall.txt": article("Dream About Falling: The Drop", scenarios=[("Off a cliff", "lost footing")],
+                                      next_stages=[("you land", "not being able to run", "it stops")])})
+    build([folder], graph_dir)
+    assert b"falling" in (graph_dir / GRAPH_FILE).read_bytes()
+    (folder / "fall.txt").unlink()
+    build([folder], graph_dir)
+    assert (graph_dir / GRAPH_FILE).read_bytes() == alone
+    assert open_store(graph_dir).select("SELECT ?x WHERE { ?x ?p ?o FILTER(CONTAINS(STR(?x), 'falling')) }") == []
+
+
+def test_bad_articles_are_reported_and_the_rest_still_builds(write_corpus, graph_dir, cli):
+    good = article("Dream About Falling: The Drop", scenarios=[("Off a cliff", "lost footing")])
+    folder = write_corpus({
+        "good.txt": good,
+        "latin1.txt": "Dream About Café: Old Bytes\nQuick Answer\n- Fine.\n".encode("latin-1"),
+        "binary.txt": b"\x00\x01\x02\x03 not text",
+        "empty.txt": "",
+        "notitle.txt": "Quick Answer\n- An answer with no title.\n",
+        "noarrow.txt": article("Dream About Flying: Up", scenarios=[("ok", "fine")]).replace(
+            "- ok → fine", "- ok → fine\n- a scenario with no arrow"),
+        "notarget.txt": "Dream About Sinking: Down\nIntro.\nNext Stages\n- If it goes on →\n",
+    })
+    result = cli("build", folder, "--graph-dir", graph_dir)
+    assert result.exit_code == 1, result.output
+    err = result.stderr
+    assert "latin1.txt: error: not UTF-8: invalid byte 0xe9" in err
+    assert "binary.txt: error: binary file" in err
+    assert "empty.txt: error: empty file" in err
+    assert "notitle.txt:1: error: no dream title" in err
+    assert "noarrow.txt:5: error: scenario without '→'" in err
+    assert "notarget.txt:4:" in err and "next stage without" in err
+    assert "Traceback" not in result.output
+    store = open_store(graph_dir)
+    slugs = sorted(r["d"].rsplit("/", 1)[1] for r in store.select("SELECT ?d WHERE { ?d a dg:Dream ; dg:isStub false }"))
+    assert slugs == ["falling", "flying", "sinking"]
+
+
+def test_a_folder_with_no_articles_is_an_error(tmp_path, cli, graph_dir):
+    (tmp_path / "empty").mkdir()
+    result = cli("build", tmp_path / "empty", "--graph-dir", graph_dir)
+    assert result.exit_code == 1
+    assert "error: no articles (.txt, .md) found in" in result.stderr
+    assert not (graph_dir / GRAPH_FILE).exists()
+
+
+def test_a_failed_build_leaves_the_previous_graph_untouched(write_corpus, graph_dir, cli):
+    folder = write_corpus({"run.txt": SEED.read_text(encoding="utf-8")})
+    build([folder], graph_dir)
+    before = (graph_dir / GRAPH_FILE).read_bytes()
+    (folder / "run.txt").write_bytes(b"\xff\xfe\xfa broken")
+    result = cli("build", folder, "--graph-dir", graph_dir)
+    assert result.exit_code == 1 and "no article could be built" in result.stderr
+    assert (graph_dir / GRAPH_FILE).read_bytes() == before
+    assert [p.name for p in graph_dir.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_duplicate_titles_report_both_paths_and_keep_the_first(write_corpus, graph_dir):
+    text = article("Dream About Falling: The Drop", scenarios=[("Off a cliff", "lost footing")])
+    folder = write_corpus({"a.txt": text, "b.md": text.replace("The Drop", "Another Subtitle")})
+    report = build([folder], graph_dir)
+    errors = [p for p in report.problems if p.severity == "error"]
+    assert len(errors) == 1 and errors[0].path.endswith("b.md") and "a.txt" in errors[0].message
+    assert report.articles == 1 and not report.ok
+
+
+def test_summary_line_and_graph_dir_from_the_environment(write_corpus, graph_dir, cli, monkeypatch):
+    folder = write_corpus({"run.txt": SEED.read_text(encoding="utf-8")})
+    monkeypatch.setenv("DREAMGRAPH_GRAPH_DIR", str(graph_dir))
+    result = cli("build", folder)
+    assert result.exit_code == 0, result.output
+    assert "1 articles, 4 dreams (3 stubs), 1 clusters, 240 triples" in result.stdout
+    assert (graph_dir / GRAPH_FILE).is_file() and (graph_dir / "shapes.ttl").is_file()
+    assert (graph_dir / "ontology.ttl").is_file()

@@ -1,0 +1,61 @@
+"""`dreamgraph show`, `stats`, `validate` and the command line's error handling."""
+
+import json
+
+from dreamgraph.store import GRAPH_FILE
+
+
+def test_show_accepts_slug_title_or_label_in_any_case(cli, seed_graph):
+    for name in ("not-being-able-to-run", "NOT BEING ABLE TO RUN",
+                 "Dream About Not Being Able to Run: The Kinetic Lock"):
+        result = cli("--graph-dir", seed_graph, "show", name)
+        assert result.exit_code == 0, result.output
+        assert "Not Being Able to Run — The Kinetic Lock" in result.stdout
+        assert "Legs pumping, ground not moving → the effort is real" in result.stdout
+
+
+def test_show_json_card(cli, seed_graph):
+    card = json.loads(cli("-g", seed_graph, "show", "not-being-able-to-run", "--format", "json").stdout)
+    assert card["subtitle"] == "The Kinetic Lock" and len(card["scenarios"]) == 5 and len(card["sensations"]) == 4
+    assert [n["slug"] for n in card["next_stages"]] == ["not-being-able-to-move", "being-chased-by-a-killer",
+                                                         "losing-control"]
+    assert card["clusters"] == [{"slug": "losing-control", "label": "losing control"}]
+
+
+def test_unknown_dream_gets_did_you_mean_and_exit_1(cli, seed_graph):
+    result = cli("-g", seed_graph, "show", "not able to rnu")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: unknown dream 'not able to rnu'; did you mean 'not-being-able-to-run'")
+
+
+def test_stats_counts(cli, seed_graph):
+    stats = json.loads(cli("-g", seed_graph, "stats", "--format", "json").stdout)
+    assert stats["Dream"] == 4 and stats["written dreams"] == 1 and stats["stub dreams"] == 3
+    assert stats["Scenario"] == 5 and stats["Cluster"] == 1 and stats["triples"] == 240
+
+
+def test_reading_before_building_says_what_to_do(cli, tmp_path):
+    result = cli("-g", tmp_path / "nothing", "stats")
+    assert result.exit_code == 1 and "run `dreamgraph build` first" in result.stderr
+
+
+def test_validate_passes_on_the_seed_and_fails_with_exit_3_naming_node_and_rule(cli, seed_graph, tmp_path):
+    assert cli("-g", seed_graph, "validate").exit_code == 0
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    text = (seed_graph / GRAPH_FILE).read_text(encoding="utf-8")
+    text = text.replace('rdfs:label "being chased by a killer" ;', "")
+    text += "\ndream:x dg:nextStage <https://example.org/not-a-dream> .\n"
+    (broken / GRAPH_FILE).write_text(text, encoding="utf-8")
+    result = cli("-g", broken, "validate")
+    assert result.exit_code == 3
+    assert ("https://w3id.org/dreamgraph/id/dream/being-chased-by-a-killer: every dream has exactly one non-empty label"
+            in result.stdout)
+    assert "the target of a next stage is not a dream" in result.stdout
+
+
+def test_validate_reports_turtle_syntax_errors_with_line_and_column(cli, tmp_path):
+    (tmp_path / GRAPH_FILE).write_text("@prefix dg: <https://w3id.org/dreamgraph/ontology#> .\ndg:a dg:b \"open\n", encoding="utf-8")
+    result = cli("-g", tmp_path, "validate")
+    assert result.exit_code == 1 and "line 2" in result.stderr and "column" in result.stderr
+    assert "Traceback" not in result.output

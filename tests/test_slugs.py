@@ -1,0 +1,64 @@
+"""The slug rule: every framing of a dream's name gives the same identifier."""
+
+import pytest
+
+from dreamgraph.slugs import MAX_SLUG_LENGTH, dream_name, dream_slug, slugify, split_title
+
+
+@pytest.mark.parametrize("text, slug", [
+    ("Dream About Not Being Able to Run: The Kinetic Lock", "not-being-able-to-run"),
+    ("dream about not being able to move meaning", "not-being-able-to-move"),
+    ("Dream About Not Being Able to Move: The Frozen Body", "not-being-able-to-move"),
+    ("Dream About Teeth Falling Out Meaning", "teeth-falling-out"),
+    ("Teeth Falling Out: What the Mouth Remembers", "teeth-falling-out"),
+    ("Losing Control in a Dream — When the Wheel Stops Answering", "losing-control"),
+    ("dream about losing control meaning", "losing-control"),
+    ("Dream of Flying", "flying"),
+    ("Dreaming of Flying", "flying"),
+    ("Flying Dream Meaning", "flying"),
+    ("The Meaning of Dreams About Snakes", "snakes"),
+    ("Can’t Scream in a Dream", "cant-scream-in-a-dream".replace("-in-a-dream", "")),
+    ("  **Dream About Falling**  ", "falling"),
+])
+def test_every_framing_of_a_name_gives_one_slug(text, slug):
+    assert dream_slug(text) == slug
+
+
+def test_a_hyphen_inside_a_word_is_not_a_subtitle_separator():
+    assert split_title("Self-Sabotage in a Dream") == ("Self-Sabotage in a Dream", None)
+    assert dream_slug("Self-Sabotage in a Dream") == "self-sabotage"
+
+
+def test_subtitle_after_em_dash_colon_or_spaced_hyphen():
+    assert split_title("Falling — When the Floor Goes") == ("Falling", "When the Floor Goes")
+    assert split_title("Falling: The Drop") == ("Falling", "The Drop")
+    assert split_title("Falling - The Drop") == ("Falling", "The Drop")
+
+
+def test_name_is_kept_when_stripping_would_leave_nothing():
+    assert dream_name("Dream Meaning") == "Dream"
+    assert dream_name("Meaning") == "Meaning"
+    assert dream_slug("Dreams") == "dreams"
+
+
+@pytest.mark.parametrize("text", ["café", "cafe\u0301", "CAFÉ"])
+def test_accents_fold_the_same_in_nfc_and_nfd(text):
+    assert slugify(text) == "cafe"
+
+
+@pytest.mark.parametrize("text", ["../../etc/passwd", "a/b#c?d{e}<f>\"g", "名前", "🌊", "x" * 400, " ", "a b\tc"])
+def test_slugs_are_always_safe_iri_segments(text):
+    slug = slugify(text)
+    assert slug and len(slug) <= MAX_SLUG_LENGTH
+    assert all(c.isascii() and (c.isalnum() or c == "-") for c in slug)
+    assert not slug.startswith("-") and not slug.endswith("-") and "--" not in slug
+
+
+def test_long_names_that_share_a_prefix_do_not_collide():
+    a, b = "word " * 30 + "one", "word " * 30 + "two"
+    assert slugify(a) != slugify(b)
+    assert len(slugify(a)) == MAX_SLUG_LENGTH
+
+
+def test_non_latin_names_get_distinct_stable_slugs():
+    assert slugify("名前") == slugify("名前") != slugify("夢")
