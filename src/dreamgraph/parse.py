@@ -76,6 +76,9 @@ MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
 CLUSTER = re.compile(r"\b[Tt]he\s+((?:[A-Za-z][\w’'-]*\s+){0,4}?[A-Za-z][\w’'-]*)\s+cluster\b")
+# A title that names a dream even when the page has none of the article sections.
+DREAM_TITLE = re.compile(r"^(?:dreams?|dreaming|dreamt|dreamed)\s+(?:about|of)\b|\b(?:in|during)\s+(?:a|your)\s+dreams?\b"
+                         r"|\bdreams?\s+meaning\b", re.IGNORECASE)
 NOT_CLUSTER_NAMES = {"same", "whole", "entire", "this", "that", "other", "dream", "wider", "broader", "larger"}
 _SURROGATE = re.compile("[\ud800-\udfff]")
 TERMINAL = tuple(".!?…\"”’')]»")
@@ -269,7 +272,7 @@ class _Parser:
                 intro.append((number, text))
 
         found = {key for _, _, key, _ in sections if key}
-        if not found and "dream" not in title.lower() and not self.front.get("slug"):
+        if not found and not DREAM_TITLE.search(title) and not self.front.get("slug"):
             self.problem("warning", title_line,
                          f"not a dream article (no dream title and none of the article sections): {title!r}; skipped")
             return ParseResult(None, self.problems, skipped=True)
@@ -383,9 +386,14 @@ class _Parser:
         if last_key in _ARROW_SECTIONS:
             # A file cut off mid-item ends without a newline; an author's item missing its arrow stays an error.
             cut_off = self.lines[-1] != "" and not clean.endswith(TERMINAL)
-            complete = not cut_off or bool(ARROW.search(clean))
+            stage = article.next_stages[-1] if article.next_stages and article.next_stages[-1].line == number else None
+            # A link cut short has no gloss and has lost the "meaning" that ends every link text.
+            cut_link = stage is not None and not stage.gloss and not stage.target.lower().endswith("meaning")
+            complete = not cut_off or (bool(ARROW.search(clean)) and not cut_link)
             if not complete:
                 self.problems = [p for p in self.problems if p.line != number]
+                if stage is not None:
+                    article.next_stages.pop()
         else:
             complete = clean.endswith(TERMINAL)
         if not complete:
