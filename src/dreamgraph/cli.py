@@ -226,5 +226,273 @@ def stats(ctx, sub_graph_dir, fmt):
         echo_table(["what", "count"], list(counts.items()), fmt)
 
 
+# --- SPARQL --------------------------------------------------------------------------------------
+
+@main.command()
+@click.argument("query_file", required=False, metavar="[QUERY]")
+@click.option("--expression", "-e", "expression", metavar="SPARQL", help="The query text itself.")
+@click.option("--named", "-n", metavar="NAME", help="Run a shipped query (see `dreamgraph queries`).")
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="A named query's parameter.")
+@click.option("--format", "-f", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "csv", "tsv", "json", "turtle", "ntriples"]), help="Output format.")
+@click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds before the query is stopped.")
+@click.option("--max-rows", type=int, default=10_000, show_default=True, help="Most rows printed.")
+@click.option("--allow-network", is_flag=True, help="Allow SERVICE and FROM, which fetch from other servers.")
+@local_graph_dir
+@click.pass_context
+def sparql(ctx, query_file, expression, named, params, fmt, timeout, max_rows, allow_network, sub_graph_dir):
+    """Run a SPARQL query: a .rq file, '-' for standard input, -e TEXT, or --named NAME.
+
+    Prefixes dg:, rdfs:, skos:, prov:, xsd:, dream: and cluster: are declared. Queries are read-only:
+    updates are refused, and so are SERVICE and FROM unless --allow-network. ASK prints true or false and
+    exits 0 or 1.
+    """
+    from .query import bind_parameters, format_result, named_query, run_query
+
+    store = _subcommand_graph_dir(ctx, sub_graph_dir).store
+    given = [x for x in (query_file, expression, named) if x]
+    if len(given) != 1:
+        raise click.UsageError("give exactly one of QUERY (a file or -), -e TEXT or --named NAME")
+    bindings = None
+    if named:
+        query = named_query(named)
+        text = query.text
+        bindings = bind_parameters(store, query, _parse_params(params))
+    elif params:
+        raise click.UsageError("--param goes with --named")
+    elif expression:
+        text = expression
+    else:
+        text = _read_query_file(query_file)
+    result = run_query(store, text, bindings, allow_network=allow_network, timeout=timeout, max_rows=max_rows)
+    if result.kind == "ask":
+        click.echo(format_result(result, "json" if fmt == "json" else "table"))
+        sys.exit(0 if result.boolean else 1)
+    if fmt == "table" and result.kind == "select":
+        from .query import cell_text
+
+        echo_table(result.variables, [[cell_text(c) for c in row] for row in result.rows])
+        click.echo(f"{len(result.rows)} rows", err=True)
+    else:
+        click.echo(format_result(result, fmt))
+    if result.truncated:
+        click.echo(f"stopped at {max_rows} rows (raise the cap with --max-rows)", err=True)
+
+
+def _parse_params(params) -> dict[str, str]:
+    values = {}
+    for param in params:
+        name, sep, value = param.partition("=")
+        if not sep or not name.strip():
+            raise click.UsageError(f"--param {param!r}: expected NAME=VALUE")
+        values[name.strip()] = value
+    return values
+
+
+def _read_query_file(name: str) -> str:
+    if name == "-":
+        return click.get_text_stream("stdin").read()
+    try:
+        with open(name, encoding="utf-8-sig") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DreamgraphError(f"cannot read the query file {name}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+@main.command()
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def queries(fmt):
+    """List the named queries shipped with dreamgraph."""
+    from .query import named_queries
+
+    shipped = named_queries()
+    if fmt == "json":
+        click.echo(json.dumps([{"name": q.name, "title": q.title, "description": q.description,
+                                "parameters": [vars(p) for p in q.parameters]} for q in shipped.values()], indent=2))
+        return
+    echo_table(["name", "parameters", "title"],
+               [(q.name, " ".join(f"{p.name}=<{p.kind}>" for p in q.parameters), q.title) for q in shipped.values()])
+
+
+# --- progression paths -----------------------------------------------------------------------------
+
+def _projection(ctx, sub_graph_dir, *names):
+    """Return the progression graph and the slugs of the dreams named on the command line."""
+    from .dreams import find_dream
+    from .progression import progression_graph
+    from .vocabulary import slug_of
+
+    store = _subcommand_graph_dir(ctx, sub_graph_dir).store
+    slugs = [slug_of(find_dream(store, name)) for name in names]
+    return progression_graph(store), slugs
+
+
+@main.command()
+@click.argument("source", metavar="FROM")
+@click.argument("target", metavar="TO")
+@click.option("--all", "all_paths", is_flag=True, help="Every simple path up to --max-hops, shortest first.")
+@click.option("--max-hops", type=int, default=4, show_default=True, help="Longest path listed with --all.")
+@click.option("--limit", type=int, default=100, show_default=True, help="Most paths listed with --all.")
+@local_graph_dir
+@format_option
+@click.pass_context
+def path(ctx, source, target, all_paths, max_hops, limit, sub_graph_dir, fmt):
+    """The shortest progression from one dream to another, each step with its condition."""
+    from .progression import all_progressions, shortest_progression, steps
+
+    graph, (a, b) = _projection(ctx, sub_graph_dir, source, target)
+    if all_paths:
+        found = all_progressions(graph, a, b, max_hops=max_hops, limit=limit)
+    else:
+        shortest = shortest_progression(graph, a, b)
+        found = [shortest] if shortest else []
+    if fmt == "json":
+        click.echo(json.dumps({"from": a, "to": b, "paths": [
+            {"dreams": p, "hops": len(p) - 1, "steps": steps(graph, p)} for p in found]}, ensure_ascii=False, indent=2))
+        return
+    if fmt == "csv":
+        echo_table(["path", "step", "from", "to", "condition", "gloss"],
+                   [(i, j, s["from"], s["to"], s["condition"], s["gloss"])
+                    for i, p in enumerate(found, 1) for j, s in enumerate(steps(graph, p), 1)], "csv")
+        return
+    if not found:
+        click.echo(f"no progression from {a} to {b}"
+                   + (f" within {max_hops} hops" if all_paths else ""))
+        return
+    for number, p in enumerate(found, 1):
+        hops = len(p) - 1
+        click.echo(safe_text(f"{'' if not all_paths else f'{number}. '}{' → '.join(p)} ({hops} step{'s' * (hops != 1)})"))
+        for step in steps(graph, p):
+            click.echo(safe_text(f"   {step['from_label']} → {step['to_label']}"))
+            click.echo(safe_text(f"      if: {step['condition']}"))
+
+
+def _print_tree(tree: dict, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(tree, ensure_ascii=False, indent=2))
+        return
+    rows = []
+
+    def walk(node, depth, parent):
+        rows.append((depth, node["slug"], node["label"], node["stub"], parent or "", node["condition"] or "",
+                     node["repeat"]))
+        for child in node["children"]:
+            walk(child, depth + 1, node["slug"])
+    walk(tree, 0, None)
+    if fmt == "csv":
+        echo_table(["depth", "slug", "label", "stub", "parent", "condition", "repeat"], rows, "csv")
+        return
+
+    def show(node, prefix, last, root):
+        mark = "" if root else ("└─ " if last else "├─ ")
+        notes = ", ".join(x for x in (node["slug"], "stub" if node["stub"] else "",
+                                      "shown above" if node["repeat"] else "") if x)
+        click.echo(safe_text(f"{prefix}{mark}{node['label']} ({notes})"))
+        inner = prefix + ("" if root else ("   " if last else "│  "))
+        for i, child in enumerate(node["children"]):
+            show(child, inner, i == len(node["children"]) - 1, False)
+    show(tree, "", True, True)
+
+
+@main.command("next")
+@click.argument("dream")
+@click.option("--depth", "-d", type=int, default=3, show_default=True, help="How many links to follow.")
+@local_graph_dir
+@format_option
+@click.pass_context
+def next_(ctx, dream, depth, sub_graph_dir, fmt):
+    """The progression tree forward from a dream: where it can lead within DEPTH links."""
+    from .progression import progression_tree
+
+    graph, (slug,) = _projection(ctx, sub_graph_dir, dream)
+    _print_tree(progression_tree(graph, slug, depth), fmt)
+
+
+@main.command("leads-to")
+@click.argument("dream")
+@click.option("--depth", "-d", type=int, default=3, show_default=True, help="How many links to follow back.")
+@local_graph_dir
+@format_option
+@click.pass_context
+def leads_to(ctx, dream, depth, sub_graph_dir, fmt):
+    """The progression tree backwards: which dreams lead to this one within DEPTH links."""
+    from .progression import progression_tree
+
+    graph, (slug,) = _projection(ctx, sub_graph_dir, dream)
+    _print_tree(progression_tree(graph, slug, depth, reverse=True), fmt)
+
+
+@main.command()
+@click.option("--max-length", type=int, default=None, help="Longest loop listed, in dreams.")
+@local_graph_dir
+@format_option
+@click.pass_context
+def loops(ctx, max_length, sub_graph_dir, fmt):
+    """The loops of next-stage links, each as a chain that returns to its start."""
+    from .progression import loops as find_loops
+
+    graph, _ = _projection(ctx, sub_graph_dir)
+    found = find_loops(graph, max_length=max_length)
+    if fmt == "json":
+        click.echo(json.dumps({"loops": found}, indent=2))
+    elif fmt == "csv":
+        echo_table(["loop", "length", "dreams"], [(i, len(c), " ".join(c)) for i, c in enumerate(found, 1)], "csv")
+    elif not found:
+        click.echo("no loops")
+    else:
+        for cycle in found:
+            click.echo(" → ".join(cycle + [cycle[0]]))
+
+
+@main.command()
+@click.option("--limit", type=int, default=None, help="Show only the first N dreams.")
+@local_graph_dir
+@format_option
+@click.pass_context
+def rank(ctx, limit, sub_graph_dir, fmt):
+    """Dreams ranked by PageRank, with in-degree and betweenness; stubs marked."""
+    from .progression import rankings
+
+    graph, _ = _projection(ctx, sub_graph_dir)
+    rows = rankings(graph)[:limit]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    keys = ["slug", "label", "stub", "in_degree", "out_degree", "pagerank", "betweenness"]
+    echo_table(keys, [[r[k] for k in keys] for r in rows], fmt)
+
+
+@main.command()
+@click.argument("text")
+@click.option("--limit", type=int, default=200, show_default=True, help="Most matches shown.")
+@local_graph_dir
+@format_option
+@click.pass_context
+def search(ctx, text, limit, sub_graph_dir, fmt):
+    """Dreams, scenarios, sensations, answers and sections whose text contains TEXT (any case)."""
+    from .dreams import search_text
+
+    rows = search_text(_subcommand_graph_dir(ctx, sub_graph_dir).store, text, limit=limit)
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if fmt == "table":
+        rows_out = [(r["dream"], r["kind"], _snippet(r["match"], text)) for r in rows]
+    else:
+        rows_out = [(r["dream"], r["kind"], r["match"]) for r in rows]
+    if not rows and fmt == "table":
+        click.echo(f"nothing matches {text!r}")
+        return
+    echo_table(["dream", "kind", "match"], rows_out, fmt)
+
+
+def _snippet(value: str, text: str, width: int = 90) -> str:
+    flat = " ".join(value.split())
+    at = flat.lower().find(text.lower())
+    start = max(0, at - 30) if at >= 0 else 0
+    piece = flat[start:start + width]
+    return ("…" if start else "") + piece + ("…" if start + width < len(flat) else "")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -160,3 +160,16 @@ def graph_stats(store: Store) -> dict[str, int]:
         "SELECT (COUNT(?d) AS ?n) WHERE { ?d dg:isPartial true }")[0]["n"]
     stats["triples"] = store.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"]
     return stats
+
+
+def search_text(store: Store, text: str, limit: int = 200) -> list[dict]:
+    """Return the dreams and parts whose text contains ``text`` (any case), with the dream each belongs to.
+
+    Runs the shipped ``search`` query with ``text`` bound as a literal.
+    """
+    from .query import named_query
+
+    rows = store.select(named_query("search").text, {"text": text})
+    out = [{"dream": slug_of(r["dream"]), "dream_label": r["dreamLabel"], "kind": r["kind"],
+            "node": str(r["node"]), "match": r["match"]} for r in rows]
+    return out[:limit]

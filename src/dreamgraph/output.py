@@ -46,8 +46,13 @@ def _cell(value) -> str:
     return str(value)
 
 
-def echo_table(headers: list[str], rows: list, fmt: str = "table") -> None:
-    """Print rows as an aligned table, CSV or TSV; every cell is made safe for the terminal."""
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split()) if "\n" in text else text
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def echo_table(headers: list[str], rows: list, fmt: str = "table", max_width: int = 70) -> None:
+    """Print rows as an aligned table (cells cut at ``max_width``), CSV or TSV; cells are made safe to print."""
     if fmt in ("csv", "tsv"):
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
@@ -55,7 +60,7 @@ def echo_table(headers: list[str], rows: list, fmt: str = "table") -> None:
         writer.writerows([[_cell(v) for v in row] for row in rows])
         click.echo(buffer.getvalue(), nl=False)
         return
-    cells = [[safe_text(_cell(v)) for v in row] for row in rows]
+    cells = [[_clip(safe_text(_cell(v)), max_width) for v in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
     click.echo("  ".join("-" * w for w in widths))

@@ -307,6 +307,12 @@ class _Parser:
                          f"section {heading!r} has {len(lines):,} items, more than {self.limits.max_items:,}; "
                          "the rest are dropped (raise the limit with --max-items)")
             lines = lines[: self.limits.max_items]
+        if key in _ARROW_SECTIONS | {"quick-answer"} and any(BULLET.match(t) for _, t in lines):
+            # In a bulleted list, a line without a bullet is a paragraph about the list, not an item: kept as text.
+            notes = [(n, t) for n, t in lines if not BULLET.match(t)]
+            if notes:
+                article.sections.append(Section(heading, "\n\n".join(_plain_text(t) for _, t in notes), notes[0][0]))
+                lines = [(n, t) for n, t in lines if BULLET.match(t)]
         if key is None:
             article.sections.append(Section(heading, "\n\n".join(_plain_text(t) for _, t in lines), number))
         elif key == "quick-answer":

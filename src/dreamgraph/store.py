@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
@@ -100,32 +101,60 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-# --- terms and rows --------------------------------------------------------------------------------
+# --- terms, rows and results ----------------------------------------------------------------------
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _NUMERIC = {_XSD + name for name in ("integer", "int", "long", "short", "nonNegativeInteger", "positiveInteger")}
 
+# A result cell, as plain picklable data the same for every engine:
+#   ("uri", iri) | ("bnode", id) | ("literal", text, datatype IRI or None, language or None)
+Cell = tuple
 
-def python_value(term):
-    """Return a pyoxigraph term as a plain Python value: IRI, str, int, float, bool or TypedLiteral."""
+
+@dataclass
+class QueryResult:
+    """The answer to one query, engine-neutral: SELECT rows, an ASK boolean, or CONSTRUCT/DESCRIBE triples."""
+
+    kind: str                                   # "select", "ask" or "graph"
+    variables: list[str] = field(default_factory=list)
+    rows: list[tuple] = field(default_factory=list)       # one Cell or None per variable
+    boolean: bool | None = None
+    triples: list[tuple] = field(default_factory=list)    # (Cell, Cell, Cell)
+    truncated: bool = False                     # stopped at the row cap
+
+
+def cell_of(term) -> Cell | None:
+    """Return a pyoxigraph term as a Cell."""
+    if term is None:
+        return None
     if isinstance(term, ox.NamedNode):
-        return IRI(term.value)
+        return ("uri", term.value)
     if isinstance(term, ox.BlankNode):
-        return IRI("_:" + term.value)
-    if isinstance(term, ox.Literal):
-        datatype = term.datatype.value
-        if datatype in _NUMERIC:
-            return int(term.value)
-        if datatype == _XSD + "boolean":
-            return term.value in ("true", "1")
-        if datatype in (_XSD + "double", _XSD + "float", _XSD + "decimal"):
-            return float(term.value)
-        if datatype in (_XSD + "string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"):
-            return term.value
-        typed = TypedLiteral(term.value)
-        typed.datatype = datatype
-        return typed
-    return None if term is None else str(term)
+        return ("bnode", term.value)
+    datatype = term.datatype.value if not term.language else None
+    return ("literal", term.value, None if datatype == _XSD + "string" else datatype, term.language)
+
+
+def python_value(cell: Cell | None):
+    """Return a Cell as a plain Python value: IRI, str, int, float, bool or TypedLiteral."""
+    if cell is None:
+        return None
+    if cell[0] == "uri":
+        return IRI(cell[1])
+    if cell[0] == "bnode":
+        return IRI("_:" + cell[1])
+    value, datatype = cell[1], cell[2]
+    if datatype is None or datatype == "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString":
+        return value
+    if datatype in _NUMERIC:
+        return int(value)
+    if datatype == _XSD + "boolean":
+        return value in ("true", "1")
+    if datatype in (_XSD + "double", _XSD + "float", _XSD + "decimal"):
+        return float(value)
+    typed = TypedLiteral(value)
+    typed.datatype = datatype
+    return typed
 
 
 def oxigraph_term(value) -> ox.NamedNode | ox.Literal:
@@ -139,30 +168,84 @@ def oxigraph_term(value) -> ox.NamedNode | ox.Literal:
     return ox.Literal(str(value))
 
 
+def sparql_term(value) -> str:
+    """Return a Python value as SPARQL/Turtle term text, escaped so it can never end the term early.
+
+    >>> sparql_term('"} DROP ALL')
+    '"\\\\"} DROP ALL"'
+    >>> sparql_term(IRI("https://w3id.org/dreamgraph/id/dream/a"))
+    '<https://w3id.org/dreamgraph/id/dream/a>'
+    """
+    return str(oxigraph_term(value))
+
+
+def result_from_oxigraph(answer, max_rows: int | None = None) -> QueryResult:
+    """Return a pyoxigraph query answer as a QueryResult, reading at most ``max_rows`` rows or triples."""
+    if isinstance(answer, ox.QueryBoolean):
+        return QueryResult("ask", boolean=bool(answer))
+    limit = max_rows if max_rows is not None else float("inf")
+    if isinstance(answer, ox.QuerySolutions):
+        names = [v.value for v in answer.variables]
+        result = QueryResult("select", variables=names)
+        for row in answer:
+            if len(result.rows) >= limit:
+                result.truncated = True
+                break
+            result.rows.append(tuple(cell_of(row[name]) for name in names))
+        return result
+    result = QueryResult("graph", variables=["subject", "predicate", "object"])
+    for triple in answer:
+        if len(result.triples) >= limit:
+            result.truncated = True
+            break
+        result.triples.append((cell_of(triple.subject), cell_of(triple.predicate), cell_of(triple.object)))
+    return result
+
+
+def with_values_clause(query: str, bindings: dict) -> str:
+    """Return the query with a trailing VALUES clause binding the variables to escaped terms.
+
+    Used where an engine has no way to bind variables (remote endpoints, or a bound variable that is not
+    selected). Terms are written by :func:`sparql_term`, so no value can change the query's structure.
+    """
+    names = " ".join(f"?{name}" for name in bindings)
+    values = " ".join(sparql_term(v) for v in bindings.values())
+    return f"{query}\nVALUES ({names}) {{ ({values}) }}"
+
+
 # --- the store interface ---------------------------------------------------------------------------
 
 class Store:
     """A read-only view of a built graph that answers SPARQL.
 
-    ``bindings`` are substituted as RDF terms, never pasted into the query text.
+    ``bindings`` are bound as RDF terms, never pasted into the query text.
     """
 
-    def raw_query(self, query: str, bindings: dict | None = None):
-        """Return the engine's own result for a query (pyoxigraph result objects).
-
-        A bound variable must appear in the SELECT clause (Oxigraph substitutes it there too).
-        """
+    def execute(self, query: str, bindings: dict | None = None, *, max_rows: int | None = None,
+                timeout: float | None = None) -> QueryResult:
+        """Return the result of any read query (SELECT, ASK, CONSTRUCT, DESCRIBE)."""
         raise NotImplementedError
 
     def select(self, query: str, bindings: dict | None = None) -> list[dict]:
         """Return the rows of a SELECT query as dicts of plain Python values (unbound variables left out)."""
-        result = self.raw_query(query, bindings)
-        names = [v.value for v in result.variables]
-        return [{name: python_value(row[name]) for name in names if row[name] is not None} for row in result]
+        result = self.execute(query, bindings)
+        return [{name: python_value(cell) for name, cell in zip(result.variables, row) if cell is not None}
+                for row in result.rows]
 
     def ask(self, query: str, bindings: dict | None = None) -> bool:
         """Return the answer of an ASK query."""
-        return bool(self.raw_query(query, bindings))
+        return bool(self.execute(query, bindings).boolean)
+
+
+def _query_in_child(connection, location: str, query: str, bindings: dict | None, max_rows: int | None) -> None:
+    """Run one query in a child process against a read-only store and send back the result or the error."""
+    try:
+        store = OxigraphStore(ox.Store.read_only(location))
+        connection.send(("ok", store.execute(query, bindings, max_rows=max_rows)))
+    except Exception as exc:  # sent to the parent, which raises it there
+        connection.send(("error", exc if isinstance(exc, DreamgraphError) else QueryError(str(exc))))
+    finally:
+        connection.close()
 
 
 class OxigraphStore(Store):
@@ -171,16 +254,53 @@ class OxigraphStore(Store):
     def __init__(self, store: ox.Store, location: Path | None = None):
         self._store, self.location = store, location
 
-    def raw_query(self, query: str, bindings: dict | None = None):
+    def execute(self, query: str, bindings: dict | None = None, *, max_rows: int | None = None,
+                timeout: float | None = None) -> QueryResult:
+        """Return the result of a query; with a timeout it runs in a child process that is killed when late.
+
+        rdflib and Oxigraph have no query timeout of their own, so a runaway query is stopped by
+        ending the process that runs it.
+        """
+        if timeout is not None and self.location is not None:
+            return self._execute_with_timeout(query, bindings, max_rows, timeout)
         substitutions = {ox.Variable(k): oxigraph_term(v) for k, v in (bindings or {}).items()}
         try:
-            return self._store.query(query, prefixes=PREFIXES, substitutions=substitutions or None)
+            try:
+                answer = self._store.query(query, prefixes=PREFIXES, substitutions=substitutions or None)
+            except RuntimeError as exc:
+                if not bindings or "does not contains variable" not in str(exc):
+                    raise
+                answer = self._store.query(with_values_clause(query, bindings), prefixes=PREFIXES)
+            return result_from_oxigraph(answer, max_rows)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from None
         except RuntimeError as exc:
             raise QueryError(f"query failed: {exc}") from None
         except OSError as exc:
             raise DreamgraphError(f"cannot read the store {self.location}: {exc}") from None
+
+    def _execute_with_timeout(self, query, bindings, max_rows, timeout) -> QueryResult:
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")  # a fresh process: no store handles copied by fork
+        receiver, sender = context.Pipe(duplex=False)
+        child = context.Process(target=_query_in_child,
+                                args=(sender, str(self.location / "oxigraph"), query, bindings, max_rows), daemon=True)
+        child.start()
+        sender.close()
+        try:
+            if not receiver.poll(timeout):
+                raise QueryError(f"query stopped after {timeout:g} s (raise the limit with --timeout)")
+            status, payload = receiver.recv()
+        except EOFError:
+            raise QueryError("the query process ended without an answer (out of memory?)") from None
+        finally:
+            if child.is_alive():
+                child.kill()
+            child.join()
+        if status == "error":
+            raise payload
+        return payload
 
     def __len__(self) -> int:
         return len(self._store)

@@ -1,0 +1,169 @@
+"""The dream-to-dream projection of the graph as a NetworkX DiGraph, and the progression questions asked of it.
+
+Nodes are dream slugs with attributes ``label``, ``subtitle``, ``stub``,
+``partial``, ``clusters`` (slugs) and ``iri``. An edge A → B means article A
+sends its reader to B; its attributes are ``condition``, ``gloss`` and
+``position`` of the first Next Stages line doing so, and ``conditions``, all of
+them when an article links to the same dream twice. Functions take the graph
+and return plain data; nothing here prints.
+
+>>> import networkx as nx
+>>> g = nx.DiGraph()
+>>> g.add_edge("falling", "flying", condition="If it lifts", gloss="", position=1)
+>>> g.add_edge("flying", "falling", condition="If it drops", gloss="", position=1)
+>>> shortest_progression(g, "falling", "flying")
+['falling', 'flying']
+>>> loops(g)
+[['falling', 'flying']]
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import networkx as nx
+
+from .store import Store
+from .vocabulary import slug_of
+
+NODES_QUERY = """
+SELECT ?dream ?label ?stub ?subtitle ?partial ?cluster WHERE {
+  ?dream a dg:Dream ; rdfs:label ?label ; dg:isStub ?stub .
+  OPTIONAL { ?dream dg:subtitle ?subtitle }
+  OPTIONAL { ?dream dg:isPartial ?partial }
+  OPTIONAL { ?dream dg:belongsToCluster ?cluster }
+}"""
+EDGES_QUERY = """
+SELECT ?from ?to ?condition ?gloss ?position WHERE {
+  ?t a dg:Transition ; dg:from ?from ; dg:to ?to ; dg:condition ?condition ; dg:position ?position .
+  OPTIONAL { ?t dg:gloss ?gloss }
+}"""
+
+
+def progression_graph(store: Store) -> nx.DiGraph:
+    """Return the dream-to-dream projection of a built graph: dreams as nodes, next stages as edges."""
+    graph = nx.DiGraph()
+    clusters: dict[str, set[str]] = defaultdict(set)
+    for row in sorted(store.select(NODES_QUERY), key=lambda r: (r["dream"], r.get("cluster", ""))):
+        slug = slug_of(row["dream"])
+        if "cluster" in row:
+            clusters[slug].add(slug_of(row["cluster"]))
+        graph.add_node(slug, iri=str(row["dream"]), label=row["label"], stub=row["stub"],
+                       subtitle=row.get("subtitle"), partial=bool(row.get("partial", False)))
+    for slug in graph:
+        graph.nodes[slug]["clusters"] = sorted(clusters.get(slug, ()))
+    rows = sorted(store.select(EDGES_QUERY), key=lambda r: (r["from"], r["position"]))
+    for row in rows:
+        source, target = slug_of(row["from"]), slug_of(row["to"])
+        if graph.has_edge(source, target):
+            graph.edges[source, target]["conditions"].append(row["condition"])
+            continue
+        graph.add_edge(source, target, condition=row["condition"], gloss=row.get("gloss", ""),
+                       position=row["position"], conditions=[row["condition"]])
+    return graph
+
+
+def _require(graph: nx.DiGraph, *slugs: str) -> None:
+    for slug in slugs:
+        if slug not in graph:
+            from .errors import UnknownDreamError
+
+            raise UnknownDreamError(slug, [])
+
+
+def steps(graph: nx.DiGraph, path: list[str]) -> list[dict]:
+    """Return the steps of a path: from, to, their labels, and the condition and gloss of each link."""
+    return [{"from": a, "to": b, "from_label": graph.nodes[a]["label"], "to_label": graph.nodes[b]["label"],
+             "condition": graph.edges[a, b]["condition"], "gloss": graph.edges[a, b]["gloss"]}
+            for a, b in zip(path, path[1:])]
+
+
+def shortest_progression(graph: nx.DiGraph, source: str, target: str) -> list[str] | None:
+    """Return the shortest chain of next stages from one dream to another, or None when there is none.
+
+    Among equally short chains, the first in alphabetical order of slugs is returned, so the answer is stable.
+    """
+    _require(graph, source, target)
+    try:
+        return min(nx.all_shortest_paths(graph, source, target))
+    except nx.NetworkXNoPath:
+        return None
+
+
+def all_progressions(graph: nx.DiGraph, source: str, target: str, max_hops: int = 4,
+                     limit: int = 1000) -> list[list[str]]:
+    """Return every simple chain from source to target of at most ``max_hops`` links, shortest first.
+
+    At most ``limit`` chains are returned: on a dense graph their number grows exponentially.
+    """
+    _require(graph, source, target)
+    if source == target:
+        return [[source]]
+    paths = []
+    for path in nx.all_simple_paths(graph, source, target, cutoff=max_hops):
+        paths.append(path)
+        if len(paths) >= limit * 4:
+            break
+    return sorted(paths, key=lambda p: (len(p), p))[:limit]
+
+
+def progression_tree(graph: nx.DiGraph, root: str, depth: int = 3, reverse: bool = False) -> dict:
+    """Return the tree of dreams reachable from ``root`` within ``depth`` links (backwards when ``reverse``).
+
+    Each node is ``{"slug", "label", "stub", "condition", "repeat", "children"}``; ``condition`` is the text of
+    the link that leads to it. A dream already shown earlier in the tree is listed with ``repeat`` true and
+    not expanded again, so loops end.
+    """
+    _require(graph, root)
+    seen = {root}
+
+    def node(slug: str, condition: str | None, repeat: bool) -> dict:
+        data = graph.nodes[slug]
+        return {"slug": slug, "label": data["label"], "stub": data["stub"], "condition": condition,
+                "repeat": repeat, "children": []}
+
+    tree = node(root, None, False)
+    level = [tree]
+    for _ in range(depth):
+        next_level = []
+        for parent in level:
+            slug = parent["slug"]
+            if reverse:
+                links = sorted(((p, graph.edges[p, slug]) for p in graph.predecessors(slug)), key=lambda x: x[0])
+            else:
+                links = sorted(((c, graph.edges[slug, c]) for c in graph.successors(slug)),
+                               key=lambda x: (x[1]["position"], x[0]))
+            for other, edge in links:
+                child = node(other, edge["condition"], other in seen)
+                parent["children"].append(child)
+                if not child["repeat"]:
+                    seen.add(other)
+                    next_level.append(child)
+        level = next_level
+    return tree
+
+
+def loops(graph: nx.DiGraph, max_length: int | None = None, limit: int = 1000) -> list[list[str]]:
+    """Return the cycles of next stages, each starting at its alphabetically first dream, shortest first."""
+    found = []
+    for cycle in nx.simple_cycles(graph, length_bound=max_length):
+        start = cycle.index(min(cycle))
+        found.append(cycle[start:] + cycle[:start])
+        if len(found) >= limit * 4:
+            break
+    return sorted(found, key=lambda c: (len(c), c))[:limit]
+
+
+def rankings(graph: nx.DiGraph) -> list[dict]:
+    """Return every dream with its in-degree, out-degree, PageRank and betweenness, most central first.
+
+    Sorted by PageRank, then in-degree, then slug. Values are rounded to 6 places so output is stable.
+    """
+    if graph.number_of_nodes() == 0:
+        return []
+    pagerank = nx.pagerank(graph) if graph.number_of_edges() else {n: 1 / len(graph) for n in graph}
+    betweenness = nx.betweenness_centrality(graph, k=None if len(graph) <= 2000 else 500, seed=0)
+    rows = [{"slug": n, "label": graph.nodes[n]["label"], "stub": graph.nodes[n]["stub"],
+             "in_degree": graph.in_degree(n), "out_degree": graph.out_degree(n),
+             "pagerank": round(pagerank[n], 6), "betweenness": round(betweenness[n], 6)} for n in graph]
+    return sorted(rows, key=lambda r: (-r["pagerank"], -r["in_degree"], r["slug"]))

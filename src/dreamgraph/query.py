@@ -1,0 +1,284 @@
+"""SPARQL for users: safety checks, named queries with bound parameters, and result formats.
+
+User queries are read-only and local: updates are refused, and so are ``SERVICE``
+and ``FROM``/``FROM NAMED`` (which make an engine fetch from the network) unless
+explicitly allowed. Parameters of named queries are bound as RDF terms, never
+pasted into the query text.
+
+>>> check_query("SELECT ?d WHERE { ?d a dg:Dream }")
+'select'
+>>> check_query("SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }")
+Traceback (most recent call last):
+...
+dreamgraph.errors.QueryError: SERVICE is refused: it sends the query to another server (allow it with --allow-network)
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+
+from .errors import QueryError
+from .store import IRI, QueryResult, Store
+from .vocabulary import PREFIXES
+
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_MAX_ROWS = 10_000
+_KINDS = {"SelectQuery": "select", "AskQuery": "ask", "ConstructQuery": "construct", "DescribeQuery": "describe"}
+
+
+def read_query_text(text: str) -> str:
+    """Return query text with a BOM removed; refuse an empty or comment-only query."""
+    text = text.lstrip("\ufeff")
+    if not "".join(line.split("#", 1)[0] for line in text.splitlines()).strip():
+        raise QueryError("the query is empty")
+    return text
+
+
+def _syntax_error(text: str, exc) -> QueryError:
+    line, column = getattr(exc, "lineno", None), getattr(exc, "col", None)
+    if line is None:
+        return QueryError(f"SPARQL syntax error: {exc}")
+    lines = text.splitlines() or [""]
+    source = lines[min(line, len(lines)) - 1]
+    message = str(getattr(exc, "msg", exc))
+    return QueryError(f"SPARQL syntax error at line {line}, column {column}: {message}\n"
+                      f"  {source}\n  {' ' * max(column - 1, 0)}^")
+
+
+def check_query(text: str, allow_network: bool = False) -> str:
+    """Return the kind of a read query ("select", "ask", "construct", "describe") after checking it is safe.
+
+    Raises QueryError for a syntax error (with line and column), an update, a query nested too deeply,
+    or, unless ``allow_network``, a SERVICE or FROM/FROM NAMED clause.
+    """
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql import prepareQuery
+    from rdflib.plugins.sparql.algebra import traverse
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    text = read_query_text(text)
+    try:
+        query = prepareQuery(text, initNs=PREFIXES)
+    except ParseException as exc:
+        try:
+            parseUpdate(text)
+        except Exception:
+            raise _syntax_error(text, exc) from None
+        raise QueryError("updates (INSERT, DELETE, LOAD, CLEAR, DROP ...) are refused: queries are read-only; "
+                         "change the articles and rebuild instead") from None
+    except RecursionError:
+        raise QueryError("the query is nested too deeply to parse") from None
+    except Exception as exc:  # rdflib raises plain exceptions for some semantic errors
+        raise QueryError(f"SPARQL error: {exc}") from None
+    if not allow_network:
+        found: list[str] = []
+        traverse(query.algebra, visitPost=lambda node: found.append("SERVICE")
+                 if getattr(node, "name", None) == "ServiceGraphPattern" else None)
+        if found:
+            raise QueryError("SERVICE is refused: it sends the query to another server (allow it with --allow-network)")
+        if query.algebra.get("datasetClause"):
+            raise QueryError("FROM and FROM NAMED are refused: they make the engine load graphs from elsewhere "
+                             "(allow them with --allow-network)")
+    return _KINDS.get(query.algebra.name, "select")
+
+
+# --- named queries ---------------------------------------------------------------------------------
+
+@dataclass
+class Parameter:
+    """A parameter of a named query: its variable, what kind of term it binds, and what it is."""
+
+    name: str
+    kind: str  # "dream", "cluster" or "text"
+    description: str
+
+
+@dataclass
+class NamedQuery:
+    """A query shipped with dreamgraph as a .rq file with a comment header."""
+
+    name: str
+    title: str
+    description: str
+    text: str
+    parameters: list[Parameter] = field(default_factory=list)
+
+
+_HEADER = re.compile(r"^#\s*(title|description|param):\s*(.*)$")
+
+
+def parse_named_query(name: str, text: str) -> NamedQuery:
+    """Return a named query from its .rq text; the header is '# title:', '# description:' and '# param:' lines.
+
+    >>> q = parse_named_query("x", "# title: T\\n# description: D\\n# param: dream (dream) the dream\\nSELECT * {}")
+    >>> (q.title, q.parameters[0].name, q.parameters[0].kind)
+    ('T', 'dream', 'dream')
+    """
+    title, description, parameters = name, "", []
+    for line in text.splitlines():
+        match = _HEADER.match(line.strip())
+        if not match:
+            continue
+        key, value = match.groups()
+        if key == "title":
+            title = value.strip()
+        elif key == "description":
+            description = f"{description} {value.strip()}".strip()
+        else:
+            param = re.match(r"(\w+)\s*\((dream|cluster|text)\)\s*(.*)", value.strip())
+            if not param:
+                raise ValueError(f"query {name}: bad parameter line {value!r}")
+            parameters.append(Parameter(*param.groups()))
+    return NamedQuery(name, title, description, text, parameters)
+
+
+def named_queries() -> dict[str, NamedQuery]:
+    """Return the queries shipped in ``dreamgraph/queries/``, by name."""
+    folder = resources.files("dreamgraph").joinpath("queries")
+    queries = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".rq"):
+            name = entry.name[:-3]
+            queries[name] = parse_named_query(name, entry.read_text(encoding="utf-8"))
+    return queries
+
+
+def named_query(name: str) -> NamedQuery:
+    """Return one shipped query by name, or raise QueryError listing the names there are."""
+    queries = named_queries()
+    if name not in queries:
+        raise QueryError(f"no named query {name!r}; there are: {', '.join(queries)}")
+    return queries[name]
+
+
+def bind_parameters(store: Store, query: NamedQuery, values: dict[str, str]) -> dict:
+    """Return the RDF terms for a named query's parameters from the user's text values.
+
+    A dream is found by slug, title or label; a value that names no dream is still bound, as the IRI
+    its slug would have, so it matches nothing rather than changing the query.
+    """
+    from .dreams import find_dream
+    from .errors import UnknownDreamError
+    from .slugs import slugify
+    from .vocabulary import cluster_iri, dream_iri
+
+    known = {p.name: p for p in query.parameters}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise QueryError(f"query {query.name!r} has no parameter {', '.join(unknown)}; "
+                         f"it takes: {', '.join(known) or 'none'}")
+    missing = [name for name in known if name not in values]
+    if missing:
+        raise QueryError(f"query {query.name!r} needs --param {missing[0]}=VALUE ({known[missing[0]].description})")
+    bindings = {}
+    for name, value in values.items():
+        kind = known[name].kind
+        if kind == "dream":
+            try:
+                bindings[name] = IRI(find_dream(store, value))
+            except UnknownDreamError:
+                bindings[name] = IRI(dream_iri(slugify(value)))
+        elif kind == "cluster":
+            bindings[name] = IRI(cluster_iri(slugify(value)))
+        else:
+            bindings[name] = value
+    return bindings
+
+
+# --- result formats --------------------------------------------------------------------------------
+
+_COMPACT = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
+
+
+def cell_text(cell, compact: bool = True) -> str:
+    """Return a result cell as text for a person: prefixed IRIs, plain literal values."""
+    if cell is None:
+        return ""
+    if cell[0] == "uri":
+        if compact:
+            for prefix, namespace in _COMPACT:
+                local = cell[1][len(namespace):]
+                if cell[1].startswith(namespace) and local and "/" not in local:
+                    return f"{prefix}:{local}"
+        return cell[1]
+    if cell[0] == "bnode":
+        return "_:" + cell[1]
+    return cell[1]
+
+
+def _json_term(cell) -> dict:
+    if cell[0] == "uri":
+        return {"type": "uri", "value": cell[1]}
+    if cell[0] == "bnode":
+        return {"type": "bnode", "value": cell[1]}
+    term = {"type": "literal", "value": cell[1]}
+    if cell[3]:
+        term["xml:lang"] = cell[3]
+    elif cell[2]:
+        term["datatype"] = cell[2]
+    return term
+
+
+def _nt_term(cell) -> str:
+    from .store import sparql_term
+
+    if cell[0] == "uri":
+        return f"<{cell[1]}>"
+    if cell[0] == "bnode":
+        return f"_:{cell[1]}"
+    if cell[3]:
+        return sparql_term(cell[1]) + "@" + cell[3]
+    if cell[2]:
+        return sparql_term(cell[1]) + f"^^<{cell[2]}>"
+    return sparql_term(cell[1])
+
+
+def format_result(result: QueryResult, fmt: str) -> str:
+    """Return a result as text: table, csv, tsv, json (W3C SPARQL 1.1 results), turtle or ntriples."""
+    if result.kind == "ask":
+        if fmt == "json":
+            return json.dumps({"head": {}, "boolean": result.boolean})
+        return "true" if result.boolean else "false"
+    if result.kind == "graph":
+        if fmt in ("turtle", "ntriples", "table"):
+            lines = [f"{_nt_term(s)} {_nt_term(p)} {_nt_term(o)} ." for s, p, o in result.triples]
+            if fmt == "turtle":
+                from rdflib import Graph
+
+                graph = Graph()
+                for prefix, namespace in PREFIXES.items():
+                    graph.bind(prefix, namespace)
+                graph.parse(data="\n".join(lines), format="nt")
+                return graph.serialize(format="turtle")
+            return "\n".join(sorted(lines))
+        rows, variables = result.triples, ["subject", "predicate", "object"]
+    else:
+        rows, variables = result.rows, result.variables
+    if fmt == "json":
+        bindings = [{v: _json_term(c) for v, c in zip(variables, row) if c is not None} for row in rows]
+        return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}}, ensure_ascii=False,
+                          indent=1)
+    if fmt in ("csv", "tsv"):
+        buffer = io.StringIO()
+        if fmt == "csv":
+            writer = csv.writer(buffer, lineterminator="\r\n")
+            writer.writerow(variables)
+            writer.writerows([[cell_text(c, compact=False) for c in row] for row in rows])
+        else:
+            buffer.write("\t".join(f"?{v}" for v in variables) + "\n")
+            for row in rows:
+                buffer.write("\t".join("" if c is None else _nt_term(c) for c in row) + "\n")
+        return buffer.getvalue().rstrip("\n")
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def run_query(store: Store, text: str, bindings: dict | None = None, *, allow_network: bool = False,
+              timeout: float | None = DEFAULT_TIMEOUT, max_rows: int | None = DEFAULT_MAX_ROWS) -> QueryResult:
+    """Return the result of a user's query after the safety checks, within a timeout and a row cap."""
+    check_query(text, allow_network=allow_network)
+    return store.execute(read_query_text(text), bindings, max_rows=max_rows, timeout=timeout)

@@ -1,0 +1,179 @@
+"""Progression paths on a small corpus worked out by hand.
+
+The fixture corpus (tests/fixtures/progression/):
+    being-chased → falling;  falling → flying, falling → drowning;  flying → falling, flying → waking-up (stub);
+    drowning → waking-up;  teeth-falling-out links nowhere.
+So falling ↔ flying is a loop and waking-up is reachable from falling two ways.
+"""
+
+import json
+
+import networkx as nx
+import pytest
+
+from helpers import FIXTURES
+from dreamgraph.build import build
+from dreamgraph.progression import (all_progressions, loops, progression_graph, progression_tree, rankings,
+                                    shortest_progression, steps)
+from dreamgraph.store import open_store
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("progression") / "graph"
+    assert build([FIXTURES / "progression"], folder).ok
+    return folder
+
+
+@pytest.fixture(scope="module")
+def graph(corpus):
+    return progression_graph(open_store(corpus))
+
+
+def test_projection_nodes_and_edges(graph):
+    assert sorted(graph.nodes) == ["being-chased", "drowning", "falling", "flying", "teeth-falling-out", "waking-up"]
+    assert sorted(graph.edges) == [("being-chased", "falling"), ("drowning", "waking-up"), ("falling", "drowning"),
+                                   ("falling", "flying"), ("flying", "falling"), ("flying", "waking-up")]
+    assert graph.nodes["falling"]["clusters"] == ["falling"]
+    assert graph.nodes["being-chased"]["clusters"] == ["fear"]
+    assert graph.nodes["waking-up"]["stub"] is True and graph.nodes["falling"]["stub"] is False
+    assert graph.nodes["falling"]["subtitle"] == "The Floor That Left"
+    edge = graph.edges["falling", "flying"]
+    assert edge["condition"] == "If the fall turned into floating"
+    assert edge["gloss"] == "when the drop stops being a threat"
+
+
+def test_shortest_path_prefers_the_alphabetically_first_of_equal_length(graph):
+    assert shortest_progression(graph, "falling", "waking-up") == ["falling", "drowning", "waking-up"]
+    assert shortest_progression(graph, "being-chased", "flying") == ["being-chased", "falling", "flying"]
+    assert shortest_progression(graph, "waking-up", "falling") is None
+    assert shortest_progression(graph, "falling", "falling") == ["falling"]
+
+
+def test_steps_carry_conditions(graph):
+    assert steps(graph, ["falling", "drowning", "waking-up"]) == [
+        {"from": "falling", "to": "drowning", "from_label": "Falling", "to_label": "Drowning",
+         "condition": "If you landed in water", "gloss": "when the loss of footing becomes a loss of air"},
+        {"from": "drowning", "to": "waking-up", "from_label": "Drowning", "to_label": "waking up",
+         "condition": "If you surfaced gasping", "gloss": "when the body ends the dream"}]
+
+
+def test_all_paths_shortest_first_within_max_hops(graph):
+    assert all_progressions(graph, "being-chased", "waking-up", max_hops=3) == [
+        ["being-chased", "falling", "drowning", "waking-up"], ["being-chased", "falling", "flying", "waking-up"]]
+    assert all_progressions(graph, "being-chased", "waking-up", max_hops=2) == []
+
+
+def test_forward_tree_marks_repeats_and_stops(graph):
+    tree = progression_tree(graph, "falling", depth=2)
+
+    def shape(node):
+        return [node["slug"] + ("*" if node["repeat"] else ""), [shape(c) for c in node["children"]]]
+    assert shape(tree) == ["falling", [["flying", [["falling*", []], ["waking-up", []]]],
+                                       ["drowning", [["waking-up*", []]]]]]
+    assert tree["children"][0]["condition"] == "If the fall turned into floating"
+
+
+def test_backward_tree(graph):
+    tree = progression_tree(graph, "waking-up", depth=3, reverse=True)
+
+    def shape(node):
+        return [node["slug"] + ("*" if node["repeat"] else ""), [shape(c) for c in node["children"]]]
+    assert shape(tree) == ["waking-up", [["drowning", [["falling", [["being-chased", []], ["flying*", []]]]]],
+                                         ["flying", [["falling*", []]]]]]
+
+
+def test_loops(graph):
+    assert loops(graph) == [["falling", "flying"]]
+    g = nx.DiGraph([("a", "a"), ("b", "c"), ("c", "d"), ("d", "b")])
+    assert loops(g) == [["a"], ["b", "c", "d"]]
+    assert loops(g, max_length=2) == [["a"]]
+
+
+def test_rankings_worked_out_by_hand(graph):
+    rows = {r["slug"]: r for r in rankings(graph)}
+    assert {s: r["in_degree"] for s, r in rows.items()} == {
+        "being-chased": 0, "drowning": 1, "falling": 2, "flying": 1, "teeth-falling-out": 0, "waking-up": 2}
+    # betweenness, normalised by (n-1)(n-2) = 20: falling lies on 4 shortest paths, flying and drowning on half of 2
+    assert {s: r["betweenness"] for s, r in rows.items()} == {
+        "being-chased": 0.0, "drowning": 0.05, "falling": 0.2, "flying": 0.05, "teeth-falling-out": 0.0,
+        "waking-up": 0.0}
+    assert [r["slug"] for r in rankings(graph)][:2] == ["waking-up", "falling"]
+
+
+def test_sparql_reachability_agrees_with_networkx(corpus, graph):
+    from dreamgraph.query import named_query
+    from dreamgraph.store import IRI
+
+    store = open_store(corpus)
+    for slug in graph:
+        rows = store.select(named_query("reachable-from").text,
+                            {"dream": IRI(f"https://w3id.org/dreamgraph/id/dream/{slug}")})
+        sparql = sorted(r["reached"].rsplit("/", 1)[1] for r in rows)
+        # dg:nextStage+ is "one link, then any number": the successors and everything they reach
+        networkx = sorted(set().union(*({s} | nx.descendants(graph, s) for s in graph.successors(slug))))
+        assert sparql == networkx, slug
+
+
+def test_unknown_dream_raises(graph):
+    from dreamgraph.errors import UnknownDreamError
+
+    with pytest.raises(UnknownDreamError):
+        shortest_progression(graph, "falling", "nowhere")
+
+
+# --- the commands ---------------------------------------------------------------------------------
+
+def test_path_command(cli, corpus):
+    result = cli("-g", corpus, "path", "Falling", "waking up")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        "falling → drowning → waking-up (2 steps)",
+        "   Falling → Drowning", "      if: If you landed in water",
+        "   Drowning → waking up", "      if: If you surfaced gasping"]
+
+
+def test_path_with_no_answer_says_so(cli, corpus):
+    result = cli("-g", corpus, "path", "teeth-falling-out", "falling")
+    assert result.exit_code == 0 and result.stdout == "no progression from teeth-falling-out to falling\n"
+
+
+def test_path_all_json(cli, corpus):
+    data = json.loads(cli("-g", corpus, "path", "being-chased", "waking-up", "--all", "--max-hops", "3",
+                          "-f", "json").stdout)
+    assert [p["dreams"] for p in data["paths"]] == [["being-chased", "falling", "drowning", "waking-up"],
+                                                    ["being-chased", "falling", "flying", "waking-up"]]
+    assert data["paths"][0]["hops"] == 3 and data["paths"][0]["steps"][0]["condition"] == "If the ground gave way as you ran"
+
+
+def test_next_and_leads_to_print_trees(cli, corpus):
+    assert cli("-g", corpus, "next", "falling", "--depth", "2").stdout.splitlines() == [
+        "Falling (falling)",
+        "├─ Flying (flying)",
+        "│  ├─ Falling (falling, shown above)",
+        "│  └─ waking up (waking-up, stub)",
+        "└─ Drowning (drowning)",
+        "   └─ waking up (waking-up, stub, shown above)"]
+    assert cli("-g", corpus, "leads-to", "falling", "-d", "1").stdout.splitlines() == [
+        "Falling (falling)", "├─ Being Chased (being-chased)", "└─ Flying (flying)"]
+
+
+def test_loops_and_rank_commands(cli, corpus):
+    assert cli("-g", corpus, "loops").stdout == "falling → flying → falling\n"
+    ranked = json.loads(cli("-g", corpus, "rank", "-f", "json").stdout)
+    assert [r["slug"] for r in ranked] == ["waking-up", "falling", "drowning", "flying", "being-chased",
+                                           "teeth-falling-out"]
+    csv_lines = cli("-g", corpus, "rank", "-f", "csv").stdout.splitlines()
+    assert csv_lines[0] == "slug,label,stub,in_degree,out_degree,pagerank,betweenness"
+    assert csv_lines[1].startswith("waking-up,waking up,true,2,0,")
+
+
+def test_search_finds_parts_with_their_dream(cli, corpus):
+    rows = json.loads(cli("-g", corpus, "search", "SURFACE", "-f", "json").stdout)
+    assert [(r["dream"], r["kind"]) for r in rows] == [("drowning", "scenario")]
+    assert "nothing matches" in cli("-g", corpus, "search", "zebra").stdout
+
+
+def test_unknown_names_get_suggestions_and_exit_1(cli, corpus):
+    result = cli("-g", corpus, "path", "falling", "drownin")
+    assert result.exit_code == 1 and "did you mean 'drowning'" in result.stderr

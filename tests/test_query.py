@@ -1,0 +1,159 @@
+"""`dreamgraph sparql` and `queries`: formats, named queries, bound parameters, and what is refused."""
+
+import csv
+import io
+import json
+
+import pytest
+
+from dreamgraph.query import check_query, named_queries, parse_named_query
+from dreamgraph.errors import QueryError
+
+DREAMS = "SELECT ?d ?label WHERE { ?d a dg:Dream ; rdfs:label ?label } ORDER BY ?d"
+
+
+def test_table_is_the_default_format(cli, seed_graph):
+    result = cli("-g", seed_graph, "sparql", "-e", DREAMS)
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["d", "label"]
+    assert lines[2].split()[0] == "dream:being-chased-by-a-killer"
+    assert len(lines) == 6 and "4 rows" in result.stderr
+
+
+def test_json_is_w3c_sparql_results(cli, seed_graph):
+    data = json.loads(cli("-g", seed_graph, "sparql", "-e", DREAMS, "-f", "json").stdout)
+    assert data["head"] == {"vars": ["d", "label"]}
+    assert data["results"]["bindings"][0] == {
+        "d": {"type": "uri", "value": "https://w3id.org/dreamgraph/id/dream/being-chased-by-a-killer"},
+        "label": {"type": "literal", "value": "being chased by a killer"}}
+    count = json.loads(cli("-g", seed_graph, "sparql", "-f", "json", "-e",
+                           "SELECT (COUNT(*) AS ?n) WHERE { ?s a dg:Scenario }").stdout)
+    assert count["results"]["bindings"][0]["n"] == {
+        "type": "literal", "value": "5", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}
+
+
+def test_csv_and_tsv(cli, seed_graph):
+    rows = list(csv.reader(io.StringIO(cli("-g", seed_graph, "sparql", "-e", DREAMS, "-f", "csv").stdout)))
+    assert rows[0] == ["d", "label"] and len(rows) == 5
+    assert rows[4] == ["https://w3id.org/dreamgraph/id/dream/not-being-able-to-run", "Not Being Able to Run"]
+    tsv = cli("-g", seed_graph, "sparql", "-e", DREAMS, "-f", "tsv").stdout.splitlines()
+    assert tsv[0] == "?d\t?label"
+    assert tsv[1] == '<https://w3id.org/dreamgraph/id/dream/being-chased-by-a-killer>\t"being chased by a killer"'
+
+
+def test_construct_as_turtle_and_ntriples(cli, seed_graph):
+    query = "CONSTRUCT { ?d dg:nextStage ?t } WHERE { ?d dg:nextStage ?t }"
+    nt = cli("-g", seed_graph, "sparql", "-e", query, "-f", "ntriples").stdout.splitlines()
+    assert len(nt) == 3 and all(line.endswith(" .") for line in nt)
+    turtle = cli("-g", seed_graph, "sparql", "-e", query, "-f", "turtle").stdout
+    assert "dream:not-being-able-to-run dg:nextStage" in turtle
+
+
+def test_ask_prints_and_sets_the_exit_status(cli, seed_graph):
+    yes = cli("-g", seed_graph, "sparql", "-e", "ASK { dream:not-being-able-to-run dg:nextStage dream:losing-control }")
+    assert (yes.exit_code, yes.stdout) == (0, "true\n")
+    no = cli("-g", seed_graph, "sparql", "-e", "ASK { dream:losing-control dg:nextStage ?x }")
+    assert (no.exit_code, no.stdout) == (1, "false\n")
+
+
+def test_query_from_a_file_and_from_stdin(cli, seed_graph, tmp_path):
+    path = tmp_path / "q.rq"
+    path.write_bytes(b"\xef\xbb\xbf# a comment\r\n" + DREAMS.encode() + b"\r\n")
+    assert "4 rows" in cli("-g", seed_graph, "sparql", path).stderr
+    assert "4 rows" in cli("-g", seed_graph, "sparql", "-", input=DREAMS).stderr
+
+
+def test_named_queries_are_listed_with_their_parameters(cli):
+    names = set(named_queries())
+    assert {"dreams-in-cluster", "dream-scenarios", "reachable-from", "leads-to", "stubs-by-demand"} <= names
+    listed = json.loads(cli("queries", "-f", "json").stdout)
+    assert {q["name"] for q in listed} == names
+    assert all(q["title"] and q["description"] for q in listed)
+    assert "dream-scenarios    dream=<dream>" in cli("queries").stdout
+
+
+def test_every_shipped_query_is_safe_and_valid():
+    for query in named_queries().values():
+        assert check_query(query.text) == "select", query.name
+
+
+def test_named_query_with_a_parameter(cli, seed_graph):
+    rows = json.loads(cli("-g", seed_graph, "sparql", "--named", "dream-scenarios", "--param",
+                          "dream=Not Being Able to Run", "-f", "json").stdout)["results"]["bindings"]
+    assert [r["scenario"]["value"] for r in rows][0] == "Legs pumping, ground not moving"
+    assert len(rows) == 5
+    stubs = json.loads(cli("-g", seed_graph, "sparql", "-n", "stubs-by-demand", "-f", "json").stdout)
+    assert [b["stub"]["value"].rsplit("/", 1)[1] for b in stubs["results"]["bindings"]] == [
+        "being-chased-by-a-killer", "losing-control", "not-being-able-to-move"]
+    cluster = json.loads(cli("-g", seed_graph, "sparql", "-n", "dreams-in-cluster", "-p", "cluster=losing control",
+                             "-f", "json").stdout)["results"]["bindings"]
+    assert [b["label"]["value"] for b in cluster] == ["Not Being Able to Run"]
+
+
+@pytest.mark.parametrize("value", ['"} DROP ALL', '> . ?s ?p ?o', "x') || true || CONTAINS(?match, '",
+                                   'x" . } UNION { ?s ?p ?o } #', "\\u0000"])
+@pytest.mark.parametrize("query, name", [("dream-scenarios", "dream"), ("search", "text"),
+                                         ("dreams-in-cluster", "cluster")])
+def test_hostile_parameter_values_change_nothing_and_return_no_rows(cli, seed_graph, value, query, name):
+    result = cli("-g", seed_graph, "sparql", "-n", query, "-p", f"{name}={value}", "-f", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["results"]["bindings"] == []
+
+
+def test_named_query_parameter_mistakes(cli, seed_graph):
+    result = cli("-g", seed_graph, "sparql", "-n", "dream-scenarios")
+    assert result.exit_code == 1 and "needs --param dream=VALUE" in result.stderr
+    result = cli("-g", seed_graph, "sparql", "-n", "dream-scenarios", "-p", "dream=x", "-p", "other=y")
+    assert result.exit_code == 1 and "has no parameter other" in result.stderr
+    result = cli("-g", seed_graph, "sparql", "-n", "no-such-query")
+    assert result.exit_code == 1 and "no named query 'no-such-query'; there are:" in result.stderr
+
+
+@pytest.mark.parametrize("query, message", [
+    ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }", "SERVICE is refused"),
+    ("SELECT * WHERE { { ?s ?p ?o } UNION { SERVICE SILENT <http://127.0.0.1:9/> { ?s ?p ?o } } }", "SERVICE is refused"),
+    ("ASK { OPTIONAL { SERVICE ?svc { ?s ?p ?o } } }", "SERVICE is refused"),
+    ("SELECT * FROM <http://127.0.0.1:9/x.ttl> WHERE { ?s ?p ?o }", "FROM and FROM NAMED are refused"),
+    ("SELECT * FROM NAMED <http://127.0.0.1:9/x.ttl> WHERE { GRAPH ?g { ?s ?p ?o } }", "FROM and FROM NAMED are refused"),
+    ("LOAD <http://127.0.0.1:9/x.ttl>", "updates (INSERT, DELETE, LOAD, CLEAR, DROP ...) are refused"),
+    ("DELETE WHERE { ?s ?p ?o }", "updates"),
+    ("DROP ALL", "updates"),
+    ("", "the query is empty"),
+    ("# only a comment\n", "the query is empty"),
+    ("{" * 60 + "}" * 60, ""),
+])
+def test_refused_queries(cli, seed_graph, query, message):
+    result = cli("-g", seed_graph, "sparql", "-e", query) if query else cli("-g", seed_graph, "sparql", "-", input=query)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: ") and message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_syntax_error_shows_line_column_and_text(cli, seed_graph):
+    result = cli("-g", seed_graph, "sparql", "-e", "SELECT ?d\nWHERE { ?d a dg:Dream \n  FILTERR(?d) }")
+    assert result.exit_code == 1
+    assert "SPARQL syntax error at line 3, column" in result.stderr and "FILTERR(?d)" in result.stderr
+
+
+def test_a_runaway_query_is_stopped_by_the_timeout(cli, seed_graph):
+    runaway = ("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l } "
+               "ORDER BY ?a ?b ?c ?d ?e ?f ?g ?h ?i ?j ?k ?l")
+    result = cli("-g", seed_graph, "sparql", "-e", runaway, "--timeout", "1")
+    assert result.exit_code == 1 and "query stopped after 1 s" in result.stderr
+
+
+def test_the_row_cap_protects_the_terminal(cli, seed_graph):
+    result = cli("-g", seed_graph, "sparql", "-e", "SELECT * WHERE { ?s ?p ?o }", "--max-rows", "7", "-f", "csv")
+    assert len(result.stdout.splitlines()) == 8
+    assert "stopped at 7 rows" in result.stderr
+
+
+def test_allow_network_lets_service_through_the_check():
+    assert check_query("SELECT * WHERE { SERVICE <http://127.0.0.1:9/s> { ?s ?p ?o } }", allow_network=True) == "select"
+    with pytest.raises(QueryError):
+        check_query("SELECT * WHERE { SERVICE <http://127.0.0.1:9/s> { ?s ?p ?o } }")
+
+
+def test_named_query_header_must_be_well_formed():
+    with pytest.raises(ValueError):
+        parse_named_query("x", "# param: nonsense\nSELECT * {}")
