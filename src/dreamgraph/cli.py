@@ -494,5 +494,113 @@ def _snippet(value: str, text: str, width: int = 90) -> str:
     return ("…" if start else "") + piece + ("…" if start + width < len(flat) else "")
 
 
+# --- gaps ----------------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table",
+              show_default=True, help="Output format.")
+@click.option("--kind", "kinds", multiple=True, metavar="KIND", help="Only gaps of this kind (repeatable).")
+@click.option("--fail-on", "fail_on", multiple=True, metavar="KIND",
+              help="Exit 3 when gaps of this kind exist ('any' for every kind); repeatable.")
+@click.option("--min-cluster-size", type=int, default=3, show_default=True,
+              help="Clusters with fewer written dreams are thin.")
+@click.option("--min-items", type=int, default=3, show_default=True,
+              help="List sections with fewer items are thin.")
+@click.option("--matrix", is_flag=True, help="Print the article × standard section completeness matrix instead.")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write a standalone HTML page of the report with the gaps highlighted on the graph.")
+@local_graph_dir
+@click.pass_context
+def gaps(ctx, fmt, kinds, fail_on, min_cluster_size, min_items, matrix, html_file, sub_graph_dir):
+    """The content gap report: what to write or fix next, ranked, with evidence.
+
+    Kinds, most valuable first: missing-article, broken-link, partial-article, incomplete-article, dead-end,
+    orphan, unreachable, near-duplicate, thin-cluster, cluster-without-hub, no-cluster, one-way.
+    """
+    from .gaps import KINDS, GapSettings, completeness_matrix, find_gaps
+
+    for kind in (*kinds, *fail_on):
+        if kind not in KINDS and kind != "any":
+            raise click.BadParameter(f"unknown gap kind {kind!r}; kinds are: {', '.join(KINDS)}")
+    store = _subcommand_graph_dir(ctx, sub_graph_dir).store
+    if matrix:
+        _print_matrix(completeness_matrix(store), fmt)
+        return
+    found = find_gaps(store, GapSettings(min_cluster_size=min_cluster_size, min_items=min_items))
+    if kinds:
+        found = [g for g in found if g.kind in kinds]
+    if html_file:
+        from .views import write_gap_report
+
+        write_gap_report(store, found, html_file)
+        click.echo(f"wrote {html_file}", err=True)
+    _print_gaps(found, fmt)
+    failing = [g for g in found if g.kind in fail_on or "any" in fail_on]
+    if failing:
+        click.echo(f"{len(failing)} gaps of the kinds given to --fail-on", err=True)
+        sys.exit(EXIT_FOUND_PROBLEMS)
+
+
+def _where(evidence: dict) -> str:
+    if not evidence["path"]:
+        return evidence["text"]
+    place = f"{evidence['path']}:{evidence['line']}" if evidence["line"] else evidence["path"]
+    return f"{place} {evidence['text']}".strip()
+
+
+def _print_gaps(found, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps([g.as_dict() for g in found], ensure_ascii=False, indent=2))
+        return
+    if fmt == "csv":
+        echo_table(["kind", "node", "label", "score", "action", "evidence"],
+                   [(g.kind, g.node, g.label, g.score, g.action, " | ".join(_where(e) for e in g.evidence))
+                    for g in found], "csv")
+        return
+    groups: dict[str, list] = {}
+    for gap in found:
+        groups.setdefault(gap.kind, []).append(gap)
+    if fmt == "markdown":
+        lines = ["# Content gaps", ""]
+        if not found:
+            lines.append("No gaps found.")
+        for kind, items in groups.items():
+            lines += [f"## {kind} ({len(items)})", "", "| score | node | action | evidence |", "|---|---|---|---|"]
+            for g in items:
+                cells = [str(g.score), f"`{g.node}`", g.action, "<br>".join(_where(e) for e in g.evidence)]
+                lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
+            lines.append("")
+        click.echo(safe_text("\n".join(lines).rstrip() + "\n", multiline=True), nl=False)
+        return
+    if not found:
+        click.echo("no gaps found")
+        return
+    for kind, items in groups.items():
+        click.echo(f"\n{kind} ({len(items)})")
+        for g in items:
+            click.echo(safe_text(f"  {g.score:>7g}  {g.node}: {g.action}"))
+            for evidence in g.evidence[:5]:
+                click.echo(safe_text(f"           {_where(evidence)}"[:160]))
+            if len(g.evidence) > 5:
+                click.echo(f"           … and {len(g.evidence) - 5} more")
+
+
+def _print_matrix(rows, fmt: str) -> None:
+    from .article import STANDARD_SECTIONS
+
+    keys = list(STANDARD_SECTIONS)
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    headers = ["dream", *[STANDARD_SECTIONS[k] for k in keys]]
+    table = [[r["dream"], *[r[k] for k in keys]] for r in rows]
+    if fmt == "markdown":
+        click.echo("| " + " | ".join(headers) + " |\n|" + "---|" * len(headers))
+        for row in table:
+            click.echo(safe_text("| " + " | ".join(str(c) for c in row) + " |"))
+        return
+    echo_table(headers, table, fmt)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

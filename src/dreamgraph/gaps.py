@@ -1,0 +1,304 @@
+"""The content gap report: what to write or fix next, ranked, with the evidence for each gap.
+
+Each kind of gap is computed by one shipped SPARQL query (``queries/gap-*.rq``)
+or one NetworkX function below, so a strategist can read and adapt the rule.
+:func:`find_gaps` runs them all and returns :class:`Gap` objects ordered by
+kind (most valuable first), then by score.
+
+>>> KINDS[0], KINDS[1]
+('missing-article', 'broken-link')
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+
+import networkx as nx
+
+from .article import STANDARD_SECTIONS
+from .progression import progression_graph
+from .query import named_query
+from .store import Store
+from .vocabulary import slug_of
+
+# Kinds in the order a report lists them: most valuable to act on first.
+KINDS = (
+    "missing-article",      # a stub many articles send readers to
+    "broken-link",          # a link that looks like a typo of a written dream
+    "partial-article",      # an article cut off mid-sentence
+    "incomplete-article",   # standard sections missing or thin
+    "dead-end",             # a written dream with no next stages
+    "orphan",               # a written dream nothing links to
+    "unreachable",          # a group of dreams no path from the rest reaches
+    "near-duplicate",       # two articles on almost the same dream
+    "thin-cluster",         # a cluster with too few written dreams
+    "cluster-without-hub",  # a cluster named in prose with no article of its own
+    "no-cluster",           # a written dream in no cluster
+    "one-way",              # A → B, and B never leads back to A's cluster (low priority)
+)
+
+
+@dataclass
+class Gap:
+    """One gap: its kind, the node it is about, a score (higher acts first), the evidence and what to do."""
+
+    kind: str
+    node: str
+    label: str
+    score: float
+    action: str
+    evidence: list[dict] = field(default_factory=list)  # {"path", "line", "text"}
+
+    def as_dict(self) -> dict:
+        """Return the gap as plain JSON-ready data."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class GapSettings:
+    """Thresholds of the report."""
+
+    min_cluster_size: int = 3
+    min_items: int = 3            # fewer items than this in a list section is "thin"
+    typo_similarity: int = 85     # 0-100: how close a stub's slug must be to a written dream's to count as a typo
+    duplicate_similarity: float = 0.4  # 0-1: share of shingles above which two articles are near-duplicates
+
+
+def _rows(store: Store, name: str) -> list[dict]:
+    return store.select(named_query(name).text)
+
+
+def _evidence(path: str, line: int | None, text: str = "") -> dict:
+    return {"path": path, "line": line, "text": text}
+
+
+# --- one function per kind ---------------------------------------------------------------------------
+
+def stub_links(store: Store) -> tuple[dict[str, str], dict[str, list[dict]]]:
+    """Return the labels of linked stubs and, per stub, the evidence of every link to it."""
+    links: dict[str, list[dict]] = defaultdict(list)
+    labels = {}
+    for row in _rows(store, "gap-missing-articles"):
+        slug = slug_of(row["dream"])
+        labels[slug] = row["label"]
+        links[slug].append(_evidence(row["path"], row["line"], row["condition"]))
+    return labels, links
+
+
+def missing_articles(store: Store, graph: nx.DiGraph, typos: set[str]) -> list[Gap]:
+    """Stubs that written articles link to, by demand: linking articles, then PageRank."""
+    pagerank = nx.pagerank(graph) if graph.number_of_edges() else {}
+    labels, links = stub_links(store)
+    gaps = []
+    for slug, evidence in links.items():
+        if slug in typos:
+            continue
+        articles = len({e["path"] for e in evidence})
+        gaps.append(Gap("missing-article", slug, labels[slug], round(articles + pagerank.get(slug, 0), 4),
+                        f"write an article for '{labels[slug]}': "
+                        + (f"{articles} articles send" if articles != 1 else "1 article sends") + " readers there", evidence))
+    return gaps
+
+
+def broken_links(store: Store, settings: GapSettings) -> list[Gap]:
+    """Links to unwritten dreams whose slug is a close spelling of a written dream's slug."""
+    from rapidfuzz import fuzz, process
+
+    written = sorted(slug_of(r["dream"]) for r in store.select(
+        "SELECT ?dream WHERE { ?dream a dg:Dream ; dg:isStub false }"))
+    labels, links = stub_links(store)
+    gaps = []
+    for slug, evidence in links.items():
+        match = process.extractOne(slug, written, scorer=fuzz.ratio, score_cutoff=settings.typo_similarity)
+        if match is None:
+            match = process.extractOne(slug.replace("-", " "), written, scorer=fuzz.token_set_ratio,
+                                       processor=lambda s: s.replace("-", " "), score_cutoff=100)
+        if match:
+            gaps.append(Gap("broken-link", slug, labels[slug], round(match[1] / 100, 4),
+                            f"'{slug}' looks like '{match[0]}': fix the link or add an alias", evidence))
+    return gaps
+
+
+def partial_articles(store: Store) -> list[Gap]:
+    """Articles whose text stops mid-sentence."""
+    return [Gap("partial-article", slug_of(r["dream"]), r["label"], 1.0,
+                "the article stops mid-sentence: re-export or finish it", [_evidence(r["path"], r["line"])])
+            for r in _rows(store, "gap-partial")]
+
+
+SECTION_COUNTS = {  # completeness query column -> standard section key
+    "quickAnswer": "quick-answer", "scenarios": "common-scenarios", "sensations": "what-the-body-registered",
+    "sentence": "the-sentence", "faq": "faq", "nextStages": "next-stages",
+}
+
+
+def completeness_matrix(store: Store) -> list[dict]:
+    """Return, for every written dream, its slug, path and the number of items of each standard section."""
+    matrix = []
+    for row in _rows(store, "gap-completeness"):
+        entry = {"dream": slug_of(row["dream"]), "label": row["label"], "path": row["path"], "line": row["line"]}
+        entry.update({key: row[column] for column, key in SECTION_COUNTS.items()})
+        matrix.append(entry)
+    return matrix
+
+
+def incomplete_articles(store: Store, settings: GapSettings) -> list[Gap]:
+    """Articles with standard sections missing, or with fewer items than ``min_items`` (The Sentence needs one).
+
+    Next Stages is left to :func:`dead_ends`, so a missing one is reported once.
+    """
+    gaps = []
+    for entry in completeness_matrix(store):
+        missing, thin = [], []
+        for key, heading in STANDARD_SECTIONS.items():
+            if key == "next-stages":
+                continue  # an article without next stages is a dead end, reported as such
+            count = entry[key]
+            needed = 1 if key == "the-sentence" else settings.min_items
+            if count == 0:
+                missing.append(heading)
+            elif count < needed:
+                thin.append(f"{heading} ({count})")
+        if missing or thin:
+            parts = ([f"add {', '.join(missing)}"] if missing else []) + ([f"expand {', '.join(thin)}"] if thin else [])
+            gaps.append(Gap("incomplete-article", entry["dream"], entry["label"], float(len(missing) * 2 + len(thin)),
+                            "; ".join(parts), [_evidence(entry["path"], entry["line"],
+                                                         ", ".join(f"missing {m}" for m in missing)
+                                                         + ("; " if missing and thin else "")
+                                                         + ", ".join(f"thin {t}" for t in thin))]))
+    return gaps
+
+
+def dead_ends(store: Store) -> list[Gap]:
+    """Written dreams with no next stages, scored by how many dreams send readers there."""
+    return [Gap("dead-end", slug_of(r["dream"]), r["label"], float(r["linkedFrom"]),
+                "add Next Stages so readers can go on", [_evidence(r["path"], r["line"])])
+            for r in _rows(store, "gap-dead-ends")]
+
+
+def orphans(store: Store) -> list[Gap]:
+    """Written dreams that no other dream links to."""
+    return [Gap("orphan", slug_of(r["dream"]), r["label"], 1.0,
+                "link to it from the Next Stages of a related dream", [_evidence(r["path"], r["line"])])
+            for r in _rows(store, "gap-orphans")]
+
+
+def unreachable_groups(graph: nx.DiGraph) -> list[Gap]:
+    """Groups of dreams that link among themselves but that no path from the rest of the library reaches.
+
+    A strongly connected group with no link coming in from outside it; single dreams with no incoming link
+    are orphans and reported as such.
+    """
+    condensed = nx.condensation(graph)
+    gaps = []
+    for component in condensed:
+        members = sorted(condensed.nodes[component]["members"])
+        if condensed.in_degree(component) or len(members) == len(graph):
+            continue
+        if len(members) == 1 and not graph.has_edge(members[0], members[0]):
+            continue
+        written = [m for m in members if not graph.nodes[m]["stub"]]
+        if not written:
+            continue
+        gaps.append(Gap("unreachable", members[0], " ↔ ".join(graph.nodes[m]["label"] for m in members),
+                        float(len(members)), f"link into this group of {len(members)} dreams from the rest of the library",
+                        [_evidence("", None, " → ".join(members))]))
+    return gaps
+
+
+def clusters(store: Store, settings: GapSettings) -> list[Gap]:
+    """Clusters with fewer than ``min_cluster_size`` written dreams, and clusters with no hub article."""
+    gaps = []
+    for row in _rows(store, "gap-clusters"):
+        slug, size = slug_of(row["cluster"]), row["writtenDreams"]
+        if size < settings.min_cluster_size:
+            gaps.append(Gap("thin-cluster", slug, row["label"], float(settings.min_cluster_size - size),
+                            f"the cluster has {size} written dream{'s' * (size != 1)}: "
+                            f"write {settings.min_cluster_size - size} more", []))
+        if "hub" not in row:
+            gaps.append(Gap("cluster-without-hub", slug, row["label"], float(size),
+                            f"write a hub article for the '{row['label']}' cluster", []))
+    sources = store.select("""SELECT ?cluster ?path WHERE { ?cluster a dg:Cluster ; prov:wasDerivedFrom ?f .
+                              ?f rdfs:label ?path } ORDER BY ?path""")
+    by_cluster = defaultdict(list)
+    for row in sources:
+        by_cluster[slug_of(row["cluster"])].append(_evidence(row["path"], None, "names the cluster"))
+    for gap in gaps:
+        gap.evidence = by_cluster.get(gap.node, [])
+    return gaps
+
+
+def no_cluster(store: Store) -> list[Gap]:
+    """Written dreams whose article names no cluster."""
+    return [Gap("no-cluster", slug_of(r["dream"]), r["label"], 1.0,
+                "name the dream's cluster in its article", [_evidence(r["path"], r["line"])])
+            for r in _rows(store, "gap-no-cluster")]
+
+
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+def near_duplicates(store: Store, settings: GapSettings) -> list[Gap]:
+    """Pairs of written articles whose Quick Answer and scenario text overlap heavily (possible cannibalisation).
+
+    The similarity is the share of the shorter article's three-word shingles that the other article also has
+    (so a short sibling of a long article still counts); pairs are found through an index of shingles, so
+    the work grows with the overlap, not with the square of the library.
+    """
+    texts: dict[str, list[str]] = defaultdict(list)
+    for row in _rows(store, "article-texts"):
+        texts[slug_of(row["dream"])].append(row["text"])
+    shingles = {}
+    for slug, parts in texts.items():
+        words = _WORD.findall(" ".join(sorted(parts)).lower().replace("’", "'"))
+        shingles[slug] = {" ".join(words[i:i + 3]) for i in range(len(words) - 2)}
+    index: dict[str, list[str]] = defaultdict(list)
+    for slug in sorted(shingles):
+        for shingle in shingles[slug]:
+            index[shingle].append(slug)
+    shared: dict[tuple[str, str], int] = defaultdict(int)
+    for slugs in index.values():
+        if 1 < len(slugs) <= 50:  # a shingle in many articles is boilerplate, not a sign of duplication
+            for i, a in enumerate(slugs):
+                for b in slugs[i + 1:]:
+                    shared[a, b] += 1
+    gaps = []
+    for (a, b), common in shared.items():
+        smaller = min(len(shingles[a]), len(shingles[b]))
+        if smaller < 10:
+            continue  # too little text to judge
+        similarity = common / smaller
+        if similarity >= settings.duplicate_similarity:
+            gaps.append(Gap("near-duplicate", a, f"{a} ~ {b}", round(similarity, 4),
+                            f"'{a}' and '{b}' cover almost the same dream: merge them or make them distinct",
+                            [_evidence("", None, f"{similarity:.0%} of their Quick Answer and scenario text is shared")]))
+    return gaps
+
+
+def one_way_progressions(graph: nx.DiGraph) -> list[Gap]:
+    """A → B where B is written, outside A's clusters, and none of B's next stages returns to A's clusters."""
+    gaps = []
+    for a, b in sorted(graph.edges):
+        home = set(graph.nodes[a]["clusters"])
+        if not home or a == b or graph.nodes[b]["stub"] or home & set(graph.nodes[b]["clusters"]):
+            continue
+        if any(home & set(graph.nodes[c]["clusters"]) for c in graph.successors(b)):
+            continue
+        gaps.append(Gap("one-way", a, f"{graph.nodes[a]['label']} → {graph.nodes[b]['label']}", 0.1,
+                        f"'{b}' never leads back to the {', '.join(sorted(home))} cluster: consider a bridge",
+                        [_evidence("", None, f"{a} → {b}")]))
+    return gaps
+
+
+def find_gaps(store: Store, settings: GapSettings = GapSettings()) -> list[Gap]:
+    """Return every gap of the library, most valuable kind first, then by score, then by node."""
+    graph = progression_graph(store)
+    typos = broken_links(store, settings)
+    gaps = (missing_articles(store, graph, {g.node for g in typos}) + typos + partial_articles(store)
+            + incomplete_articles(store, settings) + dead_ends(store) + orphans(store) + unreachable_groups(graph)
+            + near_duplicates(store, settings) + clusters(store, settings) + no_cluster(store)
+            + one_way_progressions(graph))
+    order = {kind: i for i, kind in enumerate(KINDS)}
+    return sorted(gaps, key=lambda g: (order[g.kind], -g.score, g.node, g.label))

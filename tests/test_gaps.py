@@ -1,0 +1,132 @@
+"""The content gap report on a corpus with known gaps, and on the sample corpus."""
+
+import csv
+import io
+import json
+
+import networkx as nx
+import pytest
+
+from helpers import FIXTURES, article
+from dreamgraph.build import build
+from dreamgraph.gaps import GapSettings, completeness_matrix, find_gaps, near_duplicates, unreachable_groups
+from dreamgraph.store import open_store
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """tests/fixtures/gaps: 'being watched' is linked from two articles and unwritten; 'sleepwalkng' is a typo;
+    night-terrors has no FAQ; teeth-falling-out is a dead end alone in the thin 'body' cluster; flying is an orphan."""
+    folder = tmp_path_factory.mktemp("gaps") / "graph"
+    build([FIXTURES / "gaps"], folder)
+    return folder
+
+
+def test_the_exact_gap_list_in_order(corpus):
+    gaps = find_gaps(open_store(corpus))
+    assert [(g.kind, g.node, g.score) for g in gaps] == [
+        ("missing-article", "being-watched", 2.2008),
+        ("broken-link", "sleepwalkng", 0.9565),
+        ("incomplete-article", "night-terrors", 2.0),
+        ("dead-end", "teeth-falling-out", 1.0),
+        ("orphan", "flying", 1.0),
+        ("thin-cluster", "body", 2.0),
+        ("cluster-without-hub", "body", 1.0),
+        ("one-way", "night-terrors", 0.1),
+    ]
+
+
+def test_gaps_carry_evidence_and_actions(corpus):
+    gaps = {g.kind: g for g in find_gaps(open_store(corpus))}
+    missing = gaps["missing-article"]
+    assert missing.action == "write an article for 'being watched': 2 articles send readers there"
+    assert missing.evidence == [
+        {"path": "tests/fixtures/gaps/nightmares.txt", "line": 23, "text": "If eyes followed you"},
+        {"path": "tests/fixtures/gaps/sleepwalking.txt", "line": 23, "text": "If someone saw you"}]
+    assert gaps["broken-link"].action == "'sleepwalkng' looks like 'sleepwalking': fix the link or add an alias"
+    assert gaps["broken-link"].evidence == [
+        {"path": "tests/fixtures/gaps/night-terrors.txt", "line": 18, "text": "If you wandered off"}]
+    assert gaps["incomplete-article"].action == "add FAQ"
+
+
+def test_thresholds_change_the_report(corpus):
+    store = open_store(corpus)
+    assert "thin-cluster" not in {g.kind for g in find_gaps(store, GapSettings(min_cluster_size=1))}
+    thin = [g for g in find_gaps(store, GapSettings(min_items=4)) if g.kind == "incomplete-article"]
+    assert len(thin) == 5 and all("expand" in g.action for g in thin)
+
+
+def test_completeness_matrix(corpus):
+    matrix = {r["dream"]: r for r in completeness_matrix(open_store(corpus))}
+    assert matrix["night-terrors"]["faq"] == 0 and matrix["night-terrors"]["quick-answer"] == 3
+    assert matrix["teeth-falling-out"]["next-stages"] == 0
+    assert matrix["nightmares"]["next-stages"] == 3 and matrix["nightmares"]["the-sentence"] == 1
+
+
+def test_the_sample_corpus_reports_its_three_stubs_as_missing_articles(seed_store):
+    missing = [g.node for g in find_gaps(seed_store) if g.kind == "missing-article"]
+    assert sorted(missing) == ["being-chased-by-a-killer", "losing-control", "not-being-able-to-move"]
+
+
+def test_near_duplicates_and_partial_pages_in_the_variant_library(tmp_path):
+    from helpers import SEED
+
+    graph_dir = tmp_path / "graph"
+    build([SEED, FIXTURES / "variants"], graph_dir)
+    gaps = find_gaps(open_store(graph_dir))
+    duplicates = [(g.label, g.score) for g in gaps if g.kind == "near-duplicate"]
+    assert duplicates == [("not-being-able-to-run ~ trying-to-run-but-staying-in-place", 0.5636)]
+    assert [g.node for g in gaps if g.kind == "partial-article"] == ["sinking-sand"]
+
+
+def test_unreachable_group():
+    g = nx.DiGraph()
+    for node in "abcde":
+        g.add_node(node, label=node.upper(), stub=False, clusters=[])
+    g.add_edges_from([("a", "b"), ("c", "d"), ("d", "c"), ("d", "e")])
+    assert [(x.node, x.label) for x in unreachable_groups(g)] == [("c", "C ↔ D")]
+
+
+def test_alias_hint_and_broken_link_agree(write_corpus, graph_dir):
+    folder = write_corpus({"a.txt": article("Dream About Falling: The Drop", next_stages=[("x", "flyng", "y")]),
+                           "b.txt": article("Dream About Flying: The Lift", next_stages=[("x", "falling", "y")])})
+    report = build([folder], graph_dir)
+    assert any("'flyng' looks like 'flying'" in p.message for p in report.problems)
+    assert [g.node for g in find_gaps(open_store(graph_dir)) if g.kind == "broken-link"] == ["flyng"]
+
+
+# --- the command ----------------------------------------------------------------------------------
+
+def test_gaps_command_formats(cli, corpus):
+    table = cli("-g", corpus, "gaps").stdout
+    assert table.index("missing-article (1)") < table.index("broken-link (1)") < table.index("one-way (1)")
+    data = json.loads(cli("-g", corpus, "gaps", "-f", "json").stdout)
+    assert [g["kind"] for g in data][:2] == ["missing-article", "broken-link"]
+    assert set(data[0]) == {"kind", "node", "label", "score", "action", "evidence"}
+    rows = list(csv.reader(io.StringIO(cli("-g", corpus, "gaps", "-f", "csv").stdout)))
+    assert rows[0] == ["kind", "node", "label", "score", "action", "evidence"] and len(rows) == 9
+    markdown = cli("-g", corpus, "gaps", "-f", "markdown").stdout
+    assert markdown.startswith("# Content gaps\n") and "| score | node | action | evidence |" in markdown
+    only = json.loads(cli("-g", corpus, "gaps", "-f", "json", "--kind", "orphan").stdout)
+    assert [g["node"] for g in only] == ["flying"]
+
+
+def test_fail_on_sets_the_exit_status(cli, corpus):
+    assert cli("-g", corpus, "gaps", "--fail-on", "dead-end").exit_code == 3
+    assert cli("-g", corpus, "gaps", "--fail-on", "unreachable").exit_code == 0
+    assert cli("-g", corpus, "gaps", "--fail-on", "any").exit_code == 3
+    bad = cli("-g", corpus, "gaps", "--fail-on", "nonsense")
+    assert bad.exit_code == 2 and "unknown gap kind 'nonsense'" in bad.stderr
+
+
+def test_matrix_command(cli, corpus):
+    lines = cli("-g", corpus, "gaps", "--matrix").stdout.splitlines()
+    assert lines[0].split()[:3] == ["dream", "Quick", "Answer"]
+    assert any(line.startswith("night-terrors") and line.split()[5] == "0" for line in lines)
+
+
+def test_gaps_html_page_is_written(cli, corpus, tmp_path):
+    out = tmp_path / "gaps.html"
+    assert cli("-g", corpus, "gaps", "--html", out).exit_code == 0
+    page = out.read_text(encoding="utf-8")
+    assert "being-watched" in page and "sleepwalkng" in page
