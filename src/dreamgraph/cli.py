@@ -602,5 +602,75 @@ def _print_matrix(rows, fmt: str) -> None:
     echo_table(headers, table, fmt)
 
 
+# --- views and exports ----------------------------------------------------------------------------
+
+@main.command()
+@click.option("--view", "-v", "view_name", type=click.Choice(["taxonomy", "dream", "cluster", "path", "gaps"]),
+              default="taxonomy", show_default=True, help="What to draw.")
+@click.option("--dream", "-d", help="The dream of --view dream.")
+@click.option("--hops", type=int, default=1, show_default=True, help="Neighbourhood size of --view dream.")
+@click.option("--cluster", "-c", help="The cluster of --view cluster (slug or name).")
+@click.option("--from", "source", metavar="DREAM", help="Start of --view path.")
+@click.option("--to", "target", metavar="DREAM", help="End of --view path.")
+@click.option("--format", "-f", "fmt", type=click.Choice(["html", "graphml", "csv", "jsonld", "ntriples"]),
+              default="html", show_default=True, help="html: an interactive page; graphml, csv: the view's nodes "
+              "and edges; jsonld, ntriples: the whole graph.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="The file to write [exports/VIEW.html, or the format's suffix].")
+@click.option("--all", "all_views", is_flag=True, help="Write the taxonomy and gaps views to exports/.")
+@local_graph_dir
+@click.pass_context
+def export(ctx, view_name, dream, hops, cluster, source, target, fmt, output, all_views, sub_graph_dir):
+    """Write an interactive HTML view (or another format) into exports/.
+
+    Pages are self-contained and work offline in any browser: click a dream for its card, search by
+    name, filter by cluster.
+    """
+    from .views import write_view
+    from .views.formats import SUFFIX, write_format
+
+    store = _subcommand_graph_dir(ctx, sub_graph_dir).store
+    jobs = [("taxonomy", None), ("gaps", None)] if all_views else [(view_name, output)]
+    for name, out in jobs:
+        view, stem = _make_view(store, name, dream, hops, cluster, source, target)
+        path = out or Path("exports") / f"{stem}{SUFFIX[fmt]}"
+        written = [write_view(view, path)] if fmt == "html" else write_format(store, view, fmt, path)
+        what = "the whole graph" if fmt in ("jsonld", "ntriples") else f"{len(view.nodes)} nodes, {len(view.edges)} edges"
+        for file in written:
+            click.echo(f"wrote {file} ({what})")
+
+
+def _make_view(store, name, dream, hops, cluster, source, target):
+    """Return the view asked for on the command line and the file stem it is saved under by default."""
+    from .dreams import find_dream
+    from .slugs import slugify
+    from .views import cluster_view, dream_view, gaps_view, path_view, taxonomy_view
+    from .vocabulary import slug_of
+
+    def need(value, option):
+        if not value:
+            raise click.UsageError(f"--view {name} needs {option}")
+        return value
+
+    if name == "dream":
+        slug = slug_of(find_dream(store, need(dream, "--dream")))
+        return dream_view(store, slug, hops), f"dream-{slug}"
+    if name == "cluster":
+        slug = slugify(need(cluster, "--cluster"))
+        known = sorted(slug_of(r["c"]) for r in store.select("SELECT ?c WHERE { ?c a dg:Cluster }"))
+        if slug not in known:
+            raise DreamgraphError(f"unknown cluster {cluster!r}; clusters are: {', '.join(known) or 'none'}")
+        return cluster_view(store, slug), f"cluster-{slug}"
+    if name == "path":
+        a = slug_of(find_dream(store, need(source, "--from")))
+        b = slug_of(find_dream(store, need(target, "--to")))
+        return path_view(store, a, b), f"path-{a}-to-{b}"
+    if name == "gaps":
+        from .gaps import find_gaps
+
+        return gaps_view(store, find_gaps(store)), "gaps"
+    return taxonomy_view(store), "taxonomy"
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,95 @@
+"""Export formats for other tools: GraphML (Gephi, yEd), CSV nodes and edges, JSON-LD and N-Triples.
+
+GraphML and CSV hold the nodes and edges of a view; JSON-LD and N-Triples hold the whole graph.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import networkx as nx
+
+from ..store import Store, atomic_write
+from .data import ViewData
+from .layout import place
+
+FORMATS = ("html", "graphml", "csv", "jsonld", "ntriples")
+SUFFIX = {"html": ".html", "graphml": ".graphml", "csv": ".csv", "jsonld": ".jsonld", "ntriples": ".nt"}
+
+
+def view_graph(view: ViewData) -> nx.DiGraph:
+    """Return a view's nodes and edges as a networkx graph with only text and number attributes."""
+    if view.nodes and "x" not in view.nodes[0]:
+        place(view)
+    graph = nx.DiGraph()
+    for node in sorted(view.nodes, key=lambda n: n["id"]):
+        graph.add_node(node["id"], label=node["label"], kind=node["kind"], clusters=" ".join(node["clusters"]),
+                       x=float(node.get("x", 0)), y=float(node.get("y", 0)))
+    for edge in sorted(view.edges, key=lambda e: e["id"]):
+        graph.add_edge(edge["from"], edge["to"], kind=edge["kind"], title=edge.get("title", ""))
+    return graph
+
+
+def graphml_bytes(view: ViewData) -> bytes:
+    """Return a view as GraphML."""
+    buffer = io.BytesIO()
+    nx.write_graphml(view_graph(view), buffer, encoding="utf-8", prettyprint=True)
+    return buffer.getvalue()
+
+
+def csv_tables(view: ViewData) -> tuple[bytes, bytes]:
+    """Return the nodes table and the edges table of a view as CSV."""
+    graph = view_graph(view)
+    nodes, edges = io.StringIO(), io.StringIO()
+    writer = csv.writer(nodes, lineterminator="\n")
+    writer.writerow(["id", "label", "kind", "clusters", "x", "y"])
+    writer.writerows([n, d["label"], d["kind"], d["clusters"], int(d["x"]), int(d["y"])] for n, d in graph.nodes(data=True))
+    writer = csv.writer(edges, lineterminator="\n")
+    writer.writerow(["from", "to", "kind", "title"])
+    writer.writerows([a, b, d["kind"], d["title"]] for a, b, d in graph.edges(data=True))
+    return nodes.getvalue().encode("utf-8"), edges.getvalue().encode("utf-8")
+
+
+def ntriples_bytes(store: Store) -> bytes:
+    """Return the whole graph as sorted N-Triples."""
+    result = store.execute("CONSTRUCT WHERE { ?s ?p ?o }")
+    from ..query import format_result
+
+    return (format_result(result, "ntriples") + "\n").encode("utf-8")
+
+
+def jsonld_bytes(store: Store) -> bytes:
+    """Return the whole graph as JSON-LD with the dreamgraph prefixes as its context."""
+    from rdflib import Graph
+
+    from ..vocabulary import PREFIXES
+
+    graph = Graph()
+    graph.parse(data=ntriples_bytes(store).decode("utf-8"), format="nt")
+    document = json.loads(graph.serialize(format="json-ld", context=dict(sorted(PREFIXES.items()))))
+    document["@graph"] = sorted(document.get("@graph", []), key=lambda node: node["@id"])
+    return json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
+
+
+def write_format(store: Store, view: ViewData, fmt: str, path: Path) -> list[Path]:
+    """Write a view (or, for jsonld and ntriples, the whole graph) in a format; return the files written."""
+    if fmt == "graphml":
+        atomic_write(path, graphml_bytes(view))
+        return [path]
+    if fmt == "csv":
+        nodes, edges = csv_tables(view)
+        stem = path.with_suffix("")
+        written = [stem.with_name(stem.name + "-nodes.csv"), stem.with_name(stem.name + "-edges.csv")]
+        atomic_write(written[0], nodes)
+        atomic_write(written[1], edges)
+        return written
+    if fmt == "jsonld":
+        atomic_write(path, jsonld_bytes(store))
+        return [path]
+    if fmt == "ntriples":
+        atomic_write(path, ntriples_bytes(store))
+        return [path]
+    raise ValueError(f"unknown format {fmt!r}")
