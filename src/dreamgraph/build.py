@@ -10,25 +10,31 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import pickle
 import time
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from filelock import FileLock, Timeout
+from rdflib import URIRef
 
 from .article import Article
 from .errors import DreamgraphError, Problem
 from .parse import Limits, ParseResult, parse_file
 from .slugs import dream_name, dream_slug, slugify
 from .store import GRAPH_FILE, LOCK_FILE, STORE_DIR, atomic_write, load_store_folder
-from .triples import article_triples, scheme_triples, stub_triples, to_turtle
+from .triples import A, Triple, article_triples, ntriples, scheme_triples, stub_triples, to_turtle
+from .triples import T as TERMS
 from .validate import Violation, ontology_text, shapes_text
 
 ARTICLE_SUFFIXES = {".txt", ".md", ".markdown"}
+CACHE_DIR = ".cache"
+DREAM, NEXT_STAGE = TERMS["Dream"], TERMS["nextStage"]
 ALIAS_FILE = "aliases.toml"
 PARALLEL_THRESHOLD = 400  # below this many files, starting worker processes costs more than it saves
 
@@ -114,24 +120,109 @@ def read_alias_table(graph_dir: Path) -> tuple[dict[str, str], list[Problem]]:
     return aliases, problems
 
 
+def _code_version() -> str:
+    """Return a fingerprint of the parser's code and the shapes, so caches from older code are not reused."""
+    from importlib import resources
+
+    digest = hashlib.sha256()
+    for name in ("parse.py", "article.py", "slugs.py", "triples.py", "vocabulary.py", "data/shapes.ttl"):
+        digest.update(resources.files("dreamgraph").joinpath(name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class Cache:
+    """Per-article results kept between builds in GRAPH_DIR/.cache, keyed by a hash of what they depend on.
+
+    An entry that cannot be read (a crash while writing it, an older format) is simply a miss.
+    """
+
+    def __init__(self, folder: Path | None):
+        self.folder, self.used = folder, set()
+        self.version = _code_version()
+
+    def key(self, *parts: str | bytes) -> str:
+        digest = hashlib.sha256(self.version.encode())
+        for part in parts:
+            digest.update(part if isinstance(part, bytes) else part.encode("utf-8", "surrogatepass"))
+            digest.update(b"\0")
+        return digest.hexdigest()
+
+    def get(self, kind: str, key: str):
+        if self.folder is None:
+            return None
+        path = self.folder / kind / f"{key}.pickle"
+        try:
+            with open(path, "rb") as handle:
+                value = pickle.load(handle)
+        except Exception:
+            return None
+        self.used.add(path)
+        return value
+
+    def put(self, kind: str, key: str, value) -> None:
+        if self.folder is None:
+            return
+        path = self.folder / kind / f"{key}.pickle"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as handle:
+            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        self.used.add(path)
+
+    def prune(self) -> None:
+        """Remove the entries this build did not use (articles removed or changed)."""
+        if self.folder is None or not self.folder.is_dir():
+            return
+        for path in self.folder.glob("*/*"):
+            if path not in self.used:
+                path.unlink(missing_ok=True)
+
+
+def _parse_one(args) -> ParseResult:
+    path, shown, limits = args
+    return parse_file(path, shown, limits)
+
+
 def parse_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
-              progress: Callable[[int, int], None] | None = None) -> list[ParseResult]:
-    """Return the parse of every file, in parallel across the machine's cores when there are many."""
+              progress: Callable[[int, int], None] | None = None, cache: Cache | None = None) -> list[ParseResult]:
+    """Return the parse of every file: from the cache when its bytes did not change, else parsed again,
+    in parallel across the machine's cores when there are many."""
+    cache = cache or Cache(None)
     shown = [display_path(p, graph_dir) for p in paths]
-    results: list[ParseResult] = []
+    results: list[ParseResult | None] = [None] * len(paths)
+    keys, todo = [], []
+    for index, path in enumerate(paths):
+        try:
+            data = path.read_bytes() if path.stat().st_size <= limits.max_bytes else b"<too large>"
+        except OSError:
+            data = b"<unreadable>"
+        key = cache.key(data, shown[index], repr(limits))
+        keys.append(key)
+        results[index] = cache.get("parse", key)
+        if results[index] is None:
+            todo.append(index)
+    done = len(paths) - len(todo)
     workers = min(os.cpu_count() or 1, 8)
-    if len(paths) >= PARALLEL_THRESHOLD and workers > 1:
+    jobs = [(paths[i], shown[i], limits) for i in todo]
+    if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
         with ProcessPoolExecutor(workers) as pool:
-            for result in pool.map(parse_file, paths, shown, [limits] * len(paths), chunksize=64):
-                results.append(result)
+            parsed = pool.map(_parse_one, jobs, chunksize=64)
+            for index, result in zip(todo, parsed):
+                results[index] = result
+                done += 1
                 if progress:
-                    progress(len(results), len(paths))
+                    progress(done, len(paths))
     else:
-        for path, display in zip(paths, shown):
-            results.append(parse_file(path, display, limits))
+        for index, job in zip(todo, jobs):
+            results[index] = _parse_one(job)
+            done += 1
             if progress:
-                progress(len(results), len(paths))
-    return results
+                progress(done, len(paths))
+    for index in todo:
+        if not any(p.message.startswith("cannot read") for p in results[index].problems):
+            cache.put("parse", keys[index], results[index])
+    return results  # type: ignore[return-value]
 
 
 @dataclass
@@ -183,13 +274,28 @@ def assemble(results: Iterable[ParseResult], aliases: dict[str, str]) -> Library
     return library
 
 
-def library_triples(library: Library) -> tuple[list[tuple], dict[str, list[tuple[str, int, str]]]]:
+@dataclass
+class LibraryTriples:
+    """The triples of a library: per written article, for the stubs, and the links to each stub."""
+
+    articles: dict[str, list[Triple]]                      # slug -> that article's triples
+    stubs: list[Triple]
+    links: dict[str, list[tuple[str, int, str]]]           # stub slug -> (path, line, link text)
+
+    def all(self) -> Iterator[Triple]:
+        yield from scheme_triples()
+        for slug in sorted(self.articles):
+            yield from self.articles[slug]
+        yield from self.stubs
+
+
+def library_triples(library: Library) -> LibraryTriples:
     """Return all triples of the library and, per stub slug, the (path, line, link text) linking to it."""
-    triples = scheme_triples()
+    per_article: dict[str, list[Triple]] = {}
     links: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
     for slug in sorted(library.articles):
         article = library.articles[slug]
-        triples.extend(article_triples(article, article.path, library.resolve))
+        per_article[slug] = article_triples(article, article.path, library.resolve)
         for stage in article.next_stages:
             target = library.resolve(stage.target_slug)
             if target == slug:
@@ -197,10 +303,60 @@ def library_triples(library: Library) -> tuple[list[tuple], dict[str, list[tuple
                                                 "next stage points at its own dream (a loop of one)"))
             if target not in library.articles:
                 links[target].append((article.path, stage.line, stage.target))
+    stubs: list[Triple] = []
     for stub in sorted(links):
         references = sorted(links[stub])
-        triples.extend(stub_triples(stub, dream_name(references[0][2]), sorted({p for p, _, _ in references})))
-    return triples, links
+        stubs.extend(stub_triples(stub, dream_name(references[0][2]), sorted({p for p, _, _ in references})))
+    return LibraryTriples(per_article, stubs, links)
+
+
+VALIDATION_CHUNK = 300  # articles per pySHACL run
+
+
+def _validate_chunk(units: list[list[Triple]]) -> list[list[Violation]]:
+    """Return the SHACL violations of each unit (one article's triples), checked together in one graph.
+
+    Each unit's subjects are the focus; the targets of its links are added as typed dreams for context.
+    """
+    from .validate import check, graph_from_ntriples
+
+    context = {(o, A, DREAM) for unit in units for s, p, o in unit if p == NEXT_STAGE}
+    graph = graph_from_ntriples(ntriples([t for unit in units for t in unit]) + ntriples(context))
+    focus = sorted({s[1:-1] for unit in units for s, _, _ in unit})
+    violations = check(graph, [URIRef(f) for f in focus])
+    owner = {s[1:-1]: i for i, unit in enumerate(units) for s, _, _ in unit}
+    per_unit: list[list[Violation]] = [[] for _ in units]
+    for violation in violations:
+        per_unit[owner.get(violation.focus, 0)].append(violation)
+    return per_unit
+
+
+def validate_triples(triples: LibraryTriples, cache: Cache) -> list[Violation]:
+    """Return the SHACL violations of the library, checking only articles whose triples changed since the
+    last build (the others' results come from the cache), in parallel across cores when there are many."""
+    units = {slug: unit for slug, unit in triples.articles.items()}
+    units[" stubs"] = scheme_triples() + triples.stubs
+    keys = {slug: cache.key(*("\t".join(t) for t in unit)) for slug, unit in units.items()}
+    violations: list[Violation] = []
+    todo = []
+    for slug in sorted(units):
+        cached = cache.get("shacl", keys[slug])
+        if cached is None:
+            todo.append(slug)
+        else:
+            violations.extend(cached)
+    chunks = [todo[i:i + VALIDATION_CHUNK] for i in range(0, len(todo), VALIDATION_CHUNK)]
+    workers = min(os.cpu_count() or 1, 8)
+    if len(chunks) > 1 and workers > 1:
+        with ProcessPoolExecutor(workers) as pool:
+            results = list(pool.map(_validate_chunk, [[units[s] for s in chunk] for chunk in chunks]))
+    else:
+        results = [_validate_chunk([units[s] for s in chunk]) for chunk in chunks]
+    for chunk, per_unit in zip(chunks, results):
+        for slug, found in zip(chunk, per_unit):
+            cache.put("shacl", keys[slug], found)
+            violations.extend(found)
+    return sorted(set(violations))
 
 
 def suggest_aliases(library: Library, links: dict[str, list[tuple[str, int, str]]]) -> None:
@@ -250,38 +406,35 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
     if not paths:
         where = ", ".join(str(s) for s in sources) or "(nothing)"
         raise DreamgraphError(f"no articles (.txt, .md) found in {where}")
+    cache = Cache(graph_dir / CACHE_DIR)
     aliases, alias_problems = read_alias_table(graph_dir)
-    results = parse_all(paths, graph_dir, limits, progress)
+    results = parse_all(paths, graph_dir, limits, progress, cache)
     library = assemble(results, aliases)
     library.problems[:0] = problems + alias_problems
     if not library.articles:
         raise DreamgraphError("no article could be built:\n" + "\n".join(str(p) for p in sorted(
             set(library.problems), key=lambda p: (p.path, p.line or 0))))
-    triples, links = library_triples(library)
-    suggest_aliases(library, links)
+    triples = library_triples(library)
+    suggest_aliases(library, triples.links)
 
     graph_file = graph_dir / GRAPH_FILE
-    atomic_write(graph_file, to_turtle(triples))
-    for name, text in (("ontology.ttl", ontology_text()), ("shapes.ttl", shapes_text())):
+    turtle = to_turtle(triples.all())
+    atomic_write(graph_file, turtle)
+    for name, content in (("ontology.ttl", ontology_text()), ("shapes.ttl", shapes_text())):
         target = graph_dir / name
-        if not target.is_file() or target.read_text(encoding="utf-8") != text:
-            atomic_write(target, text.encode("utf-8"))
+        if not target.is_file() or target.read_text(encoding="utf-8") != content:
+            atomic_write(target, content.encode("utf-8"))
     load_store_folder(graph_file, graph_dir / STORE_DIR)
 
     report = BuildReport(
-        articles=len(library.articles), stubs=len(links), graph_file=graph_file,
-        dreams=len(library.articles) + len(links),
+        articles=len(library.articles), stubs=len(triples.links), graph_file=graph_file,
+        dreams=len(library.articles) + len(triples.links),
         clusters=len({c.slug for a in library.articles.values() for c in a.clusters}),
-        triples=len(set(triples)),
+        triples=len(set(triples.all())),
         problems=sorted(set(library.problems), key=lambda p: (p.path, p.line or 0, p.severity, p.message)),
     )
     if validate:
-        from rdflib import Graph
-
-        from .validate import check
-
-        graph = Graph()
-        graph.addN((s, p, o, graph) for s, p, o in triples)
-        report.violations = check(graph)
+        report.violations = validate_triples(triples, cache)
+    cache.prune()
     report.seconds = time.perf_counter() - started
     return report

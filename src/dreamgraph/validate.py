@@ -53,6 +53,14 @@ def _rdflib_term(term):
     return Literal(term.value, lang=term.language, datatype=None if term.language else URIRef(term.datatype.value))
 
 
+def graph_from_ntriples(data: str) -> Graph:
+    """Return an rdflib Graph of N-Triples text, parsed by Oxigraph (faster than rdflib's own parser)."""
+    graph = Graph()
+    graph.addN((_rdflib_term(t.subject), _rdflib_term(t.predicate), _rdflib_term(t.object), graph)
+               for t in ox.parse(data.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
+    return graph
+
+
 def read_turtle(path: Path) -> Graph:
     """Return an rdflib Graph of a Turtle file, parsed by Oxigraph (strict, fast, never fetches).
 
@@ -70,12 +78,16 @@ def read_turtle(path: Path) -> Graph:
     return graph
 
 
-def check(graph: Graph) -> list[Violation]:
-    """Return the SHACL violations of a graph, sorted (empty when it conforms)."""
+def check(graph: Graph, focus: list | None = None) -> list[Violation]:
+    """Return the SHACL violations of a graph, sorted (empty when it conforms).
+
+    With ``focus``, only those nodes are checked; the rest of the graph is context (the types of link targets).
+    """
     import pyshacl
 
     shapes = Graph().parse(data=shapes_text(), format="turtle")
-    conforms, results, _ = pyshacl.validate(graph, shacl_graph=shapes, inference="none", advanced=False)
+    conforms, results, _ = pyshacl.validate(graph, shacl_graph=shapes, inference="none", advanced=False,
+                                            focus_nodes=focus or None)
     if conforms:
         return []
     violations = set()
