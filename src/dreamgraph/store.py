@@ -322,8 +322,10 @@ class MemoryStore(OxigraphStore):
         return cls(store)
 
 
-def load_store_folder(turtle: Path, folder: Path) -> None:
+def load_store_folder(turtle: Path, folder: Path) -> int:
     """(Re)build the on-disk Oxigraph store ``folder`` from a Turtle file, replacing it atomically.
+
+    Returns the number of triples loaded.
 
     The new store is loaded into a temporary folder beside it and renamed into place, so a reader or
     a crash sees the old store or the new one.
@@ -334,6 +336,7 @@ def load_store_folder(turtle: Path, folder: Path) -> None:
         store = ox.Store(str(tmp / "oxigraph"))
         store.bulk_load(path=str(turtle), format=ox.RdfFormat.TURTLE)
         store.flush()
+        count = len(store)
         del store
         stat = turtle.stat()
         stamp = {"sha256": digest, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
@@ -345,6 +348,7 @@ def load_store_folder(turtle: Path, folder: Path) -> None:
             os.replace(folder, old)
         os.replace(tmp, folder)
         shutil.rmtree(old, ignore_errors=True)
+        return count
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -18,8 +18,9 @@ True
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
 from typing import Callable, Iterable
 
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
@@ -175,33 +176,33 @@ def turtle_term(term: str) -> str:
     >>> turtle_term(integer(3)), turtle_term(TRUE)
     ('3', 'true')
     """
-    if term.startswith("<"):
+    if term[-1] == '"':  # a plain string literal, the most common term: already valid Turtle
+        return term
+    if term[0] == "<":
         return _compact_iri(term)
     close = term.rfind('"')
     if term[close + 1:] in _SHORT_TYPES:
         return term[1:close]
-    if term[close + 1:].startswith("^^<"):
-        return term[:close + 3] + _compact_iri(term[close + 3:])
-    return term
+    return term[:close + 3] + _compact_iri(term[close + 3:])
 
 
-_FIRST_PREDICATES = {A: "0", LABEL: "1"}
+def turtle_blocks(triples: Iterable[Triple]) -> str:
+    """Return Turtle statements for the triples, one block per subject, sorted by subject, predicate and
+    object; rdf:type and rdfs:label come first in each block, the order people read a node in."""
+    first = {A: "0", LABEL: "1"}
+    # the subject without its closing ">", so a dream sorts before its parts ("./x" < "./x/scenario/1")
+    rows = sorted(set(triples), key=lambda t: (t[0][:-1], first.get(t[1], "2") + t[1], t[2]))
+    parts = []
+    for subject, block in groupby(rows, key=itemgetter(0)):
+        lines = [f"    {turtle_term(predicate)} " + ",\n        ".join(turtle_term(o) for _, _, o in objects)
+                 for predicate, objects in groupby(block, key=itemgetter(1))]
+        parts.append(f"\n{turtle_term(subject)}\n" + " ;\n".join(lines) + " .\n")
+    return "".join(parts)
+
+
+TURTLE_PREFIXES = "".join(f"@prefix {prefix}: <{namespace}> .\n" for prefix, namespace in sorted(PREFIXES.items()))
 
 
 def to_turtle(triples: Iterable[Triple]) -> bytes:
-    """Return UTF-8 Turtle for the triples: sorted by subject, predicate and object, so output is stable.
-
-    rdf:type and rdfs:label come first in each block, the order people read a node in.
-    """
-    by_subject: dict = defaultdict(lambda: defaultdict(set))
-    for s, p, o in triples:
-        by_subject[s][p].add(o)
-    parts = [f"@prefix {prefix}: <{namespace}> .\n" for prefix, namespace in sorted(PREFIXES.items())]
-    for subject in sorted(by_subject):
-        predicates = by_subject[subject]
-        lines = []
-        for predicate in sorted(predicates, key=lambda p: _FIRST_PREDICATES.get(p, "2") + p):
-            objects = ",\n        ".join(turtle_term(o) for o in sorted(predicates[predicate]))
-            lines.append(f"    {turtle_term(predicate)} {objects}")
-        parts.append(f"\n{turtle_term(subject)}\n" + " ;\n".join(lines) + " .\n")
-    return "".join(parts).encode("utf-8")
+    """Return UTF-8 Turtle for the triples, sorted (see :func:`turtle_blocks`), so output is stable."""
+    return (TURTLE_PREFIXES + turtle_blocks(triples)).encode("utf-8")
