@@ -26,8 +26,8 @@ ENDPOINT_ENV = "DREAMGRAPH_ENDPOINT"
 class Context:
     """What every subcommand shares: the graph folder and, when given, a remote endpoint."""
 
-    def __init__(self, graph_dir: Path, endpoint: str | None):
-        self.graph_dir, self.endpoint = graph_dir, endpoint
+    def __init__(self, graph_dir: Path, endpoint: str | None, endpoint_graph: str | None):
+        self.graph_dir, self.endpoint, self.endpoint_graph = graph_dir, endpoint, endpoint_graph
         self._store = None
 
     @property
@@ -36,7 +36,7 @@ class Context:
         if self._store is None:
             from .store import open_store
 
-            self._store = open_store(self.graph_dir, self.endpoint)
+            self._store = open_store(self.graph_dir, self.endpoint, self.endpoint_graph)
         return self._store
 
 
@@ -65,11 +65,13 @@ graph_dir_option = click.option(
 @graph_dir_option
 @click.option("--endpoint", envvar=ENDPOINT_ENV, metavar="URL",
               help=f"Read from this SPARQL 1.1 endpoint instead of the embedded store (or ${ENDPOINT_ENV}).")
+@click.option("--endpoint-graph", envvar="DREAMGRAPH_ENDPOINT_GRAPH", metavar="IRI", default=None,
+              help="Named graph read on the endpoint [the one `push` writes]; '' for the endpoint's default graph.")
 @click.version_option(__version__, prog_name="dreamgraph")
 @click.pass_context
-def main(ctx, graph_dir: Path, endpoint: str | None):
+def main(ctx, graph_dir: Path, endpoint: str | None, endpoint_graph: str | None):
     """Map dream-meaning articles as a knowledge graph: build it, query it, find its gaps, draw it."""
-    ctx.obj = Context(graph_dir, endpoint)
+    ctx.obj = Context(graph_dir, endpoint, endpoint_graph)
 
 
 def _subcommand_graph_dir(ctx, graph_dir: Path | None) -> Context:
@@ -670,6 +672,34 @@ def _make_view(store, name, dream, hops, cluster, source, target):
 
         return gaps_view(store, find_gaps(store)), "gaps"
     return taxonomy_view(store), "taxonomy"
+
+
+# --- sharing ---------------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--store-url", envvar="DREAMGRAPH_STORE_URL", required=True, metavar="URL",
+              help="The server's Graph Store protocol address (Oxigraph: http://HOST:7878/store; "
+                   "Fuseki: http://HOST:3030/DATASET/data), or $DREAMGRAPH_STORE_URL.")
+@click.option("--graph-iri", default=None, metavar="IRI", help="The named graph to replace [https://w3id.org/dreamgraph/graph].")
+@click.option("--timeout", type=float, default=300.0, show_default=True, help="Seconds to wait for the server.")
+@local_graph_dir
+@click.pass_context
+def push(ctx, store_url, graph_iri, timeout, sub_graph_dir):
+    """Upload the built graph to a SPARQL server, replacing its named graph in one request.
+
+    Credentials come from DREAMGRAPH_ENDPOINT_TOKEN, or DREAMGRAPH_ENDPOINT_USER and _PASSWORD.
+    """
+    from .remote import DEFAULT_GRAPH
+    from .remote import push as push_graph
+    from .store import GRAPH_FILE
+
+    obj = _subcommand_graph_dir(ctx, sub_graph_dir)
+    path = obj.graph_dir / GRAPH_FILE
+    if not path.is_file():
+        raise DreamgraphError(f"no graph in {obj.graph_dir}/: run `dreamgraph build` first")
+    data = path.read_bytes()
+    push_graph(data, store_url, graph_iri or DEFAULT_GRAPH, timeout)
+    click.echo(f"pushed {path} ({len(data):,} bytes) to {store_url} as <{graph_iri or DEFAULT_GRAPH}>")
 
 
 if __name__ == "__main__":  # pragma: no cover

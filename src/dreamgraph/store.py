@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -202,15 +203,53 @@ def result_from_oxigraph(answer, max_rows: int | None = None) -> QueryResult:
     return result
 
 
+def _where_brace(query: str) -> int:
+    """Return the index just after the "{" that opens the query's WHERE group, skipping comments, strings
+    and IRIs (so a "{" or "WHERE" inside them does not count)."""
+    i, n, seen_where, quote = 0, len(query), False, None
+    while i < n:
+        char = query[i]
+        if quote:
+            if char == "\\":
+                i += 2
+                continue
+            if query.startswith(quote, i):
+                i += len(quote)
+                quote = None
+                continue
+        elif char == "#":
+            newline = query.find("\n", i)
+            i = n if newline < 0 else newline
+            continue
+        elif char in "\"'":
+            quote = query[i:i + 3] if query[i:i + 3] in ('"""', "'''") else char
+            i += len(quote)
+            continue
+        elif char == "<" and re.match(r"<[^<>\"{}|^`\\\s]*>", query[i:]):
+            i = query.index(">", i) + 1
+            continue
+        elif query[i:i + 5].upper() == "WHERE" and not query[i - 1:i].isalnum():
+            seen_where = True
+        elif char == "{" and (seen_where or not re.search(r"\bWHERE\b", query, re.IGNORECASE)):
+            return i + 1
+        i += 1
+    raise QueryError("the query has no WHERE group to bind parameters in")
+
+
 def with_values_clause(query: str, bindings: dict) -> str:
-    """Return the query with a trailing VALUES clause binding the variables to escaped terms.
+    """Return the query with a VALUES block binding the variables, placed first in its WHERE group.
 
     Used where an engine has no way to bind variables (remote endpoints, or a bound variable that is not
-    selected). Terms are written by :func:`sparql_term`, so no value can change the query's structure.
+    selected). Terms are written by :func:`sparql_term`, so no value can change the query's structure, and
+    because the block is inside the group, FILTERs there see the bound values.
+
+    >>> with_values_clause("SELECT ?x WHERE { ?x ?p ?t FILTER(?t = ?x) }", {"t": "a"})
+    'SELECT ?x WHERE { VALUES (?t) { ("a") } ?x ?p ?t FILTER(?t = ?x) }'
     """
     names = " ".join(f"?{name}" for name in bindings)
     values = " ".join(sparql_term(v) for v in bindings.values())
-    return f"{query}\nVALUES ({names}) {{ ({values}) }}"
+    at = _where_brace(query)
+    return f"{query[:at]} VALUES ({names}) {{ ({values}) }}{query[at:]}"
 
 
 # --- the store interface ---------------------------------------------------------------------------
@@ -366,15 +405,16 @@ def store_is_current(turtle: Path, folder: Path) -> bool:
     return stamp.get("sha256") == file_digest(turtle)
 
 
-def open_store(graph_dir: str | os.PathLike, endpoint: str | None = None) -> Store:
+def open_store(graph_dir: str | os.PathLike, endpoint: str | None = None, endpoint_graph: str | None = None) -> Store:
     """Return the store every read command uses: a remote endpoint if given, else the embedded store.
 
     The embedded store is reloaded from ``dreamgraph.ttl`` first when it is missing or out of date.
+    ``endpoint_graph`` is the named graph read on the endpoint ("" for the endpoint's default graph).
     """
     if endpoint:
-        from .remote import RemoteStore
+        from .remote import DEFAULT_GRAPH, RemoteStore
 
-        return RemoteStore(endpoint)
+        return RemoteStore(endpoint, DEFAULT_GRAPH if endpoint_graph is None else endpoint_graph)
     graph_dir = Path(graph_dir)
     turtle = graph_dir / GRAPH_FILE
     if not turtle.is_file():

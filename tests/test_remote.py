@@ -1,0 +1,188 @@
+"""A real SPARQL server: the Oxigraph server on 127.0.0.1, filled with `dreamgraph push`, must give the same
+answers as the embedded store; failures of a server are clear one-line errors."""
+
+import json
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+from helpers import FIXTURES
+from dreamgraph.build import build
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    binary = shutil.which("oxigraph")
+    if binary is None:
+        pytest.fail("the Oxigraph server is missing: pip install -e '.[test]' (PyPI package 'oxigraph')")
+    port = free_port()
+    process = subprocess.Popen([binary, "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")),
+                                "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"the Oxigraph server did not start: {process.stderr.read().decode()[:500]}")
+            time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def pushed(server, tmp_path_factory):
+    graph = tmp_path_factory.mktemp("remote") / "graph"
+    build([FIXTURES / "progression"], graph)
+    from click.testing import CliRunner
+
+    from dreamgraph.cli import main
+
+    result = CliRunner().invoke(main, ["-g", str(graph), "push", "--store-url", f"{server}/store"])
+    assert result.exit_code == 0, result.output
+    assert "pushed" in result.stdout
+    return graph
+
+
+COMMANDS = [
+    ["sparql", "-e", "SELECT ?d ?l WHERE { ?d a dg:Dream ; rdfs:label ?l } ORDER BY ?d", "-f", "json"],
+    ["sparql", "-n", "dream-scenarios", "-p", "dream=falling", "-f", "json"],
+    ["sparql", "-n", "search", "-p", "text=surface", "-f", "json"],
+    ["sparql", "-n", "stubs-by-demand", "-f", "csv"],
+    ["sparql", "-e", "ASK { dream:falling dg:nextStage dream:flying }"],
+    ["sparql", "-e", "CONSTRUCT WHERE { dream:falling dg:nextStage ?t }", "-f", "ntriples"],
+    ["path", "being-chased", "waking-up", "--all", "-f", "json"],
+    ["next", "falling", "-f", "json"],
+    ["leads-to", "waking-up"],
+    ["loops"],
+    ["rank", "-f", "json"],
+    ["gaps", "-f", "json"],
+    ["show", "falling", "-f", "json"],
+    ["stats", "-f", "json"],
+    ["search", "surface", "-f", "json"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=[" ".join(c[:2]) for c in COMMANDS])
+def test_server_answers_like_the_embedded_store(cli, server, pushed, command):
+    local = cli("-g", pushed, *command)
+    remote = cli("-g", pushed, "--endpoint", f"{server}/query", *command)
+    assert remote.exit_code == local.exit_code
+    assert remote.stdout == local.stdout and local.stdout
+
+
+def test_exported_views_are_the_same_bytes(cli, server, pushed, tmp_path):
+    local, remote = tmp_path / "local.html", tmp_path / "remote.html"
+    assert cli("-g", pushed, "export", "-o", local).exit_code == 0
+    assert cli("-g", pushed, "--endpoint", f"{server}/query", "export", "-o", remote).exit_code == 0
+    assert local.read_bytes() == remote.read_bytes()
+
+
+def test_push_replaces_the_graph(cli, server, pushed, tmp_path):
+    smaller = tmp_path / "graph"
+    build([FIXTURES / "progression" / "teeth.txt"], smaller)
+    assert cli("-g", smaller, "push", "--store-url", f"{server}/store", "--graph-iri", "https://example.org/g").exit_code == 0
+    other = json.loads(cli("--endpoint", f"{server}/query", "--endpoint-graph", "https://example.org/g",
+                           "stats", "-f", "json").stdout)
+    assert other["written dreams"] == 1
+    main = json.loads(cli("--endpoint", f"{server}/query", "stats", "-f", "json").stdout)
+    assert main["written dreams"] == 5
+
+
+def test_environment_variable_selects_the_endpoint(cli, server, pushed, monkeypatch):
+    monkeypatch.setenv("DREAMGRAPH_ENDPOINT", f"{server}/query")
+    result = cli("-g", "/nonexistent", "stats", "-f", "json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["written dreams"] == 5
+
+
+def test_a_server_that_is_down_is_a_clear_error(cli):
+    result = cli("--endpoint", f"http://127.0.0.1:{free_port()}/query", "stats")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: cannot reach http://127.0.0.1:") and "Traceback" not in result.output
+
+
+def test_a_server_error_is_reported_with_its_status(cli, server):
+    result = cli("--endpoint", f"{server}/not-a-sparql-endpoint", "stats")
+    assert result.exit_code == 1 and "answered 404" in result.stderr
+
+
+def test_refused_queries_are_refused_before_reaching_the_server(cli, server):
+    result = cli("--endpoint", f"{server}/query", "sparql", "-e", "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }")
+    assert result.exit_code == 1 and "SERVICE is refused" in result.stderr
+
+
+class Recorder(BaseHTTPRequestHandler):
+    """A loopback server that answers each path its own way and records the headers it was sent."""
+
+    seen: list = []
+
+    def do_POST(self):  # noqa: N802
+        self.seen.append((self.path, self.headers.get("Authorization")))
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.path.startswith("/redirect"):
+            self.send_response(302)
+            self.send_header("Location", "http://127.0.0.2:9/steal")
+            self.end_headers()
+        elif self.path.startswith("/private"):
+            self.send_response(401)
+            self.end_headers()
+        elif self.path.startswith("/broken"):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.end_headers()
+            self.wfile.write(b'{"head": {"vars": ["x"]}, "results": {"bindings": [')
+        elif self.path.startswith("/slow"):
+            time.sleep(3)
+        else:
+            self.send_response(500)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<html><body>Internal failure</body></html>")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def recorder():
+    Recorder.seen = []
+    httpd = HTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+
+
+def test_credentials_are_sent_but_never_shown_and_redirects_not_followed(cli, recorder, monkeypatch):
+    monkeypatch.setenv("DREAMGRAPH_ENDPOINT_USER", "editor")
+    monkeypatch.setenv("DREAMGRAPH_ENDPOINT_PASSWORD", "s3cret-pass")
+    private = cli("--endpoint", f"{recorder}/private", "stats")
+    assert private.exit_code == 1 and "answered 401" in private.stderr and "DREAMGRAPH_ENDPOINT" in private.stderr
+    assert "s3cret" not in private.output
+    moved = cli("--endpoint", f"{recorder}/redirect", "stats")
+    assert moved.exit_code == 1 and "redirects to http://127.0.0.2:9/steal" in moved.stderr
+    assert [path.split("?")[0] for path, _ in Recorder.seen] == ["/private", "/redirect"]
+    assert all(auth and auth.startswith("Basic ") for _, auth in Recorder.seen)
+
+
+def test_error_pages_broken_answers_and_slow_servers(cli, recorder):
+    failed = cli("--endpoint", f"{recorder}/fail", "stats")
+    assert failed.exit_code == 1 and "answered 500" in failed.stderr and "Internal failure" in failed.stderr
+    broken = cli("--endpoint", f"{recorder}/broken", "stats")
+    assert broken.exit_code == 1 and "broken JSON" in broken.stderr
+    slow = cli("--endpoint", f"{recorder}/slow", "sparql", "-e", "ASK { ?s ?p ?o }", "--timeout", "1")
+    assert slow.exit_code == 1 and "did not answer within 1 s" in slow.stderr
