@@ -423,7 +423,20 @@ def build(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike, *,
         lock.release()
 
 
+def remove_leftovers(graph_dir: Path) -> None:
+    """Remove temporary files and store folders left by a build that was killed (we hold the lock, so no
+    live process owns them)."""
+    import shutil
+
+    for path in list(graph_dir.glob(".*.tmp")) + list(graph_dir.glob(f"{STORE_DIR}.old")):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
 def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, progress, started: float) -> BuildReport:
+    remove_leftovers(graph_dir)
     paths, problems = find_articles(sources)
     if not paths:
         where = ", ".join(str(s) for s in sources) or "(nothing)"

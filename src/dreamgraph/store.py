@@ -421,19 +421,30 @@ def open_store(graph_dir: str | os.PathLike, endpoint: str | None = None, endpoi
         raise GraphNotBuiltError(f"no graph in {graph_dir}/: run `dreamgraph build` first")
     folder = graph_dir / STORE_DIR
     if not store_is_current(turtle, folder):
-        from filelock import FileLock, Timeout
-
-        try:
-            with FileLock(str(graph_dir / LOCK_FILE), timeout=120):
-                if not store_is_current(turtle, folder):
-                    load_store_folder(turtle, folder)
-        except Timeout:
-            raise DreamgraphError(f"{graph_dir} is locked by another dreamgraph process") from None
-        except (OSError, SyntaxError) as exc:
-            raise DreamgraphError(f"cannot load {turtle}: {exc}") from None
+        _reload(turtle, folder, graph_dir)
     try:
         return OxigraphStore(ox.Store.read_only(str(folder / "oxigraph")), folder)
-    except OSError as exc:
+    except (OSError, RuntimeError):  # RocksDB reports corruption as RuntimeError
+        pass
+    # A store left damaged (a process killed while writing it, a disk error): rebuild it from the Turtle once.
+    _reload(turtle, folder, graph_dir, force=True)
+    try:
+        return OxigraphStore(ox.Store.read_only(str(folder / "oxigraph")), folder)
+    except (OSError, RuntimeError) as exc:
         raise DreamgraphError(
-            f"the store in {folder} cannot be opened ({exc}); delete that folder and it is rebuilt "
-            f"from {turtle}") from None
+            f"the store in {folder} cannot be opened ({exc}); delete that folder and run the command again "
+            f"to rebuild it from {turtle}") from None
+
+
+def _reload(turtle: Path, folder: Path, graph_dir: Path, force: bool = False) -> None:
+    """Rebuild the store folder from the Turtle file under the graph folder's lock."""
+    from filelock import FileLock, Timeout
+
+    try:
+        with FileLock(str(graph_dir / LOCK_FILE), timeout=120):
+            if force or not store_is_current(turtle, folder):
+                load_store_folder(turtle, folder)
+    except Timeout:
+        raise DreamgraphError(f"{graph_dir} is locked by another dreamgraph process") from None
+    except (OSError, SyntaxError) as exc:
+        raise DreamgraphError(f"cannot load {turtle}: {exc}") from None

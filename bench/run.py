@@ -1,0 +1,143 @@
+"""Measure dreamgraph on generated libraries against the plain way, in the same run.
+
+    python bench/run.py --sizes 1000,10000 [--work DIR] [--skip-plain-above N]
+
+For each size: a library is generated (bench/generate.py, seeded), then each step runs as a fresh
+process, the way a user runs the CLI, and is timed by wall clock:
+
+- full build (clean graph folder) and incremental rebuild after one article changed;
+- a named query, a gap report, a path query and a taxonomy export against the built graph.
+
+Beside each read step, the same library code runs on the plain way (bench/plain.py: an rdflib in-memory
+graph parsed from dreamgraph.ttl, no store), and the table shows the ratio plain / dreamgraph. The plain
+build is rdflib parsing and serialising the same Turtle (what a build without dreamgraph's writer and
+store would at least cost). Peak memory is the largest resident size of the step's process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from generate import generate  # noqa: E402
+
+
+def run(command: list[str], timeout: float) -> tuple[float | None, int]:
+    """Return (wall seconds or None on failure/timeout, peak RSS in MB) of a command run as a child."""
+    wrapper = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+               "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode; "
+               "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, rc)")
+    try:
+        out = subprocess.run([sys.executable, "-c", wrapper, *command], capture_output=True, text=True,
+                             timeout=timeout).stdout.split()
+    except subprocess.TimeoutExpired:
+        return None, 0
+    seconds, rss, rc = float(out[0]), int(out[1]), int(out[2])
+    return (seconds if rc in (0, 1, 3) else None), rss // 1024
+
+
+def plain_build(graph_dir: Path) -> list[str]:
+    code = ("import sys; from rdflib import Graph; g = Graph().parse(sys.argv[1], format='turtle'); "
+            "g.serialize(sys.argv[2], format='turtle')")
+    return [sys.executable, "-c", code, str(graph_dir / "dreamgraph.ttl"), str(graph_dir / "plain.ttl")]
+
+
+def pick_path(graph_dir: Path) -> tuple[str, str]:
+    """Return two dreams with a path between them (a deterministic choice)."""
+    import networkx as nx
+
+    from dreamgraph.progression import progression_graph
+    from dreamgraph.store import open_store
+
+    graph = progression_graph(open_store(graph_dir))
+    source = sorted(n for n in graph if graph.out_degree(n))[0]
+    reachable = sorted(nx.descendants(graph, source))
+    return source, reachable[len(reachable) // 2]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/dreamgraph-bench"))
+    parser.add_argument("--skip-plain-above", type=int, default=20_000, help="Skip the rdflib baseline above this size.")
+    parser.add_argument("--timeout", type=float, default=1800)
+    args = parser.parse_args()
+    dreamgraph = [shutil.which("dreamgraph") or "dreamgraph"]
+    rows = []
+    for size in [int(s) for s in args.sizes.split(",")]:
+        library = args.work / f"library-{size}"
+        if not (library / "articles").is_dir():
+            generate(size, library / "articles")
+        graph = args.work / f"graph-{size}"
+        shutil.rmtree(graph, ignore_errors=True)
+        build_cmd = dreamgraph + ["build", str(library / "articles"), "-g", str(graph), "-q"]
+        full, full_rss = run(build_cmd, args.timeout)
+        changed = library / "articles" / "000003.txt"
+        original = changed.read_text(encoding="utf-8")
+        changed.write_text(original.replace("Quick Answer\n", "Quick Answer\n- A new first answer.\n", 1), encoding="utf-8")
+        incremental, inc_rss = run(build_cmd, args.timeout)
+        changed.write_text(original, encoding="utf-8")
+        run(build_cmd, args.timeout)  # back to the generated library
+        plain_ok = size <= args.skip_plain_above
+        source, target = pick_path(graph)
+        steps = [
+            ("full build", (full, full_rss), plain_build(graph)),
+            ("rebuild after 1 change", (incremental, inc_rss), None),
+            ("named query (stubs-by-demand)", None, "query stubs-by-demand"),
+            ("gap report", None, "gaps"),
+            ("path query", None, f"path {source} {target}"),
+            ("taxonomy export", None, "export"),
+        ]
+        commands = {
+            "named query (stubs-by-demand)": ["sparql", "-n", "stubs-by-demand", "-f", "csv", "--max-rows", "1000000"],
+            "gap report": ["gaps", "-f", "json"],
+            "path query": ["path", source, target],
+            "taxonomy export": ["export", "-o", str(args.work / f"taxonomy-{size}.html")],
+        }
+        for name, measured, plain in steps:
+            if measured is None:
+                measured = run(dreamgraph + ["-g", str(graph)] + commands[name], args.timeout)
+            if plain is None or not plain_ok:
+                baseline = (None, 0)
+            elif isinstance(plain, list):
+                baseline = run(plain, args.timeout)
+            else:
+                baseline = run([sys.executable, str(HERE / "plain.py"), str(graph), *plain.split()], args.timeout)
+            rows.append((size, name, measured, baseline))
+            print_row(rows[-1], flush=True)
+    print()
+    print_table(rows)
+
+
+def _fmt(seconds):
+    return "timeout/failed" if seconds is None else f"{seconds:.2f} s"
+
+
+def print_row(row, flush=False):
+    size, name, (t, rss), (pt, prss) = row
+    ratio = f"{pt / t:.1f}x" if t and pt else "—"
+    print(f"{size:>7} | {name:<30} | {_fmt(t):>10} | {rss:>6} MB | {_fmt(pt) if pt else '—':>10} | {ratio:>6}",
+          flush=flush)
+
+
+def print_table(rows):
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{time.strftime('%Y-%m-%d')}")
+    print(f"{'dreams':>7} | {'step':<30} | {'dreamgraph':>10} | {'peak':>9} | {'plain':>10} | {'ratio':>6}")
+    print(f"{'-' * 7}-|-{'-' * 30}-|-{'-' * 10}-|-{'-' * 9}-|-{'-' * 10}-|-{'-' * 6}")
+    for row in rows:
+        print_row(row)
+
+
+if __name__ == "__main__":
+    main()
