@@ -65,13 +65,18 @@ def pick_path(graph_dir: Path) -> tuple[str, str]:
     return source, reachable[len(reachable) // 2]
 
 
+PLAIN_LIMIT = [300.0]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--work", type=Path, default=Path("/tmp/dreamgraph-bench"))
     parser.add_argument("--skip-plain-above", type=int, default=20_000, help="Skip the rdflib baseline above this size.")
-    parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--timeout", type=float, default=1800, help="Seconds allowed to one dreamgraph step.")
+    parser.add_argument("--plain-timeout", type=float, default=300, help="Seconds allowed to one plain-way step.")
     args = parser.parse_args()
+    PLAIN_LIMIT[0] = args.plain_timeout
     dreamgraph = [shutil.which("dreamgraph") or "dreamgraph"]
     rows = []
     for size in [int(s) for s in args.sizes.split(",")]:
@@ -110,9 +115,11 @@ def main() -> None:
             if plain is None or not plain_ok:
                 baseline = (None, 0)
             elif isinstance(plain, list):
-                baseline = run(plain, args.timeout)
+                baseline = run(plain, args.plain_timeout)
             else:
-                baseline = run([sys.executable, str(HERE / "plain.py"), str(graph), *plain.split()], args.timeout)
+                baseline = run([sys.executable, str(HERE / "plain.py"), str(graph), *plain.split()], args.plain_timeout)
+            if baseline[0] is None and plain is not None and plain_ok:
+                baseline = (float("inf"), 0)  # did not finish within --plain-timeout
             rows.append((size, name, measured, baseline))
             print_row(rows[-1], flush=True)
     print()
@@ -120,12 +127,14 @@ def main() -> None:
 
 
 def _fmt(seconds):
-    return "timeout/failed" if seconds is None else f"{seconds:.2f} s"
+    if seconds is None:
+        return "failed"
+    return "> limit" if seconds == float("inf") else f"{seconds:.2f} s"
 
 
 def print_row(row, flush=False):
     size, name, (t, rss), (pt, prss) = row
-    ratio = f"{pt / t:.1f}x" if t and pt else "—"
+    ratio = "—" if not (t and pt) else (f"> {PLAIN_LIMIT[0] / t:.0f}x" if pt == float("inf") else f"{pt / t:.1f}x")
     print(f"{size:>7} | {name:<30} | {_fmt(t):>10} | {rss:>6} MB | {_fmt(pt) if pt else '—':>10} | {ratio:>6}",
           flush=flush)
 

@@ -1,0 +1,87 @@
+"""Property-based tests: generated articles (random sections, bullets, arrows, Unicode, garbage lines)."""
+
+import pyoxigraph as ox
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dreamgraph.build import _validate_chunk
+from dreamgraph.parse import parse_bytes, parse_text
+from dreamgraph.triples import DERIVED, article_triples, ntriples, to_turtle
+
+HEADINGS = ["Quick Answer", "Common Scenarios", "What the Body Registered", "The Sentence This Dream Was Trying to Say",
+            "FAQ", "Next Stages", "## Quick Answer", "## Common Scenarios", "## Next Stages", "The Morning After",
+            "What It Means"]
+text = st.text(st.characters(codec="utf-8", exclude_characters="\r\n\x00"), max_size=40)
+words = st.text(st.characters(codec="utf-8", categories=["L", "N", "P", "S", "Zs", "Mn"], exclude_characters="\r\n"),
+                min_size=1, max_size=30)
+arrow = st.sampled_from([" → ", " -> ", " => ", "→", " - ", ""])
+bullet = st.sampled_from(["- ", "* ", "  • ", "", "1. ", "    - "])
+line = st.one_of(
+    st.builds(lambda b, a, x, y: f"{b}{x}{a}{y}", bullet, arrow, words, words),
+    st.builds(lambda c, t, g: f"If {c} → dream about {t} meaning — when {g}", words, words, words),
+    st.builds(lambda q, a: f"{q}? {a}", words, words),
+    st.builds(lambda n: f"The {n} cluster maps things.", words),
+    text,
+)
+section = st.tuples(st.sampled_from(HEADINGS), st.lists(line, max_size=6))
+title = st.one_of(st.builds(lambda x, y: f"Dream About {x}: {y}", words, words),
+                  st.builds(lambda x: f"{x} in a Dream — When", words), words, st.builds(lambda x: f"# {x}", words))
+articles = st.builds(lambda t, intro, sections, ending: "\n".join(
+    [t, *intro, *[h + "\n" + "\n".join(ls) for h, ls in sections]]) + ending,
+    title, st.lists(line, max_size=3), st.lists(section, max_size=7), st.sampled_from(["\n", "", "\n\n"]))
+
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(articles)
+def test_the_parser_returns_a_result_or_clear_problems_never_an_exception(source):
+    result = parse_text(source, "a.txt")
+    assert result.article is not None or result.problems
+    for problem in result.problems:
+        assert problem.severity in ("error", "warning") and problem.message
+        assert problem.line is None or 1 <= problem.line <= source.count("\n") + 1
+
+
+@SETTINGS
+@given(st.binary(max_size=300))
+def test_any_bytes_give_a_result_or_a_clear_problem(data):
+    result = parse_bytes(data, "b.txt")
+    assert result.article is not None or result.problems
+
+
+def triples_of(source):
+    article = parse_text(source, "articles/a.txt").article
+    return None if article is None else article_triples(article, "articles/a.txt", resolve=lambda s: s)
+
+
+@SETTINGS
+@given(articles)
+def test_building_is_deterministic_and_every_node_has_provenance(source):
+    triples = triples_of(source)
+    if triples is None:
+        return
+    assert triples == triples_of(source)
+    assert to_turtle(triples) == to_turtle(list(reversed(triples)))
+    subjects = {s for s, _, _ in triples if "/id/source/" not in s}
+    traced = {s for s, p, _ in triples if p == DERIVED}
+    assert subjects <= traced
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(articles)
+def test_whatever_was_built_passes_the_shapes(source):
+    triples = triples_of(source)
+    if triples is not None:
+        assert _validate_chunk([triples]) == [[]]
+
+
+@SETTINGS
+@given(articles)
+def test_turtle_written_then_parsed_gives_the_same_graph(source):
+    triples = triples_of(source)
+    if triples is None:
+        return
+    from_turtle = {str(q) for q in ox.parse(to_turtle(triples), format=ox.RdfFormat.TURTLE)}
+    from_ntriples = {str(q) for q in ox.parse(ntriples(triples).encode(), format=ox.RdfFormat.N_TRIPLES)}
+    assert from_turtle == from_ntriples and len(from_turtle) == len(set(triples))
