@@ -77,6 +77,9 @@ def render(view: ViewData) -> str:
     from .. import __version__
 
     place(view)
+    if len(view.nodes) > LARGE_VIEW:  # thousands of crossing links: fade them so the dreams stay readable
+        for edge in view.edges:
+            edge["color"] = {**edge["color"], "opacity": min(edge["color"].get("opacity", 1.0), 0.25)}
     network = Network(directed=True, cdn_resources="in_line", height="100%", width="100%")
     # Bulk assignment: pyvis's add_node/add_edge are slow on large graphs and drop a duplicate node silently.
     network.nodes = sorted(view.nodes, key=lambda n: n["id"])

@@ -78,7 +78,7 @@ def _spiral_layout(view: ViewData, ids: list[str]) -> dict[str, tuple[int, int]]
             groups[node["clusters"][0]].append(node_id)
         else:
             loose.append(node_id)
-    spacing = 28
+    spacing = 55
     widest = max((len(m) for m in groups.values()), default=1)
     ring = 2.4 * spacing * math.sqrt(widest) + 60
     positions: dict[str, tuple[int, int]] = {}
