@@ -221,8 +221,8 @@ def test_rendering_is_deterministic(corpus):
     assert render(taxonomy_view(corpus)) == render(taxonomy_view(corpus))
 
 
-def test_committed_sample_views_are_what_export_writes(tmp_path, cli, seed_graph):
-    os.chdir(tmp_path)
+def test_committed_sample_views_are_what_export_writes(tmp_path, cli, seed_graph, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     result = cli("-g", seed_graph, "export", "--all")
     assert result.exit_code == 0, result.output
     for name in ("taxonomy.html", "gaps.html"):
