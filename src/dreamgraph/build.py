@@ -171,11 +171,13 @@ class Cache:
         self.used.add(path)
 
     def prune(self) -> None:
-        """Remove the entries this build did not use (articles removed or changed)."""
+        """Remove the entries this build did not use (articles removed or changed), in the kinds it used
+        (a build with --no-validate keeps the SHACL results for the next one)."""
         if self.folder is None or not self.folder.is_dir():
             return
+        kinds = {path.parent.name for path in self.used}
         for path in self.folder.glob("*/*"):
-            if path not in self.used:
+            if path.parent.name in kinds and path not in self.used:
                 path.unlink(missing_ok=True)
 
 
