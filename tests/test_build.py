@@ -150,3 +150,22 @@ def test_summary_line_and_graph_dir_from_the_environment(write_corpus, graph_dir
     assert "1 articles, 4 dreams (3 stubs), 1 clusters, 240 triples" in result.stdout
     assert (graph_dir / GRAPH_FILE).is_file() and (graph_dir / "shapes.ttl").is_file()
     assert (graph_dir / "ontology.ttl").is_file()
+
+
+def test_an_incremental_build_equals_a_clean_build_and_reuses_the_cache(tmp_path):
+    from helpers import FIXTURES
+
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES / "progression", folder)
+    build([folder], tmp_path / "kept")
+    parsed = {p.name for p in (tmp_path / "kept" / ".cache" / "parse").iterdir()}
+    assert len(parsed) == 5
+    path = folder / "flying.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("The Lift", "The Updraft"), encoding="utf-8")
+    (folder / "teeth.txt").unlink()
+    build([folder], tmp_path / "kept")
+    now = {p.name for p in (tmp_path / "kept" / ".cache" / "parse").iterdir()}
+    assert len(now) == 4 and len(now - parsed) == 1  # one article parsed again, the removed one forgotten
+    build([folder], tmp_path / "clean")
+    assert (tmp_path / "kept" / GRAPH_FILE).read_bytes() == (tmp_path / "clean" / GRAPH_FILE).read_bytes()
+    assert b"The Updraft" in (tmp_path / "kept" / GRAPH_FILE).read_bytes()
