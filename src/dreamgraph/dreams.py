@@ -40,13 +40,26 @@ def dream_names(store: Store) -> dict[str, str]:
     return names
 
 
+def dream_names_for(store: Store, iri: str) -> set[str]:
+    """Return the lowercased names (label, title, aliases) of one dream."""
+    rows = store.select("SELECT ?dream ?name WHERE { ?dream rdfs:label|dg:title|skos:altLabel ?name }",
+                        {"dream": IRI(iri)})
+    return {str(r["name"]).strip().lower() for r in rows}
+
+
 def find_dream(store: Store, name: str) -> str:
     """Return the IRI of the dream a name means: a slug, a title, a label or an alias, in any case.
 
     Raises UnknownDreamError, with close matches, when no dream answers to the name.
     """
-    names = dream_names(store)
     text = name.strip()
+    # The common case, a slug or a name that slugs to one, needs no scan of every dream's names.
+    for slug in dict.fromkeys((slugify(text), dream_slug(text))):
+        if store.ask("ASK { ?dream a dg:Dream }", {"dream": IRI(dream_iri(slug))}):
+            exact = dream_names_for(store, dream_iri(slug))
+            if text.lower() in exact or slug == text or slugify(text) == slug:
+                return str(dream_iri(slug))
+    names = dream_names(store)
     for key in (text.lower(), slugify(text), dream_slug(text)):
         if key in names:
             return names[key]

@@ -26,40 +26,47 @@ import networkx as nx
 from .store import Store
 from .vocabulary import slug_of
 
-NODES_QUERY = """
-SELECT ?dream ?label ?stub ?subtitle ?partial ?cluster WHERE {
-  ?dream a dg:Dream ; rdfs:label ?label ; dg:isStub ?stub .
-  OPTIONAL { ?dream dg:subtitle ?subtitle }
-  OPTIONAL { ?dream dg:isPartial ?partial }
-  OPTIONAL { ?dream dg:belongsToCluster ?cluster }
-}"""
-EDGES_QUERY = """
-SELECT ?from ?to ?condition ?gloss ?position WHERE {
-  ?t a dg:Transition ; dg:from ?from ; dg:to ?to ; dg:condition ?condition ; dg:position ?position .
-  OPTIONAL { ?t dg:gloss ?gloss }
-}"""
+# Single-pattern queries joined in Python: on the on-disk store a scan of one predicate is fast, while a
+# star join over thousands of transitions costs a lookup per triple.
+DREAMS_QUERY = "SELECT ?dream ?label ?stub WHERE { ?dream dg:isStub ?stub ; rdfs:label ?label }"
+VALUE_QUERIES = {
+    "subtitle": "SELECT ?node ?value WHERE { ?node dg:subtitle ?value }",
+    "partial": "SELECT ?node ?value WHERE { ?node dg:isPartial ?value }",
+    "cluster": "SELECT ?node ?value WHERE { ?node dg:belongsToCluster ?value }",
+    "from": "SELECT ?node ?value WHERE { ?node dg:from ?value }",
+    "to": "SELECT ?node ?value WHERE { ?node dg:to ?value }",
+    "condition": "SELECT ?node ?value WHERE { ?node dg:condition ?value }",
+    "gloss": "SELECT ?node ?value WHERE { ?node dg:gloss ?value }",
+}
+
+
+def _values(store: Store, name: str) -> dict[str, list]:
+    found: dict[str, list] = defaultdict(list)
+    for row in store.select(VALUE_QUERIES[name]):
+        found[str(row["node"])].append(row["value"])
+    return found
 
 
 def progression_graph(store: Store) -> nx.DiGraph:
     """Return the dream-to-dream projection of a built graph: dreams as nodes, next stages as edges."""
     graph = nx.DiGraph()
-    clusters: dict[str, set[str]] = defaultdict(set)
-    for row in sorted(store.select(NODES_QUERY), key=lambda r: (r["dream"], r.get("cluster", ""))):
-        slug = slug_of(row["dream"])
-        if "cluster" in row:
-            clusters[slug].add(slug_of(row["cluster"]))
-        graph.add_node(slug, iri=str(row["dream"]), label=row["label"], stub=row["stub"],
-                       subtitle=row.get("subtitle"), partial=bool(row.get("partial", False)))
-    for slug in graph:
-        graph.nodes[slug]["clusters"] = sorted(clusters.get(slug, ()))
-    rows = sorted(store.select(EDGES_QUERY), key=lambda r: (r["from"], r["position"]))
-    for row in rows:
-        source, target = slug_of(row["from"]), slug_of(row["to"])
+    subtitles, partial, clusters = (_values(store, k) for k in ("subtitle", "partial", "cluster"))
+    for row in sorted(store.select(DREAMS_QUERY), key=lambda r: r["dream"]):
+        iri = str(row["dream"])
+        graph.add_node(slug_of(iri), iri=iri, label=row["label"], stub=row["stub"],
+                       subtitle=(subtitles.get(iri) or [None])[0], partial=bool(partial.get(iri)),
+                       clusters=sorted(slug_of(c) for c in clusters.get(iri, ())))
+    sources, targets, conditions, glosses = (_values(store, k) for k in ("from", "to", "condition", "gloss"))
+    # A transition's IRI ends with its position among the article's next stages: .../next-stage/2
+    transitions = sorted((slug_of(sources[t][0]), int(slug_of(t)), t) for t in sources if t in targets)
+    for source, position, t in transitions:
+        target = slug_of(targets[t][0])
+        condition = (conditions.get(t) or [""])[0]
         if graph.has_edge(source, target):
-            graph.edges[source, target]["conditions"].append(row["condition"])
+            graph.edges[source, target]["conditions"].append(condition)
             continue
-        graph.add_edge(source, target, condition=row["condition"], gloss=row.get("gloss", ""),
-                       position=row["position"], conditions=[row["condition"]])
+        graph.add_edge(source, target, condition=condition, gloss=(glosses.get(t) or [""])[0],
+                       position=position, conditions=[condition])
     return graph
 
 
@@ -84,10 +91,16 @@ def shortest_progression(graph: nx.DiGraph, source: str, target: str) -> list[st
     Among equally short chains, the first in alphabetical order of slugs is returned, so the answer is stable.
     """
     _require(graph, source, target)
-    try:
-        return min(nx.all_shortest_paths(graph, source, target))
-    except nx.NetworkXNoPath:
+    # Distances to the target, then a walk from the source that always takes the alphabetically first
+    # successor one step closer: the smallest shortest path in linear time (enumerating all shortest
+    # paths can explode on a dense library).
+    distance = nx.single_source_shortest_path_length(graph.reverse(copy=False), target)
+    if source not in distance:
         return None
+    path = [source]
+    while path[-1] != target:
+        path.append(min(n for n in graph.successors(path[-1]) if distance.get(n) == distance[path[-1]] - 1))
+    return path
 
 
 def all_progressions(graph: nx.DiGraph, source: str, target: str, max_hops: int = 4,
