@@ -21,6 +21,7 @@ import os
 import platform
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -37,10 +38,13 @@ def run(command: list[str], timeout: float) -> tuple[float | None, int]:
     wrapper = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
                "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode; "
                "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, rc)")
+    process = subprocess.Popen([sys.executable, "-c", wrapper, *command], stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True, start_new_session=True)
     try:
-        out = subprocess.run([sys.executable, "-c", wrapper, *command], capture_output=True, text=True,
-                             timeout=timeout).stdout.split()
+        out = process.communicate(timeout=timeout)[0].split()
     except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)  # the step's own process too, not only the wrapper
+        process.wait()
         return None, 0
     seconds, rss, rc = float(out[0]), int(out[1]), int(out[2])
     return (seconds if rc in (0, 1, 3) else None), rss // 1024
