@@ -2,7 +2,6 @@
 
 import shutil
 
-import pytest
 
 from helpers import ROOT, SEED, article
 from dreamgraph.build import build

@@ -9,7 +9,7 @@ import pytest
 
 from helpers import FIXTURES, article
 from dreamgraph.build import build
-from dreamgraph.gaps import GapSettings, completeness_matrix, find_gaps, near_duplicates, unreachable_groups
+from dreamgraph.gaps import GapSettings, completeness_matrix, find_gaps, unreachable_groups
 from dreamgraph.store import open_store
 
 

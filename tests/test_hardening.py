@@ -1,18 +1,16 @@
 """Hostile input, crashes and concurrent use: each protection has a test that fails without it."""
 
 import hashlib
-import os
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from helpers import ROOT, SEED, article
 from dreamgraph.build import build
-from dreamgraph.parse import Limits, parse_bytes, parse_text
+from dreamgraph.parse import parse_text
 from dreamgraph.store import GRAPH_FILE, STORE_DIR, open_store
 
 sys.path.insert(0, str(ROOT / "bench"))

@@ -6,7 +6,6 @@ Screenshots go to test-artifacts/ for a person to look at.
 """
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path

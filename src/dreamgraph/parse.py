@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 import yaml
 
 from .article import (
-    STANDARD_SECTIONS,
     Article,
     ClusterMention,
     Item,
