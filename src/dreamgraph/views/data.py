@@ -176,7 +176,7 @@ def path_view(store: Store, source: str, target: str) -> ViewData:
             node["borderWidth"] = 4
     for edge in view.edges:
         if edge["id"] in steps:
-            edge["color"] = {"color": HIGHLIGHT_COLOR}
+            edge["color"] = {"color": HIGHLIGHT_COLOR, "highlight": HIGHLIGHT_COLOR, "hover": HIGHLIGHT_COLOR}
             edge["width"] = 4
     return view
 
