@@ -396,32 +396,27 @@ def _print_tree(tree: dict, fmt: str) -> None:
     show(tree, "", True, True)
 
 
-@main.command("next")
-@click.argument("dream")
-@click.option("--depth", "-d", type=int, default=3, show_default=True, help="How many links to follow.")
-@local_graph_dir
-@format_option
-@click.pass_context
-def next_(ctx, dream, depth, sub_graph_dir, fmt):
-    """The progression tree forward from a dream: where it can lead within DEPTH links."""
-    from .progression import progression_tree
+def _tree_command(name: str, reverse: bool, summary: str):
+    """Define `next` (forward) or `leads-to` (backward): the progression tree of a dream to a depth."""
 
-    graph, (slug,) = _projection(ctx, sub_graph_dir, dream)
-    _print_tree(progression_tree(graph, slug, depth), fmt)
+    @main.command(name, help=summary)
+    @click.argument("dream")
+    @click.option("--depth", "-d", type=int, default=3, show_default=True, help="How many links to follow.")
+    @local_graph_dir
+    @format_option
+    @click.pass_context
+    def command(ctx, dream, depth, sub_graph_dir, fmt):
+        from .progression import progression_tree
+
+        graph, (slug,) = _projection(ctx, sub_graph_dir, dream)
+        _print_tree(progression_tree(graph, slug, depth, reverse=reverse), fmt)
+
+    return command
 
 
-@main.command("leads-to")
-@click.argument("dream")
-@click.option("--depth", "-d", type=int, default=3, show_default=True, help="How many links to follow back.")
-@local_graph_dir
-@format_option
-@click.pass_context
-def leads_to(ctx, dream, depth, sub_graph_dir, fmt):
-    """The progression tree backwards: which dreams lead to this one within DEPTH links."""
-    from .progression import progression_tree
-
-    graph, (slug,) = _projection(ctx, sub_graph_dir, dream)
-    _print_tree(progression_tree(graph, slug, depth, reverse=True), fmt)
+next_ = _tree_command("next", False, "The progression tree forward from a dream: where it can lead within DEPTH links.")
+leads_to = _tree_command("leads-to", True,
+                         "The progression tree backwards: which dreams lead to this one within DEPTH links.")
 
 
 @main.command()
