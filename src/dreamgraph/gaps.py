@@ -87,10 +87,13 @@ def stub_links(store: Store) -> tuple[dict[str, str], dict[str, list[dict]]]:
     return labels, links
 
 
-def missing_articles(store: Store, graph: nx.DiGraph, typos: set[str]) -> list[Gap]:
-    """Stubs that written articles link to, by demand: linking articles, then PageRank."""
+def missing_articles(store: Store, graph: nx.DiGraph, typos: set[str], linked=None) -> list[Gap]:
+    """Stubs that written articles link to, by demand: linking articles, then PageRank.
+
+    ``linked`` is what :func:`stub_links` returns, when the caller has it already.
+    """
     pagerank = nx.pagerank(graph) if graph.number_of_edges() else {}
-    labels, links = stub_links(store)
+    labels, links = linked or stub_links(store)
     gaps = []
     for slug, evidence in links.items():
         if slug in typos:
@@ -102,13 +105,13 @@ def missing_articles(store: Store, graph: nx.DiGraph, typos: set[str]) -> list[G
     return gaps
 
 
-def broken_links(store: Store, settings: GapSettings) -> list[Gap]:
+def broken_links(store: Store, settings: GapSettings, linked=None) -> list[Gap]:
     """Links to unwritten dreams whose slug is a close spelling of a written dream's slug."""
     from rapidfuzz import fuzz, process
 
     written = sorted(slug_of(r["dream"]) for r in store.select(
         "SELECT ?dream WHERE { ?dream a dg:Dream ; dg:isStub false }"))
-    labels, links = stub_links(store)
+    labels, links = linked or stub_links(store)
     gaps = []
     for slug, evidence in links.items():
         match = process.extractOne(slug, written, scorer=fuzz.ratio, score_cutoff=settings.typo_similarity)
@@ -295,8 +298,9 @@ def one_way_progressions(graph: nx.DiGraph) -> list[Gap]:
 def find_gaps(store: Store, settings: GapSettings = GapSettings()) -> list[Gap]:
     """Return every gap of the library, most valuable kind first, then by score, then by node."""
     graph = progression_graph(store)
-    typos = broken_links(store, settings)
-    gaps = (missing_articles(store, graph, {g.node for g in typos}) + typos + partial_articles(store)
+    linked = stub_links(store)
+    typos = broken_links(store, settings, linked)
+    gaps = (missing_articles(store, graph, {g.node for g in typos}, linked) + typos + partial_articles(store)
             + incomplete_articles(store, settings) + dead_ends(store) + orphans(store) + unreachable_groups(graph)
             + near_duplicates(store, settings) + clusters(store, settings) + no_cluster(store)
             + one_way_progressions(graph))
