@@ -18,7 +18,7 @@ from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Sequence
 
 from filelock import FileLock, Timeout
 
@@ -283,12 +283,6 @@ class LibraryTriples:
     articles: dict[str, list[Triple]]                      # slug -> that article's triples
     stubs: list[Triple]
     links: dict[str, list[tuple[str, int, str]]]           # stub slug -> (path, line, link text)
-
-    def all(self) -> Iterator[Triple]:
-        yield from scheme_triples()
-        for slug in sorted(self.articles):
-            yield from self.articles[slug]
-        yield from self.stubs
 
     def keys(self, cache: "Cache") -> dict[str, str]:
         """Return a cache key per article, from its triples: equal keys mean equal triples."""

@@ -22,7 +22,6 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import pyoxigraph as ox
 
@@ -340,14 +339,6 @@ class OxigraphStore(Store):
         if status == "error":
             raise payload
         return payload
-
-    def __len__(self) -> int:
-        return len(self._store)
-
-    def triples(self) -> Iterator[tuple]:
-        """Yield every triple of the default graph as pyoxigraph terms."""
-        for quad in self._store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
-            yield quad.subject, quad.predicate, quad.object
 
 
 class MemoryStore(OxigraphStore):

@@ -53,29 +53,27 @@ def _rdflib_term(term):
     return Literal(term.value, lang=term.language, datatype=None if term.language else URIRef(term.datatype.value))
 
 
-def graph_from_ntriples(data: str) -> Graph:
-    """Return an rdflib Graph of N-Triples text, parsed by Oxigraph (faster than rdflib's own parser)."""
+def _graph(data: bytes, fmt) -> Graph:
+    """Return an rdflib Graph of RDF bytes parsed by Oxigraph (strict, fast, never fetches)."""
     graph = Graph()
     graph.addN((_rdflib_term(t.subject), _rdflib_term(t.predicate), _rdflib_term(t.object), graph)
-               for t in ox.parse(data.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
+               for t in ox.parse(data, format=fmt))
     return graph
 
 
-def read_turtle(path: Path) -> Graph:
-    """Return an rdflib Graph of a Turtle file, parsed by Oxigraph (strict, fast, never fetches).
+def graph_from_ntriples(data: str) -> Graph:
+    """Return an rdflib Graph of N-Triples text (Oxigraph's parser is faster than rdflib's own)."""
+    return _graph(data.encode("utf-8"), ox.RdfFormat.N_TRIPLES)
 
-    A syntax error is reported with the file, line and column.
-    """
-    graph = Graph()
+
+def read_turtle(path: Path) -> Graph:
+    """Return an rdflib Graph of a Turtle file; a syntax error is reported with the file, line and column."""
     try:
-        data = Path(path).read_bytes().removeprefix(b"\xef\xbb\xbf")
-        graph.addN((_rdflib_term(t.subject), _rdflib_term(t.predicate), _rdflib_term(t.object), graph)
-                   for t in ox.parse(data, format=ox.RdfFormat.TURTLE))
+        return _graph(Path(path).read_bytes().removeprefix(b"\xef\xbb\xbf"), ox.RdfFormat.TURTLE)
     except SyntaxError as exc:
         raise DreamgraphError(f"{path}: {exc}") from None
     except OSError as exc:
         raise DreamgraphError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return graph
 
 
 def check(graph: Graph) -> list[Violation]:
