@@ -53,12 +53,17 @@ def find_dream(store: Store, name: str) -> str:
     Raises UnknownDreamError, with close matches, when no dream answers to the name.
     """
     text = name.strip()
-    # The common case, a slug or a name that slugs to one, needs no scan of every dream's names.
-    for slug in dict.fromkeys((slugify(text), dream_slug(text))):
-        if store.ask("ASK { ?dream a dg:Dream }", {"dream": IRI(dream_iri(slug))}):
-            exact = dream_names_for(store, dream_iri(slug))
-            if text.lower() in exact or slug == text or slugify(text) == slug:
-                return str(dream_iri(slug))
+
+    def exists(slug: str) -> bool:
+        return store.ask("ASK { ?dream a dg:Dream }", {"dream": IRI(dream_iri(slug))})
+
+    # The common cases need no scan of every dream's names: the text is a slug, or it is the exact name
+    # of the dream its framing-free slug names (a title whose article chose another slug falls through).
+    if exists(slugify(text)):
+        return str(dream_iri(slugify(text)))
+    framed = dream_slug(text)
+    if exists(framed) and text.lower() in dream_names_for(store, dream_iri(framed)):
+        return str(dream_iri(framed))
     names = dream_names(store)
     for key in (text.lower(), slugify(text), dream_slug(text)):
         if key in names:
