@@ -59,12 +59,12 @@ def cluster_id(slug: str) -> str:
     return f"cluster:{slug}"
 
 
-def _cards(store: Store, graph: nx.DiGraph, cluster_labels: dict[str, str]) -> dict[str, dict]:
+def _cards(store: Store, graph: nx.DiGraph, keep: set[str], cluster_labels: dict[str, str]) -> dict[str, dict]:
     parts: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for row in store.select(PARTS_QUERY):
         parts[slug_of(row["dream"])][row["kind"]].append((row["position"], row["label"], row.get("detail", "")))
     cards = {}
-    for slug in sorted(graph):
+    for slug in sorted(keep):
         data = graph.nodes[slug]
         mine = parts.get(slug, {})
         cards[dream_id(slug)] = {
@@ -131,7 +131,7 @@ def _assemble(store: Store, graph: nx.DiGraph, keep: set[str], title: str) -> Vi
         view.clusters.append({"id": cluster_id(cluster), "label": cluster_labels.get(cluster, cluster)})
         view.edges.extend(_member_edge(slug, cluster) for slug in members[cluster])
     view.edges.extend(_stage_edge(graph, a, b) for a, b in sorted(graph.edges) if a in keep and b in keep)
-    view.cards = {k: v for k, v in _cards(store, graph, cluster_labels).items() if k[len("dream:"):] in keep}
+    view.cards = _cards(store, graph, keep, cluster_labels)
     return view
 
 
