@@ -4,7 +4,7 @@ import pyoxigraph as ox
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dreamgraph.build import _validate_chunk
+from dreamgraph.build import Cache, assemble, library_triples, validate_triples
 from dreamgraph.parse import parse_bytes, parse_text
 from dreamgraph.triples import DERIVED, article_triples, ntriples, to_turtle
 
@@ -71,9 +71,9 @@ def test_building_is_deterministic_and_every_node_has_provenance(source):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(articles)
 def test_whatever_was_built_passes_the_shapes(source):
-    triples = triples_of(source)
-    if triples is not None:
-        assert _validate_chunk([triples]) == [[]]
+    result = parse_text(source, "articles/a.txt")
+    if result.article is not None:
+        assert validate_triples(library_triples(assemble([result], {})), Cache(None)) == []
 
 
 @SETTINGS

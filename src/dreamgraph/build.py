@@ -17,6 +17,8 @@ import time
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -27,15 +29,16 @@ from .errors import DreamgraphError, Problem
 from .parse import Limits, ParseResult, parse_file
 from .slugs import dream_name, dream_slug, slugify
 from .store import GRAPH_FILE, LOCK_FILE, STORE_DIR, atomic_write, load_store_folder
-from .triples import (TURTLE_PREFIXES, A, Triple, article_triples, ntriples, scheme_triples, stub_triples,
+from .triples import (TURTLE_PREFIXES, A, Triple, article_triples, scheme_triples, stub_triples,
                       turtle_blocks)
 from .triples import T as TERMS
-from .validate import Violation, ontology_text, shapes_text
+from .validate import Unit, Violation, check_units, ontology_text, shapes_text
 from .vocabulary import cluster_iri
 
 ARTICLE_SUFFIXES = {".txt", ".md", ".markdown"}
 CACHE_DIR = ".cache"
-DREAM, NEXT_STAGE = TERMS["Dream"], TERMS["nextStage"]
+DREAM, CLUSTER, NEXT_STAGE, IN_CLUSTER = TERMS["Dream"], TERMS["Cluster"], TERMS["nextStage"], TERMS["belongsToCluster"]
+MEMBER = "<http://www.w3.org/2004/02/skos/core#member>"
 CLUSTER_SUBJECT = "<" + str(cluster_iri(""))
 ALIAS_FILE = "aliases.toml"
 PARALLEL_THRESHOLD = 400  # below this many files, starting worker processes costs more than it saves
@@ -326,55 +329,38 @@ def library_triples(library: Library) -> LibraryTriples:
     return LibraryTriples(per_article, stubs, links)
 
 
-VALIDATION_CHUNK = 300  # articles per pySHACL run
+def validation_units(triples: LibraryTriples) -> list[Unit]:
+    """Return the units the SHACL check looks at one by one: each article (without the clusters it names),
+    each cluster, each stub and the scheme, each with the types of the nodes it links to as context."""
+    units: list[Unit] = []
+    clusters: dict[str, set[Triple]] = defaultdict(set)
+    for slug in sorted(triples.articles):
+        own, context = [], []
+        for triple in triples.articles[slug]:
+            if triple[0].startswith(CLUSTER_SUBJECT):
+                clusters[triple[0]].add(triple)
+                continue
+            own.append(triple)
+            if triple[1] == NEXT_STAGE:
+                context.append((triple[2], A, DREAM))
+            elif triple[1] == IN_CLUSTER:
+                context.append((triple[2], A, CLUSTER))
+        units.append((own, context))
+    for cluster in sorted(clusters):
+        own = sorted(clusters[cluster])
+        units.append((own, [(o, A, DREAM) for _, p, o in own if p == MEMBER]))
+    for _, stub in groupby(triples.stubs, key=itemgetter(0)):
+        units.append((list(stub), []))
+    units.append((scheme_triples(), []))
+    return units
 
 
-def _validate_chunk(units: list[list[Triple]]) -> list[list[Violation]]:
-    """Return the SHACL violations of each unit (one article's triples), checked together in one graph.
-
-    The targets of the units' links are added as typed dreams for context.
-    """
-    from .validate import check, graph_from_ntriples
-
-    context = {(o, A, DREAM) for unit in units for s, p, o in unit if p == NEXT_STAGE}
-    graph = graph_from_ntriples(ntriples([t for unit in units for t in unit]) + ntriples(context))
-    owner = {s[1:-1]: i for i, unit in enumerate(units) for s, _, _ in unit}
-    per_unit: list[list[Violation]] = [[] for _ in units]
-    # pySHACL's focus_nodes option is several times slower than checking everything; the context nodes'
-    # own violations (a bare typed target) are dropped here instead.
-    for violation in check(graph):
-        if violation.focus in owner:
-            per_unit[owner[violation.focus]].append(violation)
-    return per_unit
-
-
-def validate_triples(triples: LibraryTriples, keys: dict[str, str], cache: Cache) -> list[Violation]:
-    """Return the SHACL violations of the library, checking only articles whose triples changed since the
-    last build (the others' results come from the cache), in parallel across cores when there are many."""
-    units = dict(triples.articles)
-    units[" stubs"] = scheme_triples() + triples.stubs
-    keys = dict(keys)
-    keys[" stubs"] = cache.key(*("\t".join(t) for t in units[" stubs"]))
-    violations: list[Violation] = []
-    todo = []
-    for slug in sorted(units):
-        cached = cache.get("shacl", keys[slug])
-        if cached is None:
-            todo.append(slug)
-        else:
-            violations.extend(cached)
-    chunks = [todo[i:i + VALIDATION_CHUNK] for i in range(0, len(todo), VALIDATION_CHUNK)]
-    workers = min(os.cpu_count() or 1, 8)
-    if len(chunks) > 1 and workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
-            results = list(pool.map(_validate_chunk, [[units[s] for s in chunk] for chunk in chunks]))
-    else:
-        results = [_validate_chunk([units[s] for s in chunk]) for chunk in chunks]
-    for chunk, per_unit in zip(chunks, results):
-        for slug, found in zip(chunk, per_unit):
-            cache.put("shacl", keys[slug], found)
-            violations.extend(found)
-    return sorted(set(violations))
+def validate_triples(triples: LibraryTriples, cache: Cache) -> list[Violation]:
+    """Return the SHACL violations of the library (see :func:`dreamgraph.validate.check_units`); the result
+    of each structure is kept in the cache, so a rebuild only checks structures it has not seen."""
+    found = check_units(validation_units(triples), lambda key: cache.get("shacl", key),
+                        lambda key, violations: cache.put("shacl", key, violations))
+    return sorted({v for unit in found for v in unit})
 
 
 def suggest_aliases(library: Library, links: dict[str, list[tuple[str, int, str]]]) -> None:
@@ -465,7 +451,7 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         problems=sorted(set(library.problems), key=lambda p: (p.path, p.line or 0, p.severity, p.message)),
     )
     if validate:
-        report.violations = validate_triples(triples, keys, cache)
+        report.violations = validate_triples(triples, cache)
     cache.prune()
     report.seconds = time.perf_counter() - started
     return report

@@ -10,6 +10,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -76,6 +78,19 @@ def read_turtle(path: Path) -> Graph:
         raise DreamgraphError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
+def _text(term) -> str:
+    """Return a term's text; "" when there is none (a literal such as 0 or "" is falsy, so test for None)."""
+    return "" if term is None else str(term)
+
+
+def _path_text(results: Graph, path) -> str:
+    """Return a result path as text: the property, or ^property for an inverse path (never a blank node id)."""
+    if isinstance(path, BNode):
+        inverse = results.value(path, SH.inversePath)
+        return f"^{inverse}" if inverse is not None else "(complex path)"
+    return str(path or "")
+
+
 def check(graph: Graph) -> list[Violation]:
     """Return the SHACL violations of a graph, sorted (empty when it conforms)."""
     import pyshacl
@@ -89,7 +104,156 @@ def check(graph: Graph) -> list[Violation]:
         violations.add(Violation(
             focus=str(results.value(result, SH.focusNode)),
             message=str(results.value(result, SH.resultMessage) or "violates a shape"),
-            path=str(results.value(result, SH.resultPath) or ""),
-            value=str(results.value(result, SH.value) or ""),
+            path=_path_text(results, results.value(result, SH.resultPath)),
+            value=_text(results.value(result, SH.value)),
         ))
     return sorted(violations)
+
+
+# --- checking many small units fast ---------------------------------------------------------------
+#
+# A build checks each article's triples on their own (with the types of what they link to as context),
+# then each cluster and each stub. Thousands of articles share a handful of *structures*: the same
+# triples once node names and texts are replaced by numbered placeholders. SHACL validation with our
+# shapes depends only on that structure (they never test a particular IRI or the content of a text beyond
+# "empty or not"), so each structure is checked by pySHACL once and its result is mapped back to the
+# real nodes of every article that has it. SHAPES_SAFE_FOR_STRUCTURES lists the SHACL terms that keep
+# this true; shapes using anything else are checked unit by unit instead.
+
+_SH = "http://www.w3.org/ns/shacl#"
+SHAPES_SAFE_FOR_STRUCTURES = {_SH + name for name in (
+    "NodeShape", "PropertyShape", "property", "path", "inversePath", "targetClass", "targetObjectsOf",
+    "targetSubjectsOf", "class", "datatype", "minCount", "maxCount", "minLength", "nodeKind", "message",
+    "name", "description", "severity", "Violation", "IRI", "Literal", "BlankNodeOrIRI")}
+_NODE = "urn:x-dreamgraph:node:"
+_RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+_INTEGER = "^^<http://www.w3.org/2001/XMLSchema#integer>"
+
+
+def shapes_allow_structures(shapes: Graph) -> bool:
+    """Return True when the shapes only use terms whose verdict survives renaming nodes and texts."""
+    for s, p, o in shapes:
+        for term in (p, o):
+            if isinstance(term, URIRef) and str(term).startswith(_SH) and str(term) not in SHAPES_SAFE_FOR_STRUCTURES:
+                return False
+        if p == SH.minLength and int(o) > 1:  # placeholders are never shorter than 2 characters
+            return False
+    return True
+
+
+def structure(own: list[tuple[str, str, str]], context: list[tuple[str, str, str]]) -> tuple[str, dict[str, str]]:
+    """Return a unit's structure as N-Triples text, and the map from placeholders back to the real terms.
+
+    Nodes become ``<urn:x-dreamgraph:node:N>`` and texts ``"vN"`` (integers stay integers), numbered in
+    order of first appearance, so equal terms stay equal; predicates, classes and booleans are kept.
+    Triples about the unit's own subjects come first, so the placeholders of its subjects are known.
+
+    >>> text, back = structure([("<a>", "<p>", '"x"')], [("<b>", _RDF_TYPE, "<C>")])
+    >>> text
+    '<urn:x-dreamgraph:node:1> <p> "v2" .\\n<urn:x-dreamgraph:node:3> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <C> .\\n'
+    >>> back["urn:x-dreamgraph:node:1"], back["v2"]
+    ('a', 'x')
+    """
+    names: dict[str, str] = {}
+    back: dict[str, str] = {}
+
+    def node(term: str) -> str:
+        name = names.get(term)
+        if name is None:
+            if term[0] == "<":
+                name = f"<{_NODE}{len(names) + 1}>"
+                back[name[1:-1]] = term[1:-1]
+            else:
+                close = term.rfind('"')
+                lexical, suffix = term[1:close], term[close + 1:]
+                if suffix == _INTEGER:
+                    value = str(1_000_000 + len(names))
+                elif suffix and suffix[0] == "^":  # booleans and other datatypes: kept as they are
+                    names[term] = term
+                    return term
+                else:
+                    value = f"v{len(names) + 1}" if lexical else ""
+                name = f'"{value}"{suffix}'
+                back[value] = lexical
+            names[term] = name
+        return name
+
+    lines = [f"{node(s)} {p} {o if p == _RDF_TYPE else node(o)} .\n" for s, p, o in (*own, *context)]
+    return "".join(lines), back
+
+
+Unit = tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]  # (own triples, context triples)
+STRUCTURES_PER_RUN = 200
+
+
+def check_units(units: list[Unit], lookup=lambda key: None, remember=lambda key, found: None) -> list[list[Violation]]:
+    """Return the SHACL violations of each unit: its own triples checked with its context triples.
+
+    Violations about context nodes are left out (they are checked in their own unit). Each distinct
+    structure is checked once; ``lookup(key)`` and ``remember(key, violations)`` keep the results of
+    structures between builds.
+
+    >>> dream = "<https://w3id.org/dreamgraph/id/dream/a>"
+    >>> typed = (dream, _RDF_TYPE, "<https://w3id.org/dreamgraph/ontology#Dream>")
+    >>> [[v.message for v in found] for found in check_units([([typed], [])])]
+    [['every dream has exactly one non-empty label', 'every dream names the article file(s) it comes from', \
+'every dream says once whether it is a stub']]
+    """
+    from .triples import ntriples
+
+    shapes = Graph().parse(data=shapes_text(), format="turtle")
+    by_structure = shapes_allow_structures(shapes)
+    keys, backs, todo = [], [], {}
+    for own, context in units:
+        if by_structure:
+            text, back = structure(own, context)
+        else:  # checked as they are, one unit per pySHACL run
+            text, back = "raw\n" + ntriples([*own, *context]), {}
+        key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        keys.append(key)
+        backs.append(back)
+        if key not in todo and lookup(key) is None:
+            todo[key] = text
+    known = dict(_check_structures(list(todo.items()), shapes))
+    for key, found in known.items():
+        remember(key, found)
+    results = []
+    for (own, _), key, back in zip(units, keys, backs):
+        found = known.get(key)
+        if found is None:
+            found = known[key] = lookup(key)
+        owner = {s[1:-1] for s, _, _ in own}
+        mapped = {Violation(back.get(v.focus, v.focus), v.message, v.path, back.get(v.value, v.value)) for v in found}
+        results.append(sorted(v for v in mapped if v.focus in owner))
+    return results
+
+
+def _check_structures(structures: list[tuple[str, str]], shapes: Graph) -> list[tuple[str, list[Violation]]]:
+    """Return (key, violations) for each structure, checked by pySHACL many at a time (in parallel when
+    there are many)."""
+    batches = [structures[i:i + STRUCTURES_PER_RUN] for i in range(0, len(structures), STRUCTURES_PER_RUN)]
+    if len(batches) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(min(len(batches), os.cpu_count() or 1)) as pool:
+            return [pair for done in pool.map(_check_batch, batches) for pair in done]
+    return [pair for batch in batches for pair in _check_batch(batch)]
+
+
+def _check_batch(batch: list[tuple[str, str]]) -> list[tuple[str, list[Violation]]]:
+    if batch[0][1].startswith("raw\n"):
+        return [(key, check(graph_from_ntriples(text[4:]))) for key, text in batch]
+    # Each structure gets its own node names in the shared graph: node:N becomes node:B.N.
+    text = "".join(structure_text.replace(_NODE, f"{_NODE}{b}.") for b, (_, structure_text) in enumerate(batch))
+    found: list[list[Violation]] = [[] for _ in batch]
+
+    def local(term: str) -> str:
+        if term.startswith(_NODE):
+            return _NODE + term[len(_NODE):].split(".", 1)[1]
+        return term
+
+    for violation in check(graph_from_ntriples(text)):
+        if violation.focus.startswith(_NODE):
+            b = int(violation.focus[len(_NODE):].split(".", 1)[0])
+            found[b].append(Violation(local(violation.focus), violation.message, violation.path, local(violation.value)))
+    return [(key, sorted(set(violations))) for (key, _), violations in zip(batch, found)]

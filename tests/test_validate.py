@@ -1,0 +1,76 @@
+"""The SHACL check: the fast per-structure check a build runs gives what pySHACL gives on the whole graph."""
+
+from __future__ import annotations
+
+from rdflib import Graph
+
+from helpers import FIXTURES, SEED, article
+from dreamgraph.build import Cache, assemble, library_triples, parse_all, validate_triples, validation_units
+from dreamgraph.parse import Limits
+from dreamgraph.triples import LABEL, T, integer, ntriples, text
+from dreamgraph.validate import check, check_units, graph_from_ntriples, shapes_allow_structures, shapes_text
+
+
+def library_units(paths, tmp_path):
+    results = parse_all(paths, tmp_path, Limits(), cache=Cache(None))
+    triples = library_triples(assemble(results, {}))
+    return triples, validation_units(triples)
+
+
+def whole_graph_check(units):
+    return sorted(set(check(graph_from_ntriples(ntriples(t for own, _ in units for t in own)))))
+
+
+def test_shipped_shapes_are_safe_for_the_structure_check_and_a_text_rule_is_not():
+    shapes = Graph().parse(data=shapes_text(), format="turtle")
+    assert shapes_allow_structures(shapes)
+    shapes.parse(data="@prefix sh: <http://www.w3.org/ns/shacl#> . [] sh:pattern '^a' .", format="turtle")
+    assert not shapes_allow_structures(shapes)
+
+
+def test_a_clean_library_has_no_violations_either_way(tmp_path):
+    paths = [SEED, *sorted((FIXTURES / "gaps").iterdir()), *sorted((FIXTURES / "variants").iterdir()),
+             FIXTURES / "hostile" / "hostile.md"]
+    triples, units = library_units(paths, tmp_path)
+    assert whole_graph_check(units) == []
+    assert validate_triples(triples, Cache(None)) == []
+
+
+def test_broken_units_give_exactly_the_violations_pyshacl_finds_in_the_whole_graph(tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text(article("Dream About Falling: The Drop", scenarios=[("Off a cliff", "lost footing"),
+                                                                                      ("Off a roof", "exposed")],
+                                          prose="Part of the Losing Control cluster.",
+                                          next_stages=[("you land", "landing", "it ends")]), encoding="utf-8")
+    (folder / "b.txt").write_text(article("Dream About Flying: Up", scenarios=[("Over a city", "freedom")],
+                                          prose="Part of the losing-control cluster.",
+                                          next_stages=[("you fall", "falling", "it turns")]), encoding="utf-8")
+    (folder / "c.txt").write_text(article("Dream About Swimming: Deep", scenarios=[("In a lake", "calm")]),
+                                  encoding="utf-8")
+    _, units = library_units(sorted(folder.iterdir()), tmp_path)
+    falling, flying, swimming = units[0][0], units[1][0], units[2][0]
+    scenario = next(o for _, p, o in falling if p == T["hasScenario"])
+    falling[:] = [t for t in falling if not (t[0] == scenario and t[1] == LABEL)]      # a scenario without label
+    falling.append((scenario, T["meaning"], text("a second meaning")))                 # and with two meanings
+    transition = next(o for _, p, o in flying if p == T["transition"])
+    flying[:] = [t for t in flying if not (t[0] == transition and t[1] == T["condition"])]
+    dream = next(s for s, p, _ in swimming if p == T["isStub"])
+    swimming[:] = [(s, p, text("") if (s, p) == (dream, LABEL) else o) for s, p, o in swimming]
+    swimming[:] = [(s, p, integer(0) if (s, p) == (dream, T["isStub"]) else o) for s, p, o in swimming]
+
+    expected = whole_graph_check(units)
+    # the two spellings of the cluster name give the cluster two labels: only seen when both articles are
+    assert {v.message for v in expected} >= {
+        "every node has exactly one label", "a scenario has exactly one meaning",
+        "a transition has exactly one condition", "every dream has exactly one non-empty label",
+        "every dream says once whether it is a stub"}
+    assert any(v.focus.endswith("/cluster/losing-control") for v in expected)
+    found = check_units(units)
+    assert sorted({v for unit in found for v in unit}) == expected
+
+    remembered = {}
+    again = check_units(units, remembered.get, remembered.__setitem__)
+    assert again == found and remembered
+    replayed = check_units(units, remembered.get, lambda key, value: (_ for _ in ()).throw(AssertionError(key)))
+    assert replayed == found  # every structure came from what was remembered: no new check
