@@ -364,15 +364,34 @@ def validate_triples(triples: LibraryTriples, cache: Cache) -> list[Violation]:
 
 
 def suggest_aliases(library: Library, links: dict[str, list[tuple[str, int, str]]]) -> None:
-    """Add a warning for every link to an unwritten dream whose slug closely resembles a written one."""
+    """Add a warning for every link to an unwritten dream whose slug closely resembles a written one: a
+    near spelling (rapidfuzz ratio of 85 or more), or the same words with more or fewer ("losing-control"
+    and "losing-control-in-a-dream").
+
+    So that this stays fast in a large library, a stub is only compared with the written slugs that share
+    one of its two longest words (a slip of the pen changes one word, not both), or, when it has fewer than
+    two long words, its first four letters.
+    """
     from rapidfuzz import fuzz, process
 
-    written = sorted(library.articles)
+    by_word: dict[str, set[str]] = defaultdict(set)
+    by_start: dict[str, set[str]] = defaultdict(set)
+    for slug in library.articles:
+        for word in slug.split("-"):
+            by_word[word].add(slug)
+        by_start[slug[:4]].add(slug)
     for stub in sorted(links):
-        match = process.extractOne(stub, written, scorer=fuzz.ratio, score_cutoff=85)
+        words = set(stub.split("-"))
+        longest = sorted((w for w in words if len(w) >= 4), key=lambda w: (-len(w), w))[:2]
+        near = set().union(*(by_word.get(w, ()) for w in longest))
+        if len(longest) < 2:
+            near |= by_start.get(stub[:4], set())
+        match = process.extractOne(stub, sorted(near), scorer=fuzz.ratio, score_cutoff=85)
         if match is None:
-            match = process.extractOne(stub.replace("-", " "), written, scorer=fuzz.token_set_ratio,
-                                       processor=lambda s: s.replace("-", " "), score_cutoff=100)
+            postings = sorted((by_word.get(w, set()) for w in words), key=len)
+            wider = postings[0].intersection(*postings[1:]) - {stub}
+            wider |= {slug for slug in near if set(slug.split("-")) <= words}
+            match = (min(wider),) if wider else None
         if match:
             for path, line, text in sorted(links[stub]):
                 library.problems.append(Problem(
