@@ -157,13 +157,13 @@ def test_an_incremental_build_equals_a_clean_build_and_reuses_the_cache(tmp_path
     folder = tmp_path / "articles"
     shutil.copytree(FIXTURES / "progression", folder)
     build([folder], tmp_path / "kept")
-    parsed = {p.name for p in (tmp_path / "kept" / ".cache" / "parse").iterdir()}
+    parsed = {p.name for p in (tmp_path / "kept" / ".cache" / "article").iterdir()}
     assert len(parsed) == 5
     path = folder / "flying.txt"
     path.write_text(path.read_text(encoding="utf-8").replace("The Lift", "The Updraft"), encoding="utf-8")
     (folder / "teeth.txt").unlink()
     build([folder], tmp_path / "kept")
-    now = {p.name for p in (tmp_path / "kept" / ".cache" / "parse").iterdir()}
+    now = {p.name for p in (tmp_path / "kept" / ".cache" / "article").iterdir()}
     assert len(now) == 4 and len(now - parsed) == 1  # one article parsed again, the removed one forgotten
     build([folder], tmp_path / "clean")
     assert (tmp_path / "kept" / GRAPH_FILE).read_bytes() == (tmp_path / "clean" / GRAPH_FILE).read_bytes()

@@ -5,16 +5,14 @@ from __future__ import annotations
 from rdflib import Graph
 
 from helpers import FIXTURES, SEED, article
-from dreamgraph.build import Cache, assemble, library_triples, parse_all, validate_triples, validation_units
-from dreamgraph.parse import Limits
+from dreamgraph.build import assemble, parse_all, shared_triples, validation_units
 from dreamgraph.triples import LABEL, T, integer, ntriples, text
 from dreamgraph.validate import check, check_units, graph_from_ntriples, shapes_allow_structures, shapes_text
 
 
 def library_units(paths, tmp_path):
-    results = parse_all(paths, tmp_path, Limits(), cache=Cache(None))
-    triples = library_triples(assemble(results, {}))
-    return triples, validation_units(triples)
+    library = assemble(parse_all(paths, tmp_path), {})
+    return [unit() if callable(unit) else unit for unit in validation_units(library, shared_triples(library))]
 
 
 def whole_graph_check(units):
@@ -31,9 +29,9 @@ def test_shipped_shapes_are_safe_for_the_structure_check_and_a_text_rule_is_not(
 def test_a_clean_library_has_no_violations_either_way(tmp_path):
     paths = [SEED, *sorted((FIXTURES / "gaps").iterdir()), *sorted((FIXTURES / "variants").iterdir()),
              FIXTURES / "hostile" / "hostile.md"]
-    triples, units = library_units(paths, tmp_path)
+    units = library_units(paths, tmp_path)
     assert whole_graph_check(units) == []
-    assert validate_triples(triples, Cache(None)) == []
+    assert check_units(units) == [[]] * len(units)
 
 
 def test_broken_units_give_exactly_the_violations_pyshacl_finds_in_the_whole_graph(tmp_path):
@@ -48,7 +46,7 @@ def test_broken_units_give_exactly_the_violations_pyshacl_finds_in_the_whole_gra
                                           next_stages=[("you fall", "falling", "it turns")]), encoding="utf-8")
     (folder / "c.txt").write_text(article("Dream About Swimming: Deep", scenarios=[("In a lake", "calm")]),
                                   encoding="utf-8")
-    _, units = library_units(sorted(folder.iterdir()), tmp_path)
+    units = library_units(sorted(folder.iterdir()), tmp_path)
     falling, flying, swimming = units[0][0], units[1][0], units[2][0]
     scenario = next(o for _, p, o in falling if p == T["hasScenario"])
     falling[:] = [t for t in falling if not (t[0] == scenario and t[1] == LABEL)]      # a scenario without label

@@ -17,6 +17,7 @@ import time
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
@@ -29,16 +30,15 @@ from .errors import DreamgraphError, Problem
 from .parse import Limits, ParseResult, parse_file
 from .slugs import dream_name, dream_slug, slugify
 from .store import GRAPH_FILE, LOCK_FILE, STORE_DIR, atomic_write, load_store_folder
-from .triples import (TURTLE_PREFIXES, A, Triple, article_triples, scheme_triples, stub_triples,
-                      turtle_blocks)
+from .triples import (MEMBER, TURTLE_PREFIXES, A, Triple, cluster_triples, own_triples, scheme_triples,
+                      stub_triples, turtle_blocks)
 from .triples import T as TERMS
-from .validate import Unit, Violation, check_units, ontology_text, shapes_text
+from .validate import Unit, Violation, check_units, ontology_text, shapes_text, unit_key
 from .vocabulary import cluster_iri
 
 ARTICLE_SUFFIXES = {".txt", ".md", ".markdown"}
 CACHE_DIR = ".cache"
 DREAM, CLUSTER, NEXT_STAGE, IN_CLUSTER = TERMS["Dream"], TERMS["Cluster"], TERMS["nextStage"], TERMS["belongsToCluster"]
-MEMBER = "<http://www.w3.org/2004/02/skos/core#member>"
 CLUSTER_SUBJECT = "<" + str(cluster_iri(""))
 ALIAS_FILE = "aliases.toml"
 PARALLEL_THRESHOLD = 400  # below this many files, starting worker processes costs more than it saves
@@ -128,7 +128,8 @@ def _code_version() -> str:
     from importlib import resources
 
     digest = hashlib.sha256()
-    for name in ("parse.py", "article.py", "slugs.py", "triples.py", "vocabulary.py", "data/shapes.ttl"):
+    for name in ("parse.py", "article.py", "slugs.py", "triples.py", "vocabulary.py", "build.py", "validate.py",
+                 "data/shapes.ttl"):
         digest.update(resources.files("dreamgraph").joinpath(name).read_bytes())
     return digest.hexdigest()[:16]
 
@@ -146,7 +147,7 @@ class Cache:
     def key(self, *parts: str | bytes) -> str:
         digest = hashlib.sha256(self.version.encode())
         for part in parts:
-            digest.update(part if isinstance(part, bytes) else part.encode("utf-8", "surrogatepass"))
+            digest.update(part if isinstance(part, bytes) else part.encode("utf-8"))
             digest.update(b"\0")
         return digest.hexdigest()
 
@@ -184,18 +185,49 @@ class Cache:
                 path.unlink(missing_ok=True)
 
 
-def _parse_one(args) -> ParseResult:
+@dataclass
+class Compiled:
+    """One article file after the per-file work, done in parallel and cached by the file's bytes: its parse,
+    and for a dream, the Turtle of its own nodes and the key of its SHACL structure, made with links
+    resolved as written (the few articles an alias touches are made again once the library is known)."""
+
+    result: ParseResult
+    slug: str = ""
+    turtle: str = ""
+    structure: str = ""
+
+
+def article_unit(article: Article, resolve: Callable[[str], str]) -> Unit:
+    """Return an article's own triples, with the types of the dreams and clusters it links to as context."""
+    own = own_triples(article, article.path, resolve)
+    context = [(o, A, DREAM if p == NEXT_STAGE else CLUSTER) for _, p, o in own if p in (NEXT_STAGE, IN_CLUSTER)]
+    return own, context
+
+
+def _as_written(slug: str) -> str:
+    return slug
+
+
+def _compile(article: Article, resolve: Callable[[str], str]) -> tuple[str, str]:
+    unit = article_unit(article, resolve)
+    return turtle_blocks(unit[0]), unit_key(unit)
+
+
+def _compile_one(args) -> Compiled:
     path, shown, limits = args
-    return parse_file(path, shown, limits)
+    result = parse_file(path, shown, limits)
+    if result.article is None:
+        return Compiled(result)
+    return Compiled(result, result.article.slug, *_compile(result.article, _as_written))
 
 
-def parse_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
-              progress: Callable[[int, int], None] | None = None, cache: Cache | None = None) -> list[ParseResult]:
-    """Return the parse of every file: from the cache when its bytes did not change, else parsed again,
-    in parallel across the machine's cores when there are many."""
+def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
+                progress: Callable[[int, int], None] | None = None, cache: Cache | None = None) -> list[Compiled]:
+    """Return the per-file work for every file: from the cache when its bytes did not change, else done
+    again, in parallel across the machine's cores when there are many."""
     cache = cache or Cache(None)
     shown = [display_path(p, graph_dir) for p in paths]
-    results: list[ParseResult | None] = [None] * len(paths)
+    results: list[Compiled | None] = [None] * len(paths)
     keys, todo = [], []
     for index, path in enumerate(paths):
         try:
@@ -204,7 +236,7 @@ def parse_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
             data = b"<unreadable>"
         key = cache.key(data, shown[index], repr(limits))
         keys.append(key)
-        results[index] = cache.get("parse", key)
+        results[index] = cache.get("article", key)
         if results[index] is None:
             todo.append(index)
     done = len(paths) - len(todo)
@@ -212,22 +244,26 @@ def parse_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
     jobs = [(paths[i], shown[i], limits) for i in todo]
     if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
         with ProcessPoolExecutor(workers) as pool:
-            parsed = pool.map(_parse_one, jobs, chunksize=64)
-            for index, result in zip(todo, parsed):
+            for index, result in zip(todo, pool.map(_compile_one, jobs, chunksize=64)):
                 results[index] = result
                 done += 1
                 if progress:
                     progress(done, len(paths))
     else:
         for index, job in zip(todo, jobs):
-            results[index] = _parse_one(job)
+            results[index] = _compile_one(job)
             done += 1
             if progress:
                 progress(done, len(paths))
     for index in todo:
-        if not any(p.message.startswith("cannot read") for p in results[index].problems):
-            cache.put("parse", keys[index], results[index])
+        if not any(p.message.startswith("cannot read") for p in results[index].result.problems):
+            cache.put("article", keys[index], results[index])
     return results  # type: ignore[return-value]
+
+
+def parse_all(paths: Sequence[Path], graph_dir: Path, limits: Limits = Limits()) -> list[ParseResult]:
+    """Return the parse of every file (see :func:`compile_all`)."""
+    return [compiled.result for compiled in compile_all(paths, graph_dir, limits)]
 
 
 @dataclass
@@ -280,41 +316,22 @@ def assemble(results: Iterable[ParseResult], aliases: dict[str, str]) -> Library
 
 
 @dataclass
-class LibraryTriples:
-    """The triples of a library: per written article, for the stubs, and the links to each stub."""
+class Shared:
+    """The triples no single article owns: about the clusters (named by several articles) and the stubs,
+    with the links to each stub."""
 
-    articles: dict[str, list[Triple]]                      # slug -> that article's triples
+    clusters: list[Triple]
     stubs: list[Triple]
     links: dict[str, list[tuple[str, int, str]]]           # stub slug -> (path, line, link text)
 
-    def keys(self, cache: "Cache") -> dict[str, str]:
-        """Return a cache key per article, from its triples: equal keys mean equal triples."""
-        return {slug: cache.key(*("\t".join(t) for t in unit)) for slug, unit in self.articles.items()}
 
-    def turtle(self, keys: dict[str, str], cache: "Cache") -> bytes:
-        """Return the library as Turtle: the scheme, each article's blocks (sorted by slug, cached), then
-        the clusters (named by several articles) and the stubs. The same triples always give the same bytes."""
-        parts = [TURTLE_PREFIXES, turtle_blocks(scheme_triples())]
-        shared: list[Triple] = []
-        for slug in sorted(self.articles):
-            unit = self.articles[slug]
-            text = cache.get("turtle", keys[slug])
-            if text is None:
-                text = turtle_blocks(t for t in unit if not t[0].startswith(CLUSTER_SUBJECT))
-                cache.put("turtle", keys[slug], text)
-            parts.append(text)
-            shared.extend(t for t in unit if t[0].startswith(CLUSTER_SUBJECT))
-        parts += [turtle_blocks(shared), turtle_blocks(self.stubs)]
-        return "".join(parts).encode("utf-8")
-
-
-def library_triples(library: Library) -> LibraryTriples:
-    """Return all triples of the library and, per stub slug, the (path, line, link text) linking to it."""
-    per_article: dict[str, list[Triple]] = {}
+def shared_triples(library: Library) -> Shared:
+    """Return the clusters' and stubs' triples of the library, and per stub slug the links to it."""
+    clusters: set[Triple] = set()
     links: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
     for slug in sorted(library.articles):
         article = library.articles[slug]
-        per_article[slug] = article_triples(article, article.path, library.resolve)
+        clusters.update(cluster_triples(article, article.path))
         for stage in article.next_stages:
             target = library.resolve(stage.target_slug)
             if target == slug:
@@ -326,40 +343,54 @@ def library_triples(library: Library) -> LibraryTriples:
     for stub in sorted(links):
         references = sorted(links[stub])
         stubs.extend(stub_triples(stub, dream_name(references[0][2]), sorted({p for p, _, _ in references})))
-    return LibraryTriples(per_article, stubs, links)
+    return Shared(sorted(clusters), stubs, links)
 
 
-def validation_units(triples: LibraryTriples) -> list[Unit]:
-    """Return the units the SHACL check looks at one by one: each article (without the clusters it names),
+def article_parts(library: Library, compiled: Iterable[Compiled]) -> dict[str, tuple[str, str]]:
+    """Return (Turtle, structure key) per dream slug, made again for the articles whose slug or links
+    an alias changed."""
+    parts = {}
+    for item in compiled:
+        article = item.result.article
+        if article is None or library.articles.get(article.slug) is not article:
+            continue  # not a dream, or a duplicate that was skipped
+        stale = item.slug != article.slug or any(library.resolve(s.target_slug) != s.target_slug
+                                                 for s in article.next_stages)
+        parts[article.slug] = _compile(article, library.resolve) if stale else (item.turtle, item.structure)
+    return parts
+
+
+def graph_turtle(library: Library, parts: dict[str, tuple[str, str]], shared: Shared) -> Iterable[bytes]:
+    """Yield the library's Turtle: the scheme, each article's blocks sorted by slug, then the clusters and
+    the stubs. The same articles always give the same bytes."""
+    yield (TURTLE_PREFIXES + turtle_blocks(scheme_triples())).encode()
+    for slug in sorted(library.articles):
+        yield parts[slug][0].encode("utf-8")
+    yield (turtle_blocks(shared.clusters) + turtle_blocks(shared.stubs)).encode("utf-8")
+
+
+def validation_units(library: Library, shared: Shared) -> list[Unit | Callable[[], Unit]]:
+    """Return the units the SHACL check looks at one by one: each article (as a function that makes it),
     each cluster, each stub and the scheme, each with the types of the nodes it links to as context."""
-    units: list[Unit] = []
-    clusters: dict[str, set[Triple]] = defaultdict(set)
-    for slug in sorted(triples.articles):
-        own, context = [], []
-        for triple in triples.articles[slug]:
-            if triple[0].startswith(CLUSTER_SUBJECT):
-                clusters[triple[0]].add(triple)
-                continue
-            own.append(triple)
-            if triple[1] == NEXT_STAGE:
-                context.append((triple[2], A, DREAM))
-            elif triple[1] == IN_CLUSTER:
-                context.append((triple[2], A, CLUSTER))
-        units.append((own, context))
-    for cluster in sorted(clusters):
-        own = sorted(clusters[cluster])
+    units: list[Unit | Callable[[], Unit]] = [partial(article_unit, library.articles[slug], library.resolve)
+                                              for slug in sorted(library.articles)]
+    for _, triples in groupby(shared.clusters, key=itemgetter(0)):
+        own = list(triples)
         units.append((own, [(o, A, DREAM) for _, p, o in own if p == MEMBER]))
-    for _, stub in groupby(triples.stubs, key=itemgetter(0)):
-        units.append((list(stub), []))
+    units.extend((list(stub), []) for _, stub in groupby(shared.stubs, key=itemgetter(0)))
     units.append((scheme_triples(), []))
     return units
 
 
-def validate_triples(triples: LibraryTriples, cache: Cache) -> list[Violation]:
+def validate_library(library: Library, parts: dict[str, tuple[str, str]], shared: Shared,
+                     cache: Cache) -> list[Violation]:
     """Return the SHACL violations of the library (see :func:`dreamgraph.validate.check_units`); the result
-    of each structure is kept in the cache, so a rebuild only checks structures it has not seen."""
-    found = check_units(validation_units(triples), lambda key: cache.get("shacl", key),
-                        lambda key, violations: cache.put("shacl", key, violations))
+    of each structure is kept in the cache, so a build only checks structures it has not seen."""
+    units = validation_units(library, shared)
+    keys = [parts[slug][1] for slug in sorted(library.articles)]
+    found = check_units(units, lambda key: cache.get("shacl", key),
+                        lambda key, violations: cache.put("shacl", key, violations),
+                        keys=keys + [None] * (len(units) - len(keys)))
     return sorted({v for unit in found for v in unit})
 
 
@@ -444,18 +475,19 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         raise DreamgraphError(f"no articles (.txt, .md) found in {where}")
     cache = Cache(graph_dir / CACHE_DIR)
     aliases, alias_problems = read_alias_table(graph_dir)
-    results = parse_all(paths, graph_dir, limits, progress, cache)
-    library = assemble(results, aliases)
+    compiled = compile_all(paths, graph_dir, limits, progress, cache)
+    library = assemble([item.result for item in compiled], aliases)
     library.problems[:0] = problems + alias_problems
     if not library.articles:
         raise DreamgraphError("no article could be built:\n" + "\n".join(str(p) for p in sorted(
             set(library.problems), key=lambda p: (p.path, p.line or 0))))
-    triples = library_triples(library)
-    suggest_aliases(library, triples.links)
+    parts = article_parts(library, compiled)
+    del compiled
+    shared = shared_triples(library)
+    suggest_aliases(library, shared.links)
 
     graph_file = graph_dir / GRAPH_FILE
-    keys = triples.keys(cache)
-    atomic_write(graph_file, triples.turtle(keys, cache))
+    atomic_write(graph_file, graph_turtle(library, parts, shared))
     for name, content in (("ontology.ttl", ontology_text()), ("shapes.ttl", shapes_text())):
         target = graph_dir / name
         if not target.is_file() or target.read_text(encoding="utf-8") != content:
@@ -463,14 +495,14 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
     triple_count = load_store_folder(graph_file, graph_dir / STORE_DIR)
 
     report = BuildReport(
-        articles=len(library.articles), stubs=len(triples.links), graph_file=graph_file,
-        dreams=len(library.articles) + len(triples.links),
+        articles=len(library.articles), stubs=len(shared.links), graph_file=graph_file,
+        dreams=len(library.articles) + len(shared.links),
         clusters=len({c.slug for a in library.articles.values() for c in a.clusters}),
         triples=triple_count,
         problems=sorted(set(library.problems), key=lambda p: (p.path, p.line or 0, p.severity, p.message)),
     )
     if validate:
-        report.violations = validate_triples(triples, cache)
+        report.violations = validate_library(library, parts, shared, cache)
     cache.prune()
     report.seconds = time.perf_counter() - started
     return report

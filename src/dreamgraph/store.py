@@ -22,6 +22,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterable
 
 import pyoxigraph as ox
 
@@ -49,8 +50,9 @@ class TypedLiteral(str):
 
 # --- atomic files ----------------------------------------------------------------------------------
 
-def atomic_write(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers and crashes see the old file or the new one, never a mix.
+def atomic_write(path: str | os.PathLike, data: bytes | Iterable[bytes]) -> None:
+    """Write ``data`` (bytes, or pieces of bytes written one after the other) to ``path`` so that readers
+    and crashes see the old file or the new one, never a mix.
 
     The bytes go to a temporary file in the same folder, are flushed to disk and renamed over ``path``.
 
@@ -65,7 +67,11 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             os.fchmod(handle.fileno(), 0o666 & ~_umask())  # mkstemp makes 0600; keep the usual mode
-            handle.write(data)
+            if isinstance(data, bytes):
+                handle.write(data)
+            else:
+                for piece in data:
+                    handle.write(piece)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

@@ -69,10 +69,17 @@ T = {name: iri(DG[name]) for name in (
     "answer", "hasSection", "text", "position", "sourceLine", "contentHash", "isStub", "isPartial")}
 FROM = iri(DG_FROM)
 CONCEPT, SCHEME_IRI, IN_SCHEME = iri(SKOS.Concept), iri(SCHEME), iri(SKOS.inScheme)
+MEMBER, COLLECTION = iri(SKOS.member), iri(SKOS.Collection)
 
 
 def article_triples(article: Article, source_path: str, resolve: Callable[[str], str]) -> list[Triple]:
     """Return the triples of one written article; ``resolve`` maps a link's slug to its dream's slug."""
+    return own_triples(article, source_path, resolve) + cluster_triples(article, source_path)
+
+
+def own_triples(article: Article, source_path: str, resolve: Callable[[str], str]) -> list[Triple]:
+    """Return the triples about the article's own nodes (its file, its dream and the dream's parts): all its
+    triples but those about the clusters it names, which other articles name too."""
     source = iri(source_iri(source_path))
     dream_uri = str(dream_iri(article.slug))
     dream = iri(dream_uri)
@@ -123,10 +130,17 @@ def article_triples(article: Article, source_path: str, resolve: Callable[[str],
                     (node, T["condition"], text(stage.condition)), (node, T["linkText"], text(stage.target))])
         if stage.gloss:
             out.append((node, T["gloss"], text(stage.gloss)))
+    out.extend((dream, T["belongsToCluster"], iri(cluster_iri(mention.slug))) for mention in article.clusters)
+    return out
+
+
+def cluster_triples(article: Article, source_path: str) -> list[Triple]:
+    """Return the triples the article gives about the clusters it names (membership, label, provenance)."""
+    source, dream = iri(source_iri(source_path)), iri(dream_iri(article.slug))
+    out: list[Triple] = []
     for mention in article.clusters:
         cluster = iri(cluster_iri(mention.slug))
-        out.extend([(dream, T["belongsToCluster"], cluster), (cluster, iri(SKOS.member), dream),
-                    (cluster, A, T["Cluster"]), (cluster, A, iri(SKOS.Collection)),
+        out.extend([(cluster, MEMBER, dream), (cluster, A, T["Cluster"]), (cluster, A, COLLECTION),
                     (cluster, LABEL, text(mention.name)), (cluster, DERIVED, source)])
     return out
 

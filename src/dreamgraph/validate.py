@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -141,18 +143,19 @@ def shapes_allow_structures(shapes: Graph) -> bool:
     return True
 
 
-def structure(own: list[tuple[str, str, str]], context: list[tuple[str, str, str]]) -> tuple[str, dict[str, str]]:
-    """Return a unit's structure as N-Triples text, and the map from placeholders back to the real terms.
+def structure(own: list[tuple[str, str, str]],
+              context: list[tuple[str, str, str]]) -> tuple[str, dict[str, str], set[str]]:
+    """Return a unit's structure as N-Triples text, the map from placeholders back to the real terms, and
+    the placeholders of the unit's own subjects.
 
     Nodes become ``<urn:x-dreamgraph:node:N>`` and texts ``"vN"`` (integers stay integers), numbered in
     order of first appearance, so equal terms stay equal; predicates, classes and booleans are kept.
-    Triples about the unit's own subjects come first, so the placeholders of its subjects are known.
 
-    >>> text, back = structure([("<a>", "<p>", '"x"')], [("<b>", _RDF_TYPE, "<C>")])
+    >>> text, back, own = structure([("<a>", "<p>", '"x"')], [("<b>", _RDF_TYPE, "<C>")])
     >>> text
     '<urn:x-dreamgraph:node:1> <p> "v2" .\\n<urn:x-dreamgraph:node:3> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <C> .\\n'
-    >>> back["urn:x-dreamgraph:node:1"], back["v2"]
-    ('a', 'x')
+    >>> back["urn:x-dreamgraph:node:1"], back["v2"], own
+    ('a', 'x', {'urn:x-dreamgraph:node:1'})
     """
     names: dict[str, str] = {}
     back: dict[str, str] = {}
@@ -179,19 +182,45 @@ def structure(own: list[tuple[str, str, str]], context: list[tuple[str, str, str
         return name
 
     lines = [f"{node(s)} {p} {o if p == _RDF_TYPE else node(o)} .\n" for s, p, o in (*own, *context)]
-    return "".join(lines), back
+    return "".join(lines), back, {names[s][1:-1] for s, _, _ in own}
 
 
 Unit = tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]  # (own triples, context triples)
 STRUCTURES_PER_RUN = 200
 
 
-def check_units(units: list[Unit], lookup=lambda key: None, remember=lambda key, found: None) -> list[list[Violation]]:
+@lru_cache(maxsize=1)
+def _shapes() -> tuple[Graph, bool]:
+    shapes = Graph().parse(data=shapes_text(), format="turtle")
+    return shapes, shapes_allow_structures(shapes)
+
+
+def _structure_of(unit: Unit) -> tuple[str, dict[str, str], set[str]]:
+    from .triples import ntriples
+
+    if _shapes()[1]:
+        return structure(*unit)
+    # checked as it is, one unit per pySHACL run
+    return "raw\n" + ntriples([*unit[0], *unit[1]]), {}, {s[1:-1] for s, _, _ in unit[0]}
+
+
+def _key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def unit_key(unit: Unit) -> str:
+    """Return the key of a unit's structure: units with equal keys get the same verdict."""
+    return _key(_structure_of(unit)[0])
+
+
+def check_units(units: Sequence[Unit | Callable[[], Unit]], lookup=lambda key: None, remember=lambda key, found: None,
+                keys: Sequence[str | None] | None = None) -> list[list[Violation]]:
     """Return the SHACL violations of each unit: its own triples checked with its context triples.
 
     Violations about context nodes are left out (they are checked in their own unit). Each distinct
     structure is checked once; ``lookup(key)`` and ``remember(key, violations)`` keep the results of
-    structures between builds.
+    structures between builds. A unit may be given as a function that makes it, with its key in ``keys``
+    (see :func:`unit_key`): it is then only made when its structure is new or has violations.
 
     >>> dream = "<https://w3id.org/dreamgraph/id/dream/a>"
     >>> typed = (dream, _RDF_TYPE, "<https://w3id.org/dreamgraph/ontology#Dream>")
@@ -199,32 +228,38 @@ def check_units(units: list[Unit], lookup=lambda key: None, remember=lambda key,
     [['every dream has exactly one non-empty label', 'every dream names the article file(s) it comes from', \
 'every dream says once whether it is a stub']]
     """
-    from .triples import ntriples
+    made: dict[int, tuple[Unit, str, dict[str, str], set[str]]] = {}
 
-    shapes = Graph().parse(data=shapes_text(), format="turtle")
-    by_structure = shapes_allow_structures(shapes)
-    keys, backs, todo = [], [], {}
-    for own, context in units:
-        if by_structure:
-            text, back = structure(own, context)
-        else:  # checked as they are, one unit per pySHACL run
-            text, back = "raw\n" + ntriples([*own, *context]), {}
-        key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
-        keys.append(key)
-        backs.append(back)
-        if key not in todo and lookup(key) is None:
-            todo[key] = text
-    known = dict(_check_structures(list(todo.items()), shapes))
-    for key, found in known.items():
-        remember(key, found)
-    results = []
-    for (own, _), key, back in zip(units, keys, backs):
-        found = known.get(key)
-        if found is None:
-            found = known[key] = lookup(key)
-        owner = {s[1:-1] for s, _, _ in own}
-        mapped = {Violation(back.get(v.focus, v.focus), v.message, v.path, back.get(v.value, v.value)) for v in found}
-        results.append(sorted(v for v in mapped if v.focus in owner))
+    def make(i: int) -> tuple[Unit, str, dict[str, str], set[str]]:
+        if i not in made:
+            unit = units[i]() if callable(units[i]) else units[i]
+            made[i] = (unit, *_structure_of(unit))
+        return made[i]
+
+    keys = list(keys) if keys is not None else [None] * len(units)
+    keys = [key if key is not None else _key(make(i)[1]) for i, key in enumerate(keys)]
+    known: dict[str, list[Violation]] = {}
+    todo: dict[str, str] = {}
+    owners: dict[str, set[str]] = {}
+    for i, key in enumerate(keys):
+        if key not in known and key not in todo:
+            found = lookup(key)
+            if found is None:
+                todo[key] = make(i)[1]
+                owners[key] = make(i)[3]
+            else:
+                known[key] = found
+    for key, found in _check_structures(list(todo.items()), _shapes()[0]):
+        known[key] = [v for v in found if v.focus in owners[key]]  # context nodes are checked in their own unit
+        remember(key, known[key])
+    results: list[list[Violation]] = []
+    for i, key in enumerate(keys):
+        if not known[key]:
+            results.append([])
+            continue
+        _, _, back, _ = make(i)
+        results.append(sorted({Violation(back.get(v.focus, v.focus), v.message, v.path, back.get(v.value, v.value))
+                               for v in known[key]}))
     return results
 
 
