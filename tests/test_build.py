@@ -4,7 +4,7 @@ import shutil
 
 
 from helpers import ROOT, SEED, article
-from dreamgraph.build import build
+from dreamgraph.build import Cache, build
 from dreamgraph.store import GRAPH_FILE, open_store
 
 
@@ -157,14 +157,57 @@ def test_an_incremental_build_equals_a_clean_build_and_reuses_the_cache(tmp_path
     folder = tmp_path / "articles"
     shutil.copytree(FIXTURES / "progression", folder)
     build([folder], tmp_path / "kept")
-    parsed = {p.name for p in (tmp_path / "kept" / ".cache" / "article").iterdir()}
+    parsed = Cache(tmp_path / "kept" / ".cache").keys("article")
     assert len(parsed) == 5
     path = folder / "flying.txt"
     path.write_text(path.read_text(encoding="utf-8").replace("The Lift", "The Updraft"), encoding="utf-8")
     (folder / "teeth.txt").unlink()
     build([folder], tmp_path / "kept")
-    now = {p.name for p in (tmp_path / "kept" / ".cache" / "article").iterdir()}
+    now = Cache(tmp_path / "kept" / ".cache").keys("article")
     assert len(now) == 4 and len(now - parsed) == 1  # one article parsed again, the removed one forgotten
     build([folder], tmp_path / "clean")
     assert (tmp_path / "kept" / GRAPH_FILE).read_bytes() == (tmp_path / "clean" / GRAPH_FILE).read_bytes()
     assert b"The Updraft" in (tmp_path / "kept" / GRAPH_FILE).read_bytes()
+
+
+def store_triples(graph_dir):
+    store = open_store(graph_dir)
+    return sorted(map(str, store._store.quads_for_pattern(None, None, None)))
+
+
+def test_a_small_change_updates_the_store_in_place_to_what_a_clean_build_loads(tmp_path):
+    from helpers import FIXTURES
+
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES / "progression", folder)
+    kept = tmp_path / "kept"
+    build([folder], kept)
+    inode = (kept / ".store").stat().st_ino
+    path = folder / "flying.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("The Lift", "The Updraft"), encoding="utf-8")
+    (folder / "teeth.txt").unlink()                     # a written dream goes; links to it make it a stub
+    (folder / "drowning.txt").unlink()
+    (folder / "new.txt").write_text(article("Dream About Landing: Ground", prose="Part of the Falling cluster.",
+                                            next_stages=[("you wake", "waking up", "it ends")]), encoding="utf-8")
+    report = build([folder], kept)
+    assert (kept / ".store").stat().st_ino == inode     # updated in place, not reloaded
+    build([folder], tmp_path / "clean")
+    assert store_triples(kept) == store_triples(tmp_path / "clean")
+    assert report.triples == len(store_triples(kept))
+    assert (kept / GRAPH_FILE).read_bytes() == (tmp_path / "clean" / GRAPH_FILE).read_bytes()
+
+
+def test_a_store_that_does_not_match_its_manifest_is_reloaded(tmp_path):
+    from helpers import FIXTURES
+
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES / "progression", folder)
+    build([folder], tmp_path / "graph")
+    (tmp_path / "graph" / ".store" / "loaded-from.json").unlink()  # as if killed during an update
+    inode = (tmp_path / "graph" / ".store").stat().st_ino
+    path = folder / "flying.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("The Lift", "The Updraft"), encoding="utf-8")
+    build([folder], tmp_path / "graph")
+    assert (tmp_path / "graph" / ".store").stat().st_ino != inode
+    build([folder], tmp_path / "clean")
+    assert store_triples(tmp_path / "graph") == store_triples(tmp_path / "clean")

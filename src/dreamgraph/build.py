@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import sqlite3
 import time
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
@@ -29,12 +30,13 @@ from .article import Article
 from .errors import DreamgraphError, Problem
 from .parse import Limits, ParseResult, parse_file
 from .slugs import dream_name, dream_slug, slugify
-from .store import GRAPH_FILE, LOCK_FILE, STORE_DIR, atomic_write, load_store_folder
+from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, atomic_write, file_digest, load_store_folder, loaded_digest,
+                    update_store_folder)
 from .triples import (MEMBER, TURTLE_PREFIXES, A, Triple, cluster_triples, own_triples, scheme_triples,
                       stub_triples, turtle_blocks)
 from .triples import T as TERMS
 from .validate import Unit, Violation, check_units, ontology_text, shapes_text, unit_key
-from .vocabulary import cluster_iri
+from .vocabulary import PROV, cluster_iri, dream_iri
 
 ARTICLE_SUFFIXES = {".txt", ".md", ".markdown"}
 CACHE_DIR = ".cache"
@@ -135,14 +137,23 @@ def _code_version() -> str:
 
 
 class Cache:
-    """Per-article results kept between builds in GRAPH_DIR/.cache, keyed by a hash of what they depend on.
+    """Per-article results kept between builds in GRAPH_DIR/.cache/cache.sqlite, keyed by a hash of what
+    they depend on (and of the code that made them), so unchanged articles are not worked on again.
 
-    An entry that cannot be read (a crash while writing it, an older format) is simply a miss.
+    One SQLite file rather than a file per entry: tens of thousands of small files cost more to open
+    than to compute. An entry that cannot be read (an older format, a damaged file) is simply a miss.
+
+    >>> cache = Cache(None)            # no folder: nothing is kept
+    >>> cache.put("article", cache.key("text"), 1); cache.get("article", cache.key("text")) is None
+    True
     """
 
+    FILE = "cache.sqlite"
+
     def __init__(self, folder: Path | None):
-        self.folder, self.used = folder, set()
+        self.folder, self.used = folder, defaultdict(set)
         self.version = _code_version()
+        self._db: sqlite3.Connection | None = None
 
     def key(self, *parts: str | bytes) -> str:
         digest = hashlib.sha256(self.version.encode())
@@ -151,38 +162,67 @@ class Cache:
             digest.update(b"\0")
         return digest.hexdigest()
 
+    def _connect(self) -> sqlite3.Connection | None:
+        if self._db is None and self.folder is not None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            path = self.folder / self.FILE
+            for attempt in (1, 2):
+                try:
+                    db = sqlite3.connect(path)
+                    db.execute("CREATE TABLE IF NOT EXISTS entries "
+                               "(kind TEXT, key TEXT, value BLOB, PRIMARY KEY (kind, key)) WITHOUT ROWID")
+                    self._db = db
+                    break
+                except sqlite3.DatabaseError:  # not a database any more: start again with an empty cache
+                    db.close()
+                    path.unlink(missing_ok=True)
+        return self._db
+
     def get(self, kind: str, key: str):
-        if self.folder is None:
+        db = self._connect()
+        if db is None:
             return None
-        path = self.folder / kind / f"{key}.pickle"
         try:
-            with open(path, "rb") as handle:
-                value = pickle.load(handle)
+            row = db.execute("SELECT value FROM entries WHERE kind = ? AND key = ?", (kind, key)).fetchone()
+            value = None if row is None else pickle.loads(row[0])
         except Exception:
             return None
-        self.used.add(path)
+        if value is not None:
+            self.used[kind].add(key)
         return value
 
-    def put(self, kind: str, key: str, value) -> None:
-        if self.folder is None:
+    def put(self, kind: str, key: str, value, pickled: bytes | None = None) -> None:
+        """Keep ``value`` (or its pickle, when the caller has it already)."""
+        db = self._connect()
+        if db is None:
             return
-        path = self.folder / kind / f"{key}.pickle"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as handle:
-            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-        self.used.add(path)
+        data = pickled if pickled is not None else pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)", (kind, key, data))
+        self.used[kind].add(key)
 
     def prune(self) -> None:
-        """Remove the entries this build did not use (articles removed or changed), in the kinds it used
-        (a build with --no-validate keeps the SHACL results for the next one)."""
-        if self.folder is None or not self.folder.is_dir():
+        """Save this build's entries and drop those it did not use (articles removed or changed), in the
+        kinds it used (a build with --no-validate keeps the SHACL results for the next one)."""
+        db = self._connect()
+        if db is None:
             return
-        kinds = {path.parent.name for path in self.used}
-        for path in self.folder.glob("*/*"):
-            if path.parent.name in kinds and path not in self.used:
-                path.unlink(missing_ok=True)
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
+        for kind, keys in self.used.items():
+            db.execute("DELETE FROM used")
+            db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in keys))
+            db.execute("DELETE FROM entries WHERE kind = ? AND key NOT IN (SELECT key FROM used)", (kind,))
+        db.commit()
+
+    def keys(self, kind: str) -> set[str]:
+        """Return the keys kept for a kind."""
+        db = self._connect()
+        return set() if db is None else {k for (k,) in db.execute("SELECT key FROM entries WHERE kind = ?", (kind,))}
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.commit()
+            self._db.close()
+            self._db = None
 
 
 @dataclass
@@ -221,6 +261,11 @@ def _compile_one(args) -> Compiled:
     return Compiled(result, result.article.slug, *_compile(result.article, _as_written))
 
 
+def _compile_pickled(args) -> bytes:
+    """Return the per-file work pickled, as the worker sends it anyway: the cache keeps these bytes."""
+    return pickle.dumps(_compile_one(args), protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
                 progress: Callable[[int, int], None] | None = None, cache: Cache | None = None) -> list[Compiled]:
     """Return the per-file work for every file: from the cache when its bytes did not change, else done
@@ -244,21 +289,26 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
     jobs = [(paths[i], shown[i], limits) for i in todo]
     if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
         with ProcessPoolExecutor(workers) as pool:
-            for index, result in zip(todo, pool.map(_compile_one, jobs, chunksize=64)):
-                results[index] = result
+            pickles = pool.map(_compile_pickled, jobs, chunksize=64)
+            for index, data in zip(todo, pickles):
+                results[index] = pickle.loads(data)
+                _keep(cache, keys[index], results[index], data)
                 done += 1
                 if progress:
                     progress(done, len(paths))
     else:
         for index, job in zip(todo, jobs):
             results[index] = _compile_one(job)
+            _keep(cache, keys[index], results[index])
             done += 1
             if progress:
                 progress(done, len(paths))
-    for index in todo:
-        if not any(p.message.startswith("cannot read") for p in results[index].result.problems):
-            cache.put("article", keys[index], results[index])
     return results  # type: ignore[return-value]
+
+
+def _keep(cache: Cache, key: str, compiled: Compiled, pickled: bytes | None = None) -> None:
+    if not any(p.message.startswith("cannot read") for p in compiled.result.problems):
+        cache.put("article", key, compiled, pickled)
 
 
 def parse_all(paths: Sequence[Path], graph_dir: Path, limits: Limits = Limits()) -> list[ParseResult]:
@@ -394,6 +444,82 @@ def validate_library(library: Library, parts: dict[str, tuple[str, str]], shared
     return sorted({v for unit in found for v in unit})
 
 
+MANIFEST = "built-from.pickle"
+DERIVED_FROM = str(PROV.wasDerivedFrom)
+INCREMENTAL_LIMIT = 0.05  # above this share of articles changed, reloading the whole store is faster
+
+
+def refresh_store(graph_file: Path, folder: Path, library: Library, parts: dict[str, tuple[str, str]],
+                  shared: Shared) -> int:
+    """Bring the embedded store up to date with the graph just written; return its number of triples.
+
+    The store folder keeps a manifest of what it holds (a hash of each article's Turtle, and the shared
+    triples). When the store still holds the previous build and few articles changed, only their triples
+    and the changed shared triples are replaced, in one transaction; otherwise the store is reloaded.
+    """
+    manifest = {"articles": {slug: hashlib.sha256(parts[slug][0].encode("utf-8")).hexdigest()
+                             for slug in library.articles},
+                "shared": set(shared.clusters) | set(shared.stubs)}
+    digest = manifest["turtle"] = file_digest(graph_file)
+    old = _read_manifest(folder)
+    if old is not None:
+        changed = {slug for slug, h in manifest["articles"].items() if old["articles"].get(slug) != h}
+        gone = set(old["articles"]) - set(manifest["articles"])
+        if len(changed) + len(gone) <= max(10, INCREMENTAL_LIMIT * len(library.articles)):
+            remove = set(_article_triples_in_store(folder, (changed | gone) & set(old["articles"])))
+            remove.update(" ".join(t) for t in old["shared"] - manifest["shared"])
+            add = {" ".join(t) for slug in changed
+                   for t in own_triples(library.articles[slug], library.articles[slug].path, library.resolve)}
+            add.update(" ".join(t) for t in manifest["shared"] - old["shared"])
+            manifest["triples"] = old["triples"] - len(remove - add) + len(add - remove)
+            update_store_folder(graph_file, folder, sorted(remove), sorted(add), {MANIFEST: _pickled(manifest)}, digest)
+            return manifest["triples"]
+    manifest["triples"] = -1  # not known until loaded: a manifest left by a crash here is not used
+    count = load_store_folder(graph_file, folder, {MANIFEST: _pickled(manifest)}, digest)
+    manifest["triples"] = count
+    atomic_write(folder / MANIFEST, _pickled(manifest))
+    return count
+
+
+def _pickled(value) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _read_manifest(folder: Path) -> dict | None:
+    """Return the store's manifest if the store still holds exactly what it describes, else None."""
+    try:
+        manifest = pickle.loads((folder / MANIFEST).read_bytes())
+    except Exception:
+        return None
+    if manifest.get("triples", -1) < 0 or manifest.get("turtle") != loaded_digest(folder):
+        return None
+    return manifest
+
+
+def _article_triples_in_store(folder: Path, slugs: Iterable[str]) -> list[str]:
+    """Return, as N-Triples lines, the triples the store holds about these articles' own nodes: each
+    dream, its parts (the nodes under its IRI it links to) and its source file."""
+    import pyoxigraph as ox
+
+    store = ox.Store.read_only(str(folder / "oxigraph"))
+    found: list[str] = []
+    for slug in sorted(slugs):
+        dream = str(dream_iri(slug))
+        nodes, seen = [ox.NamedNode(dream)], set()
+        while nodes:
+            node = nodes.pop()
+            if node.value in seen:
+                continue
+            seen.add(node.value)
+            for quad in store.quads_for_pattern(node, None, None, ox.DefaultGraph()):
+                found.append(f"{quad.subject} {quad.predicate} {quad.object}")
+                target = quad.object
+                if isinstance(target, ox.NamedNode) and node.value == dream and (
+                        target.value.startswith(dream + "/") or quad.predicate.value == DERIVED_FROM):
+                    nodes.append(target)
+    return found
+
+
 def suggest_aliases(library: Library, links: dict[str, list[tuple[str, int, str]]]) -> None:
     """Add a warning for every link to an unwritten dream whose slug closely resembles a written one: a
     near spelling (rapidfuzz ratio of 85 or more), or the same words with more or fewer ("losing-control"
@@ -401,22 +527,23 @@ def suggest_aliases(library: Library, links: dict[str, list[tuple[str, int, str]
 
     So that this stays fast in a large library, a stub is only compared with the written slugs that share
     one of its two longest words (a slip of the pen changes one word, not both), or, when it has fewer than
-    two long words, its first four letters.
+    two long words, its first or last three letters.
     """
     from rapidfuzz import fuzz, process
 
     by_word: dict[str, set[str]] = defaultdict(set)
-    by_start: dict[str, set[str]] = defaultdict(set)
+    by_ends: dict[str, set[str]] = defaultdict(set)
     for slug in library.articles:
         for word in slug.split("-"):
             by_word[word].add(slug)
-        by_start[slug[:4]].add(slug)
+        by_ends["<" + slug[:3]].add(slug)
+        by_ends[">" + slug[-3:]].add(slug)
     for stub in sorted(links):
         words = set(stub.split("-"))
         longest = sorted((w for w in words if len(w) >= 4), key=lambda w: (-len(w), w))[:2]
         near = set().union(*(by_word.get(w, ()) for w in longest))
         if len(longest) < 2:
-            near |= by_start.get(stub[:4], set())
+            near |= by_ends.get("<" + stub[:3], set()) | by_ends.get(">" + stub[-3:], set())
         match = process.extractOne(stub, sorted(near), scorer=fuzz.ratio, score_cutoff=85)
         if match is None:
             postings = sorted((by_word.get(w, set()) for w in words), key=len)
@@ -492,7 +619,7 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         target = graph_dir / name
         if not target.is_file() or target.read_text(encoding="utf-8") != content:
             atomic_write(target, content.encode("utf-8"))
-    triple_count = load_store_folder(graph_file, graph_dir / STORE_DIR)
+    triple_count = refresh_store(graph_file, graph_dir / STORE_DIR, library, parts, shared)
 
     report = BuildReport(
         articles=len(library.articles), stubs=len(shared.links), graph_file=graph_file,
@@ -504,5 +631,6 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
     if validate:
         report.violations = validate_library(library, parts, shared, cache)
     cache.prune()
+    cache.close()
     report.seconds = time.perf_counter() - started
     return report

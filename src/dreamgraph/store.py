@@ -358,15 +358,31 @@ class MemoryStore(OxigraphStore):
         return cls(store)
 
 
-def load_store_folder(turtle: Path, folder: Path) -> int:
+def _write_stamp(folder: Path, turtle: Path, digest: str) -> None:
+    stat = turtle.stat()
+    stamp = {"sha256": digest, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+    atomic_write(folder / STAMP_FILE, json.dumps(stamp).encode())
+
+
+def loaded_digest(folder: Path) -> str | None:
+    """Return the SHA-256 of the Turtle file the store folder was last loaded from, if it says."""
+    try:
+        return json.loads((folder / STAMP_FILE).read_text()).get("sha256")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def load_store_folder(turtle: Path, folder: Path, extra: dict[str, bytes] | None = None,
+                      digest: str | None = None) -> int:
     """(Re)build the on-disk Oxigraph store ``folder`` from a Turtle file, replacing it atomically.
 
-    Returns the number of triples loaded.
+    Returns the number of triples loaded. ``extra`` files (name -> bytes) are written into the folder too;
+    ``digest`` is the file's SHA-256 when the caller knows it.
 
     The new store is loaded into a temporary folder beside it and renamed into place, so a reader or
     a crash sees the old store or the new one.
     """
-    digest = file_digest(turtle)
+    digest = digest or file_digest(turtle)
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f"{folder.name}.", suffix=".tmp"))
     try:
         store = ox.Store(str(tmp / "oxigraph"))
@@ -374,9 +390,9 @@ def load_store_folder(turtle: Path, folder: Path) -> int:
         store.flush()
         count = len(store)
         del store
-        stat = turtle.stat()
-        stamp = {"sha256": digest, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-        atomic_write(tmp / STAMP_FILE, json.dumps(stamp).encode())
+        for name, data in (extra or {}).items():
+            atomic_write(tmp / name, data)
+        _write_stamp(tmp, turtle, digest)
         old = folder.with_name(folder.name + ".old")
         if old.exists():
             shutil.rmtree(old)
@@ -388,6 +404,26 @@ def load_store_folder(turtle: Path, folder: Path) -> int:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def update_store_folder(turtle: Path, folder: Path, remove: list[str], add: list[str],
+                        extra: dict[str, bytes] | None = None, digest: str | None = None) -> None:
+    """Change the store folder in place to match a new Turtle file: remove and add triples (N-Triples
+    lines without their final " ."), in one transaction.
+
+    The stamp is removed first and written last, so a process killed in between leaves a store that
+    is not current, which the next reader reloads from the Turtle file.
+    """
+    digest = digest or file_digest(turtle)
+    (folder / STAMP_FILE).unlink(missing_ok=True)
+    store = ox.Store(str(folder / "oxigraph"))
+    if remove or add:
+        store.update("DELETE DATA {\n" + " .\n".join(remove) + "\n} ;\nINSERT DATA {\n" + " .\n".join(add) + "\n}")
+    store.flush()
+    del store
+    for name, data in (extra or {}).items():
+        atomic_write(folder / name, data)
+    _write_stamp(folder, turtle, digest)
 
 
 def store_is_current(turtle: Path, folder: Path) -> bool:
