@@ -120,9 +120,11 @@ def _plain_text(line: str) -> str:
 
 def _looks_like_heading(line: str) -> bool:
     """Return True for a short title-case line with no closing punctuation (plain-text headings)."""
+    if len(line) > 80:  # prose; only "The Sentence …" headings run this long
+        return line.lstrip("#* ").lower().startswith("the sentence") and section_key(line) is not None
     if section_key(line):
         return True
-    if BULLET.match(line) or ARROW.search(line) or len(line) > 80 or line.endswith(TERMINAL + (",", ";", ":")):
+    if line.endswith(TERMINAL + (",", ";", ":")) or BULLET.match(line) or ARROW.search(line):
         return False
     words = line.split()
     if not 1 <= len(words) <= 12 or not (words[0][0].isupper() or words[0][0].isdigit()):
