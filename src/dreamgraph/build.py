@@ -158,7 +158,7 @@ class Cache:
     def key(self, *parts: str | bytes) -> str:
         digest = hashlib.sha256(self.version.encode())
         for part in parts:
-            digest.update(part if isinstance(part, bytes) else part.encode("utf-8"))
+            digest.update(part if isinstance(part, bytes) else part.encode("utf-8", "surrogatepass"))
             digest.update(b"\0")
         return digest.hexdigest()
 
@@ -166,9 +166,9 @@ class Cache:
         if self._db is None and self.folder is not None:
             self.folder.mkdir(parents=True, exist_ok=True)
             path = self.folder / self.FILE
-            for attempt in (1, 2):
+            for _ in range(2):
+                db = sqlite3.connect(path)
                 try:
-                    db = sqlite3.connect(path)
                     db.execute("CREATE TABLE IF NOT EXISTS entries "
                                "(kind TEXT, key TEXT, value BLOB, PRIMARY KEY (kind, key)) WITHOUT ROWID")
                     self._db = db
@@ -587,7 +587,8 @@ def remove_leftovers(graph_dir: Path) -> None:
     live process owns them)."""
     import shutil
 
-    for path in list(graph_dir.glob(".*.tmp")) + list(graph_dir.glob(f"{STORE_DIR}.old")):
+    cache_folders = [p for p in (graph_dir / CACHE_DIR).glob("*") if p.is_dir()]  # left by older versions
+    for path in list(graph_dir.glob(".*.tmp")) + list(graph_dir.glob(f"{STORE_DIR}.old")) + cache_folders:
         if path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
         else:
