@@ -56,6 +56,7 @@ class BuildReport:
     clusters: int = 0
     triples: int = 0
     seconds: float = 0.0
+    store: str = ""                 # how the embedded store was brought up to date: "updated" or "reloaded"
     graph_file: Path | None = None
     problems: list[Problem] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
@@ -450,12 +451,14 @@ INCREMENTAL_LIMIT = 0.05  # above this share of articles changed, reloading the 
 
 
 def refresh_store(graph_file: Path, folder: Path, library: Library, parts: dict[str, tuple[str, str]],
-                  shared: Shared) -> int:
-    """Bring the embedded store up to date with the graph just written; return its number of triples.
+                  shared: Shared) -> tuple[int, str]:
+    """Bring the embedded store up to date with the graph just written; return its number of triples and
+    how ("updated" or "reloaded").
 
     The store folder keeps a manifest of what it holds (a hash of each article's Turtle, and the shared
     triples). When the store still holds the previous build and few articles changed, only their triples
-    and the changed shared triples are replaced, in one transaction; otherwise the store is reloaded.
+    and the changed shared triples are replaced, in one transaction on a copy of the store (see
+    :func:`dreamgraph.store.update_store_folder`); otherwise the store is reloaded from the Turtle.
     """
     manifest = {"articles": {slug: hashlib.sha256(parts[slug][0].encode("utf-8")).hexdigest()
                              for slug in library.articles},
@@ -473,12 +476,12 @@ def refresh_store(graph_file: Path, folder: Path, library: Library, parts: dict[
             add.update(" ".join(t) for t in manifest["shared"] - old["shared"])
             manifest["triples"] = old["triples"] - len(remove - add) + len(add - remove)
             update_store_folder(graph_file, folder, sorted(remove), sorted(add), {MANIFEST: _pickled(manifest)}, digest)
-            return manifest["triples"]
+            return manifest["triples"], "updated"
     manifest["triples"] = -1  # not known until loaded: a manifest left by a crash here is not used
     count = load_store_folder(graph_file, folder, {MANIFEST: _pickled(manifest)}, digest)
     manifest["triples"] = count
     atomic_write(folder / MANIFEST, _pickled(manifest))
-    return count
+    return count, "reloaded"
 
 
 def _pickled(value) -> bytes:
@@ -620,13 +623,13 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         target = graph_dir / name
         if not target.is_file() or target.read_text(encoding="utf-8") != content:
             atomic_write(target, content.encode("utf-8"))
-    triple_count = refresh_store(graph_file, graph_dir / STORE_DIR, library, parts, shared)
+    triple_count, store_refresh = refresh_store(graph_file, graph_dir / STORE_DIR, library, parts, shared)
 
     report = BuildReport(
         articles=len(library.articles), stubs=len(shared.links), graph_file=graph_file,
         dreams=len(library.articles) + len(shared.links),
         clusters=len({c.slug for a in library.articles.values() for c in a.clusters}),
-        triples=triple_count,
+        triples=triple_count, store=store_refresh,
         problems=sorted(set(library.problems), key=lambda p: (p.path, p.line or 0, p.severity, p.message)),
     )
     if validate:

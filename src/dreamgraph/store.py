@@ -378,17 +378,41 @@ def load_store_folder(turtle: Path, folder: Path, extra: dict[str, bytes] | None
 
     Returns the number of triples loaded. ``extra`` files (name -> bytes) are written into the folder too;
     ``digest`` is the file's SHA-256 when the caller knows it.
-
-    The new store is loaded into a temporary folder beside it and renamed into place, so a reader or
-    a crash sees the old store or the new one.
     """
-    digest = digest or file_digest(turtle)
+    def load(store: ox.Store) -> None:
+        store.bulk_load(path=str(turtle), format=ox.RdfFormat.TURTLE)
+
+    return _new_store_folder(folder, load, turtle, extra, digest or file_digest(turtle), count=True)
+
+
+def update_store_folder(turtle: Path, folder: Path, remove: list[str], add: list[str],
+                        extra: dict[str, bytes] | None = None, digest: str | None = None) -> None:
+    """Replace the store folder atomically by a copy changed to match a new Turtle file: ``remove`` and
+    ``add`` triples (N-Triples lines without their final " ."), in one transaction.
+
+    The copy is a RocksDB checkpoint (its files are hard links to the old store's, which never change),
+    so it costs little however large the store, and readers of the old store are never disturbed.
+    """
+    def change(store: ox.Store) -> None:
+        if remove or add:
+            store.update("DELETE DATA {\n" + " .\n".join(remove) + "\n} ;\nINSERT DATA {\n" + " .\n".join(add) + "\n}")
+
+    _new_store_folder(folder, change, turtle, extra, digest or file_digest(turtle), copy=True)
+
+
+def _new_store_folder(folder: Path, fill, turtle: Path, extra: dict[str, bytes] | None, digest: str,
+                      copy: bool = False, count: bool = False) -> int:
+    """Make a store in a temporary folder beside ``folder`` (empty, or a copy of it), let ``fill`` change
+    it, stamp it with the Turtle file it now matches, and rename it into place, so that a reader or a
+    crash sees the old store or the new one. Returns the number of triples when ``count``, else -1."""
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f"{folder.name}.", suffix=".tmp"))
     try:
+        if copy:
+            ox.Store.read_only(str(folder / "oxigraph")).backup(str(tmp / "oxigraph"))
         store = ox.Store(str(tmp / "oxigraph"))
-        store.bulk_load(path=str(turtle), format=ox.RdfFormat.TURTLE)
+        fill(store)
         store.flush()
-        count = len(store)
+        triples = len(store) if count else -1
         del store
         for name, data in (extra or {}).items():
             atomic_write(tmp / name, data)
@@ -400,30 +424,10 @@ def load_store_folder(turtle: Path, folder: Path, extra: dict[str, bytes] | None
             os.replace(folder, old)
         os.replace(tmp, folder)
         shutil.rmtree(old, ignore_errors=True)
-        return count
+        return triples
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-def update_store_folder(turtle: Path, folder: Path, remove: list[str], add: list[str],
-                        extra: dict[str, bytes] | None = None, digest: str | None = None) -> None:
-    """Change the store folder in place to match a new Turtle file: remove and add triples (N-Triples
-    lines without their final " ."), in one transaction.
-
-    The stamp is removed first and written last, so a process killed in between leaves a store that
-    is not current, which the next reader reloads from the Turtle file.
-    """
-    digest = digest or file_digest(turtle)
-    (folder / STAMP_FILE).unlink(missing_ok=True)
-    store = ox.Store(str(folder / "oxigraph"))
-    if remove or add:
-        store.update("DELETE DATA {\n" + " .\n".join(remove) + "\n} ;\nINSERT DATA {\n" + " .\n".join(add) + "\n}")
-    store.flush()
-    del store
-    for name, data in (extra or {}).items():
-        atomic_write(folder / name, data)
-    _write_stamp(folder, turtle, digest)
 
 
 def store_is_current(turtle: Path, folder: Path) -> bool:

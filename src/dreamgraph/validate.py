@@ -249,7 +249,7 @@ def check_units(units: Sequence[Unit | Callable[[], Unit]], lookup=lambda key: N
                 owners[key] = make(i)[3]
             else:
                 known[key] = found
-    for key, found in _check_structures(list(todo.items()), _shapes()[0]):
+    for key, found in _check_structures(list(todo.items())):
         known[key] = [v for v in found if v.focus in owners[key]]  # context nodes are checked in their own unit
         remember(key, known[key])
     results: list[list[Violation]] = []
@@ -263,7 +263,7 @@ def check_units(units: Sequence[Unit | Callable[[], Unit]], lookup=lambda key: N
     return results
 
 
-def _check_structures(structures: list[tuple[str, str]], shapes: Graph) -> list[tuple[str, list[Violation]]]:
+def _check_structures(structures: list[tuple[str, str]]) -> list[tuple[str, list[Violation]]]:
     """Return (key, violations) for each structure, checked by pySHACL many at a time (in parallel when
     there are many)."""
     batches = [structures[i:i + STRUCTURES_PER_RUN] for i in range(0, len(structures), STRUCTURES_PER_RUN)]
