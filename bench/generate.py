@@ -35,12 +35,19 @@ WORDS = ("the", "effort", "movement", "fear", "waking", "life", "pattern", "mome
 
 
 def dream_names(count: int, rng: random.Random) -> list[str]:
-    """Return ``count`` distinct dream names such as "climbing a broken stair"."""
+    """Return ``count`` distinct dream names such as "climbing a broken stair" (past 100,000 names, some
+    get a second adjective: "climbing a broken narrow stair")."""
     combos = [(v, a, n) for v in VERBS for a in ADJECTIVES for n in NOUNS]
-    if count > len(combos):
-        raise ValueError(f"at most {len(combos)} names")
     rng.shuffle(combos)
-    return [f"{v} a {a} {n}" for v, a, n in combos[:count]]
+    names = [f"{v} a {a} {n}" for v, a, n in combos[:count]]
+    seen = set(names)
+    while len(names) < count:
+        first, second = rng.sample(ADJECTIVES, 2)
+        name = f"{rng.choice(VERBS)} a {first} {second} {rng.choice(NOUNS)}"
+        if name not in seen:
+            seen.add(name)
+            names.append(name)
+    return names
 
 
 def sentence(rng: random.Random, words: int = 14) -> str:

@@ -30,8 +30,9 @@ from .article import Article
 from .errors import DreamgraphError, Problem
 from .parse import Limits, ParseResult, parse_file
 from .slugs import dream_name, dream_slug, slugify
-from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, atomic_write, file_digest, load_store_folder, loaded_digest,
-                    update_store_folder)
+from .progression import projection_edges
+from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, atomic_write, derived_file, file_digest, load_store_folder,
+                    loaded_digest, update_store_folder)
 from .triples import (MEMBER, TURTLE_PREFIXES, A, Triple, cluster_triples, own_triples, scheme_triples,
                       stub_triples, turtle_blocks)
 from .triples import T as TERMS
@@ -450,8 +451,26 @@ DERIVED_FROM = str(PROV.wasDerivedFrom)
 INCREMENTAL_LIMIT = 0.05  # above this share of articles changed, reloading the whole store is faster
 
 
+def projection(library: Library, shared: Shared) -> dict:
+    """Return the dream-to-dream projection of the library, the same data
+    :func:`dreamgraph.progression.projection_data` asks of the graph (a test keeps the two equal), made
+    from the articles at build time so that path, gap and view commands do not query for it."""
+    nodes = {}
+    for slug, article in library.articles.items():
+        nodes[slug] = {"iri": str(dream_iri(slug)), "label": article.name, "stub": False,
+                       "subtitle": article.subtitle or None, "partial": article.partial,
+                       "clusters": sorted({mention.slug for mention in article.clusters})}
+    for slug, references in shared.links.items():
+        nodes[slug] = {"iri": str(dream_iri(slug)), "label": dream_name(sorted(references)[0][2]), "stub": True,
+                       "subtitle": None, "partial": False, "clusters": []}
+    transitions = ((slug, library.resolve(stage.target_slug), position, stage.condition, stage.gloss or "")
+                   for slug in sorted(library.articles)
+                   for position, stage in enumerate(library.articles[slug].next_stages, 1))
+    return {"nodes": sorted(nodes.items(), key=lambda item: item[1]["iri"]), "edges": projection_edges(transitions)}
+
+
 def refresh_store(graph_file: Path, folder: Path, library: Library, parts: dict[str, tuple[str, str]],
-                  shared: Shared) -> tuple[int, str]:
+                  shared: Shared, derived: dict[str, object] | None = None) -> tuple[int, str]:
     """Bring the embedded store up to date with the graph just written; return its number of triples and
     how ("updated" or "reloaded").
 
@@ -459,11 +478,13 @@ def refresh_store(graph_file: Path, folder: Path, library: Library, parts: dict[
     triples). When the store still holds the previous build and few articles changed, only their triples
     and the changed shared triples are replaced, in one transaction on a copy of the store (see
     :func:`dreamgraph.store.update_store_folder`); otherwise the store is reloaded from the Turtle.
+    ``derived`` data (name -> object) is kept with the store for :meth:`dreamgraph.store.Store.derived`.
     """
     manifest = {"articles": {slug: hashlib.sha256(parts[slug][0].encode("utf-8")).hexdigest()
                              for slug in library.articles},
                 "shared": set(shared.clusters) | set(shared.stubs)}
     digest = manifest["turtle"] = file_digest(graph_file)
+    extra = {f"{name}.pickle": derived_file(data, digest) for name, data in (derived or {}).items()}
     old = _read_manifest(folder)
     if old is not None:
         changed = {slug for slug, h in manifest["articles"].items() if old["articles"].get(slug) != h}
@@ -475,10 +496,12 @@ def refresh_store(graph_file: Path, folder: Path, library: Library, parts: dict[
                    for t in own_triples(library.articles[slug], library.articles[slug].path, library.resolve)}
             add.update(" ".join(t) for t in manifest["shared"] - old["shared"])
             manifest["triples"] = old["triples"] - len(remove - add) + len(add - remove)
-            update_store_folder(graph_file, folder, sorted(remove), sorted(add), {MANIFEST: _pickled(manifest)}, digest)
+            extra[MANIFEST] = _pickled(manifest)
+            update_store_folder(graph_file, folder, sorted(remove), sorted(add), extra, digest)
             return manifest["triples"], "updated"
     manifest["triples"] = -1  # not known until loaded: a manifest left by a crash here is not used
-    count = load_store_folder(graph_file, folder, {MANIFEST: _pickled(manifest)}, digest)
+    extra[MANIFEST] = _pickled(manifest)
+    count = load_store_folder(graph_file, folder, extra, digest)
     manifest["triples"] = count
     atomic_write(folder / MANIFEST, _pickled(manifest))
     return count, "reloaded"
@@ -623,7 +646,8 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         target = graph_dir / name
         if not target.is_file() or target.read_text(encoding="utf-8") != content:
             atomic_write(target, content.encode("utf-8"))
-    triple_count, store_refresh = refresh_store(graph_file, graph_dir / STORE_DIR, library, parts, shared)
+    triple_count, store_refresh = refresh_store(graph_file, graph_dir / STORE_DIR, library, parts, shared,
+                                                {"projection": projection(library, shared)})
 
     report = BuildReport(
         articles=len(library.articles), stubs=len(shared.links), graph_file=graph_file,

@@ -48,26 +48,48 @@ def _values(store: Store, name: str) -> dict[str, list]:
 
 
 def progression_graph(store: Store) -> nx.DiGraph:
-    """Return the dream-to-dream projection of a built graph: dreams as nodes, next stages as edges."""
+    """Return the dream-to-dream projection of a built graph: dreams as nodes, next stages as edges.
+
+    An embedded store keeps the projection its build made (see :meth:`Store.derived`); other stores
+    answer the queries of :func:`projection_data`.
+    """
+    data = store.derived("projection") or projection_data(store)
     graph = nx.DiGraph()
+    graph.add_nodes_from(data["nodes"])
+    graph.add_edges_from(data["edges"])
+    return graph
+
+
+def projection_data(store: Store) -> dict:
+    """Return the projection as plain data, asked of the store: ``nodes`` (slug, attributes) sorted by
+    IRI, and ``edges`` (source, target, attributes) in the order of the articles' Next Stages."""
     subtitles, partial, clusters = (_values(store, k) for k in ("subtitle", "partial", "cluster"))
+    nodes = []
     for row in sorted(store.select(DREAMS_QUERY), key=lambda r: r["dream"]):
         iri = str(row["dream"])
-        graph.add_node(slug_of(iri), iri=iri, label=row["label"], stub=row["stub"],
-                       subtitle=(subtitles.get(iri) or [None])[0], partial=bool(partial.get(iri)),
-                       clusters=sorted(slug_of(c) for c in clusters.get(iri, ())))
+        nodes.append((slug_of(iri), {"iri": iri, "label": str(row["label"]), "stub": row["stub"],
+                                     "subtitle": (subtitles.get(iri) or [None])[0], "partial": bool(partial.get(iri)),
+                                     "clusters": sorted(slug_of(c) for c in clusters.get(iri, ()))}))
     sources, targets, conditions, glosses = (_values(store, k) for k in ("from", "to", "condition", "gloss"))
     # A transition's IRI ends with its position among the article's next stages: .../next-stage/2
     transitions = sorted((slug_of(sources[t][0]), int(slug_of(t)), t) for t in sources if t in targets)
-    for source, position, t in transitions:
-        target = slug_of(targets[t][0])
-        condition = (conditions.get(t) or [""])[0]
-        if graph.has_edge(source, target):
-            graph.edges[source, target]["conditions"].append(condition)
-            continue
-        graph.add_edge(source, target, condition=condition, gloss=(glosses.get(t) or [""])[0],
-                       position=position, conditions=[condition])
-    return graph
+    return {"nodes": nodes, "edges": projection_edges(
+        (source, slug_of(targets[t][0]), position, (conditions.get(t) or [""])[0], (glosses.get(t) or [""])[0])
+        for source, position, t in transitions)}
+
+
+def projection_edges(transitions) -> list[tuple[str, str, dict]]:
+    """Return the edges of the projection from (source, target, position, condition, gloss) transitions,
+    sorted by source and position: the first transition to a target makes the edge, the others add
+    their condition to its ``conditions``."""
+    edges: dict[tuple[str, str], dict] = {}
+    for source, target, position, condition, gloss in transitions:
+        if (source, target) in edges:
+            edges[source, target]["conditions"].append(condition)
+        else:
+            edges[source, target] = {"condition": condition, "gloss": gloss, "position": position,
+                                     "conditions": [condition]}
+    return [(a, b, attributes) for (a, b), attributes in edges.items()]
 
 
 def _require(graph: nx.DiGraph, *slugs: str) -> None:

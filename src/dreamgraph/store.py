@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import re
 import shutil
 import tempfile
@@ -280,6 +281,11 @@ class Store:
         """Return the answer of an ASK query."""
         return bool(self.execute(query, bindings).boolean)
 
+    def derived(self, name: str):
+        """Return data the build derived from this graph and kept with the store (such as the dream
+        projection), or None when there is none, so the caller asks the graph itself."""
+        return None
+
 
 def _query_in_child(connection, location: str, query: str, bindings: dict | None, max_rows: int | None) -> None:
     """Run one query in a child process against a read-only store and send back the result or the error."""
@@ -345,6 +351,22 @@ class OxigraphStore(Store):
         if status == "error":
             raise payload
         return payload
+
+
+    def derived(self, name: str):
+        """Return ``NAME.pickle`` of the store folder when it was made for the graph the store holds."""
+        if self.location is None:
+            return None
+        try:
+            digest, data = pickle.loads((self.location / f"{name}.pickle").read_bytes())
+        except Exception:
+            return None
+        return data if digest == loaded_digest(self.location) else None
+
+
+def derived_file(data, digest: str) -> bytes:
+    """Return the bytes of a derived-data file for the graph with this digest (see OxigraphStore.derived)."""
+    return pickle.dumps((digest, data), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class MemoryStore(OxigraphStore):
