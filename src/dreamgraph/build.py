@@ -29,7 +29,7 @@ from filelock import FileLock, Timeout
 from .article import Article
 from .errors import DreamgraphError, Problem
 from .parse import Limits, ParseResult, parse_file
-from .slugs import dream_name, dream_slug, slugify
+from .slugs import Lookalikes, dream_name, dream_slug, slugify
 from .progression import projection_edges
 from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, atomic_write, derived_file, file_digest, load_store_folder,
                     loaded_digest, update_store_folder)
@@ -547,35 +547,11 @@ def _article_triples_in_store(folder: Path, slugs: Iterable[str]) -> list[str]:
 
 
 def suggest_aliases(library: Library, links: dict[str, list[tuple[str, int, str]]]) -> None:
-    """Add a warning for every link to an unwritten dream whose slug closely resembles a written one: a
-    near spelling (rapidfuzz ratio of 85 or more), or the same words with more or fewer ("losing-control"
-    and "losing-control-in-a-dream").
-
-    So that this stays fast in a large library, a stub is only compared with the written slugs that share
-    one of its two longest words (a slip of the pen changes one word, not both), or, when it has fewer than
-    two long words, its first or last three letters.
-    """
-    from rapidfuzz import fuzz, process
-
-    by_word: dict[str, set[str]] = defaultdict(set)
-    by_ends: dict[str, set[str]] = defaultdict(set)
-    for slug in library.articles:
-        for word in slug.split("-"):
-            by_word[word].add(slug)
-        by_ends["<" + slug[:3]].add(slug)
-        by_ends[">" + slug[-3:]].add(slug)
+    """Add a warning for every link to an unwritten dream whose slug closely resembles a written one
+    (see :class:`dreamgraph.slugs.Lookalikes`)."""
+    lookalikes = Lookalikes(library.articles)
     for stub in sorted(links):
-        words = set(stub.split("-"))
-        longest = sorted((w for w in words if len(w) >= 4), key=lambda w: (-len(w), w))[:2]
-        near = set().union(*(by_word.get(w, ()) for w in longest))
-        if len(longest) < 2:
-            near |= by_ends.get("<" + stub[:3], set()) | by_ends.get(">" + stub[-3:], set())
-        match = process.extractOne(stub, sorted(near), scorer=fuzz.ratio, score_cutoff=85)
-        if match is None:
-            postings = sorted((by_word.get(w, set()) for w in words), key=len)
-            wider = postings[0].intersection(*postings[1:]) - {stub}
-            wider |= {slug for slug in near if set(slug.split("-")) <= words}
-            match = (min(wider),) if wider else None
+        match = lookalikes.match(stub)
         if match:
             for path, line, text in sorted(links[stub]):
                 library.problems.append(Problem(

@@ -20,6 +20,7 @@ import networkx as nx
 from .article import STANDARD_SECTIONS
 from .progression import progression_graph
 from .query import named_query
+from .slugs import Lookalikes
 from .store import Store
 from .vocabulary import slug_of
 
@@ -107,17 +108,12 @@ def missing_articles(store: Store, graph: nx.DiGraph, typos: set[str], linked=No
 
 def broken_links(store: Store, settings: GapSettings, linked=None) -> list[Gap]:
     """Links to unwritten dreams whose slug is a close spelling of a written dream's slug."""
-    from rapidfuzz import fuzz, process
-
-    written = sorted(slug_of(r["dream"]) for r in store.select(
+    lookalikes = Lookalikes(slug_of(r["dream"]) for r in store.select(
         "SELECT ?dream WHERE { ?dream a dg:Dream ; dg:isStub false }"))
     labels, links = linked or stub_links(store)
     gaps = []
     for slug, evidence in links.items():
-        match = process.extractOne(slug, written, scorer=fuzz.ratio, score_cutoff=settings.typo_similarity)
-        if match is None:
-            match = process.extractOne(slug.replace("-", " "), written, scorer=fuzz.token_set_ratio,
-                                       processor=lambda s: s.replace("-", " "), score_cutoff=100)
+        match = lookalikes.match(slug, settings.typo_similarity)
         if match:
             gaps.append(Gap("broken-link", slug, labels[slug], round(match[1] / 100, 4),
                             f"'{slug}' looks like '{match[0]}': fix the link or add an alias", evidence))

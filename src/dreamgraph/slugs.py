@@ -116,3 +116,42 @@ def dream_slug(text: str) -> str:
     'not-being-able-to-run'
     """
     return slugify(dream_name(text))
+
+
+class Lookalikes:
+    """The written slugs, indexed to find the one an unwritten link's slug most likely means: a near
+    spelling (rapidfuzz ratio at or above a cutoff), or the same words with more or fewer
+    ("losing-control" and "losing-control-in-a-dream").
+
+    A slug is only compared with the written slugs that share one of its two longest words (a slip of the
+    pen changes one word, not both) or, when it has fewer than two long words, its first or last three
+    letters: an index, not a comparison with every written slug, so large libraries stay fast.
+
+    >>> Lookalikes(["flying", "losing-control-in-a-dream"]).match("flyng")
+    ('flying', 90.91)
+    >>> Lookalikes(["flying", "losing-control-in-a-dream"]).match("losing-control")
+    ('losing-control-in-a-dream', 100.0)
+    """
+
+    def __init__(self, written) -> None:
+        self.by_word: dict[str, set[str]] = {}
+        for slug in written:
+            for key in {*slug.split("-"), "<" + slug[:3], ">" + slug[-3:]}:
+                self.by_word.setdefault(key, set()).add(slug)
+
+    def match(self, slug: str, cutoff: float = 85) -> tuple[str, float] | None:
+        """Return (written slug, similarity 0-100) for the written dream ``slug`` most likely means, or None."""
+        from rapidfuzz import fuzz, process
+
+        words = set(slug.split("-"))
+        longest = sorted((w for w in words if len(w) >= 4), key=lambda w: (-len(w), w))[:2]
+        near = set().union(*(self.by_word.get(w, ()) for w in longest))
+        if len(longest) < 2:
+            near |= self.by_word.get("<" + slug[:3], set()) | self.by_word.get(">" + slug[-3:], set())
+        found = process.extractOne(slug, sorted(near), scorer=fuzz.ratio, score_cutoff=cutoff)
+        if found:
+            return found[0], round(found[1], 2)
+        postings = sorted((self.by_word.get(w, set()) for w in words), key=len)
+        wider = postings[0].intersection(*postings[1:]) - {slug}
+        wider |= {other for other in near if set(other.split("-")) <= words}
+        return (min(wider), 100.0) if wider else None
