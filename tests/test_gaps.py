@@ -3,11 +3,12 @@
 import csv
 import io
 import json
+import shutil
 
 import networkx as nx
 import pytest
 
-from helpers import FIXTURES, article
+from helpers import FIXTURES, SEED, article
 from dreamgraph.build import build
 from dreamgraph.gaps import GapSettings, completeness_matrix, find_gaps, unreachable_groups
 from dreamgraph.store import open_store
@@ -130,3 +131,19 @@ def test_gaps_html_page_is_written(cli, corpus, tmp_path):
     assert cli("-g", corpus, "gaps", "--html", out).exit_code == 0
     page = out.read_text(encoding="utf-8")
     assert "being-watched" in page and "sleepwalkng" in page
+
+
+def test_what_the_build_keeps_for_the_gap_report_is_what_the_graph_answers(tmp_path):
+    from dreamgraph.gaps import similarity_texts
+
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES / "variants", folder)
+    shutil.copy(SEED, folder)
+    build([folder], tmp_path / "graph")
+    store = open_store(tmp_path / "graph")
+    kept = store.derived("similarity-texts")
+    assert kept and len(kept) >= 5
+    store.derived = lambda name: None          # as a remote endpoint: asked of the graph
+    assert similarity_texts(store) == kept
+    assert [g.label for g in find_gaps(store) if g.kind == "near-duplicate"] == \
+        [g.label for g in find_gaps(open_store(tmp_path / "graph")) if g.kind == "near-duplicate"] != []

@@ -469,6 +469,18 @@ def projection(library: Library, shared: Shared) -> dict:
     return {"nodes": sorted(nodes.items(), key=lambda item: item[1]["iri"]), "edges": projection_edges(transitions)}
 
 
+def similarity_texts(library: Library) -> dict[str, str]:
+    """Return the text each written dream's near-duplicates are judged on, the same as
+    :func:`dreamgraph.gaps.similarity_texts` asks of the graph."""
+    texts = {}
+    for slug, article in library.articles.items():
+        parts = ([item.text for item in article.quick_answer] + [s.label for s in article.scenarios]
+                 + [s.meaning for s in article.scenarios])
+        if parts:
+            texts[slug] = " ".join(sorted(parts))
+    return texts
+
+
 def refresh_store(graph_file: Path, folder: Path, library: Library, parts: dict[str, tuple[str, str]],
                   shared: Shared, derived: dict[str, object] | None = None) -> tuple[int, str]:
     """Bring the embedded store up to date with the graph just written; return its number of triples and
@@ -622,8 +634,8 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         target = graph_dir / name
         if not target.is_file() or target.read_text(encoding="utf-8") != content:
             atomic_write(target, content.encode("utf-8"))
-    triple_count, store_refresh = refresh_store(graph_file, graph_dir / STORE_DIR, library, parts, shared,
-                                                {"projection": projection(library, shared)})
+    derived = {"projection": projection(library, shared), "similarity-texts": similarity_texts(library)}
+    triple_count, store_refresh = refresh_store(graph_file, graph_dir / STORE_DIR, library, parts, shared, derived)
 
     report = BuildReport(
         articles=len(library.articles), stubs=len(shared.links), graph_file=graph_file,

@@ -239,37 +239,52 @@ def no_cluster(store: Store) -> list[Gap]:
 _WORD = re.compile(r"[a-z0-9']+")
 
 
+def similarity_texts(store: Store) -> dict[str, str]:
+    """Return, per written dream, the text its near-duplicates are judged on: its Quick Answer items and
+    its scenarios with their meanings, sorted and joined. An embedded store has it from the build."""
+    kept = store.derived("similarity-texts")
+    if kept is not None:
+        return kept
+    texts: dict[str, list[str]] = defaultdict(list)
+    for row in _rows(store, "article-texts"):
+        texts[slug_of(row["dream"])].append(row["text"])
+    return {slug: " ".join(sorted(parts)) for slug, parts in texts.items()}
+
+
 def near_duplicates(store: Store, settings: GapSettings) -> list[Gap]:
     """Pairs of written articles whose Quick Answer and scenario text overlap heavily (possible cannibalisation).
 
     The similarity is the share of the shorter article's three-word shingles that the other article also has
-    (so a short sibling of a long article still counts); pairs are found through an index of shingles, so
-    the work grows with the overlap, not with the square of the library.
+    (so a short sibling of a long article still counts). The shared shingles of all pairs are counted at
+    once as a sparse matrix product (articles x shingles times its transpose), leaving out shingles found
+    in more than 50 articles: boilerplate, not a sign of duplication.
     """
-    texts: dict[str, list[str]] = defaultdict(list)
-    for row in _rows(store, "article-texts"):
-        texts[slug_of(row["dream"])].append(row["text"])
-    shingles = {}
-    for slug, parts in texts.items():
-        words = _WORD.findall(" ".join(sorted(parts)).lower().replace("’", "'"))
-        shingles[slug] = {" ".join(words[i:i + 3]) for i in range(len(words) - 2)}
-    index: dict[str, list[str]] = defaultdict(list)
-    for slug in sorted(shingles):
-        for shingle in shingles[slug]:
-            index[shingle].append(slug)
-    shared: dict[tuple[str, str], int] = defaultdict(int)
-    for slugs in index.values():
-        if 1 < len(slugs) <= 50:  # a shingle in many articles is boilerplate, not a sign of duplication
-            for i, a in enumerate(slugs):
-                for b in slugs[i + 1:]:
-                    shared[a, b] += 1
+    import numpy as np
+    from scipy import sparse
+
+    slugs, sizes, rows, columns, vocabulary = [], [], [], [], {}
+    for slug, text in sorted(similarity_texts(store).items()):
+        words = _WORD.findall(text.lower().replace("’", "'"))
+        shingles = {" ".join(words[i:i + 3]) for i in range(len(words) - 2)}
+        rows.extend([len(slugs)] * len(shingles))
+        columns.extend(vocabulary.setdefault(shingle, len(vocabulary)) for shingle in shingles)
+        slugs.append(slug)
+        sizes.append(len(shingles))
+    if not vocabulary:
+        return []
+    matrix = sparse.csc_matrix((np.ones(len(rows), dtype=np.int32), (rows, columns)),
+                               shape=(len(slugs), len(vocabulary)))
+    spread = np.diff(matrix.indptr)  # in how many articles each shingle is
+    matrix = matrix[:, np.flatnonzero((spread > 1) & (spread <= 50))].tocsr()
+    common = sparse.triu(matrix @ matrix.T, k=1).tocoo()
     gaps = []
-    for (a, b), common in shared.items():
-        smaller = min(len(shingles[a]), len(shingles[b]))
+    for i, j, count in zip(common.row.tolist(), common.col.tolist(), common.data.tolist()):
+        smaller = min(sizes[i], sizes[j])
         if smaller < 10:
             continue  # too little text to judge
-        similarity = common / smaller
+        similarity = count / smaller
         if similarity >= settings.duplicate_similarity:
+            a, b = slugs[i], slugs[j]
             gaps.append(Gap("near-duplicate", a, f"{a} ~ {b}", round(similarity, 4),
                             f"'{a}' and '{b}' cover almost the same dream: merge them or make them distinct",
                             [_evidence("", None, f"{similarity:.0%} of their Quick Answer and scenario text is shared")]))
