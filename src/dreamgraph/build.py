@@ -481,6 +481,19 @@ def similarity_texts(library: Library) -> dict[str, str]:
     return texts
 
 
+def card_parts(library: Library) -> dict[str, dict[str, list]]:
+    """Return the parts each written dream's card shows, the same as
+    :func:`dreamgraph.views.data.card_parts` asks of the graph."""
+    parts = {}
+    for slug, article in library.articles.items():
+        quick = [item.text for item in article.quick_answer]
+        scenarios = [[s.label, s.meaning] for s in article.scenarios]
+        sensations = [[s.label, s.meaning] for s in article.sensations]
+        if quick or scenarios or sensations:
+            parts[slug] = {"quick": quick, "scenarios": scenarios, "sensations": sensations}
+    return parts
+
+
 def refresh_store(graph_file: Path, folder: Path, library: Library, parts: dict[str, tuple[str, str]],
                   shared: Shared, derived: dict[str, object] | None = None) -> tuple[int, str]:
     """Bring the embedded store up to date with the graph just written; return its number of triples and
@@ -634,7 +647,8 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         target = graph_dir / name
         if not target.is_file() or target.read_text(encoding="utf-8") != content:
             atomic_write(target, content.encode("utf-8"))
-    derived = {"projection": projection(library, shared), "similarity-texts": similarity_texts(library)}
+    derived = {"projection": projection(library, shared), "similarity-texts": similarity_texts(library),
+               "card-parts": card_parts(library)}
     triple_count, store_refresh = refresh_store(graph_file, graph_dir / STORE_DIR, library, parts, shared, derived)
 
     report = BuildReport(

@@ -59,10 +59,23 @@ def cluster_id(slug: str) -> str:
     return f"cluster:{slug}"
 
 
-def _cards(store: Store, graph: nx.DiGraph, keep: set[str], cluster_labels: dict[str, str]) -> dict[str, dict]:
-    parts: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+def card_parts(store: Store) -> dict[str, dict[str, list]]:
+    """Return, per written dream, the parts its card shows: ``quick`` (texts) and ``scenarios`` and
+    ``sensations`` ([text, meaning] pairs), in article order. An embedded store has them from the build."""
+    kept = store.derived("card-parts")
+    if kept is not None:
+        return kept
+    found: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for row in store.select(PARTS_QUERY):
-        parts[slug_of(row["dream"])][row["kind"]].append((row["position"], row["label"], row.get("detail", "")))
+        found[slug_of(row["dream"])][row["kind"]].append((row["position"], row["label"], row.get("detail", "")))
+    return {slug: {"quick": [text for _, text, _ in sorted(kinds.get("quick", []))],
+                   "scenarios": [[text, meaning] for _, text, meaning in sorted(kinds.get("scenario", []))],
+                   "sensations": [[text, meaning] for _, text, meaning in sorted(kinds.get("sensation", []))]}
+            for slug, kinds in found.items()}
+
+
+def _cards(store: Store, graph: nx.DiGraph, keep: set[str], cluster_labels: dict[str, str]) -> dict[str, dict]:
+    parts = card_parts(store)
     cards = {}
     for slug in sorted(keep):
         data = graph.nodes[slug]
@@ -71,9 +84,8 @@ def _cards(store: Store, graph: nx.DiGraph, keep: set[str], cluster_labels: dict
             "slug": slug, "label": data["label"], "subtitle": data.get("subtitle") or "", "stub": data["stub"],
             "partial": data.get("partial", False),
             "clusters": [{"id": cluster_id(c), "label": cluster_labels.get(c, c)} for c in data["clusters"]],
-            "quick": [text for _, text, _ in sorted(mine.get("quick", []))],
-            "scenarios": [[text, meaning] for _, text, meaning in sorted(mine.get("scenario", []))],
-            "sensations": [[text, meaning] for _, text, meaning in sorted(mine.get("sensation", []))],
+            "quick": mine.get("quick", []), "scenarios": mine.get("scenarios", []),
+            "sensations": mine.get("sensations", []),
             "next": [{"id": dream_id(t), "label": graph.nodes[t]["label"], "condition": graph.edges[slug, t]["condition"]}
                      for t in sorted(graph.successors(slug), key=lambda t: (graph.edges[slug, t]["position"], t))],
             "from": [{"id": dream_id(s), "label": graph.nodes[s]["label"]} for s in sorted(graph.predecessors(slug))],
