@@ -11,7 +11,9 @@ import pytest
 from helpers import FIXTURES, SEED, article
 from dreamgraph.build import build
 from dreamgraph.gaps import GapSettings, completeness_matrix, find_gaps, unreachable_groups
+from dreamgraph.query import named_query
 from dreamgraph.store import open_store
+from dreamgraph.vocabulary import slug_of
 
 
 @pytest.fixture(scope="module")
@@ -135,15 +137,30 @@ def test_gaps_html_page_is_written(cli, corpus, tmp_path):
 
 def test_what_the_build_keeps_for_the_gap_report_is_what_the_graph_answers(tmp_path):
     from dreamgraph.gaps import similarity_texts
+    from dreamgraph.progression import progression_graph
 
     folder = tmp_path / "articles"
     shutil.copytree(FIXTURES / "variants", folder)
     shutil.copy(SEED, folder)
     build([folder], tmp_path / "graph")
     store = open_store(tmp_path / "graph")
-    kept = store.derived("similarity-texts")
-    assert kept and len(kept) >= 5
+    kept = {name: store.derived(name) for name in ("similarity-texts", "completeness")}
+    assert len(kept["similarity-texts"]) >= 5 and len(kept["completeness"]) >= 8
+    assert any(entry["next-stages"] == 0 for entry in kept["completeness"])
     store.derived = lambda name: None          # as a remote endpoint: asked of the graph
-    assert similarity_texts(store) == kept
+    assert similarity_texts(store) == kept["similarity-texts"]
+    assert completeness_matrix(store) == kept["completeness"]
+    graph = progression_graph(store)
+    assert any(graph.nodes[slug]["partial"] for slug in graph)
     assert [g.label for g in find_gaps(store) if g.kind == "near-duplicate"] == \
         [g.label for g in find_gaps(open_store(tmp_path / "graph")) if g.kind == "near-duplicate"] != []
+
+
+def test_the_named_gap_queries_find_what_the_report_finds(corpus):
+    store = open_store(corpus)
+    found = find_gaps(store)
+    for kind, query in (("dead-end", "gap-dead-ends"), ("orphan", "gap-orphans"), ("no-cluster", "gap-no-cluster"),
+                        ("partial-article", "gap-partial")):
+        asked = sorted(slug_of(row["dream"]) for row in store.select(named_query(query).text))
+        assert asked == sorted(g.node for g in found if g.kind == kind), kind
+    assert any(g.kind == "dead-end" for g in found) and any(g.kind == "orphan" for g in found)

@@ -481,6 +481,16 @@ def similarity_texts(library: Library) -> dict[str, str]:
     return texts
 
 
+def completeness(library: Library) -> list[dict]:
+    """Return the completeness matrix of the written dreams, the same as
+    :func:`dreamgraph.gaps.completeness_matrix` asks of the graph."""
+    return [{"dream": slug, "label": article.name, "path": article.path, "line": article.title_line,
+             "quick-answer": len(article.quick_answer), "common-scenarios": len(article.scenarios),
+             "what-the-body-registered": len(article.sensations), "the-sentence": int(bool(article.core_sentence)),
+             "faq": len(article.questions), "next-stages": len(article.next_stages)}
+            for slug, article in sorted(library.articles.items())]
+
+
 def card_parts(library: Library) -> dict[str, dict[str, list]]:
     """Return the parts each written dream's card shows, the same as
     :func:`dreamgraph.views.data.card_parts` asks of the graph."""
@@ -648,7 +658,7 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         if not target.is_file() or target.read_text(encoding="utf-8") != content:
             atomic_write(target, content.encode("utf-8"))
     derived = {"projection": projection(library, shared), "similarity-texts": similarity_texts(library),
-               "card-parts": card_parts(library)}
+               "card-parts": card_parts(library), "completeness": completeness(library)}
     triple_count, store_refresh = refresh_store(graph_file, graph_dir / STORE_DIR, library, parts, shared, derived)
 
     report = BuildReport(

@@ -120,11 +120,11 @@ def broken_links(store: Store, settings: GapSettings, linked=None) -> list[Gap]:
     return gaps
 
 
-def partial_articles(store: Store) -> list[Gap]:
+def partial_articles(graph: nx.DiGraph, matrix: list[dict]) -> list[Gap]:
     """Articles whose text stops mid-sentence."""
-    return [Gap("partial-article", slug_of(r["dream"]), r["label"], 1.0,
-                "the article stops mid-sentence: re-export or finish it", [_evidence(r["path"], r["line"])])
-            for r in _rows(store, "gap-partial")]
+    return [Gap("partial-article", e["dream"], e["label"], 1.0,
+                "the article stops mid-sentence: re-export or finish it", [_evidence(e["path"], e["line"])])
+            for e in matrix if graph.nodes[e["dream"]]["partial"]]
 
 
 SECTION_COUNTS = {  # completeness query column -> standard section key
@@ -134,7 +134,11 @@ SECTION_COUNTS = {  # completeness query column -> standard section key
 
 
 def completeness_matrix(store: Store) -> list[dict]:
-    """Return, for every written dream, its slug, path and the number of items of each standard section."""
+    """Return, for every written dream (sorted by slug), its slug, label, path, line and the number of
+    items of each standard section. An embedded store has it from the build."""
+    kept = store.derived("completeness")
+    if kept is not None:
+        return kept
     matrix = []
     for row in _rows(store, "gap-completeness"):
         entry = {"dream": slug_of(row["dream"]), "label": row["label"], "path": row["path"], "line": row["line"]}
@@ -143,13 +147,13 @@ def completeness_matrix(store: Store) -> list[dict]:
     return matrix
 
 
-def incomplete_articles(store: Store, settings: GapSettings) -> list[Gap]:
+def incomplete_articles(matrix: list[dict], settings: GapSettings) -> list[Gap]:
     """Articles with standard sections missing, or with fewer items than ``min_items`` (The Sentence needs one).
 
     Next Stages is left to :func:`dead_ends`, so a missing one is reported once.
     """
     gaps = []
-    for entry in completeness_matrix(store):
+    for entry in matrix:
         missing, thin = [], []
         for key, heading in STANDARD_SECTIONS.items():
             if key == "next-stages":
@@ -170,18 +174,18 @@ def incomplete_articles(store: Store, settings: GapSettings) -> list[Gap]:
     return gaps
 
 
-def dead_ends(store: Store) -> list[Gap]:
+def dead_ends(graph: nx.DiGraph, matrix: list[dict]) -> list[Gap]:
     """Written dreams with no next stages, scored by how many dreams send readers there."""
-    return [Gap("dead-end", slug_of(r["dream"]), r["label"], float(r["linkedFrom"]),
-                "add Next Stages so readers can go on", [_evidence(r["path"], r["line"])])
-            for r in _rows(store, "gap-dead-ends")]
+    return [Gap("dead-end", e["dream"], e["label"], float(graph.in_degree(e["dream"])),
+                "add Next Stages so readers can go on", [_evidence(e["path"], e["line"])])
+            for e in matrix if e["next-stages"] == 0]
 
 
-def orphans(store: Store) -> list[Gap]:
+def orphans(graph: nx.DiGraph, matrix: list[dict]) -> list[Gap]:
     """Written dreams that no other dream links to."""
-    return [Gap("orphan", slug_of(r["dream"]), r["label"], 1.0,
-                "link to it from the Next Stages of a related dream", [_evidence(r["path"], r["line"])])
-            for r in _rows(store, "gap-orphans")]
+    return [Gap("orphan", e["dream"], e["label"], 1.0,
+                "link to it from the Next Stages of a related dream", [_evidence(e["path"], e["line"])])
+            for e in matrix if not set(graph.predecessors(e["dream"])) - {e["dream"]}]
 
 
 def unreachable_groups(graph: nx.DiGraph) -> list[Gap]:
@@ -229,11 +233,11 @@ def clusters(store: Store, settings: GapSettings) -> list[Gap]:
     return gaps
 
 
-def no_cluster(store: Store) -> list[Gap]:
+def no_cluster(graph: nx.DiGraph, matrix: list[dict]) -> list[Gap]:
     """Written dreams whose article names no cluster."""
-    return [Gap("no-cluster", slug_of(r["dream"]), r["label"], 1.0,
-                "name the dream's cluster in its article", [_evidence(r["path"], r["line"])])
-            for r in _rows(store, "gap-no-cluster")]
+    return [Gap("no-cluster", e["dream"], e["label"], 1.0,
+                "name the dream's cluster in its article", [_evidence(e["path"], e["line"])])
+            for e in matrix if not graph.nodes[e["dream"]]["clusters"]]
 
 
 _WORD = re.compile(r"[a-z0-9']+")
@@ -311,9 +315,10 @@ def find_gaps(store: Store, settings: GapSettings = GapSettings()) -> list[Gap]:
     graph = progression_graph(store)
     linked = stub_links(store)
     typos = broken_links(store, settings, linked)
-    gaps = (missing_articles(store, graph, {g.node for g in typos}, linked) + typos + partial_articles(store)
-            + incomplete_articles(store, settings) + dead_ends(store) + orphans(store) + unreachable_groups(graph)
-            + near_duplicates(store, settings) + clusters(store, settings) + no_cluster(store)
-            + one_way_progressions(graph))
+    matrix = completeness_matrix(store)
+    gaps = (missing_articles(store, graph, {g.node for g in typos}, linked) + typos + partial_articles(graph, matrix)
+            + incomplete_articles(matrix, settings) + dead_ends(graph, matrix) + orphans(graph, matrix)
+            + unreachable_groups(graph) + near_duplicates(store, settings) + clusters(store, settings)
+            + no_cluster(graph, matrix) + one_way_progressions(graph))
     order = {kind: i for i, kind in enumerate(KINDS)}
     return sorted(gaps, key=lambda g: (order[g.kind], -g.score, g.node, g.label))
