@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from itertools import groupby
-from operator import itemgetter
 from typing import Callable, Iterable
 
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
@@ -202,16 +200,35 @@ def turtle_term(term: str) -> str:
 
 def turtle_blocks(triples: Iterable[Triple]) -> str:
     """Return Turtle statements for the triples, one block per subject, sorted by subject, predicate and
-    object; rdf:type and rdfs:label come first in each block, the order people read a node in."""
+    object; rdf:type and rdfs:label come first in each block, the order people read a node in.
+
+    >>> print(turtle_blocks([(LABEL, LABEL, '"b"'), (LABEL, LABEL, '"a"'), (LABEL, A, CONCEPT)]))
+    <BLANKLINE>
+    rdfs:label
+        a skos:Concept ;
+        rdfs:label "a",
+            "b" .
+    <BLANKLINE>
+    """
     first = {A: "0", LABEL: "1"}
     # the subject without its closing ">", so a dream sorts before its parts ("./x" < "./x/scenario/1")
     rows = sorted(set(triples), key=lambda t: (t[0][:-1], first.get(t[1], "2") + t[1], t[2]))
-    parts = []
-    for subject, block in groupby(rows, key=itemgetter(0)):
-        lines = [f"    {turtle_term(predicate)} " + ",\n        ".join(turtle_term(o) for _, _, o in objects)
-                 for predicate, objects in groupby(block, key=itemgetter(1))]
-        parts.append(f"\n{turtle_term(subject)}\n" + " ;\n".join(lines) + " .\n")
-    return "".join(parts)
+    out: list[str] = []
+    subject = predicate = None
+    for s, p, o in rows:
+        term = o if o[-1] == '"' else turtle_term(o)
+        if s != subject:
+            out.append(f"\n{turtle_term(s)}\n    {turtle_term(p)} {term}" if subject is None
+                       else f" .\n\n{turtle_term(s)}\n    {turtle_term(p)} {term}")
+            subject, predicate = s, p
+        elif p != predicate:
+            out.append(f" ;\n    {turtle_term(p)} {term}")
+            predicate = p
+        else:
+            out.append(f",\n        {term}")
+    if subject is not None:
+        out.append(" .\n")
+    return "".join(out)
 
 
 TURTLE_PREFIXES = "".join(f"@prefix {prefix}: <{namespace}> .\n" for prefix, namespace in sorted(PREFIXES.items()))
