@@ -14,6 +14,7 @@ import hashlib
 import os
 import pickle
 import sqlite3
+import tempfile
 import time
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
@@ -239,6 +240,27 @@ class Compiled:
     structure: str = ""
 
 
+class Spool:
+    """The articles' Turtle, kept in an unnamed temporary file during a build instead of in memory (the
+    Turtle of a large library runs to gigabytes); each piece is known by (offset, length, SHA-256)."""
+
+    def __init__(self, folder: Path):
+        self._file = tempfile.TemporaryFile(dir=folder)
+
+    def add(self, text: str) -> tuple[int, int, str]:
+        data = text.encode("utf-8")
+        offset = self._file.seek(0, os.SEEK_END)
+        self._file.write(data)
+        return offset, len(data), hashlib.sha256(data).hexdigest()
+
+    def read(self, ref: tuple[int, int, str]) -> bytes:
+        self._file.seek(ref[0])
+        return self._file.read(ref[1])
+
+    def close(self) -> None:
+        self._file.close()
+
+
 def article_unit(article: Article, resolve: Callable[[str], str]) -> Unit:
     """Return an article's own triples, with the types of the dreams and clusters it links to as context."""
     own = own_triples(article, article.path, resolve)
@@ -269,9 +291,11 @@ def _compile_pickled(args) -> bytes:
 
 
 def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
-                progress: Callable[[int, int], None] | None = None, cache: Cache | None = None) -> list[Compiled]:
+                progress: Callable[[int, int], None] | None = None, cache: Cache | None = None,
+                spool: Spool | None = None) -> list[Compiled]:
     """Return the per-file work for every file: from the cache when its bytes did not change, else done
-    again, in parallel across the machine's cores when there are many."""
+    again, in parallel across the machine's cores when there are many. With a ``spool``, each article's
+    Turtle goes there and ``Compiled.turtle`` holds its reference instead of the text."""
     cache = cache or Cache(None)
     shown = [display_path(p, graph_dir) for p in paths]
     results: list[Compiled | None] = [None] * len(paths)
@@ -286,6 +310,8 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
         results[index] = cache.get("article", key)
         if results[index] is None:
             todo.append(index)
+        elif spool is not None:
+            results[index].turtle = spool.add(results[index].turtle)
     done = len(paths) - len(todo)
     workers = min(os.cpu_count() or 1, 8)
     jobs = [(paths[i], shown[i], limits) for i in todo]
@@ -294,23 +320,25 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
             pickles = pool.map(_compile_pickled, jobs, chunksize=64)
             for index, data in zip(todo, pickles):
                 results[index] = pickle.loads(data)
-                _keep(cache, keys[index], results[index], data)
+                _keep(cache, keys[index], results[index], spool, data)
                 done += 1
                 if progress:
                     progress(done, len(paths))
     else:
         for index, job in zip(todo, jobs):
             results[index] = _compile_one(job)
-            _keep(cache, keys[index], results[index])
+            _keep(cache, keys[index], results[index], spool)
             done += 1
             if progress:
                 progress(done, len(paths))
     return results  # type: ignore[return-value]
 
 
-def _keep(cache: Cache, key: str, compiled: Compiled, pickled: bytes | None = None) -> None:
+def _keep(cache: Cache, key: str, compiled: Compiled, spool: Spool | None, pickled: bytes | None = None) -> None:
     if not any(p.message.startswith("cannot read") for p in compiled.result.problems):
         cache.put("article", key, compiled, pickled)
+    if spool is not None:
+        compiled.turtle = spool.add(compiled.turtle)
 
 
 def parse_all(paths: Sequence[Path], graph_dir: Path, limits: Limits = Limits()) -> list[ParseResult]:
@@ -398,9 +426,9 @@ def shared_triples(library: Library) -> Shared:
     return Shared(sorted(clusters), stubs, links)
 
 
-def article_parts(library: Library, compiled: Iterable[Compiled]) -> dict[str, tuple[str, str]]:
-    """Return (Turtle, structure key) per dream slug, made again for the articles whose slug or links
-    an alias changed."""
+def article_parts(library: Library, compiled: Iterable[Compiled], spool: Spool) -> dict[str, tuple[tuple, str]]:
+    """Return (Turtle in the spool, structure key) per dream slug, made again for the articles whose slug
+    or links an alias changed."""
     parts = {}
     for item in compiled:
         article = item.result.article
@@ -408,16 +436,21 @@ def article_parts(library: Library, compiled: Iterable[Compiled]) -> dict[str, t
             continue  # not a dream, or a duplicate that was skipped
         stale = item.slug != article.slug or any(library.resolve(s.target_slug) != s.target_slug
                                                  for s in article.next_stages)
-        parts[article.slug] = _compile(article, library.resolve) if stale else (item.turtle, item.structure)
+        if stale:
+            turtle, structure = _compile(article, library.resolve)
+            parts[article.slug] = (spool.add(turtle), structure)
+        else:
+            parts[article.slug] = (item.turtle, item.structure)
     return parts
 
 
-def graph_turtle(library: Library, parts: dict[str, tuple[str, str]], shared: Shared) -> Iterable[bytes]:
+def graph_turtle(library: Library, parts: dict[str, tuple[tuple, str]], shared: Shared,
+                 spool: Spool) -> Iterable[bytes]:
     """Yield the library's Turtle: the scheme, each article's blocks sorted by slug, then the clusters and
     the stubs. The same articles always give the same bytes."""
     yield (TURTLE_PREFIXES + turtle_blocks(scheme_triples())).encode()
     for slug in sorted(library.articles):
-        yield parts[slug][0].encode("utf-8")
+        yield spool.read(parts[slug][0])
     yield (turtle_blocks(shared.clusters) + turtle_blocks(shared.stubs)).encode("utf-8")
 
 
@@ -434,7 +467,7 @@ def validation_units(library: Library, shared: Shared) -> list[Unit | Callable[[
     return units
 
 
-def validate_library(library: Library, parts: dict[str, tuple[str, str]], shared: Shared,
+def validate_library(library: Library, parts: dict[str, tuple[tuple, str]], shared: Shared,
                      cache: Cache) -> list[Violation]:
     """Return the SHACL violations of the library (see :func:`dreamgraph.validate.check_units`); the result
     of each structure is kept in the cache, so a build only checks structures it has not seen."""
@@ -504,7 +537,7 @@ def card_parts(library: Library) -> dict[str, dict[str, list]]:
     return parts
 
 
-def refresh_store(graph_file: Path, folder: Path, library: Library, parts: dict[str, tuple[str, str]],
+def refresh_store(graph_file: Path, folder: Path, library: Library, parts: dict[str, tuple[tuple, str]],
                   shared: Shared, derived: dict[str, object] | None = None) -> tuple[int, str]:
     """Bring the embedded store up to date with the graph just written; return its number of triples and
     how ("updated" or "reloaded").
@@ -515,8 +548,7 @@ def refresh_store(graph_file: Path, folder: Path, library: Library, parts: dict[
     :func:`dreamgraph.store.update_store_folder`); otherwise the store is reloaded from the Turtle.
     ``derived`` data (name -> object) is kept with the store for :meth:`dreamgraph.store.Store.derived`.
     """
-    manifest = {"articles": {slug: hashlib.sha256(parts[slug][0].encode("utf-8")).hexdigest()
-                             for slug in library.articles},
+    manifest = {"articles": {slug: parts[slug][0][2] for slug in library.articles},
                 "shared": set(shared.clusters) | set(shared.stubs)}
     digest = manifest["turtle"] = file_digest(graph_file)
     extra = {f"{name}.pickle": derived_file(data, digest) for name, data in (derived or {}).items()}
@@ -640,19 +672,22 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         raise DreamgraphError(f"no articles (.txt, .md) found in {where}")
     cache = Cache(graph_dir / CACHE_DIR)
     aliases, alias_problems = read_alias_table(graph_dir)
-    compiled = compile_all(paths, graph_dir, limits, progress, cache)
-    library = assemble([item.result for item in compiled], aliases)
-    library.problems[:0] = problems + alias_problems
-    if not library.articles:
-        raise DreamgraphError("no article could be built:\n" + "\n".join(str(p) for p in sorted(
-            set(library.problems), key=lambda p: (p.path, p.line or 0))))
-    parts = article_parts(library, compiled)
-    del compiled
-    shared = shared_triples(library)
-    suggest_aliases(library, shared.links)
-
-    graph_file = graph_dir / GRAPH_FILE
-    atomic_write(graph_file, graph_turtle(library, parts, shared))
+    spool = Spool(graph_dir)
+    try:
+        compiled = compile_all(paths, graph_dir, limits, progress, cache, spool)
+        library = assemble([item.result for item in compiled], aliases)
+        library.problems[:0] = problems + alias_problems
+        if not library.articles:
+            raise DreamgraphError("no article could be built:\n" + "\n".join(str(p) for p in sorted(
+                set(library.problems), key=lambda p: (p.path, p.line or 0))))
+        parts = article_parts(library, compiled, spool)
+        del compiled
+        shared = shared_triples(library)
+        suggest_aliases(library, shared.links)
+        graph_file = graph_dir / GRAPH_FILE
+        atomic_write(graph_file, graph_turtle(library, parts, shared, spool))
+    finally:
+        spool.close()
     for name, content in (("ontology.ttl", ontology_text()), ("shapes.ttl", shapes_text())):
         target = graph_dir / name
         if not target.is_file() or target.read_text(encoding="utf-8") != content:
