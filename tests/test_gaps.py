@@ -136,7 +136,7 @@ def test_gaps_html_page_is_written(cli, corpus, tmp_path):
 
 
 def test_what_the_build_keeps_for_the_gap_report_is_what_the_graph_answers(tmp_path):
-    from dreamgraph.gaps import similarity_texts
+    from dreamgraph.gaps import cluster_table, similarity_texts, stub_links
     from dreamgraph.progression import progression_graph
 
     folder = tmp_path / "articles"
@@ -145,11 +145,19 @@ def test_what_the_build_keeps_for_the_gap_report_is_what_the_graph_answers(tmp_p
     build([folder], tmp_path / "graph")
     store = open_store(tmp_path / "graph")
     kept = {name: store.derived(name) for name in ("similarity-texts", "completeness")}
+    links = stub_links(store)
+    assert links[1]
     assert len(kept["similarity-texts"]) >= 5 and len(kept["completeness"]) >= 8
     assert any(entry["next-stages"] == 0 for entry in kept["completeness"])
+    original = store.derived
     store.derived = lambda name: None          # as a remote endpoint: asked of the graph
     assert similarity_texts(store) == kept["similarity-texts"]
     assert completeness_matrix(store) == kept["completeness"]
+    assert stub_links(store) == links
+    clusters = cluster_table(store)
+    assert clusters and all(entry["labels"] and entry["sources"] for entry in clusters.values())
+    store.derived = original
+    assert cluster_table(store) == clusters
     graph = progression_graph(store)
     assert any(graph.nodes[slug]["partial"] for slug in graph)
     assert [g.label for g in find_gaps(store) if g.kind == "near-duplicate"] == \
@@ -164,3 +172,8 @@ def test_the_named_gap_queries_find_what_the_report_finds(corpus):
         asked = sorted(slug_of(row["dream"]) for row in store.select(named_query(query).text))
         assert asked == sorted(g.node for g in found if g.kind == kind), kind
     assert any(g.kind == "dead-end" for g in found) and any(g.kind == "orphan" for g in found)
+    rows = store.select(named_query("gap-clusters").text)
+    assert sorted(slug_of(r["cluster"]) for r in rows if r["writtenDreams"] < 3) == \
+        sorted(g.node for g in found if g.kind == "thin-cluster") != []
+    assert sorted(slug_of(r["cluster"]) for r in rows if "hub" not in r) == \
+        sorted(g.node for g in found if g.kind == "cluster-without-hub")

@@ -514,6 +514,30 @@ def similarity_texts(library: Library) -> dict[str, str]:
     return texts
 
 
+def stub_links(library: Library, shared: Shared) -> dict[str, dict]:
+    """Return, per stub, its label and every link to it as (path, line, condition) sorted by path and line,
+    the same as :func:`dreamgraph.gaps.stub_links` asks of the graph."""
+    links: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
+    for slug, article in library.articles.items():
+        for stage in article.next_stages:
+            target = library.resolve(stage.target_slug)
+            if target in shared.links:
+                links[target].append((article.path, stage.line, stage.condition))
+    return {stub: {"label": dream_name(sorted(shared.links[stub])[0][2]), "links": sorted(links[stub])}
+            for stub in sorted(links)}
+
+
+def cluster_table(library: Library) -> dict[str, dict]:
+    """Return, per cluster, its labels and the paths of the articles naming it, the same as
+    :func:`dreamgraph.gaps.cluster_table` asks of the graph."""
+    table: dict[str, dict[str, set]] = defaultdict(lambda: {"labels": set(), "sources": set()})
+    for article in library.articles.values():
+        for mention in article.clusters:
+            table[mention.slug]["labels"].add(mention.name)
+            table[mention.slug]["sources"].add(article.path)
+    return {slug: {key: sorted(values) for key, values in table[slug].items()} for slug in sorted(table)}
+
+
 def completeness(library: Library) -> list[dict]:
     """Return the completeness matrix of the written dreams, the same as
     :func:`dreamgraph.gaps.completeness_matrix` asks of the graph."""
@@ -693,7 +717,8 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         if not target.is_file() or target.read_text(encoding="utf-8") != content:
             atomic_write(target, content.encode("utf-8"))
     derived = {"projection": projection(library, shared), "similarity-texts": similarity_texts(library),
-               "card-parts": card_parts(library), "completeness": completeness(library)}
+               "card-parts": card_parts(library), "completeness": completeness(library),
+               "stub-links": stub_links(library, shared), "clusters": cluster_table(library)}
     triple_count, store_refresh = refresh_store(graph_file, graph_dir / STORE_DIR, library, parts, shared, derived)
 
     report = BuildReport(

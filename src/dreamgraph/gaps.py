@@ -12,7 +12,7 @@ kind (most valuable first), then by score.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 
 import networkx as nx
@@ -78,7 +78,12 @@ def _evidence(path: str, line: int | None, text: str = "") -> dict:
 # --- one function per kind ---------------------------------------------------------------------------
 
 def stub_links(store: Store) -> tuple[dict[str, str], dict[str, list[dict]]]:
-    """Return the labels of linked stubs and, per stub, the evidence of every link to it."""
+    """Return the labels of linked stubs and, per stub, the evidence of every link to it (sorted by path
+    and line). An embedded store has them from the build."""
+    kept = store.derived("stub-links")
+    if kept is not None:
+        return ({slug: entry["label"] for slug, entry in kept.items()},
+                {slug: [_evidence(*link) for link in entry["links"]] for slug, entry in kept.items()})
     links: dict[str, list[dict]] = defaultdict(list)
     labels = {}
     for row in _rows(store, "gap-missing-articles"):
@@ -106,10 +111,9 @@ def missing_articles(store: Store, graph: nx.DiGraph, typos: set[str], linked=No
     return gaps
 
 
-def broken_links(store: Store, settings: GapSettings, linked=None) -> list[Gap]:
+def broken_links(store: Store, graph: nx.DiGraph, settings: GapSettings, linked=None) -> list[Gap]:
     """Links to unwritten dreams whose slug is a close spelling of a written dream's slug."""
-    lookalikes = Lookalikes(slug_of(r["dream"]) for r in store.select(
-        "SELECT ?dream WHERE { ?dream a dg:Dream ; dg:isStub false }"))
+    lookalikes = Lookalikes(slug for slug, stub in graph.nodes(data="stub") if not stub)
     labels, links = linked or stub_links(store)
     gaps = []
     for slug, evidence in links.items():
@@ -211,25 +215,41 @@ def unreachable_groups(graph: nx.DiGraph) -> list[Gap]:
     return gaps
 
 
-def clusters(store: Store, settings: GapSettings) -> list[Gap]:
-    """Clusters with fewer than ``min_cluster_size`` written dreams, and clusters with no hub article."""
+CLUSTER_LABELS = "SELECT ?cluster ?label WHERE { ?cluster a dg:Cluster ; rdfs:label ?label }"
+CLUSTER_SOURCES = """SELECT ?cluster ?path WHERE { ?cluster a dg:Cluster ; prov:wasDerivedFrom ?f .
+                     ?f rdfs:label ?path }"""
+
+
+def cluster_table(store: Store) -> dict[str, dict]:
+    """Return, per cluster slug, its ``labels`` (one unless articles spell it differently) and the
+    ``sources`` (paths) of the articles naming it, both sorted. An embedded store has it from the build."""
+    kept = store.derived("clusters")
+    if kept is not None:
+        return kept
+    table: dict[str, dict[str, set]] = defaultdict(lambda: {"labels": set(), "sources": set()})
+    for row in store.select(CLUSTER_LABELS):
+        table[slug_of(row["cluster"])]["labels"].add(row["label"])
+    for row in store.select(CLUSTER_SOURCES):
+        table[slug_of(row["cluster"])]["sources"].add(row["path"])
+    return {slug: {key: sorted(values) for key, values in table[slug].items()} for slug in sorted(table)}
+
+
+def clusters(store: Store, graph: nx.DiGraph, settings: GapSettings) -> list[Gap]:
+    """Clusters with fewer than ``min_cluster_size`` written dreams, and clusters with no hub article
+    (a written dream with the cluster's slug). ``gap-clusters.rq`` asks the same of the graph."""
+    written = Counter(c for _, data in graph.nodes(data=True) if not data["stub"] for c in data["clusters"])
     gaps = []
-    for row in _rows(store, "gap-clusters"):
-        slug, size = slug_of(row["cluster"]), row["writtenDreams"]
-        if size < settings.min_cluster_size:
-            gaps.append(Gap("thin-cluster", slug, row["label"], float(settings.min_cluster_size - size),
-                            f"the cluster has {size} written dream{'s' * (size != 1)}: "
-                            f"write {settings.min_cluster_size - size} more", []))
-        if "hub" not in row:
-            gaps.append(Gap("cluster-without-hub", slug, row["label"], float(size),
-                            f"write a hub article for the '{row['label']}' cluster", []))
-    sources = store.select("""SELECT ?cluster ?path WHERE { ?cluster a dg:Cluster ; prov:wasDerivedFrom ?f .
-                              ?f rdfs:label ?path } ORDER BY ?path""")
-    by_cluster = defaultdict(list)
-    for row in sources:
-        by_cluster[slug_of(row["cluster"])].append(_evidence(row["path"], None, "names the cluster"))
-    for gap in gaps:
-        gap.evidence = by_cluster.get(gap.node, [])
+    for slug, entry in cluster_table(store).items():
+        size = written[slug]
+        evidence = [_evidence(path, None, "names the cluster") for path in entry["sources"]]
+        for label in entry["labels"]:
+            if size < settings.min_cluster_size:
+                gaps.append(Gap("thin-cluster", slug, label, float(settings.min_cluster_size - size),
+                                f"the cluster has {size} written dream{'s' * (size != 1)}: "
+                                f"write {settings.min_cluster_size - size} more", list(evidence)))
+            if slug not in graph or graph.nodes[slug]["stub"]:
+                gaps.append(Gap("cluster-without-hub", slug, label, float(size),
+                                f"write a hub article for the '{label}' cluster", list(evidence)))
     return gaps
 
 
@@ -314,11 +334,11 @@ def find_gaps(store: Store, settings: GapSettings = GapSettings()) -> list[Gap]:
     """Return every gap of the library, most valuable kind first, then by score, then by node."""
     graph = progression_graph(store)
     linked = stub_links(store)
-    typos = broken_links(store, settings, linked)
+    typos = broken_links(store, graph, settings, linked)
     matrix = completeness_matrix(store)
     gaps = (missing_articles(store, graph, {g.node for g in typos}, linked) + typos + partial_articles(graph, matrix)
             + incomplete_articles(matrix, settings) + dead_ends(graph, matrix) + orphans(graph, matrix)
-            + unreachable_groups(graph) + near_duplicates(store, settings) + clusters(store, settings)
+            + unreachable_groups(graph) + near_duplicates(store, settings) + clusters(store, graph, settings)
             + no_cluster(graph, matrix) + one_way_progressions(graph))
     order = {kind: i for i, kind in enumerate(KINDS)}
     return sorted(gaps, key=lambda g: (order[g.kind], -g.score, g.node, g.label))

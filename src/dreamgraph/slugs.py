@@ -123,9 +123,9 @@ class Lookalikes:
     spelling (rapidfuzz ratio at or above a cutoff), or the same words with more or fewer
     ("losing-control" and "losing-control-in-a-dream").
 
-    A slug is only compared with the written slugs that share one of its two longest words (a slip of the
-    pen changes one word, not both) or, when it has fewer than two long words, its first or last three
-    letters: an index, not a comparison with every written slug, so large libraries stay fast.
+    A slug is only compared with the written slugs that share two of its long words (a slip of the pen
+    changes one word, not two), or, when that finds none, one of them or its first or last three letters:
+    an index, not a comparison with every written slug, so large libraries stay fast.
 
     >>> Lookalikes(["flying", "losing-control-in-a-dream"]).match("flyng")
     ('flying', 90.91)
@@ -134,24 +134,33 @@ class Lookalikes:
     """
 
     def __init__(self, written) -> None:
-        self.by_word: dict[str, set[str]] = {}
+        self.index: dict[str, set[str]] = {}
         for slug in written:
-            for key in {*slug.split("-"), "<" + slug[:3], ">" + slug[-3:]}:
-                self.by_word.setdefault(key, set()).add(slug)
+            words = slug.split("-")
+            long = sorted({w for w in words if len(w) >= 4})
+            keys = {*words, "<" + slug[:3], ">" + slug[-3:]}
+            keys.update(f"{a}+{b}" for i, a in enumerate(long) for b in long[i + 1:])
+            for key in keys:
+                self.index.setdefault(key, set()).add(slug)
+
+    def _near(self, slug: str, words: set[str]) -> set[str]:
+        long = sorted(w for w in words if len(w) >= 4)
+        near = set().union(*(self.index.get(f"{a}+{b}", ()) for i, a in enumerate(long) for b in long[i + 1:]))
+        if not near:
+            near = set().union(*(self.index.get(w, ()) for w in long))
+            near |= self.index.get("<" + slug[:3], set()) | self.index.get(">" + slug[-3:], set())
+        return near
 
     def match(self, slug: str, cutoff: float = 85) -> tuple[str, float] | None:
         """Return (written slug, similarity 0-100) for the written dream ``slug`` most likely means, or None."""
         from rapidfuzz import fuzz, process
 
         words = set(slug.split("-"))
-        longest = sorted((w for w in words if len(w) >= 4), key=lambda w: (-len(w), w))[:2]
-        near = set().union(*(self.by_word.get(w, ()) for w in longest))
-        if len(longest) < 2:
-            near |= self.by_word.get("<" + slug[:3], set()) | self.by_word.get(">" + slug[-3:], set())
+        near = self._near(slug, words)
         found = process.extractOne(slug, sorted(near), scorer=fuzz.ratio, score_cutoff=cutoff)
         if found:
             return found[0], round(found[1], 2)
-        postings = sorted((self.by_word.get(w, set()) for w in words), key=len)
+        postings = sorted((self.index.get(w, set()) for w in words), key=len)
         wider = postings[0].intersection(*postings[1:]) - {slug}
         wider |= {other for other in near if set(other.split("-")) <= words}
         return (min(wider), 100.0) if wider else None
