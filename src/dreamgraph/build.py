@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import pickle
@@ -33,7 +34,7 @@ from .parse import Limits, ParseResult, parse_file
 from .slugs import Lookalikes, dream_name, dream_slug, slugify
 from .progression import projection_edges
 from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, atomic_write, derived_file, file_digest, load_store_folder,
-                    loaded_digest, update_store_folder)
+                    loaded_digest, paused_gc, update_store_folder)
 from .triples import (MEMBER, TURTLE_PREFIXES, A, Triple, cluster_triples, own_triples, scheme_triples,
                       stub_triples, turtle_blocks)
 from .triples import T as TERMS
@@ -316,7 +317,7 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
     workers = min(os.cpu_count() or 1, 8)
     jobs = [(paths[i], shown[i], limits) for i in todo]
     if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
+        with ProcessPoolExecutor(workers, initializer=gc.disable) as pool:
             pickles = pool.map(_compile_pickled, jobs, chunksize=64)
             for index, data in zip(todo, pickles):
                 results[index] = pickle.loads(data)
@@ -670,7 +671,8 @@ def build(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike, *,
             f"{graph_dir} is locked by another dreamgraph build; wait for it to finish (or pass --wait SECONDS)"
         ) from None
     try:
-        return _build_locked(sources, graph_dir, limits, validate, progress, started)
+        with paused_gc():  # a build makes millions of small objects and frees them by reference counting
+            return _build_locked(sources, graph_dir, limits, validate, progress, started)
     finally:
         lock.release()
 

@@ -23,7 +23,7 @@ from collections import defaultdict
 
 import networkx as nx
 
-from .store import Store
+from .store import Store, paused_gc
 from .vocabulary import slug_of
 
 # Single-pattern queries joined in Python: on the on-disk store a scan of one predicate is fast, while a
@@ -54,9 +54,10 @@ def progression_graph(store: Store) -> nx.DiGraph:
     answer the queries of :func:`projection_data`.
     """
     data = store.derived("projection") or projection_data(store)
-    graph = nx.DiGraph()
-    graph.add_nodes_from(data["nodes"])
-    graph.add_edges_from(data["edges"])
+    with paused_gc():
+        graph = nx.DiGraph()
+        graph.add_nodes_from(data["nodes"])
+        graph.add_edges_from(data["edges"])
     return graph
 
 
