@@ -699,3 +699,13 @@ def push(ctx, store_url, graph_iri, timeout, sub_graph_dir):
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+def run() -> None:
+    """The ``dreamgraph`` program: :func:`main` in a process of its own, which ends soon after, so the cyclic
+    garbage collector is left off (it would walk the hundreds of thousands of objects a large graph
+    loads, for nothing: they are freed by reference counting or when the process ends)."""
+    import gc
+
+    gc.disable()
+    main()
