@@ -32,7 +32,7 @@ from .article import Article
 from .errors import DreamgraphError, Problem
 from .parse import Limits, ParseResult, parse_file
 from .slugs import Lookalikes, dream_name, dream_slug, slugify
-from .progression import projection_edges
+from .derived import derive
 from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, atomic_write, derived_file, file_digest, load_store_folder,
                     loaded_digest, paused_gc, update_store_folder)
 from .triples import (MEMBER, TURTLE_PREFIXES, A, Triple, cluster_triples, own_triples, scheme_triples,
@@ -485,83 +485,6 @@ DERIVED_FROM = str(PROV.wasDerivedFrom)
 INCREMENTAL_LIMIT = 0.05  # above this share of articles changed, reloading the whole store is faster
 
 
-def projection(library: Library, shared: Shared) -> dict:
-    """Return the dream-to-dream projection of the library, the same data
-    :func:`dreamgraph.progression.projection_data` asks of the graph (a test keeps the two equal), made
-    from the articles at build time so that path, gap and view commands do not query for it."""
-    nodes = {}
-    for slug, article in library.articles.items():
-        nodes[slug] = {"iri": str(dream_iri(slug)), "label": article.name, "stub": False,
-                       "subtitle": article.subtitle or None, "partial": article.partial,
-                       "clusters": sorted({mention.slug for mention in article.clusters})}
-    for slug, references in shared.links.items():
-        nodes[slug] = {"iri": str(dream_iri(slug)), "label": dream_name(sorted(references)[0][2]), "stub": True,
-                       "subtitle": None, "partial": False, "clusters": []}
-    transitions = ((slug, library.resolve(stage.target_slug), position, stage.condition, stage.gloss or "")
-                   for slug in sorted(library.articles)
-                   for position, stage in enumerate(library.articles[slug].next_stages, 1))
-    return {"nodes": sorted(nodes.items(), key=lambda item: item[1]["iri"]), "edges": projection_edges(transitions)}
-
-
-def similarity_texts(library: Library) -> dict[str, str]:
-    """Return the text each written dream's near-duplicates are judged on, the same as
-    :func:`dreamgraph.gaps.similarity_texts` asks of the graph."""
-    texts = {}
-    for slug, article in library.articles.items():
-        parts = ([item.text for item in article.quick_answer] + [s.label for s in article.scenarios]
-                 + [s.meaning for s in article.scenarios])
-        if parts:
-            texts[slug] = " ".join(sorted(parts))
-    return texts
-
-
-def stub_links(library: Library, shared: Shared) -> dict[str, dict]:
-    """Return, per stub, its label and every link to it as (path, line, condition) sorted by path and line,
-    the same as :func:`dreamgraph.gaps.stub_links` asks of the graph."""
-    links: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
-    for slug, article in library.articles.items():
-        for stage in article.next_stages:
-            target = library.resolve(stage.target_slug)
-            if target in shared.links:
-                links[target].append((article.path, stage.line, stage.condition))
-    return {stub: {"label": dream_name(sorted(shared.links[stub])[0][2]), "links": sorted(links[stub])}
-            for stub in sorted(links)}
-
-
-def cluster_table(library: Library) -> dict[str, dict]:
-    """Return, per cluster, its labels and the paths of the articles naming it, the same as
-    :func:`dreamgraph.gaps.cluster_table` asks of the graph."""
-    table: dict[str, dict[str, set]] = defaultdict(lambda: {"labels": set(), "sources": set()})
-    for article in library.articles.values():
-        for mention in article.clusters:
-            table[mention.slug]["labels"].add(mention.name)
-            table[mention.slug]["sources"].add(article.path)
-    return {slug: {key: sorted(values) for key, values in table[slug].items()} for slug in sorted(table)}
-
-
-def completeness(library: Library) -> list[dict]:
-    """Return the completeness matrix of the written dreams, the same as
-    :func:`dreamgraph.gaps.completeness_matrix` asks of the graph."""
-    return [{"dream": slug, "label": article.name, "path": article.path, "line": article.title_line,
-             "quick-answer": len(article.quick_answer), "common-scenarios": len(article.scenarios),
-             "what-the-body-registered": len(article.sensations), "the-sentence": int(bool(article.core_sentence)),
-             "faq": len(article.questions), "next-stages": len(article.next_stages)}
-            for slug, article in sorted(library.articles.items())]
-
-
-def card_parts(library: Library) -> dict[str, dict[str, list]]:
-    """Return the parts each written dream's card shows, the same as
-    :func:`dreamgraph.views.data.card_parts` asks of the graph."""
-    parts = {}
-    for slug, article in library.articles.items():
-        quick = [item.text for item in article.quick_answer]
-        scenarios = [[s.label, s.meaning] for s in article.scenarios]
-        sensations = [[s.label, s.meaning] for s in article.sensations]
-        if quick or scenarios or sensations:
-            parts[slug] = {"quick": quick, "scenarios": scenarios, "sensations": sensations}
-    return parts
-
-
 def refresh_store(graph_file: Path, folder: Path, library: Library, parts: dict[str, tuple[tuple, str]],
                   shared: Shared, derived: dict[str, object] | None = None) -> tuple[int, str]:
     """Bring the embedded store up to date with the graph just written; return its number of triples and
@@ -718,10 +641,8 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         target = graph_dir / name
         if not target.is_file() or target.read_text(encoding="utf-8") != content:
             atomic_write(target, content.encode("utf-8"))
-    derived = {"projection": projection(library, shared), "similarity-texts": similarity_texts(library),
-               "card-parts": card_parts(library), "completeness": completeness(library),
-               "stub-links": stub_links(library, shared), "clusters": cluster_table(library)}
-    triple_count, store_refresh = refresh_store(graph_file, graph_dir / STORE_DIR, library, parts, shared, derived)
+    triple_count, store_refresh = refresh_store(graph_file, graph_dir / STORE_DIR, library, parts, shared,
+                                                derive(library, shared))
 
     report = BuildReport(
         articles=len(library.articles), stubs=len(shared.links), graph_file=graph_file,
