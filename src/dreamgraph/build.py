@@ -17,6 +17,7 @@ import pickle
 import sqlite3
 import tempfile
 import time
+import zlib
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -141,7 +142,7 @@ def _code_version() -> str:
 
 
 class Cache:
-    """Per-article results kept between builds in GRAPH_DIR/.cache/cache.sqlite, keyed by a hash of what
+    """Per-article results kept between builds in GRAPH_DIR/.cache/entries.sqlite, keyed by a hash of what
     they depend on (and of the code that made them), so unchanged articles are not worked on again.
 
     One SQLite file rather than a file per entry: tens of thousands of small files cost more to open
@@ -152,7 +153,7 @@ class Cache:
     True
     """
 
-    FILE = "cache.sqlite"
+    FILE = "entries.sqlite"
 
     def __init__(self, folder: Path | None):
         self.folder, self.used = folder, defaultdict(set)
@@ -173,8 +174,9 @@ class Cache:
             for _ in range(2):
                 db = sqlite3.connect(path)
                 try:
+                    db.execute("PRAGMA synchronous = NORMAL")  # a cache: losing the last entries costs a rebuild
                     db.execute("CREATE TABLE IF NOT EXISTS entries "
-                               "(kind TEXT, key TEXT, value BLOB, PRIMARY KEY (kind, key)) WITHOUT ROWID")
+                               "(kind TEXT NOT NULL, key TEXT NOT NULL, value BLOB, PRIMARY KEY (kind, key))")
                     self._db = db
                     break
                 except sqlite3.DatabaseError:  # not a database any more: start again with an empty cache
@@ -182,25 +184,35 @@ class Cache:
                     path.unlink(missing_ok=True)
         return self._db
 
+    @staticmethod
+    def pack(value) -> bytes:
+        """Return a value as the cache stores it: pickled, then compressed (Turtle text shrinks about
+        fivefold, and writing a large library's cache is mostly disk time)."""
+        return zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+    @staticmethod
+    def unpack(data: bytes):
+        return pickle.loads(zlib.decompress(data))
+
     def get(self, kind: str, key: str):
         db = self._connect()
         if db is None:
             return None
         try:
             row = db.execute("SELECT value FROM entries WHERE kind = ? AND key = ?", (kind, key)).fetchone()
-            value = None if row is None else pickle.loads(row[0])
+            value = None if row is None else self.unpack(row[0])
         except Exception:
             return None
         if value is not None:
             self.used[kind].add(key)
         return value
 
-    def put(self, kind: str, key: str, value, pickled: bytes | None = None) -> None:
-        """Keep ``value`` (or its pickle, when the caller has it already)."""
+    def put(self, kind: str, key: str, value, packed: bytes | None = None) -> None:
+        """Keep ``value`` (given already packed, see :meth:`pack`, when the caller has it so)."""
         db = self._connect()
         if db is None:
             return
-        data = pickled if pickled is not None else pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        data = packed if packed is not None else self.pack(value)
         db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)", (kind, key, data))
         self.used[kind].add(key)
 
@@ -286,9 +298,10 @@ def _compile_one(args) -> Compiled:
     return Compiled(result, result.article.slug, *_compile(result.article, _as_written))
 
 
-def _compile_pickled(args) -> bytes:
-    """Return the per-file work pickled, as the worker sends it anyway: the cache keeps these bytes."""
-    return pickle.dumps(_compile_one(args), protocol=pickle.HIGHEST_PROTOCOL)
+def _compile_packed(args) -> bytes:
+    """Return the per-file work packed for the cache (see :meth:`Cache.pack`), done in the worker: the
+    parent unpacks it and keeps these very bytes."""
+    return Cache.pack(_compile_one(args))
 
 
 def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
@@ -318,9 +331,9 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
     jobs = [(paths[i], shown[i], limits) for i in todo]
     if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
         with ProcessPoolExecutor(workers, initializer=gc.disable) as pool:
-            pickles = pool.map(_compile_pickled, jobs, chunksize=64)
-            for index, data in zip(todo, pickles):
-                results[index] = pickle.loads(data)
+            packed = pool.map(_compile_packed, jobs, chunksize=64)
+            for index, data in zip(todo, packed):
+                results[index] = Cache.unpack(data)
                 _keep(cache, keys[index], results[index], spool, data)
                 done += 1
                 if progress:
@@ -335,9 +348,9 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
     return results  # type: ignore[return-value]
 
 
-def _keep(cache: Cache, key: str, compiled: Compiled, spool: Spool | None, pickled: bytes | None = None) -> None:
+def _keep(cache: Cache, key: str, compiled: Compiled, spool: Spool | None, packed: bytes | None = None) -> None:
     if not any(p.message.startswith("cannot read") for p in compiled.result.problems):
-        cache.put("article", key, compiled, pickled)
+        cache.put("article", key, compiled, packed)
     if spool is not None:
         compiled.turtle = spool.add(compiled.turtle)
 
@@ -605,8 +618,8 @@ def remove_leftovers(graph_dir: Path) -> None:
     live process owns them)."""
     import shutil
 
-    cache_folders = [p for p in (graph_dir / CACHE_DIR).glob("*") if p.is_dir()]  # left by older versions
-    for path in list(graph_dir.glob(".*.tmp")) + list(graph_dir.glob(f"{STORE_DIR}.old")) + cache_folders:
+    older = [p for p in (graph_dir / CACHE_DIR).glob("*") if not p.name.startswith(Cache.FILE)]  # older versions
+    for path in list(graph_dir.glob(".*.tmp")) + list(graph_dir.glob(f"{STORE_DIR}.old")) + older:
         if path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
         else:
