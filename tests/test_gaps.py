@@ -3,7 +3,6 @@
 import csv
 import io
 import json
-import shutil
 
 import networkx as nx
 import pytest
@@ -72,8 +71,6 @@ def test_the_sample_corpus_reports_its_three_stubs_as_missing_articles(seed_stor
 
 
 def test_near_duplicates_and_partial_pages_in_the_variant_library(tmp_path):
-    from helpers import SEED
-
     graph_dir = tmp_path / "graph"
     build([SEED, FIXTURES / "variants"], graph_dir)
     gaps = find_gaps(open_store(graph_dir))
@@ -133,35 +130,6 @@ def test_gaps_html_page_is_written(cli, corpus, tmp_path):
     assert cli("-g", corpus, "gaps", "--html", out).exit_code == 0
     page = out.read_text(encoding="utf-8")
     assert "being-watched" in page and "sleepwalkng" in page
-
-
-def test_what_the_build_keeps_for_the_gap_report_is_what_the_graph_answers(tmp_path):
-    from dreamgraph.gaps import cluster_table, similarity_texts, stub_links
-    from dreamgraph.progression import progression_graph
-
-    folder = tmp_path / "articles"
-    shutil.copytree(FIXTURES / "variants", folder)
-    shutil.copy(SEED, folder)
-    build([folder], tmp_path / "graph")
-    store = open_store(tmp_path / "graph")
-    kept = {name: store.derived(name) for name in ("similarity-texts", "completeness")}
-    links = stub_links(store)
-    assert links[1]
-    assert len(kept["similarity-texts"]) >= 5 and len(kept["completeness"]) >= 8
-    assert any(entry["next-stages"] == 0 for entry in kept["completeness"])
-    original = store.derived
-    store.derived = lambda name: None          # as a remote endpoint: asked of the graph
-    assert similarity_texts(store) == kept["similarity-texts"]
-    assert completeness_matrix(store) == kept["completeness"]
-    assert stub_links(store) == links
-    clusters = cluster_table(store)
-    assert clusters and all(entry["labels"] and entry["sources"] for entry in clusters.values())
-    store.derived = original
-    assert cluster_table(store) == clusters
-    graph = progression_graph(store)
-    assert any(graph.nodes[slug]["partial"] for slug in graph)
-    assert [g.label for g in find_gaps(store) if g.kind == "near-duplicate"] == \
-        [g.label for g in find_gaps(open_store(tmp_path / "graph")) if g.kind == "near-duplicate"] != []
 
 
 def test_the_named_gap_queries_find_what_the_report_finds(corpus):

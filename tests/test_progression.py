@@ -7,7 +7,6 @@ So falling ↔ flying is a loop and waking-up is reachable from falling two ways
 """
 
 import json
-import shutil
 
 import networkx as nx
 import pytest
@@ -179,21 +178,3 @@ def test_unknown_names_get_suggestions_and_exit_1(cli, corpus):
     result = cli("-g", corpus, "path", "falling", "drownin")
     assert result.exit_code == 1 and "did you mean 'drowning'" in result.stderr
 
-
-@pytest.mark.parametrize("fixture", ["progression", "gaps", "variants"])
-def test_the_projection_a_build_keeps_is_what_the_graph_answers(fixture, tmp_path):
-    from helpers import FIXTURES, SEED
-    from dreamgraph.build import build
-    from dreamgraph.progression import projection_data
-    from dreamgraph.store import open_store
-
-    folder = tmp_path / "articles"
-    shutil.copytree(FIXTURES / fixture, folder)
-    shutil.copy(SEED, folder)
-    (tmp_path / "graph").mkdir()
-    (tmp_path / "graph" / "aliases.toml").write_text('"dream about falling off a cliff meaning" = "falling"\n')
-    build([folder], tmp_path / "graph")
-    store = open_store(tmp_path / "graph")
-    kept = store.derived("projection")
-    assert kept is not None and kept["edges"]
-    assert kept == projection_data(store)

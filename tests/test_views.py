@@ -267,19 +267,3 @@ def test_other_formats(cli, seed_graph, tmp_path):
     cli("-g", seed_graph, "export", "-f", "ntriples", "-o", tmp_path / "g.nt")
     assert len((tmp_path / "g.nt").read_text(encoding="utf-8").splitlines()) == 240
 
-
-def test_the_card_parts_a_build_keeps_are_what_the_graph_answers(tmp_path):
-    import shutil
-
-    from helpers import FIXTURES, SEED
-    from dreamgraph.views.data import card_parts
-
-    folder = tmp_path / "articles"
-    shutil.copytree(FIXTURES / "variants", folder)
-    shutil.copy(SEED, folder)
-    build([folder], tmp_path / "graph")
-    store = open_store(tmp_path / "graph")
-    kept = store.derived("card-parts")
-    assert kept and kept["not-being-able-to-run"]["scenarios"]
-    store.derived = lambda name: None          # as a remote endpoint: asked of the graph
-    assert card_parts(store) == kept

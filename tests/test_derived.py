@@ -1,0 +1,75 @@
+"""What a build keeps beside the store is exactly what the read side would ask of the graph."""
+
+from __future__ import annotations
+
+import pickle
+import shutil
+
+import pytest
+
+from helpers import FIXTURES, SEED
+from dreamgraph.build import build
+from dreamgraph.gaps import cluster_table, completeness_matrix, find_gaps, similarity_texts, stub_links
+from dreamgraph.progression import projection_data
+from dreamgraph.store import open_store
+from dreamgraph.views.data import card_parts
+
+READERS = {"similarity-texts": similarity_texts, "card-parts": card_parts, "completeness": completeness_matrix,
+           "stub-links": stub_links, "clusters": cluster_table}
+
+
+@pytest.fixture(scope="module", params=["progression", "gaps", "variants"])
+def graph(request, tmp_path_factory):
+    """A fixture library with the seed article and an alias table, built."""
+    folder = tmp_path_factory.mktemp(request.param)
+    shutil.copytree(FIXTURES / request.param, folder / "articles")
+    shutil.copy(SEED, folder / "articles")
+    (folder / "graph").mkdir()
+    (folder / "graph" / "aliases.toml").write_text('"dream about falling off a cliff meaning" = "falling"\n')
+    build([folder / "articles"], folder / "graph")
+    return folder / "graph"
+
+
+def asking_the_graph(store):
+    """Make the store answer as a remote endpoint does: nothing kept, everything asked with SPARQL."""
+    store.derived = lambda name: None
+    return store
+
+
+def test_the_projection_kept_is_what_the_graph_answers(graph):
+    store = open_store(graph)
+    kept = store.derived("projection")
+    assert kept["edges"] and any(attributes["stub"] for _, attributes in kept["nodes"])
+    assert projection_data(store) == kept
+
+
+@pytest.mark.parametrize("name", sorted(READERS))
+def test_what_is_kept_is_what_the_graph_answers(graph, name):
+    store = open_store(graph)
+    assert store.derived(name)
+    kept = READERS[name](store)
+    assert READERS[name](asking_the_graph(open_store(graph))) == kept
+
+
+def test_the_gap_report_is_the_same_either_way(graph):
+    found = find_gaps(open_store(graph))
+    assert found and found == find_gaps(asking_the_graph(open_store(graph)))
+
+
+def test_the_seed_card_and_completeness_hold_its_sections(graph):
+    store = open_store(graph)
+    card = store.derived("card-parts")["not-being-able-to-run"]
+    assert (len(card["quick"]), len(card["scenarios"]), len(card["sensations"])) == (5, 5, 4)
+    entry = next(e for e in store.derived("completeness") if e["dream"] == "not-being-able-to-run")
+    assert (entry["faq"], entry["next-stages"], entry["the-sentence"]) == (3, 3, 1)
+
+
+def test_kept_data_of_another_graph_is_not_used(graph, tmp_path):
+    copy = tmp_path / "graph"
+    shutil.copytree(graph, copy)
+    path = copy / ".store" / "projection.pickle"
+    digest, data = pickle.loads(path.read_bytes())
+    path.write_bytes(pickle.dumps(("0" * 64, data)))  # as if left from an older graph
+    store = open_store(copy)
+    assert store.derived("projection") is None and store.derived("completeness") is not None
+    assert projection_data(store) == data             # the graph is asked instead, with the same answer
