@@ -249,7 +249,7 @@ class Compiled:
 
     result: ParseResult
     slug: str = ""
-    turtle: str = ""
+    turtle: str | tuple = ""        # the text, or its (offset, length, sha256) in the build's Spool
     structure: str = ""
 
 

@@ -404,12 +404,18 @@ def _write_stamp(folder: Path, turtle: Path, digest: str) -> None:
     atomic_write(folder / STAMP_FILE, json.dumps(stamp).encode())
 
 
+def _read_stamp(folder: Path) -> dict:
+    """Return what the store folder says it was loaded from (empty when it says nothing readable)."""
+    try:
+        stamp = json.loads((folder / STAMP_FILE).read_text())
+    except (OSError, ValueError):
+        return {}
+    return stamp if isinstance(stamp, dict) else {}
+
+
 def loaded_digest(folder: Path) -> str | None:
     """Return the SHA-256 of the Turtle file the store folder was last loaded from, if it says."""
-    try:
-        return json.loads((folder / STAMP_FILE).read_text()).get("sha256")
-    except (OSError, ValueError, AttributeError):
-        return None
+    return _read_stamp(folder).get("sha256")
 
 
 def load_store_folder(turtle: Path, folder: Path, extra: dict[str, bytes] | None = None,
@@ -472,9 +478,8 @@ def _new_store_folder(folder: Path, fill, turtle: Path, extra: dict[str, bytes] 
 
 def store_is_current(turtle: Path, folder: Path) -> bool:
     """Return True when the store folder was loaded from the Turtle file as it is now."""
-    try:
-        stamp = json.loads((folder / STAMP_FILE).read_text())
-    except (OSError, ValueError):
+    stamp = _read_stamp(folder)
+    if not stamp:
         return False
     stat = turtle.stat()
     if stamp.get("size") == stat.st_size and stamp.get("mtime_ns") == stat.st_mtime_ns:
