@@ -10,7 +10,7 @@ import pytest
 from helpers import FIXTURES, SEED
 from dreamgraph.build import build
 from dreamgraph.gaps import cluster_table, completeness_matrix, find_gaps, similarity_texts, stub_links
-from dreamgraph.progression import projection_data
+from dreamgraph.progression import graph_of, projection_data
 from dreamgraph.store import open_store
 from dreamgraph.views.data import card_parts
 
@@ -39,8 +39,10 @@ def asking_the_graph(store):
 def test_the_projection_kept_is_what_the_graph_answers(graph):
     store = open_store(graph)
     kept = store.derived("projection")
-    assert kept["edges"] and any(attributes["stub"] for _, attributes in kept["nodes"])
-    assert projection_data(store) == kept
+    asked = graph_of(projection_data(store))
+    assert kept.number_of_edges() and any(stub for _, stub in kept.nodes(data="stub"))
+    assert list(kept.nodes(data=True)) == list(asked.nodes(data=True))
+    assert list(kept.edges(data=True)) == list(asked.edges(data=True))
 
 
 @pytest.mark.parametrize("name", sorted(READERS))
@@ -67,9 +69,9 @@ def test_the_seed_card_and_completeness_hold_its_sections(graph):
 def test_kept_data_of_another_graph_is_not_used(graph, tmp_path):
     copy = tmp_path / "graph"
     shutil.copytree(graph, copy)
-    path = copy / ".store" / "projection.pickle"
+    path = copy / ".store" / "completeness.pickle"
     digest, data = pickle.loads(path.read_bytes())
     path.write_bytes(pickle.dumps(("0" * 64, data)))  # as if left from an older graph
     store = open_store(copy)
-    assert store.derived("projection") is None and store.derived("completeness") is not None
-    assert projection_data(store) == data             # the graph is asked instead, with the same answer
+    assert store.derived("completeness") is None and store.derived("projection") is not None
+    assert completeness_matrix(store) == data         # the graph is asked instead, with the same answer

@@ -12,7 +12,7 @@ remote endpoint simply answers the queries.
 >>> library = assemble([parse_text("Dream About Falling: The Drop\\nNext Stages\\n"
 ...                                "- If you land → dream about landing meaning — when it ends\\n", "a.txt")], {})
 >>> data = derive(library, shared_triples(library))
->>> [(a, b, e["condition"]) for a, b, e in data["projection"]["edges"]]
+>>> [(a, b, e["condition"]) for a, b, e in data["projection"].edges(data=True)]
 [('falling', 'landing', 'If you land')]
 """
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from .progression import projection_edges
+from .progression import graph_of, projection_edges
 from .slugs import dream_name
 from .vocabulary import dream_iri
 
@@ -31,15 +31,14 @@ if TYPE_CHECKING:
 
 def derive(library: Library, shared: Shared) -> dict[str, object]:
     """Return everything kept beside the store, by name (the name :meth:`Store.derived` is asked for)."""
-    return {"projection": projection(library, shared), "similarity-texts": similarity_texts(library),
+    return {"projection": graph_of(projection(library, shared)), "similarity-texts": similarity_texts(library),
             "card-parts": card_parts(library), "completeness": completeness(library),
             "stub-links": stub_links(library, shared), "clusters": cluster_table(library)}
 
 
 def projection(library: Library, shared: Shared) -> dict:
     """Return the dream-to-dream projection of the library, the same data
-    :func:`dreamgraph.progression.projection_data` asks of the graph (a test keeps the two equal), made
-    from the articles at build time so that path, gap and view commands do not query for it."""
+    :func:`dreamgraph.progression.projection_data` asks of the graph; the build keeps its DiGraph."""
     nodes = {}
     for slug, article in library.articles.items():
         nodes[slug] = {"iri": str(dream_iri(slug)), "label": article.name, "stub": False,

@@ -50,10 +50,15 @@ def _values(store: Store, name: str) -> dict[str, list]:
 def progression_graph(store: Store) -> nx.DiGraph:
     """Return the dream-to-dream projection of a built graph: dreams as nodes, next stages as edges.
 
-    An embedded store keeps the projection its build made (see :meth:`Store.derived`); other stores
-    answer the queries of :func:`projection_data`.
+    An embedded store keeps the graph its build made (see :meth:`Store.derived`: unpickling it is about
+    twice as fast as building it); other stores answer the queries of :func:`projection_data`.
     """
-    data = store.derived("projection") or projection_data(store)
+    kept = store.derived("projection")
+    return kept if kept is not None else graph_of(projection_data(store))
+
+
+def graph_of(data: dict) -> nx.DiGraph:
+    """Return the DiGraph of projection data (see :func:`projection_data`)."""
     with paused_gc():
         graph = nx.DiGraph()
         graph.add_nodes_from(data["nodes"])
