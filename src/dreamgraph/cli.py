@@ -237,7 +237,7 @@ def stats(ctx, sub_graph_dir, fmt):
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="A named query's parameter.")
 @click.option("--format", "-f", "fmt", default="table", show_default=True,
               type=click.Choice(["table", "csv", "tsv", "json", "turtle", "ntriples"]), help="Output format.")
-@click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds before the query is stopped.")
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds before the query is stopped.")
 @click.option("--max-rows", type=int, default=10_000, show_default=True, help="Most rows printed.")
 @click.option("--allow-network", is_flag=True, help="Allow SERVICE and FROM, which fetch from other servers.")
 @local_graph_dir
