@@ -34,7 +34,7 @@ from .errors import DreamgraphError, Problem
 from .parse import Limits, ParseResult, parse_file
 from .slugs import Lookalikes, dream_name, dream_slug, slugify
 from .derived import derive
-from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, atomic_write, derived_file, file_digest, load_store_folder,
+from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, atomic_write, derived_file, load_store_folder,
                     loaded_digest, paused_gc, update_store_folder)
 from .triples import (MEMBER, TURTLE_PREFIXES, A, Triple, cluster_triples, own_triples, scheme_triples,
                       stub_triples, turtle_blocks)
@@ -498,8 +498,9 @@ DERIVED_FROM = str(PROV.wasDerivedFrom)
 INCREMENTAL_LIMIT = 0.05  # above this share of articles changed, reloading the whole store is faster
 
 
-def refresh_store(graph_file: Path, folder: Path, library: Library, parts: dict[str, tuple[tuple, str]],
-                  shared: Shared, derived: dict[str, object] | None = None) -> tuple[int, str]:
+def refresh_store(graph_file: Path, digest: str, folder: Path, library: Library,
+                  parts: dict[str, tuple[tuple, str]], shared: Shared,
+                  derived: dict[str, object] | None = None) -> tuple[int, str]:
     """Bring the embedded store up to date with the graph just written; return its number of triples and
     how ("updated" or "reloaded").
 
@@ -507,11 +508,12 @@ def refresh_store(graph_file: Path, folder: Path, library: Library, parts: dict[
     triples). When the store still holds the previous build and few articles changed, only their triples
     and the changed shared triples are replaced, in one transaction on a copy of the store (see
     :func:`dreamgraph.store.update_store_folder`); otherwise the store is reloaded from the Turtle.
-    ``derived`` data (name -> object) is kept with the store for :meth:`dreamgraph.store.Store.derived`.
+    ``digest`` is the SHA-256 of the graph file; ``derived`` data (name -> object) is kept with the store
+    for :meth:`dreamgraph.store.Store.derived`.
     """
     manifest = {"articles": {slug: parts[slug][0][2] for slug in library.articles},
                 "shared": set(shared.clusters) | set(shared.stubs)}
-    digest = manifest["turtle"] = file_digest(graph_file)
+    manifest["turtle"] = digest
     extra = {f"{name}.pickle": derived_file(data, digest) for name, data in (derived or {}).items()}
     old = _read_manifest(folder)
     if old is not None:
@@ -626,6 +628,13 @@ def remove_leftovers(graph_dir: Path) -> None:
             path.unlink(missing_ok=True)
 
 
+def _hashed(pieces: Iterable[bytes], digest) -> Iterable[bytes]:
+    """Yield the pieces, adding each to ``digest`` on the way."""
+    for piece in pieces:
+        digest.update(piece)
+        yield piece
+
+
 def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, progress, started: float) -> BuildReport:
     remove_leftovers(graph_dir)
     paths, problems = find_articles(sources)
@@ -647,15 +656,16 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         shared = shared_triples(library)
         suggest_aliases(library, shared.links)
         graph_file = graph_dir / GRAPH_FILE
-        atomic_write(graph_file, graph_turtle(library, parts, shared, spool))
+        digest = hashlib.sha256()  # the store is stamped with it: hashed as written, not read back
+        atomic_write(graph_file, _hashed(graph_turtle(library, parts, shared, spool), digest))
     finally:
         spool.close()
     for name, content in (("ontology.ttl", ontology_text()), ("shapes.ttl", shapes_text())):
         target = graph_dir / name
         if not target.is_file() or target.read_text(encoding="utf-8") != content:
             atomic_write(target, content.encode("utf-8"))
-    triple_count, store_refresh = refresh_store(graph_file, graph_dir / STORE_DIR, library, parts, shared,
-                                                derive(library, shared))
+    triple_count, store_refresh = refresh_store(graph_file, digest.hexdigest(), graph_dir / STORE_DIR, library,
+                                                parts, shared, derive(library, shared))
 
     report = BuildReport(
         articles=len(library.articles), stubs=len(shared.links), graph_file=graph_file,
