@@ -9,7 +9,7 @@ import pytest
 
 from helpers import FIXTURES, SEED
 from dreamgraph.build import build
-from dreamgraph.gaps import cluster_table, completeness_matrix, find_gaps, similarity_texts, stub_links
+from dreamgraph.gaps import GapSettings, cluster_table, completeness_matrix, find_gaps, similarity_texts, stub_links
 from dreamgraph.progression import graph_of, projection_data
 from dreamgraph.store import open_store
 from dreamgraph.views.data import card_parts
@@ -54,8 +54,17 @@ def test_what_is_kept_is_what_the_graph_answers(graph, name):
 
 
 def test_the_gap_report_is_the_same_either_way(graph):
-    found = find_gaps(open_store(graph))
-    assert found and found == find_gaps(asking_the_graph(open_store(graph)))
+    kept = open_store(graph).derived("gaps")
+    assert kept and find_gaps(open_store(graph)) == kept
+    assert kept == find_gaps(asking_the_graph(open_store(graph)))
+
+
+def test_other_settings_are_computed_not_read_from_the_kept_report(graph):
+    store = open_store(graph)
+    strict = GapSettings(min_cluster_size=50, min_items=9)
+    found = find_gaps(store, strict)
+    assert found != store.derived("gaps")
+    assert found == find_gaps(asking_the_graph(open_store(graph)), strict)
 
 
 def test_the_seed_card_and_completeness_hold_its_sections(graph):

@@ -500,7 +500,7 @@ INCREMENTAL_LIMIT = 0.05  # above this share of articles changed, reloading the 
 
 def refresh_store(graph_file: Path, digest: str, folder: Path, library: Library,
                   parts: dict[str, tuple[tuple, str]], shared: Shared,
-                  derived: dict[str, object] | None = None) -> tuple[int, str]:
+                  derived: Callable[[], dict[str, object]] | None = None) -> tuple[int, str]:
     """Bring the embedded store up to date with the graph just written; return its number of triples and
     how ("updated" or "reloaded").
 
@@ -508,13 +508,18 @@ def refresh_store(graph_file: Path, digest: str, folder: Path, library: Library,
     triples). When the store still holds the previous build and few articles changed, only their triples
     and the changed shared triples are replaced, in one transaction on a copy of the store (see
     :func:`dreamgraph.store.update_store_folder`); otherwise the store is reloaded from the Turtle.
-    ``digest`` is the SHA-256 of the graph file; ``derived`` data (name -> object) is kept with the store
-    for :meth:`dreamgraph.store.Store.derived`.
+    ``digest`` is the SHA-256 of the graph file; ``derived`` returns the data (name -> object) kept with
+    the store for :meth:`dreamgraph.store.Store.derived`, and is called while the store loads.
     """
     manifest = {"articles": {slug: parts[slug][0][2] for slug in library.articles},
                 "shared": set(shared.clusters) | set(shared.stubs)}
     manifest["turtle"] = digest
-    extra = {f"{name}.pickle": derived_file(data, digest) for name, data in (derived or {}).items()}
+
+    def kept_files() -> dict[str, bytes]:
+        files = {f"{name}.pickle": derived_file(data, digest) for name, data in (derived() if derived else {}).items()}
+        files[MANIFEST] = _pickled(manifest)
+        return files
+
     old = _read_manifest(folder)
     if old is not None:
         changed = {slug for slug, h in manifest["articles"].items() if old["articles"].get(slug) != h}
@@ -526,12 +531,10 @@ def refresh_store(graph_file: Path, digest: str, folder: Path, library: Library,
                    for t in own_triples(library.articles[slug], library.articles[slug].path, library.resolve)}
             add.update(" ".join(t) for t in manifest["shared"] - old["shared"])
             manifest["triples"] = old["triples"] - len(remove - add) + len(add - remove)
-            extra[MANIFEST] = _pickled(manifest)
-            update_store_folder(graph_file, folder, sorted(remove), sorted(add), extra, digest)
+            update_store_folder(graph_file, folder, sorted(remove), sorted(add), kept_files, digest)
             return manifest["triples"], "updated"
     manifest["triples"] = -1  # not known until loaded: a manifest left by a crash here is not used
-    extra[MANIFEST] = _pickled(manifest)
-    count = load_store_folder(graph_file, folder, extra, digest)
+    count = load_store_folder(graph_file, folder, kept_files, digest)
     manifest["triples"] = count
     atomic_write(folder / MANIFEST, _pickled(manifest))
     return count, "reloaded"
@@ -664,9 +667,15 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         target = graph_dir / name
         if not target.is_file() or target.read_text(encoding="utf-8") != content:
             atomic_write(target, content.encode("utf-8"))
-    triple_count, store_refresh = refresh_store(graph_file, digest.hexdigest(), graph_dir / STORE_DIR, library,
-                                                parts, shared, derive(library, shared))
+    violations: list = []
 
+    def while_the_store_loads() -> dict[str, object]:
+        if validate:
+            violations.extend(validate_library(library, parts, shared, cache))
+        return derive(library, shared)
+
+    triple_count, store_refresh = refresh_store(graph_file, digest.hexdigest(), graph_dir / STORE_DIR, library,
+                                                parts, shared, while_the_store_loads)
     report = BuildReport(
         articles=len(library.articles), stubs=len(shared.links), graph_file=graph_file,
         dreams=len(library.articles) + len(shared.links),
@@ -674,8 +683,7 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         triples=triple_count, store=store_refresh,
         problems=sorted(set(library.problems), key=lambda p: (p.path, p.line or 0, p.severity, p.message)),
     )
-    if validate:
-        report.violations = validate_library(library, parts, shared, cache)
+    report.violations = violations
     cache.prune()
     cache.close()
     report.seconds = time.perf_counter() - started

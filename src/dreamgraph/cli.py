@@ -546,8 +546,9 @@ def _where(evidence: dict) -> str:
 
 
 def _print_gaps(found, fmt: str) -> None:
-    if fmt == "json":
-        click.echo(json.dumps([g.as_dict() for g in found], ensure_ascii=False, indent=2))
+    if fmt == "json":  # one gap a line: greppable, and written by the json module's fast encoder
+        lines = ",\n".join(json.dumps(g.as_dict(), ensure_ascii=False) for g in found)
+        click.echo(f"[\n{lines}\n]" if found else "[]")
         return
     if fmt == "csv":
         echo_table(["kind", "node", "label", "score", "action", "evidence"],

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import networkx as nx
 
@@ -53,8 +53,9 @@ class Gap:
     evidence: list[dict] = field(default_factory=list)  # {"path", "line", "text"}
 
     def as_dict(self) -> dict:
-        """Return the gap as plain JSON-ready data."""
-        return asdict(self)
+        """Return the gap as plain JSON-ready data (the evidence dicts are the gap's own, not copies)."""
+        return {"kind": self.kind, "node": self.node, "label": self.label, "score": self.score,
+                "action": self.action, "evidence": self.evidence}
 
 
 @dataclass(frozen=True)
@@ -331,7 +332,15 @@ def one_way_progressions(graph: nx.DiGraph) -> list[Gap]:
 
 
 def find_gaps(store: Store, settings: GapSettings = GapSettings()) -> list[Gap]:
-    """Return every gap of the library, most valuable kind first, then by score, then by node."""
+    """Return every gap of the library, most valuable kind first, then by score, then by node.
+
+    The embedded store has the report with the default settings from the build (see
+    :func:`dreamgraph.derived.gap_report`); other settings, and remote stores, compute it here.
+    """
+    if settings == GapSettings():
+        kept = store.derived("gaps")
+        if kept is not None:
+            return kept
     graph = progression_graph(store)
     linked = stub_links(store)
     typos = broken_links(store, graph, settings, linked)
