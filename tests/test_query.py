@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from dreamgraph.query import check_query, named_queries, parse_named_query
+from dreamgraph.query import bind_parameters, check_query, named_queries, named_query, parse_named_query, run_query
 from dreamgraph.errors import QueryError
 
 DREAMS = "SELECT ?d ?label WHERE { ?d a dg:Dream ; rdfs:label ?label } ORDER BY ?d"
@@ -88,6 +88,21 @@ def test_named_query_with_a_parameter(cli, seed_graph):
     cluster = json.loads(cli("-g", seed_graph, "sparql", "-n", "dreams-in-cluster", "-p", "cluster=losing control",
                              "-f", "json").stdout)["results"]["bindings"]
     assert [b["label"]["value"] for b in cluster] == ["Not Being Able to Run"]
+
+
+@pytest.mark.parametrize("name", ["not-being-able-to-run", "Dream About Not Being Able to Run",
+                                  "https://w3id.org/dreamgraph/id/dream/not-being-able-to-run"])
+def test_a_dream_parameter_is_a_slug_a_title_or_an_iri(seed_store, name):
+    query = named_query("reachable-from")
+    rows = run_query(seed_store, query.text, bind_parameters(seed_store, query, {"dream": name})).rows
+    assert sorted(row[1][1].rsplit("/", 1)[1] for row in rows) == [
+        "being-chased-by-a-killer", "losing-control", "not-being-able-to-move"]
+
+
+def test_a_path_query_with_a_bound_dream(seed_store):
+    query = named_query("leads-to")
+    rows = run_query(seed_store, query.text, bind_parameters(seed_store, query, {"dream": "losing-control"})).rows
+    assert [row[1][1].rsplit("/", 1)[1] for row in rows] == ["not-being-able-to-run"]
 
 
 @pytest.mark.parametrize("value", ['"} DROP ALL', '> . ?s ?p ?o', "x') || true || CONTAINS(?match, '",

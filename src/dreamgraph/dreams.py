@@ -61,6 +61,8 @@ def find_dream(store: Store, name: str) -> str:
     # of the dream its framing-free slug names (a title whose article chose another slug falls through).
     if exists(slugify(text)):
         return str(dream_iri(slugify(text)))
+    if text == str(dream_iri(slug_of(text))) and exists(slug_of(text)):  # the dream's IRI
+        return text
     framed = dream_slug(text)
     if exists(framed) and text.lower() in dream_names_for(store, dream_iri(framed)):
         return str(dream_iri(framed))
@@ -68,8 +70,6 @@ def find_dream(store: Store, name: str) -> str:
     for key in (text.lower(), slugify(text), dream_slug(text)):
         if key in names:
             return names[key]
-    if text.startswith(str(dream_iri(""))) and text in names.values():
-        return text
     from rapidfuzz import fuzz, process
 
     slugs = sorted({slug_of(iri) for iri in names.values()})

@@ -287,32 +287,31 @@ def near_duplicates(store: Store, settings: GapSettings) -> list[Gap]:
     import numpy as np
     from scipy import sparse
 
-    slugs, sizes, rows, columns, vocabulary = [], [], [], [], {}
+    slugs, shingled = [], []
     for slug, text in sorted(similarity_texts(store).items()):
         words = _WORD.findall(text.lower().replace("’", "'"))
-        shingles = {" ".join(words[i:i + 3]) for i in range(len(words) - 2)}
-        rows.extend([len(slugs)] * len(shingles))
-        columns.extend(vocabulary.setdefault(shingle, len(vocabulary)) for shingle in shingles)
+        # a shingle is known by its hash: within one process, equal texts have equal hashes, and two
+        # different ones share a 64-bit hash too rarely to matter
+        shingled.append(np.fromiter(set(map(hash, map(" ".join, zip(words, words[1:], words[2:])))), np.int64))
         slugs.append(slug)
-        sizes.append(len(shingles))
-    if not vocabulary:
+    if not slugs or not any(len(h) for h in shingled):
         return []
-    matrix = sparse.csc_matrix((np.ones(len(rows), dtype=np.int32), (rows, columns)),
-                               shape=(len(slugs), len(vocabulary)))
+    sizes = np.array([len(h) for h in shingled])
+    columns = np.unique(np.concatenate(shingled), return_inverse=True)[1].ravel()
+    matrix = sparse.csc_matrix((np.ones(len(columns), dtype=np.int32), (np.repeat(np.arange(len(slugs)), sizes), columns)),
+                               shape=(len(slugs), int(columns.max()) + 1))
     spread = np.diff(matrix.indptr)  # in how many articles each shingle is
     matrix = matrix[:, np.flatnonzero((spread > 1) & (spread <= 50))].tocsr()
     common = sparse.triu(matrix @ matrix.T, k=1).tocoo()
+    smaller = np.minimum(sizes[common.row], sizes[common.col])
+    similarity = common.data / np.maximum(smaller, 1)
+    found = np.flatnonzero((smaller >= 10) & (similarity >= settings.duplicate_similarity))  # < 10: too little text
     gaps = []
-    for i, j, count in zip(common.row.tolist(), common.col.tolist(), common.data.tolist()):
-        smaller = min(sizes[i], sizes[j])
-        if smaller < 10:
-            continue  # too little text to judge
-        similarity = count / smaller
-        if similarity >= settings.duplicate_similarity:
-            a, b = slugs[i], slugs[j]
-            gaps.append(Gap("near-duplicate", a, f"{a} ~ {b}", round(similarity, 4),
-                            f"'{a}' and '{b}' cover almost the same dream: merge them or make them distinct",
-                            [_evidence("", None, f"{similarity:.0%} of their Quick Answer and scenario text is shared")]))
+    for i, j, share in zip(common.row[found].tolist(), common.col[found].tolist(), similarity[found].tolist()):
+        a, b = slugs[i], slugs[j]
+        gaps.append(Gap("near-duplicate", a, f"{a} ~ {b}", round(share, 4),
+                        f"'{a}' and '{b}' cover almost the same dream: merge them or make them distinct",
+                        [_evidence("", None, f"{share:.0%} of their Quick Answer and scenario text is shared")]))
     return gaps
 
 

@@ -330,15 +330,12 @@ class OxigraphStore(Store):
         """
         if timeout is not None and self.location is not None:
             return self._execute_with_timeout(query, bindings, max_rows, timeout)
-        substitutions = {ox.Variable(k): oxigraph_term(v) for k, v in (bindings or {}).items()}
+        if bindings:
+            # A VALUES block, not Oxigraph's substitutions: those are applied after a property path is
+            # evaluated for every start (leads-to took 13.6 s at 10,000 articles with them, 0.75 s so).
+            query = with_values_clause(query, bindings)
         try:
-            try:
-                answer = self._store.query(query, prefixes=PREFIXES, substitutions=substitutions or None)
-            except RuntimeError as exc:
-                if not bindings or "does not contains variable" not in str(exc):
-                    raise
-                answer = self._store.query(with_values_clause(query, bindings), prefixes=PREFIXES)
-            return result_from_oxigraph(answer, max_rows)
+            return result_from_oxigraph(self._store.query(query, prefixes=PREFIXES), max_rows)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from None
         except RuntimeError as exc:
