@@ -132,15 +132,18 @@ def test_gaps_html_page_is_written(cli, corpus, tmp_path):
     assert "being-watched" in page and "sleepwalkng" in page
 
 
-def test_the_named_gap_queries_find_what_the_report_finds(corpus):
-    store = open_store(corpus)
+@pytest.mark.parametrize("fixture", ["gaps", "progression"])
+def test_the_named_gap_queries_find_what_the_report_finds(fixture, tmp_path):
+    build([FIXTURES / fixture], tmp_path / "graph")
+    store = open_store(tmp_path / "graph")
     found = find_gaps(store)
     for kind, query in (("dead-end", "gap-dead-ends"), ("orphan", "gap-orphans"), ("no-cluster", "gap-no-cluster"),
                         ("partial-article", "gap-partial")):
         asked = sorted(slug_of(row["dream"]) for row in store.select(named_query(query).text))
         assert asked == sorted(g.node for g in found if g.kind == kind), kind
-    assert any(g.kind == "dead-end" for g in found) and any(g.kind == "orphan" for g in found)
+    assert {"dead-end", "orphan", *(["no-cluster"] if fixture == "progression" else [])} <= {g.kind for g in found}
     rows = store.select(named_query("gap-clusters").text)
+    assert any("hub" in r for r in rows) and any("hub" not in r for r in rows)
     assert sorted(slug_of(r["cluster"]) for r in rows if r["writtenDreams"] < 3) == \
         sorted(g.node for g in found if g.kind == "thin-cluster") != []
     assert sorted(slug_of(r["cluster"]) for r in rows if "hub" not in r) == \
