@@ -5,16 +5,17 @@ from __future__ import annotations
 import pickle
 import shutil
 
+import numpy as np
 import pytest
 
 from helpers import FIXTURES, SEED
 from dreamgraph.build import build
-from dreamgraph.gaps import GapSettings, cluster_table, completeness_matrix, find_gaps, similarity_texts, stub_links
+from dreamgraph.gaps import GapSettings, cluster_table, completeness_matrix, find_gaps, similarity_shingles, stub_links
 from dreamgraph.progression import graph_of, projection_data
 from dreamgraph.store import open_store
 from dreamgraph.views.data import card_parts
 
-READERS = {"similarity-texts": similarity_texts, "card-parts": card_parts, "completeness": completeness_matrix,
+READERS = {"card-parts": card_parts, "completeness": completeness_matrix,
            "stub-links": stub_links, "clusters": cluster_table}
 
 
@@ -51,6 +52,13 @@ def test_what_is_kept_is_what_the_graph_answers(graph, name):
     assert store.derived(name)
     kept = READERS[name](store)
     assert READERS[name](asking_the_graph(open_store(graph))) == kept
+
+
+def test_the_shingles_made_by_the_workers_are_those_of_the_texts_the_graph_answers(graph):
+    slugs, hashes, sizes = open_store(graph).derived("shingles")
+    asked = similarity_shingles(asking_the_graph(open_store(graph)))
+    assert slugs and slugs == asked[0] and len(hashes) == sizes.sum() > 0
+    assert np.array_equal(hashes, asked[1]) and np.array_equal(sizes, asked[2])
 
 
 def test_the_gap_report_is_the_same_either_way(graph):

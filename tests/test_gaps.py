@@ -3,13 +3,16 @@
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 
 import networkx as nx
 import pytest
 
 from helpers import FIXTURES, SEED, article
 from dreamgraph.build import build
-from dreamgraph.gaps import GapSettings, completeness_matrix, find_gaps, unreachable_groups
+from dreamgraph.gaps import GapSettings, completeness_matrix, find_gaps, shingles, unreachable_groups
 from dreamgraph.query import named_query
 from dreamgraph.store import open_store
 from dreamgraph.vocabulary import slug_of
@@ -148,3 +151,13 @@ def test_the_named_gap_queries_find_what_the_report_finds(fixture, tmp_path):
         sorted(g.node for g in found if g.kind == "thin-cluster") != []
     assert sorted(slug_of(r["cluster"]) for r in rows if "hub" not in r) == \
         sorted(g.node for g in found if g.kind == "cluster-without-hub")
+
+
+def test_shingles_are_the_same_in_every_process():
+    """The build's workers make each article's shingles, so they must not depend on the process."""
+    text = "Legs pumping, ground not moving; the body knows the ground."
+    code = "import sys; from dreamgraph.gaps import shingles; print(shingles(sys.argv[1]).tolist())"
+    out = subprocess.run([sys.executable, "-c", code, text], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONHASHSEED": "123"}).stdout
+    assert json.loads(out) == shingles(text).tolist()
+    assert len(shingles(text)) == 8 and len(shingles("Two words")) == 0

@@ -33,7 +33,8 @@ from .article import Article
 from .errors import DreamgraphError, Problem
 from .parse import Limits, ParseResult, parse_file
 from .slugs import Lookalikes, dream_name, dream_slug, slugify
-from .derived import derive
+from .derived import derive, similarity_text
+from .gaps import shingles
 from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, atomic_write, derived_file, load_store_folder,
                     loaded_digest, paused_gc, update_store_folder)
 from .triples import (MEMBER, TURTLE_PREFIXES, A, Triple, cluster_triples, own_triples, scheme_triples,
@@ -136,7 +137,7 @@ def _code_version() -> str:
 
     digest = hashlib.sha256()
     for name in ("parse.py", "article.py", "slugs.py", "triples.py", "vocabulary.py", "build.py", "validate.py",
-                 "data/shapes.ttl"):
+                 "derived.py", "gaps.py", "data/shapes.ttl"):
         digest.update(resources.files("dreamgraph").joinpath(name).read_bytes())
     return digest.hexdigest()[:16]
 
@@ -251,6 +252,7 @@ class Compiled:
     slug: str = ""
     turtle: str | tuple = ""        # the text, or its (offset, length, sha256) in the build's Spool
     structure: str = ""
+    shingles: object = None         # for near-duplicates: see dreamgraph.gaps.shingles
 
 
 class Spool:
@@ -295,7 +297,9 @@ def _compile_one(args) -> Compiled:
     result = parse_file(path, shown, limits)
     if result.article is None:
         return Compiled(result)
-    return Compiled(result, result.article.slug, *_compile(result.article, _as_written))
+    text = similarity_text(result.article)
+    return Compiled(result, result.article.slug, *_compile(result.article, _as_written),
+                    None if text is None else shingles(text))
 
 
 def _compile_packed(args) -> bytes:
@@ -655,6 +659,8 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
             raise DreamgraphError("no article could be built:\n" + "\n".join(str(p) for p in sorted(
                 set(library.problems), key=lambda p: (p.path, p.line or 0))))
         parts = article_parts(library, compiled, spool)
+        shingled = {item.slug: item.shingles for item in compiled
+                    if item.slug in library.articles and library.articles[item.slug] is item.result.article}
         del compiled
         shared = shared_triples(library)
         suggest_aliases(library, shared.links)
@@ -672,7 +678,7 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
     def while_the_store_loads() -> dict[str, object]:
         if validate:
             violations.extend(validate_library(library, parts, shared, cache))
-        return derive(library, shared)
+        return derive(library, shared, shingled)
 
     triple_count, store_refresh = refresh_store(graph_file, digest.hexdigest(), graph_dir / STORE_DIR, library,
                                                 parts, shared, while_the_store_loads)

@@ -21,18 +21,24 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from .gaps import GapSettings, find_gaps, shingle_table
 from .progression import graph_of, projection_edges
 from .slugs import dream_name
 from .store import Store
 from .vocabulary import dream_iri
 
 if TYPE_CHECKING:
+    from .article import Article
     from .build import Library, Shared
 
 
-def derive(library: Library, shared: Shared) -> dict[str, object]:
-    """Return everything kept beside the store, by name (the name :meth:`Store.derived` is asked for)."""
-    data = {"projection": graph_of(projection(library, shared)), "similarity-texts": similarity_texts(library),
+def derive(library: Library, shared: Shared, shingled: dict | None = None) -> dict[str, object]:
+    """Return everything kept beside the store, by name (the name :meth:`Store.derived` is asked for).
+
+    ``shingled`` has the articles' shingles (slug -> array) when the build's workers made them already.
+    """
+    data = {"projection": graph_of(projection(library, shared)),
+            "shingles": shingle_table(similarity_texts(library), shingled),
             "card-parts": card_parts(library), "completeness": completeness(library),
             "stub-links": stub_links(library, shared), "clusters": cluster_table(library)}
     data["gaps"] = gap_report(data)
@@ -53,8 +59,6 @@ def gap_report(data: dict[str, object]) -> list:
     """Return the gap report with the default settings, made from the other data kept, the same as
     :func:`dreamgraph.gaps.find_gaps` makes it (which returns this one when the settings are the default).
     At 100,000 articles it takes about 20 s, which a build spends while the store loads."""
-    from .gaps import GapSettings, find_gaps
-
     return find_gaps(_Kept(data), GapSettings())
 
 
@@ -78,13 +82,15 @@ def projection(library: Library, shared: Shared) -> dict:
 def similarity_texts(library: Library) -> dict[str, str]:
     """Return the text each written dream's near-duplicates are judged on, the same as
     :func:`dreamgraph.gaps.similarity_texts` asks of the graph."""
-    texts = {}
-    for slug, article in library.articles.items():
-        parts = ([item.text for item in article.quick_answer] + [s.label for s in article.scenarios]
-                 + [s.meaning for s in article.scenarios])
-        if parts:
-            texts[slug] = " ".join(sorted(parts))
-    return texts
+    texts = {slug: similarity_text(article) for slug, article in library.articles.items()}
+    return {slug: text for slug, text in texts.items() if text is not None}
+
+
+def similarity_text(article: Article) -> str | None:
+    """Return one article's text for :func:`similarity_texts`, or None when it has none of those parts."""
+    parts = ([item.text for item in article.quick_answer] + [s.label for s in article.scenarios]
+             + [s.meaning for s in article.scenarios])
+    return " ".join(sorted(parts)) if parts else None
 
 
 def stub_links(library: Library, shared: Shared) -> dict[str, dict]:

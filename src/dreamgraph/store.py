@@ -280,7 +280,7 @@ def with_values_clause(query: str, bindings: dict) -> str:
 class Store:
     """A read-only view of a built graph that answers SPARQL.
 
-    ``bindings`` are bound as RDF terms, never pasted into the query text.
+    ``bindings`` are bound as RDF terms (escaped terms in a VALUES block), never as query syntax.
     """
 
     def execute(self, query: str, bindings: dict | None = None, *, max_rows: int | None = None,
