@@ -8,6 +8,7 @@ with an exit status: 0 success, 1 error, 2 usage, 3 ran fine and found problems.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from contextlib import nullcontext
 from pathlib import Path
@@ -698,15 +699,31 @@ def push(ctx, store_url, graph_iri, timeout, sub_graph_dir):
     click.echo(f"pushed {path} ({len(data):,} bytes) to {store_url} as <{graph_iri or DEFAULT_GRAPH}>")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
-
-
 def run() -> None:
     """The ``dreamgraph`` program: :func:`main` in a process of its own, which ends soon after, so the cyclic
     garbage collector is left off (it would walk the hundreds of thousands of objects a large graph
-    loads, for nothing: they are freed by reference counting or when the process ends)."""
+    loads, for nothing: they are freed by reference counting or when the process ends).
+
+    The process ends without tearing the interpreter down: every file is written, renamed and closed by
+    the time a command returns, and freeing what a large build leaves behind one object at a time took
+    1.2 s at 10,000 articles and 9 s at 100,000."""
     import gc
 
     gc.disable()
-    main()
+    try:
+        main()
+        status = 0
+    except SystemExit as exc:
+        status = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        if isinstance(exc.code, str):
+            click.echo(exc.code, err=True)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more can be said
+            status = status or 1
+    os._exit(status)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()
