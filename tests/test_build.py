@@ -208,3 +208,24 @@ def test_a_store_that_does_not_match_its_manifest_is_reloaded(tmp_path):
     assert build([folder], tmp_path / "graph").store == "reloaded"
     build([folder], tmp_path / "clean")
     assert store_triples(tmp_path / "graph") == store_triples(tmp_path / "clean")
+
+
+def test_a_library_large_enough_for_worker_processes_builds_as_one_process_does(tmp_path, monkeypatch):
+    import dreamgraph.build as build_module
+
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    count = build_module.PARALLEL_THRESHOLD + 20
+    for i in range(count):
+        (articles / f"{i:04d}.txt").write_text(article(
+            f"Dream About Walking Path {i}: The Walk", quick=[f"Answer {i} one.", "Answer two.", "Answer three."],
+            scenarios=[(f"Walking path {i}", "moving on"), ("Standing still", f"waiting {i}")],
+            next_stages=[("you stop", f"walking path {(i + 1) % count}", "it ends")]), encoding="utf-8")
+    parallel = build([articles], tmp_path / "parallel")
+    monkeypatch.setattr(build_module, "PARALLEL_THRESHOLD", 10 ** 9)
+    serial = build([articles], tmp_path / "serial")
+    assert parallel.articles == serial.articles == count and parallel.ok and serial.ok
+    assert (tmp_path / "parallel" / GRAPH_FILE).read_bytes() == (tmp_path / "serial" / GRAPH_FILE).read_bytes()
+    kept, made = (open_store(tmp_path / name).derived("shingles") for name in ("parallel", "serial"))
+    assert kept[0] == made[0] and (kept[1] == made[1]).all() and len(kept[1]) > 0
+    assert len(Cache(tmp_path / "parallel" / ".cache").keys("article")) == count
