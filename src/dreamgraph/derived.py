@@ -58,7 +58,7 @@ class _Kept(Store):
 def gap_report(data: dict[str, object]) -> list:
     """Return the gap report with the default settings, made from the other data kept, the same as
     :func:`dreamgraph.gaps.find_gaps` makes it (which returns this one when the settings are the default).
-    At 100,000 articles it takes about 20 s, which a build spends while the store loads."""
+    It takes 1.1 s at 10,000 articles and 11 s at 100,000, which a build spends while the store loads."""
     return find_gaps(_Kept(data), GapSettings())
 
 
