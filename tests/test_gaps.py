@@ -161,3 +161,30 @@ def test_shingles_are_the_same_in_every_process():
                          env={**os.environ, "PYTHONHASHSEED": "123"}).stdout
     assert json.loads(out) == shingles(text).tolist()
     assert len(shingles(text)) == 8 and len(shingles("Two words")) == 0
+
+
+def test_unreachable_groups_are_the_condensation_sources_with_no_way_in():
+    """Against networkx's condensation, on random graphs with stubs and self-loops."""
+    import random
+
+    rng, groups = random.Random(7), 0
+    for trial in range(150):
+        graph = nx.gnp_random_graph(rng.randint(0, 25), rng.random() * 0.15, directed=True, seed=trial)
+        graph = nx.relabel_nodes(graph, {i: f"d{i:02d}" for i in graph})
+        for node in graph:
+            graph.nodes[node].update(stub=rng.random() < 0.3, label=node.upper())
+        if len(graph) and rng.random() < 0.5:
+            graph.add_edge("d00", "d00")
+        condensed = nx.condensation(graph)
+        expected = set()
+        for component in condensed:
+            members = sorted(condensed.nodes[component]["members"])
+            if condensed.in_degree(component) or len(members) == len(graph):
+                continue
+            if (len(members) > 1 or graph.has_edge(members[0], members[0])) and \
+                    not all(graph.nodes[m]["stub"] for m in members):
+                expected.add(tuple(members))
+        found = {tuple(g.evidence[0]["text"].split(" → ")) for g in unreachable_groups(graph)}
+        assert found == expected, trial
+        groups += len(found)
+    assert groups >= 20  # the random graphs do have such groups
