@@ -186,11 +186,15 @@ class Cache:
         return self._db
 
     @staticmethod
-    def pack(value, pickled: bytes | None = None) -> bytes:
-        """Return a value as the cache stores it: pickled (``pickled``, when the caller has that already),
-        then compressed (Turtle text shrinks about fivefold, and writing a large library's cache is mostly
-        disk time)."""
-        return zlib.compress(pickled or pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    def pack(value) -> bytes:
+        """Return a value as the cache stores it: pickled, then compressed (see :meth:`compress`)."""
+        return Cache.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+    @staticmethod
+    def compress(pickled: bytes) -> bytes:
+        """Return a value's pickle as the cache stores it (Turtle text shrinks about fivefold, and writing
+        a large library's cache is mostly disk time)."""
+        return zlib.compress(pickled, 1)
 
     @staticmethod
     def unpack(data: bytes):
@@ -304,11 +308,11 @@ def _compile_one(args) -> Compiled:
 
 
 def _compile_packed(args) -> tuple[bytes, bytes]:
-    """Return the per-file work pickled, and packed for the cache (see :meth:`Cache.pack`), both done in
+    """Return the per-file work pickled, and compressed for the cache (:meth:`Cache.compress`), both in
     the worker: the parent unpickles the first and keeps the second (decompressing it there cost the
     parent, which shares the cores with the workers, 1.2 s at 10,000 articles)."""
     raw = pickle.dumps(_compile_one(args), protocol=pickle.HIGHEST_PROTOCOL)
-    return raw, Cache.pack(None, raw)
+    return raw, Cache.compress(raw)
 
 
 def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,

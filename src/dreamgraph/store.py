@@ -366,7 +366,6 @@ class OxigraphStore(Store):
             raise payload
         return payload
 
-
     def derived(self, name: str):
         """Return ``NAME.pickle`` of the store folder when it was made for the graph the store holds."""
         if self.location is None:
