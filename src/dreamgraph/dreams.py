@@ -61,7 +61,8 @@ def find_dream(store: Store, name: str) -> str:
     # of the dream its framing-free slug names (a title whose article chose another slug falls through).
     if exists(slugify(text)):
         return str(dream_iri(slugify(text)))
-    if text == str(dream_iri(slug_of(text))) and exists(slug_of(text)):  # the dream's IRI
+    given = text.removeprefix(str(dream_iri(""))) if text.startswith(str(dream_iri(""))) else ""
+    if given and given == slugify(given) and exists(given):  # the dream's IRI
         return text
     framed = dream_slug(text)
     if exists(framed) and text.lower() in dream_names_for(store, dream_iri(framed)):
