@@ -158,6 +158,24 @@ def test_a_runaway_query_is_stopped_by_the_timeout(cli, seed_graph):
     assert result.exit_code == 1 and "query stopped after 1 s" in result.stderr
 
 
+def test_the_program_stops_a_runaway_query_in_its_own_process(seed_graph):
+    # the `dreamgraph` program runs a query in a thread and ends the process when it is late (in-process
+    # callers, as above, get a child process that is killed instead)
+    import subprocess
+    import sys
+
+    runaway = ("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l } "
+               "ORDER BY ?a ?b ?c ?d ?e ?f ?g ?h ?i ?j ?k ?l")
+    result = subprocess.run([sys.executable, "-m", "dreamgraph.cli", "-g", str(seed_graph), "sparql", "-e", runaway,
+                             "--timeout", "1"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and "query stopped after 1 s" in result.stderr
+    assert "Traceback" not in result.stderr
+    answered = subprocess.run([sys.executable, "-m", "dreamgraph.cli", "-g", str(seed_graph), "sparql", "-e",
+                               "SELECT (COUNT(*) AS ?n) WHERE { ?d a dg:Dream }", "-f", "csv", "--timeout", "30"],
+                              capture_output=True, text=True, timeout=120)
+    assert answered.returncode == 0 and int(answered.stdout.splitlines()[1]) > 1
+
+
 def test_the_row_cap_protects_the_terminal(cli, seed_graph):
     result = cli("-g", seed_graph, "sparql", "-e", "SELECT * WHERE { ?s ?p ?o }", "--max-rows", "7", "-f", "csv")
     assert len(result.stdout.splitlines()) == 8
