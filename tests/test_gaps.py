@@ -14,8 +14,8 @@ from helpers import FIXTURES, SEED, article
 from dreamgraph.build import build
 from dreamgraph.gaps import GapSettings, completeness_matrix, find_gaps, shingles, unreachable_groups
 from dreamgraph.query import named_query
-from dreamgraph.store import open_store
-from dreamgraph.vocabulary import slug_of
+from dreamgraph.store import IRI, open_store
+from dreamgraph.vocabulary import dream_iri, slug_of
 
 
 @pytest.fixture(scope="module")
@@ -151,6 +151,29 @@ def test_the_named_gap_queries_find_what_the_report_finds(fixture, tmp_path):
         sorted(g.node for g in found if g.kind == "thin-cluster") != []
     assert sorted(slug_of(r["cluster"]) for r in rows if "hub" not in r) == \
         sorted(g.node for g in found if g.kind == "cluster-without-hub")
+
+
+def test_named_queries_keep_their_order_and_a_self_link_is_no_link(write_corpus, graph_dir):
+    # falling links only to itself (an orphan all the same); crying links to itself and biting to it
+    folder = write_corpus({
+        "a.txt": article("Dream About Falling: The Drop", next_stages=[("x", "falling", "y"), ("x", "zebra", "y")]),
+        "b.txt": article("Dream About Biting: The Bite",
+                         next_stages=[("x", "zebra", "y"), ("x", "apple", "y"), ("x", "crying", "y")]),
+        "c.txt": article("Dream About Crying: The Tears",
+                         next_stages=[("x", "crying", "y"), ("x", "mango", "y"), ("x", "apple", "y")]),
+    })
+    build([folder], graph_dir)
+    store = open_store(graph_dir)
+    stubs = store.select(named_query("stubs-by-demand").text)
+    assert [(slug_of(r["stub"]), r["linkedFrom"]) for r in stubs] == [("apple", 2), ("zebra", 2), ("mango", 1)]
+    orphans = [slug_of(r["dream"]) for r in store.select(named_query("gap-orphans").text)]
+    assert orphans == ["biting", "falling"] == sorted(g.node for g in find_gaps(store) if g.kind == "orphan")
+    missing = [(slug_of(r["dream"]), os.path.basename(r["path"])) for r in store.select(named_query("gap-missing-articles").text)]
+    assert missing == [("apple", "b.txt"), ("apple", "c.txt"), ("mango", "c.txt"), ("zebra", "a.txt"), ("zebra", "b.txt")]
+    crying = {"dream": IRI(dream_iri("crying"))}
+    assert [slug_of(r["source"]) for r in store.select(named_query("leads-to").text, crying)] == ["biting", "crying"]
+    reached = [slug_of(r["reached"]) for r in store.select(named_query("reachable-from").text, crying)]
+    assert reached == ["apple", "crying", "mango"]
 
 
 def test_shingles_are_the_same_in_every_process():
