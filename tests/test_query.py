@@ -176,6 +176,14 @@ def test_the_program_stops_a_runaway_query_in_its_own_process(seed_graph):
     assert answered.returncode == 0 and int(answered.stdout.splitlines()[1]) > 1
 
 
+def test_a_named_query_is_trusted_only_as_shipped(seed_store):
+    shipped = named_query("stubs-by-demand")
+    assert run_query(seed_store, shipped).kind == "select"
+    forged = parse_named_query("stubs-by-demand", "SELECT * WHERE { SERVICE <http://127.0.0.1:9/s> { ?s ?p ?o } }")
+    with pytest.raises(QueryError, match="SERVICE is refused"):
+        run_query(seed_store, forged)
+
+
 def test_the_row_cap_protects_the_terminal(cli, seed_graph):
     result = cli("-g", seed_graph, "sparql", "-e", "SELECT * WHERE { ?s ?p ?o }", "--max-rows", "7", "-f", "csv")
     assert len(result.stdout.splitlines()) == 8

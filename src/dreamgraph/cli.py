@@ -258,8 +258,7 @@ def sparql(ctx, query_file, expression, named, params, fmt, timeout, max_rows, a
         raise click.UsageError("give exactly one of QUERY (a file or -), -e TEXT or --named NAME")
     bindings = None
     if named:
-        query = named_query(named)
-        text = query.text
+        query = text = named_query(named)
         bindings = bind_parameters(store, query, _parse_params(params))
     elif params:
         raise click.UsageError("--param goes with --named")

@@ -277,8 +277,15 @@ def format_result(result: QueryResult, fmt: str) -> str:
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def run_query(store: Store, text: str, bindings: dict | None = None, *, allow_network: bool = False,
+def run_query(store: Store, text: str | NamedQuery, bindings: dict | None = None, *, allow_network: bool = False,
               timeout: float | None = DEFAULT_TIMEOUT, max_rows: int | None = DEFAULT_MAX_ROWS) -> QueryResult:
-    """Return the result of a user's query after the safety checks, within a timeout and a row cap."""
-    check_query(text, allow_network=allow_network)
+    """Return the result of a user's query after the safety checks, within a timeout and a row cap.
+
+    A query shipped with dreamgraph (:func:`named_query`) passes the checks (the tests see to it), so it is
+    not parsed twice: the check's parser costs 0.2 s of a command.
+    """
+    shipped = isinstance(text, NamedQuery) and named_queries().get(text.name) == text
+    text = text.text if isinstance(text, NamedQuery) else text
+    if not shipped:
+        check_query(text, allow_network=allow_network)
     return store.execute(read_query_text(text), bindings, max_rows=max_rows, timeout=timeout)
