@@ -114,6 +114,8 @@ def section_key(heading: str) -> str | None:
 
 def _plain_text(line: str) -> str:
     """Return a line with Markdown emphasis and links reduced to their text."""
+    if "[" not in line and "**" not in line and "__" not in line:  # most lines: no pattern can match
+        return line.strip()
     line = MD_LINK.sub(r"\1", line)
     return BOLD.sub(lambda m: m.group(1) or m.group(2), line).strip()
 
@@ -372,6 +374,8 @@ class _Parser:
                 self.problem("error", number, f"FAQ line is not a question and follows none; dropped: {text[:60]!r}")
 
     def find_clusters(self, article: Article, number: int, text: str) -> None:
+        if "cluster" not in text:  # most lines: CLUSTER cannot match
+            return
         for match in CLUSTER.finditer(text):
             words = match.group(1).split()
             while words and words[0].lower() in NOT_CLUSTER_NAMES:
