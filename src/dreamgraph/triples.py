@@ -53,13 +53,16 @@ def text(value: str) -> str:
 
 
 def integer(value: int) -> str:
-    return f'"{int(value)}"^^<{XSD.integer}>'
+    return f'"{int(value)}{_INTEGER}'
+
+
+_INTEGER = f'"^^<{XSD.integer}>'
 
 
 TRUE, FALSE = f'"true"^^<{XSD.boolean}>', f'"false"^^<{XSD.boolean}>'
 A = iri(RDF.type)
 LABEL = iri(RDFS.label)
-DERIVED = iri(PROV.wasDerivedFrom)
+DERIVED, ENTITY = iri(PROV.wasDerivedFrom), iri(PROV.Entity)
 T = {name: iri(DG[name]) for name in (
     "Dream", "Scenario", "Sensation", "Cluster", "Transition", "Question", "Section", "QuickAnswerItem",
     "SourceArticle", "nextStage", "belongsToCluster", "hasScenario", "hasSensation", "meaning", "transition", "to",
@@ -67,7 +70,7 @@ T = {name: iri(DG[name]) for name in (
     "answer", "hasSection", "text", "position", "sourceLine", "contentHash", "isStub", "isPartial")}
 FROM = iri(DG_FROM)
 CONCEPT, SCHEME_IRI, IN_SCHEME = iri(SKOS.Concept), iri(SCHEME), iri(SKOS.inScheme)
-MEMBER, COLLECTION = iri(SKOS.member), iri(SKOS.Collection)
+MEMBER, COLLECTION, ALT_LABEL = iri(SKOS.member), iri(SKOS.Collection), iri(SKOS.altLabel)
 
 
 def article_triples(article: Article, source_path: str, resolve: Callable[[str], str]) -> list[Triple]:
@@ -82,7 +85,7 @@ def own_triples(article: Article, source_path: str, resolve: Callable[[str], str
     dream_uri = str(dream_iri(article.slug))
     dream = iri(dream_uri)
     out: list[Triple] = [
-        (source, A, T["SourceArticle"]), (source, A, iri(PROV.Entity)), (source, LABEL, text(source_path)),
+        (source, A, T["SourceArticle"]), (source, A, ENTITY), (source, LABEL, text(source_path)),
         (source, T["contentHash"], text(f"sha256:{article.content_hash}")),
         (dream, A, T["Dream"]), (dream, A, CONCEPT), (dream, IN_SCHEME, SCHEME_IRI),
         (dream, LABEL, text(article.name)), (dream, T["title"], text(article.title)),
@@ -103,7 +106,7 @@ def own_triples(article: Article, source_path: str, resolve: Callable[[str], str
         out.append((dream, T["coreSentence"], text(article.core_sentence)))
     if article.partial:
         out.append((dream, T["isPartial"], TRUE))
-    out.extend((dream, iri(SKOS.altLabel), text(alias)) for alias in article.aliases)
+    out.extend((dream, ALT_LABEL, text(alias)) for alias in article.aliases)
     for n, item in enumerate(article.quick_answer, 1):
         part("quick-answer", n, item.text, item.line, T["QuickAnswerItem"], T["quickAnswer"])
     for n, scenario in enumerate(article.scenarios, 1):
