@@ -35,8 +35,8 @@ from .parse import Limits, ParseResult, parse_file
 from .slugs import Lookalikes, dream_name, dream_slug, slugify
 from .derived import derive, similarity_text
 from .gaps import shingles
-from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, atomic_write, derived_file, load_store_folder,
-                    loaded_digest, paused_gc, update_store_folder)
+from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, atomic_write, derived_file, loaded_digest, paused_gc,
+                    update_store_folder, write_and_load_store_folder)
 from .triples import (MEMBER, TURTLE_PREFIXES, A, Triple, cluster_triples, own_triples, scheme_triples,
                       stub_triples, turtle_blocks)
 from .triples import T as TERMS
@@ -509,24 +509,25 @@ DERIVED_FROM = str(PROV.wasDerivedFrom)
 INCREMENTAL_LIMIT = 0.05  # above this share of articles changed, reloading the whole store is faster
 
 
-def refresh_store(graph_file: Path, digest: str, folder: Path, library: Library,
+def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, library: Library,
                   parts: dict[str, tuple[tuple, str]], shared: Shared,
                   derived: Callable[[], dict[str, object]] | None = None) -> tuple[int, str]:
-    """Bring the embedded store up to date with the graph just written; return its number of triples and
-    how ("updated" or "reloaded").
+    """Write the graph file from the pieces of ``turtle`` and bring the embedded store up to date with it;
+    return the store's number of triples and how ("updated" or "reloaded").
 
     The store folder keeps a manifest of what it holds (a hash of each article's Turtle, and the shared
     triples). When the store still holds the previous build and few articles changed, only their triples
     and the changed shared triples are replaced, in one transaction on a copy of the store (see
-    :func:`dreamgraph.store.update_store_folder`); otherwise the store is reloaded from the Turtle.
-    ``digest`` is the SHA-256 of the graph file; ``derived`` returns the data (name -> object) kept with
-    the store for :meth:`dreamgraph.store.Store.derived`, and is called while the store loads.
+    :func:`dreamgraph.store.update_store_folder`); otherwise the store is reloaded from the Turtle as it
+    is written (:func:`dreamgraph.store.write_and_load_store_folder`). ``derived`` returns the data
+    (name -> object) kept with the store for :meth:`dreamgraph.store.Store.derived`, and is called while
+    the store loads.
     """
     manifest = {"articles": {slug: parts[slug][0][2] for slug in library.articles},
                 "shared": set(shared.clusters) | set(shared.stubs)}
-    manifest["turtle"] = digest
 
-    def kept_files() -> dict[str, bytes]:
+    def kept_files(digest: str) -> dict[str, bytes]:
+        manifest["turtle"] = digest
         files = {f"{name}.pickle": derived_file(data, digest) for name, data in (derived() if derived else {}).items()}
         files[MANIFEST] = _pickled(manifest)
         return files
@@ -542,10 +543,13 @@ def refresh_store(graph_file: Path, digest: str, folder: Path, library: Library,
                    for t in own_triples(library.articles[slug], library.articles[slug].path, library.resolve)}
             add.update(" ".join(t) for t in manifest["shared"] - old["shared"])
             manifest["triples"] = old["triples"] - len(remove - add) + len(add - remove)
-            update_store_folder(graph_file, folder, sorted(remove), sorted(add), kept_files, digest)
+            hashed = hashlib.sha256()  # the store is stamped with it: hashed as written, not read back
+            atomic_write(graph_file, _hashed(turtle, hashed))
+            digest = hashed.hexdigest()
+            update_store_folder(graph_file, folder, sorted(remove), sorted(add), lambda: kept_files(digest), digest)
             return manifest["triples"], "updated"
     manifest["triples"] = -1  # not known until loaded: a manifest left by a crash here is not used
-    count = load_store_folder(graph_file, folder, kept_files, digest)
+    count, _ = write_and_load_store_folder(graph_file, turtle, folder, kept_files)
     manifest["triples"] = count
     atomic_write(folder / MANIFEST, _pickled(manifest))
     return count, "reloaded"
@@ -670,25 +674,23 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
                     if item.slug in library.articles and library.articles[item.slug] is item.result.article}
         del compiled
         shared = shared_triples(library)
+        for name, content in (("ontology.ttl", ontology_text()), ("shapes.ttl", shapes_text())):
+            target = graph_dir / name
+            if not target.is_file() or target.read_text(encoding="utf-8") != content:
+                atomic_write(target, content.encode("utf-8"))
+        violations: list = []
+
+        def while_the_store_loads() -> dict[str, object]:
+            suggest_aliases(library, shared.links)  # only warnings: 2.5 s at 100,000 articles, off the load's path
+            if validate:
+                violations.extend(validate_library(library, parts, shared, cache))
+            return derive(library, shared, shingled)
+
         graph_file = graph_dir / GRAPH_FILE
-        digest = hashlib.sha256()  # the store is stamped with it: hashed as written, not read back
-        atomic_write(graph_file, _hashed(graph_turtle(library, parts, shared, spool), digest))
+        triple_count, store_refresh = refresh_store(graph_file, graph_turtle(library, parts, shared, spool),
+                                                    graph_dir / STORE_DIR, library, parts, shared, while_the_store_loads)
     finally:
         spool.close()
-    for name, content in (("ontology.ttl", ontology_text()), ("shapes.ttl", shapes_text())):
-        target = graph_dir / name
-        if not target.is_file() or target.read_text(encoding="utf-8") != content:
-            atomic_write(target, content.encode("utf-8"))
-    violations: list = []
-
-    def while_the_store_loads() -> dict[str, object]:
-        suggest_aliases(library, shared.links)  # only warnings: 2.5 s at 100,000 articles, off the load's path
-        if validate:
-            violations.extend(validate_library(library, parts, shared, cache))
-        return derive(library, shared, shingled)
-
-    triple_count, store_refresh = refresh_store(graph_file, digest.hexdigest(), graph_dir / STORE_DIR, library,
-                                                parts, shared, while_the_store_loads)
     report = BuildReport(
         articles=len(library.articles), stubs=len(shared.links), graph_file=graph_file,
         dreams=len(library.articles) + len(shared.links),

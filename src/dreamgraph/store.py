@@ -23,6 +23,7 @@ import pickle
 import re
 import shutil
 import tempfile
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -79,7 +80,12 @@ def atomic_write(path: str | os.PathLike, data: bytes | Iterable[bytes]) -> None
     >>> atomic_write(target, b"new"); target.read_bytes()
     b'new'
     """
-    path = Path(path)
+    _put_in_place(_write_beside(Path(path), data), Path(path))
+
+
+def _write_beside(path: Path, data: bytes | Iterable[bytes]) -> Path:
+    """Write ``data`` to a new temporary file beside ``path``, flushed to disk, and return its path (it is
+    removed again when writing fails)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -92,14 +98,20 @@ def atomic_write(path: str | os.PathLike, data: bytes | Iterable[bytes]) -> None
                     handle.write(piece)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
+        return Path(tmp)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _put_in_place(tmp: Path, path: Path) -> None:
+    """Rename a file written by :func:`_write_beside` over ``path``, durably."""
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
 
 
 def _umask() -> int:
@@ -464,6 +476,64 @@ def load_store_folder(turtle: Path, folder: Path, extra: Extra = None, digest: s
     return _new_store_folder(folder, load, turtle, extra, digest or file_digest(turtle), count=True)
 
 
+def write_and_load_store_folder(turtle: Path, pieces: Iterable[bytes], folder: Path,
+                                extra: Callable[[str], dict[str, bytes]] | None = None) -> tuple[int, str]:
+    """Write the Turtle file ``turtle`` from ``pieces`` and (re)build the store folder from the same bytes
+    as they are written, instead of reading the file back afterwards (at 100,000 articles the write took
+    9 s before the load could start). Returns the number of triples and the file's SHA-256.
+
+    ``extra(digest)`` returns the files kept beside the store; it is called once the file is written, while
+    the store may still be loading. The file is renamed into place after the store: a failed write or
+    load leaves the old file and the old store, and a crash between the two renames leaves a store whose
+    stamp does not match the file, which is reloaded when next opened.
+    """
+    read_end, write_end = os.pipe()
+    still_open = {read_end, write_end}
+    digest = hashlib.sha256()
+    written: list[Path] = []
+
+    def close(fd: int) -> None:
+        if fd in still_open:
+            still_open.discard(fd)
+            os.close(fd)
+
+    def load(store: ox.Store) -> None:
+        try:  # a path, not a Python file object: Oxigraph reads it without taking Python's lock
+            store.bulk_load(path=f"/proc/self/fd/{read_end}", format=ox.RdfFormat.TURTLE)
+        finally:
+            close(read_end)  # the writer gets a broken pipe, not a wait, when the load stopped early
+        store.optimize()
+
+    def teed() -> Iterable[bytes]:
+        feeding = True
+        for piece in pieces:
+            digest.update(piece)
+            view = memoryview(piece)
+            while feeding and view:
+                try:
+                    view = view[os.write(write_end, view):]
+                except BrokenPipeError:  # the load failed: its error is raised once the file is written
+                    feeding = False
+            yield piece
+
+    def write_then_extra() -> dict[str, bytes]:
+        try:
+            written.append(_write_beside(turtle, teed()))
+        finally:
+            close(write_end)  # the end of the Turtle for the loader
+        return extra(digest.hexdigest()) if extra else {}
+
+    try:
+        count = _new_store_folder(folder, load, lambda: written[0], write_then_extra, digest.hexdigest, count=True)
+        _put_in_place(written.pop(), turtle)
+    finally:
+        close(read_end)  # when the load never started
+        close(write_end)
+        for tmp in written:  # when the load failed
+            tmp.unlink(missing_ok=True)
+    return count, digest.hexdigest()
+
+
 def update_store_folder(turtle: Path, folder: Path, remove: list[str], add: list[str],
                         extra: Extra = None, digest: str | None = None) -> None:
     """Replace the store folder atomically by a copy changed to match a new Turtle file: ``remove`` and
@@ -479,17 +549,19 @@ def update_store_folder(turtle: Path, folder: Path, remove: list[str], add: list
     _new_store_folder(folder, change, turtle, extra, digest or file_digest(turtle), copy=True)
 
 
-def _new_store_folder(folder: Path, fill, turtle: Path, extra: Extra, digest: str,
-                      copy: bool = False, count: bool = False) -> int:
+def _new_store_folder(folder: Path, fill, turtle: Path | Callable[[], Path], extra: Extra,
+                      digest: str | Callable[[], str], copy: bool = False, count: bool = False) -> int:
     """Make a store in a temporary folder beside ``folder`` (empty, or a copy of it), let ``fill`` change
     it, stamp it with the Turtle file it now matches, and rename it into place, so that a reader or a
     crash sees the old store or the new one. Returns the number of triples when ``count``, else -1.
 
     ``fill`` runs in a thread of its own (Oxigraph releases the GIL while it loads), so the ``extra``
-    files can be made meanwhile."""
+    files can be made meanwhile; ``turtle`` (the file whose size and time the stamp records) and
+    ``digest`` (its SHA-256) may be functions, called after both."""
     from concurrent.futures import ThreadPoolExecutor
 
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f"{folder.name}.", suffix=".tmp"))
+    store = None
     try:
         if copy:
             ox.Store.read_only(str(folder / "oxigraph")).backup(str(tmp / "oxigraph"))
@@ -500,10 +572,10 @@ def _new_store_folder(folder: Path, fill, turtle: Path, extra: Extra, digest: st
             filled.result()
         store.flush()
         triples = len(store) if count else -1
-        del store
+        store = None  # closed: the folder is renamed below
         for name, data in (extra or {}).items():
             atomic_write(tmp / name, data)
-        _write_stamp(tmp, turtle, digest)
+        _write_stamp(tmp, turtle() if callable(turtle) else turtle, digest() if callable(digest) else digest)
         old = folder.with_name(folder.name + ".old")
         if old.exists():
             shutil.rmtree(old)
@@ -512,7 +584,10 @@ def _new_store_folder(folder: Path, fill, turtle: Path, extra: Extra, digest: st
         os.replace(tmp, folder)
         shutil.rmtree(old, ignore_errors=True)
         return triples
-    except BaseException:
+    except BaseException as exc:
+        # the error's frames hold the half-made store, and its open files, for as long as the error lives
+        store = None  # noqa: F841
+        traceback.clear_frames(exc.__traceback__)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 

@@ -1,0 +1,92 @@
+"""The embedded store folder: written and loaded from the same bytes, and left as it was when that fails."""
+
+import hashlib
+import os
+
+import pytest
+
+from dreamgraph.store import (MemoryStore, file_digest, loaded_digest, open_store, store_is_current,
+                              write_and_load_store_folder)
+
+PREFIX = b"@prefix dg: <https://w3id.org/dreamgraph/ontology#> .\n"
+
+
+def _pieces(n: int, start: int = 0):
+    yield PREFIX
+    for i in range(start, start + n):
+        yield f"<https://w3id.org/dreamgraph/id/dream/d{i}> dg:nextStage <https://w3id.org/dreamgraph/id/dream/d{i + 1}> .\n".encode()
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def _count(graph_dir) -> int:
+    return open_store(graph_dir).select("SELECT (COUNT(*) AS ?n) WHERE { ?a dg:nextStage ?b }")[0]["n"]
+
+
+@pytest.fixture
+def built(tmp_path):
+    """A graph folder whose Turtle and store hold 3 links."""
+    count, digest = write_and_load_store_folder(tmp_path / "dreamgraph.ttl", _pieces(3), tmp_path / ".store")
+    assert count == 3
+    return tmp_path, digest
+
+
+def test_the_file_and_the_store_are_made_from_the_same_bytes(built):
+    graph_dir, digest = built
+    turtle = graph_dir / "dreamgraph.ttl"
+    assert turtle.read_bytes() == b"".join(_pieces(3))
+    assert digest == file_digest(turtle) == loaded_digest(graph_dir / ".store")
+    assert store_is_current(turtle, graph_dir / ".store") and _count(graph_dir) == 3
+
+
+def test_the_kept_files_are_made_once_the_file_is_written(tmp_path):
+    seen = {}
+
+    def extra(digest):
+        seen["digest"], seen["in place"] = digest, (tmp_path / "dreamgraph.ttl").exists()
+        return {"note.bin": b"kept"}
+
+    fds = _open_fds()
+    big = 20_000  # more than a pipe holds, so the writer waits for the loader
+    count, digest = write_and_load_store_folder(tmp_path / "dreamgraph.ttl", _pieces(big), tmp_path / ".store", extra)
+    assert _open_fds() == fds
+    written = (tmp_path / "dreamgraph.ttl").read_bytes()
+    assert count == big and seen["digest"] == digest == hashlib.sha256(written).hexdigest()
+    assert not seen["in place"]  # the file is put in place after the store
+    assert (tmp_path / ".store" / "note.bin").read_bytes() == b"kept"
+
+
+def test_a_write_that_fails_leaves_the_old_file_and_store(built):
+    graph_dir, digest = built
+    before = (graph_dir / "dreamgraph.ttl").read_bytes()
+
+    def failing():
+        yield from _pieces(5000, start=100)
+        raise OSError(28, "No space left on device")
+
+    fds = _open_fds()
+    with pytest.raises(OSError, match="No space left"):
+        write_and_load_store_folder(graph_dir / "dreamgraph.ttl", failing(), graph_dir / ".store")
+    assert _open_fds() == fds
+    assert (graph_dir / "dreamgraph.ttl").read_bytes() == before
+    assert loaded_digest(graph_dir / ".store") == digest and _count(graph_dir) == 3
+    assert sorted(p.name for p in graph_dir.iterdir()) == [".store", "dreamgraph.ttl"]
+
+
+def test_a_load_that_fails_leaves_the_old_store_and_the_writer_is_not_stuck(built):
+    graph_dir, digest = built
+    broken = iter([PREFIX, b"<a> <b> \"unterminated .\n", *list(_pieces(20_000))[1:]])
+    fds = _open_fds()
+    with pytest.raises(SyntaxError):
+        write_and_load_store_folder(graph_dir / "dreamgraph.ttl", broken, graph_dir / ".store")
+    assert _open_fds() == fds
+    assert (graph_dir / "dreamgraph.ttl").read_bytes() == b"".join(_pieces(3))
+    assert loaded_digest(graph_dir / ".store") == digest and _count(graph_dir) == 3
+    assert not [p for p in graph_dir.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_memory_store_reads_turtle():
+    store = MemoryStore.from_turtle(b"".join(_pieces(2)))
+    assert len(store.select("SELECT ?a WHERE { ?a dg:nextStage ?b }")) == 2
