@@ -499,7 +499,7 @@ def write_and_load_store_folder(turtle: Path, pieces: Iterable[bytes], folder: P
 
     def load(store: ox.Store) -> None:
         try:  # a path, not a Python file object: Oxigraph reads it without taking Python's lock
-            store.bulk_load(path=f"/proc/self/fd/{read_end}", format=ox.RdfFormat.TURTLE)
+            store.bulk_load(path=f"/dev/fd/{read_end}", format=ox.RdfFormat.TURTLE)
         finally:
             close(read_end)  # the writer gets a broken pipe, not a wait, when the load stopped early
         store.optimize()
