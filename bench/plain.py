@@ -77,6 +77,10 @@ def main() -> None:
         from dreamgraph.progression import progression_graph, shortest_progression
 
         print(shortest_progression(progression_graph(store), args[0], args[1]))
+    elif work == "search":
+        from dreamgraph.dreams import search_text
+
+        print(len(search_text(store, " ".join(args))))
     elif work == "export":
         from dreamgraph.views import render, taxonomy_view
 

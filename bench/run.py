@@ -6,7 +6,7 @@ For each size: a library is generated (bench/generate.py, seeded), then each ste
 process, the way a user runs the CLI, and is timed by wall clock:
 
 - full build (clean graph folder) and incremental rebuild after one article changed;
-- a named query, a gap report, a path query and a taxonomy export against the built graph.
+- a named query, a gap report, a path query, a taxonomy export and a text search against the built graph.
 
 Beside each read step, the same library code runs on the plain way (bench/plain.py: an rdflib in-memory
 graph parsed from dreamgraph.ttl, no store), and the table shows the ratio plain / dreamgraph. The plain
@@ -69,6 +69,7 @@ def pick_path(graph_dir: Path) -> tuple[str, str]:
 
 
 PLAIN_LIMIT = [300.0]
+SEARCHED = "iron tunnel"  # two words of the generator's vocabulary, found in a few articles of each size
 
 
 def main() -> None:
@@ -105,12 +106,14 @@ def main() -> None:
             ("gap report", None, "gaps"),
             ("path query", None, f"path {source} {target}"),
             ("taxonomy export", None, "export"),
+            ("text search", None, f"search {SEARCHED}"),
         ]
         commands = {
             "named query (stubs-by-demand)": ["sparql", "-n", "stubs-by-demand", "-f", "csv", "--max-rows", "1000000"],
             "gap report": ["gaps", "-f", "json"],
             "path query": ["path", source, target],
             "taxonomy export": ["export", "-o", str(args.work / f"taxonomy-{size}.html")],
+            "text search": ["search", SEARCHED, "-f", "json"],
         }
         for name, measured, plain in steps:
             if measured is None:

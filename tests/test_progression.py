@@ -11,10 +11,11 @@ import json
 import networkx as nx
 import pytest
 
-from helpers import FIXTURES
+from helpers import FIXTURES, article
 from dreamgraph.build import build
 from dreamgraph.progression import (all_progressions, loops, progression_graph, progression_tree, rankings,
                                     shortest_progression, steps)
+from dreamgraph.dreams import search_text
 from dreamgraph.store import open_store
 
 
@@ -172,6 +173,25 @@ def test_search_finds_parts_with_their_dream(cli, corpus):
     rows = json.loads(cli("-g", corpus, "search", "SURFACE", "-f", "json").stdout)
     assert [(r["dream"], r["kind"]) for r in rows] == [("drowning", "scenario")]
     assert "nothing matches" in cli("-g", corpus, "search", "zebra").stdout
+
+
+def test_search_looks_in_every_kind_of_text(write_corpus, graph_dir):
+    folder = write_corpus({"a.txt": article(
+        "Dream About Zorblat Falling: The Zorblat Drop", prose="An intro that mentions zorblat once.",
+        quick=["A zorblat answer."], scenarios=[("a zorblat scenario", "a plain meaning"), ("plain", "a ZORBLAT meaning")],
+        sensations=[("zorblat in the chest", "fear.")], faq=[("Is zorblat real?", "Yes.")], sentence="Zorblat said it.",
+        next_stages=[("it ends", "zorblat stub", "it ends")], extra_sections="Zorblat Notes\nSome plain prose.")})
+    build([folder], graph_dir)
+    store = open_store(graph_dir)
+    rows = search_text(store, "zorBLAT")
+    assert sorted({(r["dream"], r["kind"]) for r in rows}) == [
+        ("zorblat-falling", "dream"), ("zorblat-falling", "question"), ("zorblat-falling", "quick answer"),
+        ("zorblat-falling", "scenario"), ("zorblat-falling", "section"), ("zorblat-falling", "sensation"),
+        ("zorblat-stub", "dream")]
+    assert all("zorblat" in r["match"].lower() for r in rows)
+    assert len([r for r in rows if r["kind"] == "scenario"]) == 2  # a label and a meaning
+    assert rows == sorted(rows, key=lambda r: (r["dream"], r["kind"], r["node"]))
+    assert search_text(store, '"} DROP ALL') == [] and search_text(store, "zorblat", limit=2) == rows[:2]
 
 
 def test_unknown_names_get_suggestions_and_exit_1(cli, corpus):
