@@ -62,7 +62,7 @@ def built(kind: str, tmp_path_factory):
     return _BUILT[kind]
 
 
-@pytest.fixture(scope="module", params=["corners", "progression", "gaps", "variants", "generated"])
+@pytest.fixture(scope="module", params=["corners", "progression", "gaps", "variants", "hostile", "generated"])
 def graph(request, tmp_path_factory):
     return built(request.param, tmp_path_factory)
 
@@ -72,10 +72,17 @@ def corners(tmp_path_factory):
     return built("corners", tmp_path_factory)
 
 
+WORDS = ["the", "A", "fall", "RUN", "kinetic lock", "’", '"', "ß", "İ", "é", "\\", "<script>", "scenario/1",
+         "chased → ", "nothing matches this", "e"]
+
+
 def bindings_to_try(store, name: str) -> list[dict]:
-    """No bindings for a query without parameters; else every dream (up to 60) and one that does not exist."""
+    """No bindings for a query without parameters; words for the search (common ones, across parts, odd
+    characters); else every dream (up to 60) and one that does not exist."""
     if not named_query(name).parameters:
         return [{}]
+    if name == "search":
+        return [{"text": word} for word in WORDS]
     dreams = sorted(store.derived("projection").nodes(data="iri"))[:60]
     return [{"dream": IRI(iri)} for _, iri in dreams] + [{"dream": IRI(dream_iri("no-such-dream"))}]
 
@@ -135,3 +142,13 @@ def test_the_command_prints_the_same_either_way(corners):
                                   capture_output=True, text=True, check=True).stdout
                    for how in (["-n", name], ["-e", named_query(name).text])]
         assert printed[0] == printed[1] and '"bindings": [' in printed[0]
+
+
+@pytest.mark.parametrize("cap", [1, 2, 5, 40])
+def test_a_capped_search_keeps_the_query_order(graph, cap):
+    """Cut at the cap, the kept answer still orders the texts of the last node as the query does."""
+    store = open_store(graph)
+    for word in ("the", "e", "you"):
+        kept = run_query(store, named_query("search"), {"text": word}, max_rows=cap)
+        asked = store.execute(named_query("search").text, {"text": word}, max_rows=cap)
+        assert kept.rows == asked.rows and kept.truncated == asked.truncated

@@ -26,8 +26,9 @@ from typing import Callable
 
 import networkx as nx
 
+from .derived import PART_KINDS, SEARCH_KINDS, SEARCHED
 from .gaps import SECTION_COUNTS
-from .store import QueryResult, Store
+from .store import IRI, QueryResult, Store, sparql_term
 from .vocabulary import cluster_iri, dream_iri, slug_of
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -154,10 +155,72 @@ def reachable_from(store: Store, bindings: dict) -> Rows | None:
     return _progression(store, bindings, "reached", forward=True)
 
 
-ANSWERS: dict[str, Callable[[Store, dict], Rows | None]] = {
+def search(store: Store, bindings: dict, max_rows: int | None = None) -> Rows | None:
+    """The texts that contain the words (any case), found in the kept lower-cased texts (see
+    :func:`dreamgraph.derived.search_index`); the texts themselves are read from the store, for the rows
+    kept only. Empty words (every text) go to the engine."""
+    import numpy as np
+
+    index = store.derived("search")
+    words = bindings.get("text")
+    if index is None or not words:
+        return None
+    needle, lower, starts = str(words).lower().encode("utf-8", "surrogatepass"), index["lower"], index["starts"]
+    # The texts are laid out dream by dream in the order of their IRIs, the query's first sort key: with a
+    # cap, the scan ends after the dream of the first row past it.
+    found: list[int] = []
+    last_dream = None
+    at = lower.find(needle)
+    while at >= 0:
+        entry = int(np.searchsorted(starts, at, side="right")) - 1
+        if at + len(needle) > starts[entry + 1]:  # across two texts: not a match
+            at = lower.find(needle, at + 1)
+            continue
+        if last_dream is not None and index["dream"][entry] != last_dream:
+            break
+        found.append(entry)
+        if max_rows is not None and last_dream is None and len(found) > max_rows:
+            last_dream = index["dream"][entry]
+        at = lower.find(needle, int(starts[entry + 1]))
+    iris: dict[int, str] = {}
+    places = []  # (dream IRI, kind, node IRI, predicate, dream): the query's order but for the texts
+    for entry in found:
+        dream, kind, position = int(index["dream"][entry]), int(index["kind"][entry]), int(index["position"][entry])
+        if dream not in iris:
+            iris[dream] = str(dream_iri(index["dreams"][dream]))
+        node = iris[dream] if kind == 0 else f"{iris[dream]}/{PART_KINDS[kind]}/{position}"
+        places.append((iris[dream], SEARCH_KINDS[kind], node, SEARCHED[index["predicate"][entry]], dream))
+    places.sort()
+    if max_rows is not None and len(places) > max_rows:
+        # the rows within the cap, the rest of the last one's node (its texts order it), and one more to
+        # show there are more
+        end = max_rows
+        while max_rows and end < len(places) and places[end][2] == places[max_rows - 1][2]:
+            end += 1
+        places = places[:max(end, max_rows + 1)]
+    texts = _texts(store, [(node, predicate) for _, _, node, predicate, _ in places])
+    rows = sorted((iri, kind, node, texts[node, predicate], dream) for iri, kind, node, predicate, dream in places)
+    return (["text", "dream", "dreamLabel", "kind", "node", "match"],
+            [(_text(str(words)), _iri(iri), _text(index["labels"][dream]), _text(kind), _iri(node), _text(match))
+             for iri, kind, node, match, dream in rows])
+
+
+def _texts(store: Store, pairs: list[tuple[str, str]], batch: int = 5_000) -> dict[tuple[str, str], str]:
+    """Return the text of each (node, predicate), read from the store."""
+    found = {}
+    for first in range(0, len(pairs), batch):
+        values = " ".join(f"({sparql_term(IRI(node))} {sparql_term(IRI(predicate))})"
+                          for node, predicate in pairs[first:first + batch])
+        result = store.execute(f"SELECT ?node ?predicate ?text WHERE {{ VALUES (?node ?predicate) {{ {values} }} "
+                               "?node ?predicate ?text }")
+        found.update(((node[1], predicate[1]), text[1]) for node, predicate, text in result.rows)
+    return found
+
+
+ANSWERS: dict[str, Callable[..., Rows | None]] = {
     "gap-completeness": gap_completeness, "gap-orphans": gap_orphans, "gap-dead-ends": gap_dead_ends,
     "gap-missing-articles": gap_missing_articles, "gap-clusters": gap_clusters, "stubs-by-demand": stubs_by_demand,
-    "leads-to": leads_to, "reachable-from": reachable_from,
+    "leads-to": leads_to, "reachable-from": reachable_from, "search": search,
 }
 
 
@@ -165,7 +228,9 @@ def kept_answer(store: Store, name: str, bindings: dict | None, max_rows: int | 
     """Return the answer of the shipped query ``name`` made from the data kept with the store, at most
     ``max_rows`` rows, or None when the engine must answer it."""
     answer = ANSWERS.get(name)
-    made = answer(store, bindings or {}) if answer else None
+    if answer is None:
+        return None
+    made = answer(store, bindings or {}, max_rows) if answer is search else answer(store, bindings or {})
     if made is None:
         return None
     variables, rows = made

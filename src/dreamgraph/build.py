@@ -35,7 +35,7 @@ from .parse import Limits, ParseResult, parse_file
 from .slugs import Lookalikes, dream_name, dream_slug, slugify
 from .derived import derive, similarity_text
 from .gaps import shingles
-from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, atomic_write, derived_file, loaded_digest, paused_gc,
+from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, atomic_write, derived_files, loaded_digest, paused_gc,
                     update_store_folder, write_and_load_store_folder)
 from .triples import (MEMBER, TURTLE_PREFIXES, A, Triple, cluster_triples, own_triples, scheme_triples,
                       stub_triples, turtle_blocks)
@@ -529,7 +529,8 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, libra
 
     def kept_files(digest: str) -> dict[str, bytes]:
         manifest["turtle"] = digest
-        files = {f"{name}.pickle": derived_file(data, digest) for name, data in (derived() if derived else {}).items()}
+        files = {file: content for name, data in (derived() if derived else {}).items()
+                 for file, content in derived_files(name, data, digest).items()}
         files[MANIFEST] = _pickled(manifest)
         return files
 

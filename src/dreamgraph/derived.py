@@ -18,6 +18,8 @@ remote endpoint simply answers the queries.
 
 from __future__ import annotations
 
+import io
+from array import array
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
@@ -42,6 +44,7 @@ def derive(library: Library, shared: Shared, shingled: dict | None = None) -> di
             "card-parts": card_parts(library), "completeness": completeness(library),
             "stub-links": stub_links(library, shared), "clusters": cluster_table(library)}
     data["gaps"] = gap_report(data)
+    data["search"] = search_index(library, data["projection"])
     return data
 
 
@@ -138,3 +141,56 @@ def card_parts(library: Library) -> dict[str, dict[str, list]]:
         if quick or scenarios or sensations:
             parts[slug] = {"quick": quick, "scenarios": scenarios, "sensations": sensations}
     return parts
+
+
+# What the shipped search query scans: the texts of these predicates, on dreams and on the parts linked
+# to them, by kind (queries/search.rq). A part's IRI is its dream's, then its kind and its position.
+SEARCHED = ("http://www.w3.org/2000/01/rdf-schema#label",
+            *(f"https://w3id.org/dreamgraph/ontology#{name}"
+              for name in ("title", "subtitle", "intro", "coreSentence", "meaning", "answer", "text")))
+SEARCH_KINDS = ("dream", "quick answer", "scenario", "sensation", "question", "section")
+PART_KINDS = (None, "quick-answer", "scenario", "sensation", "question", "section")
+
+
+def search_index(library: Library, graph) -> dict[str, object]:
+    """Return every text the shipped ``search`` query scans, lower-cased and laid end to end in one
+    ``lower`` byte string (entry i is ``lower[starts[i]:starts[i + 1]]``), with each entry's ``dream``
+    (an index into ``dreams``, which are in the order of their IRIs), ``kind`` (into SEARCH_KINDS),
+    ``position`` (of the part; 0 for the dream itself) and ``predicate`` (into SEARCHED).
+    :func:`dreamgraph.answers.search` finds the words in it and reads the matching texts from the store."""
+    import numpy as np
+
+    dreams = sorted(graph.nodes, key=lambda slug: graph.nodes[slug]["iri"])  # the query's order
+    lower, starts = io.BytesIO(), array("q", [0])
+    dream_of, kind_of, position_of, predicate_of = array("i"), array("b"), array("i"), array("b")
+
+    def add(dream: int, kind: int, position: int, predicate: int, value: str | None) -> None:
+        if value:
+            lower.write(value.lower().encode("utf-8", "surrogatepass"))
+            starts.append(lower.tell())
+            dream_of.append(dream), kind_of.append(kind), position_of.append(position), predicate_of.append(predicate)
+
+    for index, slug in enumerate(dreams):
+        article = library.articles.get(slug)
+        if article is None:  # a stub: its label only
+            add(index, 0, 0, 0, graph.nodes[slug]["label"])
+            continue
+        for predicate, value in enumerate((article.name, article.title, article.subtitle, article.intro,
+                                           article.core_sentence)):
+            add(index, 0, 0, predicate, value)
+        for n, item in enumerate(article.quick_answer, 1):
+            add(index, 1, n, 0, item.text)
+        for kind, parts in ((2, article.scenarios), (3, article.sensations)):
+            for n, part in enumerate(parts, 1):
+                add(index, kind, n, 0, part.label)
+                add(index, kind, n, 5, part.meaning)
+        for n, question in enumerate(article.questions, 1):
+            add(index, 4, n, 0, question.question)
+            add(index, 4, n, 6, question.answer)
+        for n, section in enumerate(article.sections, 1):
+            add(index, 5, n, 0, section.title)
+            add(index, 5, n, 7, section.text)
+    return {"dreams": dreams, "labels": [graph.nodes[slug]["label"] for slug in dreams], "lower": lower.getvalue(),
+            "starts": np.frombuffer(starts, dtype=np.int64), "dream": np.frombuffer(dream_of, dtype=np.int32),
+            "kind": np.frombuffer(kind_of, dtype=np.int8), "position": np.frombuffer(position_of, dtype=np.int32),
+            "predicate": np.frombuffer(predicate_of, dtype=np.int8)}

@@ -184,11 +184,13 @@ def graph_stats(store: Store) -> dict[str, int]:
 def search_text(store: Store, text: str, limit: int = 200) -> list[dict]:
     """Return the dreams and parts whose text contains ``text`` (any case), with the dream each belongs to.
 
-    Runs the shipped ``search`` query with ``text`` bound as a literal.
+    Runs the shipped ``search`` query with ``text`` bound as a literal (answered from the texts the build
+    kept when it can: :func:`dreamgraph.answers.search`).
     """
-    from .query import named_query
+    from .query import named_query, run_query
+    from .store import python_value
 
-    rows = store.select(named_query("search").text, {"text": text})
-    out = [{"dream": slug_of(r["dream"]), "dream_label": r["dreamLabel"], "kind": r["kind"],
-            "node": str(r["node"]), "match": r["match"]} for r in rows]
-    return out[:limit]
+    result = run_query(store, named_query("search"), {"text": text}, timeout=None, max_rows=limit)
+    rows = [{name: python_value(cell) for name, cell in zip(result.variables, row)} for row in result.rows]
+    return [{"dream": slug_of(r["dream"]), "dream_label": r["dreamLabel"], "kind": r["kind"],
+             "node": str(r["node"]), "match": r["match"]} for r in rows]

@@ -410,20 +410,41 @@ class OxigraphStore(Store):
         return payload
 
     def derived(self, name: str):
-        """Return ``NAME.pickle`` of the store folder when it was made for the graph the store holds."""
+        """Return ``NAME.pickle`` of the store folder when it was made for the graph the store holds (with
+        its raw parts, see :func:`derived_files`, mapped into memory)."""
         if self.location is None:
             return None
         try:
             with paused_gc():
                 digest, data = pickle.loads((self.location / f"{name}.pickle").read_bytes())
+            if digest != loaded_digest(self.location):
+                return None
+            for key in data.pop(_RAW) if isinstance(data, dict) and _RAW in data else ():
+                data[key] = _mapped(self.location / f"{name}.{key}")
         except Exception:
             return None
-        return data if digest == loaded_digest(self.location) else None
+        return data
 
 
-def derived_file(data, digest: str) -> bytes:
-    """Return the bytes of a derived-data file for the graph with this digest (see OxigraphStore.derived)."""
-    return pickle.dumps((digest, data), protocol=pickle.HIGHEST_PROTOCOL)
+_RAW = "raw parts"
+
+
+def derived_files(name: str, data, digest: str) -> dict[str, bytes]:
+    """Return the files that keep derived data for the graph with this digest (see OxigraphStore.derived):
+    ``NAME.pickle``, and for a dict, each of its bytes values as a file of its own, ``NAME.KEY``, which
+    a reader maps into memory rather than reads (a search then touches only the pages it scans)."""
+    raw = {key: value for key, value in data.items() if isinstance(value, bytes)} if isinstance(data, dict) else {}
+    rest = {**{key: value for key, value in data.items() if key not in raw}, _RAW: sorted(raw)} if raw else data
+    return {f"{name}.pickle": pickle.dumps((digest, rest), protocol=pickle.HIGHEST_PROTOCOL),
+            **{f"{name}.{key}": value for key, value in raw.items()}}
+
+
+def _mapped(path: Path):
+    """Return a file's bytes as a read-only memory map (bytes for an empty file, which cannot be mapped)."""
+    import mmap
+
+    with open(path, "rb") as file:
+        return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) if os.fstat(file.fileno()).st_size else b""
 
 
 class MemoryStore(OxigraphStore):
