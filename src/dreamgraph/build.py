@@ -18,7 +18,7 @@ import sqlite3
 import tempfile
 import time
 from collections import defaultdict
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import groupby
@@ -96,11 +96,19 @@ def find_articles(sources: Iterable[str | os.PathLike]) -> tuple[list[Path], lis
 
 def display_path(path: Path, graph_dir: Path) -> str:
     """Return the path recorded as provenance: relative to the graph folder when inside it, else to the cwd."""
-    absolute = os.path.abspath(path)
-    for base in (os.path.abspath(graph_dir), os.getcwd()):
-        if absolute.startswith(base.rstrip(os.sep) + os.sep):
-            return Path(os.path.relpath(absolute, base)).as_posix()
-    return Path(absolute).as_posix()
+    return display_paths([path], graph_dir)[0]
+
+
+def display_paths(paths: Sequence[Path], graph_dir: Path) -> list[str]:
+    """Return :func:`display_path` of each path (the folders compared with are looked up once)."""
+    bases = [base.rstrip(os.sep) + os.sep for base in (os.path.abspath(graph_dir), os.getcwd())]
+    shown = []
+    for path in paths:
+        absolute = os.path.abspath(path)
+        base = next((base for base in bases if absolute.startswith(base)), None)
+        relative = absolute[len(base):] if base else absolute
+        shown.append(relative if os.sep == "/" else Path(relative).as_posix())
+    return shown
 
 
 def read_alias_table(graph_dir: Path) -> tuple[dict[str, str], list[Problem]]:
@@ -259,6 +267,7 @@ class Compiled:
     turtle: str | tuple = ""        # the text, or its (offset, length, sha256) in the build's Spool
     structure: str = ""
     shingles: object = None         # for near-duplicates: see dreamgraph.gaps.shingles
+    turtle_sha256: str = ""         # of the Turtle text's UTF-8, made with it (not again at each build)
 
 
 class Spool:
@@ -268,11 +277,12 @@ class Spool:
     def __init__(self, folder: Path):
         self._file = tempfile.TemporaryFile(dir=folder)
 
-    def add(self, text: str) -> tuple[int, int, str]:
+    def add(self, text: str, sha256: str = "") -> tuple[int, int, str]:
+        """Keep a piece of Turtle; ``sha256`` is its hash when known already."""
         data = text.encode("utf-8")
         offset = self._file.seek(0, os.SEEK_END)
         self._file.write(data)
-        return offset, len(data), hashlib.sha256(data).hexdigest()
+        return offset, len(data), sha256 or hashlib.sha256(data).hexdigest()
 
     def read(self, ref: tuple[int, int, str]) -> bytes:
         self._file.seek(ref[0])
@@ -304,8 +314,9 @@ def _compile_one(args) -> Compiled:
     if result.article is None:
         return Compiled(result)
     text = similarity_text(result.article)
-    return Compiled(result, result.article.slug, *_compile(result.article, _as_written),
-                    None if text is None else shingles(text))
+    turtle, structure = _compile(result.article, _as_written)
+    return Compiled(result, result.article.slug, turtle, structure, None if text is None else shingles(text),
+                    hashlib.sha256(turtle.encode("utf-8")).hexdigest())
 
 
 def _compile_packed(args) -> tuple[bytes, bytes]:
@@ -323,7 +334,7 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
     again, in parallel across the machine's cores when there are many. With a ``spool``, each article's
     Turtle goes there and ``Compiled.turtle`` holds its reference instead of the text."""
     cache = cache or Cache(None)
-    shown = [display_path(p, graph_dir) for p in paths]
+    shown = display_paths(paths, graph_dir)
     results: list[Compiled | None] = [None] * len(paths)
     keys, todo = [], []
     for index, path in enumerate(paths):
@@ -337,7 +348,7 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
         if results[index] is None:
             todo.append(index)
         elif spool is not None:
-            results[index].turtle = spool.add(results[index].turtle)
+            results[index].turtle = spool.add(results[index].turtle, results[index].turtle_sha256)
     done = len(paths) - len(todo)
     workers = min(os.cpu_count() or 1, 8)
     jobs = [(paths[i], shown[i], limits) for i in todo]
@@ -364,7 +375,7 @@ def _keep(cache: Cache, key: str, compiled: Compiled, spool: Spool | None, packe
     if not any(p.message.startswith("cannot read") for p in compiled.result.problems):
         cache.put("article", key, compiled, packed)
     if spool is not None:
-        compiled.turtle = spool.add(compiled.turtle)
+        compiled.turtle = spool.add(compiled.turtle, compiled.turtle_sha256)
 
 
 def parse_all(paths: Sequence[Path], graph_dir: Path, limits: Limits = Limits()) -> list[ParseResult]:
@@ -527,10 +538,10 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, libra
     manifest = {"articles": {slug: parts[slug][0][2] for slug in library.articles},
                 "shared": set(shared.clusters) | set(shared.stubs)}
 
-    def kept_files(digest: str) -> dict[str, bytes]:
-        manifest["turtle"] = digest
-        files = {file: content for name, data in (derived() if derived else {}).items()
-                 for file, content in derived_files(name, data, digest).items()}
+    def kept_files(digest: str | Callable[[], str]) -> dict[str, bytes]:
+        data = derived() if derived else {}
+        manifest["turtle"] = digest = digest() if callable(digest) else digest
+        files = {file: content for name, value in data.items() for file, content in derived_files(name, value, digest).items()}
         files[MANIFEST] = _pickled(manifest)
         return files
 
@@ -545,10 +556,18 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, libra
                    for t in own_triples(library.articles[slug], library.articles[slug].path, library.resolve)}
             add.update(" ".join(t) for t in manifest["shared"] - old["shared"])
             manifest["triples"] = old["triples"] - len(remove - add) + len(add - remove)
-            hashed = hashlib.sha256()  # the store is stamped with it: hashed as written, not read back
-            atomic_write(graph_file, _hashed(turtle, hashed))
-            digest = hashed.hexdigest()
-            update_store_folder(graph_file, folder, sorted(remove), sorted(add), lambda: kept_files(digest), digest)
+
+            def write() -> str:  # the store is stamped with the hash: made as written, not read back
+                hashed = hashlib.sha256()
+                atomic_write(graph_file, _hashed(turtle, hashed))
+                return hashed.hexdigest()
+
+            # the file is written in a thread of its own (hashing and writing let go of Python's lock)
+            # while the store is changed and the data kept beside it made
+            with ThreadPoolExecutor(1) as pool:
+                written = pool.submit(write)
+                update_store_folder(graph_file, folder, sorted(remove), sorted(add),
+                                    lambda: kept_files(written.result), written.result)
             return manifest["triples"], "updated"
     manifest["triples"] = -1  # not known until loaded: a manifest left by a crash here is not used
     count, _ = write_and_load_store_folder(graph_file, turtle, folder, kept_files)
