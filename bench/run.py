@@ -103,6 +103,7 @@ def main() -> None:
             ("full build", (full, full_rss), plain_build(graph)),
             ("rebuild after 1 change", (incremental, inc_rss), None),
             ("named query (stubs-by-demand)", None, "query stubs-by-demand"),
+            ("named query (gap-completeness)", None, "query gap-completeness"),
             ("gap report", None, "gaps"),
             ("path query", None, f"path {source} {target}"),
             ("taxonomy export", None, "export"),
@@ -110,6 +111,7 @@ def main() -> None:
         ]
         commands = {
             "named query (stubs-by-demand)": ["sparql", "-n", "stubs-by-demand", "-f", "csv", "--max-rows", "1000000"],
+            "named query (gap-completeness)": ["sparql", "-n", "gap-completeness", "-f", "csv", "--max-rows", "1000000"],
             "gap report": ["gaps", "-f", "json"],
             "path query": ["path", source, target],
             "taxonomy export": ["export", "-o", str(args.work / f"taxonomy-{size}.html")],
