@@ -33,7 +33,7 @@ from .article import Article
 from .errors import DreamgraphError, Problem
 from .parse import Limits, ParseResult, parse_file
 from .slugs import Lookalikes, dream_name, dream_slug, slugify
-from .derived import derive, similarity_text
+from .derived import derive, search_segment, similarity_text
 from .gaps import shingles
 from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, atomic_write, derived_files, loaded_digest, paused_gc,
                     update_store_folder, write_and_load_store_folder)
@@ -268,6 +268,7 @@ class Compiled:
     structure: str = ""
     shingles: object = None         # for near-duplicates: see dreamgraph.gaps.shingles
     turtle_sha256: str = ""         # of the Turtle text's UTF-8, made with it (not again at each build)
+    search: tuple | None = None     # its part of the search index: see dreamgraph.derived.search_segment
 
 
 class Spool:
@@ -316,7 +317,7 @@ def _compile_one(args) -> Compiled:
     text = similarity_text(result.article)
     turtle, structure = _compile(result.article, _as_written)
     return Compiled(result, result.article.slug, turtle, structure, None if text is None else shingles(text),
-                    hashlib.sha256(turtle.encode("utf-8")).hexdigest())
+                    hashlib.sha256(turtle.encode("utf-8")).hexdigest(), search_segment(result.article))
 
 
 def _compile_packed(args) -> tuple[bytes, bytes]:
@@ -691,8 +692,11 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
             raise DreamgraphError("no article could be built:\n" + "\n".join(str(p) for p in sorted(
                 set(library.problems), key=lambda p: (p.path, p.line or 0))))
         parts = article_parts(library, compiled, spool)
-        shingled = {item.slug: item.shingles for item in compiled
-                    if item.slug in library.articles and library.articles[item.slug] is item.result.article}
+        made = [item for item in compiled  # by the workers, for the articles that are the library's dreams
+                if item.slug in library.articles and library.articles[item.slug] is item.result.article]
+        shingled = {item.slug: item.shingles for item in made}
+        segments = {item.slug: item.search for item in made if item.search is not None}
+        del made
         del compiled
         shared = shared_triples(library)
         for name, content in (("ontology.ttl", ontology_text()), ("shapes.ttl", shapes_text())):
@@ -705,7 +709,7 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
             suggest_aliases(library, shared.links)  # only warnings: 2.5 s at 100,000 articles, off the load's path
             if validate:
                 violations.extend(validate_library(library, parts, shared, cache))
-            return derive(library, shared, shingled)
+            return derive(library, shared, shingled, segments)
 
         graph_file = graph_dir / GRAPH_FILE
         triple_count, store_refresh = refresh_store(graph_file, graph_turtle(library, parts, shared, spool),
