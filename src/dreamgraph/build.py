@@ -222,6 +222,25 @@ class Cache:
             self.used[kind].add(key)
         return value
 
+    def get_many(self, kind: str, keys: Iterable[str]) -> dict[str, object]:
+        """Return the values kept for those of ``keys`` that have one, by key: one pass over the kind's
+        entries, where a lookup each cost 0.2 s at 10,000 articles."""
+        db, wanted = self._connect(), set(keys)
+        found: dict[str, object] = {}
+        if db is None:
+            return found
+        try:
+            for key, data in db.execute("SELECT key, value FROM entries WHERE kind = ?", (kind,)):
+                if key in wanted:
+                    try:
+                        found[key] = self.unpack(data)
+                    except Exception:  # damaged or older: a miss
+                        continue
+        except sqlite3.DatabaseError:  # not a database any more: what was read is kept
+            pass
+        self.used[kind].update(found)
+        return found
+
     def put(self, kind: str, key: str, value, packed: bytes | None = None) -> None:
         """Keep ``value`` (given already packed, see :meth:`pack`, when the caller has it so)."""
         db = self._connect()
@@ -264,7 +283,7 @@ class Compiled:
 
     result: ParseResult
     slug: str = ""
-    turtle: str | tuple = ""        # the text, or its (offset, length, sha256) in the build's Spool
+    turtle: bytes | tuple = b""     # the UTF-8 text, or its (offset, length, sha256) in the build's Spool
     structure: str = ""
     shingles: object = None         # for near-duplicates: see dreamgraph.gaps.shingles
     turtle_sha256: str = ""         # of the Turtle text's UTF-8, made with it (not again at each build)
@@ -278,9 +297,9 @@ class Spool:
     def __init__(self, folder: Path):
         self._file = tempfile.TemporaryFile(dir=folder)
 
-    def add(self, text: str, sha256: str = "") -> tuple[int, int, str]:
+    def add(self, text: str | bytes, sha256: str = "") -> tuple[int, int, str]:
         """Keep a piece of Turtle; ``sha256`` is its hash when known already."""
-        data = text.encode("utf-8")
+        data = text.encode("utf-8") if isinstance(text, str) else text
         offset = self._file.seek(0, os.SEEK_END)
         self._file.write(data)
         return offset, len(data), sha256 or hashlib.sha256(data).hexdigest()
@@ -316,8 +335,9 @@ def _compile_one(args) -> Compiled:
         return Compiled(result)
     text = similarity_text(result.article)
     turtle, structure = _compile(result.article, _as_written)
-    return Compiled(result, result.article.slug, turtle, structure, None if text is None else shingles(text),
-                    hashlib.sha256(turtle.encode("utf-8")).hexdigest(), search_segment(result.article))
+    data = turtle.encode("utf-8")  # bytes: the next build unpickles them without decoding
+    return Compiled(result, result.article.slug, data, structure, None if text is None else shingles(text),
+                    hashlib.sha256(data).hexdigest(), search_segment(result.article))
 
 
 def _compile_packed(args) -> tuple[bytes, bytes]:
@@ -337,15 +357,17 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
     cache = cache or Cache(None)
     shown = display_paths(paths, graph_dir)
     results: list[Compiled | None] = [None] * len(paths)
-    keys, todo = [], []
+    keys = []
     for index, path in enumerate(paths):
         try:
             data = path.read_bytes() if path.stat().st_size <= limits.max_bytes else b"<too large>"
         except OSError:
             data = b"<unreadable>"
-        key = cache.key(data, shown[index], repr(limits))
-        keys.append(key)
-        results[index] = cache.get("article", key)
+        keys.append(cache.key(data, shown[index], repr(limits)))
+    kept = cache.get_many("article", keys)
+    todo = []
+    for index, key in enumerate(keys):
+        results[index] = kept.pop(key, None)
         if results[index] is None:
             todo.append(index)
         elif spool is not None:
