@@ -170,6 +170,28 @@ def test_an_incremental_build_equals_a_clean_build_and_reuses_the_cache(tmp_path
     assert b"The Updraft" in (tmp_path / "kept" / GRAPH_FILE).read_bytes()
 
 
+def test_a_damaged_cache_entry_is_made_again(tmp_path):
+    """An entry that cannot be unpacked (a damaged disk block, an older format) is a miss, not an error."""
+    import sqlite3
+
+    from helpers import FIXTURES
+
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES / "progression", folder)
+    build([folder], tmp_path / "kept")
+    database = sqlite3.connect(tmp_path / "kept" / ".cache" / Cache.FILE)
+    with database:
+        database.execute("UPDATE entries SET value = x'00ff00' WHERE kind = 'article' AND rowid = "
+                         "(SELECT MIN(rowid) FROM entries WHERE kind = 'article')")
+    database.close()
+    before = (tmp_path / "kept" / GRAPH_FILE).read_bytes()
+    (tmp_path / "kept" / GRAPH_FILE).unlink()  # so the build writes it again
+    report = build([folder], tmp_path / "kept")
+    assert report.ok and report.articles == 5
+    assert (tmp_path / "kept" / GRAPH_FILE).read_bytes() == before
+    assert len(Cache(tmp_path / "kept" / ".cache").keys("article")) == 5
+
+
 def store_triples(graph_dir):
     store = open_store(graph_dir)
     return sorted(map(str, store._store.quads_for_pattern(None, None, None)))
