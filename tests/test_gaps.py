@@ -211,3 +211,22 @@ def test_unreachable_groups_are_the_condensation_sources_with_no_way_in():
         assert found == expected, trial
         groups += len(found)
     assert groups >= 20  # the random graphs do have such groups
+
+
+def test_the_thresholds_are_options_of_the_command(cli, tmp_path):
+    graph_dir = tmp_path / "graph"
+    build([SEED, FIXTURES / "variants"], graph_dir)
+
+    def kinds(*options):
+        result = cli("gaps", "-g", graph_dir, "-f", "json", *options)
+        assert result.exit_code == 0, result.output
+        return [g["kind"] for g in json.loads(result.stdout)]
+
+    assert kinds().count("near-duplicate") == 1
+    assert kinds("--duplicate-similarity", "0.6").count("near-duplicate") == 0  # the pair shares 0.56
+    assert kinds("--duplicate-similarity", "0.5").count("near-duplicate") == 1
+    typos = kinds("--typo-similarity", "0").count("broken-link")
+    assert typos > kinds().count("broken-link")  # every link to a stub looks like some written dream
+    for bad in (["--typo-similarity", "101"], ["--duplicate-similarity", "1.5"], ["--min-items", "0"]):
+        result = cli("gaps", "-g", graph_dir, *bad)
+        assert result.exit_code == 2 and "Traceback" not in result.output

@@ -188,6 +188,10 @@ def test_the_row_cap_protects_the_terminal(cli, seed_graph):
     result = cli("-g", seed_graph, "sparql", "-e", "SELECT * WHERE { ?s ?p ?o }", "--max-rows", "7", "-f", "csv")
     assert len(result.stdout.splitlines()) == 8
     assert "stopped at 7 rows" in result.stderr
+    every = cli("-g", seed_graph, "sparql", "-e", "SELECT * WHERE { ?s ?p ?o }", "--max-rows", "0", "-f", "csv")
+    rows = list(csv.reader(io.StringIO(every.stdout)))
+    assert len(rows) == 241 and "stopped" not in every.stderr  # a header and the sample's 240 triples
+    assert cli("-g", seed_graph, "sparql", "-e", "ASK {}", "--max-rows", "-1").exit_code == 2
 
 
 def test_allow_network_lets_service_through_the_check():

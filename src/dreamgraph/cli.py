@@ -239,7 +239,8 @@ def stats(ctx, sub_graph_dir, fmt):
 @click.option("--format", "-f", "fmt", default="table", show_default=True,
               type=click.Choice(["table", "csv", "tsv", "json", "turtle", "ntriples"]), help="Output format.")
 @click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds before the query is stopped.")
-@click.option("--max-rows", type=int, default=10_000, show_default=True, help="Most rows printed.")
+@click.option("--max-rows", type=click.IntRange(min=0), default=10_000, show_default=True,
+              help="Most rows printed; 0 for every row.")
 @click.option("--allow-network", is_flag=True, help="Allow SERVICE and FROM, which fetch from other servers.")
 @local_graph_dir
 @click.pass_context
@@ -266,7 +267,7 @@ def sparql(ctx, query_file, expression, named, params, fmt, timeout, max_rows, a
         text = expression
     else:
         text = _read_query_file(query_file)
-    result = run_query(store, text, bindings, allow_network=allow_network, timeout=timeout, max_rows=max_rows)
+    result = run_query(store, text, bindings, allow_network=allow_network, timeout=timeout, max_rows=max_rows or None)
     if result.kind == "ask":
         click.echo(format_result(result, "json" if fmt == "json" else "table"))
         sys.exit(0 if result.boolean else 1)
@@ -278,7 +279,7 @@ def sparql(ctx, query_file, expression, named, params, fmt, timeout, max_rows, a
     else:
         click.echo(format_result(result, fmt))
     if result.truncated:
-        click.echo(f"stopped at {max_rows} rows (raise the cap with --max-rows)", err=True)
+        click.echo(f"stopped at {max_rows} rows (raise the cap with --max-rows, or 0 for every row)", err=True)
 
 
 def _parse_params(params) -> dict[str, str]:
@@ -499,16 +500,22 @@ def _snippet(value: str, text: str, width: int = 90) -> str:
 @click.option("--kind", "kinds", multiple=True, metavar="KIND", help="Only gaps of this kind (repeatable).")
 @click.option("--fail-on", "fail_on", multiple=True, metavar="KIND",
               help="Exit 3 when gaps of this kind exist ('any' for every kind); repeatable.")
-@click.option("--min-cluster-size", type=int, default=3, show_default=True,
+@click.option("--min-cluster-size", type=click.IntRange(min=1), default=3, show_default=True,
               help="Clusters with fewer written dreams are thin.")
-@click.option("--min-items", type=int, default=3, show_default=True,
+@click.option("--min-items", type=click.IntRange(min=1), default=3, show_default=True,
               help="List sections with fewer items are thin.")
+@click.option("--typo-similarity", type=click.IntRange(0, 100), default=85, show_default=True,
+              help="How alike (0-100) a stub's slug and a written dream's must be for a link to look like a typo.")
+@click.option("--duplicate-similarity", type=click.FloatRange(0, 1), default=0.4, show_default=True,
+              help="Share (0-1) of a shorter article's Quick Answer and scenario phrases another must have "
+                   "for the two to be near-duplicates.")
 @click.option("--matrix", is_flag=True, help="Print the article × standard section completeness matrix instead.")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write a standalone HTML page of the report with the gaps highlighted on the graph.")
 @local_graph_dir
 @click.pass_context
-def gaps(ctx, fmt, kinds, fail_on, min_cluster_size, min_items, matrix, html_file, sub_graph_dir):
+def gaps(ctx, fmt, kinds, fail_on, min_cluster_size, min_items, typo_similarity, duplicate_similarity, matrix,
+         html_file, sub_graph_dir):
     """The content gap report: what to write or fix next, ranked, with evidence.
 
     Kinds, most valuable first: missing-article, broken-link, partial-article, incomplete-article, dead-end,
@@ -523,7 +530,8 @@ def gaps(ctx, fmt, kinds, fail_on, min_cluster_size, min_items, matrix, html_fil
     if matrix:
         _print_matrix(completeness_matrix(store), fmt)
         return
-    found = find_gaps(store, GapSettings(min_cluster_size=min_cluster_size, min_items=min_items))
+    found = find_gaps(store, GapSettings(min_cluster_size=min_cluster_size, min_items=min_items,
+                                         typo_similarity=typo_similarity, duplicate_similarity=duplicate_similarity))
     if kinds:
         found = [g for g in found if g.kind in kinds]
     if html_file:
