@@ -564,7 +564,8 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, libra
     def kept_files(digest: str | Callable[[], str]) -> dict[str, bytes]:
         data = derived() if derived else {}
         manifest["turtle"] = digest = digest() if callable(digest) else digest
-        files = {file: content for name, value in data.items() for file, content in derived_files(name, value, digest).items()}
+        files = {file: content for name, value in data.items()
+                 for file, content in derived_files(name, value, digest).items()}
         files[MANIFEST] = _pickled(manifest)
         return files
 
