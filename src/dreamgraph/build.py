@@ -24,7 +24,7 @@ from functools import partial
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import lz4.frame
 from filelock import FileLock, Timeout
@@ -33,7 +33,7 @@ from .article import Article
 from .errors import DreamgraphError, Problem
 from .parse import Limits, ParseResult, parse_file
 from .slugs import Lookalikes, dream_name, dream_slug, slugify
-from .derived import derive, search_segment, similarity_text
+from .derived import derive, similarity_text
 from .gaps import shingles
 from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, atomic_write, derived_files, loaded_digest, paused_gc,
                     update_store_folder, write_and_load_store_folder)
@@ -222,24 +222,24 @@ class Cache:
             self.used[kind].add(key)
         return value
 
-    def get_many(self, kind: str, keys: Iterable[str]) -> dict[str, object]:
-        """Return the values kept for those of ``keys`` that have one, by key: one pass over the kind's
-        entries, where a lookup each cost 0.2 s at 10,000 articles."""
+    def get_many(self, kind: str, keys: Iterable[str]) -> Iterator[tuple[str, object]]:
+        """Yield (key, value) for those of ``keys`` that have a value kept: one pass over the kind's entries,
+        where a lookup each cost 0.2 s at 10,000 articles. Each value is unpacked as it is reached, so the
+        caller can put it away before the next (unpacked all at once, a large library's cache is gigabytes)."""
         db, wanted = self._connect(), set(keys)
-        found: dict[str, object] = {}
         if db is None:
-            return found
+            return
         try:
             for key, data in db.execute("SELECT key, value FROM entries WHERE kind = ?", (kind,)):
                 if key in wanted:
                     try:
-                        found[key] = self.unpack(data)
+                        value = self.unpack(data)
                     except Exception:  # damaged or older: a miss
                         continue
-        except sqlite3.DatabaseError:  # not a database any more: what was read is kept
-            pass
-        self.used[kind].update(found)
-        return found
+                    self.used[kind].add(key)
+                    yield key, value
+        except sqlite3.DatabaseError:  # not a database any more: what was read is used
+            return
 
     def put(self, kind: str, key: str, value, packed: bytes | None = None) -> None:
         """Keep ``value`` (given already packed, see :meth:`pack`, when the caller has it so)."""
@@ -287,7 +287,6 @@ class Compiled:
     structure: str = ""
     shingles: object = None         # for near-duplicates: see dreamgraph.gaps.shingles
     turtle_sha256: str = ""         # of the Turtle text's UTF-8, made with it (not again at each build)
-    search: tuple | None = None     # its part of the search index: see dreamgraph.derived.search_segment
 
 
 class Spool:
@@ -337,7 +336,7 @@ def _compile_one(args) -> Compiled:
     turtle, structure = _compile(result.article, _as_written)
     data = turtle.encode("utf-8")  # bytes: the next build unpickles them without decoding
     return Compiled(result, result.article.slug, data, structure, None if text is None else shingles(text),
-                    hashlib.sha256(data).hexdigest(), search_segment(result.article))
+                    hashlib.sha256(data).hexdigest())
 
 
 def _compile_packed(args) -> tuple[bytes, bytes]:
@@ -364,14 +363,12 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
         except OSError:
             data = b"<unreadable>"
         keys.append(cache.key(data, shown[index], repr(limits)))
-    kept = cache.get_many("article", keys)
-    todo = []
-    for index, key in enumerate(keys):
-        results[index] = kept.pop(key, None)
-        if results[index] is None:
-            todo.append(index)
-        elif spool is not None:
-            results[index].turtle = spool.add(results[index].turtle, results[index].turtle_sha256)
+    index_of = {key: index for index, key in enumerate(keys)}
+    for key, kept in cache.get_many("article", keys):
+        results[index_of[key]] = kept
+        if spool is not None:
+            kept.turtle = spool.add(kept.turtle, kept.turtle_sha256)
+    todo = [index for index, result in enumerate(results) if result is None]
     done = len(paths) - len(todo)
     workers = min(os.cpu_count() or 1, 8)
     jobs = [(paths[i], shown[i], limits) for i in todo]
@@ -715,11 +712,8 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
             raise DreamgraphError("no article could be built:\n" + "\n".join(str(p) for p in sorted(
                 set(library.problems), key=lambda p: (p.path, p.line or 0))))
         parts = article_parts(library, compiled, spool)
-        made = [item for item in compiled  # by the workers, for the articles that are the library's dreams
-                if item.slug in library.articles and library.articles[item.slug] is item.result.article]
-        shingled = {item.slug: item.shingles for item in made}
-        segments = {item.slug: item.search for item in made if item.search is not None}
-        del made
+        shingled = {item.slug: item.shingles for item in compiled
+                    if item.slug in library.articles and library.articles[item.slug] is item.result.article}
         del compiled
         shared = shared_triples(library)
         for name, content in (("ontology.ttl", ontology_text()), ("shapes.ttl", shapes_text())):
@@ -732,7 +726,7 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
             suggest_aliases(library, shared.links)  # only warnings: 2.5 s at 100,000 articles, off the load's path
             if validate:
                 violations.extend(validate_library(library, parts, shared, cache))
-            return derive(library, shared, shingled, segments)
+            return derive(library, shared, shingled)
 
         graph_file = graph_dir / GRAPH_FILE
         triple_count, store_refresh = refresh_store(graph_file, graph_turtle(library, parts, shared, spool),

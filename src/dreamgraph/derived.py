@@ -18,6 +18,8 @@ remote endpoint simply answers the queries.
 
 from __future__ import annotations
 
+import io
+from array import array
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
@@ -32,19 +34,17 @@ if TYPE_CHECKING:
     from .build import Library, Shared
 
 
-def derive(library: Library, shared: Shared, shingled: dict | None = None,
-           segments: dict | None = None) -> dict[str, object]:
+def derive(library: Library, shared: Shared, shingled: dict | None = None) -> dict[str, object]:
     """Return everything kept beside the store, by name (the name :meth:`Store.derived` is asked for).
 
-    ``shingled`` has the articles' shingles (slug -> array) and ``segments`` their part of the search
-    index (see :func:`search_segment`) when the build's workers made them already.
+    ``shingled`` has the articles' shingles (slug -> array) when the build's workers made them already.
     """
     data = {"projection": graph_of(projection(library, shared)),
             "shingles": shingle_table(similarity_texts(library), shingled),
             "card-parts": card_parts(library), "completeness": completeness(library),
             "stub-links": stub_links(library, shared), "clusters": cluster_table(library)}
     data["gaps"] = gap_report(data)
-    data["search"] = search_index(library, data["projection"], segments)
+    data["search"] = search_index(library, data["projection"])
     return data
 
 
@@ -152,61 +152,45 @@ SEARCH_KINDS = ("dream", "quick answer", "scenario", "sensation", "question", "s
 PART_KINDS = (None, "quick-answer", "scenario", "sensation", "question", "section")
 
 
-def search_index(library: Library, graph, segments: dict | None = None) -> dict[str, object]:
+def search_index(library: Library, graph) -> dict[str, object]:
     """Return every text the shipped ``search`` query scans, lower-cased and laid end to end in one
     ``lower`` byte string (entry i is ``lower[starts[i]:starts[i + 1]]``), with each entry's ``dream``
     (an index into ``dreams``, which are in the order of their IRIs), ``kind`` (into SEARCH_KINDS),
     ``position`` (of the part; 0 for the dream itself) and ``predicate`` (into SEARCHED).
-    :func:`dreamgraph.answers.search` finds the words in it and reads the matching texts from the store.
-
-    ``segments`` has the articles' :func:`search_segment` (slug -> segment) when the build's workers made them.
-    """
+    :func:`dreamgraph.answers.search` finds the words in it and reads the matching texts from the store."""
     import numpy as np
 
     dreams = sorted(graph.nodes, key=lambda slug: graph.nodes[slug]["iri"])  # the query's order
-    pieces, tables = [], []
-    for slug in dreams:
+    lower, starts = io.BytesIO(), array("q", [0])
+    dream_of, kind_of, position_of, predicate_of = array("i"), array("b"), array("i"), array("b")
+
+    def add(dream: int, kind: int, position: int, predicate: int, value: str | None) -> None:
+        if value:
+            lower.write(value.lower().encode("utf-8", "surrogatepass"))
+            starts.append(lower.tell())
+            dream_of.append(dream), kind_of.append(kind), position_of.append(position), predicate_of.append(predicate)
+
+    for index, slug in enumerate(dreams):
         article = library.articles.get(slug)
         if article is None:  # a stub: its label only
-            piece, table = _segment([(0, 0, 0, graph.nodes[slug]["label"])])
-        else:
-            piece, table = (segments or {}).get(slug) or search_segment(article)
-        pieces.append(piece)
-        tables.append(table)
-    table = np.concatenate(tables) if tables else np.empty((0, 4), dtype=np.int32)
-    counts = np.array([len(t) for t in tables], dtype=np.int64)
-    return {"dreams": dreams, "labels": [graph.nodes[slug]["label"] for slug in dreams], "lower": b"".join(pieces),
-            "starts": np.concatenate(([0], np.cumsum(table[:, 0], dtype=np.int64))),
-            "dream": np.repeat(np.arange(len(dreams), dtype=np.int32), counts), "kind": table[:, 1].astype(np.int8),
-            "position": table[:, 2].copy(), "predicate": table[:, 3].astype(np.int8)}
-
-
-def search_segment(article: Article) -> tuple[bytes, object]:
-    """Return an article's part of :func:`search_index`: its searched texts lower-cased end to end, and
-    a row (byte length, kind, position, predicate) per text. The build's workers make it with the parse.
-
-    >>> from dreamgraph.parse import parse_text
-    >>> search_segment(parse_text("Dream About Falling: The Drop\\n", "a.txt").article)[0]
-    b'fallingdream about falling: the dropthe drop'
-    """
-    found = [(0, 0, predicate, value) for predicate, value in enumerate(
-        (article.name, article.title, article.subtitle, article.intro, article.core_sentence))]
-    found += [(1, n, 0, item.text) for n, item in enumerate(article.quick_answer, 1)]
-    for kind, parts in ((2, article.scenarios), (3, article.sensations)):
-        found += [(kind, n, predicate, value) for n, part in enumerate(parts, 1)
-                  for predicate, value in ((0, part.label), (5, part.meaning))]
-    found += [(4, n, predicate, value) for n, question in enumerate(article.questions, 1)
-              for predicate, value in ((0, question.question), (6, question.answer))]
-    found += [(5, n, predicate, value) for n, section in enumerate(article.sections, 1)
-              for predicate, value in ((0, section.title), (7, section.text))]
-    return _segment(found)
-
-
-def _segment(found: list[tuple[int, int, int, str | None]]) -> tuple[bytes, object]:
-    import numpy as np
-
-    encoded = [(kind, position, predicate, value.lower().encode("utf-8", "surrogatepass"))
-               for kind, position, predicate, value in found if value]  # an empty text contains no words
-    table = np.array([(len(data), kind, position, predicate) for kind, position, predicate, data in encoded],
-                     dtype=np.int32).reshape(-1, 4)
-    return b"".join(data for *_, data in encoded), table
+            add(index, 0, 0, 0, graph.nodes[slug]["label"])
+            continue
+        for predicate, value in enumerate((article.name, article.title, article.subtitle, article.intro,
+                                           article.core_sentence)):
+            add(index, 0, 0, predicate, value)
+        for n, item in enumerate(article.quick_answer, 1):
+            add(index, 1, n, 0, item.text)
+        for kind, parts in ((2, article.scenarios), (3, article.sensations)):
+            for n, part in enumerate(parts, 1):
+                add(index, kind, n, 0, part.label)
+                add(index, kind, n, 5, part.meaning)
+        for n, question in enumerate(article.questions, 1):
+            add(index, 4, n, 0, question.question)
+            add(index, 4, n, 6, question.answer)
+        for n, section in enumerate(article.sections, 1):
+            add(index, 5, n, 0, section.title)
+            add(index, 5, n, 7, section.text)
+    return {"dreams": dreams, "labels": [graph.nodes[slug]["label"] for slug in dreams], "lower": lower.getvalue(),
+            "starts": np.frombuffer(starts, dtype=np.int64), "dream": np.frombuffer(dream_of, dtype=np.int32),
+            "kind": np.frombuffer(kind_of, dtype=np.int8), "position": np.frombuffer(position_of, dtype=np.int32),
+            "predicate": np.frombuffer(predicate_of, dtype=np.int8)}
