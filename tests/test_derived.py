@@ -10,16 +10,17 @@ import pytest
 
 from helpers import FIXTURES, SEED
 from dreamgraph.build import build
+from dreamgraph.dreams import dream_names
 from dreamgraph.gaps import GapSettings, cluster_table, completeness_matrix, find_gaps, similarity_shingles, stub_links
 from dreamgraph.progression import graph_of, projection_data
 from dreamgraph.store import open_store
 from dreamgraph.views.data import card_parts
 
 READERS = {"card-parts": card_parts, "completeness": completeness_matrix,
-           "stub-links": stub_links, "clusters": cluster_table}
+           "stub-links": stub_links, "clusters": cluster_table, "names": dream_names}
 
 
-@pytest.fixture(scope="module", params=["progression", "gaps", "variants"])
+@pytest.fixture(scope="module", params=["progression", "gaps", "variants", "hostile"])
 def graph(request, tmp_path_factory):
     """A fixture library with the seed article and an alias table, built."""
     folder = tmp_path_factory.mktemp(request.param)
@@ -92,3 +93,14 @@ def test_kept_data_of_another_graph_is_not_used(graph, tmp_path):
     store = open_store(copy)
     assert store.derived("completeness") is None and store.derived("projection") is not None
     assert completeness_matrix(store) == data         # the graph is asked instead, with the same answer
+
+
+def test_a_name_two_dreams_answer_to_goes_to_the_one_it_labels():
+    from dreamgraph.dreams import names_table
+
+    table = names_table({"x/b": {"labels": {"Fall"}, "titles": set(), "aliases": set()},
+                         "x/a": {"labels": {"Drop"}, "titles": {"Fall"}, "aliases": {" fall "}},
+                         "x/c": {"labels": {"drop"}, "titles": set(), "aliases": set()}})
+    assert table["fall"] == "x/b"               # a label before a title or an alias
+    assert table["drop"] == "x/a"               # the same rank: the first IRI
+    assert table["a"] == "x/a" and table["c"] == "x/c"  # and every slug

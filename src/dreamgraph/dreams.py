@@ -29,15 +29,31 @@ SELECT ?dream ?label ?title ?alias WHERE {
 
 
 def dream_names(store: Store) -> dict[str, str]:
-    """Return every name a dream answers to (slug, label, title, aliases; lowercased) -> its IRI."""
-    names: dict[str, str] = {}
+    """Return every name a dream answers to (slug, label, title, aliases; lowercased) -> its IRI. A name
+    two dreams answer to goes to the one whose label it is, else title, else alias, else slug; then to the
+    first IRI. An embedded store has them from the build (:func:`dreamgraph.derived.dream_name_table`)."""
+    kept = store.derived("names")
+    if kept is not None:
+        return kept
+    found: dict[str, dict] = {}
     for row in store.select(NAMES_QUERY):
-        iri = str(row["dream"])
-        for text in (row["label"], row.get("title"), row.get("alias")):
-            if text:
-                names.setdefault(str(text).strip().lower(), iri)
-        names.setdefault(slug_of(iri), iri)
-    return names
+        entry = found.setdefault(str(row["dream"]), {"labels": set(), "titles": set(), "aliases": set()})
+        for key, column in (("labels", "label"), ("titles", "title"), ("aliases", "alias")):
+            if row.get(column):
+                entry[key].add(str(row[column]))
+    return names_table(found)
+
+
+def names_table(dreams: dict[str, dict]) -> dict[str, str]:
+    """Return :func:`dream_names` from each dream's IRI -> its ``labels``, ``titles`` and ``aliases``."""
+    ranked: dict[str, tuple[int, str]] = {}
+    for iri, entry in dreams.items():
+        for rank, texts in enumerate((entry["labels"], entry["titles"], entry["aliases"], [slug_of(iri)])):
+            for text in texts:
+                key = str(text).strip().lower()
+                if key and (key not in ranked or (rank, iri) < ranked[key]):
+                    ranked[key] = (rank, iri)
+    return {key: iri for key, (_, iri) in sorted(ranked.items())}
 
 
 def dream_names_for(store: Store, iri: str) -> set[str]:
