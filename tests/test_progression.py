@@ -198,3 +198,17 @@ def test_unknown_names_get_suggestions_and_exit_1(cli, corpus):
     result = cli("-g", corpus, "path", "falling", "drownin")
     assert result.exit_code == 1 and "did you mean 'drowning'" in result.stderr
 
+
+
+def test_finding_a_dream_without_suggestions(corpus):
+    """Binding a query's parameter needs no suggestions: the fuzzy search over every name is skipped."""
+    from dreamgraph.dreams import find_dream
+    from dreamgraph.errors import UnknownDreamError
+
+    store = open_store(corpus)
+    with pytest.raises(UnknownDreamError) as suggested:
+        find_dream(store, "falingg")
+    assert "falling" in suggested.value.suggestions
+    with pytest.raises(UnknownDreamError) as plain:
+        find_dream(store, "falingg", suggest=False)
+    assert plain.value.suggestions == [] and str(plain.value) == "unknown dream 'falingg'"

@@ -63,10 +63,10 @@ def dream_names_for(store: Store, iri: str) -> set[str]:
     return {str(r["name"]).strip().lower() for r in rows}
 
 
-def find_dream(store: Store, name: str) -> str:
+def find_dream(store: Store, name: str, suggest: bool = True) -> str:
     """Return the IRI of the dream a name means: a slug, a title, a label or an alias, in any case.
 
-    Raises UnknownDreamError, with close matches, when no dream answers to the name.
+    Raises UnknownDreamError, with close matches unless not ``suggest``, when no dream answers to the name.
     """
     text = name.strip()
 
@@ -87,6 +87,8 @@ def find_dream(store: Store, name: str) -> str:
     for key in (text.lower(), slugify(text), dream_slug(text)):
         if key in names:
             return names[key]
+    if not suggest:
+        raise UnknownDreamError(name, [])
     from rapidfuzz import fuzz, process
 
     slugs = sorted({slug_of(iri) for iri in names.values()})

@@ -180,7 +180,7 @@ def bind_parameters(store: Store, query: NamedQuery, values: dict[str, str]) -> 
         kind = known[name].kind
         if kind == "dream":
             try:
-                bindings[name] = IRI(find_dream(store, value))
+                bindings[name] = IRI(find_dream(store, value, suggest=False))
             except UnknownDreamError:
                 bindings[name] = IRI(dream_iri(slugify(value)))
         elif kind == "cluster":
