@@ -21,13 +21,12 @@ engine as they are.
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Callable
 
 import networkx as nx
 
 from .derived import PART_KINDS, SEARCH_KINDS, SEARCHED
-from .gaps import SECTION_COUNTS
+from .gaps import SECTION_COUNTS, has_hub, is_orphan, written_per_cluster
 from .store import IRI, QueryResult, Store, sparql_term
 from .vocabulary import cluster_iri, dream_iri, slug_of
 
@@ -70,8 +69,7 @@ def gap_orphans(store: Store, bindings: dict) -> Rows | None:
     matrix, graph = store.derived("completeness"), store.derived("projection")
     if matrix is None or graph is None:
         return None
-    return ["dream", "label", "path", "line"], [_article(e) for e in matrix
-                                                if not set(graph.predecessors(e["dream"])) - {e["dream"]}]
+    return ["dream", "label", "path", "line"], [_article(e) for e in matrix if is_orphan(graph, e["dream"])]
 
 
 def gap_dead_ends(store: Store, bindings: dict) -> Rows | None:
@@ -113,10 +111,10 @@ def gap_clusters(store: Store, bindings: dict) -> Rows | None:
     table, graph = store.derived("clusters"), store.derived("projection")
     if table is None or graph is None:
         return None
-    written = Counter(c for _, data in graph.nodes(data=True) if not data["stub"] for c in data["clusters"])
+    written = written_per_cluster(graph)
     rows = []
     for slug in sorted(table, key=lambda slug: (written[slug], slug)):
-        hub = _iri(graph.nodes[slug]["iri"]) if slug in graph and not graph.nodes[slug]["stub"] else None
+        hub = _iri(graph.nodes[slug]["iri"]) if has_hub(graph, slug) else None
         rows.extend((_iri(str(cluster_iri(slug))), _text(label), _integer(written[slug]), hub)
                     for label in table[slug]["labels"])
     return ["cluster", "label", "writtenDreams", "hub"], rows

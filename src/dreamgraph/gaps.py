@@ -187,11 +187,16 @@ def dead_ends(graph: nx.DiGraph, matrix: list[dict]) -> list[Gap]:
             for e in matrix if e["next-stages"] == 0]
 
 
+def is_orphan(graph: nx.DiGraph, slug: str) -> bool:
+    """Return True when no dream but the dream itself links to it."""
+    return not set(graph.predecessors(slug)) - {slug}
+
+
 def orphans(graph: nx.DiGraph, matrix: list[dict]) -> list[Gap]:
     """Written dreams that no other dream links to."""
     return [Gap("orphan", e["dream"], e["label"], 1.0,
                 "link to it from the Next Stages of a related dream", [_evidence(e["path"], e["line"])])
-            for e in matrix if not set(graph.predecessors(e["dream"])) - {e["dream"]}]
+            for e in matrix if is_orphan(graph, e["dream"])]
 
 
 def unreachable_groups(graph: nx.DiGraph) -> list[Gap]:
@@ -250,10 +255,20 @@ def cluster_table(store: Store) -> dict[str, dict]:
     return {slug: {key: sorted(values) for key, values in table[slug].items()} for slug in sorted(table)}
 
 
+def written_per_cluster(graph: nx.DiGraph) -> Counter:
+    """Return the number of written dreams in each cluster (by slug)."""
+    return Counter(c for _, data in graph.nodes(data=True) if not data["stub"] for c in data["clusters"])
+
+
+def has_hub(graph: nx.DiGraph, cluster: str) -> bool:
+    """Return True when a written dream has the cluster's slug: the cluster's hub article."""
+    return cluster in graph and not graph.nodes[cluster]["stub"]
+
+
 def clusters(store: Store, graph: nx.DiGraph, settings: GapSettings) -> list[Gap]:
     """Clusters with fewer than ``min_cluster_size`` written dreams, and clusters with no hub article
     (a written dream with the cluster's slug). ``gap-clusters.rq`` asks the same of the graph."""
-    written = Counter(c for _, data in graph.nodes(data=True) if not data["stub"] for c in data["clusters"])
+    written = written_per_cluster(graph)
     gaps = []
     for slug, entry in cluster_table(store).items():
         size = written[slug]
@@ -263,7 +278,7 @@ def clusters(store: Store, graph: nx.DiGraph, settings: GapSettings) -> list[Gap
                 gaps.append(Gap("thin-cluster", slug, label, float(settings.min_cluster_size - size),
                                 f"the cluster has {size} written dream{'s' * (size != 1)}: "
                                 f"write {settings.min_cluster_size - size} more", list(evidence)))
-            if slug not in graph or graph.nodes[slug]["stub"]:
+            if not has_hub(graph, slug):
                 gaps.append(Gap("cluster-without-hub", slug, label, float(size),
                                 f"write a hub article for the '{label}' cluster", list(evidence)))
     return gaps
