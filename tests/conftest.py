@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from helpers import ROOT
+from helpers import ROOT, SEED
 
 
 @pytest.fixture
@@ -48,10 +48,23 @@ def cli():
 
 @pytest.fixture(scope="session")
 def seed_graph(tmp_path_factory) -> Path:
-    """Return a graph folder built from the sample corpus (built once per test session)."""
+    """Return a graph folder built from the one seed article (built once per test session)."""
     from dreamgraph.build import build
 
     folder = tmp_path_factory.mktemp("seed") / "graph"
+    (folder / "articles").mkdir(parents=True)
+    shutil.copy(SEED, folder / "articles")
+    report = build([folder / "articles"], folder)
+    assert report.ok, report.problems
+    return folder
+
+
+@pytest.fixture(scope="session")
+def sample_graph(tmp_path_factory) -> Path:
+    """Return a graph folder built from the sample library in graph/articles/ (built once per test session)."""
+    from dreamgraph.build import build
+
+    folder = tmp_path_factory.mktemp("sample") / "graph"
     shutil.copytree(ROOT / "graph" / "articles", folder / "articles")
     report = build([folder / "articles"], folder)
     assert report.ok, report.problems

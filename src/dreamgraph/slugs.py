@@ -23,6 +23,9 @@ import re
 import unicodedata
 
 MAX_SLUG_LENGTH = 80
+# Words that frame a dream's name without changing which dream it is ("losing control in a dream").
+FRAMING_WORDS = frozenset({"a", "an", "the", "in", "of", "my", "your", "dream", "dreams", "dreaming", "about",
+                           "meaning", "being", "during", "on", "at", "to"})
 
 # Subtitles follow a colon or a dash with spaces round it ("X: Subtitle",
 # "X — When ...", "X - When ..."); a hyphen inside a word is not a separator.
@@ -120,8 +123,9 @@ def dream_slug(text: str) -> str:
 
 class Lookalikes:
     """The written slugs, indexed to find the one an unwritten link's slug most likely means: a near
-    spelling (rapidfuzz ratio at or above a cutoff), or the same words with more or fewer
-    ("losing-control" and "losing-control-in-a-dream").
+    spelling (rapidfuzz ratio at or above a cutoff), or the same words with more or fewer framing words
+    ("losing-control" and "losing-control-in-a-dream"). Words that carry meaning make another dream:
+    "being-chased-by-a-killer" is not "being-chased".
 
     A slug is only compared with the written slugs that share two of its long words (a slip of the pen
     changes one word, not two), or, when that finds none, one of them or its first or last three letters:
@@ -131,6 +135,8 @@ class Lookalikes:
     ('flying', 90.91)
     >>> Lookalikes(["flying", "losing-control-in-a-dream"]).match("losing-control")
     ('losing-control-in-a-dream', 100.0)
+    >>> Lookalikes(["being-chased"]).match("being-chased-by-a-killer") is None
+    True
     """
 
     def __init__(self, written) -> None:
@@ -163,4 +169,5 @@ class Lookalikes:
         postings = sorted((self.index.get(w, set()) for w in words), key=len)
         wider = postings[0].intersection(*postings[1:]) - {slug}
         wider |= {other for other in near if set(other.split("-")) <= words}
+        wider = {other for other in wider if set(other.split("-")) ^ words <= FRAMING_WORDS}
         return (min(wider), 100.0) if wider else None
