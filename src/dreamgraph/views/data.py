@@ -1,45 +1,63 @@
-"""What a view shows: nodes, edges, dream cards and highlights, as plain data ready for the page.
+"""What a view shows: dreams, clusters, next stages, dream cards and gaps, as plain data ready for the page.
 
 Node ids are slugs prefixed by kind (``dream:falling``, ``cluster:fear``), so
 they are always safe identifiers; every text from the articles stays data and
-is escaped by the page, never interpreted.
+is escaped by the page, never interpreted. A view also says how it opens
+(``initial``: the dream in focus and its depth, a cluster, a path's two ends),
+in the same words as the page's address (``#dream=falling&depth=2``).
+
+>>> from dreamgraph.store import MemoryStore
+>>> store = MemoryStore.from_turtle(b'''@prefix dg: <https://w3id.org/dreamgraph/ontology#> .
+... @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+... <https://w3id.org/dreamgraph/id/dream/a> a dg:Dream ; rdfs:label "A" ; dg:isStub false .''')
+>>> view = taxonomy_view(store)
+>>> [(n["id"], n["kind"]) for n in view.nodes]
+[('dream:a', 'dream')]
 """
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import networkx as nx
 
+from ..errors import DreamgraphError
 from ..progression import progression_graph, shortest_progression
 from ..store import Store
 from ..vocabulary import slug_of
 
-# One colour and shape per kind of node; the legend on the page is drawn from this table.
-KIND_STYLE = {
-    "dream": {"label": "written dream", "shape": "dot", "color": "#2f6fd6", "fill": "#2f6fd6"},
-    "stub": {"label": "stub (no article yet)", "shape": "dot", "color": "#2f6fd6", "fill": "#ffffff"},
-    "cluster": {"label": "cluster", "shape": "diamond", "color": "#d9822b", "fill": "#f5b971"},
-    "scenario": {"label": "scenario", "shape": "square", "color": "#2b8a3e", "fill": "#8ce99a"},
-    "sensation": {"label": "sensation", "shape": "triangle", "color": "#7048e8", "fill": "#d0bfff"},
+# Cluster colours, in the order clusters are given them (largest first): muted, told apart in print and
+# by most colour-blind readers; beyond twelve clusters they repeat, and the region labels tell them apart.
+CLUSTER_COLORS = ("#4e79a7", "#f28e2b", "#59a14f", "#b07aa1", "#e1b12c", "#76b7b2", "#ff9da7", "#9c755f",
+                  "#e15759", "#8cd17d", "#86bcb6", "#d4a6c8")
+NO_CLUSTER_COLOR = "#9aa5b1"
+# One mark per gap kind: a colour that is neither the selection's nor the path's, and a letter, so the kind
+# reads without colour too.
+GAP_MARKS = {
+    "missing-article": ("#d62728", "M"), "broken-link": ("#ff7f0e", "B"), "partial-article": ("#8c564b", "P"),
+    "incomplete-article": ("#bcbd22", "I"), "dead-end": ("#e377c2", "D"), "orphan": ("#17becf", "O"),
+    "unreachable": ("#7f7f7f", "U"), "near-duplicate": ("#9467bd", "N"), "thin-cluster": ("#2ca02c", "T"),
+    "cluster-without-hub": ("#1f77b4", "H"), "no-cluster": ("#aec7e8", "C"), "one-way": ("#c7c7c7", "W"),
 }
-NEXT_STAGE_COLOR = "#5c6b7a"
-HIGHLIGHT_COLOR = "#e03131"
+CLUSTER_GAPS = ("thin-cluster", "cluster-without-hub")
+MAX_DEPTH = 3  # the page's neighbourhood slider goes from 1 to 3 links
 
 
 @dataclass
 class ViewData:
-    """The content of one view."""
+    """The content of one view: ``nodes`` and ``edges`` (also what GraphML and CSV exports hold),
+    ``cards`` per dream, ``clusters`` with their members, ``gaps``, and the state the page opens in."""
 
     title: str
+    kind: str = "taxonomy"                                   # taxonomy, dream, cluster, path or gaps
     nodes: list[dict] = field(default_factory=list)
     edges: list[dict] = field(default_factory=list)
     cards: dict[str, dict] = field(default_factory=dict)     # dream node id -> card
-    clusters: list[dict] = field(default_factory=list)       # for the cluster filter: {"id", "label"}
-    gaps: list[dict] = field(default_factory=list)            # for the gap list: {"kind", "node", "action", ...}
-    satellites_on_demand: bool = True                         # scenarios appear when a dream is selected
+    clusters: list[dict] = field(default_factory=list)       # {"id", "slug", "label", "color", "members", "hub"}
+    gaps: list[dict] = field(default_factory=list)            # {"kind", "node", "label", "score", "action", "evidence"}
+    initial: dict = field(default_factory=dict)               # dream, depth, cluster, from, to (slugs)
+    path: list[str] = field(default_factory=list)             # the path view's progression (slugs)
 
 
 PARTS_QUERY = """
@@ -74,6 +92,27 @@ def card_parts(store: Store) -> dict[str, dict[str, list]]:
             for slug, kinds in found.items()}
 
 
+def pagerank(graph: nx.DiGraph) -> dict[str, float]:
+    """Return each dream's PageRank, rounded to 6 places, computed on a copy in sorted order so the
+    figures do not depend on the order the graph was filled in."""
+    ordered = nx.DiGraph()
+    ordered.add_nodes_from(sorted(graph))
+    ordered.add_edges_from(sorted(graph.edges))
+    if not ordered.number_of_edges():
+        return {n: round(1 / max(len(ordered), 1), 6) for n in ordered}
+    return {n: round(v, 6) for n, v in nx.pagerank(ordered).items()}
+
+
+def _names(store: Store) -> dict[str, list[str]]:
+    """Return the other names each dream answers to (titles and aliases; lowercased), for the page's search."""
+    from ..dreams import dream_names
+
+    names: dict[str, list[str]] = defaultdict(list)
+    for name, iri in dream_names(store).items():
+        names[slug_of(iri)].append(name)
+    return names
+
+
 def _cards(store: Store, graph: nx.DiGraph, keep: set[str], cluster_labels: dict[str, str]) -> dict[str, dict]:
     parts = card_parts(store)
     cards = {}
@@ -86,142 +125,132 @@ def _cards(store: Store, graph: nx.DiGraph, keep: set[str], cluster_labels: dict
             "clusters": [{"id": cluster_id(c), "label": cluster_labels.get(c, c)} for c in data["clusters"]],
             "quick": mine.get("quick", []), "scenarios": mine.get("scenarios", []),
             "sensations": mine.get("sensations", []),
-            "next": [{"id": dream_id(t), "label": graph.nodes[t]["label"], "condition": graph.edges[slug, t]["condition"]}
+            "next": [{"id": dream_id(t), "label": graph.nodes[t]["label"], "condition": graph.edges[slug, t]["condition"],
+                      "gloss": graph.edges[slug, t].get("gloss") or ""}
                      for t in sorted(graph.successors(slug), key=lambda t: (graph.edges[slug, t]["position"], t))],
-            "from": [{"id": dream_id(s), "label": graph.nodes[s]["label"]} for s in sorted(graph.predecessors(slug))],
+            "from": [{"id": dream_id(s), "label": graph.nodes[s]["label"], "condition": graph.edges[s, slug]["condition"]}
+                     for s in sorted(graph.predecessors(slug))],
         }
     return cards
 
 
-def _dream_node(graph: nx.DiGraph, slug: str) -> dict:
-    data = graph.nodes[slug]
-    kind = "stub" if data["stub"] else "dream"
-    style = KIND_STYLE[kind]
-    title = data["label"] + (f" — {data['subtitle']}" if data.get("subtitle") else "")
-    title += "\n(stub: no article yet)" if data["stub"] else ""
-    node = {"id": dream_id(slug), "label": data["label"], "title": title, "kind": kind, "shape": style["shape"],
-            "size": round(10 + 6 * math.sqrt(graph.in_degree(slug)), 2),
-            "color": {"border": style["color"], "background": style["fill"],
-                      "highlight": {"border": HIGHLIGHT_COLOR, "background": style["fill"]}},
-            "borderWidth": 2, "clusters": [cluster_id(c) for c in data["clusters"]]}
-    if data["stub"]:
-        node["shapeProperties"] = {"borderDashes": [4, 3]}
-    return node
-
-
-def _cluster_node(slug: str, label: str, members: int) -> dict:
-    style = KIND_STYLE["cluster"]
-    return {"id": cluster_id(slug), "label": label, "title": f"cluster: {label} ({members} dreams)", "kind": "cluster",
-            "shape": style["shape"], "size": round(12 + 3 * math.sqrt(members), 2),
-            "color": {"border": style["color"], "background": style["fill"]}, "borderWidth": 2,
-            "clusters": [cluster_id(slug)]}
-
-
-def _stage_edge(graph: nx.DiGraph, a: str, b: str) -> dict:
-    edge = graph.edges[a, b]
-    title = "\n".join(edge["conditions"]) + (f"\n— {edge['gloss']}" if edge.get("gloss") else "")
-    return {"id": f"next:{a}>{b}", "from": dream_id(a), "to": dream_id(b), "kind": "next", "arrows": "to",
-            "title": title, "color": {"color": NEXT_STAGE_COLOR}, "width": 1.5}
-
-
-def _member_edge(slug: str, cluster: str) -> dict:
-    return {"id": f"member:{slug}>{cluster}", "from": dream_id(slug), "to": cluster_id(cluster), "kind": "member",
-            "dashes": True, "color": {"color": KIND_STYLE["cluster"]["color"], "opacity": 0.5}, "width": 1}
-
-
-def _assemble(store: Store, graph: nx.DiGraph, keep: set[str], title: str) -> ViewData:
+def _assemble(store: Store, graph: nx.DiGraph, keep: set[str], title: str, kind: str) -> ViewData:
     """Return a view of the dreams in ``keep`` with their clusters, next stages among them and cards."""
     cluster_labels = {slug_of(r["cluster"]): r["label"] for r in store.select(CLUSTERS_QUERY)}
-    view = ViewData(title=title)
+    ranks = pagerank(graph)
+    names = _names(store)
+    view = ViewData(title=title, kind=kind)
     members: dict[str, list[str]] = defaultdict(list)
     for slug in sorted(keep):
-        view.nodes.append(_dream_node(graph, slug))
-        for cluster in graph.nodes[slug]["clusters"]:
+        data = graph.nodes[slug]
+        view.nodes.append({
+            "id": dream_id(slug), "slug": slug, "label": data["label"], "kind": "stub" if data["stub"] else "dream",
+            "subtitle": data.get("subtitle") or "", "partial": bool(data.get("partial")), "rank": ranks[slug],
+            "clusters": [cluster_id(c) for c in data["clusters"]],
+            "names": sorted(set(names.get(slug, ())) - {data["label"].lower(), slug})})
+        for cluster in data["clusters"]:
             members[cluster].append(slug)
+    order = sorted(members, key=lambda c: (-len(members[c]), c))
+    for index, cluster in enumerate(order):
+        label = cluster_labels.get(cluster, cluster)
+        hub = cluster if cluster in keep and not graph.nodes[cluster]["stub"] else None
+        view.nodes.append({"id": cluster_id(cluster), "slug": cluster, "label": label, "kind": "cluster",
+                           "clusters": [cluster_id(cluster)]})
+        view.clusters.append({"id": cluster_id(cluster), "slug": cluster, "label": label,
+                              "color": CLUSTER_COLORS[index % len(CLUSTER_COLORS)],
+                              "members": [dream_id(m) for m in members[cluster]],
+                              "hub": dream_id(hub) if hub else None})
+    view.clusters.sort(key=lambda c: c["id"])
     for cluster in sorted(members):
-        view.nodes.append(_cluster_node(cluster, cluster_labels.get(cluster, cluster), len(members[cluster])))
-        view.clusters.append({"id": cluster_id(cluster), "label": cluster_labels.get(cluster, cluster)})
-        view.edges.extend(_member_edge(slug, cluster) for slug in members[cluster])
-    view.edges.extend(_stage_edge(graph, a, b) for a, b in sorted(graph.edges) if a in keep and b in keep)
+        view.edges.extend({"id": f"member:{slug}>{cluster}", "from": dream_id(slug), "to": cluster_id(cluster),
+                           "kind": "member", "title": ""} for slug in members[cluster])
+    for a, b in sorted(graph.edges):
+        if a in keep and b in keep:
+            edge = graph.edges[a, b]
+            title = "\n".join(edge["conditions"]) + (f"\n— {edge['gloss']}" if edge.get("gloss") else "")
+            view.edges.append({"id": f"next:{a}>{b}", "from": dream_id(a), "to": dream_id(b), "kind": "next",
+                               "title": title})
     view.cards = _cards(store, graph, keep, cluster_labels)
     return view
 
 
 def taxonomy_view(store: Store) -> ViewData:
-    """Every dream, cluster and next-stage link; scenarios and sensations appear for a selected dream."""
+    """Every dream, cluster and next-stage link."""
     graph = progression_graph(store)
-    return _assemble(store, graph, set(graph), "Dream taxonomy")
+    return _assemble(store, graph, set(graph), "Dream taxonomy", "taxonomy")
 
 
 def dream_view(store: Store, slug: str, hops: int = 1) -> ViewData:
-    """One dream's neighbourhood within ``hops`` links either way, with its scenarios and sensations shown."""
+    """One dream's neighbourhood within ``hops`` links either way, opened on the dream with its scenarios
+    and sensations drawn round it."""
     graph = progression_graph(store)
+    if slug not in graph:
+        raise DreamgraphError(f"unknown dream {slug!r}")
     keep = set(nx.ego_graph(graph.to_undirected(as_view=True), slug, radius=hops))
-    view = _assemble(store, graph, keep, f"{graph.nodes[slug]['label']} and its neighbourhood")
+    view = _assemble(store, graph, keep, f"{graph.nodes[slug]['label']} and its neighbourhood", "dream")
+    view.initial = {"dream": slug, "depth": max(1, min(hops, MAX_DEPTH))}
     add_satellites(view, dream_id(slug))
-    view.satellites_on_demand = False
     return view
 
 
 def cluster_view(store: Store, cluster: str) -> ViewData:
-    """A cluster's dreams and the dreams they lead to."""
+    """A cluster's dreams and the dreams they lead to, opened on the cluster."""
     graph = progression_graph(store)
     members = {n for n in graph if cluster in graph.nodes[n]["clusters"]}
     keep = members | {t for m in members for t in graph.successors(m)}
     label = next((r["label"] for r in store.select(CLUSTERS_QUERY) if slug_of(r["cluster"]) == cluster), cluster)
-    return _assemble(store, graph, keep, f"The {label} cluster")
+    view = _assemble(store, graph, keep, f"The {label} cluster", "cluster")
+    view.initial = {"cluster": cluster}
+    return view
 
 
 def path_view(store: Store, source: str, target: str) -> ViewData:
-    """The shortest progression from one dream to another, highlighted among the dreams next to it."""
+    """The shortest progression from one dream to another, every step listed with its condition, among
+    the dreams next to it. Raises :class:`DreamgraphError` when there is none (as ``dreamgraph path`` says)."""
     graph = progression_graph(store)
-    path = shortest_progression(graph, source, target) or [source, target]
+    path = shortest_progression(graph, source, target)
+    if path is None:
+        raise DreamgraphError(f"no progression from {source} to {target}")
     context = set(path)
     for slug in path:
         context |= set(graph.successors(slug)) | set(graph.predecessors(slug))
-    view = _assemble(store, graph, context, f"From {graph.nodes[source]['label']} to {graph.nodes[target]['label']}")
-    on_path = {dream_id(s) for s in path}
-    steps = {f"next:{a}>{b}" for a, b in zip(path, path[1:])}
-    for node in view.nodes:
-        if node["id"] in on_path:
-            node["color"]["border"] = HIGHLIGHT_COLOR
-            node["borderWidth"] = 4
-    for edge in view.edges:
-        if edge["id"] in steps:
-            edge["color"] = {"color": HIGHLIGHT_COLOR, "highlight": HIGHLIGHT_COLOR, "hover": HIGHLIGHT_COLOR}
-            edge["width"] = 4
+    view = _assemble(store, graph, context, f"From {graph.nodes[source]['label']} to {graph.nodes[target]['label']}",
+                     "path")
+    view.initial = {"from": source, "to": target}
+    view.path = path
     return view
+
+
+def gap_node(gap) -> str:
+    """Return the view node a gap is about: a cluster for the cluster kinds, else a dream."""
+    return cluster_id(gap.node) if gap.kind in CLUSTER_GAPS else dream_id(gap.node)
 
 
 def gaps_view(store: Store, gaps) -> ViewData:
-    """The taxonomy with every node that has a gap outlined, and the ranked gap list beside it."""
+    """The taxonomy with every gap marked by kind on its dream or cluster, and the gaps listed by kind."""
     view = taxonomy_view(store)
-    view.title = "Content gaps"
-    by_node: dict[str, list] = defaultdict(list)
+    view.title, view.kind = "Content gaps", "gaps"
+    ids = {n["id"] for n in view.nodes}
     for gap in gaps:
-        node = (cluster_id(gap.node) if gap.kind in ("thin-cluster", "cluster-without-hub") else dream_id(gap.node))
-        by_node[node].append(gap)
-        view.gaps.append({"kind": gap.kind, "node": node, "label": gap.label, "score": gap.score,
-                          "action": gap.action})
-    for node in view.nodes:
-        if node["id"] in by_node:
-            node["color"]["border"] = HIGHLIGHT_COLOR
-            node["borderWidth"] = 4
-            node["title"] += "\n" + "\n".join(f"gap ({g.kind}): {g.action}" for g in by_node[node["id"]])
+        node = gap_node(gap)
+        if node in ids:
+            view.gaps.append({"kind": gap.kind, "node": node, "label": gap.label, "score": gap.score,
+                              "action": gap.action, "evidence": [dict(e) for e in gap.evidence]})
     return view
+
+
+def gap_counts(view: ViewData) -> Counter:
+    """Return the number of gaps of each kind in a view."""
+    return Counter(g["kind"] for g in view.gaps)
 
 
 def add_satellites(view: ViewData, node_id: str) -> None:
     """Add a dream's scenarios and sensations as small nodes linked to it."""
     card = view.cards[node_id]
     for kind, items in (("scenario", card["scenarios"]), ("sensation", card["sensations"])):
-        style = KIND_STYLE[kind]
         for n, (label, meaning) in enumerate(items, 1):
             sat = f"{kind}:{card['slug']}/{n}"
-            view.nodes.append({"id": sat, "label": label if len(label) <= 40 else label[:39] + "…",
-                               "title": f"{label}\n→ {meaning}", "kind": kind, "shape": style["shape"], "size": 7,
-                               "font": {"size": 11, "color": "#52606d"},
-                               "color": {"border": style["color"], "background": style["fill"]}, "borderWidth": 1,
+            view.nodes.append({"id": sat, "label": label, "kind": kind, "meaning": meaning, "parent": node_id,
                                "clusters": []})
             view.edges.append({"id": f"{kind}:{card['slug']}/{n}>", "from": node_id, "to": sat, "kind": kind,
-                               "color": {"color": style["color"], "opacity": 0.6}, "width": 1})
+                               "title": meaning})

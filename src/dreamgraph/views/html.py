@@ -1,12 +1,18 @@
-"""Render a view as one self-contained, offline HTML page (pyvis's vis-network, inlined).
+"""Render a view as one self-contained, offline HTML page drawn by vis-network (the library pyvis ships).
 
-pyvis assembles the network data and options; the page itself comes from
-dreamgraph's own Jinja2 template with autoescaping on, because pyvis's
-template inserts the heading, ids and options raw and loads Bootstrap from a
-CDN. All JavaScript and CSS are inlined, the page makes no network request,
+The page is dreamgraph's own Jinja2 template with autoescaping on. Its data is
+compact: dreams as columns (slug, label, position, rank, clusters), next
+stages as pairs of indices, and the dream cards as blocks of raw DEFLATE in
+base64, which the page unpacks with the browser's own ``DecompressionStream``
+when a dream is selected (a 10,000-dream library's cards shrink about four
+times). All JavaScript and CSS are inlined, the page makes no network request,
 and a Content-Security-Policy lists the hashes of its own scripts, so even a
-script that slipped into the page could not run. The file is written as
-UTF-8 whatever the locale, atomically.
+script that slipped into the page could not run. The file is written as UTF-8
+whatever the locale, atomically.
+
+>>> blocks = card_blocks([{"quick": ["a"]}, {"quick": ["b"]}], size=1)
+>>> len(blocks), blocks[0].isascii()
+(2, True)
 """
 
 from __future__ import annotations
@@ -14,14 +20,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import zlib
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from .data import KIND_STYLE, ViewData
-from .layout import place
+from ..gaps import KINDS as GAP_KINDS
+from .data import GAP_MARKS, NO_CLUSTER_COLOR, ViewData
+from .layout import home_clusters, place, spacing_for
 
-LARGE_VIEW = 2000  # nodes; above this, edges are hidden while dragging and zooming to stay responsive
+CARD_BLOCK = 32  # dreams per compressed block of cards: one block is unpacked per selection
 
 
 @lru_cache(maxsize=None)
@@ -53,49 +61,75 @@ def _sha256(script: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode() + "'"
 
 
-def vis_options(view: ViewData) -> dict:
-    """Return the vis-network options of a view: fixed positions, no physics, tooltips on hover."""
-    large = len(view.nodes) > LARGE_VIEW
+def card_blocks(cards: list, size: int = CARD_BLOCK) -> list[str]:
+    """Return the cards as blocks of ``size``, each JSON packed with raw DEFLATE (level 9) in base64."""
+    blocks = []
+    for start in range(0, len(cards), size):
+        text = json.dumps(cards[start:start + size], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+        blocks.append(base64.b64encode(packer.compress(text.encode("utf-8")) + packer.flush()).decode("ascii"))
+    return blocks
+
+
+def payload(view: ViewData) -> dict:
+    """Return the page's data: dreams as columns, next stages as index pairs, clusters with their regions,
+    satellites, gaps, and the cards in packed blocks."""
+    place(view)
+    dreams = sorted((n for n in view.nodes if n["kind"] in ("dream", "stub")), key=lambda n: n["id"])
+    index = {n["id"]: i for i, n in enumerate(dreams)}
+    clusters = sorted(view.clusters, key=lambda c: c["id"])
+    cluster_index = {c["id"]: i for i, c in enumerate(clusters)}
+    home = home_clusters(view)
+    edges = sorted((index[e["from"]], index[e["to"]]) for e in view.edges if e["kind"] == "next")
+
+    def card(node: dict) -> list:
+        data = view.cards[node["id"]]
+        return [data["subtitle"], data["quick"], data["scenarios"], data["sensations"],
+                [[index.get(s["id"], -1), s["label"], s["condition"], s["gloss"]] for s in data["next"]],
+                [[index.get(s["id"], -1), s["label"], s["condition"]] for s in data["from"]]]
+
+    gaps = []
+    for gap in sorted(view.gaps, key=lambda g: (GAP_KINDS.index(g["kind"]), -g["score"], g["node"], g["label"])):
+        on_cluster = gap["node"] in cluster_index
+        gaps.append({"kind": gap["kind"], "on": "cluster" if on_cluster else "dream",
+                     "node": cluster_index[gap["node"]] if on_cluster else index[gap["node"]],
+                     "label": gap["label"], "score": gap["score"], "action": gap["action"],
+                     "evidence": [[e.get("path") or "", e.get("line"), e.get("text") or ""] for e in gap["evidence"]]})
     return {
-        "autoResize": True,
-        "physics": {"enabled": False},
-        "layout": {"improvedLayout": False},
-        "interaction": {"hover": not large, "tooltipDelay": 120, "hideEdgesOnDrag": large, "hideEdgesOnZoom": large,
-                        "multiselect": False, "navigationButtons": False},
-        "nodes": {"font": {"size": 14, "face": "system-ui, sans-serif", "color": "#1d2733"}},
-        # Slightly curved edges keep A → B and B → A apart; straight ones are cheaper on large views.
-        "edges": {"smooth": False if large else {"enabled": True, "type": "curvedCW", "roundness": 0.12},
-                  "arrows": {"to": {"scaleFactor": 0.6}}, "selectionWidth": 2},
+        "view": view.kind, "title": view.title, "initial": view.initial, "blockSize": CARD_BLOCK,
+        "spacing": spacing_for(len(dreams)) if view.kind not in ("dream", "path") else spacing_for(0),
+        "dreams": {
+            "slug": [n["slug"] for n in dreams], "label": [n["label"] for n in dreams],
+            "x": [n["x"] for n in dreams], "y": [n["y"] for n in dreams], "rank": [n["rank"] for n in dreams],
+            "stub": [int(n["kind"] == "stub") for n in dreams], "partial": [int(n["partial"]) for n in dreams],
+            "home": [cluster_index.get(home.get(n["id"]) or "", -1) for n in dreams],
+            "clusters": [[cluster_index[c] for c in n["clusters"] if c in cluster_index] for n in dreams],
+            "names": [n["names"] for n in dreams],
+        },
+        "edges": [i for pair in edges for i in pair],
+        "clusters": [{"slug": c["slug"], "label": c["label"], "color": c["color"], "x": c.get("x", 0),
+                      "y": c.get("y", 0), "r": c.get("r", 0), "hub": index.get(c["hub"] or "", -1),
+                      "members": sorted(index[m] for m in c["members"] if m in index)} for c in clusters],
+        "satellites": [{"parent": index[n["parent"]], "kind": n["kind"], "label": n["label"], "meaning": n["meaning"],
+                        "x": n["x"], "y": n["y"]} for n in view.nodes if n["kind"] in ("scenario", "sensation")],
+        "gaps": gaps, "gapKinds": [k for k in GAP_KINDS if any(g["kind"] == k for g in gaps)],
+        "gapMarks": {k: list(v) for k, v in GAP_MARKS.items()}, "noClusterColor": NO_CLUSTER_COLOR,
+        "cards": card_blocks([card(n) for n in dreams]),
     }
 
 
 def render(view: ViewData) -> str:
     """Return the HTML page of a view."""
     from jinja2 import Environment
-    from pyvis.network import Network
 
     from .. import __version__
 
-    place(view)
-    if len(view.nodes) > LARGE_VIEW:  # thousands of crossing links: fade them so the dreams stay readable
-        for edge in view.edges:
-            edge["color"] = {**edge["color"], "opacity": min(edge["color"].get("opacity", 1.0), 0.25)}
-    network = Network(directed=True, cdn_resources="in_line", height="100%", width="100%")
-    # Bulk assignment: pyvis's add_node/add_edge are slow on large graphs and drop a duplicate node silently.
-    network.nodes = sorted(view.nodes, key=lambda n: n["id"])
-    network.edges = sorted(view.edges, key=lambda e: e["id"])
-    network.options = vis_options(view)
-    nodes, edges, _, _, _, options = network.get_network_data()
-    payload = {"nodes": nodes, "edges": edges, "options": json.loads(options), "cards": view.cards,
-               "clusters": view.clusters, "gaps": view.gaps, "satellitesOnDemand": view.satellites_on_demand,
-               "styles": {k: {"shape": v["shape"], "color": v["color"], "fill": v["fill"]} for k, v in KIND_STYLE.items()}}
+    data = payload(view)
     vis_js, app_js = _vis_asset("vis-network.min.js"), _asset("app.js")
     csp = ("default-src 'none'; script-src " + " ".join(_sha256(s) for s in (vis_js, app_js))
            + "; style-src 'unsafe-inline'; img-src data:; font-src data:; connect-src 'none'; base-uri 'none'; "
            "form-action 'none'")
     environment = Environment(autoescape=True, keep_trailing_newline=True)
     template = environment.from_string(_asset("template.html"))
-    return template.render(
-        title=view.title, csp=csp, version=__version__, vis_css=_vis_asset("vis-network.css"), app_css=_asset("app.css"),
-        vis_js=vis_js, app_js=app_js, data_json=json_for_script(payload),
-        legend=[dict(style, key=key) for key, style in KIND_STYLE.items()])
+    return template.render(title=view.title, csp=csp, version=__version__, vis_css=_vis_asset("vis-network.css"),
+                           app_css=_asset("app.css"), vis_js=vis_js, app_js=app_js, data_json=json_for_script(data))

@@ -1,10 +1,15 @@
 """Deterministic node positions, computed once in Python so the page draws at once with physics off.
 
-Small views use a seeded force-directed layout; large ones (where that takes
-minutes) place each cluster's dreams on a sunflower spiral around the cluster,
-the clusters themselves on a larger spiral, and every dream without a cluster
-beside the first dream that links to it. Positions are whole pixels, so the
-same graph always gives the same bytes.
+The library views (taxonomy, gaps, cluster) give each cluster a round region:
+its hub at the centre, its written dreams around it by rank, and the stubs
+it links to on the rim; a dream in several clusters is drawn in the one it is
+the hub of, else the largest. The regions are placed by a seeded spring
+layout of the clusters (weighted by the next stages between them), then
+pushed apart until none overlap. A dream view is radial (the dream at the
+centre, each further link a ring out) and a path view a row (the path left to
+right, the dreams next to it above and below). Positions are whole units and
+nothing depends on set or hash order, so the same graph always gives the same
+bytes.
 
 >>> sunflower(0, 10), sunflower(1, 10)
 ((0, 0), (-7, 7))
@@ -12,17 +17,17 @@ same graph always gives the same bytes.
 
 from __future__ import annotations
 
-import hashlib
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import networkx as nx
+import numpy as np
 
 from .data import ViewData
 
 GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
-FORCE_LAYOUT_LIMIT = 300  # nodes; above this the spiral layout is used (seconds instead of minutes)
 SATELLITE_KINDS = ("scenario", "sensation")
+SPRING_LIMIT = 400  # regions; above this they are laid on a spiral (the spring layout is quadratic)
 
 
 def sunflower(index: int, spacing: float) -> tuple[int, int]:
@@ -32,100 +37,186 @@ def sunflower(index: int, spacing: float) -> tuple[int, int]:
     return round(radius * math.cos(angle)), round(radius * math.sin(angle))
 
 
-def _angle(key: str) -> float:
-    return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF * 2 * math.pi
+def spacing_for(dreams: int) -> int:
+    """Return the distance between neighbouring dreams: room for labels in small views, density in large."""
+    return 130 if dreams <= 150 else 90 if dreams <= 1500 else 70
 
 
-def _force_layout(view: ViewData, ids: list[str]) -> dict[str, tuple[int, int]]:
-    """Lay out each connected part with a seeded spring layout, then pack the parts in rows, largest first."""
-    graph = nx.Graph()
-    graph.add_nodes_from(ids)
-    graph.add_edges_from((e["from"], e["to"]) for e in view.edges if e["from"] in graph and e["to"] in graph)
-    parts = sorted((sorted(c) for c in nx.connected_components(graph)), key=lambda c: (-len(c), c))
-    boxes = []
-    for part in parts:
-        if len(part) == 1:
-            boxes.append({part[0]: (0.0, 0.0)})
+def _dream_graph(view: ViewData) -> nx.DiGraph:
+    graph = nx.DiGraph()
+    graph.add_nodes_from(sorted(n["id"] for n in view.nodes if n["kind"] in ("dream", "stub")))
+    graph.add_edges_from(sorted((e["from"], e["to"]) for e in view.edges if e["kind"] == "next"))
+    return graph
+
+
+def home_clusters(view: ViewData) -> dict[str, str | None]:
+    """Return the region each dream is drawn in: its hub cluster, else its largest cluster; a dream in no
+    cluster goes with the dreams that link to it (most of them), else with those it links to, else none."""
+    size = {c["id"]: len(c["members"]) for c in view.clusters}
+    nodes = {n["id"]: n for n in view.nodes}
+    graph = _dream_graph(view)
+    home: dict[str, str | None] = {}
+    for node_id in graph:
+        clusters = nodes[node_id]["clusters"]
+        hub = "cluster:" + nodes[node_id]["slug"]
+        if clusters:
+            home[node_id] = hub if hub in clusters else min(clusters, key=lambda c: (-size.get(c, 0), c))
+    for node_id in graph:
+        if node_id in home:
             continue
-        sub = graph.subgraph(part)
-        layout = nx.spring_layout(sub, seed=7, iterations=200, scale=110 * math.sqrt(len(part)))
-        boxes.append({node: (float(x), float(y)) for node, (x, y) in sorted(layout.items())})
-    widths = [max(x for x, _ in box.values()) - min(x for x, _ in box.values()) + 220 for box in boxes]
-    row_width = max(max(widths), math.sqrt(sum(w * w for w in widths)) * 1.2)
+        for neighbours in (graph.predecessors(node_id), graph.successors(node_id)):
+            votes = Counter(home[n] for n in neighbours if home.get(n))
+            if votes:
+                home[node_id] = min(votes, key=lambda c: (-votes[c], c))
+                break
+        else:
+            home[node_id] = None
+    return home
+
+
+def _region_centres(keys: list, radii: np.ndarray, weights: dict) -> np.ndarray:
+    """Return non-overlapping centres for regions of the given radii, related regions close together."""
+    count = len(keys)
+    if count == 1:
+        return np.zeros((1, 2))
+    gap = float(radii.mean()) * 0.25
+    if count > SPRING_LIMIT:
+        widest = float(radii.max())
+        return np.array([sunflower(i, 2.2 * widest) for i in range(count)], dtype=float)
+    graph = nx.Graph()
+    graph.add_nodes_from(range(count))
+    graph.add_weighted_edges_from(sorted((i, j, w) for (i, j), w in weights.items()))
+    start = {i: (math.cos(i * GOLDEN_ANGLE) * math.sqrt(i + 1), math.sin(i * GOLDEN_ANGLE) * math.sqrt(i + 1))
+             for i in range(count)}
+    spring = nx.spring_layout(graph, pos=start, seed=7, iterations=100)
+    points = np.array([spring[i] for i in range(count)], dtype=float)
+    points *= 2 * math.sqrt(float((radii ** 2).sum()))
+    need = radii[:, None] + radii[None, :] + gap
+    nudge = np.array([start[i] for i in range(count)]) * 1e-3
+    for step in range(400):
+        if step % 2:  # gravity keeps the picture compact
+            points -= 0.03 * (points - points.mean(axis=0))
+        delta = points[:, None, :] - points[None, :, :]
+        distance = np.sqrt((delta ** 2).sum(axis=2))
+        overlap = np.clip(need - distance, 0, None)
+        np.fill_diagonal(overlap, 0)
+        if overlap.max() < 0.5 and step % 2:
+            break
+        direction = np.where(distance[..., None] > 1e-9, delta / np.maximum(distance, 1e-9)[..., None],
+                             nudge[:, None, :] - nudge[None, :, :])
+        points += (direction * overlap[..., None] / 2).sum(axis=1)
+    return points - points.mean(axis=0)
+
+
+def clustered_layout(view: ViewData) -> dict[str, tuple[int, int]]:
+    """Place every dream in its cluster's region and record each region's centre and radius on the
+    view's clusters (``x``, ``y``, ``r``)."""
+    nodes = {n["id"]: n for n in view.nodes}
+    home = home_clusters(view)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for node_id, cluster in home.items():
+        groups[cluster or "~"].append(node_id)
+    spacing = spacing_for(len(home))
+    keys = sorted(groups, key=lambda k: (k == "~", -len(groups[k]), k))
+    radii = np.array([spacing * math.sqrt(len(groups[k])) + spacing * 0.6 for k in keys])
+    index = {k: i for i, k in enumerate(keys)}
+    weights: Counter = Counter()
+    for edge in view.edges:
+        if edge["kind"] == "next":
+            a, b = index[home[edge["from"]] or "~"], index[home[edge["to"]] or "~"]
+            if a != b:
+                weights[min(a, b), max(a, b)] += 1
+    centres = _region_centres(keys, radii, weights)
     positions: dict[str, tuple[int, int]] = {}
-    left = top = row_height = 0.0
-    for box, width in zip(boxes, widths):
-        xs, ys = [x for x, _ in box.values()], [y for _, y in box.values()]
-        height = max(ys) - min(ys) + 160
-        if left and left + width > row_width:
-            left, top, row_height = 0.0, top + row_height, 0.0
-        for node, (x, y) in box.items():
-            positions[node] = (round(left + x - min(xs) + 110), round(top + y - min(ys) + 80))
-        left += width
-        row_height = max(row_height, height)
+    region = {}
+    for key, (cx, cy), radius in zip(keys, centres, radii):
+        cx, cy = round(float(cx)), round(float(cy))
+        region[key] = (cx, cy, round(float(radius)))
+        hub = "dream:" + key.split(":", 1)[1] if key != "~" else None
+        members = sorted(groups[key], key=lambda m: (m != hub, nodes[m]["kind"] == "stub", -nodes[m]["rank"], m))
+        for i, member in enumerate(members):
+            x, y = sunflower(i, spacing)
+            positions[member] = (cx + x, cy + y)
+    for cluster in view.clusters:
+        x, y, r = region.get(cluster["id"], (0, 0, 0))
+        cluster.update(x=x, y=y, r=r)
+        positions[cluster["id"]] = (x, y)
     return positions
 
 
-def _spiral_layout(view: ViewData, ids: list[str]) -> dict[str, tuple[int, int]]:
-    kinds = {n["id"]: n for n in view.nodes}
-    groups: dict[str, list[str]] = defaultdict(list)
-    loose = []
-    for node_id in ids:
-        node = kinds[node_id]
-        if node["kind"] == "cluster":
+def radial_layout(view: ViewData, centre: str) -> dict[str, tuple[int, int]]:
+    """The centre dream in the middle, each further link one ring out; what it leads to on the right."""
+    graph = _dream_graph(view)
+    distance = nx.single_source_shortest_path_length(graph.to_undirected(as_view=True), centre)
+    rings: dict[int, list[str]] = defaultdict(list)
+    for node_id in sorted(distance):
+        rings[distance[node_id]].append(node_id)
+    positions = {centre: (0, 0)}
+    angle: dict[str, float] = {centre: 0.0}
+    for depth in sorted(rings):
+        if depth == 0:
             continue
-        if node["clusters"]:
-            groups[node["clusters"][0]].append(node_id)
+        members = rings[depth]
+        if depth == 1:
+            members.sort(key=lambda m: (0 if graph.has_edge(centre, m) else 1, m))
         else:
-            loose.append(node_id)
-    spacing = 55
-    widest = max((len(m) for m in groups.values()), default=1)
-    ring = 2.4 * spacing * math.sqrt(widest) + 60
-    positions: dict[str, tuple[int, int]] = {}
-    for index, cluster in enumerate(sorted(groups, key=lambda c: (-len(groups[c]), c))):
-        cx, cy = sunflower(index, ring)
-        positions[cluster] = (cx, cy)
-        for j, member in enumerate(sorted(groups[cluster]), 1):
-            x, y = sunflower(j, spacing)
-            positions[member] = (cx + x, cy + y)
-    for cluster in ids:
-        if kinds[cluster]["kind"] == "cluster" and cluster not in positions:
-            positions[cluster] = sunflower(len(positions) + 1, ring)
-    # A dream in no cluster (often a stub) sits beside the first dream that links to it.
-    predecessors: dict[str, list[str]] = defaultdict(list)
-    for edge in view.edges:
-        if edge["kind"] == "next":
-            predecessors[edge["to"]].append(edge["from"])
-    pending = sorted(loose)
-    outer = len(groups) + 1
-    for _ in range(3):  # a stub linked only from another loose dream is placed on a later pass
-        left = []
-        for node_id in pending:
-            anchor = next((p for p in sorted(predecessors[node_id]) if p in positions), None)
-            if anchor is None:
-                left.append(node_id)
-                continue
-            angle, (ax, ay) = _angle(node_id), positions[anchor]
-            positions[node_id] = (ax + round(70 * math.cos(angle)), ay + round(70 * math.sin(angle)))
-        pending = left
-    for node_id in pending:
-        positions[node_id] = sunflower(outer, ring)
-        outer += 1
+            def parent_angle(m):
+                parents = sorted(p for p in nx.all_neighbors(graph, m) if distance.get(p) == depth - 1)
+                return angle[parents[0]] if parents else 0.0
+            members.sort(key=lambda m: (parent_angle(m), m))
+        radius = max(340 * depth, len(members) * 150 / (2 * math.pi))
+        for i, member in enumerate(members):
+            theta = -math.pi / 3 + 2 * math.pi * i / len(members)
+            angle[member] = theta
+            positions[member] = (round(radius * math.cos(theta)), round(radius * math.sin(theta)))
+    return positions
+
+
+def row_layout(view: ViewData, path: list[str]) -> dict[str, tuple[int, int]]:
+    """The path from left to right; every other dream above (it leads in) or below (it is led to) the
+    first dream of the path it is linked with."""
+    graph = _dream_graph(view)
+    on_path = ["dream:" + slug for slug in path]
+    positions = {node_id: (i * 300, 0) for i, node_id in enumerate(on_path)}
+    stacked: Counter = Counter()
+    for node_id in sorted(graph):
+        if node_id in positions:
+            continue
+        for i, anchor in enumerate(on_path):
+            if graph.has_edge(anchor, node_id) or graph.has_edge(node_id, anchor):
+                side = 1 if graph.has_edge(anchor, node_id) else -1
+                stacked[i, side] += 1
+                positions[node_id] = (i * 300 + 40 * (stacked[i, side] % 2), side * (60 + 110 * stacked[i, side]))
+                break
+        else:
+            positions[node_id] = (0, -60 - 110 * (stacked[-1, -1] + 1))
+            stacked[-1, -1] += 1
     return positions
 
 
 def place(view: ViewData) -> None:
     """Give every node of the view fixed ``x`` and ``y`` (satellites on a small circle round their dream)."""
-    main = sorted(n["id"] for n in view.nodes if n["kind"] not in SATELLITE_KINDS)
-    layout = _force_layout(view, main) if len(main) <= FORCE_LAYOUT_LIMIT else _spiral_layout(view, main)
+    if view.kind == "path" and view.path:
+        layout = row_layout(view, view.path)
+    elif view.kind == "dream" and view.initial.get("dream"):
+        layout = radial_layout(view, "dream:" + view.initial["dream"])
+    else:
+        layout = clustered_layout(view)
     satellites: dict[str, list[str]] = defaultdict(list)
-    for edge in view.edges:
-        if edge["kind"] in SATELLITE_KINDS:
-            satellites[edge["from"]].append(edge["to"])
+    for node in view.nodes:
+        if node["kind"] in SATELLITE_KINDS:
+            satellites[node["parent"]].append(node["id"])
     for parent, children in satellites.items():
         px, py = layout[parent]
         for i, child in enumerate(children):
-            angle = 2 * math.pi * i / len(children)
-            layout[child] = (px + round(170 * math.cos(angle)), py + round(170 * math.sin(angle)))
+            theta = 2 * math.pi * i / len(children) + math.pi / 2
+            layout[child] = (px + round(150 * math.cos(theta)), py + round(150 * math.sin(theta)))
+    for cluster in view.clusters:  # regions are drawn only where dreams sit by cluster
+        if cluster["id"] not in layout:
+            cluster.update(x=0, y=0, r=0)
     for node in view.nodes:
+        if node["id"] not in layout:  # a cluster node of a radial or row view: the middle of its members
+            members = [layout[m] for c in view.clusters if c["id"] == node["id"] for m in c["members"] if m in layout]
+            layout[node["id"]] = (round(sum(x for x, _ in members) / max(len(members), 1)),
+                                  round(sum(y for _, y in members) / max(len(members), 1)))
         node["x"], node["y"] = layout[node["id"]]
