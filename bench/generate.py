@@ -1,6 +1,10 @@
 """Deterministic synthetic article libraries in the article format, for benchmarks and scale tests.
 
-    python bench/generate.py 10000 /tmp/library        # writes 10,000 .txt articles
+    python bench/generate.py 10000 /tmp/library                 # 10,000 articles shaped like a real site
+    python bench/generate.py 10000 /tmp/library --shape random  # the older word-salad library
+
+The realistic shape (bench/realistic.py, the default) has title families, hubs, stubs that resemble
+written dreams, near-duplicates and cut-off pages. The random shape is described below.
 
 Each article has the seed's sections at realistic sizes (5 Quick Answer items, 5 scenarios, 4 sensations,
 free-form sections, a cluster named in prose, The Sentence, 3 FAQ entries) and 0-3 Next Stages: to written
@@ -76,8 +80,12 @@ def article_text(name: str, cluster: str, next_stages: list[str], rng: random.Ra
     return "\n".join(lines) + "\n"
 
 
-def generate(count: int, folder: Path, seed: int = 1) -> list[Path]:
-    """Write a library of ``count`` articles into ``folder``; return the paths written."""
+def generate(count: int, folder: Path, seed: int = 1, shape: str = "realistic") -> list[Path]:
+    """Write a library of ``count`` articles into ``folder`` (``shape`` realistic or random); return the paths."""
+    if shape == "realistic":
+        from realistic import generate_realistic
+
+        return generate_realistic(count, folder, seed)
     rng = random.Random(seed)
     names = dream_names(count + count // 3 + 1, rng)
     written, unwritten = names[:count], names[count:]
@@ -108,8 +116,9 @@ def main() -> None:
     parser.add_argument("count", type=int)
     parser.add_argument("folder", type=Path)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--shape", choices=("realistic", "random"), default="realistic")
     args = parser.parse_args()
-    print(f"wrote {len(generate(args.count, args.folder, args.seed))} articles to {args.folder}")
+    print(f"wrote {len(generate(args.count, args.folder, args.seed, args.shape))} articles to {args.folder}")
 
 
 if __name__ == "__main__":

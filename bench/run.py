@@ -91,7 +91,7 @@ def main() -> None:
         shutil.rmtree(graph, ignore_errors=True)
         build_cmd = dreamgraph + ["build", str(library / "articles"), "-g", str(graph), "-q"]
         full, full_rss = run(build_cmd, args.timeout)
-        changed = library / "articles" / "000003.txt"
+        changed = sorted((library / "articles").glob("000003.*"))[0]
         original = changed.read_text(encoding="utf-8")
         changed.write_text(original.replace("Quick Answer\n", "Quick Answer\n- A new first answer.\n", 1), encoding="utf-8")
         incremental, inc_rss = run(build_cmd, args.timeout)

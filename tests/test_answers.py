@@ -53,7 +53,7 @@ def built(kind: str, tmp_path_factory):
             (articles / f"{name}.txt").write_text(article(f"Dream About {name.title()}: Way", next_stages=[
                 ("you stop", "wall", "blocked"), ("you hear", "echo", "called")]), encoding="utf-8")
     elif kind == "generated":
-        generate(300, articles, seed=5)
+        generate(300, articles, seed=5, shape="random")
     else:
         shutil.copytree(FIXTURES / kind, articles)
         shutil.copy(SEED, articles)

@@ -29,7 +29,7 @@ def run(*args, **kwargs):
 def big_library(tmp_path_factory):
     """A generated library large enough that a build takes several seconds."""
     folder = tmp_path_factory.mktemp("big") / "articles"
-    generate(800, folder, seed=3)
+    generate(800, folder, seed=3, shape="random")
     return folder
 
 

@@ -1,8 +1,8 @@
-/* dreamgraph view: draws the library with vis-network and lets a reader explore it.
+/* dreamgraph view: draws the library on vis-network's canvas and lets a reader explore it.
 
-   The dreams are drawn once; a selection, a path or a filter never adds or removes nodes. What is lit
-   is drawn again over a veil that dims the rest (afterDrawing), so a selection costs the same at ten
-   dreams and at ten thousand. Every text from the articles is set with textContent, never parsed as
+   The library is drawn in batches (a path per colour, one for all the links); a selection, a path or a
+   filter changes no data: what is lit is drawn again over a veil that dims the rest, so a selection
+   costs one drawing at ten dreams and at ten thousand. Every text from the articles is set with textContent, never parsed as
    HTML, and drawn on the canvas as text. The page's state lives in its address
    (#dream=…&depth=…&cluster=…&from=…&to=…&filter=…), so a link reopens the same view and the back
    button steps back through selections. */
@@ -10,7 +10,6 @@
   "use strict";
   var data = JSON.parse(document.getElementById("dreamgraph-data").textContent);
   var D = data.dreams, N = D.slug.length, C = data.clusters, BS = data.blockSize;
-  var large = N > 2000;
   var dark = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches;
   var theme = dark ? {
     bg: "#11161d", text: "#e6edf3", muted: "#9aa5b1", edge: "#6b7785", stub: "#9aa5b1", partial: "#e6edf3",
@@ -25,6 +24,8 @@
   var i, j, k;
   for (i = 0; i < N; i++) { bySlug[D.slug[i]] = i; out.push([]); inc.push([]); }
   for (i = 0; i < C.length; i++) clusterBySlug[C[i].slug] = i;
+  var clusterOrder = C.map(function (c, n) { return n; }).sort(function (x, y) {
+    return C[y].members.length - C[x].members.length || (C[x].slug < C[y].slug ? -1 : 1); });
   for (k = 0; k < data.edges.length; k += 2) {
     var a = data.edges[k], b = data.edges[k + 1], e = k / 2;
     edgeFrom.push(a); edgeTo.push(b); out[a].push(b); inc[b].push(a); edgeIndex[a + ">" + b] = e;
@@ -43,49 +44,64 @@
     (gapsOf[key] = gapsOf[key] || []).push(n);
   });
 
-  // --- drawing -------------------------------------------------------------------------------------------
+  // --- drawing ------------------------------------------------------------------------------------------
+  // vis-network holds the canvas: pan, zoom, resizing, the click and the drawing hooks. The page draws the
+  // library itself, in batches (one path per colour, one for all links), because a canvas call per node
+  // and per arrowhead is what made a 10,000-dream picture slow.
   var container = document.getElementById("graph");
-  var minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
-  function grow(x, y, r) { minX = Math.min(minX, x - r); maxX = Math.max(maxX, x + r); minY = Math.min(minY, y - r); maxY = Math.max(maxY, y + r); }
-  for (i = 0; i < N; i++) grow(D.x[i], D.y[i], 40);
-  C.forEach(function (c) { if (c.r) grow(c.x, c.y, c.r); });
-  data.satellites.forEach(function (s) { grow(s.x, s.y, 40); });
-  var fitScale = Math.min((container.clientWidth || 800) / Math.max(maxX - minX, 1),
-                          (container.clientHeight || 600) / Math.max(maxY - minY, 1));
-  // Labels are drawn by the page, most central dreams first, each only where it overlaps no label
-  // already drawn: at the overview the hubs are named, and more names appear as one zooms in.
-  var order = [];
+  var network = new vis.Network(container, { nodes: new vis.DataSet([]), edges: new vis.DataSet([]) }, {
+    autoResize: true, physics: { enabled: false },
+    interaction: { hover: false, dragNodes: false, selectable: false, keyboard: false, multiselect: false, zoomSpeed: 0.8 }
+  });
+  var bounds = (function () {
+    var box = [Infinity, Infinity, -Infinity, -Infinity];
+    function grow(x, y, r) { box[0] = Math.min(box[0], x - r); box[1] = Math.min(box[1], y - r); box[2] = Math.max(box[2], x + r); box[3] = Math.max(box[3], y + r); }
+    for (var n = 0; n < N; n++) grow(D.x[n], D.y[n], size[n] + 30);
+    C.forEach(function (c) { if (c.r) grow(c.x, c.y - 22, c.r + 22); });
+    data.satellites.forEach(function (s) { grow(s.x, s.y, 60); });
+    if (!isFinite(box[0])) box = [-100, -100, 100, 100];
+    return box;
+  })();
+  var maxSize = Math.max.apply(null, size.concat([10]));
+  var order = [];  // most central first: the order names are placed in, each only where it overlaps none
   for (i = 0; i < N; i++) order.push(i);
   order.sort(function (x, y) { return D.rank[y] - D.rank[x] || bySlugOrder(x, y); });
-  var visNodes = [];
+  // nodes in batches of one look: fill, border and dashes
+  var looks = {}, lookKeys = [];
   for (i = 0; i < N; i++) {
-    var inside = D.stub[i] ? theme.bg : color[i], border = D.stub[i] ? theme.stub : D.partial[i] ? theme.partial : color[i];
-    var paint = { background: inside, border: border };
-    visNodes.push({
-      id: i, x: D.x[i], y: D.y[i], size: size[i], shape: "dot", borderWidth: D.stub[i] || D.partial[i] ? 2 : 1,
-      color: { background: inside, border: border, highlight: paint, hover: paint },
-      shapeProperties: { borderDashes: D.stub[i] ? [5, 4] : D.partial[i] ? [2, 3] : false },
-      title: D.label[i] + (D.stub[i] ? " (stub: no article yet)" : D.partial[i] ? " (partial article)" : "")
-    });
+    var look = D.stub[i] ? ["bg", "stub", "dash"] : D.partial[i] ? [color[i], "partial", "dot"] : [color[i], color[i], ""];
+    var key = look.join("|");
+    if (!looks[key]) { looks[key] = { fill: look[0], border: look[1], dash: look[2], nodes: [] }; lookKeys.push(key); }
+    looks[key].nodes.push(i);
   }
-  data.satellites.forEach(function (s, n) {
-    visNodes.push({ id: "s" + n, x: s.x, y: s.y, size: 7, shape: s.kind === "scenario" ? "square" : "triangle",
-                    label: s.label.length > 40 ? s.label.slice(0, 39) + "…" : s.label, title: s.label + "\n→ " + s.meaning,
-                    color: { background: theme.bg, border: theme.muted, highlight: { background: theme.bg, border: theme.muted } },
-                    borderWidth: 1, font: { size: 11, color: theme.muted } });
-  });
-  var visEdges = [];
-  for (e = 0; e < edgeFrom.length; e++) visEdges.push({ id: e, from: edgeFrom[e], to: edgeTo[e] });
-  data.satellites.forEach(function (s, n) { visEdges.push({ id: "s" + n, from: s.parent, to: "s" + n, arrows: "", dashes: true }); });
-  var nodes = new vis.DataSet(visNodes), edges = new vis.DataSet(visEdges);
-  var network = new vis.Network(container, { nodes: nodes, edges: edges }, {
-    autoResize: true, physics: { enabled: false }, layout: { improvedLayout: false },
-    interaction: { hover: false, dragNodes: false, hideEdgesOnDrag: large, hideEdgesOnZoom: large, multiselect: false,
-                   selectConnectedEdges: false, tooltipDelay: 150, keyboard: false },
-    nodes: { font: { color: theme.text, face: "system-ui, sans-serif", strokeWidth: 3, strokeColor: theme.halo } },
-    edges: { smooth: false, width: 1, selectionWidth: 0, hoverWidth: 0, arrows: { to: { enabled: true, scaleFactor: 0.45 } },
-             color: { color: theme.edge, highlight: theme.edge, hover: theme.edge, opacity: large ? 0.25 : N > 300 ? 0.45 : 0.7 } }
-  });
+  function paint(value) { return value === "bg" ? theme.bg : value === "stub" ? theme.stub : value === "partial" ? theme.partial : value; }
+  var grid = {}, cell = Math.max(2 * maxSize, 40);  // the dreams by place, to find the one under the pointer
+  for (i = 0; i < N; i++) {
+    var g = Math.floor(D.x[i] / cell) + "," + Math.floor(D.y[i] / cell);
+    (grid[g] = grid[g] || []).push(i);
+  }
+  function dreamAt(x, y, slack) {
+    var best = -1, bestGap = Infinity, gx = Math.floor(x / cell), gy = Math.floor(y / cell);
+    for (var dx = -1; dx <= 1; dx++) for (var dy = -1; dy <= 1; dy++) {
+      (grid[(gx + dx) + "," + (gy + dy)] || []).forEach(function (n) {
+        var gap = Math.sqrt((D.x[n] - x) * (D.x[n] - x) + (D.y[n] - y) * (D.y[n] - y)) - size[n];
+        if (gap <= slack && gap < bestGap) { best = n; bestGap = gap; }
+      });
+    }
+    return best;
+  }
+  function satelliteAt(x, y, slack) {
+    for (var s = 0; s < data.satellites.length; s++) {
+      var sat = data.satellites[s];
+      if (Math.abs(sat.x - x) <= 9 + slack && Math.abs(sat.y - y) <= 9 + slack) return s;
+    }
+    return -1;
+  }
+
+  function redraw() {  // one drawing per frame, however many changes asked for one (vis-network's own request)
+    if (network.body && network.body.emitter) network.body.emitter.emit("_requestRedraw");
+    else network.redraw();
+  }
 
   function text(ctx, label, x, y, px, bold, fill) {
     ctx.font = (bold ? "600 " : "") + px + "px system-ui, sans-serif";
@@ -94,17 +110,81 @@
     ctx.fillStyle = fill || theme.text; ctx.fillText(label, x, y);
   }
   function short(label, n) { return label.length > n ? label.slice(0, n - 1) + "…" : label; }
+  function shade(hex) {  // a darker (light scheme) or lighter (dark scheme) tone of a cluster colour, for its name
+    var n = parseInt(hex.slice(1), 16), f = dark ? 1.35 : 0.62;
+    var r = Math.min(255, Math.round((n >> 16) * f)), g = Math.min(255, Math.round(((n >> 8) & 255) * f)), b = Math.min(255, Math.round((n & 255) * f));
+    return "rgb(" + r + "," + g + "," + b + ")";
+  }
+  function visibleArea() {
+    var a = network.DOMtoCanvas({ x: 0, y: 0 }), b = network.DOMtoCanvas({ x: container.clientWidth, y: container.clientHeight });
+    return [a.x, a.y, b.x, b.y];
+  }
+  function inView(view, n, margin) {
+    return D.x[n] >= view[0] - margin && D.x[n] <= view[2] + margin && D.y[n] >= view[1] - margin && D.y[n] <= view[3] + margin;
+  }
 
-  network.on("beforeDrawing", function (ctx) {  // cluster regions under everything
-    var scale = network.getScale();
-    C.forEach(function (c) {
-      if (!c.r) return;
-      ctx.beginPath(); ctx.arc(c.x, c.y, c.r, 0, 2 * Math.PI);
-      ctx.globalAlpha = dark ? 0.16 : 0.11; ctx.fillStyle = c.color; ctx.fill();
-      ctx.globalAlpha = 0.55; ctx.lineWidth = 1.5 / scale; ctx.strokeStyle = c.color; ctx.stroke();
-      ctx.globalAlpha = 1;
+  function drawNodes(ctx, scale, view, mask) {  // mask: draw only these (lit) dreams, or all when null
+    var margin = maxSize;
+    lookKeys.forEach(function (key) {
+      var look = looks[key], any = false;
+      ctx.beginPath();
+      look.nodes.forEach(function (n) {
+        if ((mask && !mask[n]) || !inView(view, n, margin)) return;
+        ctx.moveTo(D.x[n] + size[n], D.y[n]); ctx.arc(D.x[n], D.y[n], size[n], 0, 2 * Math.PI); any = true;
+      });
+      if (!any) return;
+      ctx.fillStyle = paint(look.fill); ctx.fill();
+      if (look.dash || scale * maxSize > 3) {
+        ctx.setLineDash(look.dash === "dash" ? [5 / scale, 4 / scale] : look.dash === "dot" ? [2 / scale, 3 / scale] : []);
+        ctx.lineWidth = (look.dash ? 2 : 1) / scale; ctx.strokeStyle = look.dash ? paint(look.border) : shade(look.fill);
+        ctx.stroke(); ctx.setLineDash([]);
+      }
     });
-  });
+  }
+
+  function segment(e, scale, apart) {  // a link from rim to rim, set apart from its opposite link when asked
+    var a = edgeFrom[e], b = edgeTo[e], dx = D.x[b] - D.x[a], dy = D.y[b] - D.y[a], len = Math.sqrt(dx * dx + dy * dy) || 1;
+    var ux = dx / len, uy = dy / len, shift = apart && edgeIndex[b + ">" + a] !== undefined ? 5 / scale : 0;
+    return { ux: ux, uy: uy, sx: D.x[a] + ux * size[a] - uy * shift, sy: D.y[a] + uy * size[a] + ux * shift,
+             ex: D.x[b] - ux * (size[b] + 2 / scale) - uy * shift, ey: D.y[b] - uy * (size[b] + 2 / scale) + ux * shift };
+  }
+  function drawLinks(ctx, scale, view, list, width, stroke, alpha, apart) {  // apart: a lit link, always with its head
+    var heads = apart || scale * 9 >= 5, head = 8 / scale + width, ends = [];
+    ctx.beginPath();
+    list.forEach(function (e) {
+      var a = edgeFrom[e], b = edgeTo[e];
+      if ((D.x[a] < view[0] && D.x[b] < view[0]) || (D.x[a] > view[2] && D.x[b] > view[2]) ||
+          (D.y[a] < view[1] && D.y[b] < view[1]) || (D.y[a] > view[3] && D.y[b] > view[3])) return;
+      var p = segment(e, scale, apart);
+      ctx.moveTo(p.sx, p.sy); ctx.lineTo(heads ? p.ex - p.ux * head * 0.8 : p.ex, heads ? p.ey - p.uy * head * 0.8 : p.ey);
+      if (heads) ends.push(p);
+    });
+    ctx.globalAlpha = alpha; ctx.strokeStyle = stroke; ctx.lineWidth = width; ctx.stroke();
+    if (ends.length) {
+      ctx.beginPath();
+      ends.forEach(function (p) {
+        ctx.moveTo(p.ex, p.ey);
+        ctx.lineTo(p.ex - p.ux * head - p.uy * head * 0.45, p.ey - p.uy * head + p.ux * head * 0.45);
+        ctx.lineTo(p.ex - p.ux * head + p.uy * head * 0.45, p.ey - p.uy * head - p.ux * head * 0.45); ctx.closePath();
+      });
+      ctx.fillStyle = stroke; ctx.fill();
+    }
+    ctx.globalAlpha = 1;
+  }
+  var allEdges = edgeFrom.map(function (x, e) { return e; });
+  var edgeAlpha = N > 2000 ? 0.22 : N > 300 ? 0.4 : 0.65;
+
+  function drawSatellites(ctx, scale) {
+    data.satellites.forEach(function (s) {
+      ctx.setLineDash([4 / scale, 3 / scale]); ctx.beginPath(); ctx.moveTo(D.x[s.parent], D.y[s.parent]); ctx.lineTo(s.x, s.y);
+      ctx.lineWidth = 1 / scale; ctx.strokeStyle = theme.muted; ctx.stroke(); ctx.setLineDash([]);
+      ctx.beginPath();
+      if (s.kind === "scenario") ctx.rect(s.x - 7, s.y - 7, 14, 14);
+      else { ctx.moveTo(s.x, s.y - 8); ctx.lineTo(s.x + 8, s.y + 6); ctx.lineTo(s.x - 8, s.y + 6); ctx.closePath(); }
+      ctx.fillStyle = theme.bg; ctx.fill(); ctx.lineWidth = 1.5 / scale; ctx.stroke();
+      text(ctx, short(s.label, 40), s.x, s.y + 18, Math.max(11 / scale, 9), false, theme.muted);
+    });
+  }
 
   function Boxes(scale) { this.cell = 80 / scale; this.grid = {}; }
   Boxes.prototype.hits = function (box, add) {
@@ -124,11 +204,11 @@
     var width = D.label[n].length * px * 0.56 + px * 0.6, top = D.y[n] + size[n] + px * 0.25;
     return [D.x[n] - width / 2, top, D.x[n] + width / 2, top + px * 1.25];
   }
-  function drawLabels(ctx, scale, candidates, boxes, forced, limit) {
-    var view = visibleArea(), px = 13 / scale, placed = 0;
+  function drawLabels(ctx, scale, view, candidates, boxes, forced, limit) {
+    var px = 13 / scale, placed = 0;
     for (var c = 0; c < candidates.length && placed < limit; c++) {
       var n = candidates[c];
-      if (D.x[n] < view[0] || D.x[n] > view[2] || D.y[n] < view[1] || D.y[n] > view[3]) continue;
+      if (!inView(view, n, 0)) continue;
       if (!forced(n) && size[n] * scale < 2.5) continue;  // a dot too small to see gets no name
       var box = labelBox(n, px);
       if (!forced(n) && boxes.hits(box, false)) continue;
@@ -137,41 +217,9 @@
       placed++;
     }
   }
-  function visibleArea() {
-    var a = network.DOMtoCanvas({ x: 0, y: 0 }), b = network.DOMtoCanvas({ x: container.clientWidth, y: container.clientHeight });
-    return [a.x, a.y, b.x, b.y];
-  }
 
-  network.on("afterDrawing", function (ctx) {
-    var scale = network.getScale(), boxes = new Boxes(scale);
-    C.forEach(function (c, n) {  // cluster names: the same size on screen at every zoom
-      if (!c.r || c.r * scale < 22) return;
-      var px = Math.min(15, Math.max(10, c.r * scale / 7)) / scale;
-      var label = short(c.label, Math.max(8, Math.floor(2.2 * c.r * scale / (px * scale * 0.6)))) + " · " + c.members.length;
-      var y = c.y - c.r - px * 0.9, width = label.length * px * 0.6;
-      boxes.hits([c.x - width / 2, y - px * 0.7, c.x + width / 2, y + px * 0.7], true);
-      text(ctx, label, c.x, y, px, true, c.color === data.noClusterColor ? theme.muted : shade(c.color));
-      if (gapsOf["c" + n]) marks(ctx, gapsOf["c" + n], c.x + c.r * 0.71, c.y - c.r * 0.71, scale);
-    });
-    if (!lit) drawLabels(ctx, scale, order, boxes, function () { return false; }, 300);
-    if (data.gaps.length) {
-      for (var g in gapsOf) if (g[0] === "d" && (!lit || lit.node[+g.slice(1)])) {
-        var d = +g.slice(1); marks(ctx, gapsOf[g], D.x[d] + size[d] * 0.8, D.y[d] - size[d] * 0.8, scale);
-      }
-    }
-    if (lit) drawLit(ctx, scale);
-    if (!drawn) { drawn = true; document.body.setAttribute("data-drawn", "true"); }
-  });
-  var drawn = false;
-
-  function shade(hex) {  // a darker (light scheme) or lighter (dark scheme) tone of a cluster colour, for its name
-    var n = parseInt(hex.slice(1), 16), f = dark ? 1.35 : 0.62;
-    var r = Math.min(255, Math.round((n >> 16) * f)), g = Math.min(255, Math.round(((n >> 8) & 255) * f)), b = Math.min(255, Math.round((n & 255) * f));
-    return "rgb(" + r + "," + g + "," + b + ")";
-  }
-
-  function marks(ctx, list, x, y, scale) {  // one badge per gap kind, its letter inside when big enough to read
-    var seen = {}, r = Math.max(4 / scale, 6), n = 0;
+  function marks(ctx, list, x, y, scale, radius) {  // one badge per gap kind, its letter inside when big enough to read
+    var seen = {}, r = Math.min(7 / scale, Math.max(radius * 0.55, 3.5 / scale)), n = 0;
     list.forEach(function (g) {
       var kind = data.gaps[g].kind;
       if (seen[kind] || (lit && filterKinds.length && !lit.gapKinds[kind])) return;
@@ -180,69 +228,85 @@
       n++;
       ctx.beginPath(); ctx.arc(cx, y, r, 0, 2 * Math.PI); ctx.fillStyle = mark[0]; ctx.fill();
       ctx.lineWidth = r / 5; ctx.strokeStyle = theme.halo; ctx.stroke();
-      if (r * scale >= 6) {
+      if (r * scale >= 5.5) {
         ctx.font = "700 " + (r * 1.2) + "px system-ui, sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
         ctx.fillStyle = "#ffffff"; ctx.fillText(mark[1], cx, y + r * 0.05);
       }
     });
   }
 
-  function ends(a, b, scale) {  // where a link is drawn: node rim to node rim, apart from its opposite link
-    var dx = D.x[b] - D.x[a], dy = D.y[b] - D.y[a], len = Math.sqrt(dx * dx + dy * dy) || 1;
-    var ux = dx / len, uy = dy / len, shift = edgeIndex[b + ">" + a] !== undefined ? 5 / scale : 0;
-    var ox = -uy * shift, oy = ux * shift;
-    return { ux: ux, uy: uy, sx: D.x[a] + ux * size[a] + ox, sy: D.y[a] + uy * size[a] + oy,
-             ex: D.x[b] - ux * (size[b] + 2 / scale) + ox, ey: D.y[b] - uy * (size[b] + 2 / scale) + oy };
-  }
-  function arrow(ctx, a, b, width, stroke, scale) {
-    var p = ends(a, b, scale), ux = p.ux, uy = p.uy, ex = p.ex, ey = p.ey, head = Math.max(9 / scale, width * 3);
-    ctx.strokeStyle = stroke; ctx.fillStyle = stroke; ctx.lineWidth = width;
-    ctx.beginPath(); ctx.moveTo(p.sx, p.sy); ctx.lineTo(ex - ux * head * 0.8, ey - uy * head * 0.8); ctx.stroke();
-    ctx.beginPath(); ctx.moveTo(ex, ey);
-    ctx.lineTo(ex - ux * head - uy * head * 0.45, ey - uy * head + ux * head * 0.45);
-    ctx.lineTo(ex - ux * head + uy * head * 0.45, ey - uy * head - ux * head * 0.45); ctx.closePath(); ctx.fill();
-  }
+  network.on("afterDrawing", function (ctx) {
+    var scale = network.getScale(), view = visibleArea(), boxes = new Boxes(scale);
+    C.forEach(function (c) {  // cluster regions
+      if (!c.r || c.x + c.r < view[0] || c.x - c.r > view[2] || c.y + c.r < view[1] || c.y - c.r > view[3]) return;
+      ctx.beginPath(); ctx.arc(c.x, c.y, c.r, 0, 2 * Math.PI);
+      ctx.globalAlpha = dark ? 0.16 : 0.11; ctx.fillStyle = c.color; ctx.fill();
+      ctx.globalAlpha = 0.55; ctx.lineWidth = 1.5 / scale; ctx.strokeStyle = c.color; ctx.stroke();
+      ctx.globalAlpha = 1;
+    });
+    drawLinks(ctx, scale, view, allEdges, 1 / scale, theme.edge, edgeAlpha, false);
+    drawNodes(ctx, scale, view, null);
+    drawSatellites(ctx, scale);
+    clusterOrder.forEach(function (n) {  // cluster names, largest first, where they do not overlap
+      var c = C[n];
+      if (!c.r || c.r * scale < 12) return;
+      var px = Math.min(14, Math.max(9, c.r * scale / 5)), room = Math.floor(2.6 * c.r * scale / (px * 0.6));
+      var label = short(c.label, Math.max(16, room - 5)) + " · " + c.members.length;
+      px /= scale;
+      var y = c.y - c.r - px * 0.8, width = label.length * px * 0.6, box = [c.x - width / 2, y - px * 0.7, c.x + width / 2, y + px * 0.7];
+      if (y < view[1] - px || y > view[3] + px) return;
+      if (gapsOf["c" + n]) marks(ctx, gapsOf["c" + n], c.x + c.r * 0.71, c.y - c.r * 0.71, scale, c.r);
+      if (boxes.hits(box, false)) return;
+      boxes.hits(box, true);
+      text(ctx, label, c.x, y, px, true, shade(c.color));
+    });
+    if (!lit) drawLabels(ctx, scale, view, order, boxes, function () { return false; }, 300);
+    if (data.gaps.length) {
+      for (var key in gapsOf) if (key[0] === "d" && (!lit || lit.node[+key.slice(1)])) {
+        var d = +key.slice(1);
+        if (inView(view, d, maxSize)) marks(ctx, gapsOf[key], D.x[d] + size[d] * 0.8, D.y[d] - size[d] * 0.8, scale, size[d]);
+      }
+    }
+    if (lit) drawLit(ctx, scale, view);
+    if (!drawn) { drawn = true; document.body.setAttribute("data-drawn", "true"); performance.mark("dreamgraph-drawn"); }
+  });
+  var drawn = false;
 
-  function drawLit(ctx, scale) {
-    var view = visibleArea();
+  function drawLit(ctx, scale, view) {
     ctx.fillStyle = theme.veil;
     ctx.fillRect(view[0], view[1], view[2] - view[0], view[3] - view[1]);
-    var strong = lit.mode === "filter" ? theme.edge : theme.text;
+    var onPath = [], touching = [], others = [];
     lit.edges.forEach(function (e) {
-      var onPath = lit.pathEdges && lit.pathEdges[e] !== undefined;
-      var touches = edgeFrom[e] === state.dream || edgeTo[e] === state.dream;
-      arrow(ctx, edgeFrom[e], edgeTo[e], onPath ? 4 / scale : touches ? 1.8 / scale : 1 / scale,
-            onPath ? theme.path : touches || lit.mode === "path" ? strong : theme.edge, scale);
+      if (lit.pathEdges && lit.pathEdges[e] !== undefined) onPath.push(e);
+      else if (edgeFrom[e] === state.dream || edgeTo[e] === state.dream) touching.push(e);
+      else others.push(e);
     });
-    lit.list.forEach(function (n) {
-      ctx.beginPath(); ctx.arc(D.x[n], D.y[n], size[n], 0, 2 * Math.PI);
-      ctx.fillStyle = D.stub[n] ? theme.bg : color[n]; ctx.fill();
-      ctx.setLineDash(D.stub[n] ? [5, 4] : D.partial[n] ? [2, 3] : []);
-      ctx.lineWidth = D.stub[n] || D.partial[n] ? 2 : 1; ctx.strokeStyle = D.stub[n] ? theme.stub : D.partial[n] ? theme.partial : color[n];
-      ctx.stroke(); ctx.setLineDash([]);
-      if (n === state.dream || n === state.from || n === state.to || (lit.pathNodes && lit.pathNodes[n])) {
-        ctx.beginPath(); ctx.arc(D.x[n], D.y[n], size[n] + 4 / scale, 0, 2 * Math.PI);
-        ctx.lineWidth = (n === state.dream ? 3.5 : 2.5) / scale; ctx.strokeStyle = lit.pathNodes && lit.pathNodes[n] ? theme.path : theme.select; ctx.stroke();
-      }
+    drawLinks(ctx, scale, view, others, 1 / scale, lit.mode === "path" ? theme.text : theme.edge, lit.mode === "filter" ? 0.6 : 0.9, true);
+    drawLinks(ctx, scale, view, touching, 1.8 / scale, theme.text, 1, true);
+    drawLinks(ctx, scale, view, onPath, 4 / scale, theme.path, 1, true);
+    drawNodes(ctx, scale, view, lit.node);
+    lit.list.forEach(function (n) {  // rings: the selected dream, and the dreams of a path
+      if (n !== state.dream && n !== state.from && n !== state.to && !(lit.pathNodes && lit.pathNodes[n])) return;
+      ctx.beginPath(); ctx.arc(D.x[n], D.y[n], size[n] + 4 / scale, 0, 2 * Math.PI);
+      ctx.lineWidth = (n === state.dream ? 3.5 : 2.5) / scale;
+      ctx.strokeStyle = lit.pathNodes && lit.pathNodes[n] ? theme.path : theme.select; ctx.stroke();
     });
     var ranked = lit.list.slice().sort(function (x, y) { return D.rank[y] - D.rank[x] || bySlugOrder(x, y); });
     var must = function (n) { return lit.mode !== "filter" && (n === state.dream || (lit.pathNodes && lit.pathNodes[n]) || lit.list.length <= 60); };
     var boxes = new Boxes(scale);
-    drawLabels(ctx, scale, ranked, boxes, must, 400);
+    drawLabels(ctx, scale, view, ranked, boxes, must, 400);
     if (lit.mode === "path") {  // the steps of a path, numbered on its links
       lit.steps.forEach(function (e, n) {
-        var p = ends(edgeFrom[e], edgeTo[e], scale), x = (p.sx + p.ex) / 2, y = (p.sy + p.ey) / 2;
+        var p = segment(e, scale, true), x = (p.sx + p.ex) / 2, y = (p.sy + p.ey) / 2;
         ctx.beginPath(); ctx.arc(x, y, 10 / scale, 0, 2 * Math.PI); ctx.fillStyle = theme.path; ctx.fill();
         ctx.font = "700 " + (11 / scale) + "px system-ui, sans-serif"; ctx.textAlign = "center"; ctx.textBaseline = "middle";
         ctx.fillStyle = theme.bg; ctx.fillText(String(n + 1), x, y);
       });
     } else if (lit.mode === "focus") {  // the conditions of the selected dream's links, where there is room
-      lit.edges.forEach(function (e) {
-        var a = edgeFrom[e], b = edgeTo[e];
-        if (a !== state.dream && b !== state.dream) return;
-        var condition = conditionOf(a, b);
+      touching.forEach(function (e) {
+        var condition = conditionOf(edgeFrom[e], edgeTo[e]);
         if (!condition) return;
-        var p = ends(a, b, scale), px = 11 / scale, label = short(condition, 44), width = label.length * px * 0.55;
+        var p = segment(e, scale, true), px = 11 / scale, label = short(condition, 44), width = label.length * px * 0.55;
         [0.5, 0.35, 0.65].some(function (f) {
           var x = p.sx + (p.ex - p.sx) * f, y = p.sy + (p.ey - p.sy) * f;
           var box = [x - width / 2, y - px * 0.7, x + width / 2, y + px * 0.7];
@@ -254,6 +318,25 @@
       });
     }
   }
+
+  // a tooltip with the name under the pointer
+  var tip = document.createElement("div");
+  tip.id = "tip"; tip.setAttribute("role", "tooltip"); tip.hidden = true;
+  document.getElementById("graph-wrap").appendChild(tip);
+  var tipFrame = 0;
+  container.addEventListener("mousemove", function (event) {
+    if (tipFrame) return;
+    tipFrame = requestAnimationFrame(function () {
+      tipFrame = 0;
+      var box = container.getBoundingClientRect(), p = network.DOMtoCanvas({ x: event.clientX - box.left, y: event.clientY - box.top });
+      var n = dreamAt(p.x, p.y, 3 / network.getScale());
+      if (n < 0) { tip.hidden = true; container.style.cursor = ""; return; }
+      tip.textContent = D.label[n] + (D.stub[n] ? " · stub, no article yet" : D.partial[n] ? " · partial article" : "");
+      tip.style.left = (event.clientX - box.left + 12) + "px"; tip.style.top = (event.clientY - box.top + 12) + "px";
+      tip.hidden = false; container.style.cursor = "pointer";
+    });
+  });
+  container.addEventListener("mouseleave", function () { tip.hidden = true; });
 
   // --- cards, unpacked on demand ----------------------------------------------------------------------------
   var blocks = {};
@@ -428,10 +511,21 @@
       parts.push(badges);
       parts.push(el("p", out[n].length + " next stage" + (out[n].length === 1 ? "" : "s") + " · led to from " + inc[n].length +
                     " · PageRank " + D.rank[n].toFixed(4), "facts"));
-      var actions = el("div", null, "card-actions");
+      var actions = el("div", null, "card-actions"), depth = el("label", "Light up ", "depth");
+      var slider = el("input"), shownDepth = el("output", String(state.depth));
+      slider.type = "range"; slider.min = "1"; slider.max = "3"; slider.step = "1"; slider.value = String(state.depth); slider.id = "depth";
+      slider.setAttribute("aria-label", "Links to light up around the dream");
+      slider.addEventListener("input", function () { go({ depth: parseInt(slider.value, 10) }); });
+      depth.appendChild(slider); depth.appendChild(shownDepth); depth.appendChild(el("span", state.depth === 1 ? " link" : " links"));
+      parts.push(depth);
       actions.appendChild(action("Path from here", function () { go({ from: n, dream: -1 }); }, "from"));
       actions.appendChild(action("Path to here", function () { go({ to: n, dream: -1 }); }, "to"));
       parts.push(actions);
+      if ((state.from >= 0) !== (state.to >= 0)) {
+        var end = state.from >= 0 ? state.from : state.to;
+        parts.push(el("p", "A progression " + (state.from >= 0 ? "from " : "to ") + D.label[end] + " is waiting for its other end: “Path " +
+                      (state.from >= 0 ? "to" : "from") + " here”, or shift-click a dream.", "hint"));
+      }
       if (data.gaps.length) parts.push(gapSection("d" + n));
       parts.push(section("Quick Answer", c[1], function (li, t) { li.textContent = t; }));
       parts.push(section("Scenarios", c[2], function (li, p) { li.appendChild(el("span", p[0])); li.appendChild(el("span", " → " + p[1], "meaning")); }));
@@ -443,7 +537,7 @@
       parts.push(section("Led to from", c[5], function (li, s) { li.appendChild(dreamLink(s[0], s[1])); li.appendChild(el("span", s[2], "condition")); }));
       if (D.stub[n] && !c[1].length) parts.push(el("p", "No article yet: the links above are everything the library says about it.", "none"));
       fill(parts, "data-dream", D.slug[n]);
-      network.redraw();
+      redraw();
     }, cardFailed);
   }
   function cardFailed(error) {
@@ -506,7 +600,7 @@
       fill([el("p", "progression", "kind-line"), el("h2", "From " + D.label[a] + " to " + D.label[b]),
             el("p", path.map(function (n) { return D.slug[n]; }).join(" → ") + " (" + hops + " step" + (hops === 1 ? "" : "s") + ")", "facts"),
             list, clear], "data-path", D.slug[a] + ">" + D.slug[b]);
-      network.redraw();
+      redraw();
     }, cardFailed);
   }
 
@@ -528,7 +622,6 @@
   }
 
   // --- state, the address and history ----------------------------------------------------------------------
-  var depthInput = document.getElementById("depth"), depthValue = document.getElementById("depth-value");
   var clusterSelect = document.getElementById("cluster-filter");
 
   function go(change, options) {
@@ -541,30 +634,50 @@
 
   function render(fit) {
     lit = computeLit();
-    depthInput.value = String(state.depth); depthValue.textContent = String(state.depth);
     clusterSelect.value = state.cluster >= 0 ? C[state.cluster].slug : "";
     syncKinds();
-    if (state.dream >= 0) network.selectNodes([state.dream]); else network.unselectAll();
-    if (state.from >= 0 || state.to >= 0) showPath();
+    if (state.from >= 0 && state.to >= 0) showPath();
     else if (state.dream >= 0) {
-      showDream(state.dream);
-      withCards([state.dream].concat(inc[state.dream])).then(function () { network.redraw(); });
-    } else if (state.cluster >= 0) showCluster(state.cluster);
+      if (panel.getAttribute("data-dream") === D.slug[state.dream] && panel.querySelector("#depth")) {
+        panel.querySelector("#depth").value = String(state.depth);  // same card: keep it (and the slider's focus)
+        panel.querySelector("label.depth output").textContent = String(state.depth);
+        panel.querySelector("label.depth span").textContent = state.depth === 1 ? " link" : " links";
+      } else showDream(state.dream);
+      withCards([state.dream].concat(inc[state.dream])).then(redraw);
+    } else if (state.from >= 0 || state.to >= 0) showPath();
+    else if (state.cluster >= 0) showCluster(state.cluster);
     else showHint();
     if (fit) fitView();
-    network.redraw();
+    redraw();
   }
 
+  function fitBox(box, most) {  // show a box of the canvas whole, no closer than ``most``
+    var width = Math.max(box[2] - box[0], 1), height = Math.max(box[3] - box[1], 1);
+    var scale = Math.min(container.clientWidth / (width * 1.08), container.clientHeight / (height * 1.08), most || Infinity);
+    network.moveTo({ position: { x: (box[0] + box[2]) / 2, y: (box[1] + box[3]) / 2 }, scale: scale, animation: false });
+  }
+  function boxOf(list, scale) {  // the dots with room for their names (13 px on screen at ``scale``)
+    var box = [Infinity, Infinity, -Infinity, -Infinity], px = 13 / (scale || 1);
+    list.forEach(function (n) {
+      var half = Math.max(size[n], D.label[n].length * px * 0.3);
+      box[0] = Math.min(box[0], D.x[n] - half); box[1] = Math.min(box[1], D.y[n] - size[n] - px);
+      box[2] = Math.max(box[2], D.x[n] + half); box[3] = Math.max(box[3], D.y[n] + size[n] + px * 2);
+    });
+    return box;
+  }
+  function fitList(list) {  // twice: the names' room depends on the zoom the first fit gives
+    fitBox(boxOf(list, 1), 1.4);
+    fitBox(boxOf(list, network.getScale()), 1.4);
+  }
   function fitView() {
-    if (lit && lit.list.length) network.fit({ nodes: lit.list, maxZoomLevel: 1.4, animation: false });
-    else if (!lit && state.cluster < 0) network.fit({ animation: false });
-    if (!lit && state.cluster >= 0) zoomToCluster(state.cluster);
+    if (lit && lit.list.length) fitList(lit.list);
+    else if (!lit && state.cluster >= 0) zoomToCluster(state.cluster);
+    else fitBox(bounds);
   }
   function zoomToCluster(c) {
     var cl = C[c];
-    if (!cl.r) { network.fit({ nodes: cl.members, animation: false }); return; }
-    var scale = Math.min(container.clientWidth, container.clientHeight) / (2.3 * cl.r);
-    network.moveTo({ position: { x: cl.x, y: cl.y }, scale: Math.min(scale, 1.4), animation: false });
+    if (!cl.r) { fitList(cl.members); return; }
+    fitBox([cl.x - cl.r, cl.y - cl.r - 30, cl.x + cl.r, cl.y + cl.r], 1.4);
   }
 
   function hashOf() {
@@ -596,28 +709,32 @@
   window.addEventListener("popstate", function () { go(parse(location.hash), { push: false }); });
 
   // --- controls -------------------------------------------------------------------------------------
+  function pick(n) {  // select a dream; a path with one end chosen keeps it, waiting for the other
+    var pending = (state.from >= 0) !== (state.to >= 0);
+    go(pending ? { dream: n } : { dream: n, from: -1, to: -1 });
+  }
+
   network.on("click", function (params) {
     var pointer = params.pointer.canvas, shift = params.event && params.event.srcEvent && params.event.srcEvent.shiftKey;
-    if (params.nodes.length) {
-      var id = params.nodes[0];
-      var n = typeof id === "string" ? data.satellites[+id.slice(1)].parent : id;
+    var slack = 4 / network.getScale(), n = dreamAt(pointer.x, pointer.y, slack);
+    if (n < 0) { var s = satelliteAt(pointer.x, pointer.y, slack); if (s >= 0) n = data.satellites[s].parent; }
+    if (n >= 0) {
       if (shift) {
         if (state.from >= 0 && state.to < 0) go({ to: n, dream: -1 });
         else if (state.dream >= 0 && state.dream !== n) go({ from: state.dream, to: n, dream: -1 });
         else go({ from: n, to: -1, dream: -1 });
-      } else go({ dream: n, from: -1, to: -1 });
+      } else pick(n);
       return;
     }
     var hit = -1;
-    C.forEach(function (c, n) {
+    C.forEach(function (c, m) {
       var dx = pointer.x - c.x, dy = pointer.y - c.y;
-      if (c.r && dx * dx + dy * dy <= c.r * c.r && (hit < 0 || c.r < C[hit].r)) hit = n;
+      if (c.r && dx * dx + dy * dy <= c.r * c.r && (hit < 0 || c.r < C[hit].r)) hit = m;
     });
     if (hit >= 0) go({ dream: -1, cluster: hit, from: -1, to: -1 });
     else if (state.dream >= 0 || state.from >= 0 || state.to >= 0 || state.cluster >= 0) go({ dream: -1, from: -1, to: -1, cluster: -1 });
   });
 
-  depthInput.addEventListener("input", function () { go({ depth: parseInt(depthInput.value, 10) }); });
   C.map(function (c, n) { return n; }).sort(function (x, y) { return C[x].label < C[y].label ? -1 : 1; }).forEach(function (n) {
     var option = el("option", C[n].label + " (" + C[n].members.length + ")"); option.value = C[n].slug; clusterSelect.appendChild(option);
   });
@@ -736,11 +853,11 @@
     });
     var found = Object.keys(best).map(function (key) { return best[key]; });
     found.sort(function (x, y) {
-      return y.score - x.score || rankOf(y) - rankOf(x) || (labelOf(x) < labelOf(y) ? -1 : labelOf(x) > labelOf(y) ? 1 : 0);
+      return y.score - x.score || (x.kind === y.kind ? 0 : x.kind === "dream" ? -1 : 1) || rankOf(y) - rankOf(x) || (labelOf(x) < labelOf(y) ? -1 : labelOf(x) > labelOf(y) ? 1 : 0);
     });
     return found.slice(0, 8);
   }
-  function rankOf(m) { return m.kind === "cluster" ? 1 + C[m.index].members.length : D.rank[m.index]; }
+  function rankOf(m) { return m.kind === "cluster" ? C[m.index].members.length : D.rank[m.index]; }
   function labelOf(m) { return m.kind === "cluster" ? C[m.index].label : D.label[m.index]; }
   var matches = [], active = -1;
   function showMatches() {
@@ -814,7 +931,7 @@
             else go({ dream: gap.node, from: -1, to: -1 });
             panelBox.scrollTop = 0;
           });
-          li.appendChild(el("span", String(gap.score), "score")); li.appendChild(button); li.appendChild(el("span", gap.action, "condition"));
+          li.appendChild(el("span", String(gap.score) + " ", "score")); li.appendChild(button); li.appendChild(el("span", gap.action, "condition"));
           listBox.appendChild(li);
         });
         if (from + 100 < ofKind.length) {
@@ -868,7 +985,7 @@
 
   window.network = network;
   window.dreamgraph = {
-    data: data, nodes: nodes, edges: edges, find: find,
+    data: data, find: find, dreamAt: dreamAt,
     state: function () {
       return { dream: state.dream >= 0 ? D.slug[state.dream] : null, depth: state.depth,
                cluster: state.cluster >= 0 ? C[state.cluster].slug : null, from: state.from >= 0 ? D.slug[state.from] : null,
@@ -876,13 +993,13 @@
     },
     lit: function () { return lit ? lit.list.map(function (n) { return D.slug[n]; }).sort() : null; },
     path: function () { return lit && lit.path ? lit.path.map(function (n) { return D.slug[n]; }) : null; },
-    select: function (slug) { if (bySlug[slug] === undefined) return false; go({ dream: bySlug[slug], from: -1, to: -1 }); return true; },
+    select: function (slug) { if (bySlug[slug] === undefined) return false; pick(bySlug[slug]); return true; },
     selectCluster: function (slug) { go({ cluster: clusterBySlug[slug], dream: -1, from: -1, to: -1 }); },
     progression: function (a, b) { go({ from: bySlug[a], to: bySlug[b], dream: -1 }); },
     clear: clearAll,
     screen: function (slug) {  // where a dream is drawn, in page coordinates (for tests and tools)
       var n = bySlug[slug], p = network.canvasToDOM({ x: D.x[n], y: D.y[n] }), r = container.getBoundingClientRect();
-      return { x: r.left + p.x, y: r.top + p.y, inside: p.x >= 0 && p.y >= 0 && p.x <= container.clientWidth && p.y <= container.clientHeight };
+      return { x: r.left + p.x, y: r.top + p.y, r: size[n] * network.getScale(), inside: p.x >= 0 && p.y >= 0 && p.x <= container.clientWidth && p.y <= container.clientHeight };
     },
     region: function (slug) {
       var c = C[clusterBySlug[slug]], p = network.canvasToDOM({ x: c.x, y: c.y }), r = container.getBoundingClientRect();

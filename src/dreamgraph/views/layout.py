@@ -74,38 +74,41 @@ def home_clusters(view: ViewData) -> dict[str, str | None]:
     return home
 
 
-def _region_centres(keys: list, radii: np.ndarray, weights: dict) -> np.ndarray:
-    """Return non-overlapping centres for regions of the given radii, related regions close together."""
-    count = len(keys)
-    if count == 1:
-        return np.zeros((1, 2))
-    gap = float(radii.mean()) * 0.25
+def _region_centres(radii: np.ndarray, weights: dict) -> np.ndarray:
+    """Return non-overlapping centres for regions of the given radii, related regions close together: a
+    seeded spring layout of the regions says where each would like to be, then the regions are put down
+    one by one, nearest the middle first, each at the free spot nearest its wish."""
+    count = len(radii)
+    gap = float(radii.mean()) * 0.15
     if count > SPRING_LIMIT:
-        widest = float(radii.max())
-        return np.array([sunflower(i, 2.2 * widest) for i in range(count)], dtype=float)
-    graph = nx.Graph()
-    graph.add_nodes_from(range(count))
-    graph.add_weighted_edges_from(sorted((i, j, w) for (i, j), w in weights.items()))
-    start = {i: (math.cos(i * GOLDEN_ANGLE) * math.sqrt(i + 1), math.sin(i * GOLDEN_ANGLE) * math.sqrt(i + 1))
-             for i in range(count)}
-    spring = nx.spring_layout(graph, pos=start, seed=7, iterations=100)
-    points = np.array([spring[i] for i in range(count)], dtype=float)
-    points *= 2 * math.sqrt(float((radii ** 2).sum()))
-    need = radii[:, None] + radii[None, :] + gap
-    nudge = np.array([start[i] for i in range(count)]) * 1e-3
-    for step in range(400):
-        if step % 2:  # gravity keeps the picture compact
-            points -= 0.03 * (points - points.mean(axis=0))
-        delta = points[:, None, :] - points[None, :, :]
-        distance = np.sqrt((delta ** 2).sum(axis=2))
-        overlap = np.clip(need - distance, 0, None)
-        np.fill_diagonal(overlap, 0)
-        if overlap.max() < 0.5 and step % 2:
-            break
-        direction = np.where(distance[..., None] > 1e-9, delta / np.maximum(distance, 1e-9)[..., None],
-                             nudge[:, None, :] - nudge[None, :, :])
-        points += (direction * overlap[..., None] / 2).sum(axis=1)
-    return points - points.mean(axis=0)
+        wishes = np.array([sunflower(i, 2.0 * float(radii.max())) for i in range(count)], dtype=float)
+    else:
+        graph = nx.Graph()
+        graph.add_nodes_from(range(count))
+        graph.add_weighted_edges_from(sorted((i, j, w) for (i, j), w in weights.items()))
+        start = {i: sunflower(i, 1.0) for i in range(count)}
+        spring = nx.spring_layout(graph, pos={i: (float(x), float(y)) for i, (x, y) in start.items()}, seed=7,
+                                  iterations=80)
+        wishes = np.array([spring[i] for i in range(count)], dtype=float)
+        spread = float(np.abs(wishes - wishes.mean(axis=0)).max()) or 1.0
+        wishes = (wishes - wishes.mean(axis=0)) / spread * math.sqrt(float((radii ** 2).sum())) * 1.1
+    order = sorted(range(count), key=lambda i: (round(float(np.hypot(*wishes[i])), 3), i))
+    centres = np.zeros((count, 2))
+    placed: list[int] = []
+    for i in order:
+        wish = wishes[i]
+        step = float(radii[i]) * 0.35
+        for k in range(100000):
+            x, y = sunflower(k, step) if k else (0, 0)
+            spot = wish + (x, y)
+            if not placed:
+                break
+            others = centres[placed]
+            if np.all(np.hypot(*(others - spot).T) >= radii[placed] + radii[i] + gap):
+                break
+        centres[i] = spot
+        placed.append(i)
+    return centres - centres.mean(axis=0)
 
 
 def clustered_layout(view: ViewData) -> dict[str, tuple[int, int]]:
@@ -126,7 +129,7 @@ def clustered_layout(view: ViewData) -> dict[str, tuple[int, int]]:
             a, b = index[home[edge["from"]] or "~"], index[home[edge["to"]] or "~"]
             if a != b:
                 weights[min(a, b), max(a, b)] += 1
-    centres = _region_centres(keys, radii, weights)
+    centres = _region_centres(radii, weights)
     positions: dict[str, tuple[int, int]] = {}
     region = {}
     for key, (cx, cy), radius in zip(keys, centres, radii):
