@@ -143,7 +143,8 @@ def _article(plan: dict, plans: list[dict], rng: random.Random, seed: int) -> st
     # The Quick Answer and scenarios come from a generator of their own, so a near-duplicate repeats them.
     content = random.Random(seed * 7919 + (source or plan)["index"])
     content_symbol = (source or plan)["symbol"]
-    title = f"Dream About {name[0].upper() + name[1:]}: The {rng.choice(WORDS).title()} {rng.choice(WORDS).title()}"
+    nouns = [w for w in WORDS if w != "the"]
+    title = f"Dream About {name[0].upper() + name[1:]}: The {rng.choice(nouns).title()} of {rng.choice(nouns).title()}"
     md = plan["markdown"]
     bullet = "* " if md and rng.random() < 0.5 else "• " if rng.random() < 0.15 else "- "
     arrow = " -> " if md else " → "

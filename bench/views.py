@@ -13,9 +13,11 @@ inside the page from the input event's own time stamp to the next painted frame 
 - path: a progression between two dreams asked for, to its steps listed and drawn;
 - JS heap: the page's used JavaScript heap after the first draw.
 
-The table gives medians, with the slowest load in brackets. The baseline, measured in the same run on the
-same page, is one plain redraw of the whole picture (vis-network drawing every node and edge): an answer
-that costs about one redraw does no work beyond drawing.
+The table gives medians, with the slowest load and the ratio to the baseline in brackets. The baseline, measured in the same run, is the
+plain pyvis page of the same taxonomy: pyvis's own template with every dream, cluster and next stage as
+vis-network nodes and edges, at the same fixed positions with physics off (pyvis's default physics takes
+minutes to settle at this size). Its first draw and its click → selection drawn (vis-network's own
+highlight; it has no card) are beside ours as ratios, plain / dreamgraph.
 """
 
 from __future__ import annotations
@@ -56,6 +58,49 @@ def build(size: int, work: Path, shape: str) -> Path:
         subprocess.run(["dreamgraph", "-g", str(graph), "export", "-v", view, "-o", str(graph / f"{view}.html")],
                        check=True, capture_output=True)
     return graph
+
+
+def plain_page(graph: Path) -> Path:
+    """Write the plain pyvis page of the taxonomy: pyvis's template, the same positions, physics off."""
+    from pyvis.network import Network
+
+    from dreamgraph.store import open_store
+    from dreamgraph.views import taxonomy_view
+    from dreamgraph.views.layout import place
+
+    view = taxonomy_view(open_store(graph))
+    place(view)
+    network = Network(directed=True, cdn_resources="in_line", height="800px", width="100%")
+    network.nodes = [{"id": n["id"], "label": n["label"], "title": n["label"], "x": n["x"], "y": n["y"],
+                      "shape": "diamond" if n["kind"] == "cluster" else "dot", "size": 10} for n in view.nodes]
+    network.edges = [{"from": e["from"], "to": e["to"], "arrows": "to"} for e in view.edges]
+    network.toggle_physics(False)
+    target = graph / "plain-pyvis.html"
+    network.write_html(str(target))
+    return target
+
+
+def measure_plain(browser, page_path: Path) -> dict:
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file://") else r.abort())
+    page.add_init_script("""(() => { let made; Object.defineProperty(window, 'network', { configurable: true,
+        get() { return made; },
+        set(value) { made = value; value.once('afterDrawing', () => { window.__firstDraw = performance.now(); }); } }); })()""")
+    page.goto(page_path.as_uri())
+    page.wait_for_function("() => window.__firstDraw", timeout=300_000)
+    first = page.evaluate("() => window.__firstDraw") / 1000
+    node = page.evaluate("() => network.body.nodeIndices.find(id => id.startsWith('dream:'))")
+    page.evaluate("id => network.moveTo({position: network.getPositions([id])[id], scale: 1.5, animation: false})", node)
+    page.evaluate(FRAME)
+    point = page.evaluate("""id => { const p = network.canvasToDOM(network.getPositions([id])[id]);
+        const r = document.querySelector('#mynetwork canvas').getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }""", node)
+    page.evaluate(ARM, "pointerdown")
+    page.evaluate("() => { window.__drawn = null; network.once('select', () => network.once('afterDrawing', () => { window.__drawn = performance.now(); })); }")
+    page.mouse.click(*point)
+    page.wait_for_function("() => window.__drawn !== null", timeout=120_000)
+    click = page.evaluate("() => window.__drawn - window.__t0")
+    page.close()
+    return {"first draw": first, "click → card": click}
 
 
 def measure(browser, page_path: Path) -> dict:
@@ -119,6 +164,9 @@ def main() -> None:
             "--no-first-run", "--disable-sync", "--disable-quic", "--enable-precise-memory-info"])
         for size in [int(s) for s in args.sizes.split(",")]:
             graph = build(size, args.work, args.shape)
+            plain = plain_page(graph)
+            rows.append((size, "plain pyvis", plain.stat().st_size, [measure_plain(browser, plain) for _ in range(args.loads)]))
+            print(f"measured the plain pyvis page at {size}", file=sys.stderr)
             for view in ("taxonomy", "gaps"):
                 page_path = graph / f"{view}.html"
                 runs = [measure(browser, page_path) for _ in range(args.loads)]
@@ -126,9 +174,10 @@ def main() -> None:
                 print(f"measured {view} at {size}", file=sys.stderr)
         browser.close()
 
-    keys = ["first draw", "click → card", "search → focus", "filter", "path", "redraw"]
-    print(f"| articles | view | HTML | {' | '.join(keys)} | JS heap |")
+    keys = ["first draw", "click → card", "search → focus", "filter", "path"]
+    print(f"| articles | page | HTML | {' | '.join(keys)} | JS heap |")
     print("|" + "---|" * (len(keys) + 4))
+    plain = {}
     for size, view, html, runs in rows:
         cells = []
         for key in keys:
@@ -137,9 +186,13 @@ def main() -> None:
                 cells.append("–")
                 continue
             unit = (lambda v: f"{v:.2f} s") if key == "first draw" else (lambda v: f"{v:.0f} ms")
-            cells.append(f"{unit(statistics.median(values))} ({unit(max(values))})")
-        heap = statistics.median(r["heap"] for r in runs)
-        print(f"| {size:,} | {view} | {html / 2 ** 20:.1f} MB | {' | '.join(cells)} | {heap:.0f} MB |")
+            median = statistics.median(values)
+            if view == "plain pyvis":
+                plain[size, key] = median
+            ratio = f", {plain[size, key] / median:.1f}×" if view != "plain pyvis" and (size, key) in plain else ""
+            cells.append(f"{unit(median)} ({unit(max(values))}{ratio})")
+        heap = statistics.median(r.get("heap", 0) for r in runs)
+        print(f"| {size:,} | {view} | {html / 2 ** 20:.1f} MB | {' | '.join(cells)} | {f'{heap:.0f} MB' if heap else '–'} |")
 
 
 if __name__ == "__main__":

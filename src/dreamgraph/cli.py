@@ -629,8 +629,9 @@ def _print_matrix(rows, fmt: str) -> None:
 def export(ctx, view_name, dream, hops, cluster, source, target, fmt, output, all_views, sub_graph_dir):
     """Write an interactive HTML view (or another format) into exports/.
 
-    Pages are self-contained and work offline in any browser: click a dream for its card, search by
-    name, filter by cluster.
+    Pages are self-contained and work offline in any browser: click a dream for its card and its
+    neighbourhood, shift-click a second for the progression, search, filter by cluster and kind; the
+    address keeps the state. A path view of two unconnected dreams is an error (exit 1).
     """
     from .views import write_view
     from .views.formats import SUFFIX, write_format

@@ -174,8 +174,9 @@
   var allEdges = edgeFrom.map(function (x, e) { return e; });
   var edgeAlpha = N > 2000 ? 0.22 : N > 300 ? 0.4 : 0.65;
 
-  function drawSatellites(ctx, scale) {
+  function drawSatellites(ctx, scale, mask) {  // mask: only those of lit dreams
     data.satellites.forEach(function (s) {
+      if (mask && !mask[s.parent]) return;
       ctx.setLineDash([4 / scale, 3 / scale]); ctx.beginPath(); ctx.moveTo(D.x[s.parent], D.y[s.parent]); ctx.lineTo(s.x, s.y);
       ctx.lineWidth = 1 / scale; ctx.strokeStyle = theme.muted; ctx.stroke(); ctx.setLineDash([]);
       ctx.beginPath();
@@ -246,7 +247,7 @@
     });
     drawLinks(ctx, scale, view, allEdges, 1 / scale, theme.edge, edgeAlpha, false);
     drawNodes(ctx, scale, view, null);
-    drawSatellites(ctx, scale);
+    drawSatellites(ctx, scale, null);
     clusterOrder.forEach(function (n) {  // cluster names, largest first, where they do not overlap
       var c = C[n];
       if (!c.r || c.r * scale < 12) return;
@@ -285,6 +286,7 @@
     drawLinks(ctx, scale, view, touching, 1.8 / scale, theme.text, 1, true);
     drawLinks(ctx, scale, view, onPath, 4 / scale, theme.path, 1, true);
     drawNodes(ctx, scale, view, lit.node);
+    drawSatellites(ctx, scale, lit.node);
     lit.list.forEach(function (n) {  // rings: the selected dream, and the dreams of a path
       if (n !== state.dream && n !== state.from && n !== state.to && !(lit.pathNodes && lit.pathNodes[n])) return;
       ctx.beginPath(); ctx.arc(D.x[n], D.y[n], size[n] + 4 / scale, 0, 2 * Math.PI);
@@ -292,7 +294,7 @@
       ctx.strokeStyle = lit.pathNodes && lit.pathNodes[n] ? theme.path : theme.select; ctx.stroke();
     });
     var ranked = lit.list.slice().sort(function (x, y) { return D.rank[y] - D.rank[x] || bySlugOrder(x, y); });
-    var must = function (n) { return lit.mode !== "filter" && (n === state.dream || (lit.pathNodes && lit.pathNodes[n]) || lit.list.length <= 60); };
+    var must = function (n) { return n === state.dream || n === state.from || n === state.to || !!(lit.pathNodes && lit.pathNodes[n]); };
     var boxes = new Boxes(scale);
     drawLabels(ctx, scale, view, ranked, boxes, must, 400);
     if (lit.mode === "path") {  // the steps of a path, numbered on its links
@@ -352,10 +354,10 @@
   }
   function card(n) { return block(Math.floor(n / BS)).then(function (list) { return list[n % BS]; }); }
   function cardNow(n) { var found = blocks[Math.floor(n / BS)]; return found && found.value ? found.value[n % BS] : null; }
-  function conditionOf(a, b) {
-    var source = cardNow(a);
-    if (!source) return null;
-    for (var n = 0; n < source[4].length; n++) if (source[4][n][0] === b) return source[4][n][2];
+  function conditionOf(a, b) {  // from the card of either end: a's next stages, or the links that lead to b
+    var source = cardNow(a), target = cardNow(b), n;
+    if (source) for (n = 0; n < source[4].length; n++) if (source[4][n][0] === b) return source[4][n][2];
+    if (target) for (n = 0; n < target[5].length; n++) if (target[5][n][0] === a) return target[5][n][2];
     return null;
   }
   function withCards(list) { return Promise.all(list.map(card)); }
@@ -643,7 +645,7 @@
         panel.querySelector("label.depth output").textContent = String(state.depth);
         panel.querySelector("label.depth span").textContent = state.depth === 1 ? " link" : " links";
       } else showDream(state.dream);
-      withCards([state.dream].concat(inc[state.dream])).then(redraw);
+      card(state.dream).then(redraw);
     } else if (state.from >= 0 || state.to >= 0) showPath();
     else if (state.cluster >= 0) showCluster(state.cluster);
     else showHint();

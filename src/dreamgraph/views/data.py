@@ -17,7 +17,7 @@ in the same words as the page's address (``#dream=falling&depth=2``).
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -237,11 +237,6 @@ def gaps_view(store: Store, gaps) -> ViewData:
             view.gaps.append({"kind": gap.kind, "node": node, "label": gap.label, "score": gap.score,
                               "action": gap.action, "evidence": [dict(e) for e in gap.evidence]})
     return view
-
-
-def gap_counts(view: ViewData) -> Counter:
-    """Return the number of gaps of each kind in a view."""
-    return Counter(g["kind"] for g in view.gaps)
 
 
 def add_satellites(view: ViewData, node_id: str) -> None:
