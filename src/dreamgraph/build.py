@@ -31,7 +31,7 @@ from filelock import FileLock, Timeout
 
 from .article import Article
 from .errors import DreamgraphError, Problem
-from .parse import Limits, ParseResult, parse_file
+from .parse import Limits, ParseResult, parse_file, read_limited
 from .slugs import Lookalikes, dream_name, dream_slug, slugify
 from .derived import derive, similarity_text
 from .gaps import shingles
@@ -77,21 +77,65 @@ def find_articles(sources: Iterable[str | os.PathLike]) -> tuple[list[Path], lis
 
     Folders are searched recursively for .txt, .md and .markdown files; hidden files and folders
     (such as a temporary file left by an editor) are skipped, and symbolic links to folders are not followed.
+    A symbolic link to a file outside the folder searched is skipped with a warning and never read (a
+    committed link must not pull a file from elsewhere on the machine into the graph); a file named on the
+    command line is read wherever it points. A folder that cannot be read is an error.
     """
     found: set[Path] = set()
     problems: list[Problem] = []
+
+    def unreadable(error: OSError) -> None:
+        problems.append(Problem("error", printable_path(error.filename or str(path)), None,
+                                f"cannot read the folder: {error.strerror or error}; its articles are left out"))
+
     for source in sources:
         path = Path(source)
-        if path.is_file():
-            found.add(path)
-        elif path.is_dir():
-            for root, dirs, files in os.walk(path):
+        if path.is_dir():
+            top = path.resolve()
+            for root, dirs, files in os.walk(path, onerror=unreadable):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                found.update(Path(root) / f for f in files
-                             if not f.startswith(".") and Path(f).suffix.lower() in ARTICLE_SUFFIXES)
+                for name in files:
+                    if name.startswith(".") or Path(name).suffix.lower() not in ARTICLE_SUFFIXES:
+                        continue
+                    file = Path(root) / name
+                    if file.is_symlink() and not file.resolve().is_relative_to(top):
+                        problems.append(Problem("warning", printable_path(str(file)), None,
+                                                "a symbolic link to a file outside the folder; skipped, not read"))
+                        continue
+                    found.add(file)
+        elif path.exists() or path.is_symlink():
+            found.add(path)
         else:
-            problems.append(Problem("error", str(path), None, "no such file or folder"))
+            problems.append(Problem("error", printable_path(str(path)), None, "no such file or folder"))
     return sorted(found), problems
+
+
+def printable_path(path: str) -> str:
+    """Return a path as text that can be printed and written to Turtle: bytes of a file name that are not
+    UTF-8 are shown as ``\\xff`` escapes.
+
+    >>> printable_path(os.fsdecode(b"bad-\\xff.txt"))
+    'bad-\\\\xff.txt'
+    """
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def unique_provenance(paths: Sequence[Path], graph_dir: Path) -> tuple[list[Path], list[Problem]]:
+    """Return the paths whose provenance path is their own, and an error for each later file that would
+    share one with an earlier file (``graph/articles/a.txt`` and ``./articles/a.txt`` built together): two
+    files must never become one source node."""
+    first: dict[str, Path] = {}
+    kept, problems = [], []
+    for path, shown in zip(paths, display_paths(paths, graph_dir)):
+        if shown in first and os.path.abspath(first[shown]) != os.path.abspath(path):
+            problems.append(Problem("error", printable_path(str(path)), None,
+                                    f"has the same provenance path {shown!r} as {printable_path(str(first[shown]))}; "
+                                    "left out (build them from one folder, or rename one)"))
+            continue
+        first.setdefault(shown, path)
+        if first[shown] is path:
+            kept.append(path)
+    return kept, problems
 
 
 def display_path(path: Path, graph_dir: Path) -> str:
@@ -107,7 +151,7 @@ def display_paths(paths: Sequence[Path], graph_dir: Path) -> list[str]:
         absolute = os.path.abspath(path)
         base = next((base for base in bases if absolute.startswith(base)), None)
         relative = absolute[len(base):] if base else absolute
-        shown.append(relative if os.sep == "/" else Path(relative).as_posix())
+        shown.append(printable_path(relative if os.sep == "/" else Path(relative).as_posix()))
     return shown
 
 
@@ -358,8 +402,9 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
     results: list[Compiled | None] = [None] * len(paths)
     keys = []
     for index, path in enumerate(paths):
-        try:
-            data = path.read_bytes() if path.stat().st_size <= limits.max_bytes else b"<too large>"
+        try:  # never more than the limit, and only from a regular file (see parse.read_limited)
+            data = read_limited(path, limits.max_bytes)
+            data = data if len(data) <= limits.max_bytes else b"<too large>"
         except OSError:
             data = b"<unreadable>"
         keys.append(cache.key(data, shown[index], repr(limits)))
@@ -698,7 +743,11 @@ def _hashed(pieces: Iterable[bytes], digest) -> Iterable[bytes]:
 def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, progress, started: float) -> BuildReport:
     remove_leftovers(graph_dir)
     paths, problems = find_articles(sources)
+    paths, clashes = unique_provenance(paths, graph_dir)
+    problems += clashes
     if not paths:
+        if problems:
+            raise DreamgraphError("no articles to build:\n" + "\n".join(str(p) for p in problems))
         where = ", ".join(str(s) for s in sources) or "(nothing)"
         raise DreamgraphError(f"no articles (.txt, .md) found in {where}")
     cache = Cache(graph_dir / CACHE_DIR)

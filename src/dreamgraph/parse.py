@@ -25,8 +25,11 @@ when …"). No rdflib here: the parser imports fast and can be fuzzed alone.
 from __future__ import annotations
 
 import codecs
+import errno
 import hashlib
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 
 import yaml
@@ -163,12 +166,33 @@ def decode(data: bytes, path: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def read_limited(path, max_bytes: int) -> bytes:
+    """Return at most ``max_bytes + 1`` bytes of a regular file (a symbolic link is followed).
+
+    Raises OSError for anything else: a device such as /dev/zero (whose size reads as 0 and whose bytes
+    never end), a named pipe (opened without waiting for a writer) or a socket.
+    """
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a device, pipe or socket); skipped")
+        chunks, left = [], max_bytes + 1
+        while left > 0:
+            chunk = os.read(handle, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(handle)
+
+
 def parse_file(path, display_path: str | None = None, limits: Limits = Limits()) -> ParseResult:
     """Return the parse of one article file on disk; never raises for bad content."""
     shown = display_path or str(path)
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(limits.max_bytes + 1)
+        data = read_limited(path, limits.max_bytes)
     except OSError as exc:
         return ParseResult(None, [Problem("error", shown, None, f"cannot read: {exc.strerror or exc}")])
     if len(data) > limits.max_bytes:
@@ -214,12 +238,24 @@ class _Parser:
         else:
             self.problem("warning", 1, "front matter opened with '---' is never closed; read as text")
             return
+        text = "\n".join(self.lines[1:end])
         try:
-            front = yaml.safe_load("\n".join(self.lines[1:end])) or {}
+            # Anchors and aliases (& and *) are refused before anything is built from them: a few hundred
+            # bytes of nested aliases expand into gigabytes, which no size limit on the file would see.
+            if any(isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None)
+                   for event in yaml.parse(text, Loader=yaml.SafeLoader)):
+                self.problem("error", 2, "front matter uses YAML anchors or aliases (& or *), which are not "
+                                         "allowed in an article; the front matter is ignored")
+                front = {}
+            else:
+                front = yaml.safe_load(text) or {}
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 2 if mark else 1
             self.problem("error", line, f"front matter is not valid YAML: {getattr(exc, 'problem', exc)}")
+            front = {}
+        except (ValueError, TypeError, RecursionError) as exc:  # a 5,000-digit number, nesting too deep
+            self.problem("error", 2, f"front matter cannot be read: {str(exc)[:100]}; it is ignored")
             front = {}
         if not isinstance(front, dict):
             self.problem("error", 2, "front matter must be a mapping of keys to values")
@@ -280,11 +316,18 @@ class _Parser:
                          f"not a dream article (no dream title and none of the article sections): {title!r}; skipped")
             return ParseResult(None, self.problems, skipped=True)
 
-        slug = str(self.front.get("slug") or "").strip()
+        slug = self.front.get("slug") or ""
+        if not isinstance(slug, (str, int)) or isinstance(slug, bool):
+            self.problem("warning", 2, "front matter 'slug' must be a name; ignored")
+            slug = ""
+        slug = str(slug).strip()
         slug = slugify(slug) if slug else dream_slug(title)
         aliases = self.front.get("aliases") or []
         if isinstance(aliases, str):
             aliases = [aliases]
+        if not isinstance(aliases, list) or any(isinstance(a, (dict, list, bool)) or a is None for a in aliases):
+            self.problem("warning", 2, "front matter 'aliases' must be a name or a list of names; ignored")
+            aliases = []
         article = Article(
             path=self.path, title=title, name=dream_name(title), slug=slug, subtitle=subtitle,
             title_line=title_line, aliases=[str(a) for a in aliases if str(a).strip()],

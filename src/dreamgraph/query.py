@@ -32,8 +32,14 @@ _KINDS = {"SelectQuery": "select", "AskQuery": "ask", "ConstructQuery": "constru
 
 
 def read_query_text(text: str) -> str:
-    """Return query text with a BOM removed; refuse an empty or comment-only query."""
-    text = text.lstrip("\ufeff")
+    r"""Return query text with a BOM removed and every line end made ``\n``; refuse an empty or comment-only
+    query. The safety check and the engine then read the same text the same way: the check's parser ends a
+    ``#`` comment at ``\n`` only, Oxigraph at ``\r`` too, so a lone ``\r`` could hide a SERVICE from the check.
+
+    >>> read_query_text("SELECT * { # note\r?s ?p ?o }")
+    'SELECT * { # note\n?s ?p ?o }'
+    """
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if not "".join(line.split("#", 1)[0] for line in text.splitlines()).strip():
         raise QueryError("the query is empty")
     return text

@@ -101,7 +101,7 @@ def part_iri(dream: str, kind: str, position: int) -> URIRef:
 
 def source_iri(relative_path: str) -> URIRef:
     """Return the IRI of an article file, from its path relative to the graph folder."""
-    return URIRef(ID + "source/" + quote(relative_path.replace("\\", "/"), safe="/-._~"))
+    return URIRef(ID + "source/" + quote(relative_path, safe="/-._~"))
 
 
 def slug_of(iri: str) -> str:

@@ -1,0 +1,200 @@
+"""Hostile input from the red-team pass: files that are not files, names that are not UTF-8, front matter
+that explodes, two files that claim one identity, and a SERVICE hidden from the safety check.
+
+Each case runs the real build (in a child process with a memory and time limit where the old behaviour
+was to read without end or wait forever) and checks that the rest of the library still builds, that the
+message names the file, and that nothing leaks.
+"""
+
+from __future__ import annotations
+
+import http.server
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from helpers import SEED, article
+from dreamgraph.build import build
+from dreamgraph.errors import QueryError
+from dreamgraph.query import run_query
+from dreamgraph.store import GRAPH_FILE, open_store
+
+GOOD = article("Dream About Falling: The Drop", scenarios=[("Falling off a cliff", "a sudden loss")],
+               next_stages=[("you land", "landing", "the fall ends")])
+
+
+def run_build(folder: Path, graph: Path, memory_mb: int = 1500, timeout: float = 60,
+              extra: tuple = ()) -> subprocess.CompletedProcess:
+    """Run `dreamgraph build` in a child limited in memory and time, as a CI runner would be."""
+    limit = f"import resource; resource.setrlimit(resource.RLIMIT_AS, ({memory_mb << 20}, {memory_mb << 20}))"
+    code = f"{limit}; import sys; from dreamgraph.cli import run; sys.argv = ['dreamgraph'] + sys.argv[1:]; run()"
+    return subprocess.run([sys.executable, "-c", code, "build", str(folder), *map(str, extra), "-g", str(graph)],
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_a_link_to_a_device_is_refused_not_read(write_corpus, tmp_path):
+    folder = write_corpus({"falling.txt": GOOD})
+    os.symlink("/dev/zero", folder / "x.txt")
+    result = run_build(folder, tmp_path / "graph")  # found in the folder: a link out of it, not followed
+    assert "x.txt: warning: a symbolic link to a file outside the folder; skipped, not read" in result.stderr
+    assert "1 articles" in result.stdout
+    result = run_build(folder / "falling.txt", tmp_path / "graph", extra=[folder / "x.txt"])  # named: followed
+    assert "Traceback" not in result.stderr and "MemoryError" not in result.stderr  # 2.7 GB read, then this, before
+    assert result.returncode == 1  # something was left out
+    assert "x.txt: error: cannot read: not a regular file (a device, pipe or socket); skipped" in result.stderr
+    assert "1 articles" in result.stdout
+
+
+def test_a_named_pipe_does_not_hang_the_build(write_corpus, tmp_path):
+    folder = write_corpus({"falling.txt": GOOD})
+    os.mkfifo(folder / "x.txt")
+    result = run_build(folder, tmp_path / "graph", timeout=60)  # waited forever, holding the lock, before
+    assert "x.txt: error: cannot read: not a regular file" in result.stderr
+    assert "1 articles" in result.stdout
+    again = run_build(folder, tmp_path / "graph", timeout=60)  # the lock was let go
+    assert "1 articles" in again.stdout
+
+
+def test_a_file_name_that_is_not_utf8_is_shown_escaped_and_the_rest_builds(write_corpus, tmp_path):
+    folder = write_corpus({"falling.txt": GOOD})
+    with open(os.fsencode(folder) + b"/bad-\xff\xfe-name.txt", "wb") as odd:
+        odd.write(article("Dream About Flying: Up", scenarios=[("Soaring", "freedom")]).encode())
+    result = run_build(folder, tmp_path / "graph")
+    assert result.returncode == 0, result.stderr
+    assert "2 articles" in result.stdout
+    turtle = (tmp_path / "graph" / GRAPH_FILE).read_text(encoding="utf-8")
+    assert "bad-%5Cxff%5Cxfe-name.txt" in turtle and "bad-\\\\xff\\\\xfe-name.txt" in turtle
+
+
+@pytest.mark.parametrize("front, message", [
+    ("aliases: 5", "'aliases' must be a name or a list of names"),
+    ("aliases: true", "'aliases' must be a name or a list of names"),
+    ("aliases: [[nested]]", "'aliases' must be a name or a list of names"),
+    ("slug: [x]", "'slug' must be a name"),
+    ("slug: " + "9" * 5001, "front matter cannot be read"),
+])
+def test_odd_front_matter_is_a_message_not_a_traceback(write_corpus, tmp_path, front, message):
+    text = f"---\n{front}\n---\n# Dream About Flying: Up\n\n## Quick Answer\n\n- It lifts.\n"
+    folder = write_corpus({"falling.txt": GOOD, "flying.md": text})
+    result = run_build(folder, tmp_path / "graph")
+    assert "Traceback" not in result.stderr, result.stderr
+    assert f"flying.md:2: " in result.stderr and message in result.stderr
+    assert "2 articles" in result.stdout
+
+
+def test_a_yaml_alias_bomb_is_refused_at_once(write_corpus, tmp_path):
+    levels = ["a0: &a0 [x, x, x, x, x, x, x, x, x]"]
+    levels += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    bomb = "---\n" + "\n".join(levels) + "\naliases: *a8\n---\n# Dream About Flying: Up\n\n## Quick Answer\n\n- It lifts.\n"
+    assert len(bomb) < 600
+    folder = write_corpus({"falling.txt": GOOD, "flying.md": bomb})
+    result = run_build(folder, tmp_path / "graph", memory_mb=800, timeout=30)  # 7 minutes and 0.9 GB before
+    assert "anchors or aliases" in result.stderr and "Traceback" not in result.stderr
+    assert "2 articles" in result.stdout
+
+
+def test_two_files_with_one_provenance_path_are_not_merged(tmp_path, monkeypatch):
+    graph = tmp_path / "graph"
+    (graph / "articles").mkdir(parents=True)
+    (graph / "articles" / "a.txt").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "articles").mkdir()
+    (tmp_path / "articles" / "a.txt").write_text(article("Dream About Flying: Up", scenarios=[("Soaring", "freedom")]),
+                                                 encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    report = build([graph / "articles", Path("articles")], graph)
+    assert report.articles == 1
+    clash = [p for p in report.problems if "same provenance path" in p.message]
+    assert clash and clash[0].path == "articles/a.txt" and "'articles/a.txt'" in clash[0].message
+    store = open_store(graph)
+    from rdflib import Graph
+
+    assert len(Graph().parse(graph / GRAPH_FILE)) == store.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"]
+
+
+def test_a_link_to_a_file_outside_the_folder_is_not_read(write_corpus, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-LINE first line of a private file\n", encoding="utf-8")
+    folder = write_corpus({"falling.txt": GOOD})
+    os.symlink(secret, folder / "linked.txt")
+    os.symlink(folder / "falling.txt", folder / "inside.txt")  # a link within the folder is read
+    result = run_build(folder, tmp_path / "graph")
+    assert "linked.txt: warning: a symbolic link to a file outside the folder; skipped, not read" in result.stderr
+    assert "TOP-SECRET" not in result.stderr + result.stdout
+    assert not any(b"TOP-SECRET" in p.read_bytes() for p in (tmp_path / "graph").rglob("*") if p.is_file())
+    assert "inside.txt" in result.stderr  # same slug as falling.txt: reported, so it was read
+
+
+def test_a_folder_that_cannot_be_listed_is_an_error_naming_it(write_corpus, tmp_path):
+    folder = write_corpus({"falling.txt": GOOD})
+    # a chain of folders deeper than the system's path limit: os.walk cannot list the last one
+    handle = os.open(folder, os.O_RDONLY)
+    name = "d" * 200
+    for _ in range(25):
+        os.mkdir(name, dir_fd=handle)
+        handle = os.open(name, os.O_RDONLY, dir_fd=handle)
+    with open(os.open("deep.txt", os.O_WRONLY | os.O_CREAT, dir_fd=handle), "w", encoding="utf-8") as deep:
+        deep.write(GOOD)
+    result = run_build(folder, tmp_path / "graph")
+    assert "cannot read the folder" in result.stderr and "its articles are left out" in result.stderr
+    assert result.returncode == 1 and "1 articles" in result.stdout
+
+
+def test_a_missing_source_says_so(cli, tmp_path):
+    result = cli("build", tmp_path / "nowhere", "-g", tmp_path / "graph")
+    assert result.exit_code == 1 and "no such file or folder" in result.stderr
+
+
+@pytest.fixture
+def listener():
+    """A web server on 127.0.0.1 that records every request it gets."""
+    seen = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            seen.append(self.path)
+            self.send_response(500)
+            self.end_headers()
+
+        do_POST = do_GET  # noqa: N815
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1], seen
+    server.shutdown()
+
+
+@pytest.mark.parametrize("comment", ["# note\r", "#\r", "# a\r\r", "# a\r\n", "#\n", "# note\u2028\r"])
+def test_service_behind_any_line_end_is_refused_and_nothing_is_sent(seed_store, listener, comment):
+    port, seen = listener
+    query = f"SELECT ?s WHERE {{ {comment} SERVICE <http://127.0.0.1:{port}/x> {{ ?s ?p ?o }}\n}}"
+    with pytest.raises(QueryError, match="SERVICE is refused"):
+        run_query(seed_store, query)
+    assert seen == []
+
+
+def test_service_behind_a_carriage_return_is_refused_from_the_command_line(cli, seed_graph, listener):
+    port, seen = listener
+    result = cli("-g", seed_graph, "sparql", "-e", f"SELECT ?s WHERE {{ # note\r SERVICE <http://127.0.0.1:{port}/x> "
+                 "{ ?s ?p ?o }\n}")
+    assert result.exit_code == 1 and "SERVICE is refused" in result.stderr
+    assert seen == []
+
+
+def test_a_carriage_return_comment_still_ends_the_comment(seed_store):
+    rows = run_query(seed_store, "SELECT ?d WHERE { # a comment\r ?d a dg:Dream } ORDER BY ?d").rows
+    assert len(rows) == 4
+
+
+def test_the_seed_still_builds_beside_all_of_it(write_corpus, tmp_path):
+    folder = write_corpus({"run.txt": SEED.read_text(encoding="utf-8")})
+    os.symlink("/dev/zero", folder / "zero.txt")
+    os.mkfifo(folder / "pipe.md")
+    result = run_build(folder, tmp_path / "graph")
+    assert "1 articles, 4 dreams" in result.stdout
