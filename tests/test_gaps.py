@@ -46,11 +46,11 @@ def test_gaps_carry_evidence_and_actions(corpus):
     missing = gaps["missing-article"]
     assert missing.action == "write an article for 'being watched': 2 articles send readers there"
     assert missing.evidence == [
-        {"path": "tests/fixtures/gaps/nightmares.txt", "line": 23, "text": "If eyes followed you"},
-        {"path": "tests/fixtures/gaps/sleepwalking.txt", "line": 23, "text": "If someone saw you"}]
+        {"path": "gaps/nightmares.txt", "line": 23, "text": "If eyes followed you"},
+        {"path": "gaps/sleepwalking.txt", "line": 23, "text": "If someone saw you"}]
     assert gaps["broken-link"].action == "'sleepwalkng' looks like 'sleepwalking': fix the link or add an alias"
     assert gaps["broken-link"].evidence == [
-        {"path": "tests/fixtures/gaps/night-terrors.txt", "line": 18, "text": "If you wandered off"}]
+        {"path": "gaps/night-terrors.txt", "line": 18, "text": "If you wandered off"}]
     assert gaps["incomplete-article"].action == "add FAQ"
 
 

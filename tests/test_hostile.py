@@ -92,7 +92,7 @@ def test_a_yaml_alias_bomb_is_refused_at_once(write_corpus, tmp_path):
     bomb = "---\n" + "\n".join(levels) + "\naliases: *a8\n---\n# Dream About Flying: Up\n\n## Quick Answer\n\n- It lifts.\n"
     assert len(bomb) < 600
     folder = write_corpus({"falling.txt": GOOD, "flying.md": bomb})
-    result = run_build(folder, tmp_path / "graph", memory_mb=800, timeout=30)  # 7 minutes and 0.9 GB before
+    result = run_build(folder, tmp_path / "graph", timeout=30)  # 7 minutes and 0.9 GB before
     assert "anchors or aliases" in result.stderr and "Traceback" not in result.stderr
     assert "2 articles" in result.stdout
 

@@ -64,7 +64,7 @@ def test_the_variant_library_builds_the_exact_dreams_and_links(graph_dir):
     }
     assert links(graph_dir) == [("drowning", "falling"), ("falling", "drowning"), ("falling", "flying"),
                                 ("flying", "falling")]
-    warnings = sorted(str(p).split("/variants/")[1] for p in report.problems)
+    warnings = sorted(str(p).split("variants/", 1)[1] for p in report.problems)
     assert warnings == [
         "06-partial.txt:8: warning: page ends mid-sentence: built what is there and marked the dream partial",
         "07-about-page.md:1: warning: not a dream article (no dream title and none of the article sections): "
@@ -141,7 +141,7 @@ def test_full_cycle_link_then_article_under_another_title_then_alias(write_corpu
 def display(path):
     from dreamgraph.build import display_path
 
-    return display_path(path, path.parent.parent / "graph")
+    return display_path(path, path.parent.parent / "graph", [path.parent])
 
 
 def test_a_broken_alias_table_is_reported(write_corpus, graph_dir):

@@ -120,13 +120,13 @@ def printable_path(path: str) -> str:
     return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def unique_provenance(paths: Sequence[Path], graph_dir: Path) -> tuple[list[Path], list[Problem]]:
+def unique_provenance(paths: Sequence[Path], graph_dir: Path, sources: Sequence = ()) -> tuple[list[Path], list[Problem]]:
     """Return the paths whose provenance path is their own, and an error for each later file that would
     share one with an earlier file (``graph/articles/a.txt`` and ``./articles/a.txt`` built together): two
     files must never become one source node."""
     first: dict[str, Path] = {}
     kept, problems = [], []
-    for path, shown in zip(paths, display_paths(paths, graph_dir)):
+    for path, shown in zip(paths, display_paths(paths, graph_dir, sources)):
         if shown in first and os.path.abspath(first[shown]) != os.path.abspath(path):
             problems.append(Problem("error", printable_path(str(path)), None,
                                     f"has the same provenance path {shown!r} as {printable_path(str(first[shown]))}; "
@@ -138,14 +138,24 @@ def unique_provenance(paths: Sequence[Path], graph_dir: Path) -> tuple[list[Path
     return kept, problems
 
 
-def display_path(path: Path, graph_dir: Path) -> str:
-    """Return the path recorded as provenance: relative to the graph folder when inside it, else to the cwd."""
-    return display_paths([path], graph_dir)[0]
+def display_path(path: Path, graph_dir: Path, sources: Sequence = ()) -> str:
+    """Return the path recorded as provenance, the same from any working folder and on any machine:
+    relative to the graph folder when the file is inside it, else to the folder that holds the source it
+    was found under (``/srv/lib/articles/a.txt`` built from ``/srv/lib/articles`` is ``articles/a.txt``);
+    without sources, relative to the working folder."""
+    return display_paths([path], graph_dir, sources)[0]
 
 
-def display_paths(paths: Sequence[Path], graph_dir: Path) -> list[str]:
+def display_paths(paths: Sequence[Path], graph_dir: Path, sources: Sequence = ()) -> list[str]:
     """Return :func:`display_path` of each path (the folders compared with are looked up once)."""
-    bases = [base.rstrip(os.sep) + os.sep for base in (os.path.abspath(graph_dir), os.getcwd())]
+    def folder(path) -> str:
+        return path.rstrip(os.sep) + os.sep
+
+    graph = folder(os.path.abspath(graph_dir))
+    # the folder holding each source; the most specific first, so a file's path does not depend on
+    # whether a folder above its own is also given
+    bases = sorted({folder(os.path.dirname(os.path.abspath(s))) for s in sources}, key=lambda b: (-len(b), b))
+    bases = [graph, *bases] if sources else [graph, folder(os.getcwd())]
     shown = []
     for path in paths:
         absolute = os.path.abspath(path)
@@ -393,12 +403,12 @@ def _compile_packed(args) -> tuple[bytes, bytes]:
 
 def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
                 progress: Callable[[int, int], None] | None = None, cache: Cache | None = None,
-                spool: Spool | None = None) -> list[Compiled]:
+                spool: Spool | None = None, sources: Sequence = ()) -> list[Compiled]:
     """Return the per-file work for every file: from the cache when its bytes did not change, else done
     again, in parallel across the machine's cores when there are many. With a ``spool``, each article's
     Turtle goes there and ``Compiled.turtle`` holds its reference instead of the text."""
     cache = cache or Cache(None)
-    shown = display_paths(paths, graph_dir)
+    shown = display_paths(paths, graph_dir, sources)
     results: list[Compiled | None] = [None] * len(paths)
     keys = []
     for index, path in enumerate(paths):
@@ -743,7 +753,7 @@ def _hashed(pieces: Iterable[bytes], digest) -> Iterable[bytes]:
 def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, progress, started: float) -> BuildReport:
     remove_leftovers(graph_dir)
     paths, problems = find_articles(sources)
-    paths, clashes = unique_provenance(paths, graph_dir)
+    paths, clashes = unique_provenance(paths, graph_dir, sources)
     problems += clashes
     if not paths:
         if problems:
@@ -754,7 +764,7 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
     aliases, alias_problems = read_alias_table(graph_dir)
     spool = Spool(graph_dir)
     try:
-        compiled = compile_all(paths, graph_dir, limits, progress, cache, spool)
+        compiled = compile_all(paths, graph_dir, limits, progress, cache, spool, sources)
         library = assemble([item.result for item in compiled], aliases)
         library.problems[:0] = problems + alias_problems
         if not library.articles:
