@@ -88,11 +88,27 @@ def test_kept_data_of_another_graph_is_not_used(graph, tmp_path):
     copy = tmp_path / "graph"
     shutil.copytree(graph, copy)
     path = copy / ".store" / "completeness.pickle"
-    digest, data = pickle.loads(path.read_bytes())
-    path.write_bytes(pickle.dumps(("0" * 64, data)))  # as if left from an older graph
+    digest, made_by, data = pickle.loads(path.read_bytes())
+    path.write_bytes(pickle.dumps(("0" * 64, made_by, data)))  # as if left from an older graph
     store = open_store(copy)
     assert store.derived("completeness") is None and store.derived("projection") is not None
     assert completeness_matrix(store) == data         # the graph is asked instead, with the same answer
+
+
+def test_kept_data_made_by_other_code_is_not_used(graph, tmp_path):
+    from dreamgraph.gaps import find_gaps
+
+    copy = tmp_path / "graph"
+    shutil.copytree(graph, copy)
+    expected = [g.as_dict() for g in find_gaps(open_store(copy))]
+    for name in ("gaps", "projection"):
+        path = copy / ".store" / f"{name}.pickle"
+        digest, made_by, data = pickle.loads(path.read_bytes())
+        path.write_bytes(pickle.dumps((digest, "another version", data)))  # as if an older dreamgraph made it
+    store = open_store(copy)
+    assert store.derived("gaps") is None and store.derived("projection") is None
+    assert store.derived("completeness") is not None
+    assert [g.as_dict() for g in find_gaps(store)] == expected  # made anew by this code, the same report
 
 
 def test_a_name_two_dreams_answer_to_goes_to_the_one_it_labels():

@@ -171,7 +171,7 @@ def test_loops_and_rank_commands(cli, corpus):
 
 def test_search_finds_parts_with_their_dream(cli, corpus):
     rows = json.loads(cli("-g", corpus, "search", "SURFACE", "-f", "json").stdout)
-    assert [(r["dream"], r["kind"]) for r in rows] == [("drowning", "scenario")]
+    assert [(r["dream"], r["kind"]) for r in rows] == [("drowning", "next stage"), ("drowning", "scenario")]
     assert "nothing matches" in cli("-g", corpus, "search", "zebra").stdout
 
 

@@ -148,9 +148,10 @@ def card_parts(library: Library) -> dict[str, dict[str, list]]:
 # to them, by kind (queries/search.rq). A part's IRI is its dream's, then its kind and its position.
 SEARCHED = ("http://www.w3.org/2000/01/rdf-schema#label",
             *(f"https://w3id.org/dreamgraph/ontology#{name}"
-              for name in ("title", "subtitle", "intro", "coreSentence", "meaning", "answer", "text")))
-SEARCH_KINDS = ("dream", "quick answer", "scenario", "sensation", "question", "section")
-PART_KINDS = (None, "quick-answer", "scenario", "sensation", "question", "section")
+              for name in ("title", "subtitle", "intro", "coreSentence", "meaning", "answer", "text", "condition",
+                           "gloss")))
+SEARCH_KINDS = ("dream", "quick answer", "scenario", "sensation", "question", "section", "next stage", "answer")
+PART_KINDS = (None, "quick-answer", "scenario", "sensation", "question", "section", "next-stage", "question")
 
 
 def search_index(library: Library, graph) -> dict[str, object]:
@@ -187,10 +188,13 @@ def search_index(library: Library, graph) -> dict[str, object]:
                 add(index, kind, n, 5, part.meaning)
         for n, question in enumerate(article.questions, 1):
             add(index, 4, n, 0, question.question)
-            add(index, 4, n, 6, question.answer)
+            add(index, 7, n, 6, question.answer)  # a match in the answer is an "answer"
         for n, section in enumerate(article.sections, 1):
             add(index, 5, n, 0, section.title)
             add(index, 5, n, 7, section.text)
+        for n, stage in enumerate(article.next_stages, 1):
+            add(index, 6, n, 8, stage.condition)
+            add(index, 6, n, 9, stage.gloss)
     return {"dreams": dreams, "labels": [graph.nodes[slug]["label"] for slug in dreams], "lower": lower.getvalue(),
             "starts": np.frombuffer(starts, dtype=np.int64), "dream": np.frombuffer(dream_of, dtype=np.int32),
             "kind": np.frombuffer(kind_of, dtype=np.int8), "position": np.frombuffer(position_of, dtype=np.int32),

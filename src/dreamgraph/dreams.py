@@ -108,10 +108,12 @@ class DreamCard:
     subtitle: str | None = None
     partial: bool = False
     core_sentence: str | None = None
+    intro: str | None = None
     source: list[str] = field(default_factory=list)
     quick_answer: list[str] = field(default_factory=list)
     scenarios: list[dict] = field(default_factory=list)
     sensations: list[dict] = field(default_factory=list)
+    sections: list[dict] = field(default_factory=list)       # the free-form sections: heading and text
     questions: list[dict] = field(default_factory=list)
     clusters: list[dict] = field(default_factory=list)
     next_stages: list[dict] = field(default_factory=list)
@@ -123,17 +125,18 @@ class DreamCard:
 
 
 CARD_QUERY = """
-SELECT ?dream ?label ?stub ?title ?subtitle ?partial ?sentence WHERE {
+SELECT ?dream ?label ?stub ?title ?subtitle ?partial ?sentence ?intro WHERE {
   ?dream rdfs:label ?label ; dg:isStub ?stub .
   OPTIONAL { ?dream dg:title ?title } OPTIONAL { ?dream dg:subtitle ?subtitle }
   OPTIONAL { ?dream dg:isPartial ?partial } OPTIONAL { ?dream dg:coreSentence ?sentence }
+  OPTIONAL { ?dream dg:intro ?intro }
 }"""
 PARTS_QUERY = """
 SELECT ?dream ?kind ?position ?label ?detail WHERE {
   VALUES (?link ?kind) { (dg:quickAnswer "quick-answer") (dg:hasScenario "scenario")
-                         (dg:hasSensation "sensation") (dg:hasQuestion "question") }
+                         (dg:hasSensation "sensation") (dg:hasQuestion "question") (dg:hasSection "section") }
   ?dream ?link ?part . ?part rdfs:label ?label ; dg:position ?position .
-  OPTIONAL { ?part dg:meaning|dg:answer ?detail }
+  OPTIONAL { ?part dg:meaning|dg:answer|dg:text ?detail }
 } ORDER BY ?kind ?position"""
 STAGES_QUERY = """
 SELECT ?dream ?target ?targetLabel ?stub ?condition ?gloss ?position WHERE {
@@ -154,13 +157,15 @@ def dream_card(store: Store, iri: str) -> DreamCard:
     head = store.select(CARD_QUERY, bindings)[0]
     card = DreamCard(slug=slug_of(iri), iri=iri, label=head["label"], stub=head["stub"], title=head.get("title"),
                      subtitle=head.get("subtitle"), partial=bool(head.get("partial")),
-                     core_sentence=head.get("sentence"))
+                     core_sentence=head.get("sentence"), intro=head.get("intro"))
     for row in store.select(PARTS_QUERY, bindings):
         kind, label, detail = row["kind"], row["label"], row.get("detail", "")
         if kind == "quick-answer":
             card.quick_answer.append(label)
         elif kind == "question":
             card.questions.append({"question": label, "answer": detail})
+        elif kind == "section":
+            card.sections.append({"heading": label, "text": detail})
         else:
             (card.scenarios if kind == "scenario" else card.sensations).append({"label": label, "meaning": detail})
     card.next_stages = [

@@ -81,19 +81,26 @@ def print_card(card) -> None:
         out.print(f"[dim]from {s(', '.join(card.source))}[/dim]")
     if card.clusters:
         out.print("cluster: " + ", ".join(s(c["label"]) for c in card.clusters))
+    paragraphs = lambda text: [s(p) for p in (text or "").split("\n\n") if p.strip()]  # noqa: E731
     sections = [
+        ("", paragraphs(card.intro)),
         ("Quick Answer", [f"• {s(item)}" for item in card.quick_answer]),
         ("Common Scenarios", [f"• {s(x['label'])} → {s(x['meaning'])}" for x in card.scenarios]),
         ("What the Body Registered", [f"• {s(x['label'])} → {s(x['meaning'])}" for x in card.sensations]),
+        *[(s(section["heading"]), paragraphs(section["text"])) for section in card.sections],
         ("The Sentence", [f"“{s(card.core_sentence)}”"] if card.core_sentence else []),
-        ("FAQ", [f"• {s(q['question'])}" for q in card.questions]),
+        ("FAQ", [f"• [bold]{s(q['question'])}[/bold]" + (f"\n  {s(q['answer'])}" if q["answer"] else "")
+                 for q in card.questions]),
         ("Next Stages", [f"• {s(n['label'])} ({n['slug']}{', stub' if n['stub'] else ''})\n    if: {s(n['condition'])}"
-                         for n in card.next_stages]),
+                         + (f"\n    — {s(n['gloss'])}" if n["gloss"] else "") for n in card.next_stages]),
         ("Led to from", [f"• {s(d['label'])} ({d['slug']})" for d in card.led_from]),
     ]
     for heading, lines in sections:
         if lines:
-            out.print(f"\n[bold]{heading}[/bold]")
+            if heading:
+                out.print(f"\n[bold]{heading}[/bold]")
+            else:
+                out.print()
             for line in lines:
                 out.print(line)
     sys.stdout.flush()

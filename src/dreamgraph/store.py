@@ -25,6 +25,7 @@ import shutil
 import tempfile
 import traceback
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -416,8 +417,8 @@ class OxigraphStore(Store):
             return None
         try:
             with paused_gc():
-                digest, data = pickle.loads((self.location / f"{name}.pickle").read_bytes())
-            if digest != loaded_digest(self.location):
+                digest, made_by, data = pickle.loads((self.location / f"{name}.pickle").read_bytes())
+            if digest != loaded_digest(self.location) or made_by != code_fingerprint():
                 return None
             for key in data.pop(_RAW) if isinstance(data, dict) and _RAW in data else ():
                 data[key] = _mapped(self.location / f"{name}.{key}")
@@ -429,13 +430,29 @@ class OxigraphStore(Store):
 _RAW = "raw parts"
 
 
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Return a fingerprint of the package's code and shipped queries: data kept beside a store by one
+    version of dreamgraph is not read by another, whose rules or formats may differ."""
+    from importlib import resources
+
+    digest = hashlib.sha256()
+    root = resources.files("dreamgraph")
+    for folder in (root, root.joinpath("queries"), root.joinpath("views")):
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            if entry.name.endswith((".py", ".rq")):
+                digest.update(entry.name.encode() + b"\0" + entry.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def derived_files(name: str, data, digest: str) -> dict[str, bytes]:
     """Return the files that keep derived data for the graph with this digest (see OxigraphStore.derived):
-    ``NAME.pickle``, and for a dict, each of its bytes values as a file of its own, ``NAME.KEY``, which
-    a reader maps into memory rather than reads (a search then touches only the pages it scans)."""
+    ``NAME.pickle``, stamped with the digest and the code's fingerprint, and for a dict, each of its bytes
+    values as a file of its own, ``NAME.KEY``, which a reader maps into memory rather than reads (a search
+    then touches only the pages it scans)."""
     raw = {key: value for key, value in data.items() if isinstance(value, bytes)} if isinstance(data, dict) else {}
     rest = {**{key: value for key, value in data.items() if key not in raw}, _RAW: sorted(raw)} if raw else data
-    return {f"{name}.pickle": pickle.dumps((digest, rest), protocol=pickle.HIGHEST_PROTOCOL),
+    return {f"{name}.pickle": pickle.dumps((digest, code_fingerprint(), rest), protocol=pickle.HIGHEST_PROTOCOL),
             **{f"{name}.{key}": value for key, value in raw.items()}}
 
 
