@@ -81,3 +81,117 @@ def test_search_finds_conditions_and_glosses_and_names_an_answer_as_an_answer(cl
     assert [(r["dream"], r["kind"]) for r in rows] == [("falling", "answer")]
     rows = json.loads(cli("-g", sample_graph, "search", "Falling Into Water", "-f", "json").stdout)
     assert "next stage" not in {r["kind"] for r in rows}  # a link is not found by the names of its two dreams
+
+
+def _pre_order(tree):
+    yield tree
+    for child in tree["children"]:
+        yield from _pre_order(child)
+
+
+def test_shown_above_marks_only_a_dream_already_expanded_above(cli, sample_graph):
+    import json
+    import random
+
+    import networkx as nx
+
+    from dreamgraph.progression import progression_tree
+
+    rng = random.Random(4)
+    for _ in range(40):  # random graphs with loops and shortcuts
+        graph = nx.gnp_random_graph(12, 0.2, seed=rng.randrange(10 ** 6), directed=True)
+        for n in graph:
+            graph.nodes[n].update(label=str(n), stub=False)
+        for position, (a, b) in enumerate(graph.edges):
+            graph.edges[a, b].update(condition=f"{a}>{b}", position=position)
+        for depth in (1, 3, 6):
+            tree = progression_tree(graph, 0, depth)
+            seen = set()
+            for node in _pre_order(tree):
+                if node["repeat"]:  # shown above: printed earlier, and expanded there as far as here
+                    assert node["slug"] in seen and not node["children"]
+                else:
+                    seen.add(node["slug"])
+    tree = json.loads(cli("-g", sample_graph, "next", "being-chased", "--depth", "4", "-f", "json").stdout)
+    seen = set()
+    for node in _pre_order(tree):
+        assert not node["repeat"] or node["slug"] in seen
+        if not node["repeat"]:
+            seen.add(node["slug"])
+
+
+def test_trees_print_each_steps_condition(cli, sample_graph):
+    text = cli("-g", sample_graph, "next", "falling", "--depth", "1").stdout
+    assert "if: If the fall turned into gliding and you found you could stay up" in text
+    assert "if:" not in cli("-g", sample_graph, "next", "falling", "--depth", "1", "--no-conditions").stdout
+
+
+def test_no_progression_says_why(cli, sample_graph):
+    said = [cli("-g", sample_graph, "path", a, b).stdout for a, b in (
+        ("trying-to-scream", "falling"), ("stairs-that-lead-nowhere", "falling"), ("losing-control", "losing-your-phone"))]
+    assert "trying-to-scream has no next stages: it is a dead end" in said[0]
+    assert "cut off (partial)" in said[1]
+    assert "losing-your-phone cannot be reached from losing-control" in said[2]
+
+
+def test_an_unknown_prefix_is_named_not_a_grammar_dump(cli, sample_graph):
+    result = cli("-g", sample_graph, "sparql", "-e", "SELECT ?d WHERE { ?d a foaf:Person }")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: unknown prefix foaf: declare it with PREFIX foaf: <...>")
+    assert "dg:" in result.stderr and "\\u{" not in result.stderr and len(result.stderr.splitlines()) == 1
+    ok = cli("-g", sample_graph, "sparql", "-e", "PREFIX foaf: <http://xmlns.com/foaf/0.1/> "
+             "SELECT ?d WHERE { ?d a foaf:Person ; rdfs:label \"a:b\" }")
+    assert ok.exit_code == 0, ok.stderr
+
+
+def test_numeric_options_are_checked(cli, sample_graph):
+    for args in (["next", "falling", "--depth", "-1"], ["leads-to", "falling", "--depth", "-1"],
+                 ["rank", "--limit", "-2"], ["search", "fall", "--limit", "0"], ["path", "a", "b", "--max-hops", "0"],
+                 ["sparql", "-e", "ASK {}", "--timeout", "nan"], ["sparql", "-e", "ASK {}", "--timeout", "inf"],
+                 ["sparql", "-e", "ASK {}", "--timeout", "1e300"], ["sparql", "-e", "ASK {}", "--timeout", "0"],
+                 ["loops", "--max-length", "0"], ["export", "--view", "dream", "--dream", "falling", "--hops", "-1"]):
+        result = cli("-g", sample_graph, *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert "Traceback" not in result.output
+    for args in (["build", "--max-bytes", "0"], ["build", "--wait", "-1"], ["build", "--wait", "nan"]):
+        assert cli(*args, "-g", sample_graph).exit_code == 2, args
+
+
+def test_export_all_refuses_one_output_file_and_takes_a_folder(cli, sample_graph, tmp_path):
+    result = cli("-g", sample_graph, "export", "--all", "--output", tmp_path / "x.html")
+    assert result.exit_code == 2 and "--output-dir" in result.output
+    assert not (tmp_path / "x.html").exists()
+    result = cli("-g", sample_graph, "export", "--all", "--output-dir", tmp_path / "views")
+    assert result.exit_code == 0
+    assert sorted(p.name for p in (tmp_path / "views").iterdir()) == ["gaps.html", "taxonomy.html"]
+
+
+def test_scenarios_written_with_a_dash_or_a_colon_are_kept_with_a_warning():
+    from dreamgraph.parse import parse_text
+
+    result = parse_text("Dream About Falling: The Drop\nCommon Scenarios\n- Falling off a cliff - a sudden loss\n"
+                        "- Missing a step: a routine that failed\n- A line with nothing to split\n", "f.txt")
+    assert [(s.label, s.meaning) for s in result.article.scenarios] == [
+        ("Falling off a cliff", "a sudden loss"), ("Missing a step", "a routine that failed")]
+    assert [(p.severity, p.line) for p in result.problems] == [("warning", 3), ("warning", 4), ("error", 5)]
+    assert "' - ', ' – ', ' — ' or ': ' are read too" in result.problems[2].message
+
+
+def test_utf16_without_a_bom_and_html_pages_are_named_for_what_they_are(cli, write_corpus, graph_dir):
+    from helpers import article
+
+    folder = write_corpus({
+        "falling.txt": article("Dream About Falling: The Drop", scenarios=[("Off a cliff", "lost footing")]),
+        "teeth.txt": "Dream About Teeth: The Bite\nQuick Answer\n- It bites.\n".encode("utf-16-le"),
+        "saved.txt": "<!DOCTYPE html><html><body><h1>Dream About Flying</h1></body></html>",
+        "page.html": "<html><body>Dream About Flying</body></html>"})
+    result = cli("build", folder, "-g", graph_dir)
+    assert "teeth.txt: error: UTF-16 without a byte-order mark: save the file as UTF-8" in result.stderr
+    assert "saved.txt: error: an HTML page" in result.stderr and "pandoc" in result.stderr
+    assert "1 HTML page is not read" in result.stderr
+
+
+def test_a_query_from_standard_input_raises_no_deprecation_warning(seed_graph):
+    result = subprocess.run([sys.executable, "-W", "error::DeprecationWarning", "-m", "dreamgraph.cli", "-g",
+                             str(seed_graph), "sparql", "-"], input="ASK { ?s ?p ?o }", capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.strip() == "true", result.stderr

@@ -91,9 +91,10 @@ def find_articles(sources: Iterable[str | os.PathLike]) -> tuple[list[Path], lis
     for source in sources:
         path = Path(source)
         if path.is_dir():
-            top = path.resolve()
+            top, pages = path.resolve(), 0
             for root, dirs, files in os.walk(path, onerror=unreadable):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                pages += sum(Path(name).suffix.lower() in (".html", ".htm") for name in files)
                 for name in files:
                     if name.startswith(".") or Path(name).suffix.lower() not in ARTICLE_SUFFIXES:
                         continue
@@ -103,6 +104,11 @@ def find_articles(sources: Iterable[str | os.PathLike]) -> tuple[list[Path], lis
                                                 "a symbolic link to a file outside the folder; skipped, not read"))
                         continue
                     found.add(file)
+            if pages:
+                problems.append(Problem("warning", printable_path(str(path)), None,
+                                        f"{pages} HTML page{'s are' if pages > 1 else ' is'} not read: dreamgraph reads "
+                                        "plain text and Markdown; convert them, for example with "
+                                        "`pandoc -f html -t gfm page.html -o page.md`"))
         elif path.exists() or path.is_symlink():
             found.add(path)
         else:
@@ -152,14 +158,18 @@ def display_paths(paths: Sequence[Path], graph_dir: Path, sources: Sequence = ()
         return path.rstrip(os.sep) + os.sep
 
     graph = folder(os.path.abspath(graph_dir))
-    # the folder holding each source; the most specific first, so a file's path does not depend on
-    # whether a folder above its own is also given
-    bases = sorted({folder(os.path.dirname(os.path.abspath(s))) for s in sources}, key=lambda b: (-len(b), b))
+    # the folder holding each source folder, the most specific first, so a file's path does not depend on
+    # whether a folder above its own is also given; a file given by name is its own name
+    bases = sorted({folder(os.path.dirname(os.path.abspath(s))) for s in sources if os.path.isdir(s)},
+                   key=lambda b: (-len(b), b))
+    named = {os.path.abspath(s): folder(os.path.dirname(os.path.abspath(s))) for s in sources if not os.path.isdir(s)}
     bases = [graph, *bases] if sources else [graph, folder(os.getcwd())]
     shown = []
     for path in paths:
         absolute = os.path.abspath(path)
         base = next((base for base in bases if absolute.startswith(base)), None)
+        if base is None and absolute in named:
+            base = named[absolute]
         relative = absolute[len(base):] if base else absolute
         shown.append(printable_path(relative if os.sep == "/" else Path(relative).as_posix()))
     return shown

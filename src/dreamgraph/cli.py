@@ -8,6 +8,7 @@ with an exit status: 0 success, 1 error, 2 usage, 3 ran fine and found problems.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from contextlib import nullcontext
@@ -39,6 +40,28 @@ class Context:
 
             self._store = open_store(self.graph_dir, self.endpoint, self.endpoint_graph)
         return self._store
+
+
+class Seconds(click.ParamType):
+    """A number of seconds: finite, above zero (or zero when ``zero``), at most a million."""
+
+    name = "seconds"
+
+    def __init__(self, zero: bool = False):
+        self.zero = zero
+
+    def convert(self, value, param, ctx):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if not math.isfinite(number) or number < 0 or (number == 0 and not self.zero) or number > 1_000_000:
+            self.fail(f"{value!r} is not a number of seconds from {0 if self.zero else 'above 0'} to 1,000,000",
+                      param, ctx)
+        return number
+
+
+COUNT = click.IntRange(min=1)
 
 
 class DreamgraphGroup(click.Group):
@@ -93,10 +116,10 @@ local_graph_dir = click.option(
 @main.command()
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 @local_graph_dir
-@click.option("--max-bytes", type=int, default=None, help="Largest article file read, in bytes [5000000].")
-@click.option("--max-line-chars", type=int, default=None, help="Longest line read, in characters [100000].")
-@click.option("--max-items", type=int, default=None, help="Most items read per section [1000].")
-@click.option("--wait", type=float, default=0, help="Seconds to wait for another build of the same folder.")
+@click.option("--max-bytes", type=COUNT, default=None, help="Largest article file read, in bytes [5000000].")
+@click.option("--max-line-chars", type=COUNT, default=None, help="Longest line read, in characters [100000].")
+@click.option("--max-items", type=COUNT, default=None, help="Most items read per section [1000].")
+@click.option("--wait", type=Seconds(zero=True), default=0, help="Seconds to wait for another build of the same folder.")
 @click.option("--no-validate", is_flag=True, help="Skip the SHACL check after building.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only problems and the summary.")
 @click.pass_context
@@ -238,7 +261,7 @@ def stats(ctx, sub_graph_dir, fmt):
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="A named query's parameter.")
 @click.option("--format", "-f", "fmt", default="table", show_default=True,
               type=click.Choice(["table", "csv", "tsv", "json", "turtle", "ntriples"]), help="Output format.")
-@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds before the query is stopped.")
+@click.option("--timeout", type=Seconds(), default=30.0, show_default=True, help="Seconds before the query is stopped.")
 @click.option("--max-rows", type=click.IntRange(min=0), default=10_000, show_default=True,
               help="Most rows printed; 0 for every row.")
 @click.option("--allow-network", is_flag=True, help="Allow SERVICE and FROM, which fetch from other servers.")
@@ -294,7 +317,8 @@ def _parse_params(params) -> dict[str, str]:
 
 def _read_query_file(name: str) -> str:
     if name == "-":
-        return click.get_text_stream("stdin").read()
+        with click.open_file("-", "r", encoding="utf-8-sig") as handle:
+            return handle.read()
     try:
         with open(name, encoding="utf-8-sig") as handle:
             return handle.read()
@@ -334,8 +358,8 @@ def _projection(ctx, sub_graph_dir, *names):
 @click.argument("source", metavar="FROM")
 @click.argument("target", metavar="TO")
 @click.option("--all", "all_paths", is_flag=True, help="Every simple path up to --max-hops, shortest first.")
-@click.option("--max-hops", type=int, default=4, show_default=True, help="Longest path listed with --all.")
-@click.option("--limit", type=int, default=100, show_default=True, help="Most paths listed with --all.")
+@click.option("--max-hops", type=COUNT, default=4, show_default=True, help="Longest path listed with --all.")
+@click.option("--limit", type=COUNT, default=100, show_default=True, help="Most paths listed with --all.")
 @local_graph_dir
 @format_option
 @click.pass_context
@@ -359,8 +383,11 @@ def path(ctx, source, target, all_paths, max_hops, limit, sub_graph_dir, fmt):
                     for i, p in enumerate(found, 1) for j, s in enumerate(steps(graph, p), 1)], "csv")
         return
     if not found:
-        click.echo(f"no progression from {a} to {b}"
-                   + (f" within {max_hops} hops" if all_paths else ""))
+        from .progression import why_no_progression
+
+        reason = (f"none within {max_hops} hops" if all_paths and shortest_progression(graph, a, b)
+                  else why_no_progression(graph, a, b))
+        click.echo(f"no progression from {a} to {b}: {reason}")
         return
     for number, p in enumerate(found, 1):
         hops = len(p) - 1
@@ -370,7 +397,7 @@ def path(ctx, source, target, all_paths, max_hops, limit, sub_graph_dir, fmt):
             click.echo(safe_text(f"      if: {step['condition']}"))
 
 
-def _print_tree(tree: dict, fmt: str) -> None:
+def _print_tree(tree: dict, fmt: str, conditions: bool = True) -> None:
     if fmt == "json":
         click.echo(json.dumps(tree, ensure_ascii=False, indent=2))
         return
@@ -392,6 +419,8 @@ def _print_tree(tree: dict, fmt: str) -> None:
                                       "shown above" if node["repeat"] else "") if x)
         click.echo(safe_text(f"{prefix}{mark}{node['label']} ({notes})"))
         inner = prefix + ("" if root else ("   " if last else "│  "))
+        if conditions and node["condition"]:
+            click.echo(safe_text(f"{inner}{'│  ' if node['children'] else '   '}if: {node['condition']}"))
         for i, child in enumerate(node["children"]):
             show(child, inner, i == len(node["children"]) - 1, False)
     show(tree, "", True, True)
@@ -402,15 +431,18 @@ def _tree_command(name: str, reverse: bool, summary: str):
 
     @main.command(name, help=summary)
     @click.argument("dream")
-    @click.option("--depth", "-d", type=int, default=3, show_default=True, help="How many links to follow.")
+    @click.option("--depth", "-d", type=click.IntRange(min=0), default=3, show_default=True,
+                  help="How many links to follow.")
+    @click.option("--conditions/--no-conditions", default=True, show_default=True,
+                  help="Print under each dream the condition of the link that leads to it.")
     @local_graph_dir
     @format_option
     @click.pass_context
-    def command(ctx, dream, depth, sub_graph_dir, fmt):
+    def command(ctx, dream, depth, conditions, sub_graph_dir, fmt):
         from .progression import progression_tree
 
         graph, (slug,) = _projection(ctx, sub_graph_dir, dream)
-        _print_tree(progression_tree(graph, slug, depth, reverse=reverse), fmt)
+        _print_tree(progression_tree(graph, slug, depth, reverse=reverse), fmt, conditions)
 
     return command
 
@@ -421,7 +453,7 @@ leads_to = _tree_command("leads-to", True,
 
 
 @main.command()
-@click.option("--max-length", type=int, default=None, help="Longest loop listed, in dreams.")
+@click.option("--max-length", type=COUNT, default=None, help="Longest loop listed, in dreams.")
 @local_graph_dir
 @format_option
 @click.pass_context
@@ -443,7 +475,7 @@ def loops(ctx, max_length, sub_graph_dir, fmt):
 
 
 @main.command()
-@click.option("--limit", type=int, default=None, help="Show only the first N dreams.")
+@click.option("--limit", type=COUNT, default=None, help="Show only the first N dreams.")
 @local_graph_dir
 @format_option
 @click.pass_context
@@ -462,7 +494,7 @@ def rank(ctx, limit, sub_graph_dir, fmt):
 
 @main.command()
 @click.argument("text")
-@click.option("--limit", type=int, default=200, show_default=True, help="Most matches shown.")
+@click.option("--limit", type=COUNT, default=200, show_default=True, help="Most matches shown.")
 @local_graph_dir
 @format_option
 @click.pass_context
@@ -614,7 +646,7 @@ def _print_matrix(rows, fmt: str) -> None:
 @click.option("--view", "-v", "view_name", type=click.Choice(["taxonomy", "dream", "cluster", "path", "gaps"]),
               default="taxonomy", show_default=True, help="What to draw.")
 @click.option("--dream", "-d", help="The dream of --view dream.")
-@click.option("--hops", type=int, default=1, show_default=True, help="Neighbourhood size of --view dream.")
+@click.option("--hops", type=click.IntRange(min=0), default=1, show_default=True, help="Neighbourhood size of --view dream.")
 @click.option("--cluster", "-c", help="The cluster of --view cluster (slug or name).")
 @click.option("--from", "source", metavar="DREAM", help="Start of --view path.")
 @click.option("--to", "target", metavar="DREAM", help="End of --view path.")
@@ -622,25 +654,30 @@ def _print_matrix(rows, fmt: str) -> None:
               default="html", show_default=True, help="html: an interactive page; graphml, csv: the view's nodes "
               "and edges; jsonld, ntriples: the whole graph.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="The file to write [exports/VIEW.html, or the format's suffix].")
-@click.option("--all", "all_views", is_flag=True, help="Write the taxonomy and gaps views to exports/.")
+              help="The file to write [OUTPUT-DIR/VIEW.html, or the format's suffix].")
+@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("exports"),
+              show_default=True, help="The folder for files named by their view (relative to the working folder).")
+@click.option("--all", "all_views", is_flag=True, help="Write the taxonomy and gaps views to OUTPUT-DIR.")
 @local_graph_dir
 @click.pass_context
-def export(ctx, view_name, dream, hops, cluster, source, target, fmt, output, all_views, sub_graph_dir):
-    """Write an interactive HTML view (or another format) into exports/.
+def export(ctx, view_name, dream, hops, cluster, source, target, fmt, output, output_dir, all_views, sub_graph_dir):
+    """Write an interactive HTML view (or another format) into exports/ of the working folder.
 
-    Pages are self-contained and work offline in any browser: click a dream for its card and its
+    Files go to --output, or to --output-dir (exports/ by default, relative to the working folder, whatever
+    --graph-dir says: give each graph folder its own --output-dir). Pages are self-contained and work offline in any browser: click a dream for its card and its
     neighbourhood, shift-click a second for the progression, search, filter by cluster and kind; the
     address keeps the state. A path view of two unconnected dreams is an error (exit 1).
     """
     from .views import write_view
     from .views.formats import SUFFIX, write_format
 
+    if all_views and output:
+        raise click.UsageError("--output names one file; with --all the views go to --output-dir (default exports/)")
     store = _subcommand_graph_dir(ctx, sub_graph_dir).store
     jobs = [("taxonomy", None), ("gaps", None)] if all_views else [(view_name, output)]
     for name, out in jobs:
         view, stem = _make_view(store, name, dream, hops, cluster, source, target)
-        path = out or Path("exports") / f"{stem}{SUFFIX[fmt]}"
+        path = out or output_dir / f"{stem}{SUFFIX[fmt]}"
         written = [write_view(view, path)] if fmt == "html" else write_format(store, view, fmt, path)
         what = "the whole graph" if fmt in ("jsonld", "ntriples") else f"{len(view.nodes)} nodes, {len(view.edges)} edges"
         for file in written:
@@ -686,7 +723,7 @@ def _make_view(store, name, dream, hops, cluster, source, target):
               help="The server's Graph Store protocol address (Oxigraph: http://HOST:7878/store; "
                    "Fuseki: http://HOST:3030/DATASET/data), or $DREAMGRAPH_STORE_URL.")
 @click.option("--graph-iri", default=None, metavar="IRI", help="The named graph to replace [https://w3id.org/dreamgraph/graph].")
-@click.option("--timeout", type=float, default=300.0, show_default=True, help="Seconds to wait for the server.")
+@click.option("--timeout", type=Seconds(), default=300.0, show_default=True, help="Seconds to wait for the server.")
 @local_graph_dir
 @click.pass_context
 def push(ctx, store_url, graph_iri, timeout, sub_graph_dir):

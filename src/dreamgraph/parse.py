@@ -72,6 +72,7 @@ class ParseResult:
 
 
 ARROW = re.compile(r"\s*(?:→|->|=>|⟶|⇒)\s*")
+ALT_SEPARATOR = re.compile(r"\s+[-–—]\s+|:\s+")  # what some pages use instead of the arrow
 BULLET = re.compile(r"^\s*(?:[-*+•◦▪‣]|\d+[.)])\s+")
 GLOSS_SEPARATOR = re.compile(r"(?:^|\s+)(?:—|–|--|-)(?:\s+|$)")
 MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -154,7 +155,15 @@ def decode(data: bytes, path: str) -> str:
             raise ValueError(f"invalid UTF-16 at byte {exc.start}") from None
     else:
         if b"\x00" in data[:8192]:
+            sample = data[:8192]
+            even, odd = sample[0::2], sample[1::2]
+            if max(even.count(0), odd.count(0)) > 0.3 * len(odd) and min(even.count(0), odd.count(0)) < 0.05 * len(odd):
+                raise ValueError("UTF-16 without a byte-order mark: save the file as UTF-8")
             raise ValueError("binary file (NUL bytes), not an article")
+        head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+        if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or (head.startswith(b"<") and b"<body" in data[:4096].lower()):
+            raise ValueError("an HTML page: dreamgraph reads plain text and Markdown, not HTML; convert it, for "
+                             "example with `pandoc -f html -t gfm page.html -o page.md`")
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -375,8 +384,17 @@ class _Parser:
     def read_arrow_line(self, article: Article, key: str, number: int, text: str) -> None:
         parts = ARROW.split(text, maxsplit=1)
         kind = {"common-scenarios": "scenario", "what-the-body-registered": "sensation"}.get(key, "next stage")
+        if len(parts) < 2 and key != "next-stages":
+            # written with a dash or a colon instead of the arrow: kept, split at the first one, and said
+            parts = ALT_SEPARATOR.split(text, maxsplit=1)
+            if len(parts) == 2 and parts[0].strip() and parts[1].strip():
+                separator = ALT_SEPARATOR.search(text).group(0).strip()
+                self.problem("warning", number, f"{kind} written with {separator!r} instead of '→'; read as "
+                                                f"{parts[0].strip()[:40]!r} → {parts[1].strip()[:40]!r}")
         if len(parts) < 2:
-            self.problem("error", number, f"{kind} without '→' (expected 'text → meaning'); dropped: {text[:60]!r}")
+            accepted = "'→', '->', '=>', or for scenarios and sensations ' - ', ' – ', ' — ' or ': '"
+            self.problem("error", number, f"{kind} without '→' (expected 'text → meaning'; {accepted} are read "
+                                          f"too); dropped: {text[:60]!r}")
             return
         left, right = parts[0].strip(), parts[1].strip()
         if key != "next-stages":

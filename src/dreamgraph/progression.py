@@ -131,6 +131,24 @@ def shortest_progression(graph: nx.DiGraph, source: str, target: str) -> list[st
     return path
 
 
+def why_no_progression(graph: nx.DiGraph, source: str, target: str) -> str:
+    """Return, in words, why no chain of next stages leads from one dream to another.
+
+    >>> g = nx.DiGraph(); g.add_edge("a", "b"); g.add_node("c", partial=False)
+    >>> why_no_progression(g, "b", "a")
+    'b has no next stages: it is a dead end'
+    >>> why_no_progression(g, "a", "c")
+    'no chain of links joins them in either direction: they are in separate groups'
+    """
+    _require(graph, source, target)
+    if not graph.out_degree(source):
+        cut = " whose page is cut off (partial)" if graph.nodes[source].get("partial") else ""
+        return f"{source} has no next stages: it is a dead end{cut}"
+    if not nx.has_path(graph.to_undirected(as_view=True), source, target):
+        return "no chain of links joins them in either direction: they are in separate groups"
+    return f"{target} cannot be reached from {source} by following next stages"
+
+
 def all_progressions(graph: nx.DiGraph, source: str, target: str, max_hops: int = 4,
                      limit: int = 1000) -> list[list[str]]:
     """Return every simple chain from source to target of at most ``max_hops`` links, shortest first.
@@ -152,36 +170,37 @@ def progression_tree(graph: nx.DiGraph, root: str, depth: int = 3, reverse: bool
     """Return the tree of dreams reachable from ``root`` within ``depth`` links (backwards when ``reverse``).
 
     Each node is ``{"slug", "label", "stub", "condition", "repeat", "children"}``; ``condition`` is the text of
-    the link that leads to it. A dream already shown earlier in the tree is listed with ``repeat`` true and
-    not expanded again, so loops end.
+    the link that leads to it. The tree is read top to bottom: a dream is expanded where it first appears,
+    and a later appearance is listed with ``repeat`` true and not expanded again (so loops end), unless it
+    has more links left to show than the first had, in which case it is expanded there too.
+
+    >>> g = nx.DiGraph()
+    >>> g.add_edge("a", "b", condition="if b", position=1); g.add_edge("b", "a", condition="if a", position=1)
+    >>> for n in "ab": g.nodes[n].update(label=n.upper(), stub=False)
+    >>> tree = progression_tree(g, "a", depth=3)
+    >>> tree["children"][0]["slug"], tree["children"][0]["children"][0]["repeat"]
+    ('b', True)
     """
     _require(graph, root)
-    seen = {root}
+    expanded: dict[str, int] = {}  # dream -> the links left when it was expanded
 
-    def node(slug: str, condition: str | None, repeat: bool) -> dict:
+    def links(slug: str):
+        if reverse:
+            return sorted(((p, graph.edges[p, slug]) for p in graph.predecessors(slug)), key=lambda x: x[0])
+        return sorted(((c, graph.edges[slug, c]) for c in graph.successors(slug)), key=lambda x: (x[1]["position"], x[0]))
+
+    def node(slug: str, condition: str | None, left: int) -> dict:
         data = graph.nodes[slug]
-        return {"slug": slug, "label": data["label"], "stub": data["stub"], "condition": condition,
-                "repeat": repeat, "children": []}
+        repeat = slug in expanded and expanded[slug] >= left
+        entry = {"slug": slug, "label": data["label"], "stub": data["stub"], "condition": condition,
+                 "repeat": repeat, "children": []}
+        if not repeat:
+            expanded[slug] = left
+            if left > 0:
+                entry["children"] = [node(other, edge["condition"], left - 1) for other, edge in links(slug)]
+        return entry
 
-    tree = node(root, None, False)
-    level = [tree]
-    for _ in range(depth):
-        next_level = []
-        for parent in level:
-            slug = parent["slug"]
-            if reverse:
-                links = sorted(((p, graph.edges[p, slug]) for p in graph.predecessors(slug)), key=lambda x: x[0])
-            else:
-                links = sorted(((c, graph.edges[slug, c]) for c in graph.successors(slug)),
-                               key=lambda x: (x[1]["position"], x[0]))
-            for other, edge in links:
-                child = node(other, edge["condition"], other in seen)
-                parent["children"].append(child)
-                if not child["repeat"]:
-                    seen.add(other)
-                    next_level.append(child)
-        level = next_level
-    return tree
+    return node(root, None, depth)
 
 
 def loops(graph: nx.DiGraph, max_length: int | None = None, limit: int = 1000) -> list[list[str]]:

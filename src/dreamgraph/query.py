@@ -56,6 +56,24 @@ def _syntax_error(text: str, exc) -> QueryError:
                       f"  {source}\n  {' ' * max(column - 1, 0)}^")
 
 
+_IRI_OR_STRING = re.compile(r'<[^<>"{}|^`\\\s]*>|"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+                            r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|#[^\n]*')
+_PREFIXED = re.compile(r"(?<![\w.:?$-])([A-Za-z][\w.-]*)?:(?=[\w%\\-]|\s|[;,.)\]}]|$)")
+_DECLARED = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:", re.IGNORECASE)
+
+
+def undeclared_prefixes(text: str) -> list[str]:
+    """Return the prefixes a query uses without declaring them (dreamgraph's own count as declared).
+
+    >>> undeclared_prefixes('SELECT ?d WHERE { ?d a foaf:Person ; dg:title "x:y" } # z:w')
+    ['foaf']
+    """
+    code = _IRI_OR_STRING.sub(" ", text)
+    declared = set(PREFIXES) | {m.group(1) or "" for m in _DECLARED.finditer(code)}
+    used = {m.group(1) or "" for m in _PREFIXED.finditer(_DECLARED.sub(" ", code))}
+    return sorted(used - declared)
+
+
 def check_query(text: str, allow_network: bool = False) -> str:
     """Return the kind of a read query ("select", "ask", "construct", "describe") after checking it is safe.
 
@@ -68,6 +86,10 @@ def check_query(text: str, allow_network: bool = False) -> str:
     from rdflib.plugins.sparql.parser import parseUpdate
 
     text = read_query_text(text)
+    unknown = undeclared_prefixes(text)
+    if unknown:
+        raise QueryError(f"unknown prefix {', '.join(p + ':' for p in unknown)} declare it with PREFIX "
+                         f"{unknown[0]}: <...>; the declared ones are {', '.join(p + ':' for p in sorted(PREFIXES))}")
     try:
         query = prepareQuery(text, initNs=PREFIXES)
     except ParseException as exc:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from ..errors import DreamgraphError
-from ..progression import progression_graph, shortest_progression
+from ..progression import progression_graph, shortest_progression, why_no_progression
 from ..store import Store
 from ..vocabulary import slug_of
 
@@ -210,7 +210,7 @@ def path_view(store: Store, source: str, target: str) -> ViewData:
     graph = progression_graph(store)
     path = shortest_progression(graph, source, target)
     if path is None:
-        raise DreamgraphError(f"no progression from {source} to {target}")
+        raise DreamgraphError(f"no progression from {source} to {target}: {why_no_progression(graph, source, target)}")
     context = set(path)
     for slug in path:
         context |= set(graph.successors(slug)) | set(graph.predecessors(slug))
