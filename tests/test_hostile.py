@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import SEED, article
+from helpers import ROOT, SEED, article
 from dreamgraph.build import build
 from dreamgraph.errors import QueryError
 from dreamgraph.query import run_query
@@ -198,3 +198,68 @@ def test_the_seed_still_builds_beside_all_of_it(write_corpus, tmp_path):
     os.mkfifo(folder / "pipe.md")
     result = run_build(folder, tmp_path / "graph")
     assert "1 articles, 4 dreams" in result.stdout
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def test_a_killed_build_leaves_no_workers(tmp_path):
+    import signal
+    import time
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from generate import generate
+
+    generate(1200, tmp_path / "articles", seed=9, shape="random")
+    build_process = subprocess.Popen([sys.executable, "-m", "dreamgraph.cli", "build", str(tmp_path / "articles"), "-g",
+                                      str(tmp_path / "graph"), "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: set[int] = set()
+    deadline = time.monotonic() + 60
+    while len(workers) < 2 and time.monotonic() < deadline and build_process.poll() is None:
+        workers |= _children(build_process.pid)
+        time.sleep(0.02)
+    assert workers, "the build started no worker processes"
+    build_process.send_signal(signal.SIGKILL)
+    build_process.wait()
+    time.sleep(2)
+    alive = [pid for pid in workers if Path(f"/proc/{pid}").exists()
+             and (Path(f"/proc/{pid}") / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
+    assert alive == [], f"workers still running after their build was killed: {alive}"
+
+
+def test_graphml_stays_well_formed_and_csv_cells_never_run_as_formulas(cli, write_corpus, graph_dir, tmp_path):
+    import csv
+
+    import networkx as nx
+
+    folder = write_corpus({"bell.txt": "Dream About The Bell\x07 And\x1b[2J Esc: X\nAn intro.\nCommon Scenarios\n"
+                                       "- a → b\nNext Stages\n=HYPERLINK(\"http://x\",\"y\") → dream about @SUM(1) meaning "
+                                       "— when it ends\n"})
+    cli("build", folder, "-g", graph_dir)
+    assert cli("-g", graph_dir, "export", "-f", "graphml", "-o", tmp_path / "v.graphml").exit_code == 0
+    graph = nx.read_graphml(tmp_path / "v.graphml")  # Gephi and yEd need well-formed XML
+    assert any("\ufffd" in data.get("label", "") for _, data in graph.nodes(data=True))
+    assert cli("-g", graph_dir, "export", "-f", "csv", "-o", tmp_path / "v.csv").exit_code == 0
+    nodes = list(csv.DictReader((tmp_path / "v-nodes.csv").open(encoding="utf-8")))
+    edges = list(csv.DictReader((tmp_path / "v-edges.csv").open(encoding="utf-8")))
+    assert [n["label"] for n in nodes if n["id"] == "dream:sum-1"] == ["'@SUM(1)"]
+    assert any(e["title"].startswith("'=HYPERLINK") for e in edges)
+    cli("-g", graph_dir, "export", "-f", "csv", "-o", tmp_path / "raw.csv", "--raw-cells")
+    raw = list(csv.DictReader((tmp_path / "raw-nodes.csv").open(encoding="utf-8")))
+    assert [n["label"] for n in raw if n["id"] == "dream:sum-1"] == ["@SUM(1)"]
+
+
+def test_a_select_asked_for_as_turtle_is_a_usage_error(cli, seed_graph):
+    result = cli("-g", seed_graph, "sparql", "-e", "SELECT ?d WHERE { ?d a dg:Dream }", "-f", "turtle")
+    assert result.exit_code == 2 and "--format turtle is for CONSTRUCT and DESCRIBE" in result.output
+    assert "Traceback" not in result.output

@@ -280,6 +280,7 @@ def sparql(ctx, query_file, expression, named, params, fmt, timeout, max_rows, a
     given = [x for x in (query_file, expression, named) if x]
     if len(given) != 1:
         raise click.UsageError("give exactly one of QUERY (a file or -), -e TEXT or --named NAME")
+    graph_formats = ("turtle", "ntriples")
     bindings = None
     if named:
         query = text = named_query(named)
@@ -291,6 +292,8 @@ def sparql(ctx, query_file, expression, named, params, fmt, timeout, max_rows, a
     else:
         text = _read_query_file(query_file)
     result = run_query(store, text, bindings, allow_network=allow_network, timeout=timeout, max_rows=max_rows or None)
+    if result.kind == "select" and fmt in graph_formats:
+        raise click.UsageError(f"--format {fmt} is for CONSTRUCT and DESCRIBE; a SELECT gives table, csv, tsv or json")
     if result.kind == "ask":
         click.echo(format_result(result, "json" if fmt == "json" else "table"))
         sys.exit(0 if result.boolean else 1)
@@ -658,9 +661,12 @@ def _print_matrix(rows, fmt: str) -> None:
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("exports"),
               show_default=True, help="The folder for files named by their view (relative to the working folder).")
 @click.option("--all", "all_views", is_flag=True, help="Write the taxonomy and gaps views to OUTPUT-DIR.")
+@click.option("--raw-cells", is_flag=True, help="CSV: keep text starting with = + - @ as it is (by default it gets "
+              "a leading apostrophe, so a spreadsheet does not run it as a formula).")
 @local_graph_dir
 @click.pass_context
-def export(ctx, view_name, dream, hops, cluster, source, target, fmt, output, output_dir, all_views, sub_graph_dir):
+def export(ctx, view_name, dream, hops, cluster, source, target, fmt, output, output_dir, all_views, raw_cells,
+           sub_graph_dir):
     """Write an interactive HTML view (or another format) into exports/ of the working folder.
 
     Files go to --output, or to --output-dir (exports/ by default, relative to the working folder, whatever
@@ -678,7 +684,7 @@ def export(ctx, view_name, dream, hops, cluster, source, target, fmt, output, ou
     for name, out in jobs:
         view, stem = _make_view(store, name, dream, hops, cluster, source, target)
         path = out or output_dir / f"{stem}{SUFFIX[fmt]}"
-        written = [write_view(view, path)] if fmt == "html" else write_format(store, view, fmt, path)
+        written = [write_view(view, path)] if fmt == "html" else write_format(store, view, fmt, path, raw_cells)
         what = "the whole graph" if fmt in ("jsonld", "ntriples") else f"{len(view.nodes)} nodes, {len(view.edges)} edges"
         for file in written:
             click.echo(f"wrote {file} ({what})")

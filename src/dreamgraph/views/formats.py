@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import networkx as nx
@@ -33,23 +34,54 @@ def view_graph(view: ViewData) -> nx.DiGraph:
     return graph
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def xml_text(value):
+    """Return text with the characters XML 1.0 cannot hold (most control characters) as U+FFFD.
+
+    >>> xml_text("a\x1bb")
+    'a\ufffdb'
+    """
+    return _NOT_XML.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+def spreadsheet_cell(value):
+    """Return a cell a spreadsheet will not run as a formula: text starting with = + - @ (or a tab or a
+    return) gets a leading apostrophe, as OWASP advises against CSV injection.
+
+    >>> spreadsheet_cell("=SUM(A1)"), spreadsheet_cell("plain"), spreadsheet_cell(12)
+    ("'=SUM(A1)", 'plain', 12)
+    """
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA) else value
+
+
 def graphml_bytes(view: ViewData) -> bytes:
-    """Return a view as GraphML."""
+    """Return a view as GraphML (well-formed XML whatever the article text holds)."""
+    graph = view_graph(view)
+    for _, data in graph.nodes(data=True):
+        data.update({key: xml_text(value) for key, value in data.items()})
+    for _, _, data in graph.edges(data=True):
+        data.update({key: xml_text(value) for key, value in data.items()})
     buffer = io.BytesIO()
-    nx.write_graphml(view_graph(view), buffer, encoding="utf-8", prettyprint=True)
+    nx.write_graphml(graph, buffer, encoding="utf-8", prettyprint=True)
     return buffer.getvalue()
 
 
-def csv_tables(view: ViewData) -> tuple[bytes, bytes]:
-    """Return the nodes table and the edges table of a view as CSV."""
+def csv_tables(view: ViewData, raw: bool = False) -> tuple[bytes, bytes]:
+    """Return the nodes table and the edges table of a view as CSV; text that a spreadsheet would run as a
+    formula is neutralised (:func:`spreadsheet_cell`) unless ``raw``."""
     graph = view_graph(view)
+    cell = (lambda value: value) if raw else spreadsheet_cell
     nodes, edges = io.StringIO(), io.StringIO()
     writer = csv.writer(nodes, lineterminator="\n")
     writer.writerow(["id", "label", "kind", "clusters", "x", "y"])
-    writer.writerows([n, d["label"], d["kind"], d["clusters"], int(d["x"]), int(d["y"])] for n, d in graph.nodes(data=True))
+    writer.writerows([n, cell(d["label"]), d["kind"], d["clusters"], int(d["x"]), int(d["y"])]
+                     for n, d in graph.nodes(data=True))
     writer = csv.writer(edges, lineterminator="\n")
     writer.writerow(["from", "to", "kind", "title"])
-    writer.writerows([a, b, d["kind"], d["title"]] for a, b, d in graph.edges(data=True))
+    writer.writerows([a, b, d["kind"], cell(d["title"])] for a, b, d in graph.edges(data=True))
     return nodes.getvalue().encode("utf-8"), edges.getvalue().encode("utf-8")
 
 
@@ -74,13 +106,13 @@ def jsonld_bytes(store: Store) -> bytes:
     return json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
 
 
-def write_format(store: Store, view: ViewData, fmt: str, path: Path) -> list[Path]:
+def write_format(store: Store, view: ViewData, fmt: str, path: Path, raw_cells: bool = False) -> list[Path]:
     """Write a view (or, for jsonld and ntriples, the whole graph) in a format; return the files written."""
     if fmt == "graphml":
         atomic_write(path, graphml_bytes(view))
         return [path]
     if fmt == "csv":
-        nodes, edges = csv_tables(view)
+        nodes, edges = csv_tables(view, raw=raw_cells)
         stem = path.with_suffix("")
         written = [stem.with_name(stem.name + "-nodes.csv"), stem.with_name(stem.name + "-edges.csv")]
         atomic_write(written[0], nodes)
