@@ -195,3 +195,20 @@ def test_a_query_from_standard_input_raises_no_deprecation_warning(seed_graph):
     result = subprocess.run([sys.executable, "-W", "error::DeprecationWarning", "-m", "dreamgraph.cli", "-g",
                              str(seed_graph), "sparql", "-"], input="ASK { ?s ?p ?o }", capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.strip() == "true", result.stderr
+
+
+def test_validate_uses_the_shapes_of_the_graph_folder(cli, seed_graph, tmp_path):
+    folder = tmp_path / "graph"
+    shutil.copytree(seed_graph, folder)
+    assert cli("-g", folder, "validate").exit_code == 0
+    with (folder / "shapes.ttl").open("a", encoding="utf-8") as shapes:
+        shapes.write("""
+<https://w3id.org/dreamgraph/shapes#NoStubs> a <http://www.w3.org/ns/shacl#NodeShape> ;
+    <http://www.w3.org/ns/shacl#targetClass> <https://w3id.org/dreamgraph/ontology#Dream> ;
+    <http://www.w3.org/ns/shacl#property> [
+        <http://www.w3.org/ns/shacl#path> <https://w3id.org/dreamgraph/ontology#isStub> ;
+        <http://www.w3.org/ns/shacl#hasValue> false ;
+        <http://www.w3.org/ns/shacl#message> "every dream has an article (a house rule)" ] .
+""")
+    result = cli("-g", folder, "validate")
+    assert result.exit_code == 3 and "every dream has an article (a house rule)" in result.stdout

@@ -187,7 +187,7 @@ class _progress:
 @local_graph_dir
 @click.pass_context
 def validate(ctx, sub_graph_dir):
-    """Check the built graph against the SHACL shapes; exit 3 on a violation."""
+    """Check the built graph against the SHACL shapes of its folder (shapes.ttl); exit 3 on a violation."""
     from .store import GRAPH_FILE
     from .validate import check, read_turtle
 
@@ -195,7 +195,8 @@ def validate(ctx, sub_graph_dir):
     path = obj.graph_dir / GRAPH_FILE
     if not path.is_file():
         raise DreamgraphError(f"no graph in {obj.graph_dir}/: run `dreamgraph build` first")
-    violations = check(read_turtle(path))
+    shapes = obj.graph_dir / "shapes.ttl"
+    violations = check(read_turtle(path), shapes if shapes.is_file() else None)
     for violation in violations:
         click.echo(safe_text(f"{violation.focus}: {violation.message}"
                              + (f" (value {violation.value})" if violation.value else "")))

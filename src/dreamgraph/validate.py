@@ -93,11 +93,12 @@ def _path_text(results: Graph, path) -> str:
     return str(path or "")
 
 
-def check(graph: Graph) -> list[Violation]:
-    """Return the SHACL violations of a graph, sorted (empty when it conforms)."""
+def check(graph: Graph, shapes_file: Path | None = None) -> list[Violation]:
+    """Return the SHACL violations of a graph, sorted (empty when it conforms), against the shapes in
+    ``shapes_file`` (a graph folder's shapes.ttl) or the shipped ones."""
     import pyshacl
 
-    shapes = Graph().parse(data=shapes_text(), format="turtle")
+    shapes = read_turtle(shapes_file) if shapes_file is not None else Graph().parse(data=shapes_text(), format="turtle")
     conforms, results, _ = pyshacl.validate(graph, shacl_graph=shapes, inference="none", advanced=False)
     if conforms:
         return []
