@@ -263,3 +263,36 @@ def test_a_select_asked_for_as_turtle_is_a_usage_error(cli, seed_graph):
     result = cli("-g", seed_graph, "sparql", "-e", "SELECT ?d WHERE { ?d a dg:Dream }", "-f", "turtle")
     assert result.exit_code == 2 and "--format turtle is for CONSTRUCT and DESCRIBE" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("args", [["search", "window", "-f", "json"], ["search", "window", "-f", "csv"],
+                                  ["rank", "-f", "csv"], ["gaps", "-f", "json"],
+                                  ["sparql", "-e", "SELECT ?l WHERE { ?d rdfs:label ?l }", "-f", "tsv"],
+                                  ["sparql", "-e", "CONSTRUCT WHERE { ?d rdfs:label ?l }", "-f", "turtle"]])
+def test_escape_sequences_from_articles_never_reach_a_terminal(write_corpus, graph_dir, args):
+    import pty
+
+    evil = "Dream About The \x1b]0;owned\x07Window\x1b[2J \u202eevil\u009b: X"
+    folder = write_corpus({"evil.txt": article(evil, scenarios=[("window \x1b[31mred", "b")],
+                                               next_stages=[("it goes", "the window \x1b]0;t\x07", "it ends")])})
+    build([folder], graph_dir)
+    leader, follower = pty.openpty()
+    result = subprocess.run([sys.executable, "-m", "dreamgraph.cli", "-g", str(graph_dir), *args], stdout=follower,
+                            stderr=subprocess.PIPE, timeout=60)
+    os.close(follower)
+    printed = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        printed += chunk
+    os.close(leader)
+    assert result.returncode in (0, 3), result.stderr
+    text = printed.decode("utf-8", "replace")
+    assert "\x1b" not in text and "\u202e" not in text and "\u009b" not in text
+    assert "\\x1b" in text.lower() or "\\u001b" in text.lower()  # shown, escaped
+    piped = subprocess.run([sys.executable, "-m", "dreamgraph.cli", "-g", str(graph_dir), *args], capture_output=True)
+    assert b"\x1b" in piped.stdout or b"\\u001b" in piped.stdout.lower()  # a file or pipe gets the data as it is

@@ -18,7 +18,7 @@ import click
 
 from . import __version__
 from .errors import DreamgraphError
-from .output import console, echo_table, safe_text
+from .output import console, echo_data, echo_table, safe_text
 
 EXIT_FOUND_PROBLEMS = 3
 GRAPH_DIR_ENV = "DREAMGRAPH_GRAPH_DIR"
@@ -224,7 +224,7 @@ def show(ctx, dream, sub_graph_dir, fmt):
     store = _subcommand_graph_dir(ctx, sub_graph_dir).store
     card = dream_card(store, find_dream(store, dream))
     if fmt == "json":
-        click.echo(json.dumps(card.as_dict(), ensure_ascii=False, indent=2))
+        echo_data(json.dumps(card.as_dict(), ensure_ascii=False, indent=2))
         return
     if fmt == "csv":
         rows = ([("quick answer", item, "") for item in card.quick_answer]
@@ -248,7 +248,7 @@ def stats(ctx, sub_graph_dir, fmt):
 
     counts = graph_stats(_subcommand_graph_dir(ctx, sub_graph_dir).store)
     if fmt == "json":
-        click.echo(json.dumps(counts, indent=2))
+        echo_data(json.dumps(counts, indent=2))
     else:
         echo_table(["what", "count"], list(counts.items()), fmt)
 
@@ -296,7 +296,7 @@ def sparql(ctx, query_file, expression, named, params, fmt, timeout, max_rows, a
     if result.kind == "select" and fmt in graph_formats:
         raise click.UsageError(f"--format {fmt} is for CONSTRUCT and DESCRIBE; a SELECT gives table, csv, tsv or json")
     if result.kind == "ask":
-        click.echo(format_result(result, "json" if fmt == "json" else "table"))
+        echo_data(format_result(result, "json" if fmt == "json" else "table"))
         sys.exit(0 if result.boolean else 1)
     if fmt == "table" and result.kind == "select":
         from .query import cell_text
@@ -304,7 +304,7 @@ def sparql(ctx, query_file, expression, named, params, fmt, timeout, max_rows, a
         echo_table(result.variables, [[cell_text(c) for c in row] for row in result.rows])
         click.echo(f"{len(result.rows)} rows", err=True)
     else:
-        click.echo(format_result(result, fmt))
+        echo_data(format_result(result, fmt))
     if result.truncated:
         click.echo(f"stopped at {max_rows} rows (raise the cap with --max-rows, or 0 for every row)", err=True)
 
@@ -338,7 +338,7 @@ def queries(fmt):
 
     shipped = named_queries()
     if fmt == "json":
-        click.echo(json.dumps([{"name": q.name, "title": q.title, "description": q.description,
+        echo_data(json.dumps([{"name": q.name, "title": q.title, "description": q.description,
                                 "parameters": [vars(p) for p in q.parameters]} for q in shipped.values()], indent=2))
         return
     echo_table(["name", "parameters", "title"],
@@ -378,7 +378,7 @@ def path(ctx, source, target, all_paths, max_hops, limit, sub_graph_dir, fmt):
         shortest = shortest_progression(graph, a, b)
         found = [shortest] if shortest else []
     if fmt == "json":
-        click.echo(json.dumps({"from": a, "to": b, "paths": [
+        echo_data(json.dumps({"from": a, "to": b, "paths": [
             {"dreams": p, "hops": len(p) - 1, "steps": steps(graph, p)} for p in found]}, ensure_ascii=False, indent=2))
         return
     if fmt == "csv":
@@ -403,7 +403,7 @@ def path(ctx, source, target, all_paths, max_hops, limit, sub_graph_dir, fmt):
 
 def _print_tree(tree: dict, fmt: str, conditions: bool = True) -> None:
     if fmt == "json":
-        click.echo(json.dumps(tree, ensure_ascii=False, indent=2))
+        echo_data(json.dumps(tree, ensure_ascii=False, indent=2))
         return
     rows = []
 
@@ -468,7 +468,7 @@ def loops(ctx, max_length, sub_graph_dir, fmt):
     graph, _ = _projection(ctx, sub_graph_dir)
     found = find_loops(graph, max_length=max_length)
     if fmt == "json":
-        click.echo(json.dumps({"loops": found}, indent=2))
+        echo_data(json.dumps({"loops": found}, indent=2))
     elif fmt == "csv":
         echo_table(["loop", "length", "dreams"], [(i, len(c), " ".join(c)) for i, c in enumerate(found, 1)], "csv")
     elif not found:
@@ -490,7 +490,7 @@ def rank(ctx, limit, sub_graph_dir, fmt):
     graph, _ = _projection(ctx, sub_graph_dir)
     rows = rankings(graph)[:limit]
     if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        echo_data(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     keys = ["slug", "label", "stub", "in_degree", "out_degree", "pagerank", "betweenness"]
     echo_table(keys, [[r[k] for k in keys] for r in rows], fmt)
@@ -508,7 +508,7 @@ def search(ctx, text, limit, sub_graph_dir, fmt):
 
     rows = search_text(_subcommand_graph_dir(ctx, sub_graph_dir).store, text, limit=limit)
     if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        echo_data(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     if fmt == "table":
         rows_out = [(r["dream"], r["kind"], _snippet(r["match"], text)) for r in rows]
@@ -592,7 +592,7 @@ def _where(evidence: dict) -> str:
 def _print_gaps(found, fmt: str) -> None:
     if fmt == "json":  # one gap a line: greppable, and written by the json module's fast encoder
         lines = ",\n".join(json.dumps(g.as_dict(), ensure_ascii=False) for g in found)
-        click.echo(f"[\n{lines}\n]" if found else "[]")
+        echo_data(f"[\n{lines}\n]" if found else "[]")
         return
     if fmt == "csv":
         echo_table(["kind", "node", "label", "score", "action", "evidence"],
@@ -632,7 +632,7 @@ def _print_matrix(rows, fmt: str) -> None:
 
     keys = list(STANDARD_SECTIONS)
     if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        echo_data(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     headers = ["dream", *[STANDARD_SECTIONS[k] for k in keys]]
     table = [[r["dream"], *[r[k] for k in keys]] for r in rows]

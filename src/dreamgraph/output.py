@@ -31,6 +31,15 @@ def safe_text(text: str, multiline: bool = False) -> str:
     return pattern.sub(escape, str(text))
 
 
+def echo_data(text: str, nl: bool = True) -> None:
+    """Print machine-readable output (CSV, TSV, JSON, Turtle): byte-true into a file or a pipe, but with
+    control and bidi-override characters escaped when it goes to a terminal, where an article's escape
+    sequence could retitle the window or clear the screen."""
+    if sys.stdout.isatty():
+        text = safe_text(text, multiline=True)
+    click.echo(text, nl=nl)
+
+
 def console(stderr: bool = False):
     """Return a rich console on stdout or stderr."""
     from rich.console import Console
@@ -58,7 +67,7 @@ def echo_table(headers: list[str], rows: list, fmt: str = "table", max_width: in
         writer = csv.writer(buffer, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
         writer.writerow(headers)
         writer.writerows([[_cell(v) for v in row] for row in rows])
-        click.echo(buffer.getvalue(), nl=False)
+        echo_data(buffer.getvalue(), nl=False)
         return
     cells = [[_clip(safe_text(_cell(v)), max_width) for v in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
