@@ -296,3 +296,58 @@ def test_escape_sequences_from_articles_never_reach_a_terminal(write_corpus, gra
     assert "\\x1b" in text.lower() or "\\u001b" in text.lower()  # shown, escaped
     piped = subprocess.run([sys.executable, "-m", "dreamgraph.cli", "-g", str(graph_dir), *args], capture_output=True)
     assert b"\x1b" in piped.stdout or b"\\u001b" in piped.stdout.lower()  # a file or pipe gets the data as it is
+
+
+@pytest.fixture
+def answering():
+    """A web server on 127.0.0.1 that answers every request with the status and body it is given."""
+    answer = {"status": 200, "body": b"", "type": "application/sparql-results+json"}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(answer["status"])
+            self.send_header("Content-Type", answer["type"])
+            self.send_header("Content-Length", str(len(answer["body"])))
+            self.end_headers()
+            self.wfile.write(answer["body"])
+
+        do_GET = do_POST  # noqa: N815
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1], answer
+    server.shutdown()
+
+
+@pytest.mark.parametrize("body, message", [
+    (b'{"head": {"vars": ["s"]}, "results": {"bindings": [{"s": {"type": "uri"}}]}}', "not SPARQL results JSON"),
+    (b'{"head": {"vars": ["s"]}, "results": []}', "not SPARQL results JSON"),
+    (b'{"head": {"vars": ["s"]}, "results": {"bindings": [1]}}', "not SPARQL results JSON"),
+    (b'{"boolean": "yes"}', "not SPARQL results JSON"),
+    (b"[" * 100_000 + b"]" * 100_000, "broken JSON"),
+    (b"", "an empty answer"),
+    (b'{"head": {"vars": ["s"]}, "results": {"bindings": [{"s": {"type": "uri", "value": 5}}]}}', "not SPARQL results JSON"),
+])
+def test_a_malformed_answer_is_a_message_not_a_traceback(cli, answering, body, message):
+    port, answer = answering
+    answer["body"] = body
+    result = cli("--endpoint", f"http://127.0.0.1:{port}/query", "sparql", "-e", "SELECT ?s WHERE { ?s ?p ?o }")
+    assert result.exit_code == 1 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_credentials_never_appear_in_an_error(cli, answering, monkeypatch):
+    port, answer = answering
+    monkeypatch.setenv("DREAMGRAPH_ENDPOINT_TOKEN", "s3cr3t-t0ken-value")
+    answer.update(status=401, type="text/plain", body=b"unauthorized: Authorization: Bearer s3cr3t-t0ken-value\n")
+    result = cli("--endpoint", f"http://127.0.0.1:{port}/query", "sparql", "-e", "SELECT ?s WHERE { ?s ?p ?o }")
+    assert result.exit_code == 1 and "401" in result.stderr and "s3cr3t" not in result.output
+    monkeypatch.delenv("DREAMGRAPH_ENDPOINT_TOKEN")
+    result = cli("--endpoint", f"http://reader:pa55word@127.0.0.1:{port}/query", "sparql", "-e", "ASK {}")
+    assert result.exit_code == 1 and "pa55word" not in result.output
+    result = cli("--endpoint", "ftp://reader:pa55word@127.0.0.1/query", "sparql", "-e", "ASK {}")
+    assert result.exit_code == 1 and "pa55word" not in result.output

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -48,29 +49,75 @@ def _auth_header() -> dict[str, str]:
     return {}
 
 
+def _host(parts: urllib.parse.SplitResult) -> str:
+    """Return the host and port of an address, without any user name or password written into it."""
+    return parts.netloc.rsplit("@", 1)[-1]
+
+
+def _redact(text: str, secrets: list[str]) -> str:
+    """Return an error text without the credentials a server may echo back (a token, a password, the
+    Authorization header)."""
+    for secret in sorted(filter(None, secrets), key=len, reverse=True):
+        text = text.replace(secret, "[redacted]")
+    return re.sub(r"(?i)\b(bearer|basic|digest)\s+[A-Za-z0-9._~+/=-]{8,}", r"\1 [redacted]", text)
+
+
 def _request(url: str, *, data: bytes | None, method: str, headers: dict[str, str], timeout: float) -> bytes:
     """Send one HTTP request and return the body; every failure becomes an EndpointError with a clear message."""
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise EndpointError(f"not an http(s) endpoint address: {url!r}")
-    request = urllib.request.Request(url, data=data, method=method, headers={**headers, **_auth_header()})
+        raise EndpointError(f"not an http(s) endpoint address: {_redact(url, [parts.password or ''])!r}")
+    auth = _auth_header()
+    secrets = [*auth.values(), *(v.split(" ", 1)[-1] for v in auth.values()), os.environ.get("DREAMGRAPH_ENDPOINT_TOKEN", ""),
+               os.environ.get("DREAMGRAPH_ENDPOINT_PASSWORD", ""), parts.password or ""]
+    request = urllib.request.Request(url, data=data, method=method, headers={**headers, **auth})
     try:
         with _OPENER.open(request, timeout=timeout) as response:
             body = response.read(MAX_RESPONSE + 1)
     except urllib.error.HTTPError as exc:
         detail = exc.read(2000).decode("utf-8", "replace").strip().splitlines()[:3]
         hint = " (check DREAMGRAPH_ENDPOINT_TOKEN or _USER/_PASSWORD)" if exc.code in (401, 403) else ""
-        raise EndpointError(f"{parts.netloc} answered {exc.code} {exc.reason}{hint}"
-                            + (": " + " / ".join(detail) if detail else "")) from None
+        raise EndpointError(_redact(f"{_host(parts)} answered {exc.code} {exc.reason}{hint}"
+                                    + (": " + " / ".join(detail) if detail else ""), secrets)) from None
     except urllib.error.URLError as exc:
-        raise EndpointError(f"cannot reach {parts.scheme}://{parts.netloc}: {exc.reason}") from None
+        raise EndpointError(_redact(f"cannot reach {parts.scheme}://{_host(parts)}: {exc.reason}", secrets)) from None
     except TimeoutError:
-        raise EndpointError(f"{parts.netloc} did not answer within {timeout:g} s") from None
+        raise EndpointError(f"{_host(parts)} did not answer within {timeout:g} s") from None
     except OSError as exc:
-        raise EndpointError(f"cannot reach {parts.scheme}://{parts.netloc}: {exc}") from None
+        raise EndpointError(_redact(f"cannot reach {parts.scheme}://{_host(parts)}: {exc}", secrets)) from None
     if len(body) > MAX_RESPONSE:
-        raise EndpointError(f"{parts.netloc} sent more than {MAX_RESPONSE // 2**20} MB; add a LIMIT to the query")
+        raise EndpointError(f"{_host(parts)} sent more than {MAX_RESPONSE // 2**20} MB; add a LIMIT to the query")
     return body
+
+
+def _results(body: bytes) -> dict:
+    """Return a SPARQL results JSON answer, checked for the shape the reader relies on."""
+    try:
+        answer = json.loads(body)
+    except (ValueError, RecursionError):
+        raise EndpointError("the endpoint sent broken JSON (a truncated answer?)") from None
+
+    def bad(what: str) -> EndpointError:
+        return EndpointError(f"the endpoint's answer is not SPARQL results JSON: {what}")
+
+    if not isinstance(answer, dict):
+        raise bad("not an object")
+    if "boolean" in answer:
+        if not isinstance(answer["boolean"], bool):
+            raise bad("'boolean' is not true or false")
+        return answer
+    head, results = answer.get("head", {}), answer.get("results")
+    if not isinstance(head, dict) or not isinstance(head.get("vars", []), list) or \
+            not all(isinstance(v, str) for v in head.get("vars", [])):
+        raise bad("'head' has no list of variable names")
+    if not isinstance(results, dict) or not isinstance(results.get("bindings"), list):
+        raise bad("no 'results' with a list of 'bindings'")
+    for binding in results["bindings"]:
+        if not isinstance(binding, dict) or not all(
+                isinstance(term, dict) and isinstance(term.get("value"), str) and term.get("type") in
+                ("uri", "literal", "typed-literal", "bnode") for term in binding.values()):
+            raise bad("a binding is not a map of variables to terms with a type and a value")
+    return answer
 
 
 def _cell(term: dict):
@@ -102,11 +149,10 @@ class RemoteStore(Store):
         body = _request(url, data=text.encode("utf-8"), method="POST", timeout=timeout or self.timeout, headers={
             "Content-Type": "application/sparql-query; charset=utf-8",
             "Accept": "application/sparql-results+json, application/n-triples;q=0.9"})
-        if body.lstrip().startswith(b"{"):
-            try:
-                answer = json.loads(body)
-            except ValueError:
-                raise EndpointError("the endpoint sent broken JSON (a truncated answer?)") from None
+        if not body.strip():
+            raise EndpointError("the endpoint sent an empty answer")
+        if body.lstrip().startswith((b"{", b"[")):
+            answer = _results(body)
             if "boolean" in answer:
                 return QueryResult("ask", boolean=bool(answer["boolean"]))
             names = answer.get("head", {}).get("vars", [])
