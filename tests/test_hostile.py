@@ -149,25 +149,38 @@ def test_a_missing_source_says_so(cli, tmp_path):
 
 
 @pytest.fixture
-def listener():
-    """A web server on 127.0.0.1 that records every request it gets."""
-    seen = []
+def answering():
+    """A web server on 127.0.0.1 that records each request's path and answers with the status and body it is
+    given."""
+    answer = {"status": 200, "body": b"", "type": "application/sparql-results+json", "seen": []}
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            seen.append(self.path)
-            self.send_response(500)
+        def do_POST(self):  # noqa: N802
+            answer["seen"].append(self.path)
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(answer["status"])
+            self.send_header("Content-Type", answer["type"])
+            self.send_header("Content-Length", str(len(answer["body"])))
             self.end_headers()
+            self.wfile.write(answer["body"])
 
-        do_POST = do_GET  # noqa: N815
+        do_GET = do_POST  # noqa: N815
 
         def log_message(self, *args):
             pass
 
     server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_address[1], seen
+    yield server.server_address[1], answer
     server.shutdown()
+
+
+@pytest.fixture
+def listener(answering):
+    """A web server on 127.0.0.1 that records every request it gets (and answers 500)."""
+    port, answer = answering
+    answer.update(status=500, body=b"")
+    return port, answer["seen"]
 
 
 @pytest.mark.parametrize("comment", ["# note\r", "#\r", "# a\r\r", "# a\r\n", "#\n", "# note\u2028\r"])
@@ -296,31 +309,6 @@ def test_escape_sequences_from_articles_never_reach_a_terminal(write_corpus, gra
     assert "\\x1b" in text.lower() or "\\u001b" in text.lower()  # shown, escaped
     piped = subprocess.run([sys.executable, "-m", "dreamgraph.cli", "-g", str(graph_dir), *args], capture_output=True)
     assert b"\x1b" in piped.stdout or b"\\u001b" in piped.stdout.lower()  # a file or pipe gets the data as it is
-
-
-@pytest.fixture
-def answering():
-    """A web server on 127.0.0.1 that answers every request with the status and body it is given."""
-    answer = {"status": 200, "body": b"", "type": "application/sparql-results+json"}
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            self.send_response(answer["status"])
-            self.send_header("Content-Type", answer["type"])
-            self.send_header("Content-Length", str(len(answer["body"])))
-            self.end_headers()
-            self.wfile.write(answer["body"])
-
-        do_GET = do_POST  # noqa: N815
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_address[1], answer
-    server.shutdown()
 
 
 @pytest.mark.parametrize("body, message", [

@@ -21,7 +21,7 @@
 
   // --- the library as arrays -------------------------------------------------------------------------
   var bySlug = {}, clusterBySlug = {}, out = [], inc = [], edgeFrom = [], edgeTo = [], edgeIndex = {};
-  var i, j, k;
+  var i, k;
   for (i = 0; i < N; i++) { bySlug[D.slug[i]] = i; out.push([]); inc.push([]); }
   for (i = 0; i < C.length; i++) clusterBySlug[C[i].slug] = i;
   var clusterOrder = C.map(function (c, n) { return n; }).sort(function (x, y) {
@@ -32,7 +32,7 @@
   }
   for (i = 0; i < N; i++) { out[i].sort(bySlugOrder); inc[i].sort(bySlugOrder); }
   function bySlugOrder(x, y) { return D.slug[x] < D.slug[y] ? -1 : D.slug[x] > D.slug[y] ? 1 : 0; }
-  var maxRank = Math.max.apply(null, D.rank.concat([1e-9]));
+  var maxRank = D.rank.reduce(function (m, r) { return r > m ? r : m; }, 1e-9);  // not Math.max(...): 100,000 arguments
   var size = [], color = [];
   for (i = 0; i < N; i++) {
     size.push(data.spacing * (0.07 + 0.16 * Math.sqrt(D.rank[i] / maxRank)));
@@ -62,7 +62,7 @@
     if (!isFinite(box[0])) box = [-100, -100, 100, 100];
     return box;
   })();
-  var maxSize = Math.max.apply(null, size.concat([10]));
+  var maxSize = size.reduce(function (m, s) { return s > m ? s : m; }, 10);
   var order = [];  // most central first: the order names are placed in, each only where it overlaps none
   for (i = 0; i < N; i++) order.push(i);
   order.sort(function (x, y) { return D.rank[y] - D.rank[x] || bySlugOrder(x, y); });
