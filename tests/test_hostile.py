@@ -339,3 +339,37 @@ def test_credentials_never_appear_in_an_error(cli, answering, monkeypatch):
     assert result.exit_code == 1 and "pa55word" not in result.output
     result = cli("--endpoint", "ftp://reader:pa55word@127.0.0.1/query", "sparql", "-e", "ASK {}")
     assert result.exit_code == 1 and "pa55word" not in result.output
+
+
+def test_a_server_that_drips_its_answer_is_stopped_at_the_timeout(cli):
+    import time
+
+    class Drip(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            try:
+                for _ in range(1000):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.25)
+            except OSError:
+                pass
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Drip)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        started = time.monotonic()
+        result = cli("--endpoint", f"http://127.0.0.1:{server.server_address[1]}/query", "sparql", "-e",
+                     "SELECT ?s WHERE { ?s ?p ?o }", "--timeout", "2")
+        took = time.monotonic() - started
+    finally:
+        server.shutdown()
+    assert result.exit_code == 1 and "did not answer within" in result.stderr, result.output
+    assert took < 8, took  # 250 s before: each read was bounded, not the answer

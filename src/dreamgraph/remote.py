@@ -17,6 +17,7 @@ import base64
 import json
 import os
 import re
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -71,9 +72,21 @@ def _request(url: str, *, data: bytes | None, method: str, headers: dict[str, st
     secrets = [*auth.values(), *(v.split(" ", 1)[-1] for v in auth.values()), os.environ.get("DREAMGRAPH_ENDPOINT_TOKEN", ""),
                os.environ.get("DREAMGRAPH_ENDPOINT_PASSWORD", ""), parts.password or ""]
     request = urllib.request.Request(url, data=data, method=method, headers={**headers, **auth})
+    deadline = time.monotonic() + timeout
     try:
         with _OPENER.open(request, timeout=timeout) as response:
-            body = response.read(MAX_RESPONSE + 1)
+            # read what arrives, chunk by chunk, against one deadline for the whole answer: the socket's
+            # timeout bounds each read only, so a server dripping a byte a second could hold a read forever
+            chunks, size = [], 0
+            while size <= MAX_RESPONSE:
+                chunk = response.read1(1 << 16)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+                if time.monotonic() > deadline:
+                    raise TimeoutError
+            body = b"".join(chunks)
     except urllib.error.HTTPError as exc:
         detail = exc.read(2000).decode("utf-8", "replace").strip().splitlines()[:3]
         hint = " (check DREAMGRAPH_ENDPOINT_TOKEN or _USER/_PASSWORD)" if exc.code in (401, 403) else ""
