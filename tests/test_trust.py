@@ -212,3 +212,34 @@ def test_validate_uses_the_shapes_of_the_graph_folder(cli, seed_graph, tmp_path)
 """)
     result = cli("-g", folder, "validate")
     assert result.exit_code == 3 and "every dream has an article (a house rule)" in result.stdout
+
+
+def test_loops_are_complete_up_to_their_length_and_the_same_under_any_hash_seed(write_corpus, graph_dir):
+    import random
+
+    from helpers import article
+
+    rng = random.Random(5)
+    links = {"a": ["b"], "b": ["a"], "c": ["d"], "d": ["e"], "e": ["c"], "f": ["g"], "g": ["h"], "h": ["i"],
+             "i": ["j"], "j": ["f"]}
+    dense = [f"n{i}" for i in range(14)]  # thousands of long loops
+    for name in dense:
+        links[name] = sorted(rng.sample([d for d in dense if d != name], 6))
+    folder = write_corpus({f"{name}.txt": article(f"Dream About {name.upper()}x: T", scenarios=[("s", "m")],
+                                                  next_stages=[("it goes", f"{t}x", "on") for t in targets])
+                           for name, targets in links.items()})
+    subprocess.run([sys.executable, "-m", "dreamgraph.cli", "build", str(folder), "-g", str(graph_dir), "-q"], check=True,
+                   capture_output=True)
+    outputs = []
+    for seed in ("1", "2"):
+        result = subprocess.run([sys.executable, "-m", "dreamgraph.cli", "-g", str(graph_dir), "loops"],
+                                capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": seed}, timeout=300)
+        assert result.returncode == 0, result.stderr
+        outputs.append((result.stdout, result.stderr))
+    assert outputs[0] == outputs[1]
+    lines = outputs[0][0].splitlines()
+    for loop in ("ax → bx → ax", "cx → dx → ex → cx", "fx → gx → hx → ix → jx → fx"):
+        assert loop in lines
+    lengths = [line.count("→") for line in lines]
+    assert lengths == sorted(lengths) and len(lines) == 1000
+    assert "more loops" in outputs[0][1] or "not searched" in outputs[0][1]

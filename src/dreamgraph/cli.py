@@ -462,13 +462,16 @@ leads_to = _tree_command("leads-to", True,
 @format_option
 @click.pass_context
 def loops(ctx, max_length, sub_graph_dir, fmt):
-    """The loops of next-stage links, each as a chain that returns to its start."""
-    from .progression import loops as find_loops
+    """The loops of next-stage links, each as a chain that returns to its start: shortest first, then by
+    name; every loop up to the length searched (a note on stderr says what was left out)."""
+    from .progression import loop_search
 
     graph, _ = _projection(ctx, sub_graph_dir)
-    found = find_loops(graph, max_length=max_length)
+    found, note = loop_search(graph, max_length=max_length)
+    if note:
+        click.echo(note, err=True)
     if fmt == "json":
-        echo_data(json.dumps({"loops": found}, indent=2))
+        echo_data(json.dumps({"loops": found, **({"note": note} if note else {})}, indent=2))
     elif fmt == "csv":
         echo_table(["loop", "length", "dreams"], [(i, len(c), " ".join(c)) for i, c in enumerate(found, 1)], "csv")
     elif not found:

@@ -204,14 +204,51 @@ def progression_tree(graph: nx.DiGraph, root: str, depth: int = 3, reverse: bool
 
 
 def loops(graph: nx.DiGraph, max_length: int | None = None, limit: int = 1000) -> list[list[str]]:
-    """Return the cycles of next stages, each starting at its alphabetically first dream, shortest first."""
-    found = []
-    for cycle in nx.simple_cycles(graph, length_bound=max_length):
-        start = cycle.index(min(cycle))
-        found.append(cycle[start:] + cycle[:start])
-        if len(found) >= limit * 4:
+    """Return the cycles of next stages, each starting at its alphabetically first dream, shortest first
+    (see :func:`loop_search`)."""
+    return loop_search(graph, max_length, limit)[0]
+
+
+def loop_search(graph: nx.DiGraph, max_length: int | None = None, limit: int = 1000,
+                budget: int = 20_000) -> tuple[list[list[str]], str | None]:
+    """Return the loops, shortest first then by name, and a note on what was left out (None when nothing).
+
+    Loops are searched length by length, so every loop up to the length reached is found whatever the
+    hash seed: a dense library holds more long loops than can be listed, and a search stopped after so many
+    loops used to miss short ones. A length whose search would go past ``budget`` loops is not listed
+    partly; at most ``limit`` loops are returned.
+
+    >>> g = nx.DiGraph([("a", "b"), ("b", "a"), ("b", "c"), ("c", "a")])
+    >>> loop_search(g)
+    ([['a', 'b'], ['a', 'b', 'c']], None)
+    """
+    ordered = nx.DiGraph()
+    ordered.add_nodes_from(sorted(graph))
+    ordered.add_edges_from(sorted(graph.edges))
+    widest = max((len(c) for c in nx.strongly_connected_components(ordered)), default=0)
+    longest = min(max_length or widest, widest)
+    found: list[list[str]] = []
+    note = None
+    for length in range(1, longest + 1):
+        exact, seen = [], 0
+        for cycle in nx.simple_cycles(ordered, length_bound=length):
+            seen += 1
+            if seen > budget:
+                break
+            if len(cycle) == length:
+                start = cycle.index(min(cycle))
+                exact.append(cycle[start:] + cycle[:start])
+        if seen > budget:
+            note = f"loops of {length} dreams and longer were not searched: there are too many (give --max-length)"
             break
-    return sorted(found, key=lambda c: (len(c), c))[:limit]
+        found.extend(sorted(exact))
+        if len(found) > limit:
+            break
+    if len(found) > limit:
+        extra = f"; loops longer than {len(found[limit])} dreams were not searched" if len(found[-1]) < longest else ""
+        note = f"{len(found) - limit} more loops of up to {len(found[-1])} dreams are not listed{extra}"
+        found = found[:limit]
+    return found, note
 
 
 def rankings(graph: nx.DiGraph) -> list[dict]:
