@@ -373,3 +373,23 @@ def test_a_server_that_drips_its_answer_is_stopped_at_the_timeout(cli):
         server.shutdown()
     assert result.exit_code == 1 and "did not answer within" in result.stderr, result.output
     assert took < 8, took  # 250 s before: each read was bounded, not the answer
+
+
+def test_a_folder_that_cannot_be_written_is_a_message_and_the_graph_stays(cli, write_corpus, tmp_path):
+    folder = write_corpus({"falling.txt": GOOD})
+    graph = tmp_path / "graph"
+    assert cli("build", folder, "-g", graph).exit_code == 0
+    before = (graph / GRAPH_FILE).read_bytes()
+    (graph / ".lock").unlink(missing_ok=True)
+    (graph / ".lock").mkdir()  # the lock file cannot be opened: the same error as a read-only folder's
+    result = cli("build", folder, "-g", graph)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.startswith("error: ") and ".lock" in result.stderr and "as it was" in result.stderr
+    assert (graph / GRAPH_FILE).read_bytes() == before
+
+
+def test_a_graph_read_from_its_turtle_in_memory_answers_like_the_store(seed_graph):
+    from dreamgraph.store import _store_in_memory
+
+    query = "SELECT ?d ?l WHERE { ?d rdfs:label ?l } ORDER BY ?d ?l"
+    assert _store_in_memory(seed_graph / GRAPH_FILE).select(query) == open_store(seed_graph).select(query)

@@ -76,6 +76,13 @@ class DreamgraphGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except OSError as exc:  # a read-only folder, a full disk: what is written is written whole or not at all
+            if isinstance(exc, BrokenPipeError):
+                sys.exit(1)
+            where = f" ({safe_text(os.fsdecode(exc.filename))})" if exc.filename else ""
+            click.echo(f"error: {exc.strerror or exc}{where}; files are written whole or not at all, so what was "
+                       "there is as it was", err=True)
+            sys.exit(1)
         except BrokenPipeError:
             sys.exit(1)
 

@@ -660,11 +660,14 @@ def open_store(graph_dir: str | os.PathLike, endpoint: str | None = None, endpoi
         raise GraphNotBuiltError(f"no graph in {graph_dir}/: run `dreamgraph build` first")
     folder = graph_dir / STORE_DIR
     if not store_is_current(turtle, folder):
+        if not os.access(graph_dir, os.W_OK):
+            return _store_in_memory(turtle)  # a read-only folder: read the Turtle, keep nothing
         _reload(turtle, folder, graph_dir)
     try:
         return OxigraphStore(ox.Store.read_only(str(folder / "oxigraph")), folder)
     except (OSError, RuntimeError):  # RocksDB reports corruption as RuntimeError
-        pass
+        if not os.access(graph_dir, os.W_OK):
+            return _store_in_memory(turtle)
     # A store left damaged (a process killed while writing it, a disk error): rebuild it from the Turtle once.
     _reload(turtle, folder, graph_dir, force=True)
     try:
@@ -673,6 +676,17 @@ def open_store(graph_dir: str | os.PathLike, endpoint: str | None = None, endpoi
         raise DreamgraphError(
             f"the store in {folder} cannot be opened ({exc}); delete that folder and run the command again "
             f"to rebuild it from {turtle}") from None
+
+
+def _store_in_memory(turtle: Path) -> "OxigraphStore":
+    """Return a store loaded into memory from the Turtle file: for a graph folder that cannot be written,
+    where the store on disk is missing or out of date and cannot be made again."""
+    store = ox.Store()
+    try:
+        store.bulk_load(path=str(turtle), format=ox.RdfFormat.TURTLE)
+    except (OSError, SyntaxError) as exc:
+        raise DreamgraphError(f"cannot load {turtle}: {exc}") from None
+    return OxigraphStore(store, None)
 
 
 def _reload(turtle: Path, folder: Path, graph_dir: Path, force: bool = False) -> None:
