@@ -88,3 +88,27 @@ def test_turtle_written_then_parsed_gives_the_same_graph(source):
     from_turtle = {str(q) for q in ox.parse(to_turtle(triples), format=ox.RdfFormat.TURTLE)}
     from_ntriples = {str(q) for q in ox.parse(ntriples(triples).encode(), format=ox.RdfFormat.N_TRIPLES)}
     assert from_turtle == from_ntriples and len(from_turtle) == len(set(triples))
+
+
+yaml_value = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), words,
+              st.builds(lambda n: "9" * n, st.integers(1, 6000)), st.sampled_from(["&a x", "*a", "[", "{", ":", "- -"])),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(words, inner, max_size=3)), max_leaves=12)
+front_line = st.one_of(
+    st.builds(lambda key, value: f"{key}: {value}", st.sampled_from(["slug", "aliases", "title", "x"]), yaml_value),
+    st.builds(lambda key, values: f"{key}:\n" + "\n".join(f"  - {v}" for v in values),
+              st.sampled_from(["aliases", "slug"]), st.lists(yaml_value, max_size=4)),
+    text)
+
+
+@SETTINGS
+@given(st.lists(front_line, max_size=5), st.booleans())
+def test_any_front_matter_gives_the_article_or_a_message_never_an_exception(lines, closed):
+    body = "# Dream About Flying: Up\n\n## Quick Answer\n\n- It lifts.\n"
+    source = "---\n" + "\n".join(lines) + ("\n---\n" if closed else "\n") + body
+    result = parse_text(source, "a.md")
+    assert all(p.path == "a.md" and p.message for p in result.problems)
+    if closed and not any(p.severity == "error" for p in result.problems if p.line and p.line > len(lines) + 2):
+        assert result.article is not None and [q.text for q in result.article.quick_answer] == ["It lifts."]
+        assert all(isinstance(a, str) and a for a in result.article.aliases)
+        assert result.article.slug and result.article.slug == result.article.slug.strip("-")
