@@ -158,3 +158,30 @@ def test_heading_with_nothing_under_it_is_a_warning():
     result = parse_text("Dream About X: Y\nIntro.\nQuick Answer\nCommon Scenarios\n- a → b\n", "a.txt")
     assert [(p.severity, p.line) for p in result.problems] == [("warning", 3)]
     assert "has nothing under it" in result.problems[0].message
+
+
+def test_a_list_item_or_an_answer_without_a_full_stop_is_not_a_cut_page():
+    for ending in ("Quick Answer\n- The floor went away\n", "FAQ\nWhy do I fall? Because the floor went away\n",
+                   "Common Scenarios\n- Off a cliff → lost footing\n"):
+        result = parse_text(f"Dream About Falling: The Drop\nAn intro that ends properly.\n{ending}", "f.txt")
+        assert not result.article.partial and result.problems == [], ending
+
+
+def test_a_page_cut_inside_its_faq_is_partial_not_a_broken_question():
+    text = "Dream About Falling: The Drop\nAn intro that ends.\nFAQ\nWhy do I fall? Because.\nEffort wolf and"
+    result = parse_text(text, "f.txt")  # no newline at the end: saved half-loaded
+    assert result.article.partial and not result.dropped
+    assert [p.message for p in result.problems] == [
+        "page ends mid-sentence: built what is there and marked the dream partial"]
+
+
+def test_a_title_alone_has_its_own_message_and_is_not_partial():
+    result = parse_text("Dream About Teeth Falling Out\n", "t.txt")
+    assert result.article is not None and not result.article.partial
+    assert [(p.severity, p.message) for p in result.problems] == [
+        ("warning", "the file holds a title and nothing else: write the article's sections")]
+
+
+def test_prose_that_stops_mid_sentence_is_still_a_cut_page():
+    result = parse_text("Dream About Falling: The Drop\nThe Morning After\nThe legs are fine, and the\n", "f.txt")
+    assert result.article.partial

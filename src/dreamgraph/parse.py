@@ -449,15 +449,23 @@ class _Parser:
                 article.clusters.append(ClusterMention(name, slug, number))
 
     def check_partial(self, article: Article, content, sections) -> None:
-        """Mark the article partial when its text stops mid-sentence or mid-item."""
+        """Mark the article partial when its text stops mid-sentence or mid-item.
+
+        Prose (the intro, a free-form section, The Sentence) is cut when it ends without closing punctuation.
+        A list item or an FAQ answer often ends without a full stop, so it counts as cut only when the file
+        also ends without a newline, as a page saved half-loaded does. A file holding only its title is not
+        cut: it has a message of its own.
+        """
         number, last = content[-1]
+        if len(content) == 1:
+            self.problem("warning", number, "the file holds a title and nothing else: write the article's sections")
+            return
         last_key = sections[-1][2] if sections and sections[-1][3] else "intro"
         if sections and not sections[-1][3]:
             return  # ends on a heading: an empty section, reported already
         clean = _plain_text(BULLET.sub("", last))
+        cut_off = self.lines[-1] != "" and not clean.endswith(TERMINAL)  # no newline at the end of the file
         if last_key in _ARROW_SECTIONS:
-            # A file cut off mid-item ends without a newline; an author's item missing its arrow stays an error.
-            cut_off = self.lines[-1] != "" and not clean.endswith(TERMINAL)
             stage = article.next_stages[-1] if article.next_stages and article.next_stages[-1].line == number else None
             # A link cut short has no gloss and has lost the "meaning" that ends every link text.
             cut_link = stage is not None and not stage.gloss and not stage.target.lower().endswith("meaning")
@@ -466,6 +474,10 @@ class _Parser:
                 self.problems = [p for p in self.problems if p.line != number]
                 if stage is not None:
                     article.next_stages.pop()
+        elif last_key in ("quick-answer", "faq"):
+            complete = not cut_off
+            if not complete:  # an FAQ line cut before its question mark is the cut, not a broken question
+                self.problems = [p for p in self.problems if p.line != number]
         else:
             complete = clean.endswith(TERMINAL)
         if not complete:
