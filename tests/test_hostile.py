@@ -9,6 +9,7 @@ message names the file, and that nothing leaks.
 from __future__ import annotations
 
 import http.server
+import shutil
 import os
 import subprocess
 import sys
@@ -393,3 +394,22 @@ def test_a_graph_read_from_its_turtle_in_memory_answers_like_the_store(seed_grap
 
     query = "SELECT ?d ?l WHERE { ?d rdfs:label ?l } ORDER BY ?d ?l"
     assert _store_in_memory(seed_graph / GRAPH_FILE).select(query) == open_store(seed_graph).select(query)
+
+
+def test_a_store_opened_before_a_build_reads_one_graph(tmp_path):
+    from dreamgraph.dreams import dream_card
+    from dreamgraph.progression import progression_graph
+
+    first, second = tmp_path / "one", tmp_path / "two"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "progression", first)
+    shutil.copytree(ROOT / "tests" / "fixtures" / "gaps", second)
+    graph = tmp_path / "graph"
+    build([first], graph)
+    store = open_store(graph)
+    asked = {r["d"].rsplit("/", 1)[1] for r in store.select("SELECT ?d WHERE { ?d a dg:Dream }")}
+    build([second], graph)  # the folder's name now holds another graph
+    kept = progression_graph(store)  # the kept data of the folder the store was opened from, or the store's own
+    assert set(kept) == asked == {r["d"].rsplit("/", 1)[1] for r in store.select("SELECT ?d WHERE { ?d a dg:Dream }")}
+    for slug in sorted(kept):
+        assert dream_card(store, f"https://w3id.org/dreamgraph/id/dream/{slug}").slug == slug
+    assert set(progression_graph(open_store(graph))) != asked  # a store opened now reads the new graph

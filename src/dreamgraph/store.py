@@ -340,6 +340,23 @@ class OxigraphStore(Store):
 
     def __init__(self, store: ox.Store, location: Path | None = None):
         self._store, self.location = store, location
+        # The store folder as it was opened, held by a handle: the kept data is read from that folder, not
+        # by its name, which a build may give to a new folder meanwhile. A reader sees one graph.
+        self._folder: int | None = None
+        self._digest = None
+        if location is not None:
+            try:
+                self._folder = os.open(location, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+                self._digest = json.loads(_read_at(self._folder, STAMP_FILE)).get("sha256")
+            except (OSError, ValueError, AttributeError, NotImplementedError):
+                self._digest = None
+
+    def __del__(self):
+        if getattr(self, "_folder", None) is not None:
+            try:
+                os.close(self._folder)
+            except OSError:
+                pass
 
     def execute(self, query: str, bindings: dict | None = None, *, max_rows: int | None = None,
                 timeout: float | None = None) -> QueryResult:
@@ -413,15 +430,15 @@ class OxigraphStore(Store):
     def derived(self, name: str):
         """Return ``NAME.pickle`` of the store folder when it was made for the graph the store holds (with
         its raw parts, see :func:`derived_files`, mapped into memory)."""
-        if self.location is None:
+        if self._folder is None or self._digest is None:
             return None
-        try:
+        try:  # a file gone (the folder was replaced and removed) is data not kept: the store is asked instead
             with paused_gc():
-                digest, made_by, data = pickle.loads((self.location / f"{name}.pickle").read_bytes())
-            if digest != loaded_digest(self.location) or made_by != code_fingerprint():
+                digest, made_by, data = pickle.loads(_read_at(self._folder, f"{name}.pickle"))
+            if digest != self._digest or made_by != code_fingerprint():
                 return None
             for key in data.pop(_RAW) if isinstance(data, dict) and _RAW in data else ():
-                data[key] = _mapped(self.location / f"{name}.{key}")
+                data[key] = _mapped(f"{name}.{key}", self._folder)
         except Exception:
             return None
         return data
@@ -456,11 +473,19 @@ def derived_files(name: str, data, digest: str) -> dict[str, bytes]:
             **{f"{name}.{key}": value for key, value in raw.items()}}
 
 
-def _mapped(path: Path):
-    """Return a file's bytes as a read-only memory map (bytes for an empty file, which cannot be mapped)."""
+def _read_at(folder: int, name: str) -> bytes:
+    """Return the bytes of a file in the folder open as ``folder``."""
+    handle = os.open(name, os.O_RDONLY, dir_fd=folder)
+    with open(handle, "rb") as file:
+        return file.read()
+
+
+def _mapped(name: str, folder: int):
+    """Return a file's bytes, in the folder open as ``folder``, as a read-only memory map (bytes for an empty
+    file, which cannot be mapped)."""
     import mmap
 
-    with open(path, "rb") as file:
+    with open(os.open(name, os.O_RDONLY, dir_fd=folder), "rb") as file:
         return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) if os.fstat(file.fileno()).st_size else b""
 
 
