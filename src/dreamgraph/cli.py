@@ -681,9 +681,10 @@ def export(ctx, view_name, dream, hops, cluster, source, target, fmt, output, ou
     """Write an interactive HTML view (or another format) into exports/ of the working folder.
 
     Files go to --output, or to --output-dir (exports/ by default, relative to the working folder, whatever
-    --graph-dir says: give each graph folder its own --output-dir). Pages are self-contained and work offline in any browser: click a dream for its card and its
-    neighbourhood, shift-click a second for the progression, search, filter by cluster and kind; the
-    address keeps the state. A path view of two unconnected dreams is an error (exit 1).
+    --graph-dir says: give each graph folder its own --output-dir). Pages are self-contained and work
+    offline in any browser: click a dream for its card and its neighbourhood, shift-click a second for the
+    progression, search, filter by cluster and kind; the address keeps the state. A path view of two
+    unconnected dreams is an error (exit 1).
     """
     from .views import write_view
     from .views.formats import SUFFIX, write_format

@@ -69,7 +69,8 @@ def _request(url: str, *, data: bytes | None, method: str, headers: dict[str, st
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise EndpointError(f"not an http(s) endpoint address: {_redact(url, [parts.password or ''])!r}")
     auth = _auth_header()
-    secrets = [*auth.values(), *(v.split(" ", 1)[-1] for v in auth.values()), os.environ.get("DREAMGRAPH_ENDPOINT_TOKEN", ""),
+    # the header, its token or base64 part, and the password that part encodes
+    secrets = [*auth.values(), *(v.split(" ", 1)[-1] for v in auth.values()),
                os.environ.get("DREAMGRAPH_ENDPOINT_PASSWORD", ""), parts.password or ""]
     request = urllib.request.Request(url, data=data, method=method, headers={**headers, **auth})
     deadline = time.monotonic() + timeout

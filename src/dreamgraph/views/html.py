@@ -27,7 +27,7 @@ from pathlib import Path
 
 from ..gaps import KINDS as GAP_KINDS
 from .data import GAP_MARKS, NO_CLUSTER_COLOR, ViewData
-from .layout import home_clusters, place, spacing_for
+from .layout import place, spacing_for
 
 CARD_BLOCK = 32  # dreams per compressed block of cards: one block is unpacked per selection
 
@@ -79,7 +79,6 @@ def payload(view: ViewData) -> dict:
     index = {n["id"]: i for i, n in enumerate(dreams)}
     clusters = sorted(view.clusters, key=lambda c: c["id"])
     cluster_index = {c["id"]: i for i, c in enumerate(clusters)}
-    home = home_clusters(view)
     edges = sorted((index[e["from"]], index[e["to"]]) for e in view.edges if e["kind"] == "next")
 
     def card(node: dict) -> list:
@@ -102,7 +101,7 @@ def payload(view: ViewData) -> dict:
             "slug": [n["slug"] for n in dreams], "label": [n["label"] for n in dreams],
             "x": [n["x"] for n in dreams], "y": [n["y"] for n in dreams], "rank": [n["rank"] for n in dreams],
             "stub": [int(n["kind"] == "stub") for n in dreams], "partial": [int(n["partial"]) for n in dreams],
-            "home": [cluster_index.get(home.get(n["id"]) or "", -1) for n in dreams],
+            "home": [cluster_index.get(n["home"] or "", -1) for n in dreams],
             "clusters": [[cluster_index[c] for c in n["clusters"] if c in cluster_index] for n in dreams],
             "names": [n["names"] for n in dreams],
         },

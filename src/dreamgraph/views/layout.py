@@ -111,11 +111,10 @@ def _region_centres(radii: np.ndarray, weights: dict) -> np.ndarray:
     return centres - centres.mean(axis=0)
 
 
-def clustered_layout(view: ViewData) -> dict[str, tuple[int, int]]:
-    """Place every dream in its cluster's region and record each region's centre and radius on the
-    view's clusters (``x``, ``y``, ``r``)."""
+def clustered_layout(view: ViewData, home: dict[str, str | None]) -> dict[str, tuple[int, int]]:
+    """Place every dream in the region of its ``home`` cluster (see :func:`home_clusters`) and record each
+    region's centre and radius on the view's clusters (``x``, ``y``, ``r``)."""
     nodes = {n["id"]: n for n in view.nodes}
-    home = home_clusters(view)
     groups: dict[str, list[str]] = defaultdict(list)
     for node_id, cluster in home.items():
         groups[cluster or "~"].append(node_id)
@@ -198,13 +197,18 @@ def row_layout(view: ViewData, path: list[str]) -> dict[str, tuple[int, int]]:
 
 
 def place(view: ViewData) -> None:
-    """Give every node of the view fixed ``x`` and ``y`` (satellites on a small circle round their dream)."""
+    """Give every node of the view fixed ``x`` and ``y`` (satellites on a small circle round their dream),
+    and every dream its ``home`` cluster (the one whose colour it takes), found once here."""
+    home = home_clusters(view)
+    for node in view.nodes:
+        if node["id"] in home:
+            node["home"] = home[node["id"]]
     if view.kind == "path" and view.path:
         layout = row_layout(view, view.path)
     elif view.kind == "dream" and view.initial.get("dream"):
         layout = radial_layout(view, "dream:" + view.initial["dream"])
     else:
-        layout = clustered_layout(view)
+        layout = clustered_layout(view, home)
     satellites: dict[str, list[str]] = defaultdict(list)
     for node in view.nodes:
         if node["kind"] in SATELLITE_KINDS:
