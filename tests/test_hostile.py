@@ -317,10 +317,13 @@ def test_escape_sequences_from_articles_never_reach_a_terminal(write_corpus, gra
     (b'{"head": {"vars": ["s"]}, "results": []}', "not SPARQL results JSON"),
     (b'{"head": {"vars": ["s"]}, "results": {"bindings": [1]}}', "not SPARQL results JSON"),
     (b'{"boolean": "yes"}', "not SPARQL results JSON"),
-    (b"[" * 100_000 + b"]" * 100_000, "broken JSON"),
+    (b"[" * 100_000 + b"]" * 100_000, "not SPARQL results JSON"),
+    (b'{"head": {"vars": ["s"]}, "results": {"bindings": [{"s": ', "broken JSON"),
+    (b'{"head": ' + b'{"a": ' * 100_000, "broken JSON"),
     (b"", "an empty answer"),
     (b'{"head": {"vars": ["s"]}, "results": {"bindings": [{"s": {"type": "uri", "value": 5}}]}}', "not SPARQL results JSON"),
-])
+], ids=["no value", "results not an object", "binding not an object", "boolean not a boolean", "deep arrays",
+        "cut off", "deep objects", "empty", "value not text"])
 def test_a_malformed_answer_is_a_message_not_a_traceback(cli, answering, body, message):
     port, answer = answering
     answer["body"] = body
@@ -374,6 +377,107 @@ def test_a_server_that_drips_its_answer_is_stopped_at_the_timeout(cli):
         server.shutdown()
     assert result.exit_code == 1 and "did not answer within" in result.stderr, result.output
     assert took < 8, took  # 250 s before: each read was bounded, not the answer
+
+
+def test_an_endless_answer_is_read_only_up_to_the_row_cap(tmp_path):
+    """A server that would send answers without end: the reader stops at the row cap, so neither time nor
+    memory grows with what the server sends (it once read 500 MB into 7 GB before looking at a row)."""
+    row = b'{"s": {"type": "literal", "value": "' + b"x" * 200 + b'"}},'
+    sent = []
+
+    class Endless(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.end_headers()
+            try:
+                self.wfile.write(b'{"head": {"vars": ["s"]}, "results": {"bindings": [')
+                for count in range(5_000_000):  # about 1 GB if it were all read
+                    self.wfile.write(row * 100)
+                    sent.append(count)
+            except OSError:
+                pass
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Endless)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    code = ("import resource, subprocess, sys; answer = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+            "print(answer.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
+            "print(answer.stdout.count('x' * 200))")
+    try:
+        measured = subprocess.run([sys.executable, "-c", code, sys.executable, "-m", "dreamgraph.cli", "--endpoint",
+                                   f"http://127.0.0.1:{server.server_address[1]}/query", "sparql", "-e",
+                                   "SELECT ?s WHERE { ?s ?p ?o }", "--max-rows", "10", "-f", "csv"],
+                                  capture_output=True, text=True, timeout=60)
+    finally:
+        server.shutdown()
+    status, peak_kb = measured.stdout.split()[:2]
+    rows = int(measured.stdout.split()[2])
+    assert status == "0" and rows == 10, measured.stdout
+    assert int(peak_kb) < 400_000, f"{int(peak_kb) // 1024} MB to print 10 rows"
+    assert len(sent) < 50_000, f"{len(sent)} blocks were read"
+
+
+@pytest.mark.parametrize("media_type, body", [
+    ("application/sparql-results+xml", b'<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+     b'<head><variable name="s"/></head><results><result><binding name="s"><uri>http://example.org/a</uri>'
+     b'</binding></result></results></sparql>'),
+    ("text/tab-separated-values", b"?s\n<http://example.org/a>\n"),
+    ("application/sparql-results+json", b'{"results": {"bindings": [{"s": {"type": "uri", "value": '
+     b'"http://example.org/a"}}]}, "head": {"vars": ["s"]}}'),
+    ("application/octet-stream", b'<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+     b'<head><variable name="s"/></head><results><result><binding name="s"><uri>http://example.org/a</uri>'
+     b'</binding></result></results></sparql>'),
+], ids=["xml", "tsv", "json with results first", "unlabelled xml"])
+def test_answers_in_every_results_format_read_alike(cli, answering, media_type, body):
+    port, answer = answering
+    answer.update(body=body, type=media_type)
+    result = cli("--endpoint", f"http://127.0.0.1:{port}/query", "sparql", "-e", "SELECT ?s WHERE { ?s ?p ?o }",
+                 "-f", "csv")
+    assert result.exit_code == 0 and result.stdout.split() == ["s", "http://example.org/a"], result.output
+
+
+def test_a_constructed_graph_in_turtle_is_read(cli, answering):
+    port, answer = answering
+    answer.update(body=b"@prefix ex: <http://example.org/> .\nex:a ex:b ex:c , ex:d .\n", type="text/turtle")
+    result = cli("--endpoint", f"http://127.0.0.1:{port}/query", "sparql", "-e",
+                 "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "-f", "ntriples")
+    assert result.exit_code == 0, result.output
+    assert sorted(result.stdout.splitlines()) == ["<http://example.org/a> <http://example.org/b> <http://example.org/c> .",
+                                                  "<http://example.org/a> <http://example.org/b> <http://example.org/d> ."]
+
+
+CROSS_PRODUCT = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"  # grows by GBs on the sample library
+
+
+def test_a_query_that_eats_memory_is_stopped_with_a_message(sample_graph):
+    """The query is stopped once it has taken its allowance, not when the machine runs out (it reached
+    8.7 GB and died by SIGABRT before)."""
+    code = ("import resource, subprocess, sys; answer = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
+            "print(answer.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); print(answer.stderr)")
+    measured = subprocess.run([sys.executable, "-c", code, sys.executable, "-m", "dreamgraph.cli", "-g",
+                               str(sample_graph), "sparql", "-e", CROSS_PRODUCT, "--max-memory", "250M"],
+                              capture_output=True, text=True, timeout=120)
+    status, peak_kb, message = measured.stdout.split(" ", 1)[0], *measured.stdout.split(" ", 1)[1].split("\n", 1)
+    assert status == "1", measured.stdout
+    assert "needed more than 250 MB of memory" in message and "--max-memory" in message and "Traceback" not in message
+    assert int(peak_kb) < 250_000 + 250_000, f"peak {int(peak_kb) // 1024} MB"  # the allowance and the process
+
+
+def test_a_query_run_from_python_is_bounded_in_memory_too(sample_graph):
+    store = open_store(sample_graph)
+    with pytest.raises(QueryError, match="needed more than 200 MB"):
+        run_query(store, CROSS_PRODUCT, max_memory=200 << 20, timeout=120)
+    assert run_query(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", max_memory=200 << 20).rows  # room to spare
+
+
+@pytest.mark.parametrize("size", ["lots", "0", "12", "-5M"])
+def test_a_memory_allowance_that_is_not_a_size_is_refused(cli, seed_graph, size):
+    result = cli("-g", seed_graph, "sparql", "-e", "ASK {}", "--max-memory", size)
+    assert result.exit_code == 2 and "--max-memory" in result.output
 
 
 def test_a_folder_that_cannot_be_written_is_a_message_and_the_graph_stays(cli, write_corpus, tmp_path):

@@ -61,6 +61,23 @@ class Seconds(click.ParamType):
         return number
 
 
+class Size(click.ParamType):
+    """An amount of memory: bytes, or a number with a unit (500M, 2G)."""
+
+    name = "size"
+
+    def convert(self, value, param, ctx):
+        from .limits import parse_size
+
+        try:
+            size = value if isinstance(value, int) else parse_size(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+        if size < 1 << 20:
+            self.fail(f"{value!r} is less than a megabyte", param, ctx)
+        return size
+
+
 COUNT = click.IntRange(min=1)
 
 
@@ -272,10 +289,14 @@ def stats(ctx, sub_graph_dir, fmt):
 @click.option("--timeout", type=Seconds(), default=30.0, show_default=True, help="Seconds before the query is stopped.")
 @click.option("--max-rows", type=click.IntRange(min=0), default=10_000, show_default=True,
               help="Most rows printed; 0 for every row.")
+@click.option("--max-memory", type=Size(), default=None, metavar="SIZE",
+              help="Memory the query may take before it is stopped (500M, 2G) [default: 4G, or half the "
+                   "machine's memory if less].")
 @click.option("--allow-network", is_flag=True, help="Allow SERVICE and FROM, which fetch from other servers.")
 @local_graph_dir
 @click.pass_context
-def sparql(ctx, query_file, expression, named, params, fmt, timeout, max_rows, allow_network, sub_graph_dir):
+def sparql(ctx, query_file, expression, named, params, fmt, timeout, max_rows, max_memory, allow_network,
+           sub_graph_dir):
     """Run a SPARQL query: a .rq file, '-' for standard input, -e TEXT, or --named NAME.
 
     Prefixes dg:, rdfs:, skos:, prov:, xsd:, dream: and cluster: are declared. Queries are read-only:
@@ -299,7 +320,8 @@ def sparql(ctx, query_file, expression, named, params, fmt, timeout, max_rows, a
         text = expression
     else:
         text = _read_query_file(query_file)
-    result = run_query(store, text, bindings, allow_network=allow_network, timeout=timeout, max_rows=max_rows or None)
+    result = run_query(store, text, bindings, allow_network=allow_network, timeout=timeout, max_rows=max_rows or None,
+                       **({"max_memory": max_memory} if max_memory else {}))
     if result.kind == "select" and fmt in graph_formats:
         raise click.UsageError(f"--format {fmt} is for CONSTRUCT and DESCRIBE; a SELECT gives table, csv, tsv or json")
     if result.kind == "ask":

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from .errors import QueryError
+from .limits import DEFAULT_QUERY_MEMORY
 from .store import IRI, QueryResult, Store
 from .vocabulary import PREFIXES
 
@@ -306,8 +307,10 @@ def format_result(result: QueryResult, fmt: str) -> str:
 
 
 def run_query(store: Store, text: str | NamedQuery, bindings: dict | None = None, *, allow_network: bool = False,
-              timeout: float | None = DEFAULT_TIMEOUT, max_rows: int | None = DEFAULT_MAX_ROWS) -> QueryResult:
-    """Return the result of a user's query after the safety checks, within a timeout and a row cap.
+              timeout: float | None = DEFAULT_TIMEOUT, max_rows: int | None = DEFAULT_MAX_ROWS,
+              max_memory: int | None = DEFAULT_QUERY_MEMORY) -> QueryResult:
+    """Return the result of a user's query after the safety checks, within a timeout, a memory allowance
+    (bytes the engine may take beyond what the process held before) and a row cap.
 
     A query shipped with dreamgraph (:func:`named_query`) passes the checks (the tests see to it), so it is
     not parsed twice: the check's parser costs 0.2 s of a command. Some are answered from the data the
@@ -323,4 +326,4 @@ def run_query(store: Store, text: str | NamedQuery, bindings: dict | None = None
     text = text.text if isinstance(text, NamedQuery) else text
     if not shipped:
         check_query(text, allow_network=allow_network)
-    return store.execute(read_query_text(text), bindings, max_rows=max_rows, timeout=timeout)
+    return store.execute(read_query_text(text), bindings, max_rows=max_rows, timeout=timeout, max_memory=max_memory)

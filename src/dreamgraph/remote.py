@@ -14,20 +14,23 @@ Redirects are not followed.
 from __future__ import annotations
 
 import base64
-import json
+import io
 import os
 import re
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
+
+import pyoxigraph as ox
 
 from .errors import EndpointError
-from .store import QueryResult, Store, with_values_clause
+from .store import QueryResult, Store, result_from_oxigraph, with_values_clause
 from .vocabulary import PREFIXES
 
 DEFAULT_GRAPH = "https://w3id.org/dreamgraph/graph"
-MAX_RESPONSE = 512 * 1024 * 1024  # bytes; a larger answer is refused rather than read into memory
+MAX_RESPONSE = 512 * 1024 * 1024  # bytes; an answer is read as it arrives and refused past this size
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -63,8 +66,40 @@ def _redact(text: str, secrets: list[str]) -> str:
     return re.sub(r"(?i)\b(bearer|basic|digest)\s+[A-Za-z0-9._~+/=-]{8,}", r"\1 [redacted]", text)
 
 
-def _request(url: str, *, data: bytes | None, method: str, headers: dict[str, str], timeout: float) -> bytes:
-    """Send one HTTP request and return the body; every failure becomes an EndpointError with a clear message."""
+class _Answer(io.RawIOBase):
+    """The body of an HTTP answer, read as it arrives against one deadline for the whole answer and a size cap.
+
+    The socket's own timeout bounds each read only, so a server dripping a byte a second could otherwise
+    hold a read for ever; and a parser that stops early (at the row cap) never reads the rest.
+    """
+
+    def __init__(self, response, host: str, timeout: float):
+        self._response, self._host, self._timeout = response, host, timeout
+        self._deadline, self.size = time.monotonic() + timeout, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if time.monotonic() > self._deadline:
+            raise EndpointError(f"{self._host} did not answer within {self._timeout:g} s")
+        try:
+            chunk = self._response.read1(min(len(buffer), 1 << 16))
+        except TimeoutError:
+            raise EndpointError(f"{self._host} did not answer within {self._timeout:g} s") from None
+        except OSError as exc:
+            raise EndpointError(f"{self._host} broke off its answer: {exc}") from None
+        self.size += len(chunk)
+        if self.size > MAX_RESPONSE:
+            raise EndpointError(f"{self._host} sent more than {MAX_RESPONSE // 2**20} MB; add a LIMIT to the query")
+        buffer[:len(chunk)] = chunk
+        return len(chunk)
+
+
+@contextmanager
+def _exchange(url: str, *, data: bytes | None, method: str, headers: dict[str, str], timeout: float):
+    """Send one HTTP request and yield its answer as a buffered binary stream with its media type (or "");
+    every failure becomes an EndpointError with a clear message."""
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise EndpointError(f"not an http(s) endpoint address: {_redact(url, [parts.password or ''])!r}")
@@ -73,21 +108,8 @@ def _request(url: str, *, data: bytes | None, method: str, headers: dict[str, st
     secrets = [*auth.values(), *(v.split(" ", 1)[-1] for v in auth.values()),
                os.environ.get("DREAMGRAPH_ENDPOINT_PASSWORD", ""), parts.password or ""]
     request = urllib.request.Request(url, data=data, method=method, headers={**headers, **auth})
-    deadline = time.monotonic() + timeout
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            # read what arrives, chunk by chunk, against one deadline for the whole answer: the socket's
-            # timeout bounds each read only, so a server dripping a byte a second could hold a read forever
-            chunks, size = [], 0
-            while size <= MAX_RESPONSE:
-                chunk = response.read1(1 << 16)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                size += len(chunk)
-                if time.monotonic() > deadline:
-                    raise TimeoutError
-            body = b"".join(chunks)
+        response = _OPENER.open(request, timeout=timeout)
     except urllib.error.HTTPError as exc:
         detail = exc.read(2000).decode("utf-8", "replace").strip().splitlines()[:3]
         hint = " (check DREAMGRAPH_ENDPOINT_TOKEN or _USER/_PASSWORD)" if exc.code in (401, 403) else ""
@@ -99,51 +121,57 @@ def _request(url: str, *, data: bytes | None, method: str, headers: dict[str, st
         raise EndpointError(f"{_host(parts)} did not answer within {timeout:g} s") from None
     except OSError as exc:
         raise EndpointError(_redact(f"cannot reach {parts.scheme}://{_host(parts)}: {exc}", secrets)) from None
-    if len(body) > MAX_RESPONSE:
-        raise EndpointError(f"{_host(parts)} sent more than {MAX_RESPONSE // 2**20} MB; add a LIMIT to the query")
-    return body
+    with response:
+        kind = (response.headers.get_content_type() if response.headers.get("Content-Type") else "")
+        yield io.BufferedReader(_Answer(response, _host(parts), timeout), 1 << 16), kind
 
 
-def _results(body: bytes) -> dict:
-    """Return a SPARQL results JSON answer, checked for the shape the reader relies on."""
+def _request(url: str, *, data: bytes | None, method: str, headers: dict[str, str], timeout: float) -> bytes:
+    """Send one HTTP request and return the whole body (at most :data:`MAX_RESPONSE` bytes)."""
+    with _exchange(url, data=data, method=method, headers=headers, timeout=timeout) as (answer, _):
+        return answer.read()
+
+
+#: The answer formats read, by media type: SPARQL results for SELECT and ASK, RDF for CONSTRUCT and DESCRIBE.
+_RESULTS_FORMATS = {"application/sparql-results+json": ox.QueryResultsFormat.JSON,
+                    "application/json": ox.QueryResultsFormat.JSON,
+                    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+                    "text/tab-separated-values": ox.QueryResultsFormat.TSV}
+_GRAPH_FORMATS = {"application/n-triples": ox.RdfFormat.N_TRIPLES, "text/plain": ox.RdfFormat.N_TRIPLES,
+                  "text/turtle": ox.RdfFormat.TURTLE, "application/rdf+xml": ox.RdfFormat.RDF_XML}
+_ACCEPT = ("application/sparql-results+json, application/sparql-results+xml;q=0.8, "
+           "application/n-triples;q=0.9, text/turtle;q=0.8")
+
+
+def _answer_format(answer: io.BufferedReader, kind: str):
+    """Return the pyoxigraph format of an answer: from its media type, else from its first bytes."""
+    if kind in _RESULTS_FORMATS or kind in _GRAPH_FORMATS:
+        return _RESULTS_FORMATS.get(kind) or _GRAPH_FORMATS[kind]
+    start = answer.peek(64)[:64].lstrip()
+    if start.startswith((b"{", b"[")):
+        return ox.QueryResultsFormat.JSON
+    if start.startswith(b"<?xml") or start.startswith(b"<sparql"):
+        return ox.QueryResultsFormat.XML
+    return ox.RdfFormat.N_TRIPLES
+
+
+def _read_answer(answer: io.BufferedReader, kind: str, max_rows: int | None) -> QueryResult:
+    """Parse an answer as it arrives and stop reading at the row cap."""
+    if not answer.peek(1):
+        raise EndpointError("the endpoint sent an empty answer")
+    form = _answer_format(answer, kind)
     try:
-        answer = json.loads(body)
-    except (ValueError, RecursionError):
-        raise EndpointError("the endpoint sent broken JSON (a truncated answer?)") from None
-
-    def bad(what: str) -> EndpointError:
-        return EndpointError(f"the endpoint's answer is not SPARQL results JSON: {what}")
-
-    if not isinstance(answer, dict):
-        raise bad("not an object")
-    if "boolean" in answer:
-        if not isinstance(answer["boolean"], bool):
-            raise bad("'boolean' is not true or false")
-        return answer
-    head, results = answer.get("head", {}), answer.get("results")
-    if not isinstance(head, dict) or not isinstance(head.get("vars", []), list) or \
-            not all(isinstance(v, str) for v in head.get("vars", [])):
-        raise bad("'head' has no list of variable names")
-    if not isinstance(results, dict) or not isinstance(results.get("bindings"), list):
-        raise bad("no 'results' with a list of 'bindings'")
-    for binding in results["bindings"]:
-        if not isinstance(binding, dict) or not all(
-                isinstance(term, dict) and isinstance(term.get("value"), str) and term.get("type") in
-                ("uri", "literal", "typed-literal", "bnode") for term in binding.values()):
-            raise bad("a binding is not a map of variables to terms with a type and a value")
-    return answer
-
-
-def _cell(term: dict):
-    kind = term.get("type")
-    if kind == "uri":
-        return ("uri", term["value"])
-    if kind == "bnode":
-        return ("bnode", term["value"])
-    datatype = term.get("datatype")
-    if datatype == "http://www.w3.org/2001/XMLSchema#string":
-        datatype = None
-    return ("literal", term["value"], datatype, term.get("xml:lang"))
+        if isinstance(form, ox.QueryResultsFormat):
+            return result_from_oxigraph(ox.parse_query_results(answer, form), max_rows)
+        return result_from_oxigraph(ox.parse(answer, format=form), max_rows)
+    except SyntaxError as exc:
+        message = str(exc)
+        if form == ox.QueryResultsFormat.JSON:
+            if message.startswith("Parser error"):  # the JSON itself, not its shape
+                raise EndpointError(f"the endpoint sent broken JSON (a truncated answer?): {message}") from None
+            raise EndpointError(f"the endpoint's answer is not SPARQL results JSON: {message}") from None
+        raise EndpointError(f"the endpoint's answer is not readable as {kind or 'SPARQL results or N-Triples'}: "
+                            f"{message}") from None
 
 
 class RemoteStore(Store):
@@ -153,44 +181,17 @@ class RemoteStore(Store):
         self.url, self.graph, self.timeout = url, graph or None, timeout
 
     def execute(self, query: str, bindings: dict | None = None, *, max_rows: int | None = None,
-                timeout: float | None = None) -> QueryResult:
+                timeout: float | None = None, max_memory: int | None = None) -> QueryResult:
         """Return the result of a read query sent to the endpoint; bindings travel as a VALUES clause of
-        escaped terms."""
+        escaped terms. The server bounds its own memory; here the answer is read as it arrives and only up
+        to the row cap, so ``max_memory`` has nothing left to bound."""
         prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(PREFIXES.items()))
         text = prologue + (with_values_clause(query, bindings) if bindings else query)
         params = {"default-graph-uri": self.graph} if self.graph else {}
         url = self.url + (("&" if "?" in self.url else "?") + urllib.parse.urlencode(params) if params else "")
-        body = _request(url, data=text.encode("utf-8"), method="POST", timeout=timeout or self.timeout, headers={
-            "Content-Type": "application/sparql-query; charset=utf-8",
-            "Accept": "application/sparql-results+json, application/n-triples;q=0.9"})
-        if not body.strip():
-            raise EndpointError("the endpoint sent an empty answer")
-        if body.lstrip().startswith((b"{", b"[")):
-            answer = _results(body)
-            if "boolean" in answer:
-                return QueryResult("ask", boolean=bool(answer["boolean"]))
-            names = answer.get("head", {}).get("vars", [])
-            result = QueryResult("select", variables=names)
-            for binding in answer.get("results", {}).get("bindings", []):
-                if max_rows is not None and len(result.rows) >= max_rows:
-                    result.truncated = True
-                    break
-                result.rows.append(tuple(_cell(binding[n]) if n in binding else None for n in names))
-            return result
-        import pyoxigraph as ox
-
-        from .store import cell_of
-
-        result = QueryResult("graph", variables=["subject", "predicate", "object"])
-        try:
-            for triple in ox.parse(body, format=ox.RdfFormat.N_TRIPLES):
-                if max_rows is not None and len(result.triples) >= max_rows:
-                    result.truncated = True
-                    break
-                result.triples.append((cell_of(triple.subject), cell_of(triple.predicate), cell_of(triple.object)))
-        except SyntaxError as exc:
-            raise EndpointError(f"the endpoint's answer is neither SPARQL JSON nor N-Triples: {exc}") from None
-        return result
+        with _exchange(url, data=text.encode("utf-8"), method="POST", timeout=timeout or self.timeout, headers={
+                "Content-Type": "application/sparql-query; charset=utf-8", "Accept": _ACCEPT}) as (answer, kind):
+            return _read_answer(answer, kind, max_rows)
 
 
 def push(turtle: bytes, store_url: str, graph: str = DEFAULT_GRAPH, timeout: float = 300.0) -> None:

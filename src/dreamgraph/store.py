@@ -23,6 +23,7 @@ import pickle
 import re
 import shutil
 import tempfile
+import time
 import traceback
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -32,6 +33,7 @@ from typing import Callable, Iterable
 import pyoxigraph as ox
 
 from .errors import DreamgraphError, GraphNotBuiltError, QueryError
+from .limits import POLL_SECONDS, over_allowance, resident_bytes
 from .vocabulary import PREFIXES
 
 GRAPH_FILE = "dreamgraph.ttl"
@@ -297,8 +299,9 @@ class Store:
     """
 
     def execute(self, query: str, bindings: dict | None = None, *, max_rows: int | None = None,
-                timeout: float | None = None) -> QueryResult:
-        """Return the result of any read query (SELECT, ASK, CONSTRUCT, DESCRIBE)."""
+                timeout: float | None = None, max_memory: int | None = None) -> QueryResult:
+        """Return the result of any read query (SELECT, ASK, CONSTRUCT, DESCRIBE), stopped with a QueryError
+        past ``timeout`` seconds or once it has taken ``max_memory`` bytes more, where the engine runs here."""
         raise NotImplementedError
 
     def select(self, query: str, bindings: dict | None = None) -> list[dict]:
@@ -359,17 +362,17 @@ class OxigraphStore(Store):
                 pass
 
     def execute(self, query: str, bindings: dict | None = None, *, max_rows: int | None = None,
-                timeout: float | None = None) -> QueryResult:
-        """Return the result of a query; with a timeout it runs in a child process that is killed when late
-        (or in a thread left behind, see :data:`ABANDON_LATE_QUERIES`).
+                timeout: float | None = None, max_memory: int | None = None) -> QueryResult:
+        """Return the result of a query; with a timeout or a memory allowance it runs in a child process that
+        is killed when late or too big (or in a thread left behind, see :data:`ABANDON_LATE_QUERIES`).
 
-        rdflib and Oxigraph have no query timeout of their own, so a runaway query is stopped by
-        ending the process that runs it.
+        rdflib and Oxigraph have no query timeout or memory bound of their own, so a runaway query is
+        stopped by ending the process that runs it.
         """
-        if timeout is not None and ABANDON_LATE_QUERIES:
-            return self._execute_in_thread(query, bindings, max_rows, timeout)
-        if timeout is not None and self.location is not None:
-            return self._execute_with_timeout(query, bindings, max_rows, timeout)
+        if (timeout is not None or max_memory is not None) and ABANDON_LATE_QUERIES:
+            return self._execute_in_thread(query, bindings, max_rows, timeout, max_memory)
+        if (timeout is not None or max_memory is not None) and self.location is not None:
+            return self._execute_in_child(query, bindings, max_rows, timeout, max_memory)
         if bindings:
             # A VALUES block, not Oxigraph's substitutions: those are applied after a property path is
             # evaluated for every start (leads-to took 13.6 s at 10,000 articles with them, 0.75 s so).
@@ -383,7 +386,20 @@ class OxigraphStore(Store):
         except OSError as exc:
             raise DreamgraphError(f"cannot read the store {self.location}: {exc}") from None
 
-    def _execute_in_thread(self, query, bindings, max_rows, timeout) -> QueryResult:
+    @staticmethod
+    def _watch(finished: Callable[[float], bool], timeout: float | None, max_memory: int | None,
+               pid: int | None = None) -> None:
+        """Wait until ``finished(seconds)`` says the query is done; raise when it is late or has grown by
+        more than ``max_memory`` bytes (measured on process ``pid``, this one by default)."""
+        deadline = time.monotonic() + timeout if timeout is not None else float("inf")
+        base = resident_bytes(pid)
+        while not finished(min(POLL_SECONDS, max(0.0, deadline - time.monotonic()))):
+            if time.monotonic() >= deadline:
+                raise QueryError(f"query stopped after {timeout:g} s (raise the limit with --timeout)")
+            if max_memory is not None and resident_bytes(pid) - base > max_memory:
+                raise over_allowance(max_memory)
+
+    def _execute_in_thread(self, query, bindings, max_rows, timeout, max_memory) -> QueryResult:
         import threading
 
         answer: list = []
@@ -395,16 +411,19 @@ class OxigraphStore(Store):
                 answer.append(("error", exc))
 
         worker = threading.Thread(target=work, name="dreamgraph-query", daemon=True)
-        worker.start()
-        worker.join(timeout)  # Oxigraph releases the GIL while it evaluates
-        if not answer:
-            raise QueryError(f"query stopped after {timeout:g} s (raise the limit with --timeout)")
+        worker.start()  # Oxigraph releases the GIL while it evaluates
+
+        def finished(seconds: float) -> bool:
+            worker.join(seconds)
+            return bool(answer)
+
+        self._watch(finished, timeout, max_memory)
         status, payload = answer[0]
         if status == "error":
             raise payload
         return payload
 
-    def _execute_with_timeout(self, query, bindings, max_rows, timeout) -> QueryResult:
+    def _execute_in_child(self, query, bindings, max_rows, timeout, max_memory) -> QueryResult:
         import multiprocessing
 
         context = multiprocessing.get_context("spawn")  # a fresh process: no store handles copied by fork
@@ -414,8 +433,7 @@ class OxigraphStore(Store):
         child.start()
         sender.close()
         try:
-            if not receiver.poll(timeout):
-                raise QueryError(f"query stopped after {timeout:g} s (raise the limit with --timeout)")
+            self._watch(receiver.poll, timeout, max_memory, child.pid)
             status, payload = receiver.recv()
         except EOFError:
             raise QueryError("the query process ended without an answer (out of memory?)") from None
