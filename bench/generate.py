@@ -2,6 +2,7 @@
 
     python bench/generate.py 10000 /tmp/library                 # 10,000 articles shaped like a real site
     python bench/generate.py 10000 /tmp/library --shape random  # the older word-salad library
+    python bench/generate.py 2000 /tmp/library --shape families # numbered variants: the worst case for names
 
 The realistic shape (bench/realistic.py, the default) has title families, hubs, stubs that resemble
 written dreams, near-duplicates and cut-off pages. The random shape is described below.
@@ -81,11 +82,16 @@ def article_text(name: str, cluster: str, next_stages: list[str], rng: random.Ra
 
 
 def generate(count: int, folder: Path, seed: int = 1, shape: str = "realistic") -> list[Path]:
-    """Write a library of ``count`` articles into ``folder`` (``shape`` realistic or random); return the paths."""
+    """Write a library of ``count`` articles into ``folder`` (``shape`` realistic, random or families); return
+    the paths."""
     if shape == "realistic":
         from realistic import generate_realistic
 
         return generate_realistic(count, folder, seed)
+    if shape == "families":
+        from families import generate_families
+
+        return generate_families(count, folder, seed)
     rng = random.Random(seed)
     names = dream_names(count + count // 3 + 1, rng)
     written, unwritten = names[:count], names[count:]
@@ -116,7 +122,7 @@ def main() -> None:
     parser.add_argument("count", type=int)
     parser.add_argument("folder", type=Path)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--shape", choices=("realistic", "random"), default="realistic")
+    parser.add_argument("--shape", choices=("realistic", "random", "families"), default="realistic")
     args = parser.parse_args()
     print(f"wrote {len(generate(args.count, args.folder, args.seed, args.shape))} articles to {args.folder}")
 

@@ -97,6 +97,12 @@ def test_a_dream_title_without_sections_is_still_an_article():
     assert result.article.slug == "rain" and not result.skipped
 
 
+@pytest.mark.parametrize("front", ["---\n---\n", "---\n\n---\n", "---\n# only a comment\n---\n"])
+def test_empty_front_matter_is_no_front_matter(front):
+    result = parse_text(front + "# Dream About Rain: Release\n\n## Quick Answer\n\n- It is about release.\n", "rain.md")
+    assert result.article.slug == "rain" and not result.problems
+
+
 def test_front_matter_slug_and_aliases(write_corpus, graph_dir):
     linking = article("Dream About Falling: The Drop", next_stages=[
         ("the fall became a chase", "being chased by a killer", "the threat appears"),

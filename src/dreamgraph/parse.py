@@ -266,6 +266,8 @@ class _Parser:
         except (ValueError, TypeError, RecursionError) as exc:  # a 5,000-digit number, nesting too deep
             self.problem("error", 2, f"front matter cannot be read: {str(exc)[:100]}; it is ignored")
             front = {}
+        if front is None:  # empty front matter ("---" then "---") is an empty mapping
+            front = {}
         if not isinstance(front, dict):
             self.problem("error", 2, "front matter must be a mapping of keys to values")
             front = {}
