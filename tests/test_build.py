@@ -2,9 +2,9 @@
 
 import shutil
 
-
 from helpers import ROOT, SEED, article
 from dreamgraph.build import Cache, build
+from dreamgraph.dreams import graph_stats
 from dreamgraph.store import GRAPH_FILE, open_store
 
 
@@ -214,8 +214,9 @@ def test_a_small_change_updates_the_store_to_what_a_clean_build_loads(tmp_path):
     assert report.store == "updated"                  # only the changes were applied, on a copy
     build([folder], tmp_path / "clean")
     assert store_triples(kept) == store_triples(tmp_path / "clean")
-    assert report.triples == len(store_triples(kept))
+    assert report.triples == len(store_triples(kept)) == open_store(kept).triple_count()
     assert (kept / GRAPH_FILE).read_bytes() == (tmp_path / "clean" / GRAPH_FILE).read_bytes()
+    assert graph_stats(open_store(kept)) == graph_stats(open_store(tmp_path / "clean"))
 
 
 def test_a_store_that_does_not_match_its_manifest_is_reloaded(tmp_path):

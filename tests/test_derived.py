@@ -10,14 +10,14 @@ import pytest
 
 from helpers import FIXTURES, SEED
 from dreamgraph.build import build
-from dreamgraph.dreams import dream_names
+from dreamgraph.dreams import class_counts, dream_names
 from dreamgraph.gaps import GapSettings, cluster_table, completeness_matrix, find_gaps, similarity_shingles, stub_links
 from dreamgraph.progression import graph_of, projection_data
 from dreamgraph.store import open_store
 from dreamgraph.views.data import card_parts
 
 READERS = {"card-parts": card_parts, "completeness": completeness_matrix,
-           "stub-links": stub_links, "clusters": cluster_table, "names": dream_names}
+           "stub-links": stub_links, "clusters": cluster_table, "names": dream_names, "counts": class_counts}
 
 
 @pytest.fixture(scope="module", params=["progression", "gaps", "variants", "hostile"])
@@ -53,6 +53,12 @@ def test_what_is_kept_is_what_the_graph_answers(graph, name):
     assert store.derived(name)
     kept = READERS[name](store)
     assert READERS[name](asking_the_graph(open_store(graph))) == kept
+
+
+def test_the_triples_recorded_are_the_triples_in_the_store(graph, tmp_path):
+    store = open_store(graph)
+    counted = store.execute("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0][0][1]
+    assert store.triple_count() == int(counted) > 0
 
 
 def test_the_shingles_made_by_the_workers_are_those_of_the_texts_the_graph_answers(graph):

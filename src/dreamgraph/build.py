@@ -670,7 +670,7 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, libra
             with ThreadPoolExecutor(1) as pool:
                 written = pool.submit(write)
                 update_store_folder(graph_file, folder, sorted(remove), sorted(add),
-                                    lambda: kept_files(written.result), written.result)
+                                    lambda: kept_files(written.result), written.result, manifest["triples"])
             return manifest["triples"], "updated"
     manifest["triples"] = -1  # not known until loaded: a manifest left by a crash here is not used
     count, _ = write_and_load_store_folder(graph_file, turtle, folder, kept_files)

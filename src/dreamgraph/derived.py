@@ -42,7 +42,8 @@ def derive(library: Library, shared: Shared, shingled: dict | None = None) -> di
     data = {"projection": graph_of(projection(library, shared)),
             "shingles": shingle_table(similarity_texts(library), shingled),
             "card-parts": card_parts(library), "completeness": completeness(library),
-            "stub-links": stub_links(library, shared), "clusters": cluster_table(library)}
+            "stub-links": stub_links(library, shared), "clusters": cluster_table(library),
+            "counts": counts(library, shared)}
     data["gaps"] = gap_report(data)
     data["names"] = dream_name_table(library, data["projection"])
     data["search"] = search_index(library, data["projection"])
@@ -81,6 +82,20 @@ def projection(library: Library, shared: Shared) -> dict:
                    for slug in sorted(library.articles)
                    for position, stage in enumerate(library.articles[slug].next_stages, 1))
     return {"nodes": sorted(nodes.items(), key=lambda item: item[1]["iri"]), "edges": projection_edges(transitions)}
+
+
+def counts(library: Library, shared: Shared) -> dict[str, int]:
+    """Return the number of nodes of each class and of written, stub and partial dreams, the same as
+    :func:`dreamgraph.dreams.graph_stats` asks of the graph (without the triples, which the store records)."""
+    articles = library.articles.values()
+    clusters = {mention.slug for article in articles for mention in article.clusters}
+    return {"Dream": len(library.articles) + len(shared.links), "Scenario": sum(len(a.scenarios) for a in articles),
+            "Sensation": sum(len(a.sensations) for a in articles), "Cluster": len(clusters),
+            "Transition": sum(len(a.next_stages) for a in articles),
+            "Question": sum(len(a.questions) for a in articles), "Section": sum(len(a.sections) for a in articles),
+            "QuickAnswerItem": sum(len(a.quick_answer) for a in articles), "SourceArticle": len(library.articles),
+            "written dreams": len(library.articles), "stub dreams": len(shared.links),
+            "partial dreams": sum(1 for a in articles if a.partial)}
 
 
 def similarity_texts(library: Library) -> dict[str, str]:

@@ -319,6 +319,10 @@ class Store:
         projection), or None when there is none, so the caller asks the graph itself."""
         return None
 
+    def triple_count(self) -> int:
+        """Return the number of triples in the graph (from what the build recorded, when it did)."""
+        return python_value(self.execute("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0][0])
+
 
 #: How a query is stopped at its timeout. False (the default, safe in any process): it runs in a child
 #: process, which is killed when late; starting one costs about 0.3 s. True: it runs in a thread of this
@@ -347,10 +351,12 @@ class OxigraphStore(Store):
         # by its name, which a build may give to a new folder meanwhile. A reader sees one graph.
         self._folder: int | None = None
         self._digest = None
+        self._triples = None
         if location is not None:
             try:
                 self._folder = os.open(location, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-                self._digest = json.loads(_read_at(self._folder, STAMP_FILE)).get("sha256")
+                stamp = json.loads(_read_at(self._folder, STAMP_FILE))
+                self._digest, self._triples = stamp.get("sha256"), stamp.get("triples")
             except (OSError, ValueError, AttributeError, NotImplementedError):
                 self._digest = None
 
@@ -445,6 +451,13 @@ class OxigraphStore(Store):
             raise payload
         return payload
 
+    def triple_count(self) -> int:
+        """Return the number of triples, as the build recorded it beside the store (counting 16.9 million
+        triples at 100,000 articles took 16 s), or counted."""
+        if isinstance(self._triples, int) and self._triples >= 0:
+            return self._triples
+        return len(self._store)
+
     def derived(self, name: str):
         """Return ``NAME.pickle`` of the store folder when it was made for the graph the store holds (with
         its raw parts, see :func:`derived_files`, mapped into memory)."""
@@ -518,9 +531,11 @@ class MemoryStore(OxigraphStore):
         return cls(store)
 
 
-def _write_stamp(folder: Path, turtle: Path, digest: str) -> None:
+def _write_stamp(folder: Path, turtle: Path, digest: str, triples: int = -1) -> None:
     stat = turtle.stat()
     stamp = {"sha256": digest, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+    if triples >= 0:
+        stamp["triples"] = triples
     atomic_write(folder / STAMP_FILE, json.dumps(stamp).encode())
 
 
@@ -619,9 +634,10 @@ def write_and_load_store_folder(turtle: Path, pieces: Iterable[bytes], folder: P
 
 
 def update_store_folder(turtle: Path, folder: Path, remove: list[str], add: list[str],
-                        extra: Extra = None, digest: str | None = None) -> None:
+                        extra: Extra = None, digest: str | None = None, triples: int = -1) -> None:
     """Replace the store folder atomically by a copy changed to match a new Turtle file: ``remove`` and
-    ``add`` triples (N-Triples lines without their final " ."), in one transaction.
+    ``add`` triples (N-Triples lines without their final " ."), in one transaction. ``triples``, when the
+    caller knows it, is the number of triples the store holds after the change.
 
     The copy is a RocksDB checkpoint (its files are hard links to the old store's, which never change),
     so it costs little however large the store, and readers of the old store are never disturbed.
@@ -630,14 +646,16 @@ def update_store_folder(turtle: Path, folder: Path, remove: list[str], add: list
         if remove or add:
             store.update("DELETE DATA {\n" + " .\n".join(remove) + "\n} ;\nINSERT DATA {\n" + " .\n".join(add) + "\n}")
 
-    _new_store_folder(folder, change, turtle, extra, digest or file_digest(turtle), copy=True)
+    _new_store_folder(folder, change, turtle, extra, digest or file_digest(turtle), copy=True, triples=triples)
 
 
 def _new_store_folder(folder: Path, fill, turtle: Path | Callable[[], Path], extra: Extra,
-                      digest: str | Callable[[], str], copy: bool = False, count: bool = False) -> int:
+                      digest: str | Callable[[], str], copy: bool = False, count: bool = False,
+                      triples: int = -1) -> int:
     """Make a store in a temporary folder beside ``folder`` (empty, or a copy of it), let ``fill`` change
-    it, stamp it with the Turtle file it now matches, and rename it into place, so that a reader or a
-    crash sees the old store or the new one. Returns the number of triples when ``count``, else -1.
+    it, stamp it with the Turtle file it now matches (and its number of triples: counted when ``count``,
+    else ``triples`` if known), and rename it into place, so that a reader or a crash sees the old store
+    or the new one. Returns the number of triples when ``count``, else -1.
 
     ``fill`` runs in a thread of its own (Oxigraph releases the GIL while it loads), so the ``extra``
     files can be made meanwhile; ``turtle`` (the file whose size and time the stamp records) and
@@ -655,11 +673,12 @@ def _new_store_folder(folder: Path, fill, turtle: Path | Callable[[], Path], ext
             extra = extra() if callable(extra) else extra
             filled.result()
         store.flush()
-        triples = len(store) if count else -1
+        triples = len(store) if count else triples
         store = None  # closed: the folder is renamed below
         for name, data in (extra or {}).items():
             atomic_write(tmp / name, data)
-        _write_stamp(tmp, turtle() if callable(turtle) else turtle, digest() if callable(digest) else digest)
+        _write_stamp(tmp, turtle() if callable(turtle) else turtle, digest() if callable(digest) else digest,
+                     triples)
         old = folder.with_name(folder.name + ".old")
         if old.exists():
             shutil.rmtree(old)
@@ -667,7 +686,7 @@ def _new_store_folder(folder: Path, fill, turtle: Path | Callable[[], Path], ext
             os.replace(folder, old)
         os.replace(tmp, folder)
         shutil.rmtree(old, ignore_errors=True)
-        return triples
+        return triples if count else -1
     except BaseException as exc:
         # the error's frames hold the half-made store, and its open files, for as long as the error lives
         store = None  # noqa: F841
