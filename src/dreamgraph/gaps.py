@@ -344,32 +344,55 @@ def near_duplicates(store: Store, settings: GapSettings) -> list[Gap]:
     """Pairs of written articles whose Quick Answer and scenario text overlap heavily (possible cannibalisation).
 
     The similarity is the share of the shorter article's three-word shingles that the other article also has
-    (so a short sibling of a long article still counts). The shared shingles of all pairs are counted at
-    once as a sparse matrix product (articles x shingles times its transpose), leaving out shingles found
-    in more than 50 articles: boilerplate, not a sign of duplication.
+    (so a short sibling of a long article still counts), counting only shingles found in 2 to 50 articles
+    (more: boilerplate, not a sign of duplication). See :func:`similar_pairs` for how the pairs are found.
     """
-    import numpy as np
-    from scipy import sparse
-
     slugs, hashes, sizes = similarity_shingles(store)
-    if not len(hashes):
-        return []
-    columns = np.unique(hashes, return_inverse=True)[1].ravel()
-    matrix = sparse.csc_matrix((np.ones(len(columns), dtype=np.int32), (np.repeat(np.arange(len(slugs)), sizes), columns)),
-                               shape=(len(slugs), int(columns.max()) + 1))
-    spread = np.diff(matrix.indptr)  # in how many articles each shingle is
-    matrix = matrix[:, np.flatnonzero((spread > 1) & (spread <= 50))].tocsr()
-    common = sparse.triu(matrix @ matrix.T, k=1).tocoo()
-    smaller = np.minimum(sizes[common.row], sizes[common.col])
-    similarity = common.data / np.maximum(smaller, 1)
-    found = np.flatnonzero((smaller >= 10) & (similarity >= settings.duplicate_similarity))  # < 10: too little text
     gaps = []
-    for i, j, share in zip(common.row[found].tolist(), common.col[found].tolist(), similarity[found].tolist()):
+    for i, j, share in similar_pairs(hashes, sizes, settings.duplicate_similarity):
         a, b = slugs[i], slugs[j]
         gaps.append(Gap("near-duplicate", a, f"{a} ~ {b}", round(share, 4),
                         f"'{a}' and '{b}' cover almost the same dream: merge them or make them distinct",
                         [_evidence("", None, f"{share:.0%} of their Quick Answer and scenario text is shared")]))
     return gaps
+
+
+def similar_pairs(hashes, sizes, threshold: float, most_shared: int = 50,
+                  block: int = 2000) -> list[tuple[int, int, float]]:
+    """Return (i, j, share) for every pair of articles i < j that share at least ``threshold`` of the smaller
+    one's shingles (``sizes[i]`` of them, laid end to end in ``hashes``), where the smaller has 10 or more;
+    only shingles found in 2 to ``most_shared`` articles count as shared.
+
+    The shared shingles of all pairs are counted as a sparse matrix product (articles x shingles times its
+    transpose), ``block`` articles at a time against the articles after them, so memory stays bounded
+    however many pairs share a shingle (a quarter of all pairs in a generated library of 10,000).
+
+    >>> import numpy as np
+    >>> a, b, c = np.arange(20, dtype=np.uint64), np.arange(5, 25, dtype=np.uint64), np.arange(100, 120, dtype=np.uint64)
+    >>> similar_pairs(np.concatenate([a, b, c]), np.array([20, 20, 20]), 0.4)
+    [(0, 1, 0.75)]
+    """
+    import numpy as np
+    from scipy import sparse
+
+    count = len(sizes)
+    if not len(hashes):
+        return []
+    rows = np.repeat(np.arange(count), sizes)
+    columns = np.unique(hashes, return_inverse=True)[1].ravel()
+    spread = np.bincount(columns)  # an article's shingles are distinct, so this counts articles
+    keep = (spread[columns] > 1) & (spread[columns] <= most_shared)
+    rows, columns = rows[keep], columns[keep]
+    matrix = sparse.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, columns)), shape=(count, len(spread)))
+    found: list[tuple[int, int, float]] = []
+    for start in range(0, count, block):
+        common = (matrix[start:start + block] @ matrix[start:].T).tocoo()
+        first, second = common.row + start, common.col + start
+        smaller = np.minimum(sizes[first], sizes[second])
+        share = common.data / np.maximum(smaller, 1)
+        hit = np.flatnonzero((first < second) & (smaller >= 10) & (share >= threshold))
+        found.extend(zip(first[hit].tolist(), second[hit].tolist(), share[hit].tolist()))
+    return sorted(found)
 
 
 def one_way_progressions(graph: nx.DiGraph) -> list[Gap]:
