@@ -7,7 +7,8 @@ from rdflib import Graph
 from helpers import FIXTURES, SEED, article
 from dreamgraph.build import assemble, parse_all, shared_triples, validation_units
 from dreamgraph.triples import LABEL, T, integer, ntriples, text
-from dreamgraph.validate import check, check_units, graph_from_ntriples, shapes_allow_structures, shapes_text
+from dreamgraph.validate import (_shapes, check, check_units, graph_from_ntriples, shapes_allow_structures,
+                                 shapes_text, structure)
 
 
 def library_units(paths, tmp_path):
@@ -72,3 +73,36 @@ def test_broken_units_give_exactly_the_violations_pyshacl_finds_in_the_whole_gra
     assert again == found and remembered
     replayed = check_units(units, remembered.get, lambda key, value: (_ for _ in ()).throw(AssertionError(key)))
     assert replayed == found  # every structure came from what was remembered: no new check
+
+
+def test_context_nodes_described_alike_are_checked_once_and_each_is_still_reported(tmp_path):
+    """A unit's linked dreams that look alike are one node in its structure (so a cluster of 900 has the
+    structure of a cluster of two); a violation about them still names every one, and a second value of a
+    single-valued link is still seen."""
+    DREAM, CLUSTER = T["Dream"], T["Cluster"]
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text(article("Dream About Falling: The Drop", next_stages=[
+        ("you land", "landing", "it ends"), ("you fly", "flying", "it lifts"), ("you sink", "sinking", "it drowns"),
+        ("you run", "running", "it chases")]), encoding="utf-8")
+    own, context = library_units([folder / "a.txt"], tmp_path)[0]
+    context = [(s, p, CLUSTER if o == DREAM else o) for s, p, o in context]  # the targets are not dreams
+    targets = sorted({o for _, p, o in own if p == T["nextStage"]})
+    text_of = structure(own, context, _shapes()[2])[0]
+    assert sum(f"<{target[1:-1]}>" in " ".join(map(" ".join, own)) for target in targets) == 4
+    assert text_of.count(f"{CLUSTER} .") == 1  # the four targets are one node in the structure
+
+    def pyshacl_on(own, context):
+        subjects = {s[1:-1] for s, _, _ in own}
+        return sorted({v for v in check(graph_from_ntriples(ntriples([*own, *context]))) if v.focus in subjects})
+
+    found = check_units([(own, context)])[0]
+    assert found == pyshacl_on(own, context)
+    assert {v.value for v in found if v.message == "a next stage must point to a dream"} == {t[1:-1] for t in targets}
+
+    transitions = [o for _, p, o in own if p == T["transition"]]
+    twice = own + [(transitions[0], T["to"], targets[1])]  # one transition with two 'to' dreams
+    found = check_units([(twice, context)])[0]
+    assert found == pyshacl_on(twice, context)
+    assert any(v.message == "a transition has exactly one 'to' dream" for v in found)

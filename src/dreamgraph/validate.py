@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Callable, Sequence
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -144,24 +145,34 @@ def shapes_allow_structures(shapes: Graph) -> bool:
     return True
 
 
-def structure(own: list[tuple[str, str, str]],
-              context: list[tuple[str, str, str]]) -> tuple[str, dict[str, str], set[str]]:
+def structure(own: list[tuple[str, str, str]], context: list[tuple[str, str, str]],
+              single: frozenset[str] = frozenset()) -> tuple[str, dict[str, str | tuple[str, ...]], set[str]]:
     """Return a unit's structure as N-Triples text, the map from placeholders back to the real terms, and
     the placeholders of the unit's own subjects.
 
     Nodes become ``<urn:x-dreamgraph:node:N>`` and texts ``"vN"`` (integers stay integers), numbered in
     order of first appearance, so equal terms stay equal; predicates, classes and booleans are kept.
+    Context nodes the unit links to that are described alike (the same types, reached by the same
+    predicates) become one node, which maps back to all of them: a cluster of 900 dreams then has the
+    structure of a cluster of two. Nodes one subject reaches by a predicate in ``single`` (one that a
+    shape allows once) stay apart, so a second value is still seen.
 
     >>> text, back, own = structure([("<a>", "<p>", '"x"')], [("<b>", _RDF_TYPE, "<C>")])
     >>> text
     '<urn:x-dreamgraph:node:1> <p> "v2" .\\n<urn:x-dreamgraph:node:3> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <C> .\\n'
     >>> back["urn:x-dreamgraph:node:1"], back["v2"], own
     ('a', 'x', {'urn:x-dreamgraph:node:1'})
+    >>> members = [("<k>", "<member>", f"<d{i}>") for i in range(900)]
+    >>> text, back, _ = structure(members, [(f"<d{i}>", _RDF_TYPE, "<Dream>") for i in range(900)])
+    >>> text.count("\\n"), len(back["urn:x-dreamgraph:node:2"])
+    (2, 900)
     """
     names: dict[str, str] = {}
-    back: dict[str, str] = {}
+    back: dict[str, str | tuple[str, ...]] = {}
+    same = _alike_context_nodes(own, context, single)
 
     def node(term: str) -> str:
+        term = same.get(term, term)
         name = names.get(term)
         if name is None:
             if term[0] == "<":
@@ -183,7 +194,34 @@ def structure(own: list[tuple[str, str, str]],
         return name
 
     lines = [f"{node(s)} {p} {o if p == _RDF_TYPE else node(o)} .\n" for s, p, o in (*own, *context)]
-    return "".join(lines), back, {names[s][1:-1] for s, _, _ in own}
+    for term, kept in same.items():
+        if term == kept:
+            back[names[kept][1:-1]] = tuple(sorted(t[1:-1] for t, k in same.items() if k == kept))
+    return "".join(dict.fromkeys(lines)), back, {names[s][1:-1] for s, _, _ in own}
+
+
+def _alike_context_nodes(own, context, single: frozenset[str]) -> dict[str, str]:
+    """Return context node -> the one node that stands for it and every context node described alike."""
+    subjects = {s for s, _, _ in own}
+    types: dict[str, set[str]] = defaultdict(set)
+    for s, p, o in context:
+        if p != _RDF_TYPE:
+            return {}  # only nodes known by their types alone are merged
+        types[s].add(o)
+    reached: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for s, p, o in own:
+        if o in types and o not in subjects:
+            reached[o].append((s, p))
+    groups: dict[tuple, list[str]] = defaultdict(list)
+    for term, links in reached.items():
+        groups[(tuple(sorted(types[term])), tuple(sorted({p for _, p in links})))].append(term)
+    same: dict[str, str] = {}
+    for terms in groups.values():
+        once = [(s, p) for term in terms for s, p in reached[term] if p in single]
+        if len(terms) > 1 and len(once) == len(set(once)):
+            kept = min(terms)
+            same.update((term, kept) for term in terms)
+    return same
 
 
 Unit = tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]  # (own triples, context triples)
@@ -191,16 +229,19 @@ STRUCTURES_PER_RUN = 200
 
 
 @lru_cache(maxsize=1)
-def _shapes() -> tuple[Graph, bool]:
+def _shapes() -> tuple[Graph, bool, frozenset[str]]:
+    """Return the shapes, whether they allow checking by structure, and the predicates they allow once."""
     shapes = Graph().parse(data=shapes_text(), format="turtle")
-    return shapes, shapes_allow_structures(shapes)
+    single = frozenset(f"<{path}>" for prop in shapes.subjects(SH.maxCount, None)
+                       for path in shapes.objects(prop, SH.path) if isinstance(path, URIRef))
+    return shapes, shapes_allow_structures(shapes), single
 
 
 def _structure_of(unit: Unit) -> tuple[str, dict[str, str], set[str]]:
     from .triples import ntriples
 
     if _shapes()[1]:
-        return structure(*unit)
+        return structure(*unit, _shapes()[2])
     # checked as it is, one unit per pySHACL run
     return "raw\n" + ntriples([*unit[0], *unit[1]]), {}, {s[1:-1] for s, _, _ in unit[0]}
 
@@ -258,10 +299,26 @@ def check_units(units: Sequence[Unit | Callable[[], Unit]], lookup=lambda key: N
         if not known[key]:
             results.append([])
             continue
-        _, _, back, _ = make(i)
-        results.append(sorted({Violation(back.get(v.focus, v.focus), v.message, v.path, back.get(v.value, v.value))
-                               for v in known[key]}))
+        unit, _, back, _ = make(i)
+        results.append(sorted({Violation(_one(back.get(v.focus, v.focus)), v.message, v.path, value)
+                               for v in known[key] for value in _values(v, unit, back)}))
     return results
+
+
+def _one(term: str | tuple[str, ...]) -> str:
+    return term[0] if isinstance(term, tuple) else term
+
+
+def _values(violation: Violation, unit: Unit, back: dict) -> tuple[str, ...]:
+    """Return the real value(s) of a violation found on a structure: a node that stands for several alike
+    context nodes (see :func:`structure`) means those of them the focus node reaches by the path."""
+    term = back.get(violation.value, violation.value)
+    if not isinstance(term, tuple):
+        return (term,)
+    focus = f"<{_one(back.get(violation.focus, violation.focus))}>"
+    path = f"<{violation.path}>"
+    reached = {o[1:-1] for s, p, o in unit[0] if s == focus and p == path}
+    return tuple(t for t in term if t in reached) or term
 
 
 def _check_structures(structures: list[tuple[str, str]]) -> list[tuple[str, list[Violation]]]:
