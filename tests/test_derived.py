@@ -12,7 +12,7 @@ from helpers import FIXTURES, SEED
 from dreamgraph.build import build
 from dreamgraph.dreams import class_counts, dream_names
 from dreamgraph.gaps import GapSettings, cluster_table, completeness_matrix, find_gaps, similarity_shingles, stub_links
-from dreamgraph.progression import graph_of, projection_data
+from dreamgraph.progression import graph_of, projection_data, rankings, store_rankings
 from dreamgraph.store import open_store
 from dreamgraph.views.data import card_parts
 
@@ -53,6 +53,11 @@ def test_what_is_kept_is_what_the_graph_answers(graph, name):
     assert store.derived(name)
     kept = READERS[name](store)
     assert READERS[name](asking_the_graph(open_store(graph))) == kept
+
+
+def test_the_rankings_kept_are_those_of_the_graph(graph):
+    kept = store_rankings(open_store(graph))
+    assert kept and kept == rankings(graph_of(projection_data(asking_the_graph(open_store(graph)))))
 
 
 def test_the_triples_recorded_are_the_triples_in_the_store(graph, tmp_path):

@@ -215,3 +215,17 @@ def test_finding_a_dream_without_suggestions(corpus):
     with pytest.raises(UnknownDreamError) as plain:
         find_dream(store, "falingg", suggest=False)
     assert plain.value.suggestions == [] and str(plain.value) == "unknown dream 'falingg'"
+
+
+@pytest.mark.parametrize("nodes, edges, k", [(60, 200, None), (400, 1500, 50), (3000, 9000, 100)])
+def test_betweenness_is_what_networkx_computes(nodes, edges, k):
+    import networkx as nx
+
+    from dreamgraph.progression import betweenness_centrality
+
+    graph = nx.gnm_random_graph(nodes, edges, seed=7, directed=True)
+    graph.add_edges_from([(0, 0), (1, 2), (2, 1)])  # a self-loop and a two-dream loop
+    graph = nx.relabel_nodes(graph, {i: f"dream-{i}" for i in graph})
+    ours, theirs = betweenness_centrality(graph, k=k, seed=0), nx.betweenness_centrality(graph, k=k, seed=0)
+    assert list(ours) == list(theirs) and any(theirs.values())
+    assert all(abs(ours[n] - theirs[n]) < 1e-12 for n in graph)

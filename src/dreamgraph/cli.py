@@ -517,10 +517,9 @@ def loops(ctx, max_length, sub_graph_dir, fmt):
 @click.pass_context
 def rank(ctx, limit, sub_graph_dir, fmt):
     """Dreams ranked by PageRank, with in-degree and betweenness; stubs marked."""
-    from .progression import rankings
+    from .progression import store_rankings
 
-    graph, _ = _projection(ctx, sub_graph_dir)
-    rows = rankings(graph)[:limit]
+    rows = store_rankings(_subcommand_graph_dir(ctx, sub_graph_dir).store)[:limit]
     if fmt == "json":
         echo_data(json.dumps(rows, ensure_ascii=False, indent=2))
         return

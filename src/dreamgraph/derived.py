@@ -24,7 +24,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from .gaps import GapSettings, find_gaps, shingle_table
-from .progression import graph_of, projection_edges
+from .progression import graph_of, projection_edges, rankings
 from .slugs import dream_name
 from .store import Store
 from .vocabulary import dream_iri
@@ -47,6 +47,7 @@ def derive(library: Library, shared: Shared, shingled: dict | None = None) -> di
     data["gaps"] = gap_report(data)
     data["names"] = dream_name_table(library, data["projection"])
     data["search"] = search_index(library, data["projection"])
+    data["rankings"] = rankings(data["projection"])
     return data
 
 
