@@ -88,6 +88,7 @@ def test_unreachable_group():
         g.add_node(node, label=node.upper(), stub=False, clusters=[])
     g.add_edges_from([("a", "b"), ("c", "d"), ("d", "c"), ("d", "e")])
     assert [(x.node, x.label) for x in unreachable_groups(g)] == [("c", "C ↔ D")]
+    assert [e["text"] for e in unreachable_groups(g)[0].evidence] == ["the group: c, d", "a loop in it: c → d → c"]
 
 
 def test_alias_hint_and_broken_link_agree(write_corpus, graph_dir):
@@ -207,8 +208,13 @@ def test_unreachable_groups_are_the_condensation_sources_with_no_way_in():
             if (len(members) > 1 or graph.has_edge(members[0], members[0])) and \
                     not all(graph.nodes[m]["stub"] for m in members):
                 expected.add(tuple(members))
-        found = {tuple(g.evidence[0]["text"].split(" → ")) for g in unreachable_groups(graph)}
-        assert found == expected, trial
+        found = unreachable_groups(graph)
+        assert {tuple(g.evidence[0]["text"].removeprefix("the group: ").split(", ")) for g in found} == expected, trial
+        for gap in found:  # the evidence is a real loop, every step a link, within the group
+            members = set(gap.evidence[0]["text"].removeprefix("the group: ").split(", "))
+            loop = gap.evidence[1]["text"].removeprefix("a loop in it: ").split(" → ")
+            assert loop[0] == loop[-1] == gap.node and len(loop) >= 2 and set(loop) <= members, trial
+            assert all(graph.has_edge(a, b) for a, b in zip(loop, loop[1:])), trial
         groups += len(found)
     assert groups >= 20  # the random graphs do have such groups
 
@@ -230,3 +236,34 @@ def test_the_thresholds_are_options_of_the_command(cli, tmp_path):
     for bad in (["--typo-similarity", "101"], ["--duplicate-similarity", "1.5"], ["--min-items", "0"]):
         result = cli("gaps", "-g", graph_dir, *bad)
         assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_one_gap_per_root_cause(write_corpus, graph_dir):
+    """A cut-off page is one partial-article gap (the cut explains its missing sections, its missing Next
+    Stages and its missing cluster, and the links into it are not one-way); a page with a title and no
+    standard section, or in another site's format, is one 'not in the article format' gap."""
+    full = dict(quick=["It is about footing.", "It is about trust.", "It is about balance."],
+                scenarios=[("On stairs", "a step missed"), ("Off a roof", "exposure"), ("Off a cliff", "a big risk")],
+                sensations=[("A drop", "a shock"), ("Cold", "fear"), ("A jolt", "waking")],
+                faq=[("Why?", "Because."), ("When?", "At night."), ("Who?", "Anyone.")], sentence="I let go.")
+    write_corpus({
+        "falling.txt": article("Dream About Falling: The Drop", prose="Part of the Losing Control cluster.",
+                               next_stages=[("the floor went", "sinking sand", "it gives way"),
+                                            ("you float", "floating", "it lifts")], **full),
+        "sinking.txt": "Dream About Sinking Sand: The Slow Pull\nThe ground takes you slowly and the\n",
+        "floating.txt": "Dream About Floating\n",
+        "foreign.txt": "Dream About Sleep Paralysis or Unable to Move – Meaning\nCategory: Fears\n"
+                       "Sleep paralysis is a state between sleep and waking.\n"})
+    report = build([graph_dir.parent / "articles"], graph_dir)
+    assert any(p.path.endswith("foreign.txt") and "not in the article format" in p.message for p in report.problems)
+    gaps = find_gaps(open_store(graph_dir))
+    about = {}
+    for gap in gaps:
+        about.setdefault(gap.node, []).append(gap.kind)
+    assert about["sinking-sand"] == ["partial-article"]
+    assert about["floating"] == ["incomplete-article"]
+    assert about["sleep-paralysis-or-unable-to-move"] == ["incomplete-article", "orphan"]  # nothing links to it
+    assert all(g.action.startswith("not in the article format") for g in gaps
+               if g.node in ("floating", "sleep-paralysis-or-unable-to-move") and g.kind == "incomplete-article")
+    assert not [g for g in gaps if g.kind == "one-way"]  # falling's next stages lead to pages that lost theirs
+    assert about["falling"] == ["orphan"]

@@ -133,6 +133,21 @@ def partial_articles(graph: nx.DiGraph, matrix: list[dict]) -> list[Gap]:
             for e in matrix if graph.nodes[e["dream"]]["partial"]]
 
 
+def not_in_format(entry: dict) -> bool:
+    """Return True when a written dream's article has none of the standard sections (a title-only page, or
+    a page from another site)."""
+    return not any(entry[key] for key in STANDARD_SECTIONS)
+
+
+def unformatted_articles(matrix: list[dict], unformatted: set[str]) -> list[Gap]:
+    """Articles with a dream title but none of the standard sections: one gap each, instead of one per
+    missing section (and a dead end, and no cluster)."""
+    return [Gap("incomplete-article", e["dream"], e["label"], float(2 * len(STANDARD_SECTIONS)),
+                "not in the article format: write its sections (" + ", ".join(STANDARD_SECTIONS.values()) + ")",
+                [_evidence(e["path"], e["line"], "none of the standard sections")])
+            for e in matrix if e["dream"] in unformatted]
+
+
 SECTION_COUNTS = {  # completeness query column -> standard section key
     "quickAnswer": "quick-answer", "scenarios": "common-scenarios", "sensations": "what-the-body-registered",
     "sentence": "the-sentence", "faq": "faq", "nextStages": "next-stages",
@@ -232,8 +247,33 @@ def unreachable_groups(graph: nx.DiGraph) -> list[Gap]:
             continue
         gaps.append(Gap("unreachable", members[0], " ↔ ".join(graph.nodes[m]["label"] for m in members),
                         float(len(members)), f"link into this group of {len(members)} dreams from the rest of the library",
-                        [_evidence("", None, " → ".join(members))]))
+                        [_evidence("", None, "the group: " + ", ".join(members)),
+                         _evidence("", None, "a loop in it: " + " → ".join(loop_through(graph, members[0], set(members))))]))
     return gaps
+
+
+def loop_through(graph: nx.DiGraph, start: str, within: set[str]) -> list[str]:
+    """Return a shortest loop from ``start`` back to itself through dreams of ``within`` (every step a real
+    next stage), written with ``start`` at both ends; ``[start]`` when there is none.
+
+    >>> loop_through(nx.DiGraph([("a", "b"), ("b", "c"), ("c", "a"), ("b", "a")]), "a", {"a", "b", "c"})
+    ['a', 'b', 'a']
+    """
+    if graph.has_edge(start, start):
+        return [start, start]
+    before = {start: None}
+    queue = [start]
+    for node in queue:
+        for nxt in sorted(graph.successors(node)):
+            if nxt == start:
+                path = [node]
+                while before[path[-1]] is not None:
+                    path.append(before[path[-1]])
+                return [*reversed(path), start]
+            if nxt in within and nxt not in before:
+                before[nxt] = node
+                queue.append(nxt)
+    return [start]
 
 
 CLUSTER_LABELS = "SELECT ?cluster ?label WHERE { ?cluster a dg:Cluster ; rdfs:label ?label }"
@@ -395,12 +435,13 @@ def similar_pairs(hashes, sizes, threshold: float, most_shared: int = 50,
     return sorted(found)
 
 
-def one_way_progressions(graph: nx.DiGraph) -> list[Gap]:
-    """A → B where B is written, outside A's clusters, and none of B's next stages returns to A's clusters."""
+def one_way_progressions(graph: nx.DiGraph, explained: set[str] = frozenset()) -> list[Gap]:
+    """A → B where B is written, outside A's clusters, and none of B's next stages returns to A's clusters
+    (B in ``explained``, a page cut off or not in the article format, whose Next Stages are lost, is left out)."""
     gaps = []
     for a, b in sorted(graph.edges):
         home = set(graph.nodes[a]["clusters"])
-        if not home or a == b or graph.nodes[b]["stub"] or home & set(graph.nodes[b]["clusters"]):
+        if not home or a == b or graph.nodes[b]["stub"] or b in explained or home & set(graph.nodes[b]["clusters"]):
             continue
         if any(home & set(graph.nodes[c]["clusters"]) for c in graph.successors(b)):
             continue
@@ -424,9 +465,15 @@ def find_gaps(store: Store, settings: GapSettings = GapSettings()) -> list[Gap]:
     linked = stub_links(store)
     typos = broken_links(store, graph, settings, linked)
     matrix = completeness_matrix(store)
+    # One entry per root cause: a page cut off, or not in the article format, is one gap; what the cut or
+    # the format explains (missing sections, no next stages, no cluster) is not reported again for it.
+    cut = {e["dream"] for e in matrix if graph.nodes[e["dream"]]["partial"]}
+    unformatted = {e["dream"] for e in matrix if e["dream"] not in cut and not_in_format(e)}
+    whole = [e for e in matrix if e["dream"] not in cut and e["dream"] not in unformatted]
     gaps = (missing_articles(store, graph, {g.node for g in typos}, linked) + typos + partial_articles(graph, matrix)
-            + incomplete_articles(matrix, settings) + dead_ends(graph, matrix) + orphans(graph, matrix)
-            + unreachable_groups(graph) + near_duplicates(store, settings) + clusters(store, graph, settings)
-            + no_cluster(graph, matrix) + one_way_progressions(graph))
+            + unformatted_articles(matrix, unformatted) + incomplete_articles(whole, settings)
+            + dead_ends(graph, whole) + orphans(graph, matrix) + unreachable_groups(graph)
+            + near_duplicates(store, settings) + clusters(store, graph, settings) + no_cluster(graph, whole)
+            + one_way_progressions(graph, explained=cut | unformatted))
     order = {kind: i for i, kind in enumerate(KINDS)}
     return sorted(gaps, key=lambda g: (order[g.kind], -g.score, g.node, g.label))

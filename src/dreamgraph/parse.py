@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from .article import (
+    STANDARD_SECTIONS,
     Article,
     ClusterMention,
     Item,
@@ -349,6 +350,11 @@ class _Parser:
         for number, text in [*intro, *(pair for *_, lines in sections for pair in lines)]:
             self.find_clusters(article, number, text)
         self.check_partial(article, content, sections)
+        if len(content) > 1 and not article.partial and not (
+                article.quick_answer or article.scenarios or article.sensations or article.core_sentence
+                or article.questions or article.next_stages):
+            self.problem("warning", title_line, "not in the article format: none of the standard sections ("
+                         + ", ".join(STANDARD_SECTIONS.values()) + "); built from the title and the prose")
         return ParseResult(article, self.problems)
 
     def read_section(self, article: Article, heading: str, number: int, key: str | None,

@@ -66,7 +66,8 @@ def dream_name(text: str) -> str:
 
     Removes a subtitle after a colon or a spaced dash, a leading "dream
     about" / "dream of" / "dreaming of" / "the meaning of", and a trailing
-    "meaning" / "in a dream" / "dream". The case is kept.
+    "meaning" / "in a dream" / "dream". The case is kept, but for a leading "a", "an" or "the" before a
+    capitalised word, which a title-cased name starts with a capital too.
 
     >>> dream_name("Dream About Teeth Falling Out Meaning")
     'Teeth Falling Out'
@@ -76,12 +77,17 @@ def dream_name(text: str) -> str:
     'Falling'
     >>> dream_name("Being Chased: What the Pursuer Wants")
     'Being Chased'
+    >>> dream_name("Dream About a Locked Door"), dream_name("dream about a locked door meaning")
+    ('A Locked Door', 'a locked door')
     """
     text = unicodedata.normalize("NFC", _MARKUP.sub("", text))
     name, _ = split_title(text)
     name = name.strip(" \t\"'“”‘’.,;")
-    stripped = _TRAILING_FRAMES.sub("", _LEADING_FRAMES.sub("", name)).strip()
-    return stripped or name
+    stripped = _TRAILING_FRAMES.sub("", _LEADING_FRAMES.sub("", name)).strip() or name
+    first, _, rest = stripped.partition(" ")
+    if first in ("a", "an", "the") and rest[:1].isupper():
+        stripped = first.capitalize() + " " + rest
+    return stripped
 
 
 def slugify(text: str) -> str:
