@@ -267,3 +267,37 @@ def test_one_gap_per_root_cause(write_corpus, graph_dir):
                if g.node in ("floating", "sleep-paralysis-or-unable-to-move") and g.kind == "incomplete-article")
     assert not [g for g in gaps if g.kind == "one-way"]  # falling's next stages lead to pages that lost theirs
     assert about["falling"] == ["orphan"]
+
+
+def test_a_hub_belongs_to_its_cluster_everywhere(write_corpus, graph_dir, tmp_path, cli):
+    """'Losing Control' does not name its own cluster, but it is the hub of the cluster others name: it is a
+    member in the graph, in the projection kept and asked, and the report neither calls it cluster-less nor
+    calls a link into it one-way; an incremental build after the hub changes equals a clean build."""
+    from dreamgraph.progression import graph_of, projection_data
+
+    hub = article("Dream About Losing Control: The Wheel", next_stages=[("you crash", "a car crash", "it ends")])
+    write_corpus({
+        "losing-control.txt": hub,
+        "falling.txt": article("Dream About Falling: The Drop", prose="Part of the Losing Control cluster.",
+                               next_stages=[("the wheel went", "losing control", "control goes")]),
+        "flying.txt": article("Dream About Flying: The Lift", prose="Part of the Flying cluster.",
+                              next_stages=[("you lost the wheel", "losing control", "it turns")])})
+    folder = graph_dir.parent / "articles"
+    build([folder], graph_dir)
+    store = open_store(graph_dir)
+    assert store.ask("ASK { dream:losing-control dg:belongsToCluster cluster:losing-control . "
+                     "cluster:losing-control skos:member dream:losing-control }")
+    assert store.derived("projection").nodes["losing-control"]["clusters"] == ["losing-control"]
+    store.derived = lambda name: None  # asked of the graph, as a remote endpoint is
+    assert graph_of(projection_data(store)).nodes["losing-control"]["clusters"] == ["losing-control"]
+    gaps = find_gaps(open_store(graph_dir))
+    assert not [g for g in gaps if g.node == "losing-control" and g.kind in ("no-cluster", "cluster-without-hub")]
+    assert not [g for g in gaps if g.kind == "one-way" and g.node == "falling"]
+    assert [g.label for g in gaps if g.kind == "one-way"] == ["Flying → Losing Control"]
+    assert "\ncluster: losing control\n" in cli("-g", graph_dir, "show", "losing-control").output
+
+    (folder / "losing-control.txt").write_text(hub.replace("The Wheel", "The Lost Wheel"), encoding="utf-8")
+    assert build([folder], graph_dir).store == "updated"
+    build([folder], tmp_path / "clean")
+    quads = lambda g: sorted(map(str, open_store(g)._store.quads_for_pattern(None, None, None)))  # noqa: E731
+    assert quads(graph_dir) == quads(tmp_path / "clean")

@@ -38,7 +38,7 @@ from .derived import derive, similarity_text
 from .gaps import shingles
 from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, atomic_write, derived_files, loaded_digest, paused_gc,
                     update_store_folder, write_and_load_store_folder)
-from .triples import (MEMBER, TURTLE_PREFIXES, A, Triple, cluster_triples, own_triples, scheme_triples,
+from .triples import (MEMBER, TURTLE_PREFIXES, A, Triple, cluster_triples, iri, own_triples, scheme_triples,
                       stub_triples, turtle_blocks)
 from .triples import T as TERMS
 from .validate import Unit, Violation, check_units, ontology_text, shapes_text, unit_key
@@ -545,7 +545,10 @@ class Shared:
 
 
 def shared_triples(library: Library) -> Shared:
-    """Return the clusters' and stubs' triples of the library, and per stub slug the links to it."""
+    """Return the clusters' and stubs' triples of the library, and per stub slug the links to it.
+
+    A written dream with a cluster's slug is that cluster's hub, and a member of it even when its article
+    does not name its own cluster: the graph, the projection, the gaps and the views all agree on it."""
     clusters: set[Triple] = set()
     links: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
     for slug in sorted(library.articles):
@@ -558,6 +561,11 @@ def shared_triples(library: Library) -> Shared:
                                                 "next stage points at its own dream (a loop of one)"))
             if target not in library.articles:
                 links[target].append((article.path, stage.line, stage.target))
+    named = {mention.slug for article in library.articles.values() for mention in article.clusters}
+    for slug in sorted(named & set(library.articles)):  # a cluster's hub belongs to its cluster
+        if slug not in {mention.slug for mention in library.articles[slug].clusters}:
+            hub, cluster = iri(dream_iri(slug)), iri(cluster_iri(slug))
+            clusters.update([(hub, IN_CLUSTER, cluster), (cluster, MEMBER, hub)])
     stubs: list[Triple] = []
     for stub in sorted(links):
         references = sorted(links[stub])
@@ -658,6 +666,8 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, libra
             add = {" ".join(t) for slug in changed
                    for t in own_triples(library.articles[slug], library.articles[slug].path, library.resolve)}
             add.update(" ".join(t) for t in manifest["shared"] - old["shared"])
+            changed_dreams = {iri(dream_iri(slug)) for slug in changed}  # their shared triples went with them
+            add.update(" ".join(t) for t in manifest["shared"] if t[0] in changed_dreams)
             manifest["triples"] = old["triples"] - len(remove - add) + len(add - remove)
 
             def write() -> str:  # the store is stamped with the hash: made as written, not read back

@@ -72,10 +72,12 @@ def projection(library: Library, shared: Shared) -> dict:
     """Return the dream-to-dream projection of the library, the same data
     :func:`dreamgraph.progression.projection_data` asks of the graph; the build keeps its DiGraph."""
     nodes = {}
+    named = {mention.slug for article in library.articles.values() for mention in article.clusters}
     for slug, article in library.articles.items():
+        hub = {slug} & named  # a cluster's hub belongs to it (see build.shared_triples)
         nodes[slug] = {"iri": str(dream_iri(slug)), "label": article.name, "stub": False,
                        "subtitle": article.subtitle or None, "partial": article.partial,
-                       "clusters": sorted({mention.slug for mention in article.clusters})}
+                       "clusters": sorted({mention.slug for mention in article.clusters} | hub)}
     for slug, references in shared.links.items():
         nodes[slug] = {"iri": str(dream_iri(slug)), "label": dream_name(sorted(references)[0][2]), "stub": True,
                        "subtitle": None, "partial": False, "clusters": []}
