@@ -559,6 +559,56 @@ def _snippet(value: str, text: str, width: int = 90) -> str:
     return ("…" if start else "") + piece + ("…" if start + width < len(flat) else "")
 
 
+# --- diff ----------------------------------------------------------------------------------------
+
+@main.command()
+@click.argument("old", required=False, type=click.Path(path_type=Path))
+@click.argument("new", required=False, type=click.Path(path_type=Path))
+@click.option("--rev", metavar="REV", help="Compare the graph file as committed at this git revision (main, HEAD~1, "
+                                         "a tag) with the graph folder as it is now (or NEW).")
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json", "markdown"]), default="table",
+              show_default=True, help="Output format (markdown pastes into a pull request).")
+@click.option("--fail-on-new", "fail_on_new", multiple=True, metavar="KIND",
+              help="Exit 3 when the change opens a gap of this kind ('any' for every kind); repeatable.")
+@local_graph_dir
+@click.pass_context
+def diff(ctx, old, new, rev, fmt, fail_on_new, sub_graph_dir):
+    """What changed between two builds: OLD and NEW, each a graph folder or a Turtle file, or --rev REV.
+
+    Lists dreams written and removed, stubs that became articles, links and clusters added and removed,
+    gaps opened and closed, and the written dreams per cluster before and after.
+    """
+    from . import diff as differ
+    from .gaps import KINDS
+
+    for kind in fail_on_new:
+        if kind not in KINDS and kind != "any":
+            raise click.BadParameter(f"unknown gap kind {kind!r}; kinds are: {', '.join(KINDS)}",
+                                     param_hint="--fail-on-new")
+    context = _subcommand_graph_dir(ctx, sub_graph_dir)
+    if rev:
+        if new is not None:
+            raise click.UsageError("with --rev give at most one build, the new one (OLD is the revision)")
+        folder = old if old is not None and old.is_dir() else context.graph_dir
+        before = differ.at_revision(rev, folder)
+        after = differ.open_build(old) if old is not None else context.store
+    elif old is None or new is None:
+        raise click.UsageError("give two builds (OLD NEW: graph folders or Turtle files), or --rev REV")
+    else:
+        before, after = differ.open_build(old), differ.open_build(new)
+    changes = differ.compare(before, after)
+    if fmt == "json":
+        echo_data(json.dumps(changes.as_dict(), ensure_ascii=False, indent=1))
+    elif fmt == "markdown":
+        click.echo(safe_text(differ.markdown(changes), multiline=True), nl=False)
+    else:
+        click.echo("\n".join(safe_text(line) for line in differ.text_lines(changes)))
+    opened = [gap for kind in fail_on_new for gap in changes.opened(kind)]
+    if opened:
+        click.echo(f"{len(opened)} new gaps of the kinds given to --fail-on-new", err=True)
+        sys.exit(EXIT_FOUND_PROBLEMS)
+
+
 # --- gaps ----------------------------------------------------------------------------------------
 
 @main.command()
