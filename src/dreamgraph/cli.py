@@ -559,6 +559,31 @@ def _snippet(value: str, text: str, width: int = 90) -> str:
     return ("…" if start else "") + piece + ("…" if start + width < len(flat) else "")
 
 
+# --- brief ---------------------------------------------------------------------------------------
+
+@main.command()
+@click.argument("dream")
+@click.option("--output", "-o", "output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the brief to this file instead of printing it.")
+@local_graph_dir
+@click.pass_context
+def brief(ctx, dream, output, sub_graph_dir):
+    """A writer's brief for DREAM (a name or slug), in Markdown: who sends readers there and when, its
+    likely cluster and siblings, next stages and questions to consider, and the sections to write."""
+    from .brief import make_brief, markdown
+    from .dreams import find_dream
+    from .store import atomic_write
+    from .vocabulary import slug_of
+
+    store = _subcommand_graph_dir(ctx, sub_graph_dir).store
+    text = markdown(make_brief(store, slug_of(find_dream(store, dream))))
+    if output:
+        atomic_write(output, text.encode("utf-8"))
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(safe_text(text, multiline=True), nl=False)
+
+
 # --- diff ----------------------------------------------------------------------------------------
 
 @main.command()
@@ -631,10 +656,12 @@ def diff(ctx, old, new, rev, fmt, fail_on_new, sub_graph_dir):
 @click.option("--matrix", is_flag=True, help="Print the article × standard section completeness matrix instead.")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write a standalone HTML page of the report with the gaps highlighted on the graph.")
+@click.option("--briefs", "briefs_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write a brief (see `dreamgraph brief`) for every missing article into this folder.")
 @local_graph_dir
 @click.pass_context
 def gaps(ctx, fmt, kinds, by, fail_on, min_cluster_size, min_items, typo_similarity, duplicate_similarity, matrix,
-         html_file, sub_graph_dir):
+         html_file, briefs_dir, sub_graph_dir):
     """The content gap report: what to write or fix next, ranked, with evidence.
 
     Kinds, most valuable first: missing-article, broken-link, partial-article, incomplete-article, dead-end,
@@ -658,6 +685,15 @@ def gaps(ctx, fmt, kinds, by, fail_on, min_cluster_size, min_items, typo_similar
 
         write_gap_report(store, found, html_file)
         click.echo(f"wrote {html_file}", err=True)
+    if briefs_dir:
+        from .brief import make_brief, markdown
+        from .store import atomic_write
+
+        missing = [g.node for g in found if g.kind == "missing-article"]
+        briefs_dir.mkdir(parents=True, exist_ok=True)
+        for slug in missing:
+            atomic_write(briefs_dir / f"{slug}.md", markdown(make_brief(store, slug)).encode("utf-8"))
+        click.echo(f"wrote {len(missing)} briefs to {briefs_dir}", err=True)
     _print_gaps(found, fmt, by)
     failing = [g for g in found if g.kind in fail_on or "any" in fail_on]
     if failing:
