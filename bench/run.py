@@ -60,7 +60,7 @@ def pick_path(graph_dir: Path) -> tuple[str, str]:
     import networkx as nx
 
     from dreamgraph.progression import progression_graph
-    from dreamgraph.store import open_store
+    from dreamgraph.connect import open_store
 
     graph = progression_graph(open_store(graph_dir))
     source = sorted(n for n in graph if graph.out_degree(n))[0]

@@ -64,7 +64,7 @@ def plain_page(graph: Path) -> Path:
     """Write the plain pyvis page of the taxonomy: pyvis's template, the same positions, physics off."""
     from pyvis.network import Network
 
-    from dreamgraph.store import open_store
+    from dreamgraph.connect import open_store
     from dreamgraph.views import taxonomy_view
     from dreamgraph.views.layout import place
 

@@ -73,6 +73,6 @@ def sample_graph(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def seed_store(seed_graph):
-    from dreamgraph.store import open_store
+    from dreamgraph.connect import open_store
 
     return open_store(seed_graph)

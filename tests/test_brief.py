@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dreamgraph.brief import make_brief, markdown, title_case
 from dreamgraph.progression import progression_graph
-from dreamgraph.store import open_store
+from dreamgraph.connect import open_store
 
 
 def test_the_brief_of_the_most_wanted_stub_holds_the_library_s_facts(sample_graph):

@@ -5,7 +5,8 @@ import shutil
 from helpers import ROOT, SEED, article
 from dreamgraph.build import Cache, build
 from dreamgraph.dreams import graph_stats
-from dreamgraph.store import GRAPH_FILE, open_store
+from dreamgraph.store import GRAPH_FILE
+from dreamgraph.connect import open_store
 
 
 def count(store, query):

@@ -12,9 +12,11 @@ import pytest
 
 from helpers import FIXTURES, SEED, article
 from dreamgraph.build import build
-from dreamgraph.gaps import GapSettings, completeness_matrix, find_gaps, shingles, unreachable_groups
+from dreamgraph.gaps import GapSettings, completeness_matrix, find_gaps, unreachable_groups
+from dreamgraph.snapshot.texts import shingles
 from dreamgraph.query import named_query
-from dreamgraph.store import IRI, open_store
+from dreamgraph.store import IRI
+from dreamgraph.connect import open_store
 from dreamgraph.vocabulary import dream_iri, slug_of
 
 
@@ -180,7 +182,7 @@ def test_named_queries_keep_their_order_and_a_self_link_is_no_link(write_corpus,
 def test_shingles_are_the_same_in_every_process():
     """The build's workers make each article's shingles, so they must not depend on the process."""
     text = "Legs pumping, ground not moving; the body knows the ground."
-    code = "import sys; from dreamgraph.gaps import shingles; print(shingles(sys.argv[1]).tolist())"
+    code = "import sys; from dreamgraph.snapshot.texts import shingles; print(shingles(sys.argv[1]).tolist())"
     out = subprocess.run([sys.executable, "-c", code, text], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONHASHSEED": "123"}).stdout
     assert json.loads(out) == shingles(text).tolist()
@@ -273,7 +275,7 @@ def test_a_hub_belongs_to_its_cluster_everywhere(write_corpus, graph_dir, tmp_pa
     """'Losing Control' does not name its own cluster, but it is the hub of the cluster others name: it is a
     member in the graph, in the projection kept and asked, and the report neither calls it cluster-less nor
     calls a link into it one-way; an incremental build after the hub changes equals a clean build."""
-    from dreamgraph.progression import graph_of, projection_data
+    from dreamgraph.snapshot.projection import from_store
 
     hub = article("Dream About Losing Control: The Wheel", next_stages=[("you crash", "a car crash", "it ends")])
     write_corpus({
@@ -289,7 +291,7 @@ def test_a_hub_belongs_to_its_cluster_everywhere(write_corpus, graph_dir, tmp_pa
                      "cluster:losing-control skos:member dream:losing-control }")
     assert store.derived("projection").nodes["losing-control"]["clusters"] == ["losing-control"]
     store.derived = lambda name: None  # asked of the graph, as a remote endpoint is
-    assert graph_of(projection_data(store)).nodes["losing-control"]["clusters"] == ["losing-control"]
+    assert from_store(store).nodes["losing-control"]["clusters"] == ["losing-control"]
     gaps = find_gaps(open_store(graph_dir))
     assert not [g for g in gaps if g.node == "losing-control" and g.kind in ("no-cluster", "cluster-without-hub")]
     assert not [g for g in gaps if g.kind == "one-way" and g.node == "falling"]

@@ -11,7 +11,8 @@ import pytest
 from helpers import ROOT, SEED, article
 from dreamgraph.build import build
 from dreamgraph.parse import parse_text
-from dreamgraph.store import GRAPH_FILE, STORE_DIR, open_store
+from dreamgraph.store import GRAPH_FILE, STORE_DIR
+from dreamgraph.connect import open_store
 
 sys.path.insert(0, str(ROOT / "bench"))
 from generate import generate  # noqa: E402

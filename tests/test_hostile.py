@@ -22,7 +22,8 @@ from helpers import ROOT, SEED, article
 from dreamgraph.build import build
 from dreamgraph.errors import QueryError
 from dreamgraph.query import run_query
-from dreamgraph.store import GRAPH_FILE, open_store
+from dreamgraph.store import GRAPH_FILE
+from dreamgraph.connect import open_store
 
 GOOD = article("Dream About Falling: The Drop", scenarios=[("Falling off a cliff", "a sudden loss")],
                next_stages=[("you land", "landing", "the fall ends")])
@@ -83,7 +84,7 @@ def test_odd_front_matter_is_a_message_not_a_traceback(write_corpus, tmp_path, f
     folder = write_corpus({"falling.txt": GOOD, "flying.md": text})
     result = run_build(folder, tmp_path / "graph")
     assert "Traceback" not in result.stderr, result.stderr
-    assert f"flying.md:2: " in result.stderr and message in result.stderr
+    assert "flying.md:2: " in result.stderr and message in result.stderr
     assert "2 articles" in result.stdout
 
 

@@ -5,7 +5,8 @@ import pytest
 from helpers import FIXTURES, article
 from dreamgraph.build import build
 from dreamgraph.parse import parse_file, parse_text
-from dreamgraph.store import GRAPH_FILE, open_store
+from dreamgraph.store import GRAPH_FILE
+from dreamgraph.connect import open_store
 
 VARIANTS = FIXTURES / "variants"
 

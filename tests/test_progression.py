@@ -16,7 +16,7 @@ from dreamgraph.build import build
 from dreamgraph.progression import (all_progressions, loops, progression_graph, progression_tree, rankings,
                                     shortest_progression, steps)
 from dreamgraph.dreams import search_text
-from dreamgraph.store import open_store
+from dreamgraph.connect import open_store
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,11 @@
 import csv
 import io
 import json
+from functools import partial
 
 import pytest
 
+from dreamgraph.dreams import find_dream
 from dreamgraph.query import bind_parameters, check_query, named_queries, named_query, parse_named_query, run_query
 from dreamgraph.errors import QueryError
 
@@ -94,7 +96,7 @@ def test_named_query_with_a_parameter(cli, seed_graph):
                                   "https://w3id.org/dreamgraph/id/dream/not-being-able-to-run"])
 def test_a_dream_parameter_is_a_slug_a_title_or_an_iri(seed_store, name, caplog):
     query = named_query("reachable-from")
-    rows = run_query(seed_store, query.text, bind_parameters(seed_store, query, {"dream": name})).rows
+    rows = run_query(seed_store, query.text, bind_parameters(query, {"dream": name}, partial(find_dream, seed_store, suggest=False))).rows
     assert "not look like a valid URI" not in caplog.text  # no IRI is made of a title on the way
     assert sorted(row[1][1].rsplit("/", 1)[1] for row in rows) == [
         "being-chased-by-a-killer", "losing-control", "not-being-able-to-move"]
@@ -102,7 +104,7 @@ def test_a_dream_parameter_is_a_slug_a_title_or_an_iri(seed_store, name, caplog)
 
 def test_a_path_query_with_a_bound_dream(seed_store):
     query = named_query("leads-to")
-    rows = run_query(seed_store, query.text, bind_parameters(seed_store, query, {"dream": "losing-control"})).rows
+    rows = run_query(seed_store, query.text, bind_parameters(query, {"dream": "losing-control"}, partial(find_dream, seed_store, suggest=False))).rows
     assert [row[1][1].rsplit("/", 1)[1] for row in rows] == ["not-being-able-to-run"]
 
 

@@ -21,7 +21,7 @@ import pytest
 from helpers import FIXTURES, ROOT
 from dreamgraph.build import build
 from dreamgraph.progression import progression_graph, shortest_progression, steps
-from dreamgraph.store import open_store
+from dreamgraph.connect import open_store
 from dreamgraph.views import cluster_view, dream_view, gaps_view, path_view, render, taxonomy_view, write_view
 
 CHROMIUM = os.environ.get("DREAMGRAPH_CHROMIUM", "/usr/bin/chromium")

@@ -15,20 +15,9 @@ from dataclasses import dataclass, field
 from .article import STANDARD_SECTIONS
 from .errors import DreamgraphError
 from .progression import progression_graph
-from .store import IRI, Store
-from .vocabulary import dream_iri, slug_of
-
-INCOMING_QUERY = """
-SELECT ?from ?condition ?gloss ?line ?path WHERE {
-  ?transition dg:to ?dream ; dg:from ?from ; dg:condition ?condition ; dg:sourceLine ?line .
-  OPTIONAL { ?transition dg:gloss ?gloss }
-  ?from prov:wasDerivedFrom ?source . ?source a dg:SourceArticle ; rdfs:label ?path .
-} ORDER BY ?path ?line"""
-
-QUESTIONS_QUERY = """
-SELECT ?dream ?question ?position WHERE {
-  ?dream dg:hasQuestion ?node . ?node rdfs:label ?question ; dg:position ?position .
-} ORDER BY ?dream ?position"""
+from .snapshot import lookups
+from .store import Store
+from .vocabulary import slug_of
 
 #: What each standard section holds, as the article format has it.
 SECTION_GUIDE = {
@@ -83,7 +72,7 @@ def make_brief(store: Store, dream: str, siblings: int = 10, stages: int = 8, qu
         raise DreamgraphError(f"no dream {dream!r} in the graph")
     node = graph.nodes[dream]
     brief = Brief(slug=dream, name=node["label"], written=not node["stub"])
-    for row in store.select(INCOMING_QUERY, {"dream": IRI(str(dream_iri(dream)))}):
+    for row in lookups.incoming_links(store, dream):
         source = slug_of(row["from"])
         brief.incoming.append({"from": source, "from_label": graph.nodes[source]["label"] if source in graph else source,
                                "path": row["path"], "line": row["line"], "condition": row["condition"],
@@ -110,14 +99,11 @@ def make_brief(store: Store, dream: str, siblings: int = 10, stages: int = 8, qu
     brief.next_stages = [{"slug": t, "label": graph.nodes[t]["label"], "stub": graph.nodes[t]["stub"], "why": why}
                          for t, why in list(suggested.items())[:stages]]
     related = set(senders) | {s["slug"] for s in brief.siblings}
-    if related:
-        values = " ".join(f"<{dream_iri(s)}>" for s in sorted(related))
-        query = QUESTIONS_QUERY.replace("WHERE {", f"WHERE {{ VALUES ?dream {{ {values} }}", 1)
-        for row in store.select(query):
-            if len(brief.questions) >= questions:
-                break
-            source = slug_of(row["dream"])
-            brief.questions.append({"question": row["question"], "dream": source, "label": graph.nodes[source]["label"]})
+    for row in lookups.questions_of(store, sorted(related)):
+        if len(brief.questions) >= questions:
+            break
+        source = slug_of(row["dream"])
+        brief.questions.append({"question": row["question"], "dream": source, "label": graph.nodes[source]["label"]})
     return brief
 
 

@@ -36,7 +36,7 @@ class Context:
     def store(self):
         """Return the store read commands use, opened on first use."""
         if self._store is None:
-            from .store import open_store
+            from .connect import open_store
 
             self._store = open_store(self.graph_dir, self.endpoint, self.endpoint_graph)
         return self._store
@@ -303,7 +303,9 @@ def sparql(ctx, query_file, expression, named, params, fmt, timeout, max_rows, m
     updates are refused, and so are SERVICE and FROM unless --allow-network. ASK prints true or false and
     exits 0 or 1.
     """
-    from .query import bind_parameters, format_result, named_query, run_query
+    from .answers import run_query
+    from .dreams import find_dream
+    from .query import bind_parameters, format_result, named_query
 
     store = _subcommand_graph_dir(ctx, sub_graph_dir).store
     given = [x for x in (query_file, expression, named) if x]
@@ -313,7 +315,7 @@ def sparql(ctx, query_file, expression, named, params, fmt, timeout, max_rows, m
     bindings = None
     if named:
         query = text = named_query(named)
-        bindings = bind_parameters(store, query, _parse_params(params))
+        bindings = bind_parameters(query, _parse_params(params), lambda name: find_dream(store, name, suggest=False))
     elif params:
         raise click.UsageError("--param goes with --named")
     elif expression:

@@ -20,7 +20,8 @@ from pathlib import Path
 from .errors import DreamgraphError
 from .gaps import KINDS, Gap, find_gaps
 from .progression import progression_graph
-from .store import GRAPH_FILE, MemoryStore, Store, open_store
+from .store import GRAPH_FILE, MemoryStore, Store
+from .connect import open_store
 
 
 @dataclass

@@ -15,52 +15,18 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from .answers import run_query
 from .errors import UnknownDreamError
+from .query import named_query
 from .slugs import dream_slug, slugify
-from .store import IRI, Store
+from .snapshot import Snapshot, lookups
+from .store import Store, python_value
 from .vocabulary import dream_iri, slug_of
 
-NAMES_QUERY = """
-SELECT ?dream ?label ?title ?alias WHERE {
-  ?dream a dg:Dream ; rdfs:label ?label .
-  OPTIONAL { ?dream dg:title ?title }
-  OPTIONAL { ?dream skos:altLabel ?alias }
-}"""
-
-
-def dream_names(store: Store) -> dict[str, str]:
-    """Return every name a dream answers to (slug, label, title, aliases; lowercased) -> its IRI. A name
-    two dreams answer to goes to the one whose label it is, else title, else alias, else slug; then to the
-    first IRI. An embedded store has them from the build (:func:`dreamgraph.derived.dream_name_table`)."""
-    kept = store.derived("names")
-    if kept is not None:
-        return kept
-    found: dict[str, dict] = {}
-    for row in store.select(NAMES_QUERY):
-        entry = found.setdefault(str(row["dream"]), {"labels": set(), "titles": set(), "aliases": set()})
-        for key, column in (("labels", "label"), ("titles", "title"), ("aliases", "alias")):
-            if row.get(column):
-                entry[key].add(str(row[column]))
-    return names_table(found)
-
-
-def names_table(dreams: dict[str, dict]) -> dict[str, str]:
-    """Return :func:`dream_names` from each dream's IRI -> its ``labels``, ``titles`` and ``aliases``."""
-    ranked: dict[str, tuple[int, str]] = {}
-    for iri, entry in dreams.items():
-        for rank, texts in enumerate((entry["labels"], entry["titles"], entry["aliases"], [slug_of(iri)])):
-            for text in texts:
-                key = str(text).strip().lower()
-                if key and (key not in ranked or (rank, iri) < ranked[key]):
-                    ranked[key] = (rank, iri)
-    return {key: iri for key, (_, iri) in sorted(ranked.items())}
-
-
-def dream_names_for(store: Store, iri: str) -> set[str]:
-    """Return the lowercased names (label, title, aliases) of one dream."""
-    rows = store.select("SELECT ?dream ?name WHERE { ?dream rdfs:label|dg:title|skos:altLabel ?name }",
-                        {"dream": IRI(iri)})
-    return {str(r["name"]).strip().lower() for r in rows}
+def dream_names(source: Store | Snapshot) -> dict[str, str]:
+    """Return every name a dream answers to (slug, label, title, aliases; lowercased) -> its IRI (see
+    :func:`dreamgraph.snapshot.articles.names_table`)."""
+    return Snapshot.of(source).names
 
 
 def find_dream(store: Store, name: str, suggest: bool = True) -> str:
@@ -71,7 +37,7 @@ def find_dream(store: Store, name: str, suggest: bool = True) -> str:
     text = name.strip()
 
     def exists(slug: str) -> bool:
-        return store.ask("ASK { ?dream a dg:Dream }", {"dream": IRI(dream_iri(slug))})
+        return lookups.dream_exists(store, slug)
 
     # The common cases need no scan of every dream's names: the text is a slug, or it is the exact name
     # of the dream its framing-free slug names (a title whose article chose another slug falls through).
@@ -81,7 +47,7 @@ def find_dream(store: Store, name: str, suggest: bool = True) -> str:
     if given and given == slugify(given) and exists(given):  # the dream's IRI
         return text
     framed = dream_slug(text)
-    if exists(framed) and text.lower() in dream_names_for(store, dream_iri(framed)):
+    if exists(framed) and text.lower() in lookups.names_of(store, dream_iri(framed)):
         return str(dream_iri(framed))
     names = dream_names(store)
     for key in (text.lower(), slugify(text), dream_slug(text)):
@@ -124,41 +90,16 @@ class DreamCard:
         return asdict(self)
 
 
-CARD_QUERY = """
-SELECT ?dream ?label ?stub ?title ?subtitle ?partial ?sentence ?intro WHERE {
-  ?dream rdfs:label ?label ; dg:isStub ?stub .
-  OPTIONAL { ?dream dg:title ?title } OPTIONAL { ?dream dg:subtitle ?subtitle }
-  OPTIONAL { ?dream dg:isPartial ?partial } OPTIONAL { ?dream dg:coreSentence ?sentence }
-  OPTIONAL { ?dream dg:intro ?intro }
-}"""
-PARTS_QUERY = """
-SELECT ?dream ?kind ?position ?label ?detail WHERE {
-  VALUES (?link ?kind) { (dg:quickAnswer "quick-answer") (dg:hasScenario "scenario")
-                         (dg:hasSensation "sensation") (dg:hasQuestion "question") (dg:hasSection "section") }
-  ?dream ?link ?part . ?part rdfs:label ?label ; dg:position ?position .
-  OPTIONAL { ?part dg:meaning|dg:answer|dg:text ?detail }
-} ORDER BY ?kind ?position"""
-STAGES_QUERY = """
-SELECT ?dream ?target ?targetLabel ?stub ?condition ?gloss ?position WHERE {
-  ?dream dg:transition ?t . ?t dg:to ?target ; dg:condition ?condition ; dg:position ?position .
-  OPTIONAL { ?t dg:gloss ?gloss }
-  ?target rdfs:label ?targetLabel ; dg:isStub ?stub .
-} ORDER BY ?position"""
-LED_FROM_QUERY = """
-SELECT DISTINCT ?dream ?source ?sourceLabel WHERE { ?source dg:nextStage ?dream ; rdfs:label ?sourceLabel }
-ORDER BY ?source"""
-CLUSTERS_QUERY = "SELECT ?dream ?cluster ?label WHERE { ?dream dg:belongsToCluster ?cluster . ?cluster rdfs:label ?label } ORDER BY ?cluster"
-SOURCES_QUERY = "SELECT DISTINCT ?dream ?path WHERE { ?dream prov:wasDerivedFrom ?s . ?s rdfs:label ?path } ORDER BY ?path"
-
-
 def dream_card(store: Store, iri: str) -> DreamCard:
     """Return the card of the dream with this IRI."""
-    bindings = {"dream": IRI(iri)}
-    head = store.select(CARD_QUERY, bindings)[0]
+    rows = lookups.card_rows(store, iri)
+    if rows is None:
+        raise UnknownDreamError(slug_of(iri), [])
+    head = rows["head"][0]
     card = DreamCard(slug=slug_of(iri), iri=iri, label=head["label"], stub=head["stub"], title=head.get("title"),
                      subtitle=head.get("subtitle"), partial=bool(head.get("partial")),
                      core_sentence=head.get("sentence"), intro=head.get("intro"))
-    for row in store.select(PARTS_QUERY, bindings):
+    for row in rows["parts"]:
         kind, label, detail = row["kind"], row["label"], row.get("detail", "")
         if kind == "quick-answer":
             card.quick_answer.append(label)
@@ -171,44 +112,18 @@ def dream_card(store: Store, iri: str) -> DreamCard:
     card.next_stages = [
         {"slug": slug_of(r["target"]), "label": r["targetLabel"], "stub": r["stub"],
          "condition": r["condition"], "gloss": r.get("gloss", "")}
-        for r in store.select(STAGES_QUERY, bindings)]
-    card.led_from = [{"slug": slug_of(r["source"]), "label": r["sourceLabel"]}
-                     for r in store.select(LED_FROM_QUERY, bindings)]
-    card.clusters = [{"slug": slug_of(r["cluster"]), "label": r["label"]}
-                     for r in store.select(CLUSTERS_QUERY, bindings)]
-    card.source = [r["path"] for r in store.select(SOURCES_QUERY, bindings)]
+        for r in rows["stages"]]
+    card.led_from = [{"slug": slug_of(r["source"]), "label": r["sourceLabel"]} for r in rows["led_from"]]
+    card.clusters = [{"slug": slug_of(r["cluster"]), "label": r["label"]} for r in rows["clusters"]]
+    card.source = [r["path"] for r in rows["sources"]]
     return card
 
 
-STATS_QUERY = """
-SELECT ?class (COUNT(DISTINCT ?node) AS ?count) WHERE {
-  VALUES ?class { dg:Dream dg:Scenario dg:Sensation dg:Cluster dg:Transition dg:Question dg:Section
-                  dg:QuickAnswerItem dg:SourceArticle }
-  ?node a ?class .
-} GROUP BY ?class"""
-
-
-def graph_stats(store: Store) -> dict[str, int]:
-    """Return counts by class, written and stub dreams, and triples, as a name -> number dict (from the
-    counts the build kept, when it did)."""
-    stats = store.derived("counts")
-    stats = dict(stats) if stats is not None else class_counts(store)
-    stats["triples"] = store.triple_count()
-    return stats
-
-
-def class_counts(store: Store) -> dict[str, int]:
-    """Return the number of nodes of each class and of written, stub and partial dreams, asked of the graph."""
-    counts = {slug_of(str(r["class"]).replace("#", "/")): r["count"] for r in store.select(STATS_QUERY)}
-    stats = {name: counts.get(name, 0) for name in
-             ("Dream", "Scenario", "Sensation", "Cluster", "Transition", "Question", "Section",
-              "QuickAnswerItem", "SourceArticle")}
-    kinds = store.select("SELECT ?stub (COUNT(?d) AS ?n) WHERE { ?d a dg:Dream ; dg:isStub ?stub } GROUP BY ?stub")
-    by_kind = {r["stub"]: r["n"] for r in kinds}
-    stats["written dreams"] = by_kind.get(False, 0)
-    stats["stub dreams"] = by_kind.get(True, 0)
-    stats["partial dreams"] = store.select(
-        "SELECT (COUNT(?d) AS ?n) WHERE { ?d dg:isPartial true }")[0]["n"]
+def graph_stats(source: Store | Snapshot) -> dict[str, int]:
+    """Return counts by class, written and stub dreams, and triples, as a name -> number dict."""
+    snapshot = Snapshot.of(source)
+    stats = dict(snapshot.counts)
+    stats["triples"] = snapshot.store.triple_count()
     return stats
 
 
@@ -218,9 +133,6 @@ def search_text(store: Store, text: str, limit: int = 200) -> list[dict]:
     Runs the shipped ``search`` query with ``text`` bound as a literal (answered from the texts the build
     kept when it can: :func:`dreamgraph.answers.search`).
     """
-    from .query import named_query, run_query
-    from .store import python_value
-
     result = run_query(store, named_query("search"), {"text": text}, timeout=None, max_rows=limit)
     rows = [{name: python_value(cell) for name, cell in zip(result.variables, row)} for row in result.rows]
     return [{"dream": slug_of(r["dream"]), "dream_label": r["dreamLabel"], "kind": r["kind"],

@@ -19,15 +19,6 @@ class DreamgraphError(Exception):
     exit_code = 1
 
 
-class ArticleError(DreamgraphError):
-    """An article that cannot be read or has no dream in it at all."""
-
-    def __init__(self, path: str, line: int | None, message: str):
-        self.path, self.line, self.message = path, line, message
-        where = f"{path}:{line}" if line else path
-        super().__init__(f"{where}: {message}")
-
-
 class UnknownDreamError(DreamgraphError):
     """A dream name that matches no dream in the graph."""
 

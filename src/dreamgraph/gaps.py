@@ -1,9 +1,9 @@
 """The content gap report: what to write or fix next, ranked, with the evidence for each gap.
 
-Each kind of gap is computed by one shipped SPARQL query (``queries/gap-*.rq``)
-or one NetworkX function below, so a strategist can read and adapt the rule.
-:func:`find_gaps` runs them all and returns :class:`Gap` objects ordered by
-kind (most valuable first), then by score.
+Each kind of gap is one function below, over the tables of the read model (:mod:`dreamgraph.snapshot`);
+the shipped queries ``queries/gap-*.rq`` state the same rules in SPARQL, for users and remote stores, and
+the tests keep each equal to its function. :func:`find_gaps` runs them all and returns :class:`Gap`
+objects ordered by kind (most valuable first), then by score.
 
 >>> KINDS[0], KINDS[1]
 ('missing-article', 'broken-link')
@@ -11,19 +11,15 @@ kind (most valuable first), then by score.
 
 from __future__ import annotations
 
-import re
-import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import networkx as nx
 
 from .article import STANDARD_SECTIONS
-from .progression import progression_graph
-from .query import named_query
 from .slugs import Lookalikes
+from .snapshot import Snapshot
 from .store import Store
-from .vocabulary import slug_of
 
 # Kinds in the order a report lists them: most valuable to act on first.
 KINDS = (
@@ -69,39 +65,27 @@ class GapSettings:
     duplicate_similarity: float = 0.4  # 0-1: share of shingles above which two articles are near-duplicates
 
 
-def _rows(store: Store, name: str) -> list[dict]:
-    return store.select(named_query(name).text)
-
-
 def _evidence(path: str, line: int | None, text: str = "") -> dict:
     return {"path": path, "line": line, "text": text}
 
 
 # --- one function per kind ---------------------------------------------------------------------------
 
-def stub_links(store: Store) -> tuple[dict[str, str], dict[str, list[dict]]]:
+def stub_links(snapshot: Snapshot) -> tuple[dict[str, str], dict[str, list[dict]]]:
     """Return the labels of linked stubs and, per stub, the evidence of every link to it (sorted by path
-    and line). An embedded store has them from the build."""
-    kept = store.derived("stub-links")
-    if kept is not None:
-        return ({slug: entry["label"] for slug, entry in kept.items()},
-                {slug: [_evidence(*link) for link in entry["links"]] for slug, entry in kept.items()})
-    links: dict[str, list[dict]] = defaultdict(list)
-    labels = {}
-    for row in _rows(store, "gap-missing-articles"):
-        slug = slug_of(row["dream"])
-        labels[slug] = row["label"]
-        links[slug].append(_evidence(row["path"], row["line"], row["condition"]))
-    return labels, links
+    and line)."""
+    table = snapshot.stub_links
+    return ({slug: entry["label"] for slug, entry in table.items()},
+            {slug: [_evidence(*link) for link in entry["links"]] for slug, entry in table.items()})
 
 
-def missing_articles(store: Store, graph: nx.DiGraph, typos: set[str], linked=None) -> list[Gap]:
+def missing_articles(snapshot: Snapshot, graph: nx.DiGraph, typos: set[str], linked=None) -> list[Gap]:
     """Stubs that written articles link to, by demand: linking articles, then PageRank.
 
     ``linked`` is what :func:`stub_links` returns, when the caller has it already.
     """
     pagerank = nx.pagerank(graph) if graph.number_of_edges() else {}
-    labels, links = linked or stub_links(store)
+    labels, links = linked or stub_links(snapshot)
     gaps = []
     for slug, evidence in links.items():
         if slug in typos:
@@ -113,10 +97,10 @@ def missing_articles(store: Store, graph: nx.DiGraph, typos: set[str], linked=No
     return gaps
 
 
-def broken_links(store: Store, graph: nx.DiGraph, settings: GapSettings, linked=None) -> list[Gap]:
+def broken_links(snapshot: Snapshot, graph: nx.DiGraph, settings: GapSettings, linked=None) -> list[Gap]:
     """Links to unwritten dreams whose slug is a close spelling of a written dream's slug."""
     lookalikes = Lookalikes(slug for slug, stub in graph.nodes(data="stub") if not stub)
-    labels, links = linked or stub_links(store)
+    labels, links = linked or stub_links(snapshot)
     gaps = []
     for slug, evidence in links.items():
         match = lookalikes.match(slug, settings.typo_similarity)
@@ -148,24 +132,10 @@ def unformatted_articles(matrix: list[dict], unformatted: set[str]) -> list[Gap]
             for e in matrix if e["dream"] in unformatted]
 
 
-SECTION_COUNTS = {  # completeness query column -> standard section key
-    "quickAnswer": "quick-answer", "scenarios": "common-scenarios", "sensations": "what-the-body-registered",
-    "sentence": "the-sentence", "faq": "faq", "nextStages": "next-stages",
-}
-
-
-def completeness_matrix(store: Store) -> list[dict]:
+def completeness_matrix(source: Store | Snapshot) -> list[dict]:
     """Return, for every written dream (sorted by slug), its slug, label, path, line and the number of
-    items of each standard section. An embedded store has it from the build."""
-    kept = store.derived("completeness")
-    if kept is not None:
-        return kept
-    matrix = []
-    for row in _rows(store, "gap-completeness"):
-        entry = {"dream": slug_of(row["dream"]), "label": row["label"], "path": row["path"], "line": row["line"]}
-        entry.update({key: row[column] for column, key in SECTION_COUNTS.items()})
-        matrix.append(entry)
-    return matrix
+    items of each standard section."""
+    return Snapshot.of(source).completeness
 
 
 def incomplete_articles(matrix: list[dict], settings: GapSettings) -> list[Gap]:
@@ -276,25 +246,6 @@ def loop_through(graph: nx.DiGraph, start: str, within: set[str]) -> list[str]:
     return [start]
 
 
-CLUSTER_LABELS = "SELECT ?cluster ?label WHERE { ?cluster a dg:Cluster ; rdfs:label ?label }"
-CLUSTER_SOURCES = """SELECT ?cluster ?path WHERE { ?cluster a dg:Cluster ; prov:wasDerivedFrom ?f .
-                     ?f rdfs:label ?path }"""
-
-
-def cluster_table(store: Store) -> dict[str, dict]:
-    """Return, per cluster slug, its ``labels`` (one unless articles spell it differently) and the
-    ``sources`` (paths) of the articles naming it, both sorted. An embedded store has it from the build."""
-    kept = store.derived("clusters")
-    if kept is not None:
-        return kept
-    table: dict[str, dict[str, set]] = defaultdict(lambda: {"labels": set(), "sources": set()})
-    for row in store.select(CLUSTER_LABELS):
-        table[slug_of(row["cluster"])]["labels"].add(row["label"])
-    for row in store.select(CLUSTER_SOURCES):
-        table[slug_of(row["cluster"])]["sources"].add(row["path"])
-    return {slug: {key: sorted(values) for key, values in table[slug].items()} for slug in sorted(table)}
-
-
 def written_per_cluster(graph: nx.DiGraph) -> Counter:
     """Return the number of written dreams in each cluster (by slug)."""
     return Counter(c for _, data in graph.nodes(data=True) if not data["stub"] for c in data["clusters"])
@@ -305,12 +256,12 @@ def has_hub(graph: nx.DiGraph, cluster: str) -> bool:
     return cluster in graph and not graph.nodes[cluster]["stub"]
 
 
-def clusters(store: Store, graph: nx.DiGraph, settings: GapSettings) -> list[Gap]:
+def clusters(snapshot: Snapshot, graph: nx.DiGraph, settings: GapSettings) -> list[Gap]:
     """Clusters with fewer than ``min_cluster_size`` written dreams, and clusters with no hub article
     (a written dream with the cluster's slug). ``gap-clusters.rq`` asks the same of the graph."""
     written = written_per_cluster(graph)
     gaps = []
-    for slug, entry in cluster_table(store).items():
+    for slug, entry in snapshot.clusters.items():
         size = written[slug]
         evidence = [_evidence(path, None, "names the cluster") for path in entry["sources"]]
         for label in entry["labels"]:
@@ -331,63 +282,14 @@ def no_cluster(graph: nx.DiGraph, matrix: list[dict]) -> list[Gap]:
             for e in matrix if not graph.nodes[e["dream"]]["clusters"]]
 
 
-_WORD = re.compile(r"[a-z0-9']+")
-
-
-def similarity_texts(store: Store) -> dict[str, str]:
-    """Return, per written dream, the text its near-duplicates are judged on: its Quick Answer items and
-    its scenarios with their meanings, sorted and joined (asked of the graph; see :func:`similarity_shingles`)."""
-    texts: dict[str, list[str]] = defaultdict(list)
-    for row in _rows(store, "article-texts"):
-        texts[slug_of(row["dream"])].append(row["text"])
-    return {slug: " ".join(sorted(parts)) for slug, parts in texts.items()}
-
-
-def shingles(text: str):
-    """Return the distinct three-word shingles of a text as sorted 64-bit hashes, the same in every process
-    (so the build's workers can make them): each word's CRC-32, combined three at a time.
-
-    >>> len(shingles("The ground holds. The ground holds."))   # the ground holds, ground holds the, holds the ground
-    3
-    """
-    import numpy as np
-
-    words = _WORD.findall(text.lower().replace("’", "'"))
-    if len(words) < 3:
-        return np.empty(0, dtype=np.uint64)
-    hashed = np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
-    return np.unique(hashed[:-2] * _MIX[0] + hashed[1:-1] * _MIX[1] + hashed[2:])  # arithmetic modulo 2**64
-
-
-_MIX = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F)  # two large odd constants: word order matters
-
-
-def shingle_table(texts: dict[str, str], known: dict | None = None) -> tuple[list[str], object, object]:
-    """Return the dreams of ``texts`` (sorted), all their shingles one dream after another, and how many
-    each has; ``known`` shingles (slug -> array) are used rather than made again."""
-    import numpy as np
-
-    slugs = sorted(texts)
-    arrays = [known[slug] if known and slug in known else shingles(texts[slug]) for slug in slugs]
-    hashes = np.concatenate(arrays) if arrays else np.empty(0, dtype=np.uint64)
-    return slugs, hashes, np.array([len(a) for a in arrays], dtype=np.int64)
-
-
-def similarity_shingles(store: Store) -> tuple[list[str], object, object]:
-    """Return :func:`shingle_table` of the written dreams' :func:`similarity_texts`. An embedded store has
-    it from the build, which made each article's shingles in its workers."""
-    kept = store.derived("shingles")
-    return kept if kept is not None else shingle_table(similarity_texts(store))
-
-
-def near_duplicates(store: Store, settings: GapSettings) -> list[Gap]:
+def near_duplicates(snapshot: Snapshot, settings: GapSettings) -> list[Gap]:
     """Pairs of written articles whose Quick Answer and scenario text overlap heavily (possible cannibalisation).
 
     The similarity is the share of the shorter article's three-word shingles that the other article also has
     (so a short sibling of a long article still counts), counting only shingles found in 2 to 50 articles
     (more: boilerplate, not a sign of duplication). See :func:`similar_pairs` for how the pairs are found.
     """
-    slugs, hashes, sizes = similarity_shingles(store)
+    slugs, hashes, sizes = snapshot.shingles
     gaps = []
     for i, j, share in similar_pairs(hashes, sizes, settings.duplicate_similarity):
         a, b = slugs[i], slugs[j]
@@ -451,29 +353,30 @@ def one_way_progressions(graph: nx.DiGraph, explained: set[str] = frozenset()) -
     return gaps
 
 
-def find_gaps(store: Store, settings: GapSettings = GapSettings()) -> list[Gap]:
+def find_gaps(source: Store | Snapshot, settings: GapSettings = GapSettings()) -> list[Gap]:
     """Return every gap of the library, most valuable kind first, then by score, then by node.
 
-    The embedded store has the report with the default settings from the build (see
-    :func:`dreamgraph.derived.gap_report`); other settings, and remote stores, compute it here.
+    A build keeps the report with the default settings (see :func:`dreamgraph.build.kept_tables`); other
+    settings, and stores with nothing kept, compute it here.
     """
+    snapshot = Snapshot.of(source)
     if settings == GapSettings():
-        kept = store.derived("gaps")
+        kept = snapshot.kept("gaps")
         if kept is not None:
             return kept
-    graph = progression_graph(store)
-    linked = stub_links(store)
-    typos = broken_links(store, graph, settings, linked)
-    matrix = completeness_matrix(store)
+    graph = snapshot.projection
+    linked = stub_links(snapshot)
+    typos = broken_links(snapshot, graph, settings, linked)
+    matrix = snapshot.completeness
     # One entry per root cause: a page cut off, or not in the article format, is one gap; what the cut or
     # the format explains (missing sections, no next stages, no cluster) is not reported again for it.
     cut = {e["dream"] for e in matrix if graph.nodes[e["dream"]]["partial"]}
     unformatted = {e["dream"] for e in matrix if e["dream"] not in cut and not_in_format(e)}
     whole = [e for e in matrix if e["dream"] not in cut and e["dream"] not in unformatted]
-    gaps = (missing_articles(store, graph, {g.node for g in typos}, linked) + typos + partial_articles(graph, matrix)
-            + unformatted_articles(matrix, unformatted) + incomplete_articles(whole, settings)
-            + dead_ends(graph, whole) + orphans(graph, matrix) + unreachable_groups(graph)
-            + near_duplicates(store, settings) + clusters(store, graph, settings) + no_cluster(graph, whole)
-            + one_way_progressions(graph, explained=cut | unformatted))
+    gaps = (missing_articles(snapshot, graph, {g.node for g in typos}, linked) + typos
+            + partial_articles(graph, matrix) + unformatted_articles(matrix, unformatted)
+            + incomplete_articles(whole, settings) + dead_ends(graph, whole) + orphans(graph, matrix)
+            + unreachable_groups(graph) + near_duplicates(snapshot, settings) + clusters(snapshot, graph, settings)
+            + no_cluster(graph, whole) + one_way_progressions(graph, explained=cut | unformatted))
     order = {kind: i for i, kind in enumerate(KINDS)}
     return sorted(gaps, key=lambda g: (order[g.kind], -g.score, g.node, g.label))

@@ -19,83 +19,15 @@ and return plain data; nothing here prints.
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import networkx as nx
 
-from .store import Store, paused_gc
-from .vocabulary import slug_of
+from .snapshot import Snapshot
+from .store import Store
 
-# Single-pattern queries joined in Python: on the on-disk store a scan of one predicate is fast, while a
-# star join over thousands of transitions costs a lookup per triple.
-DREAMS_QUERY = "SELECT ?dream ?label ?stub WHERE { ?dream dg:isStub ?stub ; rdfs:label ?label }"
-VALUE_QUERIES = {
-    "subtitle": "SELECT ?node ?value WHERE { ?node dg:subtitle ?value }",
-    "partial": "SELECT ?node ?value WHERE { ?node dg:isPartial ?value }",
-    "cluster": "SELECT ?node ?value WHERE { ?node dg:belongsToCluster ?value }",
-    "from": "SELECT ?node ?value WHERE { ?node dg:from ?value }",
-    "to": "SELECT ?node ?value WHERE { ?node dg:to ?value }",
-    "condition": "SELECT ?node ?value WHERE { ?node dg:condition ?value }",
-    "gloss": "SELECT ?node ?value WHERE { ?node dg:gloss ?value }",
-}
-
-
-def _values(store: Store, name: str) -> dict[str, list]:
-    found: dict[str, list] = defaultdict(list)
-    for row in store.select(VALUE_QUERIES[name]):
-        found[str(row["node"])].append(row["value"])
-    return found
-
-
-def progression_graph(store: Store) -> nx.DiGraph:
-    """Return the dream-to-dream projection of a built graph: dreams as nodes, next stages as edges.
-
-    An embedded store keeps the graph its build made (see :meth:`Store.derived`: unpickling it is about
-    twice as fast as building it); other stores answer the queries of :func:`projection_data`.
-    """
-    kept = store.derived("projection")
-    return kept if kept is not None else graph_of(projection_data(store))
-
-
-def graph_of(data: dict) -> nx.DiGraph:
-    """Return the DiGraph of projection data (see :func:`projection_data`)."""
-    with paused_gc():
-        graph = nx.DiGraph()
-        graph.add_nodes_from(data["nodes"])
-        graph.add_edges_from(data["edges"])
-    return graph
-
-
-def projection_data(store: Store) -> dict:
-    """Return the projection as plain data, asked of the store: ``nodes`` (slug, attributes) sorted by
-    IRI, and ``edges`` (source, target, attributes) in the order of the articles' Next Stages."""
-    subtitles, partial, clusters = (_values(store, k) for k in ("subtitle", "partial", "cluster"))
-    nodes = []
-    for row in sorted(store.select(DREAMS_QUERY), key=lambda r: r["dream"]):
-        iri = str(row["dream"])
-        nodes.append((slug_of(iri), {"iri": iri, "label": str(row["label"]), "stub": row["stub"],
-                                     "subtitle": (subtitles.get(iri) or [None])[0], "partial": bool(partial.get(iri)),
-                                     "clusters": sorted(slug_of(c) for c in clusters.get(iri, ()))}))
-    sources, targets, conditions, glosses = (_values(store, k) for k in ("from", "to", "condition", "gloss"))
-    # A transition's IRI ends with its position among the article's next stages: .../next-stage/2
-    transitions = sorted((slug_of(sources[t][0]), int(slug_of(t)), t) for t in sources if t in targets)
-    return {"nodes": nodes, "edges": projection_edges(
-        (source, slug_of(targets[t][0]), position, (conditions.get(t) or [""])[0], (glosses.get(t) or [""])[0])
-        for source, position, t in transitions)}
-
-
-def projection_edges(transitions) -> list[tuple[str, str, dict]]:
-    """Return the edges of the projection from (source, target, position, condition, gloss) transitions,
-    sorted by source and position: the first transition to a target makes the edge, the others add
-    their condition to its ``conditions``."""
-    edges: dict[tuple[str, str], dict] = {}
-    for source, target, position, condition, gloss in transitions:
-        if (source, target) in edges:
-            edges[source, target]["conditions"].append(condition)
-        else:
-            edges[source, target] = {"condition": condition, "gloss": gloss, "position": position,
-                                     "conditions": [condition]}
-    return [(a, b, attributes) for (a, b), attributes in edges.items()]
+def progression_graph(source: Store | Snapshot) -> nx.DiGraph:
+    """Return the dream-to-dream projection of a built graph: dreams as nodes, next stages as edges (see
+    :mod:`dreamgraph.snapshot.projection`)."""
+    return Snapshot.of(source).projection
 
 
 def _require(graph: nx.DiGraph, *slugs: str) -> None:
@@ -314,11 +246,12 @@ def betweenness_centrality(graph: nx.DiGraph, k: int | None = None, seed: int = 
     return {node: total[i] * (within if i in sampled else outside) for i, node in enumerate(nodes)}
 
 
-def store_rankings(store: Store) -> list[dict]:
+def store_rankings(source: Store | Snapshot) -> list[dict]:
     """Return :func:`rankings` of a built graph (the build keeps them: estimating the betweenness at 100,000
     dreams takes seconds)."""
-    kept = store.derived("rankings")
-    return kept if kept is not None else rankings(progression_graph(store))
+    snapshot = Snapshot.of(source)
+    kept = snapshot.kept("rankings")
+    return kept if kept is not None else rankings(snapshot.projection)
 
 
 def rankings(graph: nx.DiGraph) -> list[dict]:

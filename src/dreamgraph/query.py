@@ -21,11 +21,13 @@ import json
 import re
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import Callable
 
-from .errors import QueryError
+from .errors import QueryError, UnknownDreamError
 from .limits import DEFAULT_QUERY_MEMORY
-from .store import IRI, QueryResult, Store
-from .vocabulary import PREFIXES
+from .slugs import slugify
+from .store import IRI, QueryResult, Store, sparql_term
+from .vocabulary import PREFIXES, cluster_iri, dream_iri
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_ROWS = 10_000
@@ -185,17 +187,13 @@ def named_query(name: str) -> NamedQuery:
     return queries[name]
 
 
-def bind_parameters(store: Store, query: NamedQuery, values: dict[str, str]) -> dict:
+def bind_parameters(query: NamedQuery, values: dict[str, str], find_dream: Callable[[str], str] | None = None) -> dict:
     """Return the RDF terms for a named query's parameters from the user's text values.
 
-    A dream is found by slug, title or label; a value that names no dream is still bound, as the IRI
-    its slug would have, so it matches nothing rather than changing the query.
+    A dream is found by ``find_dream`` (name -> IRI, raising UnknownDreamError; see
+    :func:`dreamgraph.dreams.find_dream`); a value that names no dream is still bound, as the IRI its slug
+    would have, so it matches nothing rather than changing the query.
     """
-    from .dreams import find_dream
-    from .errors import UnknownDreamError
-    from .slugs import slugify
-    from .vocabulary import cluster_iri, dream_iri
-
     known = {p.name: p for p in query.parameters}
     unknown = sorted(set(values) - set(known))
     if unknown:
@@ -209,7 +207,7 @@ def bind_parameters(store: Store, query: NamedQuery, values: dict[str, str]) -> 
         kind = known[name].kind
         if kind == "dream":
             try:
-                bindings[name] = IRI(find_dream(store, value, suggest=False))
+                bindings[name] = IRI(find_dream(value)) if find_dream else IRI(dream_iri(slugify(value)))
             except UnknownDreamError:
                 bindings[name] = IRI(dream_iri(slugify(value)))
         elif kind == "cluster":
@@ -254,8 +252,6 @@ def _json_term(cell) -> dict:
 
 
 def _nt_term(cell) -> str:
-    from .store import sparql_term
-
     if cell[0] == "uri":
         return f"<{cell[1]}>"
     if cell[0] == "bnode":
@@ -313,16 +309,10 @@ def run_query(store: Store, text: str | NamedQuery, bindings: dict | None = None
     (bytes the engine may take beyond what the process held before) and a row cap.
 
     A query shipped with dreamgraph (:func:`named_query`) passes the checks (the tests see to it), so it is
-    not parsed twice: the check's parser costs 0.2 s of a command. Some are answered from the data the
-    build kept with an embedded store, with the same rows (:mod:`dreamgraph.answers`).
+    not parsed twice. :func:`dreamgraph.answers.run_query` answers some shipped queries from the data the
+    build kept, with the same rows.
     """
     shipped = isinstance(text, NamedQuery) and named_queries().get(text.name) == text
-    if shipped:
-        from .answers import kept_answer
-
-        kept = kept_answer(store, text.name, bindings, max_rows)
-        if kept is not None:
-            return kept
     text = text.text if isinstance(text, NamedQuery) else text
     if not shipped:
         check_query(text, allow_network=allow_network)

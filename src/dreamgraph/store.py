@@ -486,7 +486,7 @@ def code_fingerprint() -> str:
 
     digest = hashlib.sha256()
     root = resources.files("dreamgraph")
-    for folder in (root, root.joinpath("queries"), root.joinpath("views")):
+    for folder in (root, root.joinpath("queries"), root.joinpath("views"), root.joinpath("snapshot")):
         for entry in sorted(folder.iterdir(), key=lambda e: e.name):
             if entry.name.endswith((".py", ".rq")):
                 digest.update(entry.name.encode() + b"\0" + entry.read_bytes())
@@ -706,16 +706,9 @@ def store_is_current(turtle: Path, folder: Path) -> bool:
     return stamp.get("sha256") == file_digest(turtle)
 
 
-def open_store(graph_dir: str | os.PathLike, endpoint: str | None = None, endpoint_graph: str | None = None) -> Store:
-    """Return the store every read command uses: a remote endpoint if given, else the embedded store.
-
-    The embedded store is reloaded from ``dreamgraph.ttl`` first when it is missing or out of date.
-    ``endpoint_graph`` is the named graph read on the endpoint ("" for the endpoint's default graph).
-    """
-    if endpoint:
-        from .remote import DEFAULT_GRAPH, RemoteStore
-
-        return RemoteStore(endpoint, DEFAULT_GRAPH if endpoint_graph is None else endpoint_graph)
+def open_embedded(graph_dir: str | os.PathLike) -> OxigraphStore:
+    """Return the embedded store of a graph folder, reloaded from ``dreamgraph.ttl`` first when it is
+    missing or out of date (see :func:`dreamgraph.connect.open_store` for the store a command reads)."""
     graph_dir = Path(graph_dir)
     turtle = graph_dir / GRAPH_FILE
     if not turtle.is_file():

@@ -24,6 +24,7 @@ import networkx as nx
 
 from ..errors import DreamgraphError
 from ..progression import progression_graph, shortest_progression, why_no_progression
+from ..snapshot import Snapshot
 from ..store import Store
 from ..vocabulary import slug_of
 
@@ -60,15 +61,6 @@ class ViewData:
     path: list[str] = field(default_factory=list)             # the path view's progression (slugs)
 
 
-PARTS_QUERY = """
-SELECT ?dream ?kind ?position ?label ?detail WHERE {
-  VALUES (?link ?kind) { (dg:quickAnswer "quick") (dg:hasScenario "scenario") (dg:hasSensation "sensation") }
-  ?dream ?link ?part . ?part rdfs:label ?label ; dg:position ?position .
-  OPTIONAL { ?part dg:meaning ?detail }
-}"""
-CLUSTERS_QUERY = "SELECT ?cluster ?label WHERE { ?cluster a dg:Cluster ; rdfs:label ?label }"
-
-
 def dream_id(slug: str) -> str:
     return f"dream:{slug}"
 
@@ -77,19 +69,14 @@ def cluster_id(slug: str) -> str:
     return f"cluster:{slug}"
 
 
-def card_parts(store: Store) -> dict[str, dict[str, list]]:
-    """Return, per written dream, the parts its card shows: ``quick`` (texts) and ``scenarios`` and
-    ``sensations`` ([text, meaning] pairs), in article order. An embedded store has them from the build."""
-    kept = store.derived("card-parts")
-    if kept is not None:
-        return kept
-    found: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    for row in store.select(PARTS_QUERY):
-        found[slug_of(row["dream"])][row["kind"]].append((row["position"], row["label"], row.get("detail", "")))
-    return {slug: {"quick": [text for _, text, _ in sorted(kinds.get("quick", []))],
-                   "scenarios": [[text, meaning] for _, text, meaning in sorted(kinds.get("scenario", []))],
-                   "sensations": [[text, meaning] for _, text, meaning in sorted(kinds.get("sensation", []))]}
-            for slug, kinds in found.items()}
+def card_parts(source: Store | Snapshot) -> dict[str, dict[str, list]]:
+    """Return, per written dream, the parts its card shows (see :mod:`dreamgraph.snapshot.articles`)."""
+    return Snapshot.of(source).card_parts
+
+
+def cluster_labels(source: Store | Snapshot) -> dict[str, str]:
+    """Return each cluster's label (the first, when articles spell the name in several ways)."""
+    return {slug: entry["labels"][0] for slug, entry in Snapshot.of(source).clusters.items() if entry["labels"]}
 
 
 def pagerank(graph: nx.DiGraph) -> dict[str, float]:
@@ -105,15 +92,13 @@ def pagerank(graph: nx.DiGraph) -> dict[str, float]:
 
 def _names(store: Store) -> dict[str, list[str]]:
     """Return the other names each dream answers to (titles and aliases; lowercased), for the page's search."""
-    from ..dreams import dream_names
-
     names: dict[str, list[str]] = defaultdict(list)
-    for name, iri in dream_names(store).items():
+    for name, iri in Snapshot.of(store).names.items():
         names[slug_of(iri)].append(name)
     return names
 
 
-def _cards(store: Store, graph: nx.DiGraph, keep: set[str], cluster_labels: dict[str, str]) -> dict[str, dict]:
+def _cards(store: Store, graph: nx.DiGraph, keep: set[str], labels: dict[str, str]) -> dict[str, dict]:
     parts = card_parts(store)
     cards = {}
     for slug in sorted(keep):
@@ -122,7 +107,7 @@ def _cards(store: Store, graph: nx.DiGraph, keep: set[str], cluster_labels: dict
         cards[dream_id(slug)] = {
             "slug": slug, "label": data["label"], "subtitle": data.get("subtitle") or "", "stub": data["stub"],
             "partial": data.get("partial", False),
-            "clusters": [{"id": cluster_id(c), "label": cluster_labels.get(c, c)} for c in data["clusters"]],
+            "clusters": [{"id": cluster_id(c), "label": labels.get(c, c)} for c in data["clusters"]],
             "quick": mine.get("quick", []), "scenarios": mine.get("scenarios", []),
             "sensations": mine.get("sensations", []),
             "next": [{"id": dream_id(t), "label": graph.nodes[t]["label"], "condition": graph.edges[slug, t]["condition"],
@@ -136,7 +121,7 @@ def _cards(store: Store, graph: nx.DiGraph, keep: set[str], cluster_labels: dict
 
 def _assemble(store: Store, graph: nx.DiGraph, keep: set[str], title: str, kind: str) -> ViewData:
     """Return a view of the dreams in ``keep`` with their clusters, next stages among them and cards."""
-    cluster_labels = {slug_of(r["cluster"]): r["label"] for r in store.select(CLUSTERS_QUERY)}
+    labels = cluster_labels(store)
     ranks = pagerank(graph)
     names = _names(store)
     view = ViewData(title=title, kind=kind)
@@ -152,7 +137,7 @@ def _assemble(store: Store, graph: nx.DiGraph, keep: set[str], title: str, kind:
             members[cluster].append(slug)
     order = sorted(members, key=lambda c: (-len(members[c]), c))
     for index, cluster in enumerate(order):
-        label = cluster_labels.get(cluster, cluster)
+        label = labels.get(cluster, cluster)
         hub = cluster if cluster in keep and not graph.nodes[cluster]["stub"] else None
         view.nodes.append({"id": cluster_id(cluster), "slug": cluster, "label": label, "kind": "cluster",
                            "clusters": [cluster_id(cluster)]})
@@ -170,7 +155,7 @@ def _assemble(store: Store, graph: nx.DiGraph, keep: set[str], title: str, kind:
             title = "\n".join(edge["conditions"]) + (f"\n— {edge['gloss']}" if edge.get("gloss") else "")
             view.edges.append({"id": f"next:{a}>{b}", "from": dream_id(a), "to": dream_id(b), "kind": "next",
                                "title": title})
-    view.cards = _cards(store, graph, keep, cluster_labels)
+    view.cards = _cards(store, graph, keep, labels)
     return view
 
 
@@ -198,7 +183,7 @@ def cluster_view(store: Store, cluster: str) -> ViewData:
     graph = progression_graph(store)
     members = {n for n in graph if cluster in graph.nodes[n]["clusters"]}
     keep = members | {t for m in members for t in graph.successors(m)}
-    label = next((r["label"] for r in store.select(CLUSTERS_QUERY) if slug_of(r["cluster"]) == cluster), cluster)
+    label = cluster_labels(store).get(cluster, cluster)
     view = _assemble(store, graph, keep, f"The {label} cluster", "cluster")
     view.initial = {"cluster": cluster}
     return view

@@ -17,7 +17,6 @@ from ..store import Store, atomic_write
 from .data import ViewData
 from .layout import place
 
-FORMATS = ("html", "graphml", "csv", "jsonld", "ntriples")
 SUFFIX = {"html": ".html", "graphml": ".graphml", "csv": ".csv", "jsonld": ".jsonld", "ntriples": ".nt"}
 
 

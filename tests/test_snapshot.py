@@ -1,4 +1,6 @@
-"""What a build keeps beside the store is exactly what the read side would ask of the graph."""
+"""The read model: every table a build keeps beside the store is exactly what the same table asked of the
+graph with SPARQL gives (a remote endpoint, a graph loaded by hand), and kept data of another graph or of
+other code is never used."""
 
 from __future__ import annotations
 
@@ -10,14 +12,13 @@ import pytest
 
 from helpers import FIXTURES, SEED
 from dreamgraph.build import build
-from dreamgraph.dreams import class_counts, dream_names
-from dreamgraph.gaps import GapSettings, cluster_table, completeness_matrix, find_gaps, similarity_shingles, stub_links
-from dreamgraph.progression import graph_of, projection_data, rankings, store_rankings
-from dreamgraph.store import open_store
-from dreamgraph.views.data import card_parts
+from dreamgraph.connect import open_store
+from dreamgraph.gaps import GapSettings, find_gaps
+from dreamgraph.progression import rankings, store_rankings
+from dreamgraph.snapshot import TABLES, Snapshot
+from dreamgraph.snapshot.articles import names_table
 
-READERS = {"card-parts": card_parts, "completeness": completeness_matrix,
-           "stub-links": stub_links, "clusters": cluster_table, "names": dream_names, "counts": class_counts}
+ASKED = sorted(name for name, table in TABLES.items() if table.from_store is not None)
 
 
 @pytest.fixture(scope="module", params=["progression", "gaps", "variants", "hostile"])
@@ -38,39 +39,46 @@ def asking_the_graph(store):
     return store
 
 
-def test_the_projection_kept_is_what_the_graph_answers(graph):
-    store = open_store(graph)
-    kept = store.derived("projection")
-    asked = graph_of(projection_data(store))
-    assert kept.number_of_edges() and any(stub for _, stub in kept.nodes(data="stub"))
-    assert list(kept.nodes(data=True)) == list(asked.nodes(data=True))
-    assert list(kept.edges(data=True)) == list(asked.edges(data=True))
+@pytest.mark.parametrize("name", ASKED)
+def test_each_table_kept_is_what_the_graph_answers(graph, name):
+    kept = Snapshot(open_store(graph)).kept(name)
+    asked = Snapshot(asking_the_graph(open_store(graph))).table(name)
+    assert kept is not None and asked is not None
+    if name == "projection":
+        assert kept.number_of_edges() and any(stub for _, stub in kept.nodes(data="stub"))
+        assert list(kept.nodes(data=True)) == list(asked.nodes(data=True))
+        assert list(kept.edges(data=True)) == list(asked.edges(data=True))
+    elif name == "shingles":
+        assert kept[0] and kept[0] == asked[0] and len(kept[1]) == kept[2].sum() > 0
+        assert np.array_equal(kept[1], asked[1]) and np.array_equal(kept[2], asked[2])
+    else:
+        assert kept and kept == asked
 
 
-@pytest.mark.parametrize("name", sorted(READERS))
-def test_what_is_kept_is_what_the_graph_answers(graph, name):
+def test_every_table_is_kept_by_a_build(graph):
+    snapshot = Snapshot(open_store(graph))
+    assert [name for name in TABLES if snapshot.kept(name) is None] == []
+
+
+def test_a_snapshot_reads_each_table_once(graph):
     store = open_store(graph)
-    assert store.derived(name)
-    kept = READERS[name](store)
-    assert READERS[name](asking_the_graph(open_store(graph))) == kept
+    asked = []
+    store.derived = lambda name: asked.append(name) or None  # nothing kept: each table asked of the graph
+    snapshot = Snapshot.of(store)
+    assert snapshot is Snapshot.of(store) and Snapshot.of(snapshot) is snapshot
+    first = snapshot.projection
+    assert snapshot.projection is first and asked.count("projection") == 1
 
 
 def test_the_rankings_kept_are_those_of_the_graph(graph):
     kept = store_rankings(open_store(graph))
-    assert kept and kept == rankings(graph_of(projection_data(asking_the_graph(open_store(graph)))))
+    assert kept and kept == rankings(Snapshot(asking_the_graph(open_store(graph))).projection)
 
 
 def test_the_triples_recorded_are_the_triples_in_the_store(graph, tmp_path):
     store = open_store(graph)
     counted = store.execute("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0][0][1]
     assert store.triple_count() == int(counted) > 0
-
-
-def test_the_shingles_made_by_the_workers_are_those_of_the_texts_the_graph_answers(graph):
-    slugs, hashes, sizes = open_store(graph).derived("shingles")
-    asked = similarity_shingles(asking_the_graph(open_store(graph)))
-    assert slugs and slugs == asked[0] and len(hashes) == sizes.sum() > 0
-    assert np.array_equal(hashes, asked[1]) and np.array_equal(sizes, asked[2])
 
 
 def test_the_gap_report_is_the_same_either_way(graph):
@@ -103,12 +111,10 @@ def test_kept_data_of_another_graph_is_not_used(graph, tmp_path):
     path.write_bytes(pickle.dumps(("0" * 64, made_by, data)))  # as if left from an older graph
     store = open_store(copy)
     assert store.derived("completeness") is None and store.derived("projection") is not None
-    assert completeness_matrix(store) == data         # the graph is asked instead, with the same answer
+    assert Snapshot(store).completeness == data       # the graph is asked instead, with the same answer
 
 
 def test_kept_data_made_by_other_code_is_not_used(graph, tmp_path):
-    from dreamgraph.gaps import find_gaps
-
     copy = tmp_path / "graph"
     shutil.copytree(graph, copy)
     expected = [g.as_dict() for g in find_gaps(open_store(copy))]
@@ -123,8 +129,6 @@ def test_kept_data_made_by_other_code_is_not_used(graph, tmp_path):
 
 
 def test_a_name_two_dreams_answer_to_goes_to_the_one_it_labels():
-    from dreamgraph.dreams import names_table
-
     table = names_table({"x/b": {"labels": {"Fall"}, "titles": set(), "aliases": set()},
                          "x/a": {"labels": {"Drop"}, "titles": {"Fall"}, "aliases": {" fall "}},
                          "x/c": {"labels": {"drop"}, "titles": set(), "aliases": set()}})

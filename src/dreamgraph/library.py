@@ -1,0 +1,112 @@
+"""The library of a build: the written articles with the identity rules applied (one article a dream,
+aliases), and what no single article owns (the clusters several articles name, the stubs they link to).
+
+>>> from dreamgraph.parse import parse_text
+>>> library = assemble([parse_text("Dream About Falling: The Drop\\nNext Stages\\n"
+...                                "- If you land → dream about landing meaning — when it ends\\n", "a.txt")], {})
+>>> sorted(library.articles), sorted(shared_triples(library).links)
+(['falling'], ['landing'])
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Iterable
+
+from .article import Article
+from .errors import Problem
+from .parse import ParseResult
+from .slugs import dream_name, dream_slug
+from .triples import MEMBER, T, Triple, cluster_triples, iri, stub_triples
+from .vocabulary import cluster_iri, dream_iri
+
+ALIAS_FILE = "aliases.toml"
+
+
+@dataclass
+class Library:
+    """The written articles of a build, with the identity rules applied."""
+
+    articles: dict[str, Article]          # slug -> article
+    aliases: dict[str, str]               # alias slug -> dream slug
+    problems: list[Problem]
+
+    def resolve(self, slug: str) -> str:
+        """Return the dream slug a link's slug means, after aliases."""
+        return self.aliases.get(slug, slug)
+
+
+def assemble(results: Iterable[ParseResult], aliases: dict[str, str]) -> Library:
+    """Return the library of written dreams: duplicates refused, aliases from front matter added."""
+    articles: dict[str, Article] = {}
+    problems: list[Problem] = []
+    aliases = dict(aliases)
+    for result in results:
+        problems.extend(result.problems)
+        article = result.article
+        if article is None:
+            continue
+        slug = aliases.get(article.slug, article.slug)
+        if slug in articles:
+            first = articles[slug]
+            problems.append(Problem(
+                "error", article.path, article.title_line,
+                f"dream {slug!r} is already written in {first.path} (line {first.title_line}); "
+                "this article is skipped: give one of them another title or a 'slug:' in its front matter"))
+            continue
+        article.slug = slug
+        articles[slug] = article
+    for article in articles.values():
+        for alias in article.aliases:
+            key = dream_slug(alias)
+            if key in aliases and aliases[key] != article.slug:
+                problems.append(Problem("warning", article.path, None,
+                                        f"alias {alias!r} already means {aliases[key]!r}; ignored"))
+            elif key != article.slug:
+                aliases[key] = article.slug
+    library = Library(articles, aliases, problems)
+    for slug, target in sorted(aliases.items()):
+        if target not in articles:
+            problems.append(Problem("warning", ALIAS_FILE, None,
+                                    f"alias {slug!r} points to {target!r}, which has no article"))
+    return library
+
+
+@dataclass
+class Shared:
+    """The triples no single article owns: about the clusters (named by several articles) and the stubs,
+    with the links to each stub."""
+
+    clusters: list[Triple]
+    stubs: list[Triple]
+    links: dict[str, list[tuple[str, int, str]]]           # stub slug -> (path, line, link text)
+
+
+def shared_triples(library: Library) -> Shared:
+    """Return the clusters' and stubs' triples of the library, and per stub slug the links to it.
+
+    A written dream with a cluster's slug is that cluster's hub, and a member of it even when its article
+    does not name its own cluster: the graph, the projection, the gaps and the views all agree on it."""
+    clusters: set[Triple] = set()
+    links: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
+    for slug in sorted(library.articles):
+        article = library.articles[slug]
+        clusters.update(cluster_triples(article, article.path))
+        for stage in article.next_stages:
+            target = library.resolve(stage.target_slug)
+            if target == slug:
+                library.problems.append(Problem("warning", article.path, stage.line,
+                                                "next stage points at its own dream (a loop of one)"))
+            if target not in library.articles:
+                links[target].append((article.path, stage.line, stage.target))
+    named = {mention.slug for article in library.articles.values() for mention in article.clusters}
+    for slug in sorted(named & set(library.articles)):  # a cluster's hub belongs to its cluster
+        if slug not in {mention.slug for mention in library.articles[slug].clusters}:
+            hub, cluster = iri(dream_iri(slug)), iri(cluster_iri(slug))
+            clusters.update([(hub, T["belongsToCluster"], cluster), (cluster, MEMBER, hub)])
+    stubs: list[Triple] = []
+    for stub in sorted(links):
+        references = sorted(links[stub])
+        stubs.extend(stub_triples(stub, dream_name(references[0][2]), sorted({p for p, _, _ in references})))
+    return Shared(sorted(clusters), stubs, links)

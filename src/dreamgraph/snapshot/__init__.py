@@ -1,0 +1,150 @@
+"""The read model: every table the read side uses, made once by the build and read back lazily.
+
+A build makes each table from the parsed library (:func:`make_tables`) and keeps it beside the embedded
+store, stamped with the digest of the Turtle it was made with and a fingerprint of the package's code (see
+:meth:`dreamgraph.store.Store.derived`). A :class:`Snapshot` reads a table the first time it is wanted:
+the kept one, or, for a remote endpoint, a graph loaded by hand or data a different version of the code
+kept, the same table asked of the graph with SPARQL (each table's ``from_store``). The analyses (gaps,
+progression, dreams, answers, views) take a Snapshot and never ask which tables are kept; tests keep the
+two ways to a table equal (tests/test_snapshot.py).
+
+Two tables are the results of analyses, kept so that reading them is instant: the gap report with the
+default settings and the rankings. The build makes them with the analyses themselves; with nothing kept,
+the analysis computes them.
+
+>>> from dreamgraph.library import assemble, shared_triples
+>>> from dreamgraph.parse import parse_text
+>>> library = assemble([parse_text("Dream About Falling: The Drop\\nNext Stages\\n"
+...                                "- If you land → dream about landing meaning — when it ends\\n", "a.txt")], {})
+>>> snapshot = Snapshot(tables=make_tables(library, shared_triples(library)))
+>>> [(a, b, e["condition"]) for a, b, e in snapshot.projection.edges(data=True)]
+[('falling', 'landing', 'If you land')]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import networkx as nx
+
+from ..library import Library, Shared
+from ..store import Store
+from . import articles, projection, texts
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of the read model: its name (the file kept beside the store), what it holds, and how it
+    is asked of a graph with nothing kept (None: the result of an analysis, which then computes it)."""
+
+    name: str
+    holds: str
+    from_store: Callable[[Store], object] | None
+
+
+TABLES = {table.name: table for table in (
+    Table("projection", "the dream-to-dream projection, a networkx DiGraph", projection.from_store),
+    Table("completeness", "per written dream, the items of each standard section", articles.completeness_from_store),
+    Table("card-parts", "per written dream, the parts its card shows", articles.card_parts_from_store),
+    Table("counts", "nodes of each class; written, stub and partial dreams", articles.counts_from_store),
+    Table("names", "every name a dream answers to -> its IRI", articles.names_from_store),
+    Table("stub-links", "per linked stub, its label and the links to it", articles.stub_links_from_store),
+    Table("clusters", "per cluster, its labels and the articles naming it", articles.clusters_from_store),
+    Table("shingles", "the shingles near-duplicates are judged on", texts.shingles_from_store),
+    Table("search", "the lower-cased texts the search query scans", None),
+    Table("gaps", "the gap report with the default settings (an analysis result)", None),
+    Table("rankings", "PageRank, degrees and betweenness of every dream (an analysis result)", None),
+)}
+
+
+def make_tables(library: Library, shared: Shared, shingled: dict | None = None) -> dict[str, object]:
+    """Return every table made from the library, by name, but the analyses' results (which the build adds).
+
+    ``shingled`` has the articles' shingles (slug -> array) when the build's workers made them already.
+    """
+    graph = projection.from_library(library, shared)
+    return {"projection": graph, "shingles": texts.shingles_from_library(library, shingled),
+            "card-parts": articles.card_parts_from_library(library),
+            "completeness": articles.completeness_from_library(library),
+            "stub-links": articles.stub_links_from_library(library, shared),
+            "clusters": articles.clusters_from_library(library), "counts": articles.counts_from_library(library, shared),
+            "names": articles.names_from_library(library, graph), "search": texts.search_from_library(library, graph)}
+
+
+class Snapshot:
+    """The tables of one graph, each read once, when first wanted: kept by the build, else asked of the
+    store. ``tables`` given directly (a build's, before they are kept) are used as they are."""
+
+    def __init__(self, store: Store | None = None, tables: dict[str, object] | None = None):
+        self.store = store
+        self._tables: dict[str, object] = dict(tables or {})
+        self._given = tables is not None
+
+    @classmethod
+    def of(cls, source: Store | Snapshot) -> Snapshot:
+        """Return the snapshot of a store (one per store object, so each table is read once), or ``source``
+        when it is one."""
+        if isinstance(source, Snapshot):
+            return source
+        snapshot = getattr(source, "_snapshot", None)
+        if snapshot is None:
+            snapshot = cls(source)
+            try:
+                source._snapshot = snapshot
+            except AttributeError:
+                pass
+        return snapshot
+
+    def kept(self, name: str):
+        """Return the table the build kept (or that was given), or None."""
+        if name not in TABLES:
+            raise KeyError(f"no table {name!r}; there are: {', '.join(TABLES)}")
+        if name not in self._tables and not self._given and self.store is not None:
+            kept = self.store.derived(name)
+            if kept is not None:
+                self._tables[name] = kept
+        return self._tables.get(name)
+
+    def table(self, name: str):
+        """Return a table: kept, else asked of the store (None for an analysis result not kept)."""
+        found = self.kept(name)
+        if found is None and TABLES[name].from_store is not None and self.store is not None:
+            found = self._tables[name] = TABLES[name].from_store(self.store)
+        return found
+
+    def remember(self, name: str, value) -> None:
+        """Keep an analysis result for the rest of this snapshot's life (the build's report, say)."""
+        self._tables[name] = value
+
+    @property
+    def projection(self) -> nx.DiGraph:
+        return self.table("projection")
+
+    @property
+    def completeness(self) -> list[dict]:
+        return self.table("completeness")
+
+    @property
+    def card_parts(self) -> dict[str, dict[str, list]]:
+        return self.table("card-parts")
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return self.table("counts")
+
+    @property
+    def names(self) -> dict[str, str]:
+        return self.table("names")
+
+    @property
+    def stub_links(self) -> dict[str, dict]:
+        return self.table("stub-links")
+
+    @property
+    def clusters(self) -> dict[str, dict]:
+        return self.table("clusters")
+
+    @property
+    def shingles(self) -> tuple[list[str], object, object]:
+        return self.table("shingles")

@@ -1,0 +1,220 @@
+"""Tables about the written articles and what they name: the completeness matrix, the parts a card shows,
+the counts, every name a dream answers to, the links to stubs, and the clusters.
+
+Each table is made from the library by a build (``*_from_library``) and asked of a graph with SPARQL
+when nothing is kept (``*_from_store``); the two give the same value (tests/test_snapshot.py).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import networkx as nx
+
+from ..library import Library, Shared
+from ..query import named_query
+from ..slugs import dream_name
+from ..store import Store
+from ..vocabulary import slug_of
+
+
+def _rows(store: Store, name: str) -> list[dict]:
+    return store.select(named_query(name).text)
+
+
+# --- completeness ----------------------------------------------------------------------------------
+
+SECTION_COUNTS = {  # completeness query column -> standard section key
+    "quickAnswer": "quick-answer", "scenarios": "common-scenarios", "sensations": "what-the-body-registered",
+    "sentence": "the-sentence", "faq": "faq", "nextStages": "next-stages",
+}
+
+
+def completeness_from_library(library: Library) -> list[dict]:
+    """Return, for every written dream (sorted by slug), its slug, label, path, line and the number of
+    items of each standard section."""
+    return [{"dream": slug, "label": article.name, "path": article.path, "line": article.title_line,
+             "quick-answer": len(article.quick_answer), "common-scenarios": len(article.scenarios),
+             "what-the-body-registered": len(article.sensations), "the-sentence": int(bool(article.core_sentence)),
+             "faq": len(article.questions), "next-stages": len(article.next_stages)}
+            for slug, article in sorted(library.articles.items())]
+
+
+def completeness_from_store(store: Store) -> list[dict]:
+    """Return the completeness matrix asked of the graph (``gap-completeness.rq``)."""
+    matrix = []
+    for row in _rows(store, "gap-completeness"):
+        entry = {"dream": slug_of(row["dream"]), "label": row["label"], "path": row["path"], "line": row["line"]}
+        entry.update({key: row[column] for column, key in SECTION_COUNTS.items()})
+        matrix.append(entry)
+    return matrix
+
+
+# --- card parts ------------------------------------------------------------------------------------
+
+PARTS_QUERY = """
+SELECT ?dream ?kind ?position ?label ?detail WHERE {
+  VALUES (?link ?kind) { (dg:quickAnswer "quick") (dg:hasScenario "scenario") (dg:hasSensation "sensation") }
+  ?dream ?link ?part . ?part rdfs:label ?label ; dg:position ?position .
+  OPTIONAL { ?part dg:meaning ?detail }
+}"""
+
+
+def card_parts_from_library(library: Library) -> dict[str, dict[str, list]]:
+    """Return, per written dream, the parts its card shows: ``quick`` (texts) and ``scenarios`` and
+    ``sensations`` ([text, meaning] pairs), in article order."""
+    parts = {}
+    for slug, article in library.articles.items():
+        quick = [item.text for item in article.quick_answer]
+        scenarios = [[s.label, s.meaning] for s in article.scenarios]
+        sensations = [[s.label, s.meaning] for s in article.sensations]
+        if quick or scenarios or sensations:
+            parts[slug] = {"quick": quick, "scenarios": scenarios, "sensations": sensations}
+    return parts
+
+
+def card_parts_from_store(store: Store) -> dict[str, dict[str, list]]:
+    """Return the card parts asked of the graph."""
+    found: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for row in store.select(PARTS_QUERY):
+        found[slug_of(row["dream"])][row["kind"]].append((row["position"], row["label"], row.get("detail", "")))
+    return {slug: {"quick": [text for _, text, _ in sorted(kinds.get("quick", []))],
+                   "scenarios": [[text, meaning] for _, text, meaning in sorted(kinds.get("scenario", []))],
+                   "sensations": [[text, meaning] for _, text, meaning in sorted(kinds.get("sensation", []))]}
+            for slug, kinds in found.items()}
+
+
+# --- counts ----------------------------------------------------------------------------------------
+
+STATS_QUERY = """
+SELECT ?class (COUNT(DISTINCT ?node) AS ?count) WHERE {
+  VALUES ?class { dg:Dream dg:Scenario dg:Sensation dg:Cluster dg:Transition dg:Question dg:Section
+                  dg:QuickAnswerItem dg:SourceArticle }
+  ?node a ?class .
+} GROUP BY ?class"""
+CLASSES = ("Dream", "Scenario", "Sensation", "Cluster", "Transition", "Question", "Section", "QuickAnswerItem",
+           "SourceArticle")
+
+
+def counts_from_library(library: Library, shared: Shared) -> dict[str, int]:
+    """Return the number of nodes of each class and of written, stub and partial dreams (the triples are
+    counted by the store folder, see :meth:`dreamgraph.store.Store.triple_count`)."""
+    articles = library.articles.values()
+    clusters = {mention.slug for article in articles for mention in article.clusters}
+    return {"Dream": len(library.articles) + len(shared.links), "Scenario": sum(len(a.scenarios) for a in articles),
+            "Sensation": sum(len(a.sensations) for a in articles), "Cluster": len(clusters),
+            "Transition": sum(len(a.next_stages) for a in articles),
+            "Question": sum(len(a.questions) for a in articles), "Section": sum(len(a.sections) for a in articles),
+            "QuickAnswerItem": sum(len(a.quick_answer) for a in articles), "SourceArticle": len(library.articles),
+            "written dreams": len(library.articles), "stub dreams": len(shared.links),
+            "partial dreams": sum(1 for a in articles if a.partial)}
+
+
+def counts_from_store(store: Store) -> dict[str, int]:
+    """Return the counts asked of the graph."""
+    counts = {slug_of(str(r["class"]).replace("#", "/")): r["count"] for r in store.select(STATS_QUERY)}
+    stats = {name: counts.get(name, 0) for name in CLASSES}
+    kinds = store.select("SELECT ?stub (COUNT(?d) AS ?n) WHERE { ?d a dg:Dream ; dg:isStub ?stub } GROUP BY ?stub")
+    by_kind = {r["stub"]: r["n"] for r in kinds}
+    stats["written dreams"] = by_kind.get(False, 0)
+    stats["stub dreams"] = by_kind.get(True, 0)
+    stats["partial dreams"] = store.select("SELECT (COUNT(?d) AS ?n) WHERE { ?d dg:isPartial true }")[0]["n"]
+    return stats
+
+
+# --- names -----------------------------------------------------------------------------------------
+
+NAMES_QUERY = """
+SELECT ?dream ?label ?title ?alias WHERE {
+  ?dream a dg:Dream ; rdfs:label ?label .
+  OPTIONAL { ?dream dg:title ?title }
+  OPTIONAL { ?dream skos:altLabel ?alias }
+}"""
+
+
+def names_from_library(library: Library, projection: nx.DiGraph) -> dict[str, str]:
+    """Return every name a dream answers to (slug, label, title, aliases; lowercased) -> its IRI (finding
+    a dream by a misspelt name at 100,000 articles took 18 s when asked of the graph)."""
+    dreams = {}
+    for slug, data in projection.nodes(data=True):
+        article = library.articles.get(slug)
+        dreams[data["iri"]] = {"labels": {data["label"]}, "titles": {article.title} if article else set(),
+                               "aliases": set(article.aliases) if article else set()}
+    return names_table(dreams)
+
+
+def names_from_store(store: Store) -> dict[str, str]:
+    """Return the names table asked of the graph."""
+    found: dict[str, dict] = {}
+    for row in store.select(NAMES_QUERY):
+        entry = found.setdefault(str(row["dream"]), {"labels": set(), "titles": set(), "aliases": set()})
+        for key, column in (("labels", "label"), ("titles", "title"), ("aliases", "alias")):
+            if row.get(column):
+                entry[key].add(str(row[column]))
+    return names_table(found)
+
+
+def names_table(dreams: dict[str, dict]) -> dict[str, str]:
+    """Return the names table from each dream's IRI -> its ``labels``, ``titles`` and ``aliases``. A name
+    two dreams answer to goes to the one whose label it is, else title, else alias, else slug; then to the
+    first IRI."""
+    ranked: dict[str, tuple[int, str]] = {}
+    for iri, entry in dreams.items():
+        for rank, texts in enumerate((entry["labels"], entry["titles"], entry["aliases"], [slug_of(iri)])):
+            for text in texts:
+                key = str(text).strip().lower()
+                if key and (key not in ranked or (rank, iri) < ranked[key]):
+                    ranked[key] = (rank, iri)
+    return {key: iri for key, (_, iri) in sorted(ranked.items())}
+
+
+# --- links to stubs --------------------------------------------------------------------------------
+
+def stub_links_from_library(library: Library, shared: Shared) -> dict[str, dict]:
+    """Return, per linked stub, its ``label`` and every link to it as (path, line, condition) sorted by
+    path and line."""
+    links: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
+    for article in library.articles.values():
+        for stage in article.next_stages:
+            target = library.resolve(stage.target_slug)
+            if target in shared.links:
+                links[target].append((article.path, stage.line, stage.condition))
+    return {stub: {"label": dream_name(sorted(shared.links[stub])[0][2]), "links": sorted(links[stub])}
+            for stub in sorted(links)}
+
+
+def stub_links_from_store(store: Store) -> dict[str, dict]:
+    """Return the links to stubs asked of the graph (``gap-missing-articles.rq``)."""
+    table: dict[str, dict] = {}
+    for row in _rows(store, "gap-missing-articles"):
+        entry = table.setdefault(slug_of(row["dream"]), {"label": row["label"], "links": []})
+        entry["links"].append((row["path"], row["line"], row["condition"]))
+    return {slug: {"label": entry["label"], "links": sorted(entry["links"])} for slug, entry in sorted(table.items())}
+
+
+# --- clusters --------------------------------------------------------------------------------------
+
+CLUSTER_LABELS = "SELECT ?cluster ?label WHERE { ?cluster a dg:Cluster ; rdfs:label ?label }"
+CLUSTER_SOURCES = """SELECT ?cluster ?path WHERE { ?cluster a dg:Cluster ; prov:wasDerivedFrom ?f .
+                     ?f rdfs:label ?path }"""
+
+
+def clusters_from_library(library: Library) -> dict[str, dict]:
+    """Return, per cluster slug, its ``labels`` (one unless articles spell it differently) and the
+    ``sources`` (paths) of the articles naming it, both sorted."""
+    table: dict[str, dict[str, set]] = defaultdict(lambda: {"labels": set(), "sources": set()})
+    for article in library.articles.values():
+        for mention in article.clusters:
+            table[mention.slug]["labels"].add(mention.name)
+            table[mention.slug]["sources"].add(article.path)
+    return {slug: {key: sorted(values) for key, values in table[slug].items()} for slug in sorted(table)}
+
+
+def clusters_from_store(store: Store) -> dict[str, dict]:
+    """Return the cluster table asked of the graph."""
+    table: dict[str, dict[str, set]] = defaultdict(lambda: {"labels": set(), "sources": set()})
+    for row in store.select(CLUSTER_LABELS):
+        table[slug_of(row["cluster"])]["labels"].add(row["label"])
+    for row in store.select(CLUSTER_SOURCES):
+        table[slug_of(row["cluster"])]["sources"].add(row["path"])
+    return {slug: {key: sorted(values) for key, values in table[slug].items()} for slug in sorted(table)}

@@ -1,0 +1,103 @@
+"""What is asked of the graph about one dream or a few: whether it exists, its names, its card, the links
+into it, the questions of some articles, and texts by node. These are small lookups the store answers by
+its indexes at any size, so no table is kept for them; they live here so that the analyses never write
+SPARQL.
+"""
+
+from __future__ import annotations
+
+from ..store import IRI, Store, sparql_term
+from ..vocabulary import dream_iri
+
+
+def dream_exists(store: Store, slug: str) -> bool:
+    """Return True when a dream (written or stub) has this slug."""
+    return store.ask("ASK { ?dream a dg:Dream }", {"dream": IRI(dream_iri(slug))})
+
+
+def names_of(store: Store, iri: str) -> set[str]:
+    """Return the lowercased names (label, title, aliases) of one dream."""
+    rows = store.select("SELECT ?dream ?name WHERE { ?dream rdfs:label|dg:title|skos:altLabel ?name }",
+                        {"dream": IRI(iri)})
+    return {str(r["name"]).strip().lower() for r in rows}
+
+
+CARD_QUERY = """
+SELECT ?dream ?label ?stub ?title ?subtitle ?partial ?sentence ?intro WHERE {
+  ?dream rdfs:label ?label ; dg:isStub ?stub .
+  OPTIONAL { ?dream dg:title ?title } OPTIONAL { ?dream dg:subtitle ?subtitle }
+  OPTIONAL { ?dream dg:isPartial ?partial } OPTIONAL { ?dream dg:coreSentence ?sentence }
+  OPTIONAL { ?dream dg:intro ?intro }
+}"""
+CARD_PARTS_QUERY = """
+SELECT ?dream ?kind ?position ?label ?detail WHERE {
+  VALUES (?link ?kind) { (dg:quickAnswer "quick-answer") (dg:hasScenario "scenario")
+                         (dg:hasSensation "sensation") (dg:hasQuestion "question") (dg:hasSection "section") }
+  ?dream ?link ?part . ?part rdfs:label ?label ; dg:position ?position .
+  OPTIONAL { ?part dg:meaning|dg:answer|dg:text ?detail }
+} ORDER BY ?kind ?position"""
+STAGES_QUERY = """
+SELECT ?dream ?target ?targetLabel ?stub ?condition ?gloss ?position WHERE {
+  ?dream dg:transition ?t . ?t dg:to ?target ; dg:condition ?condition ; dg:position ?position .
+  OPTIONAL { ?t dg:gloss ?gloss }
+  ?target rdfs:label ?targetLabel ; dg:isStub ?stub .
+} ORDER BY ?position"""
+LED_FROM_QUERY = """
+SELECT DISTINCT ?dream ?source ?sourceLabel WHERE { ?source dg:nextStage ?dream ; rdfs:label ?sourceLabel }
+ORDER BY ?source"""
+CLUSTERS_QUERY = ("SELECT ?dream ?cluster ?label WHERE { ?dream dg:belongsToCluster ?cluster . "
+                  "?cluster rdfs:label ?label } ORDER BY ?cluster")
+SOURCES_QUERY = ("SELECT DISTINCT ?dream ?path WHERE { ?dream prov:wasDerivedFrom ?s . ?s rdfs:label ?path } "
+                 "ORDER BY ?path")
+
+
+def card_rows(store: Store, iri: str) -> dict[str, list[dict]] | None:
+    """Return the rows a dream's card is made of (``head``, ``parts``, ``stages``, ``led_from``, ``clusters``,
+    ``sources``), or None when no dream has this IRI."""
+    bindings = {"dream": IRI(iri)}
+    head = store.select(CARD_QUERY, bindings)
+    if not head:
+        return None
+    return {"head": head, "parts": store.select(CARD_PARTS_QUERY, bindings),
+            "stages": store.select(STAGES_QUERY, bindings), "led_from": store.select(LED_FROM_QUERY, bindings),
+            "clusters": store.select(CLUSTERS_QUERY, bindings), "sources": store.select(SOURCES_QUERY, bindings)}
+
+
+INCOMING_QUERY = """
+SELECT ?from ?condition ?gloss ?line ?path WHERE {
+  ?transition dg:to ?dream ; dg:from ?from ; dg:condition ?condition ; dg:sourceLine ?line .
+  OPTIONAL { ?transition dg:gloss ?gloss }
+  ?from prov:wasDerivedFrom ?source . ?source a dg:SourceArticle ; rdfs:label ?path .
+} ORDER BY ?path ?line"""
+
+
+def incoming_links(store: Store, slug: str) -> list[dict]:
+    """Return every next stage that leads to a dream: ``from`` (IRI), ``condition``, ``gloss`` (if any),
+    ``line`` and ``path`` of the linking article, sorted by path and line."""
+    return store.select(INCOMING_QUERY, {"dream": IRI(dream_iri(slug))})
+
+
+QUESTIONS_QUERY = """
+SELECT ?dream ?question ?position WHERE {
+  ?dream dg:hasQuestion ?node . ?node rdfs:label ?question ; dg:position ?position .
+} ORDER BY ?dream ?position"""
+
+
+def questions_of(store: Store, slugs: list[str]) -> list[dict]:
+    """Return the FAQ questions of some dreams: ``dream`` (IRI), ``question``, ``position``, sorted."""
+    if not slugs:
+        return []
+    values = " ".join(sparql_term(IRI(dream_iri(slug))) for slug in sorted(slugs))
+    return store.select(QUESTIONS_QUERY.replace("WHERE {", f"WHERE {{ VALUES ?dream {{ {values} }}", 1))
+
+
+def texts_of(store: Store, pairs: list[tuple[str, str]], batch: int = 5_000) -> dict[tuple[str, str], str]:
+    """Return the text of each (node IRI, predicate IRI) pair."""
+    found = {}
+    for first in range(0, len(pairs), batch):
+        values = " ".join(f"({sparql_term(IRI(node))} {sparql_term(IRI(predicate))})"
+                          for node, predicate in pairs[first:first + batch])
+        result = store.execute(f"SELECT ?node ?predicate ?text WHERE {{ VALUES (?node ?predicate) {{ {values} }} "
+                               "?node ?predicate ?text }")
+        found.update(((node[1], predicate[1]), text[1]) for node, predicate, text in result.rows)
+    return found

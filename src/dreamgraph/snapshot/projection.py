@@ -1,0 +1,104 @@
+"""The dream-to-dream projection: dreams as nodes, next stages as edges, as a NetworkX DiGraph.
+
+Nodes are dream slugs with attributes ``label``, ``subtitle``, ``stub``, ``partial``, ``clusters`` (slugs)
+and ``iri``. An edge A → B means article A sends its reader to B; its attributes are ``condition``,
+``gloss`` and ``position`` of the first Next Stages line doing so, and ``conditions``, all of them when an
+article links to the same dream twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import networkx as nx
+
+from ..library import Library, Shared
+from ..slugs import dream_name
+from ..store import Store, paused_gc
+from ..vocabulary import dream_iri, slug_of
+
+
+def from_library(library: Library, shared: Shared) -> nx.DiGraph:
+    """Return the projection of a library (what :func:`from_store` asks of its graph)."""
+    nodes = {}
+    named = {mention.slug for article in library.articles.values() for mention in article.clusters}
+    for slug, article in library.articles.items():
+        hub = {slug} & named  # a cluster's hub belongs to it (see dreamgraph.library.shared_triples)
+        nodes[slug] = {"iri": str(dream_iri(slug)), "label": article.name, "stub": False,
+                       "subtitle": article.subtitle or None, "partial": article.partial,
+                       "clusters": sorted({mention.slug for mention in article.clusters} | hub)}
+    for slug, references in shared.links.items():
+        nodes[slug] = {"iri": str(dream_iri(slug)), "label": dream_name(sorted(references)[0][2]), "stub": True,
+                       "subtitle": None, "partial": False, "clusters": []}
+    transitions = ((slug, library.resolve(stage.target_slug), position, stage.condition, stage.gloss or "")
+                   for slug in sorted(library.articles)
+                   for position, stage in enumerate(library.articles[slug].next_stages, 1))
+    return graph_of({"nodes": sorted(nodes.items(), key=lambda item: item[1]["iri"]),
+                     "edges": projection_edges(transitions)})
+
+
+# Single-pattern queries joined in Python: on the on-disk store a scan of one predicate is fast, while a
+# star join over thousands of transitions costs a lookup per triple.
+DREAMS_QUERY = "SELECT ?dream ?label ?stub WHERE { ?dream dg:isStub ?stub ; rdfs:label ?label }"
+VALUE_QUERIES = {
+    "subtitle": "SELECT ?node ?value WHERE { ?node dg:subtitle ?value }",
+    "partial": "SELECT ?node ?value WHERE { ?node dg:isPartial ?value }",
+    "cluster": "SELECT ?node ?value WHERE { ?node dg:belongsToCluster ?value }",
+    "from": "SELECT ?node ?value WHERE { ?node dg:from ?value }",
+    "to": "SELECT ?node ?value WHERE { ?node dg:to ?value }",
+    "condition": "SELECT ?node ?value WHERE { ?node dg:condition ?value }",
+    "gloss": "SELECT ?node ?value WHERE { ?node dg:gloss ?value }",
+}
+
+
+def _values(store: Store, name: str) -> dict[str, list]:
+    found: dict[str, list] = defaultdict(list)
+    for row in store.select(VALUE_QUERIES[name]):
+        found[str(row["node"])].append(row["value"])
+    return found
+
+
+def from_store(store: Store) -> nx.DiGraph:
+    """Return the projection asked of a graph with SPARQL (see :func:`projection_data`)."""
+    return graph_of(projection_data(store))
+
+
+def projection_data(store: Store) -> dict:
+    """Return the projection as plain data, asked of the store: ``nodes`` (slug, attributes) sorted by
+    IRI, and ``edges`` (source, target, attributes) in the order of the articles' Next Stages."""
+    subtitles, partial, clusters = (_values(store, k) for k in ("subtitle", "partial", "cluster"))
+    nodes = []
+    for row in sorted(store.select(DREAMS_QUERY), key=lambda r: r["dream"]):
+        iri = str(row["dream"])
+        nodes.append((slug_of(iri), {"iri": iri, "label": str(row["label"]), "stub": row["stub"],
+                                     "subtitle": (subtitles.get(iri) or [None])[0], "partial": bool(partial.get(iri)),
+                                     "clusters": sorted(slug_of(c) for c in clusters.get(iri, ()))}))
+    sources, targets, conditions, glosses = (_values(store, k) for k in ("from", "to", "condition", "gloss"))
+    # A transition's IRI ends with its position among the article's next stages: .../next-stage/2
+    transitions = sorted((slug_of(sources[t][0]), int(slug_of(t)), t) for t in sources if t in targets)
+    return {"nodes": nodes, "edges": projection_edges(
+        (source, slug_of(targets[t][0]), position, (conditions.get(t) or [""])[0], (glosses.get(t) or [""])[0])
+        for source, position, t in transitions)}
+
+
+def graph_of(data: dict) -> nx.DiGraph:
+    """Return the DiGraph of projection data (see :func:`projection_data`)."""
+    with paused_gc():
+        graph = nx.DiGraph()
+        graph.add_nodes_from(data["nodes"])
+        graph.add_edges_from(data["edges"])
+    return graph
+
+
+def projection_edges(transitions) -> list[tuple[str, str, dict]]:
+    """Return the edges of the projection from (source, target, position, condition, gloss) transitions,
+    sorted by source and position: the first transition to a target makes the edge, the others add
+    their condition to its ``conditions``."""
+    edges: dict[tuple[str, str], dict] = {}
+    for source, target, position, condition, gloss in transitions:
+        if (source, target) in edges:
+            edges[source, target]["conditions"].append(condition)
+        else:
+            edges[source, target] = {"condition": condition, "gloss": gloss, "position": position,
+                                     "conditions": [condition]}
+    return [(a, b, attributes) for (a, b), attributes in edges.items()]

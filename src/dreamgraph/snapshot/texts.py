@@ -1,0 +1,141 @@
+"""Tables of the articles' texts: the shingles near-duplicates are judged on, and the search index.
+
+>>> len(shingles("The ground holds. The ground holds."))   # the ground holds, ground holds the, holds the ground
+3
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zlib
+from array import array
+from collections import defaultdict
+
+import networkx as nx
+
+from ..article import Article
+from ..library import Library
+from ..query import named_query
+from ..store import Store
+from ..vocabulary import slug_of
+
+# --- shingles of the texts near-duplicates are judged on ----------------------------------------------
+
+_WORD = re.compile(r"[a-z0-9']+")
+_MIX = (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F)  # two large odd constants: word order matters
+
+
+def similarity_text(article: Article) -> str | None:
+    """Return one article's text its near-duplicates are judged on: its Quick Answer items and its scenarios
+    with their meanings, sorted and joined; None when it has none of those parts."""
+    parts = ([item.text for item in article.quick_answer] + [s.label for s in article.scenarios]
+             + [s.meaning for s in article.scenarios])
+    return " ".join(sorted(parts)) if parts else None
+
+
+def similarity_texts_from_library(library: Library) -> dict[str, str]:
+    """Return :func:`similarity_text` of every written dream that has one."""
+    texts = {slug: similarity_text(article) for slug, article in library.articles.items()}
+    return {slug: text for slug, text in texts.items() if text is not None}
+
+
+def similarity_texts_from_store(store: Store) -> dict[str, str]:
+    """Return the same texts asked of the graph (``article-texts.rq``)."""
+    texts: dict[str, list[str]] = defaultdict(list)
+    for row in store.select(named_query("article-texts").text):
+        texts[slug_of(row["dream"])].append(row["text"])
+    return {slug: " ".join(sorted(parts)) for slug, parts in texts.items()}
+
+
+def shingles(text: str):
+    """Return the distinct three-word shingles of a text as sorted 64-bit hashes, the same in every process
+    (so the build's workers can make them): each word's CRC-32, combined three at a time."""
+    import numpy as np
+
+    words = _WORD.findall(text.lower().replace("’", "'"))
+    if len(words) < 3:
+        return np.empty(0, dtype=np.uint64)
+    hashed = np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
+    return np.unique(hashed[:-2] * _MIX[0] + hashed[1:-1] * _MIX[1] + hashed[2:])  # arithmetic modulo 2**64
+
+
+def shingle_table(texts: dict[str, str], known: dict | None = None) -> tuple[list[str], object, object]:
+    """Return the dreams of ``texts`` (sorted), all their shingles one dream after another, and how many
+    each has; ``known`` shingles (slug -> array) are used rather than made again."""
+    import numpy as np
+
+    slugs = sorted(texts)
+    arrays = [known[slug] if known and slug in known else shingles(texts[slug]) for slug in slugs]
+    hashes = np.concatenate(arrays) if arrays else np.empty(0, dtype=np.uint64)
+    return slugs, hashes, np.array([len(a) for a in arrays], dtype=np.int64)
+
+
+def shingles_from_library(library: Library, known: dict | None = None) -> tuple[list[str], object, object]:
+    """Return the shingle table of the library (``known``: the shingles the build's workers made)."""
+    return shingle_table(similarity_texts_from_library(library), known)
+
+
+def shingles_from_store(store: Store) -> tuple[list[str], object, object]:
+    """Return the shingle table of the texts asked of the graph."""
+    return shingle_table(similarity_texts_from_store(store))
+
+
+# --- the search index ------------------------------------------------------------------------------
+
+# What the shipped search query scans: the texts of these predicates, on dreams and on the parts linked
+# to them, by kind (queries/search.rq). A part's IRI is its dream's, then its kind and its position.
+SEARCHED = ("http://www.w3.org/2000/01/rdf-schema#label",
+            *(f"https://w3id.org/dreamgraph/ontology#{name}"
+              for name in ("title", "subtitle", "intro", "coreSentence", "meaning", "answer", "text", "condition",
+                           "gloss")))
+SEARCH_KINDS = ("dream", "quick answer", "scenario", "sensation", "question", "section", "next stage", "answer")
+PART_KINDS = (None, "quick-answer", "scenario", "sensation", "question", "section", "next-stage", "question")
+
+
+def search_from_library(library: Library, graph: nx.DiGraph) -> dict[str, object]:
+    """Return every text the shipped ``search`` query scans, lower-cased and laid end to end in one
+    ``lower`` byte string (entry i is ``lower[starts[i]:starts[i + 1]]``), with each entry's ``dream``
+    (an index into ``dreams``, which are in the order of their IRIs), ``kind`` (into SEARCH_KINDS),
+    ``position`` (of the part; 0 for the dream itself) and ``predicate`` (into SEARCHED).
+    :func:`dreamgraph.answers.search` finds the words in it and reads the matching texts from the store.
+    A graph with nothing kept has no index: the query itself answers."""
+    import numpy as np
+
+    dreams = sorted(graph.nodes, key=lambda slug: graph.nodes[slug]["iri"])  # the query's order
+    lower, starts = io.BytesIO(), array("q", [0])
+    dream_of, kind_of, position_of, predicate_of = array("i"), array("b"), array("i"), array("b")
+
+    def add(dream: int, kind: int, position: int, predicate: int, value: str | None) -> None:
+        if value:
+            lower.write(value.lower().encode("utf-8", "surrogatepass"))
+            starts.append(lower.tell())
+            dream_of.append(dream), kind_of.append(kind), position_of.append(position), predicate_of.append(predicate)
+
+    for index, slug in enumerate(dreams):
+        article = library.articles.get(slug)
+        if article is None:  # a stub: its label only
+            add(index, 0, 0, 0, graph.nodes[slug]["label"])
+            continue
+        for predicate, value in enumerate((article.name, article.title, article.subtitle, article.intro,
+                                           article.core_sentence)):
+            add(index, 0, 0, predicate, value)
+        for n, item in enumerate(article.quick_answer, 1):
+            add(index, 1, n, 0, item.text)
+        for kind, parts in ((2, article.scenarios), (3, article.sensations)):
+            for n, part in enumerate(parts, 1):
+                add(index, kind, n, 0, part.label)
+                add(index, kind, n, 5, part.meaning)
+        for n, question in enumerate(article.questions, 1):
+            add(index, 4, n, 0, question.question)
+            add(index, 7, n, 6, question.answer)  # a match in the answer is an "answer"
+        for n, section in enumerate(article.sections, 1):
+            add(index, 5, n, 0, section.title)
+            add(index, 5, n, 7, section.text)
+        for n, stage in enumerate(article.next_stages, 1):
+            add(index, 6, n, 8, stage.condition)
+            add(index, 6, n, 9, stage.gloss)
+    return {"dreams": dreams, "labels": [graph.nodes[slug]["label"] for slug in dreams], "lower": lower.getvalue(),
+            "starts": np.frombuffer(starts, dtype=np.int64), "dream": np.frombuffer(dream_of, dtype=np.int32),
+            "kind": np.frombuffer(kind_of, dtype=np.int8), "position": np.frombuffer(position_of, dtype=np.int32),
+            "predicate": np.frombuffer(predicate_of, dtype=np.int8)}
