@@ -16,11 +16,12 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from . import __version__, settings
 from .errors import DreamgraphError
 from .output import console, echo_data, echo_table, safe_text
 
 EXIT_FOUND_PROBLEMS = 3
+GAPS = settings.GapSettings()
 GRAPH_DIR_ENV = "DREAMGRAPH_GRAPH_DIR"
 ENDPOINT_ENV = "DREAMGRAPH_ENDPOINT"
 
@@ -286,8 +287,9 @@ def stats(ctx, sub_graph_dir, fmt):
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="A named query's parameter.")
 @click.option("--format", "-f", "fmt", default="table", show_default=True,
               type=click.Choice(["table", "csv", "tsv", "json", "turtle", "ntriples"]), help="Output format.")
-@click.option("--timeout", type=Seconds(), default=30.0, show_default=True, help="Seconds before the query is stopped.")
-@click.option("--max-rows", type=click.IntRange(min=0), default=10_000, show_default=True,
+@click.option("--timeout", type=Seconds(), default=settings.QUERY_TIMEOUT, show_default=True,
+              help="Seconds before the query is stopped.")
+@click.option("--max-rows", type=click.IntRange(min=0), default=settings.MAX_ROWS, show_default=True,
               help="Most rows printed; 0 for every row.")
 @click.option("--max-memory", type=Size(), default=None, metavar="SIZE",
               help="Memory the query may take before it is stopped (500M, 2G) [default: 4G, or half the "
@@ -646,13 +648,14 @@ def diff(ctx, old, new, rev, fmt, fail_on_new, sub_graph_dir):
               help="List the gaps by kind (most valuable first) or by dream (each dream once, with all its gaps).")
 @click.option("--fail-on", "fail_on", multiple=True, metavar="KIND",
               help="Exit 3 when gaps of this kind exist ('any' for every kind); repeatable.")
-@click.option("--min-cluster-size", type=click.IntRange(min=1), default=3, show_default=True,
+@click.option("--min-cluster-size", type=click.IntRange(min=1), default=GAPS.min_cluster_size, show_default=True,
               help="Clusters with fewer written dreams are thin.")
-@click.option("--min-items", type=click.IntRange(min=1), default=3, show_default=True,
+@click.option("--min-items", type=click.IntRange(min=1), default=GAPS.min_items, show_default=True,
               help="List sections with fewer items are thin.")
-@click.option("--typo-similarity", type=click.IntRange(0, 100), default=85, show_default=True,
+@click.option("--typo-similarity", type=click.IntRange(0, 100), default=GAPS.typo_similarity, show_default=True,
               help="How alike (0-100) a stub's slug and a written dream's must be for a link to look like a typo.")
-@click.option("--duplicate-similarity", type=click.FloatRange(0, 1), default=0.4, show_default=True,
+@click.option("--duplicate-similarity", type=click.FloatRange(0, 1), default=GAPS.duplicate_similarity,
+              show_default=True,
               help="Share (0-1) of a shorter article's Quick Answer and scenario phrases another must have "
                    "for the two to be near-duplicates.")
 @click.option("--matrix", is_flag=True, help="Print the article × standard section completeness matrix instead.")
@@ -748,14 +751,14 @@ def _print_matrix(rows, fmt: str) -> None:
 # --- views and exports ----------------------------------------------------------------------------
 
 @main.command()
-@click.option("--view", "-v", "view_name", type=click.Choice(["taxonomy", "dream", "cluster", "path", "gaps"]),
+@click.option("--view", "-v", "view_name", type=click.Choice(settings.VIEWS),
               default="taxonomy", show_default=True, help="What to draw.")
 @click.option("--dream", "-d", help="The dream of --view dream.")
 @click.option("--hops", type=click.IntRange(min=0), default=1, show_default=True, help="Neighbourhood size of --view dream.")
 @click.option("--cluster", "-c", help="The cluster of --view cluster (slug or name).")
 @click.option("--from", "source", metavar="DREAM", help="Start of --view path.")
 @click.option("--to", "target", metavar="DREAM", help="End of --view path.")
-@click.option("--format", "-f", "fmt", type=click.Choice(["html", "graphml", "csv", "jsonld", "ntriples"]),
+@click.option("--format", "-f", "fmt", type=click.Choice(settings.FORMATS),
               default="html", show_default=True, help="html: an interactive page; graphml, csv: the view's nodes "
               "and edges; jsonld, ntriples: the whole graph.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
@@ -795,34 +798,14 @@ def export(ctx, view_name, dream, hops, cluster, source, target, fmt, output, ou
 
 def _make_view(store, name, dream, hops, cluster, source, target):
     """Return the view asked for on the command line and the file stem it is saved under by default."""
-    from .dreams import find_dream
-    from .slugs import slugify
-    from .views import cluster_view, dream_view, gaps_view, path_view, taxonomy_view
-    from .vocabulary import slug_of
+    from .views import make_view
 
-    def need(value, option):
-        if not value:
-            raise click.UsageError(f"--view {name} needs {option}")
-        return value
-
-    if name == "dream":
-        slug = slug_of(find_dream(store, need(dream, "--dream")))
-        return dream_view(store, slug, hops), f"dream-{slug}"
-    if name == "cluster":
-        slug = slugify(need(cluster, "--cluster"))
-        known = sorted(slug_of(r["c"]) for r in store.select("SELECT ?c WHERE { ?c a dg:Cluster }"))
-        if slug not in known:
-            raise DreamgraphError(f"unknown cluster {cluster!r}; clusters are: {', '.join(known) or 'none'}")
-        return cluster_view(store, slug), f"cluster-{slug}"
-    if name == "path":
-        a = slug_of(find_dream(store, need(source, "--from")))
-        b = slug_of(find_dream(store, need(target, "--to")))
-        return path_view(store, a, b), f"path-{a}-to-{b}"
-    if name == "gaps":
-        from .gaps import find_gaps
-
-        return gaps_view(store, find_gaps(store)), "gaps"
-    return taxonomy_view(store), "taxonomy"
+    given = {"dream": dream, "cluster": cluster, "source": source, "target": target}
+    options = {"dream": "--dream", "cluster": "--cluster", "source": "--from", "target": "--to"}
+    for needed in settings.VIEW_NEEDS.get(name, ()):
+        if not given[needed]:
+            raise click.UsageError(f"--view {name} needs {options[needed]}")
+    return make_view(store, name, hops=hops, **given)
 
 
 # --- sharing ---------------------------------------------------------------------------------------
@@ -832,7 +815,8 @@ def _make_view(store, name, dream, hops, cluster, source, target):
               help="The server's Graph Store protocol address (Oxigraph: http://HOST:7878/store; "
                    "Fuseki: http://HOST:3030/DATASET/data), or $DREAMGRAPH_STORE_URL.")
 @click.option("--graph-iri", default=None, metavar="IRI", help="The named graph to replace [https://w3id.org/dreamgraph/graph].")
-@click.option("--timeout", type=Seconds(), default=300.0, show_default=True, help="Seconds to wait for the server.")
+@click.option("--timeout", type=Seconds(), default=settings.PUSH_TIMEOUT, show_default=True,
+              help="Seconds to wait for the server.")
 @local_graph_dir
 @click.pass_context
 def push(ctx, store_url, graph_iri, timeout, sub_graph_dir):

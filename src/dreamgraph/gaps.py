@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from .article import STANDARD_SECTIONS
+from .settings import GapSettings
 from .slugs import Lookalikes
 from .snapshot import Snapshot
 from .store import Store
@@ -53,16 +54,6 @@ class Gap:
         """Return the gap as plain JSON-ready data (the evidence dicts are the gap's own, not copies)."""
         return {"kind": self.kind, "node": self.node, "label": self.label, "score": self.score,
                 "action": self.action, "evidence": self.evidence}
-
-
-@dataclass(frozen=True)
-class GapSettings:
-    """Thresholds of the report."""
-
-    min_cluster_size: int = 3
-    min_items: int = 3            # fewer items than this in a list section is "thin"
-    typo_similarity: int = 85     # 0-100: how close a stub's slug must be to a written dream's to count as a typo
-    duplicate_similarity: float = 0.4  # 0-1: share of shingles above which two articles are near-duplicates
 
 
 def _evidence(path: str, line: int | None, text: str = "") -> dict:

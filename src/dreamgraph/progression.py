@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import networkx as nx
 
+from .errors import UnknownDreamError
 from .snapshot import Snapshot
 from .store import Store
 
@@ -33,8 +34,6 @@ def progression_graph(source: Store | Snapshot) -> nx.DiGraph:
 def _require(graph: nx.DiGraph, *slugs: str) -> None:
     for slug in slugs:
         if slug not in graph:
-            from .errors import UnknownDreamError
-
             raise UnknownDreamError(slug, [])
 
 

@@ -25,12 +25,13 @@ from typing import Callable
 
 from .errors import QueryError, UnknownDreamError
 from .limits import DEFAULT_QUERY_MEMORY
+from .settings import MAX_ROWS, QUERY_TIMEOUT
 from .slugs import slugify
 from .store import IRI, QueryResult, Store, sparql_term
 from .vocabulary import PREFIXES, cluster_iri, dream_iri
 
-DEFAULT_TIMEOUT = 10.0
-DEFAULT_MAX_ROWS = 10_000
+DEFAULT_TIMEOUT = QUERY_TIMEOUT
+DEFAULT_MAX_ROWS = MAX_ROWS
 _KINDS = {"SelectQuery": "select", "AskQuery": "ask", "ConstructQuery": "construct", "DescribeQuery": "describe"}
 
 

@@ -24,6 +24,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 
 from .errors import DreamgraphError
+from .triples import ntriples
 
 
 @dataclass(frozen=True, order=True)
@@ -238,8 +239,6 @@ def _shapes() -> tuple[Graph, bool, frozenset[str]]:
 
 
 def _structure_of(unit: Unit) -> tuple[str, dict[str, str], set[str]]:
-    from .triples import ntriples
-
     if _shapes()[1]:
         return structure(*unit, _shapes()[2])
     # checked as it is, one unit per pySHACL run

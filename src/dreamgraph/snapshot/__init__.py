@@ -78,23 +78,23 @@ class Snapshot:
 
     def __init__(self, store: Store | None = None, tables: dict[str, object] | None = None):
         self.store = store
-        self._tables: dict[str, object] = dict(tables or {})
         self._given = tables is not None
+        if tables is not None:
+            self._tables: dict[str, object] = dict(tables)
+        else:  # the tables read so far live on the store object (not a cycle: the store never points back)
+            self._tables = getattr(store, "_read_model", None) if store is not None else None
+            if self._tables is None:
+                self._tables = {}
+                try:
+                    store._read_model = self._tables
+                except AttributeError:
+                    pass
 
     @classmethod
     def of(cls, source: Store | Snapshot) -> Snapshot:
-        """Return the snapshot of a store (one per store object, so each table is read once), or ``source``
-        when it is one."""
-        if isinstance(source, Snapshot):
-            return source
-        snapshot = getattr(source, "_snapshot", None)
-        if snapshot is None:
-            snapshot = cls(source)
-            try:
-                source._snapshot = snapshot
-            except AttributeError:
-                pass
-        return snapshot
+        """Return ``source`` when it is a snapshot, else the snapshot of a store (each table of a store
+        object is read once, whichever snapshot of it asks first)."""
+        return source if isinstance(source, Snapshot) else cls(source)
 
     def kept(self, name: str):
         """Return the table the build kept (or that was given), or None."""

@@ -13,22 +13,53 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..dreams import find_dream
+from ..errors import DreamgraphError
+from ..gaps import find_gaps
+from ..settings import VIEW_NEEDS, VIEWS
+from ..slugs import slugify
+from ..snapshot import Snapshot
 from ..store import Store, atomic_write
+from ..vocabulary import slug_of
 from .data import ViewData, cluster_view, dream_view, gaps_view, path_view, taxonomy_view
 from .html import render
 
-VIEWS = ("taxonomy", "dream", "cluster", "path", "gaps")
 
-__all__ = ["VIEWS", "ViewData", "cluster_view", "dream_view", "gaps_view", "path_view", "render", "taxonomy_view",
-           "write_view", "write_gap_report"]
+__all__ = ["VIEWS", "VIEW_NEEDS", "ViewData", "cluster_view", "dream_view", "gaps_view", "make_view", "path_view",
+           "render", "taxonomy_view", "write_view", "write_gap_report"]
+
+
+def make_view(store: Store, name: str, *, dream: str | None = None, hops: int = 1, cluster: str | None = None,
+              source: str | None = None, target: str | None = None) -> tuple[ViewData, str]:
+    """Return a view by name (see :data:`dreamgraph.settings.VIEWS`) and the file stem it is saved under by
+    default. Dreams are given by name, title, alias or slug; each view takes the options
+    :data:`dreamgraph.settings.VIEW_NEEDS` lists."""
+    given = {"dream": dream, "cluster": cluster, "source": source, "target": target}
+    if name not in VIEWS:
+        raise DreamgraphError(f"no view {name!r}; views are: {', '.join(VIEWS)}")
+    missing = [option for option in VIEW_NEEDS.get(name, ()) if not given[option]]
+    if missing:
+        raise DreamgraphError(f"the {name} view needs a {missing[0]}")
+    if name == "dream":
+        slug = slug_of(find_dream(store, dream))
+        return dream_view(store, slug, hops), f"dream-{slug}"
+    if name == "cluster":
+        slug, known = slugify(cluster), sorted(Snapshot.of(store).clusters)
+        if slug not in known:
+            raise DreamgraphError(f"unknown cluster {cluster!r}; clusters are: {', '.join(known) or 'none'}")
+        return cluster_view(store, slug), f"cluster-{slug}"
+    if name == "path":
+        a, b = slug_of(find_dream(store, source)), slug_of(find_dream(store, target))
+        return path_view(store, a, b), f"path-{a}-to-{b}"
+    if name == "gaps":
+        return gaps_view(store, find_gaps(store)), "gaps"
+    return taxonomy_view(store), "taxonomy"
 
 
 def write_view(view: ViewData, path: str | Path) -> Path:
     """Render a view and write it as UTF-8 HTML, atomically; return the path written."""
     path = Path(path)
     if path.suffix.lower() not in (".html", ".htm"):
-        from ..errors import DreamgraphError
-
         raise DreamgraphError(f"{path}: an HTML view must be written to a .html file")
     atomic_write(path, render(view).encode("utf-8"))
     return path

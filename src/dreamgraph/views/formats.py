@@ -13,7 +13,9 @@ from pathlib import Path
 
 import networkx as nx
 
+from ..query import format_result
 from ..store import Store, atomic_write
+from ..vocabulary import PREFIXES
 from .data import ViewData
 from .layout import place
 
@@ -87,16 +89,12 @@ def csv_tables(view: ViewData, raw: bool = False) -> tuple[bytes, bytes]:
 def ntriples_bytes(store: Store) -> bytes:
     """Return the whole graph as sorted N-Triples."""
     result = store.execute("CONSTRUCT WHERE { ?s ?p ?o }")
-    from ..query import format_result
-
     return (format_result(result, "ntriples") + "\n").encode("utf-8")
 
 
 def jsonld_bytes(store: Store) -> bytes:
     """Return the whole graph as JSON-LD with the dreamgraph prefixes as its context."""
     from rdflib import Graph
-
-    from ..vocabulary import PREFIXES
 
     graph = Graph()
     graph.parse(data=ntriples_bytes(store).decode("utf-8"), format="nt")

@@ -25,6 +25,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from .. import __version__
 from ..gaps import KINDS as GAP_KINDS
 from .data import GAP_MARKS, NO_CLUSTER_COLOR, ViewData
 from .layout import place, spacing_for
@@ -120,8 +121,6 @@ def payload(view: ViewData) -> dict:
 def render(view: ViewData) -> str:
     """Return the HTML page of a view."""
     from jinja2 import Environment
-
-    from .. import __version__
 
     data = payload(view)
     vis_js, app_js = _vis_asset("vis-network.min.js"), _asset("app.js")

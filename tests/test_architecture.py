@@ -1,0 +1,49 @@
+"""The layout of ARCHITECTURE.md holds: imports flow one way, and the vocabulary matches the ontology."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+from rdflib import OWL, RDF, Graph
+
+from helpers import ROOT
+from dreamgraph.vocabulary import DG, ONTOLOGY
+
+
+def test_imports_flow_one_way():
+    """The contracts in pyproject.toml: each module imports only the layers below its own."""
+    command = shutil.which("lint-imports") or shutil.which("lint-imports", path=str(ROOT / ".venv" / "bin"))
+    if command is None:
+        pytest.fail("import-linter is needed: pip install -e '.[test]' (or pip install import-linter)")
+    result = subprocess.run([command, "--config", str(ROOT / "pyproject.toml")], cwd=ROOT, capture_output=True,
+                            text=True, env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "0 broken" in result.stdout
+
+
+def test_the_architecture_names_every_module():
+    text = (ROOT / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    modules = sorted(p.stem for p in (ROOT / "src" / "dreamgraph").glob("*.py") if p.stem not in ("__init__",))
+    folders = sorted(p.name for p in (ROOT / "src" / "dreamgraph").iterdir() if (p / "__init__.py").is_file())
+    missing = [name for name in modules + [f"{f}/" for f in folders] if name not in text]
+    assert missing == [], f"ARCHITECTURE.md does not place: {', '.join(missing)}"
+
+
+def test_the_vocabulary_declares_the_ontology_s_terms_and_no_other():
+    ontology = Graph().parse(ROOT / "src" / "dreamgraph" / "data" / "ontology.ttl")
+    declared = {str(s)[len(ONTOLOGY):] for s in ontology.subjects(RDF.type, None)
+                if str(s).startswith(ONTOLOGY) and str(s) != ONTOLOGY}
+    in_code = {name for name in DG.__annotations__} | {"from"}
+    assert declared == in_code, (sorted(declared - in_code), sorted(in_code - declared))
+    assert (ontology.value(predicate=RDF.type, object=OWL.Ontology) is not None)
+
+
+def test_the_command_line_starts_without_the_heavy_libraries():
+    """`dreamgraph --help` imports neither rdflib, nor pyoxigraph, nor networkx."""
+    code = ("import sys, dreamgraph.cli; print(sorted(m for m in ('rdflib', 'pyoxigraph', 'networkx', 'numpy') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
