@@ -13,7 +13,8 @@ import time
 
 from rdflib import BNode, Graph, Literal, URIRef
 
-from dreamgraph.store import QueryResult, Store
+from dreamgraph.store import Store
+from dreamgraph.terms import QueryResult
 from dreamgraph.vocabulary import PREFIXES
 
 
@@ -31,7 +32,7 @@ def _cell(term):
 
 
 def _term(value):
-    from dreamgraph.store import IRI
+    from dreamgraph.terms import IRI
 
     if isinstance(value, IRI):
         return URIRef(value)

@@ -12,7 +12,7 @@ from helpers import FIXTURES, ROOT, SEED, article
 from dreamgraph.answers import ANSWERS, kept_answer
 from dreamgraph.build import build
 from dreamgraph.query import named_queries, named_query, run_query
-from dreamgraph.store import IRI
+from dreamgraph.terms import IRI
 from dreamgraph.connect import open_store
 from dreamgraph.vocabulary import dream_iri
 

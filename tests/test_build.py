@@ -3,7 +3,8 @@
 import shutil
 
 from helpers import ROOT, SEED, article
-from dreamgraph.build import Cache, build
+from dreamgraph.build import build
+from dreamgraph.cache import Cache
 from dreamgraph.dreams import graph_stats
 from dreamgraph.store import GRAPH_FILE
 from dreamgraph.connect import open_store

@@ -15,7 +15,7 @@ from dreamgraph.build import build
 from dreamgraph.gaps import GapSettings, completeness_matrix, find_gaps, unreachable_groups
 from dreamgraph.snapshot.texts import shingles
 from dreamgraph.query import named_query
-from dreamgraph.store import IRI
+from dreamgraph.terms import IRI
 from dreamgraph.connect import open_store
 from dreamgraph.vocabulary import dream_iri, slug_of
 

@@ -146,7 +146,7 @@ def test_full_cycle_link_then_article_under_another_title_then_alias(write_corpu
 
 
 def display(path):
-    from dreamgraph.build import display_path
+    from dreamgraph.sources import display_path
 
     return display_path(path, path.parent.parent / "graph", [path.parent])
 

@@ -105,7 +105,7 @@ def test_rankings_worked_out_by_hand(graph):
 
 def test_sparql_reachability_agrees_with_networkx(corpus, graph):
     from dreamgraph.query import named_query
-    from dreamgraph.store import IRI
+    from dreamgraph.terms import IRI
 
     store = open_store(corpus)
     for slug in graph:

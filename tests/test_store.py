@@ -5,7 +5,8 @@ import os
 
 import pytest
 
-from dreamgraph.store import MemoryStore, file_digest, loaded_digest, store_is_current, write_and_load_store_folder
+from dreamgraph.files import file_digest
+from dreamgraph.store import MemoryStore, loaded_digest, store_is_current, write_and_load_store_folder
 from dreamgraph.connect import open_store
 
 PREFIX = b"@prefix dg: <https://w3id.org/dreamgraph/ontology#> .\n"

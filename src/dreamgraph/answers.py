@@ -32,7 +32,8 @@ from .limits import DEFAULT_QUERY_MEMORY
 from .snapshot import Snapshot, lookups
 from .snapshot.articles import SECTION_COUNTS
 from .snapshot.texts import PART_KINDS, SEARCH_KINDS, SEARCHED
-from .store import QueryResult, Store
+from .store import Store
+from .terms import QueryResult
 from .vocabulary import cluster_iri, dream_iri, slug_of
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"

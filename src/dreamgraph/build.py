@@ -14,41 +14,38 @@ import gc
 import hashlib
 import os
 import pickle
-import sqlite3
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Sequence
 
-import lz4.frame
 from filelock import FileLock, Timeout
 
 from .article import Article
 from .errors import DreamgraphError, Problem
 from .parse import Limits, ParseResult, parse_file, read_limited
-from .slugs import Lookalikes, dream_name, dream_slug, slugify
+from .slugs import Lookalikes, dream_name
+from .cache import CACHE_DIR, Cache
 from .library import ALIAS_FILE, Library, Shared, assemble, shared_triples
+from .sources import display_paths, find_articles, read_alias_table, unique_provenance
 from .gaps import find_gaps
 from .progression import rankings
 from .snapshot import Snapshot, make_tables
 from .snapshot.texts import shingles, similarity_text
-from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, atomic_write, derived_files, loaded_digest, paused_gc,
-                    update_store_folder, write_and_load_store_folder)
+from .files import atomic_write, paused_gc
+from .store import GRAPH_FILE, LOCK_FILE, STORE_DIR, derived_files, loaded_digest, update_store_folder, write_and_load_store_folder
 from .triples import (MEMBER, TURTLE_PREFIXES, A, iri, own_triples, scheme_triples,
                       turtle_blocks)
 from .triples import T as TERMS
 from .validate import Unit, Violation, check_units, ontology_text, shapes_text, unit_key
 from .vocabulary import PROV, dream_iri
 
-ARTICLE_SUFFIXES = {".txt", ".md", ".markdown"}
-CACHE_DIR = ".cache"
 DREAM, CLUSTER, NEXT_STAGE, IN_CLUSTER = TERMS["Dream"], TERMS["Cluster"], TERMS["nextStage"], TERMS["belongsToCluster"]
 PARALLEL_THRESHOLD = 400  # below this many files, starting worker processes costs more than it saves
 
@@ -72,273 +69,6 @@ class BuildReport:
     def ok(self) -> bool:
         """Return True when nothing was dropped and the graph conforms to the shapes."""
         return not self.violations and not any(p.severity == "error" for p in self.problems)
-
-
-def find_articles(sources: Iterable[str | os.PathLike]) -> tuple[list[Path], list[Problem]]:
-    """Return the article files under the given files and folders, sorted, and problems for bad sources.
-
-    Folders are searched recursively for .txt, .md and .markdown files; hidden files and folders
-    (such as a temporary file left by an editor) are skipped, and symbolic links to folders are not followed.
-    A symbolic link to a file outside the folder searched is skipped with a warning and never read (a
-    committed link must not pull a file from elsewhere on the machine into the graph); a file named on the
-    command line is read wherever it points. A folder that cannot be read is an error.
-    """
-    found: set[Path] = set()
-    problems: list[Problem] = []
-
-    def unreadable(error: OSError) -> None:
-        problems.append(Problem("error", printable_path(error.filename or str(path)), None,
-                                f"cannot read the folder: {error.strerror or error}; its articles are left out"))
-
-    for source in sources:
-        path = Path(source)
-        if path.is_dir():
-            top, pages = path.resolve(), 0
-            for root, dirs, files in os.walk(path, onerror=unreadable):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                pages += sum(Path(name).suffix.lower() in (".html", ".htm") for name in files)
-                for name in files:
-                    if name.startswith(".") or Path(name).suffix.lower() not in ARTICLE_SUFFIXES:
-                        continue
-                    file = Path(root) / name
-                    if file.is_symlink() and not file.resolve().is_relative_to(top):
-                        problems.append(Problem("warning", printable_path(str(file)), None,
-                                                "a symbolic link to a file outside the folder; skipped, not read"))
-                        continue
-                    found.add(file)
-            if pages:
-                problems.append(Problem("warning", printable_path(str(path)), None,
-                                        f"{pages} HTML page{'s are' if pages > 1 else ' is'} not read: dreamgraph reads "
-                                        "plain text and Markdown; convert them, for example with "
-                                        "`pandoc -f html -t gfm page.html -o page.md`"))
-        elif path.exists() or path.is_symlink():
-            found.add(path)
-        else:
-            problems.append(Problem("error", printable_path(str(path)), None, "no such file or folder"))
-    return sorted(found), problems
-
-
-def printable_path(path: str) -> str:
-    """Return a path as text that can be printed and written to Turtle: bytes of a file name that are not
-    UTF-8 are shown as ``\\xff`` escapes.
-
-    >>> printable_path(os.fsdecode(b"bad-\\xff.txt"))
-    'bad-\\\\xff.txt'
-    """
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
-def unique_provenance(paths: Sequence[Path], graph_dir: Path, sources: Sequence = ()) -> tuple[list[Path], list[Problem]]:
-    """Return the paths whose provenance path is their own, and an error for each later file that would
-    share one with an earlier file (``graph/articles/a.txt`` and ``./articles/a.txt`` built together): two
-    files must never become one source node."""
-    first: dict[str, Path] = {}
-    kept, problems = [], []
-    for path, shown in zip(paths, display_paths(paths, graph_dir, sources)):
-        if shown in first and os.path.abspath(first[shown]) != os.path.abspath(path):
-            problems.append(Problem("error", printable_path(str(path)), None,
-                                    f"has the same provenance path {shown!r} as {printable_path(str(first[shown]))}; "
-                                    "left out (build them from one folder, or rename one)"))
-            continue
-        first.setdefault(shown, path)
-        if first[shown] is path:
-            kept.append(path)
-    return kept, problems
-
-
-def display_path(path: Path, graph_dir: Path, sources: Sequence = ()) -> str:
-    """Return the path recorded as provenance, the same from any working folder and on any machine:
-    relative to the graph folder when the file is inside it, else to the folder that holds the source it
-    was found under (``/srv/lib/articles/a.txt`` built from ``/srv/lib/articles`` is ``articles/a.txt``);
-    without sources, relative to the working folder."""
-    return display_paths([path], graph_dir, sources)[0]
-
-
-def display_paths(paths: Sequence[Path], graph_dir: Path, sources: Sequence = ()) -> list[str]:
-    """Return :func:`display_path` of each path (the folders compared with are looked up once)."""
-    def folder(path) -> str:
-        return path.rstrip(os.sep) + os.sep
-
-    graph = folder(os.path.abspath(graph_dir))
-    # the folder holding each source folder, the most specific first, so a file's path does not depend on
-    # whether a folder above its own is also given; a file given by name is its own name
-    bases = sorted({folder(os.path.dirname(os.path.abspath(s))) for s in sources if os.path.isdir(s)},
-                   key=lambda b: (-len(b), b))
-    named = {os.path.abspath(s): folder(os.path.dirname(os.path.abspath(s))) for s in sources if not os.path.isdir(s)}
-    bases = [graph, *bases] if sources else [graph, folder(os.getcwd())]
-    shown = []
-    for path in paths:
-        absolute = os.path.abspath(path)
-        base = next((base for base in bases if absolute.startswith(base)), None)
-        if base is None and absolute in named:
-            base = named[absolute]
-        relative = absolute[len(base):] if base else absolute
-        shown.append(printable_path(relative if os.sep == "/" else Path(relative).as_posix()))
-    return shown
-
-
-def read_alias_table(graph_dir: Path) -> tuple[dict[str, str], list[Problem]]:
-    """Return the alias table of a graph folder (alias slug -> dream slug) from ``aliases.toml``.
-
-    Each entry maps a link text, title or slug to the slug of the article it means::
-
-        "dream about losing control meaning" = "losing-control-in-a-dream"
-    """
-    path = graph_dir / ALIAS_FILE
-    if not path.is_file():
-        return {}, []
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib
-    try:
-        table = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
-        return {}, [Problem("error", str(path), None, f"alias table not read: {exc}")]
-    table = table.get("aliases", table)
-    aliases, problems = {}, []
-    for alias, slug in sorted(table.items()):
-        if not isinstance(slug, str) or not slug.strip():
-            problems.append(Problem("error", str(path), None, f"alias {alias!r} must map to a dream slug (text)"))
-            continue
-        aliases[dream_slug(alias)] = slugify(slug)
-    return aliases, problems
-
-
-def _code_version() -> str:
-    """Return a fingerprint of the parser's code and the shapes, so caches from older code are not reused."""
-    from importlib import resources
-
-    digest = hashlib.sha256()
-    for name in ("parse.py", "article.py", "slugs.py", "triples.py", "vocabulary.py", "library.py", "build.py",
-                 "validate.py", "snapshot/texts.py", "data/shapes.ttl"):
-        digest.update(resources.files("dreamgraph").joinpath(name).read_bytes())
-    return digest.hexdigest()[:16]
-
-
-class Cache:
-    """Per-article results kept between builds in GRAPH_DIR/.cache/entries.sqlite, keyed by a hash of what
-    they depend on (and of the code that made them), so unchanged articles are not worked on again.
-
-    One SQLite file rather than a file per entry: tens of thousands of small files cost more to open
-    than to compute. An entry that cannot be read (an older format, a damaged file) is simply a miss.
-
-    >>> cache = Cache(None)            # no folder: nothing is kept
-    >>> cache.put("article", cache.key("text"), 1); cache.get("article", cache.key("text")) is None
-    True
-    """
-
-    FILE = "entries.sqlite"
-
-    def __init__(self, folder: Path | None):
-        self.folder, self.used = folder, defaultdict(set)
-        self.version = _code_version()
-        self._db: sqlite3.Connection | None = None
-
-    def key(self, *parts: str | bytes) -> str:
-        digest = hashlib.sha256(self.version.encode())
-        for part in parts:
-            digest.update(part if isinstance(part, bytes) else part.encode("utf-8", "surrogatepass"))
-            digest.update(b"\0")
-        return digest.hexdigest()
-
-    def _connect(self) -> sqlite3.Connection | None:
-        if self._db is None and self.folder is not None:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            path = self.folder / self.FILE
-            for _ in range(2):
-                db = sqlite3.connect(path)
-                try:
-                    db.execute("PRAGMA synchronous = NORMAL")  # a cache: losing the last entries costs a rebuild
-                    db.execute("CREATE TABLE IF NOT EXISTS entries "
-                               "(kind TEXT NOT NULL, key TEXT NOT NULL, value BLOB, PRIMARY KEY (kind, key))")
-                    self._db = db
-                    break
-                except sqlite3.DatabaseError:  # not a database any more: start again with an empty cache
-                    db.close()
-                    path.unlink(missing_ok=True)
-        return self._db
-
-    @staticmethod
-    def pack(value) -> bytes:
-        """Return a value as the cache stores it: pickled, then compressed (see :meth:`compress`)."""
-        return Cache.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-
-    @staticmethod
-    def compress(pickled: bytes) -> bytes:
-        """Return a value's pickle as the cache stores it: LZ4-compressed (Turtle text shrinks about
-        threefold, and writing a large library's cache is mostly disk time; LZ4 costs the workers 0.02 ms
-        an article, zlib 0.14 ms, and the next build unpacks it in a quarter of zlib's time)."""
-        return lz4.frame.compress(pickled)
-
-    @staticmethod
-    def unpack(data: bytes):
-        return pickle.loads(lz4.frame.decompress(data))
-
-    def get(self, kind: str, key: str):
-        db = self._connect()
-        if db is None:
-            return None
-        try:
-            row = db.execute("SELECT value FROM entries WHERE kind = ? AND key = ?", (kind, key)).fetchone()
-            value = None if row is None else self.unpack(row[0])
-        except Exception:
-            return None
-        if value is not None:
-            self.used[kind].add(key)
-        return value
-
-    def get_many(self, kind: str, keys: Iterable[str]) -> Iterator[tuple[str, object]]:
-        """Yield (key, value) for those of ``keys`` that have a value kept: one pass over the kind's entries,
-        where a lookup each cost 0.2 s at 10,000 articles. Each value is unpacked as it is reached, so the
-        caller can put it away before the next (unpacked all at once, a large library's cache is gigabytes)."""
-        db, wanted = self._connect(), set(keys)
-        if db is None:
-            return
-        try:
-            for key, data in db.execute("SELECT key, value FROM entries WHERE kind = ?", (kind,)):
-                if key in wanted:
-                    try:
-                        value = self.unpack(data)
-                    except Exception:  # damaged or older: a miss
-                        continue
-                    self.used[kind].add(key)
-                    yield key, value
-        except sqlite3.DatabaseError:  # not a database any more: what was read is used
-            return
-
-    def put(self, kind: str, key: str, value, packed: bytes | None = None) -> None:
-        """Keep ``value`` (given already packed, see :meth:`pack`, when the caller has it so)."""
-        db = self._connect()
-        if db is None:
-            return
-        data = packed if packed is not None else self.pack(value)
-        db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)", (kind, key, data))
-        self.used[kind].add(key)
-
-    def prune(self) -> None:
-        """Save this build's entries and drop those it did not use (articles removed or changed), in the
-        kinds it used (a build with --no-validate keeps the SHACL results for the next one)."""
-        db = self._connect()
-        if db is None:
-            return
-        db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
-        for kind, keys in self.used.items():
-            db.execute("DELETE FROM used")
-            db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in keys))
-            db.execute("DELETE FROM entries WHERE kind = ? AND key NOT IN (SELECT key FROM used)", (kind,))
-        db.commit()
-
-    def keys(self, kind: str) -> set[str]:
-        """Return the keys kept for a kind."""
-        db = self._connect()
-        return set() if db is None else {k for (k,) in db.execute("SELECT key FROM entries WHERE kind = ?", (kind,))}
-
-    def close(self) -> None:
-        if self._db is not None:
-            self._db.commit()
-            self._db.close()
-            self._db = None
 
 
 @dataclass

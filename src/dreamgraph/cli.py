@@ -576,7 +576,7 @@ def brief(ctx, dream, output, sub_graph_dir):
     likely cluster and siblings, next stages and questions to consider, and the sections to write."""
     from .brief import make_brief, markdown
     from .dreams import find_dream
-    from .store import atomic_write
+    from .files import atomic_write
     from .vocabulary import slug_of
 
     store = _subcommand_graph_dir(ctx, sub_graph_dir).store
@@ -692,7 +692,7 @@ def gaps(ctx, fmt, kinds, by, fail_on, min_cluster_size, min_items, typo_similar
         click.echo(f"wrote {html_file}", err=True)
     if briefs_dir:
         from .brief import make_brief, markdown
-        from .store import atomic_write
+        from .files import atomic_write
 
         missing = [g.node for g in found if g.kind == "missing-article"]
         briefs_dir.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,8 @@ from .errors import UnknownDreamError
 from .query import named_query
 from .slugs import dream_slug, slugify
 from .snapshot import Snapshot, lookups
-from .store import Store, python_value
+from .store import Store
+from .terms import python_value
 from .vocabulary import dream_iri, slug_of
 
 def dream_names(source: Store | Snapshot) -> dict[str, str]:

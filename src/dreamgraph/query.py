@@ -27,7 +27,8 @@ from .errors import QueryError, UnknownDreamError
 from .limits import DEFAULT_QUERY_MEMORY
 from .settings import MAX_ROWS, QUERY_TIMEOUT
 from .slugs import slugify
-from .store import IRI, QueryResult, Store, sparql_term
+from .store import Store
+from .terms import IRI, QueryResult, sparql_term
 from .vocabulary import PREFIXES, cluster_iri, dream_iri
 
 DEFAULT_TIMEOUT = QUERY_TIMEOUT

@@ -26,7 +26,8 @@ from contextlib import contextmanager
 import pyoxigraph as ox
 
 from .errors import EndpointError
-from .store import QueryResult, Store, result_from_oxigraph, with_values_clause
+from .store import Store
+from .terms import QueryResult, result_from_oxigraph, with_values_clause
 from .vocabulary import PREFIXES
 
 DEFAULT_GRAPH = "https://w3id.org/dreamgraph/graph"

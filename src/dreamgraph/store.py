@@ -14,18 +14,14 @@ changed, or a remote SPARQL 1.1 endpoint. Both sit behind one interface,
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 import json
 import os
 import pickle
-import re
 import shutil
 import tempfile
 import time
 import traceback
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
@@ -33,261 +29,15 @@ from typing import Callable, Iterable
 import pyoxigraph as ox
 
 from .errors import DreamgraphError, GraphNotBuiltError, QueryError
+from .files import _put_in_place, _write_beside, atomic_write, file_digest, paused_gc
 from .limits import POLL_SECONDS, over_allowance, resident_bytes
+from .terms import QueryResult, python_value, result_from_oxigraph, with_values_clause
 from .vocabulary import PREFIXES
 
 GRAPH_FILE = "dreamgraph.ttl"
 STORE_DIR = ".store"
 STAMP_FILE = "loaded-from.json"
 LOCK_FILE = ".lock"
-
-
-class IRI(str):
-    """An IRI in a query result (a ``str``, so it compares and sorts as text)."""
-
-    def __repr__(self) -> str:
-        return f"IRI({str.__repr__(self)})"
-
-
-class TypedLiteral(str):
-    """A literal with a datatype that has no plain Python counterpart."""
-
-    datatype: str = ""
-
-
-@contextlib.contextmanager
-def paused_gc():
-    """Pause Python's cyclic garbage collector while making many objects at once (loading a large
-    pickle, building a graph of a hundred thousand dreams): it would otherwise walk them again and again,
-    which costs more than making them. Reference counting still frees everything; nothing made here has
-    cycles that need the collector."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-# --- atomic files ----------------------------------------------------------------------------------
-
-def atomic_write(path: str | os.PathLike, data: bytes | Iterable[bytes]) -> None:
-    """Write ``data`` (bytes, or pieces of bytes written one after the other) to ``path`` so that readers
-    and crashes see the old file or the new one, never a mix.
-
-    The bytes go to a temporary file in the same folder, are flushed to disk and renamed over ``path``.
-
-    >>> import tempfile, pathlib
-    >>> target = pathlib.Path(tempfile.mkdtemp()) / "g.ttl"
-    >>> atomic_write(target, b"new"); target.read_bytes()
-    b'new'
-    """
-    _put_in_place(_write_beside(Path(path), data), Path(path))
-
-
-def _write_beside(path: Path, data: bytes | Iterable[bytes]) -> Path:
-    """Write ``data`` to a new temporary file beside ``path``, flushed to disk, and return its path (it is
-    removed again when writing fails)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), 0o666 & ~_umask())  # mkstemp makes 0600; keep the usual mode
-            if isinstance(data, bytes):
-                handle.write(data)
-            else:
-                for piece in data:
-                    handle.write(piece)
-            handle.flush()
-            os.fsync(handle.fileno())
-        return Path(tmp)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _put_in_place(tmp: Path, path: Path) -> None:
-    """Rename a file written by :func:`_write_beside` over ``path``, durably."""
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def file_digest(path: Path) -> str:
-    """Return the SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-# --- terms, rows and results ----------------------------------------------------------------------
-
-_XSD = "http://www.w3.org/2001/XMLSchema#"
-_NUMERIC = {_XSD + name for name in ("integer", "int", "long", "short", "nonNegativeInteger", "positiveInteger")}
-
-# A result cell, as plain picklable data the same for every engine:
-#   ("uri", iri) | ("bnode", id) | ("literal", text, datatype IRI or None, language or None)
-Cell = tuple
-
-
-@dataclass
-class QueryResult:
-    """The answer to one query, engine-neutral: SELECT rows, an ASK boolean, or CONSTRUCT/DESCRIBE triples."""
-
-    kind: str                                   # "select", "ask" or "graph"
-    variables: list[str] = field(default_factory=list)
-    rows: list[tuple] = field(default_factory=list)       # one Cell or None per variable
-    boolean: bool | None = None
-    triples: list[tuple] = field(default_factory=list)    # (Cell, Cell, Cell)
-    truncated: bool = False                     # stopped at the row cap
-
-
-def cell_of(term) -> Cell | None:
-    """Return a pyoxigraph term as a Cell."""
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return ("uri", term.value)
-    if isinstance(term, ox.BlankNode):
-        return ("bnode", term.value)
-    datatype = term.datatype.value if not term.language else None
-    return ("literal", term.value, None if datatype == _XSD + "string" else datatype, term.language)
-
-
-def python_value(cell: Cell | None):
-    """Return a Cell as a plain Python value: IRI, str, int, float, bool or TypedLiteral."""
-    if cell is None:
-        return None
-    if cell[0] == "uri":
-        return IRI(cell[1])
-    if cell[0] == "bnode":
-        return IRI("_:" + cell[1])
-    value, datatype = cell[1], cell[2]
-    if datatype is None or datatype == "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString":
-        return value
-    if datatype in _NUMERIC:
-        return int(value)
-    if datatype == _XSD + "boolean":
-        return value in ("true", "1")
-    if datatype in (_XSD + "double", _XSD + "float", _XSD + "decimal"):
-        return float(value)
-    typed = TypedLiteral(value)
-    typed.datatype = datatype
-    return typed
-
-
-def oxigraph_term(value) -> ox.NamedNode | ox.Literal:
-    """Return a Python value as a pyoxigraph term (an IRI stays an IRI, text becomes a literal)."""
-    if isinstance(value, IRI):
-        return ox.NamedNode(value)
-    if isinstance(value, bool):
-        return ox.Literal("true" if value else "false", datatype=ox.NamedNode(_XSD + "boolean"))
-    if isinstance(value, int):
-        return ox.Literal(str(value), datatype=ox.NamedNode(_XSD + "integer"))
-    return ox.Literal(str(value))
-
-
-def sparql_term(value) -> str:
-    """Return a Python value as SPARQL/Turtle term text, escaped so it can never end the term early.
-
-    >>> sparql_term('"} DROP ALL')
-    '"\\\\"} DROP ALL"'
-    >>> sparql_term(IRI("https://w3id.org/dreamgraph/id/dream/a"))
-    '<https://w3id.org/dreamgraph/id/dream/a>'
-    """
-    return str(oxigraph_term(value))
-
-
-def result_from_oxigraph(answer, max_rows: int | None = None) -> QueryResult:
-    """Return a pyoxigraph query answer as a QueryResult, reading at most ``max_rows`` rows or triples."""
-    if isinstance(answer, ox.QueryBoolean):
-        return QueryResult("ask", boolean=bool(answer))
-    limit = max_rows if max_rows is not None else float("inf")
-    if isinstance(answer, ox.QuerySolutions):
-        names = [v.value for v in answer.variables]
-        result = QueryResult("select", variables=names)
-        for row in answer:
-            if len(result.rows) >= limit:
-                result.truncated = True
-                break
-            result.rows.append(tuple(cell_of(row[name]) for name in names))
-        return result
-    result = QueryResult("graph", variables=["subject", "predicate", "object"])
-    for triple in answer:
-        if len(result.triples) >= limit:
-            result.truncated = True
-            break
-        result.triples.append((cell_of(triple.subject), cell_of(triple.predicate), cell_of(triple.object)))
-    return result
-
-
-def _where_brace(query: str) -> int:
-    """Return the index just after the "{" that opens the query's WHERE group, skipping comments, strings
-    and IRIs (so a "{" or "WHERE" inside them does not count)."""
-    i, n, seen_where, quote = 0, len(query), False, None
-    while i < n:
-        char = query[i]
-        if quote:
-            if char == "\\":
-                i += 2
-                continue
-            if query.startswith(quote, i):
-                i += len(quote)
-                quote = None
-                continue
-        elif char == "#":
-            newline = query.find("\n", i)
-            i = n if newline < 0 else newline
-            continue
-        elif char in "\"'":
-            quote = query[i:i + 3] if query[i:i + 3] in ('"""', "'''") else char
-            i += len(quote)
-            continue
-        elif char == "<" and re.match(r"<[^<>\"{}|^`\\\s]*>", query[i:]):
-            i = query.index(">", i) + 1
-            continue
-        elif query[i:i + 5].upper() == "WHERE" and not query[i - 1:i].isalnum():
-            seen_where = True
-        elif char == "{" and (seen_where or not re.search(r"\bWHERE\b", query, re.IGNORECASE)):
-            return i + 1
-        i += 1
-    raise QueryError("the query has no WHERE group to bind parameters in")
-
-
-def with_values_clause(query: str, bindings: dict) -> str:
-    """Return the query with a VALUES block binding the variables, placed first in its WHERE group.
-
-    Used where an engine has no way to bind variables (remote endpoints, or a bound variable that is not
-    selected). Terms are written by :func:`sparql_term`, so no value can change the query's structure, and
-    because the block is inside the group, FILTERs there see the bound values.
-
-    >>> with_values_clause("SELECT ?x WHERE { ?x ?p ?t FILTER(?t = ?x) }", {"t": "a"})
-    'SELECT ?x WHERE { VALUES (?t) { ("a") } ?x ?p ?t FILTER(?t = ?x) }'
-    """
-    names = " ".join(f"?{name}" for name in bindings)
-    values = " ".join(sparql_term(v) for v in bindings.values())
-    at = _where_brace(query)
-    return f"{query[:at]} VALUES ({names}) {{ ({values}) }}{query[at:]}"
 
 
 # --- the store interface ---------------------------------------------------------------------------

@@ -6,7 +6,8 @@ SPARQL.
 
 from __future__ import annotations
 
-from ..store import IRI, Store, sparql_term
+from ..store import Store
+from ..terms import IRI, sparql_term
 from ..vocabulary import dream_iri
 
 

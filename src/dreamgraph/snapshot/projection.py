@@ -14,7 +14,8 @@ import networkx as nx
 
 from ..library import Library, Shared
 from ..slugs import dream_name
-from ..store import Store, paused_gc
+from ..files import paused_gc
+from ..store import Store
 from ..vocabulary import dream_iri, slug_of
 
 

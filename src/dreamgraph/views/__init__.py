@@ -19,7 +19,8 @@ from ..gaps import find_gaps
 from ..settings import VIEW_NEEDS, VIEWS
 from ..slugs import slugify
 from ..snapshot import Snapshot
-from ..store import Store, atomic_write
+from ..files import atomic_write
+from ..store import Store
 from ..vocabulary import slug_of
 from .data import ViewData, cluster_view, dream_view, gaps_view, path_view, taxonomy_view
 from .html import render

@@ -14,7 +14,8 @@ from pathlib import Path
 import networkx as nx
 
 from ..query import format_result
-from ..store import Store, atomic_write
+from ..files import atomic_write
+from ..store import Store
 from ..vocabulary import PREFIXES
 from .data import ViewData
 from .layout import place

@@ -1,0 +1,100 @@
+"""Files written whole or not at all, their digests, and pausing the garbage collector for bulk work.
+
+>>> import tempfile, pathlib
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "a.txt"
+>>> atomic_write(path, [b"one ", b"two"]); path.read_bytes()
+b'one two'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterable
+
+
+@contextlib.contextmanager
+def paused_gc():
+    """Pause Python's cyclic garbage collector while making many objects at once (loading a large
+    pickle, building a graph of a hundred thousand dreams): it would otherwise walk them again and again,
+    which costs more than making them. Reference counting still frees everything; nothing made here has
+    cycles that need the collector."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def atomic_write(path: str | os.PathLike, data: bytes | Iterable[bytes]) -> None:
+    """Write ``data`` (bytes, or pieces of bytes written one after the other) to ``path`` so that readers
+    and crashes see the old file or the new one, never a mix.
+
+    The bytes go to a temporary file in the same folder, are flushed to disk and renamed over ``path``.
+
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "g.ttl"
+    >>> atomic_write(target, b"new"); target.read_bytes()
+    b'new'
+    """
+    _put_in_place(_write_beside(Path(path), data), Path(path))
+
+
+def _write_beside(path: Path, data: bytes | Iterable[bytes]) -> Path:
+    """Write ``data`` to a new temporary file beside ``path``, flushed to disk, and return its path (it is
+    removed again when writing fails)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), 0o666 & ~_umask())  # mkstemp makes 0600; keep the usual mode
+            if isinstance(data, bytes):
+                handle.write(data)
+            else:
+                for piece in data:
+                    handle.write(piece)
+            handle.flush()
+            os.fsync(handle.fileno())
+        return Path(tmp)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _put_in_place(tmp: Path, path: Path) -> None:
+    """Rename a file written by :func:`_write_beside` over ``path``, durably."""
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def file_digest(path: Path) -> str:
+    """Return the SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,149 @@
+"""The article files of a build: finding them in folders, naming each the same from any working folder,
+and the alias table of a graph folder.
+
+>>> printable_path("bad-\\udcff-name.txt")
+'bad-\\\\xff-name.txt'
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from .errors import Problem
+from .library import ALIAS_FILE
+from .slugs import dream_slug, slugify
+
+ARTICLE_SUFFIXES = {".txt", ".md", ".markdown"}
+
+
+def find_articles(sources: Iterable[str | os.PathLike]) -> tuple[list[Path], list[Problem]]:
+    """Return the article files under the given files and folders, sorted, and problems for bad sources.
+
+    Folders are searched recursively for .txt, .md and .markdown files; hidden files and folders
+    (such as a temporary file left by an editor) are skipped, and symbolic links to folders are not followed.
+    A symbolic link to a file outside the folder searched is skipped with a warning and never read (a
+    committed link must not pull a file from elsewhere on the machine into the graph); a file named on the
+    command line is read wherever it points. A folder that cannot be read is an error.
+    """
+    found: set[Path] = set()
+    problems: list[Problem] = []
+
+    def unreadable(error: OSError) -> None:
+        problems.append(Problem("error", printable_path(error.filename or str(path)), None,
+                                f"cannot read the folder: {error.strerror or error}; its articles are left out"))
+
+    for source in sources:
+        path = Path(source)
+        if path.is_dir():
+            top, pages = path.resolve(), 0
+            for root, dirs, files in os.walk(path, onerror=unreadable):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                pages += sum(Path(name).suffix.lower() in (".html", ".htm") for name in files)
+                for name in files:
+                    if name.startswith(".") or Path(name).suffix.lower() not in ARTICLE_SUFFIXES:
+                        continue
+                    file = Path(root) / name
+                    if file.is_symlink() and not file.resolve().is_relative_to(top):
+                        problems.append(Problem("warning", printable_path(str(file)), None,
+                                                "a symbolic link to a file outside the folder; skipped, not read"))
+                        continue
+                    found.add(file)
+            if pages:
+                problems.append(Problem("warning", printable_path(str(path)), None,
+                                        f"{pages} HTML page{'s are' if pages > 1 else ' is'} not read: dreamgraph reads "
+                                        "plain text and Markdown; convert them, for example with "
+                                        "`pandoc -f html -t gfm page.html -o page.md`"))
+        elif path.exists() or path.is_symlink():
+            found.add(path)
+        else:
+            problems.append(Problem("error", printable_path(str(path)), None, "no such file or folder"))
+    return sorted(found), problems
+
+
+def printable_path(path: str) -> str:
+    """Return a path as text that can be printed and written to Turtle: bytes of a file name that are not
+    UTF-8 are shown as ``\\xff`` escapes.
+
+    >>> printable_path(os.fsdecode(b"bad-\\xff.txt"))
+    'bad-\\\\xff.txt'
+    """
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def unique_provenance(paths: Sequence[Path], graph_dir: Path, sources: Sequence = ()) -> tuple[list[Path], list[Problem]]:
+    """Return the paths whose provenance path is their own, and an error for each later file that would
+    share one with an earlier file (``graph/articles/a.txt`` and ``./articles/a.txt`` built together): two
+    files must never become one source node."""
+    first: dict[str, Path] = {}
+    kept, problems = [], []
+    for path, shown in zip(paths, display_paths(paths, graph_dir, sources)):
+        if shown in first and os.path.abspath(first[shown]) != os.path.abspath(path):
+            problems.append(Problem("error", printable_path(str(path)), None,
+                                    f"has the same provenance path {shown!r} as {printable_path(str(first[shown]))}; "
+                                    "left out (build them from one folder, or rename one)"))
+            continue
+        first.setdefault(shown, path)
+        if first[shown] is path:
+            kept.append(path)
+    return kept, problems
+
+
+def display_path(path: Path, graph_dir: Path, sources: Sequence = ()) -> str:
+    """Return the path recorded as provenance, the same from any working folder and on any machine:
+    relative to the graph folder when the file is inside it, else to the folder that holds the source it
+    was found under (``/srv/lib/articles/a.txt`` built from ``/srv/lib/articles`` is ``articles/a.txt``);
+    without sources, relative to the working folder."""
+    return display_paths([path], graph_dir, sources)[0]
+
+
+def display_paths(paths: Sequence[Path], graph_dir: Path, sources: Sequence = ()) -> list[str]:
+    """Return :func:`display_path` of each path (the folders compared with are looked up once)."""
+    def folder(path) -> str:
+        return path.rstrip(os.sep) + os.sep
+
+    graph = folder(os.path.abspath(graph_dir))
+    # the folder holding each source folder, the most specific first, so a file's path does not depend on
+    # whether a folder above its own is also given; a file given by name is its own name
+    bases = sorted({folder(os.path.dirname(os.path.abspath(s))) for s in sources if os.path.isdir(s)},
+                   key=lambda b: (-len(b), b))
+    named = {os.path.abspath(s): folder(os.path.dirname(os.path.abspath(s))) for s in sources if not os.path.isdir(s)}
+    bases = [graph, *bases] if sources else [graph, folder(os.getcwd())]
+    shown = []
+    for path in paths:
+        absolute = os.path.abspath(path)
+        base = next((base for base in bases if absolute.startswith(base)), None)
+        if base is None and absolute in named:
+            base = named[absolute]
+        relative = absolute[len(base):] if base else absolute
+        shown.append(printable_path(relative if os.sep == "/" else Path(relative).as_posix()))
+    return shown
+
+
+def read_alias_table(graph_dir: Path) -> tuple[dict[str, str], list[Problem]]:
+    """Return the alias table of a graph folder (alias slug -> dream slug) from ``aliases.toml``.
+
+    Each entry maps a link text, title or slug to the slug of the article it means::
+
+        "dream about losing control meaning" = "losing-control-in-a-dream"
+    """
+    path = graph_dir / ALIAS_FILE
+    if not path.is_file():
+        return {}, []
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError) as exc:
+        return {}, [Problem("error", str(path), None, f"alias table not read: {exc}")]
+    table = table.get("aliases", table)
+    aliases, problems = {}, []
+    for alias, slug in sorted(table.items()):
+        if not isinstance(slug, str) or not slug.strip():
+            problems.append(Problem("error", str(path), None, f"alias {alias!r} must map to a dream slug (text)"))
+            continue
+        aliases[dream_slug(alias)] = slugify(slug)
+    return aliases, problems
