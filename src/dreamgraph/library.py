@@ -108,5 +108,15 @@ def shared_triples(library: Library) -> Shared:
     stubs: list[Triple] = []
     for stub in sorted(links):
         references = sorted(links[stub])
-        stubs.extend(stub_triples(stub, dream_name(references[0][2]), sorted({p for p, _, _ in references})))
+        stubs.extend(stub_triples(stub, stub_label(references), sorted({p for p, _, _ in references})))
     return Shared(sorted(clusters), stubs, links)
+
+
+def stub_label(links: Iterable[tuple[str, int, str]]) -> str:
+    """Return the label of a dream no article is written for: the name in the first link to it (by path,
+    then line), framings removed.
+
+    >>> stub_label([("b.txt", 3, "dream about flying meaning"), ("a.txt", 9, "Dream About Flying High Meaning")])
+    'Flying High'
+    """
+    return dream_name(min(links)[2])

@@ -11,9 +11,8 @@ from collections import defaultdict
 
 import networkx as nx
 
-from ..library import Library, Shared
+from ..library import Library, Shared, stub_label
 from ..query import named_query
-from ..slugs import dream_name
 from ..store import Store
 from ..vocabulary import slug_of
 
@@ -179,7 +178,7 @@ def stub_links_from_library(library: Library, shared: Shared) -> dict[str, dict]
             target = library.resolve(stage.target_slug)
             if target in shared.links:
                 links[target].append((article.path, stage.line, stage.condition))
-    return {stub: {"label": dream_name(sorted(shared.links[stub])[0][2]), "links": sorted(links[stub])}
+    return {stub: {"label": stub_label(shared.links[stub]), "links": sorted(links[stub])}
             for stub in sorted(links)}
 
 

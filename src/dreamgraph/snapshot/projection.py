@@ -12,8 +12,7 @@ from collections import defaultdict
 
 import networkx as nx
 
-from ..library import Library, Shared
-from ..slugs import dream_name
+from ..library import Library, Shared, stub_label
 from ..files import paused_gc
 from ..store import Store
 from ..vocabulary import dream_iri, slug_of
@@ -29,7 +28,7 @@ def from_library(library: Library, shared: Shared) -> nx.DiGraph:
                        "subtitle": article.subtitle or None, "partial": article.partial,
                        "clusters": sorted({mention.slug for mention in article.clusters} | hub)}
     for slug, references in shared.links.items():
-        nodes[slug] = {"iri": str(dream_iri(slug)), "label": dream_name(sorted(references)[0][2]), "stub": True,
+        nodes[slug] = {"iri": str(dream_iri(slug)), "label": stub_label(references), "stub": True,
                        "subtitle": None, "partial": False, "clusters": []}
     transitions = ((slug, library.resolve(stage.target_slug), position, stage.condition, stage.gloss or "")
                    for slug in sorted(library.articles)
