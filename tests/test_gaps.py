@@ -303,3 +303,37 @@ def test_a_hub_belongs_to_its_cluster_everywhere(write_corpus, graph_dir, tmp_pa
     build([folder], tmp_path / "clean")
     quads = lambda g: sorted(map(str, open_store(g)._store.quads_for_pattern(None, None, None)))  # noqa: E731
     assert quads(graph_dir) == quads(tmp_path / "clean")
+
+
+def test_articles_that_overlap_without_copying_are_reported_once_with_why(write_corpus, graph_dir):
+    """Two articles of one cluster that send readers to the same next stages, or carry one subtitle, are a
+    possible overlap (with the reason); a pair already reported as near-duplicates is not reported again."""
+    stages = [("you stop", "standing still", "it ends"), ("you fall", "falling", "the floor goes"),
+              ("you wake", "waking up", "it is over")]
+    write_corpus({
+        "run.txt": article("Dream About Not Being Able to Run: The Kinetic Lock", prose="Part of the Stuck cluster.",
+                           next_stages=stages),
+        "place.txt": article("Dream About Running in Place: The Kinetic Lock", prose="Part of the Stuck cluster.",
+                             next_stages=[(c + " at last", t, g) for c, t, g in stages]),
+        "other.txt": article("Dream About Flying: The Lift", prose="Part of the Stuck cluster.",
+                             next_stages=[("you land", "landing", "it ends")]),
+    })
+    build([graph_dir.parent / "articles"], graph_dir)
+    overlaps = [g for g in find_gaps(open_store(graph_dir)) if g.kind == "possible-overlap"]
+    assert [(g.node, g.label) for g in overlaps] == [("not-being-able-to-run", "Not Being Able to Run ~ Running in Place")]
+    assert [e["text"] for e in overlaps[0].evidence] == [
+        "both lead to falling, standing-still, waking-up", "the same subtitle: 'The Kinetic Lock'",
+        "both in the stuck cluster"]
+
+
+def test_possible_overlaps_skip_near_duplicates():
+    from dreamgraph.gaps import possible_overlaps
+
+    graph = nx.DiGraph()
+    for node in "abcd":
+        graph.add_node(node, stub=False, clusters=["k"], label=node.upper(), subtitle=None)
+    graph.add_edges_from([("a", "c"), ("a", "d"), ("b", "c"), ("b", "d")])
+    assert [g.label for g in possible_overlaps(graph, set())] == ["A ~ B"]
+    assert possible_overlaps(graph, {("a", "b")}) == [] and possible_overlaps(graph, {("b", "a")}) == []
+    graph.nodes["b"]["clusters"] = ["other"]
+    assert possible_overlaps(graph, set()) == []  # not in one cluster

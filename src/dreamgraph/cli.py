@@ -670,7 +670,8 @@ def gaps(ctx, fmt, kinds, by, fail_on, min_cluster_size, min_items, typo_similar
     """The content gap report: what to write or fix next, ranked, with evidence.
 
     Kinds, most valuable first: missing-article, broken-link, partial-article, incomplete-article, dead-end,
-    orphan, unreachable, near-duplicate, thin-cluster, cluster-without-hub, no-cluster, one-way.
+    orphan, unreachable, near-duplicate, possible-overlap, thin-cluster, cluster-without-hub, no-cluster,
+    one-way.
     """
     from .gaps import KINDS, GapSettings, completeness_matrix, find_gaps
 

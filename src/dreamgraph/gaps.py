@@ -32,6 +32,7 @@ KINDS = (
     "orphan",               # a written dream nothing links to
     "unreachable",          # a group of dreams no path from the rest reaches
     "near-duplicate",       # two articles on almost the same dream
+    "possible-overlap",     # two articles of one cluster that lead to the same dreams, or share a subtitle
     "thin-cluster",         # a cluster with too few written dreams
     "cluster-without-hub",  # a cluster named in prose with no article of its own
     "no-cluster",           # a written dream in no cluster
@@ -328,6 +329,67 @@ def similar_pairs(hashes, sizes, threshold: float, most_shared: int = 50,
     return sorted(found)
 
 
+def possible_overlaps(graph: nx.DiGraph, duplicates: set[tuple[str, str]], most_sources: int = 30,
+                      shared_share: float = 0.75) -> list[Gap]:
+    """Pairs of written dreams of one cluster whose articles overlap without copying each other: they send
+    readers to mostly the same next stages (two or more, and ``shared_share`` of all the next stages of
+    both), or they carry the same subtitle. Pairs already reported as near-duplicates are left out; so are
+    next stages more than ``most_sources`` articles lead to (a hub, not a sign of overlap).
+
+    >>> g = nx.DiGraph()
+    >>> for n, sub in (("a", "The Kinetic Lock"), ("b", "The Kinetic Lock"), ("c", None), ("d", None)):
+    ...     g.add_node(n, stub=False, clusters=["k"], label=n.upper(), subtitle=sub)
+    >>> g.add_edges_from([("a", "c"), ("a", "d"), ("b", "c"), ("b", "d")])
+    >>> [(gap.label, gap.score, len(gap.evidence)) for gap in possible_overlaps(g, set())]
+    [('A ~ B', 1.0, 3)]
+    """
+    import numpy as np
+    from scipy import sparse
+
+    written = sorted(n for n, stub in graph.nodes(data="stub") if not stub)
+    onward = {n: {t for t in graph.successors(n) if t != n} for n in written}
+    found: dict[tuple[str, str], list[str]] = defaultdict(list)
+    scores: dict[tuple[str, str], float] = {}
+    # the next stages two articles share, counted for all pairs at once (articles x targets times its
+    # transpose), leaving out targets more than most_sources articles lead to
+    targets = sorted({t for n in written for t in onward[n]})
+    column = {t: i for i, t in enumerate(targets)}
+    rows = np.array([i for i, n in enumerate(written) for _ in onward[n]], dtype=np.int64)
+    columns = np.array([column[t] for n in written for t in sorted(onward[n])], dtype=np.int64)
+    links = sparse.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, columns)), shape=(len(written), len(targets)))
+    spread = np.diff(links.tocsc().indptr)
+    common = (links[:, np.flatnonzero(spread <= most_sources)] @ links[:, np.flatnonzero(spread <= most_sources)].T).tocoo()
+    for i, j, count in zip(common.row.tolist(), common.col.tolist(), common.data.tolist()):
+        if i >= j or count < 2:
+            continue
+        a, b = written[i], written[j]
+        both = (onward[a] | onward[b]) - {a, b}
+        if count >= shared_share * len(both):
+            found[a, b].append(f"both lead to {', '.join(sorted(onward[a] & onward[b] - {a, b}))}")
+            scores[a, b] = round(count / len(both), 4)
+    by_subtitle: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for node in sorted(written):
+        subtitle = (graph.nodes[node].get("subtitle") or "").strip().lower()
+        for cluster in graph.nodes[node]["clusters"] if subtitle else ():
+            by_subtitle[cluster, subtitle].append(node)
+    for nodes in by_subtitle.values():
+        for i, a in enumerate(nodes):
+            for b in nodes[i + 1:]:
+                found[a, b].append(f"the same subtitle: '{graph.nodes[a]['subtitle']}'")
+                scores.setdefault((a, b), 0.5)
+    gaps = []
+    for (a, b), reasons in sorted(found.items()):
+        together = sorted(set(graph.nodes[a]["clusters"]) & set(graph.nodes[b]["clusters"]))
+        if not together or (a, b) in duplicates or (b, a) in duplicates:
+            continue
+        label = f"{graph.nodes[a]['label']} ~ {graph.nodes[b]['label']}"
+        gaps.append(Gap("possible-overlap", a, label, scores[a, b],
+                        f"'{a}' and '{b}' may answer the same reader: say how they differ, or merge them",
+                        [_evidence("", None, reason) for reason in sorted(set(reasons))]
+                        + [_evidence("", None, f"both in the {', '.join(together)} cluster")]))
+    return gaps
+
+
 def one_way_progressions(graph: nx.DiGraph, explained: set[str] = frozenset()) -> list[Gap]:
     """A → B where B is written, outside A's clusters, and none of B's next stages returns to A's clusters
     (B in ``explained``, a page cut off or not in the article format, whose Next Stages are lost, is left out)."""
@@ -367,7 +429,10 @@ def find_gaps(source: Store | Snapshot, settings: GapSettings = GapSettings()) -
     gaps = (missing_articles(snapshot, graph, {g.node for g in typos}, linked) + typos
             + partial_articles(graph, matrix) + unformatted_articles(matrix, unformatted)
             + incomplete_articles(whole, settings) + dead_ends(graph, whole) + orphans(graph, matrix)
-            + unreachable_groups(graph) + near_duplicates(snapshot, settings) + clusters(snapshot, graph, settings)
-            + no_cluster(graph, whole) + one_way_progressions(graph, explained=cut | unformatted))
+            + unreachable_groups(graph))
+    duplicates = near_duplicates(snapshot, settings)
+    gaps += duplicates + possible_overlaps(graph, {tuple(g.label.split(" ~ ")) for g in duplicates})
+    gaps += (clusters(snapshot, graph, settings) + no_cluster(graph, whole)
+             + one_way_progressions(graph, explained=cut | unformatted))
     order = {kind: i for i, kind in enumerate(KINDS)}
     return sorted(gaps, key=lambda g: (order[g.kind], -g.score, g.node, g.label))

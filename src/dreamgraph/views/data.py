@@ -38,7 +38,8 @@ NO_CLUSTER_COLOR = "#9aa5b1"
 GAP_MARKS = {
     "missing-article": ("#d62728", "M"), "broken-link": ("#ff7f0e", "B"), "partial-article": ("#8c564b", "P"),
     "incomplete-article": ("#bcbd22", "I"), "dead-end": ("#e377c2", "D"), "orphan": ("#17becf", "O"),
-    "unreachable": ("#7f7f7f", "U"), "near-duplicate": ("#9467bd", "N"), "thin-cluster": ("#2ca02c", "T"),
+    "unreachable": ("#7f7f7f", "U"), "near-duplicate": ("#9467bd", "N"), "possible-overlap": ("#c5b0d5", "V"),
+    "thin-cluster": ("#2ca02c", "T"),
     "cluster-without-hub": ("#1f77b4", "H"), "no-cluster": ("#aec7e8", "C"), "one-way": ("#c7c7c7", "W"),
 }
 CLUSTER_GAPS = ("thin-cluster", "cluster-without-hub")
