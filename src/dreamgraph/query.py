@@ -29,7 +29,7 @@ from .settings import MAX_ROWS, QUERY_TIMEOUT
 from .slugs import slugify
 from .store import Store
 from .terms import IRI, QueryResult, sparql_term
-from .vocabulary import PREFIXES, cluster_iri, dream_iri
+from .vocabulary import PREFIXES, cluster_iri, compact_iri, dream_iri
 
 DEFAULT_TIMEOUT = QUERY_TIMEOUT
 DEFAULT_MAX_ROWS = MAX_ROWS
@@ -221,20 +221,12 @@ def bind_parameters(query: NamedQuery, values: dict[str, str], find_dream: Calla
 
 # --- result formats --------------------------------------------------------------------------------
 
-_COMPACT = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
-
-
 def cell_text(cell, compact: bool = True) -> str:
     """Return a result cell as text for a person: prefixed IRIs, plain literal values."""
     if cell is None:
         return ""
     if cell[0] == "uri":
-        if compact:
-            for prefix, namespace in _COMPACT:
-                local = cell[1][len(namespace):]
-                if cell[1].startswith(namespace) and local and "/" not in local:
-                    return f"{prefix}:{local}"
-        return cell[1]
+        return (compact_iri(cell[1]) if compact else None) or cell[1]
     if cell[0] == "bnode":
         return "_:" + cell[1]
     return cell[1]

@@ -25,7 +25,7 @@ from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from .article import Article
 from .slugs import dream_name
-from .vocabulary import DG, DG_FROM, PREFIXES, PROV, SCHEME, cluster_iri, dream_iri, part_iri, source_iri
+from .vocabulary import DG, DG_FROM, PREFIXES, PROV, SCHEME, cluster_iri, compact_iri, dream_iri, part_iri, source_iri
 
 Triple = tuple[str, str, str]
 
@@ -167,8 +167,6 @@ def ntriples(triples: Iterable[Triple]) -> str:
 
 # --- deterministic Turtle -------------------------------------------------------------------------
 
-_LOCAL_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
-_PREFIX_ORDER = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
 _SHORT_TYPES = {f'^^<{XSD.integer}>', f'^^<{XSD.boolean}>'}
 
 
@@ -177,10 +175,7 @@ def _compact_iri(term: str) -> str:
     value = term[1:-1]
     if value == str(RDF.type):
         return "a"
-    for prefix, namespace in _PREFIX_ORDER:
-        if value.startswith(namespace) and _LOCAL_NAME.match(value[len(namespace):]):
-            return f"{prefix}:{value[len(namespace):]}"
-    return term
+    return compact_iri(value) or term
 
 
 def turtle_term(term: str) -> str:

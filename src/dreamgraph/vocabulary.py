@@ -13,6 +13,7 @@ rdflib.term.URIRef('https://w3id.org/dreamgraph/ontology#nextStage')
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 from rdflib import Namespace, URIRef
@@ -102,6 +103,24 @@ def part_iri(dream: str, kind: str, position: int) -> URIRef:
 def source_iri(relative_path: str) -> URIRef:
     """Return the IRI of an article file, from its path relative to the graph folder."""
     return URIRef(ID + "source/" + quote(relative_path, safe="/-._~"))
+
+
+_LOCAL_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
+_BY_LENGTH = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
+
+
+def compact_iri(iri: str) -> str | None:
+    """Return an IRI as ``prefix:local`` with the longest of :data:`PREFIXES` whose rest is a plain local
+    name (letters, digits, ``_`` and ``-``: valid Turtle and SPARQL), or None. The one rule for writing
+    Turtle and for showing IRIs to people.
+
+    >>> compact_iri("https://w3id.org/dreamgraph/id/dream/falling"), compact_iri("https://example.org/x")
+    ('dream:falling', None)
+    """
+    for prefix, namespace in _BY_LENGTH:
+        if iri.startswith(namespace) and _LOCAL_NAME.match(iri[len(namespace):]):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return None
 
 
 def slug_of(iri: str) -> str:
