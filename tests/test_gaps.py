@@ -337,3 +337,16 @@ def test_possible_overlaps_skip_near_duplicates():
     assert possible_overlaps(graph, {("a", "b")}) == [] and possible_overlaps(graph, {("b", "a")}) == []
     graph.nodes["b"]["clusters"] = ["other"]
     assert possible_overlaps(graph, set()) == []  # not in one cluster
+
+
+def test_a_page_from_another_site_is_never_the_dream_a_link_means(write_corpus, graph_dir):
+    """'Sleep Paralysis or Unable to Move – Meaning' with none of the standard sections is built, but the
+    link 'sleep paralysis or unable to move' of another article is not said to mean it by its title alone."""
+    write_corpus({
+        "foreign.txt": "Dream About Sleep Paralysis or Unable to Move – Meaning\nCategory: Fears\n"
+                       "Sleep paralysis is a state between sleep and waking.\n",
+        "falling.txt": article("Dream About Falling: The Drop", prose="Part of the Losing Control cluster.",
+                               next_stages=[("you froze", "sleep paralysis or unable to moves", "you cannot move")])})
+    report = build([graph_dir.parent / "articles"], graph_dir)
+    assert not [p for p in report.problems if "add an alias" in p.message]
+    assert not [g for g in find_gaps(open_store(graph_dir)) if g.kind == "broken-link"]

@@ -104,3 +104,10 @@ class Article:
     standard_sections: dict[str, int] = field(default_factory=dict)  # key -> heading line
     partial: bool = False
     content_hash: str = ""
+
+    @property
+    def in_format(self) -> bool:
+        """True when the article has at least one of the standard sections (a title-only page, or a page
+        from another site, has none)."""
+        return bool(self.quick_answer or self.scenarios or self.sensations or self.core_sentence
+                    or self.questions or self.next_stages)

@@ -372,9 +372,10 @@ def _article_triples_in_store(folder: Path, slugs: Iterable[str]) -> list[str]:
 
 
 def suggest_aliases(library: Library, links: dict[str, list[tuple[str, int, str]]]) -> None:
-    """Add a warning for every link to an unwritten dream whose slug closely resembles a written one
-    (see :class:`dreamgraph.slugs.Lookalikes`)."""
-    lookalikes = Lookalikes(library.articles)
+    """Add a warning for every link to an unwritten dream whose slug closely resembles a written one in
+    the article format (see :class:`dreamgraph.slugs.Lookalikes`): a page from another site is not taken
+    for the dream a link means on the strength of its title alone."""
+    lookalikes = Lookalikes(slug for slug, article in library.articles.items() if article.in_format)
     for stub in sorted(links):
         match = lookalikes.match(stub)
         if match:

@@ -90,8 +90,10 @@ def missing_articles(snapshot: Snapshot, graph: nx.DiGraph, typos: set[str], lin
 
 
 def broken_links(snapshot: Snapshot, graph: nx.DiGraph, settings: GapSettings, linked=None) -> list[Gap]:
-    """Links to unwritten dreams whose slug is a close spelling of a written dream's slug."""
-    lookalikes = Lookalikes(slug for slug, stub in graph.nodes(data="stub") if not stub)
+    """Links to unwritten dreams whose slug is a close spelling of the slug of a written dream in the
+    article format (a page with none of the standard sections is never taken for the dream meant)."""
+    unformatted = {e["dream"] for e in snapshot.completeness if not_in_format(e)}
+    lookalikes = Lookalikes(slug for slug, stub in graph.nodes(data="stub") if not stub and slug not in unformatted)
     labels, links = linked or stub_links(snapshot)
     gaps = []
     for slug, evidence in links.items():

@@ -350,9 +350,7 @@ class _Parser:
         for number, text in [*intro, *(pair for *_, lines in sections for pair in lines)]:
             self.find_clusters(article, number, text)
         self.check_partial(article, content, sections)
-        if len(content) > 1 and not article.partial and not (
-                article.quick_answer or article.scenarios or article.sensations or article.core_sentence
-                or article.questions or article.next_stages):
+        if len(content) > 1 and not article.partial and not article.in_format:
             self.problem("warning", title_line, "not in the article format: none of the standard sections ("
                          + ", ".join(STANDARD_SECTIONS.values()) + "); built from the title and the prose")
         return ParseResult(article, self.problems)
