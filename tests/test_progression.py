@@ -15,7 +15,7 @@ from helpers import FIXTURES, article
 from dreamgraph.build import build
 from dreamgraph.progression import (all_progressions, loops, progression_graph, progression_tree, rankings,
                                     shortest_progression, steps)
-from dreamgraph.dreams import search_text
+from dreamgraph.answers import search_text
 from dreamgraph.connect import open_store
 
 

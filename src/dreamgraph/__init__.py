@@ -23,7 +23,7 @@ _EXPORTS = {
     "parse_text": "parse", "parse_file": "parse",
     "open_store": "connect", "MemoryStore": "store",
     "check": "validate",
-    "find_dream": "dreams", "dream_card": "dreams", "graph_stats": "dreams", "search_text": "dreams",
+    "find_dream": "dreams", "dream_card": "dreams", "graph_stats": "dreams", "search_text": "answers",
     "run_query": "answers", "named_queries": "query",
     "progression_graph": "progression", "shortest_progression": "progression", "all_progressions": "progression",
     "progression_tree": "progression", "loops": "progression", "rankings": "progression",

@@ -27,13 +27,13 @@ import networkx as nx
 
 from . import query
 from .gaps import has_hub, is_orphan, written_per_cluster
-from .query import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, NamedQuery, named_queries
 from .limits import DEFAULT_QUERY_MEMORY
+from .query import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, NamedQuery, named_queries, named_query
 from .snapshot import Snapshot, lookups
 from .snapshot.articles import SECTION_COUNTS
 from .snapshot.texts import PART_KINDS, SEARCH_KINDS, SEARCHED
 from .store import Store
-from .terms import QueryResult
+from .terms import QueryResult, python_value
 from .vocabulary import cluster_iri, dream_iri, slug_of
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -245,3 +245,15 @@ def run_query(store: Store, text: str | NamedQuery, bindings: dict | None = None
             return kept
     return query.run_query(store, text, bindings, allow_network=allow_network, timeout=timeout, max_rows=max_rows,
                            max_memory=max_memory)
+
+
+def search_text(store: Store, text: str, limit: int = 200) -> list[dict]:
+    """Return the dreams and parts whose text contains ``text`` (any case), with the dream each belongs to.
+
+    Runs the shipped ``search`` query with ``text`` bound as a literal (answered from the texts the build
+    kept when it can: :func:`search`).
+    """
+    result = run_query(store, named_query("search"), {"text": text}, timeout=None, max_rows=limit)
+    rows = [{name: python_value(cell) for name, cell in zip(result.variables, row)} for row in result.rows]
+    return [{"dream": slug_of(r["dream"]), "dream_label": r["dreamLabel"], "kind": r["kind"],
+             "node": str(r["node"]), "match": r["match"]} for r in rows]

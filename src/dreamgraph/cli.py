@@ -539,7 +539,7 @@ def rank(ctx, limit, sub_graph_dir, fmt):
 @click.pass_context
 def search(ctx, text, limit, sub_graph_dir, fmt):
     """Dreams, scenarios, sensations, answers and sections whose text contains TEXT (any case)."""
-    from .dreams import search_text
+    from .answers import search_text
 
     rows = search_text(_subcommand_graph_dir(ctx, sub_graph_dir).store, text, limit=limit)
     if fmt == "json":

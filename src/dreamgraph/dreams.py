@@ -15,13 +15,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from .answers import run_query
 from .errors import UnknownDreamError
-from .query import named_query
 from .slugs import dream_slug, slugify
 from .snapshot import Snapshot, lookups
 from .store import Store
-from .terms import python_value
 from .vocabulary import dream_iri, slug_of
 
 def dream_names(source: Store | Snapshot) -> dict[str, str]:
@@ -126,15 +123,3 @@ def graph_stats(source: Store | Snapshot) -> dict[str, int]:
     stats = dict(snapshot.counts)
     stats["triples"] = snapshot.store.triple_count()
     return stats
-
-
-def search_text(store: Store, text: str, limit: int = 200) -> list[dict]:
-    """Return the dreams and parts whose text contains ``text`` (any case), with the dream each belongs to.
-
-    Runs the shipped ``search`` query with ``text`` bound as a literal (answered from the texts the build
-    kept when it can: :func:`dreamgraph.answers.search`).
-    """
-    result = run_query(store, named_query("search"), {"text": text}, timeout=None, max_rows=limit)
-    rows = [{name: python_value(cell) for name, cell in zip(result.variables, row)} for row in result.rows]
-    return [{"dream": slug_of(r["dream"]), "dream_label": r["dreamLabel"], "kind": r["kind"],
-             "node": str(r["node"]), "match": r["match"]} for r in rows]

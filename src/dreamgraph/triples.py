@@ -21,11 +21,11 @@ import re
 from functools import lru_cache
 from typing import Callable, Iterable
 
-from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from .article import Article
 from .slugs import dream_name
-from .vocabulary import DG, DG_FROM, PREFIXES, PROV, SCHEME, cluster_iri, compact_iri, dream_iri, part_iri, source_iri
+from .vocabulary import (DG, DG_FROM, PREFIXES, PROV, RDF, RDFS, SCHEME, SKOS, XSD, cluster_iri, compact_iri,
+                         dream_iri, part_iri, source_iri)
 
 Triple = tuple[str, str, str]
 

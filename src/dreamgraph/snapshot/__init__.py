@@ -24,13 +24,14 @@ the analysis computes them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
-
-import networkx as nx
+from typing import TYPE_CHECKING, Callable
 
 from ..library import Library, Shared
 from ..store import Store
 from . import articles, projection, texts
+
+if TYPE_CHECKING:  # networkx is loaded by the first graph made, not by every command
+    import networkx as nx
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,15 @@ when nothing is kept (``*_from_store``); the two give the same value (tests/test
 from __future__ import annotations
 
 from collections import defaultdict
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from ..library import Library, Shared, stub_label
 from ..query import named_query
 from ..store import Store
 from ..vocabulary import slug_of
+
+if TYPE_CHECKING:  # networkx is loaded by the first graph made, not by every command
+    import networkx as nx
 
 
 def _rows(store: Store, name: str) -> list[dict]:

@@ -9,13 +9,15 @@ article links to the same dream twice.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
-import networkx as nx
-
-from ..library import Library, Shared, stub_label
 from ..files import paused_gc
+from ..library import Library, Shared, stub_label
 from ..store import Store
 from ..vocabulary import dream_iri, slug_of
+
+if TYPE_CHECKING:  # networkx is loaded by the first graph made, not by every command
+    import networkx as nx
 
 
 def from_library(library: Library, shared: Shared) -> nx.DiGraph:
@@ -83,6 +85,8 @@ def projection_data(store: Store) -> dict:
 
 def graph_of(data: dict) -> nx.DiGraph:
     """Return the DiGraph of projection data (see :func:`projection_data`)."""
+    import networkx as nx
+
     with paused_gc():
         graph = nx.DiGraph()
         graph.add_nodes_from(data["nodes"])

@@ -11,14 +11,16 @@ import re
 import zlib
 from array import array
 from collections import defaultdict
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from ..article import Article
 from ..library import Library
 from ..query import named_query
 from ..store import Store
 from ..vocabulary import slug_of
+
+if TYPE_CHECKING:  # networkx is loaded by the first graph made, not by every command
+    import networkx as nx
 
 # --- shingles of the texts near-duplicates are judged on ----------------------------------------------
 
