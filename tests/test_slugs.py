@@ -2,7 +2,7 @@
 
 import pytest
 
-from dreamgraph.slugs import MAX_SLUG_LENGTH, dream_name, dream_slug, slugify, split_title
+from dreamgraph.slugs import MAX_SLUG_LENGTH, Lookalikes, dream_name, dream_slug, slugify, split_title
 
 
 @pytest.mark.parametrize("text, slug", [
@@ -62,3 +62,13 @@ def test_long_names_that_share_a_prefix_do_not_collide():
 
 def test_non_latin_names_get_distinct_stable_slugs():
     assert slugify("名前") == slugify("名前") != slugify("夢")
+
+
+def test_a_lookalike_is_the_same_in_any_order_and_framing_words_may_move():
+    # the same words that carry meaning, with framing words elsewhere
+    assert Lookalikes(["spiders-in-a-door"]).match("a-door-to-a-spiders") == ("spiders-in-a-door", 100.0)
+    assert Lookalikes(["a-dream"]).match("the-dream") is None  # nothing but framing: no meaning to share
+    # two written dreams equally close: the first slug, whatever order they were given in
+    family = ["being-chased-by-a-cat", "being-chased-by-a-bat", "being-chased-by-a-rat"]
+    for order in (family, family[::-1], sorted(family)):
+        assert Lookalikes(order).match("being-chased-by-a-hat") == ("being-chased-by-a-bat", 95.24)

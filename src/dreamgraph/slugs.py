@@ -147,8 +147,10 @@ class Lookalikes:
 
     def __init__(self, written) -> None:
         self.index: dict[str, set[str]] = {}
+        self.cores: dict[frozenset, set[str]] = {}  # the words that carry meaning -> the slugs that have them
         for slug in written:
             words = slug.split("-")
+            self.cores.setdefault(frozenset(words) - FRAMING_WORDS, set()).add(slug)
             long = sorted({w for w in words if len(w) >= 4})
             keys = {*words, "<" + slug[:3], ">" + slug[-3:]}
             keys.update(f"{a}+{b}" for i, a in enumerate(long) for b in long[i + 1:])
@@ -169,11 +171,13 @@ class Lookalikes:
 
         words = set(slug.split("-"))
         near = self._near(slug, words)
-        found = process.extractOne(slug, sorted(near), scorer=fuzz.ratio, score_cutoff=cutoff)
-        if found:
-            return found[0], round(found[1], 2)
-        postings = sorted((self.index.get(w, set()) for w in words), key=len)
-        wider = postings[0].intersection(*postings[1:]) - {slug}
-        wider |= {other for other in near if set(other.split("-")) <= words}
-        wider = {other for other in wider if set(other.split("-")) ^ words <= FRAMING_WORDS}
+        # every candidate at or above the cutoff (rapidfuzz skips the rest in C), then the best, the first
+        # slug among equals: the same answer in any order, without sorting a family of thousands per link
+        hits = process.extract(slug, list(near), scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
+        if hits:
+            best = min(hits, key=lambda hit: (-hit[1], hit[0]))
+            return best[0], round(best[1], 2)
+        # the same words that carry meaning, with more or fewer framing words
+        core = frozenset(words) - FRAMING_WORDS
+        wider = self.cores.get(core, set()) - {slug} if core else set()
         return (min(wider), 100.0) if wider else None
