@@ -350,3 +350,32 @@ def test_a_page_from_another_site_is_never_the_dream_a_link_means(write_corpus, 
     report = build([graph_dir.parent / "articles"], graph_dir)
     assert not [p for p in report.problems if "add an alias" in p.message]
     assert not [g for g in find_gaps(open_store(graph_dir)) if g.kind == "broken-link"]
+
+
+def test_a_dream_named_in_prose_and_not_linked_is_a_link_suggestion(write_corpus, graph_dir):
+    """Named by a name of two words or more, as whole words, in the intro, a section or an FAQ answer; not
+    when the article links to it, not for a one-word name, not for the hub of the article's own cluster."""
+    write_corpus({
+        "move.txt": article("Dream About Not Being Able to Move: The Freeze",
+                            prose="Part of the Losing Control cluster. Where not being able to run keeps the "
+                                  "effort, this dream loses it. Water is everywhere.",
+                            faq=[("Is it like falling into water?", "No: falling into water is a fall, this is a stop.")],
+                            next_stages=[("you ran", "not being able to run", "the legs go")]),
+        "run.txt": article("Dream About Not Being Able to Run: The Lock", prose="Nothing like being chased here."),
+        "chased.txt": article("Dream About Being Chased: The Pursuit", prose="Part of the Losing Control cluster."),
+        "water.txt": article("Dream About Falling Into Water: The Splash"),
+        "lc.txt": article("Dream About Losing Control: The Wheel", prose="It happens in losing control dreams."),
+        "wet.txt": article("Dream About Water: The Sea")})
+    build([graph_dir.parent / "articles"], graph_dir)
+    found = [(g.node, g.label, g.evidence[0]["path"], g.evidence[0]["line"], g.evidence[0]["text"])
+             for g in find_gaps(open_store(graph_dir)) if g.kind == "link-suggestion"]
+    asked = open_store(graph_dir)
+    asked.derived = lambda name: None  # as a remote endpoint answers: from the graph alone
+    assert [(g.node, g.label, g.evidence) for g in find_gaps(asked) if g.kind == "link-suggestion"] == \
+        [(node, label, [{"path": path, "line": line, "text": text}]) for node, label, path, line, text in found]
+    assert found == [
+        ("not-being-able-to-move", "Not Being Able to Move → Falling Into Water", "articles/move.txt", 4,
+         "No: falling into water is a fall, this is a stop."),
+        ("not-being-able-to-run", "Not Being Able to Run → Being Chased", "articles/run.txt", 1,
+         "Nothing like being chased here."),
+    ]

@@ -52,7 +52,7 @@ def test_each_table_kept_is_what_the_graph_answers(graph, name):
         assert kept[0] and kept[0] == asked[0] and len(kept[1]) == kept[2].sum() > 0
         assert np.array_equal(kept[1], asked[1]) and np.array_equal(kept[2], asked[2])
     else:
-        assert kept and kept == asked
+        assert kept == asked and (kept or name == "mentions")  # a library may name no dream in its prose
 
 
 def test_every_table_is_kept_by_a_build(graph):

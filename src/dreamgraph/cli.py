@@ -671,7 +671,7 @@ def gaps(ctx, fmt, kinds, by, fail_on, min_cluster_size, min_items, typo_similar
 
     Kinds, most valuable first: missing-article, broken-link, partial-article, incomplete-article, dead-end,
     orphan, unreachable, near-duplicate, possible-overlap, thin-cluster, cluster-without-hub, no-cluster,
-    one-way.
+    link-suggestion, one-way.
     """
     from .gaps import KINDS, GapSettings, completeness_matrix, find_gaps
 

@@ -36,6 +36,7 @@ KINDS = (
     "thin-cluster",         # a cluster with too few written dreams
     "cluster-without-hub",  # a cluster named in prose with no article of its own
     "no-cluster",           # a written dream in no cluster
+    "link-suggestion",      # an article names another dream in its prose and does not link to it
     "one-way",              # A → B, and B never leads back to A's cluster (low priority)
 )
 
@@ -393,6 +394,22 @@ def possible_overlaps(graph: nx.DiGraph, duplicates: set[tuple[str, str]], most_
     return gaps
 
 
+def link_suggestions(snapshot: Snapshot, graph: nx.DiGraph) -> list[Gap]:
+    """Dreams an article names in its prose (intro, free-form sections, FAQ answers; by a name of two
+    words or more, as whole words) but does not link to from its Next Stages, with the sentence. The hub
+    of a cluster the article belongs to is left out: "the losing control cluster" names the cluster."""
+    gaps = []
+    for mention in snapshot.mentions:
+        source, target = mention["source"], mention["target"]
+        if source not in graph or target not in graph or target in graph.nodes[source]["clusters"]:
+            continue
+        label = f"{graph.nodes[source]['label']} → {graph.nodes[target]['label']}"
+        gaps.append(Gap("link-suggestion", source, label, 0.2,
+                        f"'{source}' names '{target}' without linking to it: add it to the Next Stages",
+                        [_evidence(mention["path"], mention["line"], mention["sentence"])]))
+    return gaps
+
+
 def one_way_progressions(graph: nx.DiGraph, explained: set[str] = frozenset()) -> list[Gap]:
     """A → B where B is written, outside A's clusters, and none of B's next stages returns to A's clusters
     (B in ``explained``, a page cut off or not in the article format, whose Next Stages are lost, is left out)."""
@@ -435,7 +452,7 @@ def find_gaps(source: Store | Snapshot, settings: GapSettings = GapSettings()) -
             + unreachable_groups(graph))
     duplicates = near_duplicates(snapshot, settings)
     gaps += duplicates + possible_overlaps(graph, {tuple(g.label.split(" ~ ")) for g in duplicates})
-    gaps += (clusters(snapshot, graph, settings) + no_cluster(graph, whole)
+    gaps += (clusters(snapshot, graph, settings) + no_cluster(graph, whole) + link_suggestions(snapshot, graph)
              + one_way_progressions(graph, explained=cut | unformatted))
     order = {kind: i for i, kind in enumerate(KINDS)}
     return sorted(gaps, key=lambda g: (order[g.kind], -g.score, g.node, g.label))

@@ -54,6 +54,9 @@ TABLES = {table.name: table for table in (
     Table("clusters", "per cluster, its labels and the articles naming it", articles.clusters_from_store),
     Table("shingles", "the shingles near-duplicates are judged on", texts.shingles_from_store),
     Table("search", "the lower-cased texts the search query scans", None),
+    Table("mentions", "dreams named in another article's prose without a link from it",
+          lambda store: texts.mentions(texts.prose_from_store(store), _linked(projection.from_store(store)),
+                                       articles.names_from_store(store))),
     Table("gaps", "the gap report with the default settings (an analysis result)", None),
     Table("rankings", "PageRank, degrees and betweenness of every dream (an analysis result)", None),
 )}
@@ -65,12 +68,19 @@ def make_tables(library: Library, shared: Shared, shingled: dict | None = None) 
     ``shingled`` has the articles' shingles (slug -> array) when the build's workers made them already.
     """
     graph = projection.from_library(library, shared)
+    names = articles.names_from_library(library, graph)
     return {"projection": graph, "shingles": texts.shingles_from_library(library, shingled),
             "card-parts": articles.card_parts_from_library(library),
             "completeness": articles.completeness_from_library(library),
             "stub-links": articles.stub_links_from_library(library, shared),
             "clusters": articles.clusters_from_library(library), "counts": articles.counts_from_library(library, shared),
-            "names": articles.names_from_library(library, graph), "search": texts.search_from_library(library, graph)}
+            "names": names, "search": texts.search_from_library(library, graph),
+            "mentions": texts.mentions(texts.prose_from_library(library), _linked(graph), names)}
+
+
+def _linked(graph) -> dict[str, set[str]]:
+    """Return, per dream, the dreams its Next Stages lead to."""
+    return {node: set(graph.successors(node)) for node in graph}
 
 
 class Snapshot:
@@ -145,6 +155,10 @@ class Snapshot:
     @property
     def clusters(self) -> dict[str, dict]:
         return self.table("clusters")
+
+    @property
+    def mentions(self) -> list[dict]:
+        return self.table("mentions")
 
     @property
     def shingles(self) -> tuple[list[str], object, object]:

@@ -141,3 +141,85 @@ def search_from_library(library: Library, graph: nx.DiGraph) -> dict[str, object
             "starts": np.frombuffer(starts, dtype=np.int64), "dream": np.frombuffer(dream_of, dtype=np.int32),
             "kind": np.frombuffer(kind_of, dtype=np.int8), "position": np.frombuffer(position_of, dtype=np.int32),
             "predicate": np.frombuffer(predicate_of, dtype=np.int8)}
+
+
+# --- dreams named in prose without a link ------------------------------------------------------------
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_NAME_WORDS = re.compile(r"[a-z0-9]+")
+MAX_NAME_WORDS = 8
+
+
+def prose_names(names: dict[str, str]) -> dict[str, str]:
+    """Return the names a dream is looked for by in prose (its label, title or aliases, as words) -> its
+    slug: names of two words or more only, since a one-word name ("water", "falling") is in every other
+    sentence without meaning the dream."""
+    found: dict[str, str] = {}
+    for name, iri in sorted(names.items()):
+        words = _NAME_WORDS.findall(name.lower())
+        if 2 <= len(words) <= MAX_NAME_WORDS and "/" not in name:
+            found.setdefault(" ".join(words), slug_of(iri))
+    return found
+
+
+def mentions(texts: list[tuple[str, str, int, str]], linked: dict[str, set[str]],
+             names: dict[str, str]) -> list[dict]:
+    """Return, for each (dream slug, path, line, text) of prose, the other dreams it names by a name of
+    :func:`prose_names` (as whole words) without linking to them: ``source``, ``target``, ``path``,
+    ``line`` and the ``sentence``; the first mention of each pair, sorted.
+
+    >>> mentions([("a", "a.txt", 3, "It is not simply not being able to move. It differs.")],
+    ...          {"a": set()}, {"not being able to move": "https://w3id.org/dreamgraph/id/dream/nbam"})
+    [{'source': 'a', 'target': 'nbam', 'path': 'a.txt', 'line': 3, 'sentence': 'It is not simply not being able to move.'}]
+    """
+    wanted = prose_names(names)
+    starts: dict[str, list[int]] = {}  # a name's first word -> the lengths of the names it starts, longest first
+    for key in wanted:
+        first, _, _ = key.partition(" ")
+        starts.setdefault(first, []).append(key.count(" ") + 1)
+    for first in starts:
+        starts[first] = sorted(set(starts[first]), reverse=True)
+    found: dict[tuple[str, str], dict] = {}
+    for source, path, line, text in sorted(texts):
+        for sentence in _SENTENCE.split(text):
+            words = _NAME_WORDS.findall(sentence.lower())
+            i = 0
+            while i < len(words):
+                target, size = None, 1
+                for n in starts.get(words[i], ()):  # the longest name here wins: "a baby at night", not "a baby"
+                    target = wanted.get(" ".join(words[i:i + n]))
+                    if target:
+                        size = n
+                        break
+                if target and target != source and target not in linked.get(source, ()) \
+                        and (source, target) not in found:
+                    found[source, target] = {"source": source, "target": target, "path": path, "line": line,
+                                             "sentence": " ".join(sentence.split())[:300]}
+                i += size
+    return [found[key] for key in sorted(found)]
+
+
+def prose_from_library(library: Library) -> list[tuple[str, str, int, str]]:
+    """Return the prose of every written article: its intro (at its title's line), its free-form sections
+    and its FAQ answers (at their lines)."""
+    texts = []
+    for slug, article in library.articles.items():
+        if article.intro:
+            texts.append((slug, article.path, article.title_line, article.intro))
+        texts.extend((slug, article.path, section.line, section.text) for section in article.sections if section.text)
+        texts.extend((slug, article.path, q.line, q.answer) for q in article.questions if q.answer)
+    return texts
+
+
+PROSE_QUERY = """
+SELECT ?dream ?path ?line ?text WHERE {
+  { ?dream dg:intro ?text ; dg:sourceLine ?line }
+  UNION { ?dream dg:hasSection ?part . ?part dg:text ?text ; dg:sourceLine ?line }
+  UNION { ?dream dg:hasQuestion ?part . ?part dg:answer ?text ; dg:sourceLine ?line }
+  ?dream dg:isStub false ; prov:wasDerivedFrom ?source . ?source a dg:SourceArticle ; rdfs:label ?path .
+}"""
+
+
+def prose_from_store(store: Store) -> list[tuple[str, str, int, str]]:
+    """Return the same prose asked of the graph."""
+    return [(slug_of(row["dream"]), row["path"], row["line"], row["text"]) for row in store.select(PROSE_QUERY)]

@@ -40,7 +40,8 @@ GAP_MARKS = {
     "incomplete-article": ("#bcbd22", "I"), "dead-end": ("#e377c2", "D"), "orphan": ("#17becf", "O"),
     "unreachable": ("#7f7f7f", "U"), "near-duplicate": ("#9467bd", "N"), "possible-overlap": ("#c5b0d5", "V"),
     "thin-cluster": ("#2ca02c", "T"),
-    "cluster-without-hub": ("#1f77b4", "H"), "no-cluster": ("#aec7e8", "C"), "one-way": ("#c7c7c7", "W"),
+    "cluster-without-hub": ("#1f77b4", "H"), "no-cluster": ("#aec7e8", "C"), "link-suggestion": ("#dbdb8d", "L"),
+    "one-way": ("#c7c7c7", "W"),
 }
 CLUSTER_GAPS = ("thin-cluster", "cluster-without-hub")
 MAX_DEPTH = 3  # the page's neighbourhood slider goes from 1 to 3 links
