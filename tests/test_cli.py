@@ -59,3 +59,18 @@ def test_validate_reports_turtle_syntax_errors_with_line_and_column(cli, tmp_pat
     result = cli("-g", tmp_path, "validate")
     assert result.exit_code == 1 and "line 2" in result.stderr and "column" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_the_shell_completes_commands_and_options():
+    import os
+    import subprocess
+    import sys
+
+    def complete(words: str, cword: int) -> list[str]:
+        env = {**os.environ, "COMP_WORDS": words, "COMP_CWORD": str(cword), "_DREAMGRAPH_COMPLETE": "bash_complete"}
+        code = "from dreamgraph.cli import main; main(prog_name='dreamgraph')"
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True).stdout
+        return [line.split(",", 1)[1] for line in out.splitlines()]
+
+    assert complete("dreamgraph ga", 1) == ["gaps"]
+    assert "--by" in complete("dreamgraph gaps --b", 2)
