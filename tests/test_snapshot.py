@@ -18,7 +18,7 @@ from dreamgraph.progression import rankings, store_rankings
 from dreamgraph.snapshot import TABLES, Snapshot
 from dreamgraph.snapshot.articles import names_table
 
-ASKED = sorted(name for name, table in TABLES.items() if table.from_store is not None)
+ASKED = sorted(name for name, table in TABLES.items() if table.from_store or table.from_snapshot)
 
 
 @pytest.fixture(scope="module", params=["progression", "gaps", "variants", "hostile"])

@@ -42,6 +42,7 @@ class Table:
     name: str
     holds: str
     from_store: Callable[[Store], object] | None
+    from_snapshot: Callable[[Snapshot], object] | None = None  # when it is made from other tables too
 
 
 TABLES = {table.name: table for table in (
@@ -54,9 +55,9 @@ TABLES = {table.name: table for table in (
     Table("clusters", "per cluster, its labels and the articles naming it", articles.clusters_from_store),
     Table("shingles", "the shingles near-duplicates are judged on", texts.shingles_from_store),
     Table("search", "the lower-cased texts the search query scans", None),
-    Table("mentions", "dreams named in another article's prose without a link from it",
-          lambda store: texts.mentions(texts.prose_from_store(store), _linked(projection.from_store(store)),
-                                       articles.names_from_store(store))),
+    Table("mentions", "dreams named in another article's prose without a link from it", None,
+          lambda snapshot: texts.mentions(texts.prose_from_store(snapshot.store), _linked(snapshot.projection),
+                                          snapshot.names)),
     Table("gaps", "the gap report with the default settings (an analysis result)", None),
     Table("rankings", "PageRank, degrees and betweenness of every dream (an analysis result)", None),
 )}
@@ -119,9 +120,9 @@ class Snapshot:
 
     def table(self, name: str):
         """Return a table: kept, else asked of the store (None for an analysis result not kept)."""
-        found = self.kept(name)
-        if found is None and TABLES[name].from_store is not None and self.store is not None:
-            found = self._tables[name] = TABLES[name].from_store(self.store)
+        found, table = self.kept(name), TABLES[name]
+        if found is None and self.store is not None and (table.from_store or table.from_snapshot):
+            found = self._tables[name] = table.from_store(self.store) if table.from_store else table.from_snapshot(self)
         return found
 
     def remember(self, name: str, value) -> None:
