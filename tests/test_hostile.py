@@ -9,11 +9,13 @@ message names the file, and that nothing leaks.
 from __future__ import annotations
 
 import http.server
+import json
 import shutil
 import os
 import subprocess
 import sys
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -36,6 +38,36 @@ def run_build(folder: Path, graph: Path, memory_mb: int = 1500, timeout: float =
     code = f"{limit}; import sys; from dreamgraph.cli import run; sys.argv = ['dreamgraph'] + sys.argv[1:]; run()"
     return subprocess.run([sys.executable, "-c", code, "build", str(folder), *map(str, extra), "-g", str(graph)],
                           capture_output=True, text=True, timeout=timeout)
+
+
+class Quiet(http.server.BaseHTTPRequestHandler):
+    """A request handler that logs nothing."""
+
+    def log_message(self, *args):
+        pass
+
+
+@contextmanager
+def serving(handler: type[http.server.BaseHTTPRequestHandler]):
+    """Run a web server on 127.0.0.1 with ``handler``, each request in a thread of its own; yield its port."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+
+
+def run_measured(*args: str, timeout: float = 120) -> tuple[int, int, str, str]:
+    """Run `dreamgraph ARGS` in a child process; return its exit status, its peak memory in KB, its output
+    and its errors (the peak is measured by a wrapper process that waited for it and for nothing else)."""
+    code = ("import json, resource, subprocess, sys; answer = subprocess.run(sys.argv[1:], capture_output=True, "
+            "text=True); print(json.dumps([answer.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "
+            "answer.stdout, answer.stderr]))")
+    measured = subprocess.run([sys.executable, "-c", code, sys.executable, "-m", "dreamgraph.cli", *args],
+                              capture_output=True, text=True, timeout=timeout)
+    status, peak_kb, out, err = json.loads(measured.stdout)
+    return status, peak_kb, out, err
 
 
 def test_a_link_to_a_device_is_refused_not_read(write_corpus, tmp_path):
@@ -156,7 +188,7 @@ def answering():
     given."""
     answer = {"status": 200, "body": b"", "type": "application/sparql-results+json", "seen": []}
 
-    class Handler(http.server.BaseHTTPRequestHandler):
+    class Handler(Quiet):
         def do_POST(self):  # noqa: N802
             answer["seen"].append(self.path)
             self.rfile.read(int(self.headers.get("Content-Length", 0)))
@@ -168,13 +200,8 @@ def answering():
 
         do_GET = do_POST  # noqa: N815
 
-        def log_message(self, *args):
-            pass
-
-    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_address[1], answer
-    server.shutdown()
+    with serving(Handler) as port:
+        yield port, answer
 
 
 @pytest.fixture
@@ -349,7 +376,7 @@ def test_credentials_never_appear_in_an_error(cli, answering, monkeypatch):
 def test_a_server_that_drips_its_answer_is_stopped_at_the_timeout(cli):
     import time
 
-    class Drip(http.server.BaseHTTPRequestHandler):
+    class Drip(Quiet):
         def do_POST(self):  # noqa: N802
             self.rfile.read(int(self.headers.get("Content-Length", 0)))
             self.send_response(200)
@@ -364,18 +391,11 @@ def test_a_server_that_drips_its_answer_is_stopped_at_the_timeout(cli):
             except OSError:
                 pass
 
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Drip)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
+    with serving(Drip) as port:
         started = time.monotonic()
-        result = cli("--endpoint", f"http://127.0.0.1:{server.server_address[1]}/query", "sparql", "-e",
-                     "SELECT ?s WHERE { ?s ?p ?o }", "--timeout", "2")
+        result = cli("--endpoint", f"http://127.0.0.1:{port}/query", "sparql", "-e", "SELECT ?s WHERE { ?s ?p ?o }",
+                     "--timeout", "2")
         took = time.monotonic() - started
-    finally:
-        server.shutdown()
     assert result.exit_code == 1 and "did not answer within" in result.stderr, result.output
     assert took < 8, took  # 250 s before: each read was bounded, not the answer
 
@@ -386,7 +406,7 @@ def test_an_endless_answer_is_read_only_up_to_the_row_cap(tmp_path):
     row = b'{"s": {"type": "literal", "value": "' + b"x" * 200 + b'"}},'
     sent = []
 
-    class Endless(http.server.BaseHTTPRequestHandler):
+    class Endless(Quiet):
         def do_POST(self):  # noqa: N802
             self.rfile.read(int(self.headers.get("Content-Length", 0)))
             self.send_response(200)
@@ -400,25 +420,12 @@ def test_an_endless_answer_is_read_only_up_to_the_row_cap(tmp_path):
             except OSError:
                 pass
 
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Endless)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    code = ("import resource, subprocess, sys; answer = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
-            "print(answer.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
-            "print(answer.stdout.count('x' * 200))")
-    try:
-        measured = subprocess.run([sys.executable, "-c", code, sys.executable, "-m", "dreamgraph.cli", "--endpoint",
-                                   f"http://127.0.0.1:{server.server_address[1]}/query", "sparql", "-e",
-                                   "SELECT ?s WHERE { ?s ?p ?o }", "--max-rows", "10", "-f", "csv"],
-                                  capture_output=True, text=True, timeout=60)
-    finally:
-        server.shutdown()
-    status, peak_kb = measured.stdout.split()[:2]
-    rows = int(measured.stdout.split()[2])
-    assert status == "0" and rows == 10, measured.stdout
-    assert int(peak_kb) < 400_000, f"{int(peak_kb) // 1024} MB to print 10 rows"
+    with serving(Endless) as port:
+        status, peak_kb, out, _ = run_measured("--endpoint", f"http://127.0.0.1:{port}/query", "sparql", "-e",
+                                               "SELECT ?s WHERE { ?s ?p ?o }", "--max-rows", "10", "-f", "csv",
+                                               timeout=60)
+    assert status == 0 and out.count("x" * 200) == 10, out[:500]
+    assert peak_kb < 400_000, f"{peak_kb // 1024} MB to print 10 rows"
     assert len(sent) < 50_000, f"{len(sent)} blocks were read"
 
 
@@ -457,15 +464,11 @@ CROSS_PRODUCT = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"  # grows
 def test_a_query_that_eats_memory_is_stopped_with_a_message(sample_graph):
     """The query is stopped once it has taken its allowance, not when the machine runs out (it reached
     8.7 GB and died by SIGABRT before)."""
-    code = ("import resource, subprocess, sys; answer = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
-            "print(answer.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); print(answer.stderr)")
-    measured = subprocess.run([sys.executable, "-c", code, sys.executable, "-m", "dreamgraph.cli", "-g",
-                               str(sample_graph), "sparql", "-e", CROSS_PRODUCT, "--max-memory", "250M"],
-                              capture_output=True, text=True, timeout=120)
-    status, peak_kb, message = measured.stdout.split(" ", 1)[0], *measured.stdout.split(" ", 1)[1].split("\n", 1)
-    assert status == "1", measured.stdout
+    status, peak_kb, _, message = run_measured("-g", str(sample_graph), "sparql", "-e", CROSS_PRODUCT,
+                                               "--max-memory", "250M")
+    assert status == 1, message
     assert "needed more than 250 MB of memory" in message and "--max-memory" in message and "Traceback" not in message
-    assert int(peak_kb) < 250_000 + 250_000, f"peak {int(peak_kb) // 1024} MB"  # the allowance and the process
+    assert peak_kb < 250_000 + 250_000, f"peak {peak_kb // 1024} MB"  # the allowance and the process
 
 
 def test_a_query_run_from_python_is_bounded_in_memory_too(sample_graph):
