@@ -61,25 +61,25 @@ def _article(entry: dict) -> tuple:
     return _iri(str(dream_iri(entry["dream"]))), _text(entry["label"]), _text(entry["path"]), _integer(entry["line"])
 
 
-# --- one function per shipped query: (store, bindings) -> (variables, rows), or None when not kept -------
+# --- one function per shipped query: (snapshot, bindings) -> (variables, rows), or None when not kept ----
 
-def gap_completeness(store: Store, bindings: dict) -> Rows | None:
-    matrix = Snapshot.of(store).kept("completeness")
+def gap_completeness(snapshot: Snapshot, bindings: dict) -> Rows | None:
+    matrix = snapshot.kept("completeness")
     if matrix is None:
         return None
     return (["dream", "label", "path", "line", *SECTION_COUNTS],
             [(*_article(e), *(_integer(e[key]) for key in SECTION_COUNTS.values())) for e in matrix])
 
 
-def gap_orphans(store: Store, bindings: dict) -> Rows | None:
-    matrix, graph = Snapshot.of(store).kept("completeness"), Snapshot.of(store).kept("projection")
+def gap_orphans(snapshot: Snapshot, bindings: dict) -> Rows | None:
+    matrix, graph = snapshot.kept("completeness"), snapshot.kept("projection")
     if matrix is None or graph is None:
         return None
     return ["dream", "label", "path", "line"], [_article(e) for e in matrix if is_orphan(graph, e["dream"])]
 
 
-def gap_dead_ends(store: Store, bindings: dict) -> Rows | None:
-    matrix, graph = Snapshot.of(store).kept("completeness"), Snapshot.of(store).kept("projection")
+def gap_dead_ends(snapshot: Snapshot, bindings: dict) -> Rows | None:
+    matrix, graph = snapshot.kept("completeness"), snapshot.kept("projection")
     if matrix is None or graph is None:
         return None
     ends = sorted((e for e in matrix if not graph.out_degree(e["dream"])),
@@ -88,8 +88,8 @@ def gap_dead_ends(store: Store, bindings: dict) -> Rows | None:
             [(*_article(e), _integer(graph.in_degree(e["dream"]))) for e in ends])
 
 
-def stubs_by_demand(store: Store, bindings: dict) -> Rows | None:
-    graph = Snapshot.of(store).kept("projection")
+def stubs_by_demand(snapshot: Snapshot, bindings: dict) -> Rows | None:
+    graph = snapshot.kept("projection")
     if graph is None:
         return None
     stubs = sorted((slug for slug, stub in graph.nodes(data="stub") if stub and graph.in_degree(slug)),
@@ -98,8 +98,8 @@ def stubs_by_demand(store: Store, bindings: dict) -> Rows | None:
             [(_iri(graph.nodes[s]["iri"]), _text(graph.nodes[s]["label"]), _integer(graph.in_degree(s))) for s in stubs])
 
 
-def gap_missing_articles(store: Store, bindings: dict) -> Rows | None:
-    links, matrix = Snapshot.of(store).kept("stub-links"), Snapshot.of(store).kept("completeness")
+def gap_missing_articles(snapshot: Snapshot, bindings: dict) -> Rows | None:
+    links, matrix = snapshot.kept("stub-links"), snapshot.kept("completeness")
     if links is None or matrix is None:
         return None
     source = {e["path"]: e["dream"] for e in matrix}
@@ -113,8 +113,8 @@ def gap_missing_articles(store: Store, bindings: dict) -> Rows | None:
     return ["dream", "label", "source", "path", "line", "condition"], rows
 
 
-def gap_clusters(store: Store, bindings: dict) -> Rows | None:
-    table, graph = Snapshot.of(store).kept("clusters"), Snapshot.of(store).kept("projection")
+def gap_clusters(snapshot: Snapshot, bindings: dict) -> Rows | None:
+    table, graph = snapshot.kept("clusters"), snapshot.kept("projection")
     if table is None or graph is None:
         return None
     written = written_per_cluster(graph)
@@ -140,8 +140,8 @@ def _chained(graph: nx.DiGraph, start: str, step: Callable) -> list[str]:
     return sorted(seen)
 
 
-def _progression(store: Store, bindings: dict, column: str, forward: bool) -> Rows | None:
-    graph = Snapshot.of(store).kept("projection")
+def _progression(snapshot: Snapshot, bindings: dict, column: str, forward: bool) -> Rows | None:
+    graph = snapshot.kept("projection")
     if graph is None or "dream" not in bindings:
         return None
     start = str(bindings["dream"])
@@ -151,21 +151,21 @@ def _progression(store: Store, bindings: dict, column: str, forward: bool) -> Ro
              for s in found])
 
 
-def leads_to(store: Store, bindings: dict) -> Rows | None:
-    return _progression(store, bindings, "source", forward=False)
+def leads_to(snapshot: Snapshot, bindings: dict) -> Rows | None:
+    return _progression(snapshot, bindings, "source", forward=False)
 
 
-def reachable_from(store: Store, bindings: dict) -> Rows | None:
-    return _progression(store, bindings, "reached", forward=True)
+def reachable_from(snapshot: Snapshot, bindings: dict) -> Rows | None:
+    return _progression(snapshot, bindings, "reached", forward=True)
 
 
-def search(store: Store, bindings: dict, max_rows: int | None = None) -> Rows | None:
+def search(snapshot: Snapshot, bindings: dict, max_rows: int | None = None) -> Rows | None:
     """The texts that contain the words (any case), found in the kept lower-cased texts (see
-    :func:`dreamgraph.derived.search_index`); the texts themselves are read from the store, for the rows
+    :func:`dreamgraph.snapshot.texts.search_from_library`); the texts themselves are read from the store, for the rows
     kept only. Empty words (every text) go to the engine."""
     import numpy as np
 
-    index = Snapshot.of(store).kept("search")
+    index = snapshot.kept("search")
     words = bindings.get("text")
     if index is None or not words:
         return None
@@ -202,7 +202,7 @@ def search(store: Store, bindings: dict, max_rows: int | None = None) -> Rows | 
         while max_rows and end < len(places) and places[end][2] == places[max_rows - 1][2]:
             end += 1
         places = places[:max(end, max_rows + 1)]
-    texts = lookups.texts_of(Snapshot.of(store).store, [(node, predicate) for _, _, node, predicate, _ in places])
+    texts = lookups.texts_of(snapshot.store, [(node, predicate) for _, _, node, predicate, _ in places])
     rows = sorted((iri, kind, node, texts[node, predicate], dream) for iri, kind, node, predicate, dream in places)
     return (["text", "dream", "dreamLabel", "kind", "node", "match"],
             [(_text(str(words)), _iri(iri), _text(index["labels"][dream]), _text(kind), _iri(node), _text(match))
@@ -216,13 +216,15 @@ ANSWERS: dict[str, Callable[..., Rows | None]] = {
 }
 
 
-def kept_answer(store: Store, name: str, bindings: dict | None, max_rows: int | None = None) -> QueryResult | None:
+def kept_answer(store: Store | Snapshot, name: str, bindings: dict | None,
+                max_rows: int | None = None) -> QueryResult | None:
     """Return the answer of the shipped query ``name`` made from the data kept with the store, at most
     ``max_rows`` rows, or None when the engine must answer it."""
     answer = ANSWERS.get(name)
     if answer is None:
         return None
-    made = answer(store, bindings or {}, max_rows) if answer is search else answer(store, bindings or {})
+    snapshot = Snapshot.of(store)
+    made = answer(snapshot, bindings or {}, max_rows) if answer is search else answer(snapshot, bindings or {})
     if made is None:
         return None
     variables, rows = made
