@@ -90,11 +90,11 @@ def missing_articles(snapshot: Snapshot, graph: nx.DiGraph, typos: set[str], lin
     return gaps
 
 
-def broken_links(snapshot: Snapshot, graph: nx.DiGraph, settings: GapSettings, linked=None) -> list[Gap]:
+def broken_links(snapshot: Snapshot, graph: nx.DiGraph, settings: GapSettings, linked=None,
+                 foreign: set[str] = frozenset()) -> list[Gap]:
     """Links to unwritten dreams whose slug is a close spelling of the slug of a written dream in the
-    article format (a page with none of the standard sections is never taken for the dream meant)."""
-    unformatted = {e["dream"] for e in snapshot.completeness if not_in_format(e)}
-    lookalikes = Lookalikes(slug for slug, stub in graph.nodes(data="stub") if not stub and slug not in unformatted)
+    article format: a ``foreign`` page (none of the standard sections) is never taken for the dream meant."""
+    lookalikes = Lookalikes(slug for slug, stub in graph.nodes(data="stub") if not stub and slug not in foreign)
     labels, links = linked or stub_links(snapshot)
     gaps = []
     for slug, evidence in links.items():
@@ -437,14 +437,14 @@ def find_gaps(source: Store | Snapshot, settings: GapSettings = GapSettings()) -
         kept = snapshot.kept("gaps")
         if kept is not None:
             return kept
-    graph = snapshot.projection
+    graph, matrix = snapshot.projection, snapshot.completeness
+    foreign = {e["dream"] for e in matrix if not_in_format(e)}
     linked = stub_links(snapshot)
-    typos = broken_links(snapshot, graph, settings, linked)
-    matrix = snapshot.completeness
+    typos = broken_links(snapshot, graph, settings, linked, foreign)
     # One entry per root cause: a page cut off, or not in the article format, is one gap; what the cut or
     # the format explains (missing sections, no next stages, no cluster) is not reported again for it.
     cut = {e["dream"] for e in matrix if graph.nodes[e["dream"]]["partial"]}
-    unformatted = {e["dream"] for e in matrix if e["dream"] not in cut and not_in_format(e)}
+    unformatted = foreign - cut
     whole = [e for e in matrix if e["dream"] not in cut and e["dream"] not in unformatted]
     gaps = (missing_articles(snapshot, graph, {g.node for g in typos}, linked) + typos
             + partial_articles(graph, matrix) + unformatted_articles(matrix, unformatted)
