@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from dreamgraph.store import GRAPH_FILE
 
 
@@ -74,3 +76,11 @@ def test_the_shell_completes_commands_and_options():
 
     assert complete("dreamgraph ga", 1) == ["gaps"]
     assert "--by" in complete("dreamgraph gaps --b", 2)
+
+
+@pytest.mark.parametrize("args, option", [(["--view", "dream"], "--dream"), (["--view", "cluster"], "--cluster"),
+                                          (["--view", "path", "--to", "falling"], "--from"),
+                                          (["--view", "path", "--from", "falling"], "--to")])
+def test_a_view_without_what_it_needs_is_a_usage_error(cli, seed_graph, tmp_path, args, option):
+    result = cli("-g", seed_graph, "export", *args, "--output-dir", tmp_path)
+    assert result.exit_code == 2 and f"needs {option}" in result.output and not list(tmp_path.iterdir())

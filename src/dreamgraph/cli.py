@@ -799,14 +799,14 @@ def export(ctx, view_name, dream, hops, cluster, source, target, fmt, output, ou
 
 def _make_view(store, name, dream, hops, cluster, source, target):
     """Return the view asked for on the command line and the file stem it is saved under by default."""
+    from .errors import MissingOptionError
     from .views import make_view
 
-    given = {"dream": dream, "cluster": cluster, "source": source, "target": target}
     options = {"dream": "--dream", "cluster": "--cluster", "source": "--from", "target": "--to"}
-    for needed in settings.VIEW_NEEDS.get(name, ()):
-        if not given[needed]:
-            raise click.UsageError(f"--view {name} needs {options[needed]}")
-    return make_view(store, name, hops=hops, **given)
+    try:
+        return make_view(store, name, dream=dream, hops=hops, cluster=cluster, source=source, target=target)
+    except MissingOptionError as exc:
+        raise click.UsageError(f"--view {name} needs {options[exc.option]}") from None
 
 
 # --- sharing ---------------------------------------------------------------------------------------

@@ -19,6 +19,16 @@ class DreamgraphError(Exception):
     exit_code = 1
 
 
+class MissingOptionError(DreamgraphError):
+    """A call that lacks a value it needs (a view without its dream, say); ``option`` names it."""
+
+    exit_code = 2
+
+    def __init__(self, option: str, message: str):
+        self.option = option
+        super().__init__(message)
+
+
 class UnknownDreamError(DreamgraphError):
     """A dream name that matches no dream in the graph."""
 

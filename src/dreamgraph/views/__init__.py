@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..dreams import find_dream
-from ..errors import DreamgraphError
+from ..errors import DreamgraphError, MissingOptionError
 from ..gaps import find_gaps
 from ..settings import VIEW_NEEDS, VIEWS
 from ..slugs import slugify
@@ -34,13 +34,13 @@ def make_view(store: Store, name: str, *, dream: str | None = None, hops: int = 
               source: str | None = None, target: str | None = None) -> tuple[ViewData, str]:
     """Return a view by name (see :data:`dreamgraph.settings.VIEWS`) and the file stem it is saved under by
     default. Dreams are given by name, title, alias or slug; each view takes the options
-    :data:`dreamgraph.settings.VIEW_NEEDS` lists."""
+    :data:`dreamgraph.settings.VIEW_NEEDS` lists (MissingOptionError names the first one missing)."""
     given = {"dream": dream, "cluster": cluster, "source": source, "target": target}
     if name not in VIEWS:
         raise DreamgraphError(f"no view {name!r}; views are: {', '.join(VIEWS)}")
     missing = [option for option in VIEW_NEEDS.get(name, ()) if not given[option]]
     if missing:
-        raise DreamgraphError(f"the {name} view needs a {missing[0]}")
+        raise MissingOptionError(missing[0], f"the {name} view needs a {missing[0]}")
     if name == "dream":
         slug = slug_of(find_dream(store, dream))
         return dream_view(store, slug, hops), f"dream-{slug}"
