@@ -105,9 +105,14 @@ class Article:
     partial: bool = False
     content_hash: str = ""
 
+    def section_counts(self) -> dict[str, int]:
+        """Return the number of items of each standard section (by the keys of STANDARD_SECTIONS)."""
+        return {"quick-answer": len(self.quick_answer), "common-scenarios": len(self.scenarios),
+                "what-the-body-registered": len(self.sensations), "the-sentence": int(bool(self.core_sentence)),
+                "faq": len(self.questions), "next-stages": len(self.next_stages)}
+
     @property
     def in_format(self) -> bool:
         """True when the article has at least one of the standard sections (a title-only page, or a page
         from another site, has none)."""
-        return bool(self.quick_answer or self.scenarios or self.sensations or self.core_sentence
-                    or self.questions or self.next_stages)
+        return any(self.section_counts().values())

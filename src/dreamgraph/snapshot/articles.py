@@ -35,10 +35,7 @@ def completeness_from_library(library: Library) -> list[dict]:
     """Return, for every written dream (sorted by slug), its slug, label, path, line and the number of
     items of each standard section."""
     return [{"dream": slug, "label": article.name, "path": article.path, "line": article.title_line,
-             "quick-answer": len(article.quick_answer), "common-scenarios": len(article.scenarios),
-             "what-the-body-registered": len(article.sensations), "the-sentence": int(bool(article.core_sentence)),
-             "faq": len(article.questions), "next-stages": len(article.next_stages)}
-            for slug, article in sorted(library.articles.items())]
+             **article.section_counts()} for slug, article in sorted(library.articles.items())]
 
 
 def completeness_from_store(store: Store) -> list[dict]:
