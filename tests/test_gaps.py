@@ -12,7 +12,8 @@ import pytest
 
 from helpers import FIXTURES, SEED, article
 from dreamgraph.build import build
-from dreamgraph.gaps import GapSettings, completeness_matrix, find_gaps, unreachable_groups
+from dreamgraph import report
+from dreamgraph.gaps import WEIGHTS, GapSettings, completeness_matrix, find_gaps, unreachable_groups
 from dreamgraph.snapshot.texts import shingles
 from dreamgraph.query import named_query
 from dreamgraph.terms import IRI
@@ -32,15 +33,27 @@ def corpus(tmp_path_factory):
 def test_the_exact_gap_list_in_order(corpus):
     gaps = find_gaps(open_store(corpus))
     assert [(g.kind, g.node, g.score) for g in gaps] == [
-        ("missing-article", "being-watched", 2.2008),
-        ("broken-link", "sleepwalkng", 0.9565),
-        ("incomplete-article", "night-terrors", 2.0),
-        ("dead-end", "teeth-falling-out", 1.0),
-        ("orphan", "flying", 1.0),
-        ("thin-cluster", "body", 2.0),
-        ("cluster-without-hub", "body", 1.0),
-        ("one-way", "night-terrors", 0.1),
+        ("missing-article", "being-watched", 2.2008),      # 1.0 x 2 linking articles + PageRank 0.2008
+        ("broken-link", "sleepwalkng", 0.96),              # 1.0 x 1 linking article x similarity 0.9565
+        ("incomplete-article", "night-terrors", 0.32),     # 0.8 x (page + 1 arriving) x 1 of 5 sections
+        ("dead-end", "teeth-falling-out", 1.4),            # 0.7 x (page + 1 arriving)
+        ("orphan", "flying", 0.6),                         # 0.6 x the page
+        ("thin-cluster", "body", 0.8),                     # 0.4 x 2 dreams lacking
+        ("cluster-without-hub", "body", 1.0),              # 0.5 x (hub + 1 written member)
+        ("one-way", "night-terrors", 0.1),                 # 0.1 x the page
     ]
+
+
+def test_scores_share_one_scale_across_kinds(corpus):
+    """Each score is the kind's weight x reach x confidence; one list by score mixes the kinds."""
+    gaps = find_gaps(open_store(corpus))
+    assert all(0 < g.score <= WEIGHTS[g.kind] * 100 for g in gaps)
+    ranked = report.grouped(gaps, by="score")[0][2]
+    assert [g.score for g in ranked] == sorted((g.score for g in gaps), reverse=True)
+    assert [g.kind for g in ranked][:3] == ["missing-article", "dead-end", "cluster-without-hub"]
+    by_dream = [key for key, _, _ in report.grouped(gaps, by="dream")]
+    # by the sum of each dream's scores: body's two gaps (0.8 + 1.0) outweigh teeth-falling-out's dead end
+    assert by_dream == ["being-watched", "body", "teeth-falling-out", "sleepwalkng", "flying", "night-terrors"]
 
 
 def test_gaps_carry_evidence_and_actions(corpus):
@@ -80,7 +93,7 @@ def test_near_duplicates_and_partial_pages_in_the_variant_library(tmp_path):
     build([SEED, FIXTURES / "variants"], graph_dir)
     gaps = find_gaps(open_store(graph_dir))
     duplicates = [(g.label, g.score) for g in gaps if g.kind == "near-duplicate"]
-    assert duplicates == [("not-being-able-to-run ~ trying-to-run-but-staying-in-place", 0.5636)]
+    assert duplicates == [("not-being-able-to-run ~ trying-to-run-but-staying-in-place", 0.68)]  # 0.6 x 2 pages x 56%
     assert [g.node for g in gaps if g.kind == "partial-article"] == ["sinking-sand"]
 
 
@@ -313,17 +326,28 @@ def test_articles_that_overlap_without_copying_are_reported_once_with_why(write_
     write_corpus({
         "run.txt": article("Dream About Not Being Able to Run: The Kinetic Lock", prose="Part of the Stuck cluster.",
                            next_stages=stages),
-        "place.txt": article("Dream About Running in Place: The Kinetic Lock", prose="Part of the Stuck cluster.",
+        "place.txt": article("Dream About Running in Place: The Kinetic Lock",
+                             prose="Part of the Stuck cluster. Running in place is a dream of effort. Unlike "
+                                   "not being able to run, the legs still move here.",
                              next_stages=[(c + " at last", t, g) for c, t, g in stages]),
         "other.txt": article("Dream About Flying: The Lift", prose="Part of the Stuck cluster.",
                              next_stages=[("you land", "landing", "it ends")]),
     })
     build([graph_dir.parent / "articles"], graph_dir)
-    overlaps = [g for g in find_gaps(open_store(graph_dir)) if g.kind == "possible-overlap"]
+    found = find_gaps(open_store(graph_dir))
+    overlaps = [g for g in found if g.kind == "possible-overlap"]
     assert [(g.node, g.label) for g in overlaps] == [("not-being-able-to-run", "Not Being Able to Run ~ Running in Place")]
     assert [e["text"] for e in overlaps[0].evidence] == [
         "both lead to falling, standing-still, waking-up", "the same subtitle: 'The Kinetic Lock'",
-        "both in the stuck cluster"]
+        "both in the stuck cluster",
+        "how it differs: Unlike not being able to run, the legs still move here."]
+    assert (overlaps[0].evidence[-1]["path"], overlaps[0].evidence[-1]["line"]) == ("articles/place.txt", 1)
+    assert overlaps[0].score == 0.6  # 0.3 x 2 pages x all next stages shared
+    assert [g.label for g in found if g.kind == "link-suggestion"] == ["Running in Place → Not Being Able to Run"]
+    asked = open_store(graph_dir)
+    asked.derived = lambda name: None  # as a remote endpoint answers: from the graph alone
+    assert [g.as_dict() for g in find_gaps(asked) if g.kind in ("possible-overlap", "link-suggestion")] == \
+        [g.as_dict() for g in found if g.kind in ("possible-overlap", "link-suggestion")]
 
 
 def test_possible_overlaps_skip_near_duplicates():

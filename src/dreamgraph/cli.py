@@ -644,8 +644,9 @@ def diff(ctx, old, new, rev, fmt, fail_on_new, sub_graph_dir):
 @click.option("--format", "-f", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table",
               show_default=True, help="Output format.")
 @click.option("--kind", "kinds", multiple=True, metavar="KIND", help="Only gaps of this kind (repeatable).")
-@click.option("--by", "by", type=click.Choice(["kind", "dream"]), default="kind", show_default=True,
-              help="List the gaps by kind (most valuable first) or by dream (each dream once, with all its gaps).")
+@click.option("--by", "by", type=click.Choice(["kind", "dream", "score"]), default="kind", show_default=True,
+              help="List the gaps by kind (most valuable first), by dream (each dream once, with all its gaps, "
+                   "most at stake first) or by score (one list across kinds).")
 @click.option("--fail-on", "fail_on", multiple=True, metavar="KIND",
               help="Exit 3 when gaps of this kind exist ('any' for every kind); repeatable.")
 @click.option("--min-cluster-size", type=click.IntRange(min=1), default=GAPS.min_cluster_size, show_default=True,
@@ -711,9 +712,10 @@ def _print_gaps(found, fmt: str, by: str = "kind") -> None:
     from . import report
 
     if fmt == "json":  # one gap a line: greppable, and written by the json module's fast encoder
-        if by == "kind":
-            lines = ",\n".join(json.dumps(g.as_dict(), ensure_ascii=False) for g in found)
-            echo_data(f"[\n{lines}\n]" if found else "[]")
+        if by != "dream":
+            ordered = [gap for _, _, items in report.grouped(found, by) for gap in items]
+            lines = ",\n".join(json.dumps(g.as_dict(), ensure_ascii=False) for g in ordered)
+            echo_data(f"[\n{lines}\n]" if ordered else "[]")
         else:
             echo_data(json.dumps(report.as_data(found, by), ensure_ascii=False, indent=1))
         return

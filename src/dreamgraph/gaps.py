@@ -5,6 +5,15 @@ the shipped queries ``queries/gap-*.rq`` state the same rules in SPARQL, for use
 the tests keep each equal to its function. :func:`find_gaps` runs them all and returns :class:`Gap`
 objects ordered by kind (most valuable first), then by score.
 
+Scores share one scale across kinds: about how many pages' readers meet the problem (its *reach*: the
+articles that link to a missing or broken page, the page itself plus the dreams that send readers to it,
+the members of a group), times how badly it stops them (the kind's :data:`WEIGHTS`, 1 for a reader who
+finds nothing), times how sure the finding is (a similarity, a share of sections missing). A dead end five
+dreams lead to (0.7 x 6 = 4.2) comes before a missing article one article links to (1 x 1 + PageRank).
+
+>>> priority("dead-end", reach=6)
+4.2
+
 >>> KINDS[0], KINDS[1]
 ('missing-article', 'broken-link')
 """
@@ -20,6 +29,7 @@ from .article import STANDARD_SECTIONS
 from .settings import GapSettings
 from .slugs import Lookalikes
 from .snapshot import Snapshot
+from .snapshot.texts import differences
 from .store import Store
 
 # Kinds in the order a report lists them: most valuable to act on first.
@@ -39,6 +49,23 @@ KINDS = (
     "link-suggestion",      # an article names another dream in its prose and does not link to it
     "one-way",              # A → B, and B never leads back to A's cluster (low priority)
 )
+
+# How badly each kind stops a reader who meets it: 1 when the reader finds nothing at all.
+WEIGHTS = {
+    "missing-article": 1.0, "broken-link": 1.0, "partial-article": 0.9, "incomplete-article": 0.8,
+    "dead-end": 0.7, "orphan": 0.6, "unreachable": 0.5, "near-duplicate": 0.6, "possible-overlap": 0.3,
+    "thin-cluster": 0.4, "cluster-without-hub": 0.5, "no-cluster": 0.3, "link-suggestion": 0.2, "one-way": 0.1,
+}
+
+
+def priority(kind: str, reach: float = 1, confidence: float = 1) -> float:
+    """Return a gap's score: the kind's weight x its reach x the confidence of the finding (2 decimals)."""
+    return round(WEIGHTS[kind] * reach * confidence, 2)
+
+
+def arrivals(graph: nx.DiGraph, slug: str) -> int:
+    """Return the number of other dreams whose Next Stages send readers to ``slug``."""
+    return len(set(graph.predecessors(slug)) - {slug})
 
 
 @dataclass
@@ -73,7 +100,8 @@ def stub_links(snapshot: Snapshot) -> tuple[dict[str, str], dict[str, list[dict]
 
 
 def missing_articles(snapshot: Snapshot, graph: nx.DiGraph, typos: set[str], linked=None) -> list[Gap]:
-    """Stubs that written articles link to, by demand: linking articles, then PageRank.
+    """Stubs that written articles link to, by demand: the linking articles, plus PageRank (under 1) to order
+    dreams of equal demand.
 
     ``linked`` is what :func:`stub_links` returns, when the caller has it already.
     """
@@ -84,7 +112,8 @@ def missing_articles(snapshot: Snapshot, graph: nx.DiGraph, typos: set[str], lin
         if slug in typos:
             continue
         articles = len({e["path"] for e in evidence})
-        gaps.append(Gap("missing-article", slug, labels[slug], round(articles + pagerank.get(slug, 0), 4),
+        gaps.append(Gap("missing-article", slug, labels[slug],
+                        round(priority("missing-article", articles) + pagerank.get(slug, 0), 4),
                         f"write an article for '{labels[slug]}': "
                         + (f"{articles} articles send" if articles != 1 else "1 article sends") + " readers there", evidence))
     return gaps
@@ -93,21 +122,23 @@ def missing_articles(snapshot: Snapshot, graph: nx.DiGraph, typos: set[str], lin
 def broken_links(snapshot: Snapshot, graph: nx.DiGraph, settings: GapSettings, linked=None,
                  foreign: set[str] = frozenset()) -> list[Gap]:
     """Links to unwritten dreams whose slug is a close spelling of the slug of a written dream in the
-    article format: a ``foreign`` page (none of the standard sections) is never taken for the dream meant."""
+    article format: a ``foreign`` page (none of the standard sections) is never taken for the dream meant.
+    Scored by the linking articles times the similarity."""
     lookalikes = Lookalikes(slug for slug, stub in graph.nodes(data="stub") if not stub and slug not in foreign)
     labels, links = linked or stub_links(snapshot)
     gaps = []
     for slug, evidence in links.items():
         match = lookalikes.match(slug, settings.typo_similarity)
         if match:
-            gaps.append(Gap("broken-link", slug, labels[slug], round(match[1] / 100, 4),
+            articles = len({e["path"] for e in evidence})
+            gaps.append(Gap("broken-link", slug, labels[slug], priority("broken-link", articles, match[1] / 100),
                             f"'{slug}' looks like '{match[0]}': fix the link or add an alias", evidence))
     return gaps
 
 
 def partial_articles(graph: nx.DiGraph, matrix: list[dict]) -> list[Gap]:
-    """Articles whose text stops mid-sentence."""
-    return [Gap("partial-article", e["dream"], e["label"], 1.0,
+    """Articles whose text stops mid-sentence, scored by the page and the dreams that send readers to it."""
+    return [Gap("partial-article", e["dream"], e["label"], priority("partial-article", 1 + arrivals(graph, e["dream"])),
                 "the article stops mid-sentence: re-export or finish it", [_evidence(e["path"], e["line"])])
             for e in matrix if graph.nodes[e["dream"]]["partial"]]
 
@@ -118,10 +149,10 @@ def not_in_format(entry: dict) -> bool:
     return not any(entry[key] for key in STANDARD_SECTIONS)
 
 
-def unformatted_articles(matrix: list[dict], unformatted: set[str]) -> list[Gap]:
+def unformatted_articles(graph: nx.DiGraph, matrix: list[dict], unformatted: set[str]) -> list[Gap]:
     """Articles with a dream title but none of the standard sections: one gap each, instead of one per
     missing section (and a dead end, and no cluster)."""
-    return [Gap("incomplete-article", e["dream"], e["label"], float(2 * len(STANDARD_SECTIONS)),
+    return [Gap("incomplete-article", e["dream"], e["label"], priority("incomplete-article", 1 + arrivals(graph, e["dream"])),
                 "not in the article format: write its sections (" + ", ".join(STANDARD_SECTIONS.values()) + ")",
                 [_evidence(e["path"], e["line"], "none of the standard sections")])
             for e in matrix if e["dream"] in unformatted]
@@ -133,11 +164,14 @@ def completeness_matrix(source: Store | Snapshot) -> list[dict]:
     return Snapshot.of(source).completeness
 
 
-def incomplete_articles(matrix: list[dict], settings: GapSettings) -> list[Gap]:
-    """Articles with standard sections missing, or with fewer items than ``min_items`` (The Sentence needs one).
+def incomplete_articles(graph: nx.DiGraph, matrix: list[dict], settings: GapSettings) -> list[Gap]:
+    """Articles with standard sections missing, or with fewer items than ``min_items`` (The Sentence needs one),
+    scored by the page and the dreams that send readers to it, times the share of its sections missing (a
+    thin one counts half).
 
     Next Stages is left to :func:`dead_ends`, so a missing one is reported once.
     """
+    checked = len(STANDARD_SECTIONS) - 1
     gaps = []
     for entry in matrix:
         missing, thin = [], []
@@ -152,7 +186,9 @@ def incomplete_articles(matrix: list[dict], settings: GapSettings) -> list[Gap]:
                 thin.append(f"{heading} ({count})")
         if missing or thin:
             parts = ([f"add {', '.join(missing)}"] if missing else []) + ([f"expand {', '.join(thin)}"] if thin else [])
-            gaps.append(Gap("incomplete-article", entry["dream"], entry["label"], float(len(missing) * 2 + len(thin)),
+            share = (len(missing) + len(thin) / 2) / checked
+            gaps.append(Gap("incomplete-article", entry["dream"], entry["label"],
+                            priority("incomplete-article", 1 + arrivals(graph, entry["dream"]), share),
                             "; ".join(parts), [_evidence(entry["path"], entry["line"],
                                                          ", ".join(f"missing {m}" for m in missing)
                                                          + ("; " if missing and thin else "")
@@ -161,8 +197,8 @@ def incomplete_articles(matrix: list[dict], settings: GapSettings) -> list[Gap]:
 
 
 def dead_ends(graph: nx.DiGraph, matrix: list[dict]) -> list[Gap]:
-    """Written dreams with no next stages, scored by how many dreams send readers there."""
-    return [Gap("dead-end", e["dream"], e["label"], float(graph.in_degree(e["dream"])),
+    """Written dreams with no next stages, scored by the page and the dreams that send readers there."""
+    return [Gap("dead-end", e["dream"], e["label"], priority("dead-end", 1 + arrivals(graph, e["dream"])),
                 "add Next Stages so readers can go on", [_evidence(e["path"], e["line"])])
             for e in matrix if e["next-stages"] == 0]
 
@@ -174,7 +210,7 @@ def is_orphan(graph: nx.DiGraph, slug: str) -> bool:
 
 def orphans(graph: nx.DiGraph, matrix: list[dict]) -> list[Gap]:
     """Written dreams that no other dream links to."""
-    return [Gap("orphan", e["dream"], e["label"], 1.0,
+    return [Gap("orphan", e["dream"], e["label"], priority("orphan"),
                 "link to it from the Next Stages of a related dream", [_evidence(e["path"], e["line"])])
             for e in matrix if is_orphan(graph, e["dream"])]
 
@@ -211,7 +247,7 @@ def unreachable_groups(graph: nx.DiGraph) -> list[Gap]:
         if all(graph.nodes[m]["stub"] for m in members):
             continue
         gaps.append(Gap("unreachable", members[0], " ↔ ".join(graph.nodes[m]["label"] for m in members),
-                        float(len(members)), f"link into this group of {len(members)} dreams from the rest of the library",
+                        priority("unreachable", sum(not graph.nodes[m]["stub"] for m in members)), f"link into this group of {len(members)} dreams from the rest of the library",
                         [_evidence("", None, "the group: " + ", ".join(members)),
                          _evidence("", None, "a loop in it: " + " → ".join(loop_through(graph, members[0], set(members))))]))
     return gaps
@@ -253,7 +289,10 @@ def has_hub(graph: nx.DiGraph, cluster: str) -> bool:
 
 def clusters(snapshot: Snapshot, graph: nx.DiGraph, settings: GapSettings) -> list[Gap]:
     """Clusters with fewer than ``min_cluster_size`` written dreams, and clusters with no hub article
-    (a written dream with the cluster's slug). ``gap-clusters.rq`` asks the same of the graph."""
+    (a written dream with the cluster's slug). ``gap-clusters.rq`` asks the same of the graph.
+
+    A thin cluster is scored by the dreams it lacks; a cluster without a hub by its written dreams and the hub.
+    """
     written = written_per_cluster(graph)
     gaps = []
     for slug, entry in snapshot.clusters.items():
@@ -261,18 +300,18 @@ def clusters(snapshot: Snapshot, graph: nx.DiGraph, settings: GapSettings) -> li
         evidence = [_evidence(path, None, "names the cluster") for path in entry["sources"]]
         for label in entry["labels"]:
             if size < settings.min_cluster_size:
-                gaps.append(Gap("thin-cluster", slug, label, float(settings.min_cluster_size - size),
+                gaps.append(Gap("thin-cluster", slug, label, priority("thin-cluster", settings.min_cluster_size - size),
                                 f"the cluster has {size} written dream{'s' * (size != 1)}: "
                                 f"write {settings.min_cluster_size - size} more", list(evidence)))
             if not has_hub(graph, slug):
-                gaps.append(Gap("cluster-without-hub", slug, label, float(size),
+                gaps.append(Gap("cluster-without-hub", slug, label, priority("cluster-without-hub", 1 + size),
                                 f"write a hub article for the '{label}' cluster", list(evidence)))
     return gaps
 
 
 def no_cluster(graph: nx.DiGraph, matrix: list[dict]) -> list[Gap]:
     """Written dreams whose article names no cluster."""
-    return [Gap("no-cluster", e["dream"], e["label"], 1.0,
+    return [Gap("no-cluster", e["dream"], e["label"], priority("no-cluster"),
                 "name the dream's cluster in its article", [_evidence(e["path"], e["line"])])
             for e in matrix if not graph.nodes[e["dream"]]["clusters"]]
 
@@ -281,14 +320,14 @@ def near_duplicates(snapshot: Snapshot, settings: GapSettings) -> list[Gap]:
     """Pairs of written articles whose Quick Answer and scenario text overlap heavily (possible cannibalisation).
 
     The similarity is the share of the shorter article's three-word shingles that the other article also has
-    (so a short sibling of a long article still counts), counting only shingles found in 2 to 50 articles
+    (so a short sibling of a long article still counts; the score is the two pages times that share), counting only shingles found in 2 to 50 articles
     (more: boilerplate, not a sign of duplication). See :func:`similar_pairs` for how the pairs are found.
     """
     slugs, hashes, sizes = snapshot.shingles
     gaps = []
     for i, j, share in similar_pairs(hashes, sizes, settings.duplicate_similarity):
         a, b = slugs[i], slugs[j]
-        gaps.append(Gap("near-duplicate", a, f"{a} ~ {b}", round(share, 4),
+        gaps.append(Gap("near-duplicate", a, f"{a} ~ {b}", priority("near-duplicate", 2, share),
                         f"'{a}' and '{b}' cover almost the same dream: merge them or make them distinct",
                         [_evidence("", None, f"{share:.0%} of their Quick Answer and scenario text is shared")]))
     return gaps
@@ -334,18 +373,21 @@ def similar_pairs(hashes, sizes, threshold: float, most_shared: int = 50,
 
 
 def possible_overlaps(graph: nx.DiGraph, duplicates: set[tuple[str, str]], most_sources: int = 30,
-                      shared_share: float = 0.75) -> list[Gap]:
+                      shared_share: float = 0.75, stated: dict[frozenset, list[dict]] | None = None) -> list[Gap]:
     """Pairs of written dreams of one cluster whose articles overlap without copying each other: they send
     readers to mostly the same next stages (two or more, and ``shared_share`` of all the next stages of
     both), or they carry the same subtitle. Pairs already reported as near-duplicates are left out; so are
-    next stages more than ``most_sources`` articles lead to (a hub, not a sign of overlap).
+    next stages more than ``most_sources`` articles lead to (a hub, not a sign of overlap). Scored by the two
+    pages times the share of next stages shared (a half for a shared subtitle alone). Where either page says
+    how it differs from the other (``stated``, by :func:`dreamgraph.snapshot.texts.differences`), the
+    sentence is shown: the strategist judges whether it is enough.
 
     >>> g = nx.DiGraph()
     >>> for n, sub in (("a", "The Kinetic Lock"), ("b", "The Kinetic Lock"), ("c", None), ("d", None)):
     ...     g.add_node(n, stub=False, clusters=["k"], label=n.upper(), subtitle=sub)
     >>> g.add_edges_from([("a", "c"), ("a", "d"), ("b", "c"), ("b", "d")])
     >>> [(gap.label, gap.score, len(gap.evidence)) for gap in possible_overlaps(g, set())]
-    [('A ~ B', 1.0, 3)]
+    [('A ~ B', 0.6, 3)]
     """
     import numpy as np
     from scipy import sparse
@@ -387,10 +429,12 @@ def possible_overlaps(graph: nx.DiGraph, duplicates: set[tuple[str, str]], most_
         if not together or (a, b) in duplicates or (b, a) in duplicates:
             continue
         label = f"{graph.nodes[a]['label']} ~ {graph.nodes[b]['label']}"
-        gaps.append(Gap("possible-overlap", a, label, scores[a, b],
+        gaps.append(Gap("possible-overlap", a, label, priority("possible-overlap", 2, scores[a, b]),
                         f"'{a}' and '{b}' may answer the same reader: say how they differ, or merge them",
                         [_evidence("", None, reason) for reason in sorted(set(reasons))]
-                        + [_evidence("", None, f"both in the {', '.join(together)} cluster")]))
+                        + [_evidence("", None, f"both in the {', '.join(together)} cluster")]
+                        + [_evidence(m["path"], m["line"], f"how it differs: {m['sentence']}")
+                           for m in (stated or {}).get(frozenset((a, b)), ())]))
     return gaps
 
 
@@ -401,10 +445,10 @@ def link_suggestions(snapshot: Snapshot, graph: nx.DiGraph) -> list[Gap]:
     gaps = []
     for mention in snapshot.mentions:
         source, target = mention["source"], mention["target"]
-        if source not in graph or target not in graph or target in graph.nodes[source]["clusters"]:
+        if mention["linked"] or source not in graph or target not in graph or target in graph.nodes[source]["clusters"]:
             continue
         label = f"{graph.nodes[source]['label']} → {graph.nodes[target]['label']}"
-        gaps.append(Gap("link-suggestion", source, label, 0.2,
+        gaps.append(Gap("link-suggestion", source, label, priority("link-suggestion"),
                         f"'{source}' names '{target}' without linking to it: add it to the Next Stages",
                         [_evidence(mention["path"], mention["line"], mention["sentence"])]))
     return gaps
@@ -420,7 +464,7 @@ def one_way_progressions(graph: nx.DiGraph, explained: set[str] = frozenset()) -
             continue
         if any(home & set(graph.nodes[c]["clusters"]) for c in graph.successors(b)):
             continue
-        gaps.append(Gap("one-way", a, f"{graph.nodes[a]['label']} → {graph.nodes[b]['label']}", 0.1,
+        gaps.append(Gap("one-way", a, f"{graph.nodes[a]['label']} → {graph.nodes[b]['label']}", priority("one-way"),
                         f"'{b}' never leads back to the {', '.join(sorted(home))} cluster: consider a bridge",
                         [_evidence("", None, f"{a} → {b}")]))
     return gaps
@@ -447,11 +491,12 @@ def find_gaps(source: Store | Snapshot, settings: GapSettings = GapSettings()) -
     unformatted = foreign - cut
     whole = [e for e in matrix if e["dream"] not in cut and e["dream"] not in unformatted]
     gaps = (missing_articles(snapshot, graph, {g.node for g in typos}, linked) + typos
-            + partial_articles(graph, matrix) + unformatted_articles(matrix, unformatted)
-            + incomplete_articles(whole, settings) + dead_ends(graph, whole) + orphans(graph, matrix)
+            + partial_articles(graph, matrix) + unformatted_articles(graph, matrix, unformatted)
+            + incomplete_articles(graph, whole, settings) + dead_ends(graph, whole) + orphans(graph, matrix)
             + unreachable_groups(graph))
     duplicates = near_duplicates(snapshot, settings)
-    gaps += duplicates + possible_overlaps(graph, {tuple(g.label.split(" ~ ")) for g in duplicates})
+    gaps += duplicates + possible_overlaps(graph, {tuple(g.label.split(" ~ ")) for g in duplicates},
+                                           stated=differences(snapshot.mentions))
     gaps += (clusters(snapshot, graph, settings) + no_cluster(graph, whole) + link_suggestions(snapshot, graph)
              + one_way_progressions(graph, explained=cut | unformatted))
     order = {kind: i for i, kind in enumerate(KINDS)}

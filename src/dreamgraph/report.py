@@ -1,5 +1,6 @@
 """The gap report written out for people: plain text for a terminal, Markdown for a pull request or a wiki,
-listed by kind (most valuable kind first, the default) or by dream (each dream once, with all its gaps).
+listed by kind (most valuable kind first, the default), by dream (each dream once, with all its gaps, the
+dreams with the most at stake first) or by score (one list across kinds: scores share one scale).
 
 >>> from dreamgraph.gaps import Gap
 >>> found = [Gap("dead-end", "falling", "Falling", 2.0, "add Next Stages", [{"path": "a.txt", "line": 1, "text": ""}]),
@@ -16,7 +17,7 @@ from __future__ import annotations
 from .gaps import Gap
 from .output import safe_text
 
-ORDERS = ("kind", "dream")
+ORDERS = ("kind", "dream", "score")
 
 
 def where(evidence: dict) -> str:
@@ -28,17 +29,27 @@ def where(evidence: dict) -> str:
 
 
 def grouped(found: list[Gap], by: str = "kind") -> list[tuple[str, str, list[Gap]]]:
-    """Return the gaps as (key, heading, gaps) groups, in the order of the ranked list: by kind, or by the
-    dream (or cluster) each gap is about, a dream's most valuable gap deciding where it stands."""
+    """Return the gaps as (key, heading, gaps) groups: by kind, in the order of the ranked list; by the dream
+    (or cluster) each gap is about, the dream whose gaps score most in all first, each dream's gaps by score;
+    or by score, one group of
+    every gap, the highest score first."""
     if by not in ORDERS:
         raise ValueError(f"unknown order {by!r}; use one of {', '.join(ORDERS)}")
+    if by == "score":
+        return [("score", "every gap, highest score first", sorted(found, key=lambda g: -g.score))]
     groups: dict[str, list[Gap]] = {}
     for gap in found:
         groups.setdefault(gap.kind if by == "kind" else gap.node, []).append(gap)
     if by == "kind":
         return [(kind, kind, items) for kind, items in groups.items()]
-    return [(node, f"{node}: {items[0].label if ' ~ ' not in items[0].label else node}", items)
-            for node, items in groups.items()]
+    ordered = sorted(groups.items(), key=lambda item: -sum(g.score for g in item[1]))  # stable: ties keep rank
+    return [(node, f"{node}: {items[0].label if ' ~ ' not in items[0].label else node}",
+             sorted(items, key=lambda g: -g.score)) for node, items in ordered]
+
+
+def _about(gap: Gap, by: str) -> str:
+    """What a line of a group names: the dream in a kind's group, the kind in a dream's, both in one list."""
+    return {"kind": gap.node, "dream": gap.kind}.get(by, f"{gap.kind} {gap.node}")
 
 
 def text_lines(found: list[Gap], by: str = "kind", evidence: int = 5) -> list[str]:
@@ -50,7 +61,7 @@ def text_lines(found: list[Gap], by: str = "kind", evidence: int = 5) -> list[st
             lines.append("")
         lines.append(safe_text(f"{heading} ({len(items)})"))
         for gap in items:
-            about = gap.node if by == "kind" else gap.kind
+            about = _about(gap, by)
             lines.append(safe_text(f"  {gap.score:>7g}  {about}: {gap.action}"))
             lines.extend(safe_text(f"           {where(e)}"[:160]) for e in gap.evidence[:evidence])
             if len(gap.evidence) > evidence:
@@ -63,11 +74,11 @@ def markdown(found: list[Gap], by: str = "kind") -> str:
     lines = ["# Content gaps", ""]
     if not found:
         lines.append("No gaps found.")
-    first = "node" if by == "kind" else "kind"
+    first = {"kind": "node", "dream": "kind"}.get(by, "kind node")
     for _, heading, items in grouped(found, by):
         lines += [f"## {heading} ({len(items)})", "", f"| score | {first} | action | evidence |", "|---|---|---|---|"]
         for gap in items:
-            cells = [str(gap.score), f"`{gap.node if by == 'kind' else gap.kind}`", gap.action,
+            cells = [str(gap.score), f"`{_about(gap, by)}`", gap.action,
                      "<br>".join(where(e) for e in gap.evidence)]
             lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
         lines.append("")
@@ -75,8 +86,8 @@ def markdown(found: list[Gap], by: str = "kind") -> str:
 
 
 def as_data(found: list[Gap], by: str = "kind") -> list[dict]:
-    """Return the report as JSON-ready data: the gaps in ranked order, or by dream a list of
-    ``{"node", "gaps"}``."""
-    if by == "kind":
-        return [gap.as_dict() for gap in found]
+    """Return the report as JSON-ready data: the gaps in ranked order (by kind or by score), or by dream a
+    list of ``{"node", "gaps"}``."""
+    if by in ("kind", "score"):
+        return [gap.as_dict() for _, _, items in grouped(found, by) for gap in items]
     return [{"node": key, "gaps": [gap.as_dict() for gap in items]} for key, _, items in grouped(found, by)]

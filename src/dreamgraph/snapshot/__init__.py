@@ -55,7 +55,7 @@ TABLES = {table.name: table for table in (
     Table("clusters", "per cluster, its labels and the articles naming it", articles.clusters_from_store),
     Table("shingles", "the shingles near-duplicates are judged on", texts.shingles_from_store),
     Table("search", "the lower-cased texts the search query scans", None),
-    Table("mentions", "dreams named in another article's prose without a link from it", None,
+    Table("mentions", "dreams named in another article's prose, and whether it links to them", None,
           lambda snapshot: texts.mentions(texts.prose_from_store(snapshot.store), _linked(snapshot.projection),
                                           snapshot.names)),
     Table("gaps", "the gap report with the default settings (an analysis result)", None),

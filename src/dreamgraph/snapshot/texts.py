@@ -162,15 +162,21 @@ def prose_names(names: dict[str, str]) -> dict[str, str]:
     return found
 
 
+# Words with which an article says how it differs from another dream it names.
+_CONTRAST = re.compile(r"\b(differ\w*|distinct\w*|distinguish\w*|unlike|rather than|instead of|whereas|"
+                       r"not the same|as opposed|contrast\w*|compared)\b", re.IGNORECASE)
+
+
 def mentions(texts: list[tuple[str, str, int, str]], linked: dict[str, set[str]],
              names: dict[str, str]) -> list[dict]:
     """Return, for each (dream slug, path, line, text) of prose, the other dreams it names by a name of
-    :func:`prose_names` (as whole words) without linking to them: ``source``, ``target``, ``path``,
-    ``line`` and the ``sentence``; the first mention of each pair, sorted.
+    :func:`prose_names` (as whole words): ``source``, ``target``, ``path``, ``line``, the ``sentence``, and
+    whether the source's Next Stages ``linked`` to the target. One mention per pair: the first, or the first
+    that says how the two differ ("unlike", "distinguishes it from"); sorted.
 
     >>> mentions([("a", "a.txt", 3, "It is not simply not being able to move. It differs.")],
     ...          {"a": set()}, {"not being able to move": "https://w3id.org/dreamgraph/id/dream/nbam"})
-    [{'source': 'a', 'target': 'nbam', 'path': 'a.txt', 'line': 3, 'sentence': 'It is not simply not being able to move.'}]
+    [{'source': 'a', 'target': 'nbam', 'path': 'a.txt', 'line': 3, 'sentence': 'It is not simply not being able to move.', 'linked': False}]
     """
     wanted = prose_names(names)
     starts: dict[str, list[int]] = {}  # a name's first word -> the lengths of the names it starts, longest first
@@ -180,6 +186,7 @@ def mentions(texts: list[tuple[str, str, int, str]], linked: dict[str, set[str]]
     for first in starts:
         starts[first] = sorted(set(starts[first]), reverse=True)
     found: dict[tuple[str, str], dict] = {}
+    contrasting: set[tuple[str, str]] = set()
     for source, path, line, text in sorted(texts):
         for sentence in _SENTENCE.split(text):
             words = _NAME_WORDS.findall(sentence.lower())
@@ -191,12 +198,30 @@ def mentions(texts: list[tuple[str, str, int, str]], linked: dict[str, set[str]]
                     if target:
                         size = n
                         break
-                if target and target != source and target not in linked.get(source, ()) \
-                        and (source, target) not in found:
-                    found[source, target] = {"source": source, "target": target, "path": path, "line": line,
-                                             "sentence": " ".join(sentence.split())[:300]}
+                pair = (source, target)
+                if target and target != source and pair not in contrasting:
+                    contrast = bool(_CONTRAST.search(sentence))
+                    if pair not in found or contrast:
+                        found[pair] = {"source": source, "target": target, "path": path, "line": line,
+                                       "sentence": " ".join(sentence.split())[:300],
+                                       "linked": target in linked.get(source, ())}
+                        if contrast:
+                            contrasting.add(pair)
                 i += size
     return [found[key] for key in sorted(found)]
+
+
+def differences(found: list[dict]) -> dict[frozenset, list[dict]]:
+    """Return the mentions that say how two dreams differ, by the pair of dreams (either way round).
+
+    >>> differences([{"source": "a", "target": "b", "sentence": "Unlike b, it stops."}])[frozenset("ab")][0]["sentence"]
+    'Unlike b, it stops.'
+    """
+    pairs: dict[frozenset, list[dict]] = defaultdict(list)
+    for mention in found:
+        if _CONTRAST.search(mention["sentence"]):
+            pairs[frozenset((mention["source"], mention["target"]))].append(mention)
+    return pairs
 
 
 def prose_from_library(library: Library) -> list[tuple[str, str, int, str]]:
