@@ -1,6 +1,7 @@
 """A real SPARQL server: the Oxigraph server on 127.0.0.1, filled with `dreamgraph push`, must give the same
 answers as the embedded store; failures of a server are clear one-line errors."""
 
+import contextlib
 import json
 import shutil
 import socket
@@ -11,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from helpers import FIXTURES
+from helpers import FIXTURES, ROOT, article
 from dreamgraph.build import build
 
 
@@ -21,14 +22,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@contextlib.contextmanager
+def oxigraph_server(folder):
+    """Run the Oxigraph server on 127.0.0.1 over ``folder``; yield its base URL."""
     binary = shutil.which("oxigraph")
     if binary is None:
         pytest.fail("the Oxigraph server is missing: pip install -e '.[test]' (PyPI package 'oxigraph')")
     port = free_port()
-    process = subprocess.Popen([binary, "serve", "--location", str(tmp_path_factory.mktemp("oxigraph")),
-                                "--bind", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen([binary, "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 20
     while True:
         try:
@@ -39,9 +41,17 @@ def server(tmp_path_factory):
                 process.kill()
                 pytest.fail(f"the Oxigraph server did not start: {process.stderr.read().decode()[:500]}")
             time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +93,31 @@ def test_server_answers_like_the_embedded_store(cli, server, pushed, command):
     remote = cli("-g", pushed, "--endpoint", f"{server}/query", *command)
     assert remote.exit_code == local.exit_code
     assert remote.stdout == local.stdout and local.stdout
+
+
+def test_every_gap_kind_and_a_brief_are_answered_by_the_server_as_here(cli, tmp_path):
+    """The sample library with an overlapping pair beside it: every gap kind it has (link suggestions and
+    possible overlaps among them), the report by dream and a brief come the same from a server."""
+    articles = tmp_path / "articles"
+    shutil.copytree(ROOT / "graph" / "articles", articles)
+    stages = [("you stop", "standing still", "it ends"), ("you fall", "falling", "the floor goes")]
+    (articles / "stuck-a.txt").write_text(article("Dream About Being Stuck in Mud: The Hold", next_stages=stages,
+                                                  prose="Part of the Losing Control cluster. Unlike being "
+                                                        "stuck in sand, the ground here pulls."), encoding="utf-8")
+    (articles / "stuck-b.txt").write_text(article("Dream About Being Stuck in Sand: The Hold", next_stages=stages,
+                                                  prose="Part of the Losing Control cluster."), encoding="utf-8")
+    graph = tmp_path / "graph"
+    build([articles], graph)
+    with oxigraph_server(tmp_path / "oxigraph") as url:
+        assert cli("-g", graph, "push", "--store-url", f"{url}/store").exit_code == 0
+        for command in (["gaps", "-f", "json"], ["gaps", "--by", "dream", "-f", "json"],
+                        ["brief", "being-chased-by-a-killer"]):
+            local = cli("-g", graph, *command)
+            remote = cli("-g", graph, "--endpoint", f"{url}/query", *command)
+            assert (remote.exit_code, remote.stdout) == (local.exit_code, local.stdout) and local.stdout, command
+    kinds = {gap["kind"] for gap in json.loads(cli("-g", graph, "gaps", "-f", "json").stdout)}
+    assert {"missing-article", "broken-link", "partial-article", "near-duplicate", "possible-overlap",
+            "link-suggestion", "dead-end", "orphan"} <= kinds
 
 
 def test_exported_views_are_the_same_bytes(cli, server, pushed, tmp_path):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import DreamgraphError
-from .gaps import KINDS, Gap, find_gaps
+from .gaps import KINDS, Gap, find_gaps, written_per_cluster
 from .progression import progression_graph
 from .store import GRAPH_FILE, MemoryStore, Store
 from .connect import open_store
@@ -67,8 +67,7 @@ def compare(old: Store, new: Store) -> GraphDiff:
     written = lambda g: {n for n, stub in g.nodes(data="stub") if not stub}  # noqa: E731
     stubs = lambda g: {n for n, stub in g.nodes(data="stub") if stub}  # noqa: E731
     clusters = lambda g: {c for _, cs in g.nodes(data="clusters") for c in cs}  # noqa: E731
-    per_cluster = lambda g: {c: sum(1 for n in written(g) if c in g.nodes[n]["clusters"]) for c in clusters(g)}  # noqa: E731
-    old_counts, new_counts = per_cluster(before), per_cluster(after)
+    old_counts, new_counts = written_per_cluster(before), written_per_cluster(after)
     diff = GraphDiff(
         dreams_added=sorted(written(after) - written(before) - stubs(before)),
         dreams_removed=sorted(written(before) - written(after)),
@@ -79,7 +78,7 @@ def compare(old: Store, new: Store) -> GraphDiff:
         links_removed=sorted(set(before.edges) - set(after.edges)),
         clusters_added=sorted(clusters(after) - clusters(before)),
         clusters_removed=sorted(clusters(before) - clusters(after)),
-        coverage={c: (old_counts.get(c, 0), new_counts.get(c, 0)) for c in sorted(set(old_counts) | set(new_counts))},
+        coverage={c: (old_counts[c], new_counts[c]) for c in sorted(clusters(before) | clusters(after))},
     )
     key = lambda gap: (gap.kind, gap.node, gap.label)  # noqa: E731
     old_gaps, new_gaps = find_gaps(old), find_gaps(new)
