@@ -84,3 +84,26 @@ def test_the_shell_completes_commands_and_options():
 def test_a_view_without_what_it_needs_is_a_usage_error(cli, seed_graph, tmp_path, args, option):
     result = cli("-g", seed_graph, "export", *args, "--output-dir", tmp_path)
     assert result.exit_code == 2 and f"needs {option}" in result.output and not list(tmp_path.iterdir())
+
+
+def test_a_build_prints_every_error_and_the_first_warnings_then_how_many_more(cli, tmp_path):
+    """60 cut-off pages (a warning each) and one article with a dropped line (an error)."""
+    from helpers import article
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for i in range(60):
+        (folder / f"cut-{i:02}.txt").write_text(f"Dream About Cut Page {i}: The Cut\nThe page stops in the", encoding="utf-8")
+    (folder / "broken.txt").write_text(article("Dream About Broken: The Break", quick=["It breaks."]) + "Next Stages\nno arrow here\n",
+                                       encoding="utf-8")
+    graph = tmp_path / "graph"
+    result = cli("-g", graph, "build", folder)
+    lines = result.stderr.splitlines()
+    assert sum(": warning: " in line for line in lines) == 50
+    assert sum(": error: " in line for line in lines) == 1
+    assert "… and 10 more warnings (--all-warnings prints them;" in result.stderr
+    assert "1 errors, 60 warnings" in result.stdout and result.exit_code == 1
+    every = cli("-g", graph, "build", "--all-warnings", folder)
+    assert sum(": warning: " in line for line in every.stderr.splitlines()) == 60 and "more warnings" not in every.stderr
+    quiet = cli("-g", graph, "build", "--quiet", folder)
+    assert ": warning: " not in quiet.stderr and ": error: " in quiet.stderr and "more warnings" not in quiet.stderr

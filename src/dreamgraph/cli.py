@@ -138,6 +138,9 @@ local_graph_dir = click.option(
 
 # --- build and check -------------------------------------------------------------------------------
 
+SHOWN_WARNINGS = 50  # a build of a large library can have thousands: the first ones, then a count
+
+
 @main.command()
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 @local_graph_dir
@@ -146,9 +149,11 @@ local_graph_dir = click.option(
 @click.option("--max-items", type=COUNT, default=None, help="Most items read per section [1000].")
 @click.option("--wait", type=Seconds(zero=True), default=0, help="Seconds to wait for another build of the same folder.")
 @click.option("--no-validate", is_flag=True, help="Skip the SHACL check after building.")
-@click.option("--quiet", "-q", is_flag=True, help="Print only problems and the summary.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary.")
+@click.option("--all-warnings", is_flag=True,
+              help=f"Print every warning (by default the first {SHOWN_WARNINGS}, then how many more).")
 @click.pass_context
-def build(ctx, sources, sub_graph_dir, max_bytes, max_line_chars, max_items, wait, no_validate, quiet):
+def build(ctx, sources, sub_graph_dir, max_bytes, max_line_chars, max_items, wait, no_validate, quiet, all_warnings):
     """Build the graph from article files and folders (default: GRAPH_DIR/articles).
 
     Writes GRAPH_DIR/dreamgraph.ttl, the ontology and shapes beside it, and the embedded store.
@@ -166,9 +171,15 @@ def build(ctx, sources, sub_graph_dir, max_bytes, max_line_chars, max_items, wai
     with nullcontext() if quiet else _progress() as bar:
         report = run_build(sources, obj.graph_dir, limits=limits, validate=not no_validate,
                            progress=None if quiet else bar, lock_timeout=wait)
-    for problem in report.problems:
-        if not quiet or problem.severity == "error":
+    shown = 0
+    for problem in report.problems:  # every error; warnings up to SHOWN_WARNINGS unless all are asked for
+        if problem.severity == "error" or (not quiet and (all_warnings or shown < SHOWN_WARNINGS)):
             click.echo(safe_text(str(problem)), err=True)
+            shown += problem.severity != "error"
+    hidden = 0 if quiet else sum(p.severity != "error" for p in report.problems) - shown
+    if hidden:
+        click.echo(f"… and {hidden} more warnings (--all-warnings prints them; `dreamgraph gaps` ranks "
+                   "what they point at)", err=True)
     for violation in report.violations:
         click.echo(f"shape violation: {safe_text(str(violation))}", err=True)
     errors = sum(p.severity == "error" for p in report.problems)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 import unicodedata
 
 MAX_SLUG_LENGTH = 80
@@ -127,11 +128,36 @@ def dream_slug(text: str) -> str:
     return slugify(dream_name(text))
 
 
+def slip_of_the_pen(link: str, written: str, cutoff: float = 85) -> bool:
+    """Return True when the words in which two slugs differ are slips: framing words only ("the" for "a"),
+    or, word for word in order, near spellings of each other (rapidfuzz ratio at or above ``cutoff``).
+
+    >>> slip_of_the_pen("falling-from-a-bedrooms", "falling-from-the-bedroom")
+    True
+    >>> slip_of_the_pen("a-house-with-a-clock", "a-house-with-a-crow"), slip_of_the_pen("by-two-lions", "by-a-lions")
+    (False, False)
+    """
+    from rapidfuzz import fuzz
+
+    ours, theirs = link.split("-"), written.split("-")
+    common = Counter(ours) & Counter(theirs)
+    left, right = list((Counter(ours) - common).elements()), list((Counter(theirs) - common).elements())
+    left, right = [w for w in ours if w in left], [w for w in theirs if w in right]  # in slug order
+    if all(w in FRAMING_WORDS for w in left + right):
+        return True
+    if len(left) != len(right):
+        left = [w for w in left if w not in FRAMING_WORDS]
+        right = [w for w in right if w not in FRAMING_WORDS]
+    return len(left) == len(right) and all(
+        (a in FRAMING_WORDS and b in FRAMING_WORDS) or fuzz.ratio(a, b) >= cutoff for a, b in zip(left, right))
+
+
 class Lookalikes:
     """The written slugs, indexed to find the one an unwritten link's slug most likely means: a near
-    spelling (rapidfuzz ratio at or above a cutoff), or the same words with more or fewer framing words
-    ("losing-control" and "losing-control-in-a-dream"). Words that carry meaning make another dream:
-    "being-chased-by-a-killer" is not "being-chased".
+    spelling (rapidfuzz ratio at or above a cutoff, where each word that differs is itself a near spelling
+    of the word in its place: "tidal-waves" for "a-tidal-wave", not "fire-in-a-wave" for "fire-in-a-cave"),
+    or the same words with more or fewer framing words ("losing-control" and "losing-control-in-a-dream").
+    Words that carry meaning make another dream: "being-chased-by-a-killer" is not "being-chased".
 
     A slug is only compared with the written slugs that share two of its long words (a slip of the pen
     changes one word, not two), or, when that finds none, one of them or its first or last three letters:
@@ -142,6 +168,8 @@ class Lookalikes:
     >>> Lookalikes(["flying", "losing-control-in-a-dream"]).match("losing-control")
     ('losing-control-in-a-dream', 100.0)
     >>> Lookalikes(["being-chased"]).match("being-chased-by-a-killer") is None
+    True
+    >>> Lookalikes(["fire-in-a-cave"]).match("fire-in-a-wave") is None
     True
     """
 
@@ -174,6 +202,7 @@ class Lookalikes:
         # every candidate at or above the cutoff (rapidfuzz skips the rest in C), then the best, the first
         # slug among equals: the same answer in any order, without sorting a family of thousands per link
         hits = process.extract(slug, list(near), scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
+        hits = [hit for hit in hits if slip_of_the_pen(slug, hit[0], cutoff)]
         if hits:
             best = min(hits, key=lambda hit: (-hit[1], hit[0]))
             return best[0], round(best[1], 2)
