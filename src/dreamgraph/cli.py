@@ -579,7 +579,7 @@ def _snippet(value: str, text: str, width: int = 90) -> str:
 @main.command()
 @click.argument("dream")
 @click.option("--output", "-o", "output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the brief to this file instead of printing it.")
+              help="Write the brief to this file instead of printing it (- prints it).")
 @local_graph_dir
 @click.pass_context
 def brief(ctx, dream, output, sub_graph_dir):
@@ -592,7 +592,7 @@ def brief(ctx, dream, output, sub_graph_dir):
 
     store = _subcommand_graph_dir(ctx, sub_graph_dir).store
     text = markdown(make_brief(store, slug_of(find_dream(store, dream))))
-    if output:
+    if output and output != STDOUT:
         atomic_write(output, text.encode("utf-8"))
         click.echo(f"wrote {output}", err=True)
     else:
@@ -672,7 +672,8 @@ def diff(ctx, old, new, rev, fmt, fail_on_new, sub_graph_dir):
                    "for the two to be near-duplicates.")
 @click.option("--matrix", is_flag=True, help="Print the article × standard section completeness matrix instead.")
 @click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write a standalone HTML page of the report with the gaps highlighted on the graph.")
+              help="Also write a standalone HTML page of the report with the gaps highlighted on the graph "
+                   "(- writes only the page, to standard output).")
 @click.option("--briefs", "briefs_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Also write a brief (see `dreamgraph brief`) for every missing article into this folder.")
 @local_graph_dir
@@ -698,7 +699,12 @@ def gaps(ctx, fmt, kinds, by, fail_on, min_cluster_size, min_items, typo_similar
                                          typo_similarity=typo_similarity, duplicate_similarity=duplicate_similarity))
     if kinds:
         found = [g for g in found if g.kind in kinds]
-    if html_file:
+    if html_file == STDOUT:  # the page is the output: no report beside it
+        from .views import gaps_view
+        from .views.formats import format_bytes
+
+        _to_stdout(format_bytes(store, gaps_view(store, found), "html"))
+    elif html_file:
         from .views import write_gap_report
 
         write_gap_report(store, found, html_file)
@@ -712,7 +718,8 @@ def gaps(ctx, fmt, kinds, by, fail_on, min_cluster_size, min_items, typo_similar
         for slug in missing:
             atomic_write(briefs_dir / f"{slug}.md", markdown(make_brief(store, slug)).encode("utf-8"))
         click.echo(f"wrote {len(missing)} briefs to {briefs_dir}", err=True)
-    _print_gaps(found, fmt, by)
+    if html_file != STDOUT:
+        _print_gaps(found, fmt, by)
     failing = [g for g in found if g.kind in fail_on or "any" in fail_on]
     if failing:
         click.echo(f"{len(failing)} gaps of the kinds given to --fail-on", err=True)
@@ -776,7 +783,7 @@ def _print_matrix(rows, fmt: str) -> None:
               default="html", show_default=True, help="html: an interactive page; graphml, csv: the view's nodes "
               "and edges; jsonld, ntriples: the whole graph.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
-              help="The file to write [OUTPUT-DIR/VIEW.html, or the format's suffix].")
+              help="The file to write [OUTPUT-DIR/VIEW.html, or the format's suffix]; - for standard output.")
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("exports"),
               show_default=True, help="The folder for files named by their view (relative to the working folder).")
 @click.option("--all", "all_views", is_flag=True, help="Write the taxonomy and gaps views to OUTPUT-DIR.")
@@ -795,11 +802,17 @@ def export(ctx, view_name, dream, hops, cluster, source, target, fmt, output, ou
     unconnected dreams is an error (exit 1).
     """
     from .views import write_view
-    from .views.formats import SUFFIX, write_format
+    from .views.formats import ONE_FILE, SUFFIX, format_bytes, write_format
 
     if all_views and output:
         raise click.UsageError("--output names one file; with --all the views go to --output-dir (default exports/)")
+    if output == STDOUT and fmt not in ONE_FILE:
+        raise click.UsageError(f"--format {fmt} writes two files (nodes and edges): give --output a file name")
     store = _subcommand_graph_dir(ctx, sub_graph_dir).store
+    if output == STDOUT:
+        view, _ = _make_view(store, view_name, dream, hops, cluster, source, target)
+        _to_stdout(format_bytes(store, view, fmt))
+        return
     jobs = [("taxonomy", None), ("gaps", None)] if all_views else [(view_name, output)]
     for name, out in jobs:
         view, stem = _make_view(store, name, dream, hops, cluster, source, target)
@@ -808,6 +821,16 @@ def export(ctx, view_name, dream, hops, cluster, source, target, fmt, output, ou
         what = "the whole graph" if fmt in ("jsonld", "ntriples") else f"{len(view.nodes)} nodes, {len(view.edges)} edges"
         for file in written:
             click.echo(f"wrote {file} ({what})")
+
+
+STDOUT = Path("-")  # as an --output: standard output
+
+
+def _to_stdout(data: bytes) -> None:
+    """Write bytes to standard output as they are (an HTML page, a graph file)."""
+    stream = click.get_binary_stream("stdout")
+    stream.write(data)
+    stream.flush()
 
 
 def _make_view(store, name, dream, hops, cluster, source, target):

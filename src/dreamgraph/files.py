@@ -12,6 +12,7 @@ import contextlib
 import gc
 import hashlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Iterable
@@ -37,13 +38,34 @@ def atomic_write(path: str | os.PathLike, data: bytes | Iterable[bytes]) -> None
     and crashes see the old file or the new one, never a mix.
 
     The bytes go to a temporary file in the same folder, are flushed to disk and renamed over ``path``.
+    A symbolic link stays: the file it points to is the one replaced. A target that is not a regular file
+    (a FIFO, a device such as ``/dev/stdout``, a socket) is written through, never replaced.
 
     >>> import tempfile, pathlib
     >>> target = pathlib.Path(tempfile.mkdtemp()) / "g.ttl"
     >>> atomic_write(target, b"new"); target.read_bytes()
     b'new'
     """
-    _put_in_place(_write_beside(Path(path), data), Path(path))
+    path = Path(path)
+    try:
+        kind = os.stat(path).st_mode  # follows links: what a write would reach
+    except FileNotFoundError:
+        kind = None
+    if kind is not None and not stat.S_ISREG(kind):
+        if stat.S_ISDIR(kind):
+            raise IsADirectoryError(f"{path} is a folder, not a file")
+        _write_through(path, data)
+        return
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
+    _put_in_place(_write_beside(path, data), path)
+
+
+def _write_through(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Write ``data`` into a FIFO or a device as it comes (there is nothing to rename over)."""
+    with open(path, "wb") as handle:
+        for piece in [data] if isinstance(data, bytes) else data:
+            handle.write(piece)
 
 
 def _write_beside(path: Path, data: bytes | Iterable[bytes]) -> Path:

@@ -104,6 +104,22 @@ def jsonld_bytes(store: Store) -> bytes:
     return json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
 
 
+ONE_FILE = ("html", "graphml", "jsonld", "ntriples")  # CSV is two files, nodes and edges
+
+
+def format_bytes(store: Store, view: ViewData, fmt: str) -> bytes:
+    """Return a view (or, for jsonld and ntriples, the whole graph) in a format that is one file."""
+    if fmt == "html":
+        from .html import render
+
+        return render(view).encode("utf-8")
+    makers = {"graphml": lambda: graphml_bytes(view), "jsonld": lambda: jsonld_bytes(store),
+              "ntriples": lambda: ntriples_bytes(store)}
+    if fmt not in makers:
+        raise ValueError(f"{fmt} is not a one-file format; use one of {', '.join(ONE_FILE)}")
+    return makers[fmt]()
+
+
 def write_format(store: Store, view: ViewData, fmt: str, path: Path, raw_cells: bool = False) -> list[Path]:
     """Write a view (or, for jsonld and ntriples, the whole graph) in a format; return the files written."""
     if fmt == "graphml":

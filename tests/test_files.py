@@ -1,0 +1,78 @@
+"""Output files: written whole or not at all, never replacing a link, a FIFO or a device at the target,
+and `-` for standard output."""
+
+import os
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from dreamgraph.files import atomic_write
+
+
+def test_a_symlink_stays_and_the_file_it_points_to_gets_the_bytes(tmp_path):
+    real = tmp_path / "real.html"
+    real.write_bytes(b"old")
+    link = tmp_path / "link.html"
+    link.symlink_to(real)
+    atomic_write(link, b"new")
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_bytes() == b"new"
+    dangling = tmp_path / "dangling.html"
+    dangling.symlink_to(tmp_path / "later.html")
+    atomic_write(dangling, [b"made ", b"there"])
+    assert dangling.is_symlink() and (tmp_path / "later.html").read_bytes() == b"made there"
+
+
+def test_a_fifo_is_written_through_not_replaced(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()))
+    reader.start()
+    atomic_write(fifo, [b"through ", b"the pipe"])
+    reader.join(10)
+    assert got == [b"through the pipe"]
+    assert fifo.is_fifo()
+
+
+def test_a_device_is_written_through_and_a_folder_refused(tmp_path):
+    atomic_write("/dev/null", b"nothing")
+    assert os.path.exists("/dev/null") and not os.path.isfile("/dev/null")
+    with pytest.raises(IsADirectoryError):
+        atomic_write(tmp_path, b"x")
+
+
+def test_dash_writes_a_view_a_brief_and_the_gap_page_to_standard_output(sample_graph, tmp_path):
+    """Through a real pipe, as a shell would use it; no file named '-' is made."""
+    def run(*args):
+        done = subprocess.run([sys.executable, "-m", "dreamgraph", "-g", str(sample_graph), *args],
+                              cwd=tmp_path, capture_output=True)
+        assert done.returncode == 0, done.stderr.decode()
+        return done
+
+    page = run("export", "--output", "-")
+    assert page.stdout.startswith(b"<!DOCTYPE html>") and page.stdout.rstrip().endswith(b"</html>")
+    assert b"wrote" not in page.stdout
+    graphml = run("export", "-f", "graphml", "-o", "-")
+    assert graphml.stdout.startswith(b"<?xml") and b"<graphml" in graphml.stdout
+    triples = run("export", "-f", "ntriples", "-o", "-")
+    assert triples.stdout.count(b" .\n") > 4000
+    assert run("brief", "being chased by a killer", "-o", "-").stdout.startswith(b"# Brief: being chased by a killer")
+    gaps = run("gaps", "--html", "-")
+    assert gaps.stdout.startswith(b"<!DOCTYPE html>") and b"missing-article" in gaps.stdout
+    assert not (tmp_path / "-").exists() and not (tmp_path / "exports").exists()
+    refused = subprocess.run([sys.executable, "-m", "dreamgraph", "-g", str(sample_graph), "export", "-f", "csv",
+                              "-o", "-"], cwd=tmp_path, capture_output=True, text=True)
+    assert refused.returncode == 2 and "writes two files" in refused.stderr
+
+
+def test_export_through_a_symlink_keeps_the_link(cli, sample_graph, tmp_path):
+    target = tmp_path / "site" / "taxonomy.html"
+    target.parent.mkdir()
+    target.write_text("old")
+    link = tmp_path / "taxonomy.html"
+    link.symlink_to(target)
+    assert cli("-g", sample_graph, "export", "-o", link).exit_code == 0
+    assert link.is_symlink() and target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
