@@ -16,6 +16,7 @@ SLOW = {
     "test_answers.py": ("test_the_command_prints_the_same_either_way", "test_the_kept_answer_is_the_rows_of_the_query",
                         "test_a_capped_search_keeps_the_query_order"),
     "test_docs.py": ("test_the_python_example_runs_and_prints_what_it_says",),
+    "test_files.py": ("test_dash_writes",),
     "test_hardening.py": ("test_a_killed_build", "test_a_second_build_of_the_same_folder", "test_encodings_and_line",
                           "test_input_that_loses_content", "test_inputs_never_make_dreamgraph_touch_the_network",
                           "test_limits_can_be_raised", "test_the_lock_of_a_killed_build", "test_unicode_and_code",

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.util
 import json
 import zlib
 from functools import lru_cache
@@ -26,6 +27,7 @@ from importlib import resources
 from pathlib import Path
 
 from .. import __version__
+from ..errors import DreamgraphError
 from ..gaps import KINDS as GAP_KINDS
 from .data import GAP_MARKS, NO_CLUSTER_COLOR, ViewData
 from .layout import place, spacing_for
@@ -38,11 +40,19 @@ def _asset(name: str) -> str:
     return resources.files("dreamgraph").joinpath("views", name).read_text(encoding="utf-8")
 
 
+VIS_NETWORK = "vis-9.1.2"  # the vis-network release pyvis ships, which every page embeds
+
+
 @lru_cache(maxsize=None)
 def _vis_asset(name: str) -> str:
-    import pyvis
-
-    return (Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2" / name).read_text(encoding="utf-8")
+    """Return a file of the vis-network release pyvis ships. pyvis is found, not imported: importing it
+    imports IPython, a second of start-up an export does not need."""
+    spec = importlib.util.find_spec("pyvis")
+    folder = Path(spec.origin).parent / "templates" / "lib" / VIS_NETWORK if spec and spec.origin else None
+    if folder is None or not (folder / name).is_file():
+        raise DreamgraphError(f"vis-network ({VIS_NETWORK}) was not found where pyvis keeps it: "
+                              "pip install 'pyvis>=0.3.2'")
+    return (folder / name).read_text(encoding="utf-8")
 
 
 def json_for_script(value) -> str:

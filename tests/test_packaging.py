@@ -1,0 +1,57 @@
+"""The package as others get it: a source distribution whose tests run, a wheel with its data and licence,
+and a command-line export that does not import IPython."""
+
+import subprocess
+import sys
+import tarfile
+import zipfile
+
+import pytest
+
+from helpers import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def build_distribution(kind: str, out) -> str:
+    """Build the sdist or the wheel of the working tree with setuptools (no network, no isolation)."""
+    code = f"from setuptools import build_meta; print(build_meta.build_{kind}({str(out)!r}))"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_the_sdist_holds_what_its_tests_need(tmp_path):
+    name = build_distribution("sdist", tmp_path)
+    with tarfile.open(tmp_path / name) as archive:
+        archive.extractall(tmp_path / "unpacked", filter="data")
+    root = tmp_path / "unpacked" / name.removesuffix(".tar.gz")
+    for needed in ("LICENSE", "tests/conftest.py", "tests/helpers.py", "tests/fixtures/gaps",
+                   "graph/articles/000_92aebca6ef1c887d.txt", "bench/generate.py", ".ci/run"):
+        assert (root / needed).exists(), f"the sdist lacks {needed}"
+    collected = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+                               cwd=root, capture_output=True, text=True)
+    assert collected.returncode == 0 and " error" not in collected.stdout.splitlines()[-1], collected.stdout[-3000:]
+    ran = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_parse.py",
+                          "tests/test_gaps.py", "tests/test_docs.py"], cwd=root, capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stdout[-3000:]
+
+
+def test_the_wheel_ships_its_data_and_licence_and_no_tests(tmp_path):
+    name = build_distribution("wheel", tmp_path)
+    files = zipfile.ZipFile(tmp_path / name).namelist()
+    for needed in ("dreamgraph/data/ontology.ttl", "dreamgraph/data/shapes.ttl", "dreamgraph/queries/gap-orphans.rq",
+                   "dreamgraph/views/template.html", "dreamgraph/__main__.py"):
+        assert needed in files, f"the wheel lacks {needed}"
+    assert any(f.endswith(".dist-info/LICENSE") or "/licenses/LICENSE" in f for f in files)
+    assert not [f for f in files if f.startswith("tests/")]
+
+
+def test_a_command_line_export_does_not_import_ipython(sample_graph, tmp_path):
+    code = ("import sys; from click.testing import CliRunner; from dreamgraph.cli import main; "
+            f"result = CliRunner().invoke(main, ['-g', {str(sample_graph)!r}, 'export', '-o', {str(tmp_path / 't.html')!r}]); "
+            "assert result.exit_code == 0, result.output; print(sorted(m for m in ('IPython', 'pyvis') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+    assert (tmp_path / "t.html").read_text(encoding="utf-8").count("vis-network") > 0
