@@ -107,3 +107,19 @@ def test_a_build_prints_every_error_and_the_first_warnings_then_how_many_more(cl
     assert sum(": warning: " in line for line in every.stderr.splitlines()) == 60 and "more warnings" not in every.stderr
     quiet = cli("-g", graph, "build", "--quiet", folder)
     assert ": warning: " not in quiet.stderr and ": error: " in quiet.stderr and "more warnings" not in quiet.stderr
+
+
+@pytest.mark.parametrize("args", [["gaps"], ["gaps", "--by", "dream"], ["gaps", "--by", "score"], ["rank"],
+                                  ["search", "water"]])
+def test_jsonl_is_the_json_list_one_item_a_line(cli, sample_graph, args):
+    listed = json.loads(cli("-g", sample_graph, *args, "-f", "json").stdout)
+    lines = cli("-g", sample_graph, *args, "-f", "jsonl").stdout.splitlines()
+    assert len(lines) == len(listed) > 0
+    assert [json.loads(line) for line in lines] == listed
+
+
+def test_sparql_jsonl_gives_a_row_a_line_of_plain_values(cli, sample_graph):
+    out = cli("-g", sample_graph, "sparql", "-e",
+              "SELECT ?d ?n WHERE { ?d a dg:Dream ; rdfs:label ?n } ORDER BY ?d LIMIT 3", "-f", "jsonl").stdout
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert len(rows) == 3 and rows[0] == {"d": "https://w3id.org/dreamgraph/id/dream/a-car-crash", "n": "a car crash"}

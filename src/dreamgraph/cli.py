@@ -18,7 +18,7 @@ import click
 
 from . import __version__, settings
 from .errors import DreamgraphError
-from .output import console, echo_data, echo_table, safe_text
+from .output import console, echo_data, echo_jsonl, echo_table, safe_text
 
 EXIT_FOUND_PROBLEMS = 3
 GAPS = settings.GapSettings()
@@ -246,6 +246,9 @@ def validate(ctx, sub_graph_dir):
 
 format_option = click.option("--format", "-f", "fmt", type=click.Choice(["table", "json", "csv"]),
                              default="table", show_default=True, help="Output format.")
+list_format_option = click.option("--format", "-f", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]),
+                                  default="table", show_default=True,
+                                  help="Output format (jsonl: one JSON object a line, for piping).")
 
 
 @main.command()
@@ -297,7 +300,8 @@ def stats(ctx, sub_graph_dir, fmt):
 @click.option("--named", "-n", metavar="NAME", help="Run a shipped query (see `dreamgraph queries`).")
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="A named query's parameter.")
 @click.option("--format", "-f", "fmt", default="table", show_default=True,
-              type=click.Choice(["table", "csv", "tsv", "json", "turtle", "ntriples"]), help="Output format.")
+              type=click.Choice(["table", "csv", "tsv", "json", "jsonl", "turtle", "ntriples"]),
+              help="Output format (json: W3C SPARQL results; jsonl: one row a line, each an object of plain values).")
 @click.option("--timeout", type=Seconds(), default=settings.QUERY_TIMEOUT, show_default=True,
               help="Seconds before the query is stopped.")
 @click.option("--max-rows", type=click.IntRange(min=0), default=settings.MAX_ROWS, show_default=True,
@@ -340,7 +344,7 @@ def sparql(ctx, query_file, expression, named, params, fmt, timeout, max_rows, m
     if result.kind == "select" and fmt in graph_formats:
         raise click.UsageError(f"--format {fmt} is for CONSTRUCT and DESCRIBE; a SELECT gives table, csv, tsv or json")
     if result.kind == "ask":
-        echo_data(format_result(result, "json" if fmt == "json" else "table"))
+        echo_data(format_result(result, "json" if fmt in ("json", "jsonl") else "table"))
         sys.exit(0 if result.boolean else 1)
     if fmt == "table" and result.kind == "select":
         from .query import cell_text
@@ -528,13 +532,16 @@ def loops(ctx, max_length, sub_graph_dir, fmt):
 @main.command()
 @click.option("--limit", type=COUNT, default=None, help="Show only the first N dreams.")
 @local_graph_dir
-@format_option
+@list_format_option
 @click.pass_context
 def rank(ctx, limit, sub_graph_dir, fmt):
     """Dreams ranked by PageRank, with in-degree and betweenness; stubs marked."""
     from .progression import store_rankings
 
     rows = store_rankings(_subcommand_graph_dir(ctx, sub_graph_dir).store)[:limit]
+    if fmt == "jsonl":
+        echo_jsonl(rows)
+        return
     if fmt == "json":
         echo_data(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -546,13 +553,16 @@ def rank(ctx, limit, sub_graph_dir, fmt):
 @click.argument("text")
 @click.option("--limit", type=COUNT, default=200, show_default=True, help="Most matches shown.")
 @local_graph_dir
-@format_option
+@list_format_option
 @click.pass_context
 def search(ctx, text, limit, sub_graph_dir, fmt):
     """Dreams, scenarios, sensations, answers and sections whose text contains TEXT (any case)."""
     from .answers import search_text
 
     rows = search_text(_subcommand_graph_dir(ctx, sub_graph_dir).store, text, limit=limit)
+    if fmt == "jsonl":
+        echo_jsonl(rows)
+        return
     if fmt == "json":
         echo_data(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -652,7 +662,7 @@ def diff(ctx, old, new, rev, fmt, fail_on_new, sub_graph_dir):
 # --- gaps ----------------------------------------------------------------------------------------
 
 @main.command()
-@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table",
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json", "jsonl", "csv", "markdown"]), default="table",
               show_default=True, help="Output format.")
 @click.option("--kind", "kinds", multiple=True, metavar="KIND", help="Only gaps of this kind (repeatable).")
 @click.option("--by", "by", type=click.Choice(["kind", "dream", "score"]), default="kind", show_default=True,
@@ -729,6 +739,9 @@ def gaps(ctx, fmt, kinds, by, fail_on, min_cluster_size, min_items, typo_similar
 def _print_gaps(found, fmt: str, by: str = "kind") -> None:
     from . import report
 
+    if fmt == "jsonl":  # a gap a line (by dream: a dream and its gaps a line)
+        echo_jsonl(report.as_data(found, by))
+        return
     if fmt == "json":  # one gap a line: greppable, and written by the json module's fast encoder
         if by != "dream":
             ordered = [gap for _, _, items in report.grouped(found, by) for gap in items]

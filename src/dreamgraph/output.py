@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 import sys
 
@@ -56,12 +57,28 @@ def _cell(value) -> str:
 
 
 def _clip(text: str, width: int) -> str:
+    """Return ``text`` on one line, cut to ``width`` terminal cells (a CJK character or an emoji takes two)."""
+    from rich.cells import cell_len, set_cell_size
+
     text = " ".join(text.split()) if "\n" in text else text
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return text if cell_len(text) <= width else set_cell_size(text, width - 1) + "…"
+
+
+def _pad(text: str, width: int) -> str:
+    """Return ``text`` padded with spaces to ``width`` terminal cells."""
+    from rich.cells import cell_len
+
+    return text + " " * (width - cell_len(text))
+
+
+def echo_jsonl(items) -> None:
+    """Print each item as one line of JSON (JSON Lines: for jq, grep and line-by-line readers)."""
+    echo_data("".join(json.dumps(item, ensure_ascii=False) + "\n" for item in items), nl=False)
 
 
 def echo_table(headers: list[str], rows: list, fmt: str = "table", max_width: int = 70) -> None:
-    """Print rows as an aligned table (cells cut at ``max_width``), CSV or TSV; cells are made safe to print."""
+    """Print rows as an aligned table (cells cut at ``max_width`` terminal cells, columns aligned for wide
+    characters), CSV or TSV; cells are made safe to print."""
     if fmt in ("csv", "tsv"):
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
@@ -69,10 +86,12 @@ def echo_table(headers: list[str], rows: list, fmt: str = "table", max_width: in
         writer.writerows([[_cell(v) for v in row] for row in rows])
         echo_data(buffer.getvalue(), nl=False)
         return
+    from rich.cells import cell_len
+
     cells = [[_clip(safe_text(_cell(v)), max_width) for v in row] for row in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip(), "  ".join("-" * w for w in widths)]
-    lines.extend("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells)
+    widths = [max([cell_len(h)] + [cell_len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    lines = ["  ".join(_pad(h, w) for h, w in zip(headers, widths)).rstrip(), "  ".join("-" * w for w in widths)]
+    lines.extend("  ".join(_pad(c, w) for c, w in zip(row, widths)).rstrip() for row in cells)
     click.echo("\n".join(lines))  # at once: one write, not one per row
 
 

@@ -258,7 +258,8 @@ def _nt_term(cell) -> str:
 
 
 def format_result(result: QueryResult, fmt: str) -> str:
-    """Return a result as text: table, csv, tsv, json (W3C SPARQL 1.1 results), turtle or ntriples."""
+    """Return a result as text: table, csv, tsv, json (W3C SPARQL 1.1 results), jsonl (a row a line, plain
+    values), turtle or ntriples."""
     if result.kind == "ask":
         if fmt == "json":
             return json.dumps({"head": {}, "boolean": result.boolean})
@@ -278,6 +279,9 @@ def format_result(result: QueryResult, fmt: str) -> str:
         rows, variables = result.triples, ["subject", "predicate", "object"]
     else:
         rows, variables = result.rows, result.variables
+    if fmt == "jsonl":  # a row a line, each an object of the row's values as plain text
+        return "".join(json.dumps({v: cell_text(c, compact=False) for v, c in zip(variables, row) if c is not None},
+                                  ensure_ascii=False) + "\n" for row in rows).rstrip("\n")
     if fmt == "json":
         bindings = [{v: _json_term(c) for v, c in zip(variables, row) if c is not None} for row in rows]
         return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}}, ensure_ascii=False,
