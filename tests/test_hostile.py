@@ -391,6 +391,8 @@ def test_a_server_that_drips_its_answer_is_stopped_at_the_timeout(cli):
             except OSError:
                 pass
 
+        do_GET = do_POST  # noqa: N815
+
     with serving(Drip) as port:
         started = time.monotonic()
         result = cli("--endpoint", f"http://127.0.0.1:{port}/query", "sparql", "-e", "SELECT ?s WHERE { ?s ?p ?o }",
@@ -419,6 +421,8 @@ def test_an_endless_answer_is_read_only_up_to_the_row_cap(tmp_path):
                     sent.append(count)
             except OSError:
                 pass
+
+        do_GET = do_POST  # noqa: N815
 
     with serving(Endless) as port:
         status, peak_kb, out, _ = run_measured("--endpoint", f"http://127.0.0.1:{port}/query", "sparql", "-e",

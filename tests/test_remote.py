@@ -164,11 +164,25 @@ class Recorder(BaseHTTPRequestHandler):
     """A loopback server that answers each path its own way and records the headers it was sent."""
 
     seen: list = []
+    requests: list = []  # (method, path, Accept, Content-Type, body)
 
     def do_POST(self):  # noqa: N802
         self.seen.append((self.path, self.headers.get("Authorization")))
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        if self.path.startswith("/redirect"):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.requests.append((self.command, self.path, self.headers.get("Accept"), self.headers.get("Content-Type"), body))
+        if self.path.startswith("/capped"):  # Virtuoso's way: at most 3 rows, and a header saying so
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("X-SPARQL-MaxRows", "3")
+            self.end_headers()
+            rows = ",".join('{"x": {"type": "literal", "value": "%d"}}' % i for i in range(3))
+            self.wfile.write(b'{"head": {"vars": ["x"]}, "results": {"bindings": [' + rows.encode() + b"]}}")
+        elif self.path.startswith("/ntriples"):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/n-triples")
+            self.end_headers()
+            self.wfile.write(b"<http://e.org/a> <http://e.org/b> <http://e.org/c> .\n")
+        elif self.path.startswith("/redirect"):
             self.send_response(302)
             self.send_header("Location", "http://127.0.0.2:9/steal")
             self.end_headers()
@@ -188,13 +202,15 @@ class Recorder(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(b"<html><body>Internal failure</body></html>")
 
+    do_GET = do_POST  # noqa: N815
+
     def log_message(self, *args):
         pass
 
 
 @pytest.fixture
 def recorder():
-    Recorder.seen = []
+    Recorder.seen, Recorder.requests = [], []
     httpd = HTTPServer(("127.0.0.1", 0), Recorder)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -221,3 +237,39 @@ def test_error_pages_broken_answers_and_slow_servers(cli, recorder):
     assert broken.exit_code == 1 and "broken JSON" in broken.stderr
     slow = cli("--endpoint", f"{recorder}/slow", "sparql", "-e", "ASK { ?s ?p ?o }", "--timeout", "1")
     assert slow.exit_code == 1 and "did not answer within 1 s" in slow.stderr
+
+
+def test_queries_travel_as_get_or_form_post_and_ask_for_the_format_of_their_kind(recorder):
+    """The protocol's two portable forms: GET for a short query, a form-encoded POST for a long one (never
+    a POST of application/sparql-query, which Virtuoso does not answer); Accept by the query's form."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from dreamgraph.remote import RemoteStore
+
+    store = RemoteStore(f"{recorder}/capped")
+    with pytest.raises(Exception):
+        store.execute("SELECT ?x WHERE { ?x ?p ?o }")
+    method, path, accept, _, body = Recorder.requests[-1]
+    assert method == "GET" and accept.startswith("application/sparql-results+json") and body == b""
+    sent = parse_qs(urlsplit(path).query)
+    assert sent["query"][0].endswith("SELECT ?x WHERE { ?x ?p ?o }")
+    assert sent["default-graph-uri"] == ["https://w3id.org/dreamgraph/graph"]
+
+    long = "SELECT ?x WHERE { ?x ?p ?o FILTER(?o != \"" + "x" * 3000 + "\") }"
+    with pytest.raises(Exception):
+        store.execute(long)
+    method, path, _, content_type, body = Recorder.requests[-1]
+    assert method == "POST" and content_type == "application/x-www-form-urlencoded"
+    assert parse_qs(body.decode())["query"][0].endswith(long) and "?" not in path
+
+    triples = RemoteStore(f"{recorder}/ntriples").execute("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+    assert Recorder.requests[-1][2].startswith("application/n-triples") and len(triples.triples) == 1
+
+
+def test_an_answer_cut_at_the_servers_row_cap_is_an_error_not_a_short_answer(cli, recorder):
+    result = cli("--endpoint", f"{recorder}/capped", "sparql", "-e", "SELECT ?x WHERE { ?x ?p ?o }")
+    assert result.exit_code == 1
+    assert "cut its answer at its cap of 3 rows (X-SPARQL-MaxRows)" in result.stderr and "Traceback" not in result.output
+    # asked for no more than the cap: the answer is whole as far as the user asked
+    fewer = cli("--endpoint", f"{recorder}/capped", "sparql", "-e", "SELECT ?x WHERE { ?x ?p ?o }", "--max-rows", "2")
+    assert fewer.exit_code == 0

@@ -7,6 +7,12 @@ Credentials come from the environment (``DREAMGRAPH_ENDPOINT_TOKEN``, or ``DREAM
 ``DREAMGRAPH_ENDPOINT_PASSWORD``), are sent only to the endpoint's own host, and never appear in messages.
 Redirects are not followed.
 
+Queries travel in the protocol's two forms every server accepts: GET with the query in the address when
+it is short, else a form-encoded POST (some servers never answer a POST of ``application/sparql-query``).
+The ``Accept`` header asks for SPARQL results for SELECT and ASK and for N-Triples for CONSTRUCT and
+DESCRIBE. A server that caps its answers (``X-SPARQL-MaxRows``) and sends exactly its cap has cut the
+answer: that is an error, never a silent truncation.
+
 >>> RemoteStore("http://127.0.0.1:7878/query").graph
 'https://w3id.org/dreamgraph/graph'
 """
@@ -32,6 +38,7 @@ from .vocabulary import PREFIXES
 
 DEFAULT_GRAPH = "https://w3id.org/dreamgraph/graph"
 MAX_RESPONSE = 512 * 1024 * 1024  # bytes; an answer is read as it arrives and refused past this size
+MAX_GET = 2000  # characters of address up to which a query is sent by GET (servers and proxies take more)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -124,12 +131,12 @@ def _exchange(url: str, *, data: bytes | None, method: str, headers: dict[str, s
         raise EndpointError(_redact(f"cannot reach {parts.scheme}://{_host(parts)}: {exc}", secrets)) from None
     with response:
         kind = (response.headers.get_content_type() if response.headers.get("Content-Type") else "")
-        yield io.BufferedReader(_Answer(response, _host(parts), timeout), 1 << 16), kind
+        yield io.BufferedReader(_Answer(response, _host(parts), timeout), 1 << 16), kind, response.headers
 
 
 def _request(url: str, *, data: bytes | None, method: str, headers: dict[str, str], timeout: float) -> bytes:
     """Send one HTTP request and return the whole body (at most :data:`MAX_RESPONSE` bytes)."""
-    with _exchange(url, data=data, method=method, headers=headers, timeout=timeout) as (answer, _):
+    with _exchange(url, data=data, method=method, headers=headers, timeout=timeout) as (answer, _, _):
         return answer.read()
 
 
@@ -140,8 +147,27 @@ _RESULTS_FORMATS = {"application/sparql-results+json": ox.QueryResultsFormat.JSO
                     "text/tab-separated-values": ox.QueryResultsFormat.TSV}
 _GRAPH_FORMATS = {"application/n-triples": ox.RdfFormat.N_TRIPLES, "text/plain": ox.RdfFormat.N_TRIPLES,
                   "text/turtle": ox.RdfFormat.TURTLE, "application/rdf+xml": ox.RdfFormat.RDF_XML}
-_ACCEPT = ("application/sparql-results+json, application/sparql-results+xml;q=0.8, "
-           "application/n-triples;q=0.9, text/turtle;q=0.8")
+_ACCEPT_RESULTS = "application/sparql-results+json, application/sparql-results+xml;q=0.8"
+_ACCEPT_GRAPH = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.8"
+_IRI_OR_STRING = re.compile(r"<[^<>\s]*>|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'")
+_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+
+
+def query_form(query: str) -> str:
+    """Return the form of a query, upper case: its first SELECT, ASK, CONSTRUCT or DESCRIBE outside IRIs,
+    strings and comments (a CONSTRUCT with a SELECT inside is a CONSTRUCT).
+
+    >>> query_form("PREFIX x: <http://e.org/#select> # SELECT in a comment\\nconstruct { ?s ?p ?o } WHERE { { SELECT ?s ?p ?o {} } }")
+    'CONSTRUCT'
+    """
+    plain = re.sub(r"#[^\n]*", " ", _IRI_OR_STRING.sub(" ", query))
+    found = _FORM.search(plain)
+    return found.group(1).upper() if found else "SELECT"
+
+
+def accept_for(query: str) -> str:
+    """Return the Accept header for a query: SPARQL results, or RDF for CONSTRUCT and DESCRIBE."""
+    return _ACCEPT_GRAPH if query_form(query) in ("CONSTRUCT", "DESCRIBE") else _ACCEPT_RESULTS
 
 
 def _answer_format(answer: io.BufferedReader, kind: str):
@@ -188,11 +214,22 @@ class RemoteStore(Store):
         to the row cap, so ``max_memory`` has nothing left to bound."""
         prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(PREFIXES.items()))
         text = prologue + (with_values_clause(query, bindings) if bindings else query)
-        params = {"default-graph-uri": self.graph} if self.graph else {}
-        url = self.url + (("&" if "?" in self.url else "?") + urllib.parse.urlencode(params) if params else "")
-        with _exchange(url, data=text.encode("utf-8"), method="POST", timeout=timeout or self.timeout, headers={
-                "Content-Type": "application/sparql-query; charset=utf-8", "Accept": _ACCEPT}) as (answer, kind):
-            return _read_answer(answer, kind, max_rows)
+        form = urllib.parse.urlencode({"query": text, **({"default-graph-uri": self.graph} if self.graph else {})})
+        separator = "&" if "?" in self.url else "?"
+        headers = {"Accept": accept_for(text)}
+        if len(self.url) + 1 + len(form) <= MAX_GET:
+            request = {"url": self.url + separator + form, "data": None, "method": "GET"}
+        else:
+            request = {"url": self.url, "data": form.encode("ascii"), "method": "POST"}
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        with _exchange(**request, timeout=timeout or self.timeout, headers=headers) as (answer, kind, received):
+            result = _read_answer(answer, kind, max_rows)
+        cap = received.get("X-SPARQL-MaxRows", "").strip()
+        got = len(result.rows) if result.kind == "select" else len(result.triples)
+        if cap.isdigit() and got == int(cap) and not result.truncated:
+            raise EndpointError(f"the endpoint cut its answer at its cap of {int(cap):,} rows (X-SPARQL-MaxRows): "
+                                "raise the server's limit (Virtuoso: ResultSetMaxRows in virtuoso.ini) and try again")
+        return result
 
 
 def push(turtle: bytes, store_url: str, graph: str = DEFAULT_GRAPH, timeout: float = 300.0) -> None:

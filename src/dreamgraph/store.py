@@ -174,7 +174,7 @@ class OxigraphStore(Store):
             return bool(answer)
 
         self._watch(finished, timeout, max_memory)
-        status, payload = answer[0]
+        status, payload = answer.pop()  # out of the list: an error's traceback would otherwise hold it in a cycle
         if status == "error":
             raise payload
         return payload
