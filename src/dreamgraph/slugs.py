@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
 import unicodedata
 
 MAX_SLUG_LENGTH = 80
@@ -140,9 +139,9 @@ def slip_of_the_pen(link: str, written: str, cutoff: float = 85) -> bool:
     from rapidfuzz import fuzz
 
     ours, theirs = link.split("-"), written.split("-")
-    common = Counter(ours) & Counter(theirs)
-    left, right = list((Counter(ours) - common).elements()), list((Counter(theirs) - common).elements())
-    left, right = [w for w in ours if w in left], [w for w in theirs if w in right]  # in slug order
+    our_words, their_words = set(ours), set(theirs)
+    left = [w for w in ours if w not in their_words]  # in slug order
+    right = [w for w in theirs if w not in our_words]
     if all(w in FRAMING_WORDS for w in left + right):
         return True
     if len(left) != len(right):
@@ -202,10 +201,9 @@ class Lookalikes:
         # every candidate at or above the cutoff (rapidfuzz skips the rest in C), then the best, the first
         # slug among equals: the same answer in any order, without sorting a family of thousands per link
         hits = process.extract(slug, list(near), scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
-        hits = [hit for hit in hits if slip_of_the_pen(slug, hit[0], cutoff)]
-        if hits:
-            best = min(hits, key=lambda hit: (-hit[1], hit[0]))
-            return best[0], round(best[1], 2)
+        for written, score, _ in sorted(hits, key=lambda hit: (-hit[1], hit[0])):  # the best that is a slip
+            if slip_of_the_pen(slug, written, cutoff):
+                return written, round(score, 2)
         # the same words that carry meaning, with more or fewer framing words
         core = frozenset(words) - FRAMING_WORDS
         wider = self.cores.get(core, set()) - {slug} if core else set()

@@ -185,9 +185,13 @@ def mentions(texts: list[tuple[str, str, int, str]], linked: dict[str, set[str]]
         starts.setdefault(first, []).append(key.count(" ") + 1)
     for first in starts:
         starts[first] = sorted(set(starts[first]), reverse=True)
+    openings = {tuple(key.split(" ", 2)[:2]) for key in wanted}  # the first two words of every name
     found: dict[tuple[str, str], dict] = {}
     contrasting: set[tuple[str, str]] = set()
     for source, path, line, text in sorted(texts):
+        words = _NAME_WORDS.findall(text.lower())
+        if openings.isdisjoint(zip(words, words[1:])):  # no name begins anywhere in the text: most texts
+            continue
         for sentence in _SENTENCE.split(text):
             words = _NAME_WORDS.findall(sentence.lower())
             i = 0
