@@ -4,7 +4,8 @@ built graph to a server with the SPARQL 1.1 Graph Store protocol.
 Works with any SPARQL 1.1 server (Oxigraph server, Apache Jena Fuseki, GraphDB, Virtuoso). Queries read the
 named graph dreamgraph pushes to (``default-graph-uri``), unless told to read the endpoint's default graph.
 Credentials come from the environment (``DREAMGRAPH_ENDPOINT_TOKEN``, or ``DREAMGRAPH_ENDPOINT_USER`` and
-``DREAMGRAPH_ENDPOINT_PASSWORD``), are sent only to the endpoint's own host, and never appear in messages.
+``DREAMGRAPH_ENDPOINT_PASSWORD``, sent as Basic, or as Digest to a server that asks for it), are sent only to
+the endpoint's own host, and never appear in messages.
 Redirects are not followed.
 
 Queries travel in the protocol's two forms every server accepts: GET with the query in the address when
@@ -59,6 +60,39 @@ def _auth_header() -> dict[str, str]:
         secret = f"{user}:{os.environ.get('DREAMGRAPH_ENDPOINT_PASSWORD', '')}".encode()
         return {"Authorization": "Basic " + base64.b64encode(secret).decode()}
     return {}
+
+
+def _digest_authorization(request: urllib.request.Request, timeout: float) -> str | None:
+    """Return a Digest ``Authorization`` header for ``request`` when its server asks for Digest (Virtuoso's
+    Graph Store endpoint does), found with a bodiless HEAD first: a server that refuses a large body sent
+    with the wrong scheme may close the connection before it is sent. None when the server does not ask."""
+    probe = urllib.request.Request(request.full_url, method="HEAD")
+    try:
+        _OPENER.open(probe, timeout=timeout).close()
+        return None
+    except urllib.error.HTTPError as exc:
+        challenge = exc.headers.get("WWW-Authenticate", "") if exc.code == 401 else ""
+    except (OSError, EndpointError):
+        return None  # the request itself will say what is wrong
+    if not challenge.lower().startswith("digest "):
+        return None
+    passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    passwords.add_password(None, request.full_url, os.environ.get("DREAMGRAPH_ENDPOINT_USER", ""),
+                           os.environ.get("DREAMGRAPH_ENDPOINT_PASSWORD", ""))
+    fields = urllib.request.parse_keqv_list(urllib.request.parse_http_list(challenge[7:]))
+    handler = urllib.request.HTTPDigestAuthHandler(passwords)
+    probe.add_header("Authorization", f"Digest {handler.get_authorization(probe, fields)}")
+    try:  # the credentials tried without the body: a wrong password is a clear 401, not a reset connection
+        _OPENER.open(probe, timeout=timeout).close()
+    except urllib.error.HTTPError as exc:
+        if exc.code == 401:
+            raise EndpointError(f"{urllib.parse.urlsplit(request.full_url).netloc.rsplit('@', 1)[-1]} answered "
+                                "401 Unauthorized (check DREAMGRAPH_ENDPOINT_USER and DREAMGRAPH_ENDPOINT_PASSWORD)"
+                                ) from None
+    except OSError:
+        pass
+    answer = handler.get_authorization(request, fields)
+    return f"Digest {answer}" if answer else None
 
 
 def _host(parts: urllib.parse.SplitResult) -> str:
@@ -116,6 +150,11 @@ def _exchange(url: str, *, data: bytes | None, method: str, headers: dict[str, s
     secrets = [*auth.values(), *(v.split(" ", 1)[-1] for v in auth.values()),
                os.environ.get("DREAMGRAPH_ENDPOINT_PASSWORD", ""), parts.password or ""]
     request = urllib.request.Request(url, data=data, method=method, headers={**headers, **auth})
+    if auth.get("Authorization", "").startswith("Basic "):
+        digest = _digest_authorization(request, timeout)
+        if digest:
+            request.headers["Authorization"] = digest
+            secrets.append(digest)
     try:
         response = _OPENER.open(request, timeout=timeout)
     except urllib.error.HTTPError as exc:
@@ -160,8 +199,7 @@ def query_form(query: str) -> str:
     >>> query_form("PREFIX x: <http://e.org/#select> # SELECT in a comment\\nconstruct { ?s ?p ?o } WHERE { { SELECT ?s ?p ?o {} } }")
     'CONSTRUCT'
     """
-    plain = re.sub(r"#[^\n]*", " ", _IRI_OR_STRING.sub(" ", query))
-    found = _FORM.search(plain)
+    found = _FORM.search(_plain(query))
     return found.group(1).upper() if found else "SELECT"
 
 
@@ -211,25 +249,81 @@ class RemoteStore(Store):
                 timeout: float | None = None, max_memory: int | None = None) -> QueryResult:
         """Return the result of a read query sent to the endpoint; bindings travel as a VALUES clause of
         escaped terms. The server bounds its own memory; here the answer is read as it arrives and only up
-        to the row cap, so ``max_memory`` has nothing left to bound."""
+        to the row cap, so ``max_memory`` has nothing left to bound.
+
+        A SELECT that a server cuts at its row cap (``X-SPARQL-MaxRows``) is asked again in pages of that
+        size (``LIMIT``/``OFFSET``, in the query's ``ORDER BY`` if it has one), unless it has a ``LIMIT`` or
+        ``OFFSET`` of its own; a CONSTRUCT or DESCRIBE that reaches a cap the server has stated is an error.
+        """
         prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(PREFIXES.items()))
         text = prologue + (with_values_clause(query, bindings) if bindings else query)
+        seconds = timeout or self.timeout
+        result, cap = self._send(text, max_rows, seconds)
+        got = len(result.rows) if result.kind == "select" else len(result.triples)
+        cap = cap or (_CAPS.get(self.url) if result.kind == "graph" else None)
+        # a cut graph answer holds the cap's number of triples, or one more (Virtuoso 7.2 sends cap + 1)
+        if cap is None or result.truncated or not cap <= got <= cap + (result.kind == "graph"):
+            return result
+        if result.kind == "select" and not _OWN_LIMIT.search(_plain(text)):
+            return self._paged(text, result.variables, cap, max_rows, seconds)
+        raise EndpointError(f"the endpoint cut its answer at its cap of {cap:,} rows (X-SPARQL-MaxRows): "
+                            "raise the server's limit (Virtuoso: ResultSetMaxRows in virtuoso.ini), or page the "
+                            "query with LIMIT and OFFSET")
+
+    def every_triple(self) -> list[tuple]:
+        """Return every triple of the graph, asked as rows in a fixed order, so that a server that caps its
+        answers can be read page by page (a CONSTRUCT could only be refused)."""
+        return self.execute("SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o").rows
+
+    def _send(self, text: str, max_rows: int | None, timeout: float) -> tuple[QueryResult, int | None]:
+        """Send one query; return its result and the row cap the server states, if any."""
         form = urllib.parse.urlencode({"query": text, **({"default-graph-uri": self.graph} if self.graph else {})})
-        separator = "&" if "?" in self.url else "?"
         headers = {"Accept": accept_for(text)}
         if len(self.url) + 1 + len(form) <= MAX_GET:
-            request = {"url": self.url + separator + form, "data": None, "method": "GET"}
+            request = {"url": self.url + ("&" if "?" in self.url else "?") + form, "data": None, "method": "GET"}
         else:
             request = {"url": self.url, "data": form.encode("ascii"), "method": "POST"}
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        with _exchange(**request, timeout=timeout or self.timeout, headers=headers) as (answer, kind, received):
+        with _exchange(**request, timeout=timeout, headers=headers) as (answer, kind, received):
             result = _read_answer(answer, kind, max_rows)
         cap = received.get("X-SPARQL-MaxRows", "").strip()
-        got = len(result.rows) if result.kind == "select" else len(result.triples)
-        if cap.isdigit() and got == int(cap) and not result.truncated:
-            raise EndpointError(f"the endpoint cut its answer at its cap of {int(cap):,} rows (X-SPARQL-MaxRows): "
-                                "raise the server's limit (Virtuoso: ResultSetMaxRows in virtuoso.ini) and try again")
-        return result
+        if cap.isdigit():
+            _CAPS[self.url] = int(cap)
+        return result, int(cap) if cap.isdigit() else None
+
+    def _paged(self, text: str, variables: list[str], size: int, max_rows: int | None, timeout: float) -> QueryResult:
+        """Ask a SELECT again in pages of ``size`` rows, from the start, until a page comes back short.
+
+        Each page is the query as a subquery with LIMIT and OFFSET outside it: an ORDER BY inside is kept,
+        and Virtuoso, which refuses to sort more than its cap for an OFFSET, sorts once that way."""
+        prologue = _PROLOGUE.match(text).group(0)
+        outer = "SELECT " + " ".join(f"?{name}" for name in variables)
+        rows: list[tuple] = []
+        last: list[tuple] | None = None
+        while True:
+            query = f"{prologue}{outer} WHERE {{ {{\n{text[len(prologue):]}\n}} }}\nLIMIT {size} OFFSET {len(rows)}"
+            page, _ = self._send(query, None, timeout)
+            if page.rows and page.rows == last:  # the same page twice: LIMIT and OFFSET are not honoured
+                raise EndpointError(f"the endpoint cuts answers at {size:,} rows and does not page them "
+                                    "(LIMIT/OFFSET are ignored): raise its row cap")
+            variables, last = variables or page.variables, page.rows
+            rows.extend(page.rows)
+            if max_rows is not None and len(rows) >= max_rows:
+                return QueryResult("select", variables=variables, rows=rows[:max_rows], truncated=True)
+            if len(page.rows) < size:
+                return QueryResult("select", variables=variables, rows=rows)
+
+
+#: The row cap each endpoint has stated (``X-SPARQL-MaxRows``), by address: a CONSTRUCT answer, which
+#: comes without the header, is checked against it.
+_CAPS: dict[str, int] = {}
+_PROLOGUE = re.compile(r"(?:\s+|#[^\n]*|(?:PREFIX\s+[^\s:]*:\s*|BASE\s*)<[^<>\s]*>)*", re.IGNORECASE)
+_OWN_LIMIT = re.compile(r"\b(LIMIT|OFFSET)\s+\d+\s*(\b(LIMIT|OFFSET)\s+\d+\s*)?$", re.IGNORECASE)
+
+
+def _plain(query: str) -> str:
+    """Return a query without its IRIs, strings and comments (what keywords are looked for in)."""
+    return re.sub(r"#[^\n]*", " ", _IRI_OR_STRING.sub(" ", query))
 
 
 def push(turtle: bytes, store_url: str, graph: str = DEFAULT_GRAPH, timeout: float = 300.0) -> None:

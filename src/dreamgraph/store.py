@@ -64,6 +64,10 @@ class Store:
         """Return the answer of an ASK query."""
         return bool(self.execute(query, bindings).boolean)
 
+    def every_triple(self) -> list[tuple]:
+        """Return every triple of the graph, as (Cell, Cell, Cell)."""
+        return self.execute("CONSTRUCT WHERE { ?s ?p ?o }").triples
+
     def derived(self, name: str):
         """Return data the build derived from this graph and kept with the store (such as the dream
         projection), or None when there is none, so the caller asks the graph itself."""

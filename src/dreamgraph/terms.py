@@ -57,7 +57,10 @@ def cell_of(term) -> Cell | None:
     if isinstance(term, ox.BlankNode):
         return ("bnode", term.value)
     datatype = term.datatype.value if not term.language else None
-    return ("literal", term.value, None if datatype == _XSD + "string" else datatype, term.language)
+    value = term.value
+    if datatype == _XSD + "boolean" and value in ("0", "1"):  # Virtuoso's SELECT answers: the canonical form
+        value = "true" if value == "1" else "false"
+    return ("literal", value, None if datatype == _XSD + "string" else datatype, term.language)
 
 
 def python_value(cell: Cell | None):

@@ -16,6 +16,7 @@ import networkx as nx
 from ..query import format_result
 from ..files import atomic_write
 from ..store import Store
+from ..terms import QueryResult
 from ..vocabulary import PREFIXES
 from .data import ViewData
 from .layout import place
@@ -89,7 +90,7 @@ def csv_tables(view: ViewData, raw: bool = False) -> tuple[bytes, bytes]:
 
 def ntriples_bytes(store: Store) -> bytes:
     """Return the whole graph as sorted N-Triples."""
-    result = store.execute("CONSTRUCT WHERE { ?s ?p ?o }")
+    result = QueryResult("graph", variables=["subject", "predicate", "object"], triples=store.every_triple())
     return (format_result(result, "ntriples") + "\n").encode("utf-8")
 
 
