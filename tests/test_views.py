@@ -741,3 +741,28 @@ def test_other_formats(cli, seed_graph, tmp_path):
     assert len(document["@graph"]) > 30 and document["@context"]["dg"].endswith("ontology#")
     cli("-g", seed_graph, "export", "-f", "ntriples", "-o", tmp_path / "g.nt")
     assert len((tmp_path / "g.nt").read_text(encoding="utf-8").splitlines()) == 240
+
+
+def test_a_view_shows_itself_inline_in_a_notebook(browser, sample, tmp_path):
+    """What Jupyter does with ``Page(view)``: its ``_repr_html_`` put into the notebook's page. The view draws
+    inside its sandboxed iframe, offline, without errors, and a search there finds a dream."""
+    from dreamgraph.views import Page as NotebookPage
+
+    cell = NotebookPage(taxonomy_view(sample), height=600)._repr_html_()
+    notebook = tmp_path / "notebook.html"
+    notebook.write_text(f"<!DOCTYPE html><html><body><h1>A notebook</h1>{cell}</body></html>", encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    errors, requests = [], []
+    page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file://")
+               else (requests.append(r.request.url), r.abort()))
+    page.goto(notebook.as_uri())
+    frame = page.frame_locator("iframe")
+    frame.locator("body[data-drawn=true]").wait_for(timeout=30_000)
+    assert page.locator("iframe").bounding_box()["height"] == 600
+    inner = page.frames[1]
+    assert inner.evaluate("() => dreamgraph.data.dreams.slug.length") == 44
+    assert (errors, requests) == ([], [])
+    context.close()

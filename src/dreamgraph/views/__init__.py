@@ -23,10 +23,10 @@ from ..files import atomic_write
 from ..store import Store
 from ..vocabulary import slug_of
 from .data import ViewData, cluster_view, dream_view, gaps_view, path_view, taxonomy_view
-from .html import render
+from .html import Page, render
 
 
-__all__ = ["VIEWS", "VIEW_NEEDS", "ViewData", "cluster_view", "dream_view", "gaps_view", "make_view", "path_view",
+__all__ = ["VIEWS", "VIEW_NEEDS", "Page", "ViewData", "cluster_view", "dream_view", "gaps_view", "make_view", "path_view",
            "render", "taxonomy_view", "write_view", "write_gap_report"]
 
 

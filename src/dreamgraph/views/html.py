@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import importlib.util
 import json
 import zlib
@@ -28,6 +29,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import DreamgraphError
+from ..files import atomic_write
 from ..gaps import KINDS as GAP_KINDS
 from .data import GAP_MARKS, NO_CLUSTER_COLOR, ViewData
 from .layout import place, spacing_for
@@ -141,3 +143,25 @@ def render(view: ViewData) -> str:
     template = environment.from_string(_asset("template.html"))
     return template.render(title=view.title, csp=csp, version=__version__, vis_css=_vis_asset("vis-network.css"),
                            app_css=_asset("app.css"), vis_js=vis_js, app_js=app_js, data_json=json_for_script(data))
+
+
+class Page:
+    """A rendered view. Jupyter and other notebooks show it inline: the whole page in an ``<iframe
+    srcdoc>``, sandboxed to its own scripts (text from articles is data there too); ``save`` writes it.
+
+    >>> from dreamgraph.views.data import ViewData
+    >>> Page(ViewData("A library"))._repr_html_().startswith('<iframe title="A library" sandbox="allow-scripts"')
+    True
+    """
+
+    def __init__(self, view: ViewData, height: int = 640) -> None:
+        self.title, self.height, self.html = view.title, height, render(view)
+
+    def _repr_html_(self) -> str:
+        return (f'<iframe title="{html.escape(self.title)}" sandbox="allow-scripts" '
+                f'style="width: 100%; height: {self.height}px; border: 0" srcdoc="{html.escape(self.html)}"></iframe>')
+
+    def save(self, path: str | Path) -> Path:
+        """Write the page, whole or not at all; return the path."""
+        atomic_write(path, self.html.encode("utf-8"))
+        return Path(path)
