@@ -745,7 +745,7 @@ def test_other_formats(cli, seed_graph, tmp_path):
 
 def test_a_view_shows_itself_inline_in_a_notebook(browser, sample, tmp_path):
     """What Jupyter does with ``Page(view)``: its ``_repr_html_`` put into the notebook's page. The view draws
-    inside its sandboxed iframe, offline, without errors, and a search there finds a dream."""
+    inside its sandboxed iframe, offline, without errors, with every dream."""
     from dreamgraph.views import Page as NotebookPage
 
     cell = NotebookPage(taxonomy_view(sample), height=600)._repr_html_()
