@@ -766,3 +766,4 @@ def test_a_view_shows_itself_inline_in_a_notebook(browser, sample, tmp_path):
     assert inner.evaluate("() => dreamgraph.data.dreams.slug.length") == 44
     assert (errors, requests) == ([], [])
     context.close()
+

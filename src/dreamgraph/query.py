@@ -267,14 +267,12 @@ def format_result(result: QueryResult, fmt: str) -> str:
     if result.kind == "graph":
         if fmt in ("turtle", "ntriples", "table"):
             lines = [f"{_nt_term(s)} {_nt_term(p)} {_nt_term(o)} ." for s, p, o in result.triples]
-            if fmt == "turtle":
-                from rdflib import Graph
+            if fmt == "turtle":  # pyoxigraph's writer: a tenth of rdflib's time on a large answer
+                import pyoxigraph as ox
 
-                graph = Graph()
-                for prefix, namespace in PREFIXES.items():
-                    graph.bind(prefix, namespace)
-                graph.parse(data="\n".join(lines), format="nt")
-                return graph.serialize(format="turtle")
+                triples = ox.parse("\n".join(sorted(lines)), format=ox.RdfFormat.N_TRIPLES)
+                return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=dict(sorted(PREFIXES.items()))
+                                    ).decode("utf-8")
             return "\n".join(sorted(lines))
         rows, variables = result.triples, ["subject", "predicate", "object"]
     else:

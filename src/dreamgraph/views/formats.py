@@ -17,7 +17,7 @@ from ..query import format_result
 from ..files import atomic_write
 from ..store import Store
 from ..terms import QueryResult
-from ..vocabulary import PREFIXES
+from ..vocabulary import PREFIXES, compact_iri
 from .data import ViewData
 from .layout import place
 
@@ -94,15 +94,53 @@ def ntriples_bytes(store: Store) -> bytes:
     return (format_result(result, "ntriples") + "\n").encode("utf-8")
 
 
-def jsonld_bytes(store: Store) -> bytes:
-    """Return the whole graph as JSON-LD with the dreamgraph prefixes as its context."""
-    from rdflib import Graph
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
-    graph = Graph()
-    graph.parse(data=ntriples_bytes(store).decode("utf-8"), format="nt")
-    document = json.loads(graph.serialize(format="json-ld", context=dict(sorted(PREFIXES.items()))))
-    document["@graph"] = sorted(document.get("@graph", []), key=lambda node: node["@id"])
+
+def jsonld_bytes(store: Store) -> bytes:
+    """Return the whole graph as compacted JSON-LD: the dreamgraph prefixes as its ``@context``, one node
+    per subject (sorted), IRIs written ``prefix:local``, classes as ``@type``, integers and booleans as
+    JSON numbers and booleans. Written here from the rows (rdflib's serialiser took ten times as long)."""
+    nodes: dict[str, dict[str, list]] = {}
+    for subject, predicate, obj in store.every_triple():
+        node = nodes.setdefault(_jsonld_id(subject), {})
+        if predicate[1] == _RDF_TYPE and obj[0] == "uri":
+            node.setdefault("@type", []).append(_compact(obj[1]))
+        else:
+            node.setdefault(_compact(predicate[1]), []).append(_jsonld_value(obj))
+    graph = []
+    for identifier in sorted(nodes):
+        node = {"@id": identifier}
+        for key, values in nodes[identifier].items():
+            node[key] = values[0] if len(values) == 1 else sorted(values, key=repr)
+        graph.append(node)
+    document = {"@context": dict(sorted(PREFIXES.items())), "@graph": graph}
     return json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
+
+
+def _compact(iri: str) -> str:
+    return compact_iri(iri) or iri
+
+
+def _jsonld_id(cell) -> str:
+    return f"_:{cell[1]}" if cell[0] == "bnode" else _compact(cell[1])
+
+
+def _jsonld_value(cell):
+    """Return an object of a triple as a JSON-LD value."""
+    if cell[0] != "literal":
+        return {"@id": _jsonld_id(cell)}
+    _, text, datatype, language = cell
+    if language:
+        return {"@language": language, "@value": text}
+    if datatype is None:
+        return text
+    if datatype == _XSD + "integer":
+        return int(text)
+    if datatype == _XSD + "boolean":
+        return text == "true"
+    return {"@type": _compact(datatype), "@value": text}
 
 
 ONE_FILE = ("html", "graphml", "jsonld", "ntriples")  # CSV is two files, nodes and edges
