@@ -15,10 +15,12 @@ dreamgraph.errors.QueryError: SERVICE is refused: it sends the query to another 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import re
+import warnings
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Callable
@@ -85,6 +87,20 @@ def check_query(text: str, allow_network: bool = False) -> str:
     Raises QueryError for a syntax error (with line and column), an update, a query nested too deeply,
     or, unless ``allow_network``, a SERVICE or FROM/FROM NAMED clause.
     """
+    with _quiet_parser():
+        return _check_query(text, allow_network)
+
+
+@contextlib.contextmanager
+def _quiet_parser():
+    """Silence the deprecation warnings pyparsing 3.3 gives rdflib releases before 7.6 (their old method
+    names), which a user of the command line would otherwise see."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        yield
+
+
+def _check_query(text: str, allow_network: bool) -> str:
     from pyparsing import ParseException
     from rdflib.plugins.sparql import prepareQuery
     from rdflib.plugins.sparql.algebra import traverse

@@ -79,6 +79,8 @@ def _region_centres(radii: np.ndarray, weights: dict) -> np.ndarray:
     seeded spring layout of the regions says where each would like to be, then the regions are put down
     one by one, nearest the middle first, each at the free spot nearest its wish."""
     count = len(radii)
+    if count == 0:  # an empty library: no regions to place (networkx 3.2's spring layout fails on none)
+        return np.zeros((0, 2))
     gap = float(radii.mean()) * 0.15
     if count > SPRING_LIMIT:
         wishes = np.array([sunflower(i, 2.0 * float(radii.max())) for i in range(count)], dtype=float)
