@@ -75,7 +75,8 @@ class Store:
 
     def triple_count(self) -> int:
         """Return the number of triples in the graph (from what the build recorded, when it did)."""
-        return python_value(self.execute("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0][0])
+        # COUNT(?o), not COUNT(*): the same number, and Virtuoso 7.2 takes 500 times as long for COUNT(*)
+        return python_value(self.execute("SELECT (COUNT(?o) AS ?n) WHERE { ?s ?p ?o }").rows[0][0])
 
 
 #: How a query is stopped at its timeout. False (the default, safe in any process): it runs in a child
