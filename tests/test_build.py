@@ -148,7 +148,7 @@ def test_summary_line_and_graph_dir_from_the_environment(write_corpus, graph_dir
     monkeypatch.setenv("DREAMGRAPH_GRAPH_DIR", str(graph_dir))
     result = cli("build", folder)
     assert result.exit_code == 0, result.output
-    assert "1 articles, 4 dreams (3 stubs), 1 clusters, 240 triples" in result.stdout
+    assert "1 articles, 4 dreams (3 stubs), 1 clusters, 250 triples" in result.stdout
     assert (graph_dir / GRAPH_FILE).is_file() and (graph_dir / "shapes.ttl").is_file()
     assert (graph_dir / "ontology.ttl").is_file()
 

@@ -10,7 +10,7 @@ aliases), and what no single article owns (the clusters several articles name, t
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -18,7 +18,7 @@ from .article import Article
 from .errors import Problem
 from .parse import ParseResult
 from .slugs import dream_name, dream_slug
-from .triples import MEMBER, T, Triple, cluster_triples, iri, stub_triples
+from .triples import MEMBER, PREF_LABEL, T, Triple, cluster_triples, english, iri, stub_triples
 from .vocabulary import cluster_iri, dream_iri
 
 ALIAS_FILE = "aliases.toml"
@@ -100,7 +100,14 @@ def shared_triples(library: Library) -> Shared:
                                                 "next stage points at its own dream (a loop of one)"))
             if target not in library.articles:
                 links[target].append((article.path, stage.line, stage.target))
-    named = {mention.slug for article in library.articles.values() for mention in article.clusters}
+    names: dict[str, Counter] = defaultdict(Counter)
+    for article in library.articles.values():
+        for mention in article.clusters:
+            names[mention.slug][mention.name] += 1
+    for slug, counted in names.items():  # one SKOS label a cluster: the name most articles give it
+        name = min(counted, key=lambda n: (-counted[n], n))
+        clusters.add((iri(cluster_iri(slug)), PREF_LABEL, english(name)))
+    named = set(names)
     for slug in sorted(named & set(library.articles)):  # a cluster's hub belongs to its cluster
         if slug not in {mention.slug for mention in library.articles[slug].clusters}:
             hub, cluster = iri(dream_iri(slug)), iri(cluster_iri(slug))

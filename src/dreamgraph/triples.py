@@ -52,6 +52,18 @@ def text(value: str) -> str:
     return '"' + _NEEDS_ESCAPE.sub(_escape, value) + '"'
 
 
+LANGUAGE = "en"  # the language of the articles' text: the tag of the SKOS labels
+
+
+def english(value: str) -> str:
+    """Return a string literal tagged with the articles' language, for SKOS labels.
+
+    >>> english("Falling")
+    '"Falling"@en'
+    """
+    return text(value) + "@" + LANGUAGE
+
+
 def integer(value: int) -> str:
     return f'"{int(value)}{_INTEGER}'
 
@@ -71,6 +83,7 @@ T = {name: iri(DG[name]) for name in (
 FROM = iri(DG_FROM)
 CONCEPT, SCHEME_IRI, IN_SCHEME = iri(SKOS.Concept), iri(SCHEME), iri(SKOS.inScheme)
 MEMBER, COLLECTION, ALT_LABEL = iri(SKOS.member), iri(SKOS.Collection), iri(SKOS.altLabel)
+PREF_LABEL, TOP_CONCEPT_OF = iri(SKOS.prefLabel), iri(SKOS.topConceptOf)
 
 
 def article_triples(article: Article, source_path: str, resolve: Callable[[str], str]) -> list[Triple]:
@@ -87,8 +100,9 @@ def own_triples(article: Article, source_path: str, resolve: Callable[[str], str
     out: list[Triple] = [
         (source, A, T["SourceArticle"]), (source, A, ENTITY), (source, LABEL, text(source_path)),
         (source, T["contentHash"], text(f"sha256:{article.content_hash}")),
-        (dream, A, T["Dream"]), (dream, A, CONCEPT), (dream, IN_SCHEME, SCHEME_IRI),
-        (dream, LABEL, text(article.name)), (dream, T["title"], text(article.title)),
+        (dream, A, T["Dream"]), (dream, A, CONCEPT), (dream, IN_SCHEME, SCHEME_IRI), (dream, TOP_CONCEPT_OF, SCHEME_IRI),
+        (dream, LABEL, text(article.name)), (dream, PREF_LABEL, english(article.name)),
+        (dream, T["title"], text(article.title)),
         (dream, T["isStub"], FALSE), (dream, T["sourceLine"], integer(article.title_line)), (dream, DERIVED, source),
     ]
 
@@ -150,14 +164,17 @@ def stub_triples(slug: str, label: str, sources: Iterable[str]) -> list[Triple]:
     """Return the triples of a dream that is linked to but has no article yet."""
     dream = iri(dream_iri(slug))
     out: list[Triple] = [(dream, A, T["Dream"]), (dream, A, CONCEPT), (dream, IN_SCHEME, SCHEME_IRI),
-                         (dream, LABEL, text(label)), (dream, T["isStub"], TRUE)]
+                         (dream, TOP_CONCEPT_OF, SCHEME_IRI), (dream, LABEL, text(label)),
+                         (dream, PREF_LABEL, english(label)), (dream, T["isStub"], TRUE)]
     out.extend((dream, DERIVED, iri(source_iri(path))) for path in sources)
     return out
 
 
 def scheme_triples() -> list[Triple]:
-    """Return the triples of the one concept scheme every dream is in."""
-    return [(SCHEME_IRI, A, iri(SKOS.ConceptScheme)), (SCHEME_IRI, LABEL, text("Dream taxonomy"))]
+    """Return the triples of the one concept scheme every dream is in (as one of its top concepts: the
+    taxonomy is flat, its grouping is the clusters)."""
+    return [(SCHEME_IRI, A, iri(SKOS.ConceptScheme)), (SCHEME_IRI, LABEL, text("Dream taxonomy")),
+            (SCHEME_IRI, PREF_LABEL, english("Dream taxonomy"))]
 
 
 def ntriples(triples: Iterable[Triple]) -> str:
@@ -183,14 +200,16 @@ def turtle_term(term: str) -> str:
 
     >>> turtle_term('<https://w3id.org/dreamgraph/id/dream/falling>')
     'dream:falling'
-    >>> turtle_term(integer(3)), turtle_term(TRUE)
-    ('3', 'true')
+    >>> turtle_term(integer(3)), turtle_term(TRUE), turtle_term(english("Falling"))
+    ('3', 'true', '"Falling"@en')
     """
     if term[-1] == '"':  # a plain string literal, the most common term: already valid Turtle
         return term
     if term[0] == "<":
         return _compact_iri(term)
     close = term.rfind('"')
+    if term[close + 1:close + 2] == "@":  # a language-tagged literal: as it is
+        return term
     if term[close + 1:] in _SHORT_TYPES:
         return term[1:close]
     return term[:close + 3] + _compact_iri(term[close + 3:])
