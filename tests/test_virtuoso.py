@@ -105,7 +105,10 @@ def commands(cli, graph):
              ["leads-to", first], ["path", first, second, "-f", "json"], ["rank", "-f", "json"], ["loops"],
              ["sparql", "-n", "stubs-by-demand", "-f", "csv"], ["sparql", "-n", "gap-completeness", "-f", "csv"],
              ["sparql", "-e", "SELECT ?d ?l WHERE { ?d a dg:Dream ; rdfs:label ?l } ORDER BY ?d", "-f", "json"],
-             ["sparql", "-e", f"ASK {{ dream:{first} a dg:Dream }}"]]
+             ["sparql", "-e", f"ASK {{ dream:{first} a dg:Dream }}"],
+             # dg:nextStage+ over loops runs out of Virtuoso's memory: answered from the projection
+             ["sparql", "-n", "reachable-from", "-p", f"dream={first}", "-f", "csv"],
+             ["sparql", "-n", "leads-to", "-p", f"dream={first}", "-f", "csv"]]
     if len(stub) > 1:
         found.append(["brief", stub[1].split(",")[1]])
     return found

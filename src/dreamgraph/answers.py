@@ -6,7 +6,9 @@ already made the data it asks for (see :mod:`dreamgraph.snapshot`). Each functio
 query (its name) from that data, with exactly the rows, terms and order the query gives; tests run every
 one against the query itself, on libraries made to hold the corner cases. A query with no function here,
 a store with nothing kept (a remote endpoint, a graph loaded by hand) and any query not shipped go to the
-engine as they are.
+engine as they are; but for ``leads-to`` and ``reachable-from``, answered from the projection whatever the
+store (kept, or asked of the graph with plain patterns): their ``dg:nextStage+`` is the one form engines
+disagree on (Virtuoso 7.2 runs out of memory on a library with loops).
 
 >>> from dreamgraph.library import assemble, shared_triples
 >>> from dreamgraph.parse import parse_text
@@ -141,9 +143,9 @@ def _chained(graph: nx.DiGraph, start: str, step: Callable) -> list[str]:
 
 
 def _progression(snapshot: Snapshot, bindings: dict, column: str, forward: bool) -> Rows | None:
-    graph = snapshot.kept("projection")
-    if graph is None or "dream" not in bindings:
+    if "dream" not in bindings:
         return None
+    graph = snapshot.projection  # kept, or asked of any engine without a property path
     start = str(bindings["dream"])
     found = _chained(graph, slug_of(start), graph.successors if forward else graph.predecessors)
     return (["dream", column, "label", "stub"],
