@@ -55,3 +55,27 @@ def test_a_command_line_export_does_not_import_ipython(sample_graph, tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
     assert (tmp_path / "t.html").read_text(encoding="utf-8").count("vis-network") > 0
+
+
+def test_the_views_embed_exactly_the_declared_vis_network():
+    """The vis-network files come from the pyvis release installed, checked against the SHA-256 of the
+    declared release: another release would be a clear error, not a page that half works."""
+    import hashlib
+
+    from dreamgraph.views.html import VIS_NETWORK_FILES, _vis_asset
+
+    for name, digest in VIS_NETWORK_FILES.items():
+        assert hashlib.sha256(_vis_asset(name).encode("utf-8")).hexdigest() == digest
+
+
+def test_another_vis_network_is_a_clear_error(monkeypatch):
+    from dreamgraph.errors import DreamgraphError
+    from dreamgraph.views import html
+
+    monkeypatch.setitem(html.VIS_NETWORK_FILES, "vis-network.css", "0" * 64)
+    html._vis_asset.cache_clear()
+    try:
+        with pytest.raises(DreamgraphError, match="is not the vis-network 9.1.2"):
+            html._vis_asset("vis-network.css")
+    finally:
+        html._vis_asset.cache_clear()

@@ -43,18 +43,27 @@ def _asset(name: str) -> str:
 
 
 VIS_NETWORK = "vis-9.1.2"  # the vis-network release pyvis ships, which every page embeds
+# The files of that release, by SHA-256: the pages embed exactly these, whatever pyvis release is installed.
+VIS_NETWORK_FILES = {
+    "vis-network.min.js": "1f20f0736f32cb9bedf8f6383b25cfea2f839e1abe80d6e8040b4d5bea378c69",
+    "vis-network.css": "2e82d445ad5878ea881652470ce632601f8f55f1b99e6ebecdff8614600e6d0e",
+}
 
 
 @lru_cache(maxsize=None)
 def _vis_asset(name: str) -> str:
-    """Return a file of the vis-network release pyvis ships. pyvis is found, not imported: importing it
-    imports IPython, a second of start-up an export does not need."""
+    """Return a file of the vis-network release pyvis ships, checked against its SHA-256. pyvis is found,
+    not imported: importing it imports IPython, a second of start-up an export does not need."""
     spec = importlib.util.find_spec("pyvis")
-    folder = Path(spec.origin).parent / "templates" / "lib" / VIS_NETWORK if spec and spec.origin else None
-    if folder is None or not (folder / name).is_file():
+    path = Path(spec.origin).parent / "templates" / "lib" / VIS_NETWORK / name if spec and spec.origin else None
+    if path is None or not path.is_file():
         raise DreamgraphError(f"vis-network ({VIS_NETWORK}) was not found where pyvis keeps it: "
-                              "pip install 'pyvis>=0.3.2'")
-    return (folder / name).read_text(encoding="utf-8")
+                              "pip install 'pyvis>=0.3.2,<0.4'")
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != VIS_NETWORK_FILES[name]:
+        raise DreamgraphError(f"{path} is not the vis-network {VIS_NETWORK[4:]} the views are made for: "
+                              "pip install 'pyvis>=0.3.2,<0.4'")
+    return data.decode("utf-8")
 
 
 def json_for_script(value) -> str:
