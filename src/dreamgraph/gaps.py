@@ -138,7 +138,8 @@ def broken_links(snapshot: Snapshot, graph: nx.DiGraph, settings: GapSettings, l
 
 def partial_articles(graph: nx.DiGraph, matrix: list[dict]) -> list[Gap]:
     """Articles whose text stops mid-sentence, scored by the page and the dreams that send readers to it."""
-    return [Gap("partial-article", e["dream"], e["label"], priority("partial-article", 1 + arrivals(graph, e["dream"])),
+    return [Gap("partial-article", e["dream"], e["label"],
+                priority("partial-article", 1 + arrivals(graph, e["dream"])),
                 "the article stops mid-sentence: re-export or finish it", [_evidence(e["path"], e["line"])])
             for e in matrix if graph.nodes[e["dream"]]["partial"]]
 
@@ -152,7 +153,8 @@ def not_in_format(entry: dict) -> bool:
 def unformatted_articles(graph: nx.DiGraph, matrix: list[dict], unformatted: set[str]) -> list[Gap]:
     """Articles with a dream title but none of the standard sections: one gap each, instead of one per
     missing section (and a dead end, and no cluster)."""
-    return [Gap("incomplete-article", e["dream"], e["label"], priority("incomplete-article", 1 + arrivals(graph, e["dream"])),
+    return [Gap("incomplete-article", e["dream"], e["label"],
+                priority("incomplete-article", 1 + arrivals(graph, e["dream"])),
                 "not in the article format: write its sections (" + ", ".join(STANDARD_SECTIONS.values()) + ")",
                 [_evidence(e["path"], e["line"], "none of the standard sections")])
             for e in matrix if e["dream"] in unformatted]
@@ -247,7 +249,8 @@ def unreachable_groups(graph: nx.DiGraph) -> list[Gap]:
         if all(graph.nodes[m]["stub"] for m in members):
             continue
         gaps.append(Gap("unreachable", members[0], " ↔ ".join(graph.nodes[m]["label"] for m in members),
-                        priority("unreachable", sum(not graph.nodes[m]["stub"] for m in members)), f"link into this group of {len(members)} dreams from the rest of the library",
+                        priority("unreachable", sum(not graph.nodes[m]["stub"] for m in members)),
+                        f"link into this group of {len(members)} dreams from the rest of the library",
                         [_evidence("", None, "the group: " + ", ".join(members)),
                          _evidence("", None, "a loop in it: " + " → ".join(loop_through(graph, members[0], set(members))))]))
     return gaps
@@ -320,8 +323,9 @@ def near_duplicates(snapshot: Snapshot, settings: GapSettings) -> list[Gap]:
     """Pairs of written articles whose Quick Answer and scenario text overlap heavily (possible cannibalisation).
 
     The similarity is the share of the shorter article's three-word shingles that the other article also has
-    (so a short sibling of a long article still counts; the score is the two pages times that share), counting only shingles found in 2 to 50 articles
-    (more: boilerplate, not a sign of duplication). See :func:`similar_pairs` for how the pairs are found.
+    (so a short sibling of a long article still counts; the score is the two pages times that share),
+    counting only shingles found in 2 to 50 articles (more: boilerplate, not a sign of duplication). See
+    :func:`similar_pairs` for how the pairs are found.
     """
     slugs, hashes, sizes = snapshot.shingles
     gaps = []

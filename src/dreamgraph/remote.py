@@ -12,7 +12,7 @@ Queries travel in the protocol's two forms every server accepts: GET with the qu
 it is short, else a form-encoded POST (some servers never answer a POST of ``application/sparql-query``).
 The ``Accept`` header asks for SPARQL results for SELECT and ASK and for N-Triples for CONSTRUCT and
 DESCRIBE. A server that caps its answers (``X-SPARQL-MaxRows``) and sends exactly its cap has cut the
-answer: that is an error, never a silent truncation.
+answer: a SELECT is then read page by page, anything else is an error; never a silent truncation.
 
 >>> RemoteStore("http://127.0.0.1:7878/query").graph
 'https://w3id.org/dreamgraph/graph'
@@ -150,7 +150,7 @@ def _exchange(url: str, *, data: bytes | None, method: str, headers: dict[str, s
     secrets = [*auth.values(), *(v.split(" ", 1)[-1] for v in auth.values()),
                os.environ.get("DREAMGRAPH_ENDPOINT_PASSWORD", ""), parts.password or ""]
     request = urllib.request.Request(url, data=data, method=method, headers={**headers, **auth})
-    if auth.get("Authorization", "").startswith("Basic "):
+    if data is not None and auth.get("Authorization", "").startswith("Basic "):  # a push, or a long query
         digest = _digest_authorization(request, timeout)
         if digest:
             request.headers["Authorization"] = digest

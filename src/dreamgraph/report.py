@@ -31,8 +31,7 @@ def where(evidence: dict) -> str:
 def grouped(found: list[Gap], by: str = "kind") -> list[tuple[str, str, list[Gap]]]:
     """Return the gaps as (key, heading, gaps) groups: by kind, in the order of the ranked list; by the dream
     (or cluster) each gap is about, the dream whose gaps score most in all first, each dream's gaps by score;
-    or by score, one group of
-    every gap, the highest score first."""
+    or by score, one group of every gap, the highest score first."""
     if by not in ORDERS:
         raise ValueError(f"unknown order {by!r}; use one of {', '.join(ORDERS)}")
     if by == "score":
