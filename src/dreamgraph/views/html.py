@@ -63,7 +63,8 @@ def _vis_asset(name: str) -> str:
     if hashlib.sha256(data).hexdigest() != VIS_NETWORK_FILES[name]:
         raise DreamgraphError(f"{path} is not the vis-network {VIS_NETWORK[4:]} the views are made for: "
                               "pip install 'pyvis>=0.3.2,<0.4'")
-    return data.decode("utf-8")
+    # line ends as an HTML parser leaves them, so the script's CSP hash is the browser's (the file has CR LF)
+    return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def json_for_script(value) -> str:
