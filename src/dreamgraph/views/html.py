@@ -20,7 +20,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
-import importlib.util
 import json
 import zlib
 from functools import lru_cache
@@ -42,9 +41,8 @@ def _asset(name: str) -> str:
     return resources.files("dreamgraph").joinpath("views", name).read_text(encoding="utf-8")
 
 
-VIS_NETWORK = "vis-9.1.2"  # the vis-network release pyvis ships, which every page embeds
-# The files of that release, by SHA-256: the pages embed exactly these, whatever pyvis release is installed.
-VIS_NETWORK_FILES = {
+VIS_NETWORK = "vis-network-9.1.2"  # the release every page embeds, shipped in views/vendor/ (see its README)
+VIS_NETWORK_FILES = {  # its files, by SHA-256
     "vis-network.min.js": "1f20f0736f32cb9bedf8f6383b25cfea2f839e1abe80d6e8040b4d5bea378c69",
     "vis-network.css": "2e82d445ad5878ea881652470ce632601f8f55f1b99e6ebecdff8614600e6d0e",
 }
@@ -52,17 +50,11 @@ VIS_NETWORK_FILES = {
 
 @lru_cache(maxsize=None)
 def _vis_asset(name: str) -> str:
-    """Return a file of the vis-network release pyvis ships, checked against its SHA-256. pyvis is found,
-    not imported: importing it imports IPython, a second of start-up an export does not need."""
-    spec = importlib.util.find_spec("pyvis")
-    path = Path(spec.origin).parent / "templates" / "lib" / VIS_NETWORK / name if spec and spec.origin else None
-    if path is None or not path.is_file():
-        raise DreamgraphError(f"vis-network ({VIS_NETWORK}) was not found where pyvis keeps it: "
-                              "pip install 'pyvis>=0.3.2,<0.4'")
-    data = path.read_bytes()
+    """Return a file of the vis-network release shipped with dreamgraph, checked against its SHA-256."""
+    data = resources.files("dreamgraph").joinpath("views", "vendor", VIS_NETWORK, name).read_bytes()
     if hashlib.sha256(data).hexdigest() != VIS_NETWORK_FILES[name]:
-        raise DreamgraphError(f"{path} is not the vis-network {VIS_NETWORK[4:]} the views are made for: "
-                              "pip install 'pyvis>=0.3.2,<0.4'")
+        raise DreamgraphError(f"views/vendor/{VIS_NETWORK}/{name} is not the file the views are made for: "
+                              "reinstall dreamgraph")
     # line ends as an HTML parser leaves them, so the script's CSP hash is the browser's (the file has CR LF)
     return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
 
