@@ -204,7 +204,8 @@ class Lookalikes:
             keys.update(((rest, "<" + word[:2]), (rest, ">" + word[-2:])))
         return keys
 
-    def _near(self, slug: str, words: set[str]) -> set[str]:
+    def _near(self, slug: str) -> set[str]:
+        """Return the written slugs that share the index keys of ``slug``."""
         return set().union(*(self.index.get(key, ()) for key in self._keys(slug.split("-"))))
 
     def match(self, slug: str, cutoff: float = 85) -> tuple[str, float] | None:
@@ -212,7 +213,7 @@ class Lookalikes:
         from rapidfuzz import fuzz, process
 
         words = set(slug.split("-"))
-        near = self._near(slug, words)
+        near = self._near(slug)
         # every candidate at or above the cutoff (rapidfuzz skips the rest in C), then the best, the first
         # slug among equals: the same answer in any order, without sorting a family of thousands per link
         hits = process.extract(slug, list(near), scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)

@@ -19,6 +19,7 @@ from ..store import Store
 from ..terms import QueryResult
 from ..vocabulary import PREFIXES, compact_iri
 from .data import ViewData
+from .html import render
 from .layout import place
 
 SUFFIX = {"html": ".html", "graphml": ".graphml", "csv": ".csv", "jsonld": ".jsonld", "ntriples": ".nt"}
@@ -101,7 +102,7 @@ _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 def jsonld_bytes(store: Store) -> bytes:
     """Return the whole graph as compacted JSON-LD: the dreamgraph prefixes as its ``@context``, one node
     per subject (sorted), IRIs written ``prefix:local``, classes as ``@type``, integers and booleans as
-    JSON numbers and booleans. Written here from the rows (rdflib's serialiser took ten times as long)."""
+    JSON numbers and booleans. Written here from the rows (rdflib's serialiser took three times as long)."""
     nodes: dict[str, dict[str, list]] = {}
     for subject, predicate, obj in store.every_triple():
         node = nodes.setdefault(_jsonld_id(subject), {})
@@ -149,8 +150,6 @@ ONE_FILE = ("html", "graphml", "jsonld", "ntriples")  # CSV is two files, nodes 
 def format_bytes(store: Store, view: ViewData, fmt: str) -> bytes:
     """Return a view (or, for jsonld and ntriples, the whole graph) in a format that is one file."""
     if fmt == "html":
-        from .html import render
-
         return render(view).encode("utf-8")
     makers = {"graphml": lambda: graphml_bytes(view), "jsonld": lambda: jsonld_bytes(store),
               "ntriples": lambda: ntriples_bytes(store)}
