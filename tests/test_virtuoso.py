@@ -4,12 +4,14 @@ Virtuoso's Digest-protected Graph Store endpoint), every read command and export
 as the embedded store, on the sample library and on a generated library of 300 articles."""
 
 import contextlib
+import os
 import re
 import shutil
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 
 import pytest
 
@@ -36,7 +38,7 @@ def free_port() -> int:
 def virtuoso(folder):
     """Run Virtuoso over a database in ``folder`` on free loopback ports; yield its HTTP base URL."""
     binary = shutil.which("virtuoso-t")
-    if binary is None or not shutil.os.path.exists(CONFIG):
+    if binary is None or not os.path.exists(CONFIG):
         pytest.fail("Virtuoso is missing: apt-get install virtuoso-opensource (bash .ci/run does)")
     http, sql = free_port(), free_port()
     text = open(CONFIG, encoding="utf-8").read().replace("/var/lib/virtuoso-opensource-7/db/", f"{folder}/")
@@ -47,8 +49,6 @@ def virtuoso(folder):
     process = subprocess.Popen([binary, "+foreground", "+configfile", str(folder / "virtuoso.ini")], cwd=folder,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 90
-    import urllib.request
-
     while True:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{http}/sparql?query=ASK%7B%7D", timeout=2).close()
