@@ -6,7 +6,7 @@ import os
 import pytest
 
 from dreamgraph.files import file_digest
-from dreamgraph.store import MemoryStore, loaded_digest, store_is_current, write_and_load_store_folder
+from dreamgraph.store import STORE_DIR, MemoryStore, loaded_digest, store_is_current, write_and_load_store_folder
 from dreamgraph.connect import open_store
 
 PREFIX = b"@prefix dg: <https://w3id.org/dreamgraph/ontology#> .\n"
@@ -91,3 +91,26 @@ def test_a_load_that_fails_leaves_the_old_store_and_the_writer_is_not_stuck(buil
 def test_memory_store_reads_turtle():
     store = MemoryStore.from_turtle(b"".join(_pieces(2)))
     assert len(store.select("SELECT ?a WHERE { ?a dg:nextStage ?b }")) == 2
+
+
+def test_kept_data_out_of_date_is_said_once_and_the_answer_is_the_same(cli, tmp_path):
+    """Data kept by another version of dreamgraph is not used; the command says so once, on stderr, and
+    answers from the graph itself."""
+    import pickle
+
+    from helpers import SEED
+    from dreamgraph.build import build
+
+    graph = tmp_path / "graph"
+    build([SEED], graph)
+    fresh = cli("-g", graph, "gaps", "-f", "json")
+    assert "out of date" not in fresh.stderr
+    from dreamgraph.store import code_fingerprint
+
+    for kept in (graph / STORE_DIR).glob("*.pickle"):
+        stamped = pickle.loads(kept.read_bytes())
+        if isinstance(stamped, tuple) and len(stamped) == 3 and stamped[1] == code_fingerprint():
+            kept.write_bytes(pickle.dumps((stamped[0], "another version", stamped[2])))
+    stale = cli("-g", graph, "gaps", "-f", "json")
+    assert stale.stdout == fresh.stdout
+    assert stale.stderr.count("note: the data kept with this graph is out of date") == 1

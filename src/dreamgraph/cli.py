@@ -40,6 +40,11 @@ class Context:
             from .connect import open_store
 
             self._store = open_store(self.graph_dir, self.endpoint, self.endpoint_graph)
+            if hasattr(self._store, "on_stale"):
+                self._store.on_stale = lambda: click.echo(
+                    "note: the data kept with this graph is out of date (made by another version of dreamgraph, "
+                    "or before the graph changed): reading the graph itself, which is slow on a large library; "
+                    "run `dreamgraph build` to make it again", err=True)
         return self._store
 
 

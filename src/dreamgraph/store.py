@@ -98,7 +98,14 @@ def _query_in_child(connection, location: str, query: str, bindings: dict | None
 
 
 class OxigraphStore(Store):
-    """An Oxigraph store, in memory or opened read-only from a folder on disk."""
+    """An Oxigraph store, in memory or opened read-only from a folder on disk.
+
+    ``on_stale``, when set, is called once the first time data kept beside the store is found out of date
+    (made by another version of dreamgraph, or for an earlier graph): reads then ask the graph itself,
+    which is much slower on a large library, until a build makes it again.
+    """
+
+    on_stale: Callable[[], None] | None = None
 
     def __init__(self, store: ox.Store, location: Path | None = None):
         self._store, self.location = store, location
@@ -222,6 +229,9 @@ class OxigraphStore(Store):
             with paused_gc():
                 digest, made_by, data = pickle.loads(_read_at(self._folder, f"{name}.pickle"))
             if digest != self._digest or made_by != code_fingerprint():
+                callback, self.on_stale = self.on_stale, None
+                if callback:
+                    callback()
                 return None
             for key in data.pop(_RAW) if isinstance(data, dict) and _RAW in data else ():
                 data[key] = _mapped(f"{name}.{key}", self._folder)
