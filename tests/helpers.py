@@ -1,9 +1,17 @@
-"""Helpers shared by the tests: paths of the sample corpus and a writer of short articles."""
+"""Helpers shared by the tests: paths of the sample corpus, a writer of short articles, and starting a
+server process on a free loopback port."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import subprocess
 import textwrap
+import time
 from pathlib import Path
+from typing import Callable
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "graph" / "articles" / "000_92aebca6ef1c887d.txt"
@@ -30,4 +38,35 @@ def article(title: str, *, scenarios=(), sensations=(), quick=(), faq=(), next_s
         lines += ["Next Stages", *[f"If {c} → dream about {t} meaning — when {g}" for c, t, g in next_stages]]
     return "\n".join(lines) + "\n"
 
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running(command: list[str], ready: Callable[[], None], what: str, *, seconds: float = 20, cwd=None):
+    """Start a server process, wait until ``ready()`` stops raising OSError, yield, then stop the process.
+    A process that ends or is not ready within ``seconds`` fails the test with the end of its stderr."""
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            ready()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"{what} did not start: {process.stderr.read().decode()[-1000:]}")
+            time.sleep(0.1)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
 

@@ -6,7 +6,6 @@ import json
 import re
 import shutil
 import socket
-import subprocess
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -14,14 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from helpers import FIXTURES, ROOT, article
+from helpers import FIXTURES, ROOT, article, free_port, running
 from dreamgraph.build import build
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextlib.contextmanager
@@ -31,23 +24,9 @@ def oxigraph_server(folder):
     if binary is None:
         pytest.fail("the Oxigraph server is missing: pip install -e '.[test]' (PyPI package 'oxigraph')")
     port = free_port()
-    process = subprocess.Popen([binary, "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"the Oxigraph server did not start: {process.stderr.read().decode()[:500]}")
-            time.sleep(0.1)
-    try:
+    with running([binary, "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}"],
+                 lambda: socket.create_connection(("127.0.0.1", port), timeout=0.2).close(), "the Oxigraph server"):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 @pytest.fixture(scope="module")
@@ -172,52 +151,42 @@ class Recorder(BaseHTTPRequestHandler):
         self.seen.append((self.path, self.headers.get("Authorization")))
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         self.requests.append((self.command, self.path, self.headers.get("Accept"), self.headers.get("Content-Type"), body))
+        results, triples = "application/sparql-results+json", "application/n-triples"
         if self.path.startswith("/capped"):  # Virtuoso's way: 7 rows, at most 3 an answer, and a header saying so
             query = parse_qs(urlsplit(self.path).query or body.decode()).get("query", [""])[0]
-            if "application/n-triples" in self.headers.get("Accept", ""):  # no header on a graph answer
-                self.send_response(200)
-                self.send_header("Content-Type", "application/n-triples")
-                self.end_headers()
-                self.wfile.write(b"".join(b"<http://e.org/%d> <http://e.org/p> <http://e.org/o> .\n" % i for i in range(3)))
+            if triples in self.headers.get("Accept", ""):  # no header on a graph answer
+                self.answer(200, triples, b"".join(b"<http://e.org/%d> <http://e.org/p> <http://e.org/o> .\n" % i
+                                                   for i in range(3)))
                 return
             page = re.search(r"LIMIT (\d+) OFFSET (\d+)$", query)
             start = int(page.group(2)) if page else 0
             count = min(3, int(page.group(1)) if page else 3)
-            self.send_response(200)
-            self.send_header("Content-Type", "application/sparql-results+json")
-            self.send_header("X-SPARQL-MaxRows", "3")
-            self.end_headers()
             rows = ",".join('{"x": {"type": "literal", "value": "%d"}}' % i for i in range(7)[start:start + count])
-            self.wfile.write(b'{"head": {"vars": ["x"]}, "results": {"bindings": [' + rows.encode() + b"]}}")
+            self.answer(200, results, b'{"head": {"vars": ["x"]}, "results": {"bindings": [' + rows.encode() + b"]}}",
+                        {"X-SPARQL-MaxRows": "3"})
         elif self.path.startswith("/plain"):
-            self.send_response(200)
-            self.send_header("Content-Type", "application/sparql-results+json")
-            self.end_headers()
-            self.wfile.write(b'{"head": {"vars": ["x"]}, "results": {"bindings": []}}')
+            self.answer(200, results, b'{"head": {"vars": ["x"]}, "results": {"bindings": []}}')
         elif self.path.startswith("/ntriples"):
-            self.send_response(200)
-            self.send_header("Content-Type", "application/n-triples")
-            self.end_headers()
-            self.wfile.write(b"<http://e.org/a> <http://e.org/b> <http://e.org/c> .\n")
+            self.answer(200, triples, b"<http://e.org/a> <http://e.org/b> <http://e.org/c> .\n")
         elif self.path.startswith("/redirect"):
-            self.send_response(302)
-            self.send_header("Location", "http://127.0.0.2:9/steal")
-            self.end_headers()
+            self.answer(302, None, b"", {"Location": "http://127.0.0.2:9/steal"})
         elif self.path.startswith("/private"):
-            self.send_response(401)
-            self.end_headers()
+            self.answer(401, None, b"")
         elif self.path.startswith("/broken"):
-            self.send_response(200)
-            self.send_header("Content-Type", "application/sparql-results+json")
-            self.end_headers()
-            self.wfile.write(b'{"head": {"vars": ["x"]}, "results": {"bindings": [')
+            self.answer(200, results, b'{"head": {"vars": ["x"]}, "results": {"bindings": [')
         elif self.path.startswith("/slow"):
             time.sleep(3)
         else:
-            self.send_response(500)
-            self.send_header("Content-Type", "text/html")
-            self.end_headers()
-            self.wfile.write(b"<html><body>Internal failure</body></html>")
+            self.answer(500, "text/html", b"<html><body>Internal failure</body></html>")
+
+    def answer(self, status: int, media_type: str | None, body: bytes, headers: dict | None = None):
+        """Send a status, the headers, and a body (none when empty)."""
+        self.send_response(status)
+        for name, value in [*([("Content-Type", media_type)] if media_type else []), *(headers or {}).items()]:
+            self.send_header(name, value)
+        self.end_headers()
+        if body:
+            self.wfile.write(body)
 
     do_GET = do_POST  # noqa: N815
 

@@ -7,15 +7,12 @@ import contextlib
 import os
 import re
 import shutil
-import socket
-import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
 
-from helpers import ROOT
+from helpers import ROOT, free_port, running
 from dreamgraph.build import build
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -26,12 +23,6 @@ pytestmark = pytest.mark.slow
 CONFIG = "/etc/virtuoso-opensource-7/virtuoso.ini"
 ROW_CAP = 1000
 USER = {"DREAMGRAPH_ENDPOINT_USER": "dba", "DREAMGRAPH_ENDPOINT_PASSWORD": "dba"}  # a fresh database's
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextlib.contextmanager
@@ -46,26 +37,10 @@ def virtuoso(folder):
     text = re.sub(r"(?m)^ServerPort(\s*)= 8890", rf"ServerPort\g<1>= 127.0.0.1:{http}", text)
     text = re.sub(r"(?m)^ResultSetMaxRows(\s*)=.*", rf"ResultSetMaxRows\g<1>= {ROW_CAP}", text)
     (folder / "virtuoso.ini").write_text(text, encoding="utf-8")
-    process = subprocess.Popen([binary, "+foreground", "+configfile", str(folder / "virtuoso.ini")], cwd=folder,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{http}/sparql?query=ASK%7B%7D", timeout=2).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"Virtuoso did not start: {process.stderr.read().decode()[-1000:]}")
-            time.sleep(0.5)
-    try:
+    command = [binary, "+foreground", "+configfile", str(folder / "virtuoso.ini")]
+    ask = f"http://127.0.0.1:{http}/sparql?query=ASK%7B%7D"
+    with running(command, lambda: urllib.request.urlopen(ask, timeout=2).close(), "Virtuoso", seconds=90, cwd=folder):
         yield f"http://127.0.0.1:{http}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
 
 
 @pytest.fixture(scope="module")
