@@ -749,17 +749,15 @@ def _print_gaps(found, fmt: str, by: str = "kind") -> None:
         return
     if fmt == "json":  # one gap a line: greppable, and written by the json module's fast encoder
         if by != "dream":
-            ordered = [gap for _, _, items in report.grouped(found, by) for gap in items]
-            lines = ",\n".join(json.dumps(g.as_dict(), ensure_ascii=False) for g in ordered)
-            echo_data(f"[\n{lines}\n]" if ordered else "[]")
+            lines = ",\n".join(json.dumps(g.as_dict(), ensure_ascii=False) for g in report.in_order(found, by))
+            echo_data(f"[\n{lines}\n]" if found else "[]")
         else:
             echo_data(json.dumps(report.as_data(found, by), ensure_ascii=False, indent=1))
         return
     if fmt == "csv":
-        ordered = [gap for _, _, items in report.grouped(found, by) for gap in items]
         echo_table(["kind", "node", "label", "score", "action", "evidence"],
                    [(g.kind, g.node, g.label, g.score, g.action, " | ".join(report.where(e) for e in g.evidence))
-                    for g in ordered], "csv")
+                    for g in report.in_order(found, by)], "csv")
         return
     if fmt == "markdown":
         click.echo(report.markdown(found, by), nl=False)

@@ -46,6 +46,11 @@ def grouped(found: list[Gap], by: str = "kind") -> list[tuple[str, str, list[Gap
              sorted(items, key=lambda g: -g.score)) for node, items in ordered]
 
 
+def in_order(found: list[Gap], by: str = "kind") -> list[Gap]:
+    """Return the gaps one after another in the order :func:`grouped` lists them."""
+    return [gap for _, _, items in grouped(found, by) for gap in items]
+
+
 def _about(gap: Gap, by: str) -> str:
     """What a line of a group names: the dream in a kind's group, the kind in a dream's, both in one list."""
     return {"kind": gap.node, "dream": gap.kind}.get(by, f"{gap.kind} {gap.node}")
@@ -88,5 +93,5 @@ def as_data(found: list[Gap], by: str = "kind") -> list[dict]:
     """Return the report as JSON-ready data: the gaps in ranked order (by kind or by score), or by dream a
     list of ``{"node", "gaps"}``."""
     if by in ("kind", "score"):
-        return [gap.as_dict() for _, _, items in grouped(found, by) for gap in items]
+        return [gap.as_dict() for gap in in_order(found, by)]
     return [{"node": key, "gaps": [gap.as_dict() for gap in items]} for key, _, items in grouped(found, by)]

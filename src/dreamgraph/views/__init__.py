@@ -19,7 +19,6 @@ from ..gaps import find_gaps
 from ..settings import VIEW_NEEDS, VIEWS
 from ..slugs import slugify
 from ..snapshot import Snapshot
-from ..files import atomic_write
 from ..store import Store
 from ..vocabulary import slug_of
 from .data import ViewData, cluster_view, dream_view, gaps_view, path_view, taxonomy_view
@@ -59,11 +58,7 @@ def make_view(store: Store, name: str, *, dream: str | None = None, hops: int = 
 
 def write_view(view: ViewData, path: str | Path) -> Path:
     """Render a view and write it as UTF-8 HTML, atomically; return the path written."""
-    path = Path(path)
-    if path.suffix.lower() not in (".html", ".htm"):
-        raise DreamgraphError(f"{path}: an HTML view must be written to a .html file")
-    atomic_write(path, render(view).encode("utf-8"))
-    return path
+    return Page(view).save(path)
 
 
 def write_gap_report(store: Store, gaps, path: str | Path) -> Path:

@@ -160,9 +160,6 @@ def format_bytes(store: Store, view: ViewData, fmt: str) -> bytes:
 
 def write_format(store: Store, view: ViewData, fmt: str, path: Path, raw_cells: bool = False) -> list[Path]:
     """Write a view (or, for jsonld and ntriples, the whole graph) in a format; return the files written."""
-    if fmt == "graphml":
-        atomic_write(path, graphml_bytes(view))
-        return [path]
     if fmt == "csv":
         nodes, edges = csv_tables(view, raw=raw_cells)
         stem = path.with_suffix("")
@@ -170,10 +167,7 @@ def write_format(store: Store, view: ViewData, fmt: str, path: Path, raw_cells: 
         atomic_write(written[0], nodes)
         atomic_write(written[1], edges)
         return written
-    if fmt == "jsonld":
-        atomic_write(path, jsonld_bytes(store))
-        return [path]
-    if fmt == "ntriples":
-        atomic_write(path, ntriples_bytes(store))
-        return [path]
-    raise ValueError(f"unknown format {fmt!r}")
+    if fmt not in ONE_FILE or fmt == "html":
+        raise ValueError(f"unknown format {fmt!r}")
+    atomic_write(path, format_bytes(store, view, fmt))
+    return [path]

@@ -164,6 +164,9 @@ class Page:
                 f'style="width: 100%; height: {self.height}px; border: 0" srcdoc="{html.escape(self.html)}"></iframe>')
 
     def save(self, path: str | Path) -> Path:
-        """Write the page, whole or not at all; return the path."""
+        """Write the page to a ``.html`` file, whole or not at all; return the path."""
+        path = Path(path)
+        if path.suffix.lower() not in (".html", ".htm"):
+            raise DreamgraphError(f"{path}: an HTML view must be written to a .html file")
         atomic_write(path, self.html.encode("utf-8"))
-        return Path(path)
+        return path
