@@ -170,13 +170,14 @@ _CONTRAST = re.compile(r"\b(differ\w*|distinct\w*|distinguish\w*|unlike|rather t
 def mentions(texts: list[tuple[str, str, int, str]], linked: dict[str, set[str]],
              names: dict[str, str]) -> list[dict]:
     """Return, for each (dream slug, path, line, text) of prose, the other dreams it names by a name of
-    :func:`prose_names` (as whole words): ``source``, ``target``, ``path``, ``line``, the ``sentence``, and
-    whether the source's Next Stages ``linked`` to the target. One mention per pair: the first, or the first
-    that says how the two differ ("unlike", "distinguishes it from"); sorted.
+    :func:`prose_names` (as whole words): ``source``, ``target``, ``path``, ``line``, the ``sentence``,
+    whether the source's Next Stages ``linked`` to the target, and whether the sentence says how the two
+    ``differ`` ("unlike", "distinguishes it from"). One mention per pair: the first that says how they
+    differ, else the first; sorted.
 
     >>> mentions([("a", "a.txt", 3, "It is not simply not being able to move. It differs.")],
     ...          {"a": set()}, {"not being able to move": "https://w3id.org/dreamgraph/id/dream/nbam"})
-    [{'source': 'a', 'target': 'nbam', 'path': 'a.txt', 'line': 3, 'sentence': 'It is not simply not being able to move.', 'linked': False}]
+    [{'source': 'a', 'target': 'nbam', 'path': 'a.txt', 'line': 3, 'sentence': 'It is not simply not being able to move.', 'linked': False, 'differ': False}]
     """
     wanted = prose_names(names)
     starts: dict[str, list[int]] = {}  # a name's first word -> the lengths of the names it starts, longest first
@@ -187,7 +188,6 @@ def mentions(texts: list[tuple[str, str, int, str]], linked: dict[str, set[str]]
         starts[first] = sorted(set(starts[first]), reverse=True)
     openings = {tuple(key.split(" ", 2)[:2]) for key in wanted}  # the first two words of every name
     found: dict[tuple[str, str], dict] = {}
-    contrasting: set[tuple[str, str]] = set()
     for source, path, line, text in sorted(texts):
         words = _NAME_WORDS.findall(text.lower())
         if openings.isdisjoint(zip(words, words[1:])):  # no name begins anywhere in the text: most texts
@@ -203,14 +203,12 @@ def mentions(texts: list[tuple[str, str, int, str]], linked: dict[str, set[str]]
                         size = n
                         break
                 pair = (source, target)
-                if target and target != source and pair not in contrasting:
+                if target and target != source and not found.get(pair, {}).get("differ"):
                     contrast = bool(_CONTRAST.search(sentence))
                     if pair not in found or contrast:
                         found[pair] = {"source": source, "target": target, "path": path, "line": line,
                                        "sentence": " ".join(sentence.split())[:300],
-                                       "linked": target in linked.get(source, ())}
-                        if contrast:
-                            contrasting.add(pair)
+                                       "linked": target in linked.get(source, ()), "differ": contrast}
                 i += size
     return [found[key] for key in sorted(found)]
 
@@ -218,12 +216,12 @@ def mentions(texts: list[tuple[str, str, int, str]], linked: dict[str, set[str]]
 def differences(found: list[dict]) -> dict[frozenset, list[dict]]:
     """Return the mentions that say how two dreams differ, by the pair of dreams (either way round).
 
-    >>> differences([{"source": "a", "target": "b", "sentence": "Unlike b, it stops."}])[frozenset("ab")][0]["sentence"]
+    >>> differences([{"source": "a", "target": "b", "sentence": "Unlike b, it stops.", "differ": True}])[frozenset("ab")][0]["sentence"]
     'Unlike b, it stops.'
     """
     pairs: dict[frozenset, list[dict]] = defaultdict(list)
     for mention in found:
-        if _CONTRAST.search(mention["sentence"]):
+        if mention["differ"]:
             pairs[frozenset((mention["source"], mention["target"]))].append(mention)
     return pairs
 
