@@ -177,18 +177,20 @@ def test_scenarios_written_with_a_dash_or_a_colon_are_kept_with_a_warning():
     assert "' - ', ' – ', ' — ' or ': ' are read too" in result.problems[2].message
 
 
-def test_utf16_without_a_bom_and_html_pages_are_named_for_what_they_are(cli, write_corpus, graph_dir):
+def test_utf16_without_a_bom_is_named_and_a_page_saved_as_text_is_read_as_a_page(cli, write_corpus, graph_dir):
     from helpers import article
 
     folder = write_corpus({
         "falling.txt": article("Dream About Falling: The Drop", scenarios=[("Off a cliff", "lost footing")]),
         "teeth.txt": "Dream About Teeth: The Bite\nQuick Answer\n- It bites.\n".encode("utf-16-le"),
-        "saved.txt": "<!DOCTYPE html><html><body><h1>Dream About Flying</h1></body></html>",
-        "page.html": "<html><body>Dream About Flying</body></html>"})
+        "saved.txt": "<!DOCTYPE html><html><body><h1>Dream About Flying</h1><h2>Quick Answer</h2><ul><li>Lift.</li>"
+                     "</ul></body></html>",
+        "page.html": "<html><body><h1>Dream About Rain</h1><p>It rains.</p></body></html>"})
     result = cli("build", folder, "-g", graph_dir)
     assert "teeth.txt: error: UTF-16 without a byte-order mark: save the file as UTF-8" in result.stderr
-    assert "saved.txt: error: an HTML page" in result.stderr and "pandoc" in result.stderr
-    assert "1 HTML page is not read" in result.stderr
+    assert "4 articles, " not in result.stdout and "3 articles, " in result.stdout, result.stdout
+    shown = cli("show", "flying", "-g", graph_dir)
+    assert "Lift." in shown.stdout and "<" not in shown.stdout
 
 
 def test_a_query_from_standard_input_raises_no_deprecation_warning(seed_graph):

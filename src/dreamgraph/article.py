@@ -70,6 +70,7 @@ class Transition:
     target_slug: str
     gloss: str
     line: int
+    href_slug: str = ""  # the dream a link's address names (a web page's next stage), resolved before the text
 
 
 @dataclass
@@ -104,6 +105,7 @@ class Article:
     standard_sections: dict[str, int] = field(default_factory=dict)  # key -> heading line
     partial: bool = False
     content_hash: str = ""
+    url: str = ""  # the page's canonical address, for an article read from a web page or a CMS export
 
     def section_counts(self) -> dict[str, int]:
         """Return the number of items of each standard section (by the keys of STANDARD_SECTIONS)."""

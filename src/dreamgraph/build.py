@@ -29,7 +29,8 @@ from filelock import FileLock, Timeout
 
 from .article import Article
 from .errors import DreamgraphError, Problem
-from .parse import Limits, ParseResult, parse_file, read_limited
+from .pages import read_source
+from .parse import Limits, ParseResult, read_limited
 from .slugs import Lookalikes, dream_name
 from .cache import CACHE_DIR, Cache
 from .library import ALIAS_FILE, Library, Shared, assemble, shared_triples
@@ -123,9 +124,7 @@ def _compile(article: Article, resolve: Callable[[str], str]) -> tuple[str, str]
     return turtle_blocks(unit[0]), unit_key(unit)
 
 
-def _compile_one(args) -> Compiled:
-    path, shown, limits = args
-    result = parse_file(path, shown, limits)
+def _compile_result(result: ParseResult) -> Compiled:
     if result.article is None:
         return Compiled(result)
     text = similarity_text(result.article)
@@ -133,6 +132,12 @@ def _compile_one(args) -> Compiled:
     data = turtle.encode("utf-8")  # bytes: the next build unpickles them without decoding
     return Compiled(result, result.article.slug, data, structure, None if text is None else shingles(text),
                     hashlib.sha256(data).hexdigest())
+
+
+def _compile_one(args) -> list[Compiled]:
+    """Return the per-file work of one file: one article a text file or page, one a post of an export."""
+    path, shown, limits = args
+    return [_compile_result(result) for result in read_source(path, shown, limits)]
 
 
 def _compile_packed(args) -> tuple[bytes, bytes]:
@@ -162,12 +167,13 @@ def _start_worker(build: int) -> None:
 def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
                 progress: Callable[[int, int], None] | None = None, cache: Cache | None = None,
                 spool: Spool | None = None, sources: Sequence = ()) -> list[Compiled]:
-    """Return the per-file work for every file: from the cache when its bytes did not change, else done
+    """Return the per-file work for every file (one item an article; a WordPress export gives one a post):
+    from the cache when its bytes did not change, else done
     again, in parallel across the machine's cores when there are many. With a ``spool``, each article's
     Turtle goes there and ``Compiled.turtle`` holds its reference instead of the text."""
     cache = cache or Cache(None)
     shown = display_paths(paths, graph_dir, sources)
-    results: list[Compiled | None] = [None] * len(paths)
+    results: list[list[Compiled] | None] = [None] * len(paths)
     keys = []
     for index, path in enumerate(paths):
         try:  # never more than the limit, and only from a regular file (see parse.read_limited)
@@ -180,7 +186,8 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
     for key, kept in cache.get_many("article", keys):
         results[index_of[key]] = kept
         if spool is not None:
-            kept.turtle = spool.add(kept.turtle, kept.turtle_sha256)
+            for item in kept:
+                item.turtle = spool.add(item.turtle, item.turtle_sha256)
     todo = [index for index, result in enumerate(results) if result is None]
     done = len(paths) - len(todo)
     workers = min(os.cpu_count() or 1, 8)
@@ -201,14 +208,15 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
             done += 1
             if progress:
                 progress(done, len(paths))
-    return results  # type: ignore[return-value]
+    return [item for file in results for item in file]  # type: ignore[union-attr]
 
 
-def _keep(cache: Cache, key: str, compiled: Compiled, spool: Spool | None, packed: bytes | None = None) -> None:
-    if not any(p.message.startswith("cannot read") for p in compiled.result.problems):
+def _keep(cache: Cache, key: str, compiled: list[Compiled], spool: Spool | None, packed: bytes | None = None) -> None:
+    if not any(p.message.startswith("cannot read") for item in compiled for p in item.result.problems):
         cache.put("article", key, compiled, packed)
     if spool is not None:
-        compiled.turtle = spool.add(compiled.turtle, compiled.turtle_sha256)
+        for item in compiled:
+            item.turtle = spool.add(item.turtle, item.turtle_sha256)
 
 
 def parse_all(paths: Sequence[Path], graph_dir: Path, limits: Limits = Limits()) -> list[ParseResult]:
@@ -224,7 +232,7 @@ def article_parts(library: Library, compiled: Iterable[Compiled], spool: Spool) 
         article = item.result.article
         if article is None or library.articles.get(article.slug) is not article:
             continue  # not a dream, or a duplicate that was skipped
-        stale = item.slug != article.slug or any(library.resolve(s.target_slug) != s.target_slug
+        stale = item.slug != article.slug or article.slug in library.repointed or any(library.resolve(s.target_slug) != s.target_slug
                                                  for s in article.next_stages)
         if stale:
             turtle, structure = _compile(article, library.resolve)

@@ -31,6 +31,7 @@ class Library:
     articles: dict[str, Article]          # slug -> article
     aliases: dict[str, str]               # alias slug -> dream slug
     problems: list[Problem]
+    repointed: frozenset[str] = frozenset()  # articles whose next stages follow a link's address, not its text
 
     def resolve(self, slug: str) -> str:
         """Return the dream slug a link's slug means, after aliases."""
@@ -66,11 +67,29 @@ def assemble(results: Iterable[ParseResult], aliases: dict[str, str]) -> Library
             elif key != article.slug:
                 aliases[key] = article.slug
     library = Library(articles, aliases, problems)
+    library.repointed = frozenset(follow_addresses(library))
     for slug, target in sorted(aliases.items()):
         if target not in articles:
             problems.append(Problem("warning", ALIAS_FILE, None,
                                     f"alias {slug!r} points to {target!r}, which has no article"))
     return library
+
+
+def follow_addresses(library: Library) -> list[str]:
+    """Point each next stage read from a web page at the dream its link's address names, when that dream is
+    written (or an alias of one), or when the text names no written dream either; return the slugs of the
+    articles changed. The address is the site's own identity for the page; the link text is prose."""
+    changed = []
+    for slug, article in library.articles.items():
+        moved = False
+        for stage in article.next_stages:
+            href = stage.href_slug
+            if href and href != stage.target_slug and (library.resolve(href) in library.articles
+                                                       or library.resolve(stage.target_slug) not in library.articles):
+                stage.target_slug, moved = href, True
+        if moved:
+            changed.append(slug)
+    return changed
 
 
 @dataclass

@@ -100,6 +100,18 @@ _HEADING_KEYS = {
 _ARROW_SECTIONS = {"common-scenarios", "what-the-body-registered", "next-stages"}
 
 
+ADDRESS = re.compile(r"https?://[^\s<>\"{}|\\^`\x00-\x1f]+")
+
+
+def is_address(value: str) -> bool:
+    """Return True for an http(s) address that can be kept as a page's URL (no spaces, quotes or brackets).
+
+    >>> is_address("https://example.org/dream-about-falling/"), is_address("javascript:alert(1)")
+    (True, False)
+    """
+    return len(value) <= 2000 and ADDRESS.fullmatch(value) is not None
+
+
 def section_key(heading: str) -> str | None:
     """Return the standard section key of a heading, or None for a free-form section.
 
@@ -340,8 +352,13 @@ class _Parser:
         if not isinstance(aliases, list) or any(isinstance(a, (dict, list, bool)) or a is None for a in aliases):
             self.problem("warning", 2, "front matter 'aliases' must be a name or a list of names; ignored")
             aliases = []
+        url = self.front.get("url") or ""
+        if not isinstance(url, str) or not is_address(url.strip()):
+            if url:
+                self.problem("warning", 2, "front matter 'url' must be an http(s) address; ignored")
+            url = ""
         article = Article(
-            path=self.path, title=title, name=dream_name(title), slug=slug, subtitle=subtitle,
+            path=self.path, title=title, name=dream_name(title), slug=slug, subtitle=subtitle, url=url.strip(),
             title_line=title_line, aliases=[str(a) for a in aliases if str(a).strip()],
             intro="\n\n".join(_plain_text(t) for _, t in intro),
         )

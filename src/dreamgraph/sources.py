@@ -13,15 +13,19 @@ from typing import Iterable, Sequence
 
 from .errors import Problem
 from .library import ALIAS_FILE
+from .pages import is_wxr
+from .parse import read_limited
 from .slugs import dream_slug, slugify
 
-ARTICLE_SUFFIXES = {".txt", ".md", ".markdown"}
+ARTICLE_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm", ".xhtml"}
+EXPORT_SUFFIXES = {".xml"}  # read when the file is a WordPress export (see dreamgraph.pages.is_wxr)
 
 
 def find_articles(sources: Iterable[str | os.PathLike]) -> tuple[list[Path], list[Problem]]:
     """Return the article files under the given files and folders, sorted, and problems for bad sources.
 
-    Folders are searched recursively for .txt, .md and .markdown files; hidden files and folders
+    Folders are searched recursively for .txt, .md and .markdown files, saved web pages (.html, .htm,
+    .xhtml) and WordPress exports (.xml files that are one; a sitemap or feed is passed over); hidden files and folders
     (such as a temporary file left by an editor) are skipped, and symbolic links to folders are not followed.
     A symbolic link to a file outside the folder searched is skipped with a warning and never read (a
     committed link must not pull a file from elsewhere on the machine into the graph); a file named on the
@@ -37,29 +41,33 @@ def find_articles(sources: Iterable[str | os.PathLike]) -> tuple[list[Path], lis
     for source in sources:
         path = Path(source)
         if path.is_dir():
-            top, pages = path.resolve(), 0
+            top = path.resolve()
             for root, dirs, files in os.walk(path, onerror=unreadable):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                pages += sum(Path(name).suffix.lower() in (".html", ".htm") for name in files)
                 for name in files:
-                    if name.startswith(".") or Path(name).suffix.lower() not in ARTICLE_SUFFIXES:
+                    suffix = Path(name).suffix.lower()
+                    if name.startswith(".") or suffix not in ARTICLE_SUFFIXES | EXPORT_SUFFIXES:
                         continue
                     file = Path(root) / name
+                    if suffix in EXPORT_SUFFIXES and not _is_export(file):
+                        continue
                     if file.is_symlink() and not file.resolve().is_relative_to(top):
                         problems.append(Problem("warning", printable_path(str(file)), None,
                                                 "a symbolic link to a file outside the folder; skipped, not read"))
                         continue
                     found.add(file)
-            if pages:
-                problems.append(Problem("warning", printable_path(str(path)), None,
-                                        f"{pages} HTML page{'s are' if pages > 1 else ' is'} not read: dreamgraph reads "
-                                        "plain text and Markdown; convert them, for example with "
-                                        "`pandoc -f html -t gfm page.html -o page.md`"))
         elif path.exists() or path.is_symlink():
             found.add(path)
         else:
             problems.append(Problem("error", printable_path(str(path)), None, "no such file or folder"))
     return sorted(found), problems
+
+
+def _is_export(path: Path) -> bool:
+    try:  # never more than the head, and only of a regular file (a named pipe must not block the search)
+        return is_wxr(read_limited(path, 4096))
+    except OSError:
+        return True  # named so that the build says why it cannot be read
 
 
 def printable_path(path: str) -> str:

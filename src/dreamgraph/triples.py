@@ -71,6 +71,7 @@ def integer(value: int) -> str:
 _INTEGER = f'"^^<{XSD.integer}>'
 
 
+_ANY_URI = f"^^<{XSD.anyURI}>"
 TRUE, FALSE = f'"true"^^<{XSD.boolean}>', f'"false"^^<{XSD.boolean}>'
 A = iri(RDF.type)
 LABEL = iri(RDFS.label)
@@ -79,7 +80,7 @@ T = {name: iri(DG[name]) for name in (
     "Dream", "Scenario", "Sensation", "Cluster", "Transition", "Question", "Section", "QuickAnswerItem",
     "SourceArticle", "nextStage", "belongsToCluster", "hasScenario", "hasSensation", "meaning", "transition", "to",
     "condition", "gloss", "linkText", "title", "subtitle", "intro", "quickAnswer", "coreSentence", "hasQuestion",
-    "answer", "hasSection", "text", "position", "sourceLine", "contentHash", "isStub", "isPartial")}
+    "answer", "hasSection", "text", "position", "sourceLine", "contentHash", "isStub", "isPartial", "url")}
 FROM = iri(DG_FROM)
 CONCEPT, SCHEME_IRI, IN_SCHEME = iri(SKOS.Concept), iri(SCHEME), iri(SKOS.inScheme)
 MEMBER, COLLECTION, ALT_LABEL = iri(SKOS.member), iri(SKOS.Collection), iri(SKOS.altLabel)
@@ -114,6 +115,8 @@ def own_triples(article: Article, source_path: str, resolve: Callable[[str], str
 
     if article.subtitle:
         out.append((dream, T["subtitle"], text(article.subtitle)))
+    if article.url:
+        out.append((dream, T["url"], text(article.url) + _ANY_URI))
     if article.intro:
         out.append((dream, T["intro"], text(article.intro)))
     if article.core_sentence:

@@ -57,7 +57,7 @@ DG = Namespace(ONTOLOGY, (
     "nextStage", "belongsToCluster",
     "hasScenario", "hasSensation", "meaning", "transition", "to", "from", "condition", "gloss", "linkText", "title",
     "subtitle", "intro", "quickAnswer", "coreSentence", "hasQuestion", "answer", "hasSection", "text", "position",
-    "sourceLine", "contentHash", "isStub", "isPartial",
+    "sourceLine", "contentHash", "isStub", "isPartial", "url",
 ))
 
 DG_FROM = DG["from"]
