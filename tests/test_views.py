@@ -646,6 +646,36 @@ def test_article_text_with_html_and_script_shows_as_text_and_never_runs(browser,
     assert page.requests == []
 
 
+def test_a_hostile_web_page_shows_as_text_and_its_card_links_to_the_page(browser, tmp_path):
+    import shutil
+
+    folder = tmp_path / "site"
+    folder.mkdir()
+    for name in ("hostile.html", "wordpress-theme.html"):
+        shutil.copy(FIXTURES / "html" / name, folder / name)
+    report = build([folder], tmp_path / "graph")
+    assert report.articles == 2
+    store = open_store(tmp_path / "graph")
+    path = tmp_path / "doors.html"
+    path.write_text(render(taxonomy_view(store)), encoding="utf-8")
+    page = Page(browser, path)
+    page.js("() => dreamgraph.select('doors')")
+    card = page.card("doors")
+    assert "<img src=x onerror=alert(2)>" in card  # the subtitle, as text
+    assert "A door is a choice." in card and "{{constructor.constructor('alert(5)')()}} is text" in card
+    assert '"}]}); alert(8); //' in card
+    assert page.js("() => document.querySelectorAll('#panel img, #panel script, #panel svg, #panel iframe').length") == 0
+    assert page.dialogs == [] and page.requests == []
+    page.js("() => dreamgraph.select('not-being-able-to-run')")
+    card = page.card("not-being-able-to-run")
+    link = page.page.query_selector("#panel-card a.page-url")
+    assert link is not None and "Page: https://dreamatlas.example/dream-about-not-being-able-to-run-meaning/" in card
+    assert link.get_attribute("href") == "https://dreamatlas.example/dream-about-not-being-able-to-run-meaning/"
+    assert link.get_attribute("rel") == "noopener noreferrer"
+    assert page.clean(), (page.errors, page.requests, page.dialogs)
+    page.shot("web-page-card")
+
+
 def test_content_security_policy_hashes_every_script_and_allows_no_network(corpus):
     import base64
     import hashlib

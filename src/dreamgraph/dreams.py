@@ -74,6 +74,7 @@ class DreamCard:
     core_sentence: str | None = None
     intro: str | None = None
     source: list[str] = field(default_factory=list)
+    url: str | None = None                                     # the page's address, when read from a web page
     quick_answer: list[str] = field(default_factory=list)
     scenarios: list[dict] = field(default_factory=list)
     sensations: list[dict] = field(default_factory=list)
@@ -96,7 +97,7 @@ def dream_card(store: Store, iri: str) -> DreamCard:
     head = rows["head"][0]
     card = DreamCard(slug=slug_of(iri), iri=iri, label=head["label"], stub=head["stub"], title=head.get("title"),
                      subtitle=head.get("subtitle"), partial=bool(head.get("partial")),
-                     core_sentence=head.get("sentence"), intro=head.get("intro"))
+                     core_sentence=head.get("sentence"), intro=head.get("intro"), url=head.get("url"))
     for row in rows["parts"]:
         kind, label, detail = row["kind"], row["label"], row.get("detail", "")
         if kind == "quick-answer":

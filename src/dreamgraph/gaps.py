@@ -503,5 +503,18 @@ def find_gaps(source: Store | Snapshot, settings: GapSettings = GapSettings()) -
                                            stated=differences(snapshot.mentions))
     gaps += (clusters(snapshot, graph, settings) + no_cluster(graph, whole) + link_suggestions(snapshot, graph)
              + one_way_progressions(graph, explained=cut | unformatted))
+    _add_page_addresses(gaps, snapshot, matrix)
     order = {kind: i for i, kind in enumerate(KINDS)}
     return sorted(gaps, key=lambda g: (order[g.kind], -g.score, g.node, g.label))
+
+
+def _add_page_addresses(gaps: list[Gap], snapshot: Snapshot, matrix: list[dict]) -> None:
+    """Give each piece of evidence in an article read from a web page the page's address (``url``), so a
+    content team can open the live page from the report."""
+    parts = snapshot.card_parts
+    pages = {e["path"]: parts[e["dream"]]["url"] for e in matrix if parts.get(e["dream"], {}).get("url")}
+    if pages:
+        for gap in gaps:
+            for evidence in gap.evidence:
+                if evidence["path"] in pages:
+                    evidence["url"] = pages[evidence["path"]]

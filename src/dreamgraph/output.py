@@ -105,7 +105,7 @@ def print_card(card) -> None:
     out.print(f"[bold]{s(card.label)}[/bold]" + (f" — {s(card.subtitle)}" if card.subtitle else "")
               + f"  [dim]{card.slug}, {kind}[/dim]")
     if card.source:
-        out.print(f"[dim]from {s(', '.join(card.source))}[/dim]")
+        out.print(f"[dim]from {s(', '.join(card.source))}[/dim]" + (f"[dim] · {s(card.url)}[/dim]" if card.url else ""))
     if card.clusters:
         out.print("cluster: " + ", ".join(s(c["label"]) for c in card.clusters))
     paragraphs = lambda text: [s(p) for p in (text or "").split("\n\n") if p.strip()]  # noqa: E731

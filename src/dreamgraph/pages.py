@@ -59,10 +59,10 @@ _BLOCKS = {"p", "div", "section", "article", "main", "header", "blockquote", "ul
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _ARROW_KEYS = {"common-scenarios", "what-the-body-registered", "next-stages"}
 # WordPress <body> classes (and the same words on other sites) of pages that list or describe, not articles
-_NOT_ARTICLE_CLASSES = {"home": "the home page", "blog": "the blog's front page", "archive": "an archive page",
-                        "category": "a category page", "tag": "a tag page", "search": "a search page",
+_NOT_ARTICLE_CLASSES = {"category": "a category page", "tag": "a tag page", "search": "a search page",
                         "search-results": "a search page", "author": "an author page", "date": "a date archive",
-                        "error404": "a not-found page"}
+                        "error404": "a not-found page", "home": "the home page", "blog": "the blog's front page",
+                        "archive": "an archive page"}  # the most specific first
 _SPACE = re.compile(r"\s+")
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.IGNORECASE)
 

@@ -25,6 +25,8 @@ def where(evidence: dict) -> str:
     if not evidence["path"]:
         return evidence["text"]
     place = f"{evidence['path']}:{evidence['line']}" if evidence["line"] else evidence["path"]
+    if evidence.get("url"):
+        place += f" <{evidence['url']}>"
     return f"{place} {evidence['text']}".strip()
 
 

@@ -58,16 +58,22 @@ SELECT ?dream ?kind ?position ?label ?detail WHERE {
 }"""
 
 
+URL_QUERY = "SELECT ?dream ?url WHERE { ?dream dg:url ?url }"
+
+
 def card_parts_from_library(library: Library) -> dict[str, dict[str, list]]:
     """Return, per written dream, the parts its card shows: ``quick`` (texts) and ``scenarios`` and
-    ``sensations`` ([text, meaning] pairs), in article order."""
+    ``sensations`` ([text, meaning] pairs), in article order, and ``url``, the page's address, when the
+    article was read from a web page."""
     parts = {}
     for slug, article in library.articles.items():
         quick = [item.text for item in article.quick_answer]
         scenarios = [[s.label, s.meaning] for s in article.scenarios]
         sensations = [[s.label, s.meaning] for s in article.sensations]
-        if quick or scenarios or sensations:
+        if quick or scenarios or sensations or article.url:
             parts[slug] = {"quick": quick, "scenarios": scenarios, "sensations": sensations}
+        if article.url:
+            parts[slug]["url"] = article.url
     return parts
 
 
@@ -76,10 +82,14 @@ def card_parts_from_store(store: Store) -> dict[str, dict[str, list]]:
     found: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for row in store.select(PARTS_QUERY):
         found[slug_of(row["dream"])][row["kind"]].append((row["position"], row["label"], row.get("detail", "")))
-    return {slug: {"quick": [text for _, text, _ in sorted(kinds.get("quick", []))],
-                   "scenarios": [[text, meaning] for _, text, meaning in sorted(kinds.get("scenario", []))],
-                   "sensations": [[text, meaning] for _, text, meaning in sorted(kinds.get("sensation", []))]}
-            for slug, kinds in found.items()}
+    urls = {slug_of(row["dream"]): row["url"] for row in store.select(URL_QUERY)}
+    parts = {slug: {"quick": [text for _, text, _ in sorted(kinds.get("quick", []))],
+                    "scenarios": [[text, meaning] for _, text, meaning in sorted(kinds.get("scenario", []))],
+                    "sensations": [[text, meaning] for _, text, meaning in sorted(kinds.get("sensation", []))]}
+             for slug, kinds in [*found.items(), *((slug, {}) for slug in urls if slug not in found)]}
+    for slug, url in urls.items():
+        parts[slug]["url"] = url
+    return parts
 
 
 # --- counts ----------------------------------------------------------------------------------------

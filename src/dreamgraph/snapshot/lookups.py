@@ -24,9 +24,9 @@ def names_of(store: Store, iri: str) -> set[str]:
 
 
 CARD_QUERY = """
-SELECT ?dream ?label ?stub ?title ?subtitle ?partial ?sentence ?intro WHERE {
+SELECT ?dream ?label ?stub ?title ?subtitle ?partial ?sentence ?intro ?url WHERE {
   ?dream rdfs:label ?label ; dg:isStub ?stub .
-  OPTIONAL { ?dream dg:title ?title } OPTIONAL { ?dream dg:subtitle ?subtitle }
+  OPTIONAL { ?dream dg:title ?title } OPTIONAL { ?dream dg:subtitle ?subtitle } OPTIONAL { ?dream dg:url ?url }
   OPTIONAL { ?dream dg:isPartial ?partial } OPTIONAL { ?dream dg:coreSentence ?sentence }
   OPTIONAL { ?dream dg:intro ?intro }
 }"""

@@ -513,6 +513,11 @@
       parts.push(badges);
       parts.push(el("p", out[n].length + " next stage" + (out[n].length === 1 ? "" : "s") + " · led to from " + inc[n].length +
                     " · PageRank " + D.rank[n].toFixed(4), "facts"));
+      if (c[6] && /^https?:\/\//i.test(c[6])) {  // the page the article was read from: a web address only, opened apart
+        var page = el("a", c[6], "page-url");
+        page.href = c[6]; page.target = "_blank"; page.rel = "noopener noreferrer";
+        var where = el("p", "Page: ", "source"); where.appendChild(page); parts.push(where);
+      }
       var actions = el("div", null, "card-actions"), depth = el("label", "Light up ", "depth");
       var slider = el("input"), shownDepth = el("output", String(state.depth));
       slider.type = "range"; slider.min = "1"; slider.max = "3"; slider.step = "1"; slider.value = String(state.depth); slider.id = "depth";

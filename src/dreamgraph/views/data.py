@@ -111,7 +111,7 @@ def _cards(store: Store, graph: nx.DiGraph, keep: set[str], labels: dict[str, st
             "partial": data.get("partial", False),
             "clusters": [{"id": cluster_id(c), "label": labels.get(c, c)} for c in data["clusters"]],
             "quick": mine.get("quick", []), "scenarios": mine.get("scenarios", []),
-            "sensations": mine.get("sensations", []),
+            "sensations": mine.get("sensations", []), "url": mine.get("url", ""),
             "next": [{"id": dream_id(t), "label": graph.nodes[t]["label"], "condition": graph.edges[slug, t]["condition"],
                       "gloss": graph.edges[slug, t].get("gloss") or ""}
                      for t in sorted(graph.successors(slug), key=lambda t: (graph.edges[slug, t]["position"], t))],

@@ -100,7 +100,7 @@ def payload(view: ViewData) -> dict:
         data = view.cards[node["id"]]
         return [data["subtitle"], data["quick"], data["scenarios"], data["sensations"],
                 [[index.get(s["id"], -1), s["label"], s["condition"], s["gloss"]] for s in data["next"]],
-                [[index.get(s["id"], -1), s["label"], s["condition"]] for s in data["from"]]]
+                [[index.get(s["id"], -1), s["label"], s["condition"]] for s in data["from"]], data.get("url", "")]
 
     gaps = []
     for gap in sorted(view.gaps, key=lambda g: (GAP_KINDS.index(g["kind"]), -g["score"], g["node"], g["label"])):
