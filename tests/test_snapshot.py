@@ -21,7 +21,7 @@ from dreamgraph.snapshot.articles import names_table
 ASKED = sorted(name for name, table in TABLES.items() if table.from_store or table.from_snapshot)
 
 
-@pytest.fixture(scope="module", params=["progression", "gaps", "variants", "hostile"])
+@pytest.fixture(scope="module", params=["progression", "gaps", "variants", "hostile", "html"])
 def graph(request, tmp_path_factory):
     """A fixture library with the seed article and an alias table, built."""
     folder = tmp_path_factory.mktemp(request.param)
