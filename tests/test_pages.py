@@ -367,5 +367,5 @@ def test_gap_evidence_in_a_page_carries_the_page_address(cli, tmp_path):
     dead = next(g for g in found if g["kind"] == "dead-end")
     assert dead["evidence"][0]["url"] == "https://nightnotes.example/being-chased/"
     assert dead["evidence"][0]["path"] == "site/chased.html"
-    shown = cli("gaps", "-g", tmp_path / "graph").stdout
-    assert "site/chased.html:13 <https://nightnotes.example/being-chased/>" in shown
+    shown = cli("gaps", "-g", tmp_path / "graph", "-f", "markdown").stdout
+    assert "[site/chased.html:13](https://nightnotes.example/being-chased/)" in shown

@@ -20,13 +20,14 @@ from .output import safe_text
 ORDERS = ("kind", "dream", "score")
 
 
-def where(evidence: dict) -> str:
-    """Return one piece of evidence as ``path:line text`` (or its text alone when it has no place)."""
+def where(evidence: dict, link: bool = False) -> str:
+    """Return one piece of evidence as ``path:line text`` (or its text alone when it has no place); with
+    ``link``, the place is a Markdown link to the live page when the article was read from one."""
     if not evidence["path"]:
         return evidence["text"]
     place = f"{evidence['path']}:{evidence['line']}" if evidence["line"] else evidence["path"]
-    if evidence.get("url"):
-        place += f" <{evidence['url']}>"
+    if link and evidence.get("url"):
+        place = "[" + place.replace("[", "\\[").replace("]", "\\]") + f"]({evidence['url']})"
     return f"{place} {evidence['text']}".strip()
 
 
@@ -85,7 +86,7 @@ def markdown(found: list[Gap], by: str = "kind") -> str:
         lines += [f"## {heading} ({len(items)})", "", f"| score | {first} | action | evidence |", "|---|---|---|---|"]
         for gap in items:
             cells = [str(gap.score), f"`{_about(gap, by)}`", gap.action,
-                     "<br>".join(where(e) for e in gap.evidence)]
+                     "<br>".join(where(e, link=True) for e in gap.evidence)]
             lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
         lines.append("")
     return safe_text("\n".join(lines).rstrip() + "\n", multiline=True)
