@@ -112,3 +112,48 @@ def test_any_front_matter_gives_the_article_or_a_message_never_an_exception(line
         assert result.article is not None and [q.text for q in result.article.quick_answer] == ["It lifts."]
         assert all(isinstance(a, str) and a for a in result.article.aliases)
         assert result.article.slug and result.article.slug == result.article.slug.strip("-")
+
+
+TAGS = ["p", "div", "li", "ul", "ol", "h1", "h2", "h3", "strong", "b", "a", "br", "table", "tr", "td", "th", "dl", "dt",
+        "dd", "details", "summary", "article", "main", "nav", "aside", "script", "style", "template", "span", "section"]
+markup = st.recursive(
+    st.one_of(words, st.sampled_from(["&rarr;", "&amp;", "&#0;", "&lt;", "<br>", "<hr>", "<!-- x -->", "]]>", "<"])),
+    lambda inner: st.builds(lambda tag, attrs, parts, close: f"<{tag}{attrs}>{''.join(parts)}" + (f"</{tag}>" if close else ""),
+                            st.sampled_from(TAGS),
+                            st.sampled_from(["", ' class="entry-content"', ' class="comments"', " hidden", ' href="/dream-about-x/"',
+                                             ' style="display:none"', ' onclick="alert(1)"']),
+                            st.lists(inner, max_size=5), st.booleans()),
+    max_leaves=40)
+
+
+@SETTINGS
+@given(st.lists(markup, max_size=8), st.sampled_from(["", "<html><body>", "<!DOCTYPE html><html><head><title>Dream About T</title></head><body>"]))
+def test_any_page_gives_a_result_or_clear_problems_never_an_exception(parts, head):
+    from dreamgraph.pages import parse_page
+
+    results = parse_page((head + "".join(parts)).encode("utf-8", "surrogatepass"), "p.html")
+    assert len(results) == 1
+    result = results[0]
+    assert result.article is not None or result.problems
+    if result.article is not None:
+        assert result.article.slug and all(p.path == "p.html" for p in result.problems)
+        article_triples(result.article, "p.html", lambda slug: slug)  # its triples can be made
+
+
+@SETTINGS
+@given(articles)
+def test_an_article_as_a_page_of_escaped_lines_keeps_its_text(source):
+    """Whatever the text, writing its lines into a page as escaped paragraphs keeps every character of it
+    as text: no markup appears, and no text is lost to the page parser."""
+    import html
+
+    from dreamgraph.pages import parse_page
+
+    lines = [line for line in source.split("\n") if line.strip()]
+    page = "<html><body><article>" + "".join(f"<p>{html.escape(line)}</p>" for line in lines) + "</article></body></html>"
+    [result] = parse_page(page.encode("utf-8", "surrogatepass"), "p.html")
+    if result.article is not None:
+        words_in = " ".join(" ".join(line.split()) for line in lines)
+        for part in (result.article.title, result.article.intro):
+            for word in part.split():
+                assert word.strip("*") in words_in or "\ufffd" in word
