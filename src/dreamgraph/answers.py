@@ -90,6 +90,13 @@ def gap_dead_ends(snapshot: Snapshot, bindings: dict) -> Rows | None:
             [(*_article(e), _integer(graph.in_degree(e["dream"]))) for e in ends])
 
 
+def gap_no_cluster(snapshot: Snapshot, bindings: dict) -> Rows | None:
+    matrix, graph = snapshot.kept("completeness"), snapshot.kept("projection")
+    if matrix is None or graph is None:
+        return None
+    return ["dream", "label", "path", "line"], [_article(e) for e in matrix if not graph.nodes[e["dream"]]["clusters"]]
+
+
 def stubs_by_demand(snapshot: Snapshot, bindings: dict) -> Rows | None:
     graph = snapshot.kept("projection")
     if graph is None:
@@ -213,6 +220,7 @@ def search(snapshot: Snapshot, bindings: dict, max_rows: int | None = None) -> R
 
 ANSWERS: dict[str, Callable[..., Rows | None]] = {
     "gap-completeness": gap_completeness, "gap-orphans": gap_orphans, "gap-dead-ends": gap_dead_ends,
+    "gap-no-cluster": gap_no_cluster,
     "gap-missing-articles": gap_missing_articles, "gap-clusters": gap_clusters, "stubs-by-demand": stubs_by_demand,
     "leads-to": leads_to, "reachable-from": reachable_from, "search": search,
 }

@@ -36,6 +36,7 @@ from .cache import CACHE_DIR, Cache
 from .library import ALIAS_FILE, Library, Shared, assemble, shared_triples
 from .sources import display_paths, find_articles, read_alias_table, unique_provenance
 from .gaps import find_gaps
+from .report import terminal_text
 from .progression import rankings
 from .snapshot import Snapshot, make_tables
 from .snapshot.texts import shingles, similarity_text
@@ -401,6 +402,7 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None) 
     tables = make_tables(library, shared, shingled)
     snapshot = Snapshot(tables=tables)
     tables["gaps"] = find_gaps(snapshot)
+    tables["gaps-text"] = {"text": terminal_text(tables["gaps"]).encode("utf-8")}
     tables["rankings"] = rankings(snapshot.projection)
     return tables
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from .gaps import Gap
 from .output import safe_text
+from .snapshot import Snapshot
+from .store import Store
 
 ORDERS = ("kind", "dream", "score")
 
@@ -74,6 +76,18 @@ def text_lines(found: list[Gap], by: str = "kind", evidence: int = 5) -> list[st
             if len(gap.evidence) > evidence:
                 lines.append(f"           … and {len(gap.evidence) - evidence} more")
     return lines
+
+
+def terminal_text(found: list[Gap], by: str = "kind") -> str:
+    """Return the report as ``dreamgraph gaps`` prints it in a terminal."""
+    return "\n" + "\n".join(text_lines(found, by)) + "\n" if found else "no gaps found\n"
+
+
+def kept_text(source: Store | Snapshot) -> str | None:
+    """Return the report with the default settings as the build kept it for the terminal (270,000 lines at
+    100,000 articles: printed as it is, nothing is loaded or laid out again), or None when not kept."""
+    kept = Snapshot.of(source).kept("gaps-text")
+    return None if kept is None else bytes(kept["text"]).decode("utf-8")
 
 
 def markdown(found: list[Gap], by: str = "kind") -> str:

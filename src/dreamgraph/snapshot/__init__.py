@@ -59,6 +59,7 @@ TABLES = {table.name: table for table in (
           lambda snapshot: texts.mentions(texts.prose_from_store(snapshot.store), _linked(snapshot.projection),
                                           snapshot.names)),
     Table("gaps", "the gap report with the default settings (an analysis result)", None),
+    Table("gaps-text", "that report as the terminal shows it, its text in a file of its own (an analysis result)", None),
     Table("rankings", "PageRank, degrees and betweenness of every dream (an analysis result)", None),
 )}
 
