@@ -48,6 +48,10 @@ def test_each_table_kept_is_what_the_graph_answers(graph, name):
         assert kept.number_of_edges() and any(stub for _, stub in kept.nodes(data="stub"))
         assert list(kept.nodes(data=True)) == list(asked.nodes(data=True))
         assert list(kept.edges(data=True)) == list(asked.edges(data=True))
+    elif name == "links":
+        assert kept.keys() == asked.keys() and kept["slugs"] and len(kept["succ"])
+        assert all(kept[key] == asked[key] if isinstance(kept[key], list) else np.array_equal(kept[key], asked[key])
+                   for key in kept)
     elif name == "shingles":
         assert kept[0] and kept[0] == asked[0] and len(kept[1]) == kept[2].sum() > 0
         assert np.array_equal(kept[1], asked[1]) and np.array_equal(kept[2], asked[2])

@@ -23,12 +23,10 @@ disagree on (Virtuoso 7.2 runs out of memory on a library with loops).
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Callable
 
-import networkx as nx
-
 from . import query
-from .gaps import has_hub, is_orphan, written_per_cluster
 from .limits import DEFAULT_QUERY_MEMORY
 from .query import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, NamedQuery, named_queries, named_query
 from .snapshot import Snapshot, lookups
@@ -74,37 +72,42 @@ def gap_completeness(snapshot: Snapshot, bindings: dict) -> Rows | None:
 
 
 def gap_orphans(snapshot: Snapshot, bindings: dict) -> Rows | None:
-    matrix, graph = snapshot.kept("completeness"), snapshot.kept("projection")
-    if matrix is None or graph is None:
+    matrix, links = snapshot.kept("completeness"), snapshot.kept_links()
+    if matrix is None or links is None:
         return None
-    return ["dream", "label", "path", "line"], [_article(e) for e in matrix if is_orphan(graph, e["dream"])]
+
+    def orphan(slug: str) -> bool:  # no dream but itself links to it (see dreamgraph.gaps.is_orphan)
+        n = links.index[slug]
+        return all(m == n for m in links.predecessors(n))
+
+    return ["dream", "label", "path", "line"], [_article(e) for e in matrix if orphan(e["dream"])]
 
 
 def gap_dead_ends(snapshot: Snapshot, bindings: dict) -> Rows | None:
-    matrix, graph = snapshot.kept("completeness"), snapshot.kept("projection")
-    if matrix is None or graph is None:
+    matrix, links = snapshot.kept("completeness"), snapshot.kept_links()
+    if matrix is None or links is None:
         return None
-    ends = sorted((e for e in matrix if not graph.out_degree(e["dream"])),
-                  key=lambda e: (-graph.in_degree(e["dream"]), e["dream"]))
+    ends = sorted((e for e in matrix if not links.out_degree(links.index[e["dream"]])),
+                  key=lambda e: (-links.in_degree(links.index[e["dream"]]), e["dream"]))
     return (["dream", "label", "path", "line", "linkedFrom"],
-            [(*_article(e), _integer(graph.in_degree(e["dream"]))) for e in ends])
+            [(*_article(e), _integer(links.in_degree(links.index[e["dream"]]))) for e in ends])
 
 
 def gap_no_cluster(snapshot: Snapshot, bindings: dict) -> Rows | None:
-    matrix, graph = snapshot.kept("completeness"), snapshot.kept("projection")
-    if matrix is None or graph is None:
+    matrix, links = snapshot.kept("completeness"), snapshot.kept_links()
+    if matrix is None or links is None:
         return None
-    return ["dream", "label", "path", "line"], [_article(e) for e in matrix if not graph.nodes[e["dream"]]["clusters"]]
+    return ["dream", "label", "path", "line"], [_article(e) for e in matrix if not links.clusters[links.index[e["dream"]]]]
 
 
 def stubs_by_demand(snapshot: Snapshot, bindings: dict) -> Rows | None:
-    graph = snapshot.kept("projection")
-    if graph is None:
+    links = snapshot.kept_links()
+    if links is None:
         return None
-    stubs = sorted((slug for slug, stub in graph.nodes(data="stub") if stub and graph.in_degree(slug)),
-                   key=lambda slug: (-graph.in_degree(slug), slug))
+    stubs = sorted((n for n in range(len(links.slugs)) if links.stub[n] and links.in_degree(n)),
+                   key=lambda n: (-links.in_degree(n), links.slugs[n]))
     return (["stub", "label", "linkedFrom"],
-            [(_iri(graph.nodes[s]["iri"]), _text(graph.nodes[s]["label"]), _integer(graph.in_degree(s))) for s in stubs])
+            [(_iri(str(dream_iri(links.slugs[n]))), _text(links.labels[n]), _integer(links.in_degree(n))) for n in stubs])
 
 
 def gap_missing_articles(snapshot: Snapshot, bindings: dict) -> Rows | None:
@@ -123,26 +126,24 @@ def gap_missing_articles(snapshot: Snapshot, bindings: dict) -> Rows | None:
 
 
 def gap_clusters(snapshot: Snapshot, bindings: dict) -> Rows | None:
-    table, graph = snapshot.kept("clusters"), snapshot.kept("projection")
-    if table is None or graph is None:
+    table, links = snapshot.kept("clusters"), snapshot.kept_links()
+    if table is None or links is None:
         return None
-    written = written_per_cluster(graph)
+    written = Counter(c for n, clusters in enumerate(links.clusters) if not links.stub[n] for c in clusters)
     rows = []
     for slug in sorted(table, key=lambda slug: (written[slug], slug)):
-        hub = _iri(graph.nodes[slug]["iri"]) if has_hub(graph, slug) else None
-        rows.extend((_iri(str(cluster_iri(slug))), _text(label), _integer(written[slug]), hub)
-                    for label in table[slug]["labels"])
+        hub = slug in links.index and not links.stub[links.index[slug]]  # see dreamgraph.gaps.has_hub
+        rows.extend((_iri(str(cluster_iri(slug))), _text(label), _integer(written[slug]),
+                     _iri(str(dream_iri(slug))) if hub else None) for label in table[slug]["labels"])
     return ["cluster", "label", "writtenDreams", "hub"], rows
 
 
-def _chained(graph: nx.DiGraph, start: str, step: Callable) -> list[str]:
-    """The dreams one or more steps from ``start`` (itself only when it is on a loop), sorted."""
-    if start not in graph:
-        return []
-    seen: set[str] = set()
+def _chained(links, start: int, step: Callable) -> list[int]:
+    """The dreams one or more steps from ``start`` (itself only when it is on a loop)."""
+    seen: set[int] = set()
     todo = list(step(start))
     while todo:
-        node = todo.pop()
+        node = int(todo.pop())
         if node not in seen:
             seen.add(node)
             todo.extend(step(node))
@@ -152,12 +153,13 @@ def _chained(graph: nx.DiGraph, start: str, step: Callable) -> list[str]:
 def _progression(snapshot: Snapshot, bindings: dict, column: str, forward: bool) -> Rows | None:
     if "dream" not in bindings:
         return None
-    graph = snapshot.projection  # kept, or asked of any engine without a property path
+    links = snapshot.links  # kept, or made from the projection asked of any engine without a property path
     start = str(bindings["dream"])
-    found = _chained(graph, slug_of(start), graph.successors if forward else graph.predecessors)
+    n = links.index.get(slug_of(start))
+    found = [] if n is None else _chained(links, n, links.successors if forward else links.predecessors)
     return (["dream", column, "label", "stub"],
-            [(_iri(start), _iri(graph.nodes[s]["iri"]), _text(graph.nodes[s]["label"]), _boolean(graph.nodes[s]["stub"]))
-             for s in found])
+            [(_iri(start), _iri(str(dream_iri(links.slugs[m]))), _text(links.labels[m]), _boolean(bool(links.stub[m])))
+             for m in found])
 
 
 def leads_to(snapshot: Snapshot, bindings: dict) -> Rows | None:

@@ -53,6 +53,8 @@ TABLES = {table.name: table for table in (
     Table("names", "every name a dream answers to -> its IRI", articles.names_from_store),
     Table("stub-links", "per linked stub, its label and the links to it", articles.stub_links_from_store),
     Table("clusters", "per cluster, its labels and the articles naming it", articles.clusters_from_store),
+    Table("links", "the projection's structure as arrays, for the queries that need no text", None,
+          lambda snapshot: projection.links_of(snapshot.projection)),
     Table("shingles", "the shingles near-duplicates are judged on", texts.shingles_from_store),
     Table("search", "the lower-cased texts the search query scans", None),
     Table("mentions", "dreams named in another article's prose, and whether it links to them", None,
@@ -71,7 +73,8 @@ def make_tables(library: Library, shared: Shared, shingled: dict | None = None) 
     """
     graph = projection.from_library(library, shared)
     names = articles.names_from_library(library, graph)
-    return {"projection": graph, "shingles": texts.shingles_from_library(library, shingled),
+    return {"projection": graph, "links": projection.links_of(graph),
+            "shingles": texts.shingles_from_library(library, shingled),
             "card-parts": articles.card_parts_from_library(library),
             "completeness": articles.completeness_from_library(library),
             "stub-links": articles.stub_links_from_library(library, shared),
@@ -133,6 +136,17 @@ class Snapshot:
     @property
     def projection(self) -> nx.DiGraph:
         return self.table("projection")
+
+    @property
+    def links(self) -> projection.Links:
+        """The projection's structure as arrays (see :class:`dreamgraph.snapshot.projection.Links`)."""
+        if "links-object" not in self._tables:
+            self._tables["links-object"] = projection.Links(self.table("links"))
+        return self._tables["links-object"]
+
+    def kept_links(self) -> projection.Links | None:
+        """The links when the build kept them (or they were made already), else None."""
+        return self.links if self.kept("links") is not None else None
 
     @property
     def completeness(self) -> list[dict]:

@@ -106,3 +106,59 @@ def projection_edges(transitions) -> list[tuple[str, str, dict]]:
             edges[source, target] = {"condition": condition, "gloss": gloss, "position": position,
                                      "conditions": [condition]}
     return [(a, b, attributes) for (a, b), attributes in edges.items()]
+
+
+class Links:
+    """The projection's structure as arrays: what the shipped gap queries and the progression queries need,
+    loaded in milliseconds where the projection itself (with the texts of every edge) takes a second and a
+    half at 100,000 dreams. Dreams are numbered in IRI order; ``successors`` and ``predecessors`` give the
+    numbers of the dreams one step away, sorted.
+
+    >>> import networkx as nx
+    >>> g = nx.DiGraph()
+    >>> g.add_nodes_from([("a", {"label": "A", "stub": False, "clusters": ["k"]}), ("b", {"label": "B", "stub": True, "clusters": []})])
+    >>> g.add_edge("a", "b")
+    >>> links = Links(links_of(g))
+    >>> links.slugs, links.in_degree(links.index["b"]), [links.slugs[n] for n in links.successors(0)]
+    (['a', 'b'], 1, ['b'])
+    """
+
+    def __init__(self, data: dict):
+        self.slugs, self.labels, self.clusters = data["slugs"], data["labels"], data["clusters"]
+        self.stub = data["stub"]
+        self._succ, self._pred = (data["succ_ptr"], data["succ"]), (data["pred_ptr"], data["pred"])
+        self.index = {slug: n for n, slug in enumerate(self.slugs)}
+
+    def successors(self, n: int):
+        ptr, found = self._succ
+        return found[ptr[n]:ptr[n + 1]]
+
+    def predecessors(self, n: int):
+        ptr, found = self._pred
+        return found[ptr[n]:ptr[n + 1]]
+
+    def in_degree(self, n: int) -> int:
+        return int(self._pred[0][n + 1] - self._pred[0][n])
+
+    def out_degree(self, n: int) -> int:
+        return int(self._succ[0][n + 1] - self._succ[0][n])
+
+
+def links_of(graph: nx.DiGraph) -> dict:
+    """Return the :class:`Links` data of a projection (the table ``links`` keeps)."""
+    import numpy as np
+
+    slugs = sorted(graph.nodes, key=lambda slug: graph.nodes[slug].get("iri") or str(dream_iri(slug)))
+    index = {slug: n for n, slug in enumerate(slugs)}
+
+    def rows(step) -> tuple:
+        lists = [sorted(index[m] for m in step(slug)) for slug in slugs]
+        ptr = np.zeros(len(slugs) + 1, dtype=np.int64)
+        ptr[1:] = np.cumsum([len(found) for found in lists])
+        return ptr, np.fromiter((m for found in lists for m in found), dtype=np.int32, count=int(ptr[-1]))
+
+    (succ_ptr, succ), (pred_ptr, pred) = rows(graph.successors), rows(graph.predecessors)
+    return {"slugs": slugs, "labels": [graph.nodes[s]["label"] for s in slugs],
+            "stub": np.array([bool(graph.nodes[s]["stub"]) for s in slugs], dtype=bool),
+            "clusters": [tuple(graph.nodes[s]["clusters"]) for s in slugs],
+            "succ_ptr": succ_ptr, "succ": succ, "pred_ptr": pred_ptr, "pred": pred}
