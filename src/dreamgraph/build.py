@@ -395,11 +395,12 @@ def suggest_aliases(library: Library, links: dict[str, list[tuple[str, int, str]
                     f"(in {ALIAS_FILE}: \"{stub}\" = \"{match[0]}\")"))
 
 
-def kept_tables(library: Library, shared: Shared, shingled: dict | None = None) -> dict[str, object]:
+def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
+                memo: Cache | None = None) -> dict[str, object]:
     """Return every table of the read model (see :mod:`dreamgraph.snapshot`), with the results of the
     analyses a reader wants at once: the gap report with the default settings (1.1 s at 10,000 articles,
     11 s at 100,000) and the rankings, both made while the store loads."""
-    tables = make_tables(library, shared, shingled)
+    tables = make_tables(library, shared, shingled, memo)
     snapshot = Snapshot(tables=tables)
     tables["gaps"] = find_gaps(snapshot)
     tables["gaps-text"] = {"text": terminal_text(tables["gaps"]).encode("utf-8")}
@@ -487,7 +488,7 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
             suggest_aliases(library, shared.links)  # only warnings: 2.5 s at 100,000 articles, off the load's path
             if validate:
                 violations.extend(validate_library(library, parts, shared, cache))
-            return kept_tables(library, shared, shingled)
+            return kept_tables(library, shared, shingled, cache)
 
         graph_file = graph_dir / GRAPH_FILE
         triple_count, store_refresh = refresh_store(graph_file, graph_turtle(library, parts, shared, spool),

@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
+from ..cache import Cache
 from ..library import Library, Shared
 from ..store import Store
 from . import articles, projection, texts
@@ -66,10 +67,12 @@ TABLES = {table.name: table for table in (
 )}
 
 
-def make_tables(library: Library, shared: Shared, shingled: dict | None = None) -> dict[str, object]:
+def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
+                memo: Cache | None = None) -> dict[str, object]:
     """Return every table made from the library, by name, but the analyses' results (which the build adds).
 
-    ``shingled`` has the articles' shingles (slug -> array) when the build's workers made them already.
+    ``shingled`` has the articles' shingles (slug -> array) when the build's workers made them already;
+    ``memo`` is the build's cache, where the per-article parts of a table are kept between builds.
     """
     graph = projection.from_library(library, shared)
     names = articles.names_from_library(library, graph)
@@ -80,7 +83,7 @@ def make_tables(library: Library, shared: Shared, shingled: dict | None = None) 
             "stub-links": articles.stub_links_from_library(library, shared),
             "clusters": articles.clusters_from_library(library), "counts": articles.counts_from_library(library, shared),
             "names": names, "search": texts.search_from_library(library, graph),
-            "mentions": texts.mentions(texts.prose_from_library(library), _linked(graph), names)}
+            "mentions": texts.mentions_from_library(library, _linked(graph), names, memo)}
 
 
 def _linked(graph) -> dict[str, set[str]]:

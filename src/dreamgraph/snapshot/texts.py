@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import zlib
@@ -14,6 +15,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from ..article import Article
+from ..cache import Cache
 from ..library import Library
 from ..query import named_query
 from ..store import Store
@@ -179,38 +181,54 @@ def mentions(texts: list[tuple[str, str, int, str]], linked: dict[str, set[str]]
     ...          {"a": set()}, {"not being able to move": "https://w3id.org/dreamgraph/id/dream/nbam"})
     [{'source': 'a', 'target': 'nbam', 'path': 'a.txt', 'line': 3, 'sentence': 'It is not simply not being able to move.', 'linked': False, 'differ': False}]
     """
-    wanted = prose_names(names)
-    starts: dict[str, list[int]] = {}  # a name's first word -> the lengths of the names it starts, longest first
-    for key in wanted:
-        first, _, _ = key.partition(" ")
-        starts.setdefault(first, []).append(key.count(" ") + 1)
-    for first in starts:
-        starts[first] = sorted(set(starts[first]), reverse=True)
-    openings = {tuple(key.split(" ", 2)[:2]) for key in wanted}  # the first two words of every name
-    found: dict[tuple[str, str], dict] = {}
-    for source, path, line, text in sorted(texts):
-        words = _NAME_WORDS.findall(text.lower())
-        if openings.isdisjoint(zip(words, words[1:])):  # no name begins anywhere in the text: most texts
-            continue
-        for sentence in _SENTENCE.split(text):
-            words = _NAME_WORDS.findall(sentence.lower())
-            i = 0
-            while i < len(words):
-                target, size = None, 1
-                for n in starts.get(words[i], ()):  # the longest name here wins: "a baby at night", not "a baby"
-                    target = wanted.get(" ".join(words[i:i + n]))
-                    if target:
-                        size = n
-                        break
-                pair = (source, target)
-                if target and target != source and not found.get(pair, {}).get("differ"):
-                    contrast = bool(_CONTRAST.search(sentence))
-                    if pair not in found or contrast:
-                        found[pair] = {"source": source, "target": target, "path": path, "line": line,
-                                       "sentence": " ".join(sentence.split())[:300],
-                                       "linked": target in linked.get(source, ()), "differ": contrast}
-                i += size
-    return [found[key] for key in sorted(found)]
+    finder = MentionFinder(names)
+    by_source: dict[str, list] = defaultdict(list)
+    for text in texts:
+        by_source[text[0]].append(text)
+    return sorted((m for source in sorted(by_source) for m in finder.find(by_source[source], linked.get(source, set()))),
+                  key=lambda m: (m["source"], m["target"]))
+
+
+class MentionFinder:
+    """The names prose is searched for (see :func:`prose_names`), ready to find them in one article's prose
+    at a time; ``digest`` identifies the names, so a build can keep an article's mentions until they change."""
+
+    def __init__(self, names: dict[str, str]):
+        self.wanted = prose_names(names)
+        self.starts: dict[str, list[int]] = {}  # a name's first word -> the lengths of its names, longest first
+        for key in self.wanted:
+            first, _, _ = key.partition(" ")
+            self.starts.setdefault(first, []).append(key.count(" ") + 1)
+        for first in self.starts:
+            self.starts[first] = sorted(set(self.starts[first]), reverse=True)
+        self.openings = {tuple(key.split(" ", 2)[:2]) for key in self.wanted}  # the first two words of every name
+        self.digest = hashlib.sha256(repr(sorted(self.wanted.items())).encode("utf-8", "surrogatepass")).hexdigest()
+
+    def find(self, texts: list[tuple[str, str, int, str]], linked: set[str]) -> list[dict]:
+        """Return the mentions in the prose of one article ((slug, path, line, text) each), by target."""
+        found: dict[str, dict] = {}
+        for source, path, line, text in sorted(texts):
+            words = _NAME_WORDS.findall(text.lower())
+            if self.openings.isdisjoint(zip(words, words[1:])):  # no name begins anywhere in the text: most texts
+                continue
+            for sentence in _SENTENCE.split(text):
+                words = _NAME_WORDS.findall(sentence.lower())
+                i = 0
+                while i < len(words):
+                    target, size = None, 1
+                    for n in self.starts.get(words[i], ()):  # the longest name wins: "a baby at night", not "a baby"
+                        target = self.wanted.get(" ".join(words[i:i + n]))
+                        if target:
+                            size = n
+                            break
+                    if target and target != source and not found.get(target, {}).get("differ"):
+                        contrast = bool(_CONTRAST.search(sentence))
+                        if target not in found or contrast:
+                            found[target] = {"source": source, "target": target, "path": path, "line": line,
+                                             "sentence": " ".join(sentence.split())[:300],
+                                             "linked": target in linked, "differ": contrast}
+                    i += size
+        return [found[target] for target in sorted(found)]
 
 
 def differences(found: list[dict]) -> dict[frozenset, list[dict]]:
@@ -226,16 +244,34 @@ def differences(found: list[dict]) -> dict[frozenset, list[dict]]:
     return pairs
 
 
-def prose_from_library(library: Library) -> list[tuple[str, str, int, str]]:
-    """Return the prose of every written article: its intro (at its title's line), its free-form sections
-    and its FAQ answers (at their lines)."""
-    texts = []
-    for slug, article in library.articles.items():
-        if article.intro:
-            texts.append((slug, article.path, article.title_line, article.intro))
-        texts.extend((slug, article.path, section.line, section.text) for section in article.sections if section.text)
-        texts.extend((slug, article.path, q.line, q.answer) for q in article.questions if q.answer)
+def mentions_from_library(library: Library, linked: dict[str, set[str]], names: dict[str, str],
+                          memo: Cache | None = None) -> list[dict]:
+    """Return :func:`mentions` of the library's prose; with a ``memo`` (the build's cache), an article's
+    mentions are kept, and found again only when the article, its links or the names looked for change."""
+    if memo is None:
+        return mentions(prose_from_library(library), linked, names)
+    finder = MentionFinder(names)
+    keys = {slug: memo.key(finder.digest, slug, article.path, article.content_hash, repr(sorted(linked.get(slug, ()))))
+            for slug, article in library.articles.items()}
+    slug_of_key = {key: slug for slug, key in keys.items()}
+    found: dict[str, list[dict]] = {slug_of_key[key]: value for key, value in memo.get_many("mentions", keys.values())}
+    for slug in sorted(set(keys) - set(found)):
+        found[slug] = finder.find(prose_of(library.articles[slug], slug), linked.get(slug, set()))
+        memo.put("mentions", keys[slug], found[slug])
+    return [m for slug in sorted(found) for m in found[slug]]
+
+
+def prose_of(article: Article, slug: str) -> list[tuple[str, str, int, str]]:
+    """Return the prose of one article: (slug, path, line, text) of its intro, free-form sections and FAQ answers."""
+    texts = [(slug, article.path, article.title_line, article.intro)] if article.intro else []
+    texts.extend((slug, article.path, section.line, section.text) for section in article.sections if section.text)
+    texts.extend((slug, article.path, q.line, q.answer) for q in article.questions if q.answer)
     return texts
+
+
+def prose_from_library(library: Library) -> list[tuple[str, str, int, str]]:
+    """Return the prose of every written article (see :func:`prose_of`)."""
+    return [text for slug, article in library.articles.items() for text in prose_of(article, slug)]
 
 
 PROSE_QUERY = """
