@@ -7,10 +7,8 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import zlib
-from array import array
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
@@ -107,42 +105,38 @@ def search_from_library(library: Library, graph: nx.DiGraph) -> dict[str, object
     import numpy as np
 
     dreams = sorted(graph.nodes, key=lambda slug: graph.nodes[slug]["iri"])  # the query's order
-    lower, starts = io.BytesIO(), array("q", [0])
-    dream_of, kind_of, position_of, predicate_of = array("i"), array("b"), array("i"), array("b")
-
-    def add(dream: int, kind: int, position: int, predicate: int, value: str | None) -> None:
-        if value:
-            lower.write(value.lower().encode("utf-8", "surrogatepass"))
-            starts.append(lower.tell())
-            dream_of.append(dream), kind_of.append(kind), position_of.append(position), predicate_of.append(predicate)
+    values: list[str] = []
+    places: list[tuple[int, int, int, int]] = []  # (dream, kind, position, predicate) of each value
 
     for index, slug in enumerate(dreams):
         article = library.articles.get(slug)
         if article is None:  # a stub: its label only
-            add(index, 0, 0, 0, graph.nodes[slug]["label"])
+            values.append(graph.nodes[slug]["label"])
+            places.append((index, 0, 0, 0))
             continue
-        for predicate, value in enumerate((article.name, article.title, article.subtitle, article.intro,
-                                           article.core_sentence)):
-            add(index, 0, 0, predicate, value)
-        for n, item in enumerate(article.quick_answer, 1):
-            add(index, 1, n, 0, item.text)
+        entries = [(0, 0, predicate, value) for predicate, value in enumerate(
+            (article.name, article.title, article.subtitle, article.intro, article.core_sentence))]
+        entries += [(1, n, 0, item.text) for n, item in enumerate(article.quick_answer, 1)]
         for kind, parts in ((2, article.scenarios), (3, article.sensations)):
             for n, part in enumerate(parts, 1):
-                add(index, kind, n, 0, part.label)
-                add(index, kind, n, 5, part.meaning)
-        for n, question in enumerate(article.questions, 1):
-            add(index, 4, n, 0, question.question)
-            add(index, 7, n, 6, question.answer)  # a match in the answer is an "answer"
+                entries += [(kind, n, 0, part.label), (kind, n, 5, part.meaning)]
+        for n, question in enumerate(article.questions, 1):  # a match in the answer is an "answer"
+            entries += [(4, n, 0, question.question), (7, n, 6, question.answer)]
         for n, section in enumerate(article.sections, 1):
-            add(index, 5, n, 0, section.title)
-            add(index, 5, n, 7, section.text)
+            entries += [(5, n, 0, section.title), (5, n, 7, section.text)]
         for n, stage in enumerate(article.next_stages, 1):
-            add(index, 6, n, 8, stage.condition)
-            add(index, 6, n, 9, stage.gloss)
-    return {"dreams": dreams, "labels": [graph.nodes[slug]["label"] for slug in dreams], "lower": lower.getvalue(),
-            "starts": np.frombuffer(starts, dtype=np.int64), "dream": np.frombuffer(dream_of, dtype=np.int32),
-            "kind": np.frombuffer(kind_of, dtype=np.int8), "position": np.frombuffer(position_of, dtype=np.int32),
-            "predicate": np.frombuffer(predicate_of, dtype=np.int8)}
+            entries += [(6, n, 8, stage.condition), (6, n, 9, stage.gloss)]
+        for kind, position, predicate, value in entries:
+            if value:
+                values.append(value)
+                places.append((index, kind, position, predicate))
+    lowered = [value.lower().encode("utf-8", "surrogatepass") for value in values]
+    starts = np.zeros(len(lowered) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, lowered), dtype=np.int64, count=len(lowered)), out=starts[1:])
+    columns = np.array(places, dtype=np.int64).reshape(-1, 4).T
+    return {"dreams": dreams, "labels": [graph.nodes[slug]["label"] for slug in dreams], "lower": b"".join(lowered),
+            "starts": starts, "dream": columns[0].astype(np.int32), "kind": columns[1].astype(np.int8),
+            "position": columns[2].astype(np.int32), "predicate": columns[3].astype(np.int8)}
 
 
 # --- dreams named in prose without a link ------------------------------------------------------------
