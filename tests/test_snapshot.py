@@ -208,3 +208,52 @@ def test_the_tables_kept_after_edits_are_those_of_a_clean_build(tmp_path):
     mentions = Snapshot(open_store(kept)).kept("mentions")
     assert {(m["source"], m["target"]) for m in mentions} >= {
         ("flying", "not-being-able-to-run"), ("flying", "falling-into-water"), ("sleepwalking", "soaring-over-water")}
+
+
+def test_the_linked_view_answers_the_progression_questions_as_the_projection_does(graph):
+    """`next`, `leads-to` and `path` read a LinkedView (kept links, link texts asked of the store) when the
+    build kept the links: every tree, path, step and reason is the projection's."""
+    from itertools import islice
+
+    from dreamgraph.progression import progression_tree, shortest_progression, steps, why_no_progression
+    from dreamgraph.snapshot.projection import LinkedView
+
+    snapshot = Snapshot(open_store(graph))
+    whole, view = snapshot.projection, snapshot.reader()
+    assert isinstance(view, LinkedView)
+    dreams = sorted(whole)
+    for slug in dreams:
+        for reverse in (False, True):
+            assert progression_tree(view, slug, 3, reverse=reverse) == progression_tree(whole, slug, 3, reverse=reverse)
+    pairs = list(islice(((a, b) for a in dreams for b in reversed(dreams) if a != b), 400))
+    for a, b in pairs:
+        path = shortest_progression(whole, a, b)
+        assert shortest_progression(view, a, b) == path, (a, b)
+        if path:
+            assert steps(view, path) == steps(whole, path)
+        else:
+            assert why_no_progression(view, a, b) == why_no_progression(whole, a, b)
+
+
+def test_the_linked_view_keeps_the_first_of_two_links_to_one_dream_and_loops_of_one(tmp_path):
+    from helpers import article
+
+    from dreamgraph.progression import progression_tree, shortest_progression, steps
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text(article("Dream About Alpha: One", next_stages=[
+        ("it echoes", "alpha", "again"), ("you go on", "beta", "first"), ("you go on again", "beta", "second"),
+        ("you stop", "gamma", "end")]), encoding="utf-8")
+    (folder / "b.txt").write_text(article("Dream About Beta: Two", next_stages=[
+        ("you turn back", "alpha", "back"), ("you stop", "gamma", "end")]), encoding="utf-8")
+    build([folder], tmp_path / "graph")
+    snapshot = Snapshot(open_store(tmp_path / "graph"))
+    whole, view = snapshot.projection, snapshot.reader()
+    assert view.edges["alpha", "beta"]["condition"] == "If you go on" and view.edges["alpha", "beta"]["position"] == 2
+    assert view.edges["alpha", "beta"]["conditions"] == whole.edges["alpha", "beta"]["conditions"]
+    for slug in ("alpha", "beta", "gamma"):
+        for reverse in (False, True):
+            assert progression_tree(view, slug, 3, reverse=reverse) == progression_tree(whole, slug, 3, reverse=reverse)
+    path = shortest_progression(view, "beta", "gamma")
+    assert path == shortest_progression(whole, "beta", "gamma") and steps(view, path) == steps(whole, path)

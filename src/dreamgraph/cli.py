@@ -400,15 +400,17 @@ def queries(fmt):
 
 # --- progression paths -----------------------------------------------------------------------------
 
-def _projection(ctx, sub_graph_dir, *names):
-    """Return the progression graph and the slugs of the dreams named on the command line."""
+def _projection(ctx, sub_graph_dir, *names, whole: bool = True):
+    """Return the progression graph and the slugs of the dreams named on the command line (``whole``: the
+    projection itself; else what reads only the links a question about a few dreams reaches)."""
     from .dreams import find_dream
     from .progression import progression_graph
+    from .snapshot import Snapshot
     from .vocabulary import slug_of
 
     store = _subcommand_graph_dir(ctx, sub_graph_dir).store
     slugs = [slug_of(find_dream(store, name)) for name in names]
-    return progression_graph(store), slugs
+    return (progression_graph(store) if whole else Snapshot.of(store).reader()), slugs
 
 
 @main.command()
@@ -424,7 +426,7 @@ def path(ctx, source, target, all_paths, max_hops, limit, sub_graph_dir, fmt):
     """The shortest progression from one dream to another, each step with its condition."""
     from .progression import all_progressions, shortest_progression, steps
 
-    graph, (a, b) = _projection(ctx, sub_graph_dir, source, target)
+    graph, (a, b) = _projection(ctx, sub_graph_dir, source, target, whole=all_paths)
     if all_paths:
         found = all_progressions(graph, a, b, max_hops=max_hops, limit=limit)
     else:
@@ -498,7 +500,7 @@ def _tree_command(name: str, reverse: bool, summary: str):
     def command(ctx, dream, depth, conditions, sub_graph_dir, fmt):
         from .progression import progression_tree
 
-        graph, (slug,) = _projection(ctx, sub_graph_dir, dream)
+        graph, (slug,) = _projection(ctx, sub_graph_dir, dream, whole=False)
         _print_tree(progression_tree(graph, slug, depth, reverse=reverse), fmt, conditions)
 
     return command

@@ -52,8 +52,16 @@ def shortest_progression(graph: nx.DiGraph, source: str, target: str) -> list[st
     _require(graph, source, target)
     # Distances to the target, then a walk from the source that always takes the alphabetically first
     # successor one step closer: the smallest shortest path in linear time (enumerating all shortest
-    # paths can explode on a dense library).
-    distance = nx.single_source_shortest_path_length(graph.reverse(copy=False), target)
+    # paths can explode on a dense library). The search backwards stops at the source.
+    distance, frontier = {target: 0}, [target]
+    while frontier and source not in distance:
+        reached = []
+        for node in frontier:
+            for before in graph.predecessors(node):
+                if before not in distance:
+                    distance[before] = distance[node] + 1
+                    reached.append(before)
+        frontier = reached
     if source not in distance:
         return None
     path = [source]
@@ -75,7 +83,14 @@ def why_no_progression(graph: nx.DiGraph, source: str, target: str) -> str:
     if not graph.out_degree(source):
         cut = " whose page is cut off (partial)" if graph.nodes[source].get("partial") else ""
         return f"{source} has no next stages: it is a dead end{cut}"
-    if not nx.has_path(graph.to_undirected(as_view=True), source, target):
+    seen, todo = {source}, [source]
+    while todo and target not in seen:  # links followed either way
+        node = todo.pop()
+        for other in (*graph.successors(node), *graph.predecessors(node)):
+            if other not in seen:
+                seen.add(other)
+                todo.append(other)
+    if target not in seen:
         return "no chain of links joins them in either direction: they are in separate groups"
     return f"{target} cannot be reached from {source} by following next stages"
 

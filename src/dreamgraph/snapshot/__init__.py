@@ -151,6 +151,12 @@ class Snapshot:
         """The links when the build kept them (or they were made already), else None."""
         return self.links if self.kept("links") is not None else None
 
+    def reader(self):
+        """The projection for a question about a few dreams: a :class:`~dreamgraph.snapshot.projection.LinkedView`
+        when the build kept the links (it reads the texts of only the links it reaches), else the projection."""
+        links = self.kept_links()
+        return projection.LinkedView(links, self.store) if links is not None and self.store is not None else self.projection
+
     @property
     def completeness(self) -> list[dict]:
         return self.table("completeness")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..store import Store
 from ..terms import IRI, sparql_term
-from ..vocabulary import dream_iri
+from ..vocabulary import dream_iri, slug_of
 
 
 def dream_exists(store: Store, slug: str) -> bool:
@@ -102,3 +102,18 @@ def texts_of(store: Store, pairs: list[tuple[str, str]], batch: int = 5_000) -> 
                                "?node ?predicate ?text }")
         found.update(((node[1], predicate[1]), text[1]) for node, predicate, text in result.rows)
     return found
+
+
+TRANSITIONS_QUERY = """
+SELECT ?t ?from ?to ?condition ?gloss WHERE {
+  ?t dg:from ?from ; dg:to ?to .
+  OPTIONAL { ?t dg:condition ?condition } OPTIONAL { ?t dg:gloss ?gloss }
+}"""
+
+
+def transitions(store: Store, iri: str, outgoing: bool) -> list[tuple[str, str, int, str, str]]:
+    """Return the next stages from (``outgoing``) or to one dream as (source slug, target slug, position,
+    condition, gloss), the position read from the transition's IRI as the projection does."""
+    rows = store.select(TRANSITIONS_QUERY, {"from" if outgoing else "to": IRI(iri)})
+    return sorted((slug_of(str(r["from"])), slug_of(str(r["to"])), int(slug_of(str(r["t"]))),
+                   str(r.get("condition") or ""), str(r.get("gloss") or "")) for r in rows)

@@ -15,6 +15,7 @@ from ..files import paused_gc
 from ..library import Library, Shared, stub_label
 from ..store import Store
 from ..vocabulary import dream_iri, slug_of
+from .lookups import transitions
 
 if TYPE_CHECKING:  # networkx is loaded by the first graph made, not by every command
     import networkx as nx
@@ -116,7 +117,8 @@ class Links:
 
     >>> import networkx as nx
     >>> g = nx.DiGraph()
-    >>> g.add_nodes_from([("a", {"label": "A", "stub": False, "clusters": ["k"]}), ("b", {"label": "B", "stub": True, "clusters": []})])
+    >>> g.add_nodes_from([("a", {"label": "A", "stub": False, "partial": False, "clusters": ["k"]}),
+    ...                   ("b", {"label": "B", "stub": True, "partial": False, "clusters": []})])
     >>> g.add_edge("a", "b")
     >>> links = Links(links_of(g))
     >>> links.slugs, links.in_degree(links.index["b"]), [links.slugs[n] for n in links.successors(0)]
@@ -125,7 +127,7 @@ class Links:
 
     def __init__(self, data: dict):
         self.slugs, self.labels, self.clusters = data["slugs"], data["labels"], data["clusters"]
-        self.stub = data["stub"]
+        self.stub, self.partial = data["stub"], data["partial"]
         self._succ, self._pred = (data["succ_ptr"], data["succ"]), (data["pred_ptr"], data["pred"])
         self.index = {slug: n for n, slug in enumerate(self.slugs)}
 
@@ -160,5 +162,64 @@ def links_of(graph: nx.DiGraph) -> dict:
     (succ_ptr, succ), (pred_ptr, pred) = rows(graph.successors), rows(graph.predecessors)
     return {"slugs": slugs, "labels": [graph.nodes[s]["label"] for s in slugs],
             "stub": np.array([bool(graph.nodes[s]["stub"]) for s in slugs], dtype=bool),
+            "partial": np.array([bool(graph.nodes[s].get("partial")) for s in slugs], dtype=bool),
             "clusters": [tuple(graph.nodes[s]["clusters"]) for s in slugs],
             "succ_ptr": succ_ptr, "succ": succ, "pred_ptr": pred_ptr, "pred": pred}
+
+
+class LinkedView:
+    """The projection as the progression questions about one or two dreams read it (``next``, ``leads-to``,
+    ``path``): dreams and links from the kept :class:`Links`, and the texts of a link (condition, gloss,
+    position) asked of the store for the dreams reached, rather than the whole projection loaded (a second
+    and a half at 100,000 dreams). It offers the part of networkx's DiGraph interface those functions use:
+    ``in``, ``nodes[slug]``, ``successors``, ``predecessors``, ``out_degree`` and ``edges[a, b]``."""
+
+    def __init__(self, links: Links, store: Store):
+        self.links, self.store = links, store
+        self.nodes = _LinkedNodes(links)
+        self.edges = _LinkedEdges(self)
+        self._known: dict[tuple[str, str], dict] = {}
+        self._asked: set[tuple[str, bool]] = set()
+
+    def __contains__(self, slug) -> bool:
+        return slug in self.links.index
+
+    def successors(self, slug: str) -> list[str]:
+        return [self.links.slugs[m] for m in self.links.successors(self.links.index[slug])]
+
+    def predecessors(self, slug: str) -> list[str]:
+        return [self.links.slugs[m] for m in self.links.predecessors(self.links.index[slug])]
+
+    def out_degree(self, slug: str) -> int:
+        return self.links.out_degree(self.links.index[slug])
+
+    def edge(self, a: str, b: str) -> dict:
+        """Return the attributes of the link a -> b, as the projection has them (see :func:`projection_edges`)."""
+        if (a, b) not in self._known:
+            # the links of whichever end has fewer, asked once
+            outgoing = self.links.out_degree(self.links.index[a]) <= self.links.in_degree(self.links.index[b])
+            end = a if outgoing else b
+            if (end, outgoing) not in self._asked:
+                self._asked.add((end, outgoing))
+                found = transitions(self.store, str(dream_iri(end)), outgoing)
+                for source, target, attributes in projection_edges(sorted(found, key=lambda x: (x[0], x[2]))):
+                    self._known.setdefault((source, target), attributes)
+        return self._known[a, b]
+
+
+class _LinkedNodes:
+    def __init__(self, links: Links):
+        self.links = links
+
+    def __getitem__(self, slug: str) -> dict:
+        n = self.links.index[slug]
+        return {"label": self.links.labels[n], "stub": bool(self.links.stub[n]), "partial": bool(self.links.partial[n]),
+                "clusters": list(self.links.clusters[n]), "iri": str(dream_iri(slug))}
+
+
+class _LinkedEdges:
+    def __init__(self, view: LinkedView):
+        self.view = view
+
+    def __getitem__(self, pair: tuple[str, str]) -> dict:
+        return self.view.edge(*pair)
