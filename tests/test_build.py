@@ -254,3 +254,35 @@ def test_a_library_large_enough_for_worker_processes_builds_as_one_process_does(
     kept, made = (open_store(tmp_path / name).derived("shingles") for name in ("parallel", "serial"))
     assert kept[0] == made[0] and (kept[1] == made[1]).all() and len(kept[1]) > 0
     assert len(Cache(tmp_path / "parallel" / ".cache").keys("article")) == count
+
+
+def test_a_rebuild_patches_the_near_duplicate_pairs_to_what_a_clean_build_finds(tmp_path, monkeypatch):
+    """With few articles changed, the build brings the last build's near-duplicate pairs up to date instead
+    of comparing every pair again; the pairs and the gap report are a clean build's."""
+    import sys
+
+    import dreamgraph.build as building
+    from dreamgraph.snapshot import Snapshot
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from generate import generate
+
+    folder = tmp_path / "articles"
+    paths = generate(60, folder, seed=3)
+    build([folder], tmp_path / "kept")
+    searched = []
+    monkeypatch.setattr(building, "similar_pairs", lambda *args, **kw: searched.append(1) or [])
+    first, second = sorted(p for p in paths if p.suffix == ".txt")[:2]  # the second becomes a copy of the first
+    second.write_text(first.read_text(encoding="utf-8").replace("Dream About ", "Dream About Another ", 1),
+                      encoding="utf-8")
+    build([folder], tmp_path / "kept")
+    assert searched == []  # patched, not searched again
+    monkeypatch.undo()
+    build([folder], tmp_path / "clean")
+    kept, clean = (Snapshot(open_store(tmp_path / name)) for name in ("kept", "clean"))
+    assert kept.kept("near-pairs") == clean.kept("near-pairs")
+    assert kept.kept("gaps") == clean.kept("gaps")
+    from dreamgraph.parse import parse_file
+
+    pair = tuple(sorted(parse_file(path).article.slug for path in (first, second)))
+    assert [share for a, b, share in kept.kept("near-pairs") if (a, b) == pair] == [1.0]  # the copy was found

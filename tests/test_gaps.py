@@ -405,3 +405,47 @@ def test_a_dream_named_in_prose_and_not_linked_is_a_link_suggestion(write_corpus
         ("not-being-able-to-run", "Not Being Able to Run → Being Chased", "articles/run.txt", 1,
          "Nothing like being chased here."),
     ]
+
+
+def test_near_duplicate_pairs_patched_after_edits_are_the_pairs_found_again():
+    """The build brings the last build's near-duplicate pairs up to date (gaps.updated_pairs): after changed,
+    added and removed articles, and shingles whose count crosses the cap, they are what a full search finds."""
+    import numpy as np
+
+    from dreamgraph.gaps import similar_pairs, updated_pairs
+
+    rng = np.random.default_rng(7)
+
+    def article() -> np.ndarray:
+        return np.unique(rng.integers(0, 300, size=int(rng.integers(10, 40))).astype(np.uint64))
+
+    def table(arrays: dict) -> tuple:
+        slugs = sorted(arrays)
+        return (slugs, np.concatenate([arrays[s] for s in slugs]).astype(np.uint64),
+                np.array([len(arrays[s]) for s in slugs], dtype=np.int64))
+
+    def pairs(t: tuple, cap: int) -> list:
+        return [(t[0][i], t[0][j], share) for i, j, share in similar_pairs(t[1], t[2], 0.4, most_shared=cap)]
+
+    checked = 0
+    for scenario in range(40):
+        cap = int(rng.integers(3, 12))  # small caps: shingles cross them as articles change
+        arrays = {f"d{n:03d}": article() for n in range(60)}
+        for n in range(0, 60, 7):  # near-duplicates: a copy with a little changed
+            arrays[f"d{n:03d}-copy"] = np.unique(np.concatenate([arrays[f"d{n:03d}"][2:], article()[:2]]))
+        old = table(arrays)
+        for slug in rng.choice(sorted(arrays), size=3, replace=False):
+            kind = rng.integers(0, 3)
+            if kind == 0:
+                arrays[slug] = article()
+            elif kind == 1:
+                del arrays[slug]
+            else:
+                arrays[f"{slug}-new"] = arrays[slug].copy()
+        new = table(arrays)
+        found = updated_pairs(old, pairs(old, cap), new, 0.4, most_shared=cap, most_changed=1.0)
+        expected = similar_pairs(new[1], new[2], 0.4, most_shared=cap)
+        assert found == expected, scenario
+        checked += len(expected)
+    assert checked > 100  # the scenarios hold pairs to compare
+    assert updated_pairs(old, [], new, 0.4, most_changed=0.01) is None  # too many changes: found again in full

@@ -35,13 +35,14 @@ from .slugs import Lookalikes, dream_name
 from .cache import CACHE_DIR, Cache
 from .library import ALIAS_FILE, Library, Shared, assemble, shared_triples
 from .sources import display_paths, find_articles, read_alias_table, unique_provenance
-from .gaps import find_gaps
+from .gaps import GapSettings, find_gaps, similar_pairs, updated_pairs
 from .report import terminal_text
 from .progression import rankings
 from .snapshot import Snapshot, make_tables
 from .snapshot.texts import shingles, similarity_text
 from .files import atomic_write, paused_gc
-from .store import GRAPH_FILE, LOCK_FILE, STORE_DIR, derived_files, loaded_digest, update_store_folder, write_and_load_store_folder
+from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, derived_files, kept_in_folder, loaded_digest, update_store_folder,
+                    write_and_load_store_folder)
 from .triples import (MEMBER, TURTLE_PREFIXES, A, iri, own_triples, scheme_triples,
                       turtle_blocks)
 from .triples import T as TERMS
@@ -396,16 +397,29 @@ def suggest_aliases(library: Library, links: dict[str, list[tuple[str, int, str]
 
 
 def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
-                memo: Cache | None = None) -> dict[str, object]:
+                memo: Cache | None = None, previous: Path | None = None) -> dict[str, object]:
     """Return every table of the read model (see :mod:`dreamgraph.snapshot`), with the results of the
     analyses a reader wants at once: the gap report with the default settings (1.1 s at 10,000 articles,
-    11 s at 100,000) and the rankings, both made while the store loads."""
+    11 s at 100,000) and the rankings, both made while the store loads. ``previous`` is the store folder
+    of the last build, whose near-duplicate pairs are brought up to date rather than found again."""
     tables = make_tables(library, shared, shingled, memo)
+    tables["near-pairs"] = near_pairs(tables["shingles"], previous)
     snapshot = Snapshot(tables=tables)
     tables["gaps"] = find_gaps(snapshot)
     tables["gaps-text"] = {"text": terminal_text(tables["gaps"]).encode("utf-8")}
     tables["rankings"] = rankings(snapshot.projection)
     return tables
+
+
+def near_pairs(table: tuple, previous: Path | None) -> list[tuple[str, str, float]]:
+    """Return the pairs of articles whose shingles overlap past the default threshold (by slug), patched from
+    the last build's when it kept them and few articles changed (1.9 s -> 0.2 s at 10,000 articles)."""
+    threshold = GapSettings().duplicate_similarity
+    old = (kept_in_folder(previous, "shingles"), kept_in_folder(previous, "near-pairs")) if previous else (None, None)
+    found = updated_pairs(old[0], old[1], table, threshold) if None not in old else None
+    if found is None:
+        found = similar_pairs(table[1], table[2], threshold)
+    return [(table[0][i], table[0][j], share) for i, j, share in found]
 
 
 def build(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike, *, limits: Limits = Limits(),
@@ -488,7 +502,7 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
             suggest_aliases(library, shared.links)  # only warnings: 2.5 s at 100,000 articles, off the load's path
             if validate:
                 violations.extend(validate_library(library, parts, shared, cache))
-            return kept_tables(library, shared, shingled, cache)
+            return kept_tables(library, shared, shingled, cache, graph_dir / STORE_DIR)
 
         graph_file = graph_dir / GRAPH_FILE
         triple_count, store_refresh = refresh_store(graph_file, graph_turtle(library, parts, shared, spool),

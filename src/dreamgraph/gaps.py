@@ -327,10 +327,12 @@ def near_duplicates(snapshot: Snapshot, settings: GapSettings) -> list[Gap]:
     counting only shingles found in 2 to 50 articles (more: boilerplate, not a sign of duplication). See
     :func:`similar_pairs` for how the pairs are found.
     """
-    slugs, hashes, sizes = snapshot.shingles
+    kept = snapshot.kept("near-pairs") if settings.duplicate_similarity == GapSettings().duplicate_similarity else None
+    if kept is None:
+        slugs, hashes, sizes = snapshot.shingles
+        kept = [(slugs[i], slugs[j], share) for i, j, share in similar_pairs(hashes, sizes, settings.duplicate_similarity)]
     gaps = []
-    for i, j, share in similar_pairs(hashes, sizes, settings.duplicate_similarity):
-        a, b = slugs[i], slugs[j]
+    for a, b, share in kept:
         gaps.append(Gap("near-duplicate", a, f"{a} ~ {b}", priority("near-duplicate", 2, share),
                         f"'{a}' and '{b}' cover almost the same dream: merge them or make them distinct",
                         [_evidence("", None, f"{share:.0%} of their Quick Answer and scenario text is shared")]))
@@ -374,6 +376,88 @@ def similar_pairs(hashes, sizes, threshold: float, most_shared: int = 50,
         hit = np.flatnonzero((first < second) & (smaller >= 10) & (share >= threshold))
         found.extend(zip(first[hit].tolist(), second[hit].tolist(), share[hit].tolist()))
     return sorted(found)
+
+
+def updated_pairs(old: tuple, old_pairs: list[tuple[str, str, float]], new: tuple, threshold: float,
+                  most_shared: int = 50, most_changed: float = 0.05) -> list[tuple[int, int, float]] | None:
+    """Return :func:`similar_pairs` of the shingle table ``new`` (slugs, hashes, sizes) from the table of the
+    previous build, ``old``, and its pairs (by slug), finding again only what a change can move: the pairs
+    of a changed, added or removed article, and the pairs of unchanged articles that share a shingle whose
+    count crossed ``most_shared`` (a shingle counts or not by how many articles have it). Returns None when
+    more than ``most_changed`` of the articles changed (computing them all is then as fast).
+
+    >>> import numpy as np
+    >>> a, b, c = np.arange(20, dtype=np.uint64), np.arange(5, 25, dtype=np.uint64), np.arange(100, 120, dtype=np.uint64)
+    >>> old = (["a", "b", "c"], np.concatenate([a, b, c]), np.array([20, 20, 20]))
+    >>> new = (["a", "b", "c"], np.concatenate([a, b, a]), np.array([20, 20, 20]))  # c now copies a
+    >>> updated_pairs(old, [("a", "b", 0.75)], new, 0.4, most_changed=1) == similar_pairs(new[1], new[2], 0.4)
+    True
+    """
+    import numpy as np
+
+    old_slugs, old_hashes, old_sizes = old
+    slugs, hashes, sizes = new
+    before = dict(zip(old_slugs, np.split(old_hashes, np.cumsum(old_sizes)[:-1]))) if len(old_slugs) else {}
+    now = dict(zip(slugs, np.split(hashes, np.cumsum(sizes)[:-1]))) if len(slugs) else {}
+    changed = {s for s in now if s not in before or not np.array_equal(before[s], now[s])} | (set(before) - set(now))
+    if len(changed) > most_changed * max(len(slugs), 1):
+        return None
+    index = {slug: n for n, slug in enumerate(slugs)}
+    order = np.argsort(hashes, kind="stable")
+    ordered, owner = hashes[order], np.repeat(np.arange(len(slugs)), sizes)[order]
+
+    def holders(values):
+        """The articles of the new table holding each value, as (first, last) ranges of ``owner``."""
+        return np.searchsorted(ordered, values, "left"), np.searchsorted(ordered, values, "right")
+
+    # how many articles held each shingle a change touches, before and now
+    gone = np.concatenate([before[s] for s in sorted(changed) if s in before] or [np.empty(0, np.uint64)])
+    came = np.concatenate([now[s] for s in sorted(changed) if s in now] or [np.empty(0, np.uint64)])
+    touched = np.unique(np.concatenate([gone, came]))
+    first, last = holders(touched)
+    spread_now = last - first
+    gone, came = np.sort(gone), np.sort(came)
+    spread_before = (spread_now - (np.searchsorted(came, touched, "right") - np.searchsorted(came, touched, "left"))
+                     + (np.searchsorted(gone, touched, "right") - np.searchsorted(gone, touched, "left")))
+
+    def counts(spread):
+        return (spread > 1) & (spread <= most_shared)
+
+    crossed = touched[counts(spread_before) != counts(spread_now)]
+    unchanged = np.array([s not in changed for s in slugs], dtype=bool)
+    recheck: set[tuple[int, int]] = set()
+    for lo, hi in zip(*holders(crossed)):
+        held = sorted(int(n) for n in owner[lo:hi] if unchanged[n])
+        recheck.update((a, b) for i, a in enumerate(held) for b in held[i + 1:])
+
+    def shared(x: int, y: int) -> int:
+        common = np.intersect1d(now[slugs[x]], now[slugs[y]], assume_unique=True)
+        lo, hi = holders(common)
+        return int(counts(hi - lo).sum())
+
+    found: dict[tuple[int, int], float] = {}
+    for a, b, share in old_pairs:  # pairs of unchanged articles stand, unless a shingle they share crossed
+        if a not in changed and b not in changed:
+            pair = tuple(sorted((index[a], index[b])))
+            if pair not in recheck:
+                found[pair] = share
+    for x, y in recheck:
+        smaller = min(sizes[x], sizes[y])
+        share = shared(x, y) / max(smaller, 1)
+        if smaller >= 10 and share >= threshold:
+            found[x, y] = float(share)
+    for slug in sorted(changed & set(now)):  # each changed article against every article holding its shingles
+        x = index[slug]
+        lo, hi = holders(now[slug])
+        keep = counts(hi - lo)
+        others = np.concatenate([owner[a:b] for a, b in zip(lo[keep], hi[keep])] or [np.empty(0, np.int64)])
+        common = np.bincount(others[others != x], minlength=len(slugs))
+        for y in np.flatnonzero(common):
+            smaller = min(sizes[x], sizes[y])
+            share = common[y] / max(smaller, 1)
+            if smaller >= 10 and share >= threshold:
+                found[min(x, int(y)), max(x, int(y))] = float(share)
+    return sorted((a, b, share) for (a, b), share in found.items())
 
 
 def possible_overlaps(graph: nx.DiGraph, duplicates: set[tuple[str, str]], most_sources: int = 30,

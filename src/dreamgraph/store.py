@@ -269,6 +269,21 @@ def derived_files(name: str, data, digest: str) -> dict[str, bytes]:
             **{f"{name}.{key}": value for key, value in raw.items()}}
 
 
+def kept_in_folder(folder: Path, name: str):
+    """Return the data a build kept in a store folder under ``name`` (see :func:`derived_files`; a dict's
+    bytes values are read, not mapped) when it was made for the Turtle the folder holds by this version of
+    the code, else None: what the next build starts from."""
+    try:
+        digest, made_by, data = pickle.loads((folder / f"{name}.pickle").read_bytes())
+        if digest != loaded_digest(folder) or made_by != code_fingerprint():
+            return None
+        for key in data.pop(_RAW) if isinstance(data, dict) and _RAW in data else ():
+            data[key] = (folder / f"{name}.{key}").read_bytes()
+        return data
+    except Exception:  # gone, damaged or of another format: not kept
+        return None
+
+
 def _read_at(folder: int, name: str) -> bytes:
     """Return the bytes of a file in the folder open as ``folder``."""
     handle = os.open(name, os.O_RDONLY, dir_fd=folder)
