@@ -97,7 +97,8 @@ def gap_no_cluster(snapshot: Snapshot, bindings: dict) -> Rows | None:
     matrix, links = snapshot.kept("completeness"), snapshot.kept_links()
     if matrix is None or links is None:
         return None
-    return ["dream", "label", "path", "line"], [_article(e) for e in matrix if not links.clusters[links.index[e["dream"]]]]
+    return (["dream", "label", "path", "line"],
+            [_article(e) for e in matrix if not links.clusters[links.index[e["dream"]]]])
 
 
 def stubs_by_demand(snapshot: Snapshot, bindings: dict) -> Rows | None:

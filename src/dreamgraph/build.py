@@ -170,9 +170,9 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
                 progress: Callable[[int, int], None] | None = None, cache: Cache | None = None,
                 spool: Spool | None = None, sources: Sequence = ()) -> list[Compiled]:
     """Return the per-file work for every file (one item an article; a WordPress export gives one a post):
-    from the cache when its bytes did not change, else done
-    again, in parallel across the machine's cores when there are many. With a ``spool``, each article's
-    Turtle goes there and ``Compiled.turtle`` holds its reference instead of the text."""
+    from the cache when its bytes did not change, else done again, in parallel across the machine's cores
+    when there are many. With a ``spool``, each article's Turtle goes there and ``Compiled.turtle`` holds
+    its reference instead of the text."""
     cache = cache or Cache(None)
     shown = display_paths(paths, graph_dir, sources)
     results: list[list[Compiled] | None] = [None] * len(paths)
@@ -234,8 +234,8 @@ def article_parts(library: Library, compiled: Iterable[Compiled], spool: Spool) 
         article = item.result.article
         if article is None or library.articles.get(article.slug) is not article:
             continue  # not a dream, or a duplicate that was skipped
-        stale = item.slug != article.slug or article.slug in library.repointed or any(library.resolve(s.target_slug) != s.target_slug
-                                                 for s in article.next_stages)
+        stale = (item.slug != article.slug or article.slug in library.repointed
+                 or any(library.resolve(s.target_slug) != s.target_slug for s in article.next_stages))
         if stale:
             turtle, structure = _compile(article, library.resolve)
             parts[article.slug] = (spool.add(turtle), structure)

@@ -39,8 +39,8 @@ from .parse import Limits, ParseResult, is_address, parse_bytes, parse_text, rea
 from .slugs import dream_slug
 
 PAGE_SUFFIXES = {".html", ".htm", ".xhtml"}
-WXR_MARK = b"wordpress.org/export/"
-CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"  # in the namespace of every WordPress export (WXR 1.0 to 1.2)
+WXR_MARK = b"wordpress.org/export/"  # in the namespace of every WordPress export (WXR 1.0 to 1.2)
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"  # of a post's HTML, <content:encoded>
 
 # Elements whose content is never article text.
 _NEVER = {"script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "math", "canvas",
@@ -78,6 +78,7 @@ class _Line:
 
 
 def looks_like_html(data: bytes) -> bool:
+    """Return True when the bytes start like an HTML page (whatever the file's name)."""
     head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     return head.startswith((b"<!doctype html", b"<html")) or (head.startswith(b"<") and b"<body" in data[:4096].lower())
 
@@ -168,8 +169,8 @@ def parse_page(data: bytes, path: str, limits: Limits = Limits(), *, title: str 
     lines = page.markdown(title, title_line)
     if not lines:
         return [ParseResult(None, problems + [Problem("error", path, None, "no title and no content in the page")])]
-    ends = not re.search(r"</(?:body|html)\s*>\s*$", text.rstrip()[-200:], re.IGNORECASE) and title is None
-    markdown = "\n".join(line.text for line in lines) + ("" if ends else "\n")  # a page cut off is like a file cut
+    cut = not re.search(r"</(?:body|html)\s*>\s*$", text.rstrip()[-200:], re.IGNORECASE) and title is None
+    markdown = "\n".join(line.text for line in lines) + ("" if cut else "\n")  # a page cut off is like a file cut
     result = parse_text(markdown, path, limits)
     if result.article is not None:  # by the Markdown's line numbers, before they become the page's
         host = urlsplit(url if url is not None else page.canonical()).netloc.lower()
@@ -265,6 +266,7 @@ class _Page:
                     and not self._holds_main(element)):
                 self.removed.add(element)
         self.main = self._main()
+        self.key: str | None = None  # the standard section being written (see markdown)
 
     @staticmethod
     def _holds_main(element) -> bool:
@@ -348,7 +350,7 @@ class _Page:
             title = _text(heading) if heading is not None else self._page_title()
             title_line = self._line(heading) if heading is not None else self._line(self.root.find(".//title"))
         out: list[_Line] = [_Line("# " + title, title_line or 1 + self.offset)] if title else []
-        self.key: str | None = None
+        self.key = None
         self._walk(self.main, out, skip=heading)
         return out
 

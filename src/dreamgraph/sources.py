@@ -25,8 +25,9 @@ def find_articles(sources: Iterable[str | os.PathLike]) -> tuple[list[Path], lis
     """Return the article files under the given files and folders, sorted, and problems for bad sources.
 
     Folders are searched recursively for .txt, .md and .markdown files, saved web pages (.html, .htm,
-    .xhtml) and WordPress exports (.xml files that are one; a sitemap or feed is passed over); hidden files and folders
-    (such as a temporary file left by an editor) are skipped, and symbolic links to folders are not followed.
+    .xhtml) and WordPress exports (.xml files that are one; a sitemap or feed is passed over); hidden files
+    and folders (such as a temporary file left by an editor) are skipped, and symbolic links to folders are
+    not followed.
     A symbolic link to a file outside the folder searched is skipped with a warning and never read (a
     committed link must not pull a file from elsewhere on the machine into the graph); a file named on the
     command line is read wherever it points. A folder that cannot be read is an error.
@@ -49,11 +50,11 @@ def find_articles(sources: Iterable[str | os.PathLike]) -> tuple[list[Path], lis
                     if name.startswith(".") or suffix not in ARTICLE_SUFFIXES | EXPORT_SUFFIXES:
                         continue
                     file = Path(root) / name
-                    if suffix in EXPORT_SUFFIXES and not _is_export(file):
-                        continue
                     if file.is_symlink() and not file.resolve().is_relative_to(top):
                         problems.append(Problem("warning", printable_path(str(file)), None,
                                                 "a symbolic link to a file outside the folder; skipped, not read"))
+                        continue
+                    if suffix in EXPORT_SUFFIXES and not _is_export(file):
                         continue
                     found.add(file)
         elif path.exists() or path.is_symlink():

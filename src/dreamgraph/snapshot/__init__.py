@@ -157,7 +157,9 @@ class Snapshot:
         """The projection for a question about a few dreams: a :class:`~dreamgraph.snapshot.projection.LinkedView`
         when the build kept the links (it reads the texts of only the links it reaches), else the projection."""
         links = self.kept_links()
-        return projection.LinkedView(links, self.store) if links is not None and self.store is not None else self.projection
+        if links is None or self.store is None:
+            return self.projection
+        return projection.LinkedView(links, self.store)
 
     @property
     def completeness(self) -> list[dict]:
