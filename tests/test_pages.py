@@ -369,3 +369,15 @@ def test_gap_evidence_in_a_page_carries_the_page_address(cli, tmp_path):
     assert dead["evidence"][0]["path"] == "site/chased.html"
     shown = cli("gaps", "-g", tmp_path / "graph", "-f", "markdown").stdout
     assert "[site/chased.html:13](https://nightnotes.example/being-chased/)" in shown
+
+
+def test_a_binary_file_or_utf16_without_its_mark_named_as_a_page_is_said_to_be_so():
+    import os
+
+    [result] = parse_page(os.urandom(4000).replace(b"\x00", b"") + b"\x00" * 3, "image.html")
+    assert [p.message for p in result.problems] == ["binary file (NUL bytes), not an article"]
+    [result] = parse_page("<html><body><h1>Dream About Sixteen</h1></body></html>".encode("utf-16-le"), "s.html")
+    assert [p.message for p in result.problems] == ["UTF-16 without a byte-order mark: save the file as UTF-8"]
+    [result] = parse_page("<html><body><h1>Dream About Sixteen</h1><h2>Quick Answer</h2><ul><li>It works.</li></ul>"
+                          "</body></html>".encode("utf-16"), "s.html")  # with its mark: read
+    assert result.article.quick_answer[0].text == "It works."

@@ -35,7 +35,7 @@ from urllib.parse import unquote, urlsplit
 
 from .article import Article
 from .errors import Problem
-from .parse import Limits, ParseResult, is_address, parse_bytes, parse_text, read_limited, section_key
+from .parse import Limits, ParseResult, is_address, not_text, parse_bytes, parse_text, read_limited, section_key
 from .slugs import dream_slug
 
 PAGE_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -153,6 +153,9 @@ def parse_page(data: bytes, path: str, limits: Limits = Limits(), *, title: str 
     """
     from lxml import etree, html
 
+    binary = None if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else not_text(data)
+    if binary:
+        return [ParseResult(None, [Problem("error", path, None, binary)])]
     text, charset_warning = page_text(data)
     problems = [Problem("warning", path, None, charset_warning)] if charset_warning else []
     if not text.strip():

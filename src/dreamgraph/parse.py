@@ -167,12 +167,9 @@ def decode(data: bytes, path: str) -> str:
         except UnicodeDecodeError as exc:
             raise ValueError(f"invalid UTF-16 at byte {exc.start}") from None
     else:
-        if b"\x00" in data[:8192]:
-            sample = data[:8192]
-            even, odd = sample[0::2], sample[1::2]
-            if max(even.count(0), odd.count(0)) > 0.3 * len(odd) and min(even.count(0), odd.count(0)) < 0.05 * len(odd):
-                raise ValueError("UTF-16 without a byte-order mark: save the file as UTF-8")
-            raise ValueError("binary file (NUL bytes), not an article")
+        binary = not_text(data)
+        if binary:
+            raise ValueError(binary)
         head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
         if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or (head.startswith(b"<") and b"<body" in data[:4096].lower()):
             raise ValueError("an HTML page: dreamgraph reads plain text and Markdown, not HTML; convert it, for "
@@ -186,6 +183,22 @@ def decode(data: bytes, path: str) -> str:
                 "save the file as UTF-8"
             ) from None
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def not_text(data: bytes) -> str | None:
+    """Return why bytes without a UTF-16 byte-order mark are not text (NUL bytes: UTF-16 without its mark,
+    or a binary file), or None.
+
+    >>> not_text("Dream".encode("utf-16-le")), not_text(b"Dream")
+    ('UTF-16 without a byte-order mark: save the file as UTF-8', None)
+    """
+    sample = data[:8192]
+    if b"\x00" not in sample:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if max(even.count(0), odd.count(0)) > 0.3 * len(odd) and min(even.count(0), odd.count(0)) < 0.05 * len(odd):
+        return "UTF-16 without a byte-order mark: save the file as UTF-8"
+    return "binary file (NUL bytes), not an article"
 
 
 def read_limited(path, max_bytes: int) -> bytes:
