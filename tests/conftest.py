@@ -29,7 +29,8 @@ SLOW = {
     "test_query.py": ("test_a_runaway_query", "test_the_program_stops_a_runaway_query"),
     "test_remote.py": ("",),  # a real SPARQL server for every test
     "test_trust.py": ("test_loops_are_complete", "test_the_turtle_does_not_depend_on_the_working_folder"),
-    "test_build.py": ("test_a_library_large_enough_for_worker_processes",),
+    "test_build.py": ("test_a_library_large_enough_for_worker_processes", "test_a_rebuild_patches_the_near_duplicate"),
+    "test_snapshot.py": ("test_the_tables_kept_after_edits",),
     "test_progression.py": ("test_betweenness_is_what_networkx_computes",),
     "test_properties.py": ("",),  # Hypothesis: many examples each
 }
