@@ -401,8 +401,9 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
     """Return every table of the read model (see :mod:`dreamgraph.snapshot`), with the results of the
     analyses a reader wants at once: the gap report with the default settings (1.1 s at 10,000 articles,
     11 s at 100,000) and the rankings, both made while the store loads. ``previous`` is the store folder
-    of the last build, whose near-duplicate pairs are brought up to date rather than found again."""
-    tables = make_tables(library, shared, shingled, memo)
+    of the last build, whose near-duplicate pairs and search index are brought up to date rather than made
+    again."""
+    tables = make_tables(library, shared, shingled, memo, partial(kept_in_folder, previous) if previous else None)
     tables["near-pairs"] = near_pairs(tables["shingles"], previous)
     snapshot = Snapshot(tables=tables)
     tables["gaps"] = find_gaps(snapshot)

@@ -610,6 +610,9 @@ def parse_wxr(data: bytes, path: str, limits: Limits = Limits()) -> list[ParseRe
                                   url=link if is_address(link) else "",
                                   offset=(content_el.sourceline or 1) - 1,
                                   title_line=title_el.sourceline if title_el is not None else item.sourceline))
+        if results[-1].article is not None:  # the post's version: its title and link as well as its content
+            results[-1].article.content_hash = hashlib.sha256("\0".join((title, link, content)).encode(
+                "utf-8", "surrogatepass")).hexdigest()
     if skipped:
         counts = ", ".join(f"{n} {label}{'s' if n > 1 else ''}" for label, n in sorted(skipped.items()))
         results.append(ParseResult(None, [Problem("warning", path, None, f"WordPress export: {counts} skipped "

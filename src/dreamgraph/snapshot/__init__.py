@@ -70,11 +70,12 @@ TABLES = {table.name: table for table in (
 
 
 def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
-                memo: Cache | None = None) -> dict[str, object]:
+                memo: Cache | None = None, last: Callable[[str], object] | None = None) -> dict[str, object]:
     """Return every table made from the library, by name, but the analyses' results (which the build adds).
 
     ``shingled`` has the articles' shingles (slug -> array) when the build's workers made them already;
-    ``memo`` is the build's cache, where the per-article parts of a table are kept between builds.
+    ``memo`` is the build's cache, where the per-article parts of a table are kept between builds;
+    ``last`` returns a table the last build kept (or None), for the tables brought up to date from it.
     """
     graph = projection.from_library(library, shared)
     names = articles.names_from_library(library, graph)
@@ -84,7 +85,7 @@ def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
             "completeness": articles.completeness_from_library(library),
             "stub-links": articles.stub_links_from_library(library, shared),
             "clusters": articles.clusters_from_library(library), "counts": articles.counts_from_library(library, shared),
-            "names": names, "search": texts.search_from_library(library, graph),
+            "names": names, "search": texts.search_from_library(library, graph, last("search") if last else None),
             "mentions": texts.mentions_from_library(library, _linked(graph), names, memo)}
 
 
