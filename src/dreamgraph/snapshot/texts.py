@@ -109,7 +109,7 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
     import numpy as np
 
     dreams = sorted(graph.nodes, key=lambda slug: graph.nodes[slug]["iri"])  # the query's order
-    versions = [_version(library.articles.get(slug)) for slug in dreams]
+    versions = [_version(library.articles.get(slug), graph.nodes[slug]["label"]) for slug in dreams]
     old = last if last is not None and "versions" in last else None
     if old is not None:
         old_index = {slug: n for n, slug in enumerate(old["dreams"])}
@@ -131,16 +131,30 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
         values.clear()
         places.clear()
 
+    def copy(run: list[int]) -> None:
+        """Copy the entries of a run of old dreams that follow one another (new indices from ``run[0]``)."""
+        flush()
+        first_old, count = old_index[dreams[run[0]]], len(run)
+        first, end = int(bounds[first_old]), int(bounds[first_old + count])
+        lower.append(bytes(old["lower"][int(old["starts"][first]):int(old["starts"][end])]))
+        lengths.append(old_lengths[first:end])
+        shift = run[0] - first_old  # the run's dreams moved by as many places as dreams came or went before it
+        columns[0].append(old["dream"][first:end].astype(np.int64) + shift)
+        for column, name in zip(columns[1:], ("kind", "position", "predicate")):
+            column.append(old[name][first:end])
+
+    run: list[int] = []
     for index, slug in enumerate(dreams):
         n = old_index.get(slug) if old is not None else None
-        if n is not None and versions[index] and old["versions"][n] == versions[index]:
-            flush()
-            first, end = int(bounds[n]), int(bounds[n + 1])
-            lower.append(bytes(old["lower"][int(old["starts"][first]):int(old["starts"][end])]))
-            lengths.append(old_lengths[first:end])
-            for column, name in zip(columns, ("dream", "kind", "position", "predicate")):
-                column.append(np.full(end - first, index) if name == "dream" else old[name][first:end])
+        if n is not None and old["versions"][n] == versions[index]:
+            if run and n != old_index[dreams[run[-1]]] + 1:
+                copy(run)
+                run = []
+            run.append(index)
             continue
+        if run:
+            copy(run)
+            run = []
         article = library.articles.get(slug)
         if article is None:  # a stub: its label only
             values.append(graph.nodes[slug]["label"])
@@ -149,6 +163,8 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
         for kind, position, predicate, value in _entries(article):
             values.append(value)
             places.append((index, kind, position, predicate))
+    if run:
+        copy(run)
     flush()
     starts = np.zeros(sum(len(part) for part in lengths) + 1, dtype=np.int64)
     np.cumsum(np.concatenate(lengths), out=starts[1:])
@@ -158,9 +174,9 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
             "position": position.astype(np.int32), "predicate": predicate.astype(np.int8), "versions": versions}
 
 
-def _version(article: Article | None) -> str:
-    """Which version of an article a dream's entries come from ('' for a stub)."""
-    return "" if article is None else f"{article.content_hash} {article.path}"
+def _version(article: Article | None, label: str) -> str:
+    """Which version of an article a dream's entries come from (for a stub, its label)."""
+    return f"\0stub {label}" if article is None else f"{article.content_hash} {article.path}"
 
 
 def _entries(article: Article) -> list[tuple[int, int, int, str]]:
