@@ -166,7 +166,7 @@ def _same_table(name: str, a, b) -> bool:
     if name == "links":
         return a.keys() == b.keys() and all(a[k] == b[k] if isinstance(a[k], list) else np.array_equal(a[k], b[k]) for k in a)
     if name == "search":
-        return a.keys() == b.keys() and all(bytes(a[k]) == bytes(b[k]) if k == "lower" else
+        return a.keys() == b.keys() and all(bytes(a[k]) == bytes(b[k]) if k in ("lower", "versions") else
                                             (a[k] == b[k] if isinstance(a[k], list) else np.array_equal(a[k], b[k])) for k in a)
     if name == "gaps-text":
         return bytes(a["text"]) == bytes(b["text"])

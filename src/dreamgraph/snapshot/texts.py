@@ -103,7 +103,8 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
     :func:`dreamgraph.answers.search` finds the words in it and reads the matching texts from the store.
     A graph with nothing kept has no index: the query itself answers.
 
-    ``versions`` says which version of each written dream's article the entries come from; given the
+    ``versions`` says which version of each dream's article (or stub label) the entries come from, a line
+    each; given the
     ``last`` build's table, the entries of an article that did not change are copied from it (4.4 million
     entries at 100,000 articles: 8 s to make again)."""
     import numpy as np
@@ -112,6 +113,7 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
     versions = [_version(library.articles.get(slug), graph.nodes[slug]["label"]) for slug in dreams]
     old = last if last is not None and "versions" in last else None
     if old is not None:
+        old = {**old, "versions": bytes(old["versions"]).decode("utf-8", "surrogatepass").split("\n")}
         old_index = {slug: n for n, slug in enumerate(old["dreams"])}
         bounds = np.searchsorted(old["dream"], np.arange(len(old["dreams"]) + 1))  # each dream's entries
         old_lengths = np.diff(old["starts"])
@@ -171,12 +173,15 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
     dream, kind, position, predicate = (np.concatenate(column) for column in columns)
     return {"dreams": dreams, "labels": [graph.nodes[slug]["label"] for slug in dreams], "lower": b"".join(lower),
             "starts": starts, "dream": dream.astype(np.int32), "kind": kind.astype(np.int8),
-            "position": position.astype(np.int32), "predicate": predicate.astype(np.int8), "versions": versions}
+            "position": position.astype(np.int32), "predicate": predicate.astype(np.int8),
+            "versions": "\n".join(versions).encode("utf-8", "surrogatepass")}  # bytes: a file of its own, not unpickled by readers
 
 
 def _version(article: Article | None, label: str) -> str:
-    """Which version of an article a dream's entries come from (for a stub, its label)."""
-    return f"\0stub {label}" if article is None else f"{article.content_hash} {article.path}"
+    """Which version of an article a dream's entries come from (for a stub, its label), as a digest: one
+    line of ``versions`` whatever a path or a label holds."""
+    made = f"\0stub {label}" if article is None else f"{article.content_hash} {article.path}"
+    return hashlib.blake2b(made.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
 def _entries(article: Article) -> list[tuple[int, int, int, str]]:
