@@ -104,9 +104,9 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
     A graph with nothing kept has no index: the query itself answers.
 
     ``versions`` says which version of each dream's article (or stub label) the entries come from, a line
-    each; given the
-    ``last`` build's table, the entries of an article that did not change are copied from it (4.4 million
-    entries at 100,000 articles: 8 s to make again)."""
+    each (bytes: a file of its own, which readers do not unpickle). Given the ``last`` build's table, the
+    entries of the dreams that did not change are copied from it (4.4 million entries at 100,000 articles
+    take 8 s to make again)."""
     import numpy as np
 
     dreams = sorted(graph.nodes, key=lambda slug: graph.nodes[slug]["iri"])  # the query's order
@@ -174,7 +174,7 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
     return {"dreams": dreams, "labels": [graph.nodes[slug]["label"] for slug in dreams], "lower": b"".join(lower),
             "starts": starts, "dream": dream.astype(np.int32), "kind": kind.astype(np.int8),
             "position": position.astype(np.int32), "predicate": predicate.astype(np.int8),
-            "versions": "\n".join(versions).encode("utf-8", "surrogatepass")}  # bytes: a file of its own, not unpickled by readers
+            "versions": "\n".join(versions).encode("utf-8", "surrogatepass")}
 
 
 def _version(article: Article | None, label: str) -> str:
