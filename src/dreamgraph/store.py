@@ -225,22 +225,34 @@ class OxigraphStore(Store):
         its raw parts, see :func:`derived_files`, mapped into memory)."""
         if self._folder is None or self._digest is None:
             return None
+        folder = self._folder
         try:  # a file gone (the folder was replaced and removed) is data not kept: the store is asked instead
-            with paused_gc():
-                digest, made_by, data = pickle.loads(_read_at(self._folder, f"{name}.pickle"))
-            if digest != self._digest or made_by != code_fingerprint():
-                callback, self.on_stale = self.on_stale, None
-                if callback:
-                    callback()
-                return None
-            for key in data.pop(_RAW) if isinstance(data, dict) and _RAW in data else ():
-                data[key] = _mapped(f"{name}.{key}", self._folder)
+            data = _stamped(name, self._digest, lambda file: _read_at(folder, file), lambda file: _mapped(file, folder))
         except Exception:
+            return None
+        if data is _STALE:
+            callback, self.on_stale = self.on_stale, None
+            if callback:
+                callback()
             return None
         return data
 
 
 _RAW = "raw parts"
+_STALE = object()  # kept data stamped for another graph or by other code
+
+
+def _stamped(name: str, digest: str | None, read: Callable[[str], bytes], part: Callable[[str], object]):
+    """Return the data kept as ``NAME.pickle`` (see :func:`derived_files`) with each raw part through
+    ``part``, or ``_STALE`` when it was made for another Turtle than ``digest`` or by other code. Raises
+    when a file cannot be read or unpickled."""
+    with paused_gc():
+        stamp, made_by, data = pickle.loads(read(f"{name}.pickle"))
+    if stamp != digest or made_by != code_fingerprint():
+        return _STALE
+    for key in data.pop(_RAW) if isinstance(data, dict) and _RAW in data else ():
+        data[key] = part(f"{name}.{key}")
+    return data
 
 
 @lru_cache(maxsize=1)
@@ -273,15 +285,14 @@ def kept_in_folder(folder: Path, name: str):
     """Return the data a build kept in a store folder under ``name`` (see :func:`derived_files`; a dict's
     bytes values are read, not mapped) when it was made for the Turtle the folder holds by this version of
     the code, else None: what the next build starts from."""
+    def read(file: str) -> bytes:
+        return (folder / file).read_bytes()
+
     try:
-        digest, made_by, data = pickle.loads((folder / f"{name}.pickle").read_bytes())
-        if digest != loaded_digest(folder) or made_by != code_fingerprint():
-            return None
-        for key in data.pop(_RAW) if isinstance(data, dict) and _RAW in data else ():
-            data[key] = (folder / f"{name}.{key}").read_bytes()
-        return data
+        data = _stamped(name, loaded_digest(folder), read, read)
     except Exception:  # gone, damaged or of another format: not kept
         return None
+    return None if data is _STALE else data
 
 
 def _read_at(folder: int, name: str) -> bytes:
