@@ -436,16 +436,20 @@ def updated_pairs(old: tuple, old_pairs: list[tuple[str, str, float]], new: tupl
         return int(counts(hi - lo).sum())
 
     found: dict[tuple[int, int], float] = {}
+
+    def judge(x: int, y: int, common: int) -> None:  # the rule of similar_pairs
+        smaller = min(sizes[x], sizes[y])
+        share = common / max(smaller, 1)
+        if smaller >= 10 and share >= threshold:
+            found[min(x, y), max(x, y)] = float(share)
+
     for a, b, share in old_pairs:  # pairs of unchanged articles stand, unless a shingle they share crossed
         if a not in changed and b not in changed:
             pair = tuple(sorted((index[a], index[b])))
             if pair not in recheck:
                 found[pair] = share
     for x, y in recheck:
-        smaller = min(sizes[x], sizes[y])
-        share = shared(x, y) / max(smaller, 1)
-        if smaller >= 10 and share >= threshold:
-            found[x, y] = float(share)
+        judge(x, y, shared(x, y))
     for slug in sorted(changed & set(now)):  # each changed article against every article holding its shingles
         x = index[slug]
         lo, hi = holders(now[slug])
@@ -453,10 +457,7 @@ def updated_pairs(old: tuple, old_pairs: list[tuple[str, str, float]], new: tupl
         others = np.concatenate([owner[a:b] for a, b in zip(lo[keep], hi[keep])] or [np.empty(0, np.int64)])
         common = np.bincount(others[others != x], minlength=len(slugs))
         for y in np.flatnonzero(common):
-            smaller = min(sizes[x], sizes[y])
-            share = common[y] / max(smaller, 1)
-            if smaller >= 10 and share >= threshold:
-                found[min(x, int(y)), max(x, int(y))] = float(share)
+            judge(x, int(y), int(common[y]))
     return sorted((a, b, share) for (a, b), share in found.items())
 
 
