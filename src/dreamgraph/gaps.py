@@ -596,8 +596,8 @@ def find_gaps(source: Store | Snapshot, settings: GapSettings = GapSettings()) -
 def _add_page_addresses(gaps: list[Gap], snapshot: Snapshot, matrix: list[dict]) -> None:
     """Give each piece of evidence in an article read from a web page the page's address (``url``), so a
     content team can open the live page from the report."""
-    parts = snapshot.card_parts
-    pages = {e["path"]: parts[e["dream"]]["url"] for e in matrix if parts.get(e["dream"], {}).get("url")}
+    urls = snapshot.urls
+    pages = {e["path"]: urls[e["dream"]] for e in matrix if e["dream"] in urls}
     if pages:
         for gap in gaps:
             for evidence in gap.evidence:

@@ -163,6 +163,15 @@ class Snapshot:
         return projection.LinkedView(links, self.store)
 
     @property
+    def urls(self) -> dict[str, str]:
+        """Each written dream's page address, for the articles read from web pages: from the kept card parts,
+        else asked of the graph alone (not the whole of the card parts)."""
+        parts = self.kept("card-parts")
+        if parts is None and self.store is not None:
+            return articles.urls_from_store(self.store)
+        return {slug: part["url"] for slug, part in (parts or {}).items() if part.get("url")}
+
+    @property
     def completeness(self) -> list[dict]:
         return self.table("completeness")
 

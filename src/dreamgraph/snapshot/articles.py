@@ -77,12 +77,17 @@ def card_parts_from_library(library: Library) -> dict[str, dict[str, list]]:
     return parts
 
 
+def urls_from_store(store: Store) -> dict[str, str]:
+    """Return the page address of each dream read from a web page, asked of the graph."""
+    return {slug_of(row["dream"]): row["url"] for row in store.select(URL_QUERY)}
+
+
 def card_parts_from_store(store: Store) -> dict[str, dict[str, list]]:
     """Return the card parts asked of the graph."""
     found: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for row in store.select(PARTS_QUERY):
         found[slug_of(row["dream"])][row["kind"]].append((row["position"], row["label"], row.get("detail", "")))
-    urls = {slug_of(row["dream"]): row["url"] for row in store.select(URL_QUERY)}
+    urls = urls_from_store(store)
     parts = {slug: {"quick": [text for _, text, _ in sorted(kinds.get("quick", []))],
                     "scenarios": [[text, meaning] for _, text, meaning in sorted(kinds.get("scenario", []))],
                     "sensations": [[text, meaning] for _, text, meaning in sorted(kinds.get("sensation", []))]}
