@@ -59,7 +59,7 @@ def as_page(text: str) -> str:
         body.append("<ul>" + "".join(f"<li>{html.escape(i)}" for i in items))
     else:
         close()
-    address = "https://dreamatlas.example/dream-about-" + re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") + "/"
+    address = "https://dreamatlas.example/" + re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") + "/"
     return (BEFORE.replace("https://dreamatlas.example/dream-about-not-being-able-to-run-meaning/", address)
             + f'<h1 class="entry-title">{html.escape(title)}</h1></div></header><div class="post-inner thin">'
             '<div class="entry-content">' + "\n".join(body) + ("" if cut else AFTER))
