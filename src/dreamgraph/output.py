@@ -105,7 +105,9 @@ def print_card(card) -> None:
     out.print(f"[bold]{s(card.label)}[/bold]" + (f" — {s(card.subtitle)}" if card.subtitle else "")
               + f"  [dim]{card.slug}, {kind}[/dim]")
     if card.source:
-        out.print(f"[dim]from {s(', '.join(card.source))}[/dim]" + (f"[dim] · {s(card.url)}[/dim]" if card.url else ""))
+        out.print(f"[dim]from {s(', '.join(card.source))}[/dim]")
+    if card.url:  # a line of its own: an address is long, and wrapped beside the path it broke mid-line
+        out.print(f"[dim]page {s(card.url)}[/dim]")
     if card.clusters:
         out.print("cluster: " + ", ".join(s(c["label"]) for c in card.clusters))
     paragraphs = lambda text: [s(p) for p in (text or "").split("\n\n") if p.strip()]  # noqa: E731
