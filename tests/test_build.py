@@ -1,6 +1,8 @@
 """`dreamgraph build`: the seed's exact graph, byte-identical rebuilds, stubs, removal and bad input."""
 
+import os
 import shutil
+from pathlib import Path
 
 from helpers import ROOT, SEED, article
 from dreamgraph.build import build
@@ -170,6 +172,58 @@ def test_an_incremental_build_equals_a_clean_build_and_reuses_the_cache(tmp_path
     build([folder], tmp_path / "clean")
     assert (tmp_path / "kept" / GRAPH_FILE).read_bytes() == (tmp_path / "clean" / GRAPH_FILE).read_bytes()
     assert b"The Updraft" in (tmp_path / "kept" / GRAPH_FILE).read_bytes()
+
+
+def _reads_of_a_build(folder, graph_dir, monkeypatch) -> list[str]:
+    """Build, and return the names of the files whose bytes the build read to know whether they changed."""
+    import dreamgraph.build as build_module
+
+    seen = []
+    real = build_module.read_limited
+
+    def reading(path, max_bytes):
+        seen.append(Path(path).name)
+        return real(path, max_bytes)
+
+    monkeypatch.setattr(build_module, "read_limited", reading)
+    assert build([folder], graph_dir).ok
+    monkeypatch.setattr(build_module, "read_limited", real)
+    return sorted(seen)
+
+
+def test_a_rebuild_reads_only_the_files_whose_stat_changed(tmp_path, monkeypatch):
+    """Files are known unchanged by their size, times and inode: only a changed one is read again, also
+    when the change keeps its size and its modification time is set back (its change time still moves)."""
+    from dreamgraph.build import FileIndex
+    from helpers import FIXTURES
+
+    monkeypatch.setattr(FileIndex, "RACY_NS", 0)  # the files here were all written within the last seconds
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES / "progression", folder)
+    names = sorted(p.name for p in folder.iterdir())
+    assert _reads_of_a_build(folder, tmp_path / "graph", monkeypatch) == names  # nothing known yet
+    assert _reads_of_a_build(folder, tmp_path / "graph", monkeypatch) == []
+    path = folder / "flying.txt"
+    before = path.stat()
+    text = path.read_text(encoding="utf-8")
+    assert "The Lift" in text
+    path.write_text(text.replace("The Lift", "The Rise"), encoding="utf-8")  # the same size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
+    assert _reads_of_a_build(folder, tmp_path / "graph", monkeypatch) == ["flying.txt"]
+    assert b"The Rise" in (tmp_path / "graph" / GRAPH_FILE).read_bytes()
+    assert _reads_of_a_build(folder, tmp_path / "graph", monkeypatch) == []
+
+
+def test_files_changed_just_before_a_build_are_read_again_by_the_next(tmp_path, monkeypatch):
+    """A file modified within two seconds before a build began could change again in the same clock tick
+    unseen, so the next build reads it again rather than trusting its stat ("racily clean")."""
+    from helpers import FIXTURES
+
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES / "progression", folder)
+    _reads_of_a_build(folder, tmp_path / "graph", monkeypatch)
+    assert len(_reads_of_a_build(folder, tmp_path / "graph", monkeypatch)) == 5  # written just now
 
 
 def test_a_damaged_cache_entry_is_made_again(tmp_path):

@@ -257,3 +257,26 @@ def test_the_linked_view_keeps_the_first_of_two_links_to_one_dream_and_loops_of_
             assert progression_tree(view, slug, 3, reverse=reverse) == progression_tree(whole, slug, 3, reverse=reverse)
     path = shortest_progression(view, "beta", "gamma")
     assert path == shortest_progression(whole, "beta", "gamma") and steps(view, path) == steps(whole, path)
+
+
+def test_the_rankings_are_made_again_only_when_the_dreams_or_their_links_change(tmp_path, monkeypatch):
+    """A text edit keeps the last build's rankings (they depend on dreams, labels and links alone); a new
+    link makes them again."""
+    import dreamgraph.build as build_module
+
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES / "gaps", folder)
+    build([folder], tmp_path / "graph")
+    made = []
+    real = build_module.rankings
+    monkeypatch.setattr(build_module, "rankings", lambda graph: made.append(1) or real(graph))
+    flying = folder / "flying.txt"
+    flying.write_text(flying.read_text(encoding="utf-8").replace("Quick Answer", "Quick Answer\n- A new answer.", 1),
+                      encoding="utf-8")
+    build([folder], tmp_path / "graph")
+    assert made == []
+    flying.write_text(flying.read_text(encoding="utf-8") + "- If you wake → dream about waking up meaning — later\n",
+                      encoding="utf-8")
+    build([folder], tmp_path / "graph")
+    assert made == [1]
+    assert Snapshot(open_store(tmp_path / "graph")).kept("rankings") == real(Snapshot(open_store(tmp_path / "graph")).projection)

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import mmap
 import os
 import pickle
+import stat
 import sys
 import tempfile
 import time
@@ -40,7 +42,7 @@ from .report import terminal_text
 from .progression import rankings
 from .snapshot import Snapshot, make_tables
 from .snapshot.texts import shingles, similarity_text
-from .files import atomic_write, paused_gc
+from .files import atomic_write, coalesced, paused_gc
 from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, derived_files, kept_in_folder, loaded_digest, update_store_folder,
                     write_and_load_store_folder)
 from .triples import (MEMBER, TURTLE_PREFIXES, A, iri, own_triples, scheme_triples,
@@ -94,6 +96,7 @@ class Spool:
 
     def __init__(self, folder: Path):
         self._file = tempfile.TemporaryFile(dir=folder)
+        self._map: mmap.mmap | None = None
 
     def add(self, text: str | bytes, sha256: str = "") -> tuple[int, int, str]:
         """Keep a piece of Turtle; ``sha256`` is its hash when known already."""
@@ -103,10 +106,19 @@ class Spool:
         return offset, len(data), sha256 or hashlib.sha256(data).hexdigest()
 
     def read(self, ref: tuple[int, int, str]) -> bytes:
-        self._file.seek(ref[0])
-        return self._file.read(ref[1])
+        """Return a kept piece. The file is read through a memory map: a copy, not a system call that lets
+        go of Python's lock (the Turtle is written by a thread while the main one computes)."""
+        end = ref[0] + ref[1]
+        if self._map is None or len(self._map) < end:
+            self._file.flush()
+            if self._map is not None:
+                self._map.close()
+            self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) if end else None
+        return self._map[ref[0]:end] if self._map is not None else b""
 
     def close(self) -> None:
+        if self._map is not None:
+            self._map.close()
         self._file.close()
 
 
@@ -166,6 +178,58 @@ def _start_worker(build: int) -> None:
             os._exit(1)
 
 
+class FileIndex:
+    """What the last build learned of each article file: its size, times and inode (``os.stat``) and the
+    cache key of its bytes, so a build reads and hashes only the files whose stat changed (at 10,000
+    articles, reading and hashing every file cost 0.3 s of a one-change rebuild).
+
+    A file changed in the same clock tick as the index was made could keep its size and modification
+    time; its change time still moves (no program can set it), and a file modified within two seconds
+    before the index was made is read again anyway, as git does with "racily clean" entries.
+    """
+
+    RACY_NS = 2_000_000_000
+
+    def __init__(self, cache: Cache, limits: str):
+        self.cache, self.limits = cache, limits
+        self.started = time.time_ns()
+        kept = cache.get("files", "index")
+        valid = isinstance(kept, dict) and kept.get("limits") == limits and kept.get("version") == cache.version
+        self.old: dict = kept["files"] if valid else {}
+        self.before: int = kept["made"] if valid else 0
+        self.new: dict = {}
+
+    @staticmethod
+    def _stat(path: Path) -> tuple | None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev
+
+    def known(self, path: Path, shown: str) -> tuple[str | None, tuple | None]:
+        """Return (the cache key, if the file's stat is what the last build saw, else None; its stat now)."""
+        now = self._stat(path)
+        name = (os.path.abspath(path), shown)
+        seen = self.old.get(name)
+        if seen is None or now != seen[0] or max(now[1], now[2]) >= self.before - self.RACY_NS:
+            return None, now
+        self.new[name] = seen
+        return seen[1], now
+
+    def learn(self, path: Path, shown: str, key: str, before: tuple | None) -> None:
+        """Note the key of a file read just after its stat ``before`` was taken (taken after the read, a
+        change in between would be missed; taken before, it is seen next time by the file's later times)."""
+        if before is not None:
+            self.new[(os.path.abspath(path), shown)] = (before, key)
+
+    def keep(self) -> None:
+        self.cache.put("files", "index", {"limits": self.limits, "version": self.cache.version,
+                                          "made": self.started, "files": self.new})
+
+
 def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
                 progress: Callable[[int, int], None] | None = None, cache: Cache | None = None,
                 spool: Spool | None = None, sources: Sequence = ()) -> list[Compiled]:
@@ -176,14 +240,21 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
     cache = cache or Cache(None)
     shown = display_paths(paths, graph_dir, sources)
     results: list[list[Compiled] | None] = [None] * len(paths)
+    files = FileIndex(cache, repr(limits))
     keys = []
     for index, path in enumerate(paths):
-        try:  # never more than the limit, and only from a regular file (see parse.read_limited)
-            data = read_limited(path, limits.max_bytes)
-            data = data if len(data) <= limits.max_bytes else b"<too large>"
-        except OSError:
-            data = b"<unreadable>"
-        keys.append(cache.key(data, shown[index], repr(limits)))
+        key, before = files.known(path, shown[index])
+        if key is None:
+            try:  # never more than the limit, and only from a regular file (see parse.read_limited)
+                data = read_limited(path, limits.max_bytes)
+                data = data if len(data) <= limits.max_bytes else b"<too large>"
+            except OSError:
+                data = b"<unreadable>"
+            key = cache.key(data, shown[index], repr(limits))
+            if not data.startswith(b"<"):  # never "<unreadable>" or "<too large>": those are read again
+                files.learn(path, shown[index], key, before)
+        keys.append(key)
+    files.keep()
     index_of = {key: index for index, key in enumerate(keys)}
     for key, kept in cache.get_many("article", keys):
         results[index_of[key]] = kept
@@ -325,7 +396,7 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, libra
 
             def write() -> str:  # the store is stamped with the hash: made as written, not read back
                 hashed = hashlib.sha256()
-                atomic_write(graph_file, _hashed(turtle, hashed))
+                atomic_write(graph_file, _hashed(coalesced(turtle), hashed))
                 return hashed.hexdigest()
 
             # the file is written in a thread of its own (hashing and writing let go of Python's lock)
@@ -408,8 +479,22 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
     snapshot = Snapshot(tables=tables)
     tables["gaps"] = find_gaps(snapshot)
     tables["gaps-text"] = {"text": terminal_text(tables["gaps"]).encode("utf-8")}
-    tables["rankings"] = rankings(snapshot.projection)
+    tables["rankings"] = reused_rankings(tables["links"], previous) or rankings(snapshot.projection)
     return tables
+
+
+def reused_rankings(links: dict, previous: Path | None) -> list[dict] | None:
+    """Return the last build's rankings when its dreams, their labels and kinds, and the links between them
+    are this build's (the rankings are a function of these alone: an edit to an article's texts changes
+    none of them), else None (0.4 s at 10,000 articles, 5 s at 100,000 made again)."""
+    import numpy as np
+
+    old = kept_in_folder(previous, "links") if previous else None
+    if old is None or old["slugs"] != links["slugs"] or old["labels"] != links["labels"]:
+        return None
+    if not all(np.array_equal(old[name], links[name]) for name in ("stub", "succ_ptr", "succ")):
+        return None
+    return kept_in_folder(previous, "rankings")
 
 
 def near_pairs(table: tuple, previous: Path | None) -> list[tuple[str, str, float]]:
