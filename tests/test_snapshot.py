@@ -259,24 +259,34 @@ def test_the_linked_view_keeps_the_first_of_two_links_to_one_dream_and_loops_of_
     assert path == shortest_progression(whole, "beta", "gamma") and steps(view, path) == steps(whole, path)
 
 
-def test_the_rankings_are_made_again_only_when_the_dreams_or_their_links_change(tmp_path, monkeypatch):
-    """A text edit keeps the last build's rankings (they depend on dreams, labels and links alone); a new
-    link makes them again."""
+def test_the_rankings_and_look_alikes_are_made_again_only_when_the_dreams_or_their_links_change(tmp_path, monkeypatch):
+    """A text edit keeps the last build's rankings (they depend on dreams, labels and links alone) and its
+    look-alike answers (on the written slugs and the stubs); a new link makes the rankings again, and a new
+    stub is matched alone."""
     import dreamgraph.build as build_module
+    import dreamgraph.gaps as gaps_module
 
     folder = tmp_path / "articles"
     shutil.copytree(FIXTURES / "gaps", folder)
     build([folder], tmp_path / "graph")
-    made = []
-    real = build_module.rankings
+    made, matched = [], []
+    real, lookalikes = build_module.rankings, gaps_module.Lookalikes
+
+    class Counted(lookalikes):
+        def match(self, slug, cutoff=85):
+            matched.append(slug)
+            return super().match(slug, cutoff)
+
     monkeypatch.setattr(build_module, "rankings", lambda graph: made.append(1) or real(graph))
+    monkeypatch.setattr(gaps_module, "Lookalikes", Counted)
     flying = folder / "flying.txt"
     flying.write_text(flying.read_text(encoding="utf-8").replace("Quick Answer", "Quick Answer\n- A new answer.", 1),
                       encoding="utf-8")
     build([folder], tmp_path / "graph")
-    assert made == []
+    assert made == [] and matched == []
     flying.write_text(flying.read_text(encoding="utf-8") + "- If you wake → dream about waking up meaning — later\n",
                       encoding="utf-8")
     build([folder], tmp_path / "graph")
-    assert made == [1]
-    assert Snapshot(open_store(tmp_path / "graph")).kept("rankings") == real(Snapshot(open_store(tmp_path / "graph")).projection)
+    assert made == [1] and matched == ["waking-up"]
+    snapshot = Snapshot(open_store(tmp_path / "graph"))
+    assert snapshot.kept("rankings") == real(snapshot.projection)

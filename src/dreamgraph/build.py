@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import mmap
 import os
 import pickle
 import stat
@@ -33,11 +32,11 @@ from .article import Article
 from .errors import DreamgraphError, Problem
 from .pages import read_source
 from .parse import Limits, ParseResult, read_limited
-from .slugs import Lookalikes, dream_name
+from .slugs import dream_name
 from .cache import CACHE_DIR, Cache
 from .library import ALIAS_FILE, Library, Shared, assemble, shared_triples
 from .sources import display_paths, find_articles, read_alias_table, unique_provenance
-from .gaps import GapSettings, find_gaps, similar_pairs, updated_pairs
+from .gaps import GapSettings, find_gaps, lookalike_targets, not_in_format, similar_pairs, typo_table, updated_pairs
 from .report import terminal_text
 from .progression import rankings
 from .snapshot import Snapshot, make_tables
@@ -96,29 +95,23 @@ class Spool:
 
     def __init__(self, folder: Path):
         self._file = tempfile.TemporaryFile(dir=folder)
-        self._map: mmap.mmap | None = None
+        self._unflushed = False
 
     def add(self, text: str | bytes, sha256: str = "") -> tuple[int, int, str]:
         """Keep a piece of Turtle; ``sha256`` is its hash when known already."""
         data = text.encode("utf-8") if isinstance(text, str) else text
         offset = self._file.seek(0, os.SEEK_END)
         self._file.write(data)
+        self._unflushed = True
         return offset, len(data), sha256 or hashlib.sha256(data).hexdigest()
 
     def read(self, ref: tuple[int, int, str]) -> bytes:
-        """Return a kept piece. The file is read through a memory map: a copy, not a system call that lets
-        go of Python's lock (the Turtle is written by a thread while the main one computes)."""
-        end = ref[0] + ref[1]
-        if self._map is None or len(self._map) < end:
+        if self._unflushed:
             self._file.flush()
-            if self._map is not None:
-                self._map.close()
-            self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) if end else None
-        return self._map[ref[0]:end] if self._map is not None else b""
+            self._unflushed = False
+        return os.pread(self._file.fileno(), ref[1], ref[0])  # one system call, not a seek and a read
 
     def close(self) -> None:
-        if self._map is not None:
-            self._map.close()
         self._file.close()
 
 
@@ -452,13 +445,12 @@ def _article_triples_in_store(folder: Path, slugs: Iterable[str]) -> list[str]:
     return found
 
 
-def suggest_aliases(library: Library, links: dict[str, list[tuple[str, int, str]]]) -> None:
+def suggest_aliases(library: Library, links: dict[str, list[tuple[str, int, str]]], table: dict) -> None:
     """Add a warning for every link to an unwritten dream whose slug closely resembles a written one in
-    the article format (see :class:`dreamgraph.slugs.Lookalikes`): a page from another site is not taken
-    for the dream a link means on the strength of its title alone."""
-    lookalikes = Lookalikes(slug for slug, article in library.articles.items() if article.in_format)
+    the article format (``table``: see :func:`dreamgraph.gaps.typo_table`): a page from another site is not
+    taken for the dream a link means on the strength of its title alone."""
     for stub in sorted(links):
-        match = lookalikes.match(stub)
+        match = table["matches"].get(stub)
         if match:
             for path, line, text in sorted(links[stub]):
                 library.problems.append(Problem(
@@ -475,6 +467,9 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
     of the last build, whose near-duplicate pairs and search index are brought up to date rather than made
     again."""
     tables = make_tables(library, shared, shingled, memo, partial(kept_in_folder, previous) if previous else None)
+    foreign = {e["dream"] for e in tables["completeness"] if not_in_format(e)}
+    tables["typos"] = typo_table(lookalike_targets(tables["projection"], foreign), tables["stub-links"],
+                                 GapSettings().typo_similarity, kept_in_folder(previous, "typos") if previous else None)
     tables["near-pairs"] = near_pairs(tables["shingles"], previous)
     snapshot = Snapshot(tables=tables)
     tables["gaps"] = find_gaps(snapshot)
@@ -585,10 +580,11 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         violations: list = []
 
         def while_the_store_loads() -> dict[str, object]:
-            suggest_aliases(library, shared.links)  # only warnings: 2.5 s at 100,000 articles, off the load's path
             if validate:
                 violations.extend(validate_library(library, parts, shared, cache))
-            return kept_tables(library, shared, shingled, cache, graph_dir / STORE_DIR)
+            tables = kept_tables(library, shared, shingled, cache, graph_dir / STORE_DIR)
+            suggest_aliases(library, shared.links, tables["typos"])  # only warnings
+            return tables
 
         graph_file = graph_dir / GRAPH_FILE
         triple_count, store_refresh = refresh_store(graph_file, graph_turtle(library, parts, shared, spool),

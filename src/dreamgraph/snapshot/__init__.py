@@ -61,6 +61,8 @@ TABLES = {table.name: table for table in (
     Table("mentions", "dreams named in another article's prose, and whether it links to them", None,
           lambda snapshot: texts.mentions(texts.prose_from_store(snapshot.store), _linked(snapshot.projection),
                                           snapshot.names)),
+    Table("typos", "per linked stub, the written dream its slug is a slip for, with the default cutoff "
+          "(an analysis result)", None),
     Table("near-pairs", "the pairs of articles near-duplicates are reported for, with the default threshold "
           "(an analysis result)", None),
     Table("gaps", "the gap report with the default settings (an analysis result)", None),
