@@ -260,11 +260,12 @@ def test_the_linked_view_keeps_the_first_of_two_links_to_one_dream_and_loops_of_
 
 
 def test_the_rankings_and_look_alikes_are_made_again_only_when_the_dreams_or_their_links_change(tmp_path, monkeypatch):
-    """A text edit keeps the last build's rankings (they depend on dreams, labels and links alone) and its
-    look-alike answers (on the written slugs and the stubs); a new link makes the rankings again, and a new
-    stub is matched alone."""
+    """A text edit keeps the last build's rankings (they depend on dreams, labels and links alone), its
+    look-alike answers (on the written slugs and the stubs) and the mentions of every other article; a new
+    link makes the rankings again, and a new stub is matched alone."""
     import dreamgraph.build as build_module
     import dreamgraph.gaps as gaps_module
+    from dreamgraph.snapshot import texts
 
     folder = tmp_path / "articles"
     shutil.copytree(FIXTURES / "gaps", folder)
@@ -277,13 +278,16 @@ def test_the_rankings_and_look_alikes_are_made_again_only_when_the_dreams_or_the
             matched.append(slug)
             return super().match(slug, cutoff)
 
+    searched, find = [], texts.MentionFinder.find
     monkeypatch.setattr(build_module, "rankings", lambda graph: made.append(1) or real(graph))
     monkeypatch.setattr(gaps_module, "Lookalikes", Counted)
+    monkeypatch.setattr(texts.MentionFinder, "find", lambda self, prose, linked: searched.extend(
+        {text[0] for text in prose}) or find(self, prose, linked))
     flying = folder / "flying.txt"
     flying.write_text(flying.read_text(encoding="utf-8").replace("Quick Answer", "Quick Answer\n- A new answer.", 1),
                       encoding="utf-8")
     build([folder], tmp_path / "graph")
-    assert made == [] and matched == []
+    assert made == [] and matched == [] and searched == ["flying"]
     flying.write_text(flying.read_text(encoding="utf-8") + "- If you wake → dream about waking up meaning — later\n",
                       encoding="utf-8")
     build([folder], tmp_path / "graph")

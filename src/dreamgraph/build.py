@@ -460,13 +460,13 @@ def suggest_aliases(library: Library, links: dict[str, list[tuple[str, int, str]
 
 
 def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
-                memo: Cache | None = None, previous: Path | None = None) -> dict[str, object]:
+                previous: Path | None = None) -> dict[str, object]:
     """Return every table of the read model (see :mod:`dreamgraph.snapshot`), with the results of the
     analyses a reader wants at once: the gap report with the default settings (1.1 s at 10,000 articles,
     11 s at 100,000) and the rankings, both made while the store loads. ``previous`` is the store folder
     of the last build, whose near-duplicate pairs and search index are brought up to date rather than made
     again."""
-    tables = make_tables(library, shared, shingled, memo, partial(kept_in_folder, previous) if previous else None)
+    tables = make_tables(library, shared, shingled, partial(kept_in_folder, previous) if previous else None)
     foreign = {e["dream"] for e in tables["completeness"] if not_in_format(e)}
     tables["typos"] = typo_table(lookalike_targets(tables["projection"], foreign), tables["stub-links"],
                                  GapSettings().typo_similarity, kept_in_folder(previous, "typos") if previous else None)
@@ -582,7 +582,7 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         def while_the_store_loads() -> dict[str, object]:
             if validate:
                 violations.extend(validate_library(library, parts, shared, cache))
-            tables = kept_tables(library, shared, shingled, cache, graph_dir / STORE_DIR)
+            tables = kept_tables(library, shared, shingled, graph_dir / STORE_DIR)
             suggest_aliases(library, shared.links, tables["typos"])  # only warnings
             return tables
 

@@ -40,6 +40,7 @@ class Cache:
     """
 
     FILE = "entries.sqlite"
+    KINDS = ("article", "shacl", "files")  # what builds keep; entries of any other kind are an older version's
 
     def __init__(self, folder: Path | None):
         self.folder, self.used = folder, defaultdict(set)
@@ -129,10 +130,12 @@ class Cache:
 
     def prune(self) -> None:
         """Save this build's entries and drop those it did not use (articles removed or changed), in the
-        kinds it used (a build with --no-validate keeps the SHACL results for the next one)."""
+        kinds it used (a build with --no-validate keeps the SHACL results for the next one), and every entry
+        of a kind no build keeps any more."""
         db = self._connect()
         if db is None:
             return
+        db.execute(f"DELETE FROM entries WHERE kind NOT IN ({', '.join('?' * len(self.KINDS))})", self.KINDS)
         db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
         for kind, keys in self.used.items():
             db.execute("DELETE FROM used")

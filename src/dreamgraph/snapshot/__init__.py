@@ -26,7 +26,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from ..cache import Cache
 from ..library import Library, Shared
 from ..store import Store
 from . import articles, projection, texts
@@ -63,6 +62,8 @@ TABLES = {table.name: table for table in (
                                           snapshot.names)),
     Table("typos", "per linked stub, the written dream its slug is a slip for, with the default cutoff "
           "(an analysis result)", None),
+    Table("mention-sources", "per written dream, the version of its text and links its mentions were found in "
+          "(for the next build)", None),
     Table("near-pairs", "the pairs of articles near-duplicates are reported for, with the default threshold "
           "(an analysis result)", None),
     Table("gaps", "the gap report with the default settings (an analysis result)", None),
@@ -72,15 +73,16 @@ TABLES = {table.name: table for table in (
 
 
 def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
-                memo: Cache | None = None, last: Callable[[str], object] | None = None) -> dict[str, object]:
+                last: Callable[[str], object] | None = None) -> dict[str, object]:
     """Return every table made from the library, by name, but the analyses' results (which the build adds).
 
     ``shingled`` has the articles' shingles (slug -> array) when the build's workers made them already;
-    ``memo`` is the build's cache, where the per-article parts of a table are kept between builds;
     ``last`` returns a table the last build kept (or None), for the tables brought up to date from it.
     """
     graph = projection.from_library(library, shared)
     names = articles.names_from_library(library, graph)
+    mentions, sources = texts.mentions_from_library(library, _linked(graph), names, *(
+        (last("mentions"), last("mention-sources")) if last else ()))
     return {"projection": graph, "links": projection.links_of(graph),
             "shingles": texts.shingles_from_library(library, shingled),
             "card-parts": articles.card_parts_from_library(library),
@@ -88,7 +90,7 @@ def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
             "stub-links": articles.stub_links_from_library(library, shared),
             "clusters": articles.clusters_from_library(library), "counts": articles.counts_from_library(library, shared),
             "names": names, "search": texts.search_from_library(library, graph, last("search") if last else None),
-            "mentions": texts.mentions_from_library(library, _linked(graph), names, memo)}
+            "mentions": mentions, "mention-sources": sources}
 
 
 def _linked(graph) -> dict[str, set[str]]:

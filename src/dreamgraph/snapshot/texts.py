@@ -13,7 +13,6 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from ..article import Article
-from ..cache import Cache
 from ..library import Library
 from ..query import named_query
 from ..store import Store
@@ -301,20 +300,31 @@ def differences(found: list[dict]) -> dict[frozenset, list[dict]]:
 
 
 def mentions_from_library(library: Library, linked: dict[str, set[str]], names: dict[str, str],
-                          memo: Cache | None = None) -> list[dict]:
-    """Return :func:`mentions` of the library's prose; with a ``memo`` (the build's cache), an article's
-    mentions are kept, and found again only when the article, its links or the names looked for change."""
-    if memo is None:
-        return mentions(prose_from_library(library), linked, names)
+                          last: list[dict] | None = None, last_sources: dict[str, str] | None = None
+                          ) -> tuple[list[dict], dict[str, str]]:
+    """Return :func:`mentions` of the library's prose, and per written dream the version of what its
+    mentions were found from (its file, text and links, and the names looked for). Given the ``last``
+    build's mentions and versions, an article's mentions are copied from them while its version is the
+    same, and found again only when the article, its links or the names looked for change."""
     finder = MentionFinder(names)
-    keys = {slug: memo.key(finder.digest, slug, article.path, article.content_hash, repr(sorted(linked.get(slug, ()))))
-            for slug, article in library.articles.items()}
-    slug_of_key = {key: slug for slug, key in keys.items()}
-    found: dict[str, list[dict]] = {slug_of_key[key]: value for key, value in memo.get_many("mentions", keys.values())}
-    for slug in sorted(set(keys) - set(found)):
-        found[slug] = finder.find(prose_of(library.articles[slug], slug), linked.get(slug, set()))
-        memo.put("mentions", keys[slug], found[slug])
-    return [m for slug in sorted(found) for m in found[slug]]
+    versions = {}
+    for slug, article in library.articles.items():
+        version = hashlib.sha256(finder.digest.encode())
+        for part in (slug, article.path, article.content_hash, repr(sorted(linked.get(slug, ())))):
+            version.update(b"\0" + part.encode("utf-8", "surrogatepass"))
+        versions[slug] = version.hexdigest()
+    kept: dict[str, list[dict]] = {}
+    if last is not None and last_sources is not None:
+        unchanged = {slug for slug, version in last_sources.items() if versions.get(slug) == version}
+        kept = {slug: [] for slug in unchanged}
+        for mention in last:
+            if mention["source"] in unchanged:
+                kept[mention["source"]].append(mention)
+    found = []
+    for slug in sorted(versions):
+        found.extend(kept[slug] if slug in kept else
+                     finder.find(prose_of(library.articles[slug], slug), linked.get(slug, set())))
+    return found, versions
 
 
 def prose_of(article: Article, slug: str) -> list[tuple[str, str, int, str]]:
