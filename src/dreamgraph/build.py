@@ -471,10 +471,9 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
     tables["typos"] = typo_table(lookalike_targets(tables["projection"], foreign), tables["stub-links"],
                                  GapSettings().typo_similarity, kept_in_folder(previous, "typos") if previous else None)
     tables["near-pairs"] = near_pairs(tables["shingles"], previous)
-    snapshot = Snapshot(tables=tables)
-    tables["gaps"] = find_gaps(snapshot)
+    tables["rankings"] = reused_rankings(tables["links"], previous) or rankings(tables["projection"])
+    tables["gaps"] = find_gaps(Snapshot(tables=tables))  # which reads the rankings' PageRank
     tables["gaps-text"] = {"text": terminal_text(tables["gaps"]).encode("utf-8")}
-    tables["rankings"] = reused_rankings(tables["links"], previous) or rankings(snapshot.projection)
     return tables
 
 

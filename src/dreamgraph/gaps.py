@@ -106,7 +106,7 @@ def missing_articles(snapshot: Snapshot, graph: nx.DiGraph, typos: set[str], lin
 
     ``linked`` is what :func:`stub_links` returns, when the caller has it already.
     """
-    pagerank = nx.pagerank(graph) if graph.number_of_edges() else {}
+    pagerank = _pagerank(snapshot, graph)
     labels, links = linked or stub_links(snapshot)
     gaps = []
     for slug, evidence in links.items():
@@ -118,6 +118,17 @@ def missing_articles(snapshot: Snapshot, graph: nx.DiGraph, typos: set[str], lin
                         f"write an article for '{labels[slug]}': "
                         + (f"{articles} articles send" if articles != 1 else "1 article sends") + " readers there", evidence))
     return gaps
+
+
+def _pagerank(snapshot: Snapshot, graph: nx.DiGraph) -> dict[str, float]:
+    """Return each dream's PageRank as the rankings have it (rounded to 6 places): kept by the build (0.2 s
+    at 10,000 dreams to compute again), else computed; nothing for a graph without links."""
+    if not graph.number_of_edges():
+        return {}
+    kept = snapshot.kept("rankings")
+    if kept is not None:
+        return {row["slug"]: row["pagerank"] for row in kept}
+    return {node: round(value, 6) for node, value in nx.pagerank(graph).items()}
 
 
 def broken_links(snapshot: Snapshot, graph: nx.DiGraph, settings: GapSettings, linked=None,

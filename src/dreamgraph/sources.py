@@ -43,25 +43,45 @@ def find_articles(sources: Iterable[str | os.PathLike]) -> tuple[list[Path], lis
         path = Path(source)
         if path.is_dir():
             top = path.resolve()
-            for root, dirs, files in os.walk(path, onerror=unreadable):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in files:
-                    suffix = Path(name).suffix.lower()
-                    if name.startswith(".") or suffix not in ARTICLE_SUFFIXES | EXPORT_SUFFIXES:
-                        continue
-                    file = Path(root) / name
-                    if file.is_symlink() and not file.resolve().is_relative_to(top):
-                        problems.append(Problem("warning", printable_path(str(file)), None,
-                                                "a symbolic link to a file outside the folder; skipped, not read"))
-                        continue
-                    if suffix in EXPORT_SUFFIXES and not _is_export(file):
-                        continue
-                    found.add(file)
+            for entry in _files_under(path, unreadable):
+                name = entry.name
+                suffix = os.path.splitext(name)[1].lower()
+                if name.startswith(".") or suffix not in ARTICLE_SUFFIXES | EXPORT_SUFFIXES:
+                    continue
+                file = Path(entry.path)
+                if entry.is_symlink() and not file.resolve().is_relative_to(top):
+                    problems.append(Problem("warning", printable_path(str(file)), None,
+                                            "a symbolic link to a file outside the folder; skipped, not read"))
+                    continue
+                if suffix in EXPORT_SUFFIXES and not _is_export(file):
+                    continue
+                found.add(file)
         elif path.exists() or path.is_symlink():
             found.add(path)
         else:
             problems.append(Problem("error", printable_path(str(path)), None, "no such file or folder"))
-    return sorted(found), problems
+    return sorted(found, key=lambda file: file.parts), problems  # the order of Path's own comparison, faster
+
+
+def _files_under(folder: Path, onerror) -> Iterable[os.DirEntry]:
+    """Yield the entries of everything but folders under ``folder``, not looking into hidden folders or
+    following symbolic links to folders (as ``os.walk`` does, but each entry says whether it is a link
+    without another system call: 10,000 calls at 10,000 articles)."""
+    stack = [str(folder)]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as entries:
+                for entry in entries:
+                    try:
+                        is_folder = entry.is_dir()
+                    except OSError:
+                        is_folder = False
+                    if not is_folder:
+                        yield entry
+                    elif not entry.name.startswith(".") and not entry.is_symlink():
+                        stack.append(entry.path)
+        except OSError as error:
+            onerror(error)
 
 
 def _is_export(path: Path) -> bool:
