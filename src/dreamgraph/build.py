@@ -225,13 +225,15 @@ class FileIndex:
 
 def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
                 progress: Callable[[int, int], None] | None = None, cache: Cache | None = None,
-                spool: Spool | None = None, sources: Sequence = ()) -> list[Compiled]:
+                spool: Spool | None = None, sources: Sequence = (), shown: Sequence[str] | None = None
+                ) -> list[Compiled]:
     """Return the per-file work for every file (one item an article; a WordPress export gives one a post):
     from the cache when its bytes did not change, else done again, in parallel across the machine's cores
     when there are many. With a ``spool``, each article's Turtle goes there and ``Compiled.turtle`` holds
-    its reference instead of the text."""
+    its reference instead of the text. ``shown`` are the files' provenance paths when the caller has them
+    (:func:`dreamgraph.sources.display_paths`)."""
     cache = cache or Cache(None)
-    shown = display_paths(paths, graph_dir, sources)
+    shown = display_paths(paths, graph_dir, sources) if shown is None else shown
     results: list[list[Compiled] | None] = [None] * len(paths)
     files = FileIndex(cache, repr(limits))
     keys = []
@@ -550,7 +552,7 @@ def _hashed(pieces: Iterable[bytes], digest) -> Iterable[bytes]:
 def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, progress, started: float) -> BuildReport:
     remove_leftovers(graph_dir)
     paths, problems = find_articles(sources)
-    paths, clashes = unique_provenance(paths, graph_dir, sources)
+    paths, shown, clashes = unique_provenance(paths, graph_dir, sources)
     problems += clashes
     if not paths:
         if problems:
@@ -561,7 +563,7 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
     aliases, alias_problems = read_alias_table(graph_dir)
     spool = Spool(graph_dir)
     try:
-        compiled = compile_all(paths, graph_dir, limits, progress, cache, spool, sources)
+        compiled = compile_all(paths, graph_dir, limits, progress, cache, spool, sources, shown)
         library = assemble([item.result for item in compiled], aliases)
         library.problems[:0] = problems + alias_problems
         if not library.articles:

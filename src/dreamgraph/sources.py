@@ -101,12 +101,14 @@ def printable_path(path: str) -> str:
     return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def unique_provenance(paths: Sequence[Path], graph_dir: Path, sources: Sequence = ()) -> tuple[list[Path], list[Problem]]:
-    """Return the paths whose provenance path is their own, and an error for each later file that would
-    share one with an earlier file (``graph/articles/a.txt`` and ``./articles/a.txt`` built together): two
-    files must never become one source node."""
+def unique_provenance(paths: Sequence[Path], graph_dir: Path,
+                      sources: Sequence = ()) -> tuple[list[Path], list[str], list[Problem]]:
+    """Return the paths whose provenance path is their own, with those provenance paths (see
+    :func:`display_paths`), and an error for each later file that would share one with an earlier file
+    (``graph/articles/a.txt`` and ``./articles/a.txt`` built together): two files must never become one
+    source node."""
     first: dict[str, Path] = {}
-    kept, problems = [], []
+    kept, shown_kept, problems = [], [], []
     for path, shown in zip(paths, display_paths(paths, graph_dir, sources)):
         if shown in first and os.path.abspath(first[shown]) != os.path.abspath(path):
             problems.append(Problem("error", printable_path(str(path)), None,
@@ -116,7 +118,8 @@ def unique_provenance(paths: Sequence[Path], graph_dir: Path, sources: Sequence 
         first.setdefault(shown, path)
         if first[shown] is path:
             kept.append(path)
-    return kept, problems
+            shown_kept.append(shown)
+    return kept, shown_kept, problems
 
 
 def display_path(path: Path, graph_dir: Path, sources: Sequence = ()) -> str:

@@ -73,8 +73,16 @@ def shingle_table(texts: dict[str, str], known: dict | None = None) -> tuple[lis
 
 
 def shingles_from_library(library: Library, known: dict | None = None) -> tuple[list[str], object, object]:
-    """Return the shingle table of the library (``known``: the shingles the build's workers made)."""
-    return shingle_table(similarity_texts_from_library(library), known)
+    """Return the shingle table of the library (``known``: the shingles the build's workers made, None for
+    an article without the parts compared; the texts of only the others are made)."""
+    if known is None:
+        return shingle_table(similarity_texts_from_library(library))
+    texts: dict[str, str] = {}
+    for slug, article in library.articles.items():
+        text = ("" if known[slug] is not None else None) if slug in known else similarity_text(article)
+        if text is not None:
+            texts[slug] = text
+    return shingle_table(texts, known)
 
 
 def shingles_from_store(store: Store) -> tuple[list[str], object, object]:
