@@ -36,9 +36,9 @@ def paused_gc():
 def coalesced(pieces: Iterable[bytes], size: int = 4 << 20) -> Iterator[bytes]:
     """Yield the pieces joined into runs of at least ``size`` bytes (the last may be shorter).
 
-    A thread that writes many small pieces lets go of Python's lock at each system call and may wait up to
-    the switch interval (5 ms) to get it back while another thread computes: 100,000 pieces of Turtle would
-    wait minutes. Joined into a few hundred runs, they wait a second at most.
+    A thread that writes many small pieces lets go of Python's lock at each system call (hashing, writing)
+    and may wait up to the switch interval (5 ms) to get it back while another thread computes; joined
+    into runs of megabytes, the pieces of a library's Turtle make a few hundred such calls, not one each.
 
     >>> [len(run) for run in coalesced([b"ab", b"cd", b"e"], size=3)]
     [4, 1]
