@@ -24,7 +24,7 @@ from functools import partial
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from filelock import FileLock, Timeout
 
@@ -367,13 +367,19 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, libra
     manifest = {"articles": {slug: parts[slug][0][2] for slug in library.articles},
                 "shared": set(shared.clusters) | set(shared.stubs)}
 
-    def kept_files(digest: str | Callable[[], str]) -> dict[str, bytes]:
+    def kept_files(digest: str | Callable[[], str]) -> Iterator[tuple[str, bytes]]:
+        """Make the kept data (while the store loads), then yield its files one table at a time as the store
+        folder writes them, each table let go once pickled: at 100,000 articles all the files at once
+        (1 GB) made the build's peak."""
         data = derived() if derived else {}
         manifest["turtle"] = digest = digest() if callable(digest) else digest
-        files = {file: content for name, value in data.items()
-                 for file, content in derived_files(name, value, digest).items()}
-        files[MANIFEST] = _pickled(manifest)
-        return files
+
+        def files() -> Iterator[tuple[str, bytes]]:
+            for name in sorted(data):
+                yield from derived_files(name, data.pop(name), digest).items()
+            yield MANIFEST, _pickled(manifest)
+
+        return files()
 
     old = _read_manifest(folder)
     if old is not None:

@@ -344,8 +344,10 @@ def loaded_digest(folder: Path) -> str | None:
     return _read_stamp(folder).get("sha256")
 
 
-# files written into a store folder beside the store: name -> bytes, or a function returning them
-Extra = dict[str, bytes] | Callable[[], dict[str, bytes]] | None
+# files written into a store folder beside the store: name -> bytes, or (name, bytes) pairs (made as they
+# are written), or a function returning either
+Files = dict[str, bytes] | Iterable[tuple[str, bytes]]
+Extra = Files | Callable[[], Files] | None
 
 
 def load_store_folder(turtle: Path, folder: Path, extra: Extra = None, digest: str | None = None) -> int:
@@ -371,7 +373,7 @@ def _bulk_load(store: ox.Store, path: str) -> None:
 
 
 def write_and_load_store_folder(turtle: Path, pieces: Iterable[bytes], folder: Path,
-                                extra: Callable[[str], dict[str, bytes]] | None = None) -> tuple[int, str]:
+                                extra: Callable[[str], Files] | None = None) -> tuple[int, str]:
     """Write the Turtle file ``turtle`` from ``pieces`` and (re)build the store folder from the same bytes
     as they are written, instead of reading the file back afterwards (at 100,000 articles the write took
     9 s before the load could start). Returns the number of triples and the file's SHA-256.
@@ -409,7 +411,7 @@ def write_and_load_store_folder(turtle: Path, pieces: Iterable[bytes], folder: P
                     feeding = False
             yield piece
 
-    def write_then_extra() -> dict[str, bytes]:
+    def write_then_extra() -> Files:
         try:
             written.append(_write_beside(turtle, teed()))
         finally:
@@ -469,8 +471,8 @@ def _new_store_folder(folder: Path, fill, turtle: Path | Callable[[], Path], ext
         store.flush()
         triples = len(store) if count else triples
         store = None  # closed: the folder is renamed below
-        for name, data in (extra or {}).items():
-            atomic_write(tmp / name, data)
+        for name, data in (extra.items() if isinstance(extra, dict) else extra or ()):
+            atomic_write(tmp / name, data)  # one at a time: made lazily, a file's bytes are freed once written
         _write_stamp(tmp, turtle() if callable(turtle) else turtle, digest() if callable(digest) else digest,
                      triples)
         old = folder.with_name(folder.name + ".old")
