@@ -99,6 +99,7 @@ SEARCHED = ("http://www.w3.org/2000/01/rdf-schema#label",
               for name in ("title", "subtitle", "intro", "coreSentence", "meaning", "answer", "text", "condition",
                            "gloss")))
 SEARCH_KINDS = ("dream", "quick answer", "scenario", "sensation", "question", "section", "next stage", "answer")
+SEARCH_BATCH = 50_000
 PART_KINDS = (None, "quick-answer", "scenario", "sensation", "question", "section", "next-stage", "question")
 
 
@@ -132,7 +133,7 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
 
     def flush() -> None:
         lowered = [value.lower().encode("utf-8", "surrogatepass") for value in values]
-        lower.extend(lowered)
+        lower.append(b"".join(lowered))
         lengths.append(np.fromiter(map(len, lowered), dtype=np.int64, count=len(lowered)))
         made = np.array(places, dtype=np.int64).reshape(-1, 4).T
         for column, part in zip(columns, made):
@@ -172,6 +173,8 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
         for kind, position, predicate, value in _entries(article):
             values.append(value)
             places.append((index, kind, position, predicate))
+        if len(values) >= SEARCH_BATCH:  # laid out a batch at a time: 4.4 million texts at once took 1.5 GB
+            flush()
     if run:
         copy(run)
     flush()
