@@ -10,6 +10,8 @@ What makes a real library different from word salad, and is built in here:
   drawn from one symbol vocabulary used with Zipf-like frequencies (a few symbols everywhere, most rare);
 - 2-5 next stages per article, about 85% to written dreams (mostly its own cluster and its hub), the rest
   to stubs of the same family, many of which resemble a written title ("being chased by dogs");
+- prose of function words and some 2,300 word forms in Zipf-like use (so a three-word run is shared by
+  few articles, as in real prose, and a near-duplicate stands out);
 - 3-5% near-duplicate articles (the Quick Answer and scenarios of another article, lightly changed),
   1-2% pages cut off mid-sentence, a third in Markdown (some with front-matter aliases), `•` bullets;
 - the same seed always gives the same files.
@@ -56,13 +58,30 @@ WORDS = ("the", "effort", "movement", "fear", "waking", "life", "pattern", "mome
          "attention", "family", "future", "past", "work", "promise", "boundary", "grief", "anger", "desire", "rest")
 
 
+# The prose: a few function words everywhere, then some 2,300 word forms in Zipf-like use, as real prose
+# has (drawn uniformly from the 43 words above, three-word runs repeated across a large library so often
+# that at 100,000 articles the near-duplicate rule took them all for boilerplate and found none).
+FUNCTION_WORDS = ("the", "of", "and", "a", "to", "in", "is", "it", "that", "with", "as", "for", "on", "at", "by",
+                  "from", "not", "but", "when", "you")
+_BASES = [word for word in WORDS if word != "the"]
+_FORMS = [prefix + word + suffix for word in _BASES
+          for prefix in ("", "un", "re", "over", "under", "half", "fore")
+          for suffix in ("", "s", "ing", "ed", "ful", "less", "ness", "ly") if prefix or suffix]
+random.Random(0).shuffle(_BASES)
+random.Random(0).shuffle(_FORMS)
+PROSE = FUNCTION_WORDS + tuple(_BASES) + tuple(_FORMS)  # by rank: the plain words before their forms
+_PROSE_WEIGHTS = []
+for _rank in range(len(PROSE)):
+    _PROSE_WEIGHTS.append((_PROSE_WEIGHTS[-1] if _PROSE_WEIGHTS else 0) + 1 / (_rank + 1))
+
+
 def _zipf(rng: random.Random, items, exponent: float = 1.05):
     weights = [1 / (rank + 1) ** exponent for rank in range(len(items))]
     return rng.choices(items, weights=weights)[0]
 
 
 def _sentence(rng: random.Random, words: int, symbol: str | None = None) -> str:
-    chosen = [rng.choice(WORDS) for _ in range(words)]
+    chosen = rng.choices(PROSE, cum_weights=_PROSE_WEIGHTS, k=words)
     if symbol:
         chosen.insert(rng.randrange(len(chosen)), symbol)
     text = " ".join(chosen)
