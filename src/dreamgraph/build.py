@@ -95,20 +95,16 @@ class Spool:
 
     def __init__(self, folder: Path):
         self._file = tempfile.TemporaryFile(dir=folder)
-        self._unflushed = False
 
     def add(self, text: str | bytes, sha256: str = "") -> tuple[int, int, str]:
         """Keep a piece of Turtle; ``sha256`` is its hash when known already."""
         data = text.encode("utf-8") if isinstance(text, str) else text
         offset = self._file.seek(0, os.SEEK_END)
         self._file.write(data)
-        self._unflushed = True
         return offset, len(data), sha256 or hashlib.sha256(data).hexdigest()
 
     def read(self, ref: tuple[int, int, str]) -> bytes:
-        if self._unflushed:
-            self._file.flush()
-            self._unflushed = False
+        self._file.flush()  # pieces still in the write buffer; nothing to do when there are none
         return os.pread(self._file.fileno(), ref[1], ref[0])  # one system call, not a seek and a read
 
     def close(self) -> None:
@@ -472,39 +468,46 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
     """Return every table of the read model (see :mod:`dreamgraph.snapshot`), with the results of the
     analyses a reader wants at once: the gap report with the default settings (1.1 s at 10,000 articles,
     11 s at 100,000) and the rankings, both made while the store loads. ``previous`` is the store folder
-    of the last build, whose near-duplicate pairs and search index are brought up to date rather than made
-    again."""
-    tables = make_tables(library, shared, shingled, partial(kept_in_folder, previous) if previous else None)
+    of the last build, from whose tables the search index, mentions, look-alikes, near-duplicate pairs and
+    rankings are brought up to date rather than made again."""
+    def last(name: str):
+        return kept_in_folder(previous, name) if previous else None
+
+    tables = make_tables(library, shared, shingled, last)
     foreign = {e["dream"] for e in tables["completeness"] if not_in_format(e)}
     tables["typos"] = typo_table(lookalike_targets(tables["projection"], foreign), tables["stub-links"],
-                                 GapSettings().typo_similarity, kept_in_folder(previous, "typos") if previous else None)
-    tables["near-pairs"] = near_pairs(tables["shingles"], previous)
-    tables["rankings"] = reused_rankings(tables["links"], previous) or rankings(tables["projection"])
+                                 GapSettings().typo_similarity, last("typos"))
+    tables["near-pairs"] = near_pairs(tables["shingles"], last)
+    tables["rankings"] = reused_rankings(tables["links"], last) or rankings(tables["projection"])
     tables["gaps"] = find_gaps(Snapshot(tables=tables))  # which reads the rankings' PageRank
     tables["gaps-text"] = {"text": terminal_text(tables["gaps"]).encode("utf-8")}
     return tables
 
 
-def reused_rankings(links: dict, previous: Path | None) -> list[dict] | None:
-    """Return the last build's rankings when its dreams, their labels and kinds, and the links between them
-    are this build's (the rankings are a function of these alone: an edit to an article's texts changes
-    none of them), else None (0.4 s at 10,000 articles, 5 s at 100,000 made again)."""
+def reused_rankings(links: dict, last: Callable[[str], object]) -> list[dict] | None:
+    """Return the last build's rankings (``last`` returns a table it kept, or None) when its dreams, their
+    labels and kinds, and the links between them are this build's (the rankings are a function of these
+    alone: an edit to an article's texts changes none of them), else None (0.4 s at 10,000 articles, 5 s
+    at 100,000 made again)."""
     import numpy as np
 
-    old = kept_in_folder(previous, "links") if previous else None
+    old = last("links")
     if old is None or old["slugs"] != links["slugs"] or old["labels"] != links["labels"]:
         return None
     if not all(np.array_equal(old[name], links[name]) for name in ("stub", "succ_ptr", "succ")):
         return None
-    return kept_in_folder(previous, "rankings")
+    return last("rankings")
 
 
-def near_pairs(table: tuple, previous: Path | None) -> list[tuple[str, str, float]]:
+def near_pairs(table: tuple, last: Callable[[str], object]) -> list[tuple[str, str, float]]:
     """Return the pairs of articles whose shingles overlap past the default threshold (by slug), patched from
-    the last build's when it kept them and few articles changed (1.9 s -> 0.2 s at 10,000 articles)."""
+    the last build's (``last`` returns a table it kept, or None) when it kept them and few articles changed
+    (1.9 s -> 0.2 s at 10,000 articles)."""
     threshold = GapSettings().duplicate_similarity
-    old = (kept_in_folder(previous, "shingles"), kept_in_folder(previous, "near-pairs")) if previous else (None, None)
-    found = updated_pairs(old[0], old[1], table, threshold) if None not in old else None
+    old_table, old_pairs = last("shingles"), last("near-pairs")
+    found = None
+    if old_table is not None and old_pairs is not None:
+        found = updated_pairs(old_table, old_pairs, table, threshold)
     if found is None:
         found = similar_pairs(table[1], table[2], threshold)
     return [(table[0][i], table[0][j], share) for i, j, share in found]

@@ -79,9 +79,12 @@ def shingles_from_library(library: Library, known: dict | None = None) -> tuple[
         return shingle_table(similarity_texts_from_library(library))
     texts: dict[str, str] = {}
     for slug, article in library.articles.items():
-        text = ("" if known[slug] is not None else None) if slug in known else similarity_text(article)
-        if text is not None:
-            texts[slug] = text
+        if slug not in known:
+            text = similarity_text(article)
+            if text is not None:
+                texts[slug] = text
+        elif known[slug] is not None:
+            texts[slug] = ""  # its shingles are known: its text is not needed
     return shingle_table(texts, known)
 
 
@@ -188,10 +191,15 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
 
 
 def _version(article: Article | None, label: str) -> str:
-    """Which version of an article a dream's entries come from (for a stub, its label), as a digest: one
-    line of ``versions`` whatever a path or a label holds."""
-    made = f"\0stub {label}" if article is None else f"{article.content_hash} {article.path}"
-    return hashlib.blake2b(made.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+    """Which version of an article a dream's entries come from (for a stub, its label): one line of
+    ``versions`` whatever a path or a label holds."""
+    return version_digest("stub", label) if article is None else version_digest(article.content_hash, article.path)
+
+
+def version_digest(*parts: str) -> str:
+    """Return a short digest of what a part of a kept table was made from (the version the next build
+    compares to know whether to make it again)."""
+    return hashlib.blake2b("\0".join(parts).encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
 
 
 def _entries(article: Article) -> list[tuple[int, int, int, str]]:
@@ -318,12 +326,9 @@ def mentions_from_library(library: Library, linked: dict[str, set[str]], names: 
     build's mentions and versions, an article's mentions are copied from them while its version is the
     same, and found again only when the article, its links or the names looked for change."""
     finder = MentionFinder(names)
-    versions = {}
-    for slug, article in library.articles.items():
-        version = hashlib.sha256(finder.digest.encode())
-        for part in (slug, article.path, article.content_hash, repr(sorted(linked.get(slug, ())))):
-            version.update(b"\0" + part.encode("utf-8", "surrogatepass"))
-        versions[slug] = version.hexdigest()
+    versions = {slug: version_digest(finder.digest, slug, article.path, article.content_hash,
+                                     repr(sorted(linked.get(slug, ()))))
+                for slug, article in library.articles.items()}
     kept: dict[str, list[dict]] = {}
     if last is not None and last_sources is not None:
         unchanged = {slug for slug, version in last_sources.items() if versions.get(slug) == version}
@@ -344,11 +349,6 @@ def prose_of(article: Article, slug: str) -> list[tuple[str, str, int, str]]:
     texts.extend((slug, article.path, section.line, section.text) for section in article.sections if section.text)
     texts.extend((slug, article.path, q.line, q.answer) for q in article.questions if q.answer)
     return texts
-
-
-def prose_from_library(library: Library) -> list[tuple[str, str, int, str]]:
-    """Return the prose of every written article (see :func:`prose_of`)."""
-    return [text for slug, article in library.articles.items() for text in prose_of(article, slug)]
 
 
 PROSE_QUERY = """
