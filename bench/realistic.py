@@ -20,6 +20,7 @@ What makes a real library different from word salad, and is built in here:
 from __future__ import annotations
 
 import random
+from itertools import accumulate
 from pathlib import Path
 
 THEMES = (
@@ -70,9 +71,7 @@ _FORMS = [prefix + word + suffix for word in _BASES
 random.Random(0).shuffle(_BASES)
 random.Random(0).shuffle(_FORMS)
 PROSE = FUNCTION_WORDS + tuple(_BASES) + tuple(_FORMS)  # by rank: the plain words before their forms
-_PROSE_WEIGHTS = []
-for _rank in range(len(PROSE)):
-    _PROSE_WEIGHTS.append((_PROSE_WEIGHTS[-1] if _PROSE_WEIGHTS else 0) + 1 / (_rank + 1))
+_PROSE_WEIGHTS = list(accumulate(1 / rank for rank in range(1, len(PROSE) + 1)))  # cumulative, 1/rank each
 
 
 def _zipf(rng: random.Random, items, exponent: float = 1.05):
