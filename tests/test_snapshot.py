@@ -4,6 +4,7 @@ other code is never used."""
 
 from __future__ import annotations
 
+import io
 import pickle
 import shutil
 
@@ -108,12 +109,18 @@ def test_the_seed_card_and_completeness_hold_its_sections(graph):
     assert (entry["faq"], entry["next-stages"], entry["the-sentence"]) == (3, 3, 1)
 
 
+def _kept_file(path):
+    """Return the header and the data of a kept table's file (two pickles, one after the other)."""
+    kept = io.BytesIO(path.read_bytes())
+    return pickle.load(kept), pickle.load(kept)
+
+
 def test_kept_data_of_another_graph_is_not_used(graph, tmp_path):
     copy = tmp_path / "graph"
     shutil.copytree(graph, copy)
     path = copy / ".store" / "completeness.pickle"
-    digest, made_by, data = pickle.loads(path.read_bytes())
-    path.write_bytes(pickle.dumps(("0" * 64, made_by, data)))  # as if left from an older graph
+    (digest, made_by), data = _kept_file(path)
+    path.write_bytes(pickle.dumps(("0" * 64, made_by)) + pickle.dumps(data))  # as if left from an older graph
     store = open_store(copy)
     assert store.derived("completeness") is None and store.derived("projection") is not None
     assert Snapshot(store).completeness == data       # the graph is asked instead, with the same answer
@@ -125,8 +132,8 @@ def test_kept_data_made_by_other_code_is_not_used(graph, tmp_path):
     expected = [g.as_dict() for g in find_gaps(open_store(copy))]
     for name in ("gaps", "projection"):
         path = copy / ".store" / f"{name}.pickle"
-        digest, made_by, data = pickle.loads(path.read_bytes())
-        path.write_bytes(pickle.dumps((digest, "another version", data)))  # as if an older dreamgraph made it
+        (digest, made_by), data = _kept_file(path)
+        path.write_bytes(pickle.dumps((digest, "another version")) + pickle.dumps(data))  # as if an older dreamgraph made it
     store = open_store(copy)
     assert store.derived("gaps") is None and store.derived("projection") is None
     assert store.derived("completeness") is not None
@@ -260,12 +267,12 @@ def test_the_linked_view_keeps_the_first_of_two_links_to_one_dream_and_loops_of_
 
 
 def test_the_rankings_and_look_alikes_are_made_again_only_when_the_dreams_or_their_links_change(tmp_path, monkeypatch):
-    """A text edit keeps the last build's rankings (they depend on dreams, labels and links alone), its
-    look-alike answers (on the written slugs and the stubs) and the mentions of every other article; a new
-    link makes the rankings again, and a new stub is matched alone."""
+    """A text edit keeps the last build's link tables and rankings (they depend on dreams, labels and links
+    alone), its look-alike answers (on the written slugs and the stubs) and the mentions of every other
+    article; a new link makes them again, and a new stub is matched alone."""
     import dreamgraph.build as build_module
     import dreamgraph.gaps as gaps_module
-    from dreamgraph.snapshot import texts
+    from dreamgraph.snapshot import projection, texts
 
     folder = tmp_path / "articles"
     shutil.copytree(FIXTURES / "gaps", folder)
@@ -279,6 +286,8 @@ def test_the_rankings_and_look_alikes_are_made_again_only_when_the_dreams_or_the
             return super().match(slug, cutoff)
 
     searched, find = [], texts.MentionFinder.find
+    projected, project = [], projection.from_library
+    monkeypatch.setattr(projection, "from_library", lambda *args: projected.append(1) or project(*args))
     monkeypatch.setattr(build_module, "rankings", lambda graph: made.append(1) or real(graph))
     monkeypatch.setattr(gaps_module, "Lookalikes", Counted)
     monkeypatch.setattr(texts.MentionFinder, "find", lambda self, prose, linked: searched.extend(
@@ -287,11 +296,11 @@ def test_the_rankings_and_look_alikes_are_made_again_only_when_the_dreams_or_the
     flying.write_text(flying.read_text(encoding="utf-8").replace("Quick Answer", "Quick Answer\n- A new answer.", 1),
                       encoding="utf-8")
     build([folder], tmp_path / "graph")
-    assert made == [] and matched == [] and searched == ["flying"]
+    assert made == [] and matched == [] and searched == ["flying"] and projected == []
     flying.write_text(flying.read_text(encoding="utf-8") + "- If you wake → dream about waking up meaning — later\n",
                       encoding="utf-8")
     build([folder], tmp_path / "graph")
-    assert made == [1] and matched == ["waking-up"]
+    assert made == [1] and matched == ["waking-up"] and projected == [1]
     snapshot = Snapshot(open_store(tmp_path / "graph"))
     assert snapshot.kept("rankings") == real(snapshot.projection)
 

@@ -39,11 +39,11 @@ from .sources import display_paths, find_articles, read_alias_table, unique_prov
 from .gaps import GapSettings, find_gaps, lookalike_targets, not_in_format, similar_pairs, typo_table, updated_pairs
 from .report import terminal_text
 from .progression import rankings
-from .snapshot import Snapshot, make_tables
+from .snapshot import LINK_TABLES, Snapshot, make_tables
 from .snapshot.texts import shingles, similarity_text
 from .files import atomic_write, coalesced, paused_gc
-from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, derived_files, kept_in_folder, loaded_digest, update_store_folder,
-                    write_and_load_store_folder)
+from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, Carried, derived_files, kept_in_folder, loaded_digest,
+                    update_store_folder, write_and_load_store_folder)
 from .triples import (MEMBER, TURTLE_PREFIXES, A, iri, own_triples, scheme_triples,
                       turtle_blocks)
 from .triples import T as TERMS
@@ -469,18 +469,26 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
     analyses a reader wants at once: the gap report with the default settings (1.1 s at 10,000 articles,
     11 s at 100,000) and the rankings, both made while the store loads. ``previous`` is the store folder
     of the last build, from whose tables the search index, mentions, look-alikes, near-duplicate pairs and
-    rankings are brought up to date rather than made again."""
+    rankings are brought up to date rather than made again, and the link tables taken when their inputs
+    did not change; the tables taken as they were are :class:`~dreamgraph.store.Carried` in the result,
+    their files copied rather than pickled again."""
     def last(name: str):
         return kept_in_folder(previous, name) if previous else None
 
     tables = make_tables(library, shared, shingled, last)
+    carried = set(LINK_TABLES) if previous and last("link-inputs") == tables["link-inputs"] else set()
     foreign = {e["dream"] for e in tables["completeness"] if not_in_format(e)}
     tables["typos"] = typo_table(lookalike_targets(tables["projection"], foreign), tables["stub-links"],
                                  GapSettings().typo_similarity, last("typos"))
     tables["near-pairs"] = near_pairs(tables["shingles"], last)
-    tables["rankings"] = reused_rankings(tables["links"], last) or rankings(tables["projection"])
+    tables["rankings"] = reused_rankings(tables["links"], last)
+    if tables["rankings"] is not None:
+        carried.add("rankings")
+    else:
+        tables["rankings"] = rankings(tables["projection"])
     tables["gaps"] = find_gaps(Snapshot(tables=tables))  # which reads the rankings' PageRank
     tables["gaps-text"] = {"text": terminal_text(tables["gaps"]).encode("utf-8")}
+    tables.update((name, Carried(previous)) for name in carried)
     return tables
 
 

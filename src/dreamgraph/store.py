@@ -14,7 +14,9 @@ changed, or a remote SPARQL 1.1 endpoint. Both sit behind one interface,
 
 from __future__ import annotations
 
+import glob
 import hashlib
+import io
 import json
 import os
 import pickle
@@ -22,6 +24,7 @@ import shutil
 import tempfile
 import time
 import traceback
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable
@@ -246,10 +249,12 @@ def _stamped(name: str, digest: str | None, read: Callable[[str], bytes], part: 
     """Return the data kept as ``NAME.pickle`` (see :func:`derived_files`) with each raw part through
     ``part``, or ``_STALE`` when it was made for another Turtle than ``digest`` or by other code. Raises
     when a file cannot be read or unpickled."""
-    with paused_gc():
-        stamp, made_by, data = pickle.loads(read(f"{name}.pickle"))
-    if stamp != digest or made_by != code_fingerprint():
+    kept = io.BytesIO(read(f"{name}.pickle"))
+    header = pickle.load(kept)
+    if not isinstance(header, tuple) or header != (digest, code_fingerprint()):
         return _STALE
+    with paused_gc():
+        data = pickle.load(kept)
     for key in data.pop(_RAW) if isinstance(data, dict) and _RAW in data else ():
         data[key] = part(f"{name}.{key}")
     return data
@@ -270,15 +275,35 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def derived_files(name: str, data, digest: str) -> dict[str, bytes]:
+def derived_files(name: str, data, digest: str) -> dict[str, bytes | Path]:
     """Return the files that keep derived data for the graph with this digest (see OxigraphStore.derived):
-    ``NAME.pickle``, stamped with the digest and the code's fingerprint, and for a dict, each of its bytes
-    values as a file of its own, ``NAME.KEY``, which a reader maps into memory rather than reads (a search
-    then touches only the pages it scans)."""
+    ``NAME.pickle``, two pickles one after the other: a header (the digest and the code's fingerprint) and
+    the data; and for a dict, each of its bytes values as a file of its own, ``NAME.KEY``, which a reader
+    maps into memory rather than reads (a search then touches only the pages it scans).
+
+    ``data`` may be :class:`Carried`: a table the last build kept and this one did not change, whose data
+    is copied as it is, after a new header, and whose other files are linked (a Path value: see
+    :func:`_new_store_folder`), rather than pickled and written again.
+    """
+    header = pickle.dumps((digest, code_fingerprint()), protocol=pickle.HIGHEST_PROTOCOL)
+    if isinstance(data, Carried):
+        with open(data.folder / f"{name}.pickle", "rb") as kept:
+            pickle.load(kept)  # the old header
+            body = kept.read()
+        parts = sorted(path for path in data.folder.glob(f"{glob.escape(name)}.*") if path.name != f"{name}.pickle")
+        return {f"{name}.pickle": header + body, **{path.name: path for path in parts}}
     raw = {key: value for key, value in data.items() if isinstance(value, bytes)} if isinstance(data, dict) else {}
     rest = {**{key: value for key, value in data.items() if key not in raw}, _RAW: sorted(raw)} if raw else data
-    return {f"{name}.pickle": pickle.dumps((digest, code_fingerprint(), rest), protocol=pickle.HIGHEST_PROTOCOL),
+    return {f"{name}.pickle": header + pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL),
             **{f"{name}.{key}": value for key, value in raw.items()}}
+
+
+@dataclass(frozen=True)
+class Carried:
+    """A table kept in the store folder ``folder`` by the last build and unchanged by this one (see
+    :func:`derived_files`)."""
+
+    folder: Path
 
 
 def kept_in_folder(folder: Path, name: str):
@@ -344,9 +369,9 @@ def loaded_digest(folder: Path) -> str | None:
     return _read_stamp(folder).get("sha256")
 
 
-# files written into a store folder beside the store: name -> bytes, or (name, bytes) pairs (made as they
-# are written), or a function returning either
-Files = dict[str, bytes] | Iterable[tuple[str, bytes]]
+# files written into a store folder beside the store: name -> bytes (or the Path of a file of the old folder
+# to share), or (name, bytes) pairs (made as they are written), or a function returning either
+Files = dict[str, bytes | Path] | Iterable[tuple[str, bytes | Path]]
 Extra = Files | Callable[[], Files] | None
 
 
@@ -472,7 +497,10 @@ def _new_store_folder(folder: Path, fill, turtle: Path | Callable[[], Path], ext
         triples = len(store) if count else triples
         store = None  # closed: the folder is renamed below
         for name, data in (extra.items() if isinstance(extra, dict) else extra or ()):
-            atomic_write(tmp / name, data)  # one at a time: made lazily, a file's bytes are freed once written
+            if isinstance(data, Path):  # a file of the old folder, which is never changed in place: shared
+                _link_or_copy(data, tmp / name)
+            else:
+                atomic_write(tmp / name, data)  # one at a time: made lazily, a file's bytes are freed once written
         _write_stamp(tmp, turtle() if callable(turtle) else turtle, digest() if callable(digest) else digest,
                      triples)
         old = folder.with_name(folder.name + ".old")
@@ -489,6 +517,14 @@ def _new_store_folder(folder: Path, fill, turtle: Path | Callable[[], Path], ext
         traceback.clear_frames(exc.__traceback__)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """Give ``target`` the bytes of ``source``: a hard link to it, or a copy where links cannot be made."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 def store_is_current(turtle: Path, folder: Path) -> bool:

@@ -23,10 +23,11 @@ the analysis computes them.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
-from ..library import Library, Shared
+from ..library import Library, Shared, stub_label
 from ..store import Store
 from . import articles, projection, texts
 
@@ -64,6 +65,7 @@ TABLES = {table.name: table for table in (
           "(an analysis result)", None),
     Table("mention-sources", "per written dream, the version of its text and links its mentions were found in "
           "(for the next build)", None),
+    Table("link-inputs", "a digest of what the link tables were made from (for the next build)", None),
     Table("near-pairs", "the pairs of articles near-duplicates are reported for, with the default threshold "
           "(an analysis result)", None),
     Table("gaps", "the gap report with the default settings (an analysis result)", None),
@@ -72,25 +74,72 @@ TABLES = {table.name: table for table in (
 )}
 
 
+LINK_TABLES = ("projection", "links", "names", "clusters")  # made from link_inputs alone
+
+
 def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
                 last: Callable[[str], object] | None = None) -> dict[str, object]:
     """Return every table made from the library, by name, but the analyses' results (which the build adds).
 
     ``shingled`` has the articles' shingles (slug -> array) when the build's workers made them already;
-    ``last`` returns a table the last build kept (or None), for the tables brought up to date from it.
+    ``last`` returns a table the last build kept (or None), for the tables brought up to date from it: the
+    :data:`LINK_TABLES` are the last build's when what they are made of is unchanged (an edit to an
+    article's texts but its Next Stages, title and clusters, lines added or removed included: see
+    :func:`link_inputs`).
     """
-    graph = projection.from_library(library, shared)
-    names = articles.names_from_library(library, graph)
+    inputs = link_inputs(library, shared)
+    tables = carried_link_tables(inputs, last) if last else None
+    if tables is None:
+        graph = projection.from_library(library, shared)
+        tables = {"projection": graph, "links": projection.links_of(graph),
+                  "names": articles.names_from_library(library, graph),
+                  "clusters": articles.clusters_from_library(library)}
+    graph, names = tables["projection"], tables["names"]
     mentions, sources = texts.mentions_from_library(library, _linked(graph), names, *(
         (last("mentions"), last("mention-sources")) if last else ()))
-    return {"projection": graph, "links": projection.links_of(graph),
+    return {**tables, "link-inputs": inputs, "stub-links": articles.stub_links_from_library(library, shared),
             "shingles": texts.shingles_from_library(library, shingled),
             "card-parts": articles.card_parts_from_library(library),
             "completeness": articles.completeness_from_library(library),
-            "stub-links": articles.stub_links_from_library(library, shared),
-            "clusters": articles.clusters_from_library(library), "counts": articles.counts_from_library(library, shared),
-            "names": names, "search": texts.search_from_library(library, graph, last("search") if last else None),
+            "counts": articles.counts_from_library(library, shared),
+            "search": texts.search_from_library(library, graph, last("search") if last else None),
             "mentions": mentions, "mention-sources": sources}
+
+
+def link_inputs(library: Library, shared: Shared) -> str:
+    """Return a digest of everything the :data:`LINK_TABLES` are made of: per written dream its file, name,
+    title, subtitle, aliases, whether it is partial, its clusters and its Next Stages (resolved, with their
+    texts but not their lines), and the label of every stub. Equal digests, equal tables.
+
+    >>> from dreamgraph.library import assemble, shared_triples
+    >>> from dreamgraph.parse import parse_text
+    >>> def digest(text):
+    ...     library = assemble([parse_text(text, "a.txt")], {})
+    ...     return link_inputs(library, shared_triples(library))
+    >>> head = "Dream About Falling: The Drop\\nNext Stages\\n- If you land → dream about landing meaning — when it ends\\n"
+    >>> longer = head.replace("Next Stages", "Quick Answer\\n- A new answer.\\nNext Stages")  # lines moved down
+    >>> digest(head) == digest(longer), digest(head) == digest(head.replace("land", "fly"))
+    (True, False)
+    """
+    digest = hashlib.sha256()
+    for slug in sorted(library.articles):
+        article = library.articles[slug]
+        digest.update(repr((
+            slug, article.path, article.name, article.title, article.subtitle, article.partial, article.aliases,
+            [(mention.slug, mention.name) for mention in article.clusters],
+            [(library.resolve(stage.target_slug), stage.condition, stage.gloss)
+             for stage in article.next_stages])).encode("utf-8", "surrogatepass"))
+    digest.update(repr(sorted((slug, stub_label(links)) for slug, links in shared.links.items())).encode(
+        "utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def carried_link_tables(inputs: str, last: Callable[[str], object]) -> dict[str, object] | None:
+    """Return the last build's :data:`LINK_TABLES` when they were made of the same inputs, else None."""
+    if last("link-inputs") != inputs:
+        return None
+    tables = {name: last(name) for name in LINK_TABLES}
+    return None if any(table is None for table in tables.values()) else tables
 
 
 def _linked(graph) -> dict[str, set[str]]:
