@@ -76,3 +76,25 @@ def test_export_through_a_symlink_keeps_the_link(cli, sample_graph, tmp_path):
     link.symlink_to(target)
     assert cli("-g", sample_graph, "export", "-o", link).exit_code == 0
     assert link.is_symlink() and target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_large_structures_are_left_for_exit_only_by_a_process_ending_without_teardown(monkeypatch):
+    import weakref
+
+    from dreamgraph import files
+
+    class Library:  # a stand-in for a build's parsed library: any object that can be weakly referenced
+        pass
+
+    monkeypatch.setattr(files, "_LEFT_FOR_EXIT", None)
+    kept = Library()
+    gone = weakref.ref(kept)
+    files.leave_for_exit(kept)
+    del kept
+    assert gone() is None  # a program using the library: freed as usual
+    files.end_without_teardown()
+    kept = Library()
+    alive = weakref.ref(kept)
+    files.leave_for_exit(kept)
+    del kept
+    assert alive() is not None  # the dreamgraph program: kept until os._exit

@@ -41,7 +41,7 @@ from .report import terminal_text
 from .progression import rankings
 from .snapshot import LINK_TABLES, Snapshot, make_tables
 from .snapshot.texts import shingles, similarity_text
-from .files import atomic_write, coalesced, paused_gc
+from .files import atomic_write, coalesced, leave_for_exit, paused_gc
 from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, Carried, derived_files, kept_in_folder, loaded_digest,
                     update_store_folder, write_and_load_store_folder)
 from .triples import (MEMBER, TURTLE_PREFIXES, A, iri, own_triples, scheme_triples,
@@ -619,5 +619,6 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
     report.violations = violations
     cache.prune()
     cache.close()
+    leave_for_exit(library, parts, shared, shingled)
     report.seconds = time.perf_counter() - started
     return report

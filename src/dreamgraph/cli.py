@@ -908,10 +908,11 @@ def run() -> None:
     running in a thread to end with the process, instead of being run in a child process to be killed."""
     import gc
 
-    from . import store
+    from . import files, store
 
     gc.disable()
     store.ABANDON_LATE_QUERIES = True  # a late query's thread ends with this process, just below
+    files.end_without_teardown()  # and so do the large structures a build leaves behind
     try:
         main()
         status = 0

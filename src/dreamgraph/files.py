@@ -33,6 +33,25 @@ def paused_gc():
             gc.enable()
 
 
+_LEFT_FOR_EXIT: list | None = None  # a list when the process ends without tearing down (see end_without_teardown)
+
+
+def end_without_teardown() -> None:
+    """Say that this process ends with ``os._exit`` once its one command is done (the ``dreamgraph`` program,
+    :func:`dreamgraph.cli.run`): from then on :func:`leave_for_exit` keeps what it is given."""
+    global _LEFT_FOR_EXIT
+    _LEFT_FOR_EXIT = []
+
+
+def leave_for_exit(*objects) -> None:
+    """Keep large objects alive until the process ends, when it ends without tearing down: freeing a
+    build's parsed library one object at a time took 0.15 s at 10,000 articles and 2 s at 100,000, for a
+    process about to end. Elsewhere (a notebook, a test, a program using the library) this does nothing and
+    the objects are freed as usual."""
+    if _LEFT_FOR_EXIT is not None:
+        _LEFT_FOR_EXIT.extend(objects)
+
+
 def coalesced(pieces: Iterable[bytes], size: int = 4 << 20) -> Iterator[bytes]:
     """Yield the pieces joined into runs of at least ``size`` bytes (the last may be shorter).
 
