@@ -449,3 +449,21 @@ def test_near_duplicate_pairs_patched_after_edits_are_the_pairs_found_again():
         checked += len(expected)
     assert checked > 100  # the scenarios hold pairs to compare
     assert updated_pairs(old, [], new, 0.4, most_changed=0.01) is None  # too many changes: found again in full
+
+
+def test_the_holders_of_a_few_shingles_are_found_exactly_when_their_low_bits_collide():
+    """gaps._positions_of looks hashes up by their low bits first: hashes alike there but not whole are not
+    taken for one another."""
+    import numpy as np
+
+    from dreamgraph.gaps import _positions_of
+
+    rng = np.random.default_rng(3)
+    hashes = rng.integers(0, 2**63, size=5000, dtype=np.uint64)
+    wanted = np.unique(hashes[[7, 100, 4999]])
+    twins = wanted + np.uint64(1 << 40)  # the same low 40 bits, another hash
+    hashes = np.concatenate([hashes, twins, wanted])
+    found = _positions_of(hashes, wanted, chunk=1000)
+    assert sorted(found.tolist()) == sorted(np.flatnonzero(np.isin(hashes, wanted)).tolist())
+    assert len(found) == 2 * len(wanted) and not np.isin(hashes[found], twins).any()
+    assert len(_positions_of(hashes, np.empty(0, dtype=np.uint64))) == 0
