@@ -87,11 +87,23 @@ def _sentence(rng: random.Random, words: int, symbol: str | None = None) -> str:
     return text[0].upper() + text[1:] + "."
 
 
+# How a theme recurs, for the cluster heads of a large library: a theme is at most three words and these
+# at most two, so a head stays within the five words the article format reads as a cluster's name.
+MANNERS = ("again", "alone", "twice", "slowly", "forever", "backwards", "at dawn", "at dusk", "at noon",
+           "at sunset", "in silence", "in colour", "in daylight", "in spring", "in summer", "in autumn",
+           "half awake", "with friends", "with family", "with strangers", "without sound", "without end",
+           "every night", "every week", "once more", "far away", "long ago", "years later", "right now",
+           "after midnight", "before dawn", "underground", "upside down", "in reverse", "on holiday", "on repeat")
+
+
 def _clusters(count: int) -> list[tuple[str, str]]:
-    """Return ``count`` cluster heads with their preposition: the themes, then the themes in places."""
+    """Return ``count`` cluster heads with their preposition: the themes, the themes in places, then the
+    themes in the manners they recur ("being chased again"), then numbered."""
     heads = [(theme, prep) for theme, prep in THEMES]
     for place in PLACES:
         heads += [(f"{theme} {place}", prep) for theme, prep in THEMES]
+    for manner in MANNERS:
+        heads += [(f"{theme} {manner}", prep) for theme, prep in THEMES]
     while len(heads) < count:
         heads += [(f"{h} {len(heads)}", p) for h, p in heads[: count - len(heads)]]
     return heads[:count]
