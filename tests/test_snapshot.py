@@ -327,3 +327,14 @@ def test_the_search_index_laid_out_a_few_texts_at_a_time_is_the_same(tmp_path, m
     batched = Snapshot(open_store(tmp_path / "batched")).kept("search")
     assert b"soaring anew" in bytes(batched["lower"])
     assert _same_table("search", batched, Snapshot(open_store(tmp_path / "clean-after")).kept("search"))
+
+
+def test_texts_asked_in_batches_two_at_a_time_are_those_asked_at_once(graph):
+    from dreamgraph.snapshot.lookups import texts_of
+
+    store = open_store(graph)
+    pairs = [(row["node"], row["p"]) for row in store.select(
+        "SELECT ?node ?p WHERE { ?node ?p ?text FILTER(isLiteral(?text) && ?p IN (rdfs:label, dg:meaning)) } "
+        "ORDER BY ?node ?p LIMIT 40")]
+    assert len(pairs) >= 10
+    assert texts_of(store, pairs, batch=3) == texts_of(store, pairs) and len(texts_of(store, pairs)) == len(set(pairs))

@@ -119,7 +119,7 @@ def result_from_oxigraph(answer, max_rows: int | None = None) -> QueryResult:
             if len(result.rows) >= limit:
                 result.truncated = True
                 break
-            result.rows.append(tuple(cell_of(row[name]) for name in names))
+            result.rows.append(tuple(map(cell_of, row)))  # a solution iterates in the order of its variables
         return result
     result = QueryResult("graph", variables=["subject", "predicate", "object"])
     for triple in answer:
