@@ -27,7 +27,7 @@ import traceback
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
@@ -275,27 +275,35 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def derived_files(name: str, data, digest: str) -> dict[str, bytes | Path]:
+def derived_files(name: str, data, digest: str) -> dict[str, bytes | Path | Iterator[bytes]]:
     """Return the files that keep derived data for the graph with this digest (see OxigraphStore.derived):
     ``NAME.pickle``, two pickles one after the other: a header (the digest and the code's fingerprint) and
     the data; and for a dict, each of its bytes values as a file of its own, ``NAME.KEY``, which a reader
     maps into memory rather than reads (a search then touches only the pages it scans).
 
     ``data`` may be :class:`Carried`: a table the last build kept and this one did not change, whose data
-    is copied as it is, after a new header, and whose other files are linked (a Path value: see
-    :func:`_new_store_folder`), rather than pickled and written again.
+    is copied as it is, after a new header (pieces of bytes, as they are read), and whose other files are
+    linked (a Path value: see :func:`_new_store_folder`), rather than pickled and written again.
     """
     header = pickle.dumps((digest, code_fingerprint()), protocol=pickle.HIGHEST_PROTOCOL)
     if isinstance(data, Carried):
-        with open(data.folder / f"{name}.pickle", "rb") as kept:
-            pickle.load(kept)  # the old header
-            body = kept.read()
         parts = sorted(path for path in data.folder.glob(f"{glob.escape(name)}.*") if path.name != f"{name}.pickle")
-        return {f"{name}.pickle": header + body, **{path.name: path for path in parts}}
+        return {f"{name}.pickle": _after_header(header, data.folder / f"{name}.pickle"),
+                **{path.name: path for path in parts}}
     raw = {key: value for key, value in data.items() if isinstance(value, bytes)} if isinstance(data, dict) else {}
     rest = {**{key: value for key, value in data.items() if key not in raw}, _RAW: sorted(raw)} if raw else data
     return {f"{name}.pickle": header + pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL),
             **{f"{name}.{key}": value for key, value in raw.items()}}
+
+
+def _after_header(header: bytes, path: Path, size: int = 4 << 20) -> Iterator[bytes]:
+    """Yield ``header``, then the data of the kept file ``path`` after its own header, a piece at a time (a
+    carried table's data is never held whole: the projection of 100,000 dreams is 90 MB)."""
+    with open(path, "rb") as kept:
+        pickle.load(kept)  # the old header
+        yield header
+        while piece := kept.read(size):
+            yield piece
 
 
 @dataclass(frozen=True)
@@ -369,9 +377,9 @@ def loaded_digest(folder: Path) -> str | None:
     return _read_stamp(folder).get("sha256")
 
 
-# files written into a store folder beside the store: name -> bytes (or the Path of a file of the old folder
-# to share), or (name, bytes) pairs (made as they are written), or a function returning either
-Files = dict[str, bytes | Path] | Iterable[tuple[str, bytes | Path]]
+# files written into a store folder beside the store: name -> bytes (or pieces of bytes, or the Path of a file
+# of the old folder to share), or (name, bytes) pairs (made as they are written), or a function returning either
+Files = dict[str, bytes | Iterator[bytes] | Path] | Iterable[tuple[str, bytes | Iterator[bytes] | Path]]
 Extra = Files | Callable[[], Files] | None
 
 
