@@ -116,3 +116,27 @@ def test_kept_data_out_of_date_is_said_once_and_the_answer_is_the_same(cli, tmp_
     stale = cli("-g", graph, "gaps", "-f", "json")
     assert stale.stdout == fresh.stdout
     assert stale.stderr.count("note: the data kept with this graph is out of date") == 1
+
+
+def test_a_carried_table_is_copied_under_the_new_graphs_header_with_its_raw_parts(tmp_path):
+    """A table the last build kept and this one did not change (store.Carried): its data is copied after a
+    new header, its raw parts shared, and it reads back whole for the new graph."""
+    from dreamgraph.store import Carried, derived_files, kept_in_folder, load_store_folder
+
+    turtle = tmp_path / "g.ttl"
+    turtle.write_bytes(b"".join(_pieces(3)))
+    old = tmp_path / "old"
+    table = {"rows": [1, 2, 3], "lower": b"some kept text"}
+    load_store_folder(turtle, old, derived_files("texts", table, file_digest(turtle)))
+    assert kept_in_folder(old, "texts") == table
+
+    before = file_digest(turtle)
+    turtle.write_bytes(b"".join(_pieces(4)))  # the next build's graph
+    assert file_digest(turtle) != before
+    new = tmp_path / "new"
+    files = derived_files("texts", Carried(old), file_digest(turtle))
+    assert sorted(files) == ["texts.lower", "texts.pickle"] and files["texts.lower"] == old / "texts.lower"
+    load_store_folder(turtle, new, files)
+    assert kept_in_folder(new, "texts") == table
+    assert (new / "texts.lower").read_bytes() == b"some kept text"
+    assert (new / "texts.lower").stat().st_ino == (old / "texts.lower").stat().st_ino  # shared, not copied
