@@ -106,3 +106,22 @@ def test_context_nodes_described_alike_are_checked_once_and_each_is_still_report
     found = check_units([(twice, context)])[0]
     assert found == pyshacl_on(twice, context)
     assert any(v.message == "a transition has exactly one 'to' dream" for v in found)
+
+
+def test_units_whose_structures_are_known_are_not_made_into_structures(monkeypatch):
+    """check_units keys every unit without making its structure's text: a structure is made once when new
+    (then checked), and a library whose structures were all checked before (the clusters and stubs of a
+    rebuild) makes none."""
+    import dreamgraph.validate as validate
+
+    units = [([(f"<https://w3id.org/dreamgraph/id/dream/{name}>", "<https://example.org/says>", f'"{name}"')], [])
+             for name in ("a", "b", "c")]
+    made = []
+    real = validate._structure_of
+    monkeypatch.setattr(validate, "_structure_of", lambda unit: made.append(unit) or real(unit))
+    kept: dict = {}
+    assert validate.check_units(units, kept.get, kept.__setitem__) == [[], [], []]
+    assert len(kept) == 1 and len(made) == 1  # three units, one structure, made once to be checked
+    made.clear()
+    assert validate.check_units(units, kept.get, kept.__setitem__) == [[], [], []]
+    assert made == []

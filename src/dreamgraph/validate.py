@@ -318,13 +318,15 @@ def check_units(units: Sequence[Unit | Callable[[], Unit]], lookup=lambda key: N
     made: dict[int, tuple[Unit, str, dict[str, str], set[str]]] = {}
 
     def make(i: int) -> tuple[Unit, str, dict[str, str], set[str]]:
+        """The unit and its structure: made only for a structure not seen before or with violations."""
         if i not in made:
             unit = units[i]() if callable(units[i]) else units[i]
             made[i] = (unit, *_structure_of(unit))
         return made[i]
 
     keys = list(keys) if keys is not None else [None] * len(units)
-    keys = [key if key is not None else unit_key(make(i)[0]) for i, key in enumerate(keys)]
+    keys = [key if key is not None else unit_key(units[i]() if callable(units[i]) else units[i])
+            for i, key in enumerate(keys)]
     known: dict[str, list[Violation]] = {}
     todo: dict[str, str] = {}
     owners: dict[str, set[str]] = {}
