@@ -338,3 +338,21 @@ def test_texts_asked_in_batches_two_at_a_time_are_those_asked_at_once(graph):
         "ORDER BY ?node ?p LIMIT 40")]
     assert len(pairs) >= 10
     assert texts_of(store, pairs, batch=3) == texts_of(store, pairs) and len(texts_of(store, pairs)) == len(set(pairs))
+
+
+def test_a_damaged_link_table_of_the_last_build_is_made_again_not_carried(tmp_path):
+    """The link tables are carried only when the last build's read whole: one that cannot be read is made
+    again, and the build writes it (it does not copy the damaged file)."""
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES / "gaps", folder)
+    build([folder], tmp_path / "graph")
+    names = tmp_path / "graph" / ".store" / "names.pickle"
+    names.write_bytes(names.read_bytes()[:40])  # cut short
+    flying = folder / "flying.txt"
+    flying.write_text(flying.read_text(encoding="utf-8").replace("Quick Answer", "Quick Answer\n- A new answer.", 1),
+                      encoding="utf-8")
+    build([folder], tmp_path / "graph")
+    build([folder], tmp_path / "clean")
+    kept, clean = Snapshot(open_store(tmp_path / "graph")), Snapshot(open_store(tmp_path / "clean"))
+    assert kept.kept("names") is not None and kept.kept("names") == clean.kept("names")
+    assert _same_table("projection", kept.kept("projection"), clean.kept("projection"))

@@ -39,7 +39,7 @@ from .sources import display_paths, find_articles, read_alias_table, unique_prov
 from .gaps import GapSettings, find_gaps, lookalike_targets, not_in_format, similar_pairs, typo_table, updated_pairs
 from .report import terminal_text
 from .progression import rankings
-from .snapshot import LINK_TABLES, Snapshot, make_tables
+from .snapshot import Snapshot, make_tables
 from .snapshot.texts import shingles, similarity_text
 from .files import atomic_write, coalesced, leave_for_exit, paused_gc
 from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, Carried, derived_files, kept_in_folder, loaded_digest,
@@ -475,8 +475,8 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
     def last(name: str):
         return kept_in_folder(previous, name) if previous else None
 
-    tables = make_tables(library, shared, shingled, last)
-    carried = set(LINK_TABLES) if previous and last("link-inputs") == tables["link-inputs"] else set()
+    carried: set[str] = set()  # the tables taken from the last build as they were
+    tables = make_tables(library, shared, shingled, last, carried)
     foreign = {e["dream"] for e in tables["completeness"] if not_in_format(e)}
     tables["typos"] = typo_table(lookalike_targets(tables["projection"], foreign), tables["stub-links"],
                                  GapSettings().typo_similarity, last("typos"))

@@ -78,17 +78,19 @@ LINK_TABLES = ("projection", "links", "names", "clusters")  # made from link_inp
 
 
 def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
-                last: Callable[[str], object] | None = None) -> dict[str, object]:
+                last: Callable[[str], object] | None = None, carried: set[str] | None = None) -> dict[str, object]:
     """Return every table made from the library, by name, but the analyses' results (which the build adds).
 
     ``shingled`` has the articles' shingles (slug -> array) when the build's workers made them already;
     ``last`` returns a table the last build kept (or None), for the tables brought up to date from it: the
     :data:`LINK_TABLES` are the last build's when what they are made of is unchanged (an edit to an
     article's texts but its Next Stages, title and clusters, lines added or removed included: see
-    :func:`link_inputs`).
+    :func:`link_inputs`), and their names are then added to ``carried``.
     """
     inputs = link_inputs(library, shared)
     tables = carried_link_tables(inputs, last) if last else None
+    if tables is not None and carried is not None:
+        carried.update(tables)
     if tables is None:
         graph = projection.from_library(library, shared)
         tables = {"projection": graph, "links": projection.links_of(graph),
