@@ -481,7 +481,8 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
     tables["typos"] = typo_table(lookalike_targets(tables["projection"], foreign), tables["stub-links"],
                                  GapSettings().typo_similarity, last("typos"))
     tables["near-pairs"] = near_pairs(tables["shingles"], last)
-    tables["rankings"] = reused_rankings(tables["links"], last)
+    # carried links are the last build's by their inputs: its rankings then stand without comparing them
+    tables["rankings"] = last("rankings") if "links" in carried else reused_rankings(tables["links"], last)
     if tables["rankings"] is not None:
         carried.add("rankings")
     else:

@@ -438,14 +438,14 @@ def updated_pairs(old: tuple, old_pairs: list[tuple[str, str, float]], new: tupl
 
     old_slugs, old_hashes, old_sizes = old
     slugs, hashes, sizes = new
+    starts = np.concatenate([[0], np.cumsum(sizes)])  # where each article's shingles begin in ``hashes``
     before = dict(zip(old_slugs, np.split(old_hashes, np.cumsum(old_sizes)[:-1]))) if len(old_slugs) else {}
-    now = dict(zip(slugs, np.split(hashes, np.cumsum(sizes)[:-1]))) if len(slugs) else {}
+    now = dict(zip(slugs, np.split(hashes, starts[1:-1]))) if len(slugs) else {}
     changed = {s for s in now if s not in before or not np.array_equal(before[s], now[s])} | (set(before) - set(now))
     if len(changed) > most_changed * max(len(slugs), 1):
         return None
     index = {slug: n for n, slug in enumerate(slugs)}
     ordered = np.sort(hashes)  # the values alone: an order of all the shingles by value was 10 times slower
-    starts = np.concatenate([[0], np.cumsum(sizes)])
 
     def spread(values):
         """How many articles of the new table hold each value."""

@@ -251,7 +251,7 @@ def _stamped(name: str, digest: str | None, read: Callable[[str], bytes], part: 
     when a file cannot be read or unpickled."""
     kept = io.BytesIO(read(f"{name}.pickle"))
     header = pickle.load(kept)
-    if not isinstance(header, tuple) or header != (digest, code_fingerprint()):
+    if header != (digest, code_fingerprint()):  # another graph's, another version's, or an older format
         return _STALE
     with paused_gc():
         data = pickle.load(kept)

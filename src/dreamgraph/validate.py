@@ -317,16 +317,18 @@ def check_units(units: Sequence[Unit | Callable[[], Unit]], lookup=lambda key: N
     """
     made: dict[int, tuple[Unit, str, dict[str, str], set[str]]] = {}
 
+    def unit_of(i: int) -> Unit:
+        return units[i]() if callable(units[i]) else units[i]
+
     def make(i: int) -> tuple[Unit, str, dict[str, str], set[str]]:
         """The unit and its structure: made only for a structure not seen before or with violations."""
         if i not in made:
-            unit = units[i]() if callable(units[i]) else units[i]
+            unit = unit_of(i)
             made[i] = (unit, *_structure_of(unit))
         return made[i]
 
     keys = list(keys) if keys is not None else [None] * len(units)
-    keys = [key if key is not None else unit_key(units[i]() if callable(units[i]) else units[i])
-            for i, key in enumerate(keys)]
+    keys = [key if key is not None else unit_key(unit_of(i)) for i, key in enumerate(keys)]
     known: dict[str, list[Violation]] = {}
     todo: dict[str, str] = {}
     owners: dict[str, set[str]] = {}

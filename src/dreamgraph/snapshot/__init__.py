@@ -89,13 +89,13 @@ def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
     """
     inputs = link_inputs(library, shared)
     tables = carried_link_tables(inputs, last) if last else None
-    if tables is not None and carried is not None:
-        carried.update(tables)
     if tables is None:
         graph = projection.from_library(library, shared)
         tables = {"projection": graph, "links": projection.links_of(graph),
                   "names": articles.names_from_library(library, graph),
                   "clusters": articles.clusters_from_library(library)}
+    elif carried is not None:
+        carried.update(tables)
     graph, names = tables["projection"], tables["names"]
     mentions, sources = texts.mentions_from_library(library, _linked(graph), names, *(
         (last("mentions"), last("mention-sources")) if last else ()))
