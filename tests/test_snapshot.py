@@ -203,6 +203,10 @@ def test_the_tables_kept_after_edits_are_those_of_a_clean_build(tmp_path):
         lambda: (folder / "water.txt").write_text(article("Dream About Falling Into Water: Splash"), encoding="utf-8"),
         lambda: (folder / "sleepwalking.txt").write_text((folder / "sleepwalking.txt").read_text(encoding="utf-8").replace(
             "Quick Answer", "It is close to soaring over water.\nQuick Answer", 1), encoding="utf-8"),
+        # a card's texts: its scenarios and Quick Answer, copied from the last build for the other articles
+        lambda: (folder / "sleepwalking.txt").write_text((folder / "sleepwalking.txt").read_text(encoding="utf-8").replace(
+            "walking scenario two → walking meaning two", "walking scenario two → a meaning rewritten").replace(
+            "number 2.", "number two."), encoding="utf-8"),
     ]
     for number, step in enumerate(steps):
         step()
@@ -303,6 +307,34 @@ def test_the_rankings_and_look_alikes_are_made_again_only_when_the_dreams_or_the
     assert made == [1] and matched == ["waking-up"] and projected == [1]
     snapshot = Snapshot(open_store(tmp_path / "graph"))
     assert snapshot.kept("rankings") == real(snapshot.projection)
+
+
+def test_a_rebuild_reads_the_texts_of_the_changed_articles_only(tmp_path, monkeypatch):
+    """The unchanged articles come back from the cache with their bodies packed (see Article), and no table
+    of a rebuild unpacks one: their card parts, counts, completeness, search entries and mentions are the
+    last build's or made from what an article keeps outside its body."""
+    import dreamgraph.article as article_module
+
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES / "gaps", folder)
+    shutil.copy(SEED, folder)
+    build([folder], tmp_path / "graph")
+    unpacked, real = [], article_module.Article.__getattr__
+
+    def counted(self, name):
+        if "_body" in vars(self):
+            unpacked.append(self.slug)
+        return real(self, name)
+
+    monkeypatch.setattr(article_module.Article, "__getattr__", counted)
+    flying = folder / "flying.txt"
+    flying.write_text(flying.read_text(encoding="utf-8").replace("Quick Answer", "Quick Answer\n- A new answer.", 1),
+                      encoding="utf-8")
+    build([folder], tmp_path / "graph")
+    assert unpacked == []
+    snapshot = Snapshot(open_store(tmp_path / "graph"))
+    assert "A new answer." in snapshot.card_parts["flying"]["quick"]
+    assert len(snapshot.card_parts["not-being-able-to-run"]["scenarios"]) > 0  # copied, not lost
 
 
 def test_the_search_index_laid_out_a_few_texts_at_a_time_is_the_same(tmp_path, monkeypatch):

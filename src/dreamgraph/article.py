@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass, field
 
 # The sections every article is expected to have, by key, with the heading a reader sees.
@@ -84,7 +85,21 @@ class ClusterMention:
 
 @dataclass
 class Article:
-    """Everything the parser read from one article file."""
+    """Everything the parser read from one article file.
+
+    Pickled, an article keeps its body (the texts of its sections) as a pickle of its own, which is
+    unpickled the first time one of its fields is read: a build reads back every unchanged article from
+    its cache, and most of them only for their names, links and clusters (at 10,000 articles, making
+    every body's objects took half of the read-back). The body fields have no class-level defaults
+    (``default_factory``), so reading one that is not unpickled yet reaches :meth:`__getattr__`.
+
+    >>> article = Article("a.txt", "Dream About Falling", "Falling", "falling", intro="The floor gives way.")
+    >>> copy = pickle.loads(pickle.dumps(article))
+    >>> "intro" in vars(copy), copy.section_counts()["faq"], "intro" in vars(copy)
+    (False, 0, False)
+    >>> copy.intro, copy == article
+    ('The floor gives way.', True)
+    """
 
     path: str
     title: str
@@ -93,28 +108,66 @@ class Article:
     subtitle: str | None = None
     title_line: int = 1
     aliases: list[str] = field(default_factory=list)
-    intro: str = ""
+    intro: str = field(default_factory=str)
     quick_answer: list[Item] = field(default_factory=list)
     scenarios: list[Scenario] = field(default_factory=list)
     sensations: list[Sensation] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
     clusters: list[ClusterMention] = field(default_factory=list)
-    core_sentence: str | None = None
+    core_sentence: str | None = field(default_factory=lambda: None)
     questions: list[Question] = field(default_factory=list)
     next_stages: list[Transition] = field(default_factory=list)
     standard_sections: dict[str, int] = field(default_factory=dict)  # key -> heading line
     partial: bool = False
     content_hash: str = ""
-    url: str = ""  # the page's canonical address, for an article read from a web page or a CMS export
+    url: str = field(default_factory=str)  # the page's address, for an article read from a web page or a CMS export
 
     def section_counts(self) -> dict[str, int]:
         """Return the number of items of each standard section (by the keys of STANDARD_SECTIONS)."""
+        counts = self.part_counts()
+        del counts["sections"]
+        return counts
+
+    def part_counts(self) -> dict[str, int]:
+        """Return :meth:`section_counts` and the number of free-form ``sections``."""
+        if "_body" in self.__dict__:  # known without unpickling the body
+            return dict(zip(PART_COUNTS, self.__dict__["_counts"]))
         return {"quick-answer": len(self.quick_answer), "common-scenarios": len(self.scenarios),
                 "what-the-body-registered": len(self.sensations), "the-sentence": int(bool(self.core_sentence)),
-                "faq": len(self.questions), "next-stages": len(self.next_stages)}
+                "faq": len(self.questions), "next-stages": len(self.next_stages), "sections": len(self.sections)}
 
     @property
     def in_format(self) -> bool:
         """True when the article has at least one of the standard sections (a title-only page, or a page
         from another site, has none)."""
         return any(self.section_counts().values())
+
+    def __reduce__(self):
+        state = self.__dict__
+        body = state.get("_body")
+        if body is None:
+            body = pickle.dumps(tuple(state[name] for name in BODY), protocol=pickle.HIGHEST_PROTOCOL)
+        return _unpickled, (tuple(state[name] for name in HEAD), body, tuple(self.part_counts().values()))
+
+    def __getattr__(self, name: str):
+        """Unpickle the body when one of its fields is first read (only called for a field not set)."""
+        state = self.__dict__
+        if name in BODY and "_body" in state:
+            for key, value in zip(BODY, pickle.loads(state.pop("_body"))):
+                state.setdefault(key, value)  # a field set since it was unpickled stays as set
+            state.pop("_counts", None)
+            return state[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
+PART_COUNTS = (*STANDARD_SECTIONS, "sections")
+BODY = ("intro", "quick_answer", "scenarios", "sensations", "sections", "core_sentence", "questions",
+        "standard_sections", "url")
+HEAD = tuple(name for name in Article.__dataclass_fields__ if name not in BODY)
+
+
+def _unpickled(head: tuple, body: bytes, counts: tuple) -> Article:
+    """Return an article read back from a pickle, its body left packed (see :class:`Article`)."""
+    article = Article.__new__(Article)
+    article.__dict__.update(zip(HEAD, head), _body=body, _counts=counts)
+    return article

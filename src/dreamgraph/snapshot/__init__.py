@@ -65,6 +65,8 @@ TABLES = {table.name: table for table in (
           "(an analysis result)", None),
     Table("mention-sources", "per written dream, the version of its text and links its mentions were found in "
           "(for the next build)", None),
+    Table("article-versions", "per written dream, the version of its article the card parts were made from "
+          "(for the next build)", None),
     Table("link-inputs", "a digest of what the link tables were made from (for the next build)", None),
     Table("near-pairs", "the pairs of articles near-duplicates are reported for, with the default threshold "
           "(an analysis result)", None),
@@ -101,7 +103,9 @@ def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
         (last("mentions"), last("mention-sources")) if last else ()))
     return {**tables, "link-inputs": inputs, "stub-links": articles.stub_links_from_library(library, shared),
             "shingles": texts.shingles_from_library(library, shingled),
-            "card-parts": articles.card_parts_from_library(library),
+            "card-parts": articles.card_parts_from_library(library, *(
+                (last("card-parts"), last("article-versions")) if last else ())),
+            "article-versions": articles.article_versions(library),
             "completeness": articles.completeness_from_library(library),
             "counts": articles.counts_from_library(library, shared),
             "search": texts.search_from_library(library, graph, last("search") if last else None),

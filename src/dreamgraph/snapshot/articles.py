@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+from ..article import PART_COUNTS
 from ..library import Library, Shared, stub_label
 from ..query import named_query
 from ..store import Store
 from ..vocabulary import slug_of
+from .texts import version_digest
 
 if TYPE_CHECKING:  # networkx is loaded by the first graph made, not by every command
     import networkx as nx
@@ -61,12 +63,21 @@ SELECT ?dream ?kind ?position ?label ?detail WHERE {
 URL_QUERY = "SELECT ?dream ?url WHERE { ?dream dg:url ?url }"
 
 
-def card_parts_from_library(library: Library) -> dict[str, dict[str, list]]:
+def card_parts_from_library(library: Library, last: dict | None = None,
+                            last_versions: dict[str, str] | None = None) -> dict[str, dict[str, list]]:
     """Return, per written dream, the parts its card shows: ``quick`` (texts) and ``scenarios`` and
     ``sensations`` ([text, meaning] pairs), in article order, and ``url``, the page's address, when the
-    article was read from a web page."""
+    article was read from a web page. Given the ``last`` build's card parts and :func:`article_versions`,
+    a dream's parts are copied from them while its article's version is the same (its texts are then
+    not unpickled: see :class:`dreamgraph.article.Article`)."""
+    versions = article_versions(library) if last is not None and last_versions is not None else {}
     parts = {}
-    for slug, article in library.articles.items():
+    for slug in library.articles:
+        if versions and last_versions.get(slug) == versions[slug]:
+            if slug in last:
+                parts[slug] = last[slug]
+            continue
+        article = library.articles[slug]
         quick = [item.text for item in article.quick_answer]
         scenarios = [[s.label, s.meaning] for s in article.scenarios]
         sensations = [[s.label, s.meaning] for s in article.sensations]
@@ -75,6 +86,12 @@ def card_parts_from_library(library: Library) -> dict[str, dict[str, list]]:
         if article.url:
             parts[slug]["url"] = article.url
     return parts
+
+
+def article_versions(library: Library) -> dict[str, str]:
+    """Return, per written dream, the version of its article (a digest of its file's path and content),
+    which the tables made from each article's texts alone keep to be copied by the next build."""
+    return {slug: version_digest(article.content_hash, article.path) for slug, article in library.articles.items()}
 
 
 def urls_from_store(store: Store) -> dict[str, str]:
@@ -114,11 +131,14 @@ def counts_from_library(library: Library, shared: Shared) -> dict[str, int]:
     counted by the store folder, see :meth:`dreamgraph.store.Store.triple_count`)."""
     articles = library.articles.values()
     clusters = {mention.slug for article in articles for mention in article.clusters}
-    return {"Dream": len(library.articles) + len(shared.links), "Scenario": sum(len(a.scenarios) for a in articles),
-            "Sensation": sum(len(a.sensations) for a in articles), "Cluster": len(clusters),
-            "Transition": sum(len(a.next_stages) for a in articles),
-            "Question": sum(len(a.questions) for a in articles), "Section": sum(len(a.sections) for a in articles),
-            "QuickAnswerItem": sum(len(a.quick_answer) for a in articles), "SourceArticle": len(library.articles),
+    parts = {key: 0 for key in PART_COUNTS}
+    for article in articles:  # from each article's counts, which do not need its texts (see Article)
+        for key, count in article.part_counts().items():
+            parts[key] += count
+    return {"Dream": len(library.articles) + len(shared.links), "Scenario": parts["common-scenarios"],
+            "Sensation": parts["what-the-body-registered"], "Cluster": len(clusters),
+            "Transition": parts["next-stages"], "Question": parts["faq"], "Section": parts["sections"],
+            "QuickAnswerItem": parts["quick-answer"], "SourceArticle": len(library.articles),
             "written dreams": len(library.articles), "stub dreams": len(shared.links),
             "partial dreams": sum(1 for a in articles if a.partial)}
 
