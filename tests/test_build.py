@@ -1,6 +1,7 @@
 """`dreamgraph build`: the seed's exact graph, byte-identical rebuilds, stubs, removal and bad input."""
 
 import os
+import pickle
 import shutil
 from pathlib import Path
 
@@ -8,7 +9,7 @@ from helpers import ROOT, SEED, article
 from dreamgraph.build import build
 from dreamgraph.cache import Cache
 from dreamgraph.dreams import graph_stats
-from dreamgraph.store import GRAPH_FILE
+from dreamgraph.store import GRAPH_FILE, STORE_DIR
 from dreamgraph.connect import open_store
 
 
@@ -172,6 +173,68 @@ def test_an_incremental_build_equals_a_clean_build_and_reuses_the_cache(tmp_path
     build([folder], tmp_path / "clean")
     assert (tmp_path / "kept" / GRAPH_FILE).read_bytes() == (tmp_path / "clean" / GRAPH_FILE).read_bytes()
     assert b"The Updraft" in (tmp_path / "kept" / GRAPH_FILE).read_bytes()
+
+
+def _turtle_sources(folder, graph_dir, monkeypatch) -> dict[str, int]:
+    """Build, and return how many articles' Turtle came from where: the last graph file, the cache, or made."""
+    import dreamgraph.build as build_module
+
+    counted = {"last graph file": 0, "cache": 0, "made": 0}
+    real_compile, real_get_many = build_module._compile, Cache.get_many
+
+    def compiled(*args):
+        counted["made"] += 1
+        return real_compile(*args)
+
+    def got(self, kind, keys):
+        for key, value in real_get_many(self, kind, keys):
+            if kind == "turtle":
+                counted["cache"] += len(value)
+            yield key, value
+
+    monkeypatch.setattr(build_module, "_compile", compiled)
+    monkeypatch.setattr(Cache, "get_many", got)
+    report = build([folder], graph_dir)
+    monkeypatch.undo()
+    assert report.ok
+    manifest = pickle.loads((graph_dir / STORE_DIR / "built-from.pickle").read_bytes())
+    counted["last graph file"] = report.articles - counted["cache"] - counted["made"]
+    assert set(manifest["offsets"]) == set(manifest["articles"])
+    return counted
+
+
+def test_a_rebuild_takes_the_turtle_of_unchanged_articles_from_the_last_graph_file(tmp_path, monkeypatch):
+    """An unchanged article's Turtle is copied from where the last graph file has it; from the cache when
+    that file was changed since, and made again when the cache lost it too; the file is always a clean
+    build's, byte for byte."""
+    import sqlite3
+
+    from helpers import FIXTURES
+
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES / "progression", folder)
+    graph = tmp_path / "graph"
+    assert _turtle_sources(folder, graph, monkeypatch)["made"] == 5
+    path = folder / "flying.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("The Lift", "The Updraft"), encoding="utf-8")
+    assert _turtle_sources(folder, graph, monkeypatch) == {"last graph file": 4, "cache": 0, "made": 1}
+    build([folder], tmp_path / "clean")
+    clean = (tmp_path / "clean" / GRAPH_FILE).read_bytes()
+    assert (graph / GRAPH_FILE).read_bytes() == clean
+
+    (graph / GRAPH_FILE).write_bytes(clean.replace(b"The Updraft", b"The Draft"))  # edited by hand
+    path.write_text(path.read_text(encoding="utf-8").replace("The Updraft", "The Lift"), encoding="utf-8")
+    assert _turtle_sources(folder, graph, monkeypatch) == {"last graph file": 0, "cache": 4, "made": 1}
+    build([folder], tmp_path / "clean-2")
+    assert (graph / GRAPH_FILE).read_bytes() == (tmp_path / "clean-2" / GRAPH_FILE).read_bytes()
+
+    (graph / GRAPH_FILE).unlink()
+    database = sqlite3.connect(graph / ".cache" / Cache.FILE)
+    with database:
+        database.execute("DELETE FROM entries WHERE kind = 'turtle'")
+    database.close()
+    assert _turtle_sources(folder, graph, monkeypatch) == {"last graph file": 0, "cache": 0, "made": 5}
+    assert (graph / GRAPH_FILE).read_bytes() == (tmp_path / "clean-2" / GRAPH_FILE).read_bytes()
 
 
 def _reads_of_a_build(folder, graph_dir, monkeypatch) -> list[str]:

@@ -43,7 +43,7 @@ from .snapshot import Snapshot, make_tables
 from .snapshot.texts import shingles, similarity_text
 from .files import atomic_write, coalesced, leave_for_exit, paused_gc
 from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, Carried, derived_files, kept_in_folder, loaded_digest,
-                    update_store_folder, write_and_load_store_folder)
+                    store_is_current, update_store_folder, write_and_load_store_folder)
 from .triples import (MEMBER, TURTLE_PREFIXES, A, iri, own_triples, scheme_triples,
                       turtle_blocks)
 from .triples import T as TERMS
@@ -83,32 +83,57 @@ class Compiled:
 
     result: ParseResult
     slug: str = ""
-    turtle: bytes | tuple = b""     # the UTF-8 text, or its (offset, length, sha256) in the build's Spool
+    turtle: bytes | tuple = b""     # the UTF-8 text, or its place in the build's Spool; b"" read from the cache
     structure: str = ""
     shingles: object = None         # for near-duplicates: see dreamgraph.snapshot.texts.shingles
     turtle_sha256: str = ""         # of the Turtle text's UTF-8, made with it (not again at each build)
+    entry: tuple = ()               # (cache key, place in the file's list): where the cache keeps its Turtle
 
 
 class Spool:
-    """The articles' Turtle, kept in an unnamed temporary file during a build instead of in memory (the
-    Turtle of a large library runs to gigabytes); each piece is known by (offset, length, SHA-256)."""
+    """The articles' Turtle during a build, never all in memory (the Turtle of a large library runs to
+    gigabytes): the pieces made or read from the cache are kept in an unnamed temporary file, and those the
+    last build wrote are read from its graph file (``last``, a file descriptor of it, opened before the
+    new file is renamed over it). A piece is known by (offset, length, SHA-256, 0 here or 1 there)."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, last: int | None = None):
         self._file = tempfile.TemporaryFile(dir=folder)
+        self._sources = (self._file.fileno(), last)
 
-    def add(self, text: str | bytes, sha256: str = "") -> tuple[int, int, str]:
+    def add(self, text: str | bytes, sha256: str = "") -> tuple[int, int, str, int]:
         """Keep a piece of Turtle; ``sha256`` is its hash when known already."""
         data = text.encode("utf-8") if isinstance(text, str) else text
         offset = self._file.seek(0, os.SEEK_END)
         self._file.write(data)
-        return offset, len(data), sha256 or hashlib.sha256(data).hexdigest()
+        return offset, len(data), sha256 or hashlib.sha256(data).hexdigest(), 0
 
-    def read(self, ref: tuple[int, int, str]) -> bytes:
-        self._file.flush()  # pieces still in the write buffer; nothing to do when there are none
-        return os.pread(self._file.fileno(), ref[1], ref[0])  # one system call, not a seek and a read
+    def read(self, ref: tuple[int, int, str, int]) -> bytes:
+        if ref[3] == 0:
+            self._file.flush()  # pieces still in the write buffer; nothing to do when there are none
+        return os.pread(self._sources[ref[3]], ref[1], ref[0])  # one system call, not a seek and a read
 
     def close(self) -> None:
         self._file.close()
+        if self._sources[1] is not None:
+            os.close(self._sources[1])
+
+
+def last_graph_file(graph_dir: Path) -> tuple[int, dict[str, tuple[int, int, str]]] | None:
+    """Return the last build's graph file, opened for reading, and where each article's Turtle is in it
+    (slug -> (offset, length, SHA-256)), when the store's manifest says so and the store still matches the
+    file (by its size and time, else by its hash: see :func:`dreamgraph.store.store_is_current`); else None."""
+    manifest = _read_manifest(graph_dir / STORE_DIR)
+    if manifest is None or "offsets" not in manifest:
+        return None
+    try:
+        fd = os.open(graph_dir / GRAPH_FILE, os.O_RDONLY)
+    except OSError:
+        return None
+    if not store_is_current(graph_dir / GRAPH_FILE, graph_dir / STORE_DIR):
+        os.close(fd)
+        return None
+    hashes = manifest["articles"]
+    return fd, {slug: (*place, hashes[slug]) for slug, place in manifest["offsets"].items()}
 
 
 def article_unit(article: Article, resolve: Callable[[str], str]) -> Unit:
@@ -143,12 +168,26 @@ def _compile_one(args) -> list[Compiled]:
     return [_compile_result(result) for result in read_source(path, shown, limits)]
 
 
-def _compile_packed(args) -> tuple[bytes, bytes]:
-    """Return the per-file work pickled, and compressed for the cache (:meth:`Cache.compress`), both in
-    the worker: the parent unpickles the first and keeps the second (decompressing it there cost the
-    parent, which shares the cores with the workers, 1.2 s at 10,000 articles)."""
-    raw = pickle.dumps(_compile_one(args), protocol=pickle.HIGHEST_PROTOCOL)
-    return raw, Cache.compress(raw)
+def _compile_packed(args) -> tuple[bytes, tuple[bytes, bytes]]:
+    """Return the per-file work pickled, and packed for the cache (:func:`cache_entries`), both in the
+    worker: the parent unpickles the first and keeps the second (unpacking it there cost the parent, which
+    shares the cores with the workers, 1.2 s at 10,000 articles)."""
+    compiled = _compile_one(args)
+    return pickle.dumps(compiled, protocol=pickle.HIGHEST_PROTOCOL), cache_entries(compiled)
+
+
+def cache_entries(compiled: list[Compiled]) -> tuple[bytes, bytes]:
+    """Return a file's per-file work packed as the cache keeps it: the ``article`` entry, without the
+    Turtle, and the ``turtle`` entry, the Turtle of each item (a rebuild reads an unchanged article's
+    Turtle from the last graph file, and the entry only when that cannot be used)."""
+    turtles = [item.turtle for item in compiled]
+    for item in compiled:
+        item.turtle = b""
+    try:
+        return Cache.pack(compiled), Cache.pack(turtles)
+    finally:
+        for item, turtle in zip(compiled, turtles):
+            item.turtle = turtle
 
 
 def _start_worker(build: int) -> None:
@@ -225,8 +264,9 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
                 ) -> list[Compiled]:
     """Return the per-file work for every file (one item an article; a WordPress export gives one a post):
     from the cache when its bytes did not change, else done again, in parallel across the machine's cores
-    when there are many. With a ``spool``, each article's Turtle goes there and ``Compiled.turtle`` holds
-    its reference instead of the text. ``shown`` are the files' provenance paths when the caller has them
+    when there are many. With a ``spool``, the Turtle of each article worked on goes there and
+    ``Compiled.turtle`` holds its reference instead of the text; an article read from the cache comes
+    without its Turtle (b"", see :func:`article_parts`). ``shown`` are the files' provenance paths when the caller has them
     (:func:`dreamgraph.sources.display_paths`)."""
     cache = cache or Cache(None)
     shown = display_paths(paths, graph_dir, sources) if shown is None else shown
@@ -249,9 +289,9 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
     index_of = {key: index for index, key in enumerate(keys)}
     for key, kept in cache.get_many("article", keys):
         results[index_of[key]] = kept
-        if spool is not None:
-            for item in kept:
-                item.turtle = spool.add(item.turtle, item.turtle_sha256)
+        cache.touch("turtle", key)  # used by this build, though read only when the last graph file cannot be
+        for place, item in enumerate(kept):
+            item.entry = (key, place)
     todo = [index for index, result in enumerate(results) if result is None]
     done = len(paths) - len(todo)
     workers = min(os.cpu_count() or 1, 8)
@@ -275,9 +315,12 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
     return [item for file in results for item in file]  # type: ignore[union-attr]
 
 
-def _keep(cache: Cache, key: str, compiled: list[Compiled], spool: Spool | None, packed: bytes | None = None) -> None:
+def _keep(cache: Cache, key: str, compiled: list[Compiled], spool: Spool | None,
+          packed: tuple[bytes, bytes] | None = None) -> None:
     if not any(p.message.startswith("cannot read") for item in compiled for p in item.result.problems):
-        cache.put("article", key, compiled, packed)
+        article, turtle = packed or cache_entries(compiled)
+        cache.put("article", key, None, article)
+        cache.put("turtle", key, None, turtle)
     if spool is not None:
         for item in compiled:
             item.turtle = spool.add(item.turtle, item.turtle_sha256)
@@ -288,10 +331,13 @@ def parse_all(paths: Sequence[Path], graph_dir: Path, limits: Limits = Limits())
     return [compiled.result for compiled in compile_all(paths, graph_dir, limits)]
 
 
-def article_parts(library: Library, compiled: Iterable[Compiled], spool: Spool) -> dict[str, tuple[tuple, str]]:
+def article_parts(library: Library, compiled: Iterable[Compiled], spool: Spool, cache: Cache | None = None,
+                  last: dict[str, tuple[int, int, str]] | None = None) -> dict[str, tuple[tuple, str]]:
     """Return (Turtle in the spool, structure key) per dream slug, made again for the articles whose slug
-    or links an alias changed."""
-    parts = {}
+    or links an alias changed. An article read from the cache has its Turtle where the ``last`` build's
+    graph file has it (slug -> (offset, length, SHA-256), :func:`last_graph_file`), when that is the same,
+    else the cache's (made again if the cache lost it)."""
+    parts, wanted = {}, []
     for item in compiled:
         article = item.result.article
         if article is None or library.articles.get(article.slug) is not article:
@@ -301,18 +347,38 @@ def article_parts(library: Library, compiled: Iterable[Compiled], spool: Spool) 
         if stale:
             turtle, structure = _compile(article, library.resolve)
             parts[article.slug] = (spool.add(turtle), structure)
-        else:
+        elif item.turtle:
             parts[article.slug] = (item.turtle, item.structure)
+        elif last and last.get(article.slug, ())[2:] == (item.turtle_sha256,):
+            parts[article.slug] = ((*last[article.slug], 1), item.structure)
+        else:
+            wanted.append(item)
+    kept = dict(cache.get_many("turtle", {item.entry[0] for item in wanted})) if cache and wanted else {}
+    for item in wanted:
+        article = item.result.article
+        turtles = kept.get(item.entry[0])
+        if isinstance(turtles, list) and item.entry[1] < len(turtles):
+            parts[article.slug] = (spool.add(turtles[item.entry[1]], item.turtle_sha256), item.structure)
+        else:
+            turtle, structure = _compile(article, library.resolve)
+            parts[article.slug] = (spool.add(turtle), structure)
     return parts
 
 
 def graph_turtle(library: Library, parts: dict[str, tuple[tuple, str]], shared: Shared,
-                 spool: Spool) -> Iterable[bytes]:
+                 spool: Spool, offsets: dict[str, tuple[int, int]] | None = None) -> Iterable[bytes]:
     """Yield the library's Turtle: the scheme, each article's blocks sorted by slug, then the clusters and
-    the stubs. The same articles always give the same bytes."""
-    yield (TURTLE_PREFIXES + turtle_blocks(scheme_triples())).encode()
+    the stubs. The same articles always give the same bytes. ``offsets`` is given where each article's
+    blocks are in the file (slug -> (offset, length)), as they are yielded."""
+    head = (TURTLE_PREFIXES + turtle_blocks(scheme_triples())).encode()
+    yield head
+    at = len(head)
     for slug in sorted(library.articles):
-        yield spool.read(parts[slug][0])
+        piece = spool.read(parts[slug][0])
+        if offsets is not None:
+            offsets[slug] = (at, len(piece))
+            at += len(piece)
+        yield piece
     yield (turtle_blocks(shared.clusters) + turtle_blocks(shared.stubs)).encode("utf-8")
 
 
@@ -348,12 +414,14 @@ INCREMENTAL_LIMIT = 0.05  # above this share of articles changed, reloading the 
 
 def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, library: Library,
                   parts: dict[str, tuple[tuple, str]], shared: Shared,
-                  derived: Callable[[], dict[str, object]] | None = None) -> tuple[int, str]:
+                  derived: Callable[[], dict[str, object]] | None = None,
+                  offsets: dict[str, tuple[int, int]] | None = None) -> tuple[int, str]:
     """Write the graph file from the pieces of ``turtle`` and bring the embedded store up to date with it;
     return the store's number of triples and how ("updated" or "reloaded").
 
     The store folder keeps a manifest of what it holds (a hash of each article's Turtle, and the shared
-    triples). When the store still holds the previous build and few articles changed, only their triples
+    triples), and where each article's Turtle is in the graph file (``offsets``, filled as ``turtle`` is
+    written: see :func:`graph_turtle`), for the next build to read it there. When the store still holds the previous build and few articles changed, only their triples
     and the changed shared triples are replaced, in one transaction on a copy of the store (see
     :func:`dreamgraph.store.update_store_folder`); otherwise the store is reloaded from the Turtle as it
     is written (:func:`dreamgraph.store.write_and_load_store_folder`). ``derived`` returns the data
@@ -362,6 +430,8 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, libra
     """
     manifest = {"articles": {slug: parts[slug][0][2] for slug in library.articles},
                 "shared": set(shared.clusters) | set(shared.stubs)}
+    if offsets is not None:
+        manifest["offsets"] = offsets
 
     def kept_files(digest: str | Callable[[], str]) -> Iterator[tuple[str, bytes]]:
         """Make the kept data (while the store loads), then yield its files one table at a time as the store
@@ -579,7 +649,8 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         raise DreamgraphError(f"no articles (.txt, .md) found in {where}")
     cache = Cache(graph_dir / CACHE_DIR)
     aliases, alias_problems = read_alias_table(graph_dir)
-    spool = Spool(graph_dir)
+    last = last_graph_file(graph_dir)
+    spool = Spool(graph_dir, last[0] if last else None)
     try:
         compiled = compile_all(paths, graph_dir, limits, progress, cache, spool, sources, shown)
         library = assemble([item.result for item in compiled], aliases)
@@ -587,7 +658,7 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         if not library.articles:
             raise DreamgraphError("no article could be built:\n" + "\n".join(str(p) for p in sorted(
                 set(library.problems), key=lambda p: (p.path, p.line or 0))))
-        parts = article_parts(library, compiled, spool)
+        parts = article_parts(library, compiled, spool, cache, last[1] if last else None)
         shingled = {item.slug: item.shingles for item in compiled
                     if item.slug in library.articles and library.articles[item.slug] is item.result.article}
         del compiled
@@ -606,8 +677,10 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
             return tables
 
         graph_file = graph_dir / GRAPH_FILE
-        triple_count, store_refresh = refresh_store(graph_file, graph_turtle(library, parts, shared, spool),
-                                                    graph_dir / STORE_DIR, library, parts, shared, while_the_store_loads)
+        offsets: dict[str, tuple[int, int]] = {}
+        triple_count, store_refresh = refresh_store(
+            graph_file, graph_turtle(library, parts, shared, spool, offsets), graph_dir / STORE_DIR, library, parts,
+            shared, while_the_store_loads, offsets)
     finally:
         spool.close()
     report = BuildReport(
