@@ -237,6 +237,26 @@ def test_a_rebuild_takes_the_turtle_of_unchanged_articles_from_the_last_graph_fi
     assert (graph / GRAPH_FILE).read_bytes() == (tmp_path / "clean-2" / GRAPH_FILE).read_bytes()
 
 
+def test_the_turtle_read_a_few_pieces_at_a_time_is_the_same(tmp_path, monkeypatch):
+    """Pieces next to one another in the last graph file are read together up to RUN_BYTES: with runs
+    cut short, and with runs of one piece, the file is a clean build's."""
+    import dreamgraph.build as build_module
+    from helpers import FIXTURES
+
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES / "progression", folder)
+    build([folder], tmp_path / "clean")
+    for number, size in enumerate((1, 3000)):
+        graph = tmp_path / f"graph-{number}"
+        build([folder], graph)
+        (folder / "flying.txt").write_text((folder / "flying.txt").read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        monkeypatch.setattr(build_module, "RUN_BYTES", size)
+        build([folder], graph)
+        build([folder], tmp_path / f"clean-{number}")
+        assert (graph / GRAPH_FILE).read_bytes() == (tmp_path / f"clean-{number}" / GRAPH_FILE).read_bytes()
+        monkeypatch.undo()
+
+
 def _reads_of_a_build(folder, graph_dir, monkeypatch) -> list[str]:
     """Build, and return the names of the files whose bytes the build read to know whether they changed."""
     import dreamgraph.build as build_module

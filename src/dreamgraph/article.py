@@ -99,6 +99,9 @@ class Article:
     (False, 0, False)
     >>> copy.intro, copy == article
     ('The floor gives way.', True)
+    >>> again = pickle.loads(pickle.dumps(copy)); again.scenarios = [Scenario("a fall", "a loss", 3)]
+    >>> pickle.loads(pickle.dumps(again)).part_counts()["common-scenarios"], again.intro
+    (1, 'The floor gives way.')
     """
 
     path: str
@@ -130,7 +133,7 @@ class Article:
 
     def part_counts(self) -> dict[str, int]:
         """Return :meth:`section_counts` and the number of free-form ``sections``."""
-        if "_body" in self.__dict__:  # known without unpickling the body
+        if "_body" in self.__dict__ and self.__dict__.keys().isdisjoint(BODY):  # known without unpickling the body
             return dict(zip(PART_COUNTS, self.__dict__["_counts"]))
         return {"quick-answer": len(self.quick_answer), "common-scenarios": len(self.scenarios),
                 "what-the-body-registered": len(self.sensations), "the-sentence": int(bool(self.core_sentence)),
@@ -145,8 +148,8 @@ class Article:
     def __reduce__(self):
         state = self.__dict__
         body = state.get("_body")
-        if body is None:
-            body = pickle.dumps(tuple(state[name] for name in BODY), protocol=pickle.HIGHEST_PROTOCOL)
+        if body is None or not state.keys().isdisjoint(BODY):  # made here, or a field set since it was unpickled
+            body = pickle.dumps(tuple(getattr(self, name) for name in BODY), protocol=pickle.HIGHEST_PROTOCOL)
         return _unpickled, (tuple(state[name] for name in HEAD), body, tuple(self.part_counts().values()))
 
     def __getattr__(self, name: str):

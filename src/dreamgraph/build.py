@@ -168,12 +168,16 @@ def _compile_one(args) -> list[Compiled]:
     return [_compile_result(result) for result in read_source(path, shown, limits)]
 
 
-def _compile_packed(args) -> tuple[bytes, tuple[bytes, bytes]]:
-    """Return the per-file work pickled, and packed for the cache (:func:`cache_entries`), both in the
-    worker: the parent unpickles the first and keeps the second (unpacking it there cost the parent, which
-    shares the cores with the workers, 1.2 s at 10,000 articles)."""
+def _compile_packed(args) -> tuple[bytes, list[bytes], tuple[bytes, bytes]]:
+    """Return the per-file work pickled without its Turtle, the Turtle of each item, and both packed for the
+    cache (see :func:`cache_entries`), all in the worker: the parent unpickles the first and keeps the last
+    (unpacking it there cost the parent, which shares the cores with the workers, 1.2 s at 10,000 articles)."""
     compiled = _compile_one(args)
-    return pickle.dumps(compiled, protocol=pickle.HIGHEST_PROTOCOL), cache_entries(compiled)
+    turtles = [item.turtle for item in compiled]
+    for item in compiled:
+        item.turtle = b""
+    raw = pickle.dumps(compiled, protocol=pickle.HIGHEST_PROTOCOL)
+    return raw, turtles, (Cache.compress(raw), Cache.pack(turtles))
 
 
 def cache_entries(compiled: list[Compiled]) -> tuple[bytes, bytes]:
@@ -266,8 +270,8 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
     from the cache when its bytes did not change, else done again, in parallel across the machine's cores
     when there are many. With a ``spool``, the Turtle of each article worked on goes there and
     ``Compiled.turtle`` holds its reference instead of the text; an article read from the cache comes
-    without its Turtle (b"", see :func:`article_parts`). ``shown`` are the files' provenance paths when the caller has them
-    (:func:`dreamgraph.sources.display_paths`)."""
+    without its Turtle (b"", see :func:`article_parts`). ``shown`` are the files' provenance paths when the
+    caller has them (:func:`dreamgraph.sources.display_paths`)."""
     cache = cache or Cache(None)
     shown = display_paths(paths, graph_dir, sources) if shown is None else shown
     results: list[list[Compiled] | None] = [None] * len(paths)
@@ -299,8 +303,10 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
     if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
         with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(os.getpid(),)) as pool:
             packed = pool.map(_compile_packed, jobs, chunksize=64)
-            for index, (raw, data) in zip(todo, packed):
+            for index, (raw, turtles, data) in zip(todo, packed):
                 results[index] = pickle.loads(raw)
+                for item, turtle in zip(results[index], turtles):
+                    item.turtle = turtle
                 _keep(cache, keys[index], results[index], spool, data)
                 done += 1
                 if progress:
@@ -369,17 +375,31 @@ def graph_turtle(library: Library, parts: dict[str, tuple[tuple, str]], shared: 
                  spool: Spool, offsets: dict[str, tuple[int, int]] | None = None) -> Iterable[bytes]:
     """Yield the library's Turtle: the scheme, each article's blocks sorted by slug, then the clusters and
     the stubs. The same articles always give the same bytes. ``offsets`` is given where each article's
-    blocks are in the file (slug -> (offset, length)), as they are yielded."""
+    blocks are in the file (slug -> (offset, length)).
+
+    Pieces that follow one another where the spool keeps them (the unchanged articles of a rebuild, in the
+    last graph file) are read together, up to :data:`RUN_BYTES` at a time: read one by one, the 100,000
+    pieces of a large library each waited for Python's lock while the build made its tables."""
     head = (TURTLE_PREFIXES + turtle_blocks(scheme_triples())).encode()
     yield head
-    at = len(head)
+    at, run = len(head), None  # run: (offset, length, "", source) of the pieces read together next
     for slug in sorted(library.articles):
-        piece = spool.read(parts[slug][0])
+        ref = parts[slug][0]
         if offsets is not None:
-            offsets[slug] = (at, len(piece))
-            at += len(piece)
-        yield piece
+            offsets[slug] = (at, ref[1])
+        at += ref[1]
+        if run and run[3] == ref[3] and run[0] + run[1] == ref[0] and run[1] + ref[1] <= RUN_BYTES:
+            run = (run[0], run[1] + ref[1], "", run[3])
+            continue
+        if run:
+            yield spool.read(run)
+        run = (ref[0], ref[1], "", ref[3])
+    if run:
+        yield spool.read(run)
     yield (turtle_blocks(shared.clusters) + turtle_blocks(shared.stubs)).encode("utf-8")
+
+
+RUN_BYTES = 8 << 20
 
 
 def validation_units(library: Library, shared: Shared) -> list[Unit | Callable[[], Unit]]:

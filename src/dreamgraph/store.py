@@ -32,7 +32,7 @@ from typing import Callable, Iterable, Iterator
 import pyoxigraph as ox
 
 from .errors import DreamgraphError, GraphNotBuiltError, QueryError
-from .files import _put_in_place, _write_beside, atomic_write, file_digest, paused_gc
+from .files import _put_in_place, _write_beside, atomic_write, file_digest, paused_gc, sync_and_close, write_unsynced
 from .limits import POLL_SECONDS, over_allowance, resident_bytes
 from .terms import QueryResult, python_value, result_from_oxigraph, with_values_clause
 from .vocabulary import PREFIXES
@@ -504,11 +504,17 @@ def _new_store_folder(folder: Path, fill, turtle: Path | Callable[[], Path], ext
         store.flush()
         triples = len(store) if count else triples
         store = None  # closed: the folder is renamed below
-        for name, data in (extra.items() if isinstance(extra, dict) else extra or ()):
-            if isinstance(data, Path):  # a file of the old folder, which is never changed in place: shared
-                _link_or_copy(data, tmp / name)
-            else:
-                atomic_write(tmp / name, data)  # one at a time: made lazily, a file's bytes are freed once written
+        # one at a time: made lazily, a file's bytes are freed once written; each flushed to disk in a thread
+        # while the next is made (nobody sees the folder before it is renamed, after the last flush)
+        with ThreadPoolExecutor(1) as syncing:
+            flushed = []
+            for name, data in (extra.items() if isinstance(extra, dict) else extra or ()):
+                if isinstance(data, Path):  # a file of the old folder, which is never changed in place: shared
+                    _link_or_copy(data, tmp / name)
+                else:
+                    flushed.append(syncing.submit(sync_and_close, write_unsynced(tmp / name, data)))
+            for done in flushed:
+                done.result()
         _write_stamp(tmp, turtle() if callable(turtle) else turtle, digest() if callable(digest) else digest,
                      triples)
         old = folder.with_name(folder.name + ".old")
