@@ -157,3 +157,46 @@ def test_an_article_as_a_page_of_escaped_lines_keeps_its_text(source):
         for part in (result.article.title, result.article.intro):
             for word in part.split():
                 assert word.strip("*") in words_in or "\ufffd" in word
+
+
+def _mentions_word_by_word(finder, texts, linked):
+    """Every word tried as the start of every name (the finder looks only where a name's first two words are)."""
+    from dreamgraph.snapshot.texts import _CONTRAST, _NAME_WORDS, _SENTENCE
+
+    found: dict = {}
+    for source, path, line, text in sorted(texts):
+        for sentence in _SENTENCE.split(text):
+            words, i = _NAME_WORDS.findall(sentence.lower()), 0
+            while i < len(words):
+                target, size = None, 1
+                for n in range(8, 1, -1):
+                    target = finder.wanted.get(" ".join(words[i:i + n])) if i + n <= len(words) else None
+                    if target:
+                        size = n
+                        break
+                if target and target != source and not found.get(target, {}).get("differ"):
+                    contrast = bool(_CONTRAST.search(sentence))
+                    if target not in found or contrast:
+                        found[target] = {"source": source, "target": target, "path": path, "line": line,
+                                         "sentence": " ".join(sentence.split())[:300],
+                                         "linked": target in linked, "differ": contrast}
+                i += size
+    return [found[target] for target in sorted(found)]
+
+
+_NAMES = ["a baby", "a baby at night", "baby at night", "at night", "the sea", "falling into the sea",
+          "the sea at night", "into the sea"]
+_PIECES = st.sampled_from(_NAMES + ["a", "unlike", "dream", "of", "night", "falling"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(names=st.lists(st.sampled_from(_NAMES), max_size=8, unique=True),
+       sentences=st.lists(st.lists(_PIECES, min_size=1, max_size=8).map(lambda w: " ".join(w) + "."), max_size=5))
+def test_mentions_are_those_a_word_by_word_search_finds(names, sentences):
+    """Names that share first words, nest ("a baby", "a baby at night") and overlap in the prose ("a baby at
+    night" then "at night"): the finder finds exactly the mentions a search starting at every word finds."""
+    from dreamgraph.snapshot.texts import MentionFinder
+
+    finder = MentionFinder({name: f"https://w3id.org/dreamgraph/id/dream/d{n}" for n, name in enumerate(names)})
+    texts = [("src", "a.txt", 1, " ".join(sentences))]
+    assert finder.find(texts, {"d0"}) == _mentions_word_by_word(finder, texts, {"d0"})

@@ -287,13 +287,17 @@ class MentionFinder:
                 continue
             for sentence in _SENTENCE.split(text):
                 words = _NAME_WORDS.findall(sentence.lower())
-                i = 0
-                while i < len(words):
-                    target, size = None, 1
-                    for n in self.starts.get(words[i], ()):  # the longest name wins: "a baby at night", not "a baby"
+                free = 0  # the first word not inside a name found already
+                # a name begins only where its first two words do: look only there (a common first word such
+                # as "a" begins names of up to eight words, each looked up at every "a" of the prose)
+                for i in [i for i, pair in enumerate(zip(words, words[1:])) if pair in self.openings]:
+                    if i < free:
+                        continue
+                    target = None
+                    for n in self.starts[words[i]]:  # the longest name wins: "a baby at night", not "a baby"
                         target = self.wanted.get(" ".join(words[i:i + n]))
                         if target:
-                            size = n
+                            free = i + n
                             break
                     if target and target != source and not found.get(target, {}).get("differ"):
                         contrast = bool(_CONTRAST.search(sentence))
@@ -301,7 +305,6 @@ class MentionFinder:
                             found[target] = {"source": source, "target": target, "path": path, "line": line,
                                              "sentence": " ".join(sentence.split())[:300],
                                              "linked": target in linked, "differ": contrast}
-                    i += size
         return [found[target] for target in sorted(found)]
 
 
