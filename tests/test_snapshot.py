@@ -15,6 +15,7 @@ from helpers import FIXTURES, SEED
 from dreamgraph.build import build
 from dreamgraph.connect import open_store
 from dreamgraph.gaps import GapSettings, find_gaps
+import dreamgraph.snapshot as snapshot_module
 from dreamgraph.progression import rankings, store_rankings
 from dreamgraph.snapshot import TABLES, Snapshot
 from dreamgraph.snapshot.articles import names_table
@@ -335,6 +336,37 @@ def test_a_rebuild_reads_the_texts_of_the_changed_articles_only(tmp_path, monkey
     snapshot = Snapshot(open_store(tmp_path / "graph"))
     assert "A new answer." in snapshot.card_parts["flying"]["quick"]
     assert len(snapshot.card_parts["not-being-able-to-run"]["scenarios"]) > 0  # copied, not lost
+
+
+def test_the_link_digests_come_from_the_parse_and_an_alias_still_makes_the_link_tables_again(tmp_path, monkeypatch):
+    """A rebuild digests no article's links again (the parse made and cached each article's digest), and
+    what changes the link tables without changing an article (a new alias in aliases.toml) still makes
+    them again: the tables equal a clean build's."""
+    from dreamgraph.snapshot import projection
+
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES / "gaps", folder)
+    graph = tmp_path / "graph"
+    build([folder], graph)
+    digested, real = [], snapshot_module.link_digest
+    projected, project = [], projection.from_library
+    monkeypatch.setattr(snapshot_module, "link_digest", lambda article: digested.append(article.slug) or real(article))
+    monkeypatch.setattr(projection, "from_library", lambda *args: projected.append(1) or project(*args))
+    flying = folder / "flying.txt"
+    flying.write_text(flying.read_text(encoding="utf-8").replace("Quick Answer", "Quick Answer\n- A new answer.", 1),
+                      encoding="utf-8")
+    build([folder], graph)
+    assert digested == [] and projected == []
+    stub = sorted(Snapshot(open_store(graph)).stub_links)[0]
+    (graph / "aliases.toml").write_text(f'"{stub}" = "flying"\n', encoding="utf-8")
+    build([folder], graph)
+    assert projected == [1] and stub not in Snapshot(open_store(graph)).projection
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    shutil.copy(graph / "aliases.toml", clean)
+    build([folder], clean)
+    for name in ("projection", "links", "names", "clusters"):
+        assert _same_table(name, Snapshot(open_store(graph)).kept(name), Snapshot(open_store(clean)).kept(name)), name
 
 
 def test_the_search_index_laid_out_a_few_texts_at_a_time_is_the_same(tmp_path, monkeypatch):

@@ -152,6 +152,11 @@ class Article:
             body = pickle.dumps(tuple(getattr(self, name) for name in BODY), protocol=pickle.HIGHEST_PROTOCOL)
         return _unpickled, (tuple(state[name] for name in HEAD), body, tuple(self.part_counts().values()))
 
+    def unpack(self) -> None:
+        """Unpickle the body now, if it is packed."""
+        if "_body" in self.__dict__:
+            self.__getattr__(BODY[0])
+
     def __getattr__(self, name: str):
         """Unpickle the body when one of its fields is first read (only called for a field not set)."""
         state = self.__dict__

@@ -39,7 +39,7 @@ from .sources import display_paths, find_articles, read_alias_table, unique_prov
 from .gaps import GapSettings, find_gaps, lookalike_targets, not_in_format, similar_pairs, typo_table, updated_pairs
 from .report import terminal_text
 from .progression import rankings
-from .snapshot import Snapshot, make_tables
+from .snapshot import Snapshot, link_digest, make_tables
 from .snapshot.texts import shingles, similarity_text
 from .files import atomic_write, coalesced, leave_for_exit, paused_gc
 from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, Carried, derived_files, kept_in_folder, loaded_digest,
@@ -87,6 +87,7 @@ class Compiled:
     structure: str = ""
     shingles: object = None         # for near-duplicates: see dreamgraph.snapshot.texts.shingles
     turtle_sha256: str = ""         # of the Turtle text's UTF-8, made with it (not again at each build)
+    link_digest: bytes = b""        # what the link tables read of it: see dreamgraph.snapshot.link_digest
     entry: tuple = ()               # (cache key, place in the file's list): where the cache keeps its Turtle
 
 
@@ -159,7 +160,7 @@ def _compile_result(result: ParseResult) -> Compiled:
     turtle, structure = _compile(result.article, _as_written)
     data = turtle.encode("utf-8")  # bytes: the next build unpickles them without decoding
     return Compiled(result, result.article.slug, data, structure, None if text is None else shingles(text),
-                    hashlib.sha256(data).hexdigest())
+                    hashlib.sha256(data).hexdigest(), link_digest(result.article))
 
 
 def _compile_one(args) -> list[Compiled]:
@@ -307,6 +308,8 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
                 results[index] = pickle.loads(raw)
                 for item, turtle in zip(results[index], turtles):
                     item.turtle = turtle
+                    if item.result.article is not None:  # every table reads it: its packed bytes are freed at once
+                        item.result.article.unpack()
                 _keep(cache, keys[index], results[index], spool, data)
                 done += 1
                 if progress:
@@ -554,19 +557,20 @@ def suggest_aliases(library: Library, links: dict[str, list[tuple[str, int, str]
 
 
 def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
-                previous: Path | None = None) -> dict[str, object]:
+                previous: Path | None = None, linked: dict[str, bytes] | None = None) -> dict[str, object]:
     """Return every table of the read model (see :mod:`dreamgraph.snapshot`), with the results of the
     analyses a reader wants at once: the gap report with the default settings (1.1 s at 10,000 articles,
     11 s at 100,000) and the rankings, both made while the store loads. ``previous`` is the store folder
     of the last build, from whose tables the search index, mentions, look-alikes, near-duplicate pairs and
     rankings are brought up to date rather than made again, and the link tables taken when their inputs
-    did not change; the tables taken as they were are :class:`~dreamgraph.store.Carried` in the result,
-    their files copied rather than pickled again."""
+    did not change (``linked``: the articles' link digests the workers made, see :func:`make_tables`); the
+    tables taken as they were are :class:`~dreamgraph.store.Carried` in the result, their files copied
+    rather than pickled again."""
     def last(name: str):
         return kept_in_folder(previous, name) if previous else None
 
     carried: set[str] = set()  # the tables taken from the last build as they were
-    tables = make_tables(library, shared, shingled, last, carried)
+    tables = make_tables(library, shared, shingled, last, carried, linked)
     foreign = {e["dream"] for e in tables["completeness"] if not_in_format(e)}
     tables["typos"] = typo_table(lookalike_targets(tables["projection"], foreign), tables["stub-links"],
                                  GapSettings().typo_similarity, last("typos"))
@@ -679,9 +683,11 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
             raise DreamgraphError("no article could be built:\n" + "\n".join(str(p) for p in sorted(
                 set(library.problems), key=lambda p: (p.path, p.line or 0))))
         parts = article_parts(library, compiled, spool, cache, last[1] if last else None)
-        shingled = {item.slug: item.shingles for item in compiled
-                    if item.slug in library.articles and library.articles[item.slug] is item.result.article}
-        del compiled
+        as_parsed = [item for item in compiled  # the articles whose slug no alias changed
+                     if item.slug in library.articles and library.articles[item.slug] is item.result.article]
+        shingled = {item.slug: item.shingles for item in as_parsed}
+        linked = {item.slug: item.link_digest for item in as_parsed if item.link_digest}
+        del compiled, as_parsed
         shared = shared_triples(library)
         for name, content in (("ontology.ttl", ontology_text()), ("shapes.ttl", shapes_text())):
             target = graph_dir / name
@@ -692,7 +698,7 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         def while_the_store_loads() -> dict[str, object]:
             if validate:
                 violations.extend(validate_library(library, parts, shared, cache))
-            tables = kept_tables(library, shared, shingled, graph_dir / STORE_DIR)
+            tables = kept_tables(library, shared, shingled, graph_dir / STORE_DIR, linked)
             suggest_aliases(library, shared.links, tables["typos"])  # only warnings
             return tables
 

@@ -27,6 +27,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
+from ..article import Article
 from ..library import Library, Shared, stub_label
 from ..store import Store
 from . import articles, projection, texts
@@ -80,16 +81,18 @@ LINK_TABLES = ("projection", "links", "names", "clusters")  # made from link_inp
 
 
 def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
-                last: Callable[[str], object] | None = None, carried: set[str] | None = None) -> dict[str, object]:
+                last: Callable[[str], object] | None = None, carried: set[str] | None = None,
+                linked: dict[str, bytes] | None = None) -> dict[str, object]:
     """Return every table made from the library, by name, but the analyses' results (which the build adds).
 
     ``shingled`` has the articles' shingles (slug -> array) when the build's workers made them already;
     ``last`` returns a table the last build kept (or None), for the tables brought up to date from it: the
     :data:`LINK_TABLES` are the last build's when what they are made of is unchanged (an edit to an
     article's texts but its Next Stages, title and clusters, lines added or removed included: see
-    :func:`link_inputs`), and their names are then added to ``carried``.
+    :func:`link_inputs`), and their names are then added to ``carried``. ``linked`` has the articles'
+    :func:`link_digest` (slug -> digest) when the build's workers made them already.
     """
-    inputs = link_inputs(library, shared)
+    inputs = link_inputs(library, shared, linked)
     tables = carried_link_tables(inputs, last) if last else None
     if tables is None:
         graph = projection.from_library(library, shared)
@@ -112,10 +115,11 @@ def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
             "mentions": mentions, "mention-sources": sources}
 
 
-def link_inputs(library: Library, shared: Shared) -> str:
-    """Return a digest of everything the :data:`LINK_TABLES` are made of: per written dream its file, name,
-    title, subtitle, aliases, whether it is partial, its clusters and its Next Stages (resolved, with their
-    texts but not their lines), and the label of every stub. Equal digests, equal tables.
+def link_inputs(library: Library, shared: Shared, linked: dict[str, bytes] | None = None) -> str:
+    """Return a digest of everything the :data:`LINK_TABLES` are made of: per written dream its
+    :func:`link_digest` (``linked`` has those made already, by slug), the aliases, and the label of every
+    stub. Equal digests, equal tables: which article wins a slug and where a link's address points it
+    follow from the articles as parsed, the slugs written and the aliases.
 
     >>> from dreamgraph.library import assemble, shared_triples
     >>> from dreamgraph.parse import parse_text
@@ -127,17 +131,26 @@ def link_inputs(library: Library, shared: Shared) -> str:
     >>> digest(head) == digest(longer), digest(head) == digest(head.replace("land", "fly"))
     (True, False)
     """
-    digest = hashlib.sha256()
+    linked = linked or {}
+    digest = hashlib.sha256(repr(sorted(library.aliases.items())).encode("utf-8", "surrogatepass"))
     for slug in sorted(library.articles):
-        article = library.articles[slug]
-        digest.update(repr((
-            slug, article.path, article.name, article.title, article.subtitle, article.partial, article.aliases,
-            [(mention.slug, mention.name) for mention in article.clusters],
-            [(library.resolve(stage.target_slug), stage.condition, stage.gloss)
-             for stage in article.next_stages])).encode("utf-8", "surrogatepass"))
+        digest.update(slug.encode("utf-8", "surrogatepass") + b"\0")
+        digest.update(linked.get(slug) or link_digest(library.articles[slug]))
     digest.update(repr(sorted((slug, stub_label(links)) for slug, links in shared.links.items())).encode(
         "utf-8", "surrogatepass"))
     return digest.hexdigest()
+
+
+def link_digest(article: Article) -> bytes:
+    """Return a digest of what the link tables read of one article as it was parsed (a build's workers
+    make it, before aliases and links' addresses point its Next Stages elsewhere): its file, slug, name,
+    title, subtitle, aliases, whether it is partial, its clusters and its Next Stages, with their texts
+    but not their lines."""
+    return hashlib.blake2b(repr((
+        article.slug, article.path, article.name, article.title, article.subtitle, article.partial, article.aliases,
+        [(mention.slug, mention.name) for mention in article.clusters],
+        [(stage.target_slug, stage.href_slug, stage.condition, stage.gloss) for stage in article.next_stages],
+    )).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def carried_link_tables(inputs: str, last: Callable[[str], object]) -> dict[str, object] | None:
