@@ -102,13 +102,13 @@ def atomic_write(path: str | os.PathLike, data: bytes | Iterable[bytes]) -> None
     _put_in_place(_write_beside(path, data), path)
 
 
-def write_unsynced(path: Path, data: bytes | Iterable[bytes]) -> int:
+def write_unsynced(path: Path, data: bytes | bytearray | Iterable[bytes]) -> int:
     """Write ``data`` to a new file ``path`` in a folder no reader sees yet, and return its descriptor, still
     open: the caller flushes it to disk with :func:`sync_and_close` (in a thread, while it writes the next
     file) before the folder is renamed into place. The file is removed when writing fails."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        for piece in [data] if isinstance(data, bytes) else data:
+        for piece in [data] if isinstance(data, (bytes, bytearray)) else data:
             view = memoryview(piece)
             while view:
                 view = view[os.write(fd, view):]

@@ -278,8 +278,8 @@ def code_fingerprint() -> str:
 def derived_files(name: str, data, digest: str) -> dict[str, bytes | Path | Iterator[bytes]]:
     """Return the files that keep derived data for the graph with this digest (see OxigraphStore.derived):
     ``NAME.pickle``, two pickles one after the other: a header (the digest and the code's fingerprint) and
-    the data; and for a dict, each of its bytes values as a file of its own, ``NAME.KEY``, which a reader
-    maps into memory rather than reads (a search then touches only the pages it scans).
+    the data; and for a dict, each of its bytes (or bytearray) values as a file of its own, ``NAME.KEY``,
+    which a reader maps into memory rather than reads (a search then touches only the pages it scans).
 
     ``data`` may be :class:`Carried`: a table the last build kept and this one did not change, whose data
     is copied as it is, after a new header (pieces of bytes, as they are read), and whose other files are
@@ -290,7 +290,7 @@ def derived_files(name: str, data, digest: str) -> dict[str, bytes | Path | Iter
         parts = sorted(path for path in data.folder.glob(f"{glob.escape(name)}.*") if path.name != f"{name}.pickle")
         return {f"{name}.pickle": _after_header(header, data.folder / f"{name}.pickle"),
                 **{path.name: path for path in parts}}
-    raw = {key: value for key, value in data.items() if isinstance(value, bytes)} if isinstance(data, dict) else {}
+    raw = {key: value for key, value in data.items() if isinstance(value, (bytes, bytearray))} if isinstance(data, dict) else {}
     rest = {**{key: value for key, value in data.items() if key not in raw}, _RAW: sorted(raw)} if raw else data
     return {f"{name}.pickle": header + pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL),
             **{f"{name}.{key}": value for key, value in raw.items()}}

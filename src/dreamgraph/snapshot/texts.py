@@ -108,7 +108,7 @@ PART_KINDS = (None, "quick-answer", "scenario", "sensation", "question", "sectio
 
 def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None = None) -> dict[str, object]:
     """Return every text the shipped ``search`` query scans, lower-cased and laid end to end in one
-    ``lower`` byte string (entry i is ``lower[starts[i]:starts[i + 1]]``), with each entry's ``dream``
+    ``lower`` byte string (a bytearray as made; entry i is ``lower[starts[i]:starts[i + 1]]``), with each entry's ``dream``
     (an index into ``dreams``, which are in the order of their IRIs), ``kind`` (into SEARCH_KINDS),
     ``position`` (of the part; 0 for the dream itself) and ``predicate`` (into SEARCHED).
     :func:`dreamgraph.answers.search` finds the words in it and reads the matching texts from the store.
@@ -128,7 +128,7 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
         old_index = {slug: n for n, slug in enumerate(old["dreams"])}
         bounds = np.searchsorted(old["dream"], np.arange(len(old["dreams"]) + 1))  # each dream's entries
         old_lengths = np.diff(old["starts"])
-    lower: list[bytes] = []
+    lower = bytearray()  # laid end to end as made: a list joined at the end held the texts twice (490 MB at 100,000)
     lengths: list = []
     columns: list[list] = [[], [], [], []]  # dream, kind, position, predicate: arrays, or lists of numbers
     values: list[str] = []
@@ -136,7 +136,7 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
 
     def flush() -> None:
         lowered = [value.lower().encode("utf-8", "surrogatepass") for value in values]
-        lower.append(b"".join(lowered))
+        lower.extend(b"".join(lowered))
         lengths.append(np.fromiter(map(len, lowered), dtype=np.int64, count=len(lowered)))
         made = np.array(places, dtype=np.int64).reshape(-1, 4).T
         for column, part in zip(columns, made):
@@ -149,7 +149,7 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
         flush()
         first_old, count = old_index[dreams[run[0]]], len(run)
         first, end = int(bounds[first_old]), int(bounds[first_old + count])
-        lower.append(bytes(old["lower"][int(old["starts"][first]):int(old["starts"][end])]))
+        lower.extend(memoryview(old["lower"])[int(old["starts"][first]):int(old["starts"][end])])
         lengths.append(old_lengths[first:end])
         shift = run[0] - first_old  # the run's dreams moved by as many places as dreams came or went before it
         columns[0].append(old["dream"][first:end].astype(np.int64) + shift)
@@ -184,7 +184,7 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
     starts = np.zeros(sum(len(part) for part in lengths) + 1, dtype=np.int64)
     np.cumsum(np.concatenate(lengths), out=starts[1:])
     dream, kind, position, predicate = (np.concatenate(column) for column in columns)
-    return {"dreams": dreams, "labels": [graph.nodes[slug]["label"] for slug in dreams], "lower": b"".join(lower),
+    return {"dreams": dreams, "labels": [graph.nodes[slug]["label"] for slug in dreams], "lower": lower,
             "starts": starts, "dream": dream.astype(np.int32), "kind": kind.astype(np.int8),
             "position": position.astype(np.int32), "predicate": predicate.astype(np.int8),
             "versions": "\n".join(versions).encode("utf-8", "surrogatepass")}
