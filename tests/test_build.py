@@ -175,6 +175,47 @@ def test_an_incremental_build_equals_a_clean_build_and_reuses_the_cache(tmp_path
     assert b"The Updraft" in (tmp_path / "kept" / GRAPH_FILE).read_bytes()
 
 
+def test_the_cache_forgets_changed_files_and_what_a_stopped_build_left(tmp_path, monkeypatch):
+    """A rebuild drops the entries of the files that changed (it knows their old keys), and entries nothing
+    uses, such as those of a build stopped before its end, are dropped by the next build too."""
+    import sqlite3
+
+    from helpers import FIXTURES
+
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES / "progression", folder)
+    graph = tmp_path / "graph"
+    build([folder], graph)
+    before = {kind: Cache(graph / ".cache").keys(kind) for kind in ("article", "turtle")}
+    assert len(before["article"]) == 5 and before["turtle"] == before["article"]
+    path = folder / "flying.txt"
+    path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    database = sqlite3.connect(graph / ".cache" / Cache.FILE)
+    with database:
+        database.execute("INSERT INTO entries VALUES ('article', 'left-by-a-stopped-build', x'00')")
+    database.close()
+    build([folder], graph)
+    after = {kind: Cache(graph / ".cache").keys(kind) for kind in ("article", "turtle")}
+    assert len(after["article"]) == 5 and len(after["article"] - before["article"]) == 1
+    assert after["turtle"] == after["article"]
+    build([folder], graph)  # nothing changed: nothing to drop
+    assert {kind: Cache(graph / ".cache").keys(kind) for kind in ("article", "turtle")} == after
+
+    statements, connect = [], Cache._connect  # a change drops its file's old entries by their keys alone
+
+    def traced(self):
+        db = connect(self)
+        if db is not None:
+            db.set_trace_callback(statements.append)
+        return db
+
+    monkeypatch.setattr(Cache, "_connect", traced)
+    path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    build([folder], graph)
+    assert not [s for s in statements if "NOT IN (SELECT key FROM used)" in s]
+    assert len(Cache(graph / ".cache").keys("article") - after["article"]) == 1
+
+
 def _turtle_sources(folder, graph_dir, monkeypatch) -> dict[str, int]:
     """Build, and return how many articles' Turtle came from where: the last graph file, the cache, or made."""
     import dreamgraph.build as build_module

@@ -291,6 +291,7 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
                 files.learn(path, shown[index], key, before)
         keys.append(key)
     files.keep()
+    cache.stale.update({key for _, key in files.old.values()} - set(keys))  # of files changed or gone
     index_of = {key: index for index, key in enumerate(keys)}
     for key, kept in cache.get_many("article", keys):
         results[index_of[key]] = kept
