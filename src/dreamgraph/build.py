@@ -446,8 +446,9 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, libra
     The store folder keeps a manifest of what it holds (a hash of each article's Turtle, and the shared
     triples), and where each article's Turtle is in the graph file (``offsets``, filled as ``turtle`` is
     written: see :func:`graph_turtle`), for the next build to read it there; ``old`` is the manifest the
-    store had when the build began (:func:`_read_manifest`; at 100,000 articles it takes 0.4 s to read). When the store still holds the previous build and few articles changed, only their triples
-    and the changed shared triples are replaced, in one transaction on a copy of the store (see
+    store had when the build began (:func:`_read_manifest`; at 100,000 articles it takes 0.4 s to read).
+    When the store still holds the previous build and few articles changed, only their triples and the
+    changed shared triples are replaced, in one transaction on a copy of the store (see
     :func:`dreamgraph.store.update_store_folder`); otherwise the store is reloaded from the Turtle as it
     is written (:func:`dreamgraph.store.write_and_load_store_folder`). ``derived`` returns the data
     (name -> object) kept with the store for :meth:`dreamgraph.store.Store.derived`, and is called while

@@ -40,8 +40,9 @@ class Cache:
     """
 
     FILE = "entries.sqlite"
+    # what builds keep (per file: its parse, its Turtle; SHACL verdicts; the file index); other kinds are older
     KINDS = ("article", "turtle", "shacl", "files")
-    FEW = 2000  # up to this many keys, get_many looks them up rather than reading the kind's entries  # what builds keep; entries of any other kind are an older version's
+    FEW = 2000  # up to this many keys, get_many looks them up rather than reading the kind's entries
 
     def __init__(self, folder: Path | None):
         self.folder, self.used = folder, defaultdict(set)
@@ -104,16 +105,18 @@ class Cache:
 
     def get_many(self, kind: str, keys: Iterable[str]) -> Iterator[tuple[str, object]]:
         """Yield (key, value) for those of ``keys`` that have a value kept: for many keys, one pass over the
-        kind's entries (a lookup each cost 0.2 s at 10,000 articles), for a few, looked up 500 at a time. Each value is unpacked as it is reached, so the
-        caller can put it away before the next (unpacked all at once, a large library's cache is gigabytes)."""
+        kind's entries (a lookup each cost 0.2 s at 10,000 articles), for a few, looked up 500 at a time.
+        Each value is unpacked as it is reached, so the caller can put it away before the next (unpacked all
+        at once, a large library's cache is gigabytes)."""
         db, wanted = self._connect(), set(keys)
         if db is None:
             return
         if len(wanted) <= self.FEW:  # looked up by key: a pass would read every entry of the kind
             chosen = sorted(wanted)
-            rows = (row for start in range(0, len(chosen), 500) for row in db.execute(
-                f"SELECT key, value FROM entries WHERE kind = ? AND key IN ({', '.join('?' * len(chosen[start:start + 500]))})",
-                (kind, *chosen[start:start + 500])))
+            batches = [chosen[start:start + 500] for start in range(0, len(chosen), 500)]
+            rows = (row for batch in batches for row in db.execute(
+                f"SELECT key, value FROM entries WHERE kind = ? AND key IN ({', '.join('?' * len(batch))})",
+                (kind, *batch)))
         else:
             rows = db.execute("SELECT key, value FROM entries WHERE kind = ?", (kind,))
         try:

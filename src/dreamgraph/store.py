@@ -32,7 +32,8 @@ from typing import Callable, Iterable, Iterator
 import pyoxigraph as ox
 
 from .errors import DreamgraphError, GraphNotBuiltError, QueryError
-from .files import _put_in_place, _write_beside, atomic_write, file_digest, paused_gc, sync_and_close, write_unsynced
+from .files import (_put_in_place, _write_beside, atomic_write, file_digest, paused_gc, sync_and_close,
+                    write_unsynced)
 from .limits import POLL_SECONDS, over_allowance, resident_bytes
 from .terms import QueryResult, python_value, result_from_oxigraph, with_values_clause
 from .vocabulary import PREFIXES
@@ -290,7 +291,8 @@ def derived_files(name: str, data, digest: str) -> dict[str, bytes | Path | Iter
         parts = sorted(path for path in data.folder.glob(f"{glob.escape(name)}.*") if path.name != f"{name}.pickle")
         return {f"{name}.pickle": _after_header(header, data.folder / f"{name}.pickle"),
                 **{path.name: path for path in parts}}
-    raw = {key: value for key, value in data.items() if isinstance(value, (bytes, bytearray))} if isinstance(data, dict) else {}
+    raw = ({key: value for key, value in data.items() if isinstance(value, (bytes, bytearray))}
+           if isinstance(data, dict) else {})
     rest = {**{key: value for key, value in data.items() if key not in raw}, _RAW: sorted(raw)} if raw else data
     return {f"{name}.pickle": header + pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL),
             **{f"{name}.{key}": value for key, value in raw.items()}}

@@ -108,8 +108,8 @@ PART_KINDS = (None, "quick-answer", "scenario", "sensation", "question", "sectio
 
 def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None = None) -> dict[str, object]:
     """Return every text the shipped ``search`` query scans, lower-cased and laid end to end in one
-    ``lower`` byte string (a bytearray as made; entry i is ``lower[starts[i]:starts[i + 1]]``), with each entry's ``dream``
-    (an index into ``dreams``, which are in the order of their IRIs), ``kind`` (into SEARCH_KINDS),
+    ``lower`` byte string (a bytearray as made; entry i is ``lower[starts[i]:starts[i + 1]]``), with each
+    entry's ``dream`` (an index into ``dreams``, which are in the order of their IRIs), ``kind`` (into SEARCH_KINDS),
     ``position`` (of the part; 0 for the dream itself) and ``predicate`` (into SEARCHED).
     :func:`dreamgraph.answers.search` finds the words in it and reads the matching texts from the store.
     A graph with nothing kept has no index: the query itself answers.
