@@ -295,7 +295,7 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
     index_of = {key: index for index, key in enumerate(keys)}
     for key, kept in cache.get_many("article", keys):
         results[index_of[key]] = kept
-        cache.touch("turtle", key)  # used by this build, though read only when the last graph file cannot be
+        cache.touch("turtle", key)  # kept for this build, which reads it only when the last graph file is unusable
         for place, item in enumerate(kept):
             item.entry = (key, place)
     todo = [index for index, result in enumerate(results) if result is None]

@@ -102,13 +102,14 @@ def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
     elif carried is not None:
         carried.update(tables)
     graph, names = tables["projection"], tables["names"]
+    versions = articles.article_versions(library)
     mentions, sources = texts.mentions_from_library(library, _linked(graph), names, *(
         (last("mentions"), last("mention-sources")) if last else ()))
     return {**tables, "link-inputs": inputs, "stub-links": articles.stub_links_from_library(library, shared),
             "shingles": texts.shingles_from_library(library, shingled),
             "card-parts": articles.card_parts_from_library(library, *(
-                (last("card-parts"), last("article-versions")) if last else ())),
-            "article-versions": articles.article_versions(library),
+                (last("card-parts"), last("article-versions"), versions) if last else ())),
+            "article-versions": versions,
             "completeness": articles.completeness_from_library(library),
             "counts": articles.counts_from_library(library, shared),
             "search": texts.search_from_library(library, graph, last("search") if last else None),

@@ -63,14 +63,17 @@ SELECT ?dream ?kind ?position ?label ?detail WHERE {
 URL_QUERY = "SELECT ?dream ?url WHERE { ?dream dg:url ?url }"
 
 
-def card_parts_from_library(library: Library, last: dict | None = None,
-                            last_versions: dict[str, str] | None = None) -> dict[str, dict[str, list]]:
+def card_parts_from_library(library: Library, last: dict | None = None, last_versions: dict[str, str] | None = None,
+                            versions: dict[str, str] | None = None) -> dict[str, dict[str, list]]:
     """Return, per written dream, the parts its card shows: ``quick`` (texts) and ``scenarios`` and
     ``sensations`` ([text, meaning] pairs), in article order, and ``url``, the page's address, when the
     article was read from a web page. Given the ``last`` build's card parts and :func:`article_versions`,
     a dream's parts are copied from them while its article's version is the same (its texts are then
-    not unpickled: see :class:`dreamgraph.article.Article`)."""
-    versions = article_versions(library) if last is not None and last_versions is not None else {}
+    not unpickled: see :class:`dreamgraph.article.Article`); ``versions`` are this build's, when made."""
+    if last is None or last_versions is None:
+        versions = {}
+    elif versions is None:
+        versions = article_versions(library)
     parts = {}
     for slug in library.articles:
         if versions and last_versions.get(slug) == versions[slug]:
