@@ -205,9 +205,10 @@ def test_the_tables_kept_after_edits_are_those_of_a_clean_build(tmp_path):
         lambda: (folder / "sleepwalking.txt").write_text((folder / "sleepwalking.txt").read_text(encoding="utf-8").replace(
             "Quick Answer", "It is close to soaring over water.\nQuick Answer", 1), encoding="utf-8"),
         # a card's texts: its scenarios and Quick Answer, copied from the last build for the other articles
-        lambda: (folder / "sleepwalking.txt").write_text((folder / "sleepwalking.txt").read_text(encoding="utf-8").replace(
-            "walking scenario two → walking meaning two", "walking scenario two → a meaning rewritten").replace(
-            "number 2.", "number two."), encoding="utf-8"),
+        lambda: (folder / "sleepwalking.txt").write_text(
+            (folder / "sleepwalking.txt").read_text(encoding="utf-8").replace(
+                "walking scenario two → walking meaning two", "walking scenario two → a meaning rewritten").replace(
+                "number 2.", "number two."), encoding="utf-8"),
     ]
     for number, step in enumerate(steps):
         step()
