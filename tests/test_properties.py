@@ -161,7 +161,7 @@ def test_an_article_as_a_page_of_escaped_lines_keeps_its_text(source):
 
 def _mentions_word_by_word(finder, texts, linked):
     """Every word tried as the start of every name (the finder looks only where a name's first two words are)."""
-    from dreamgraph.snapshot.texts import _CONTRAST, _NAME_WORDS, _SENTENCE
+    from dreamgraph.snapshot.texts import _NAME_WORDS, _SENTENCE, note_mention
 
     found: dict = {}
     for source, path, line, text in sorted(texts):
@@ -174,12 +174,8 @@ def _mentions_word_by_word(finder, texts, linked):
                     if target:
                         size = n
                         break
-                if target and target != source and not found.get(target, {}).get("differ"):
-                    contrast = bool(_CONTRAST.search(sentence))
-                    if target not in found or contrast:
-                        found[target] = {"source": source, "target": target, "path": path, "line": line,
-                                         "sentence": " ".join(sentence.split())[:300],
-                                         "linked": target in linked, "differ": contrast}
+                if target:  # kept by the finder's own rule: what differs is where names are looked for
+                    note_mention(found, source, target, path, line, sentence, linked)
                 i += size
     return [found[target] for target in sorted(found)]
 

@@ -173,11 +173,7 @@ def _compile_packed(args) -> tuple[bytes, list[bytes], tuple[bytes, bytes]]:
     """Return the per-file work pickled without its Turtle, the Turtle of each item, and both packed for the
     cache (see :func:`cache_entries`), all in the worker: the parent unpickles the first and keeps the last
     (unpacking it there cost the parent, which shares the cores with the workers, 1.2 s at 10,000 articles)."""
-    compiled = _compile_one(args)
-    turtles = [item.turtle for item in compiled]
-    for item in compiled:
-        item.turtle = b""
-    raw = pickle.dumps(compiled, protocol=pickle.HIGHEST_PROTOCOL)
+    raw, turtles = _pickled_apart(_compile_one(args))
     return raw, turtles, (Cache.compress(raw), Cache.pack(turtles))
 
 
@@ -185,11 +181,17 @@ def cache_entries(compiled: list[Compiled]) -> tuple[bytes, bytes]:
     """Return a file's per-file work packed as the cache keeps it: the ``article`` entry, without the
     Turtle, and the ``turtle`` entry, the Turtle of each item (a rebuild reads an unchanged article's
     Turtle from the last graph file, and the entry only when that cannot be used)."""
+    raw, turtles = _pickled_apart(compiled)
+    return Cache.compress(raw), Cache.pack(turtles)
+
+
+def _pickled_apart(compiled: list[Compiled]) -> tuple[bytes, list[bytes]]:
+    """Return a file's per-file work pickled without its Turtle, and the Turtle of each item."""
     turtles = [item.turtle for item in compiled]
     for item in compiled:
         item.turtle = b""
     try:
-        return Cache.pack(compiled), Cache.pack(turtles)
+        return pickle.dumps(compiled, protocol=pickle.HIGHEST_PROTOCOL), turtles
     finally:
         for item, turtle in zip(compiled, turtles):
             item.turtle = turtle

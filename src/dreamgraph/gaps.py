@@ -473,7 +473,8 @@ def updated_pairs(old: tuple, old_pairs: list[tuple[str, str, float]], new: tupl
 
     crossed = touched[counts(spread_before) != counts(spread_now)]
     unchanged = np.array([s not in changed for s in slugs], dtype=bool)
-    counted = {slug: now[slug][counts(spread(now[slug]))] for slug in sorted(changed & set(now))}  # the shingles that count
+    # the shingles of each changed article that count
+    counted = {slug: now[slug][counts(spread(now[slug]))] for slug in sorted(changed & set(now))}
     held_by = owners(np.unique(np.concatenate([crossed, *counted.values()])))
     recheck: set[tuple[int, int]] = set()
     for value in crossed.tolist():

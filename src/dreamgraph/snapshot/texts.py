@@ -109,8 +109,8 @@ PART_KINDS = (None, "quick-answer", "scenario", "sensation", "question", "sectio
 def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None = None) -> dict[str, object]:
     """Return every text the shipped ``search`` query scans, lower-cased and laid end to end in one
     ``lower`` byte string (a bytearray as made; entry i is ``lower[starts[i]:starts[i + 1]]``), with each
-    entry's ``dream`` (an index into ``dreams``, which are in the order of their IRIs), ``kind`` (into SEARCH_KINDS),
-    ``position`` (of the part; 0 for the dream itself) and ``predicate`` (into SEARCHED).
+    entry's ``dream`` (an index into ``dreams``, which are in the order of their IRIs), ``kind`` (into
+    SEARCH_KINDS), ``position`` (of the part; 0 for the dream itself) and ``predicate`` (into SEARCHED).
     :func:`dreamgraph.answers.search` finds the words in it and reads the matching texts from the store.
     A graph with nothing kept has no index: the query itself answers.
 
@@ -128,7 +128,7 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
         old_index = {slug: n for n, slug in enumerate(old["dreams"])}
         bounds = np.searchsorted(old["dream"], np.arange(len(old["dreams"]) + 1))  # each dream's entries
         old_lengths = np.diff(old["starts"])
-    lower = bytearray()  # laid end to end as made: a list joined at the end held the texts twice (490 MB at 100,000)
+    lower = bytearray()  # laid out as made: a list joined at the end held the texts twice (490 MB at 100,000)
     lengths: list = []
     columns: list[list] = [[], [], [], []]  # dream, kind, position, predicate: arrays, or lists of numbers
     values: list[str] = []
@@ -299,13 +299,21 @@ class MentionFinder:
                         if target:
                             free = i + n
                             break
-                    if target and target != source and not found.get(target, {}).get("differ"):
-                        contrast = bool(_CONTRAST.search(sentence))
-                        if target not in found or contrast:
-                            found[target] = {"source": source, "target": target, "path": path, "line": line,
-                                             "sentence": " ".join(sentence.split())[:300],
-                                             "linked": target in linked, "differ": contrast}
+                    if target:
+                        note_mention(found, source, target, path, line, sentence, linked)
         return [found[target] for target in sorted(found)]
+
+
+def note_mention(found: dict[str, dict], source: str, target: str, path: str, line: int, sentence: str,
+                 linked: set[str]) -> None:
+    """Keep a mention of ``target`` in ``found`` (by target), one per target: the first that says how the
+    two dreams differ, else the first; an article naming its own dream is no mention."""
+    if target != source and not found.get(target, {}).get("differ"):
+        contrast = bool(_CONTRAST.search(sentence))
+        if target not in found or contrast:
+            found[target] = {"source": source, "target": target, "path": path, "line": line,
+                             "sentence": " ".join(sentence.split())[:300], "linked": target in linked,
+                             "differ": contrast}
 
 
 def differences(found: list[dict]) -> dict[frozenset, list[dict]]:
