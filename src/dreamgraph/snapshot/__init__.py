@@ -24,6 +24,7 @@ the analysis computes them.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
@@ -242,6 +243,8 @@ class Snapshot:
         parts = self.kept("card-parts")
         if parts is None and self.store is not None:
             return articles.urls_from_store(self.store)
+        if isinstance(parts, articles.Cards):
+            return parts.urls
         return {slug: part["url"] for slug, part in (parts or {}).items() if part.get("url")}
 
     @property
@@ -249,7 +252,9 @@ class Snapshot:
         return self.table("completeness")
 
     @property
-    def card_parts(self) -> dict[str, dict[str, list]]:
+    def card_parts(self) -> Mapping[str, dict[str, list]]:
+        """Per written dream, the parts its card shows (a :class:`~dreamgraph.snapshot.articles.Cards` when
+        kept, which unpickles a dream's parts when they are read)."""
         return self.table("card-parts")
 
     @property

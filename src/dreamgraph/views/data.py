@@ -18,6 +18,7 @@ in the same words as the page's address (``#dream=falling&depth=2``).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -71,7 +72,7 @@ def cluster_id(slug: str) -> str:
     return f"cluster:{slug}"
 
 
-def card_parts(source: Store | Snapshot) -> dict[str, dict[str, list]]:
+def card_parts(source: Store | Snapshot) -> Mapping[str, dict[str, list]]:
     """Return, per written dream, the parts its card shows (see :mod:`dreamgraph.snapshot.articles`)."""
     return Snapshot.of(source).card_parts
 
