@@ -186,8 +186,8 @@ def test_the_cache_forgets_changed_files_and_what_a_stopped_build_left(tmp_path,
     shutil.copytree(FIXTURES / "progression", folder)
     graph = tmp_path / "graph"
     build([folder], graph)
-    before = {kind: Cache(graph / ".cache").keys(kind) for kind in ("article", "turtle")}
-    assert len(before["article"]) == 5 and before["turtle"] == before["article"]
+    before = {kind: Cache(graph / ".cache").keys(kind) for kind in ("article", "turtle", "body")}
+    assert len(before["article"]) == 5 and before["turtle"] == before["body"] == before["article"]
     path = folder / "flying.txt"
     path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     database = sqlite3.connect(graph / ".cache" / Cache.FILE)
@@ -195,11 +195,11 @@ def test_the_cache_forgets_changed_files_and_what_a_stopped_build_left(tmp_path,
         database.execute("INSERT INTO entries VALUES ('article', 'left-by-a-stopped-build', x'00')")
     database.close()
     build([folder], graph)
-    after = {kind: Cache(graph / ".cache").keys(kind) for kind in ("article", "turtle")}
+    after = {kind: Cache(graph / ".cache").keys(kind) for kind in ("article", "turtle", "body")}
     assert len(after["article"]) == 5 and len(after["article"] - before["article"]) == 1
-    assert after["turtle"] == after["article"]
+    assert after["turtle"] == after["body"] == after["article"]
     build([folder], graph)  # nothing changed: nothing to drop
-    assert {kind: Cache(graph / ".cache").keys(kind) for kind in ("article", "turtle")} == after
+    assert {kind: Cache(graph / ".cache").keys(kind) for kind in ("article", "turtle", "body")} == after
 
     statements, connect = [], Cache._connect  # a change drops its file's old entries by their keys alone
 

@@ -339,6 +339,66 @@ def test_a_rebuild_reads_the_texts_of_the_changed_articles_only(tmp_path, monkey
     assert len(snapshot.card_parts["not-being-able-to-run"]["scenarios"]) > 0  # copied, not lost
 
 
+def test_a_rebuild_fetches_the_bodies_of_the_articles_whose_texts_it_reads_only(tmp_path, monkeypatch):
+    """The cache keeps each article's body apart from its head: a rebuild that brings the last tables up to
+    date fetches no body of an unchanged article, one whose links an alias changed fetches its own, one
+    whose tables are gone reads every body at once, and a file whose body entry was lost is parsed again;
+    each time the tables and the graph file are a clean build's."""
+    import sqlite3
+
+    from dreamgraph.cache import Cache
+    from dreamgraph.store import GRAPH_FILE, STORE_DIR
+
+    folder, graph = tmp_path / "articles", tmp_path / "graph"
+    shutil.copytree(FIXTURES / "gaps", folder)
+    shutil.copy(SEED, folder)
+    build([folder], graph)
+    fetched, bulk, fetch, many = [], [], Cache.body, Cache.get_many
+    monkeypatch.setattr(Cache, "body", lambda self, key, place: fetched.append(key) or fetch(self, key, place))
+    monkeypatch.setattr(Cache, "get_many", lambda self, kind, keys: (bulk.append(kind) if kind == "body" else None)
+                        or many(self, kind, keys))
+
+    def same_as_clean(name: str) -> None:
+        clean = tmp_path / name
+        clean.mkdir()
+        if (graph / "aliases.toml").exists():
+            shutil.copy(graph / "aliases.toml", clean)
+        build([folder], clean)
+        assert (graph / GRAPH_FILE).read_bytes() == (clean / GRAPH_FILE).read_bytes()
+        for table in TABLES:
+            assert _same_table(table, Snapshot(open_store(graph)).kept(table), Snapshot(open_store(clean)).kept(table)), table
+
+    flying = folder / "flying.txt"
+    flying.write_text(flying.read_text(encoding="utf-8").replace("Quick Answer", "Quick Answer\n- A new answer.", 1),
+                      encoding="utf-8")
+    build([folder], graph)
+    assert (fetched, bulk) == ([], [])
+    same_as_clean("clean-edit")
+
+    stub = sorted(Snapshot(open_store(graph)).stub_links)[0]
+    (graph / "aliases.toml").write_text(f'"{stub}" = "flying"\n', encoding="utf-8")
+    fetched.clear(), bulk.clear()
+    build([folder], graph)
+    assert fetched and bulk == []  # the articles linking to the stub are made again from their texts
+    same_as_clean("clean-alias")
+
+    shutil.rmtree(graph / STORE_DIR)
+    fetched.clear(), bulk.clear()
+    build([folder], graph)
+    assert fetched == [] and bulk == ["body"]
+
+    database = sqlite3.connect(graph / ".cache" / Cache.FILE)
+    with database:
+        database.execute("DELETE FROM entries WHERE kind = 'body' AND rowid = (SELECT MIN(rowid) FROM entries "
+                         "WHERE kind = 'body')")
+    database.close()
+    lost = len(Cache(graph / ".cache").keys("article") - Cache(graph / ".cache").keys("body"))
+    assert lost == 1
+    build([folder], graph)
+    assert Cache(graph / ".cache").keys("article") == Cache(graph / ".cache").keys("body")
+    same_as_clean("clean-lost")
+
+
 def test_the_link_digests_come_from_the_parse_and_an_alias_still_makes_the_link_tables_again(tmp_path, monkeypatch):
     """A rebuild digests no article's links again (the parse made and cached each article's digest), and
     what changes the link tables without changing an article (a new alias in aliases.toml) still makes

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pickle
 from dataclasses import dataclass, field
+from typing import Callable
 
 # The sections every article is expected to have, by key, with the heading a reader sees.
 STANDARD_SECTIONS = {
@@ -102,6 +103,14 @@ class Article:
     >>> again = pickle.loads(pickle.dumps(copy)); again.scenarios = [Scenario("a fall", "a loss", 3)]
     >>> pickle.loads(pickle.dumps(again)).part_counts()["common-scenarios"], again.intro
     (1, 'The floor gives way.')
+
+    The body can also be kept apart (:meth:`apart`): the build's cache keeps it as an entry of its own,
+    which a rebuild fetches only for the few articles whose texts it reads (:meth:`attach`).
+
+    >>> head, body = article.apart()
+    >>> alone = pickle.loads(pickle.dumps(head))
+    >>> alone.attach(lambda: body); alone.intro
+    'The floor gives way.'
     """
 
     path: str
@@ -148,9 +157,30 @@ class Article:
     def __reduce__(self):
         state = self.__dict__
         body = state.get("_body")
-        if body is None or not state.keys().isdisjoint(BODY):  # made here, or a field set since it was unpickled
-            body = pickle.dumps(tuple(getattr(self, name) for name in BODY), protocol=pickle.HIGHEST_PROTOCOL)
+        if "_body" not in state or not state.keys().isdisjoint(BODY):  # made here, or a field set since unpickled
+            body = self.packed_body()
+        elif callable(body):  # kept elsewhere: a pickle of the article carries it
+            body = body()
         return _unpickled, (tuple(state[name] for name in HEAD), body, tuple(self.part_counts().values()))
+
+    def packed_body(self) -> bytes:
+        """Return the body (the texts of the sections) as one pickle."""
+        state = self.__dict__
+        if isinstance(state.get("_body"), bytes) and state.keys().isdisjoint(BODY):
+            return state["_body"]
+        return pickle.dumps(tuple(getattr(self, name) for name in BODY), protocol=pickle.HIGHEST_PROTOCOL)
+
+    def apart(self) -> tuple[Article, bytes]:
+        """Return a copy of the article without its body, which a pickle of it leaves out, and the body
+        packed (see :meth:`packed_body`); the copy's body is given back by :meth:`attach`."""
+        return _unpickled(tuple(self.__dict__[name] for name in HEAD), None, tuple(self.part_counts().values())), \
+            self.packed_body()
+
+    def attach(self, body: bytes | Callable[[], bytes]) -> None:
+        """Give an article read back without its body (see :meth:`apart`) the body packed, or a function
+        that returns it when a field of the body is first read."""
+        if self.__dict__.get("_body", b"") is None:
+            self.__dict__["_body"] = body
 
     def unpack(self) -> None:
         """Unpickle the body now, if it is packed."""
@@ -161,8 +191,12 @@ class Article:
         """Unpickle the body when one of its fields is first read (only called for a field not set)."""
         state = self.__dict__
         if name in BODY and "_body" in state:
-            for key, value in zip(BODY, pickle.loads(state.pop("_body"))):
+            body = state["_body"]
+            if body is None:
+                raise AttributeError(f"the texts of {state.get('path')!r} were kept apart and not given back")
+            for key, value in zip(BODY, pickle.loads(body() if callable(body) else body)):
                 state.setdefault(key, value)  # a field set since it was unpickled stays as set
+            del state["_body"]
             state.pop("_counts", None)
             return state[name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
@@ -174,8 +208,9 @@ BODY = ("intro", "quick_answer", "scenarios", "sensations", "sections", "core_se
 HEAD = tuple(name for name in Article.__dataclass_fields__ if name not in BODY)
 
 
-def _unpickled(head: tuple, body: bytes, counts: tuple) -> Article:
-    """Return an article read back from a pickle, its body left packed (see :class:`Article`)."""
+def _unpickled(head: tuple, body: bytes | None, counts: tuple) -> Article:
+    """Return an article read back from a pickle, its body left packed (None: kept apart, see
+    :meth:`Article.apart`)."""
     article = Article.__new__(Article)
     article.__dict__.update(zip(HEAD, head), _body=body, _counts=counts)
     return article

@@ -42,8 +42,8 @@ from .progression import rankings
 from .snapshot import Snapshot, link_digest, make_tables
 from .snapshot.texts import shingles, similarity_text
 from .files import atomic_write, coalesced, leave_for_exit, paused_gc
-from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, Carried, derived_files, kept_in_folder, loaded_digest,
-                    store_is_current, update_store_folder, write_and_load_store_folder)
+from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, Carried, derived_files, kept_in_folder, kept_is_current,
+                    loaded_digest, store_is_current, update_store_folder, write_and_load_store_folder)
 from .triples import (MEMBER, TURTLE_PREFIXES, A, iri, own_triples, scheme_triples,
                       turtle_blocks)
 from .triples import T as TERMS
@@ -169,32 +169,51 @@ def _compile_one(args) -> list[Compiled]:
     return [_compile_result(result) for result in read_source(path, shown, limits)]
 
 
-def _compile_packed(args) -> tuple[bytes, list[bytes], tuple[bytes, bytes]]:
-    """Return the per-file work pickled without its Turtle, the Turtle of each item, and both packed for the
-    cache (see :func:`cache_entries`), all in the worker: the parent unpickles the first and keeps the last
-    (unpacking it there cost the parent, which shares the cores with the workers, 1.2 s at 10,000 articles)."""
-    raw, turtles = _pickled_apart(_compile_one(args))
-    return raw, turtles, (Cache.compress(raw), Cache.pack(turtles))
+def _compile_packed(args) -> tuple[bytes, list[bytes], list[bytes | None], tuple[bytes, bytes, bytes]]:
+    """Return the per-file work pickled apart (see :func:`_pickled_apart`) and packed for the cache (see
+    :func:`cache_entries`), all in the worker: the parent unpickles the first and keeps the last (unpacking
+    it there cost the parent, which shares the cores with the workers, 1.2 s at 10,000 articles)."""
+    raw, turtles, bodies = _pickled_apart(_compile_one(args))
+    return raw, turtles, bodies, _packed(raw, turtles, bodies)
 
 
-def cache_entries(compiled: list[Compiled]) -> tuple[bytes, bytes]:
+def cache_entries(compiled: list[Compiled]) -> tuple[bytes, bytes, bytes]:
     """Return a file's per-file work packed as the cache keeps it: the ``article`` entry, without the
-    Turtle, and the ``turtle`` entry, the Turtle of each item (a rebuild reads an unchanged article's
-    Turtle from the last graph file, and the entry only when that cannot be used)."""
-    raw, turtles = _pickled_apart(compiled)
-    return Cache.compress(raw), Cache.pack(turtles)
+    Turtle and the articles' bodies; the ``turtle`` entry, the Turtle of each item (a rebuild reads an
+    unchanged article's Turtle from the last graph file, and the entry only when that cannot be used); and
+    the ``body`` entry, each article's body packed (a rebuild fetches it for the articles whose texts it
+    reads: at 10,000 articles the bodies are 60% of the per-file work's bytes)."""
+    return _packed(*_pickled_apart(compiled))
 
 
-def _pickled_apart(compiled: list[Compiled]) -> tuple[bytes, list[bytes]]:
-    """Return a file's per-file work pickled without its Turtle, and the Turtle of each item."""
+def _packed(raw: bytes, turtles: list[bytes], bodies: list[bytes | None]) -> tuple[bytes, bytes, bytes]:
+    return Cache.compress(raw), Cache.pack(turtles), Cache.pack(bodies)
+
+
+def _pickled_apart(compiled: list[Compiled]) -> tuple[bytes, list[bytes], list[bytes | None]]:
+    """Return a file's per-file work pickled without its Turtle and the articles' bodies (see
+    :meth:`dreamgraph.article.Article.apart`), the Turtle of each item, and the body of each (None: no
+    article); :func:`_put_together` joins them again."""
     turtles = [item.turtle for item in compiled]
-    for item in compiled:
+    articles = [item.result.article for item in compiled]
+    bodies: list[bytes | None] = []
+    for item, article in zip(compiled, articles):
         item.turtle = b""
+        if article is not None:
+            item.result.article, body = article.apart()
+        bodies.append(None if article is None else body)
     try:
-        return pickle.dumps(compiled, protocol=pickle.HIGHEST_PROTOCOL), turtles
+        return pickle.dumps(compiled, protocol=pickle.HIGHEST_PROTOCOL), turtles, bodies
     finally:
-        for item, turtle in zip(compiled, turtles):
-            item.turtle = turtle
+        for item, turtle, article in zip(compiled, turtles, articles):
+            item.turtle, item.result.article = turtle, article
+
+
+def _put_together(compiled: list[Compiled], bodies: list[bytes | None] | list[Callable[[], bytes]]) -> None:
+    """Give the articles of a file's per-file work read back apart their bodies (or functions that fetch them)."""
+    for item, body in zip(compiled, bodies):
+        if item.result.article is not None and body is not None:
+            item.result.article.attach(body)
 
 
 def _start_worker(build: int) -> None:
@@ -267,14 +286,18 @@ class FileIndex:
 
 def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
                 progress: Callable[[int, int], None] | None = None, cache: Cache | None = None,
-                spool: Spool | None = None, sources: Sequence = (), shown: Sequence[str] | None = None
-                ) -> list[Compiled]:
+                spool: Spool | None = None, sources: Sequence = (), shown: Sequence[str] | None = None,
+                texts_later: bool = False) -> list[Compiled]:
     """Return the per-file work for every file (one item an article; a WordPress export gives one a post):
     from the cache when its bytes did not change, else done again, in parallel across the machine's cores
     when there are many. With a ``spool``, the Turtle of each article worked on goes there and
     ``Compiled.turtle`` holds its reference instead of the text; an article read from the cache comes
     without its Turtle (b"", see :func:`article_parts`). ``shown`` are the files' provenance paths when the
-    caller has them (:func:`dreamgraph.sources.display_paths`)."""
+    caller has them (:func:`dreamgraph.sources.display_paths`).
+
+    With ``texts_later`` (when the last build's tables are there to be brought up to date, which read the
+    texts of the changed articles only), an article read from the cache fetches its body from the cache
+    when a field of it is first read, rather than with its head (see :func:`cache_entries`)."""
     cache = cache or Cache(None)
     shown = display_paths(paths, graph_dir, sources) if shown is None else shown
     results: list[list[Compiled] | None] = [None] * len(paths)
@@ -295,11 +318,19 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
     files.keep()
     cache.stale.update({key for _, key in files.old.values()} - set(keys))  # of files changed or gone
     index_of = {key: index for index, key in enumerate(keys)}
-    for key, kept in cache.get_many("article", keys):
+    heads = dict(cache.get_many("article", keys))
+    bodies = cache.keys("body") if texts_later else dict(cache.get_many("body", heads)) if heads else {}
+    for key, kept in heads.items():
+        if key not in bodies:  # the file's bodies are lost: worked on again
+            continue
         results[index_of[key]] = kept
         cache.touch("turtle", key)  # kept for this build, which reads it only when the last graph file is unusable
+        cache.touch("body", key)
+        _put_together(kept, [partial(cache.body, key, place) for place in range(len(kept))]
+                      if texts_later else bodies[key])
         for place, item in enumerate(kept):
             item.entry = (key, place)
+    del heads, bodies
     todo = [index for index, result in enumerate(results) if result is None]
     done = len(paths) - len(todo)
     workers = min(os.cpu_count() or 1, 8)
@@ -307,8 +338,9 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
     if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
         with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(os.getpid(),)) as pool:
             packed = pool.map(_compile_packed, jobs, chunksize=64)
-            for index, (raw, turtles, data) in zip(todo, packed):
+            for index, (raw, turtles, bodies, data) in zip(todo, packed):
                 results[index] = pickle.loads(raw)
+                _put_together(results[index], bodies)
                 for item, turtle in zip(results[index], turtles):
                     item.turtle = turtle
                     if item.result.article is not None:  # every table reads it: its packed bytes are freed at once
@@ -328,11 +360,12 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
 
 
 def _keep(cache: Cache, key: str, compiled: list[Compiled], spool: Spool | None,
-          packed: tuple[bytes, bytes] | None = None) -> None:
+          packed: tuple[bytes, bytes, bytes] | None = None) -> None:
     if not any(p.message.startswith("cannot read") for item in compiled for p in item.result.problems):
-        article, turtle = packed or cache_entries(compiled)
+        article, turtle, body = packed or cache_entries(compiled)
         cache.put("article", key, None, article)
         cache.put("turtle", key, None, turtle)
+        cache.put("body", key, None, body)
     if spool is not None:
         for item in compiled:
             item.turtle = spool.add(item.turtle, item.turtle_sha256)
@@ -680,8 +713,10 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
     manifest = _read_manifest(graph_dir / STORE_DIR)  # what the store holds: the build holds the lock
     last = last_graph_file(graph_dir, manifest)
     spool = Spool(graph_dir, last[0] if last else None)
+    # the last build's tables are brought up to date, reading the texts of the changed articles alone
+    texts_later = kept_is_current(graph_dir / STORE_DIR, "article-versions")
     try:
-        compiled = compile_all(paths, graph_dir, limits, progress, cache, spool, sources, shown)
+        compiled = compile_all(paths, graph_dir, limits, progress, cache, spool, sources, shown, texts_later)
         library = assemble([item.result for item in compiled], aliases)
         library.problems[:0] = problems + alias_problems
         if not library.articles:

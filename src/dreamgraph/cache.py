@@ -13,6 +13,8 @@ from typing import Iterable, Iterator
 
 import lz4.frame
 
+from .errors import DreamgraphError
+
 CACHE_DIR = ".cache"
 
 
@@ -40,8 +42,9 @@ class Cache:
     """
 
     FILE = "entries.sqlite"
-    # what builds keep (per file: its parse, its Turtle; SHACL verdicts; the file index); other kinds are older
-    KINDS = ("article", "turtle", "shacl", "files")
+    # what builds keep (per file: its parse, its Turtle, its articles' bodies; SHACL verdicts; the file index);
+    # other kinds are older
+    KINDS = ("article", "turtle", "body", "shacl", "files")
     FEW = 2000  # up to this many keys, get_many looks them up rather than reading the kind's entries
 
     def __init__(self, folder: Path | None):
@@ -130,6 +133,14 @@ class Cache:
                     yield key, value
         except sqlite3.DatabaseError:  # not a database any more: what was read is used
             return
+
+    def body(self, key: str, place: int) -> bytes:
+        """Return the body of the article at ``place`` in a file's ``body`` entry (see
+        :meth:`dreamgraph.article.Article.attach`); an entry lost since the build began is an error."""
+        bodies = self.get("body", key)
+        if not isinstance(bodies, list) or place >= len(bodies) or bodies[place] is None:
+            raise DreamgraphError(f"the build cache lost an article's texts: remove {self.folder} and build again")
+        return bodies[place]
 
     def touch(self, kind: str, key: str) -> None:
         """Keep an entry this build did not read (see :meth:`prune`)."""

@@ -330,6 +330,16 @@ def kept_in_folder(folder: Path, name: str):
     return None if data is _STALE else data
 
 
+def kept_is_current(folder: Path, name: str) -> bool:
+    """Return True when the data kept in a store folder under ``name`` was made for the Turtle the folder
+    holds by this version of the code (see :func:`kept_in_folder`), read from its header alone."""
+    try:
+        with open(folder / f"{name}.pickle", "rb") as kept:
+            return pickle.load(kept) == (loaded_digest(folder), code_fingerprint())
+    except Exception:
+        return False
+
+
 def _read_at(folder: int, name: str) -> bytes:
     """Return the bytes of a file in the folder open as ``folder``."""
     handle = os.open(name, os.O_RDONLY, dir_fd=folder)
