@@ -17,14 +17,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import SH
 
 from .errors import DreamgraphError
 from .triples import ntriples
+
+if TYPE_CHECKING:  # rdflib is loaded when pySHACL checks a structure not seen before, not by every build
+    from rdflib import Graph
 
 
 @dataclass(frozen=True, order=True)
@@ -52,6 +53,8 @@ def ontology_text() -> str:
 
 
 def _rdflib_term(term):
+    from rdflib import BNode, Literal, URIRef
+
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
@@ -61,6 +64,8 @@ def _rdflib_term(term):
 
 def _graph(data: bytes, fmt) -> Graph:
     """Return an rdflib Graph of RDF bytes parsed by Oxigraph (strict, fast, never fetches)."""
+    from rdflib import Graph
+
     graph = Graph()
     graph.addN((_rdflib_term(t.subject), _rdflib_term(t.predicate), _rdflib_term(t.object), graph)
                for t in ox.parse(data, format=fmt))
@@ -89,6 +94,9 @@ def _text(term) -> str:
 
 def _path_text(results: Graph, path) -> str:
     """Return a result path as text: the property, or ^property for an inverse path (never a blank node id)."""
+    from rdflib import BNode
+    from rdflib.namespace import SH
+
     if isinstance(path, BNode):
         inverse = results.value(path, SH.inversePath)
         return f"^{inverse}" if inverse is not None else "(complex path)"
@@ -99,6 +107,8 @@ def check(graph: Graph, shapes_file: Path | None = None) -> list[Violation]:
     """Return the SHACL violations of a graph, sorted (empty when it conforms), against the shapes in
     ``shapes_file`` (a graph folder's shapes.ttl) or the shipped ones."""
     import pyshacl
+    from rdflib import Graph
+    from rdflib.namespace import SH
 
     shapes = read_turtle(shapes_file) if shapes_file is not None else Graph().parse(data=shapes_text(), format="turtle")
     conforms, results, _ = pyshacl.validate(graph, shacl_graph=shapes, inference="none", advanced=False)
@@ -135,13 +145,13 @@ _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 _INTEGER = "^^<http://www.w3.org/2001/XMLSchema#integer>"
 
 
-def shapes_allow_structures(shapes: Graph) -> bool:
-    """Return True when the shapes only use terms whose verdict survives renaming nodes and texts."""
-    for s, p, o in shapes:
-        for term in (p, o):
-            if isinstance(term, URIRef) and str(term).startswith(_SH) and str(term) not in SHAPES_SAFE_FOR_STRUCTURES:
+def shapes_allow_structures(shapes: str) -> bool:
+    """Return True when the shapes (Turtle text) only use terms whose verdict survives renaming nodes and texts."""
+    for triple in ox.parse(shapes.encode("utf-8"), format=ox.RdfFormat.TURTLE):
+        for term in (triple.predicate, triple.object):
+            if isinstance(term, ox.NamedNode) and term.value.startswith(_SH) and term.value not in SHAPES_SAFE_FOR_STRUCTURES:
                 return False
-        if p == SH.minLength and int(o) > 1:  # placeholders are never shorter than 2 characters
+        if triple.predicate.value == _SH + "minLength" and int(triple.object.value) > 1:  # placeholders: 2+ characters
             return False
     return True
 
@@ -230,12 +240,15 @@ STRUCTURES_PER_RUN = 200
 
 
 @lru_cache(maxsize=1)
-def _shapes() -> tuple[Graph, bool, frozenset[str]]:
-    """Return the shapes, whether they allow checking by structure, and the predicates they allow once."""
-    shapes = Graph().parse(data=shapes_text(), format="turtle")
-    single = frozenset(f"<{path}>" for prop in shapes.subjects(SH.maxCount, None)
-                       for path in shapes.objects(prop, SH.path) if isinstance(path, URIRef))
-    return shapes, shapes_allow_structures(shapes), single
+def _shapes() -> tuple[str, bool, frozenset[str]]:
+    """Return the shapes (Turtle text), whether they allow checking by structure, and the predicates they
+    allow once (read by Oxigraph: a build that checks no new structure never loads rdflib)."""
+    text = shapes_text()
+    triples = list(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE))
+    limited = {t.subject for t in triples if t.predicate.value == _SH + "maxCount"}
+    single = frozenset(f"<{t.object.value}>" for t in triples
+                       if t.subject in limited and t.predicate.value == _SH + "path" and isinstance(t.object, ox.NamedNode))
+    return text, shapes_allow_structures(text), single
 
 
 def _structure_of(unit: Unit) -> tuple[str, dict[str, str], set[str]]:
