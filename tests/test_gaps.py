@@ -286,6 +286,50 @@ def test_one_gap_per_root_cause(write_corpus, graph_dir):
     assert about["falling"] == ["orphan"]
 
 
+def test_a_rebuild_that_keeps_the_projection_takes_its_kinds_from_the_last_report(write_corpus, graph_dir, tmp_path,
+                                                                                  monkeypatch):
+    """The unreachable groups and one-way links are made from the projection alone (and the pages out of
+    the article format): a rebuild that keeps the projection takes them from the last report, and finds
+    the one-way links again when a page comes into the format; each report equals a clean build's."""
+    import dreamgraph.gaps as gaps_module
+
+    folder = write_corpus({
+        "falling.txt": article("Dream About Falling: The Drop", prose="Part of the Losing Control cluster.",
+                               next_stages=[("you float", "floating", "it lifts"), ("you wake", "waking", "it ends")]),
+        "waking.txt": article("Dream About Waking: The Return", prose="Part of the Waking cluster.",
+                              next_stages=[("you sleep", "sleeping", "it starts")]),
+        "sleeping.txt": article("Dream About Sleeping: The Dark", prose="Part of the Waking cluster.",
+                                next_stages=[("you wake", "waking", "it ends")]),
+        "dusk.txt": article("Dream About Dusk: The Fade", next_stages=[("it darkens", "dawn", "night ends")]),
+        "dawn.txt": article("Dream About Dawn: The Light", next_stages=[("it fades", "dusk", "day ends")]),
+        "floating.txt": "Dream About Floating\n"})
+    build([folder], graph_dir)
+    made = []
+    for name in ("one_way_progressions", "unreachable_groups"):
+        monkeypatch.setattr(gaps_module, name, lambda *a, real=getattr(gaps_module, name), name=name, **k:
+                            made.append(name) or real(*a, **k))
+
+    def report_and_clean(clean: str) -> list:
+        build([folder], tmp_path / clean)
+        gaps = find_gaps(open_store(graph_dir))
+        assert gaps == find_gaps(open_store(tmp_path / clean))
+        return gaps
+
+    before = find_gaps(open_store(graph_dir))
+    assert [g.kind for g in before if g.kind in ("unreachable", "one-way")] == ["unreachable", "one-way"]
+    falling = folder / "falling.txt"
+    falling.write_text(falling.read_text(encoding="utf-8").replace("An intro", "A longer intro"), encoding="utf-8")
+    build([folder], graph_dir)
+    assert made == []  # neither kind made again
+    assert report_and_clean("clean-edit") == before
+    (folder / "floating.txt").write_text("Dream About Floating\nQuick Answer\n- It lifts.\n", encoding="utf-8")
+    made.clear()
+    build([folder], graph_dir)
+    assert made == ["one_way_progressions"]  # floating is in the format now: falling -> floating is one-way
+    after = report_and_clean("clean-format")
+    assert "Falling → Floating" in [g.label for g in after if g.kind == "one-way"]
+
+
 def test_a_hub_belongs_to_its_cluster_everywhere(write_corpus, graph_dir, tmp_path, cli):
     """'Losing Control' does not name its own cluster, but it is the hub of the cluster others name: it is a
     member in the graph, in the projection kept and asked, and the report neither calls it cluster-less nor

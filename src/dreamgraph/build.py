@@ -36,7 +36,8 @@ from .slugs import dream_name
 from .cache import CACHE_DIR, Cache
 from .library import ALIAS_FILE, Library, Shared, assemble, shared_triples
 from .sources import display_paths, find_articles, read_alias_table, unique_provenance
-from .gaps import GapSettings, find_gaps, lookalike_targets, not_in_format, similar_pairs, typo_table, updated_pairs
+from .gaps import (GapSettings, find_gaps, lookalike_targets, not_in_format, reused_gaps, similar_pairs, typo_table,
+                   updated_pairs)
 from .report import terminal_text
 from .progression import rankings
 from .snapshot import Snapshot, link_digest, make_tables
@@ -618,7 +619,8 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
         carried.add("rankings")
     else:
         tables["rankings"] = rankings(tables["projection"])
-    tables["gaps"] = find_gaps(Snapshot(tables=tables))  # which reads the rankings' PageRank
+    ready = reused_gaps(last("gaps"), last("completeness"), tables["completeness"]) if "projection" in carried else {}
+    tables["gaps"] = find_gaps(Snapshot(tables=tables), ready=ready)  # which reads the rankings' PageRank
     tables["gaps-text"] = {"text": terminal_text(tables["gaps"]).encode("utf-8")}
     tables.update((name, Carried(previous)) for name in carried)
     return tables

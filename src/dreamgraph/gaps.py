@@ -625,12 +625,16 @@ def one_way_progressions(graph: nx.DiGraph, explained: set[str] = frozenset()) -
     return gaps
 
 
-def find_gaps(source: Store | Snapshot, settings: GapSettings = GapSettings()) -> list[Gap]:
+def find_gaps(source: Store | Snapshot, settings: GapSettings = GapSettings(),
+              ready: dict[str, list[Gap]] | None = None) -> list[Gap]:
     """Return every gap of the library, most valuable kind first, then by score, then by node.
 
     A build keeps the report with the default settings (see :func:`dreamgraph.build.kept_tables`); other
-    settings, and stores with nothing kept, compute it here.
+    settings, and stores with nothing kept, compute it here. ``ready`` has the gaps of the kinds in
+    :data:`FROM_THE_PROJECTION` when known already (a rebuild that kept the last projection passes the last
+    report's: see :func:`reused_gaps`).
     """
+    ready = ready or {}
     snapshot = Snapshot.of(source)
     if settings == GapSettings():
         kept = snapshot.kept("gaps")
@@ -648,15 +652,44 @@ def find_gaps(source: Store | Snapshot, settings: GapSettings = GapSettings()) -
     gaps = (missing_articles(snapshot, graph, {g.node for g in typos}, linked) + typos
             + partial_articles(graph, matrix) + unformatted_articles(graph, matrix, unformatted)
             + incomplete_articles(graph, whole, settings) + dead_ends(graph, whole) + orphans(graph, matrix)
-            + unreachable_groups(graph))
+            + (ready["unreachable"] if "unreachable" in ready else unreachable_groups(graph)))
     duplicates = near_duplicates(snapshot, settings)
     gaps += duplicates + possible_overlaps(graph, {tuple(g.label.split(" ~ ")) for g in duplicates},
                                            stated=differences(snapshot.mentions))
     gaps += (clusters(snapshot, graph, settings) + no_cluster(graph, whole) + link_suggestions(snapshot, graph)
-             + one_way_progressions(graph, explained=cut | unformatted))
+             + (ready["one-way"] if "one-way" in ready else one_way_progressions(graph, explained=cut | unformatted)))
     _add_page_addresses(gaps, snapshot, matrix)
     order = {kind: i for i, kind in enumerate(KINDS)}
     return sorted(gaps, key=lambda g: (order[g.kind], -g.score, g.node, g.label))
+
+
+# The kinds made from the projection alone (and, for one-way, the pages left out as cut off or not in the
+# article format): with the same projection and the same such pages, they are the last report's.
+FROM_THE_PROJECTION = ("unreachable", "one-way")
+
+
+def reused_gaps(last_gaps: list[Gap] | None, last_matrix: list[dict] | None, matrix: list[dict]) -> dict[str, list[Gap]]:
+    """Return, for :func:`find_gaps`, the gaps of the kinds in :data:`FROM_THE_PROJECTION` from the last
+    report (``last_gaps``, with the completeness matrix it was made with), for a build whose projection is
+    the last one's: ``unreachable`` always, ``one-way`` when the same pages are out of the article format
+    (cut-off pages are marked in the projection). At 10,000 articles the two take 0.3 s to find again.
+
+    >>> gaps = [Gap("unreachable", "a", "A ↔ B", 1.0, "link in"), Gap("one-way", "a", "A → C", 0.1, "bridge")]
+    >>> entry = {"dream": "a", **{key: 0 for key in STANDARD_SECTIONS}}
+    >>> written = {**entry, "quick-answer": 1}
+    >>> sorted(reused_gaps(gaps, [written], [written])), sorted(reused_gaps(gaps, [entry], [written]))
+    (['one-way', 'unreachable'], ['unreachable'])
+    """
+    if last_gaps is None:
+        return {}
+    ready: dict[str, list[Gap]] = {kind: [] for kind in FROM_THE_PROJECTION}
+    if last_matrix is None or ({e["dream"] for e in last_matrix if not_in_format(e)}
+                               != {e["dream"] for e in matrix if not_in_format(e)}):
+        del ready["one-way"]
+    for gap in last_gaps:
+        if gap.kind in ready:
+            ready[gap.kind].append(gap)
+    return ready
 
 
 def _add_page_addresses(gaps: list[Gap], snapshot: Snapshot, matrix: list[dict]) -> None:

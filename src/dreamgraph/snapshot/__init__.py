@@ -113,7 +113,7 @@ def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
             "article-versions": versions,
             "completeness": articles.completeness_from_library(library),
             "counts": articles.counts_from_library(library, shared),
-            "search": texts.search_from_library(library, graph, last("search") if last else None),
+            "search": texts.search_from_library(library, graph, last("search") if last else None, versions),
             "mentions": mentions, "mention-sources": sources}
 
 

@@ -106,7 +106,8 @@ SEARCH_BATCH = 50_000
 PART_KINDS = (None, "quick-answer", "scenario", "sensation", "question", "section", "next-stage", "question")
 
 
-def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None = None) -> dict[str, object]:
+def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None = None,
+                        article_versions: dict[str, str] | None = None) -> dict[str, object]:
     """Return every text the shipped ``search`` query scans, lower-cased and laid end to end in one
     ``lower`` byte string (a bytearray as made; entry i is ``lower[starts[i]:starts[i + 1]]``), with each
     entry's ``dream`` (an index into ``dreams``, which are in the order of their IRIs), ``kind`` (into
@@ -117,11 +118,13 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
     ``versions`` says which version of each dream's article (or stub label) the entries come from, a line
     each (bytes: a file of its own, which readers do not unpickle). Given the ``last`` build's table, the
     entries of the dreams that did not change are copied from it (4.4 million entries at 100,000 articles
-    take 8 s to make again)."""
+    take 8 s to make again); ``article_versions`` are the written dreams' versions when made already (see
+    :func:`dreamgraph.snapshot.articles.article_versions`, which gives the same)."""
     import numpy as np
 
     dreams = sorted(graph.nodes, key=lambda slug: graph.nodes[slug]["iri"])  # the query's order
-    versions = [_version(library.articles.get(slug), graph.nodes[slug]["label"]) for slug in dreams]
+    made = article_versions or {}
+    versions = [made.get(slug) or _version(library.articles.get(slug), graph.nodes[slug]["label"]) for slug in dreams]
     old = last if last is not None and "versions" in last else None
     if old is not None:
         old = {**old, "versions": bytes(old["versions"]).decode("utf-8", "surrogatepass").split("\n")}
