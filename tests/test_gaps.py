@@ -305,7 +305,7 @@ def test_a_rebuild_that_keeps_the_projection_takes_its_kinds_from_the_last_repor
         "floating.txt": "Dream About Floating\n"})
     build([folder], graph_dir)
     made = []
-    for name in ("one_way_progressions", "unreachable_groups"):
+    for name in ("one_way_progressions", "unreachable_groups", "possible_overlaps"):
         monkeypatch.setattr(gaps_module, name, lambda *a, real=getattr(gaps_module, name), name=name, **k:
                             made.append(name) or real(*a, **k))
 
@@ -326,6 +326,7 @@ def test_a_rebuild_that_keeps_the_projection_takes_its_kinds_from_the_last_repor
     made.clear()
     build([folder], graph_dir)
     assert made == ["one_way_progressions"]  # floating is in the format now: falling -> floating is one-way
+    # (the overlaps stand: the same near-duplicates, the same sentences saying how two dreams differ)
     after = report_and_clean("clean-format")
     assert "Falling → Floating" in [g.label for g in after if g.kind == "one-way"]
 
@@ -394,6 +395,31 @@ def test_articles_that_overlap_without_copying_are_reported_once_with_why(write_
     asked.derived = lambda name: None  # as a remote endpoint answers: from the graph alone
     assert [g.as_dict() for g in find_gaps(asked) if g.kind in ("possible-overlap", "link-suggestion")] == \
         [g.as_dict() for g in found if g.kind in ("possible-overlap", "link-suggestion")]
+
+
+def test_a_rebuild_finds_the_overlaps_again_when_a_page_says_how_it_differs(write_corpus, graph_dir, tmp_path):
+    """A rebuild that keeps the projection takes the possible overlaps from the last report (see
+    gaps.reused_gaps) until a page says how it differs from the other: the sentence is then shown, as a
+    clean build shows it."""
+    stages = [("you stop", "standing still", "it ends"), ("you fall", "falling", "the floor goes")]
+    folder = write_corpus({
+        "run.txt": article("Dream About Not Being Able to Run: The Lock", prose="Part of the Stuck cluster.",
+                           next_stages=stages),
+        "place.txt": article("Dream About Running in Place: The Treadmill", prose="Part of the Stuck cluster.",
+                             next_stages=[(c + " at last", t, g) for c, t, g in stages])})
+    build([folder], graph_dir)
+    overlap = [g for g in find_gaps(open_store(graph_dir)) if g.kind == "possible-overlap"]
+    assert len(overlap) == 1 and not [e for e in overlap[0].evidence if e["text"].startswith("how it differs")]
+    place = folder / "place.txt"
+    place.write_text(place.read_text(encoding="utf-8").replace(
+        "Part of the Stuck cluster.", "Part of the Stuck cluster. Unlike not being able to run, the legs move."),
+        encoding="utf-8")
+    build([folder], graph_dir)
+    build([folder], tmp_path / "clean")
+    found = find_gaps(open_store(graph_dir))
+    assert found == find_gaps(open_store(tmp_path / "clean"))
+    assert "how it differs: Unlike not being able to run, the legs move." in [
+        e["text"] for g in found if g.kind == "possible-overlap" for e in g.evidence]
 
 
 def test_possible_overlaps_skip_near_duplicates():

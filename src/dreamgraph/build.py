@@ -619,7 +619,7 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
         carried.add("rankings")
     else:
         tables["rankings"] = rankings(tables["projection"])
-    ready = reused_gaps(last("gaps"), last("completeness"), tables["completeness"]) if "projection" in carried else {}
+    ready = reused_gaps(last, tables) if "projection" in carried else {}
     tables["gaps"] = find_gaps(Snapshot(tables=tables), ready=ready)  # which reads the rankings' PageRank
     tables["gaps-text"] = {"text": terminal_text(tables["gaps"]).encode("utf-8")}
     tables.update((name, Carried(previous)) for name in carried)
