@@ -128,7 +128,8 @@ def test_a_carried_table_is_copied_under_the_new_graphs_header_with_its_raw_part
     old = tmp_path / "old"
     table = {"rows": [1, 2, 3], "lower": b"some kept text"}
     load_store_folder(turtle, old, derived_files("texts", table, file_digest(turtle)))
-    assert kept_in_folder(old, "texts") == table
+    kept = kept_in_folder(old, "texts")  # its raw parts mapped into memory, as a reader maps them
+    assert kept["rows"] == table["rows"] and kept["lower"][:] == table["lower"]
 
     before = file_digest(turtle)
     turtle.write_bytes(b"".join(_pieces(4)))  # the next build's graph
@@ -137,6 +138,7 @@ def test_a_carried_table_is_copied_under_the_new_graphs_header_with_its_raw_part
     files = derived_files("texts", Carried(old), file_digest(turtle))
     assert sorted(files) == ["texts.lower", "texts.pickle"] and files["texts.lower"] == old / "texts.lower"
     load_store_folder(turtle, new, files)
-    assert kept_in_folder(new, "texts") == table
+    kept = kept_in_folder(new, "texts")
+    assert kept["rows"] == table["rows"] and kept["lower"][:] == table["lower"]
     assert (new / "texts.lower").read_bytes() == b"some kept text"
     assert (new / "texts.lower").stat().st_ino == (old / "texts.lower").stat().st_ino  # shared, not copied

@@ -318,13 +318,22 @@ class Carried:
 
 def kept_in_folder(folder: Path, name: str):
     """Return the data a build kept in a store folder under ``name`` (see :func:`derived_files`; a dict's
-    bytes values are read, not mapped) when it was made for the Turtle the folder holds by this version of
-    the code, else None: what the next build starts from."""
+    bytes values mapped into memory, as a reader maps them: the files of a store folder are never changed
+    in place, and a mapping outlives the folder's replacement) when it was made for the Turtle the folder
+    holds by this version of the code, else None: what the next build starts from (at 100,000 articles,
+    the search texts it copies from are 490 MB, read whole before)."""
     def read(file: str) -> bytes:
         return (folder / file).read_bytes()
 
+    def mapped(file: str):
+        handle = os.open(folder, os.O_RDONLY)
+        try:
+            return _mapped(file, handle)
+        finally:
+            os.close(handle)
+
     try:
-        data = _stamped(name, loaded_digest(folder), read, read)
+        data = _stamped(name, loaded_digest(folder), read, mapped)
     except Exception:  # gone, damaged or of another format: not kept
         return None
     return None if data is _STALE else data
