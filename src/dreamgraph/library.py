@@ -135,7 +135,9 @@ def shared_triples(library: Library) -> Shared:
     for stub in sorted(links):
         references = sorted(links[stub])
         stubs.extend(stub_triples(stub, stub_label(references), sorted({p for p, _, _ in references})))
-    return Shared(sorted(clusters), stubs, links)
+    # sorted as the triples sort, by their terms joined with a character no term holds (text() escapes it):
+    # comparing one string each is twice as fast as comparing tuples (0.6 s for 209,000 triples)
+    return Shared(sorted(clusters, key="\0".join), stubs, links)
 
 
 def stub_label(links: Iterable[tuple[str, int, str]]) -> str:
