@@ -18,6 +18,7 @@ from dreamgraph.snapshot.texts import shingles
 from dreamgraph.query import named_query
 from dreamgraph.terms import IRI
 from dreamgraph.connect import open_store
+from dreamgraph.store import STORE_DIR
 from dreamgraph.vocabulary import dream_iri, slug_of
 
 
@@ -315,13 +316,17 @@ def test_a_rebuild_that_keeps_the_projection_takes_its_kinds_from_the_last_repor
         assert gaps == find_gaps(open_store(tmp_path / clean))
         return gaps
 
-    before = find_gaps(open_store(graph_dir))
+    def text_file():  # the report as the terminal shows it, kept beside the store
+        return os.stat(graph_dir / STORE_DIR / "gaps-text.text").st_ino
+
+    before, text_before = find_gaps(open_store(graph_dir)), text_file()
     assert [g.kind for g in before if g.kind in ("unreachable", "one-way")] == ["unreachable", "one-way"]
     falling = folder / "falling.txt"
     falling.write_text(falling.read_text(encoding="utf-8").replace("An intro", "A longer intro"), encoding="utf-8")
     build([folder], graph_dir)
     assert made == []  # neither kind made again
     assert report_and_clean("clean-edit") == before
+    assert text_file() == text_before  # the same report: its text is the last build's file, linked
     (folder / "floating.txt").write_text("Dream About Floating\nQuick Answer\n- It lifts.\n", encoding="utf-8")
     made.clear()
     build([folder], graph_dir)
@@ -329,6 +334,8 @@ def test_a_rebuild_that_keeps_the_projection_takes_its_kinds_from_the_last_repor
     # (the overlaps stand: the same near-duplicates, the same sentences saying how two dreams differ)
     after = report_and_clean("clean-format")
     assert "Falling → Floating" in [g.label for g in after if g.kind == "one-way"]
+    assert text_file() != text_before
+    assert "falling → floating" in (graph_dir / STORE_DIR / "gaps-text.text").read_text(encoding="utf-8")
 
 
 def test_a_hub_belongs_to_its_cluster_everywhere(write_corpus, graph_dir, tmp_path, cli):

@@ -598,7 +598,9 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
                 previous: Path | None = None, linked: dict[str, bytes] | None = None) -> dict[str, object]:
     """Return every table of the read model (see :mod:`dreamgraph.snapshot`), with the results of the
     analyses a reader wants at once: the gap report with the default settings (1.1 s at 10,000 articles,
-    11 s at 100,000) and the rankings, both made while the store loads. ``previous`` is the store folder
+    11 s at 100,000; its kinds made from the projection alone taken from the last report when the projection
+    is the last one's, and its files when it is the last report) and the rankings, both made while the
+    store loads. ``previous`` is the store folder
     of the last build, from whose tables the search index, mentions, look-alikes, near-duplicate pairs and
     rankings are brought up to date rather than made again, and the link tables taken when their inputs
     did not change (``linked``: the articles' link digests the workers made, see :func:`make_tables`); the
@@ -619,9 +621,13 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
         carried.add("rankings")
     else:
         tables["rankings"] = rankings(tables["projection"])
-    ready = reused_gaps(last, tables) if "projection" in carried else {}
+    last_gaps = last("gaps") if "projection" in carried else None
+    ready = reused_gaps(last_gaps, last, tables) if last_gaps is not None else {}
     tables["gaps"] = find_gaps(Snapshot(tables=tables), ready=ready)  # which reads the rankings' PageRank
-    tables["gaps-text"] = {"text": terminal_text(tables["gaps"]).encode("utf-8")}
+    if last_gaps is not None and tables["gaps"] == last_gaps:  # the same report: its file and text stand
+        carried.update(("gaps", "gaps-text"))
+    else:
+        tables["gaps-text"] = {"text": terminal_text(tables["gaps"]).encode("utf-8")}
     tables.update((name, Carried(previous)) for name in carried)
     return tables
 

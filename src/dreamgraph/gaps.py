@@ -669,10 +669,10 @@ def find_gaps(source: Store | Snapshot, settings: GapSettings = GapSettings(),
 FROM_THE_PROJECTION = ("unreachable", "one-way", "possible-overlap")
 
 
-def reused_gaps(last: Callable[[str], object], tables: dict[str, object]) -> dict[str, list[Gap]]:
+def reused_gaps(last_gaps: list[Gap], last: Callable[[str], object], tables: dict[str, object]) -> dict[str, list[Gap]]:
     """Return, for :func:`find_gaps`, the gaps of the kinds in :data:`FROM_THE_PROJECTION` from the last
-    report, for a build whose projection is the last one's (``last`` returns a table the last build kept,
-    or None; ``tables`` are this build's): ``unreachable`` always, ``one-way`` when the same pages are out
+    report (``last_gaps``), for a build whose projection is the last one's (``last`` returns a table the
+    last build kept, or None; ``tables`` are this build's): ``unreachable`` always, ``one-way`` when the same pages are out
     of the article format (cut-off pages are marked in the projection), ``possible-overlap`` when the
     near-duplicate pairs and the sentences saying how two dreams differ are the same. At 10,000 articles the
     three take 0.5 s to find again (and scipy 0.17 s to load).
@@ -680,12 +680,9 @@ def reused_gaps(last: Callable[[str], object], tables: dict[str, object]) -> dic
     >>> gaps = [Gap("unreachable", "a", "A ↔ B", 1.0, "link in"), Gap("one-way", "a", "A → C", 0.1, "bridge")]
     >>> entry = {"dream": "a", **{key: 0 for key in STANDARD_SECTIONS}}
     >>> now = {"completeness": [{**entry, "quick-answer": 1}], "near-pairs": [], "mentions": []}
-    >>> sorted(reused_gaps({**now, "gaps": gaps}.get, now)), sorted(reused_gaps({**now, "gaps": gaps, "completeness": [entry]}.get, now))
+    >>> sorted(reused_gaps(gaps, now.get, now)), sorted(reused_gaps(gaps, {**now, "completeness": [entry]}.get, now))
     (['one-way', 'possible-overlap', 'unreachable'], ['possible-overlap', 'unreachable'])
     """
-    last_gaps = last("gaps")
-    if last_gaps is None:
-        return {}
     ready: dict[str, list[Gap]] = {kind: [] for kind in FROM_THE_PROJECTION}
     last_matrix = last("completeness")
     if last_matrix is None or ({e["dream"] for e in last_matrix if not_in_format(e)}
