@@ -437,34 +437,29 @@ def updated_pairs(old: tuple, old_pairs: list[tuple[str, str, float]], new: tupl
     """
     import numpy as np
 
-    old_slugs, old_hashes, old_sizes = old
     slugs, hashes, sizes = new
     starts = np.concatenate([[0], np.cumsum(sizes)])  # where each article's shingles begin in ``hashes``
-    before = dict(zip(old_slugs, np.split(old_hashes, np.cumsum(old_sizes)[:-1]))) if len(old_slugs) else {}
-    now = dict(zip(slugs, np.split(hashes, starts[1:-1]))) if len(slugs) else {}
-    changed = {s for s in now if s not in before or not np.array_equal(before[s], now[s])} | (set(before) - set(now))
+    old_starts = np.concatenate([[0], np.cumsum(old[2])])
+    index = {slug: n for n, slug in enumerate(slugs)}
+    old_index = {slug: n for n, slug in enumerate(old[0])}
+    changed = _changed_articles(old, new)
     if len(changed) > most_changed * max(len(slugs), 1):
         return None
-    index = {slug: n for n, slug in enumerate(slugs)}
-    ordered = np.sort(hashes)  # the values alone: an order of all the shingles by value was 10 times slower
 
-    def spread(values):
-        """How many articles of the new table hold each value."""
-        return np.searchsorted(ordered, values, "right") - np.searchsorted(ordered, values, "left")
+    def now_of(slug: str):
+        return hashes[starts[index[slug]]:starts[index[slug] + 1]]
 
-    def owners(values) -> dict[int, list[int]]:
-        """The articles of the new table holding each of a few values (see :func:`_positions_of`)."""
-        where = _positions_of(hashes, values)
-        found: dict[int, list[int]] = defaultdict(list)
-        for value, article in zip(hashes[where].tolist(), (np.searchsorted(starts, where, "right") - 1).tolist()):
-            found[value].append(article)
-        return found
+    def before_of(slug: str):
+        return old[1][old_starts[old_index[slug]]:old_starts[old_index[slug] + 1]]
 
-    # how many articles held each shingle a change touches, before and now
-    gone = np.concatenate([before[s] for s in sorted(changed) if s in before] or [np.empty(0, np.uint64)])
-    came = np.concatenate([now[s] for s in sorted(changed) if s in now] or [np.empty(0, np.uint64)])
+    # how many articles held each shingle a change touches, before and now (each article holds a shingle
+    # once, so the articles holding it are the places it is at: found for these values alone, not by
+    # sorting all 18 million shingles of 100,000 articles, 0.7 s)
+    gone = np.concatenate([before_of(s) for s in sorted(changed) if s in old_index] or [np.empty(0, np.uint64)])
+    came = np.concatenate([now_of(s) for s in sorted(changed) if s in index] or [np.empty(0, np.uint64)])
     touched = np.unique(np.concatenate([gone, came]))
-    spread_now = spread(touched)
+    held = _Holders(hashes, starts, touched)
+    spread_now = held.spread(touched)
     gone, came = np.sort(gone), np.sort(came)
     spread_before = (spread_now - (np.searchsorted(came, touched, "right") - np.searchsorted(came, touched, "left"))
                      + (np.searchsorted(gone, touched, "right") - np.searchsorted(gone, touched, "left")))
@@ -475,16 +470,18 @@ def updated_pairs(old: tuple, old_pairs: list[tuple[str, str, float]], new: tupl
     crossed = touched[counts(spread_before) != counts(spread_now)]
     unchanged = np.array([s not in changed for s in slugs], dtype=bool)
     # the shingles of each changed article that count
-    counted = {slug: now[slug][counts(spread(now[slug]))] for slug in sorted(changed & set(now))}
-    held_by = owners(np.unique(np.concatenate([crossed, *counted.values()])))
+    counted = {slug: now_of(slug)[counts(held.spread(now_of(slug)))] for slug in sorted(changed & set(index))}
+    held_by = held.owners(np.unique(np.concatenate([crossed, *counted.values()])))
     recheck: set[tuple[int, int]] = set()
     for value in crossed.tolist():
-        held = sorted(n for n in held_by[value] if unchanged[n])
-        recheck.update((a, b) for i, a in enumerate(held) for b in held[i + 1:])
+        holders = sorted(n for n in held_by[value] if unchanged[n])
+        recheck.update((a, b) for i, a in enumerate(holders) for b in holders[i + 1:])
+    commons = {(x, y): np.intersect1d(now_of(slugs[x]), now_of(slugs[y]), assume_unique=True) for x, y in recheck}
+    if commons:  # the shingles two rechecked articles share, looked up too
+        held = _Holders(hashes, starts, np.unique(np.concatenate([touched, *commons.values()])))
 
     def shared(x: int, y: int) -> int:
-        common = np.intersect1d(now[slugs[x]], now[slugs[y]], assume_unique=True)
-        return int(counts(spread(common)).sum())
+        return int(counts(held.spread(commons[x, y])).sum())
 
     found: dict[tuple[int, int], float] = {}
 
@@ -508,6 +505,61 @@ def updated_pairs(old: tuple, old_pairs: list[tuple[str, str, float]], new: tupl
         for y in np.flatnonzero(common):
             judge(x, int(y), int(common[y]))
     return sorted((a, b, share) for (a, b), share in found.items())
+
+
+def _changed_articles(old: tuple, new: tuple) -> set[str]:
+    """Return the slugs of the articles whose shingles differ between two shingle tables (slugs, hashes,
+    sizes; each sorted by slug), those added and removed included: the articles of both with as many
+    shingles in each are compared all at once (one by one, the 100,000 articles took 0.4 s)."""
+    import numpy as np
+
+    (old_slugs, old_hashes, old_sizes), (slugs, hashes, sizes) = old, new
+    old_index = {slug: n for n, slug in enumerate(old_slugs)}
+    both = [n for n, slug in enumerate(slugs) if slug in old_index]
+    new_n = np.array(both, dtype=np.int64)
+    old_n = np.array([old_index[slugs[n]] for n in both], dtype=np.int64)
+    changed = (set(slugs) - set(old_index)) | (set(old_index) - set(slugs))
+    if len(old_n) > 1 and not (np.diff(old_n) > 0).all():  # not in one order: compared one by one
+        old_starts, starts = np.concatenate([[0], np.cumsum(old_sizes)]), np.concatenate([[0], np.cumsum(sizes)])
+        return changed | {slugs[n] for n, o in zip(new_n.tolist(), old_n.tolist()) if not np.array_equal(
+            old_hashes[old_starts[o]:old_starts[o + 1]], hashes[starts[n]:starts[n + 1]])}
+    same = old_sizes[old_n] == sizes[new_n]
+    changed.update(slugs[n] for n in new_n[~same].tolist())
+    kept_old, kept_new = np.zeros(len(old_slugs), dtype=bool), np.zeros(len(slugs), dtype=bool)
+    kept_old[old_n[same]], kept_new[new_n[same]] = True, True
+    differ = old_hashes[np.repeat(kept_old, old_sizes)] != hashes[np.repeat(kept_new, sizes)]
+    owner = np.repeat(new_n[same], sizes[new_n[same]])  # the article of each shingle compared
+    changed.update(slugs[n] for n in np.unique(owner[differ]).tolist())
+    return changed
+
+
+class _Holders:
+    """The articles of a shingle table (``hashes``, each article's ``starts``) holding each of a few
+    ``values`` (sorted, distinct), found by :func:`_positions_of`."""
+
+    def __init__(self, hashes, starts, values):
+        import numpy as np
+
+        where = _positions_of(hashes, values)
+        order = np.argsort(hashes[where], kind="stable")
+        self.values = hashes[where][order]  # sorted, one per article holding it
+        self.articles = (np.searchsorted(starts, where, "right") - 1)[order]
+
+    def spread(self, values):
+        """How many articles hold each of ``values`` (among those looked up)."""
+        import numpy as np
+
+        return np.searchsorted(self.values, values, "right") - np.searchsorted(self.values, values, "left")
+
+    def owners(self, values) -> dict[int, list[int]]:
+        """The articles holding each of ``values`` (among those looked up), in table order."""
+        import numpy as np
+
+        found: dict[int, list[int]] = defaultdict(list)
+        low, high = np.searchsorted(self.values, values, "left"), np.searchsorted(self.values, values, "right")
+        for value, a, b in zip(values.tolist(), low.tolist(), high.tolist()):
+            found[value] = sorted(self.articles[a:b].tolist())
+        return found
 
 
 def _positions_of(hashes, values, chunk: int = 1 << 20):
