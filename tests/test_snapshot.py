@@ -413,20 +413,24 @@ def test_the_link_digests_come_from_the_parse_and_an_alias_still_makes_the_link_
     projected, project = [], projection.from_library
     monkeypatch.setattr(snapshot_module, "link_digest", lambda article: digested.append(article.slug) or real(article))
     monkeypatch.setattr(projection, "from_library", lambda *args: projected.append(1) or project(*args))
+    from dreamgraph.snapshot import texts
+
+    named, prose_names = [], texts.prose_names  # the mention finder's names, made from the names table
+    monkeypatch.setattr(texts, "prose_names", lambda names: named.append(1) or prose_names(names))
     flying = folder / "flying.txt"
     flying.write_text(flying.read_text(encoding="utf-8").replace("Quick Answer", "Quick Answer\n- A new answer.", 1),
                       encoding="utf-8")
     build([folder], graph)
-    assert digested == [] and projected == []
+    assert digested == [] and projected == [] and named == []  # the last build's names, and its finder's
     stub = sorted(Snapshot(open_store(graph)).stub_links)[0]
     (graph / "aliases.toml").write_text(f'"{stub}" = "flying"\n', encoding="utf-8")
     build([folder], graph)
-    assert projected == [1] and stub not in Snapshot(open_store(graph)).projection
+    assert projected == [1] and named == [1] and stub not in Snapshot(open_store(graph)).projection
     clean = tmp_path / "clean"
     clean.mkdir()
     shutil.copy(graph / "aliases.toml", clean)
     build([folder], clean)
-    for name in ("projection", "links", "names", "clusters"):
+    for name in ("projection", "links", "names", "clusters", "mentions", "mention-sources"):
         assert _same_table(name, Snapshot(open_store(graph)).kept(name), Snapshot(open_store(clean)).kept(name)), name
 
 

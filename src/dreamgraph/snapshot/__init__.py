@@ -65,7 +65,8 @@ TABLES = {table.name: table for table in (
                                           snapshot.names)),
     Table("typos", "per linked stub, the written dream its slug is a slip for, with the default cutoff "
           "(an analysis result)", None),
-    Table("mention-sources", "per written dream, the version of its text and links its mentions were found in "
+    Table("mention-sources", "per written dream, the version of its text and links its mentions were found in, "
+          "and the names they were looked for by "
           "(for the next build)", None),
     Table("article-versions", "per written dream, the version of its article the card parts were made from "
           "(for the next build)", None),
@@ -95,6 +96,7 @@ def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
     """
     inputs = link_inputs(library, shared, linked)
     tables = carried_link_tables(inputs, last) if last else None
+    same_names = tables is not None  # the last build's names: its mention finder's names stand
     if tables is None:
         graph = projection.from_library(library, shared)
         tables = {"projection": graph, "links": projection.links_of(graph),
@@ -105,7 +107,7 @@ def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
     graph, names = tables["projection"], tables["names"]
     versions = articles.article_versions(library)
     mentions, sources = texts.mentions_from_library(library, _linked(graph), names, *(
-        (last("mentions"), last("mention-sources")) if last else ()))
+        (last("mentions"), last("mention-sources"), same_names) if last else ()))
     return {**tables, "link-inputs": inputs, "stub-links": articles.stub_links_from_library(library, shared),
             "shingles": texts.shingles_from_library(library, shingled),
             "card-parts": articles.card_parts_from_library(library, *(

@@ -270,19 +270,33 @@ class MentionFinder:
     """The names prose is searched for (see :func:`prose_names`), ready to find them in one article's prose
     at a time; ``digest`` identifies the names, so a build can keep an article's mentions until they change."""
 
-    def __init__(self, names: dict[str, str]):
-        self.wanted = prose_names(names)
+    def __init__(self, names: dict[str, str] | None = None, wanted: dict[str, str] | None = None,
+                 digest: str | None = None):
+        """Look for the prose names of ``names`` (name -> IRI), or for ``wanted`` (prose name -> slug) with
+        their ``digest`` when a finder made them already (see :meth:`kept`)."""
+        self.wanted = prose_names(names or {}) if wanted is None else wanted
+        self.digest = digest or hashlib.sha256(repr(sorted(self.wanted.items())).encode("utf-8", "surrogatepass")).hexdigest()
         self.starts: dict[str, list[int]] = {}  # a name's first word -> the lengths of its names, longest first
+        self.openings: set[tuple[str, ...]] = set()  # the first two words of every name
+
+    def kept(self) -> dict[str, object]:
+        """Return what makes this finder again (``MentionFinder(**finder.kept())``) without the names."""
+        return {"wanted": self.wanted, "digest": self.digest}
+
+    def _index(self) -> None:
+        """Index the names by their first words (when the first article is searched: a rebuild whose
+        articles kept their mentions searches none)."""
         for key in self.wanted:
             first, _, _ = key.partition(" ")
             self.starts.setdefault(first, []).append(key.count(" ") + 1)
         for first in self.starts:
             self.starts[first] = sorted(set(self.starts[first]), reverse=True)
-        self.openings = {tuple(key.split(" ", 2)[:2]) for key in self.wanted}  # the first two words of every name
-        self.digest = hashlib.sha256(repr(sorted(self.wanted.items())).encode("utf-8", "surrogatepass")).hexdigest()
+        self.openings = {tuple(key.split(" ", 2)[:2]) for key in self.wanted}
 
     def find(self, texts: list[tuple[str, str, int, str]], linked: set[str]) -> list[dict]:
         """Return the mentions in the prose of one article ((slug, path, line, text) each), by target."""
+        if self.wanted and not self.openings:
+            self._index()
         found: dict[str, dict] = {}
         for source, path, line, text in sorted(texts):
             words = _NAME_WORDS.findall(text.lower())
@@ -333,19 +347,23 @@ def differences(found: list[dict]) -> dict[frozenset, list[dict]]:
 
 
 def mentions_from_library(library: Library, linked: dict[str, set[str]], names: dict[str, str],
-                          last: list[dict] | None = None, last_sources: dict[str, str] | None = None
-                          ) -> tuple[list[dict], dict[str, str]]:
-    """Return :func:`mentions` of the library's prose, and per written dream the version of what its
-    mentions were found from (its file, text and links, and the names looked for). Given the ``last``
-    build's mentions and versions, an article's mentions are copied from them while its version is the
-    same, and found again only when the article, its links or the names looked for change."""
-    finder = MentionFinder(names)
+                          last: list[dict] | None = None, last_sources: dict | None = None,
+                          same_names: bool = False) -> tuple[list[dict], dict]:
+    """Return :func:`mentions` of the library's prose, and its sources: per written dream the version of
+    what its mentions were found from (its file, text and links, and the names looked for), and the
+    finder's names (see :meth:`MentionFinder.kept`). Given the ``last`` build's mentions and sources, an
+    article's mentions are copied from them while its version is the same, and found again only when the
+    article, its links or the names looked for change; with ``same_names`` (the names table is the last
+    build's) the last finder's names are used, not made again from the names (1 s at 100,000 articles)."""
+    last_sources = last_sources if isinstance(last_sources, dict) and "versions" in last_sources else None
+    finder = (MentionFinder(**last_sources["finder"]) if same_names and last_sources is not None
+              else MentionFinder(names))
     versions = {slug: version_digest(finder.digest, slug, article.path, article.content_hash,
                                      repr(sorted(linked.get(slug, ()))))
                 for slug, article in library.articles.items()}
     kept: dict[str, list[dict]] = {}
     if last is not None and last_sources is not None:
-        unchanged = {slug for slug, version in last_sources.items() if versions.get(slug) == version}
+        unchanged = {slug for slug, version in last_sources["versions"].items() if versions.get(slug) == version}
         kept = {slug: [] for slug in unchanged}
         for mention in last:
             if mention["source"] in unchanged:
@@ -354,7 +372,7 @@ def mentions_from_library(library: Library, linked: dict[str, set[str]], names: 
     for slug in sorted(versions):
         found.extend(kept[slug] if slug in kept else
                      finder.find(prose_of(library.articles[slug], slug), linked.get(slug, set())))
-    return found, versions
+    return found, {"versions": versions, "finder": finder.kept()}
 
 
 def prose_of(article: Article, slug: str) -> list[tuple[str, str, int, str]]:
