@@ -320,7 +320,10 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
     cache.stale.update({key for _, key in files.old.values()} - set(keys))  # of files changed or gone
     index_of = {key: index for index, key in enumerate(keys)}
     heads = dict(cache.get_many("article", keys))
-    bodies = cache.keys("body") if texts_later else dict(cache.get_many("body", heads)) if heads else {}
+    if texts_later:  # each fetched when read: the keys say which files still have theirs
+        bodies = cache.keys("body")
+    else:
+        bodies = dict(cache.get_many("body", heads)) if heads else {}
     for key, kept in heads.items():
         if key not in bodies:  # the file's bodies are lost: worked on again
             continue
@@ -600,12 +603,11 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
     analyses a reader wants at once: the gap report with the default settings (1.1 s at 10,000 articles,
     11 s at 100,000; its kinds made from the projection alone taken from the last report when the projection
     is the last one's, and its files when it is the last report) and the rankings, both made while the
-    store loads. ``previous`` is the store folder
-    of the last build, from whose tables the search index, mentions, look-alikes, near-duplicate pairs and
-    rankings are brought up to date rather than made again, and the link tables taken when their inputs
-    did not change (``linked``: the articles' link digests the workers made, see :func:`make_tables`); the
-    tables taken as they were are :class:`~dreamgraph.store.Carried` in the result, their files copied
-    rather than pickled again."""
+    store loads. ``previous`` is the store folder of the last build, from whose tables the search index,
+    mentions, look-alikes, near-duplicate pairs and rankings are brought up to date rather than made again,
+    and the link tables taken when their inputs did not change (``linked``: the articles' link digests the
+    workers made, see :func:`make_tables`); the tables taken as they were are
+    :class:`~dreamgraph.store.Carried` in the result, their files copied rather than pickled again."""
     def last(name: str):
         return kept_in_folder(previous, name) if previous else None
 
