@@ -216,6 +216,48 @@ def test_the_cache_forgets_changed_files_and_what_a_stopped_build_left(tmp_path,
     assert len(Cache(graph / ".cache").keys("article") - after["article"]) == 1
 
 
+def test_a_build_by_other_code_starts_a_fresh_cache_keeping_the_shacl_verdicts(tmp_path, monkeypatch):
+    """Entries made by other code (an upgrade, an edit to the parser) can never be read again, as their keys
+    hold the code version: the next build starts a new cache file with the SHACL verdicts alone (their
+    keys are the structures'), rather than deleting the old entries one by one."""
+    import sqlite3
+
+    import dreamgraph.cache as cache_module
+    from helpers import FIXTURES
+
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES / "progression", folder)
+    graph = tmp_path / "graph"
+    real_version = cache_module._code_version
+    monkeypatch.setattr(cache_module, "_code_version", lambda: "older-code")
+    build([folder], graph)
+    older = {kind: Cache(graph / ".cache").keys(kind) for kind in ("article", "turtle", "body", "shacl")}
+    assert len(older["article"]) == 5 and older["shacl"]
+    monkeypatch.setattr(cache_module, "_code_version", real_version)
+
+    statements, connect = [], sqlite3.connect
+
+    def traced(*args, **kwargs):
+        db = connect(*args, **kwargs)
+        db.set_trace_callback(statements.append)
+        return db
+
+    monkeypatch.setattr(cache_module.sqlite3, "connect", traced)
+    report = build([folder], graph)
+    assert report.ok
+    assert not [s for s in statements if s.startswith("DELETE") and "key" in s], "old entries deleted one by one"
+    monkeypatch.setattr(cache_module.sqlite3, "connect", connect)
+    now = {kind: Cache(graph / ".cache").keys(kind) for kind in ("article", "turtle", "body", "shacl")}
+    assert len(now["article"]) == 5 and not now["article"] & older["article"]
+    assert now["turtle"] == now["body"] == now["article"]
+    assert now["shacl"] == older["shacl"]  # the verdicts carried, not checked again
+    assert sorted(p.name for p in (graph / ".cache").iterdir()) == [Cache.FILE]
+    build([folder], tmp_path / "clean")
+    assert (graph / GRAPH_FILE).read_bytes() == (tmp_path / "clean" / GRAPH_FILE).read_bytes()
+    rebuilt = build([folder], graph)  # the same code again: every entry read, none made
+    assert rebuilt.ok and Cache(graph / ".cache").keys("article") == now["article"]
+
+
 def _turtle_sources(folder, graph_dir, monkeypatch) -> dict[str, int]:
     """Build, and return how many articles' Turtle came from where: the last graph file, the cache, or made."""
     import dreamgraph.build as build_module

@@ -426,61 +426,128 @@ def _bulk_load(store: ox.Store, path: str) -> None:
     store.bulk_load(path=path, format=ox.RdfFormat.TURTLE)
 
 
+LOAD_PART_BYTES = 24 << 20  # the Turtle given to each bulk load: see write_and_load_store_folder
+
+
 def write_and_load_store_folder(turtle: Path, pieces: Iterable[bytes], folder: Path,
-                                extra: Callable[[str], Files] | None = None) -> tuple[int, str]:
+                                extra: Callable[[str], Files] | None = None,
+                                part_bytes: int = LOAD_PART_BYTES) -> tuple[int, str]:
     """Write the Turtle file ``turtle`` from ``pieces`` and (re)build the store folder from the same bytes
     as they are written, instead of reading the file back afterwards (at 100,000 articles the write took
     9 s before the load could start). Returns the number of triples and the file's SHA-256.
+
+    The store is bulk-loaded in parts of about ``part_bytes`` of Turtle, each a document of whole pieces
+    (every piece is whole statements, with no blank node shared between pieces) after the prefixes the
+    first piece begins with. Oxigraph's bulk loader holds about ten times the Turtle it is given, up to
+    1.5 GB: given a library's whole Turtle it was a third of the peak memory of a build of 100,000
+    articles; in parts of 24 MB it holds 0.25 GB, for the same time (measured: 117.5 s and 117.9 s at
+    100,000 articles, 4-6% more CPU), and at 10,000 articles it uses one core, not 1.4 of the two, leaving
+    the other to the kept data made meanwhile.
 
     ``extra(digest)`` returns the files kept beside the store; it is called once the file is written, while
     the store may still be loading. The file is renamed into place after the store: a failed write or
     load leaves the old file and the old store, and a crash between the two renames leaves a store whose
     stamp does not match the file, which is reloaded when next opened.
     """
-    read_end, write_end = os.pipe()
-    still_open = {read_end, write_end}
+    import queue
+    import threading
+
     digest = hashlib.sha256()
     written: list[Path] = []
+    parts: queue.SimpleQueue[int | None] = queue.SimpleQueue()  # the read ends, in order; None: no more
+    still_open: set[int] = set()
+    guard = threading.Lock()  # the loader's stop and the writer's next part, one at a time
+    stopped: list[bool] = []  # the loader stopped (failed): no part is fed any more
 
     def close(fd: int) -> None:
-        if fd in still_open:
-            still_open.discard(fd)
-            os.close(fd)
+        with guard:
+            if fd in still_open:
+                still_open.discard(fd)
+                os.close(fd)
+
+    def next_part() -> int | None:
+        """Return the write end of a new part, its read end queued for the loader (None if it stopped)."""
+        read_end, write_end = os.pipe()
+        with guard:
+            if stopped:
+                os.close(read_end)
+                os.close(write_end)
+                return None
+            still_open.update((read_end, write_end))
+            parts.put(read_end)
+        return write_end
 
     def load(store: ox.Store) -> None:
-        try:  # a path, not a Python file object: Oxigraph reads it without taking Python's lock
-            _bulk_load(store, f"/dev/fd/{read_end}")
-        finally:
-            close(read_end)  # the writer gets a broken pipe, not a wait, when the load stopped early
+        try:
+            while (read_end := parts.get()) is not None:
+                try:  # a path, not a Python file object: Oxigraph reads it without taking Python's lock
+                    _bulk_load(store, f"/dev/fd/{read_end}")
+                finally:
+                    close(read_end)
+        finally:  # the writer gets a broken pipe, not a wait, when the load stopped early
+            with guard:
+                stopped.append(True)
+            while (read_end := parts.get_nowait() if not parts.empty() else None) is not None:
+                close(read_end)
+
+    def feed(write_end: int | None, data: bytes) -> int | None:
+        view = memoryview(data)
+        while write_end is not None and view:
+            try:
+                view = view[os.write(write_end, view):]
+            except BrokenPipeError:  # the load failed: its error is raised once the file is written
+                close(write_end)
+                return None
+        return write_end
 
     def teed() -> Iterable[bytes]:
-        feeding = True
-        for piece in pieces:
-            digest.update(piece)
-            view = memoryview(piece)
-            while feeding and view:
-                try:
-                    view = view[os.write(write_end, view):]
-                except BrokenPipeError:  # the load failed: its error is raised once the file is written
-                    feeding = False
-            yield piece
+        write_end, prefixes, fed = None, b"", 0
+        try:
+            for number, piece in enumerate(pieces):
+                digest.update(piece)
+                if number == 0:
+                    prefixes, write_end = _prefix_lines(piece), next_part()
+                elif fed >= part_bytes and write_end is not None:  # a new part, at a piece's end
+                    close(write_end)
+                    write_end, fed = feed(next_part(), prefixes), 0
+                write_end = feed(write_end, piece)
+                fed += len(piece)
+                yield piece
+        finally:
+            if write_end is not None:
+                close(write_end)  # the end of the Turtle for the loader
+            parts.put(None)
 
     def write_then_extra() -> Files:
-        try:
-            written.append(_write_beside(turtle, teed()))
-        finally:
-            close(write_end)  # the end of the Turtle for the loader
+        written.append(_write_beside(turtle, teed()))
         return extra(digest.hexdigest()) if extra else {}
 
     try:
         count = _new_store_folder(folder, load, lambda: written[0], write_then_extra, digest.hexdigest, count=True)
         _put_in_place(written.pop(), turtle)
     finally:
-        close(read_end)  # when the load never started
-        close(write_end)
+        parts.put(None)  # when the writer never started
+        for fd in list(still_open):
+            close(fd)
         for tmp in written:  # when the load failed
             tmp.unlink(missing_ok=True)
     return count, digest.hexdigest()
+
+
+def _prefix_lines(first: bytes) -> bytes:
+    """Return the prefix directives a Turtle document begins with, for each part loaded apart.
+
+    >>> _prefix_lines(b"@prefix a: <x:> .\\n@prefix b: <y:> .\\n\\na:s b:p a:o .\\n")
+    b'@prefix a: <x:> .\\n@prefix b: <y:> .\\n'
+    """
+    lines = first.splitlines(keepends=True)
+    kept = []
+    for line in lines:
+        if line.startswith((b"@prefix", b"PREFIX", b"@base", b"BASE")):
+            kept.append(line)
+        elif line.strip():
+            break
+    return b"".join(kept)
 
 
 def update_store_folder(turtle: Path, folder: Path, remove: list[str], add: list[str],
