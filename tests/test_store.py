@@ -5,7 +5,6 @@ import os
 
 import pytest
 
-import dreamgraph.store as store_module
 from dreamgraph.files import file_digest
 from dreamgraph.store import STORE_DIR, MemoryStore, loaded_digest, store_is_current, write_and_load_store_folder
 from dreamgraph.connect import open_store
@@ -83,34 +82,6 @@ def test_a_load_that_fails_leaves_the_old_store_and_the_writer_is_not_stuck(buil
     fds = _open_fds()
     with pytest.raises(SyntaxError):
         write_and_load_store_folder(graph_dir / "dreamgraph.ttl", broken, graph_dir / ".store")
-    assert _open_fds() == fds
-    assert (graph_dir / "dreamgraph.ttl").read_bytes() == b"".join(_pieces(3))
-    assert loaded_digest(graph_dir / ".store") == digest and _count(graph_dir) == 3
-    assert not [p for p in graph_dir.iterdir() if p.name.endswith(".tmp")]
-
-
-def test_the_store_is_loaded_in_parts_each_read_with_the_prefixes(tmp_path, monkeypatch):
-    """The bulk loader is given the Turtle in parts (it holds about ten times what it is given): each part
-    starts with the first piece's prefixes, so the statements of the later parts, which use them, load."""
-    loads, real = [], store_module._bulk_load
-    monkeypatch.setattr(store_module, "_bulk_load", lambda store, path: loads.append(path) or real(store, path))
-    count, digest = write_and_load_store_folder(tmp_path / "dreamgraph.ttl", _pieces(2000), tmp_path / ".store",
-                                                part_bytes=4000)
-    written = (tmp_path / "dreamgraph.ttl").read_bytes()
-    assert written == b"".join(_pieces(2000)) and digest == hashlib.sha256(written).hexdigest()
-    assert count == 2000 and _count(tmp_path) == 2000
-    assert len(loads) > 20  # in parts of about 4,000 bytes of the 250,000 written
-    last = open_store(tmp_path).select("SELECT ?b WHERE { <https://w3id.org/dreamgraph/id/dream/d1999> dg:nextStage ?b }")
-    assert [row["b"] for row in last] == ["https://w3id.org/dreamgraph/id/dream/d2000"]
-
-
-def test_a_load_that_fails_in_a_later_part_leaves_the_old_store(built):
-    graph_dir, digest = built
-    pieces = list(_pieces(5000))
-    broken = iter([*pieces[:3000], b"<a> <b> \"unterminated .\n", *pieces[3000:]])
-    fds = _open_fds()
-    with pytest.raises(SyntaxError):
-        write_and_load_store_folder(graph_dir / "dreamgraph.ttl", broken, graph_dir / ".store", part_bytes=4000)
     assert _open_fds() == fds
     assert (graph_dir / "dreamgraph.ttl").read_bytes() == b"".join(_pieces(3))
     assert loaded_digest(graph_dir / ".store") == digest and _count(graph_dir) == 3

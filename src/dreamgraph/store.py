@@ -426,122 +426,61 @@ def _bulk_load(store: ox.Store, path: str) -> None:
     store.bulk_load(path=path, format=ox.RdfFormat.TURTLE)
 
 
-LOAD_PART_BYTES = 24 << 20  # the Turtle given to each bulk load: see write_and_load_store_folder
-LOADERS = 2  # parts loaded at once
-
-
 def write_and_load_store_folder(turtle: Path, pieces: Iterable[bytes], folder: Path,
-                                extra: Callable[[str], Files] | None = None,
-                                part_bytes: int = LOAD_PART_BYTES) -> tuple[int, str]:
+                                extra: Callable[[str], Files] | None = None) -> tuple[int, str]:
     """Write the Turtle file ``turtle`` from ``pieces`` and (re)build the store folder from the same bytes
     as they are written, instead of reading the file back afterwards (at 100,000 articles the write took
     9 s before the load could start). Returns the number of triples and the file's SHA-256.
-
-    The store is bulk-loaded in parts of about ``part_bytes`` of Turtle, each a document of whole pieces
-    (every piece is whole statements, with no blank node shared between pieces) after the prefixes the
-    first piece begins with, written to a temporary file as the pieces come and loaded by two threads, a
-    part each at a time. Oxigraph's bulk loader holds about ten times the Turtle it is given, up to 1.5 GB
-    (given a library's whole Turtle, it was a third of the peak memory of a build of 100,000 articles),
-    and works on batches of a million triples with a thread each: the parts of 24 MB hold 0.25 GB each,
-    and two at once load as fast as the whole (the 10,000-article Turtle alone: 5.9-7.2 s against 7.7-8.3 s,
-    0.53 GB against 1.0 GB).
 
     ``extra(digest)`` returns the files kept beside the store; it is called once the file is written, while
     the store may still be loading. The file is renamed into place after the store: a failed write or
     load leaves the old file and the old store, and a crash between the two renames leaves a store whose
     stamp does not match the file, which is reloaded when next opened.
     """
-    import queue
-    import threading
-
+    read_end, write_end = os.pipe()
+    still_open = {read_end, write_end}
     digest = hashlib.sha256()
     written: list[Path] = []
-    parts: queue.SimpleQueue[Path | None] = queue.SimpleQueue()  # the parts written, in order; None: no more
-    made: list[Path] = []  # every part file, removed at the end whatever happened
-    guard = threading.Lock()
-    stopped: list[bool] = []  # the load failed: no more parts are written
 
-    def load_parts(store: ox.Store) -> None:
-        try:
-            while (path := parts.get()) is not None and not stopped:
-                _bulk_load(store, str(path))  # a path: Oxigraph reads it without taking Python's lock
-                path.unlink()
-        finally:
-            with guard:
-                stopped.append(True)  # the writer makes no more parts (after the last, it makes none anyway)
-            parts.put(None)  # the other loader stops too
+    def close(fd: int) -> None:
+        if fd in still_open:
+            still_open.discard(fd)
+            os.close(fd)
 
     def load(store: ox.Store) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(LOADERS) as pool:
-            loaders = [pool.submit(load_parts, store) for _ in range(LOADERS)]
-        for loader in loaders:
-            loader.result()
-
-    def new_part():
-        with guard:
-            if stopped:
-                return None
-            made.append(turtle.with_name(f".{turtle.name}.part{len(made)}.tmp"))  # see build.remove_leftovers
-            return open(made[-1], "wb")
-
-    def finish(part) -> None:
-        part.close()
-        parts.put(Path(part.name))
+        try:  # a path, not a Python file object: Oxigraph reads it without taking Python's lock
+            _bulk_load(store, f"/dev/fd/{read_end}")
+        finally:
+            close(read_end)  # the writer gets a broken pipe, not a wait, when the load stopped early
 
     def teed() -> Iterable[bytes]:
-        part, prefixes, fed = None, b"", 0
-        try:
-            for number, piece in enumerate(pieces):
-                digest.update(piece)
-                if number == 0:
-                    prefixes, part = _prefix_lines(piece), new_part()
-                elif fed >= part_bytes and part is not None:  # a new part, at a piece's end
-                    finish(part)
-                    part, fed = new_part(), 0
-                    if part is not None:
-                        part.write(prefixes)
-                if part is not None:
-                    part.write(piece)
-                fed += len(piece)
-                yield piece
-            if part is not None:
-                finish(part)
-                part = None
-        finally:
-            if part is not None:  # the pieces failed: the part is left unloaded
-                part.close()
-            parts.put(None)
+        feeding = True
+        for piece in pieces:
+            digest.update(piece)
+            view = memoryview(piece)
+            while feeding and view:
+                try:
+                    view = view[os.write(write_end, view):]
+                except BrokenPipeError:  # the load failed: its error is raised once the file is written
+                    feeding = False
+            yield piece
 
     def write_then_extra() -> Files:
-        written.append(_write_beside(turtle, teed()))
+        try:
+            written.append(_write_beside(turtle, teed()))
+        finally:
+            close(write_end)  # the end of the Turtle for the loader
         return extra(digest.hexdigest()) if extra else {}
 
     try:
         count = _new_store_folder(folder, load, lambda: written[0], write_then_extra, digest.hexdigest, count=True)
         _put_in_place(written.pop(), turtle)
     finally:
-        parts.put(None)  # when the writer never started
-        for path in [*made, *written]:  # the parts not loaded, and the file when the load failed
-            path.unlink(missing_ok=True)
+        close(read_end)  # when the load never started
+        close(write_end)
+        for tmp in written:  # when the load failed
+            tmp.unlink(missing_ok=True)
     return count, digest.hexdigest()
-
-
-def _prefix_lines(first: bytes) -> bytes:
-    """Return the prefix directives a Turtle document begins with, for each part loaded apart.
-
-    >>> _prefix_lines(b"@prefix a: <x:> .\\n@prefix b: <y:> .\\n\\na:s b:p a:o .\\n")
-    b'@prefix a: <x:> .\\n@prefix b: <y:> .\\n'
-    """
-    lines = first.splitlines(keepends=True)
-    kept = []
-    for line in lines:
-        if line.startswith((b"@prefix", b"PREFIX", b"@base", b"BASE")):
-            kept.append(line)
-        elif line.strip():
-            break
-    return b"".join(kept)
 
 
 def update_store_folder(turtle: Path, folder: Path, remove: list[str], add: list[str],
