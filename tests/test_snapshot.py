@@ -311,6 +311,32 @@ def test_the_rankings_and_look_alikes_are_made_again_only_when_the_dreams_or_the
     assert snapshot.kept("rankings") == real(snapshot.projection)
 
 
+def test_a_new_name_is_looked_for_in_the_articles_whose_texts_may_hold_it_only(tmp_path, monkeypatch):
+    """A new article brings a new name: the other articles' prose is searched again only where the last
+    build's search texts hold the name's longest word ("soaring"), and the mentions are a clean build's."""
+    from helpers import article
+    from dreamgraph.snapshot import texts
+
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES / "gaps", folder)
+    shutil.copy(SEED, folder)
+    sleepwalking = folder / "sleepwalking.txt"
+    sleepwalking.write_text(sleepwalking.read_text(encoding="utf-8").replace(
+        "Quick Answer", "It is close to soaring over water.\nQuick Answer", 1), encoding="utf-8")
+    build([folder], tmp_path / "graph")
+    searched, find = [], texts.MentionFinder.find
+    monkeypatch.setattr(texts.MentionFinder, "find", lambda self, prose, linked: searched.extend(
+        {text[0] for text in prose}) or find(self, prose, linked))
+    (folder / "new.txt").write_text(article("Dream About Soaring Over Water: Lift"), encoding="utf-8")
+    build([folder], tmp_path / "graph")
+    holding = {path.stem for path in folder.iterdir() if "soaring" in path.read_text(encoding="utf-8").lower()}
+    assert "sleepwalking" in searched and set(searched) <= holding | {"soaring-over-water"}
+    assert len(set(searched)) < len(list(folder.iterdir())) - 2
+    build([folder], tmp_path / "clean")
+    kept, clean = (Snapshot(open_store(tmp_path / name)).kept("mentions") for name in ("graph", "clean"))
+    assert kept == clean and ("sleepwalking", "soaring-over-water") in {(m["source"], m["target"]) for m in kept}
+
+
 def test_a_rebuild_reads_the_texts_of_the_changed_articles_only(tmp_path, monkeypatch):
     """The unchanged articles come back from the cache with their bodies packed (see Article), and no table
     of a rebuild unpacks one: their card parts, counts, completeness, search entries and mentions are the

@@ -107,7 +107,7 @@ def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
     graph, names = tables["projection"], tables["names"]
     versions = articles.article_versions(library)
     mentions, sources = texts.mentions_from_library(library, _linked(graph), names, *(
-        (last("mentions"), last("mention-sources"), same_names) if last else ()))
+        (last("mentions"), last("mention-sources"), same_names, last("search")) if last else ()))
     return {**tables, "link-inputs": inputs, "stub-links": articles.stub_links_from_library(library, shared),
             "shingles": texts.shingles_from_library(library, shingled),
             "card-parts": articles.card_parts_from_library(library, *(
