@@ -96,7 +96,7 @@ class Cache:
 
     def _version_of(self, db: sqlite3.Connection) -> str | None:
         row = db.execute("SELECT value FROM entries WHERE kind = 'version' AND key = 'code'").fetchone()
-        return None if row is None else row[0].decode("ascii", "replace")
+        return row[0].decode("ascii", "replace") if row is not None and isinstance(row[0], bytes) else None
 
     def _started_afresh(self, db: sqlite3.Connection, path: Path) -> sqlite3.Connection:
         """Return the cache in a new file holding only the entries other code can use (``ACROSS_VERSIONS``)
@@ -105,7 +105,7 @@ class Cache:
         articles, the first build after an upgrade spent 19.5 s deleting the old entries."""
         across = f"({', '.join('?' * len(self.ACROSS_VERSIONS))})"
         if db.execute(f"SELECT 1 FROM entries WHERE kind NOT IN {across} LIMIT 1", self.ACROSS_VERSIONS).fetchone():
-            # (else, a new cache say, the file is as good as a fresh one)
+            # (a file holding nothing else, a new one say, is as good as a fresh one)
             fresh = path.with_name("fresh.sqlite")  # not FILE: a build stopped here leaves it for remove_leftovers
             fresh.unlink(missing_ok=True)
             db.execute("ATTACH DATABASE ? AS fresh", (str(fresh),))
