@@ -106,8 +106,9 @@ def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
         carried.update(tables)
     graph, names = tables["projection"], tables["names"]
     versions = articles.article_versions(library)
+    last_search = last("search") if last else None  # the texts the mentions' and the search's patches read
     mentions, sources = texts.mentions_from_library(library, _linked(graph), names, *(
-        (last("mentions"), last("mention-sources"), same_names, last("search")) if last else ()))
+        (last("mentions"), last("mention-sources"), same_names, last_search) if last else ()))
     return {**tables, "link-inputs": inputs, "stub-links": articles.stub_links_from_library(library, shared),
             "shingles": texts.shingles_from_library(library, shingled),
             "card-parts": articles.card_parts_from_library(library, *(
@@ -115,7 +116,7 @@ def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
             "article-versions": versions,
             "completeness": articles.completeness_from_library(library),
             "counts": articles.counts_from_library(library, shared),
-            "search": texts.search_from_library(library, graph, last("search") if last else None, versions),
+            "search": texts.search_from_library(library, graph, last_search, versions),
             "mentions": mentions, "mention-sources": sources}
 
 
