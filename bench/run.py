@@ -5,7 +5,8 @@
 For each size: a library is generated (bench/generate.py, seeded), then each step runs as a fresh
 process, the way a user runs the CLI, and is timed by wall clock:
 
-- full build (clean graph folder) and incremental rebuild after one article changed;
+- full build (clean graph folder) and incremental rebuild after one article changed, one added (a new
+  dream) and the same one removed;
 - a named query, a gap report, a path query, a taxonomy export and a text search against the built graph.
 
 Beside each read step, the same library code runs on the plain way (bench/plain.py: an rdflib in-memory
@@ -97,11 +98,20 @@ def main() -> None:
         incremental, inc_rss = run(build_cmd, args.timeout)
         changed.write_text(original, encoding="utf-8")
         run(build_cmd, args.timeout)  # back to the generated library
+        added = changed.with_name("zz-added" + changed.suffix)  # a new dream, named in no other article
+        title = original.split("\n", 1)[0]
+        new_title = ("# " if title.startswith("#") else "") + "Dream About A Lantern In The Fog: The Small Light"
+        added.write_text(original.replace(title, new_title, 1), encoding="utf-8")
+        adding, add_rss = run(build_cmd, args.timeout)
+        added.unlink()
+        removing, remove_rss = run(build_cmd, args.timeout)  # and back to the generated library
         plain_ok = size <= args.skip_plain_above
         source, target = pick_path(graph)
         steps = [
             ("full build", (full, full_rss), plain_build(graph)),
             ("rebuild after 1 change", (incremental, inc_rss), None),
+            ("rebuild after 1 added", (adding, add_rss), None),
+            ("rebuild after 1 removed", (removing, remove_rss), None),
             ("named query (stubs-by-demand)", None, "query stubs-by-demand"),
             ("named query (gap-completeness)", None, "query gap-completeness"),
             ("gap report", None, "gaps"),
