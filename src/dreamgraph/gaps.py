@@ -23,9 +23,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Callable
-
-import networkx as nx
+from typing import TYPE_CHECKING, Callable
 
 from .article import STANDARD_SECTIONS
 from .settings import GapSettings
@@ -33,6 +31,9 @@ from .slugs import Lookalikes
 from .snapshot import Snapshot
 from .snapshot.texts import differences
 from .store import Store
+
+if TYPE_CHECKING:  # networkx is imported where a graph is walked: `dreamgraph gaps` reads the kept report
+    import networkx as nx
 
 # Kinds in the order a report lists them: most valuable to act on first.
 KINDS = (
@@ -129,6 +130,8 @@ def _pagerank(snapshot: Snapshot, graph: nx.DiGraph) -> dict[str, float]:
     kept = snapshot.kept("rankings")
     if kept is not None:
         return {row["slug"]: row["pagerank"] for row in kept}
+    import networkx as nx
+
     return {node: round(value, 6) for node, value in nx.pagerank(graph).items()}
 
 
@@ -302,6 +305,7 @@ def loop_through(graph: nx.DiGraph, start: str, within: set[str]) -> list[str]:
     """Return a shortest loop from ``start`` back to itself through dreams of ``within`` (every step a real
     next stage), written with ``start`` at both ends; ``[start]`` when there is none.
 
+    >>> import networkx as nx
     >>> loop_through(nx.DiGraph([("a", "b"), ("b", "c"), ("c", "a"), ("b", "a")]), "a", {"a", "b", "c"})
     ['a', 'b', 'a']
     """
@@ -590,6 +594,7 @@ def possible_overlaps(graph: nx.DiGraph, duplicates: set[tuple[str, str]], most_
     how it differs from the other (``stated``, by :func:`dreamgraph.snapshot.texts.differences`), the
     sentence is shown: the strategist judges whether it is enough.
 
+    >>> import networkx as nx
     >>> g = nx.DiGraph()
     >>> for n, sub in (("a", "The Kinetic Lock"), ("b", "The Kinetic Lock"), ("c", None), ("d", None)):
     ...     g.add_node(n, stub=False, clusters=["k"], label=n.upper(), subtitle=sub)
