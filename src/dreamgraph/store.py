@@ -252,13 +252,19 @@ def _stamped(name: str, digest: str | None, read: Callable[[str], bytes], part: 
     when a file cannot be read or unpickled."""
     kept = io.BytesIO(read(f"{name}.pickle"))
     header = pickle.load(kept)
-    if header != (digest, code_fingerprint()):  # another graph's, another version's, or an older format
+    if header != _header(digest):  # another graph's, another version's, or an older format
         return _STALE
     with paused_gc():
         data = pickle.load(kept)
     for key in data.pop(_RAW) if isinstance(data, dict) and _RAW in data else ():
         data[key] = part(f"{name}.{key}")
     return data
+
+
+def _header(digest: str | None) -> tuple[str | None, str]:
+    """Return what a kept file begins with: the SHA-256 of the Turtle it was made for, and the code's
+    fingerprint (see :func:`derived_files`, :func:`_stamped`, :func:`kept_is_current`)."""
+    return digest, code_fingerprint()
 
 
 @lru_cache(maxsize=1)
@@ -286,7 +292,7 @@ def derived_files(name: str, data, digest: str) -> dict[str, bytes | Path | Iter
     is copied as it is, after a new header (pieces of bytes, as they are read), and whose other files are
     linked (a Path value: see :func:`_new_store_folder`), rather than pickled and written again.
     """
-    header = pickle.dumps((digest, code_fingerprint()), protocol=pickle.HIGHEST_PROTOCOL)
+    header = pickle.dumps(_header(digest), protocol=pickle.HIGHEST_PROTOCOL)
     if isinstance(data, Carried):
         parts = sorted(path for path in data.folder.glob(f"{glob.escape(name)}.*") if path.name != f"{name}.pickle")
         return {f"{name}.pickle": _after_header(header, data.folder / f"{name}.pickle"),
@@ -344,7 +350,7 @@ def kept_is_current(folder: Path, name: str) -> bool:
     holds by this version of the code (see :func:`kept_in_folder`), read from its header alone."""
     try:
         with open(folder / f"{name}.pickle", "rb") as kept:
-            return pickle.load(kept) == (loaded_digest(folder), code_fingerprint())
+            return pickle.load(kept) == _header(loaded_digest(folder))
     except Exception:
         return False
 
