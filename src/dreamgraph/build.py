@@ -598,7 +598,8 @@ def suggest_aliases(library: Library, links: dict[str, list[tuple[str, int, str]
 
 
 def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
-                previous: Path | None = None, linked: dict[str, bytes] | None = None) -> dict[str, object]:
+                previous: Path | None = None, linked: dict[str, bytes] | None = None,
+                spill: Path | None = None) -> dict[str, object]:
     """Return every table of the read model (see :mod:`dreamgraph.snapshot`), with the results of the
     analyses a reader wants at once: the gap report with the default settings (1.1 s at 10,000 articles,
     11 s at 100,000; its kinds made from the projection alone taken from the last report when the projection
@@ -607,12 +608,13 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
     mentions, look-alikes, near-duplicate pairs and rankings are brought up to date rather than made again,
     and the link tables taken when their inputs did not change (``linked``: the articles' link digests the
     workers made, see :func:`make_tables`); the tables taken as they were are
-    :class:`~dreamgraph.store.Carried` in the result, their files copied rather than pickled again."""
+    :class:`~dreamgraph.store.Carried` in the result, their files copied rather than pickled again. The
+    search texts are written to a file in ``spill`` as made, when given (see :func:`make_tables`)."""
     def last(name: str):
         return kept_in_folder(previous, name) if previous else None
 
     carried: set[str] = set()  # the tables taken from the last build as they were
-    tables = make_tables(library, shared, shingled, last, carried, linked)
+    tables = make_tables(library, shared, shingled, last, carried, linked, spill)
     foreign = {e["dream"] for e in tables["completeness"] if not_in_format(e)}
     tables["typos"] = typo_table(lookalike_targets(tables["projection"], foreign), tables["stub-links"],
                                  GapSettings().typo_similarity, last("typos"))
@@ -748,7 +750,7 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         def while_the_store_loads() -> dict[str, object]:
             if validate:
                 violations.extend(validate_library(library, parts, shared, cache))
-            tables = kept_tables(library, shared, shingled, graph_dir / STORE_DIR, linked)
+            tables = kept_tables(library, shared, shingled, graph_dir / STORE_DIR, linked, spill=graph_dir)
             suggest_aliases(library, shared.links, tables["typos"])  # only warnings
             return tables
 
@@ -759,6 +761,8 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
             shared, while_the_store_loads, offsets, manifest)
     finally:
         spool.close()
+        for spilled in graph_dir.glob(".search-lower.*.tmp"):  # linked into the store folder, or not needed
+            spilled.unlink(missing_ok=True)
     report = BuildReport(
         articles=len(library.articles), stubs=len(shared.links), graph_file=graph_file,
         dreams=len(library.articles) + len(shared.links),

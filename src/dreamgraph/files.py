@@ -15,7 +15,7 @@ import os
 import stat
 import tempfile
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import BinaryIO, Iterable, Iterator
 
 
 @contextlib.contextmanager
@@ -125,6 +125,21 @@ def sync_and_close(fd: int) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def temporary_file(folder: Path, name: str) -> tuple[BinaryIO, Path]:
+    """Open a new file in ``folder`` for writing, named as a build's temporary files are (``.NAME.*.tmp``,
+    removed with them when a build was killed) and with the mode of the files it writes; return it and its
+    path.
+
+    >>> import tempfile, pathlib
+    >>> handle, path = temporary_file(pathlib.Path(tempfile.mkdtemp()), "texts")
+    >>> handle.close(); path.name.startswith(".texts.") and path.name.endswith(".tmp")
+    True
+    """
+    fd, name = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+    os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600
+    return os.fdopen(fd, "wb"), Path(name)
 
 
 def _write_through(path: Path, data: bytes | Iterable[bytes]) -> None:

@@ -286,7 +286,8 @@ def derived_files(name: str, data, digest: str) -> dict[str, bytes | Path | Iter
     """Return the files that keep derived data for the graph with this digest (see OxigraphStore.derived):
     ``NAME.pickle``, two pickles one after the other: a header (the digest and the code's fingerprint) and
     the data; and for a dict, each of its bytes (or bytearray) values as a file of its own, ``NAME.KEY``,
-    which a reader maps into memory rather than reads (a search then touches only the pages it scans).
+    which a reader maps into memory rather than reads (a search then touches only the pages it scans); a
+    Path value is a file written already for the purpose, linked into the folder as ``NAME.KEY``.
 
     ``data`` may be :class:`Carried`: a table the last build kept and this one did not change, whose data
     is copied as it is, after a new header (pieces of bytes, as they are read), and whose other files are
@@ -297,7 +298,7 @@ def derived_files(name: str, data, digest: str) -> dict[str, bytes | Path | Iter
         parts = sorted(path for path in data.folder.glob(f"{glob.escape(name)}.*") if path.name != f"{name}.pickle")
         return {f"{name}.pickle": _after_header(header, data.folder / f"{name}.pickle"),
                 **{path.name: path for path in parts}}
-    raw = ({key: value for key, value in data.items() if isinstance(value, (bytes, bytearray))}
+    raw = ({key: value for key, value in data.items() if isinstance(value, (bytes, bytearray, Path))}
            if isinstance(data, dict) else {})
     rest = {**{key: value for key, value in data.items() if key not in raw}, _RAW: sorted(raw)} if raw else data
     return {f"{name}.pickle": header + pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL),
@@ -536,8 +537,9 @@ def _new_store_folder(folder: Path, fill, turtle: Path | Callable[[], Path], ext
         with ThreadPoolExecutor(1) as syncing:
             flushed = []
             for name, data in (extra.items() if isinstance(extra, dict) else extra or ()):
-                if isinstance(data, Path):  # a file of the old folder, which is never changed in place: shared
+                if isinstance(data, Path):  # a file of the old folder, never changed in place, or one made for it
                     _link_or_copy(data, tmp / name)
+                    flushed.append(syncing.submit(_sync_file, tmp / name))  # already on disk: no cost
                 else:
                     flushed.append(syncing.submit(sync_and_close, write_unsynced(tmp / name, data)))
             for done in flushed:
@@ -558,6 +560,11 @@ def _new_store_folder(folder: Path, fill, turtle: Path | Callable[[], Path], ext
         traceback.clear_frames(exc.__traceback__)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _sync_file(path: Path) -> None:
+    """Flush a file's bytes to disk."""
+    sync_and_close(os.open(path, os.O_RDONLY))
 
 
 def _link_or_copy(source: Path, target: Path) -> None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from ..article import Article
@@ -84,7 +85,7 @@ LINK_TABLES = ("projection", "links", "names", "clusters")  # made from link_inp
 
 def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
                 last: Callable[[str], object] | None = None, carried: set[str] | None = None,
-                linked: dict[str, bytes] | None = None) -> dict[str, object]:
+                linked: dict[str, bytes] | None = None, spill: Path | None = None) -> dict[str, object]:
     """Return every table made from the library, by name, but the analyses' results (which the build adds).
 
     ``shingled`` has the articles' shingles (slug -> array) when the build's workers made them already;
@@ -92,7 +93,8 @@ def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
     :data:`LINK_TABLES` are the last build's when what they are made of is unchanged (an edit to an
     article's texts but its Next Stages, title and clusters, lines added or removed included: see
     :func:`link_inputs`), and their names are then added to ``carried``. ``linked`` has the articles'
-    :func:`link_digest` (slug -> digest) when the build's workers made them already.
+    :func:`link_digest` (slug -> digest) when the build's workers made them already. With ``spill`` (a
+    folder), the search texts are written to a file there as made (see :func:`texts.search_from_library`).
     """
     inputs = link_inputs(library, shared, linked)
     tables = carried_link_tables(inputs, last) if last else None
@@ -116,7 +118,7 @@ def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
             "article-versions": versions,
             "completeness": articles.completeness_from_library(library),
             "counts": articles.counts_from_library(library, shared),
-            "search": texts.search_from_library(library, graph, last_search, versions),
+            "search": texts.search_from_library(library, graph, last_search, versions, spill),
             "mentions": mentions, "mention-sources": sources}
 
 

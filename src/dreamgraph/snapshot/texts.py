@@ -10,9 +10,11 @@ import hashlib
 import re
 import zlib
 from collections import defaultdict
+from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from ..article import Article
+from ..files import temporary_file
 from ..library import Library
 from ..query import named_query
 from ..store import Store
@@ -107,7 +109,7 @@ PART_KINDS = (None, "quick-answer", "scenario", "sensation", "question", "sectio
 
 
 def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None = None,
-                        article_versions: dict[str, str] | None = None) -> dict[str, object]:
+                        article_versions: dict[str, str] | None = None, spill: Path | None = None) -> dict[str, object]:
     """Return every text the shipped ``search`` query scans, lower-cased and laid end to end in one
     ``lower`` byte string (a bytearray as made; entry i is ``lower[starts[i]:starts[i + 1]]``), with each
     entry's ``dream`` (an index into ``dreams``, which are in the order of their IRIs), ``kind`` (into
@@ -119,7 +121,11 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
     each (bytes: a file of its own, which readers do not unpickle). Given the ``last`` build's table, the
     entries of the dreams that did not change are copied from it (4.4 million entries at 100,000 articles
     take 8 s to make again); ``article_versions`` are the written dreams' versions when made already (see
-    :func:`dreamgraph.snapshot.articles.article_versions`, which gives the same)."""
+    :func:`dreamgraph.snapshot.articles.article_versions`, which gives the same).
+
+    With ``spill`` (a folder), ``lower`` is written to a new file there as it is made, and the table holds
+    that file's Path (a build links it into the store folder; the caller removes it): at 100,000 articles the
+    texts are 490 MB that a bytearray held until the build's end, at its peak of memory."""
     import numpy as np
 
     dreams = sorted(graph.nodes, key=lambda slug: graph.nodes[slug]["iri"])  # the query's order
@@ -131,7 +137,9 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
         old_index = {slug: n for n, slug in enumerate(old["dreams"])}
         bounds = np.searchsorted(old["dream"], np.arange(len(old["dreams"]) + 1))  # each dream's entries
         old_lengths = np.diff(old["starts"])
-    lower = bytearray()  # laid out as made: a list joined at the end held the texts twice (490 MB at 100,000)
+    # laid out as made: a list joined at the end held the texts twice (490 MB at 100,000)
+    lower, spilled = (bytearray(), None) if spill is None else (None, temporary_file(spill, "search-lower"))
+    put = lower.extend if spilled is None else spilled[0].write
     lengths: list = []
     columns: list[list] = [[], [], [], []]  # dream, kind, position, predicate: arrays, or lists of numbers
     values: list[str] = []
@@ -139,7 +147,7 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
 
     def flush() -> None:
         lowered = [value.lower().encode("utf-8", "surrogatepass") for value in values]
-        lower.extend(b"".join(lowered))
+        put(b"".join(lowered))
         lengths.append(np.fromiter(map(len, lowered), dtype=np.int64, count=len(lowered)))
         made = np.array(places, dtype=np.int64).reshape(-1, 4).T
         for column, part in zip(columns, made):
@@ -152,7 +160,7 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
         flush()
         first_old, count = old_index[dreams[run[0]]], len(run)
         first, end = int(bounds[first_old]), int(bounds[first_old + count])
-        lower.extend(memoryview(old["lower"])[int(old["starts"][first]):int(old["starts"][end])])
+        put(memoryview(old["lower"])[int(old["starts"][first]):int(old["starts"][end])])
         lengths.append(old_lengths[first:end])
         shift = run[0] - first_old  # the run's dreams moved by as many places as dreams came or went before it
         columns[0].append(old["dream"][first:end].astype(np.int64) + shift)
@@ -184,6 +192,9 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
     if run:
         copy(run)
     flush()
+    if spilled is not None:
+        spilled[0].close()
+        lower = spilled[1]
     starts = np.zeros(sum(len(part) for part in lengths) + 1, dtype=np.int64)
     np.cumsum(np.concatenate(lengths), out=starts[1:])
     dream, kind, position, predicate = (np.concatenate(column) for column in columns)
