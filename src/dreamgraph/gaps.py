@@ -406,12 +406,14 @@ def similar_pairs(hashes, sizes, threshold: float, most_shared: int = 50,
     count = len(sizes)
     if not len(hashes):
         return []
-    rows = np.repeat(np.arange(count), sizes)
-    columns = np.unique(hashes, return_inverse=True)[1].ravel()
-    spread = np.bincount(columns)  # an article's shingles are distinct, so this counts articles
-    keep = (spread[columns] > 1) & (spread[columns] <= most_shared)
-    rows, columns = rows[keep], columns[keep]
-    matrix = sparse.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, columns)), shape=(count, len(spread)))
+    columns = _shingle_numbers(hashes)
+    spread = np.bincount(columns).astype(np.int32)  # an article's shingles are distinct: this counts articles
+    held = spread[columns]
+    keep = (held > 1) & (held <= most_shared)
+    distinct = len(spread)
+    del held, spread
+    rows, columns = np.repeat(np.arange(count, dtype=np.int32), sizes)[keep], columns[keep]
+    matrix = sparse.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, columns)), shape=(count, distinct))
     transposed = matrix.T.tocsr()  # once: a block's product with it costs its own pairs only
     found: list[tuple[int, int, float]] = []
     for start in range(0, count, block):
@@ -422,6 +424,28 @@ def similar_pairs(hashes, sizes, threshold: float, most_shared: int = 50,
         hit = np.flatnonzero((first < second) & (smaller >= 10) & (share >= threshold))
         found.extend(zip(first[hit].tolist(), second[hit].tolist(), share[hit].tolist()))
     return sorted(found)
+
+
+def _shingle_numbers(hashes):
+    """Return, for each of ``hashes``, the place of its value among the distinct values (sorted): what
+    ``numpy.unique(hashes, return_inverse=True)[1]`` returns, as 32-bit numbers, in half its memory (at
+    100,000 articles, 18 million shingles: 0.4 GB at most against 0.8 GB, the build's peak).
+
+    >>> import numpy as np
+    >>> _shingle_numbers(np.array([30, 10, 30, 20], dtype=np.uint64)).tolist()
+    [2, 0, 2, 1]
+    """
+    import numpy as np
+
+    order = np.argsort(hashes)
+    ordered = hashes[order]
+    starts = np.empty(len(ordered), dtype=bool)  # where a new value begins, in sorted order
+    starts[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    del ordered
+    numbers = np.empty(len(hashes), dtype=np.int32)
+    numbers[order] = np.cumsum(starts, dtype=np.int32) - 1
+    return numbers
 
 
 def updated_pairs(old: tuple, old_pairs: list[tuple[str, str, float]], new: tuple, threshold: float,
