@@ -539,7 +539,7 @@ def _new_store_folder(folder: Path, fill, turtle: Path | Callable[[], Path], ext
             for name, data in (extra.items() if isinstance(extra, dict) else extra or ()):
                 if isinstance(data, Path):  # a file of the old folder, never changed in place, or one made for it
                     _link_or_copy(data, tmp / name)
-                    flushed.append(syncing.submit(_sync_file, tmp / name))  # already on disk: no cost
+                    flushed.append(syncing.submit(_sync_file, tmp / name))  # an old folder's: on disk, no cost
                 else:
                     flushed.append(syncing.submit(sync_and_close, write_unsynced(tmp / name, data)))
             for done in flushed:
