@@ -516,6 +516,34 @@ def test_the_search_texts_written_to_a_file_as_made_are_those_laid_out_in_memory
     assert b"soaring anew" in (graph / ".store" / "search.lower").read_bytes()
 
 
+def test_a_build_failing_after_the_search_texts_were_written_leaves_no_file_and_the_last_index(tmp_path, monkeypatch):
+    """The search texts' file is made beside the graph while the tables are: a rebuild that fails after it
+    removes it, and leaves the last build's graph file, store and index as they were (the new graph file,
+    written meanwhile, is renamed into place only after the store folder)."""
+    import dreamgraph.build as build_module
+
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES / "gaps", folder)
+    graph = tmp_path / "graph"
+    build([folder], graph)
+    before, turtle = (graph / ".store" / "search.lower").read_bytes(), (graph / "dreamgraph.ttl").read_bytes()
+    flying = folder / "flying.txt"
+    flying.write_text(flying.read_text(encoding="utf-8").replace("Quick Answer", "Quick Answer\n- Soaring anew.", 1),
+                      encoding="utf-8")
+
+    def broken(*args, **kwargs):
+        assert list(graph.glob(".search-lower.*.tmp")), "the search texts were not written to a file first"
+        raise RuntimeError("a fault after the search index")
+
+    monkeypatch.setattr(build_module, "near_pairs", broken)
+    with pytest.raises(RuntimeError, match="a fault after the search index"):
+        build([folder], graph)
+    assert [p.name for p in graph.iterdir() if p.name.endswith(".tmp")] == []
+    assert (graph / ".store" / "search.lower").read_bytes() == before
+    assert (graph / "dreamgraph.ttl").read_bytes() == turtle  # the graph file goes in place after the store
+    assert Snapshot(open_store(graph)).kept("search") is not None
+
+
 def test_texts_asked_in_batches_two_at_a_time_are_those_asked_at_once(graph):
     from dreamgraph.snapshot.lookups import texts_of
 

@@ -42,7 +42,7 @@ from .report import terminal_text
 from .progression import rankings
 from .snapshot import Snapshot, link_digest, make_tables
 from .snapshot.texts import shingles, similarity_text
-from .files import atomic_write, coalesced, leave_for_exit, paused_gc
+from .files import _put_in_place, _write_beside, atomic_write, coalesced, leave_for_exit, paused_gc
 from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, Carried, derived_files, kept_in_folder, kept_is_current,
                     loaded_digest, store_is_current, update_store_folder, write_and_load_store_folder)
 from .triples import (MEMBER, TURTLE_PREFIXES, A, iri, own_triples, scheme_triples,
@@ -525,17 +525,27 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, libra
             add.update(" ".join(t) for t in manifest["shared"] if t[0] in changed_dreams)
             manifest["triples"] = old["triples"] - len(remove - add) + len(add - remove)
 
-            def write() -> str:  # the store is stamped with the hash: made as written, not read back
-                hashed = hashlib.sha256()
-                atomic_write(graph_file, _hashed(coalesced(turtle), hashed))
-                return hashed.hexdigest()
+            target = Path(os.path.realpath(graph_file)) if graph_file.is_symlink() else graph_file
 
-            # the file is written in a thread of its own (hashing and writing let go of Python's lock)
-            # while the store is changed and the data kept beside it made
+            def write() -> tuple[Path, str]:  # the store is stamped with the hash: made as written, not read back
+                hashed = hashlib.sha256()
+                return _write_beside(target, _hashed(coalesced(turtle), hashed)), hashed.hexdigest()
+
+            # the file is written beside the old one in a thread of its own (hashing and writing let go of
+            # Python's lock) while the store is changed and the data kept beside it made, and renamed into
+            # place after the store folder: a build that fails leaves the old file with the old store
             with ThreadPoolExecutor(1) as pool:
                 written = pool.submit(write)
-                update_store_folder(graph_file, folder, sorted(remove), sorted(add),
-                                    lambda: kept_files(written.result), written.result, manifest["triples"])
+                try:
+                    update_store_folder(lambda: written.result()[0], folder, sorted(remove), sorted(add),
+                                        lambda: kept_files(lambda: written.result()[1]), lambda: written.result()[1],
+                                        manifest["triples"])
+                except BaseException:
+                    pool.shutdown(wait=True)
+                    if written.exception() is None:
+                        written.result()[0].unlink(missing_ok=True)
+                    raise
+            _put_in_place(written.result()[0], target)
             return manifest["triples"], "updated"
     manifest["triples"] = -1  # not known until loaded: a manifest left by a crash here is not used
     count, _ = write_and_load_store_folder(graph_file, turtle, folder, kept_files)

@@ -490,11 +490,13 @@ def write_and_load_store_folder(turtle: Path, pieces: Iterable[bytes], folder: P
     return count, digest.hexdigest()
 
 
-def update_store_folder(turtle: Path, folder: Path, remove: list[str], add: list[str],
-                        extra: Extra = None, digest: str | None = None, triples: int = -1) -> None:
+def update_store_folder(turtle: Path | Callable[[], Path], folder: Path, remove: list[str], add: list[str],
+                        extra: Extra = None, digest: str | Callable[[], str] | None = None, triples: int = -1) -> None:
     """Replace the store folder atomically by a copy changed to match a new Turtle file: ``remove`` and
     ``add`` triples (N-Triples lines without their final " ."), in one transaction. ``triples``, when the
-    caller knows it, is the number of triples the store holds after the change.
+    caller knows it, is the number of triples the store holds after the change. ``turtle`` and ``digest``
+    may be functions, called once the store is changed (see :func:`_new_store_folder`): the file may still
+    be being written, beside the one it replaces.
 
     The copy is a RocksDB checkpoint (its files are hard links to the old store's, which never change),
     so it costs little however large the store, and readers of the old store are never disturbed.
