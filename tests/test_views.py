@@ -797,3 +797,29 @@ def test_a_view_shows_itself_inline_in_a_notebook(browser, sample, tmp_path):
     assert (errors, requests) == ([], [])
     context.close()
 
+
+
+def test_the_regions_free_spot_is_the_first_of_the_spiral_that_fits():
+    """views.layout._free_spot tries the sunflower spiral's spots a batch at a time: the spot it returns is
+    the one a search trying them one by one finds, on random regions."""
+    import numpy as np
+
+    from dreamgraph.views.layout import _free_spot, sunflower
+
+    def one_by_one(wish, step, others, room):
+        for k in range(100000):
+            spot = wish + (sunflower(k, step) if k else (0, 0))
+            if not len(others) or np.all(np.hypot(*(others - spot).T) >= room):
+                return spot
+        return spot
+
+    rng = np.random.default_rng(5)
+    far = 0
+    for _ in range(200):
+        count = int(rng.integers(0, 60))
+        others, room = rng.normal(0, 300, size=(count, 2)), rng.uniform(20, 250, size=count)
+        wish, step = rng.normal(0, 300, size=2), float(rng.uniform(3, 40))
+        expected = one_by_one(wish, step, others, room)
+        far += bool(np.hypot(*(expected - wish)) > 40 * step)  # found past the first batch of 256 spots
+        assert np.array_equal(_free_spot(wish, step, others, room), expected)
+    assert far > 0

@@ -98,19 +98,29 @@ def _region_centres(radii: np.ndarray, weights: dict) -> np.ndarray:
     centres = np.zeros((count, 2))
     placed: list[int] = []
     for i in order:
-        wish = wishes[i]
-        step = float(radii[i]) * 0.35
-        for k in range(100000):
-            x, y = sunflower(k, step) if k else (0, 0)
-            spot = wish + (x, y)
-            if not placed:
-                break
-            others = centres[placed]
-            if np.all(np.hypot(*(others - spot).T) >= radii[placed] + radii[i] + gap):
-                break
-        centres[i] = spot
+        centres[i] = _free_spot(wishes[i], float(radii[i]) * 0.35, centres[placed], radii[placed] + radii[i] + gap)
         placed.append(i)
     return centres - centres.mean(axis=0)
+
+
+def _free_spot(wish: np.ndarray, step: float, others: np.ndarray, room: np.ndarray, tries: int = 100000,
+               batch: int = 256) -> np.ndarray:
+    """Return the first spot of a sunflower spiral around ``wish`` (``step`` apart) at least ``room[j]``
+    from each of ``others[j]``, or the last of ``tries`` spots tried. The spots are tried ``batch`` at a time
+    (one at a time, placing the regions of 10,000 dreams took 1.8 s), the first that fits is the answer.
+
+    >>> _free_spot(np.array([0.0, 0.0]), 10.0, np.array([[0.0, 0.0]]), np.array([25.0])).tolist()
+    [-12.0, -23.0]
+    """
+    if not len(others):
+        return wish + (0, 0)
+    for first in range(0, tries, batch):
+        spots = wish + np.array([sunflower(k, step) if k else (0, 0)
+                                 for k in range(first, min(first + batch, tries))], dtype=float)
+        fits = np.all(np.hypot(others[:, 0] - spots[:, None, 0], others[:, 1] - spots[:, None, 1]) >= room, axis=1)
+        if fits.any():
+            return spots[int(np.argmax(fits))]
+    return spots[-1]
 
 
 def clustered_layout(view: ViewData, home: dict[str, str | None]) -> dict[str, tuple[int, int]]:
