@@ -137,6 +137,35 @@ def test_a_failed_build_leaves_the_previous_graph_untouched(write_corpus, graph_
     assert [p.name for p in graph_dir.iterdir() if p.name.endswith(".tmp")] == []
 
 
+def test_a_graph_file_that_is_a_link_stays_a_link_whichever_way_the_store_is_brought_up_to_date(tmp_path):
+    """A graph folder whose dreamgraph.ttl links to a file elsewhere (kept in another repository, say): a
+    rebuild that updates the store and one that reloads it both write the file the link points to."""
+    from helpers import FIXTURES
+
+    from dreamgraph.snapshot import Snapshot
+
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES / "gaps", folder)
+    graph = tmp_path / "graph"
+    build([folder], graph)
+    elsewhere = tmp_path / "elsewhere" / "dreams.ttl"
+    elsewhere.parent.mkdir()
+    (graph / GRAPH_FILE).rename(elsewhere)
+    (graph / GRAPH_FILE).symlink_to(elsewhere)
+    flying = folder / "flying.txt"
+    for store_kept, line in ((True, "- Soaring anew."), (False, "- Soaring once more.")):
+        if not store_kept:
+            shutil.rmtree(graph / STORE_DIR)  # the store reloaded from the Turtle as it is written
+        flying.write_text(flying.read_text(encoding="utf-8").replace("Quick Answer", f"Quick Answer\n{line}", 1),
+                          encoding="utf-8")
+        report = build([folder], graph)
+        assert report.store == ("updated" if store_kept else "reloaded")
+        assert (graph / GRAPH_FILE).is_symlink() and (graph / GRAPH_FILE).resolve() == elsewhere.resolve()
+        assert line[2:].encode() in elsewhere.read_bytes()
+        assert [p.name for p in elsewhere.parent.iterdir()] == ["dreams.ttl"]  # no temporary file left
+        assert Snapshot(open_store(graph)).kept("search") is not None  # the store is the file's: kept data read
+
+
 def test_duplicate_titles_report_both_paths_and_keep_the_first(write_corpus, graph_dir):
     text = article("Dream About Falling: The Drop", scenarios=[("Off a cliff", "lost footing")])
     folder = write_corpus({"a.txt": text, "b.md": text.replace("The Drop", "Another Subtitle")})

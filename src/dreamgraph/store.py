@@ -444,6 +444,7 @@ def write_and_load_store_folder(turtle: Path, pieces: Iterable[bytes], folder: P
     load leaves the old file and the old store, and a crash between the two renames leaves a store whose
     stamp does not match the file, which is reloaded when next opened.
     """
+    target = Path(os.path.realpath(turtle)) if turtle.is_symlink() else turtle  # a link stays a link
     read_end, write_end = os.pipe()
     still_open = {read_end, write_end}
     digest = hashlib.sha256()
@@ -474,14 +475,14 @@ def write_and_load_store_folder(turtle: Path, pieces: Iterable[bytes], folder: P
 
     def write_then_extra() -> Files:
         try:
-            written.append(_write_beside(turtle, teed()))
+            written.append(_write_beside(target, teed()))
         finally:
             close(write_end)  # the end of the Turtle for the loader
         return extra(digest.hexdigest()) if extra else {}
 
     try:
         count = _new_store_folder(folder, load, lambda: written[0], write_then_extra, digest.hexdigest, count=True)
-        _put_in_place(written.pop(), turtle)
+        _put_in_place(written.pop(), target)
     finally:
         close(read_end)  # when the load never started
         close(write_end)
