@@ -18,7 +18,7 @@ import stat
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import groupby
@@ -42,7 +42,7 @@ from .report import terminal_text
 from .progression import rankings
 from .snapshot import Snapshot, link_digest, make_tables
 from .snapshot.texts import shingles, similarity_text
-from .files import _put_in_place, _write_beside, atomic_write, coalesced, leave_for_exit, paused_gc
+from .files import atomic_write, leave_for_exit, paused_gc
 from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, Carried, derived_files, kept_in_folder, kept_is_current,
                     loaded_digest, store_is_current, update_store_folder, write_and_load_store_folder)
 from .triples import (MEMBER, TURTLE_PREFIXES, A, iri, own_triples, scheme_triples,
@@ -525,27 +525,8 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, libra
             add.update(" ".join(t) for t in manifest["shared"] if t[0] in changed_dreams)
             manifest["triples"] = old["triples"] - len(remove - add) + len(add - remove)
 
-            target = Path(os.path.realpath(graph_file)) if graph_file.is_symlink() else graph_file
-
-            def write() -> tuple[Path, str]:  # the store is stamped with the hash: made as written, not read back
-                hashed = hashlib.sha256()
-                return _write_beside(target, _hashed(coalesced(turtle), hashed)), hashed.hexdigest()
-
-            # the file is written beside the old one in a thread of its own (hashing and writing let go of
-            # Python's lock) while the store is changed and the data kept beside it made, and renamed into
-            # place after the store folder: a build that fails leaves the old file with the old store
-            with ThreadPoolExecutor(1) as pool:
-                written = pool.submit(write)
-                try:
-                    update_store_folder(lambda: written.result()[0], folder, sorted(remove), sorted(add),
-                                        lambda: kept_files(lambda: written.result()[1]), lambda: written.result()[1],
-                                        manifest["triples"])
-                except BaseException:
-                    pool.shutdown(wait=True)
-                    if written.exception() is None:
-                        written.result()[0].unlink(missing_ok=True)
-                    raise
-            _put_in_place(written.result()[0], target)
+            update_store_folder(graph_file, turtle, folder, sorted(remove), sorted(add), kept_files,
+                                manifest["triples"])
             return manifest["triples"], "updated"
     manifest["triples"] = -1  # not known until loaded: a manifest left by a crash here is not used
     count, _ = write_and_load_store_folder(graph_file, turtle, folder, kept_files)
@@ -729,13 +710,6 @@ def remove_leftovers(graph_dir: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)
-
-
-def _hashed(pieces: Iterable[bytes], digest) -> Iterable[bytes]:
-    """Yield the pieces, adding each to ``digest`` on the way."""
-    for piece in pieces:
-        digest.update(piece)
-        yield piece
 
 
 def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, progress, started: float) -> BuildReport:

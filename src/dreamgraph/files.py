@@ -97,9 +97,14 @@ def atomic_write(path: str | os.PathLike, data: bytes | Iterable[bytes]) -> None
             raise IsADirectoryError(f"{path} is a folder, not a file")
         _write_through(path, data)
         return
-    if path.is_symlink():
-        path = Path(os.path.realpath(path))
+    path = replaced_file(path)
     _put_in_place(_write_beside(path, data), path)
+
+
+def replaced_file(path: Path) -> Path:
+    """Return the file a write of ``path`` replaces: the file a symbolic link points to (the link stays a
+    link), else ``path`` itself."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
 def write_unsynced(path: Path, data: bytes | bytearray | Iterable[bytes]) -> int:

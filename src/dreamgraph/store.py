@@ -32,8 +32,8 @@ from typing import Callable, Iterable, Iterator
 import pyoxigraph as ox
 
 from .errors import DreamgraphError, GraphNotBuiltError, QueryError
-from .files import (_put_in_place, _write_beside, atomic_write, file_digest, paused_gc, sync_and_close,
-                    write_unsynced)
+from .files import (_put_in_place, _write_beside, atomic_write, coalesced, file_digest, paused_gc, replaced_file,
+                    sync_and_close, write_unsynced)
 from .limits import POLL_SECONDS, over_allowance, resident_bytes
 from .terms import QueryResult, python_value, result_from_oxigraph, with_values_clause
 from .vocabulary import PREFIXES
@@ -444,7 +444,7 @@ def write_and_load_store_folder(turtle: Path, pieces: Iterable[bytes], folder: P
     load leaves the old file and the old store, and a crash between the two renames leaves a store whose
     stamp does not match the file, which is reloaded when next opened.
     """
-    target = Path(os.path.realpath(turtle)) if turtle.is_symlink() else turtle  # a link stays a link
+    target = replaced_file(turtle)
     read_end, write_end = os.pipe()
     still_open = {read_end, write_end}
     digest = hashlib.sha256()
@@ -491,22 +491,56 @@ def write_and_load_store_folder(turtle: Path, pieces: Iterable[bytes], folder: P
     return count, digest.hexdigest()
 
 
-def update_store_folder(turtle: Path | Callable[[], Path], folder: Path, remove: list[str], add: list[str],
-                        extra: Extra = None, digest: str | Callable[[], str] | None = None, triples: int = -1) -> None:
-    """Replace the store folder atomically by a copy changed to match a new Turtle file: ``remove`` and
-    ``add`` triples (N-Triples lines without their final " ."), in one transaction. ``triples``, when the
-    caller knows it, is the number of triples the store holds after the change. ``turtle`` and ``digest``
-    may be functions, called once the store is changed (see :func:`_new_store_folder`): the file may still
-    be being written, beside the one it replaces.
+def update_store_folder(turtle: Path, pieces: Iterable[bytes], folder: Path, remove: list[str], add: list[str],
+                        extra: Callable[[Callable[[], str]], Files] | None = None, triples: int = -1) -> str:
+    """Write the Turtle file ``turtle`` from ``pieces`` and replace the store folder atomically by a copy
+    changed to match it: ``remove`` and ``add`` triples (N-Triples lines without their final " ."), in one
+    transaction. Returns the file's SHA-256. ``triples``, when the caller knows it, is the number of triples
+    the store holds after the change.
+
+    The file is written beside the old one in a thread of its own (hashing and writing let go of Python's
+    lock) while the store is changed and ``extra(digest)`` makes the files kept beside it (``digest``
+    returns the file's SHA-256, once written), and renamed into place after the store folder, as
+    :func:`write_and_load_store_folder` does: a failure leaves the old file with the old store.
 
     The copy is a RocksDB checkpoint (its files are hard links to the old store's, which never change),
     so it costs little however large the store, and readers of the old store are never disturbed.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
+    target = replaced_file(turtle)
+
     def change(store: ox.Store) -> None:
         if remove or add:
             store.update("DELETE DATA {\n" + " .\n".join(remove) + "\n} ;\nINSERT DATA {\n" + " .\n".join(add) + "\n}")
 
-    _new_store_folder(folder, change, turtle, extra, digest or file_digest(turtle), copy=True, triples=triples)
+    def write() -> tuple[Path, str]:  # the store is stamped with the hash: made as written, not read back
+        hashed = hashlib.sha256()
+        return _write_beside(target, _hashed(coalesced(pieces), hashed)), hashed.hexdigest()
+
+    with ThreadPoolExecutor(1) as pool:
+        written = pool.submit(write)
+
+        def digest() -> str:
+            return written.result()[1]
+
+        try:
+            _new_store_folder(folder, change, lambda: written.result()[0], (lambda: extra(digest)) if extra else None,
+                              digest, copy=True, triples=triples)
+        except BaseException:
+            pool.shutdown(wait=True)  # the file written (or not): removed, the old one stays
+            if written.exception() is None:
+                written.result()[0].unlink(missing_ok=True)
+            raise
+    _put_in_place(written.result()[0], target)
+    return digest()
+
+
+def _hashed(pieces: Iterable[bytes], digest) -> Iterable[bytes]:
+    """Yield the pieces, adding each to ``digest`` on the way."""
+    for piece in pieces:
+        digest.update(piece)
+        yield piece
 
 
 def _new_store_folder(folder: Path, fill, turtle: Path | Callable[[], Path], extra: Extra,
