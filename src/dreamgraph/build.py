@@ -41,7 +41,7 @@ from .gaps import (GapSettings, find_gaps, lookalike_targets, not_in_format, reu
 from .report import terminal_text
 from .progression import rankings
 from .snapshot import Snapshot, link_digest, make_tables
-from .snapshot.texts import shingles, similarity_text
+from .snapshot.texts import SPILLED, shingles, similarity_text
 from .files import atomic_write, leave_for_exit, paused_gc
 from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, Carried, derived_files, kept_in_folder, kept_is_current,
                     loaded_digest, store_is_current, update_store_folder, write_and_load_store_folder)
@@ -763,7 +763,7 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
             shared, while_the_store_loads, offsets, manifest)
     finally:
         spool.close()
-        for spilled in graph_dir.glob(".search-lower.*.tmp"):  # linked into the store folder, or not needed
+        for spilled in graph_dir.glob(f".{SPILLED}.*.tmp"):  # linked into the store folder, or not needed
             spilled.unlink(missing_ok=True)
     report = BuildReport(
         articles=len(library.articles), stubs=len(shared.links), graph_file=graph_file,

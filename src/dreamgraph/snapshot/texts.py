@@ -107,6 +107,7 @@ SEARCH_KINDS = ("dream", "quick answer", "scenario", "sensation", "question", "s
 SEARCH_BATCH = 50_000
 PART_KINDS = (None, "quick-answer", "scenario", "sensation", "question", "section", "next-stage", "question")
 COLUMN_TYPES = ("int32", "int8", "int32", "int8")  # of the entries' dream, kind, position and predicate
+SPILLED = "search-lower"  # the search texts' file as made: .search-lower.*.tmp in the spill folder
 
 
 def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None = None,
@@ -139,7 +140,7 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
         bounds = np.searchsorted(old["dream"], np.arange(len(old["dreams"]) + 1))  # each dream's entries
         old_lengths = np.diff(old["starts"])
     # laid out as made: a list joined at the end held the texts twice (490 MB at 100,000)
-    lower, spilled = (bytearray(), None) if spill is None else (None, temporary_file(spill, "search-lower"))
+    lower, spilled = (bytearray(), None) if spill is None else (None, temporary_file(spill, SPILLED))
     put = lower.extend if spilled is None else spilled[0].write
     lengths: list = []
     columns: list[list] = [[], [], [], []]  # dream, kind, position, predicate: arrays, or lists of numbers
