@@ -210,11 +210,19 @@ def test_the_tables_kept_after_edits_are_those_of_a_clean_build(tmp_path):
             (folder / "sleepwalking.txt").read_text(encoding="utf-8").replace(
                 "walking scenario two → walking meaning two", "walking scenario two → a meaning rewritten").replace(
                 "number 2.", "number two."), encoding="utf-8"),
+        # an alias: a stub goes (flying's misspelt link now means sleepwalking) with no article changed
+        lambda: (kept / "aliases.toml").write_text('"sleepwalkng" = "sleepwalking"\n', encoding="utf-8"),
+        # a written dream others link to comes and goes: links from unchanged articles to it become links to a stub
+        lambda: (folder / "sleepwalking.txt").rename(tmp_path / "sleepwalking.txt"),
+        lambda: (tmp_path / "sleepwalking.txt").rename(folder / "sleepwalking.txt"),
     ]
     for number, step in enumerate(steps):
         step()
         build([folder], kept)
         clean = tmp_path / f"clean-{number}"
+        if (kept / "aliases.toml").exists():
+            clean.mkdir()
+            shutil.copy(kept / "aliases.toml", clean)
         build([folder], clean)
         for name in TABLES:
             a, b = Snapshot(open_store(kept)).kept(name), Snapshot(open_store(clean)).kept(name)
@@ -571,3 +579,64 @@ def test_a_damaged_link_table_of_the_last_build_is_made_again_not_carried(tmp_pa
     kept, clean = Snapshot(open_store(tmp_path / "graph")), Snapshot(open_store(tmp_path / "clean"))
     assert kept.kept("names") is not None and kept.kept("names") == clean.kept("names")
     assert _same_table("projection", kept.kept("projection"), clean.kept("projection"))
+
+
+def test_per_article_tables_patched_from_the_last_build_are_those_made_whole():
+    """The shingle table and the completeness matrix copy the unchanged dreams' rows from the last build's
+    in runs: after any mix of edits, additions and removals (at the ends and side by side, articles
+    without compared parts among them) they equal the tables made from the whole library."""
+    import random
+
+    from helpers import article
+    from dreamgraph.library import assemble
+    from dreamgraph.parse import parse_bytes
+    from dreamgraph.snapshot.articles import article_versions, changed_articles, completeness_from_library
+    from dreamgraph.snapshot.texts import shingles_from_library
+
+    def text(n: int, version: int) -> str:
+        words = f"the lantern number {n} burns version {version} over the water at night"
+        quick = [words] if (n + version) % 4 else []  # a quarter without the parts compared
+        return article(f"Dream About Lantern {n:03d}: Light", quick=quick,
+                       scenarios=[(f"you hold lantern {n}", f"meaning {version} of it")] * (version % 3))
+
+    def library_of(files: dict[int, int]):
+        return assemble([parse_bytes(text(n, version).encode(), f"{n:03d}.txt") for n, version in sorted(files.items())],
+                        {})
+
+    chance = random.Random(7)
+    files = {n: 0 for n in range(60)}
+    for _ in range(25):
+        last = library_of(files)
+        last_shingles, last_matrix = shingles_from_library(last), completeness_from_library(last)
+        for _ in range(chance.randint(1, 6)):
+            n = chance.choice([0, 1, 59, *range(100)])
+            if n in files and chance.random() < 0.3:
+                del files[n]
+            else:
+                files[n] = files.get(n, 0) + 1
+        library = library_of(files)
+        changed = changed_articles(article_versions(library), article_versions(last))
+        whole, patched = shingles_from_library(library), shingles_from_library(library, None, last_shingles, changed)
+        assert patched[0] == whole[0] and np.array_equal(patched[1], whole[1]) and np.array_equal(patched[2], whole[2])
+        assert completeness_from_library(library, last_matrix, changed) == completeness_from_library(library)
+
+
+def test_a_build_with_other_limits_keeps_the_tables_a_clean_build_with_them_makes(tmp_path):
+    """An article's version is its file's: read again with other limits (fewer items per section), its
+    parts differ with the same bytes, so nothing is copied from a build that read it with other limits."""
+    from dreamgraph.parse import Limits
+
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES / "gaps", folder)
+    shutil.copy(SEED, folder)
+    build([folder], tmp_path / "kept")
+    for limits in (Limits(max_items=2), Limits(max_items=2), Limits()):
+        build([folder], tmp_path / "kept", limits=limits)
+        clean = tmp_path / f"clean-{limits.max_items}"
+        if not clean.exists():
+            build([folder], clean, limits=limits)
+        kept, made = Snapshot(open_store(tmp_path / "kept")), Snapshot(open_store(clean))
+        for name in TABLES:
+            assert _same_table(name, kept.kept(name), made.kept(name)), (limits, name)
+        most = max(len(part["scenarios"]) for part in kept.card_parts.values())
+        assert most == 2 if limits.max_items == 2 else most > 2

@@ -142,11 +142,15 @@ class Article:
 
     def part_counts(self) -> dict[str, int]:
         """Return :meth:`section_counts` and the number of free-form ``sections``."""
-        if "_body" in self.__dict__ and self.__dict__.keys().isdisjoint(BODY):  # known without unpickling the body
-            return dict(zip(PART_COUNTS, self.__dict__["_counts"]))
-        return {"quick-answer": len(self.quick_answer), "common-scenarios": len(self.scenarios),
-                "what-the-body-registered": len(self.sensations), "the-sentence": int(bool(self.core_sentence)),
-                "faq": len(self.questions), "next-stages": len(self.next_stages), "sections": len(self.sections)}
+        return dict(zip(PART_COUNTS, self.part_tally()))
+
+    def part_tally(self) -> tuple[int, ...]:
+        """Return the counts of :meth:`part_counts` alone, in the order of :data:`PART_COUNTS`."""
+        state = self.__dict__
+        if "_body" in state and state.keys().isdisjoint(BODY):  # known without unpickling the body
+            return state["_counts"]
+        return (len(self.quick_answer), len(self.scenarios), len(self.sensations), int(bool(self.core_sentence)),
+                len(self.questions), len(self.next_stages), len(self.sections))
 
     @property
     def in_format(self) -> bool:
@@ -161,7 +165,7 @@ class Article:
             body = self.packed_body()
         elif callable(body):  # kept elsewhere: a pickle of the article carries it
             body = body()
-        return _unpickled, (tuple(state[name] for name in HEAD), body, tuple(self.part_counts().values()))
+        return _unpickled, (tuple(state[name] for name in HEAD), body, self.part_tally())
 
     def packed_body(self) -> bytes:
         """Return the body (the texts of the sections) as one pickle."""
@@ -173,7 +177,7 @@ class Article:
     def apart(self) -> tuple[Article, bytes]:
         """Return a copy of the article without its body, which a pickle of it leaves out, and the body
         packed (see :meth:`packed_body`); the copy's body is given back by :meth:`attach`."""
-        return _unpickled(tuple(self.__dict__[name] for name in HEAD), None, tuple(self.part_counts().values())), \
+        return _unpickled(tuple(self.__dict__[name] for name in HEAD), None, self.part_tally()), \
             self.packed_body()
 
     def attach(self, body: bytes | Callable[[], bytes]) -> None:

@@ -478,7 +478,8 @@ INCREMENTAL_LIMIT = 0.05  # above this share of articles changed, reloading the 
 def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, library: Library,
                   parts: dict[str, tuple[tuple, str]], shared: Shared,
                   derived: Callable[[], dict[str, object]] | None = None,
-                  offsets: dict[str, tuple[int, int]] | None = None, old: dict | None = None) -> tuple[int, str]:
+                  offsets: dict[str, tuple[int, int]] | None = None, old: dict | None = None,
+                  limits: str = "") -> tuple[int, str]:
     """Write the graph file from the pieces of ``turtle`` and bring the embedded store up to date with it;
     return the store's number of triples and how ("updated" or "reloaded").
 
@@ -491,10 +492,11 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, libra
     :func:`dreamgraph.store.update_store_folder`); otherwise the store is reloaded from the Turtle as it
     is written (:func:`dreamgraph.store.write_and_load_store_folder`). ``derived`` returns the data
     (name -> object) kept with the store for :meth:`dreamgraph.store.Store.derived`, and is called while
-    the store loads.
+    the store loads. ``limits`` (their ``repr``) are those the articles were read with, which the manifest
+    keeps for the next build.
     """
     manifest = {"articles": {slug: parts[slug][0][2] for slug in library.articles},
-                "shared": set(shared.clusters) | set(shared.stubs)}
+                "shared": set(shared.clusters) | set(shared.stubs), "limits": limits}
     if offsets is not None:
         manifest["offsets"] = offsets
 
@@ -602,7 +604,7 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
     :class:`~dreamgraph.store.Carried` in the result, their files copied rather than pickled again. The
     search texts are written to a file in ``spill`` as made, when given (see :func:`make_tables`).
     ``shingled`` (the articles' shingles the workers made) is emptied once the shingle table is made."""
-    read_twice: dict[str, object] = {}  # small tables two of the makers below read: read once
+    read_twice: dict[str, object] = {}  # tables two of the makers below read: read once, held to the end
 
     def last(name: str):
         if name in READ_TWICE:
@@ -636,7 +638,7 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
     return tables
 
 
-READ_TWICE = ("article-versions", "mentions", "near-pairs")
+READ_TWICE = ("article-versions", "completeness", "mentions", "near-pairs", "shingles")
 
 
 def reused_rankings(links: dict, last: Callable[[str], object]) -> list[dict] | None:
@@ -727,8 +729,11 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
     manifest = _read_manifest(graph_dir / STORE_DIR)  # what the store holds: the build holds the lock
     last = last_graph_file(graph_dir, manifest)
     spool = Spool(graph_dir, last[0] if last else None)
-    # the last build's tables are brought up to date, reading the texts of the changed articles alone
-    texts_later = kept_is_current(graph_dir / STORE_DIR, "article-versions")
+    # the last build's tables are brought up to date, reading the texts of the changed articles alone, when
+    # its articles were read with these limits (an article's version is its file's: read with other limits,
+    # its parts may differ)
+    previous = graph_dir / STORE_DIR if manifest is not None and manifest.get("limits") == repr(limits) else None
+    texts_later = previous is not None and kept_is_current(previous, "article-versions")
     try:
         compiled = compile_all(paths, graph_dir, limits, progress, cache, spool, sources, shown, texts_later)
         library = assemble([item.result for item in compiled], aliases)
@@ -752,7 +757,7 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         def while_the_store_loads() -> dict[str, object]:
             if validate:
                 violations.extend(validate_library(library, parts, shared, cache))
-            tables = kept_tables(library, shared, shingled, graph_dir / STORE_DIR, linked, spill=graph_dir)
+            tables = kept_tables(library, shared, shingled, previous, linked, spill=graph_dir)
             suggest_aliases(library, shared.links, tables["typos"])  # only warnings
             return tables
 
@@ -760,7 +765,7 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         offsets: dict[str, tuple[int, int]] = {}
         triple_count, store_refresh = refresh_store(
             graph_file, graph_turtle(library, parts, shared, spool, offsets), graph_dir / STORE_DIR, library, parts,
-            shared, while_the_store_loads, offsets, manifest)
+            shared, while_the_store_loads, offsets, manifest, repr(limits))
     finally:
         spool.close()
         for spilled in graph_dir.glob(f".{SPILLED}.*.tmp"):  # linked into the store folder, or not needed

@@ -108,15 +108,18 @@ def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
         carried.update(tables)
     graph, names = tables["projection"], tables["names"]
     versions = articles.article_versions(library)
+    changed = articles.changed_articles(versions, last("article-versions")) if last else None
     last_search = last("search") if last else None  # the texts the mentions' and the search's patches read
     mentions, sources = texts.mentions_from_library(library, _linked(graph), names, *(
         (last("mentions"), last("mention-sources"), same_names, last_search) if last else ()))
     return {**tables, "link-inputs": inputs, "stub-links": articles.stub_links_from_library(library, shared),
-            "shingles": texts.shingles_from_library(library, shingled),
+            "shingles": texts.shingles_from_library(library, shingled, *(
+                (last("shingles"), changed) if changed is not None else ())),
             "card-parts": articles.card_parts_from_library(library, *(
                 (last("card-parts"), last("article-versions"), versions) if last else ())),
             "article-versions": versions,
-            "completeness": articles.completeness_from_library(library),
+            "completeness": articles.completeness_from_library(library, *(
+                (last("completeness"), changed) if changed is not None else ())),
             "counts": articles.counts_from_library(library, shared),
             "search": texts.search_from_library(library, graph, last_search, versions, spill),
             "mentions": mentions, "mention-sources": sources}

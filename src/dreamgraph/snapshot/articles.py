@@ -7,9 +7,11 @@ when nothing is kept (``*_from_store``); the two give the same value (tests/test
 
 from __future__ import annotations
 
+import heapq
 import pickle
 from collections import defaultdict
 from collections.abc import Mapping
+from operator import itemgetter
 from typing import TYPE_CHECKING, Iterator
 
 from ..article import PART_COUNTS
@@ -35,11 +37,32 @@ SECTION_COUNTS = {  # completeness query column -> standard section key
 }
 
 
-def completeness_from_library(library: Library) -> list[dict]:
+def completeness_from_library(library: Library, last: list[dict] | None = None,
+                              changed: set[str] | None = None) -> list[dict]:
     """Return, for every written dream (sorted by slug), its slug, label, path, line and the number of
-    items of each standard section."""
-    return [{"dream": slug, "label": article.name, "path": article.path, "line": article.title_line,
-             **article.section_counts()} for slug, article in sorted(library.articles.items())]
+    items of each standard section. Given the ``last`` build's matrix and the dreams whose articles
+    ``changed`` since (added and removed ones included: see :func:`changed_articles`), the other dreams'
+    entries are copied from it.
+
+    >>> from dreamgraph.library import assemble
+    >>> from dreamgraph.parse import parse_text
+    >>> library = assemble([parse_text("Dream About Falling: The Drop\\nQuick Answer\\n- Down.\\n", "a.txt")], {})
+    >>> matrix = completeness_from_library(library)
+    >>> matrix[0]["dream"], matrix[0]["quick-answer"], completeness_from_library(library, matrix, set()) == matrix
+    ('falling', 1, True)
+    """
+    def entry(slug: str) -> dict:
+        article = library.articles[slug]
+        return {"dream": slug, "label": article.name, "path": article.path, "line": article.title_line,
+                **article.section_counts()}
+
+    if last is None or changed is None:
+        return [entry(slug) for slug in sorted(library.articles)]
+    kept = [row for row in last if row["dream"] not in changed]
+    made = sorted(changed & library.articles.keys())
+    if not made:
+        return kept
+    return list(heapq.merge(kept, map(entry, made), key=itemgetter("dream")))
 
 
 def completeness_from_store(store: Store) -> list[dict]:
@@ -144,6 +167,18 @@ def article_versions(library: Library) -> dict[str, str]:
     return {slug: version_digest(article.content_hash, article.path) for slug, article in library.articles.items()}
 
 
+def changed_articles(versions: dict[str, str], last: dict[str, str] | None) -> set[str] | None:
+    """Return the written dreams whose article's version differs from the ``last`` build's (see
+    :func:`article_versions`), those added and removed included; None when the last build's are not known.
+
+    >>> sorted(changed_articles({"a": "1", "b": "2", "c": "3"}, {"a": "1", "b": "9", "d": "4"}))
+    ['b', 'c', 'd']
+    """
+    if last is None:
+        return None
+    return {slug for slug, version in versions.items() if last.get(slug) != version} | (last.keys() - versions.keys())
+
+
 def urls_from_store(store: Store) -> dict[str, str]:
     """Return the page address of each dream read from a web page, asked of the graph."""
     return {slug_of(row["dream"]): row["url"] for row in store.select(URL_QUERY)}
@@ -181,10 +216,9 @@ def counts_from_library(library: Library, shared: Shared) -> dict[str, int]:
     counted by the store folder, see :meth:`dreamgraph.store.Store.triple_count`)."""
     articles = library.articles.values()
     clusters = {mention.slug for article in articles for mention in article.clusters}
-    parts = {key: 0 for key in PART_COUNTS}
-    for article in articles:  # from each article's counts, which do not need its texts (see Article)
-        for key, count in article.part_counts().items():
-            parts[key] += count
+    # summed column by column from each article's counts, which do not need its texts (see Article)
+    parts = dict(zip(PART_COUNTS, map(sum, zip(*(article.part_tally() for article in articles))))) \
+        if articles else dict.fromkeys(PART_COUNTS, 0)
     return {"Dream": len(library.articles) + len(shared.links), "Scenario": parts["common-scenarios"],
             "Sensation": parts["what-the-body-registered"], "Cluster": len(clusters),
             "Transition": parts["next-stages"], "Question": parts["faq"], "Section": parts["sections"],
@@ -255,15 +289,12 @@ def names_table(dreams: dict[str, dict]) -> dict[str, str]:
 
 def stub_links_from_library(library: Library, shared: Shared) -> dict[str, dict]:
     """Return, per linked stub, its ``label`` and every link to it as (path, line, condition) sorted by
-    path and line."""
-    links: dict[str, list[tuple[str, int, str]]] = defaultdict(list)
-    for article in library.articles.values():
-        for stage in article.next_stages:
-            target = library.resolve(stage.target_slug)
-            if target in shared.links:
-                links[target].append((article.path, stage.line, stage.condition))
-    return {stub: {"label": stub_label(shared.links[stub]), "links": sorted(links[stub])}
-            for stub in sorted(links)}
+    path and line: read from the links :func:`dreamgraph.library.shared_triples` found, with their
+    conditions (not from every Next Stages line of the library again)."""
+    return {stub: {"label": stub_label(shared.links[stub]),
+                   "links": sorted((path, line, condition) for (path, line, _), condition
+                                   in zip(shared.links[stub], shared.conditions[stub]))}
+            for stub in sorted(shared.links)}
 
 
 def stub_links_from_store(store: Store) -> dict[str, dict]:

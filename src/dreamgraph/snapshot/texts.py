@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
+from bisect import bisect_left
 from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
@@ -74,9 +75,24 @@ def shingle_table(texts: dict[str, str], known: dict | None = None) -> tuple[lis
     return slugs, hashes, np.array([len(a) for a in arrays], dtype=np.int64)
 
 
-def shingles_from_library(library: Library, known: dict | None = None) -> tuple[list[str], object, object]:
+def shingles_from_library(library: Library, known: dict | None = None, last: tuple | None = None,
+                          changed: set[str] | None = None) -> tuple[list[str], object, object]:
     """Return the shingle table of the library (``known``: the shingles the build's workers made, None for
-    an article without the parts compared; the texts of only the others are made)."""
+    an article without the parts compared; the texts of only the others are made). Given the ``last``
+    build's table and the dreams whose articles ``changed`` since (added and removed ones included), the
+    other dreams' shingles are copied from it a run at a time (at 100,000 articles, 18 million shingles:
+    joined from 100,000 arrays, the table took 1.2 s).
+
+    >>> from dreamgraph.library import assemble
+    >>> from dreamgraph.parse import parse_text
+    >>> text = "Dream About Falling: The Drop\\nQuick Answer\\n- The floor gives way under you at night.\\n"
+    >>> library = assemble([parse_text(text, "a.txt")], {})
+    >>> table = shingles_from_library(library)
+    >>> table[0], int(table[2][0]), bool((shingles_from_library(library, None, table, set())[1] == table[1]).all())
+    (['falling'], 6, True)
+    """
+    if last is not None and changed is not None:
+        return _patched_shingles(library, known, last, changed)
     if known is None:
         return shingle_table(similarity_texts_from_library(library))
     texts: dict[str, str] = {}
@@ -88,6 +104,46 @@ def shingles_from_library(library: Library, known: dict | None = None) -> tuple[
         elif known[slug] is not None:
             texts[slug] = ""  # its shingles are known: its text is not needed
     return shingle_table(texts, known)
+
+
+def _patched_shingles(library: Library, known: dict | None, last: tuple, changed: set[str]) -> tuple:
+    """The shingle table of :func:`shingles_from_library` made from the ``last`` one: the unchanged dreams'
+    shingles copied in runs between the changed ones (a few slices, whatever the library's size), the
+    changed ones' made and put in their places by slug."""
+    import numpy as np
+
+    old_slugs, old_hashes, old_sizes = last
+    old_starts = np.concatenate([[0], np.cumsum(old_sizes)])
+    old_index = {slug: n for n, slug in enumerate(old_slugs)}
+    # (place in the old table, 0: a dream's new shingles go before it, or 1: the old dream there is left out)
+    events = sorted([(old_index[slug], 1, slug) for slug in changed if slug in old_index]
+                    + [(bisect_left(old_slugs, slug), 0, slug) for slug in changed if slug in library.articles])
+    slugs: list[str] = []
+    arrays, sizes = [], []
+    at = 0  # the next dream of the old table to copy
+
+    def copy_to(end: int) -> None:
+        if end > at:
+            slugs.extend(old_slugs[at:end])
+            arrays.append(old_hashes[old_starts[at]:old_starts[end]])
+            sizes.append(old_sizes[at:end])
+
+    for place, left_out, slug in events:
+        copy_to(place)
+        at = max(at, place + left_out)
+        if left_out:
+            continue
+        found = known.get(slug, False) if known is not None else False
+        if found is False:  # not made by a worker: made from its text
+            text = similarity_text(library.articles[slug])
+            found = None if text is None else shingles(text)
+        if found is not None:
+            slugs.append(slug)
+            arrays.append(found)
+            sizes.append(np.array([len(found)], dtype=np.int64))
+    copy_to(len(old_slugs))
+    hashes = np.concatenate(arrays) if arrays else np.empty(0, dtype=np.uint64)
+    return slugs, hashes, np.concatenate(sizes).astype(np.int64) if sizes else np.empty(0, dtype=np.int64)
 
 
 def shingles_from_store(store: Store) -> tuple[list[str], object, object]:
