@@ -139,8 +139,10 @@ def last_graph_file(graph_dir: Path, manifest: dict | None) -> tuple[int, dict[s
 
 
 def article_unit(article: Article, resolve: Callable[[str], str]) -> Unit:
-    """Return an article's own triples, with the types of the dreams and clusters it links to as context."""
+    """Return an article's own triples, with the types of the dreams and clusters it links to as context
+    (its texts read and let go of again: see :meth:`dreamgraph.article.Article.let_go`)."""
     own = own_triples(article, article.path, resolve)
+    article.let_go()
     context = [(o, A, DREAM if p == NEXT_STAGE else CLUSTER) for _, p, o in own if p in (NEXT_STAGE, IN_CLUSTER)]
     return own, context
 
@@ -345,10 +347,8 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
             for index, (raw, turtles, bodies, data) in zip(todo, packed):
                 results[index] = pickle.loads(raw)
                 _put_together(results[index], bodies)
-                for item, turtle in zip(results[index], turtles):
+                for item, turtle in zip(results[index], turtles):  # the bodies stay packed: see Article.let_go
                     item.turtle = turtle
-                    if item.result.article is not None:  # every table reads it: its packed bytes are freed at once
-                        item.result.article.unpack()
                 _keep(cache, keys[index], results[index], spool, data)
                 done += 1
                 if progress:
@@ -604,7 +604,7 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
     :class:`~dreamgraph.store.Carried` in the result, their files copied rather than pickled again. The
     search texts are written to a file in ``spill`` as made, when given (see :func:`make_tables`).
     ``shingled`` (the articles' shingles the workers made) is emptied once the shingle table is made."""
-    read_twice: dict[str, object] = {}  # tables two of the makers below read: read once, held to the end
+    read_twice: dict[str, object] = {}  # tables two of the makers below read: read once, let go after the second
 
     def last(name: str):
         if name in READ_TWICE:
@@ -621,6 +621,7 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
     tables["typos"] = typo_table(lookalike_targets(tables["projection"], foreign), tables["stub-links"],
                                  GapSettings().typo_similarity, last("typos"))
     tables["near-pairs"] = near_pairs(tables["shingles"], last, tables["article-versions"])
+    read_twice.pop("shingles", None)  # the last build's shingle table: 144 MB at 100,000 articles
     # carried links are the last build's by their inputs: its rankings then stand without comparing them
     tables["rankings"] = last("rankings") if "links" in carried else reused_rankings(tables["links"], last)
     if tables["rankings"] is not None:
@@ -629,6 +630,7 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
         tables["rankings"] = rankings(tables["projection"])
     last_gaps = last("gaps") if "projection" in carried else None
     ready = reused_gaps(last_gaps, last, tables) if last_gaps is not None else {}
+    read_twice.clear()
     tables["gaps"] = find_gaps(Snapshot(tables=tables), ready=ready)  # which reads the rankings' PageRank
     if last_gaps is not None and tables["gaps"] == last_gaps:  # the same report: its file and text stand
         carried.update(("gaps", "gaps-text"))

@@ -120,7 +120,7 @@ def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
             "article-versions": versions,
             "completeness": articles.completeness_from_library(library, *(
                 (last("completeness"), changed) if changed is not None else ())),
-            "counts": articles.counts_from_library(library, shared),
+            "counts": articles.counts_from_library(library, shared, tables["clusters"]),
             "search": texts.search_from_library(library, graph, last_search, versions, spill),
             "mentions": mentions, "mention-sources": sources}
 

@@ -153,10 +153,12 @@ def card_parts_from_library(library: Library, last: Cards | None = None, last_ve
         quick = [item.text for item in article.quick_answer]
         scenarios = [[s.label, s.meaning] for s in article.scenarios]
         sensations = [[s.label, s.meaning] for s in article.sensations]
-        if quick or scenarios or sensations or article.url:
+        url = article.url
+        article.let_go()
+        if quick or scenarios or sensations or url:
             part = {"quick": quick, "scenarios": scenarios, "sensations": sensations}
-            if article.url:
-                part["url"] = urls[slug] = article.url
+            if url:
+                part["url"] = urls[slug] = url
             packed[slug] = Cards.pack(part)
     return Cards(packed, urls)
 
@@ -211,11 +213,13 @@ CLASSES = ("Dream", "Scenario", "Sensation", "Cluster", "Transition", "Question"
            "SourceArticle")
 
 
-def counts_from_library(library: Library, shared: Shared) -> dict[str, int]:
+def counts_from_library(library: Library, shared: Shared, clusters: Mapping | None = None) -> dict[str, int]:
     """Return the number of nodes of each class and of written, stub and partial dreams (the triples are
-    counted by the store folder, see :meth:`dreamgraph.store.Store.triple_count`)."""
+    counted by the store folder, see :meth:`dreamgraph.store.Store.triple_count`); ``clusters`` is the
+    library's :func:`clusters_from_library` when made already."""
     articles = library.articles.values()
-    clusters = {mention.slug for article in articles for mention in article.clusters}
+    if clusters is None:
+        clusters = {mention.slug for article in articles for mention in article.clusters}
     # summed column by column from each article's counts, which do not need its texts (see Article)
     parts = dict(zip(PART_COUNTS, map(sum, zip(*(article.part_tally() for article in articles))))) \
         if articles else dict.fromkeys(PART_COUNTS, 0)

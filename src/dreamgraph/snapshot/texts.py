@@ -99,6 +99,7 @@ def shingles_from_library(library: Library, known: dict | None = None, last: tup
     for slug, article in library.articles.items():
         if slug not in known:
             text = similarity_text(article)
+            article.let_go()
             if text is not None:
                 texts[slug] = text
         elif known[slug] is not None:
@@ -136,6 +137,7 @@ def _patched_shingles(library: Library, known: dict | None, last: tuple, changed
         found = known.get(slug, False) if known is not None else False
         if found is False:  # not made by a worker: made from its text
             text = similarity_text(library.articles[slug])
+            library.articles[slug].let_go()
             found = None if text is None else shingles(text)
         if found is not None:
             slugs.append(slug)
@@ -245,6 +247,7 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
         for kind, position, predicate, value in _entries(article):
             values.append(value)
             places.append((index, kind, position, predicate))
+        article.let_go()
         if len(values) >= SEARCH_BATCH:  # laid out a batch at a time: 4.4 million texts at once took 1.5 GB
             flush()
     if run:
@@ -449,8 +452,13 @@ def mentions_from_library(library: Library, linked: dict[str, set[str]], names: 
                 kept[mention["source"]].append(mention)
     found = []
     for slug in sorted(versions):
-        found.extend(kept[slug] if slug in kept else
-                     finder.find(prose_of(library.articles[slug], slug), linked.get(slug, set())))
+        if slug in kept:
+            found.extend(kept[slug])
+            continue
+        article = library.articles[slug]
+        prose = prose_of(article, slug)
+        article.let_go()
+        found.extend(finder.find(prose, linked.get(slug, set())))
     return found, {"versions": versions, "finder": finder.kept()}
 
 
