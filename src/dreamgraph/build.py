@@ -604,7 +604,7 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
     :class:`~dreamgraph.store.Carried` in the result, their files copied rather than pickled again. The
     search texts are written to a file in ``spill`` as made, when given (see :func:`make_tables`).
     ``shingled`` (the articles' shingles the workers made) is emptied once the shingle table is made."""
-    read_twice: dict[str, object] = {}  # tables two of the makers below read: read once, let go after the second
+    read_twice: dict[str, object] = {}  # small tables two of the makers below read: read once
 
     def last(name: str):
         if name in READ_TWICE:
@@ -621,7 +621,6 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
     tables["typos"] = typo_table(lookalike_targets(tables["projection"], foreign), tables["stub-links"],
                                  GapSettings().typo_similarity, last("typos"))
     tables["near-pairs"] = near_pairs(tables["shingles"], last, tables["article-versions"])
-    read_twice.pop("shingles", None)  # the last build's shingle table: 144 MB at 100,000 articles
     # carried links are the last build's by their inputs: its rankings then stand without comparing them
     tables["rankings"] = last("rankings") if "links" in carried else reused_rankings(tables["links"], last)
     if tables["rankings"] is not None:
@@ -630,7 +629,7 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
         tables["rankings"] = rankings(tables["projection"])
     last_gaps = last("gaps") if "projection" in carried else None
     ready = reused_gaps(last_gaps, last, tables) if last_gaps is not None else {}
-    read_twice.clear()
+    read_twice.clear()  # nothing below reads the last build's small tables again
     tables["gaps"] = find_gaps(Snapshot(tables=tables), ready=ready)  # which reads the rankings' PageRank
     if last_gaps is not None and tables["gaps"] == last_gaps:  # the same report: its file and text stand
         carried.update(("gaps", "gaps-text"))
@@ -640,7 +639,7 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
     return tables
 
 
-READ_TWICE = ("article-versions", "completeness", "mentions", "near-pairs", "shingles")
+READ_TWICE = ("article-versions", "mentions", "near-pairs")  # small: the large ones are read again, not held
 
 
 def reused_rankings(links: dict, last: Callable[[str], object]) -> list[dict] | None:
