@@ -41,6 +41,7 @@ from .gaps import (GapSettings, find_gaps, lookalike_targets, not_in_format, reu
 from .report import terminal_text
 from .progression import rankings
 from .snapshot import Snapshot, link_digest, make_tables
+from .snapshot.articles import changed_articles
 from .snapshot.texts import SPILLED, shingles, similarity_text
 from .files import atomic_write, leave_for_exit, paused_gc
 from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, Carried, derived_files, kept_in_folder, kept_is_current,
@@ -667,10 +668,7 @@ def near_pairs(table: tuple, last: Callable[[str], object],
     old_table, old_pairs = last("shingles"), last("near-pairs")
     found = None
     if old_table is not None and old_pairs is not None:
-        old_versions = last("article-versions") if versions is not None else None
-        changed = None if old_versions is None else (
-            {slug for slug, version in versions.items() if old_versions.get(slug) != version}
-            | (old_versions.keys() - versions.keys()))
+        changed = changed_articles(versions, last("article-versions")) if versions is not None else None
         found = updated_pairs(old_table, old_pairs, table, threshold, changed=changed)
     if found is None:
         found = similar_pairs(table[1], table[2], threshold)

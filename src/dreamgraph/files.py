@@ -158,10 +158,9 @@ def _write_beside(path: Path, data: bytes | Iterable[bytes]) -> Path:
     """Write ``data`` to a new temporary file beside ``path``, flushed to disk, and return its path (it is
     removed again when writing fails)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, tmp = temporary_file(path.parent, path.name)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), 0o666 & ~_umask())  # mkstemp makes 0600; keep the usual mode
+        with handle:
             if isinstance(data, bytes):
                 handle.write(data)
             else:
@@ -169,9 +168,9 @@ def _write_beside(path: Path, data: bytes | Iterable[bytes]) -> Path:
                     handle.write(piece)
             handle.flush()
             os.fsync(handle.fileno())
-        return Path(tmp)
+        return tmp
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
