@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 
 MAX_SLUG_LENGTH = 80
 # Words that frame a dream's name without changing which dream it is ("losing control in a dream").
@@ -61,6 +62,7 @@ def split_title(title: str) -> tuple[str, str | None]:
     return title[: match.start()].strip(), subtitle
 
 
+@lru_cache(maxsize=1 << 16)  # link texts repeat: a popular dream is named by every article that links to it
 def dream_name(text: str) -> str:
     """Return the bare dream name of a title or link text, framings removed.
 
@@ -90,6 +92,7 @@ def dream_name(text: str) -> str:
     return stripped
 
 
+@lru_cache(maxsize=1 << 16)
 def slugify(text: str) -> str:
     """Return ``text`` as a slug: lowercase ASCII letters, digits and single hyphens.
 
