@@ -535,3 +535,28 @@ def test_a_rebuild_patches_the_near_duplicate_pairs_to_what_a_clean_build_finds(
 
     pair = tuple(sorted(parse_file(path).article.slug for path in (first, second)))
     assert [share for a, b, share in kept.kept("near-pairs") if (a, b) == pair] == [1.0]  # the copy was found
+
+
+def test_a_build_says_each_step_as_it_begins_in_order(tmp_path):
+    from helpers import FIXTURES
+    from dreamgraph.build import STAGES
+
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES / "progression", folder)
+    steps, read = [], []
+    build([folder], tmp_path / "g", stage=steps.append, progress=lambda done, total: read.append((done, total)))
+    assert steps == sorted(set(steps), key=STAGES.index)  # each once, in the order STAGES gives
+    assert steps[:3] == ["finding the articles", "reading the articles", "putting the library together"]
+    assert {"writing the graph and loading the store", "checking the shapes", "ranking the dreams",
+            "finding the gaps", "writing the read model", "finishing the store"} <= set(steps)
+    assert steps[-1] == "tidying the cache" and read[-1] == (5, 5)
+    path = folder / "flying.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("The Lift", "The Updraft"), encoding="utf-8")
+    steps.clear(), read.clear()
+    build([folder], tmp_path / "g", stage=steps.append, progress=lambda done, total: read.append((done, total)))
+    assert "writing the graph and updating the store" in steps and "writing the graph and loading the store" not in steps
+    assert "ranking the dreams" not in steps  # a subtitle changes no link: the last rankings stand
+    assert read[0] == (4, 5) and read[-1] == (5, 5)  # the cache's four at once, then the one read again
+    steps.clear()
+    build([folder], tmp_path / "g", validate=False, stage=steps.append)
+    assert "checking the shapes" not in steps and steps[-1] == "tidying the cache"

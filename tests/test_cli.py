@@ -123,3 +123,28 @@ def test_sparql_jsonl_gives_a_row_a_line_of_plain_values(cli, sample_graph):
               "SELECT ?d ?n WHERE { ?d a dg:Dream ; rdfs:label ?n } ORDER BY ?d LIMIT 3", "-f", "jsonl").stdout
     rows = [json.loads(line) for line in out.splitlines()]
     assert len(rows) == 3 and rows[0] == {"d": "https://w3id.org/dreamgraph/id/dream/a-car-crash", "n": "a car crash"}
+
+
+def test_a_build_in_a_terminal_shows_the_step_it_is_at(cli, tmp_path, monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    from dreamgraph import cli as cli_module
+    from helpers import article
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for n in range(25):  # a bar is shown from 20 files
+        (folder / f"{n:02d}.txt").write_text(article(f"Dream About Room {n}: Doors", next_stages=[
+            ("you leave", f"room {n + 1}", "it opens")]), encoding="utf-8")
+    screen = io.StringIO()
+    monkeypatch.setattr(cli_module, "console", lambda stderr=False: Console(file=screen, force_terminal=True, width=120))
+    assert cli("build", folder, "-g", tmp_path / "g").exit_code == 0
+    shown = screen.getvalue()
+    for step in ("reading the articles", "writing the graph and loading the store", "making the read model",
+                 "finding the gaps", "tidying the cache"):
+        assert step in shown, step
+    screen.truncate(0)
+    assert cli("build", folder, "-g", tmp_path / "g", "-q").exit_code == 0
+    assert screen.getvalue() == ""  # --quiet: no bar, no steps

@@ -340,6 +340,8 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
     del heads, bodies
     todo = [index for index, result in enumerate(results) if result is None]
     done = len(paths) - len(todo)
+    if progress:  # what the cache answered, at once
+        progress(done, len(paths))
     workers = min(os.cpu_count() or 1, 8)
     jobs = [(paths[i], shown[i], limits) for i in todo]
     if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
@@ -476,11 +478,24 @@ DERIVED_FROM = str(PROV.wasDerivedFrom)
 INCREMENTAL_LIMIT = 0.05  # above this share of articles changed, reloading the whole store is faster
 
 
+# the steps of a build as ``stage`` is told of them (see build), in order; a build takes one of the two
+# store steps, and skips those it has nothing to do for (the shapes with --no-validate, the rankings when
+# the links did not change)
+STAGES = ("finding the articles", "reading the articles", "putting the library together",
+          "writing the graph and loading the store", "writing the graph and updating the store",
+          "checking the shapes", "making the read model", "comparing the articles' texts", "ranking the dreams",
+          "finding the gaps", "writing the read model", "finishing the store", "tidying the cache")
+
+
+def _silent(what: str) -> None:
+    pass
+
+
 def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, library: Library,
                   parts: dict[str, tuple[tuple, str]], shared: Shared,
                   derived: Callable[[], dict[str, object]] | None = None,
                   offsets: dict[str, tuple[int, int]] | None = None, old: dict | None = None,
-                  limits: str = "") -> tuple[int, str]:
+                  limits: str = "", stage: Callable[[str], None] = _silent) -> tuple[int, str]:
     """Write the graph file from the pieces of ``turtle`` and bring the embedded store up to date with it;
     return the store's number of triples and how ("updated" or "reloaded").
 
@@ -494,7 +509,7 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, libra
     is written (:func:`dreamgraph.store.write_and_load_store_folder`). ``derived`` returns the data
     (name -> object) kept with the store for :meth:`dreamgraph.store.Store.derived`, and is called while
     the store loads. ``limits`` (their ``repr``) are those the articles were read with, which the manifest
-    keeps for the next build.
+    keeps for the next build. ``stage`` is told of each step as it begins (see :func:`build`).
     """
     manifest = {"articles": {slug: parts[slug][0][2] for slug in library.articles},
                 "shared": set(shared.clusters) | set(shared.stubs), "limits": limits}
@@ -509,9 +524,11 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, libra
         manifest["turtle"] = digest = digest() if callable(digest) else digest
 
         def files() -> Iterator[tuple[str, bytes]]:
+            stage("writing the read model")
             for name in sorted(data):
                 yield from derived_files(name, data.pop(name), digest).items()
             yield MANIFEST, _pickled(manifest)
+            stage("finishing the store")
 
         return files()
 
@@ -527,11 +544,13 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, libra
             changed_dreams = {iri(dream_iri(slug)) for slug in changed}  # their shared triples went with them
             add.update(" ".join(t) for t in manifest["shared"] if t[0] in changed_dreams)
             manifest["triples"] = old["triples"] - len(remove - add) + len(add - remove)
+            stage("writing the graph and updating the store")
 
             update_store_folder(graph_file, turtle, folder, sorted(remove), sorted(add), kept_files,
                                 manifest["triples"])
             return manifest["triples"], "updated"
     manifest["triples"] = -1  # not known until loaded: a manifest left by a crash here is not used
+    stage("writing the graph and loading the store")
     count, _ = write_and_load_store_folder(graph_file, turtle, folder, kept_files)
     manifest["triples"] = count
     atomic_write(folder / MANIFEST, _pickled(manifest))
@@ -593,7 +612,7 @@ def suggest_aliases(library: Library, links: dict[str, list[tuple[str, int, str]
 
 def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
                 previous: Path | None = None, linked: dict[str, bytes] | None = None,
-                spill: Path | None = None) -> dict[str, object]:
+                spill: Path | None = None, stage: Callable[[str], None] = _silent) -> dict[str, object]:
     """Return every table of the read model (see :mod:`dreamgraph.snapshot`), with the results of the
     analyses a reader wants at once: the gap report with the default settings (1.1 s at 10,000 articles,
     11 s at 100,000; its kinds made from the projection alone taken from the last report when the projection
@@ -615,22 +634,26 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
         return kept_in_folder(previous, name) if previous else None
 
     carried: set[str] = set()  # the tables taken from the last build as they were
+    stage("making the read model")
     tables = make_tables(library, shared, shingled, last, carried, linked, spill)
     if shingled:  # laid end to end in the shingle table now: the articles' own arrays (144 MB at 100,000) go
         shingled.clear()
     foreign = {e["dream"] for e in tables["completeness"] if not_in_format(e)}
     tables["typos"] = typo_table(lookalike_targets(tables["projection"], foreign), tables["stub-links"],
                                  GapSettings().typo_similarity, last("typos"))
+    stage("comparing the articles' texts")
     tables["near-pairs"] = near_pairs(tables["shingles"], last, tables["article-versions"])
     # carried links are the last build's by their inputs: its rankings then stand without comparing them
     tables["rankings"] = last("rankings") if "links" in carried else reused_rankings(tables["links"], last)
     if tables["rankings"] is not None:
         carried.add("rankings")
     else:
+        stage("ranking the dreams")
         tables["rankings"] = rankings(tables["projection"])
     last_gaps = last("gaps") if "projection" in carried else None
     ready = reused_gaps(last_gaps, last, tables) if last_gaps is not None else {}
     read_twice.clear()  # nothing below reads the last build's small tables again
+    stage("finding the gaps")
     tables["gaps"] = find_gaps(Snapshot(tables=tables), ready=ready)  # which reads the rankings' PageRank
     if last_gaps is not None and tables["gaps"] == last_gaps:  # the same report: its file and text stand
         carried.update(("gaps", "gaps-text"))
@@ -677,11 +700,13 @@ def near_pairs(table: tuple, last: Callable[[str], object],
 
 def build(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike, *, limits: Limits = Limits(),
           validate: bool = True, progress: Callable[[int, int], None] | None = None,
-          lock_timeout: float = 0) -> BuildReport:
+          lock_timeout: float = 0, stage: Callable[[str], None] | None = None) -> BuildReport:
     """Build the graph folder from article files and folders; return what was built and what went wrong.
 
     Writes ``dreamgraph.ttl`` (atomically), the ontology and shapes beside it, and the embedded store.
     Only one build runs per graph folder: a second one waits ``lock_timeout`` seconds, then refuses.
+    ``progress(done, total)`` is told of the article files read; ``stage(what)`` of each step as it begins
+    (see :data:`STAGES`): after the files are read, a large library's build has a minute or more to go.
     """
     started = time.perf_counter()
     graph_dir = Path(graph_dir)
@@ -695,7 +720,7 @@ def build(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike, *,
         ) from None
     try:
         with paused_gc():  # a build makes millions of small objects and frees them by reference counting
-            return _build_locked(sources, graph_dir, limits, validate, progress, started)
+            return _build_locked(sources, graph_dir, limits, validate, progress, started, stage or _silent)
     finally:
         lock.release()
 
@@ -713,8 +738,10 @@ def remove_leftovers(graph_dir: Path) -> None:
             path.unlink(missing_ok=True)
 
 
-def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, progress, started: float) -> BuildReport:
+def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, progress, started: float,
+                  stage: Callable[[str], None]) -> BuildReport:
     remove_leftovers(graph_dir)
+    stage("finding the articles")
     paths, problems = find_articles(sources)
     paths, shown, clashes = unique_provenance(paths, graph_dir, sources)
     problems += clashes
@@ -734,7 +761,9 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
     previous = graph_dir / STORE_DIR if manifest is not None and manifest.get("limits") == repr(limits) else None
     texts_later = previous is not None and kept_is_current(previous, "article-versions")
     try:
+        stage("reading the articles")
         compiled = compile_all(paths, graph_dir, limits, progress, cache, spool, sources, shown, texts_later)
+        stage("putting the library together")
         library = assemble([item.result for item in compiled], aliases)
         library.problems[:0] = problems + alias_problems
         if not library.articles:
@@ -755,8 +784,9 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
 
         def while_the_store_loads() -> dict[str, object]:
             if validate:
+                stage("checking the shapes")
                 violations.extend(validate_library(library, parts, shared, cache))
-            tables = kept_tables(library, shared, shingled, previous, linked, spill=graph_dir)
+            tables = kept_tables(library, shared, shingled, previous, linked, spill=graph_dir, stage=stage)
             suggest_aliases(library, shared.links, tables["typos"])  # only warnings
             return tables
 
@@ -764,7 +794,7 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         offsets: dict[str, tuple[int, int]] = {}
         triple_count, store_refresh = refresh_store(
             graph_file, graph_turtle(library, parts, shared, spool, offsets), graph_dir / STORE_DIR, library, parts,
-            shared, while_the_store_loads, offsets, manifest, repr(limits))
+            shared, while_the_store_loads, offsets, manifest, repr(limits), stage)
     finally:
         spool.close()
         for spilled in graph_dir.glob(f".{SPILLED}.*.tmp"):  # linked into the store folder, or not needed
@@ -777,6 +807,7 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         problems=sorted(set(library.problems), key=lambda p: (p.path, p.line or 0, p.severity, p.message)),
     )
     report.violations = violations
+    stage("tidying the cache")
     cache.prune()
     cache.close()
     leave_for_exit(library, parts, shared, shingled)

@@ -11,6 +11,7 @@ import json
 import math
 import os
 import sys
+import time
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -175,7 +176,7 @@ def build(ctx, sources, sub_graph_dir, max_bytes, max_line_chars, max_items, wai
     sources = list(sources) or [obj.graph_dir / "articles"]
     with nullcontext() if quiet else _progress() as bar:
         report = run_build(sources, obj.graph_dir, limits=limits, validate=not no_validate,
-                           progress=None if quiet else bar, lock_timeout=wait)
+                           progress=None if quiet else bar, lock_timeout=wait, stage=None if quiet else bar.stage)
     shown = 0
     for problem in report.problems:  # every error; warnings up to SHOWN_WARNINGS unless all are asked for
         if problem.severity == "error" or (not quiet and (all_warnings or shown < SHOWN_WARNINGS)):
@@ -201,14 +202,24 @@ def build(ctx, sources, sub_graph_dir, max_bytes, max_line_chars, max_items, wai
 
 
 class _progress:
-    """A rich progress bar on stderr, shown only for builds of many files."""
+    """A rich progress line on stderr for builds of many files: a bar while the files are read, then the
+    step the build is at (see :data:`dreamgraph.build.STAGES`), and the time since the build began."""
 
     def __enter__(self):
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+        from rich.progress import BarColumn, Progress, ProgressColumn, TextColumn
+        from rich.text import Text
 
-        self.bar = Progress("parsing", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                            console=console(stderr=True), transient=True)
+        started = time.monotonic()
+
+        class Since(ProgressColumn):  # rich's elapsed column stops when the bar is full
+            def render(self, task) -> Text:
+                seconds = int(time.monotonic() - started)
+                return Text(f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}", style="progress.elapsed")
+
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[count]}"),
+                            Since(), console=console(stderr=True), transient=True)
         self.task = None
+        self.step = "reading the articles"
         return self
 
     def __call__(self, done: int, total: int):
@@ -216,8 +227,15 @@ class _progress:
             return
         if self.task is None:
             self.bar.start()
-            self.task = self.bar.add_task("parse", total=total)
-        self.bar.update(self.task, completed=done)
+            self.task = self.bar.add_task(self.step, total=total, count="")
+        self.bar.update(self.task, completed=done, count=f"{done}/{total}")
+
+    def stage(self, what: str) -> None:
+        """Show the step the build has begun (once the bar is shown: a small build shows nothing)."""
+        self.step = what
+        if self.task is not None and what != "reading the articles":
+            self.bar.update(self.task, description=what, total=None, count="")
+            self.bar.refresh()  # shown now, however soon the next step begins
 
     def __exit__(self, *exc):
         if self.task is not None:
