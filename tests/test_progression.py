@@ -172,6 +172,24 @@ def test_loops_and_rank_commands(cli, corpus):
     assert csv_lines[1].startswith("waking-up,waking up,true,2,0,")
 
 
+
+def test_rank_shows_a_person_the_first_dreams_and_a_program_every_one(cli, tmp_path):
+    from dreamgraph.cli import RANKED_IN_A_TABLE
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for n in range(RANKED_IN_A_TABLE + 10):  # a chain of rooms: 60 written dreams and one stub
+        (folder / f"{n:02d}.txt").write_text(article(f"Dream About Room {n}: Doors", next_stages=[
+            ("you leave", f"room {n + 1}", "it opens")]), encoding="utf-8")
+    build([folder], tmp_path / "g")
+    table = cli("-g", tmp_path / "g", "rank")
+    assert len(table.stdout.splitlines()) == 2 + RANKED_IN_A_TABLE  # the header, its rule and the first 50
+    assert table.stderr.strip() == "… and 11 more dreams (--limit N shows more; --format csv gives every one)"
+    assert len(cli("-g", tmp_path / "g", "rank", "--limit", "55").stdout.splitlines()) == 2 + 55
+    assert cli("-g", tmp_path / "g", "rank", "--limit", "55").stderr == ""
+    assert len(cli("-g", tmp_path / "g", "rank", "-f", "csv").stdout.splitlines()) == 1 + RANKED_IN_A_TABLE + 11
+    assert len(json.loads(cli("-g", tmp_path / "g", "rank", "-f", "json").stdout)) == RANKED_IN_A_TABLE + 11
+
 def test_search_finds_parts_with_their_dream(cli, corpus):
     rows = json.loads(cli("-g", corpus, "search", "SURFACE", "-f", "json").stdout)
     assert [(r["dream"], r["kind"]) for r in rows] == [("drowning", "next stage"), ("drowning", "scenario")]

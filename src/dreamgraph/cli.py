@@ -554,8 +554,12 @@ def loops(ctx, max_length, sub_graph_dir, fmt):
             click.echo(" → ".join(cycle + [cycle[0]]))
 
 
+RANKED_IN_A_TABLE = 50  # a table is read by a person: the first ones, then how many more
+
+
 @main.command()
-@click.option("--limit", type=COUNT, default=None, help="Show only the first N dreams.")
+@click.option("--limit", type=COUNT, default=None,
+              help=f"Show only the first N dreams [a table: {RANKED_IN_A_TABLE}; json, jsonl, csv: all].")
 @local_graph_dir
 @list_format_option
 @click.pass_context
@@ -563,7 +567,9 @@ def rank(ctx, limit, sub_graph_dir, fmt):
     """Dreams ranked by PageRank, with in-degree and betweenness; stubs marked."""
     from .progression import store_rankings
 
-    rows = store_rankings(_subcommand_graph_dir(ctx, sub_graph_dir).store)[:limit]
+    rows = store_rankings(_subcommand_graph_dir(ctx, sub_graph_dir).store)
+    hidden = len(rows) - RANKED_IN_A_TABLE if limit is None and fmt == "table" else 0
+    rows = rows[:RANKED_IN_A_TABLE if hidden > 0 else limit]
     if fmt == "jsonl":
         echo_jsonl(rows)
         return
@@ -572,6 +578,8 @@ def rank(ctx, limit, sub_graph_dir, fmt):
         return
     keys = ["slug", "label", "stub", "in_degree", "out_degree", "pagerank", "betweenness"]
     echo_table(keys, [[r[k] for k in keys] for r in rows], fmt)
+    if hidden > 0:
+        click.echo(f"… and {hidden:,} more dreams (--limit N shows more; --format csv gives every one)", err=True)
 
 
 @main.command()
