@@ -7,7 +7,8 @@ process, the way a user runs the CLI, and is timed by wall clock:
 
 - full build (clean graph folder) and incremental rebuild after one article changed, one added (a new
   dream) and the same one removed;
-- a named query, a gap report, a path query, a taxonomy export and a text search against the built graph.
+- a named query, a gap report, a path query, a taxonomy export, a text search and the writer's brief of the
+  dream most articles link to, against the built graph.
 
 Beside each read step, the same library code runs on the plain way (bench/plain.py: an rdflib in-memory
 graph parsed from dreamgraph.ttl, no store), and the table shows the ratio plain / dreamgraph. The plain
@@ -69,6 +70,15 @@ def pick_path(graph_dir: Path) -> tuple[str, str]:
     return source, reachable[len(reachable) // 2]
 
 
+def pick_hub(graph_dir: Path) -> str:
+    """Return the dream most articles link to (the first slug among equals)."""
+    from dreamgraph.progression import progression_graph
+    from dreamgraph.connect import open_store
+
+    graph = progression_graph(open_store(graph_dir))
+    return min(graph, key=lambda n: (-graph.in_degree(n), n))
+
+
 PLAIN_LIMIT = [300.0]
 SEARCHED = "iron tunnel"  # two words of the generator's vocabulary, found in a few articles of each size
 
@@ -107,6 +117,7 @@ def main() -> None:
         removing, remove_rss = run(build_cmd, args.timeout)  # and back to the generated library
         plain_ok = size <= args.skip_plain_above
         source, target = pick_path(graph)
+        hub = pick_hub(graph)
         steps = [
             ("full build", (full, full_rss), plain_build(graph)),
             ("rebuild after 1 change", (incremental, inc_rss), None),
@@ -118,6 +129,7 @@ def main() -> None:
             ("path query", None, f"path {source} {target}"),
             ("taxonomy export", None, "export"),
             ("text search", None, f"search {SEARCHED}"),
+            ("brief (most linked dream)", None, None),
         ]
         commands = {
             "named query (stubs-by-demand)": ["sparql", "-n", "stubs-by-demand", "-f", "csv", "--max-rows", "1000000"],
@@ -126,6 +138,7 @@ def main() -> None:
             "path query": ["path", source, target],
             "taxonomy export": ["export", "-o", str(args.work / f"taxonomy-{size}.html")],
             "text search": ["search", SEARCHED, "-f", "json"],
+            "brief (most linked dream)": ["brief", hub],
         }
         for name, measured, plain in steps:
             if measured is None:

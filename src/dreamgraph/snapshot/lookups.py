@@ -2,6 +2,10 @@
 into it, the questions of some articles, and texts by node. These are small lookups the store answers by
 its indexes at any size, so no table is kept for them; they live here so that the analyses never write
 SPARQL.
+
+Each query's OPTIONAL blocks come after its triple patterns: Oxigraph evaluates patterns that follow an
+OPTIONAL on their own, for every node they match (the links into a hub dream of 100,000 articles took ten
+minutes so, 0.03 s with the OPTIONAL last; tests/test_query.py checks every query of the package).
 """
 
 from __future__ import annotations
@@ -40,8 +44,8 @@ SELECT ?dream ?kind ?position ?label ?detail WHERE {
 STAGES_QUERY = """
 SELECT ?dream ?target ?targetLabel ?stub ?condition ?gloss ?position WHERE {
   ?dream dg:transition ?t . ?t dg:to ?target ; dg:condition ?condition ; dg:position ?position .
-  OPTIONAL { ?t dg:gloss ?gloss }
   ?target rdfs:label ?targetLabel ; dg:isStub ?stub .
+  OPTIONAL { ?t dg:gloss ?gloss }
 } ORDER BY ?position"""
 LED_FROM_QUERY = """
 SELECT DISTINCT ?dream ?source ?sourceLabel WHERE { ?source dg:nextStage ?dream ; rdfs:label ?sourceLabel }
@@ -67,8 +71,8 @@ def card_rows(store: Store, iri: str) -> dict[str, list[dict]] | None:
 INCOMING_QUERY = """
 SELECT ?from ?condition ?gloss ?line ?path WHERE {
   ?transition dg:to ?dream ; dg:from ?from ; dg:condition ?condition ; dg:sourceLine ?line .
-  OPTIONAL { ?transition dg:gloss ?gloss }
   ?from prov:wasDerivedFrom ?source . ?source a dg:SourceArticle ; rdfs:label ?path .
+  OPTIONAL { ?transition dg:gloss ?gloss }
 } ORDER BY ?path ?line"""
 
 
