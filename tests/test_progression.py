@@ -235,6 +235,28 @@ def test_finding_a_dream_without_suggestions(corpus):
     assert plain.value.suggestions == [] and str(plain.value) == "unknown dream 'falingg'"
 
 
+
+def test_loops_do_not_depend_on_the_order_the_graph_holds_its_dreams_in():
+    import random
+
+    from dreamgraph.progression import loop_search
+
+    for seed in range(12):
+        rng = random.Random(seed)
+        nodes = [f"dream-{i}" for i in range(rng.randint(5, 30))]
+        edges = {(rng.choice(nodes), rng.choice(nodes)) for _ in range(len(nodes) * rng.randint(1, 4))}
+        graphs = []
+        for _ in range(3):  # the same graph, its dreams and links added in other orders
+            shuffled_nodes, shuffled_edges = nodes[:], sorted(edges)
+            rng.shuffle(shuffled_nodes), rng.shuffle(shuffled_edges)
+            graph = nx.DiGraph()
+            graph.add_nodes_from(shuffled_nodes)
+            graph.add_edges_from(shuffled_edges)
+            graphs.append(graph)
+        for options in ({}, {"limit": 5}, {"max_length": 3}, {"budget": 40}, {"limit": 20, "budget": 200}):
+            answers = [loop_search(graph, **options) for graph in graphs]
+            assert answers[0] == answers[1] == answers[2], (seed, options)
+
 @pytest.mark.parametrize("nodes, edges, k", [(60, 200, None), (400, 1500, 50), (3000, 9000, 100)])
 def test_betweenness_is_what_networkx_computes(nodes, edges, k):
     import networkx as nx

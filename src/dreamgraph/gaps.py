@@ -29,6 +29,7 @@ from .article import STANDARD_SECTIONS
 from .settings import GapSettings
 from .slugs import Lookalikes
 from .snapshot import Snapshot
+from .snapshot.projection import strong_groups
 from .snapshot.texts import differences
 from .store import Store
 
@@ -270,17 +271,11 @@ def unreachable_groups(graph: nx.DiGraph) -> list[Gap]:
     condensation at 10,000 articles.)
     """
     import numpy as np
-    from scipy import sparse
-    from scipy.sparse.csgraph import connected_components
 
-    nodes = list(graph)
-    if not nodes:
+    if not len(graph):
         return []
-    index = {node: i for i, node in enumerate(nodes)}
-    edges = np.array([(index[a], index[b]) for a, b in graph.edges], dtype=np.int64).reshape(-1, 2)
-    links = sparse.coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(len(nodes), len(nodes)))
-    count, group_of = connected_components(links, directed=True, connection="strong")
-    entered = np.zeros(count, dtype=bool)
+    nodes, group_of, edges = strong_groups(graph)
+    entered = np.zeros(int(group_of.max()) + 1, dtype=bool)
     entered[group_of[edges[:, 1]][group_of[edges[:, 0]] != group_of[edges[:, 1]]]] = True
     groups: dict[int, list[str]] = defaultdict(list)
     for node, group in zip(nodes, group_of.tolist()):
