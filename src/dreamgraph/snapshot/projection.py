@@ -103,7 +103,7 @@ def strong_groups(graph: nx.DiGraph):
 
     >>> import networkx as nx
     >>> nodes, group_of, links = strong_groups(nx.DiGraph([("a", "b"), ("b", "a"), ("b", "c")]))
-    >>> nodes, group_of[0] == group_of[1] != group_of[2], links.tolist()
+    >>> nodes, bool(group_of[0] == group_of[1] != group_of[2]), links.tolist()
     (['a', 'b', 'c'], True, [[0, 1], [1, 0], [1, 2]])
     """
     import numpy as np
