@@ -28,6 +28,7 @@ from .snapshot import Snapshot
 from .snapshot.projection import strong_groups
 from .store import Store
 
+
 def progression_graph(source: Store | Snapshot) -> nx.DiGraph:
     """Return the dream-to-dream projection of a built graph: dreams as nodes, next stages as edges (see
     :mod:`dreamgraph.snapshot.projection`)."""
@@ -201,7 +202,6 @@ def loop_search(graph: nx.DiGraph, max_length: int | None = None, limit: int = 1
     return found, note
 
 
-
 def _loops_up_to(graph: nx.DiGraph, length: int) -> Iterator[list[str]]:
     """Yield every loop of at most ``length`` dreams, once each in some rotation: those of one and two
     dreams read from the links (networkx's search for them took 2.1 s at 100,000 articles), the longer by
@@ -212,6 +212,7 @@ def _loops_up_to(graph: nx.DiGraph, length: int) -> Iterator[list[str]]:
     yield from ([node] for node, _ in nx.selfloop_edges(graph))
     if length == 2:
         yield from ([a, b] for a, b in graph.edges if a < b and graph.has_edge(b, a))
+
 
 def betweenness_centrality(graph: nx.DiGraph, k: int | None = None, seed: int = 0,
                            batch: int = 32) -> dict[str, float]:

@@ -95,7 +95,6 @@ def graph_of(data: dict) -> nx.DiGraph:
     return graph
 
 
-
 def strong_groups(graph: nx.DiGraph):
     """Return the graph's strongly connected groups as arrays: its nodes (a list), the group of each node
     and the links as pairs of node numbers (numpy arrays), found by scipy (networkx took 1.6 s at 100,000
@@ -115,6 +114,7 @@ def strong_groups(graph: nx.DiGraph):
     links = np.array([(index[a], index[b]) for a, b in graph.edges], dtype=np.int64).reshape(-1, 2)
     matrix = sparse.coo_matrix((np.ones(len(links)), (links[:, 0], links[:, 1])), shape=(len(nodes), len(nodes)))
     return nodes, connected_components(matrix, directed=True, connection="strong")[1], links
+
 
 def projection_edges(transitions) -> list[tuple[str, str, dict]]:
     """Return the edges of the projection from (source, target, position, condition, gloss) transitions,
