@@ -112,6 +112,7 @@ def least(measured, times: int = 3) -> float:
 
 
 def measure(size: int, articles: Path, graph: Path) -> list[tuple]:
+    """Return the rows of one library: (size, step, seconds, floor, what the floor is made of)."""
     cores = os.cpu_count() or 1
     dreamgraph = [shutil.which("dreamgraph") or "dreamgraph"]
     build = dreamgraph + ["build", str(articles), "-g", str(graph), "-q"]
