@@ -52,6 +52,21 @@ def test_the_three_edits_are_what_changed(builds):
     assert not changes.is_empty()
 
 
+
+def test_a_written_dream_still_linked_to_after_its_article_went_is_said_to_be_a_stub_now(cli, tmp_path):
+    from helpers import FIXTURES
+
+    shutil.copytree(FIXTURES / "progression", tmp_path / "articles")
+    build([tmp_path / "articles"], tmp_path / "old")
+    (tmp_path / "articles" / "drowning.txt").unlink()  # falling links to it
+    (tmp_path / "articles" / "teeth.txt").unlink()  # nothing links to it
+    build([tmp_path / "articles"], tmp_path / "new")
+    changes = compare(open_build(tmp_path / "old"), open_build(tmp_path / "new"))
+    assert changes.dreams_removed == ["drowning", "teeth-falling-out"] and changes.now_stubs == ["drowning"]
+    assert changes.stubs_added == []  # a written dream become a stub is not a new stub
+    shown = cli("diff", tmp_path / "old", tmp_path / "new").output
+    assert "Dreams removed (2)\n  drowning (its article went; articles still link to it: a stub now)\n  teeth-falling-out\n" in shown
+
 def test_turtle_files_compare_as_their_folders_do(builds):
     folders = compare(open_build(builds / "old"), open_build(builds / "new")).as_dict()
     files = compare(open_build(builds / "old" / GRAPH_FILE), open_build(builds / "new" / GRAPH_FILE)).as_dict()

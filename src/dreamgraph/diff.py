@@ -31,6 +31,7 @@ class GraphDiff:
 
     dreams_added: list[str] = field(default_factory=list)       # written dreams that are new
     dreams_removed: list[str] = field(default_factory=list)     # written dreams that are gone (or became stubs)
+    now_stubs: list[str] = field(default_factory=list)          # those of them articles still link to
     stubs_written: list[str] = field(default_factory=list)      # stubs that now have an article
     stubs_added: list[str] = field(default_factory=list)        # dreams linked to, unwritten, new in this build
     stubs_removed: list[str] = field(default_factory=list)      # stubs nothing links to any more (or written)
@@ -71,6 +72,7 @@ def compare(old: Store, new: Store) -> GraphDiff:
     diff = GraphDiff(
         dreams_added=sorted(written(after) - written(before) - stubs(before)),
         dreams_removed=sorted(written(before) - written(after)),
+        now_stubs=sorted(written(before) & stubs(after)),
         stubs_written=sorted(stubs(before) & written(after)),
         stubs_added=sorted(stubs(after) - stubs(before) - written(before)),
         stubs_removed=sorted(stubs(before) - stubs(after) - written(after)),
@@ -158,9 +160,12 @@ def text_lines(diff: GraphDiff) -> list[str]:
 def _sections(diff: GraphDiff) -> list[tuple[str, list[str]]]:
     order = {kind: i for i, kind in enumerate(KINDS)}
     gap_text = lambda g: f"{g.kind}: {g.node} — {g.action}"  # noqa: E731
+    linked = set(diff.now_stubs)
+    removed = [f"{slug} (its article went; articles still link to it: a stub now)" if slug in linked else slug
+               for slug in diff.dreams_removed]
     return [
         ("Dreams written", diff.dreams_added), ("Stubs now written", diff.stubs_written),
-        ("Dreams removed", diff.dreams_removed), ("Stubs new (linked, unwritten)", diff.stubs_added),
+        ("Dreams removed", removed), ("Stubs new (linked, unwritten)", diff.stubs_added),
         ("Stubs no longer linked", diff.stubs_removed),
         ("Links added", [f"{a} → {b}" for a, b in diff.links_added]),
         ("Links removed", [f"{a} → {b}" for a, b in diff.links_removed]),
