@@ -823,3 +823,24 @@ def test_the_regions_free_spot_is_the_first_of_the_spiral_that_fits():
         far += bool(np.hypot(*(expected - wish)) > 40 * step)  # found past the first batch of 256 spots
         assert np.array_equal(_free_spot(wish, step, others, room), expected)
     assert far > 0
+
+
+def test_a_region_is_put_at_the_first_free_spot_of_its_spiral_whatever_lies_far_away():
+    import numpy as np
+
+    from dreamgraph.views.layout import _free_spot, sunflower
+
+    def first_free(wish, step, others, room, tries):  # every spot against every other, one at a time
+        for k in range(tries):
+            spot = wish + (np.array(sunflower(k, step), dtype=float) if k else np.zeros(2))
+            if all(np.hypot(*(other - spot)) >= r for other, r in zip(others, room)):
+                return spot
+        return spot
+
+    rng = np.random.default_rng(11)
+    for _ in range(150):
+        count = int(rng.integers(1, 40))
+        others, room = rng.uniform(-400, 400, (count, 2)), rng.uniform(1, 150, count)
+        wish, step, batch = rng.uniform(-100, 100, 2), float(rng.uniform(2, 20)), int(rng.integers(1, 300))
+        assert _free_spot(wish, step, others, room, tries=2000, batch=batch).tolist() == \
+            first_free(wish, step, others, room, 2000).tolist()

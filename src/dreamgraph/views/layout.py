@@ -107,17 +107,25 @@ def _free_spot(wish: np.ndarray, step: float, others: np.ndarray, room: np.ndarr
                batch: int = 256) -> np.ndarray:
     """Return the first spot of a sunflower spiral around ``wish`` (``step`` apart) at least ``room[j]``
     from each of ``others[j]``, or the last of ``tries`` spots tried. The spots are tried ``batch`` at a time
-    (one at a time, placing the regions of 10,000 dreams took 1.8 s), the first that fits is the answer.
+    (one at a time, placing the regions of 10,000 dreams took 1.8 s), the first that fits is the answer;
+    each batch is checked against the others near enough to its spots to be in the way (against all of
+    them, the 2,221 regions of 100,000 dreams took 7 s).
 
     >>> _free_spot(np.array([0.0, 0.0]), 10.0, np.array([[0.0, 0.0]]), np.array([25.0])).tolist()
     [-12.0, -23.0]
     """
     if not len(others):
         return wish + (0, 0)
+    away = np.hypot(others[:, 0] - wish[0], others[:, 1] - wish[1])  # how far each other is from the wish
     for first in range(0, tries, batch):
-        spots = wish + np.array([sunflower(k, step) if k else (0, 0)
-                                 for k in range(first, min(first + batch, tries))], dtype=float)
-        fits = np.all(np.hypot(others[:, 0] - spots[:, None, 0], others[:, 1] - spots[:, None, 1]) >= room, axis=1)
+        offsets = np.array([sunflower(k, step) if k else (0, 0) for k in range(first, min(first + batch, tries))],
+                           dtype=float)
+        spots = wish + offsets
+        # an other farther from the wish than the batch's farthest spot and its room is clear of every spot
+        reach = float(np.hypot(offsets[:, 0], offsets[:, 1]).max()) * (1 + 1e-9) + 1e-9
+        near = away <= reach + room
+        close, space = others[near], room[near]
+        fits = np.all(np.hypot(close[:, 0] - spots[:, None, 0], close[:, 1] - spots[:, None, 1]) >= space, axis=1)
         if fits.any():
             return spots[int(np.argmax(fits))]
     return spots[-1]
