@@ -35,11 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from generate import generate  # noqa: E402
-
-WRAPPER = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-           "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode; "
-           "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
-           "print(time.perf_counter() - t, u.ru_utime + u.ru_stime, rc)")
+from run import measured  # noqa: E402
 
 PARSE = """
 import gc, sys, time
@@ -92,12 +88,11 @@ os.unlink(source + ".floor")
 
 
 def timed(command: list[str]) -> tuple[float, float]:
-    """Return (wall seconds, CPU seconds) of a command run as a child; raise when it fails."""
-    out = subprocess.run([sys.executable, "-c", WRAPPER, *command], capture_output=True, text=True, check=True)
-    wall, cpu, rc = out.stdout.split()
-    if int(rc) not in (0, 1):  # 1: the build found errors in articles, as generated libraries have
+    """Return (wall seconds, CPU seconds) of a command run as a child (see run.measured); raise when it fails."""
+    wall, _, cpu, rc = measured(command, timeout=3600) or (0, 0, 0, "timed out")
+    if rc not in (0, 1):  # 1: the build found errors in articles, as generated libraries have
         raise SystemExit(f"failed ({rc}): {' '.join(command)}")
-    return float(wall), float(cpu)
+    return wall, cpu
 
 
 def reported(code: str, *args: str) -> list[float]:

@@ -34,11 +34,13 @@ sys.path.insert(0, str(HERE))
 from generate import generate  # noqa: E402
 
 
-def run(command: list[str], timeout: float) -> tuple[float | None, int]:
-    """Return (wall seconds or None on failure/timeout, peak RSS in MB) of a command run as a child."""
+def measured(command: list[str], timeout: float) -> tuple[float, int, float, int] | None:
+    """Return (wall seconds, peak RSS in KB, CPU seconds, exit status) of a command run as a child, or None
+    when it did not finish within ``timeout``."""
     wrapper = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
                "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode; "
-               "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, rc)")
+               "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+               "print(time.perf_counter() - t, u.ru_maxrss, u.ru_utime + u.ru_stime, rc)")
     process = subprocess.Popen([sys.executable, "-c", wrapper, *command], stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL, text=True, start_new_session=True)
     try:
@@ -46,8 +48,16 @@ def run(command: list[str], timeout: float) -> tuple[float | None, int]:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)  # the step's own process too, not only the wrapper
         process.wait()
+        return None
+    return float(out[0]), int(out[1]), float(out[2]), int(out[3])
+
+
+def run(command: list[str], timeout: float) -> tuple[float | None, int]:
+    """Return (wall seconds or None on failure/timeout, peak RSS in MB) of a command run as a child."""
+    found = measured(command, timeout)
+    if found is None:
         return None, 0
-    seconds, rss, rc = float(out[0]), int(out[1]), int(out[2])
+    seconds, rss, _, rc = found
     return (seconds if rc in (0, 1, 3) else None), rss // 1024
 
 
