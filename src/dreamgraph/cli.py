@@ -206,6 +206,8 @@ class _progress:
     step the build is at (see :data:`dreamgraph.build.STAGES`), and the time since the build began."""
 
     def __enter__(self):
+        from datetime import timedelta
+
         from rich.progress import BarColumn, Progress, ProgressColumn, TextColumn
         from rich.text import Text
 
@@ -213,8 +215,7 @@ class _progress:
 
         class Since(ProgressColumn):  # rich's elapsed column stops when the bar is full
             def render(self, task) -> Text:
-                seconds = int(time.monotonic() - started)
-                return Text(f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}", style="progress.elapsed")
+                return Text(str(timedelta(seconds=int(time.monotonic() - started))), style="progress.elapsed")
 
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[count]}"),
                             Since(), console=console(stderr=True), transient=True)
