@@ -448,6 +448,81 @@ def store_triples(graph_dir):
     return sorted(map(str, store._store.quads_for_pattern(None, None, None)))
 
 
+def _graph_folder_state(graph: Path) -> dict[str, tuple[int, int]]:
+    """Every file of a graph folder but its cache and lock, with its size and modification time."""
+    return {str(p.relative_to(graph)): (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(graph.rglob("*"))
+            if p.is_file() and ".cache" not in p.parts and not p.name.endswith(".lock")}
+
+
+def test_a_build_with_nothing_changed_writes_nothing_and_gives_the_last_builds_report(tmp_path):
+    """Building again what was just built (the README's first command run twice, a build in a script run
+    often) touches nothing in the graph folder and reports what the last build did, its problems included;
+    a file touched but not changed is not a change."""
+    from helpers import FIXTURES
+
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES / "progression", folder)
+    (folder / "broken.txt").write_text(article("Dream About Broken Stairs: The Gap",
+                                               next_stages=[("you climb", "flying", "it opens")]) +
+                                       "- a next stage without an arrow\n", encoding="utf-8")
+    graph = tmp_path / "graph"
+    first = build([folder], graph)
+    assert first.store == "reloaded" and any(p.severity == "error" for p in first.problems)
+    before = _graph_folder_state(graph)
+    again = build([folder], graph)
+    assert again.store == "unchanged"
+    assert _graph_folder_state(graph) == before
+    assert (again.articles, again.dreams, again.stubs, again.clusters, again.triples, again.problems,
+            again.violations) == (first.articles, first.dreams, first.stubs, first.clusters, first.triples,
+                                  first.problems, first.violations)
+    assert again.graph_file == graph / GRAPH_FILE and again.seconds < first.seconds
+    os.utime(folder / "flying.txt", ns=(10**18, 10**18))  # the same bytes, another time: read, and the same
+    assert build([folder], graph).store == "unchanged"
+    assert _graph_folder_state(graph) == before
+    assert build([folder], graph, force=True).store == "updated"
+
+
+def test_whatever_a_build_depends_on_makes_it_build_again(tmp_path):
+    """Each input of a build (an article's bytes, an article added, the alias table, a limit, the SHACL
+    check asked or not) and each part of the graph folder it wrote (the graph file, a file kept beside the
+    store) builds again when changed, and the graph is then what a clean build writes."""
+    from helpers import FIXTURES
+
+    from dreamgraph.parse import Limits
+
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES / "progression", folder)
+    graph = tmp_path / "graph"
+    build([folder], graph)
+    flying = folder / "flying.txt"
+    changes = [
+        ("article", lambda: flying.write_text(flying.read_text(encoding="utf-8").replace("The Lift", "The Rise"),
+                                              encoding="utf-8"), {}),
+        ("added", lambda: (folder / "new.txt").write_text(article("Dream About Landing: Ground"), encoding="utf-8"),
+         {}),
+        ("alias", lambda: (graph / "aliases.toml").write_text('"waking-up" = "landing"\n', encoding="utf-8"), {}),
+        ("limits", lambda: None, {"limits": Limits(max_items=2)}),
+        ("limits back", lambda: None, {}),
+        ("no check", lambda: None, {"validate": False}),
+        ("check", lambda: None, {}),
+        ("graph file", lambda: (graph / GRAPH_FILE).write_bytes(b"# edited by hand\n"), {}),
+        ("kept file", lambda: (graph / STORE_DIR / "gaps.pickle").unlink(), {}),
+        ("store", lambda: shutil.rmtree(graph / STORE_DIR / "oxigraph"), {}),
+    ]
+    for name, change, options in changes:
+        change()
+        report = build([folder], graph, **options)
+        assert report.store in ("updated", "reloaded"), name
+        assert build([folder], graph, **options).store == "unchanged", name
+        clean = tmp_path / f"clean-{len(os.listdir(tmp_path))}"
+        clean.mkdir()
+        if (graph / "aliases.toml").exists():
+            shutil.copy(graph / "aliases.toml", clean)
+        assert build([folder], clean, **options).triples == report.triples, name
+        assert (graph / GRAPH_FILE).read_bytes() == (clean / GRAPH_FILE).read_bytes(), name
+        assert store_triples(graph) == store_triples(clean), name
+
+
 def test_a_small_change_updates_the_store_to_what_a_clean_build_loads(tmp_path):
     from helpers import FIXTURES
 

@@ -87,7 +87,8 @@ def test_a_view_without_what_it_needs_is_a_usage_error(cli, seed_graph, tmp_path
 
 
 def test_a_build_prints_every_error_and_the_first_warnings_then_how_many_more(cli, tmp_path):
-    """60 cut-off pages (a warning each) and one article with a dropped line (an error)."""
+    """60 cut-off pages (a warning each) and one article with a dropped line (an error); built again with
+    nothing changed, the same report."""
     from helpers import article
 
     folder = tmp_path / "articles"
@@ -105,6 +106,11 @@ def test_a_build_prints_every_error_and_the_first_warnings_then_how_many_more(cl
     assert "1 errors, 60 warnings" in result.stdout and result.exit_code == 1
     every = cli("-g", graph, "build", "--all-warnings", folder)
     assert sum(": warning: " in line for line in every.stderr.splitlines()) == 60 and "more warnings" not in every.stderr
+    # nothing changed: the last build's report again, its error and exit status too, and "up to date"
+    assert every.stdout.startswith(f"up to date {graph / 'dreamgraph.ttl'}: 61 articles") and every.exit_code == 1
+    assert "1 errors, 60 warnings" in every.stdout
+    forced = cli("-g", graph, "build", "--force", folder)
+    assert forced.stdout.startswith("built ") and forced.stderr == result.stderr and forced.exit_code == 1
     quiet = cli("-g", graph, "build", "--quiet", folder)
     assert ": warning: " not in quiet.stderr and ": error: " in quiet.stderr and "more warnings" not in quiet.stderr
 

@@ -66,7 +66,8 @@ class BuildReport:
     clusters: int = 0
     triples: int = 0
     seconds: float = 0.0
-    store: str = ""                 # how the embedded store was brought up to date: "updated" or "reloaded"
+    store: str = ""                 # how the embedded store was brought up to date: "updated" or "reloaded",
+                                    # or "unchanged" when nothing had changed (see build)
     graph_file: Path | None = None
     problems: list[Problem] = field(default_factory=list)
     violations: list[Violation] = field(default_factory=list)
@@ -256,6 +257,7 @@ class FileIndex:
         self.old: dict = kept["files"] if valid else {}
         self.before: int = kept["made"] if valid else 0
         self.new: dict = {}
+        self.read = 0  # files whose bytes were read and hashed: their stat was not the last build's
 
     @staticmethod
     def _stat(path: Path) -> tuple | None:
@@ -280,6 +282,7 @@ class FileIndex:
     def learn(self, path: Path, shown: str, key: str, before: tuple | None) -> None:
         """Note the key of a file read just after its stat ``before`` was taken (taken after the read, a
         change in between would be missed; taken before, it is seen next time by the file's later times)."""
+        self.read += 1
         if before is not None:
             self.new[(os.path.abspath(path), shown)] = (before, key)
 
@@ -288,23 +291,11 @@ class FileIndex:
                                           "made": self.started, "files": self.new})
 
 
-def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
-                progress: Callable[[int, int], None] | None = None, cache: Cache | None = None,
-                spool: Spool | None = None, sources: Sequence = (), shown: Sequence[str] | None = None,
-                texts_later: bool = False) -> list[Compiled]:
-    """Return the per-file work for every file (one item an article; a WordPress export gives one a post):
-    from the cache when its bytes did not change, else done again, in parallel across the machine's cores
-    when there are many. With a ``spool``, the Turtle of each article worked on goes there and
-    ``Compiled.turtle`` holds its reference instead of the text; an article read from the cache comes
-    without its Turtle (b"", see :func:`article_parts`). ``shown`` are the files' provenance paths when the
-    caller has them (:func:`dreamgraph.sources.display_paths`).
-
-    With ``texts_later`` (when the last build's tables are there to be brought up to date, which read the
-    texts of the changed articles only), an article read from the cache fetches its body from the cache
-    when a field of it is first read, rather than with its head (see :func:`cache_entries`)."""
-    cache = cache or Cache(None)
-    shown = display_paths(paths, graph_dir, sources) if shown is None else shown
-    results: list[list[Compiled] | None] = [None] * len(paths)
+def file_keys(paths: Sequence[Path], shown: Sequence[str], limits: Limits,
+              cache: Cache) -> tuple[list[str], FileIndex]:
+    """Return the cache key of every file's bytes (in the order of ``paths``), and the index of the files'
+    stats that answered most of them: only a file whose stat changed since the last build is read and
+    hashed (see :class:`FileIndex`; the caller keeps the index, :meth:`FileIndex.keep`)."""
     files = FileIndex(cache, repr(limits))
     keys = []
     for index, path in enumerate(paths):
@@ -319,6 +310,28 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
             if not data.startswith(b"<"):  # never "<unreadable>" or "<too large>": those are read again
                 files.learn(path, shown[index], key, before)
         keys.append(key)
+    return keys, files
+
+
+def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
+                progress: Callable[[int, int], None] | None = None, cache: Cache | None = None,
+                spool: Spool | None = None, sources: Sequence = (), shown: Sequence[str] | None = None,
+                texts_later: bool = False, keyed: tuple[list[str], FileIndex] | None = None) -> list[Compiled]:
+    """Return the per-file work for every file (one item an article; a WordPress export gives one a post):
+    from the cache when its bytes did not change, else done again, in parallel across the machine's cores
+    when there are many. With a ``spool``, the Turtle of each article worked on goes there and
+    ``Compiled.turtle`` holds its reference instead of the text; an article read from the cache comes
+    without its Turtle (b"", see :func:`article_parts`). ``shown`` are the files' provenance paths when the
+    caller has them (:func:`dreamgraph.sources.display_paths`).
+
+    With ``texts_later`` (when the last build's tables are there to be brought up to date, which read the
+    texts of the changed articles only), an article read from the cache fetches its body from the cache
+    when a field of it is first read, rather than with its head (see :func:`cache_entries`). ``keyed`` is
+    what :func:`file_keys` returned for these files, when the caller asked it already."""
+    cache = cache or Cache(None)
+    shown = display_paths(paths, graph_dir, sources) if shown is None else shown
+    results: list[list[Compiled] | None] = [None] * len(paths)
+    keys, files = keyed or file_keys(paths, shown, limits, cache)
     files.keep()
     cache.stale.update({key for _, key in files.old.values()} - set(keys))  # of files changed or gone
     index_of = {key: index for index, key in enumerate(keys)}
@@ -535,8 +548,12 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, libra
     if old is not None:
         changed = {slug for slug, h in manifest["articles"].items() if old["articles"].get(slug) != h}
         gone = set(old["articles"]) - set(manifest["articles"])
-        if len(changed) + len(gone) <= max(10, INCREMENTAL_LIMIT * len(library.articles)):
-            remove = set(_article_triples_in_store(folder, (changed | gone) & set(old["articles"])))
+        try:
+            remove = (set(_article_triples_in_store(folder, (changed | gone) & set(old["articles"])))
+                      if len(changed) + len(gone) <= max(10, INCREMENTAL_LIMIT * len(library.articles)) else None)
+        except OSError:  # the store's files are gone or damaged: it is loaded again from the Turtle below
+            remove = None
+        if remove is not None:
             remove.update(" ".join(t) for t in old["shared"] - manifest["shared"])
             add = {" ".join(t) for slug in changed
                    for t in own_triples(library.articles[slug], library.articles[slug].path, library.resolve)}
@@ -570,6 +587,53 @@ def _read_manifest(folder: Path) -> dict | None:
     if manifest.get("triples", -1) < 0 or manifest.get("turtle") != loaded_digest(folder):
         return None
     return manifest
+
+
+LAST_REPORT = "last-report.pickle"  # in the store folder: what the build that made it reported, and from what
+
+
+def build_inputs(keys: Sequence[str], shown: Sequence[str], aliases: dict[str, str], problems: list[Problem],
+                 limits: Limits, validate: bool) -> str:
+    """Return a digest of everything a build's output depends on: the article files (their provenance paths
+    and the cache keys of their bytes, see :func:`file_keys`), the alias table, the problems found before
+    any article was read, the parse limits, whether the graph is checked against the shapes, and the code."""
+    from .store import code_fingerprint
+
+    return hashlib.sha256(pickle.dumps(
+        (code_fingerprint(), repr(limits), validate, sorted(aliases.items()), [str(p) for p in problems],
+         list(zip(shown, keys))), protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+
+
+def keep_report(graph_dir: Path, inputs: str, report: BuildReport) -> None:
+    """Keep, in the store folder the build made, its report and the digest of its inputs (see
+    :func:`build_inputs`), with the size of every file of the folder: :func:`unchanged_report` answers the
+    next build from them when none of its inputs changed."""
+    folder = graph_dir / STORE_DIR
+    files = {entry.name: entry.stat().st_size for entry in os.scandir(folder) if entry.is_file()}
+    atomic_write(folder / LAST_REPORT, pickle.dumps(
+        {"inputs": inputs, "turtle": loaded_digest(folder), "files": files, "report": report},
+        protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def unchanged_report(graph_dir: Path, inputs: str) -> BuildReport | None:
+    """Return the last build's report when a build with these inputs (see :func:`build_inputs`) would do
+    nothing but write the same graph again: the last build's inputs were the same, its graph file is in
+    place as it wrote it, and its store folder holds every file it wrote, at its size. Else None."""
+    folder = graph_dir / STORE_DIR
+    try:
+        kept = pickle.loads((folder / LAST_REPORT).read_bytes())
+        if kept["inputs"] != inputs or kept["turtle"] != loaded_digest(folder):
+            return None
+        if any(os.stat(folder / name).st_size != size for name, size in kept["files"].items()):
+            return None
+        if not (folder / "oxigraph").is_dir() or not store_is_current(graph_dir / GRAPH_FILE, folder):
+            return None
+    except (OSError, ValueError, KeyError, TypeError, EOFError, pickle.UnpicklingError, AttributeError):
+        return None
+    report = kept["report"]
+    report.store = "unchanged"
+    report.graph_file = graph_dir / GRAPH_FILE
+    return report
 
 
 def _article_triples_in_store(folder: Path, slugs: Iterable[str]) -> list[str]:
@@ -700,13 +764,18 @@ def near_pairs(table: tuple, last: Callable[[str], object],
 
 def build(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike, *, limits: Limits = Limits(),
           validate: bool = True, progress: Callable[[int, int], None] | None = None,
-          lock_timeout: float = 0, stage: Callable[[str], None] | None = None) -> BuildReport:
+          lock_timeout: float = 0, stage: Callable[[str], None] | None = None, force: bool = False) -> BuildReport:
     """Build the graph folder from article files and folders; return what was built and what went wrong.
 
     Writes ``dreamgraph.ttl`` (atomically), the ontology and shapes beside it, and the embedded store.
     Only one build runs per graph folder: a second one waits ``lock_timeout`` seconds, then refuses.
     ``progress(done, total)`` is told of the article files read; ``stage(what)`` of each step as it begins
     (see :data:`STAGES`): after the files are read, a large library's build has a minute or more to go.
+
+    When nothing the graph depends on changed since the last build (the article files, by their bytes, the
+    alias table, the limits, ``validate``, dreamgraph's code) and the graph folder is as that build left it,
+    the build writes nothing and returns that build's report, with ``store`` "unchanged"; ``force`` builds
+    again all the same (from the cache: see :func:`compile_all`).
     """
     started = time.perf_counter()
     graph_dir = Path(graph_dir)
@@ -720,7 +789,7 @@ def build(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike, *,
         ) from None
     try:
         with paused_gc():  # a build makes millions of small objects and frees them by reference counting
-            return _build_locked(sources, graph_dir, limits, validate, progress, started, stage or _silent)
+            return _build_locked(sources, graph_dir, limits, validate, progress, started, stage or _silent, force)
     finally:
         lock.release()
 
@@ -739,7 +808,7 @@ def remove_leftovers(graph_dir: Path) -> None:
 
 
 def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, progress, started: float,
-                  stage: Callable[[str], None]) -> BuildReport:
+                  stage: Callable[[str], None], force: bool = False) -> BuildReport:
     remove_leftovers(graph_dir)
     stage("finding the articles")
     paths, problems = find_articles(sources)
@@ -752,6 +821,19 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         raise DreamgraphError(f"no articles (.txt, .md) found in {where}")
     cache = Cache(graph_dir / CACHE_DIR)
     aliases, alias_problems = read_alias_table(graph_dir)
+    for name, content in (("ontology.ttl", ontology_text()), ("shapes.ttl", shapes_text())):
+        target = graph_dir / name
+        if not target.is_file() or target.read_text(encoding="utf-8") != content:
+            atomic_write(target, content.encode("utf-8"))
+    keyed = file_keys(paths, shown, limits, cache)
+    inputs = build_inputs(keyed[0], shown, aliases, problems + alias_problems, limits, validate)
+    unchanged = None if force else unchanged_report(graph_dir, inputs)
+    if unchanged is not None:
+        if keyed[1].read:  # files whose stat alone could not answer: known by it next time
+            keyed[1].keep()
+        cache.close()
+        unchanged.seconds = time.perf_counter() - started
+        return unchanged
     manifest = _read_manifest(graph_dir / STORE_DIR)  # what the store holds: the build holds the lock
     last = last_graph_file(graph_dir, manifest)
     spool = Spool(graph_dir, last[0] if last else None)
@@ -762,7 +844,8 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
     texts_later = previous is not None and kept_is_current(previous, "article-versions")
     try:
         stage("reading the articles")
-        compiled = compile_all(paths, graph_dir, limits, progress, cache, spool, sources, shown, texts_later)
+        compiled = compile_all(paths, graph_dir, limits, progress, cache, spool, sources, shown, texts_later,
+                               keyed)
         stage("putting the library together")
         library = assemble([item.result for item in compiled], aliases)
         library.problems[:0] = problems + alias_problems
@@ -776,10 +859,6 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         linked = {item.slug: item.link_digest for item in as_parsed if item.link_digest}
         del compiled, as_parsed
         shared = shared_triples(library)
-        for name, content in (("ontology.ttl", ontology_text()), ("shapes.ttl", shapes_text())):
-            target = graph_dir / name
-            if not target.is_file() or target.read_text(encoding="utf-8") != content:
-                atomic_write(target, content.encode("utf-8"))
         violations: list = []
 
         def while_the_store_loads() -> dict[str, object]:
@@ -810,6 +889,7 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
     stage("tidying the cache")
     cache.prune()
     cache.close()
+    keep_report(graph_dir, inputs, report)
     leave_for_exit(library, parts, shared, shingled)
     report.seconds = time.perf_counter() - started
     return report

@@ -158,11 +158,15 @@ SHOWN_WARNINGS = 50  # a build of a large library can have thousands: the first 
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary.")
 @click.option("--all-warnings", is_flag=True,
               help=f"Print every warning (by default the first {SHOWN_WARNINGS}, then how many more).")
+@click.option("--force", is_flag=True, help="Build again even when nothing changed since the last build.")
 @click.pass_context
-def build(ctx, sources, sub_graph_dir, max_bytes, max_line_chars, max_items, wait, no_validate, quiet, all_warnings):
+def build(ctx, sources, sub_graph_dir, max_bytes, max_line_chars, max_items, wait, no_validate, quiet, all_warnings,
+          force):
     """Build the graph from article files and folders (default: GRAPH_DIR/articles).
 
-    Writes GRAPH_DIR/dreamgraph.ttl, the ontology and shapes beside it, and the embedded store.
+    Writes GRAPH_DIR/dreamgraph.ttl, the ontology and shapes beside it, and the embedded store. When no
+    article, alias, setting or dreamgraph itself changed since the last build, and the graph folder is as
+    it left it, writes nothing and reports that build again ("up to date"); --force builds all the same.
     Exits 1 when an article or part of one had to be dropped, 3 when the graph breaks a SHACL rule.
     """
     from .build import build as run_build
@@ -176,7 +180,8 @@ def build(ctx, sources, sub_graph_dir, max_bytes, max_line_chars, max_items, wai
     sources = list(sources) or [obj.graph_dir / "articles"]
     with nullcontext() if quiet else _progress() as bar:
         report = run_build(sources, obj.graph_dir, limits=limits, validate=not no_validate,
-                           progress=None if quiet else bar, lock_timeout=wait, stage=None if quiet else bar.stage)
+                           progress=None if quiet else bar, lock_timeout=wait, stage=None if quiet else bar.stage,
+                           force=force)
     shown = 0
     for problem in report.problems:  # every error; warnings up to SHOWN_WARNINGS unless all are asked for
         if problem.severity == "error" or (not quiet and (all_warnings or shown < SHOWN_WARNINGS)):
@@ -191,7 +196,8 @@ def build(ctx, sources, sub_graph_dir, max_bytes, max_line_chars, max_items, wai
     errors = sum(p.severity == "error" for p in report.problems)
     warnings = len(report.problems) - errors
     click.echo(
-        f"built {report.graph_file}: {report.articles} articles, {report.dreams} dreams "
+        ("up to date" if report.store == "unchanged" else "built")
+        + f" {report.graph_file}: {report.articles} articles, {report.dreams} dreams "
         f"({report.stubs} stubs), {report.clusters} clusters, {report.triples} triples "
         f"in {report.seconds:.2f} s; {errors} errors, {warnings} warnings"
         + (f", {len(report.violations)} shape violations" if report.violations else ""))
