@@ -7,6 +7,7 @@ So falling ↔ flying is a loop and waking-up is reachable from falling two ways
 """
 
 import json
+import math
 
 import networkx as nx
 import pytest
@@ -234,6 +235,41 @@ def test_finding_a_dream_without_suggestions(corpus):
         find_dream(store, "falingg", suggest=False)
     assert plain.value.suggestions == [] and str(plain.value) == "unknown dream 'falingg'"
 
+
+
+def test_loops_are_every_simple_cycle_networkx_finds_up_to_the_length():
+    """Random graphs, with self-loops, two-dream loops and groups of every size: the loops found are
+    networkx's simple cycles of at most that many dreams, each written from its first dream by name."""
+    import random
+
+    from dreamgraph.progression import loop_search
+
+    for seed in range(40):
+        rng = random.Random(seed)
+        nodes = [f"d{rng.randrange(10**6)}" for _ in range(rng.randint(1, 25))]
+        graph = nx.DiGraph()
+        graph.add_nodes_from(nodes)
+        graph.add_edges_from((rng.choice(nodes), rng.choice(nodes)) for _ in range(len(nodes) * rng.randint(1, 2)))
+        for length in (1, 2, 3, 5, None):
+            theirs = []
+            for cycle in nx.simple_cycles(graph, length_bound=length):
+                start = cycle.index(min(cycle))
+                theirs.append(cycle[start:] + cycle[:start])
+            found, note = loop_search(graph, max_length=length, limit=10**6, budget=10**6, steps=10**9)
+            assert found == sorted(theirs, key=lambda loop: (len(loop), loop)) and note is None, (seed, length)
+
+
+def test_a_loop_search_that_would_follow_too_many_links_stops_at_a_whole_length_and_says_so():
+    from dreamgraph.progression import loop_search
+
+    graph = nx.complete_graph([f"d{i:02}" for i in range(12)], create_using=nx.DiGraph)
+    found, note = loop_search(graph, limit=10**6, budget=10**6, steps=20_000)
+    longest = max(len(loop) for loop in found)
+    assert 2 <= longest < 12
+    for length in range(1, longest + 1):  # each length searched is whole: 12!/(12-L)! / L loops of L dreams
+        assert sum(len(loop) == length for loop in found) == (math.perm(12, length) // length if length > 1 else 0)
+    assert note == (f"loops of {longest + 1} dreams and longer were not searched: there are too many paths to "
+                    "follow (give --max-length)")
 
 
 def test_loops_do_not_depend_on_the_order_the_graph_holds_its_dreams_in():

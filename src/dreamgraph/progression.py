@@ -19,8 +19,6 @@ and return plain data; nothing here prints.
 
 from __future__ import annotations
 
-from typing import Iterator
-
 import networkx as nx
 
 from .errors import UnknownDreamError
@@ -160,15 +158,15 @@ def loops(graph: nx.DiGraph, max_length: int | None = None, limit: int = 1000) -
 
 
 def loop_search(graph: nx.DiGraph, max_length: int | None = None, limit: int = 1000,
-                budget: int = 20_000) -> tuple[list[list[str]], str | None]:
+                budget: int = 20_000, steps: int = 40_000_000) -> tuple[list[list[str]], str | None]:
     """Return the loops, shortest first then by name, and a note on what was left out (None when nothing).
 
     Loops are searched length by length, so every loop up to the length reached is found whatever the
     hash seed: a dense library holds more long loops than can be listed, and a search stopped after so many
-    loops used to miss short ones. A length whose search would go past ``budget`` loops is not listed
-    partly; at most ``limit`` loops are returned. Which loops are found, and so the answer, does not depend
-    on the order the graph holds its dreams in (each length is searched whole, then sorted), so the graph
-    is searched as it is. (At 100,000 articles: 4.1 s with a sorted copy and networkx's own searches.)
+    loops used to miss short ones. A length with more than ``budget`` loops, or whose search would follow
+    more than ``steps`` links in all (with those of the shorter lengths), is not listed partly; at most
+    ``limit`` loops are returned. Which loops are found, and so the answer, does not depend on the order the
+    graph holds its dreams in (see :func:`_loops_of_length`).
 
     >>> g = nx.DiGraph([("a", "b"), ("b", "a"), ("b", "c"), ("c", "a")])
     >>> loop_search(g)
@@ -176,23 +174,32 @@ def loop_search(graph: nx.DiGraph, max_length: int | None = None, limit: int = 1
     """
     import numpy as np
 
-    widest = int(np.bincount(strong_groups(graph)[1]).max()) if len(graph) else 0  # no loop is longer
-    longest = min(max_length or widest, widest)
+    held, group_of, links = strong_groups(graph)  # a loop stays in one strongly connected group
+    order = sorted(range(len(held)), key=held.__getitem__)  # a loop is written from its first dream by name,
+    nodes = [held[i] for i in order]                        # and searched from it: dreams numbered by name
+    number = np.empty(len(held), dtype=np.int64)
+    number[order] = np.arange(len(held))
+    succ: list[list[int]] = [[] for _ in nodes]
+    pred: list[list[int]] = [[] for _ in nodes]
+    for a, b in zip(number[links[:, 0]].tolist(), number[links[:, 1]].tolist()):
+        succ[a].append(b)
+        pred[b].append(a)
+    group = group_of[order].tolist() if len(held) else []
+    size = np.bincount(group_of).tolist() if len(held) else []
+    longest = min(max_length or max(size, default=0), max(size, default=0))  # no loop is longer
     found: list[list[str]] = []
     note = None
+    left = [steps]
     for length in range(1, longest + 1):
-        exact, seen = [], 0
-        for cycle in _loops_up_to(graph, length):
-            seen += 1
-            if seen > budget:
-                break
-            if len(cycle) == length:
-                start = cycle.index(min(cycle))
-                exact.append(cycle[start:] + cycle[:start])
-        if seen > budget:
+        exact = _loops_of_length(succ, pred, group, size, length, budget, left)
+        if exact is None:
+            note = (f"loops of {length} dreams and longer were not searched: there are too many paths to "
+                    "follow (give --max-length)")
+            break
+        if len(exact) > budget:
             note = f"loops of {length} dreams and longer were not searched: there are too many (give --max-length)"
             break
-        found.extend(sorted(exact))
+        found.extend(sorted([nodes[i] for i in loop] for loop in exact))
         if len(found) > limit:
             break
     if len(found) > limit:
@@ -202,16 +209,62 @@ def loop_search(graph: nx.DiGraph, max_length: int | None = None, limit: int = 1
     return found, note
 
 
-def _loops_up_to(graph: nx.DiGraph, length: int) -> Iterator[list[str]]:
-    """Yield every loop of at most ``length`` dreams, once each in some rotation: those of one and two
-    dreams read from the links (networkx's search for them took 2.1 s at 100,000 articles), the longer by
-    networkx's simple cycles."""
-    if length > 2:
-        yield from nx.simple_cycles(graph, length_bound=length)
-        return
-    yield from ([node] for node, _ in nx.selfloop_edges(graph))
-    if length == 2:
-        yield from ([a, b] for a, b in graph.edges if a < b and graph.has_edge(b, a))
+def _loops_of_length(succ: list[list[int]], pred: list[list[int]], group: list[int], size: list[int],
+                     length: int, budget: int, steps: list[int]) -> list[list[int]] | None:
+    """Return every loop of exactly ``length`` dreams (numbered in name order; ``succ`` and ``pred`` their
+    links out and in, ``group`` their strongly connected group, ``size`` each group's), once each, begun at
+    its least dream; more than ``budget`` of them when there are more (the search stops there), or None when
+    the search would follow more links than ``steps[0]`` (which it lowers by those it followed).
+
+    From each dream ``s``, a breadth-first walk back along the links finds how few links lead from each
+    later dream of its group to ``s`` (up to ``length - 1``); the walk forward from ``s`` then goes only
+    where ``s`` can still be reached in the links left. networkx's bounded search, which finds the
+    strongly connected groups again after each dream, did not finish ``--max-length 3`` in ten minutes
+    at 10,000 articles; this takes a second.
+
+    >>> succ, pred = [[1], [0, 2], [0]], [[1, 2], [0], [1]]  # 0 -> 1 -> 0 and 0 -> 1 -> 2 -> 0
+    >>> _loops_of_length(succ, pred, [0, 0, 0], [3], 3, 100, [1000])
+    [[0, 1, 2]]
+    """
+    found: list[list[int]] = []
+    for s, links in enumerate(succ):
+        if size[group[s]] < length:
+            continue
+        if length == 1:
+            if s in links:
+                found.append([s])
+            continue
+        back, frontier, g = {s: 0}, [s], group[s]
+        for distance in range(1, length):
+            reached = []
+            for v in frontier:
+                steps[0] -= len(pred[v])
+                for u in pred[v]:
+                    if u > s and u not in back and group[u] == g:
+                        back[u] = distance
+                        reached.append(u)
+            frontier = reached
+        if len(back) < length:  # fewer dreams than the loop needs lead back to s
+            continue
+        path, on_path, ahead = [s], {s}, [iter(links)]
+        while ahead:
+            for w in ahead[-1]:
+                steps[0] -= 1
+                left = length - len(path)  # links still to take from w back to s
+                if w not in on_path and back.get(w, length) <= left:
+                    if left == 1:  # w links to s: a loop
+                        found.append(path + [w])
+                    else:
+                        path.append(w), on_path.add(w), ahead.append(iter(succ[w]))
+                        break
+            else:
+                ahead.pop()
+                on_path.discard(path.pop())
+        if steps[0] < 0:
+            return None
+        if len(found) > budget:
+            break
+    return found
 
 
 def betweenness_centrality(graph: nx.DiGraph, k: int | None = None, seed: int = 0,
