@@ -5,10 +5,11 @@
 For each size: a library is generated (bench/generate.py, seeded), then each step runs as a fresh
 process, the way a user runs the CLI, and is timed by wall clock:
 
-- full build (clean graph folder) and incremental rebuild after one article changed, one added (a new
-  dream) and the same one removed;
+- full build (clean graph folder), the same build again with nothing changed, and incremental rebuild
+  after one article changed, one added (a new dream) and the same one removed;
 - a named query, a gap report, a path query, a taxonomy export, a text search and the writer's brief of the
-  dream most articles link to, against the built graph.
+  dream most articles link to, against the built graph; then, with no plain baseline, `show`, `next` and
+  `leads-to` of that dream, `stats`, `loops` and `rank`.
 
 Beside each read step, the same library code runs on the plain way (bench/plain.py: an rdflib in-memory
 graph parsed from dreamgraph.ttl, no store), and the table shows the ratio plain / dreamgraph. The plain
@@ -112,6 +113,7 @@ def main() -> None:
         shutil.rmtree(graph, ignore_errors=True)
         build_cmd = dreamgraph + ["build", str(library / "articles"), "-g", str(graph), "-q"]
         full, full_rss = run(build_cmd, args.timeout)
+        unchanged, same_rss = run(build_cmd, args.timeout)  # nothing changed: "up to date"
         changed = sorted((library / "articles").glob("000003.*"))[0]
         original = changed.read_text(encoding="utf-8")
         changed.write_text(original.replace("Quick Answer\n", "Quick Answer\n- A new first answer.\n", 1), encoding="utf-8")
@@ -130,6 +132,7 @@ def main() -> None:
         hub = pick_hub(graph)
         steps = [
             ("full build", (full, full_rss), plain_build(graph)),
+            ("build, nothing changed", (unchanged, same_rss), None),
             ("rebuild after 1 change", (incremental, inc_rss), None),
             ("rebuild after 1 added", (adding, add_rss), None),
             ("rebuild after 1 removed", (removing, remove_rss), None),
@@ -140,6 +143,12 @@ def main() -> None:
             ("taxonomy export", None, "export"),
             ("text search", None, f"search {SEARCHED}"),
             ("brief (most linked dream)", None, None),
+            ("show (most linked dream)", None, None),
+            ("next (most linked dream)", None, None),
+            ("leads-to (most linked dream)", None, None),
+            ("stats", None, None),
+            ("loops", None, None),
+            ("rank", None, None),
         ]
         commands = {
             "named query (stubs-by-demand)": ["sparql", "-n", "stubs-by-demand", "-f", "csv", "--max-rows", "1000000"],
@@ -149,6 +158,12 @@ def main() -> None:
             "taxonomy export": ["export", "-o", str(args.work / f"taxonomy-{size}.html")],
             "text search": ["search", SEARCHED, "-f", "json"],
             "brief (most linked dream)": ["brief", hub],
+            "show (most linked dream)": ["show", hub],
+            "next (most linked dream)": ["next", hub],
+            "leads-to (most linked dream)": ["leads-to", hub],
+            "stats": ["stats"],
+            "loops": ["loops"],
+            "rank": ["rank"],
         }
         for name, measured, plain in steps:
             if measured is None:
