@@ -83,6 +83,16 @@ def test_the_rankings_kept_are_those_of_the_graph(graph):
     assert kept and kept == rankings(Snapshot(asking_the_graph(open_store(graph))).projection)
 
 
+def test_the_views_take_the_pagerank_the_build_kept_and_it_is_what_they_compute(graph):
+    from dreamgraph.progression import progression_graph
+    from dreamgraph.views.data import pagerank
+
+    projection = progression_graph(asking_the_graph(open_store(graph)))
+    kept = pagerank(open_store(graph), projection)
+    assert kept == pagerank(asking_the_graph(open_store(graph)), projection)
+    assert kept.keys() == set(projection) and sum(kept.values()) == pytest.approx(1, abs=1e-3)
+
+
 def test_the_triples_recorded_are_the_triples_in_the_store(graph, tmp_path):
     store = open_store(graph)
     counted = store.execute("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }").rows[0][0][1]
