@@ -27,7 +27,7 @@ from ..errors import DreamgraphError
 from ..progression import progression_graph, shortest_progression, why_no_progression
 from ..snapshot import Snapshot
 from ..store import Store
-from ..vocabulary import slug_of
+from ..vocabulary import dream_iri
 
 # Cluster colours, in the order clusters are given them (largest first): muted, told apart in print and
 # by most colour-blind readers; beyond twelve clusters they repeat, and the region labels tell them apart.
@@ -98,11 +98,16 @@ def pagerank(store: Store, graph: nx.DiGraph) -> dict[str, float]:
     return {n: round(v, 6) for n, v in nx.pagerank(ordered).items()}
 
 
-def _names(store: Store) -> dict[str, list[str]]:
-    """Return the other names each dream answers to (titles and aliases; lowercased), for the page's search."""
+def _names(store: Store, keep: set[str]) -> dict[str, list[str]]:
+    """Return the other names each dream of ``keep`` answers to (titles and aliases; lowercased), for the
+    page's search (matched by IRI: the slugs of all 336,000 names of a 100,000-dream library took 0.9 s
+    of a view of 77 dreams)."""
+    wanted = {dream_iri(slug): slug for slug in keep}
     names: dict[str, list[str]] = defaultdict(list)
     for name, iri in Snapshot.of(store).names.items():
-        names[slug_of(iri)].append(name)
+        slug = wanted.get(iri)
+        if slug is not None:
+            names[slug].append(name)
     return names
 
 
@@ -131,7 +136,7 @@ def _assemble(store: Store, graph: nx.DiGraph, keep: set[str], title: str, kind:
     """Return a view of the dreams in ``keep`` with their clusters, next stages among them and cards."""
     labels = cluster_labels(store)
     ranks = pagerank(store, graph)
-    names = _names(store)
+    names = _names(store, keep)
     view = ViewData(title=title, kind=kind)
     members: dict[str, list[str]] = defaultdict(list)
     for slug in sorted(keep):
