@@ -100,6 +100,22 @@ def test_bullet_dot_variant_with_blank_lines():
     assert [t.target_slug for t in a.next_stages] == ["landing"]
 
 
+def test_one_stray_bullet_in_a_list_of_arrows_does_not_make_its_items_text():
+    """Next Stages written without bullets, then one line added with a bullet (an edit seen in a library):
+    the lines with an arrow stay next stages, the stray line is the error it is; a line with neither a
+    bullet nor an arrow in a bulleted list is still a paragraph about the list."""
+    text = article("Dream About Falling: The Drop", scenarios=[("Off a cliff", "lost footing")],
+                   next_stages=[("you land", "landing", "it ends"), ("you rise", "flying", "it lifts")])
+    result = parse_text(text + "- A line added later.\n", "falling.txt")
+    assert [t.target_slug for t in result.article.next_stages] == ["landing", "flying"]
+    assert [(p.severity, p.line) for p in result.problems] == [("error", 8)]
+    assert result.article.sections == []
+    noted = text.replace("Common Scenarios\n- Off", "Common Scenarios\nSome of the ways it comes:\n- Off")
+    result = parse_text(noted, "falling.txt")
+    assert [s.label for s in result.article.scenarios] == ["Off a cliff"] and result.problems == []
+    assert [s.text for s in result.article.sections] == ["Some of the ways it comes:"]
+
+
 @pytest.mark.parametrize("arrow", ["→", "->", "=>", "⟶"])
 def test_arrow_variants(arrow):
     a = parse_text(f"Dream About X: Y\nCommon Scenarios\n- left {arrow} right\n", "a.txt").article

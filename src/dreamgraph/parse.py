@@ -399,11 +399,16 @@ class _Parser:
                          "the rest are dropped (raise the limit with --max-items)")
             lines = lines[: self.limits.max_items]
         if key in _ARROW_SECTIONS | {"quick-answer"} and any(BULLET.match(t) for _, t in lines):
-            # In a bulleted list, a line without a bullet is a paragraph about the list, not an item: kept as text.
-            notes = [(n, t) for n, t in lines if not BULLET.match(t)]
+            # In a bulleted list, a line without a bullet is a paragraph about the list, not an item: kept as
+            # text; but a line with an arrow is an item whether or not it has a bullet (one stray bullet in an
+            # unbulleted Next Stages made every next stage of the article text, unsaid).
+            def is_item(text: str) -> bool:
+                return bool(BULLET.match(text)) or (key in _ARROW_SECTIONS and bool(ARROW.search(text)))
+
+            notes = [(n, t) for n, t in lines if not is_item(t)]
             if notes:
                 article.sections.append(Section(heading, "\n\n".join(_plain_text(t) for _, t in notes), notes[0][0]))
-                lines = [(n, t) for n, t in lines if BULLET.match(t)]
+                lines = [(n, t) for n, t in lines if is_item(t)]
         if key is None:
             article.sections.append(Section(heading, "\n\n".join(_plain_text(t) for _, t in lines), number))
         elif key == "quick-answer":
