@@ -251,9 +251,16 @@ class _progress:
 
 @main.command()
 @local_graph_dir
+@click.option("--full", is_flag=True,
+              help="Run pySHACL over the whole graph even when the build that wrote it checked these shapes.")
 @click.pass_context
-def validate(ctx, sub_graph_dir):
-    """Check the built graph against the SHACL shapes of its folder (shapes.ttl); exit 3 on a violation."""
+def validate(ctx, sub_graph_dir, full):
+    """Check the built graph against the SHACL shapes of its folder (shapes.ttl); exit 3 on a violation.
+
+    When the build that wrote the graph checked it against these shapes and nothing changed since, its
+    verdict is the answer; otherwise (or with --full) pySHACL checks the whole graph in memory.
+    """
+    from .build import last_verdict
     from .store import GRAPH_FILE
     from .validate import check, read_turtle
 
@@ -262,7 +269,12 @@ def validate(ctx, sub_graph_dir):
     if not path.is_file():
         raise DreamgraphError(f"no graph in {obj.graph_dir}/: run `dreamgraph build` first")
     shapes = obj.graph_dir / "shapes.ttl"
-    violations = check(read_turtle(path), shapes if shapes.is_file() else None)
+    violations = None if full else last_verdict(obj.graph_dir)
+    if violations is not None:
+        click.echo("checked by the build that wrote the graph, an article, cluster and stub at a time "
+                   "(--full checks the whole graph again with pySHACL)", err=True)
+    else:
+        violations = check(read_turtle(path), shapes if shapes.is_file() else None)
     for violation in violations:
         click.echo(safe_text(f"{violation.focus}: {violation.message}"
                              + (f" (value {violation.value})" if violation.value else "")))

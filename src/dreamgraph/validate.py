@@ -251,6 +251,13 @@ def _shapes() -> tuple[str, bool, frozenset[str]]:
     return text, shapes_allow_structures(text), single
 
 
+def verdict_key(key: str) -> str:
+    """Return the key a structure's verdict is kept under (see :func:`unit_key`): the structure's, with the
+    shapes it was checked against (verdicts are carried from one version of dreamgraph to the next, whose
+    shapes may differ)."""
+    return f"{_key(_shapes()[0])[:16]}:{key}"
+
+
 def _structure_of(unit: Unit) -> tuple[str, dict[str, str], set[str]]:
     if _shapes()[1]:
         return structure(*unit, _shapes()[2])
