@@ -116,6 +116,23 @@ def test_one_stray_bullet_in_a_list_of_arrows_does_not_make_its_items_text():
     assert [s.text for s in result.article.sections] == ["Some of the ways it comes:"]
 
 
+def test_a_wrapped_list_item_is_one_item_with_its_first_line():
+    """Markdown wraps a long item onto lines set in under it: a next stage's gloss, or the half of it after
+    a wrap before the arrow, and a quick answer's end stay with their item (they became paragraphs of
+    their own); a paragraph at the list's own margin is still a note about the list."""
+    text = ("Dream About Falling: The Drop\nAn intro that ends.\nQuick Answer\n- Falling means loss\n"
+            "  of footing.\n- It ends.\nA note on the answers.\nNext Stages\n"
+            "- If you land → dream about landing meaning —\n    when it ends\n\n- If you rise\n"
+            "  → dream about flying meaning — when it lifts\n")
+    result = parse_text(text, "falling.md")
+    a = result.article
+    assert result.problems == []
+    assert [(i.text, i.line) for i in a.quick_answer] == [("Falling means loss of footing.", 4), ("It ends.", 6)]
+    assert [(t.target_slug, t.condition, t.gloss, t.line) for t in a.next_stages] == [
+        ("landing", "If you land", "when it ends", 9), ("flying", "If you rise", "when it lifts", 12)]
+    assert [s.text for s in a.sections] == ["A note on the answers."]
+
+
 @pytest.mark.parametrize("arrow", ["→", "->", "=>", "⟶"])
 def test_arrow_variants(arrow):
     a = parse_text(f"Dream About X: Y\nCommon Scenarios\n- left {arrow} right\n", "a.txt").article

@@ -100,6 +100,29 @@ _HEADING_KEYS = {
 _ARROW_SECTIONS = {"common-scenarios", "what-the-body-registered", "next-stages"}
 
 
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip())
+
+
+def _with_continuations(lines: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Return a bulleted list's lines with each line that continues an item (no bullet of its own, and set
+    in further than the item's bullet, as Markdown writes a wrapped item) joined to that item, which keeps
+    its line number: a wrapped next stage lost its gloss to a paragraph of its own.
+
+    >>> _with_continuations([(1, "- If you land → dream about landing meaning —"), (2, "  when it ends"),
+    ...                      (3, "A note.")])
+    [(1, '- If you land → dream about landing meaning — when it ends'), (3, 'A note.')]
+    """
+    joined: list[tuple[int, str]] = []
+    for number, text in lines:
+        if (joined and not BULLET.match(text) and BULLET.match(joined[-1][1])
+                and _indent(text) > _indent(joined[-1][1])):
+            joined[-1] = (joined[-1][0], joined[-1][1] + " " + text.strip())
+        else:
+            joined.append((number, text))
+    return joined
+
+
 ADDRESS = re.compile(r"https?://[^\s<>\"{}|\\^`\x00-\x1f]+")
 
 
@@ -399,6 +422,7 @@ class _Parser:
                          "the rest are dropped (raise the limit with --max-items)")
             lines = lines[: self.limits.max_items]
         if key in _ARROW_SECTIONS | {"quick-answer"} and any(BULLET.match(t) for _, t in lines):
+            lines = _with_continuations(lines)
             # In a bulleted list, a line without a bullet is a paragraph about the list, not an item: kept as
             # text; but a line with an arrow is an item whether or not it has a bullet (one stray bullet in an
             # unbulleted Next Stages made every next stage of the article text, unsaid).
