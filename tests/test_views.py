@@ -709,6 +709,37 @@ def test_rendering_is_deterministic(corpus):
     assert render(taxonomy_view(corpus)) == render(taxonomy_view(corpus))
 
 
+def test_the_gap_report_made_from_the_taxonomy_is_the_page_made_alone(generated):
+    """`export --all` makes the gap report from the taxonomy view (its layout and packed cards shared):
+    both pages are those the two views give made one at a time, byte for byte."""
+    from dreamgraph.gaps import find_gaps
+    from dreamgraph.views import standard_views
+
+    store = generated["store"]
+    (taxonomy, _), (gaps, _) = standard_views(store)
+    assert gaps.cards is taxonomy.cards and gaps.prepared is taxonomy.prepared
+    assert render(taxonomy) == generated["taxonomy"].read_text(encoding="utf-8")
+    assert "cards" in taxonomy.prepared and render(gaps) == generated["gaps"].read_text(encoding="utf-8")
+    alone = gaps_view(store, find_gaps(store))
+    assert render(alone) == render(gaps) and alone.prepared is not taxonomy.prepared
+
+
+def test_a_view_drawn_again_after_nodes_are_added_places_them(corpus):
+    """What drawing a view worked out is reused only for the same nodes: satellites added after a first
+    drawing are placed in the second."""
+    from dreamgraph.views.data import add_satellites
+    from dreamgraph.views.html import payload
+
+    view = dream_view(corpus, "falling", hops=1)
+    view.nodes = [n for n in view.nodes if n["kind"] not in ("scenario", "sensation")]
+    view.edges = [e for e in view.edges if e["kind"] not in ("scenario", "sensation")]
+    render(view)
+    add_satellites(view, "dream:falling")
+    drawn = payload(view)["satellites"]
+    assert [s["label"] for s in drawn][:2] == ["Falling off a cliff", "Falling through a floor"]
+    assert all({"x", "y"} <= n.keys() for n in view.nodes) and len({(s["x"], s["y"]) for s in drawn}) == len(drawn)
+
+
 def test_exports_do_not_depend_on_the_hash_seed(tmp_path, sample_graph):
     pages = []
     for seed in ("1", "2"):

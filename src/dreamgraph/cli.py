@@ -881,10 +881,14 @@ def export(ctx, view_name, dream, hops, cluster, source, target, fmt, output, ou
         view, _ = _make_view(store, view_name, dream, hops, cluster, source, target)
         _to_stdout(format_bytes(store, view, fmt))
         return
-    jobs = [("taxonomy", None), ("gaps", None)] if all_views else [(view_name, output)]
-    for name, out in jobs:
-        view, stem = _make_view(store, name, dream, hops, cluster, source, target)
-        path = out or output_dir / f"{stem}{SUFFIX[fmt]}"
+    if all_views:
+        from .views import standard_views
+
+        jobs = standard_views(store)
+    else:
+        jobs = [_make_view(store, view_name, dream, hops, cluster, source, target)]
+    for view, stem in jobs:
+        path = output or output_dir / f"{stem}{SUFFIX[fmt]}"
         written = [write_view(view, path)] if fmt == "html" else write_format(store, view, fmt, path, raw_cells)
         what = "the whole graph" if fmt in ("jsonld", "ntriples") else f"{len(view.nodes)} nodes, {len(view.edges)} edges"
         for file in written:

@@ -26,7 +26,7 @@ from .html import Page, render
 
 
 __all__ = ["VIEWS", "VIEW_NEEDS", "Page", "ViewData", "cluster_view", "dream_view", "gaps_view", "make_view", "path_view",
-           "render", "taxonomy_view", "write_view", "write_gap_report"]
+           "render", "standard_views", "taxonomy_view", "write_view", "write_gap_report"]
 
 
 def make_view(store: Store, name: str, *, dream: str | None = None, hops: int = 1, cluster: str | None = None,
@@ -54,6 +54,13 @@ def make_view(store: Store, name: str, *, dream: str | None = None, hops: int = 
     if name == "gaps":
         return gaps_view(store, find_gaps(store)), "gaps"
     return taxonomy_view(store), "taxonomy"
+
+
+def standard_views(store: Store) -> list[tuple[ViewData, str]]:
+    """Return the taxonomy and gap report views (what ``dreamgraph export --all`` writes) with their file
+    stems, the second made from the first (see :func:`gaps_view`), so each dream's card is packed once."""
+    taxonomy = taxonomy_view(store)
+    return [(taxonomy, "taxonomy"), (gaps_view(store, find_gaps(store), taxonomy), "gaps")]
 
 
 def write_view(view: ViewData, path: str | Path) -> Path:

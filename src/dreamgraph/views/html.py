@@ -96,8 +96,12 @@ def _packed(text: str) -> str:
 
 def payload(view: ViewData) -> dict:
     """Return the page's data: dreams as columns, next stages as index pairs, clusters with their regions,
-    satellites, gaps, and the cards in packed blocks."""
-    place(view)
+    satellites, gaps, and the cards in packed blocks. The layout and the packed cards are kept in
+    ``view.prepared`` for a view made from this one (see :func:`dreamgraph.views.data.gaps_view`)."""
+    layout = ("clustered" if view.kind in ("taxonomy", "gaps") else view.kind, tuple(n["id"] for n in view.nodes))
+    if view.prepared.get("placed") != layout:  # the same layout of the same nodes: placed already
+        place(view)
+        view.prepared["placed"] = layout
     dreams = sorted((n for n in view.nodes if n["kind"] in ("dream", "stub")), key=lambda n: n["id"])
     index = {n["id"]: i for i, n in enumerate(dreams)}
     clusters = sorted(view.clusters, key=lambda c: c["id"])
@@ -136,8 +140,18 @@ def payload(view: ViewData) -> dict:
                         "x": n["x"], "y": n["y"]} for n in view.nodes if n["kind"] in ("scenario", "sensation")],
         "gaps": gaps, "gapKinds": [k for k in GAP_KINDS if any(g["kind"] == k for g in gaps)],
         "gapMarks": {k: list(v) for k, v in GAP_MARKS.items()}, "noClusterColor": NO_CLUSTER_COLOR,
-        "cards": card_blocks([card(n) for n in dreams]),
+        "cards": _packed_cards(view, dreams, card),
     }
+
+
+def _packed_cards(view: ViewData, dreams: list[dict], card) -> list[str]:
+    """Return the view's cards in packed blocks, in the order of ``dreams``: those packed for the view it
+    was made from when they are of the same dreams, else packed now (and kept for the next)."""
+    order = tuple(n["id"] for n in dreams)
+    packed = view.prepared.get("cards")
+    if packed is None or packed[0] != order:
+        packed = view.prepared["cards"] = (order, card_blocks([card(n) for n in dreams]))
+    return packed[1]
 
 
 def render(view: ViewData) -> str:
