@@ -55,12 +55,14 @@ def test_committed_sample_graph_is_what_a_build_writes(tmp_path):
         assert (tmp_path / name).read_bytes() == (ROOT / "graph" / name).read_bytes()
 
 
-def test_building_twice_gives_identical_bytes(write_corpus, graph_dir):
+def test_building_twice_gives_identical_bytes(write_corpus, graph_dir, tmp_path):
     folder = write_corpus({"a.txt": SEED.read_text(encoding="utf-8")})
     build([folder], graph_dir)
     first = (graph_dir / GRAPH_FILE).read_bytes()
-    build([folder], graph_dir)
+    assert build([folder], graph_dir, force=True).store == "updated"  # written again (nothing changed)
     assert (graph_dir / GRAPH_FILE).read_bytes() == first
+    build([folder], tmp_path / "elsewhere")
+    assert (tmp_path / "elsewhere" / GRAPH_FILE).read_bytes() == first
 
 
 def test_stub_becomes_a_full_dream_when_its_article_arrives(write_corpus, graph_dir):
@@ -283,7 +285,7 @@ def test_a_build_by_other_code_starts_a_fresh_cache_keeping_the_shacl_verdicts(t
     assert sorted(p.name for p in (graph / ".cache").iterdir()) == [Cache.FILE]
     build([folder], tmp_path / "clean")
     assert (graph / GRAPH_FILE).read_bytes() == (tmp_path / "clean" / GRAPH_FILE).read_bytes()
-    rebuilt = build([folder], graph)  # the same code again: every entry read, none made
+    rebuilt = build([folder], graph, force=True)  # the same code again: every entry read, none made
     assert rebuilt.ok and Cache(graph / ".cache").keys("article") == now["article"]
 
 
