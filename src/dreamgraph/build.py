@@ -611,10 +611,13 @@ def keep_report(graph_dir: Path, inputs: str, report: BuildReport, validated: bo
     :func:`unchanged_report` answers the next build from them when none of its inputs changed, and
     :func:`last_verdict` answers ``dreamgraph validate``."""
     folder = graph_dir / STORE_DIR
-    files = {entry.name: entry.stat().st_size for entry in os.scandir(folder) if entry.is_file()}
-    atomic_write(folder / LAST_REPORT, pickle.dumps(
-        {"inputs": inputs, "turtle": loaded_digest(folder), "files": files, "validated": validated,
-         "report": report}, protocol=pickle.HIGHEST_PROTOCOL))
+    try:
+        files = {entry.name: entry.stat().st_size for entry in os.scandir(folder) if entry.is_file()}
+        atomic_write(folder / LAST_REPORT, pickle.dumps(
+            {"inputs": inputs, "turtle": loaded_digest(folder), "files": files, "validated": validated,
+             "report": report}, protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError:  # the build is done all the same; the next one, not knowing it, does the work again
+        pass
 
 
 def _last_report(graph_dir: Path) -> dict | None:
@@ -805,7 +808,8 @@ def build(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike, *,
     (see :data:`STAGES`): after the files are read, a large library's build has a minute or more to go.
 
     When nothing the graph depends on changed since the last build (the article files, by their bytes, the
-    alias table, the limits, ``validate``, dreamgraph's code) and the graph folder is as that build left it,
+    alias table, the limits, ``validate``, dreamgraph's code and the shapes and ontology it ships: see
+    :func:`build_inputs`) and the graph folder is as that build left it,
     the build writes nothing and returns that build's report, with ``store`` "unchanged"; ``force`` builds
     again all the same (from the cache: see :func:`compile_all`).
     """

@@ -244,26 +244,28 @@ def _loops_of_length(succ: list[list[int]], pred: list[list[int]], group: list[i
                         back[u] = distance
                         reached.append(u)
             frontier = reached
+        if steps[0] < 0:
+            return None
         if len(back) < length:  # fewer dreams than the loop needs lead back to s
             continue
         path, on_path, ahead = [s], {s}, [iter(links)]
-        while ahead:
+        while ahead:  # (the budgets are checked at each step: one dream of a dense group has billions of paths)
             for w in ahead[-1]:
                 steps[0] -= 1
+                if steps[0] < 0:
+                    return None
                 left = length - len(path)  # links still to take from w back to s
                 if w not in on_path and back.get(w, length) <= left:
                     if left == 1:  # w links to s: a loop
                         found.append(path + [w])
+                        if len(found) > budget:
+                            return found
                     else:
                         path.append(w), on_path.add(w), ahead.append(iter(succ[w]))
                         break
             else:
                 ahead.pop()
                 on_path.discard(path.pop())
-        if steps[0] < 0:
-            return None
-        if len(found) > budget:
-            break
     return found
 
 
