@@ -39,6 +39,32 @@ def article(title: str, *, scenarios=(), sensations=(), quick=(), faq=(), next_s
     return "\n".join(lines) + "\n"
 
 
+SUBTITLE_RULE = """
+<https://w3id.org/dreamgraph/shapes#Subtitled> a <http://www.w3.org/ns/shacl#NodeShape> ;
+    <http://www.w3.org/ns/shacl#targetClass> <https://w3id.org/dreamgraph/ontology#Dream> ;
+    <http://www.w3.org/ns/shacl#property> [ <http://www.w3.org/ns/shacl#path> <https://w3id.org/dreamgraph/ontology#subtitle> ;
+        <http://www.w3.org/ns/shacl#minCount> 1 ; <http://www.w3.org/ns/shacl#message> "every dream has a subtitle" ] .
+"""
+
+
+@contextlib.contextmanager
+def stricter_shapes():
+    """Within it, dreamgraph ships shapes stricter than its own (every dream has a subtitle: stubs have
+    none), as a later version of it might: the build checks them and writes them to shapes.ttl."""
+    import dreamgraph.build as build_module
+    import dreamgraph.validate as validate_module
+
+    stricter = validate_module.shapes_text() + SUBTITLE_RULE
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(validate_module, "shapes_text", lambda: stricter)
+        patch.setattr(build_module, "shapes_text", lambda: stricter)
+        validate_module._shapes.cache_clear()
+        try:
+            yield
+        finally:
+            validate_module._shapes.cache_clear()
+
+
 def free_port() -> int:
     """Return a TCP port on 127.0.0.1 that nothing listens on now."""
     with socket.socket() as sock:

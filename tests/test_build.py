@@ -289,28 +289,15 @@ def test_a_build_by_other_code_starts_a_fresh_cache_keeping_the_shacl_verdicts(t
     assert rebuilt.ok and Cache(graph / ".cache").keys("article") == now["article"]
 
 
-def test_a_verdict_kept_for_one_set_of_shapes_is_not_the_answer_for_another(tmp_path, monkeypatch):
+def test_a_verdict_kept_for_one_set_of_shapes_is_not_the_answer_for_another(tmp_path):
     """The SHACL verdicts are carried from one version of dreamgraph to the next, whose shapes may be
     stricter: a structure found clean under the old shapes is checked again under the new ones."""
-    import dreamgraph.build as build_module
-    import dreamgraph.validate as validate_module
-    from helpers import FIXTURES
+    from helpers import FIXTURES, stricter_shapes
 
     graph = tmp_path / "graph"
     assert build([FIXTURES / "progression"], graph).violations == []
-    stricter = validate_module.shapes_text() + """
-<https://w3id.org/dreamgraph/shapes#Subtitled> a <http://www.w3.org/ns/shacl#NodeShape> ;
-    <http://www.w3.org/ns/shacl#targetClass> <https://w3id.org/dreamgraph/ontology#Dream> ;
-    <http://www.w3.org/ns/shacl#property> [ <http://www.w3.org/ns/shacl#path> <https://w3id.org/dreamgraph/ontology#subtitle> ;
-        <http://www.w3.org/ns/shacl#minCount> 1 ; <http://www.w3.org/ns/shacl#message> "every dream has a subtitle" ] .
-"""
-    monkeypatch.setattr(validate_module, "shapes_text", lambda: stricter)
-    monkeypatch.setattr(build_module, "shapes_text", lambda: stricter)
-    validate_module._shapes.cache_clear()
-    try:
+    with stricter_shapes():
         found = build([FIXTURES / "progression"], graph).violations
-    finally:
-        validate_module._shapes.cache_clear()
     assert found and {v.message for v in found} == {"every dream has a subtitle"}
 
 

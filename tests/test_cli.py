@@ -56,37 +56,22 @@ def test_validate_passes_on_the_seed_and_fails_with_exit_3_naming_node_and_rule(
     assert "the target of a next stage is not a dream" in result.stdout
 
 
-def test_validate_answers_with_the_builds_verdict_while_the_graph_is_as_the_build_left_it(cli, tmp_path, monkeypatch):
+def test_validate_answers_with_the_builds_verdict_while_the_graph_is_as_the_build_left_it(cli, tmp_path):
     """Shapes stricter than the shipped ones (a subtitle for every dream: stubs have none) give a build with
     violations; `validate` then prints what pySHACL finds in the whole graph (--full), without running it,
     until the graph, its store or its shapes change, or the build did not check the shapes."""
-    import dreamgraph.build as build_module
-    import dreamgraph.validate as validate_module
-    from helpers import FIXTURES
+    from helpers import FIXTURES, stricter_shapes
 
-    stricter = validate_module.shapes_text() + """
-<https://w3id.org/dreamgraph/shapes#Subtitled> a <http://www.w3.org/ns/shacl#NodeShape> ;
-    <http://www.w3.org/ns/shacl#targetClass> <https://w3id.org/dreamgraph/ontology#Dream> ;
-    <http://www.w3.org/ns/shacl#property> [ <http://www.w3.org/ns/shacl#path> <https://w3id.org/dreamgraph/ontology#subtitle> ;
-        <http://www.w3.org/ns/shacl#minCount> 1 ; <http://www.w3.org/ns/shacl#message> "every dream has a subtitle" ] .
-"""
-    monkeypatch.setattr(validate_module, "shapes_text", lambda: stricter)
-    monkeypatch.setattr(build_module, "shapes_text", lambda: stricter)
-    validate_module._shapes.cache_clear()
     graph = tmp_path / "graph"
-    try:
+    with stricter_shapes():
         assert cli("-g", graph, "build", FIXTURES / "progression").exit_code == 3
         kept, full = cli("-g", graph, "validate"), cli("-g", graph, "validate", "--full")
-    finally:
-        validate_module._shapes.cache_clear()
-    assert kept.exit_code == full.exit_code == 3 and "every dream has a subtitle" in full.stdout
-    assert kept.stdout == full.stdout and "checked by the build" in kept.stderr and "checked by" not in full.stderr
-    assert cli("-g", graph, "build", "--no-validate", FIXTURES / "progression").exit_code == 0
-    result = cli("-g", graph, "validate")  # that build did not check the shapes: pySHACL does
-    assert result.stdout == full.stdout and "checked by" not in result.stderr
-    monkeypatch.undo()
-    graph = tmp_path / "shipped"  # the shipped shapes, in a folder of its own
-    assert cli("-g", graph, "build", FIXTURES / "progression").exit_code == 0
+        assert kept.exit_code == full.exit_code == 3 and "every dream has a subtitle" in full.stdout
+        assert kept.stdout == full.stdout and "checked by the build" in kept.stderr and "checked by" not in full.stderr
+        assert cli("-g", graph, "build", "--no-validate", FIXTURES / "progression").exit_code == 0
+        result = cli("-g", graph, "validate")  # that build did not check the shapes: pySHACL does
+        assert result.stdout == full.stdout and "checked by" not in result.stderr
+    assert cli("-g", graph, "build", FIXTURES / "progression").exit_code == 0  # the shipped shapes again
     assert "checked by the build" in cli("-g", graph, "validate").stderr
     with (graph / GRAPH_FILE).open("a", encoding="utf-8") as edited:
         edited.write("\n<https://w3id.org/dreamgraph/id/dream/x> a <https://w3id.org/dreamgraph/ontology#Dream> .\n")
