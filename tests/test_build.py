@@ -496,10 +496,12 @@ def test_a_build_with_nothing_changed_writes_nothing_and_gives_the_last_builds_r
     assert build([folder], graph, force=True).store == "updated"
 
 
-def test_whatever_a_build_depends_on_makes_it_build_again(tmp_path):
+def test_whatever_a_build_depends_on_makes_it_build_again(tmp_path, monkeypatch):
     """Each input of a build (an article's bytes, an article added, the alias table, a limit, the SHACL
-    check asked or not) and each part of the graph folder it wrote (the graph file, a file kept beside the
-    store) builds again when changed, and the graph is then what a clean build writes."""
+    check asked or not, the store's version) and each part of the graph folder it wrote (the graph file, a
+    file kept beside the store) builds again when changed, and the graph is then what a clean build writes."""
+    import importlib.metadata
+
     from helpers import FIXTURES
 
     from dreamgraph.parse import Limits
@@ -509,6 +511,7 @@ def test_whatever_a_build_depends_on_makes_it_build_again(tmp_path):
     graph = tmp_path / "graph"
     build([folder], graph)
     flying = folder / "flying.txt"
+    installed = importlib.metadata.version
     changes = [
         ("article", lambda: flying.write_text(flying.read_text(encoding="utf-8").replace("The Lift", "The Rise"),
                                               encoding="utf-8"), {}),
@@ -522,6 +525,8 @@ def test_whatever_a_build_depends_on_makes_it_build_again(tmp_path):
         ("graph file", lambda: (graph / GRAPH_FILE).write_bytes(b"# edited by hand\n"), {}),
         ("kept file", lambda: (graph / STORE_DIR / "gaps.pickle").unlink(), {}),
         ("store", lambda: shutil.rmtree(graph / STORE_DIR / "oxigraph"), {}),
+        ("store upgraded", lambda: monkeypatch.setattr(
+            importlib.metadata, "version", lambda name: "99.0" if name == "pyoxigraph" else installed(name)), {}),
     ]
     for name, change, options in changes:
         change()

@@ -596,13 +596,16 @@ def build_inputs(keys: Sequence[str], shown: Sequence[str], aliases: dict[str, s
                  limits: Limits, validate: bool) -> str:
     """Return a digest of everything a build's output depends on: the article files (their provenance paths
     and the cache keys of their bytes, see :func:`file_keys`), the alias table, the problems found before
-    any article was read, the parse limits, whether the graph is checked against the shapes, the code, and
-    the shapes and ontology it ships."""
+    any article was read, the parse limits, whether the graph is checked against the shapes, the code, the
+    shapes and ontology it ships, and the versions of the store and of the SHACL checker."""
+    from importlib.metadata import version
+
     from .store import code_fingerprint
 
     return hashlib.sha256(pickle.dumps(
-        (code_fingerprint(), shapes_text(), ontology_text(), repr(limits), validate, sorted(aliases.items()),
-         [str(p) for p in problems], list(zip(shown, keys))), protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+        (code_fingerprint(), shapes_text(), ontology_text(), version("pyoxigraph"), version("pyshacl"), repr(limits),
+         validate, sorted(aliases.items()), [str(p) for p in problems], list(zip(shown, keys))),
+        protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
 
 
 def keep_report(graph_dir: Path, inputs: str, report: BuildReport, validated: bool) -> None:
