@@ -499,7 +499,8 @@ def test_a_build_with_nothing_changed_writes_nothing_and_gives_the_last_builds_r
 def test_whatever_a_build_depends_on_makes_it_build_again(tmp_path, monkeypatch):
     """Each input of a build (an article's bytes, an article added, the alias table, a limit, the SHACL
     check asked or not, the store's version) and each part of the graph folder it wrote (the graph file, a
-    file kept beside the store) builds again when changed, and the graph is then what a clean build writes."""
+    file kept beside the store, the last report itself) builds again when changed, and the graph is then
+    what a clean build writes."""
     import importlib.metadata
 
     from helpers import FIXTURES
@@ -524,6 +525,7 @@ def test_whatever_a_build_depends_on_makes_it_build_again(tmp_path, monkeypatch)
         ("check", lambda: None, {}),
         ("graph file", lambda: (graph / GRAPH_FILE).write_bytes(b"# edited by hand\n"), {}),
         ("kept file", lambda: (graph / STORE_DIR / "gaps.pickle").unlink(), {}),
+        ("last report damaged", lambda: (graph / STORE_DIR / "last-report.pickle").write_bytes(b"\x80\x05garbage"), {}),
         ("store", lambda: shutil.rmtree(graph / STORE_DIR / "oxigraph"), {}),
         ("store upgraded", lambda: monkeypatch.setattr(
             importlib.metadata, "version", lambda name: "99.0" if name == "pyoxigraph" else installed(name)), {}),
