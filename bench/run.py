@@ -9,7 +9,7 @@ process, the way a user runs the CLI, and is timed by wall clock:
   after one article changed, one added (a new dream) and the same one removed;
 - a named query, a gap report, a path query, a taxonomy export, a text search and the writer's brief of the
   dream most articles link to, against the built graph; then, with no plain baseline, `show`, `next` and
-  `leads-to` of that dream, `stats`, `loops` and `rank`.
+  `leads-to` of that dream, `stats`, `loops`, `rank`, `validate` and `export --all`.
 
 Beside each read step, the same library code runs on the plain way (bench/plain.py: an rdflib in-memory
 graph parsed from dreamgraph.ttl, no store), and the table shows the ratio plain / dreamgraph. The plain
@@ -149,6 +149,8 @@ def main() -> None:
             ("stats", None, None),
             ("loops", None, None),
             ("rank", None, None),
+            ("validate", None, None),
+            ("export --all (taxonomy + gaps)", None, None),
         ]
         commands = {
             "named query (stubs-by-demand)": ["sparql", "-n", "stubs-by-demand", "-f", "csv", "--max-rows", "1000000"],
@@ -164,6 +166,8 @@ def main() -> None:
             "stats": ["stats"],
             "loops": ["loops"],
             "rank": ["rank"],
+            "validate": ["validate"],
+            "export --all (taxonomy + gaps)": ["export", "--all", "--output-dir", str(args.work / f"exports-{size}")],
         }
         for name, measured, plain in steps:
             if measured is None:
