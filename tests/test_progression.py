@@ -239,16 +239,18 @@ def test_finding_a_dream_without_suggestions(corpus):
 
 def test_loops_are_every_simple_cycle_networkx_finds_up_to_the_length():
     """Random graphs, with self-loops, two-dream loops and groups of every size: the loops found are
-    networkx's simple cycles of at most that many dreams, each written from its first dream by name."""
+    networkx's simple cycles of at most that many dreams, each written from its first dream by name, in
+    the projection and in the links the build keeps of it."""
     import random
 
     from dreamgraph.progression import loop_search
+    from dreamgraph.snapshot.projection import Links, links_of
 
     for seed in range(40):
         rng = random.Random(seed)
         nodes = [f"d{rng.randrange(10**6)}" for _ in range(rng.randint(1, 25))]
         graph = nx.DiGraph()
-        graph.add_nodes_from(nodes)
+        graph.add_nodes_from(nodes, label="a dream", stub=False, clusters=[])
         graph.add_edges_from((rng.choice(nodes), rng.choice(nodes)) for _ in range(len(nodes) * rng.randint(1, 2)))
         for length in (1, 2, 3, 5, None):
             theirs = []
@@ -257,6 +259,8 @@ def test_loops_are_every_simple_cycle_networkx_finds_up_to_the_length():
                 theirs.append(cycle[start:] + cycle[:start])
             found, note = loop_search(graph, max_length=length, limit=10**6, budget=10**6, steps=10**9)
             assert found == sorted(theirs, key=lambda loop: (len(loop), loop)) and note is None, (seed, length)
+            kept = Links(links_of(graph))  # what `dreamgraph loops` searches when the build kept it
+            assert loop_search(kept, max_length=length, limit=10**6, budget=10**6, steps=10**9) == (found, note)
 
 
 def test_a_loop_search_that_would_follow_too_many_links_stops_at_a_whole_length_and_says_so():

@@ -157,9 +157,10 @@ def loops(graph: nx.DiGraph, max_length: int | None = None, limit: int = 1000) -
     return loop_search(graph, max_length, limit)[0]
 
 
-def loop_search(graph: nx.DiGraph, max_length: int | None = None, limit: int = 1000,
+def loop_search(graph, max_length: int | None = None, limit: int = 1000,
                 budget: int = 20_000, steps: int = 40_000_000) -> tuple[list[list[str]], str | None]:
     """Return the loops, shortest first then by name, and a note on what was left out (None when nothing).
+    ``graph`` is a projection or its kept :class:`~dreamgraph.snapshot.projection.Links` (the same loops).
 
     Loops are searched length by length, so every loop up to the length reached is found whatever the
     hash seed: a dense library holds more long loops than can be listed, and a search stopped after so many
