@@ -7,7 +7,7 @@ For each size a library is generated (bench/generate.py, realistic, seeded) unle
 and each step runs as a fresh process, as a user runs it:
 
 - **full build** (a clean graph folder), against two floors that any build of this graph must pay: the
-  per-article work (``dreamgraph.build._compile_packed``: read, parse, triples, Turtle, SHACL key, cache
+  per-article work (``dreamgraph.compile._compile_packed``: read, parse, triples, Turtle, SHACL key, cache
   entry; here in one process, reported as CPU seconds, which the build shares among its workers), and
   pyoxigraph's bulk load of the same Turtle file into an empty store, alone. On ``cores`` cores the build
   cannot take less than ``max(load wall, (work CPU + load CPU) / cores)``;
@@ -40,7 +40,7 @@ from run import measured  # noqa: E402
 PARSE = """
 import gc, sys, time
 from pathlib import Path
-from dreamgraph.build import _compile_packed
+from dreamgraph.compile import _compile_packed
 from dreamgraph.parse import Limits
 from dreamgraph.sources import find_articles
 gc.disable()  # as in the build's workers

@@ -52,12 +52,14 @@ def stricter_shapes():
     """Within it, dreamgraph ships shapes stricter than its own (every dream has a subtitle: stubs have
     none), as a later version of it might: the build checks them and writes them to shapes.ttl."""
     import dreamgraph.build as build_module
+    import dreamgraph.graphfolder as graphfolder_module
     import dreamgraph.validate as validate_module
 
     stricter = validate_module.shapes_text() + SUBTITLE_RULE
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(validate_module, "shapes_text", lambda: stricter)
         patch.setattr(build_module, "shapes_text", lambda: stricter)
+        patch.setattr(graphfolder_module, "shapes_text", lambda: stricter)
         validate_module._shapes.cache_clear()
         try:
             yield

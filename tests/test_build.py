@@ -303,7 +303,7 @@ def test_a_verdict_kept_for_one_set_of_shapes_is_not_the_answer_for_another(tmp_
 
 def _turtle_sources(folder, graph_dir, monkeypatch) -> dict[str, int]:
     """Build, and return how many articles' Turtle came from where: the last graph file, the cache, or made."""
-    import dreamgraph.build as build_module
+    import dreamgraph.compile as build_module
 
     counted = {"last graph file": 0, "cache": 0, "made": 0}
     real_compile, real_get_many = build_module._compile, Cache.get_many
@@ -366,7 +366,7 @@ def test_a_rebuild_takes_the_turtle_of_unchanged_articles_from_the_last_graph_fi
 def test_the_turtle_read_a_few_pieces_at_a_time_is_the_same(tmp_path, monkeypatch):
     """Pieces next to one another in the last graph file are read together up to RUN_BYTES: with runs
     cut short, and with runs of one piece, the file is a clean build's."""
-    import dreamgraph.build as build_module
+    import dreamgraph.graphfolder as build_module
     from helpers import FIXTURES
 
     folder = tmp_path / "articles"
@@ -385,7 +385,7 @@ def test_the_turtle_read_a_few_pieces_at_a_time_is_the_same(tmp_path, monkeypatc
 
 def _reads_of_a_build(folder, graph_dir, monkeypatch) -> list[str]:
     """Build, and return the names of the files whose bytes the build read to know whether they changed."""
-    import dreamgraph.build as build_module
+    import dreamgraph.compile as build_module
 
     seen = []
     real = build_module.read_limited
@@ -403,7 +403,7 @@ def _reads_of_a_build(folder, graph_dir, monkeypatch) -> list[str]:
 def test_a_rebuild_reads_only_the_files_whose_stat_changed(tmp_path, monkeypatch):
     """Files are known unchanged by their size, times and inode: only a changed one is read again, also
     when the change keeps its size and its modification time is set back (its change time still moves)."""
-    from dreamgraph.build import FileIndex
+    from dreamgraph.compile import FileIndex
     from helpers import FIXTURES
 
     monkeypatch.setattr(FileIndex, "RACY_NS", 0)  # the files here were all written within the last seconds
@@ -581,7 +581,7 @@ def test_a_store_that_does_not_match_its_manifest_is_reloaded(tmp_path):
 
 
 def test_a_library_large_enough_for_worker_processes_builds_as_one_process_does(tmp_path, monkeypatch):
-    import dreamgraph.build as build_module
+    import dreamgraph.compile as build_module
 
     articles = tmp_path / "articles"
     articles.mkdir()

@@ -658,6 +658,7 @@ def test_a_build_keeps_every_body_packed_once_its_tables_are_made(tmp_path, monk
     unpickled, the texts of 100,000 articles took a gigabyte at the build's peak), and the tables are those
     of a build made one article at a time in this process."""
     import dreamgraph.build as build_module
+    import dreamgraph.compile as compile_module
     from dreamgraph.article import BODY, Article
 
     folder = tmp_path / "articles"
@@ -665,7 +666,7 @@ def test_a_build_keeps_every_body_packed_once_its_tables_are_made(tmp_path, monk
     shutil.copy(SEED, folder)
     left: list = []
     monkeypatch.setattr(build_module, "leave_for_exit", lambda *objects: left.extend(objects))
-    monkeypatch.setattr(build_module, "PARALLEL_THRESHOLD", 1)
+    monkeypatch.setattr(compile_module, "PARALLEL_THRESHOLD", 1)
     unpacked, most, unpack, let_go = set(), [0], Article.__getattr__, Article.let_go
 
     def counted_unpack(self, name):  # a body unpickled: never more than one at a time
@@ -684,7 +685,7 @@ def test_a_build_keeps_every_body_packed_once_its_tables_are_made(tmp_path, monk
     assert len(library.articles) == 6
     for article in library.articles.values():
         assert isinstance(vars(article).get("_body"), bytes) and vars(article).keys().isdisjoint(BODY), article.path
-    monkeypatch.setattr(build_module, "PARALLEL_THRESHOLD", 10 ** 9)
+    monkeypatch.setattr(compile_module, "PARALLEL_THRESHOLD", 10 ** 9)
     build([folder], tmp_path / "here")
     for name in TABLES:
         a, b = Snapshot(open_store(tmp_path / "workers")).kept(name), Snapshot(open_store(tmp_path / "here")).kept(name)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 
 from helpers import FIXTURES, SEED, article
-from dreamgraph.build import assemble, parse_all, shared_triples, validation_units
+from dreamgraph.build import assemble, shared_triples, validation_units
+from dreamgraph.compile import parse_all
 from dreamgraph.triples import LABEL, T, integer, ntriples, text
 from dreamgraph.validate import (_shapes, check, check_units, graph_from_ntriples, shapes_allow_structures,
                                  shapes_text, structure)

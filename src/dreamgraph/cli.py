@@ -260,7 +260,7 @@ def validate(ctx, sub_graph_dir, full):
     When the build that wrote the graph checked it against these shapes and nothing changed since, its
     verdict is the answer; otherwise (or with --full) pySHACL checks the whole graph in memory.
     """
-    from .build import last_verdict
+    from .graphfolder import last_verdict
     from .store import GRAPH_FILE
     from .validate import check, read_turtle
 

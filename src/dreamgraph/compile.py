@@ -1,0 +1,347 @@
+"""The per-file work of a build: each article file read, parsed and made into its Turtle and the key of its
+SHACL structure, in worker processes when there are many, and kept in the build's cache by the file's bytes
+(a file whose size and times did not change is not even read again: see :class:`FileIndex`).
+
+>>> import pathlib, tempfile
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "a.txt").write_text("Dream About Falling: The Drop\\nQuick Answer\\n- Down.\\n")
+>>> [(item.slug, item.result.article.name) for item in compile_all([folder / "a.txt"], folder, Limits())]
+[('falling', 'Falling')]
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import os
+import pickle
+import stat
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from .article import Article
+from .cache import Cache
+from .graphfolder import Spool
+from .library import Library
+from .pages import read_source
+from .parse import Limits, ParseResult, read_limited
+from .snapshot import link_digest
+from .snapshot.texts import shingles, similarity_text
+from .sources import display_paths
+from .triples import A, own_triples, turtle_blocks
+from .triples import T as TERMS
+from .validate import Unit, unit_key
+
+DREAM, CLUSTER, NEXT_STAGE, IN_CLUSTER = TERMS["Dream"], TERMS["Cluster"], TERMS["nextStage"], TERMS["belongsToCluster"]
+PARALLEL_THRESHOLD = 400  # below this many files, starting worker processes costs more than it saves
+
+
+@dataclass
+class Compiled:
+    """One article file after the per-file work, done in parallel and cached by the file's bytes: its parse,
+    and for a dream, the Turtle of its own nodes and the key of its SHACL structure, made with links
+    resolved as written (the few articles an alias touches are made again once the library is known)."""
+
+    result: ParseResult
+    slug: str = ""
+    turtle: bytes | tuple = b""     # the UTF-8 text, or its place in the build's Spool; b"" read from the cache
+    structure: str = ""
+    shingles: object = None         # for near-duplicates: see dreamgraph.snapshot.texts.shingles
+    turtle_sha256: str = ""         # of the Turtle text's UTF-8, made with it (not again at each build)
+    link_digest: bytes = b""        # what the link tables read of it: see dreamgraph.snapshot.link_digest
+    entry: tuple = ()               # (cache key, place in the file's list): where the cache keeps its Turtle
+
+
+def article_unit(article: Article, resolve: Callable[[str], str]) -> Unit:
+    """Return an article's own triples, with the types of the dreams and clusters it links to as context
+    (its texts read and let go of again: see :meth:`dreamgraph.article.Article.let_go`)."""
+    own = own_triples(article, article.path, resolve)
+    article.let_go()
+    context = [(o, A, DREAM if p == NEXT_STAGE else CLUSTER) for _, p, o in own if p in (NEXT_STAGE, IN_CLUSTER)]
+    return own, context
+
+
+def _as_written(slug: str) -> str:
+    return slug
+
+
+def _compile(article: Article, resolve: Callable[[str], str]) -> tuple[str, str]:
+    unit = article_unit(article, resolve)
+    return turtle_blocks(unit[0]), unit_key(unit)
+
+
+def _compile_result(result: ParseResult) -> Compiled:
+    if result.article is None:
+        return Compiled(result)
+    text = similarity_text(result.article)
+    turtle, structure = _compile(result.article, _as_written)
+    data = turtle.encode("utf-8")  # bytes: the next build unpickles them without decoding
+    return Compiled(result, result.article.slug, data, structure, None if text is None else shingles(text),
+                    hashlib.sha256(data).hexdigest(), link_digest(result.article))
+
+
+def _compile_one(args) -> list[Compiled]:
+    """Return the per-file work of one file: one article a text file or page, one a post of an export."""
+    path, shown, limits = args
+    return [_compile_result(result) for result in read_source(path, shown, limits)]
+
+
+def _compile_packed(args) -> tuple[bytes, list[bytes], list[bytes | None], tuple[bytes, bytes, bytes]]:
+    """Return the per-file work pickled apart (see :func:`_pickled_apart`) and packed for the cache (see
+    :func:`cache_entries`), all in the worker: the parent unpickles the first and keeps the last (unpacking
+    it there cost the parent, which shares the cores with the workers, 1.2 s at 10,000 articles)."""
+    raw, turtles, bodies = _pickled_apart(_compile_one(args))
+    return raw, turtles, bodies, _packed(raw, turtles, bodies)
+
+
+def cache_entries(compiled: list[Compiled]) -> tuple[bytes, bytes, bytes]:
+    """Return a file's per-file work packed as the cache keeps it: the ``article`` entry, without the
+    Turtle and the articles' bodies; the ``turtle`` entry, the Turtle of each item (a rebuild reads an
+    unchanged article's Turtle from the last graph file, and the entry only when that cannot be used); and
+    the ``body`` entry, each article's body packed (a rebuild fetches it for the articles whose texts it
+    reads: at 10,000 articles the bodies are 60% of the per-file work's bytes)."""
+    return _packed(*_pickled_apart(compiled))
+
+
+def _packed(raw: bytes, turtles: list[bytes], bodies: list[bytes | None]) -> tuple[bytes, bytes, bytes]:
+    return Cache.compress(raw), Cache.pack(turtles), Cache.pack(bodies)
+
+
+def _pickled_apart(compiled: list[Compiled]) -> tuple[bytes, list[bytes], list[bytes | None]]:
+    """Return a file's per-file work pickled without its Turtle and the articles' bodies (see
+    :meth:`dreamgraph.article.Article.apart`), the Turtle of each item, and the body of each (None: no
+    article); :func:`_put_together` joins them again."""
+    turtles = [item.turtle for item in compiled]
+    articles = [item.result.article for item in compiled]
+    bodies: list[bytes | None] = []
+    for item, article in zip(compiled, articles):
+        item.turtle = b""
+        if article is not None:
+            item.result.article, body = article.apart()
+        bodies.append(None if article is None else body)
+    try:
+        return pickle.dumps(compiled, protocol=pickle.HIGHEST_PROTOCOL), turtles, bodies
+    finally:
+        for item, turtle, article in zip(compiled, turtles, articles):
+            item.turtle, item.result.article = turtle, article
+
+
+def _put_together(compiled: list[Compiled], bodies: list[bytes | None] | list[Callable[[], bytes]]) -> None:
+    """Give the articles of a file's per-file work read back apart their bodies (or functions that fetch them)."""
+    for item, body in zip(compiled, bodies):
+        if item.result.article is not None and body is not None:
+            item.result.article.attach(body)
+
+
+def _start_worker(build: int) -> None:
+    """Set up a parse worker: no cyclic garbage collection (its objects live for one file), and on Linux
+    end it when the build that started it dies, so a killed build leaves no workers behind."""
+    gc.disable()
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+        if os.getppid() != build:  # the build died before the line above ran
+            os._exit(1)
+
+
+class FileIndex:
+    """What the last build learned of each article file: its size, times and inode (``os.stat``) and the
+    cache key of its bytes, so a build reads and hashes only the files whose stat changed (at 10,000
+    articles, reading and hashing every file cost 0.3 s of a one-change rebuild).
+
+    A file changed in the same clock tick as the index was made could keep its size and modification
+    time; its change time still moves (no program can set it), and a file modified within two seconds
+    before the index was made is read again anyway, as git does with "racily clean" entries.
+    """
+
+    RACY_NS = 2_000_000_000
+
+    def __init__(self, cache: Cache, limits: str):
+        self.cache, self.limits = cache, limits
+        self.started = time.time_ns()
+        kept = cache.get("files", "index")
+        valid = isinstance(kept, dict) and kept.get("limits") == limits and kept.get("version") == cache.version
+        self.old: dict = kept["files"] if valid else {}
+        self.before: int = kept["made"] if valid else 0
+        self.new: dict = {}
+        self.read = 0  # files whose bytes were read and hashed: their stat was not the last build's
+
+    @staticmethod
+    def _stat(path: Path) -> tuple | None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev
+
+    def known(self, path: Path, shown: str) -> tuple[str | None, tuple | None]:
+        """Return (the cache key, if the file's stat is what the last build saw, else None; its stat now)."""
+        now = self._stat(path)
+        name = (os.path.abspath(path), shown)
+        seen = self.old.get(name)
+        if seen is None or now != seen[0] or max(now[1], now[2]) >= self.before - self.RACY_NS:
+            return None, now
+        self.new[name] = seen
+        return seen[1], now
+
+    def learn(self, path: Path, shown: str, key: str, before: tuple | None) -> None:
+        """Note the key of a file read just after its stat ``before`` was taken (taken after the read, a
+        change in between would be missed; taken before, it is seen next time by the file's later times)."""
+        self.read += 1
+        if before is not None:
+            self.new[(os.path.abspath(path), shown)] = (before, key)
+
+    def keep(self) -> None:
+        self.cache.put("files", "index", {"limits": self.limits, "version": self.cache.version,
+                                          "made": self.started, "files": self.new})
+
+
+def file_keys(paths: Sequence[Path], shown: Sequence[str], limits: Limits,
+              cache: Cache) -> tuple[list[str], FileIndex]:
+    """Return the cache key of every file's bytes (in the order of ``paths``), and the index of the files'
+    stats that answered most of them: only a file whose stat changed since the last build is read and
+    hashed (see :class:`FileIndex`; the caller keeps the index, :meth:`FileIndex.keep`)."""
+    files = FileIndex(cache, repr(limits))
+    keys = []
+    for index, path in enumerate(paths):
+        key, before = files.known(path, shown[index])
+        if key is None:
+            try:  # never more than the limit, and only from a regular file (see parse.read_limited)
+                data = read_limited(path, limits.max_bytes)
+                data = data if len(data) <= limits.max_bytes else b"<too large>"
+            except OSError:
+                data = b"<unreadable>"
+            key = cache.key(data, shown[index], repr(limits))
+            if not data.startswith(b"<"):  # never "<unreadable>" or "<too large>": those are read again
+                files.learn(path, shown[index], key, before)
+        keys.append(key)
+    return keys, files
+
+
+def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
+                progress: Callable[[int, int], None] | None = None, cache: Cache | None = None,
+                spool: Spool | None = None, sources: Sequence = (), shown: Sequence[str] | None = None,
+                texts_later: bool = False, keyed: tuple[list[str], FileIndex] | None = None) -> list[Compiled]:
+    """Return the per-file work for every file (one item an article; a WordPress export gives one a post):
+    from the cache when its bytes did not change, else done again, in parallel across the machine's cores
+    when there are many. With a ``spool``, the Turtle of each article worked on goes there and
+    ``Compiled.turtle`` holds its reference instead of the text; an article read from the cache comes
+    without its Turtle (b"", see :func:`article_parts`). ``shown`` are the files' provenance paths when the
+    caller has them (:func:`dreamgraph.sources.display_paths`).
+
+    With ``texts_later`` (when the last build's tables are there to be brought up to date, which read the
+    texts of the changed articles only), an article read from the cache fetches its body from the cache
+    when a field of it is first read, rather than with its head (see :func:`cache_entries`). ``keyed`` is
+    what :func:`file_keys` returned for these files, when the caller asked it already."""
+    cache = cache or Cache(None)
+    shown = display_paths(paths, graph_dir, sources) if shown is None else shown
+    results: list[list[Compiled] | None] = [None] * len(paths)
+    keys, files = keyed or file_keys(paths, shown, limits, cache)
+    files.keep()
+    cache.stale.update({key for _, key in files.old.values()} - set(keys))  # of files changed or gone
+    index_of = {key: index for index, key in enumerate(keys)}
+    heads = dict(cache.get_many("article", keys))
+    if texts_later:  # each fetched when read: the keys say which files still have theirs
+        bodies = cache.keys("body")
+    else:
+        bodies = dict(cache.get_many("body", heads)) if heads else {}
+    for key, kept in heads.items():
+        if key not in bodies:  # the file's bodies are lost: worked on again
+            continue
+        results[index_of[key]] = kept
+        cache.touch("turtle", key)  # kept for this build, which reads it only when the last graph file is unusable
+        cache.touch("body", key)
+        _put_together(kept, [partial(cache.body, key, place) for place in range(len(kept))]
+                      if texts_later else bodies[key])
+        for place, item in enumerate(kept):
+            item.entry = (key, place)
+    del heads, bodies
+    todo = [index for index, result in enumerate(results) if result is None]
+    done = len(paths) - len(todo)
+    if progress:  # what the cache answered, at once
+        progress(done, len(paths))
+    workers = min(os.cpu_count() or 1, 8)
+    jobs = [(paths[i], shown[i], limits) for i in todo]
+    if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
+        with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(os.getpid(),)) as pool:
+            packed = pool.map(_compile_packed, jobs, chunksize=64)
+            for index, (raw, turtles, bodies, data) in zip(todo, packed):
+                results[index] = pickle.loads(raw)
+                _put_together(results[index], bodies)
+                for item, turtle in zip(results[index], turtles):  # the bodies stay packed: see Article.let_go
+                    item.turtle = turtle
+                _keep(cache, keys[index], results[index], spool, data)
+                done += 1
+                if progress:
+                    progress(done, len(paths))
+    else:
+        for index, job in zip(todo, jobs):
+            results[index] = _compile_one(job)
+            _keep(cache, keys[index], results[index], spool)
+            done += 1
+            if progress:
+                progress(done, len(paths))
+    return [item for file in results for item in file]  # type: ignore[union-attr]
+
+
+def _keep(cache: Cache, key: str, compiled: list[Compiled], spool: Spool | None,
+          packed: tuple[bytes, bytes, bytes] | None = None) -> None:
+    if not any(p.message.startswith("cannot read") for item in compiled for p in item.result.problems):
+        article, turtle, body = packed or cache_entries(compiled)
+        cache.put("article", key, None, article)
+        cache.put("turtle", key, None, turtle)
+        cache.put("body", key, None, body)
+    if spool is not None:
+        for item in compiled:
+            item.turtle = spool.add(item.turtle, item.turtle_sha256)
+
+
+def parse_all(paths: Sequence[Path], graph_dir: Path, limits: Limits = Limits()) -> list[ParseResult]:
+    """Return the parse of every file (see :func:`compile_all`)."""
+    return [compiled.result for compiled in compile_all(paths, graph_dir, limits)]
+
+
+def article_parts(library: Library, compiled: Iterable[Compiled], spool: Spool, cache: Cache | None = None,
+                  last: dict[str, tuple[int, int, str]] | None = None) -> dict[str, tuple[tuple, str]]:
+    """Return (Turtle in the spool, structure key) per dream slug, made again for the articles whose slug
+    or links an alias changed. An article read from the cache has its Turtle where the ``last`` build's
+    graph file has it (slug -> (offset, length, SHA-256), :func:`last_graph_file`), when that is the same,
+    else the cache's (made again if the cache lost it)."""
+    parts, wanted = {}, []
+    for item in compiled:
+        article = item.result.article
+        if article is None or library.articles.get(article.slug) is not article:
+            continue  # not a dream, or a duplicate that was skipped
+        stale = (item.slug != article.slug or article.slug in library.repointed
+                 or any(library.resolve(s.target_slug) != s.target_slug for s in article.next_stages))
+        if stale:
+            turtle, structure = _compile(article, library.resolve)
+            parts[article.slug] = (spool.add(turtle), structure)
+        elif item.turtle:
+            parts[article.slug] = (item.turtle, item.structure)
+        elif last and last.get(article.slug, ())[2:] == (item.turtle_sha256,):
+            parts[article.slug] = ((*last[article.slug], 1), item.structure)
+        else:
+            wanted.append(item)
+    kept = dict(cache.get_many("turtle", {item.entry[0] for item in wanted})) if cache and wanted else {}
+    for item in wanted:
+        article = item.result.article
+        turtles = kept.get(item.entry[0])
+        if isinstance(turtles, list) and item.entry[1] < len(turtles):
+            parts[article.slug] = (spool.add(turtles[item.entry[1]], item.turtle_sha256), item.structure)
+        else:
+            turtle, structure = _compile(article, library.resolve)
+            parts[article.slug] = (spool.add(turtle), structure)
+    return parts

@@ -1,0 +1,341 @@
+"""What a build leaves in the graph folder and the next build reads back: the graph file written from its
+pieces (each article's Turtle, the unchanged ones read from the last graph file), the embedded store brought
+up to date with it and the manifest of what the store holds, and the last build's report with a digest of
+what it was built from (a build with nothing changed answers from it).
+
+>>> import pathlib, tempfile
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _read_manifest(folder / STORE_DIR) is None, unchanged_report(folder, "inputs") is None
+(True, True)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Sequence
+
+from .errors import Problem
+from .files import atomic_write
+from .library import Library, Shared
+from .parse import Limits
+from .store import (GRAPH_FILE, STORE_DIR, derived_files, loaded_digest, store_is_current, update_store_folder,
+                    write_and_load_store_folder)
+from .triples import TURTLE_PREFIXES, iri, own_triples, scheme_triples, turtle_blocks
+from .validate import Violation, ontology_text, shapes_text
+from .vocabulary import PROV, dream_iri
+
+
+@dataclass
+class BuildReport:
+    """What a build did: counts, the problems found per article, and SHACL violations."""
+
+    articles: int = 0
+    dreams: int = 0
+    stubs: int = 0
+    clusters: int = 0
+    triples: int = 0
+    seconds: float = 0.0
+    store: str = ""                 # how the embedded store was brought up to date: "updated" or "reloaded",
+                                    # or "unchanged" when nothing had changed (see build)
+    graph_file: Path | None = None
+    problems: list[Problem] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Return True when nothing was dropped and the graph conforms to the shapes."""
+        return not self.violations and not any(p.severity == "error" for p in self.problems)
+
+
+class Spool:
+    """The articles' Turtle during a build, never all in memory (the Turtle of a large library runs to
+    gigabytes): the pieces made or read from the cache are kept in an unnamed temporary file, and those the
+    last build wrote are read from its graph file (``last``, a file descriptor of it, opened before the
+    new file is renamed over it). A piece is known by (offset, length, SHA-256, 0 here or 1 there)."""
+
+    def __init__(self, folder: Path, last: int | None = None):
+        self._file = tempfile.TemporaryFile(dir=folder)
+        self._sources = (self._file.fileno(), last)
+
+    def add(self, text: str | bytes, sha256: str = "") -> tuple[int, int, str, int]:
+        """Keep a piece of Turtle; ``sha256`` is its hash when known already."""
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        offset = self._file.seek(0, os.SEEK_END)
+        self._file.write(data)
+        return offset, len(data), sha256 or hashlib.sha256(data).hexdigest(), 0
+
+    def read(self, ref: tuple[int, int, str, int]) -> bytes:
+        if ref[3] == 0:
+            self._file.flush()  # pieces still in the write buffer; nothing to do when there are none
+        return os.pread(self._sources[ref[3]], ref[1], ref[0])  # one system call, not a seek and a read
+
+    def close(self) -> None:
+        self._file.close()
+        if self._sources[1] is not None:
+            os.close(self._sources[1])
+
+
+def last_graph_file(graph_dir: Path, manifest: dict | None) -> tuple[int, dict[str, tuple[int, int, str]]] | None:
+    """Return the last build's graph file, opened for reading, and where each article's Turtle is in it
+    (slug -> (offset, length, SHA-256)), when the store's ``manifest`` (:func:`_read_manifest`) says so and
+    the store still matches the file (by its size and time, else by its hash: see
+    :func:`dreamgraph.store.store_is_current`); else None."""
+    if manifest is None or "offsets" not in manifest:
+        return None
+    try:
+        fd = os.open(graph_dir / GRAPH_FILE, os.O_RDONLY)
+    except OSError:
+        return None
+    if not store_is_current(graph_dir / GRAPH_FILE, graph_dir / STORE_DIR):
+        os.close(fd)
+        return None
+    hashes = manifest["articles"]
+    return fd, {slug: (*place, hashes[slug]) for slug, place in manifest["offsets"].items()}
+
+
+def graph_turtle(library: Library, parts: dict[str, tuple[tuple, str]], shared: Shared,
+                 spool: Spool, offsets: dict[str, tuple[int, int]] | None = None) -> Iterable[bytes]:
+    """Yield the library's Turtle: the scheme, each article's blocks sorted by slug, then the clusters and
+    the stubs. The same articles always give the same bytes. ``offsets`` is given where each article's
+    blocks are in the file (slug -> (offset, length)).
+
+    Pieces that follow one another where the spool keeps them (the unchanged articles of a rebuild, in the
+    last graph file) are read together, up to :data:`RUN_BYTES` at a time: read one by one, the 100,000
+    pieces of a large library each waited for Python's lock while the build made its tables."""
+    head = (TURTLE_PREFIXES + turtle_blocks(scheme_triples())).encode()
+    yield head
+    at, run = len(head), None  # run: (offset, length, "", source) of the pieces read together next
+    for slug in sorted(library.articles):
+        ref = parts[slug][0]
+        if offsets is not None:
+            offsets[slug] = (at, ref[1])
+        at += ref[1]
+        if run and run[3] == ref[3] and run[0] + run[1] == ref[0] and run[1] + ref[1] <= RUN_BYTES:
+            run = (run[0], run[1] + ref[1], "", run[3])
+            continue
+        if run:
+            yield spool.read(run)
+        run = (ref[0], ref[1], "", ref[3])
+    if run:
+        yield spool.read(run)
+    yield (turtle_blocks(shared.clusters) + turtle_blocks(shared.stubs)).encode("utf-8")
+
+
+RUN_BYTES = 8 << 20
+
+
+MANIFEST = "built-from.pickle"
+
+
+DERIVED_FROM = str(PROV.wasDerivedFrom)
+
+
+INCREMENTAL_LIMIT = 0.05  # above this share of articles changed, reloading the whole store is faster
+
+
+# the steps of a build as ``stage`` is told of them (see build), in order; a build takes one of the two
+# store steps, and skips those it has nothing to do for (the shapes with --no-validate, the rankings when
+# the links did not change)
+
+
+def _silent(what: str) -> None:
+    pass
+
+
+def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, library: Library,
+                  parts: dict[str, tuple[tuple, str]], shared: Shared,
+                  derived: Callable[[], dict[str, object]] | None = None,
+                  offsets: dict[str, tuple[int, int]] | None = None, old: dict | None = None,
+                  limits: str = "", stage: Callable[[str], None] = _silent) -> tuple[int, str]:
+    """Write the graph file from the pieces of ``turtle`` and bring the embedded store up to date with it;
+    return the store's number of triples and how ("updated" or "reloaded").
+
+    The store folder keeps a manifest of what it holds (a hash of each article's Turtle, and the shared
+    triples), and where each article's Turtle is in the graph file (``offsets``, filled as ``turtle`` is
+    written: see :func:`graph_turtle`), for the next build to read it there; ``old`` is the manifest the
+    store had when the build began (:func:`_read_manifest`; at 100,000 articles it takes 0.4 s to read).
+    When the store still holds the previous build and few articles changed, only their triples and the
+    changed shared triples are replaced, in one transaction on a copy of the store (see
+    :func:`dreamgraph.store.update_store_folder`); otherwise the store is reloaded from the Turtle as it
+    is written (:func:`dreamgraph.store.write_and_load_store_folder`). ``derived`` returns the data
+    (name -> object) kept with the store for :meth:`dreamgraph.store.Store.derived`, and is called while
+    the store loads. ``limits`` (their ``repr``) are those the articles were read with, which the manifest
+    keeps for the next build. ``stage`` is told of each step as it begins (see :func:`build`).
+    """
+    manifest = {"articles": {slug: parts[slug][0][2] for slug in library.articles},
+                "shared": set(shared.clusters) | set(shared.stubs), "limits": limits}
+    if offsets is not None:
+        manifest["offsets"] = offsets
+
+    def kept_files(digest: str | Callable[[], str]) -> Iterator[tuple[str, bytes]]:
+        """Make the kept data (while the store loads), then yield its files one table at a time as the store
+        folder writes them, each table let go once pickled: at 100,000 articles all the files at once
+        (1 GB) made the build's peak."""
+        data = derived() if derived else {}
+        manifest["turtle"] = digest = digest() if callable(digest) else digest
+
+        def files() -> Iterator[tuple[str, bytes]]:
+            stage("writing the read model")
+            for name in sorted(data):
+                yield from derived_files(name, data.pop(name), digest).items()
+            yield MANIFEST, _pickled(manifest)
+            stage("finishing the store")
+
+        return files()
+
+    if old is not None:
+        changed = {slug for slug, h in manifest["articles"].items() if old["articles"].get(slug) != h}
+        gone = set(old["articles"]) - set(manifest["articles"])
+        try:
+            remove = (set(_article_triples_in_store(folder, (changed | gone) & set(old["articles"])))
+                      if len(changed) + len(gone) <= max(10, INCREMENTAL_LIMIT * len(library.articles)) else None)
+        except OSError:  # the store's files are gone or damaged: it is loaded again from the Turtle below
+            remove = None
+        if remove is not None:
+            remove.update(" ".join(t) for t in old["shared"] - manifest["shared"])
+            add = {" ".join(t) for slug in changed
+                   for t in own_triples(library.articles[slug], library.articles[slug].path, library.resolve)}
+            add.update(" ".join(t) for t in manifest["shared"] - old["shared"])
+            changed_dreams = {iri(dream_iri(slug)) for slug in changed}  # their shared triples went with them
+            add.update(" ".join(t) for t in manifest["shared"] if t[0] in changed_dreams)
+            manifest["triples"] = old["triples"] - len(remove - add) + len(add - remove)
+            stage("writing the graph and updating the store")
+
+            update_store_folder(graph_file, turtle, folder, sorted(remove), sorted(add), kept_files,
+                                manifest["triples"])
+            return manifest["triples"], "updated"
+    manifest["triples"] = -1  # not known until loaded: a manifest left by a crash here is not used
+    stage("writing the graph and loading the store")
+    count, _ = write_and_load_store_folder(graph_file, turtle, folder, kept_files)
+    manifest["triples"] = count
+    atomic_write(folder / MANIFEST, _pickled(manifest))
+    return count, "reloaded"
+
+
+def _pickled(value) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _read_manifest(folder: Path) -> dict | None:
+    """Return the store's manifest if the store still holds exactly what it describes, else None."""
+    try:
+        manifest = pickle.loads((folder / MANIFEST).read_bytes())
+    except Exception:
+        return None
+    if manifest.get("triples", -1) < 0 or manifest.get("turtle") != loaded_digest(folder):
+        return None
+    return manifest
+
+
+LAST_REPORT = "last-report.pickle"  # in the store folder: what the build that made it reported, and from what
+
+
+def build_inputs(keys: Sequence[str], shown: Sequence[str], aliases: dict[str, str], problems: list[Problem],
+                 limits: Limits, validate: bool) -> str:
+    """Return a digest of everything a build's output depends on: the article files (their provenance paths
+    and the cache keys of their bytes, see :func:`file_keys`), the alias table, the problems found before
+    any article was read, the parse limits, whether the graph is checked against the shapes, the code, the
+    shapes and ontology it ships, and the versions of the store and of the SHACL checker."""
+    from importlib.metadata import version
+
+    from .store import code_fingerprint
+
+    return hashlib.sha256(pickle.dumps(
+        (code_fingerprint(), shapes_text(), ontology_text(), version("pyoxigraph"), version("pyshacl"), repr(limits),
+         validate, sorted(aliases.items()), [str(p) for p in problems], list(zip(shown, keys))),
+        protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+
+
+def keep_report(graph_dir: Path, inputs: str, report: BuildReport, validated: bool) -> None:
+    """Keep, in the store folder the build made, its report, the digest of its inputs (see
+    :func:`build_inputs`) and whether it checked the shapes, with the size of every file of the folder:
+    :func:`unchanged_report` answers the next build from them when none of its inputs changed, and
+    :func:`last_verdict` answers ``dreamgraph validate``."""
+    folder = graph_dir / STORE_DIR
+    try:
+        files = {entry.name: entry.stat().st_size for entry in os.scandir(folder) if entry.is_file()}
+        atomic_write(folder / LAST_REPORT, pickle.dumps(
+            {"inputs": inputs, "turtle": loaded_digest(folder), "files": files, "validated": validated,
+             "report": report}, protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError:  # the build is done all the same; the next one, not knowing it, does the work again
+        pass
+
+
+def _last_report(graph_dir: Path) -> dict | None:
+    """Return what the last build kept with :func:`keep_report`, when the graph folder is as it left it: its
+    graph file in place as it wrote it, and its store folder holding every file it wrote, at its size."""
+    folder = graph_dir / STORE_DIR
+    try:
+        kept = pickle.loads((folder / LAST_REPORT).read_bytes())
+        if kept["turtle"] != loaded_digest(folder):
+            return None
+        if any(os.stat(folder / name).st_size != size for name, size in kept["files"].items()):
+            return None
+        if not (folder / "oxigraph").is_dir() or not store_is_current(graph_dir / GRAPH_FILE, folder):
+            return None
+    except (OSError, ValueError, KeyError, TypeError, EOFError, pickle.UnpicklingError, AttributeError):
+        return None
+    return kept
+
+
+def unchanged_report(graph_dir: Path, inputs: str) -> BuildReport | None:
+    """Return the last build's report when a build with these inputs (see :func:`build_inputs`) would do
+    nothing but write the same graph again: the last build's inputs were the same, and the graph folder is
+    as it left it (see :func:`_last_report`). Else None."""
+    kept = _last_report(graph_dir)
+    if kept is None or kept["inputs"] != inputs:
+        return None
+    report = kept["report"]
+    report.store = "unchanged"
+    report.graph_file = graph_dir / GRAPH_FILE
+    return report
+
+
+def last_verdict(graph_dir: str | os.PathLike) -> list[Violation] | None:
+    """Return the SHACL violations the last build found, when they are the answer for the graph folder as it
+    is: that build checked the shapes, its graph is in place as it left it (see :func:`_last_report`), and
+    the folder's shapes.ttl holds the shapes it checked against (the shipped ones). Else None.
+
+    The build checks each article, cluster and stub with the types of what it links to, one structure at a
+    time (see :func:`dreamgraph.validate.check_units`: the same violations as pySHACL finds in the whole
+    graph, which at 10,000 articles takes a minute and 2.9 GB).
+    """
+    graph_dir = Path(graph_dir)
+    kept = _last_report(graph_dir)
+    if kept is None or not kept.get("validated"):
+        return None
+    try:
+        if (graph_dir / "shapes.ttl").read_text(encoding="utf-8") != shapes_text():
+            return None
+    except (OSError, UnicodeDecodeError):
+        return None
+    return kept["report"].violations
+
+
+def _article_triples_in_store(folder: Path, slugs: Iterable[str]) -> list[str]:
+    """Return, as N-Triples lines, the triples the store holds about these articles' own nodes: each
+    dream, its parts (the nodes under its IRI it links to) and its source file."""
+    import pyoxigraph as ox
+
+    store = ox.Store.read_only(str(folder / "oxigraph"))
+    found: list[str] = []
+    for slug in sorted(slugs):
+        dream = str(dream_iri(slug))
+        nodes, seen = [ox.NamedNode(dream)], set()
+        while nodes:
+            node = nodes.pop()
+            if node.value in seen:
+                continue
+            seen.add(node.value)
+            for quad in store.quads_for_pattern(node, None, None, ox.DefaultGraph()):
+                found.append(f"{quad.subject} {quad.predicate} {quad.object}")
+                target = quad.object
+                if isinstance(target, ox.NamedNode) and node.value == dream and (
+                        target.value.startswith(dream + "/") or quad.predicate.value == DERIVED_FROM):
+                    nodes.append(target)
+    return found
