@@ -27,7 +27,7 @@ from .files import atomic_write, leave_for_exit, paused_gc
 from .gaps import (GapSettings, find_gaps, lookalike_targets, not_in_format, reused_gaps, similar_pairs, typo_table,
                    updated_pairs)
 from .graphfolder import (BuildReport, Spool, _read_manifest, _silent, build_inputs, graph_turtle, keep_report,
-                          last_graph_file, refresh_store, unchanged_report)
+                          last_graph_file, last_tail, refresh_store, shared_set, shared_turtle, unchanged_report)
 from .library import ALIAS_FILE, Library, Shared, assemble, shared_triples
 from .parse import Limits
 from .progression import rankings
@@ -38,7 +38,7 @@ from .snapshot.articles import changed_articles
 from .snapshot.texts import SPILLED
 from .sources import find_articles, read_alias_table, unique_provenance
 from .store import GRAPH_FILE, LOCK_FILE, STORE_DIR, Carried, kept_in_folder, kept_is_current
-from .triples import MEMBER, A, scheme_triples
+from .triples import MEMBER, A, own_triples, scheme_triples
 from .validate import Unit, Violation, check_units, ontology_text, shapes_text, verdict_key
 
 
@@ -285,9 +285,14 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
 
         graph_file = graph_dir / GRAPH_FILE
         offsets: dict[str, tuple[int, int]] = {}
+        shared_now = shared_set(shared)
+        # the clusters' and stubs' blocks are copied from the last graph file when they are the same
+        tail = last_tail(*last) if last and shared_now == manifest["shared"] else shared_turtle(shared)
         triple_count, store_refresh = refresh_store(
-            graph_file, graph_turtle(library, parts, shared, spool, offsets), graph_dir / STORE_DIR, library, parts,
-            shared, while_the_store_loads, offsets, manifest, repr(limits), stage)
+            graph_file, graph_turtle(sorted(library.articles), parts, tail, spool, offsets), graph_dir / STORE_DIR,
+            {slug: parts[slug][0][2] for slug in library.articles}, shared_now,
+            lambda slug: own_triples(library.articles[slug], library.articles[slug].path, library.resolve),
+            while_the_store_loads, offsets, manifest, repr(limits), stage, library.aliases)
     finally:
         spool.close()
         for spilled in graph_dir.glob(f".{SPILLED}.*.tmp"):  # linked into the store folder, or not needed

@@ -21,11 +21,11 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from .errors import Problem
 from .files import atomic_write
-from .library import Library, Shared
+from .library import Shared
 from .parse import Limits
 from .store import (GRAPH_FILE, STORE_DIR, derived_files, loaded_digest, store_is_current, update_store_folder,
                     write_and_load_store_folder)
-from .triples import TURTLE_PREFIXES, iri, own_triples, scheme_triples, turtle_blocks
+from .triples import TURTLE_PREFIXES, Triple, iri, scheme_triples, turtle_blocks
 from .validate import Violation, ontology_text, shapes_text
 from .vocabulary import PROV, dream_iri
 
@@ -98,11 +98,12 @@ def last_graph_file(graph_dir: Path, manifest: dict | None) -> tuple[int, dict[s
     return fd, {slug: (*place, hashes[slug]) for slug, place in manifest["offsets"].items()}
 
 
-def graph_turtle(library: Library, parts: dict[str, tuple[tuple, str]], shared: Shared,
+def graph_turtle(slugs: Iterable[str], parts: dict[str, tuple[tuple, str]], tail: bytes | tuple,
                  spool: Spool, offsets: dict[str, tuple[int, int]] | None = None) -> Iterable[bytes]:
-    """Yield the library's Turtle: the scheme, each article's blocks sorted by slug, then the clusters and
-    the stubs. The same articles always give the same bytes. ``offsets`` is given where each article's
-    blocks are in the file (slug -> (offset, length)).
+    """Yield the library's Turtle: the scheme, each article's blocks in the order of ``slugs`` (sorted),
+    then the ``tail``, the clusters' and the stubs' blocks (:func:`shared_turtle`, or where the spool has
+    them: see :func:`last_tail`). The same articles always give the same bytes. ``offsets`` is given where
+    each article's blocks are in the file (slug -> (offset, length)).
 
     Pieces that follow one another where the spool keeps them (the unchanged articles of a rebuild, in the
     last graph file) are read together, up to :data:`RUN_BYTES` at a time: read one by one, the 100,000
@@ -110,7 +111,7 @@ def graph_turtle(library: Library, parts: dict[str, tuple[tuple, str]], shared: 
     head = (TURTLE_PREFIXES + turtle_blocks(scheme_triples())).encode()
     yield head
     at, run = len(head), None  # run: (offset, length, "", source) of the pieces read together next
-    for slug in sorted(library.articles):
+    for slug in slugs:
         ref = parts[slug][0]
         if offsets is not None:
             offsets[slug] = (at, ref[1])
@@ -123,7 +124,22 @@ def graph_turtle(library: Library, parts: dict[str, tuple[tuple, str]], shared: 
         run = (ref[0], ref[1], "", ref[3])
     if run:
         yield spool.read(run)
-    yield (turtle_blocks(shared.clusters) + turtle_blocks(shared.stubs)).encode("utf-8")
+    yield tail if isinstance(tail, bytes) else spool.read(tail)
+
+
+def shared_turtle(shared: Shared) -> bytes:
+    """Return the Turtle of the triples no article owns: the clusters' blocks, then the stubs'."""
+    return (turtle_blocks(shared.clusters) + turtle_blocks(shared.stubs)).encode("utf-8")
+
+
+def last_tail(fd: int, places: dict[str, tuple[int, int, str]]) -> tuple[int, int, str, int]:
+    """Return where the last graph file (open as ``fd``, its articles' ``places`` as :func:`last_graph_file`
+    gives them) has its clusters' and stubs' blocks, as a piece of a :class:`Spool` made with it: from the
+    end of its last article to the end of the file (a rebuild that changed none of them copies them)."""
+    start = max((offset + length for offset, length, _ in places.values()), default=None)
+    if start is None:  # no article: the tail follows the scheme
+        start = len((TURTLE_PREFIXES + turtle_blocks(scheme_triples())).encode())
+    return start, os.fstat(fd).st_size - start, "", 1
 
 
 RUN_BYTES = 8 << 20
@@ -147,17 +163,20 @@ def _silent(what: str) -> None:
     pass
 
 
-def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, library: Library,
-                  parts: dict[str, tuple[tuple, str]], shared: Shared,
+def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, hashes: dict[str, str],
+                  shared: set[Triple], own: Callable[[str], list[Triple]],
                   derived: Callable[[], dict[str, object]] | None = None,
                   offsets: dict[str, tuple[int, int]] | None = None, old: dict | None = None,
-                  limits: str = "", stage: Callable[[str], None] = _silent) -> tuple[int, str]:
+                  limits: str = "", stage: Callable[[str], None] = _silent,
+                  aliases: dict[str, str] | None = None) -> tuple[int, str]:
     """Write the graph file from the pieces of ``turtle`` and bring the embedded store up to date with it;
     return the store's number of triples and how ("updated" or "reloaded").
 
-    The store folder keeps a manifest of what it holds (a hash of each article's Turtle, and the shared
-    triples), and where each article's Turtle is in the graph file (``offsets``, filled as ``turtle`` is
-    written: see :func:`graph_turtle`), for the next build to read it there; ``old`` is the manifest the
+    The store folder keeps a manifest of what it holds (the SHA-256 of each article's Turtle, ``hashes``
+    by slug, and the ``shared`` triples: see :func:`shared_set`), and where each article's Turtle is in the
+    graph file (``offsets``, filled as ``turtle`` is written: see :func:`graph_turtle`), for the next build
+    to read it there, with the library's ``aliases`` (alias slug -> dream slug); ``own(slug)`` returns the
+    triples of an article (see :func:`dreamgraph.triples.own_triples`); ``old`` is the manifest the
     store had when the build began (:func:`_read_manifest`; at 100,000 articles it takes 0.4 s to read).
     When the store still holds the previous build and few articles changed, only their triples and the
     changed shared triples are replaced, in one transaction on a copy of the store (see
@@ -167,8 +186,7 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, libra
     the store loads. ``limits`` (their ``repr``) are those the articles were read with, which the manifest
     keeps for the next build. ``stage`` is told of each step as it begins (see :func:`build`).
     """
-    manifest = {"articles": {slug: parts[slug][0][2] for slug in library.articles},
-                "shared": set(shared.clusters) | set(shared.stubs), "limits": limits}
+    manifest = {"articles": hashes, "shared": shared, "limits": limits, "aliases": aliases or {}}
     if offsets is not None:
         manifest["offsets"] = offsets
 
@@ -193,13 +211,12 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, libra
         gone = set(old["articles"]) - set(manifest["articles"])
         try:
             remove = (set(_article_triples_in_store(folder, (changed | gone) & set(old["articles"])))
-                      if len(changed) + len(gone) <= max(10, INCREMENTAL_LIMIT * len(library.articles)) else None)
+                      if len(changed) + len(gone) <= max(10, INCREMENTAL_LIMIT * len(hashes)) else None)
         except OSError:  # the store's files are gone or damaged: it is loaded again from the Turtle below
             remove = None
         if remove is not None:
             remove.update(" ".join(t) for t in old["shared"] - manifest["shared"])
-            add = {" ".join(t) for slug in changed
-                   for t in own_triples(library.articles[slug], library.articles[slug].path, library.resolve)}
+            add = {" ".join(t) for slug in changed for t in own(slug)}
             add.update(" ".join(t) for t in manifest["shared"] - old["shared"])
             changed_dreams = {iri(dream_iri(slug)) for slug in changed}  # their shared triples went with them
             add.update(" ".join(t) for t in manifest["shared"] if t[0] in changed_dreams)
@@ -215,6 +232,11 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, libra
     manifest["triples"] = count
     atomic_write(folder / MANIFEST, _pickled(manifest))
     return count, "reloaded"
+
+
+def shared_set(shared: Shared) -> set[Triple]:
+    """Return the shared triples as the manifest keeps them (see :func:`refresh_store`)."""
+    return set(shared.clusters) | set(shared.stubs)
 
 
 def _pickled(value) -> bytes:
