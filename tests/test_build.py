@@ -306,7 +306,7 @@ def _turtle_sources(folder, graph_dir, monkeypatch) -> dict[str, int]:
     import dreamgraph.compile as build_module
 
     counted = {"last graph file": 0, "cache": 0, "made": 0}
-    real_compile, real_get_many = build_module._compile, Cache.get_many
+    real_compile, real_get_many = build_module.compile_article, Cache.get_many
 
     def compiled(*args):
         counted["made"] += 1
@@ -318,7 +318,7 @@ def _turtle_sources(folder, graph_dir, monkeypatch) -> dict[str, int]:
                 counted["cache"] += len(value)
             yield key, value
 
-    monkeypatch.setattr(build_module, "_compile", compiled)
+    monkeypatch.setattr(build_module, "compile_article", compiled)
     monkeypatch.setattr(Cache, "get_many", got)
     report = build([folder], graph_dir)
     monkeypatch.undo()
@@ -606,7 +606,7 @@ def test_a_rebuild_patches_the_near_duplicate_pairs_to_what_a_clean_build_finds(
     of comparing every pair again; the pairs and the gap report are a clean build's."""
     import sys
 
-    import dreamgraph.build as building
+    import dreamgraph.gaps as gaps_module
     from dreamgraph.snapshot import Snapshot
 
     sys.path.insert(0, str(ROOT / "bench"))
@@ -616,7 +616,7 @@ def test_a_rebuild_patches_the_near_duplicate_pairs_to_what_a_clean_build_finds(
     paths = generate(60, folder, seed=3)
     build([folder], tmp_path / "kept")
     searched = []
-    monkeypatch.setattr(building, "similar_pairs", lambda *args, **kw: searched.append(1) or [])
+    monkeypatch.setattr(gaps_module, "similar_pairs", lambda *args, **kw: searched.append(1) or [])
     first, second = sorted(p for p in paths if p.suffix == ".txt")[:2]  # the second becomes a copy of the first
     second.write_text(first.read_text(encoding="utf-8").replace("Dream About ", "Dream About Another ", 1),
                       encoding="utf-8")

@@ -22,19 +22,16 @@ from filelock import FileLock, Timeout
 
 from .cache import CACHE_DIR, Cache
 from .compile import DREAM, article_parts, article_unit, compile_all, file_keys
-from .errors import DreamgraphError, Problem
+from .errors import DreamgraphError
 from .files import atomic_write, leave_for_exit, paused_gc
-from .gaps import (GapSettings, find_gaps, lookalike_targets, not_in_format, reused_gaps, similar_pairs, typo_table,
-                   updated_pairs)
-from .graphfolder import (BuildReport, Spool, _read_manifest, _silent, build_inputs, graph_turtle, keep_report,
+from .gaps import (GapSettings, find_gaps, lookalike_targets, near_pairs, not_in_format, reused_gaps, typo_table)
+from .graphfolder import (BuildReport, Spool, read_manifest, _silent, build_inputs, graph_turtle, keep_report,
                           last_graph_file, last_tail, refresh_store, shared_set, shared_turtle, unchanged_report)
-from .library import ALIAS_FILE, Library, Shared, assemble, shared_triples
+from .library import Library, Shared, alias_suggestion, assemble, shared_triples
 from .parse import Limits
 from .progression import rankings
 from .report import terminal_text
-from .slugs import dream_name
 from .snapshot import Snapshot, make_tables
-from .snapshot.articles import changed_articles
 from .snapshot.texts import SPILLED
 from .sources import find_articles, read_alias_table, unique_provenance
 from .store import GRAPH_FILE, LOCK_FILE, STORE_DIR, Carried, kept_in_folder, kept_is_current
@@ -80,11 +77,8 @@ def suggest_aliases(library: Library, links: dict[str, list[tuple[str, int, str]
     for stub in sorted(links):
         match = table["matches"].get(stub)
         if match:
-            for path, line, text in sorted(links[stub]):
-                library.problems.append(Problem(
-                    "warning", path, line,
-                    f"{dream_name(text)!r} looks like {match[0]!r}: add an alias? "
-                    f"(in {ALIAS_FILE}: \"{stub}\" = \"{match[0]}\")"))
+            library.problems.extend(alias_suggestion(stub, match[0], path, line, text)
+                                    for path, line, text in sorted(links[stub]))
 
 
 def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
@@ -156,23 +150,6 @@ def reused_rankings(links: dict, last: Callable[[str], object]) -> list[dict] | 
     if not all(np.array_equal(old[name], links[name]) for name in ("stub", "succ_ptr", "succ")):
         return None
     return last("rankings")
-
-
-def near_pairs(table: tuple, last: Callable[[str], object],
-               versions: dict[str, str] | None = None) -> list[tuple[str, str, float]]:
-    """Return the pairs of articles whose shingles overlap past the default threshold (by slug), patched from
-    the last build's (``last`` returns a table it kept, or None) when it kept them and few articles changed
-    (1.9 s -> 0.2 s at 10,000 articles). ``versions`` (see :func:`dreamgraph.snapshot.articles.article_versions`)
-    say which articles changed since, when given with the last build's."""
-    threshold = GapSettings().duplicate_similarity
-    old_table, old_pairs = last("shingles"), last("near-pairs")
-    found = None
-    if old_table is not None and old_pairs is not None:
-        changed = changed_articles(versions, last("article-versions")) if versions is not None else None
-        found = updated_pairs(old_table, old_pairs, table, threshold, changed=changed)
-    if found is None:
-        found = similar_pairs(table[1], table[2], threshold)
-    return [(table[0][i], table[0][j], share) for i, j, share in found]
 
 
 def build(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike, *, limits: Limits = Limits(),
@@ -248,7 +225,7 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         cache.close()
         unchanged.seconds = time.perf_counter() - started
         return unchanged
-    manifest = _read_manifest(graph_dir / STORE_DIR)  # what the store holds: the build holds the lock
+    manifest = read_manifest(graph_dir / STORE_DIR)  # what the store holds: the build holds the lock
     last = last_graph_file(graph_dir, manifest)
     spool = Spool(graph_dir, last[0] if last else None)
     # the last build's tables are brought up to date, reading the texts of the changed articles alone, when

@@ -70,7 +70,7 @@ def _as_written(slug: str) -> str:
     return slug
 
 
-def _compile(article: Article, resolve: Callable[[str], str]) -> tuple[str, str]:
+def compile_article(article: Article, resolve: Callable[[str], str]) -> tuple[str, str]:
     unit = article_unit(article, resolve)
     return turtle_blocks(unit[0]), unit_key(unit)
 
@@ -79,13 +79,13 @@ def _compile_result(result: ParseResult) -> Compiled:
     if result.article is None:
         return Compiled(result)
     text = similarity_text(result.article)
-    turtle, structure = _compile(result.article, _as_written)
+    turtle, structure = compile_article(result.article, _as_written)
     data = turtle.encode("utf-8")  # bytes: the next build unpickles them without decoding
     return Compiled(result, result.article.slug, data, structure, None if text is None else shingles(text),
                     hashlib.sha256(data).hexdigest(), link_digest(result.article))
 
 
-def _compile_one(args) -> list[Compiled]:
+def compile_file(args) -> list[Compiled]:
     """Return the per-file work of one file: one article a text file or page, one a post of an export."""
     path, shown, limits = args
     return [_compile_result(result) for result in read_source(path, shown, limits)]
@@ -95,7 +95,7 @@ def _compile_packed(args) -> tuple[bytes, list[bytes], list[bytes | None], tuple
     """Return the per-file work pickled apart (see :func:`_pickled_apart`) and packed for the cache (see
     :func:`cache_entries`), all in the worker: the parent unpickles the first and keeps the last (unpacking
     it there cost the parent, which shares the cores with the workers, 1.2 s at 10,000 articles)."""
-    raw, turtles, bodies = _pickled_apart(_compile_one(args))
+    raw, turtles, bodies = _pickled_apart(compile_file(args))
     return raw, turtles, bodies, _packed(raw, turtles, bodies)
 
 
@@ -115,7 +115,7 @@ def _packed(raw: bytes, turtles: list[bytes], bodies: list[bytes | None]) -> tup
 def _pickled_apart(compiled: list[Compiled]) -> tuple[bytes, list[bytes], list[bytes | None]]:
     """Return a file's per-file work pickled without its Turtle and the articles' bodies (see
     :meth:`dreamgraph.article.Article.apart`), the Turtle of each item, and the body of each (None: no
-    article); :func:`_put_together` joins them again."""
+    article); :func:`put_together` joins them again."""
     turtles = [item.turtle for item in compiled]
     articles = [item.result.article for item in compiled]
     bodies: list[bytes | None] = []
@@ -131,7 +131,7 @@ def _pickled_apart(compiled: list[Compiled]) -> tuple[bytes, list[bytes], list[b
             item.turtle, item.result.article = turtle, article
 
 
-def _put_together(compiled: list[Compiled], bodies: list[bytes | None] | list[Callable[[], bytes]]) -> None:
+def put_together(compiled: list[Compiled], bodies: list[bytes | None] | list[Callable[[], bytes]]) -> None:
     """Give the articles of a file's per-file work read back apart their bodies (or functions that fetch them)."""
     for item, body in zip(compiled, bodies):
         if item.result.article is not None and body is not None:
@@ -263,7 +263,7 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
         results[index_of[key]] = kept
         cache.touch("turtle", key)  # kept for this build, which reads it only when the last graph file is unusable
         cache.touch("body", key)
-        _put_together(kept, [partial(cache.body, key, place) for place in range(len(kept))]
+        put_together(kept, [partial(cache.body, key, place) for place in range(len(kept))]
                       if texts_later else bodies[key])
         for place, item in enumerate(kept):
             item.entry = (key, place)
@@ -279,24 +279,24 @@ def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
             packed = pool.map(_compile_packed, jobs, chunksize=64)
             for index, (raw, turtles, bodies, data) in zip(todo, packed):
                 results[index] = pickle.loads(raw)
-                _put_together(results[index], bodies)
+                put_together(results[index], bodies)
                 for item, turtle in zip(results[index], turtles):  # the bodies stay packed: see Article.let_go
                     item.turtle = turtle
-                _keep(cache, keys[index], results[index], spool, data)
+                keep_in_cache(cache, keys[index], results[index], spool, data)
                 done += 1
                 if progress:
                     progress(done, len(paths))
     else:
         for index, job in zip(todo, jobs):
-            results[index] = _compile_one(job)
-            _keep(cache, keys[index], results[index], spool)
+            results[index] = compile_file(job)
+            keep_in_cache(cache, keys[index], results[index], spool)
             done += 1
             if progress:
                 progress(done, len(paths))
     return [item for file in results for item in file]  # type: ignore[union-attr]
 
 
-def _keep(cache: Cache, key: str, compiled: list[Compiled], spool: Spool | None,
+def keep_in_cache(cache: Cache, key: str, compiled: list[Compiled], spool: Spool | None,
           packed: tuple[bytes, bytes, bytes] | None = None) -> None:
     if not any(p.message.startswith("cannot read") for item in compiled for p in item.result.problems):
         article, turtle, body = packed or cache_entries(compiled)
@@ -327,7 +327,7 @@ def article_parts(library: Library, compiled: Iterable[Compiled], spool: Spool, 
         stale = (item.slug != article.slug or article.slug in library.repointed
                  or any(library.resolve(s.target_slug) != s.target_slug for s in article.next_stages))
         if stale:
-            turtle, structure = _compile(article, library.resolve)
+            turtle, structure = compile_article(article, library.resolve)
             parts[article.slug] = (spool.add(turtle), structure)
         elif item.turtle:
             parts[article.slug] = (item.turtle, item.structure)
@@ -342,6 +342,6 @@ def article_parts(library: Library, compiled: Iterable[Compiled], spool: Spool, 
         if isinstance(turtles, list) and item.entry[1] < len(turtles):
             parts[article.slug] = (spool.add(turtles[item.entry[1]], item.turtle_sha256), item.structure)
         else:
-            turtle, structure = _compile(article, library.resolve)
+            turtle, structure = compile_article(article, library.resolve)
             parts[article.slug] = (spool.add(turtle), structure)
     return parts

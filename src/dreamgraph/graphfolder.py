@@ -5,7 +5,7 @@ what it was built from (a build with nothing changed answers from it).
 
 >>> import pathlib, tempfile
 >>> folder = pathlib.Path(tempfile.mkdtemp())
->>> _read_manifest(folder / STORE_DIR) is None, unchanged_report(folder, "inputs") is None
+>>> read_manifest(folder / STORE_DIR) is None, unchanged_report(folder, Inputs("settings", ())) is None
 (True, True)
 """
 
@@ -82,7 +82,7 @@ class Spool:
 
 def last_graph_file(graph_dir: Path, manifest: dict | None) -> tuple[int, dict[str, tuple[int, int, str]]] | None:
     """Return the last build's graph file, opened for reading, and where each article's Turtle is in it
-    (slug -> (offset, length, SHA-256)), when the store's ``manifest`` (:func:`_read_manifest`) says so and
+    (slug -> (offset, length, SHA-256)), when the store's ``manifest`` (:func:`read_manifest`) says so and
     the store still matches the file (by its size and time, else by its hash: see
     :func:`dreamgraph.store.store_is_current`); else None."""
     if manifest is None or "offsets" not in manifest:
@@ -177,7 +177,7 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, hashe
     graph file (``offsets``, filled as ``turtle`` is written: see :func:`graph_turtle`), for the next build
     to read it there, with the library's ``aliases`` (alias slug -> dream slug); ``own(slug)`` returns the
     triples of an article (see :func:`dreamgraph.triples.own_triples`); ``old`` is the manifest the
-    store had when the build began (:func:`_read_manifest`; at 100,000 articles it takes 0.4 s to read).
+    store had when the build began (:func:`read_manifest`; at 100,000 articles it takes 0.4 s to read).
     When the store still holds the previous build and few articles changed, only their triples and the
     changed shared triples are replaced, in one transaction on a copy of the store (see
     :func:`dreamgraph.store.update_store_folder`); otherwise the store is reloaded from the Turtle as it
@@ -243,7 +243,7 @@ def _pickled(value) -> bytes:
     return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _read_manifest(folder: Path) -> dict | None:
+def read_manifest(folder: Path) -> dict | None:
     """Return the store's manifest if the store still holds exactly what it describes, else None."""
     try:
         manifest = pickle.loads((folder / MANIFEST).read_bytes())
@@ -257,38 +257,53 @@ def _read_manifest(folder: Path) -> dict | None:
 LAST_REPORT = "last-report.pickle"  # in the store folder: what the build that made it reported, and from what
 
 
+@dataclass(frozen=True)
+class Inputs:
+    """What a build's output depends on (see :func:`build_inputs`): ``settings``, a digest of all but the
+    article files, and ``files``, each file's provenance path and the cache key of its bytes."""
+
+    settings: str
+    files: tuple[tuple[str, str], ...]
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(pickle.dumps((self.settings, self.files), protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+
+
 def build_inputs(keys: Sequence[str], shown: Sequence[str], aliases: dict[str, str], problems: list[Problem],
-                 limits: Limits, validate: bool) -> str:
-    """Return a digest of everything a build's output depends on: the article files (their provenance paths
-    and the cache keys of their bytes, see :func:`file_keys`), the alias table, the problems found before
-    any article was read, the parse limits, whether the graph is checked against the shapes, the code, the
-    shapes and ontology it ships, and the versions of the store and of the SHACL checker."""
+                 limits: Limits, validate: bool) -> Inputs:
+    """Return everything a build's output depends on: the article files (their provenance paths and the
+    cache keys of their bytes, see :func:`dreamgraph.compile.file_keys`), and a digest of the rest: the
+    alias table, the problems found before any article was read, the parse limits, whether the graph is
+    checked against the shapes, the code, the shapes and ontology it ships, and the versions of the store
+    and of the SHACL checker."""
     from importlib.metadata import version
 
     from .store import code_fingerprint
 
-    return hashlib.sha256(pickle.dumps(
+    settings = hashlib.sha256(pickle.dumps(
         (code_fingerprint(), shapes_text(), ontology_text(), version("pyoxigraph"), version("pyshacl"), repr(limits),
-         validate, sorted(aliases.items()), [str(p) for p in problems], list(zip(shown, keys))),
-        protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+         validate, sorted(aliases.items()), [str(p) for p in problems]), protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+    return Inputs(settings, tuple(zip(shown, keys)))
 
 
-def keep_report(graph_dir: Path, inputs: str, report: BuildReport, validated: bool) -> None:
-    """Keep, in the store folder the build made, its report, the digest of its inputs (see
-    :func:`build_inputs`) and whether it checked the shapes, with the size of every file of the folder:
-    :func:`unchanged_report` answers the next build from them when none of its inputs changed, and
-    :func:`last_verdict` answers ``dreamgraph validate``."""
+def keep_report(graph_dir: Path, inputs: Inputs, report: BuildReport, validated: bool) -> None:
+    """Keep, in the store folder the build made, its report, its inputs (see :func:`build_inputs`) and
+    whether it checked the shapes, with the size of every file of the folder: :func:`unchanged_report`
+    answers the next build from them when none of its inputs changed, :func:`last_verdict` answers
+    ``dreamgraph validate``, and a rebuild after a few edits starts from them (see :mod:`dreamgraph.patch`)."""
     folder = graph_dir / STORE_DIR
     try:
         files = {entry.name: entry.stat().st_size for entry in os.scandir(folder) if entry.is_file()}
         atomic_write(folder / LAST_REPORT, pickle.dumps(
-            {"inputs": inputs, "turtle": loaded_digest(folder), "files": files, "validated": validated,
-             "report": report}, protocol=pickle.HIGHEST_PROTOCOL))
+            {"inputs": inputs.digest, "settings": inputs.settings, "sources": inputs.files,
+             "turtle": loaded_digest(folder), "files": files, "validated": validated, "report": report},
+            protocol=pickle.HIGHEST_PROTOCOL))
     except OSError:  # the build is done all the same; the next one, not knowing it, does the work again
         pass
 
 
-def _last_report(graph_dir: Path) -> dict | None:
+def last_report(graph_dir: Path) -> dict | None:
     """Return what the last build kept with :func:`keep_report`, when the graph folder is as it left it: its
     graph file in place as it wrote it, and its store folder holding every file it wrote, at its size."""
     folder = graph_dir / STORE_DIR
@@ -305,12 +320,12 @@ def _last_report(graph_dir: Path) -> dict | None:
     return kept
 
 
-def unchanged_report(graph_dir: Path, inputs: str) -> BuildReport | None:
+def unchanged_report(graph_dir: Path, inputs: Inputs) -> BuildReport | None:
     """Return the last build's report when a build with these inputs (see :func:`build_inputs`) would do
     nothing but write the same graph again: the last build's inputs were the same, and the graph folder is
-    as it left it (see :func:`_last_report`). Else None."""
-    kept = _last_report(graph_dir)
-    if kept is None or kept["inputs"] != inputs:
+    as it left it (see :func:`last_report`). Else None."""
+    kept = last_report(graph_dir)
+    if kept is None or kept["inputs"] != inputs.digest:
         return None
     report = kept["report"]
     report.store = "unchanged"
@@ -320,7 +335,7 @@ def unchanged_report(graph_dir: Path, inputs: str) -> BuildReport | None:
 
 def last_verdict(graph_dir: str | os.PathLike) -> list[Violation] | None:
     """Return the SHACL violations the last build found, when they are the answer for the graph folder as it
-    is: that build checked the shapes, its graph is in place as it left it (see :func:`_last_report`), and
+    is: that build checked the shapes, its graph is in place as it left it (see :func:`last_report`), and
     the folder's shapes.ttl holds the shapes it checked against (the shipped ones). Else None.
 
     The build checks each article, cluster and stub with the types of what it links to, one structure at a
@@ -328,7 +343,7 @@ def last_verdict(graph_dir: str | os.PathLike) -> list[Violation] | None:
     graph, which at 10,000 articles takes a minute and 2.9 GB).
     """
     graph_dir = Path(graph_dir)
-    kept = _last_report(graph_dir)
+    kept = last_report(graph_dir)
     if kept is None or not kept.get("validated"):
         return None
     try:

@@ -12,9 +12,9 @@ import pickle
 from collections import defaultdict
 from collections.abc import Mapping
 from operator import itemgetter
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Container, Iterable, Iterator
 
-from ..article import PART_COUNTS
+from ..article import PART_COUNTS, Article
 from ..library import Library, Shared, stub_label
 from ..query import named_query
 from ..store import Store
@@ -163,6 +163,19 @@ def card_parts_from_library(library: Library, last: Cards | None = None, last_ve
     return Cards(packed, urls)
 
 
+def cards_patched(last: Cards, made: Cards, changed: set[str]) -> Cards:
+    """Return the ``last`` build's cards with those of the ``changed`` dreams replaced by the ones ``made``
+    for them (a dream without parts to show has no card)."""
+    packed, urls = dict(last.packed), dict(last.urls)
+    for slug in changed:
+        for kept, new in ((packed, made.packed), (urls, made.urls)):
+            if slug in new:
+                kept[slug] = new[slug]
+            else:
+                kept.pop(slug, None)
+    return Cards(packed, urls)
+
+
 def article_versions(library: Library) -> dict[str, str]:
     """Return, per written dream, the version of its article (a digest of its file's path and content),
     which the tables made from each article's texts alone keep to be copied by the next build."""
@@ -223,12 +236,26 @@ def counts_from_library(library: Library, shared: Shared, clusters: Mapping | No
     # summed column by column from each article's counts, which do not need its texts (see Article)
     parts = dict(zip(PART_COUNTS, map(sum, zip(*(article.part_tally() for article in articles))))) \
         if articles else dict.fromkeys(PART_COUNTS, 0)
-    return {"Dream": len(library.articles) + len(shared.links), "Scenario": parts["common-scenarios"],
-            "Sensation": parts["what-the-body-registered"], "Cluster": len(clusters),
-            "Transition": parts["next-stages"], "Question": parts["faq"], "Section": parts["sections"],
-            "QuickAnswerItem": parts["quick-answer"], "SourceArticle": len(library.articles),
+    return {"Dream": len(library.articles) + len(shared.links), **{name: parts[part] for part, name in PART_CLASSES.items()},
+            "Cluster": len(clusters), "SourceArticle": len(library.articles),
             "written dreams": len(library.articles), "stub dreams": len(shared.links),
             "partial dreams": sum(1 for a in articles if a.partial)}
+
+
+PART_CLASSES = {"common-scenarios": "Scenario", "what-the-body-registered": "Sensation", "next-stages": "Transition",
+                "faq": "Question", "sections": "Section", "quick-answer": "QuickAnswerItem"}  # part -> class counted
+
+
+def counts_patched(last: dict[str, int], before: Iterable[Article], after: Iterable[Article]) -> dict[str, int]:
+    """Return the ``last`` build's counts after articles changed from ``before`` to ``after``, each still the
+    same dream with the same links and clusters (see :mod:`dreamgraph.patch`): their parts counted again."""
+    counts = dict(last)
+    for articles, sign in ((before, -1), (after, 1)):
+        for article in articles:
+            for part, number in zip(PART_COUNTS, article.part_tally()):
+                if part in PART_CLASSES:
+                    counts[PART_CLASSES[part]] += sign * number
+    return counts
 
 
 def counts_from_store(store: Store) -> dict[str, int]:
@@ -299,6 +326,29 @@ def stub_links_from_library(library: Library, shared: Shared) -> dict[str, dict]
                    "links": sorted((path, line, condition) for (path, line, _), condition
                                    in zip(shared.links[stub], shared.conditions[stub]))}
             for stub in sorted(shared.links)}
+
+
+def stub_links_patched(last: dict[str, dict], before: Iterable[Article], after: Iterable[Article],
+                       resolve: Callable[[str], str], written: Container[str]) -> dict[str, dict]:
+    """Return the ``last`` build's links to stubs after articles changed from ``before`` to ``after``, each
+    the same dream linking to the same dreams in the same words (see :mod:`dreamgraph.patch`): their links'
+    lines and conditions read again."""
+    paths = {article.path for article in before}
+    table = dict(last)
+    links: dict[str, list] = defaultdict(list)
+    for article in after:
+        for stage in article.next_stages:
+            target = resolve(stage.target_slug)
+            if target not in written:
+                links[target].append((article.path, stage.line, stage.condition))
+    for article in before:
+        for stage in article.next_stages:
+            links.setdefault(resolve(stage.target_slug), [])
+    for stub, new in links.items():
+        if stub in table:
+            table[stub] = {"label": table[stub]["label"],
+                           "links": sorted([link for link in table[stub]["links"] if link[0] not in paths] + new)}
+    return table
 
 
 def stub_links_from_store(store: Store) -> dict[str, dict]:

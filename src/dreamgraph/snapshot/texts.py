@@ -462,6 +462,16 @@ def mentions_from_library(library: Library, linked: dict[str, set[str]], names: 
     return found, {"versions": versions, "finder": finder.kept()}
 
 
+def mentions_patched(last: list[dict], last_sources: dict, found: list[dict], sources: dict,
+                     changed: set[str]) -> tuple[list[dict], dict]:
+    """Return the ``last`` build's mentions and their sources (see :func:`mentions_from_library`) with those
+    of the ``changed`` articles replaced by the ones ``found`` in them (with their ``sources``, found with the
+    last build's names)."""
+    kept = [mention for mention in last if mention["source"] not in changed]
+    merged = sorted(kept + found, key=lambda mention: (mention["source"], mention["target"]))
+    return merged, {"versions": {**last_sources["versions"], **sources["versions"]}, "finder": last_sources["finder"]}
+
+
 def dreams_naming(names: Iterable[str], search: dict) -> set[str] | None:
     """Return the dreams whose texts in a search table (see :func:`search_from_library`) may name one of
     ``names`` (prose names: lower-case words joined by single spaces, see :func:`prose_names`): those whose
