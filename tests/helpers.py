@@ -48,14 +48,14 @@ SUBTITLE_RULE = """
 
 
 @contextlib.contextmanager
-def stricter_shapes():
-    """Within it, dreamgraph ships shapes stricter than its own (every dream has a subtitle: stubs have
-    none), as a later version of it might: the build checks them and writes them to shapes.ttl."""
+def stricter_shapes(rule: str = SUBTITLE_RULE):
+    """Within it, dreamgraph ships shapes stricter than its own (by default, every dream has a subtitle:
+    stubs have none), as a later version of it might: the build checks them and writes them to shapes.ttl."""
     import dreamgraph.build as build_module
     import dreamgraph.graphfolder as graphfolder_module
     import dreamgraph.validate as validate_module
 
-    stricter = validate_module.shapes_text() + SUBTITLE_RULE
+    stricter = validate_module.shapes_text() + rule
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(validate_module, "shapes_text", lambda: stricter)
         patch.setattr(build_module, "shapes_text", lambda: stricter)
@@ -98,3 +98,22 @@ def running(command: list[str], ready: Callable[[], None], what: str, *, seconds
         except subprocess.TimeoutExpired:
             process.kill()
 
+
+
+def same_table(name: str, a, b) -> bool:
+    """Return True when two values of a read-model table are the same (arrays and mapped bytes compared by
+    their contents)."""
+    import numpy as np
+
+    if name == "projection":
+        return list(a.nodes(data=True)) == list(b.nodes(data=True)) and list(a.edges(data=True)) == list(b.edges(data=True))
+    if name == "shingles":
+        return a[0] == b[0] and np.array_equal(a[1], b[1]) and np.array_equal(a[2], b[2])
+    if name == "links":
+        return a.keys() == b.keys() and all(a[k] == b[k] if isinstance(a[k], list) else np.array_equal(a[k], b[k]) for k in a)
+    if name == "search":
+        return a.keys() == b.keys() and all(bytes(a[k]) == bytes(b[k]) if k in ("lower", "versions") else
+                                            (a[k] == b[k] if isinstance(a[k], list) else np.array_equal(a[k], b[k])) for k in a)
+    if name == "gaps-text":
+        return bytes(a["text"]) == bytes(b["text"])
+    return a == b

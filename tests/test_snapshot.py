@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import FIXTURES, SEED
+from helpers import FIXTURES, SEED, same_table
 from dreamgraph.build import build
 from dreamgraph.connect import open_store
 from dreamgraph.gaps import GapSettings, find_gaps
@@ -177,21 +177,6 @@ def test_a_store_read_through_a_snapshot_is_freed_as_soon_as_it_is_dropped(graph
         gc.enable()
 
 
-def _same_table(name: str, a, b) -> bool:
-    if name == "projection":
-        return list(a.nodes(data=True)) == list(b.nodes(data=True)) and list(a.edges(data=True)) == list(b.edges(data=True))
-    if name == "shingles":
-        return a[0] == b[0] and np.array_equal(a[1], b[1]) and np.array_equal(a[2], b[2])
-    if name == "links":
-        return a.keys() == b.keys() and all(a[k] == b[k] if isinstance(a[k], list) else np.array_equal(a[k], b[k]) for k in a)
-    if name == "search":
-        return a.keys() == b.keys() and all(bytes(a[k]) == bytes(b[k]) if k in ("lower", "versions") else
-                                            (a[k] == b[k] if isinstance(a[k], list) else np.array_equal(a[k], b[k])) for k in a)
-    if name == "gaps-text":
-        return bytes(a["text"]) == bytes(b["text"])
-    return a == b
-
-
 def test_the_tables_kept_after_edits_are_those_of_a_clean_build(tmp_path):
     """Add, change, rename and delete articles between builds (the build keeps parts of tables per article):
     every kept table is the one a clean build of the same files makes."""
@@ -236,7 +221,7 @@ def test_the_tables_kept_after_edits_are_those_of_a_clean_build(tmp_path):
         build([folder], clean)
         for name in TABLES:
             a, b = Snapshot(open_store(kept)).kept(name), Snapshot(open_store(clean)).kept(name)
-            assert a is not None and _same_table(name, a, b), (number, name)
+            assert a is not None and same_table(name, a, b), (number, name)
     mentions = Snapshot(open_store(kept)).kept("mentions")
     assert {(m["source"], m["target"]) for m in mentions} >= {
         ("flying", "not-being-able-to-run"), ("flying", "falling-into-water"), ("sleepwalking", "soaring-over-water")}
@@ -411,7 +396,7 @@ def test_a_rebuild_fetches_the_bodies_of_the_articles_whose_texts_it_reads_only(
         build([folder], clean)
         assert (graph / GRAPH_FILE).read_bytes() == (clean / GRAPH_FILE).read_bytes()
         for table in TABLES:
-            assert _same_table(table, Snapshot(open_store(graph)).kept(table), Snapshot(open_store(clean)).kept(table)), table
+            assert same_table(table, Snapshot(open_store(graph)).kept(table), Snapshot(open_store(clean)).kept(table)), table
 
     flying = folder / "flying.txt"
     flying.write_text(flying.read_text(encoding="utf-8").replace("Quick Answer", "Quick Answer\n- A new answer.", 1),
@@ -476,7 +461,7 @@ def test_the_link_digests_come_from_the_parse_and_an_alias_still_makes_the_link_
     shutil.copy(graph / "aliases.toml", clean)
     build([folder], clean)
     for name in ("projection", "links", "names", "clusters", "mentions", "mention-sources"):
-        assert _same_table(name, Snapshot(open_store(graph)).kept(name), Snapshot(open_store(clean)).kept(name)), name
+        assert same_table(name, Snapshot(open_store(graph)).kept(name), Snapshot(open_store(clean)).kept(name)), name
 
 
 def test_the_search_index_laid_out_a_few_texts_at_a_time_is_the_same(tmp_path, monkeypatch):
@@ -490,7 +475,7 @@ def test_the_search_index_laid_out_a_few_texts_at_a_time_is_the_same(tmp_path, m
     build([folder], tmp_path / "clean")
     monkeypatch.setattr(texts, "SEARCH_BATCH", 5)
     build([folder], tmp_path / "batched")
-    assert _same_table("search", Snapshot(open_store(tmp_path / "batched")).kept("search"),
+    assert same_table("search", Snapshot(open_store(tmp_path / "batched")).kept("search"),
                        Snapshot(open_store(tmp_path / "clean")).kept("search"))
     flying = folder / "flying.txt"
     flying.write_text(flying.read_text(encoding="utf-8").replace("Quick Answer", "Quick Answer\n- Soaring anew.", 1),
@@ -500,7 +485,7 @@ def test_the_search_index_laid_out_a_few_texts_at_a_time_is_the_same(tmp_path, m
     build([folder], tmp_path / "clean-after")
     batched = Snapshot(open_store(tmp_path / "batched")).kept("search")
     assert b"soaring anew" in bytes(batched["lower"])
-    assert _same_table("search", batched, Snapshot(open_store(tmp_path / "clean-after")).kept("search"))
+    assert same_table("search", batched, Snapshot(open_store(tmp_path / "clean-after")).kept("search"))
 
 
 def test_the_search_texts_written_to_a_file_as_made_are_those_laid_out_in_memory(tmp_path):
@@ -520,7 +505,7 @@ def test_the_search_texts_written_to_a_file_as_made_are_those_laid_out_in_memory
     written = snapshot_module.make_tables(library, shared, spill=spill)["search"]
     assert isinstance(written["lower"], Path) and written["lower"].parent == spill
     assert written["lower"].read_bytes() == bytes(in_memory["lower"]) and b"flying" in bytes(in_memory["lower"])
-    assert _same_table("search", {**written, "lower": written["lower"].read_bytes()}, in_memory)
+    assert same_table("search", {**written, "lower": written["lower"].read_bytes()}, in_memory)
 
     graph = tmp_path / "graph"
     for _ in range(2):  # made whole, then brought up to date after an edit
@@ -534,11 +519,18 @@ def test_the_search_texts_written_to_a_file_as_made_are_those_laid_out_in_memory
     assert b"soaring anew" in (graph / ".store" / "search.lower").read_bytes()
 
 
-def test_a_build_failing_after_the_search_texts_were_written_leaves_no_file_and_the_last_index(tmp_path, monkeypatch):
+@pytest.mark.parametrize("rebuild", ["whole", "patch"])
+def test_a_build_failing_after_the_search_texts_were_written_leaves_no_file_and_the_last_index(tmp_path, monkeypatch,
+                                                                                              rebuild):
     """The search texts' file is made beside the graph while the tables are: a rebuild that fails after it
     removes it, and leaves the last build's graph file, store and index as they were (the new graph file,
-    written meanwhile, is renamed into place only after the store folder)."""
-    import dreamgraph.build as build_module
+    written meanwhile, is renamed into place only after the store folder). The whole rebuild and a patch
+    (see dreamgraph.patch) alike."""
+    import dreamgraph.build
+    import dreamgraph.patch
+
+    build_module = dreamgraph.patch if rebuild == "patch" else dreamgraph.build
+    monkeypatch.setattr(dreamgraph.patch, "MOST_FILES", 50 if rebuild == "patch" else 0)
 
     folder = tmp_path / "articles"
     shutil.copytree(FIXTURES / "gaps", folder)
@@ -588,7 +580,7 @@ def test_a_damaged_link_table_of_the_last_build_is_made_again_not_carried(tmp_pa
     build([folder], tmp_path / "clean")
     kept, clean = Snapshot(open_store(tmp_path / "graph")), Snapshot(open_store(tmp_path / "clean"))
     assert kept.kept("names") is not None and kept.kept("names") == clean.kept("names")
-    assert _same_table("projection", kept.kept("projection"), clean.kept("projection"))
+    assert same_table("projection", kept.kept("projection"), clean.kept("projection"))
 
 
 def test_per_article_tables_patched_from_the_last_build_are_those_made_whole():
@@ -647,7 +639,7 @@ def test_a_build_with_other_limits_keeps_the_tables_a_clean_build_with_them_make
             build([folder], clean, limits=limits)
         kept, made = Snapshot(open_store(tmp_path / "kept")), Snapshot(open_store(clean))
         for name in TABLES:
-            assert _same_table(name, kept.kept(name), made.kept(name)), (limits, name)
+            assert same_table(name, kept.kept(name), made.kept(name)), (limits, name)
         most = max(len(part["scenarios"]) for part in kept.card_parts.values())
         assert most == 2 if limits.max_items == 2 else most > 2
 
@@ -689,4 +681,4 @@ def test_a_build_keeps_every_body_packed_once_its_tables_are_made(tmp_path, monk
     build([folder], tmp_path / "here")
     for name in TABLES:
         a, b = Snapshot(open_store(tmp_path / "workers")).kept(name), Snapshot(open_store(tmp_path / "here")).kept(name)
-        assert _same_table(name, a, b), name
+        assert same_table(name, a, b), name

@@ -29,6 +29,7 @@ from .graphfolder import (BuildReport, Spool, read_manifest, _silent, build_inpu
                           last_graph_file, last_tail, refresh_store, shared_set, shared_turtle, unchanged_report)
 from .library import Library, Shared, alias_suggestion, assemble, shared_triples
 from .parse import Limits
+from .patch import patched_build
 from .progression import rankings
 from .report import terminal_text
 from .snapshot import Snapshot, make_tables
@@ -225,6 +226,10 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         cache.close()
         unchanged.seconds = time.perf_counter() - started
         return unchanged
+    patched = None if force else patched_build(graph_dir, paths, inputs, keyed[1], cache, limits, validate, started,
+                                               stage)
+    if patched is not None:  # a few articles' texts edited: their parts put in place of the old ones
+        return patched
     manifest = read_manifest(graph_dir / STORE_DIR)  # what the store holds: the build holds the lock
     last = last_graph_file(graph_dir, manifest)
     spool = Spool(graph_dir, last[0] if last else None)

@@ -188,6 +188,12 @@ class Cache:
         """Keep an entry this build did not read (see :meth:`prune`)."""
         self.used[kind].add(key)
 
+    def forget(self, keys: Iterable[str]) -> None:
+        """Count entries read so far as not used by this build after all (see :meth:`prune`)."""
+        keys = set(keys)
+        for used in self.used.values():
+            used -= keys
+
     def put(self, kind: str, key: str, value, packed: bytes | None = None) -> None:
         """Keep ``value`` (given already packed, see :meth:`pack`, when the caller has it so)."""
         db = self._connect()
@@ -197,7 +203,7 @@ class Cache:
         db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)", (kind, key, data))
         self.used[kind].add(key)
 
-    def prune(self, stale_only: bool = False) -> None:
+    def prune(self, kinds: Iterable[str] | None = None) -> None:
         """Save this build's entries and drop those it did not use (articles removed or changed), in the
         kinds it used (a build with --no-validate keeps the SHACL results for the next one), and every entry
         of a kind no build keeps any more.
@@ -205,17 +211,18 @@ class Cache:
         The ``stale`` keys (those of the files that changed or went since the last build, which the build
         knows) are dropped first; a kind then holding as many entries as this build used is left as it is,
         and only one with more (left by a build that was stopped, say) is compared with every key used
-        (1.9 s of a rebuild of 100,000 articles). With ``stale_only`` (a build that read the entries of the
-        changed files alone: see :mod:`dreamgraph.patch`), only the stale keys are dropped."""
+        (1.9 s of a rebuild of 100,000 articles). With ``kinds``, only entries of those kinds are dropped (a
+        build that checked a few structures' shapes keeps the verdicts of the others: see
+        :mod:`dreamgraph.patch`)."""
         db = self._connect()
         if db is None:
             return
         db.execute(f"DELETE FROM entries WHERE kind NOT IN ({', '.join('?' * len(self.KINDS))})", self.KINDS)
         for kind, keys in self.used.items():
+            if kinds is not None and kind not in kinds:
+                continue
             db.executemany("DELETE FROM entries WHERE kind = ? AND key = ?",
                            ((kind, key) for key in sorted(self.stale - keys)))
-            if stale_only:
-                continue
             (count,) = db.execute("SELECT COUNT(*) FROM entries WHERE kind = ?", (kind,)).fetchone()
             if count == len(keys):
                 continue

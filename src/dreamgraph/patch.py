@@ -1,0 +1,295 @@
+"""A rebuild after edits that leave every link as it was: the changed articles' parts put in place of their
+old ones in the last build's graph file, store and tables, with no other article read.
+
+Most edits to a library change an article's texts and nothing it links to: a Quick Answer reworded, a FAQ
+added, a scenario fixed. Such an edit changes that article's own triples, its card, its completeness row,
+its search texts, its shingles and the mentions in its prose; it changes no dream's identity, no link, no
+cluster and no stub, so the projection, the names, the rankings and the look-alikes stand. :func:`patched_build`
+checks that this is so for every changed file (the same single article, the same dream, the same title
+line, links and clusters in the same words: see :func:`same_links`) and then does the work of those files
+alone; anything else (a file added, removed or renamed, a link changed, an alias, other settings) it
+leaves to the whole rebuild (:func:`dreamgraph.build.build`), which gives the same graph, store and tables
+(tests/test_patch.py builds both and compares them).
+
+>>> import pathlib, tempfile
+>>> from dreamgraph.build import build
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> article = "Dream About Falling: The Drop\\nQuick Answer\\n- {}\\nNext Stages\\n- If you land → dream about landing meaning — when it ends\\n"
+>>> _ = (folder / "a.txt").write_text(article.format("Down."))
+>>> build([folder], folder / "graph").store
+'reloaded'
+>>> _ = (folder / "a.txt").write_text(article.format("Down and down."))
+>>> build([folder], folder / "graph").store
+'patched'
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+from .article import Article
+from .cache import Cache
+from .compile import Compiled, FileIndex, article_unit, compile_article, compile_file, keep_in_cache, put_together
+from .gaps import find_gaps, near_pairs, not_in_format, reused_gaps
+from .graphfolder import (GRAPH_FILE, BuildReport, Inputs, Spool, _silent, graph_turtle, keep_report, last_graph_file,
+                          last_report, last_tail, read_manifest, refresh_store)
+from .library import Library, link_problems
+from .parse import Limits
+from .report import terminal_text
+from .snapshot import TABLES, Snapshot
+from .snapshot.articles import (article_versions, card_parts_from_library, cards_patched, completeness_from_library,
+                                counts_patched, stub_links_patched)
+from .snapshot.texts import SPILLED, mentions_from_library, mentions_patched, search_from_library, shingles_from_library
+from .store import STORE_DIR, Carried, kept_in_folder, kept_is_current
+from .triples import own_triples
+from .validate import Violation, check_units, verdict_key
+from .vocabulary import dream_iri, source_iri
+
+PER_FILE = ("article", "turtle", "body")  # the cache's kinds of entries kept per file
+MOST_FILES = 50  # more changed files than this are left to the whole rebuild, which shares them among the cores
+
+# the tables an edit that leaves every link as it was cannot change (see the module's docstring)
+UNCHANGED = ("projection", "links", "names", "clusters", "link-inputs", "typos", "rankings")
+
+
+@dataclass
+class Edit:
+    """One changed article file: its place in the build's list of files, the last build's per-file work
+    for it (from the cache) and this build's."""
+
+    index: int
+    before: Compiled
+    after: Compiled
+
+    @property
+    def old(self) -> Article:
+        return self.before.result.article
+
+    @property
+    def new(self) -> Article:
+        return self.after.result.article
+
+
+def same_links(before: Compiled, after: Compiled) -> bool:
+    """Return True when an article file's new parse is the same dream as before, linking to the same dreams
+    in the same words: one article, its slug, file, name, title, subtitle, aliases, clusters and whether it
+    is cut off unchanged (see :func:`dreamgraph.snapshot.link_digest`), its title on the same line (another
+    article's duplicate error names it), and no link read from a web page (whose address may point it
+    elsewhere once the library is known)."""
+    old, new = before.result.article, after.result.article
+    if old is None or new is None or before.link_digest != after.link_digest or not after.link_digest:
+        return False
+    return (old.title_line == new.title_line and old.path == new.path
+            and not any(stage.href_slug for stage in [*old.next_stages, *new.next_stages]))
+
+
+def patched_build(graph_dir: Path, paths: Sequence[Path], inputs: Inputs, files: FileIndex, cache: Cache,
+                  limits: Limits, validate: bool, started: float,
+                  stage: Callable[[str], None] = _silent) -> BuildReport | None:
+    """Bring the graph folder up to date with a few edited article files by putting their new parts in place
+    of the old (see the module's docstring) and return the build's report, or return None, having changed
+    nothing, when the edits are not all of that kind or the last build's folder cannot be patched (its
+    report, manifest, graph file or a table is missing or stale, or it was built with other settings).
+
+    ``paths`` and ``inputs`` are the build's files and inputs (:func:`dreamgraph.graphfolder.build_inputs`),
+    ``files`` the index of their stats (:func:`dreamgraph.compile.file_keys`)."""
+    kept = last_report(graph_dir)
+    if kept is None or kept.get("settings") != inputs.settings or kept.get("validated") != validate:
+        return None
+    before = dict(kept["sources"])
+    shown = [name for name, _ in inputs.files]
+    if len(before) != len(shown) or not before.keys() == set(shown):
+        return None
+    changed = [i for i, (name, key) in enumerate(inputs.files) if before[name] != key]
+    if not changed or len(changed) > MOST_FILES:
+        return None
+    folder = graph_dir / STORE_DIR
+    manifest = read_manifest(folder)
+    if manifest is None or "aliases" not in manifest or manifest.get("limits") != repr(limits):
+        return None
+    if not all(kept_is_current(folder, name) for name in TABLES):
+        return None
+    stage("reading the articles")
+    try:
+        edits = _edits(changed, paths, inputs, before, cache, limits)
+    finally:  # the changed files' old entries were read for this build, not kept for it (see Cache.prune)
+        cache.forget(before[inputs.files[i][0]] for i in changed)
+    if edits is None:
+        return None
+    library = Library({edit.new.slug: edit.new for edit in edits}, manifest["aliases"], [])
+    written = manifest["articles"]
+    if any(edit.new.slug not in written or library.resolve(edit.new.slug) != edit.new.slug for edit in edits):
+        return None
+    tables = _Tables(folder)
+    completeness = tables.last("completeness")
+    rows = {row["dream"]: row for row in completeness if row["dream"] in library.articles}
+    if any(rows.get(edit.new.slug, {}).get("path") != edit.new.path for edit in edits):  # not the dream's article
+        return None
+    tables.made["completeness"] = completeness_from_library(library, completeness, set(library.articles))
+    if any(not_in_format(rows[row["dream"]]) != not_in_format(row) for row in tables.made["completeness"]
+           if row["dream"] in rows):  # into or out of the article format: the look-alikes change
+        return None
+    last = last_graph_file(graph_dir, manifest)
+    if last is None:
+        return None
+    return _patch(graph_dir, edits, library, manifest, last, tables, kept, inputs, files, cache, validate, started,
+                  stage)
+
+
+def _edits(changed: list[int], paths: Sequence[Path], inputs: Inputs, before: dict[str, str], cache: Cache,
+           limits: Limits) -> list[Edit] | None:
+    """Return the changed files' edits when each leaves the links as they were (see :func:`same_links`),
+    else None: the last build's per-file work from the cache (with the article's texts fetched when read),
+    this build's made here."""
+    old_keys = {i: before[inputs.files[i][0]] for i in changed}
+    heads = dict(cache.get_many("article", old_keys.values()))
+    edits = []
+    for i in changed:
+        old = heads.get(old_keys[i])
+        if not isinstance(old, list) or len(old) != 1:
+            return None
+        put_together(old, [lambda key=old_keys[i]: cache.body(key, 0)])
+        new = compile_file((paths[i], inputs.files[i][0], limits))
+        if len(new) != 1 or not same_links(old[0], new[0]):
+            return None
+        edits.append(Edit(i, old[0], new[0]))
+    return edits
+
+
+class _Tables:
+    """The last build's tables, each read once, and this build's, made as the patch goes."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.read: dict[str, object] = {}
+        self.made: dict[str, object] = {}
+
+    def last(self, name: str):
+        if name not in self.read:
+            self.read[name] = kept_in_folder(self.folder, name)
+        return self.read[name]
+
+
+def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict, last: tuple, tables: _Tables,
+           kept: dict, inputs: Inputs, files: FileIndex, cache: Cache, validate: bool, started: float,
+           stage: Callable[[str], None]) -> BuildReport:
+    """Do the work of :func:`patched_build` once it knows the edits can be patched."""
+    spool = Spool(graph_dir, last[0])
+    try:
+        stage("putting the library together")
+        written, resolve = manifest["articles"], library.resolve
+        parts = {slug: ((*place, 1), "") for slug, place in last[1].items()}
+        for edit in edits:  # made with its links as written, unless an alias points one elsewhere
+            if any(resolve(stage.target_slug) != stage.target_slug for stage in edit.new.next_stages):
+                turtle, _ = compile_article(edit.new, resolve)
+                parts[edit.new.slug] = (spool.add(turtle), "")
+            else:
+                parts[edit.new.slug] = (spool.add(edit.after.turtle, edit.after.turtle_sha256), "")
+        violations: list = list(kept["report"].violations)
+
+        def while_the_store_loads() -> dict[str, object]:
+            if validate:
+                stage("checking the shapes")
+                violations[:] = _violations(violations, edits, resolve, cache)
+            stage("making the read model")
+            return _patched_tables(graph_dir, tables, edits, library, written, stage)
+
+        offsets: dict[str, tuple[int, int]] = {}
+        triple_count, _ = refresh_store(
+            graph_dir / GRAPH_FILE, graph_turtle(sorted(written), parts, last_tail(*last), spool, offsets),
+            graph_dir / STORE_DIR, {slug: parts[slug][0][2] for slug in written}, manifest["shared"],
+            lambda slug: own_triples(library.articles[slug], library.articles[slug].path, resolve),
+            while_the_store_loads, offsets, manifest, manifest["limits"], stage, manifest["aliases"])
+    finally:
+        spool.close()
+        for spilled in graph_dir.glob(f".{SPILLED}.*.tmp"):  # linked into the store folder, or not needed
+            spilled.unlink(missing_ok=True)
+    old_report = kept["report"]
+    matches = (tables.last("typos") or {}).get("matches", {})
+    dropped, added = set(), set()
+    for edit in edits:
+        dropped.update(edit.before.result.problems, link_problems(edit.old, resolve, written, matches))
+        added.update(edit.after.result.problems, link_problems(edit.new, resolve, written, matches))
+    report = BuildReport(
+        articles=old_report.articles, dreams=old_report.dreams, stubs=old_report.stubs,
+        clusters=old_report.clusters, triples=triple_count, store="patched", graph_file=graph_dir / GRAPH_FILE,
+        problems=sorted((set(old_report.problems) - dropped) | added,
+                        key=lambda p: (p.path, p.line or 0, p.severity, p.message)),
+        violations=violations)
+    stage("tidying the cache")
+    before = dict(kept["sources"])
+    for edit in edits:
+        keep_in_cache(cache, inputs.files[edit.index][1], [edit.after], None)
+        cache.stale.add(before[inputs.files[edit.index][0]])
+    files.keep()
+    cache.forget(cache.stale)  # the old entries of the edited files, read for this build
+    for kind in PER_FILE:  # every file's entries are this build's, read or not
+        for _, key in inputs.files:
+            cache.touch(kind, key)
+    cache.prune((*PER_FILE, "files"))  # not the SHACL verdicts: those of the structures not checked stand
+    cache.close()
+    keep_report(graph_dir, inputs, report, validate)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _violations(last: list[Violation], edits: list[Edit], resolve: Callable[[str], str], cache: Cache) -> list:
+    """Return the last build's SHACL violations with those about the edited articles' nodes (their dreams, the
+    dreams' parts and their files: a unit's violations are about its own nodes alone, see
+    :func:`dreamgraph.validate.check_units`) replaced by those of their new triples (each structure's
+    verdict kept in the cache, as the whole build keeps them)."""
+    found = check_units([article_unit(edit.new, resolve) for edit in edits],
+                        lambda key: cache.get("shacl", verdict_key(key)),
+                        lambda key, violations: cache.put("shacl", verdict_key(key), violations))
+    dreams = tuple(str(dream_iri(edit.new.slug)) for edit in edits)
+    files = {str(source_iri(edit.new.path)) for edit in edits}
+
+    def about_an_edit(violation: Violation) -> bool:
+        node = violation.focus.strip("<>")
+        return node in files or node in dreams or node.startswith(tuple(dream + "/" for dream in dreams))
+
+    return sorted({v for v in last if not about_an_edit(v)} | {v for unit in found for v in unit})
+
+
+def _patched_tables(graph_dir: Path, tables: _Tables, edits: list[Edit], library: Library,
+                    written: dict[str, str], stage: Callable[[str], None]) -> dict[str, object]:
+    """Return every table of the read model for the patched library: those an edit that keeps the links
+    cannot change carried from the last build, the others made from the last build's with the edited
+    articles' parts replaced (each the value the whole build makes: see :func:`dreamgraph.build.kept_tables`)."""
+    last, made = tables.last, tables.made
+    changed = set(library.articles)
+    graph = last("projection")
+    versions = {**last("article-versions"), **article_versions(library)}
+    made["article-versions"] = versions
+    made["card-parts"] = cards_patched(last("card-parts"), card_parts_from_library(library), changed)
+    made["counts"] = counts_patched(last("counts"), [edit.old for edit in edits], [edit.new for edit in edits])
+    made["stub-links"] = stub_links_patched(last("stub-links"), [edit.old for edit in edits],
+                                            [edit.new for edit in edits], library.resolve, written)
+    made["shingles"] = shingles_from_library(library, {edit.new.slug: edit.after.shingles for edit in edits},
+                                             last("shingles"), changed)
+    linked = {slug: set(graph.successors(slug)) for slug in changed}
+    sources = last("mention-sources")
+    found, found_sources = mentions_from_library(library, linked, last("names"), None, sources, True)
+    made["mentions"], made["mention-sources"] = mentions_patched(last("mentions"), sources, found, found_sources,
+                                                                 changed)
+    made["search"] = search_from_library(library, graph, last("search"), versions, graph_dir)
+    made["near-pairs"] = near_pairs(made["shingles"], last, versions)
+    for name in UNCHANGED:
+        made[name] = last(name)
+    ready = reused_gaps(last("gaps"), last, made)
+    stage("finding the gaps")
+    made["gaps"] = find_gaps(Snapshot(tables=made), ready=ready)
+    carried = set(UNCHANGED)
+    if made["gaps"] == last("gaps"):
+        carried.update(("gaps", "gaps-text"))
+    else:
+        made["gaps-text"] = {"text": terminal_text(made["gaps"]).encode("utf-8")}
+    for name in ("near-pairs", "counts", "stub-links"):
+        if made[name] == last(name):
+            carried.add(name)
+    made.update((name, Carried(tables.folder)) for name in carried)
+    return made
+

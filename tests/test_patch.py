@@ -1,0 +1,193 @@
+"""A rebuild after edits that keep every link (dreamgraph.patch): the graph file, the store, every table and
+the report are those of a clean build of the same files, and only the edited files' work is done."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+
+import pytest
+
+from helpers import FIXTURES, ROOT, SEED, article, same_table, stricter_shapes
+from dreamgraph.build import build
+from dreamgraph.cache import Cache
+from dreamgraph.connect import open_store
+from dreamgraph.snapshot import TABLES, Snapshot
+from dreamgraph.store import GRAPH_FILE
+
+
+def _replace(path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path.name, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _same_as_a_clean_build(folder, graph, clean, report) -> None:
+    """Build ``folder`` afresh into ``clean`` and compare everything a reader sees with ``graph``."""
+    if clean.exists():
+        shutil.rmtree(clean)
+    clean.mkdir()
+    if (graph / "aliases.toml").exists():
+        shutil.copy(graph / "aliases.toml", clean)
+    fresh = build([folder], clean)
+    assert (graph / GRAPH_FILE).read_bytes() == (clean / GRAPH_FILE).read_bytes()
+    assert sorted(map(str, open_store(graph)._store.quads_for_pattern(None, None, None))) == \
+        sorted(map(str, open_store(clean)._store.quads_for_pattern(None, None, None)))
+    for name in TABLES:
+        a, b = Snapshot(open_store(graph)).kept(name), Snapshot(open_store(clean)).kept(name)
+        assert a is not None and same_table(name, a, b), name
+    assert report.problems == fresh.problems
+    assert report.violations == fresh.violations
+    assert (report.articles, report.dreams, report.stubs, report.clusters, report.triples) == \
+        (fresh.articles, fresh.dreams, fresh.stubs, fresh.clusters, fresh.triples)
+
+
+@pytest.fixture
+def library(tmp_path):
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES / "gaps", folder)
+    shutil.copy(SEED, folder)
+    (folder / "loop.txt").write_text(article(  # a loop of one, a link to a look-alike of a written dream
+        "Dream About Running In Circles: The Loop", quick=["Round.", "And round."],
+        scenarios=[("Running a track", "repetition")], prose="Unlike sleepwalking, it is chosen.",
+        next_stages=[("you stop", "running in circles", "it ends"), ("you fly", "flyng", "it lifts")]), encoding="utf-8")
+    (tmp_path / "graph").mkdir()
+    (tmp_path / "graph" / "aliases.toml").write_text('"dream about falling off a cliff meaning" = "falling"\n')
+    assert build([folder], tmp_path / "graph").store == "reloaded"
+    return folder
+
+
+EDITS = {
+    # lines added above Next Stages: links to stubs, the loop's warning and the look-alike's move down
+    "a line added": lambda f: _replace(f / "loop.txt", "Quick Answer\n", "Quick Answer\n- A new first answer.\n"),
+    "a scenario rewritten": lambda f: _replace(f / "sleepwalking.txt", "walking scenario two → walking meaning two",
+                                               "walking scenario two → a meaning rewritten"),
+    "a dream named in prose": lambda f: _replace(f / "flying.txt", "gathers dreams of soaring",
+                                                 "gathers dreams of soaring, unlike not being able to run,"),
+    "a section removed": lambda f: _replace(f / "loop.txt", "Common Scenarios\n- Running a track → repetition\n", ""),
+    "a broken line": lambda f: _replace(f / "loop.txt", "- Running a track → repetition", "- Running a track"),
+    "two files at once": lambda f: (_replace(f / "loop.txt", "Round.", "Round and round."),
+                                    _replace(f / "teeth.txt", "\n", "\n\n")),
+    # teeth's texts become flying's (its title, cluster and links as they were): a near-duplicate pair
+    "a near-duplicate made": lambda f: (f / "teeth.txt").write_text("\n".join(
+        (lines := (f / "teeth.txt").read_text(encoding="utf-8").splitlines())[:2]
+        + [line.replace("teeth", "soaring") for line in lines[2:]]) + "\n", encoding="utf-8"),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_an_edit_that_keeps_the_links_is_patched_into_what_a_clean_build_makes(library, tmp_path, edit):
+    graph = tmp_path / "graph"
+    EDITS[edit](library)
+    report = build([library], graph)
+    assert report.store == "patched", edit
+    _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
+    _replace(library / "loop.txt", "And round.", "And round!")  # and patched again from the patched folder
+    again = build([library], graph)
+    assert again.store == "patched"
+    _same_as_a_clean_build(library, graph, tmp_path / "clean", again)
+
+
+@pytest.mark.parametrize("edit, why", [
+    (lambda f: _replace(f / "loop.txt", "you fly → dream about flyng", "you fly → dream about flying"), "a link changed"),
+    (lambda f: _replace(f / "loop.txt", "you stop", "you halt"), "a link's condition changed"),
+    (lambda f: _replace(f / "loop.txt", "The Loop", "The Circle"), "a title changed"),
+    (lambda f: (f / "new.txt").write_text(article("Dream About Swimming: Strokes"), encoding="utf-8"), "a file added"),
+    (lambda f: (f / "teeth.txt").unlink(), "a file removed"),
+    (lambda f: (f / "teeth.txt").rename(f / "teeth-moved.txt"), "a file renamed"),
+    (lambda f: (f / "teeth.txt").write_text("\n".join(  # its title and intro alone, no link before or after
+        (f / "teeth.txt").read_text(encoding="utf-8").splitlines()[:2]) + "\n", encoding="utf-8"),
+     "out of the article format"),
+])
+def test_an_edit_that_changes_more_than_its_texts_is_built_whole(library, tmp_path, edit, why):
+    graph = tmp_path / "graph"
+    edit(library)
+    report = build([library], graph)
+    assert report.store in ("updated", "reloaded"), why
+    _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
+
+
+def test_an_alias_table_changed_with_an_edit_is_built_whole(library, tmp_path):
+    graph = tmp_path / "graph"
+    (graph / "aliases.toml").write_text('"flyng" = "flying"\n', encoding="utf-8")
+    _replace(library / "loop.txt", "Round.", "Round!")
+    report = build([library], graph)
+    assert report.store == "updated"
+    _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
+
+
+def test_a_patch_reads_the_edited_files_alone(library, tmp_path, monkeypatch):
+    """Only the edited file is read and parsed, and only its cache entries are read; the cache keeps the
+    entries of every other file and drops the edited file's old ones."""
+    import dreamgraph.compile as compile_module
+
+    graph = tmp_path / "graph"
+    cache_file = graph / ".cache"
+    before = Cache(cache_file)
+    entries = before.keys("article")
+    before.close()
+    parsed, heads = [], []
+    real_read, real_get_many = compile_module.read_source, Cache.get_many
+    monkeypatch.setattr(compile_module, "read_source", lambda path, *a: parsed.append(path.name) or real_read(path, *a))
+
+    def got(self, kind, keys):
+        keys = list(keys)
+        heads.extend(keys if kind == "article" else [])
+        return real_get_many(self, kind, keys)
+
+    monkeypatch.setattr(Cache, "get_many", got)
+    _replace(library / "teeth.txt", "\n", "\n\n")
+    assert build([library], graph).store == "patched"
+    monkeypatch.undo()
+    assert parsed == ["teeth.txt"] and len(heads) == 1
+    after = Cache(cache_file)
+    now = after.keys("article")
+    after.close()
+    assert len(now) == len(entries) and len(now - entries) == 1 and len(entries - now) == 1
+
+
+def test_a_patch_on_the_realistic_library_is_a_clean_build(tmp_path):
+    """The realistic generator's library (title families, stubs, near-duplicates, cut-off pages, Markdown):
+    a few articles' texts edited in turn."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from generate import generate
+
+    folder = tmp_path / "articles"
+    paths = sorted(generate(80, folder, seed=5))
+    graph = tmp_path / "graph"
+    build([folder], graph)
+    patched = 0
+    for number, path in enumerate(paths[:: len(paths) // 6]):
+        text = path.read_text(encoding="utf-8")
+        lines = text.splitlines()
+        # a line of prose added after the title: every later line moves down
+        path.write_text("\n".join(lines[:1] + [f"A new sentence {number} about the dream."] + lines[1:]) + "\n",
+                        encoding="utf-8")
+        report = build([folder], graph)
+        patched += report.store == "patched"
+        _same_as_a_clean_build(folder, graph, tmp_path / "clean", report)
+    assert patched >= 4
+
+
+LONG_MEANINGS = """
+<https://w3id.org/dreamgraph/shapes#LongMeaning> a <http://www.w3.org/ns/shacl#NodeShape> ;
+    <http://www.w3.org/ns/shacl#targetClass> <https://w3id.org/dreamgraph/ontology#Scenario> ;
+    <http://www.w3.org/ns/shacl#property> [ <http://www.w3.org/ns/shacl#path> <https://w3id.org/dreamgraph/ontology#meaning> ;
+        <http://www.w3.org/ns/shacl#minLength> 11 ; <http://www.w3.org/ns/shacl#message> "a meaning says something" ] .
+"""
+
+
+def test_a_patch_checks_the_edited_articles_shapes_and_keeps_the_others_verdicts(library, tmp_path):
+    """Under shapes a text can break (a scenario's meaning of at least 11 characters): edits that mend the
+    rule and break it give the violations a clean build finds, those of the articles not edited kept."""
+    graph = tmp_path / "other"
+    with stricter_shapes(LONG_MEANINGS):
+        assert [v.value for v in build([library], graph).violations] == ["repetition"]  # loop.txt's
+        steps = [(library / "loop.txt", "→ repetition", "→ again and again", []),
+                 (library / "teeth.txt", "→ teeth meaning one", "→ a bite", ["a bite"]),
+                 (library / "loop.txt", "→ again and again", "→ repetition", ["a bite", "repetition"])]
+        for path, old, new, values in steps:
+            _replace(path, old, new)
+            report = build([library], graph)
+            assert report.store == "patched" and sorted(v.value for v in report.violations) == values
+            _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
