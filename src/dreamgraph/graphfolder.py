@@ -142,7 +142,7 @@ def last_tail(fd: int, places: dict[str, tuple[int, int, str]]) -> tuple[int, in
     return start, os.fstat(fd).st_size - start, "", 1
 
 
-RUN_BYTES = 8 << 20
+RUN_BYTES = 32 << 20
 
 
 MANIFEST = "built-from.pickle"

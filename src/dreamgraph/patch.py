@@ -33,6 +33,7 @@ from typing import Callable, Sequence
 from .article import Article
 from .cache import Cache
 from .compile import Compiled, FileIndex, article_unit, compile_article, compile_file, keep_in_cache, put_together
+from .files import leave_for_exit
 from .gaps import find_gaps, near_pairs, not_in_format, reused_gaps
 from .graphfolder import (GRAPH_FILE, BuildReport, Inputs, Spool, _silent, graph_turtle, keep_report, last_graph_file,
                           last_report, last_tail, read_manifest, refresh_store)
@@ -83,7 +84,7 @@ def same_links(before: Compiled, after: Compiled) -> bool:
     if old is None or new is None or before.link_digest != after.link_digest or not after.link_digest:
         return False
     return (old.title_line == new.title_line and old.path == new.path
-            and not any(stage.href_slug for stage in [*old.next_stages, *new.next_stages]))
+            and not any(link.href_slug for link in [*old.next_stages, *new.next_stages]))
 
 
 def patched_build(graph_dir: Path, paths: Sequence[Path], inputs: Inputs, files: FileIndex, cache: Cache,
@@ -183,7 +184,7 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
         written, resolve = manifest["articles"], library.resolve
         parts = {slug: ((*place, 1), "") for slug, place in last[1].items()}
         for edit in edits:  # made with its links as written, unless an alias points one elsewhere
-            if any(resolve(stage.target_slug) != stage.target_slug for stage in edit.new.next_stages):
+            if any(resolve(link.target_slug) != link.target_slug for link in edit.new.next_stages):
                 turtle, _ = compile_article(edit.new, resolve)
                 parts[edit.new.slug] = (spool.add(turtle), "")
             else:
@@ -232,6 +233,7 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
     cache.prune((*PER_FILE, "files"))  # not the SHACL verdicts: those of the structures not checked stand
     cache.close()
     keep_report(graph_dir, inputs, report, validate)
+    leave_for_exit(tables, parts)
     report.seconds = time.perf_counter() - started
     return report
 
