@@ -682,3 +682,31 @@ def test_a_build_keeps_every_body_packed_once_its_tables_are_made(tmp_path, monk
     for name in TABLES:
         a, b = Snapshot(open_store(tmp_path / "workers")).kept(name), Snapshot(open_store(tmp_path / "here")).kept(name)
         assert same_table(name, a, b), name
+
+
+@pytest.mark.parametrize("rebuild", ["whole", "patch"])
+def test_a_table_carried_from_the_last_build_is_linked_not_copied(tmp_path, monkeypatch, rebuild):
+    """An edit to an article's texts leaves the projection as it was: the next store folder links the last
+    one's file (as projection.kept, behind a new header) rather than writing its bytes again, build after
+    build, and reads back the same table as a clean build's."""
+    import dreamgraph.patch
+    import dreamgraph.store as store_module
+
+    monkeypatch.setattr(store_module, "APART_BYTES", 0)
+    monkeypatch.setattr(dreamgraph.patch, "MOST_FILES", 50 if rebuild == "patch" else 0)
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES / "gaps", folder)
+    graph = tmp_path / "graph"
+    build([folder], graph)
+    first = (graph / ".store" / "projection.pickle").stat().st_ino
+    flying = folder / "flying.txt"
+    for line in ("- Soaring anew.", "- Soaring once more."):
+        flying.write_text(flying.read_text(encoding="utf-8").replace("Quick Answer", f"Quick Answer\n{line}", 1),
+                          encoding="utf-8")
+        assert build([folder], graph).store == ("patched" if rebuild == "patch" else "updated")
+        assert (graph / ".store" / "projection.kept").stat().st_ino == first
+        assert (graph / ".store" / "projection.pickle").stat().st_size < 200
+        build([folder], tmp_path / "clean")
+        assert same_table("projection", Snapshot(open_store(graph)).kept("projection"),
+                          Snapshot(open_store(tmp_path / "clean")).kept("projection"))
+        shutil.rmtree(tmp_path / "clean")

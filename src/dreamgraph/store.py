@@ -256,6 +256,10 @@ def _stamped(name: str, digest: str | None, read: Callable[[str], bytes], part: 
         return _STALE
     with paused_gc():
         data = pickle.load(kept)
+        if isinstance(data, str) and data == KEPT_APART:  # the data is NAME.kept's, after the header of its build
+            kept = io.BytesIO(read(f"{name}.kept"))
+            pickle.load(kept)
+            data = pickle.load(kept)
     for key in data.pop(_RAW) if isinstance(data, dict) and _RAW in data else ():
         data[key] = part(f"{name}.{key}")
     return data
@@ -289,15 +293,21 @@ def derived_files(name: str, data, digest: str) -> dict[str, bytes | Path | Iter
     which a reader maps into memory rather than reads (a search then touches only the pages it scans); a
     Path value is a file written already for the purpose, linked into the folder as ``NAME.KEY``.
 
-    ``data`` may be :class:`Carried`: a table the last build kept and this one did not change, whose data
-    is copied as it is, after a new header (pieces of bytes, as they are read), and whose other files are
-    linked (a Path value: see :func:`_new_store_folder`), rather than pickled and written again.
+    ``data`` may be :class:`Carried`: a table the last build kept and this one did not change, whose files
+    are linked (a Path value: see :func:`_new_store_folder`) rather than pickled and written again: its
+    ``NAME.pickle`` is linked as ``NAME.kept`` and the new ``NAME.pickle`` holds the new header and
+    :data:`KEPT_APART` (a small one is copied after the new header instead, pieces of bytes as they are
+    read; a ``NAME.kept`` carried again is linked again).
     """
     header = pickle.dumps(_header(digest), protocol=pickle.HIGHEST_PROTOCOL)
     if isinstance(data, Carried):
         parts = sorted(path for path in data.folder.glob(f"{glob.escape(name)}.*") if path.name != f"{name}.pickle")
-        return {f"{name}.pickle": _after_header(header, data.folder / f"{name}.pickle"),
-                **{path.name: path for path in parts}}
+        old = data.folder / f"{name}.pickle"
+        apart = data.folder / f"{name}.kept"
+        if not apart.exists() and old.stat().st_size > APART_BYTES:  # linked as NAME.kept, not copied: see KEPT_APART
+            return {f"{name}.pickle": header + pickle.dumps(KEPT_APART, protocol=pickle.HIGHEST_PROTOCOL),
+                    f"{name}.kept": old, **{path.name: path for path in parts if path.name != f"{name}.kept"}}
+        return {f"{name}.pickle": _after_header(header, old), **{path.name: path for path in parts}}
     raw = ({key: value for key, value in data.items() if isinstance(value, (bytes, bytearray, Path))}
            if isinstance(data, dict) else {})
     rest = {**{key: value for key, value in data.items() if key not in raw}, _RAW: sorted(raw)} if raw else data
@@ -313,6 +323,10 @@ def _after_header(header: bytes, path: Path, size: int = 4 << 20) -> Iterator[by
         yield header
         while piece := kept.read(size):
             yield piece
+
+
+KEPT_APART = "kept apart"  # in place of a table's data in NAME.pickle: the data is NAME.kept's (see derived_files)
+APART_BYTES = 1 << 20  # a carried table's file larger than this is linked as NAME.kept rather than copied
 
 
 @dataclass(frozen=True)
