@@ -193,14 +193,16 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, hashe
     def kept_files(digest: str | Callable[[], str]) -> Iterator[tuple[str, bytes]]:
         """Make the kept data (while the store loads), then yield its files one table at a time as the store
         folder writes them, each table let go once pickled: at 100,000 articles all the files at once
-        (1 GB) made the build's peak."""
+        (1 GB) made the build's peak. With ``digest`` a function (the graph file still being written), the
+        files are written meanwhile and stamped with it once it is known (see
+        :class:`dreamgraph.store.Headed`); the manifest, last, waits for it."""
         data = derived() if derived else {}
-        manifest["turtle"] = digest = digest() if callable(digest) else digest
 
         def files() -> Iterator[tuple[str, bytes]]:
             stage("writing the read model")
             for name in sorted(data):
                 yield from derived_files(name, data.pop(name), digest).items()
+            manifest["turtle"] = digest() if callable(digest) else digest
             yield MANIFEST, _pickled(manifest)
             stage("finishing the store")
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import io
+import itertools
 import json
 import os
 import pickle
@@ -286,12 +287,14 @@ def code_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def derived_files(name: str, data, digest: str) -> dict[str, bytes | Path | Iterator[bytes]]:
+def derived_files(name: str, data, digest: str | Callable[[], str]) -> dict[str, bytes | Path | Iterator[bytes] | Headed]:
     """Return the files that keep derived data for the graph with this digest (see OxigraphStore.derived):
     ``NAME.pickle``, two pickles one after the other: a header (the digest and the code's fingerprint) and
     the data; and for a dict, each of its bytes (or bytearray) values as a file of its own, ``NAME.KEY``,
     which a reader maps into memory rather than reads (a search then touches only the pages it scans); a
-    Path value is a file written already for the purpose, linked into the folder as ``NAME.KEY``.
+    Path value is a file written already for the purpose, linked into the folder as ``NAME.KEY``. With
+    ``digest`` a function (the Turtle still being written), ``NAME.pickle`` is :class:`Headed`: written
+    at once, its header put in place once the digest is known.
 
     ``data`` may be :class:`Carried`: a table the last build kept and this one did not change, whose files
     are linked (a Path value: see :func:`_new_store_folder`) rather than pickled and written again: its
@@ -299,28 +302,50 @@ def derived_files(name: str, data, digest: str) -> dict[str, bytes | Path | Iter
     :data:`KEPT_APART` (a small one is copied after the new header instead, pieces of bytes as they are
     read; a ``NAME.kept`` carried again is linked again).
     """
-    header = pickle.dumps(_header(digest), protocol=pickle.HIGHEST_PROTOCOL)
     if isinstance(data, Carried):
         parts = sorted(path for path in data.folder.glob(f"{glob.escape(name)}.*") if path.name != f"{name}.pickle")
         old = data.folder / f"{name}.pickle"
         apart = data.folder / f"{name}.kept"
         if not apart.exists() and old.stat().st_size > APART_BYTES:  # linked as NAME.kept, not copied: see KEPT_APART
-            return {f"{name}.pickle": header + pickle.dumps(KEPT_APART, protocol=pickle.HIGHEST_PROTOCOL),
+            return {f"{name}.pickle": _headed(digest, pickle.dumps(KEPT_APART, protocol=pickle.HIGHEST_PROTOCOL)),
                     f"{name}.kept": old, **{path.name: path for path in parts if path.name != f"{name}.kept"}}
-        return {f"{name}.pickle": _after_header(header, old), **{path.name: path for path in parts}}
+        return {f"{name}.pickle": _headed(digest, _after_header(old)), **{path.name: path for path in parts}}
     raw = ({key: value for key, value in data.items() if isinstance(value, (bytes, bytearray, Path))}
            if isinstance(data, dict) else {})
     rest = {**{key: value for key, value in data.items() if key not in raw}, _RAW: sorted(raw)} if raw else data
-    return {f"{name}.pickle": header + pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL),
+    return {f"{name}.pickle": _headed(digest, pickle.dumps(rest, protocol=pickle.HIGHEST_PROTOCOL)),
             **{f"{name}.{key}": value for key, value in raw.items()}}
 
 
-def _after_header(header: bytes, path: Path, size: int = 4 << 20) -> Iterator[bytes]:
-    """Yield ``header``, then the data of the kept file ``path`` after its own header, a piece at a time (a
-    carried table's data is never held whole: the projection of 100,000 dreams is 90 MB)."""
+@dataclass(frozen=True)
+class Headed:
+    """A kept file written before the digest of the Turtle it is for is known: its ``body``, after room for
+    its header, whose bytes ``header()`` returns once the Turtle is written (see :func:`_new_store_folder`)."""
+
+    body: bytes | Iterator[bytes]
+    header: Callable[[], bytes]
+
+
+HEADER_ROOM = len(pickle.dumps(("0" * 64, "0" * 16), protocol=pickle.HIGHEST_PROTOCOL))  # a SHA-256, a fingerprint
+
+
+def _header_bytes(digest: str | None) -> bytes:
+    return pickle.dumps(_header(digest), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _headed(digest: str | Callable[[], str], body: bytes | Iterator[bytes]) -> bytes | Iterator[bytes] | Headed:
+    """Return a kept file: the header for the Turtle with this digest, then ``body``."""
+    if callable(digest):
+        return Headed(body, lambda: _header_bytes(digest()))
+    header = _header_bytes(digest)
+    return header + body if isinstance(body, bytes) else itertools.chain([header], body)
+
+
+def _after_header(path: Path, size: int = 4 << 20) -> Iterator[bytes]:
+    """Yield the data of the kept file ``path`` after its own header, a piece at a time (a carried table's
+    data is never held whole: the projection of 100,000 dreams is 90 MB)."""
     with open(path, "rb") as kept:
         pickle.load(kept)  # the old header
-        yield header
         while piece := kept.read(size):
             yield piece
 
@@ -584,15 +609,28 @@ def _new_store_folder(folder: Path, fill, turtle: Path | Callable[[], Path], ext
         triples = len(store) if count else triples
         store = None  # closed: the folder is renamed below
         # one at a time: made lazily, a file's bytes are freed once written; each flushed to disk in a thread
-        # while the next is made (nobody sees the folder before it is renamed, after the last flush)
+        # while the next is made (nobody sees the folder before it is renamed, after the last flush); a
+        # Headed file is written while the Turtle is, its header put in place (and the file flushed) after
         with ThreadPoolExecutor(1) as syncing:
-            flushed = []
+            flushed, headless = [], []
             for name, data in (extra.items() if isinstance(extra, dict) else extra or ()):
                 if isinstance(data, Path):  # a file of the old folder, never changed in place, or one made for it
                     _link_or_copy(data, tmp / name)
                     flushed.append(syncing.submit(_sync_file, tmp / name))  # an old folder's: on disk, no cost
+                elif isinstance(data, Headed):
+                    body = [data.body] if isinstance(data.body, bytes) else data.body
+                    headless.append((write_unsynced(tmp / name, itertools.chain([bytes(HEADER_ROOM)], body)),
+                                     data.header))
                 else:
                     flushed.append(syncing.submit(sync_and_close, write_unsynced(tmp / name, data)))
+            try:
+                for fd, header in headless:
+                    _put_header(fd, header())
+            except BaseException:
+                for fd, _ in headless:
+                    os.close(fd)
+                raise
+            flushed.extend(syncing.submit(sync_and_close, fd) for fd, _ in headless)
             for done in flushed:
                 done.result()
         _write_stamp(tmp, turtle() if callable(turtle) else turtle, digest() if callable(digest) else digest,
@@ -611,6 +649,13 @@ def _new_store_folder(folder: Path, fill, turtle: Path | Callable[[], Path], ext
         traceback.clear_frames(exc.__traceback__)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _put_header(fd: int, header: bytes) -> None:
+    """Write a kept file's header in the room left for it (see :class:`Headed`)."""
+    if len(header) != HEADER_ROOM:
+        raise ValueError(f"a kept file's header is {len(header)} bytes, not {HEADER_ROOM}")
+    os.pwrite(fd, header, 0)
 
 
 def _sync_file(path: Path) -> None:
