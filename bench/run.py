@@ -6,7 +6,9 @@ For each size: a library is generated (bench/generate.py, seeded), then each ste
 process, the way a user runs the CLI, and is timed by wall clock:
 
 - full build (clean graph folder), the same build again with nothing changed, and incremental rebuild
-  after one article changed, one added (a new dream) and the same one removed;
+  after one article's texts changed (a Quick Answer line added: a patch, see dreamgraph.patch), a next
+  stage added to it (its links change: the whole rebuild from the cache), one article added (a new
+  dream) and the same one removed;
 - a named query, a gap report, a path query, a taxonomy export, a text search and the writer's brief of the
   dream most articles link to, against the built graph; then, with no plain baseline, `show`, `next` and
   `leads-to` of that dream, `stats`, `loops`, `rank`, `validate` and `export --all`.
@@ -120,6 +122,13 @@ def main() -> None:
         incremental, inc_rss = run(build_cmd, args.timeout)
         changed.write_text(original, encoding="utf-8")
         run(build_cmd, args.timeout)  # back to the generated library
+        lines = original.splitlines(keepends=True)  # a next stage added: the links change, no patch
+        heading = next(i for i, line in enumerate(lines) if "Next Stages" in line)
+        lines.insert(heading + 1, "- If the light fades → dream about a lantern in the fog meaning — when it dims\n")
+        changed.write_text("".join(lines), encoding="utf-8")
+        relinked, relink_rss = run(build_cmd, args.timeout)
+        changed.write_text(original, encoding="utf-8")
+        run(build_cmd, args.timeout)
         added = changed.with_name("zz-added" + changed.suffix)  # a new dream, named in no other article
         title = original.split("\n", 1)[0]
         new_title = ("# " if title.startswith("#") else "") + "Dream About A Lantern In The Fog: The Small Light"
@@ -134,6 +143,7 @@ def main() -> None:
             ("full build", (full, full_rss), plain_build(graph)),
             ("build, nothing changed", (unchanged, same_rss), None),
             ("rebuild after 1 change", (incremental, inc_rss), None),
+            ("rebuild after 1 link added", (relinked, relink_rss), None),
             ("rebuild after 1 added", (adding, add_rss), None),
             ("rebuild after 1 removed", (removing, remove_rss), None),
             ("named query (stubs-by-demand)", None, "query stubs-by-demand"),

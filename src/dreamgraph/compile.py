@@ -32,7 +32,7 @@ from .pages import read_source
 from .parse import Limits, ParseResult, read_limited
 from .snapshot import link_digest
 from .snapshot.texts import shingles, similarity_text
-from .sources import display_paths
+from .sources import absolute_paths, display_paths
 from .triples import A, own_triples, turtle_blocks
 from .triples import T as TERMS
 from .validate import Unit, unit_key
@@ -186,10 +186,11 @@ class FileIndex:
             return None
         return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev
 
-    def known(self, path: Path, shown: str) -> tuple[str | None, tuple | None]:
-        """Return (the cache key, if the file's stat is what the last build saw, else None; its stat now)."""
+    def known(self, path: Path, shown: str, absolute: str | None = None) -> tuple[str | None, tuple | None]:
+        """Return (the cache key, if the file's stat is what the last build saw, else None; its stat now);
+        ``absolute`` is the path made absolute, when known."""
         now = self._stat(path)
-        name = (os.path.abspath(path), shown)
+        name = (absolute or os.path.abspath(path), shown)
         seen = self.old.get(name)
         if seen is None or now != seen[0] or max(now[1], now[2]) >= self.before - self.RACY_NS:
             return None, now
@@ -215,8 +216,8 @@ def file_keys(paths: Sequence[Path], shown: Sequence[str], limits: Limits,
     hashed (see :class:`FileIndex`; the caller keeps the index, :meth:`FileIndex.keep`)."""
     files = FileIndex(cache, repr(limits))
     keys = []
-    for index, path in enumerate(paths):
-        key, before = files.known(path, shown[index])
+    for index, (path, absolute) in enumerate(zip(paths, absolute_paths(paths))):
+        key, before = files.known(path, shown[index], absolute)
         if key is None:
             try:  # never more than the limit, and only from a regular file (see parse.read_limited)
                 data = read_limited(path, limits.max_bytes)

@@ -143,14 +143,34 @@ def display_paths(paths: Sequence[Path], graph_dir: Path, sources: Sequence = ()
     named = {os.path.abspath(s): folder(os.path.dirname(os.path.abspath(s))) for s in sources if not os.path.isdir(s)}
     bases = [graph, *bases] if sources else [graph, folder(os.getcwd())]
     shown = []
-    for path in paths:
-        absolute = os.path.abspath(path)
+    for path, absolute in zip(paths, absolute_paths(paths)):
         base = next((base for base in bases if absolute.startswith(base)), None)
         if base is None and absolute in named:
             base = named[absolute]
         relative = absolute[len(base):] if base else absolute
         shown.append(printable_path(relative if os.sep == "/" else Path(relative).as_posix()))
     return shown
+
+
+def absolute_paths(paths: Iterable[str | os.PathLike]) -> list[str]:
+    """Return ``os.path.abspath`` of each path, each folder's made absolute once (at 100,000 files, one
+    ``abspath`` a file took 0.5 s).
+
+    >>> absolute_paths(["a/b.txt", "a/c.txt", "/d/../e.txt"]) == [os.path.abspath(p) for p in ("a/b.txt", "a/c.txt", "/e.txt")]
+    True
+    """
+    folders: dict[str, str] = {}
+    found = []
+    for path in paths:
+        text = os.fspath(path)
+        head, name = os.path.split(text)
+        if name in ("", ".", ".."):
+            found.append(os.path.abspath(text))
+            continue
+        if head not in folders:
+            folders[head] = os.path.abspath(head)  # of "": the working folder
+        found.append(os.path.join(folders[head], name))
+    return found
 
 
 def read_alias_table(graph_dir: Path) -> tuple[dict[str, str], list[Problem]]:
