@@ -98,3 +98,43 @@ def test_large_structures_are_left_for_exit_only_by_a_process_ending_without_tea
     files.leave_for_exit(kept)
     del kept
     assert alive() is not None  # the dreamgraph program: kept until os._exit
+
+
+@pytest.mark.parametrize("sizes", [[], [0], [1], [4095], [4096], [4097], [8 << 20], [(8 << 20) + 1, 3],
+                                   [5000, 10_000_000, 7]])
+def test_bytes_written_past_the_page_cache_are_the_bytes_given(tmp_path, sizes):
+    """Files written past the page cache (the graph file, the kept tables) hold exactly the bytes given,
+    whatever their length: the last chunk's padding is cut off again."""
+    from dreamgraph.files import write_direct
+
+    pieces = [bytes([n % 251]) * size for n, size in enumerate(sizes)]
+    fd = os.open(tmp_path / "f", os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    try:
+        assert write_direct(fd, pieces) == sum(sizes)
+    finally:
+        os.close(fd)
+    assert (tmp_path / "f").read_bytes() == b"".join(pieces)
+
+
+def test_a_file_system_refusing_writes_past_the_cache_gets_them_as_usual(tmp_path, monkeypatch):
+    import errno
+    import fcntl
+
+    from dreamgraph.files import write_direct
+
+    real = os.write
+
+    def refusing(fd, data):
+        if fcntl.fcntl(fd, fcntl.F_GETFL) & getattr(os, "O_DIRECT", 0):
+            raise OSError(errno.EINVAL, "Invalid argument")
+        return real(fd, data)
+
+    monkeypatch.setattr(os, "write", refusing)
+    pieces = [b"x" * 5000, b"y" * (9 << 20)]
+    fd = os.open(tmp_path / "f", os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    try:
+        assert write_direct(fd, pieces) == 5000 + (9 << 20)
+        assert not fcntl.fcntl(fd, fcntl.F_GETFL) & getattr(os, "O_DIRECT", 0)
+    finally:
+        os.close(fd)
+    assert (tmp_path / "f").read_bytes() == b"".join(pieces)

@@ -14,8 +14,9 @@ import hashlib
 import os
 import stat
 import tempfile
+import threading
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO, Iterable
 
 
 @contextlib.contextmanager
@@ -50,28 +51,6 @@ def leave_for_exit(*objects) -> None:
     the objects are freed as usual."""
     if _LEFT_FOR_EXIT is not None:
         _LEFT_FOR_EXIT.extend(objects)
-
-
-def coalesced(pieces: Iterable[bytes], size: int = 4 << 20) -> Iterator[bytes]:
-    """Yield the pieces joined into runs of at least ``size`` bytes (the last may be shorter).
-
-    A thread that writes many small pieces lets go of Python's lock at each system call (hashing, writing)
-    and may wait up to the switch interval (5 ms) to get it back while another thread computes; joined
-    into runs of megabytes, the pieces of a library's Turtle make a few hundred such calls, not one each.
-
-    >>> [len(run) for run in coalesced([b"ab", b"cd", b"e"], size=3)]
-    [4, 1]
-    """
-    run: list[bytes] = []
-    length = 0
-    for piece in pieces:
-        run.append(piece)
-        length += len(piece)
-        if length >= size:
-            yield b"".join(run)
-            run, length = [], 0
-    if run:
-        yield b"".join(run)
 
 
 def atomic_write(path: str | os.PathLike, data: bytes | Iterable[bytes]) -> None:
@@ -110,13 +89,11 @@ def replaced_file(path: Path) -> Path:
 def write_unsynced(path: Path, data: bytes | bytearray | Iterable[bytes]) -> int:
     """Write ``data`` to a new file ``path`` in a folder no reader sees yet, and return its descriptor, still
     open: the caller flushes it to disk with :func:`sync_and_close` (in a thread, while it writes the next
-    file) before the folder is renamed into place. The file is removed when writing fails."""
+    file) before the folder is renamed into place. The file is removed when writing fails. The bytes go
+    past the page cache where the system allows it (see :func:`write_direct`)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        for piece in [data] if isinstance(data, (bytes, bytearray)) else data:
-            view = memoryview(piece)
-            while view:
-                view = view[os.write(fd, view):]
+        write_direct(fd, [data] if isinstance(data, (bytes, bytearray)) else data)
     except BaseException:
         os.close(fd)
         path.unlink(missing_ok=True)
@@ -154,14 +131,17 @@ def _write_through(path: Path, data: bytes | Iterable[bytes]) -> None:
             handle.write(piece)
 
 
-def _write_beside(path: Path, data: bytes | Iterable[bytes]) -> Path:
+def _write_beside(path: Path, data: bytes | Iterable[bytes], direct: bool = False) -> Path:
     """Write ``data`` to a new temporary file beside ``path``, flushed to disk, and return its path (it is
-    removed again when writing fails)."""
+    removed again when writing fails). With ``direct``, the bytes go past the page cache where the system
+    allows it (see :func:`write_direct`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = temporary_file(path.parent, path.name)
     try:
         with handle:
-            if isinstance(data, bytes):
+            if direct:
+                write_direct(handle.fileno(), [data] if isinstance(data, bytes) else data)
+            elif isinstance(data, bytes):
                 handle.write(data)
             else:
                 for piece in data:
@@ -172,6 +152,76 @@ def _write_beside(path: Path, data: bytes | Iterable[bytes]) -> Path:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+DIRECT_CHUNK = 8 << 20  # bytes written at a time past the page cache
+DIRECT_BLOCK = 4096  # what a write past the page cache is a multiple of, in length and place
+_CHUNKS = threading.local()
+
+
+def write_direct(fd: int, pieces: Iterable[bytes]) -> int:
+    """Write ``pieces`` to the empty file open as ``fd`` past the page cache (``O_DIRECT``, in aligned
+    chunks, the last padded and the file cut back to its length), where the system and the file system
+    allow it, else as usual; return the number of bytes written.
+
+    A graph file of 100,000 articles is 1.5 GB: written through the page cache on this project's machines
+    (virtual ones, whose memory is handed over on first touch) it took 9-17 s, written past it 1.1 s.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryFile() as f:
+    ...     n = write_direct(f.fileno(), [b"a" * 5000, b"b" * 10_000_000])
+    ...     _ = f.seek(0); data = f.read()
+    >>> n, len(data), data[4999:5001]
+    (10005000, 10005000, b'ab')
+    """
+    import fcntl
+    import mmap
+
+    flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+    direct = getattr(os, "O_DIRECT", 0)
+    try:
+        if direct:
+            fcntl.fcntl(fd, fcntl.F_SETFL, flags | direct)
+    except OSError:  # a file system without it (tmpfs): written as usual
+        direct = 0
+    if not hasattr(_CHUNKS, "chunk"):  # page-aligned, as O_DIRECT needs; one a thread, made once
+        _CHUNKS.chunk = mmap.mmap(-1, DIRECT_CHUNK)  # (on a virtual machine, fresh memory is slow to touch)
+    view = memoryview(_CHUNKS.chunk)
+    filled = written = 0
+
+    def flush(length: int) -> None:
+        nonlocal direct
+        out = view[:length]
+        while out:
+            try:
+                out = out[os.write(fd, out):]
+            except OSError:
+                if not direct:
+                    raise
+                fcntl.fcntl(fd, fcntl.F_SETFL, flags)  # refused past the cache: the rest as usual
+                direct = 0
+
+    try:
+        for piece in pieces:
+            piece = memoryview(piece).cast("B")
+            while piece:
+                n = min(len(piece), DIRECT_CHUNK - filled)
+                view[filled:filled + n] = piece[:n]
+                filled, piece = filled + n, piece[n:]
+                if filled == DIRECT_CHUNK:
+                    flush(filled)
+                    written, filled = written + filled, 0
+        if filled:
+            padded = -(-filled // DIRECT_BLOCK) * DIRECT_BLOCK if direct else filled
+            view[filled:padded] = bytes(padded - filled)
+            flush(padded)
+            written += filled
+            os.ftruncate(fd, written)
+    finally:
+        view.release()
+        if direct:
+            fcntl.fcntl(fd, fcntl.F_SETFL, flags)
+    return written
 
 
 def _put_in_place(tmp: Path, path: Path) -> None:

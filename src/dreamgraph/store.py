@@ -33,7 +33,7 @@ from typing import Callable, Iterable, Iterator
 import pyoxigraph as ox
 
 from .errors import DreamgraphError, GraphNotBuiltError, QueryError
-from .files import (_put_in_place, _write_beside, atomic_write, coalesced, file_digest, paused_gc, replaced_file,
+from .files import (_put_in_place, _write_beside, atomic_write, file_digest, paused_gc, replaced_file,
                     sync_and_close, write_unsynced)
 from .limits import POLL_SECONDS, over_allowance, resident_bytes
 from .terms import QueryResult, python_value, result_from_oxigraph, with_values_clause
@@ -514,7 +514,7 @@ def write_and_load_store_folder(turtle: Path, pieces: Iterable[bytes], folder: P
 
     def write_then_extra() -> Files:
         try:
-            written.append(_write_beside(target, teed()))
+            written.append(_write_beside(target, teed(), direct=True))
         finally:
             close(write_end)  # the end of the Turtle for the loader
         return extra(digest.hexdigest()) if extra else {}
@@ -555,7 +555,7 @@ def update_store_folder(turtle: Path, pieces: Iterable[bytes], folder: Path, rem
 
     def write() -> tuple[Path, str]:  # the store is stamped with the hash: made as written, not read back
         hashed = hashlib.sha256()
-        return _write_beside(target, _hashed(coalesced(pieces), hashed)), hashed.hexdigest()
+        return _write_beside(target, _hashed(pieces, hashed), direct=True), hashed.hexdigest()
 
     with ThreadPoolExecutor(1) as pool:
         written = pool.submit(write)
@@ -613,17 +613,17 @@ def _new_store_folder(folder: Path, fill, turtle: Path | Callable[[], Path], ext
         # Headed file is written while the Turtle is, its header put in place (and the file flushed) after
         with ThreadPoolExecutor(1) as syncing:
             flushed, headless = [], []
-            for name, data in (extra.items() if isinstance(extra, dict) else extra or ()):
-                if isinstance(data, Path):  # a file of the old folder, never changed in place, or one made for it
-                    _link_or_copy(data, tmp / name)
-                    flushed.append(syncing.submit(_sync_file, tmp / name))  # an old folder's: on disk, no cost
-                elif isinstance(data, Headed):
-                    body = [data.body] if isinstance(data.body, bytes) else data.body
-                    headless.append((write_unsynced(tmp / name, itertools.chain([bytes(HEADER_ROOM)], body)),
-                                     data.header))
-                else:
-                    flushed.append(syncing.submit(sync_and_close, write_unsynced(tmp / name, data)))
             try:
+                for name, data in (extra.items() if isinstance(extra, dict) else extra or ()):
+                    if isinstance(data, Path):  # a file of the old folder, never changed in place, or one made for it
+                        _link_or_copy(data, tmp / name)
+                        flushed.append(syncing.submit(_sync_file, tmp / name))  # an old folder's: on disk, no cost
+                    elif isinstance(data, Headed):
+                        body = [data.body] if isinstance(data.body, bytes) else data.body
+                        headless.append((write_unsynced(tmp / name, itertools.chain([bytes(HEADER_ROOM)], body)),
+                                         data.header))
+                    else:
+                        flushed.append(syncing.submit(sync_and_close, write_unsynced(tmp / name, data)))
                 for fd, header in headless:
                     _put_header(fd, header())
             except BaseException:
