@@ -384,6 +384,33 @@ def test_the_turtle_read_a_few_pieces_at_a_time_is_the_same(tmp_path, monkeypatc
         monkeypatch.undo()
 
 
+def test_a_last_graph_file_that_cannot_be_read_past_the_page_cache_is_read_as_usual(tmp_path, monkeypatch):
+    """The unchanged articles' Turtle is read from the last graph file past the page cache; where the system
+    refuses that, as usual: the file is a clean build's either way."""
+    import errno
+
+    from helpers import FIXTURES
+
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES / "progression", folder)
+    graph = tmp_path / "graph"
+    build([folder], graph)
+    refused = []
+
+    def refusing(fd, buffers, offset):
+        refused.append(offset)
+        raise OSError(errno.EINVAL, "Invalid argument")
+
+    monkeypatch.setattr(os, "preadv", refusing)
+    flying = folder / "flying.txt"
+    flying.write_text(flying.read_text(encoding="utf-8").replace("The Lift", "The Updraft"), encoding="utf-8")
+    build([folder], graph)
+    monkeypatch.undo()
+    assert refused
+    build([folder], tmp_path / "clean")
+    assert (graph / GRAPH_FILE).read_bytes() == (tmp_path / "clean" / GRAPH_FILE).read_bytes()
+
+
 def _reads_of_a_build(folder, graph_dir, monkeypatch) -> list[str]:
     """Build, and return the names of the files whose bytes the build read to know whether they changed."""
     import dreamgraph.compile as build_module
