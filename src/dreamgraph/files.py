@@ -160,9 +160,8 @@ _CHUNKS = threading.local()
 
 
 def write_direct(fd: int, pieces: Iterable[bytes]) -> int:
-    """Write ``pieces`` to the empty file open as ``fd`` past the page cache (``O_DIRECT``, in aligned
-    chunks, the last padded and the file cut back to its length), where the system and the file system
-    allow it, else as usual; return the number of bytes written.
+    """Write ``pieces`` to the empty file open as ``fd`` past the page cache (see :class:`PastCache`);
+    return the number of bytes written.
 
     A graph file of 100,000 articles is 1.5 GB: written through the page cache on this project's machines
     (virtual ones, whose memory is handed over on first touch) it took 9-17 s, written past it 1.1 s.
@@ -174,54 +173,77 @@ def write_direct(fd: int, pieces: Iterable[bytes]) -> int:
     >>> n, len(data), data[4999:5001]
     (10005000, 10005000, b'ab')
     """
-    import fcntl
-    import mmap
-
-    flags = fcntl.fcntl(fd, fcntl.F_GETFL)
-    direct = getattr(os, "O_DIRECT", 0)
-    try:
-        if direct:
-            fcntl.fcntl(fd, fcntl.F_SETFL, flags | direct)
-    except OSError:  # a file system without it (tmpfs): written as usual
-        direct = 0
-    if not hasattr(_CHUNKS, "chunk"):  # page-aligned, as O_DIRECT needs; one a thread, made once
-        _CHUNKS.chunk = mmap.mmap(-1, DIRECT_CHUNK)  # (on a virtual machine, fresh memory is slow to touch)
-    view = memoryview(_CHUNKS.chunk)
-    filled = written = 0
-
-    def flush(length: int) -> None:
-        nonlocal direct
-        out = view[:length]
-        while out:
-            try:
-                out = out[os.write(fd, out):]
-            except OSError:
-                if not direct:
-                    raise
-                fcntl.fcntl(fd, fcntl.F_SETFL, flags)  # refused past the cache: the rest as usual
-                direct = 0
-
+    writer = PastCache(fd)
     try:
         for piece in pieces:
-            piece = memoryview(piece).cast("B")
-            while piece:
-                n = min(len(piece), DIRECT_CHUNK - filled)
-                view[filled:filled + n] = piece[:n]
-                filled, piece = filled + n, piece[n:]
-                if filled == DIRECT_CHUNK:
-                    flush(filled)
-                    written, filled = written + filled, 0
-        if filled:
-            padded = -(-filled // DIRECT_BLOCK) * DIRECT_BLOCK if direct else filled
-            view[filled:padded] = bytes(padded - filled)
-            flush(padded)
-            written += filled
-            os.ftruncate(fd, written)
-    finally:
-        view.release()
-        if direct:
-            fcntl.fcntl(fd, fcntl.F_SETFL, flags)
-    return written
+            writer.write(piece)
+    except BaseException:
+        writer.finish(complete=False)
+        raise
+    return writer.finish()
+
+
+class PastCache:
+    """Writes to the empty file open as ``fd`` that go past the page cache (``O_DIRECT``: in aligned chunks
+    of :data:`DIRECT_CHUNK` from a page-aligned buffer, the last padded and the file cut back to its
+    length) where the system and the file system allow it, else as usual. One thread's writer at a time:
+    each thread has one buffer."""
+
+    def __init__(self, fd: int):
+        import fcntl
+        import mmap
+
+        self.fd, self.flags = fd, fcntl.fcntl(fd, fcntl.F_GETFL)
+        self.direct = getattr(os, "O_DIRECT", 0)
+        try:
+            if self.direct:
+                fcntl.fcntl(fd, fcntl.F_SETFL, self.flags | self.direct)
+        except OSError:  # a file system without it (tmpfs): written as usual
+            self.direct = 0
+        if not hasattr(_CHUNKS, "chunk"):  # page-aligned, as O_DIRECT needs; made once (on a virtual machine,
+            _CHUNKS.chunk = mmap.mmap(-1, DIRECT_CHUNK)  # fresh memory is slow to touch)
+        self.view = memoryview(_CHUNKS.chunk)
+        self.filled = self.written = 0
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        piece = memoryview(data).cast("B")
+        while piece:
+            n = min(len(piece), DIRECT_CHUNK - self.filled)
+            self.view[self.filled:self.filled + n] = piece[:n]
+            self.filled, piece = self.filled + n, piece[n:]
+            if self.filled == DIRECT_CHUNK:
+                self._flush(self.filled)
+                self.written, self.filled = self.written + self.filled, 0
+
+    def _flush(self, length: int) -> None:
+        import fcntl
+
+        out = self.view[:length]
+        while out:
+            try:
+                out = out[os.write(self.fd, out):]
+            except OSError:
+                if not self.direct:
+                    raise
+                fcntl.fcntl(self.fd, fcntl.F_SETFL, self.flags)  # refused past the cache: the rest as usual
+                self.direct = 0
+
+    def finish(self, complete: bool = True) -> int:
+        """Write what is left (unless the writing failed) and return the number of bytes written."""
+        import fcntl
+
+        try:
+            if complete and self.filled:
+                padded = -(-self.filled // DIRECT_BLOCK) * DIRECT_BLOCK if self.direct else self.filled
+                self.view[self.filled:padded] = bytes(padded - self.filled)
+                self._flush(padded)
+                self.written += self.filled
+                os.ftruncate(self.fd, self.written)
+        finally:
+            self.view.release()
+            if self.direct:
+                fcntl.fcntl(self.fd, fcntl.F_SETFL, self.flags)
+        return self.written
 
 
 def _put_in_place(tmp: Path, path: Path) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from ..article import Article
-from ..files import temporary_file
+from ..files import PastCache, temporary_file
 from ..library import Library
 from ..query import named_query
 from ..store import Store
@@ -199,7 +199,8 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
         old_lengths = np.diff(old["starts"])
     # laid out as made: a list joined at the end held the texts twice (490 MB at 100,000)
     lower, spilled = (bytearray(), None) if spill is None else (None, temporary_file(spill, SPILLED))
-    put = lower.extend if spilled is None else spilled[0].write
+    writer = None if spilled is None else PastCache(spilled[0].fileno())  # past the page cache: see PastCache
+    put = lower.extend if writer is None else writer.write
     lengths: list = []
     columns: list[list] = [[], [], [], []]  # dream, kind, position, predicate: arrays, or lists of numbers
     values: list[str] = []
@@ -254,6 +255,7 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
         copy(run)
     flush()
     if spilled is not None:
+        writer.finish()
         spilled[0].close()
         lower = spilled[1]
     starts = np.zeros(sum(len(part) for part in lengths) + 1, dtype=np.int64)
