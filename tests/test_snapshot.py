@@ -62,6 +62,12 @@ def test_each_table_kept_is_what_the_graph_answers(graph, name):
         assert kept == asked and (kept or name == "mentions")  # a library may name no dream in its prose
 
 
+def test_the_counts_kept_are_in_the_order_the_graph_gives_them(graph):
+    """`stats` prints the counts in their order: kept or asked of the graph, the same lines."""
+    store = open_store(graph)
+    assert list(Snapshot(store).kept("counts")) == list(snapshot_module.TABLES["counts"].from_store(store))
+
+
 def test_every_table_is_kept_by_a_build(graph):
     snapshot = Snapshot(open_store(graph))
     assert [name for name in TABLES if snapshot.kept(name) is None] == []

@@ -24,9 +24,9 @@ from .cache import CACHE_DIR, Cache
 from .compile import DREAM, article_parts, article_unit, compile_all, file_keys
 from .errors import DreamgraphError
 from .files import atomic_write, leave_for_exit, paused_gc
-from .gaps import (GapSettings, find_gaps, lookalike_targets, near_pairs, not_in_format, reused_gaps, typo_table)
-from .graphfolder import (BuildReport, Spool, read_manifest, _silent, build_inputs, graph_turtle, keep_report,
-                          last_graph_file, last_tail, refresh_store, shared_set, shared_turtle, unchanged_report)
+from .gaps import GapSettings, find_gaps, lookalike_targets, near_pairs, not_in_format, reused_gaps, typo_table
+from .graphfolder import (BuildReport, Spool, build_inputs, graph_turtle, keep_report, last_graph_file, last_tail,
+                          no_stage, read_manifest, refresh_store, shared_set, shared_turtle, unchanged_report)
 from .library import Library, Shared, alias_suggestion, assemble, shared_triples
 from .parse import Limits
 from .patch import patched_build
@@ -84,7 +84,7 @@ def suggest_aliases(library: Library, links: dict[str, list[tuple[str, int, str]
 
 def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
                 previous: Path | None = None, linked: dict[str, bytes] | None = None,
-                spill: Path | None = None, stage: Callable[[str], None] = _silent) -> dict[str, object]:
+                spill: Path | None = None, stage: Callable[[str], None] = no_stage) -> dict[str, object]:
     """Return every table of the read model (see :mod:`dreamgraph.snapshot`), with the results of the
     analyses a reader wants at once: the gap report with the default settings (1.1 s at 10,000 articles,
     11 s at 100,000; its kinds made from the projection alone taken from the last report when the projection
@@ -181,7 +181,7 @@ def build(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike, *,
         ) from None
     try:
         with paused_gc():  # a build makes millions of small objects and frees them by reference counting
-            return _build_locked(sources, graph_dir, limits, validate, progress, started, stage or _silent, force)
+            return _build_locked(sources, graph_dir, limits, validate, progress, started, stage or no_stage, force)
     finally:
         lock.release()
 

@@ -318,7 +318,7 @@ def article_parts(library: Library, compiled: Iterable[Compiled], spool: Spool, 
                   last: dict[str, tuple[int, int, str]] | None = None) -> dict[str, tuple[tuple, str]]:
     """Return (Turtle in the spool, structure key) per dream slug, made again for the articles whose slug
     or links an alias changed. An article read from the cache has its Turtle where the ``last`` build's
-    graph file has it (slug -> (offset, length, SHA-256), :func:`last_graph_file`), when that is the same,
+    graph file has it (slug -> (offset, length, SHA-256), :func:`dreamgraph.graphfolder.last_graph_file`), when that is the same,
     else the cache's (made again if the cache lost it)."""
     parts, wanted = {}, []
     for item in compiled:

@@ -208,15 +208,15 @@ INCREMENTAL_LIMIT = 0.05  # above this share of articles changed, reloading the 
 # the links did not change)
 
 
-def _silent(what: str) -> None:
-    pass
+def no_stage(what: str) -> None:
+    """Be told of a build's step and do nothing (the default of ``stage``)."""
 
 
 def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, hashes: dict[str, str],
                   shared: set[Triple], own: Callable[[str], list[Triple]],
                   derived: Callable[[], dict[str, object]] | None = None,
                   offsets: dict[str, tuple[int, int]] | None = None, old: dict | None = None,
-                  limits: str = "", stage: Callable[[str], None] = _silent,
+                  limits: str = "", stage: Callable[[str], None] = no_stage,
                   aliases: dict[str, str] | None = None) -> tuple[int, str]:
     """Write the graph file from the pieces of ``turtle`` and bring the embedded store up to date with it;
     return the store's number of triples and how ("updated" or "reloaded").
@@ -233,7 +233,7 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, hashe
     is written (:func:`dreamgraph.store.write_and_load_store_folder`). ``derived`` returns the data
     (name -> object) kept with the store for :meth:`dreamgraph.store.Store.derived`, and is called while
     the store loads. ``limits`` (their ``repr``) are those the articles were read with, which the manifest
-    keeps for the next build. ``stage`` is told of each step as it begins (see :func:`build`).
+    keeps for the next build. ``stage`` is told of each step as it begins (see :func:`dreamgraph.build.build`).
     """
     manifest = {"articles": hashes, "shared": shared, "limits": limits, "aliases": aliases or {}}
     if offsets is not None:

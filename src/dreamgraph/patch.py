@@ -35,8 +35,8 @@ from .cache import Cache
 from .compile import Compiled, FileIndex, article_unit, compile_article, compile_file, keep_in_cache, put_together
 from .files import leave_for_exit
 from .gaps import find_gaps, near_pairs, not_in_format, reused_gaps
-from .graphfolder import (GRAPH_FILE, BuildReport, Inputs, Spool, _silent, graph_turtle, keep_report, last_graph_file,
-                          last_report, last_tail, read_manifest, refresh_store)
+from .graphfolder import (GRAPH_FILE, BuildReport, Inputs, Spool, graph_turtle, keep_report, last_graph_file,
+                          last_report, last_tail, no_stage, read_manifest, refresh_store)
 from .library import Library, link_problems
 from .parse import Limits
 from .report import terminal_text
@@ -89,7 +89,7 @@ def same_links(before: Compiled, after: Compiled) -> bool:
 
 def patched_build(graph_dir: Path, paths: Sequence[Path], inputs: Inputs, files: FileIndex, cache: Cache,
                   limits: Limits, validate: bool, started: float,
-                  stage: Callable[[str], None] = _silent) -> BuildReport | None:
+                  stage: Callable[[str], None] = no_stage) -> BuildReport | None:
     """Bring the graph folder up to date with a few edited article files by putting their new parts in place
     of the old (see the module's docstring) and return the build's report, or return None, having changed
     nothing, when the edits are not all of that kind or the last build's folder cannot be patched (its

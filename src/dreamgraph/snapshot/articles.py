@@ -236,10 +236,10 @@ def counts_from_library(library: Library, shared: Shared, clusters: Mapping | No
     # summed column by column from each article's counts, which do not need its texts (see Article)
     parts = dict(zip(PART_COUNTS, map(sum, zip(*(article.part_tally() for article in articles))))) \
         if articles else dict.fromkeys(PART_COUNTS, 0)
-    return {"Dream": len(library.articles) + len(shared.links), **{name: parts[part] for part, name in PART_CLASSES.items()},
-            "Cluster": len(clusters), "SourceArticle": len(library.articles),
-            "written dreams": len(library.articles), "stub dreams": len(shared.links),
-            "partial dreams": sum(1 for a in articles if a.partial)}
+    counted = {"Dream": len(library.articles) + len(shared.links), "Cluster": len(clusters),
+               "SourceArticle": len(library.articles), **{name: parts[part] for part, name in PART_CLASSES.items()}}
+    return {**{name: counted[name] for name in CLASSES}, "written dreams": len(library.articles),
+            "stub dreams": len(shared.links), "partial dreams": sum(1 for a in articles if a.partial)}
 
 
 PART_CLASSES = {"common-scenarios": "Scenario", "what-the-body-registered": "Sensation", "next-stages": "Transition",
