@@ -191,3 +191,26 @@ def test_a_patch_checks_the_edited_articles_shapes_and_keeps_the_others_verdicts
             report = build([library], graph)
             assert report.store == "patched" and sorted(v.value for v in report.violations) == values
             _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
+
+
+def test_the_search_texts_patched_in_memory_are_those_patched_to_a_file(library, tmp_path):
+    """search_patched lays the texts out in memory, or writes them to a file as made (the build's way):
+    the same bytes and columns either way."""
+    import numpy as np
+
+    from dreamgraph.library import Library
+    from dreamgraph.parse import parse_file
+    from dreamgraph.snapshot.texts import search_patched
+    from dreamgraph.store import kept_in_folder
+
+    last = kept_in_folder(tmp_path / "graph" / ".store", "search")
+    _replace(library / "loop.txt", "Round.", "Round and round, faster.")
+    edited = parse_file(library / "loop.txt").article
+    edited.path = "articles/loop.txt"
+    in_memory = search_patched(last, Library({edited.slug: edited}, {}, []))
+    to_file = search_patched(last, Library({edited.slug: edited}, {}, []), tmp_path)
+    assert bytes(in_memory["lower"]) == to_file["lower"].read_bytes()
+    assert b"round and round, faster." in bytes(in_memory["lower"])
+    for name in ("starts", "dream", "kind", "position", "predicate"):
+        assert np.array_equal(in_memory[name], to_file[name]), name
+    assert in_memory["versions"] == to_file["versions"] != last["versions"]

@@ -43,7 +43,7 @@ from .report import terminal_text
 from .snapshot import TABLES, Snapshot
 from .snapshot.articles import (article_versions, card_parts_from_library, cards_patched, completeness_from_library,
                                 counts_patched, stub_links_patched)
-from .snapshot.texts import SPILLED, mentions_from_library, mentions_patched, search_from_library, shingles_from_library
+from .snapshot.texts import SPILLED, mentions_from_library, mentions_patched, search_patched, shingles_from_library
 from .store import STORE_DIR, Carried, kept_in_folder, kept_is_current
 from .triples import own_triples
 from .validate import Violation, check_units, verdict_key
@@ -277,7 +277,7 @@ def _patched_tables(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     found, found_sources = mentions_from_library(library, linked, last("names"), None, sources, True)
     made["mentions"], made["mention-sources"] = mentions_patched(last("mentions"), sources, found, found_sources,
                                                                  changed)
-    made["search"] = search_from_library(library, graph, last("search"), versions, graph_dir)
+    made["search"] = search_patched(last("search"), library, graph_dir)
     made["near-pairs"] = near_pairs(made["shingles"], last, versions)
     for name in UNCHANGED:
         made[name] = last(name)

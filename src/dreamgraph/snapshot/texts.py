@@ -267,6 +267,55 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
             "versions": "\n".join(versions).encode("utf-8", "surrogatepass")}
 
 
+def search_patched(last: dict, library: Library, spill: Path | None = None) -> dict[str, object]:
+    """Return the ``last`` build's search table (see :func:`search_from_library`) with the entries of the
+    dreams of ``library`` made again from their articles, each still the dream it was, with the same
+    label (see :mod:`dreamgraph.patch`): the other entries' texts and columns are copied a run at a time
+    between them, and their places shifted, without going through every dream (at 100,000 articles,
+    made through every dream, the table took 2.1-2.7 s). ``spill`` as there."""
+    import numpy as np
+
+    dreams, versions = last["dreams"], bytes(last["versions"]).decode("utf-8", "surrogatepass").split("\n")
+    changed = sorted((dreams.index(slug), slug) for slug in library.articles)
+    bounds = np.searchsorted(last["dream"], [i for index, _ in changed for i in (index, index + 1)])
+    starts, columns = last["starts"], ("dream", "kind", "position", "predicate")
+    lower, spilled = (bytearray(), None) if spill is None else (None, temporary_file(spill, SPILLED))
+    writer = None if spilled is None else PastCache(spilled[0].fileno())
+    put = lower.extend if writer is None else writer.write
+    texts = memoryview(last["lower"])
+    pieces: dict[str, list] = {name: [] for name in (*columns, "lengths")}
+    at = 0  # the next old entry to copy
+    for (index, slug), first, end in zip(changed, bounds[0::2], bounds[1::2]):
+        put(texts[int(starts[at]):int(starts[first])])
+        pieces["lengths"].append(np.diff(starts[at:first + 1]))
+        for name in columns:
+            pieces[name].append(last[name][at:first])
+        article = library.articles[slug]
+        entries = _entries(article)
+        article.let_go()
+        lowered = [value.lower().encode("utf-8", "surrogatepass") for *_, value in entries]
+        put(b"".join(lowered))
+        pieces["lengths"].append(np.fromiter(map(len, lowered), dtype=np.int64, count=len(lowered)))
+        made = np.array([(index, *entry[:3]) for entry in entries], dtype=np.int64).reshape(-1, 4).T
+        for name, column, dtype in zip(columns, made, COLUMN_TYPES):
+            pieces[name].append(column.astype(dtype))
+        versions[index] = version_digest(article.content_hash, article.path)
+        at = int(end)
+    put(texts[int(starts[at]):int(starts[-1])])
+    pieces["lengths"].append(np.diff(starts[at:]))
+    for name in columns:
+        pieces[name].append(last[name][at:])
+    if spilled is not None:
+        writer.finish()
+        spilled[0].close()
+        lower = spilled[1]
+    new_starts = np.zeros(sum(len(part) for part in pieces["lengths"]) + 1, dtype=np.int64)
+    np.cumsum(np.concatenate(pieces["lengths"]), out=new_starts[1:])
+    return {"dreams": dreams, "labels": last["labels"], "lower": lower, "starts": new_starts,
+            **{name: np.concatenate(pieces[name]).astype(dtype, copy=False) for name, dtype in zip(columns, COLUMN_TYPES)},
+            "versions": "\n".join(versions).encode("utf-8", "surrogatepass")}
+
+
 def _version(article: Article | None, label: str) -> str:
     """Which version of an article a dream's entries come from (for a stub, its label): one line of
     ``versions`` whatever a path or a label holds."""
