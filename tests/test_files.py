@@ -138,3 +138,36 @@ def test_a_file_system_refusing_writes_past_the_cache_gets_them_as_usual(tmp_pat
     finally:
         os.close(fd)
     assert (tmp_path / "f").read_bytes() == b"".join(pieces)
+
+
+@pytest.mark.parametrize("refused", [False, True])
+def test_a_range_copied_past_the_page_cache_is_the_range(tmp_path, monkeypatch, refused):
+    """A range of a file copied into another past the page cache (the search texts a patch keeps) is the
+    range, whatever its alignment, and read as usual where the system refuses."""
+    import errno
+    import fcntl
+
+    from dreamgraph.files import PastCache, copy_past_cache
+
+    data = bytes(range(251)) * 90_000
+    (tmp_path / "source").write_bytes(data)
+    if refused:
+        real = os.preadv
+
+        def refusing(fd, buffers, offset):
+            if fcntl.fcntl(fd, fcntl.F_GETFL) & getattr(os, "O_DIRECT", 0):
+                raise OSError(errno.EINVAL, "Invalid argument")
+            return real(fd, buffers, offset)
+
+        monkeypatch.setattr(os, "preadv", refusing)
+    source = os.open(tmp_path / "source", os.O_RDONLY)
+    target = os.open(tmp_path / "target", os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    try:
+        writer = PastCache(target)
+        for start, end in ((0, 1), (4095, 4097), (7, 8_400_001), (len(data) - 3, len(data))):
+            copy_past_cache(source, start, end, writer)
+        assert writer.finish() == 1 + 2 + 8_399_994 + 3
+    finally:
+        os.close(source)
+        os.close(target)
+    assert (tmp_path / "target").read_bytes() == data[0:1] + data[4095:4097] + data[7:8_400_001] + data[-3:]

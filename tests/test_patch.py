@@ -194,8 +194,8 @@ def test_a_patch_checks_the_edited_articles_shapes_and_keeps_the_others_verdicts
 
 
 def test_the_search_texts_patched_in_memory_are_those_patched_to_a_file(library, tmp_path):
-    """search_patched lays the texts out in memory, or writes them to a file as made (the build's way):
-    the same bytes and columns either way."""
+    """search_patched lays the texts out in memory, or writes them to a file as made, copying the old ones
+    from the last table's mapping or (the build's way) from its file: the same bytes and columns each way."""
     import numpy as np
 
     from dreamgraph.library import Library
@@ -209,7 +209,10 @@ def test_the_search_texts_patched_in_memory_are_those_patched_to_a_file(library,
     edited.path = "articles/loop.txt"
     in_memory = search_patched(last, Library({edited.slug: edited}, {}, []))
     to_file = search_patched(last, Library({edited.slug: edited}, {}, []), tmp_path)
-    assert bytes(in_memory["lower"]) == to_file["lower"].read_bytes()
+    (tmp_path / "copied").mkdir()
+    copied = search_patched(last, Library({edited.slug: edited}, {}, []), tmp_path / "copied",
+                            tmp_path / "graph" / ".store" / "search.lower")  # the old texts read from their file
+    assert bytes(in_memory["lower"]) == to_file["lower"].read_bytes() == copied["lower"].read_bytes()
     assert b"round and round, faster." in bytes(in_memory["lower"])
     for name in ("starts", "dream", "kind", "position", "predicate"):
         assert np.array_equal(in_memory[name], to_file[name]), name

@@ -246,6 +246,58 @@ class PastCache:
         return self.written
 
 
+def copy_past_cache(fd: int, start: int, end: int, writer: PastCache) -> None:
+    """Give ``writer`` the bytes ``start:end`` of the file open as ``fd``, read past the page cache where the
+    system allows it (aligned blocks into a page-aligned buffer of this thread's), else as usual: a build
+    copying most of a large file it wrote past the cache reads it at the disk's speed, not at the speed of
+    fresh memory (on this project's machines, 490 MB of search texts took 2.5 s read through a mapping).
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryFile() as source, tempfile.TemporaryFile() as target:
+    ...     _ = source.write(bytes(range(256)) * 40_000); source.flush()
+    ...     writer = PastCache(target.fileno()); copy_past_cache(source.fileno(), 5, 9_000_005, writer)
+    ...     n = writer.finish(); _ = target.seek(0); data = target.read()
+    >>> n, data == (bytes(range(256)) * 40_000)[5:9_000_005]
+    (9000000, True)
+    """
+    import fcntl
+    import mmap
+
+    flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+    direct = getattr(os, "O_DIRECT", 0)
+    try:
+        if direct:
+            fcntl.fcntl(fd, fcntl.F_SETFL, flags | direct)
+    except OSError:
+        direct = 0
+    if not hasattr(_CHUNKS, "reading"):
+        _CHUNKS.reading = mmap.mmap(-1, DIRECT_CHUNK + DIRECT_BLOCK)
+    buffer = memoryview(_CHUNKS.reading)
+    try:
+        at = start
+        while at < end:
+            first = at - at % DIRECT_BLOCK if direct else at
+            want = min(end, first + DIRECT_CHUNK) - first
+            length = -(-want // DIRECT_BLOCK) * DIRECT_BLOCK if direct else want
+            try:
+                got = os.preadv(fd, [buffer[:length]], first)
+            except OSError:
+                if not direct:
+                    raise
+                fcntl.fcntl(fd, fcntl.F_SETFL, flags)  # refused past the cache: the rest as usual
+                direct = 0
+                continue
+            if got < at - first + 1:
+                raise EOFError(f"the file ends at {first + got}, before {end}")
+            stop = min(first + got, end)
+            writer.write(buffer[at - first:stop - first])
+            at = stop
+    finally:
+        buffer.release()
+        if direct:
+            fcntl.fcntl(fd, fcntl.F_SETFL, flags)
+
+
 def _put_in_place(tmp: Path, path: Path) -> None:
     """Rename a file written by :func:`_write_beside` over ``path``, durably."""
     try:

@@ -277,7 +277,7 @@ def _patched_tables(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     found, found_sources = mentions_from_library(library, linked, last("names"), None, sources, True)
     made["mentions"], made["mention-sources"] = mentions_patched(last("mentions"), sources, found, found_sources,
                                                                  changed)
-    made["search"] = search_patched(last("search"), library, graph_dir)
+    made["search"] = search_patched(last("search"), library, graph_dir, tables.folder / "search.lower")
     made["near-pairs"] = near_pairs(made["shingles"], last, versions)
     for name in UNCHANGED:
         made[name] = last(name)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import zlib
 from bisect import bisect_left
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from ..article import Article
-from ..files import PastCache, temporary_file
+from ..files import PastCache, copy_past_cache, temporary_file
 from ..library import Library
 from ..query import named_query
 from ..store import Store
@@ -267,12 +268,15 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
             "versions": "\n".join(versions).encode("utf-8", "surrogatepass")}
 
 
-def search_patched(last: dict, library: Library, spill: Path | None = None) -> dict[str, object]:
+def search_patched(last: dict, library: Library, spill: Path | None = None,
+                   texts_file: Path | None = None) -> dict[str, object]:
     """Return the ``last`` build's search table (see :func:`search_from_library`) with the entries of the
     dreams of ``library`` made again from their articles, each still the dream it was, with the same
     label (see :mod:`dreamgraph.patch`): the other entries' texts and columns are copied a run at a time
     between them, and their places shifted, without going through every dream (at 100,000 articles,
-    made through every dream, the table took 2.1-2.7 s). ``spill`` as there."""
+    made through every dream, the table took 2.1-2.7 s). ``spill`` as there; with both ``spill`` and
+    ``texts_file`` (the file of the last table's texts), the texts are copied from the file past the page
+    cache (see :func:`dreamgraph.files.copy_past_cache`) rather than through the last table's mapping."""
     import numpy as np
 
     dreams, versions = last["dreams"], bytes(last["versions"]).decode("utf-8", "surrogatepass").split("\n")
@@ -282,11 +286,19 @@ def search_patched(last: dict, library: Library, spill: Path | None = None) -> d
     lower, spilled = (bytearray(), None) if spill is None else (None, temporary_file(spill, SPILLED))
     writer = None if spilled is None else PastCache(spilled[0].fileno())
     put = lower.extend if writer is None else writer.write
-    texts = memoryview(last["lower"])
+    source = os.open(texts_file, os.O_RDONLY) if writer is not None and texts_file is not None else None
+    if source is None:
+        texts = memoryview(last["lower"])
+
+        def copy(begin: int, stop: int) -> None:
+            put(texts[begin:stop])
+    else:
+        def copy(begin: int, stop: int) -> None:
+            copy_past_cache(source, begin, stop, writer)
     pieces: dict[str, list] = {name: [] for name in (*columns, "lengths")}
     at = 0  # the next old entry to copy
     for (index, slug), first, end in zip(changed, bounds[0::2], bounds[1::2]):
-        put(texts[int(starts[at]):int(starts[first])])
+        copy(int(starts[at]), int(starts[first]))
         pieces["lengths"].append(np.diff(starts[at:first + 1]))
         for name in columns:
             pieces[name].append(last[name][at:first])
@@ -301,7 +313,9 @@ def search_patched(last: dict, library: Library, spill: Path | None = None) -> d
             pieces[name].append(column.astype(dtype))
         versions[index] = version_digest(article.content_hash, article.path)
         at = int(end)
-    put(texts[int(starts[at]):int(starts[-1])])
+    copy(int(starts[at]), int(starts[-1]))
+    if source is not None:
+        os.close(source)
     pieces["lengths"].append(np.diff(starts[at:]))
     for name in columns:
         pieces[name].append(last[name][at:])
