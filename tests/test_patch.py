@@ -217,3 +217,27 @@ def test_the_search_texts_patched_in_memory_are_those_patched_to_a_file(library,
     for name in ("starts", "dream", "kind", "position", "predicate"):
         assert np.array_equal(in_memory[name], to_file[name]), name
     assert in_memory["versions"] == to_file["versions"] != last["versions"]
+
+
+@pytest.mark.parametrize("damage", ["search.lower", "mentions.pickle", "projection.pickle"])
+def test_a_kept_file_gone_or_damaged_makes_the_whole_rebuild_not_a_failure(library, tmp_path, damage):
+    """A file of the last build's tables removed or damaged by hand (its header intact, or the file gone):
+    the patch stops with the folder as it was, and the whole rebuild makes a clean build's folder."""
+    graph = tmp_path / "graph"
+    kept = graph / ".store" / damage
+    if damage.endswith(".pickle"):
+        import pickle
+
+        with open(kept, "rb") as file:
+            pickle.load(file)
+            start, size = file.tell(), kept.stat().st_size
+        with open(kept, "r+b") as file:  # still current by its header, and of its size: damaged within
+            file.seek(start)
+            file.write(b"\x80\x05damaged" + bytes(size - start - 9))
+    else:
+        kept.unlink()
+    _replace(library / "loop.txt", "Round.", "Round again.")
+    report = build([library], graph)
+    assert report.store in ("updated", "reloaded")
+    _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
+    assert not list(graph.glob(".*.tmp")) and not list(graph.glob(".store.*"))

@@ -125,7 +125,10 @@ def patched_build(graph_dir: Path, paths: Sequence[Path], inputs: Inputs, files:
     if any(edit.new.slug not in written or library.resolve(edit.new.slug) != edit.new.slug for edit in edits):
         return None
     tables = _Tables(folder)
-    completeness = tables.last("completeness")
+    try:
+        completeness = tables.last("completeness")
+    except Unpatchable:
+        return None
     rows = {row["dream"]: row for row in completeness if row["dream"] in library.articles}
     if any(rows.get(edit.new.slug, {}).get("path") != edit.new.path for edit in edits):  # not the dream's article
         return None
@@ -136,8 +139,11 @@ def patched_build(graph_dir: Path, paths: Sequence[Path], inputs: Inputs, files:
     last = last_graph_file(graph_dir, manifest)
     if last is None:
         return None
-    return _patch(graph_dir, edits, library, manifest, last, tables, kept, inputs, files, cache, validate, started,
-                  stage)
+    try:
+        return _patch(graph_dir, edits, library, manifest, last, tables, kept, inputs, files, cache, validate,
+                      started, stage)
+    except (Unpatchable, OSError):  # a kept file gone or damaged: nothing was replaced, the whole rebuild runs
+        return None
 
 
 def _edits(changed: list[int], paths: Sequence[Path], inputs: Inputs, before: dict[str, str], cache: Cache,
@@ -160,6 +166,11 @@ def _edits(changed: list[int], paths: Sequence[Path], inputs: Inputs, before: di
     return edits
 
 
+class Unpatchable(Exception):
+    """A table of the last build turned out unreadable (a file of it gone or damaged) while patching: the
+    patch stops, leaving the graph folder as it was, and the whole rebuild makes the table again."""
+
+
 class _Tables:
     """The last build's tables, each read once, and this build's, made as the patch goes."""
 
@@ -171,6 +182,8 @@ class _Tables:
     def last(self, name: str):
         if name not in self.read:
             self.read[name] = kept_in_folder(self.folder, name)
+            if self.read[name] is None:
+                raise Unpatchable(name)
         return self.read[name]
 
 
