@@ -12,7 +12,6 @@ what it was built from (a build with nothing changed answers from it).
 from __future__ import annotations
 
 import hashlib
-import mmap
 import os
 import pickle
 import tempfile
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 from .errors import Problem
-from .files import DIRECT_BLOCK, atomic_write
+from .files import PastCacheReader, atomic_write
 from .library import Shared
 from .parse import Limits
 from .store import (GRAPH_FILE, STORE_DIR, derived_files, loaded_digest, store_is_current, update_store_folder,
@@ -62,8 +61,7 @@ class Spool:
     def __init__(self, folder: Path, last: int | None = None):
         self._file = tempfile.TemporaryFile(dir=folder)
         self._sources = (self._file.fileno(), last)
-        self._chunk: mmap.mmap | None = None  # for the last graph file's pieces read past the page cache
-        self._direct = last is not None and _read_past_cache(last)
+        self._last = None if last is None else PastCacheReader(last)  # read past the page cache, as written
 
     def add(self, text: str | bytes, sha256: str = "") -> tuple[int, int, str, int]:
         """Keep a piece of Turtle; ``sha256`` is its hash when known already."""
@@ -73,60 +71,17 @@ class Spool:
         return offset, len(data), sha256 or hashlib.sha256(data).hexdigest(), 0
 
     def read(self, ref: tuple[int, int, str, int]) -> bytes | memoryview:
-        """Return a piece's bytes: those of the last graph file as a view valid until the next read (read
-        past the page cache where the system allows it, as the file was written: a graph file of 100,000
-        articles took 3.2 s to read through the cache on this project's machines, 1.2 s past it)."""
-        if ref[3] == 0:
-            self._file.flush()  # pieces still in the write buffer; nothing to do when there are none
-        elif self._direct:
-            try:
-                return self._read_direct(ref)
-            except OSError:  # refused past the cache after all: as usual from now on
-                import fcntl
-
-                self._direct = False
-                fcntl.fcntl(self._sources[1], fcntl.F_SETFL, fcntl.fcntl(self._sources[1], fcntl.F_GETFL)
-                            & ~os.O_DIRECT)
-        return os.pread(self._sources[ref[3]], ref[1], ref[0])  # one system call, not a seek and a read
-
-    def _read_direct(self, ref: tuple[int, int, str, int]) -> memoryview:
-        """Read the aligned blocks around a piece of the last graph file into a page-aligned buffer."""
-        start = ref[0] - ref[0] % DIRECT_BLOCK
-        end = -(-(ref[0] + ref[1]) // DIRECT_BLOCK) * DIRECT_BLOCK
-        if self._chunk is None or len(self._chunk) < end - start:  # (a smaller one goes with its last view)
-            self._chunk = mmap.mmap(-1, max(end - start, RUN_BYTES + 2 * DIRECT_BLOCK))
-        view = memoryview(self._chunk)[:end - start]
-        got = 0
-        while got < ref[0] + ref[1] - start:
-            read = os.preadv(self._sources[1], [view[got:]], start + got)
-            if read <= 0:
-                raise EOFError(f"the last graph file ends before {ref[0] + ref[1]}")
-            got += read
-        return view[ref[0] - start:ref[0] - start + ref[1]]
+        """Return a piece's bytes: those of the last graph file as a view valid until the next read (see
+        :class:`dreamgraph.files.PastCacheReader`)."""
+        if ref[3] == 1:
+            return self._last.read(ref[0], ref[1])
+        self._file.flush()  # pieces still in the write buffer; nothing to do when there are none
+        return os.pread(self._sources[0], ref[1], ref[0])  # one system call, not a seek and a read
 
     def close(self) -> None:
         self._file.close()
         if self._sources[1] is not None:
             os.close(self._sources[1])
-        if self._chunk is not None:
-            try:
-                self._chunk.close()
-            except BufferError:  # a view of it still held (a failed write's frames): freed with it
-                pass
-
-
-def _read_past_cache(fd: int) -> bool:
-    """Set ``O_DIRECT`` on a file open for reading; return whether the system allowed it."""
-    direct = getattr(os, "O_DIRECT", 0)
-    if not direct:
-        return False
-    import fcntl
-
-    try:
-        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | direct)
-    except OSError:
-        return False
-    return True
 
 
 def last_graph_file(graph_dir: Path, manifest: dict | None) -> tuple[int, dict[str, tuple[int, int, str]]] | None:
