@@ -34,7 +34,7 @@ from .progression import rankings
 from .report import terminal_text
 from .snapshot import Snapshot, make_tables
 from .snapshot.texts import SPILLED
-from .sources import find_articles, read_alias_table, unique_provenance
+from .sources import find_article_files, read_alias_table, unique_provenance
 from .store import GRAPH_FILE, LOCK_FILE, STORE_DIR, Carried, kept_in_folder, kept_is_current
 from .triples import MEMBER, A, own_triples, scheme_triples
 from .validate import Unit, Violation, check_units, ontology_text, shapes_text, verdict_key
@@ -203,7 +203,7 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
                   stage: Callable[[str], None], force: bool = False) -> BuildReport:
     remove_leftovers(graph_dir)
     stage("finding the articles")
-    paths, problems = find_articles(sources)
+    paths, problems = find_article_files(sources)
     paths, shown, clashes = unique_provenance(paths, graph_dir, sources)
     problems += clashes
     if not paths:

@@ -177,7 +177,7 @@ class FileIndex:
         self.read = 0  # files whose bytes were read and hashed: their stat was not the last build's
 
     @staticmethod
-    def _stat(path: Path) -> tuple | None:
+    def _stat(path: str | os.PathLike) -> tuple | None:
         try:
             st = os.stat(path)
         except OSError:
@@ -186,7 +186,7 @@ class FileIndex:
             return None
         return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev
 
-    def known(self, path: Path, shown: str, absolute: str | None = None) -> tuple[str | None, tuple | None]:
+    def known(self, path: str | os.PathLike, shown: str, absolute: str | None = None) -> tuple[str | None, tuple | None]:
         """Return (the cache key, if the file's stat is what the last build saw, else None; its stat now);
         ``absolute`` is the path made absolute, when known."""
         now = self._stat(path)
@@ -197,7 +197,7 @@ class FileIndex:
         self.new[name] = seen
         return seen[1], now
 
-    def learn(self, path: Path, shown: str, key: str, before: tuple | None) -> None:
+    def learn(self, path: str | os.PathLike, shown: str, key: str, before: tuple | None) -> None:
         """Note the key of a file read just after its stat ``before`` was taken (taken after the read, a
         change in between would be missed; taken before, it is seen next time by the file's later times)."""
         self.read += 1
@@ -209,7 +209,7 @@ class FileIndex:
                                           "made": self.started, "files": self.new})
 
 
-def file_keys(paths: Sequence[Path], shown: Sequence[str], limits: Limits,
+def file_keys(paths: Sequence[str | os.PathLike], shown: Sequence[str], limits: Limits,
               cache: Cache) -> tuple[list[str], FileIndex]:
     """Return the cache key of every file's bytes (in the order of ``paths``), and the index of the files'
     stats that answered most of them: only a file whose stat changed since the last build is read and
@@ -231,7 +231,7 @@ def file_keys(paths: Sequence[Path], shown: Sequence[str], limits: Limits,
     return keys, files
 
 
-def compile_all(paths: Sequence[Path], graph_dir: Path, limits: Limits,
+def compile_all(paths: Sequence[str | os.PathLike], graph_dir: Path, limits: Limits,
                 progress: Callable[[int, int], None] | None = None, cache: Cache | None = None,
                 spool: Spool | None = None, sources: Sequence = (), shown: Sequence[str] | None = None,
                 texts_later: bool = False, keyed: tuple[list[str], FileIndex] | None = None) -> list[Compiled]:
@@ -309,7 +309,7 @@ def keep_in_cache(cache: Cache, key: str, compiled: list[Compiled], spool: Spool
             item.turtle = spool.add(item.turtle, item.turtle_sha256)
 
 
-def parse_all(paths: Sequence[Path], graph_dir: Path, limits: Limits = Limits()) -> list[ParseResult]:
+def parse_all(paths: Sequence[str | os.PathLike], graph_dir: Path, limits: Limits = Limits()) -> list[ParseResult]:
     """Return the parse of every file (see :func:`compile_all`)."""
     return [compiled.result for compiled in compile_all(paths, graph_dir, limits)]
 

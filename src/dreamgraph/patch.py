@@ -25,6 +25,7 @@ leaves to the whole rebuild (:func:`dreamgraph.build.build`), which gives the sa
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,7 +88,7 @@ def same_links(before: Compiled, after: Compiled) -> bool:
             and not any(link.href_slug for link in [*old.next_stages, *new.next_stages]))
 
 
-def patched_build(graph_dir: Path, paths: Sequence[Path], inputs: Inputs, files: FileIndex, cache: Cache,
+def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: Inputs, files: FileIndex, cache: Cache,
                   limits: Limits, validate: bool, started: float,
                   stage: Callable[[str], None] = no_stage) -> BuildReport | None:
     """Bring the graph folder up to date with a few edited article files by putting their new parts in place
@@ -146,7 +147,7 @@ def patched_build(graph_dir: Path, paths: Sequence[Path], inputs: Inputs, files:
         return None
 
 
-def _edits(changed: list[int], paths: Sequence[Path], inputs: Inputs, before: dict[str, str], cache: Cache,
+def _edits(changed: list[int], paths: Sequence[str | os.PathLike], inputs: Inputs, before: dict[str, str], cache: Cache,
            limits: Limits) -> list[Edit] | None:
     """Return the changed files' edits when each leaves the links as they were (see :func:`same_links`),
     else None: the last build's per-file work from the cache (with the article's texts fetched when read),

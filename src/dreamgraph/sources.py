@@ -32,54 +32,89 @@ def find_articles(sources: Iterable[str | os.PathLike]) -> tuple[list[Path], lis
     committed link must not pull a file from elsewhere on the machine into the graph); a file named on the
     command line is read wherever it points. A folder that cannot be read is an error.
     """
-    found: set[Path] = set()
+    files, problems = find_article_files(sources)
+    return [Path(file) for file in files], problems
+
+
+def find_article_files(sources: Iterable[str | os.PathLike]) -> tuple[list[str], list[Problem]]:
+    """Return :func:`find_articles`'s files as text, each as ``str(Path(file))`` would write it, in the
+    same order: what a build works with (at 100,000 articles, making, hashing and sorting a Path a file
+    took 1.1 s of the 1.3 s the search took).
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> for name in ("b.md", "a.txt", ".hidden.txt", "notes.csv"):
+    ...     _ = (folder / name).write_text("x")
+    >>> [os.path.basename(file) for file in find_article_files([str(folder) + "/"])[0]]
+    ['a.txt', 'b.md']
+    """
+    found: set[str] = set()
     problems: list[Problem] = []
 
     def unreadable(error: OSError) -> None:
         problems.append(Problem("error", printable_path(error.filename or str(path)), None,
                                 f"cannot read the folder: {error.strerror or error}; its articles are left out"))
 
+    wanted = ARTICLE_SUFFIXES | EXPORT_SUFFIXES
     for source in sources:
         path = Path(source)
         if path.is_dir():
             top = path.resolve()
-            for entry in _files_under(path, unreadable):
+            for folder, entry in _files_under(path, unreadable):
                 name = entry.name
-                suffix = os.path.splitext(name)[1].lower()
-                if name.startswith(".") or suffix not in ARTICLE_SUFFIXES | EXPORT_SUFFIXES:
+                dot = name.rfind(".")
+                if name.startswith(".") or dot < 0 or name[dot:].lower() not in wanted:
                     continue
-                file = Path(entry.path)
-                if entry.is_symlink() and not file.resolve().is_relative_to(top):
-                    problems.append(Problem("warning", printable_path(str(file)), None,
+                suffix = name[dot:].lower()
+                file = folder + name
+                if entry.is_symlink() and not Path(file).resolve().is_relative_to(top):
+                    problems.append(Problem("warning", printable_path(file), None,
                                             "a symbolic link to a file outside the folder; skipped, not read"))
                     continue
-                if suffix in EXPORT_SUFFIXES and not _is_export(file):
+                if suffix in EXPORT_SUFFIXES and not _is_export(Path(file)):
                     continue
                 found.add(file)
         elif path.exists() or path.is_symlink():
-            found.add(path)
+            found.add(str(path))
         else:
             problems.append(Problem("error", printable_path(str(path)), None, "no such file or folder"))
-    return sorted(found, key=lambda file: file.parts), problems  # the order of Path's own comparison, faster
+    return sorted(found, key=_in_parts_order), problems
 
 
-def _files_under(folder: Path, onerror) -> Iterable[os.DirEntry]:
-    """Yield the entries of everything but folders under ``folder``, not looking into hidden folders or
-    following symbolic links to folders (as ``os.walk`` does, but each entry says whether it is a link
-    without another system call: 10,000 calls at 10,000 articles)."""
+def _in_parts_order(file: str) -> str | tuple[str, ...]:
+    """The sort key of a file found (written as Path writes it) that orders files as their Path's ``parts``
+    do: the separators made the lowest character, the root kept a part of its own (at 100,000 files,
+    comparing the parts as lists took 0.36 s).
+
+    >>> files = ["b/a.txt", "b.txt", "a b/c.txt", "ab.txt", "/srv/a.txt", "-x.txt"]
+    >>> sorted(files, key=_in_parts_order) == sorted(files, key=lambda f: Path(f).parts)
+    True
+    """
+    if os.sep != "/" or os.altsep:  # drives, two separators: Path knows them
+        return Path(file).parts
+    return "/\0" + file[1:].replace("/", "\0") if file.startswith("/") else file.replace("/", "\0")
+
+
+def _files_under(folder: Path, onerror) -> Iterable[tuple[str, os.DirEntry]]:
+    """Yield (the folder's path as Path writes it, with a separator after it; the entry) for everything but
+    folders under ``folder``, not looking into hidden folders or following symbolic links to folders (as
+    ``os.walk`` does, but each entry says whether it is a link without another system call: 10,000 calls
+    at 10,000 articles)."""
     stack = [str(folder)]
     while stack:
+        here = stack.pop()
+        prefix = "" if here == "." else os.path.join(here, "")
         try:
-            with os.scandir(stack.pop()) as entries:
+            with os.scandir(here) as entries:
                 for entry in entries:
                     try:
                         is_folder = entry.is_dir()
                     except OSError:
                         is_folder = False
                     if not is_folder:
-                        yield entry
+                        yield prefix, entry
                     elif not entry.name.startswith(".") and not entry.is_symlink():
-                        stack.append(entry.path)
+                        stack.append(prefix + entry.name)
         except OSError as error:
             onerror(error)
 
@@ -101,13 +136,13 @@ def printable_path(path: str) -> str:
     return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def unique_provenance(paths: Sequence[Path], graph_dir: Path,
-                      sources: Sequence = ()) -> tuple[list[Path], list[str], list[Problem]]:
+def unique_provenance(paths: Sequence[str | os.PathLike], graph_dir: Path,
+                      sources: Sequence = ()) -> tuple[list, list[str], list[Problem]]:
     """Return the paths whose provenance path is their own, with those provenance paths (see
     :func:`display_paths`), and an error for each later file that would share one with an earlier file
     (``graph/articles/a.txt`` and ``./articles/a.txt`` built together): two files must never become one
     source node."""
-    first: dict[str, Path] = {}
+    first: dict[str, str | os.PathLike] = {}
     kept, shown_kept, problems = [], [], []
     for path, shown in zip(paths, display_paths(paths, graph_dir, sources)):
         if shown in first and os.path.abspath(first[shown]) != os.path.abspath(path):
@@ -130,7 +165,7 @@ def display_path(path: Path, graph_dir: Path, sources: Sequence = ()) -> str:
     return display_paths([path], graph_dir, sources)[0]
 
 
-def display_paths(paths: Sequence[Path], graph_dir: Path, sources: Sequence = ()) -> list[str]:
+def display_paths(paths: Sequence[str | os.PathLike], graph_dir: Path, sources: Sequence = ()) -> list[str]:
     """Return :func:`display_path` of each path (the folders compared with are looked up once)."""
     def folder(path) -> str:
         return path.rstrip(os.sep) + os.sep
@@ -154,22 +189,26 @@ def display_paths(paths: Sequence[Path], graph_dir: Path, sources: Sequence = ()
 
 def absolute_paths(paths: Iterable[str | os.PathLike]) -> list[str]:
     """Return ``os.path.abspath`` of each path, each folder's made absolute once (at 100,000 files, one
-    ``abspath`` a file took 0.5 s).
+    ``abspath`` a file took 0.5 s, and ``os.path.split`` and ``join`` a file 0.3 s).
 
-    >>> absolute_paths(["a/b.txt", "a/c.txt", "/d/../e.txt"]) == [os.path.abspath(p) for p in ("a/b.txt", "a/c.txt", "/e.txt")]
+    >>> absolute_paths(["a/b.txt", "a/c.txt", "/d/../e.txt", "f.txt"]) == [os.path.abspath(p) for p in ("a/b.txt", "a/c.txt", "/e.txt", "f.txt")]
     True
     """
-    folders: dict[str, str] = {}
+    if os.altsep:  # two separators: os.path knows them
+        return [os.path.abspath(path) for path in paths]
+    sep = os.sep
+    folders: dict[str, str] = {}  # a folder as written -> made absolute, with a separator after it
     found = []
     for path in paths:
         text = os.fspath(path)
-        head, name = os.path.split(text)
-        if name in ("", ".", ".."):
+        head, found_sep, name = text.rpartition(sep)
+        if name in ("", ".", "..") or text.startswith(sep * 2):  # "//" may mean something else
             found.append(os.path.abspath(text))
             continue
+        head = head or found_sep  # "": the working folder; "/": the root
         if head not in folders:
-            folders[head] = os.path.abspath(head)  # of "": the working folder
-        found.append(os.path.join(folders[head], name))
+            folders[head] = os.path.join(os.path.abspath(head), "")
+        found.append(folders[head] + name)
     return found
 
 

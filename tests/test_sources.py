@@ -1,0 +1,65 @@
+"""Finding the article files of a build: text paths that name, order and count the files as Path did."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from dreamgraph.sources import absolute_paths, find_article_files, find_articles
+
+
+def _tree(root: Path) -> Path:
+    """A library with nested folders, names that sort differently as text and as parts, hidden files and
+    folders, a link to a folder and links to files inside and outside it."""
+    library = root / "lib"
+    for name in ("a.txt", "ab.txt", "-x.md", "a b.md", "b/a.txt", "a/b.txt", "a/z/deep.markdown", "B.TXT",
+                 ".hidden.txt", ".git/c.txt", "notes.csv", "page.HTML", "sub/.editor.md.swp", "sub/n.md"):
+        (library / name).parent.mkdir(parents=True, exist_ok=True)
+        (library / name).write_text("Dream About Falling\n", encoding="utf-8")
+    (root / "outside.txt").write_text("x", encoding="utf-8")
+    (library / "out.txt").symlink_to(root / "outside.txt")
+    (library / "in.txt").symlink_to(library / "a.txt")
+    (library / "linked").symlink_to(library / "sub", target_is_directory=True)
+    return library
+
+
+def _as_path_did(sources) -> tuple[list[str], int]:
+    """The files and the number of warnings, found with Path as the search once did."""
+    found, warnings = set(), 0
+    for source in sources:
+        path = Path(source)
+        if not path.is_dir():
+            found.add(path)
+            continue
+        for folder, folders, names in os.walk(path):
+            folders[:] = [f for f in folders if not f.startswith(".")]
+            for name in names:
+                file = Path(folder) / name
+                if name.startswith(".") or file.suffix.lower() not in {".txt", ".md", ".markdown", ".html"}:
+                    continue
+                if file.is_symlink() and not file.resolve().is_relative_to(path.resolve()):
+                    warnings += 1
+                    continue
+                found.add(file)
+    return [str(file) for file in sorted(found, key=lambda file: file.parts)], warnings
+
+
+@pytest.mark.parametrize("given", [["lib"], ["./lib/"], ["lib//"], ["ABS"], ["lib", "./lib"], ["lib/a", "lib/B.TXT", "lib/a/b.txt"],
+                                   ["."], ["lib/a/../b"]])
+def test_the_files_found_are_named_and_ordered_as_their_paths(tmp_path, monkeypatch, given):
+    library = _tree(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    sources = [str(library) if source == "ABS" else source for source in given]
+    files, problems = find_article_files(sources)
+    expected, warnings = _as_path_did(sources)
+    assert files == expected
+    assert [p.message for p in problems] == ["a symbolic link to a file outside the folder; skipped, not read"] * warnings
+    assert find_articles(sources)[0] == [Path(file) for file in files]
+    assert "lib/.git/c.txt" not in files and not any("linked" in file for file in files)
+
+
+def test_absolute_paths_are_those_of_os_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    paths = ["a.txt", "./a.txt", "a//b.txt", "a/b/../c.txt", "../up.txt", "/srv/x.txt", "/x.txt", "//y.txt", ".",
+             "..", "a/", "a/.", Path("p/q.md"), "a/b.txt", "a/c.txt"]
+    assert absolute_paths(paths) == [os.path.abspath(path) for path in paths]
