@@ -140,18 +140,26 @@ def test_a_file_system_refusing_writes_past_the_cache_gets_them_as_usual(tmp_pat
     assert (tmp_path / "f").read_bytes() == b"".join(pieces)
 
 
-@pytest.mark.parametrize("refused", [False, True])
-def test_a_range_copied_past_the_page_cache_is_the_range(tmp_path, monkeypatch, refused):
-    """A range of a file copied into another past the page cache (the search texts a patch keeps) is the
-    range, whatever its alignment, and read as usual where the system refuses."""
+@pytest.mark.parametrize("refused", ["nothing", "the kernel's copy", "the kernel's copy and reads past the cache"])
+def test_ranges_copied_between_files_are_the_ranges(tmp_path, monkeypatch, refused):
+    """Ranges of a file copied into places of another (the search texts a patch keeps) are the ranges, whatever
+    their alignment and order, copied inside the kernel or, where the system refuses, read (past the page
+    cache, or as usual) and written; a range past the source's end is an error, not a short file."""
     import errno
     import fcntl
 
-    from dreamgraph.files import PastCache, copy_past_cache
+    from dreamgraph.files import copy_ranges
 
     data = bytes(range(251)) * 90_000
     (tmp_path / "source").write_bytes(data)
-    if refused:
+    used = []
+    if refused != "nothing":
+        def no_kernel_copy(*args):
+            used.append("kernel")
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+        monkeypatch.setattr(os, "copy_file_range", no_kernel_copy)
+    if refused.endswith("past the cache"):
         real = os.preadv
 
         def refusing(fd, buffers, offset):
@@ -160,14 +168,32 @@ def test_a_range_copied_past_the_page_cache_is_the_range(tmp_path, monkeypatch, 
             return real(fd, buffers, offset)
 
         monkeypatch.setattr(os, "preadv", refusing)
+    ranges = [(4095, 2, 1), (0, 1, 0), (7, 8_399_994, 3), (len(data) - 3, 3, 8_399_997)]
     source = os.open(tmp_path / "source", os.O_RDONLY)
-    target = os.open(tmp_path / "target", os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+    target = os.open(tmp_path / "target", os.O_RDWR | os.O_CREAT | os.O_EXCL)
     try:
-        writer = PastCache(target)
-        for start, end in ((0, 1), (4095, 4097), (7, 8_400_001), (len(data) - 3, len(data))):
-            copy_past_cache(source, start, end, writer)
-        assert writer.finish() == 1 + 2 + 8_399_994 + 3
+        copy_ranges(source, target, ranges)
+        assert used == ([] if refused == "nothing" else ["kernel"])  # refused once, then not asked again
+        with pytest.raises(EOFError):
+            copy_ranges(source, target, [(len(data) - 3, 4, len(data))])
+        assert fcntl.fcntl(source, fcntl.F_GETFL) & getattr(os, "O_DIRECT", 0) == 0  # left as it was opened
     finally:
         os.close(source)
         os.close(target)
-    assert (tmp_path / "target").read_bytes() == data[0:1] + data[4095:4097] + data[7:8_400_001] + data[-3:]
+    got = (tmp_path / "target").read_bytes()
+    assert got[:8_400_000] == data[0:1] + data[4095:4097] + data[7:8_400_001] + data[-3:]
+
+
+def test_work_in_background_is_waited_for_and_its_error_raised_there():
+    from dreamgraph.files import in_background
+
+    done = []
+    wait = in_background(lambda: done.append(1))
+    wait()
+    assert done == [1]
+
+    def failing():
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space"):
+        in_background(failing)()

@@ -3,6 +3,7 @@ the report are those of a clean build of the same files, and only the edited fil
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 
@@ -128,7 +129,7 @@ def test_a_patch_reads_the_edited_files_alone(library, tmp_path, monkeypatch):
     before.close()
     parsed, heads = [], []
     real_read, real_get_many = compile_module.read_source, Cache.get_many
-    monkeypatch.setattr(compile_module, "read_source", lambda path, *a: parsed.append(path.name) or real_read(path, *a))
+    monkeypatch.setattr(compile_module, "read_source", lambda path, *a: parsed.append(os.path.basename(path)) or real_read(path, *a))
 
     def got(self, kind, keys):
         keys = list(keys)
@@ -207,11 +208,12 @@ def test_the_search_texts_patched_in_memory_are_those_patched_to_a_file(library,
     _replace(library / "loop.txt", "Round.", "Round and round, faster.")
     edited = parse_file(library / "loop.txt").article
     edited.path = "articles/loop.txt"
-    in_memory = search_patched(last, Library({edited.slug: edited}, {}, []))
-    to_file = search_patched(last, Library({edited.slug: edited}, {}, []), tmp_path)
+    in_memory, _ = search_patched(last, Library({edited.slug: edited}, {}, []))
+    to_file, _ = search_patched(last, Library({edited.slug: edited}, {}, []), tmp_path)
     (tmp_path / "copied").mkdir()
-    copied = search_patched(last, Library({edited.slug: edited}, {}, []), tmp_path / "copied",
-                            tmp_path / "graph" / ".store" / "search.lower")  # the old texts read from their file
+    copied, texts_copied = search_patched(last, Library({edited.slug: edited}, {}, []), tmp_path / "copied",
+                                          tmp_path / "graph" / ".store" / "search.lower")  # copied from their file
+    texts_copied()
     assert bytes(in_memory["lower"]) == to_file["lower"].read_bytes() == copied["lower"].read_bytes()
     assert b"round and round, faster." in bytes(in_memory["lower"])
     for name in ("starts", "dream", "kind", "position", "predicate"):

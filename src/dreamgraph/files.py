@@ -9,6 +9,7 @@ b'one two'
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import hashlib
 import os
@@ -16,7 +17,7 @@ import stat
 import tempfile
 import threading
 from pathlib import Path
-from typing import BinaryIO, Iterable
+from typing import BinaryIO, Callable, Iterable
 
 
 @contextlib.contextmanager
@@ -298,24 +299,71 @@ def _as_usual(fd: int, flags: int) -> int:
     return 0
 
 
-def copy_past_cache(fd: int, start: int, end: int, writer: PastCache) -> None:
-    """Give ``writer`` the bytes ``start:end`` of the file open as ``fd``, read past the page cache where the
-    system allows it (see :class:`PastCacheReader`), a chunk at a time.
+def copy_ranges(source: int, target: int, ranges: Iterable[tuple[int, int, int]]) -> None:
+    """Copy ranges of the file open as ``source`` into the file open as ``target``, each given as (where it
+    begins in the source, its length, where it goes in the target): inside the kernel where the system
+    allows it (``os.copy_file_range``: no byte passes through this process, which lets go of Python's lock
+    meanwhile), else read past the page cache (see :class:`PastCacheReader`) and written, a chunk at a
+    time. Raises EOFError when the source ends before a range does.
 
     >>> import tempfile
     >>> with tempfile.TemporaryFile() as source, tempfile.TemporaryFile() as target:
     ...     _ = source.write(bytes(range(256)) * 40_000); source.flush()
-    ...     writer = PastCache(target.fileno()); copy_past_cache(source.fileno(), 5, 9_000_005, writer)
-    ...     n = writer.finish(); _ = target.seek(0); data = target.read()
-    >>> n, data == (bytes(range(256)) * 40_000)[5:9_000_005]
-    (9000000, True)
+    ...     copy_ranges(source.fileno(), target.fileno(), [(5, 9_000_000, 3), (0, 3, 0)])
+    ...     _ = target.seek(0); data = target.read()
+    >>> data == bytes(range(3)) + (bytes(range(256)) * 40_000)[5:9_000_005]
+    True
     """
-    reader = PastCacheReader(fd)
+    in_kernel, reader = hasattr(os, "copy_file_range"), None
     try:
-        for at in range(start, end, DIRECT_CHUNK):
-            writer.write(reader.read(at, min(DIRECT_CHUNK, end - at)))
+        for start, length, at in ranges:
+            done = 0
+            while done < length:
+                if in_kernel:
+                    try:
+                        n = os.copy_file_range(source, target, length - done, start + done, at + done)
+                    except OSError as error:
+                        if error.errno not in _NOT_IN_KERNEL:
+                            raise
+                        in_kernel = False  # another file system, an older kernel: read and written from now on
+                        continue
+                    if n == 0:
+                        raise EOFError(f"the file ends before {start + length}")
+                else:
+                    reader = reader or PastCacheReader(source)
+                    chunk = reader.read(start + done, min(DIRECT_CHUNK, length - done))
+                    n = os.pwrite(target, chunk, at + done)
+                done += n
     finally:
-        reader.close()
+        if reader is not None:
+            reader.close()
+
+
+_NOT_IN_KERNEL = {getattr(errno, name) for name in ("EXDEV", "ENOSYS", "EINVAL", "EOPNOTSUPP", "ENOTSUP", "EPERM",
+                                                    "EBADF") if hasattr(errno, name)}
+
+
+def in_background(work: Callable[[], None]) -> Callable[[], None]:
+    """Start ``work`` in a thread of its own and return what waits for it to end (raising its error, if it
+    failed): for work that lets go of Python's lock, such as :func:`copy_ranges`, while this thread does
+    other work."""
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as error:  # raised where it is waited for
+            failed.append(error)
+
+    thread = threading.Thread(target=run, name="dreamgraph-background", daemon=True)
+    thread.start()
+
+    def wait() -> None:
+        thread.join()
+        if failed:
+            raise failed[0]
+
+    return wait
 
 
 def _put_in_place(tmp: Path, path: Path) -> None:

@@ -143,7 +143,7 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
     try:
         return _patch(graph_dir, edits, library, manifest, last, tables, kept, inputs, files, cache, validate,
                       started, stage)
-    except (Unpatchable, OSError):  # a kept file gone or damaged: nothing was replaced, the whole rebuild runs
+    except (Unpatchable, OSError, EOFError):  # a kept file gone or damaged: nothing replaced, the whole rebuild runs
         return None
 
 
@@ -276,6 +276,19 @@ def _patched_tables(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     cannot change carried from the last build, the others made from the last build's with the edited
     articles' parts replaced (each the value the whole build makes: see :func:`dreamgraph.build.kept_tables`)."""
     last, made = tables.last, tables.made
+    # first, so the old texts are copied while the rest is made
+    made["search"], texts_copied = search_patched(last("search"), library, graph_dir, tables.folder / "search.lower")
+    try:
+        _patch_the_rest(tables, edits, library, written, stage)
+    finally:
+        texts_copied()
+    return made
+
+
+def _patch_the_rest(tables: _Tables, edits: list[Edit], library: Library, written: dict[str, str],
+                    stage: Callable[[str], None]) -> None:
+    """Make every table of :func:`_patched_tables` but the search table."""
+    last, made = tables.last, tables.made
     changed = set(library.articles)
     graph = last("projection")
     versions = {**last("article-versions"), **article_versions(library)}
@@ -291,7 +304,6 @@ def _patched_tables(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     found, found_sources = mentions_from_library(library, linked, last("names"), None, sources, True)
     made["mentions"], made["mention-sources"] = mentions_patched(last("mentions"), sources, found, found_sources,
                                                                  changed)
-    made["search"] = search_patched(last("search"), library, graph_dir, tables.folder / "search.lower")
     made["near-pairs"] = near_pairs(made["shingles"], last, versions)
     for name in UNCHANGED:
         made[name] = last(name)
@@ -307,5 +319,4 @@ def _patched_tables(graph_dir: Path, tables: _Tables, edits: list[Edit], library
         if made[name] == last(name):
             carried.add(name)
     made.update((name, Carried(tables.folder)) for name in carried)
-    return made
 

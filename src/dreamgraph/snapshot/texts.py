@@ -13,10 +13,10 @@ import zlib
 from bisect import bisect_left
 from collections import defaultdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from ..article import Article
-from ..files import PastCache, copy_past_cache, temporary_file
+from ..files import PastCache, copy_ranges, in_background, temporary_file
 from ..library import Library
 from ..query import named_query
 from ..store import Store
@@ -198,10 +198,7 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
         old_index = {slug: n for n, slug in enumerate(old["dreams"])}
         bounds = np.searchsorted(old["dream"], np.arange(len(old["dreams"]) + 1))  # each dream's entries
         old_lengths = np.diff(old["starts"])
-    # laid out as made: a list joined at the end held the texts twice (490 MB at 100,000)
-    lower, spilled = (bytearray(), None) if spill is None else (None, temporary_file(spill, SPILLED))
-    writer = None if spilled is None else PastCache(spilled[0].fileno())  # past the page cache: see PastCache
-    put = lower.extend if writer is None else writer.write
+    put, finish = _texts_out(spill)  # laid out as made: a list joined at the end held the texts twice (490 MB at 100,000)
     lengths: list = []
     columns: list[list] = [[], [], [], []]  # dream, kind, position, predicate: arrays, or lists of numbers
     values: list[str] = []
@@ -255,10 +252,7 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
     if run:
         copy(run)
     flush()
-    if spilled is not None:
-        writer.finish()
-        spilled[0].close()
-        lower = spilled[1]
+    lower = finish()
     starts = np.zeros(sum(len(part) for part in lengths) + 1, dtype=np.int64)
     np.cumsum(np.concatenate(lengths), out=starts[1:])
     dream, kind, position, predicate = (np.concatenate(column).astype(dtype, copy=False)
@@ -268,37 +262,49 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
             "versions": "\n".join(versions).encode("utf-8", "surrogatepass")}
 
 
+def _texts_out(spill: Path | None) -> tuple[Callable[[bytes | memoryview], None], Callable[[], bytearray | Path]]:
+    """Return (put, finish) for a search table's texts laid out as made: in a bytearray, or with ``spill`` (a
+    folder) in a new file there, written past the page cache (see :class:`dreamgraph.files.PastCache`);
+    ``finish`` returns the bytearray or the file's Path."""
+    if spill is None:
+        lower = bytearray()
+        return lower.extend, lambda: lower
+    handle, path = temporary_file(spill, SPILLED)
+    writer = PastCache(handle.fileno())
+
+    def finish() -> Path:
+        writer.finish()
+        handle.close()
+        return path
+
+    return writer.write, finish
+
+
 def search_patched(last: dict, library: Library, spill: Path | None = None,
-                   texts_file: Path | None = None) -> dict[str, object]:
+                   texts_file: Path | None = None) -> tuple[dict[str, object], Callable[[], None]]:
     """Return the ``last`` build's search table (see :func:`search_from_library`) with the entries of the
     dreams of ``library`` made again from their articles, each still the dream it was, with the same
     label (see :mod:`dreamgraph.patch`): the other entries' texts and columns are copied a run at a time
     between them, and their places shifted, without going through every dream (at 100,000 articles,
-    made through every dream, the table took 2.1-2.7 s). ``spill`` as there; with both ``spill`` and
-    ``texts_file`` (the file of the last table's texts), the texts are copied from the file past the page
-    cache (see :func:`dreamgraph.files.copy_past_cache`) rather than through the last table's mapping."""
+    made through every dream, the table took 2.1-2.7 s). ``spill`` as there.
+
+    Returns the table and what waits until its texts are all in place: with both ``spill`` and
+    ``texts_file`` (the file of the last table's texts), the old texts are copied from that file in a
+    thread of their own, inside the kernel where it can (see :func:`dreamgraph.files.copy_ranges`), while the
+    caller does other work (at 100,000 articles they are 490 MB: copied in this thread, past the page
+    cache, 1.6-1.9 s of a patch); the table's file must not be read or linked before it returns."""
     import numpy as np
 
     dreams, versions = last["dreams"], bytes(last["versions"]).decode("utf-8", "surrogatepass").split("\n")
     changed = sorted((dreams.index(slug), slug) for slug in library.articles)
     bounds = np.searchsorted(last["dream"], [i for index, _ in changed for i in (index, index + 1)])
     starts, columns = last["starts"], ("dream", "kind", "position", "predicate")
-    lower, spilled = (bytearray(), None) if spill is None else (None, temporary_file(spill, SPILLED))
-    writer = None if spilled is None else PastCache(spilled[0].fileno())
-    put = lower.extend if writer is None else writer.write
-    source = os.open(texts_file, os.O_RDONLY) if writer is not None and texts_file is not None else None
-    if source is None:
-        texts = memoryview(last["lower"])
-
-        def copy(begin: int, stop: int) -> None:
-            put(texts[begin:stop])
-    else:
-        def copy(begin: int, stop: int) -> None:
-            copy_past_cache(source, begin, stop, writer)
     pieces: dict[str, list] = {name: [] for name in (*columns, "lengths")}
+    runs: list[tuple[int, int]] = []  # the old texts kept, in order: (start, end) in the last table's texts
+    made: list[bytes] = []  # the texts of each changed dream, after the run before it
     at = 0  # the next old entry to copy
     for (index, slug), first, end in zip(changed, bounds[0::2], bounds[1::2]):
-        copy(int(starts[at]), int(starts[first]))
+        runs.append((int(starts[at]), int(starts[first])))
         pieces["lengths"].append(np.diff(starts[at:first + 1]))
         for name in columns:
             pieces[name].append(last[name][at:first])
@@ -306,28 +312,65 @@ def search_patched(last: dict, library: Library, spill: Path | None = None,
         entries = _entries(article)
         article.let_go()
         lowered = [value.lower().encode("utf-8", "surrogatepass") for *_, value in entries]
-        put(b"".join(lowered))
+        made.append(b"".join(lowered))
         pieces["lengths"].append(np.fromiter(map(len, lowered), dtype=np.int64, count=len(lowered)))
-        made = np.array([(index, *entry[:3]) for entry in entries], dtype=np.int64).reshape(-1, 4).T
-        for name, column, dtype in zip(columns, made, COLUMN_TYPES):
+        numbers = np.array([(index, *entry[:3]) for entry in entries], dtype=np.int64).reshape(-1, 4).T
+        for name, column, dtype in zip(columns, numbers, COLUMN_TYPES):
             pieces[name].append(column.astype(dtype))
         versions[index] = version_digest(article.content_hash, article.path)
         at = int(end)
-    copy(int(starts[at]), int(starts[-1]))
-    if source is not None:
-        os.close(source)
+    runs.append((int(starts[at]), int(starts[-1])))
     pieces["lengths"].append(np.diff(starts[at:]))
     for name in columns:
         pieces[name].append(last[name][at:])
-    if spilled is not None:
-        writer.finish()
-        spilled[0].close()
-        lower = spilled[1]
+    if spill is not None and texts_file is not None:
+        lower, wait = _copied_in_background(runs, made, spill, texts_file)
+    else:
+        put, finish = _texts_out(spill)
+        texts = memoryview(last["lower"])
+        for (start, end), text in zip(runs, [*made, b""]):
+            put(texts[start:end])
+            put(text)
+        lower, wait = finish(), lambda: None
     new_starts = np.zeros(sum(len(part) for part in pieces["lengths"]) + 1, dtype=np.int64)
     np.cumsum(np.concatenate(pieces["lengths"]), out=new_starts[1:])
     return {"dreams": dreams, "labels": last["labels"], "lower": lower, "starts": new_starts,
             **{name: np.concatenate(pieces[name]).astype(dtype, copy=False) for name, dtype in zip(columns, COLUMN_TYPES)},
-            "versions": "\n".join(versions).encode("utf-8", "surrogatepass")}
+            "versions": "\n".join(versions).encode("utf-8", "surrogatepass")}, wait
+
+
+def _copied_in_background(runs: list[tuple[int, int]], made: list[bytes], spill: Path,
+                          texts_file: Path) -> tuple[Path, Callable[[], None]]:
+    """Return a new file in ``spill`` that will hold the ``runs`` of ``texts_file`` with the ``made`` texts
+    between them, and what waits until it does: the made texts are written here, the runs copied in a
+    thread of their own (see :func:`search_patched`)."""
+    handle, path = temporary_file(spill, SPILLED)
+    source = None
+    try:
+        source = os.open(texts_file, os.O_RDONLY)
+        ranges, at = [], 0
+        for (start, end), text in zip(runs, [*made, b""]):
+            ranges.append((start, end - start, at))
+            at += end - start
+            if text:
+                os.pwrite(handle.fileno(), text, at)
+            at += len(text)
+        os.ftruncate(handle.fileno(), at)
+        copying = in_background(lambda: copy_ranges(source, handle.fileno(), ranges))
+    except BaseException:
+        handle.close()
+        if source is not None:
+            os.close(source)
+        raise
+
+    def wait() -> None:
+        try:
+            copying()
+        finally:
+            os.close(source)
+            handle.close()
+
+    return path, wait
 
 
 def _version(article: Article | None, label: str) -> str:
