@@ -224,13 +224,34 @@ class Cache:
             db.executemany("DELETE FROM entries WHERE kind = ? AND key = ?",
                            ((kind, key) for key in sorted(self.stale - keys)))
             (count,) = db.execute("SELECT COUNT(*) FROM entries WHERE kind = ?", (kind,)).fetchone()
-            if count == len(keys):
-                continue
-            db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
-            db.execute("DELETE FROM used")
-            db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in keys))
-            db.execute("DELETE FROM entries WHERE kind = ? AND key NOT IN (SELECT key FROM used)", (kind,))
+            if count != len(keys):
+                self._keep_only(db, kind, keys)
         db.commit()
+
+    def drop(self, kinds: Iterable[str], gone: Iterable[str], kept: set[str]) -> None:
+        """Drop the entries of the keys ``gone`` in these kinds and save this build's, for a build that knows
+        every key it no longer needs (a patch: the edited files' old entries; see :mod:`dreamgraph.patch`)
+        and the keys it keeps, ``kept``: a kind holding more entries than those (some left by a build that
+        was stopped) keeps those alone. Where :meth:`prune` is told of every key used, 0.3-0.4 s at 100,000
+        articles."""
+        db = self._connect()
+        if db is None:
+            return
+        kinds = tuple(kinds)
+        db.executemany("DELETE FROM entries WHERE kind = ? AND key = ?",
+                       ((kind, key) for kind in kinds for key in sorted(set(gone))))
+        for kind in kinds:
+            (count,) = db.execute("SELECT COUNT(*) FROM entries WHERE kind = ?", (kind,)).fetchone()
+            if count > len(kept):
+                self._keep_only(db, kind, kept)
+        db.commit()
+
+    @staticmethod
+    def _keep_only(db: sqlite3.Connection, kind: str, keys: Iterable[str]) -> None:
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
+        db.execute("DELETE FROM used")
+        db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in keys))
+        db.execute("DELETE FROM entries WHERE kind = ? AND key NOT IN (SELECT key FROM used)", (kind,))
 
     def keys(self, kind: str) -> set[str]:
         """Return the keys kept for a kind."""

@@ -238,13 +238,10 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
     before = dict(kept["sources"])
     for edit in edits:
         keep_in_cache(cache, inputs.files[edit.index][1], [edit.after], None)
-        cache.stale.add(before[inputs.files[edit.index][0]])
     files.keep()
-    cache.forget(cache.stale)  # the old entries of the edited files, read for this build
-    for kind in PER_FILE:  # every file's entries are this build's, read or not
-        for _, key in inputs.files:
-            cache.touch(kind, key)
-    cache.prune((*PER_FILE, "files"))  # not the SHACL verdicts: those of the structures not checked stand
+    # the edited files' old entries (the other files' stand; the SHACL verdicts of the structures not checked too)
+    now = {key for _, key in inputs.files}
+    cache.drop(PER_FILE, {before[inputs.files[edit.index][0]] for edit in edits} - now, now)
     cache.close()
     keep_report(graph_dir, inputs, report, validate)
     leave_for_exit(tables, parts)
