@@ -89,6 +89,28 @@ def test_an_edit_that_keeps_the_links_is_patched_into_what_a_clean_build_makes(l
     _same_as_a_clean_build(library, graph, tmp_path / "clean", again)
 
 
+def test_with_every_array_kept_apart_and_read_mapped_a_rebuild_makes_what_a_clean_build_makes(library, tmp_path,
+                                                                                               monkeypatch):
+    """Every table's arrays kept apart and read back mapped, read-only (at 100,000 articles the shingles
+    and the search table's columns are, see store.derived_files): the patch and the whole rebuild that start
+    from them give a clean build's folder."""
+    import dreamgraph.store as store_module
+
+    monkeypatch.setattr(store_module, "APART_BYTES", 0)
+    graph = tmp_path / "graph"
+    assert build([library], graph, force=True).store == "updated"
+    assert list((graph / ".store").glob("shingles.buffer*")) and list((graph / ".store").glob("search.buffer*"))
+    EDITS["a near-duplicate made"](library)
+    report = build([library], graph)
+    assert report.store == "patched"
+    _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
+    (library / "new.txt").write_text(article("Dream About Swimming: Strokes", quick=["Water holds you."]),
+                                     encoding="utf-8")
+    report = build([library], graph)
+    assert report.store == "updated"
+    _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
+
+
 @pytest.mark.parametrize("edit, why", [
     (lambda f: _replace(f / "loop.txt", "you fly → dream about flyng", "you fly → dream about flying"), "a link changed"),
     (lambda f: _replace(f / "loop.txt", "you stop", "you halt"), "a link's condition changed"),

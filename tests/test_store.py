@@ -142,3 +142,42 @@ def test_a_carried_table_is_copied_under_the_new_graphs_header_with_its_raw_part
     assert kept["rows"] == table["rows"] and kept["lower"][:] == table["lower"]
     assert (new / "texts.lower").read_bytes() == b"some kept text"
     assert (new / "texts.lower").stat().st_ino == (old / "texts.lower").stat().st_ino  # shared, not copied
+
+
+@pytest.mark.parametrize("carried", ["written", "carried, copied", "carried, kept apart"])
+def test_a_tables_large_arrays_are_kept_apart_and_read_mapped_not_copied(tmp_path, monkeypatch, carried):
+    """The bytes of a table's large arrays are pickled out of band, each in a file of its own that a reader
+    maps: the array read back is equal, read-only and backed by the mapping (never copied into memory),
+    small arrays stay in the pickle, and a carried table shares the files."""
+    import mmap
+
+    import numpy as np
+
+    import dreamgraph.store as store_module
+    from dreamgraph.store import Carried, derived_files, kept_in_folder, load_store_folder
+
+    turtle = tmp_path / "g.ttl"
+    turtle.write_bytes(b"".join(_pieces(3)))
+    large, other, small = (np.arange(300_000, dtype=np.uint64), np.arange(300_000, dtype=np.int32),
+                           np.arange(10, dtype=np.int64))
+    old = tmp_path / "old"
+    load_store_folder(turtle, old, derived_files("shingles", (["a", "b"], large, small, {"more": other}),
+                                                 file_digest(turtle)))
+    assert sorted(p.name for p in old.glob("shingles.*")) == ["shingles.buffer0", "shingles.buffer1", "shingles.pickle"]
+    assert (old / "shingles.pickle").stat().st_size < 2000
+    folder = old
+    if carried != "written":
+        monkeypatch.setattr(store_module, "APART_BYTES", 1 << 20 if carried.endswith("copied") else 0)
+        turtle.write_bytes(b"".join(_pieces(4)))
+        folder = tmp_path / "new"
+        load_store_folder(turtle, folder, derived_files("shingles", Carried(old), file_digest(turtle)))
+        assert (folder / "shingles.buffer0").stat().st_ino == (old / "shingles.buffer0").stat().st_ino
+    slugs, hashes, sizes, more = kept_in_folder(folder, "shingles")
+    assert slugs == ["a", "b"] and np.array_equal(hashes, large) and np.array_equal(more["more"], other)
+    assert np.array_equal(sizes, small) and sizes.flags.writeable  # small: in the pickle, a copy of its own
+    for array in (hashes, more["more"]):
+        assert not array.flags.writeable
+        base = array
+        while getattr(base, "base", None) is not None and not isinstance(base, mmap.mmap):
+            base = base.base.obj if isinstance(base.base, memoryview) else base.base
+        assert isinstance(base, mmap.mmap)
