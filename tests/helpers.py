@@ -108,6 +108,9 @@ def same_table(name: str, a, b) -> bool:
     if name == "projection":
         return list(a.nodes(data=True)) == list(b.nodes(data=True)) and list(a.edges(data=True)) == list(b.edges(data=True))
     if name == "shingles":
+        from dreamgraph.snapshot.texts import shingle_arrays
+
+        a, b = shingle_arrays(a), shingle_arrays(b)
         return a[0] == b[0] and np.array_equal(a[1], b[1]) and np.array_equal(a[2], b[2])
     if name == "links":
         return a.keys() == b.keys() and all(a[k] == b[k] if isinstance(a[k], list) else np.array_equal(a[k], b[k]) for k in a)

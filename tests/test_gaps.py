@@ -486,10 +486,12 @@ def test_a_dream_named_in_prose_and_not_linked_is_a_link_suggestion(write_corpus
 
 def test_near_duplicate_pairs_patched_after_edits_are_the_pairs_found_again():
     """The build brings the last build's near-duplicate pairs up to date (gaps.updated_pairs): after changed,
-    added and removed articles, and shingles whose count crosses the cap, they are what a full search finds."""
+    added and removed articles, and shingles whose count crosses the cap, they are what a full search finds;
+    with the articles edited in place, the same when the new table is the old one with their shingles
+    replaced (a patch's, gaps._Replaced, never laid out)."""
     import numpy as np
 
-    from dreamgraph.gaps import similar_pairs, updated_pairs
+    from dreamgraph.gaps import _Replaced, similar_pairs, updated_pairs
 
     rng = np.random.default_rng(7)
 
@@ -504,7 +506,7 @@ def test_near_duplicate_pairs_patched_after_edits_are_the_pairs_found_again():
     def pairs(t: tuple, cap: int) -> list:
         return [(t[0][i], t[0][j], share) for i, j, share in similar_pairs(t[1], t[2], 0.4, most_shared=cap)]
 
-    checked = 0
+    checked = in_place = 0
     for scenario in range(40):
         cap = int(rng.integers(3, 12))  # small caps: shingles cross them as articles change
         arrays = {f"d{n:03d}": article() for n in range(60)}
@@ -526,7 +528,15 @@ def test_near_duplicate_pairs_patched_after_edits_are_the_pairs_found_again():
         expected = similar_pairs(new[1], new[2], 0.4, most_shared=cap)
         assert found == expected, scenario
         checked += len(expected)
-    assert checked > 100  # the scenarios hold pairs to compare
+        if new[0] == old[0]:  # edits in place: the table as a patch sees it
+            edited = {n: arrays[slug] for n, slug in enumerate(old[0])
+                      if not np.array_equal(arrays[slug], old[1][old[2][:n].sum():old[2][:n + 1].sum()])}
+            replaced = _Replaced(old, edited)
+            assert edited and all(np.array_equal(a, b) for a, b in zip(replaced.whole()[1:], new[1:]))
+            assert updated_pairs(old, pairs(old, cap), replaced, 0.4, most_shared=cap, most_changed=1.0,
+                                 changed={old[0][n] for n in edited}) == expected, scenario
+            in_place += 1
+    assert checked > 100 and in_place >= 15  # the scenarios hold pairs to compare
     assert updated_pairs(old, [], new, 0.4, most_changed=0.01) is None  # too many changes: found again in full
 
 

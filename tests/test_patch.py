@@ -243,7 +243,35 @@ def test_the_search_texts_patched_in_memory_are_those_patched_to_a_file(library,
     assert in_memory["versions"] == to_file["versions"] != last["versions"]
 
 
-@pytest.mark.parametrize("damage", ["search.lower", "mentions.pickle", "projection.pickle"])
+def test_the_shingles_patched_to_a_file_are_those_laid_out_in_memory(library, tmp_path):
+    """shingles_patched writes the last table's hashes with an edited article's replaced to a new file, the
+    old ones copied in the background: once waited for, the table is the one laid out in memory; it declines
+    (None) when an article's shingles come or go, which changes the table's dreams."""
+    import numpy as np
+
+    from dreamgraph.library import Library
+    from dreamgraph.parse import parse_file
+    from dreamgraph.snapshot.texts import shingle_arrays, shingles, shingles_from_library, shingles_patched
+    from dreamgraph.store import kept_in_folder
+
+    folder = tmp_path / "graph" / ".store"
+    last = kept_in_folder(folder, "shingles")
+    _replace(library / "loop.txt", "Round.", "Round and round, faster and faster, the track never ends.")
+    edited = parse_file(library / "loop.txt").article
+    made = {edited.slug: shingles("round and round, faster and faster, the track never ends. and round.")}
+    (tmp_path / "spill").mkdir()
+    table, wait = shingles_patched(last, made, tmp_path / "spill", folder / "shingles.hashes")
+    wait()
+    in_memory = shingles_from_library(Library({edited.slug: edited}, {}, []), made, last, {edited.slug})
+    got, expected = shingle_arrays(table), shingle_arrays(in_memory)
+    assert got[0] == expected[0] and np.array_equal(got[1], expected[1]) and np.array_equal(got[2], expected[2])
+    assert not np.array_equal(got[1], shingle_arrays(last)[1])
+    assert shingles_patched(last, {edited.slug: None}, tmp_path / "spill", folder / "shingles.hashes") is None
+    assert shingles_patched(last, {"not-a-dream": made[edited.slug]}, tmp_path / "spill",
+                            folder / "shingles.hashes") is None
+
+
+@pytest.mark.parametrize("damage", ["search.lower", "shingles.hashes", "mentions.pickle", "projection.pickle"])
 def test_a_kept_file_gone_or_damaged_makes_the_whole_rebuild_not_a_failure(library, tmp_path, damage):
     """A file of the last build's tables removed or damaged by hand (its header intact, or the file gone):
     the patch stops with the folder as it was, and the whole rebuild makes a clean build's folder."""

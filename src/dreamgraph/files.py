@@ -87,14 +87,14 @@ def replaced_file(path: Path) -> Path:
     return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
-def write_unsynced(path: Path, data: bytes | bytearray | Iterable[bytes]) -> int:
+def write_unsynced(path: Path, data: bytes | bytearray | memoryview | Iterable[bytes]) -> int:
     """Write ``data`` to a new file ``path`` in a folder no reader sees yet, and return its descriptor, still
     open: the caller flushes it to disk with :func:`sync_and_close` (in a thread, while it writes the next
     file) before the folder is renamed into place. The file is removed when writing fails. The bytes go
     past the page cache where the system allows it (see :func:`write_direct`)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
-        write_direct(fd, [data] if isinstance(data, (bytes, bytearray)) else data)
+        write_direct(fd, [data] if isinstance(data, (bytes, bytearray, memoryview)) else data)
     except BaseException:
         os.close(fd)
         path.unlink(missing_ok=True)

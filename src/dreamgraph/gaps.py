@@ -31,7 +31,7 @@ from .slugs import Lookalikes
 from .snapshot import Snapshot
 from .snapshot.articles import changed_articles
 from .snapshot.projection import strong_groups
-from .snapshot.texts import differences
+from .snapshot.texts import differences, shingle_arrays
 from .store import Store
 
 if TYPE_CHECKING:  # networkx is imported where a graph is walked: `dreamgraph gaps` reads the kept report
@@ -371,7 +371,7 @@ def near_duplicates(snapshot: Snapshot, settings: GapSettings) -> list[Gap]:
     """
     kept = snapshot.kept("near-pairs") if settings.duplicate_similarity == GapSettings().duplicate_similarity else None
     if kept is None:
-        slugs, hashes, sizes = snapshot.shingles
+        slugs, hashes, sizes = shingle_arrays(snapshot.shingles)
         kept = [(slugs[i], slugs[j], share) for i, j, share in similar_pairs(hashes, sizes, settings.duplicate_similarity)]
     gaps = []
     for a, b, share in kept:
@@ -445,16 +445,17 @@ def _shingle_numbers(hashes):
     return numbers
 
 
-def updated_pairs(old: tuple, old_pairs: list[tuple[str, str, float]], new: tuple, threshold: float,
+def updated_pairs(old: tuple, old_pairs: list[tuple[str, str, float]], new: tuple | _Replaced, threshold: float,
                   most_shared: int = 50, most_changed: float = 0.05,
                   changed: set[str] | None = None) -> list[tuple[int, int, float]] | None:
-    """Return :func:`similar_pairs` of the shingle table ``new`` (slugs, hashes, sizes) from the table of the
-    previous build, ``old``, and its pairs (by slug), finding again only what a change can move: the pairs
-    of a changed, added or removed article, and the pairs of unchanged articles that share a shingle whose
-    count crossed ``most_shared`` (a shingle counts or not by how many articles have it). Returns None when
-    more than ``most_changed`` of the articles changed (computing them all is then as fast). ``changed``, when
-    the caller knows it, holds every article whose shingles may differ (more do no harm); else the two tables
-    are compared (at 100,000 articles, 18 million shingles: their temporary arrays cost a rebuild 1 s).
+    """Return :func:`similar_pairs` of the shingle table ``new`` (slugs, hashes, sizes; or the old one with a
+    few dreams' shingles replaced, see :class:`_Replaced`) from the table of the previous build, ``old``, and
+    its pairs (by slug), finding again only what a change can move: the pairs of a changed, added or removed
+    article, and the pairs of unchanged articles that share a shingle whose count crossed ``most_shared`` (a
+    shingle counts or not by how many articles have it). Returns None when more than ``most_changed`` of the
+    articles changed (computing them all is then as fast). ``changed``, when the caller knows it, holds every
+    article whose shingles may differ (more do no harm); else the two tables are compared (at 100,000
+    articles, 18 million shingles: their temporary arrays cost a rebuild 1 s).
 
     >>> import numpy as np
     >>> a, b, c = np.arange(20, dtype=np.uint64), np.arange(5, 25, dtype=np.uint64), np.arange(100, 120, dtype=np.uint64)
@@ -462,20 +463,20 @@ def updated_pairs(old: tuple, old_pairs: list[tuple[str, str, float]], new: tupl
     >>> new = (["a", "b", "c"], np.concatenate([a, b, a]), np.array([20, 20, 20]))  # c now copies a
     >>> updated_pairs(old, [("a", "b", 0.75)], new, 0.4, most_changed=1) == similar_pairs(new[1], new[2], 0.4)
     True
+    >>> updated_pairs(old, [("a", "b", 0.75)], _Replaced(old, {2: a}), 0.4, most_changed=1) == similar_pairs(new[1], new[2], 0.4)
+    True
     """
     import numpy as np
 
-    slugs, hashes, sizes = new
-    starts = np.concatenate([[0], np.cumsum(sizes)])  # where each article's shingles begin in ``hashes``
+    table = new if isinstance(new, _Replaced) else _Whole(*new)
+    slugs, sizes, index = table.slugs, table.sizes, table.index
     old_starts = np.concatenate([[0], np.cumsum(old[2])])
-    index = {slug: n for n, slug in enumerate(slugs)}
     old_index = {slug: n for n, slug in enumerate(old[0])}
-    changed = _changed_articles(old, new) if changed is None else changed
+    if changed is None:
+        changed = _changed_articles(old, new if isinstance(new, tuple) else table.whole())
     if len(changed) > most_changed * max(len(slugs), 1):
         return None
-
-    def now_of(slug: str):
-        return hashes[starts[index[slug]]:starts[index[slug] + 1]]
+    now_of = table.of
 
     def before_of(slug: str):
         return old[1][old_starts[old_index[slug]]:old_starts[old_index[slug] + 1]]
@@ -486,7 +487,7 @@ def updated_pairs(old: tuple, old_pairs: list[tuple[str, str, float]], new: tupl
     gone = np.concatenate([before_of(s) for s in sorted(changed) if s in old_index] or [np.empty(0, np.uint64)])
     came = np.concatenate([now_of(s) for s in sorted(changed) if s in index] or [np.empty(0, np.uint64)])
     touched = np.unique(np.concatenate([gone, came]))
-    held = _Holders(hashes, starts, touched)
+    held = table.holders(touched)
     spread_now = held.spread(touched)
     gone, came = np.sort(gone), np.sort(came)
     spread_before = (spread_now - (np.searchsorted(came, touched, "right") - np.searchsorted(came, touched, "left"))
@@ -506,7 +507,7 @@ def updated_pairs(old: tuple, old_pairs: list[tuple[str, str, float]], new: tupl
         recheck.update((a, b) for i, a in enumerate(holders) for b in holders[i + 1:])
     commons = {(x, y): np.intersect1d(now_of(slugs[x]), now_of(slugs[y]), assume_unique=True) for x, y in recheck}
     if commons:  # the shingles two rechecked articles share, looked up too
-        held = _Holders(hashes, starts, np.unique(np.concatenate([touched, *commons.values()])))
+        held = table.holders(np.unique(np.concatenate([touched, *commons.values()])))
 
     def shared(x: int, y: int) -> int:
         return int(counts(held.spread(commons[x, y])).sum())
@@ -535,21 +536,86 @@ def updated_pairs(old: tuple, old_pairs: list[tuple[str, str, float]], new: tupl
     return sorted((a, b, share) for (a, b), share in found.items())
 
 
-def near_pairs(table: tuple, last: Callable[[str], object],
+class _Whole:
+    """A shingle table (slugs, hashes, sizes) as :func:`updated_pairs` reads it."""
+
+    def __init__(self, slugs, hashes, sizes):
+        import numpy as np
+
+        self.slugs, self.hashes, self.sizes = slugs, hashes, sizes
+        self.starts = np.concatenate([[0], np.cumsum(sizes)])  # where each article's shingles begin
+        self.index = {slug: n for n, slug in enumerate(slugs)}
+
+    def of(self, slug: str):
+        """The shingles of one article."""
+        n = self.index[slug]
+        return self.hashes[self.starts[n]:self.starts[n + 1]]
+
+    def holders(self, values) -> _Holders:
+        """The articles holding each of a few ``values`` (sorted, distinct)."""
+        return _Holders.of(self.hashes, self.starts, values)
+
+
+class _Replaced(_Whole):
+    """A shingle table that is ``old`` (slugs, hashes, sizes) with the shingles of a few of its articles
+    replaced (``arrays``: place -> array), read without being laid out: a patch writes the table's file
+    meanwhile (see :func:`near_pairs_patched`)."""
+
+    def __init__(self, old: tuple, arrays: dict[int, object]):
+        super().__init__(*old)
+        self.arrays = arrays
+        self.sizes = old[2].copy()
+        for n, array in arrays.items():
+            self.sizes[n] = len(array)
+
+    def of(self, slug: str):
+        n = self.index[slug]
+        return self.arrays[n] if n in self.arrays else super().of(slug)
+
+    def holders(self, values) -> _Holders:
+        return _Holders.of(self.hashes, self.starts, values, self.arrays)
+
+    def whole(self) -> tuple:
+        """The table laid out: (slugs, hashes, sizes)."""
+        import numpy as np
+
+        parts, at = [], 0
+        for n in sorted(self.arrays):
+            parts += [self.hashes[self.starts[at]:self.starts[n]], np.asarray(self.arrays[n], dtype=np.uint64)]
+            at = n + 1
+        parts.append(self.hashes[self.starts[at]:])
+        return self.slugs, np.concatenate(parts), self.sizes
+
+
+def near_pairs(table: dict, last: Callable[[str], object],
                versions: dict[str, str] | None = None) -> list[tuple[str, str, float]]:
     """Return the pairs of articles whose shingles overlap past the default threshold (by slug), patched from
     the last build's (``last`` returns a table it kept, or None) when it kept them and few articles changed
     (1.9 s -> 0.2 s at 10,000 articles). ``versions`` (see :func:`dreamgraph.snapshot.articles.article_versions`)
     say which articles changed since, when given with the last build's."""
     threshold = GapSettings().duplicate_similarity
+    now = shingle_arrays(table)
     old_table, old_pairs = last("shingles"), last("near-pairs")
     found = None
     if old_table is not None and old_pairs is not None:
         changed = changed_articles(versions, last("article-versions")) if versions is not None else None
-        found = updated_pairs(old_table, old_pairs, table, threshold, changed=changed)
+        found = updated_pairs(shingle_arrays(old_table), old_pairs, now, threshold, changed=changed)
     if found is None:
-        found = similar_pairs(table[1], table[2], threshold)
-    return [(table[0][i], table[0][j], share) for i, j, share in found]
+        found = similar_pairs(now[1], now[2], threshold)
+    return [(now[0][i], now[0][j], share) for i, j, share in found]
+
+
+def near_pairs_patched(last: Callable[[str], object], made: dict[str, object]) -> list[tuple[str, str, float]]:
+    """Return :func:`near_pairs` of the last build's shingle table with the shingles of a few of its articles
+    replaced by those ``made`` (slug -> array; see :func:`dreamgraph.snapshot.texts.shingles_patched`), from
+    the last table and pairs and those arrays alone (a patch writes the new table's file meanwhile)."""
+    old = shingle_arrays(last("shingles"))
+    index = {slug: n for n, slug in enumerate(old[0])}
+    table = _Replaced(old, {index[slug]: array for slug, array in made.items()})
+    found = updated_pairs(old, last("near-pairs"), table, GapSettings().duplicate_similarity, changed=set(made))
+    if found is None:
+        found = similar_pairs(*table.whole()[1:], GapSettings().duplicate_similarity)
+    return [(old[0][i], old[0][j], share) for i, j, share in found]
 
 
 def _changed_articles(old: tuple, new: tuple) -> set[str]:
@@ -579,16 +645,31 @@ def _changed_articles(old: tuple, new: tuple) -> set[str]:
 
 
 class _Holders:
-    """The articles of a shingle table (``hashes``, each article's ``starts``) holding each of a few
-    ``values`` (sorted, distinct), found by :func:`_positions_of`."""
+    """The articles of a shingle table holding each of a few values (see :meth:`of`): ``values`` sorted, one
+    per article holding it, and ``articles`` those articles."""
 
-    def __init__(self, hashes, starts, values):
+    def __init__(self, values, articles):
+        self.values, self.articles = values, articles
+
+    @classmethod
+    def of(cls, hashes, starts, values, replaced: dict[int, object] | None = None) -> _Holders:
+        """Those of a table (``hashes``, each article's ``starts``) holding each of ``values`` (sorted,
+        distinct), found by :func:`_positions_of`; with ``replaced`` (place -> array), those articles' shingles
+        are the arrays, not the table's."""
         import numpy as np
 
         where = _positions_of(hashes, values)
-        order = np.argsort(hashes[where], kind="stable")
-        self.values = hashes[where][order]  # sorted, one per article holding it
-        self.articles = (np.searchsorted(starts, where, "right") - 1)[order]
+        found, articles = hashes[where], np.searchsorted(starts, where, "right") - 1
+        if replaced:
+            keep = ~np.isin(articles, np.fromiter(replaced, dtype=np.int64, count=len(replaced)))
+            pieces = [(found[keep], articles[keep])]
+            for n, array in sorted(replaced.items()):
+                array = np.asarray(array, dtype=np.uint64)
+                hit = array[np.isin(array, values)]
+                pieces.append((hit, np.full(len(hit), n, dtype=articles.dtype)))
+            found, articles = np.concatenate([p[0] for p in pieces]), np.concatenate([p[1] for p in pieces])
+        order = np.lexsort((articles, found))
+        return cls(found[order], articles[order])
 
     def spread(self, values):
         """How many articles hold each of ``values`` (among those looked up)."""

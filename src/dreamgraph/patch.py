@@ -35,7 +35,7 @@ from .article import Article
 from .cache import Cache
 from .compile import Compiled, FileIndex, article_unit, compile_article, compile_file, keep_in_cache, put_together
 from .files import leave_for_exit
-from .gaps import find_gaps, near_pairs, not_in_format, reused_gaps
+from .gaps import find_gaps, near_pairs, near_pairs_patched, not_in_format, reused_gaps
 from .graphfolder import (GRAPH_FILE, BuildReport, Inputs, Spool, graph_turtle, keep_report, last_graph_file,
                           last_report, last_tail, no_stage, read_manifest, refresh_store)
 from .library import Library, link_problems
@@ -44,7 +44,8 @@ from .report import terminal_text
 from .snapshot import TABLES, Snapshot
 from .snapshot.articles import (article_versions, card_parts_from_library, cards_patched, completeness_from_library,
                                 counts_patched, stub_links_patched)
-from .snapshot.texts import SPILLED, mentions_from_library, mentions_patched, search_patched, shingles_from_library
+from .snapshot.texts import (SPILLED, mentions_from_library, mentions_patched, search_patched, shingles_from_library,
+                             shingles_patched)
 from .store import STORE_DIR, Carried, kept_in_folder, kept_is_current
 from .triples import own_triples
 from .validate import Violation, check_units, verdict_key
@@ -275,18 +276,26 @@ def _patched_tables(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     last, made = tables.last, tables.made
     # first, so the old texts are copied while the rest is made
     made["search"], texts_copied = search_patched(last("search"), library, graph_dir, tables.folder / "search.lower")
+    copying = [texts_copied]  # each waits until a table's file, written in the background, is complete
     try:
-        _patch_the_rest(tables, edits, library, written, stage)
+        _patch_the_rest(graph_dir, tables, edits, library, written, stage, copying)
     finally:
-        texts_copied()
+        for wait in copying:
+            wait()
     return made
 
 
-def _patch_the_rest(tables: _Tables, edits: list[Edit], library: Library, written: dict[str, str],
-                    stage: Callable[[str], None]) -> None:
-    """Make every table of :func:`_patched_tables` but the search table."""
+def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library: Library, written: dict[str, str],
+                    stage: Callable[[str], None], copying: list[Callable[[], None]]) -> None:
+    """Make every table of :func:`_patched_tables` but the search table (adding to ``copying`` what waits
+    for a table's file written in the background)."""
     last, made = tables.last, tables.made
     changed = set(library.articles)
+    shingled = {edit.new.slug: edit.after.shingles for edit in edits}
+    patched = shingles_patched(last("shingles"), shingled, graph_dir, tables.folder / "shingles.hashes")
+    if patched is not None:  # first, so the old hashes are copied while the rest is made
+        made["shingles"], shingles_copied = patched
+        copying.append(shingles_copied)
     graph = last("projection")
     versions = {**last("article-versions"), **article_versions(library)}
     made["article-versions"] = versions
@@ -294,14 +303,15 @@ def _patch_the_rest(tables: _Tables, edits: list[Edit], library: Library, writte
     made["counts"] = counts_patched(last("counts"), [edit.old for edit in edits], [edit.new for edit in edits])
     made["stub-links"] = stub_links_patched(last("stub-links"), [edit.old for edit in edits],
                                             [edit.new for edit in edits], library.resolve, written)
-    made["shingles"] = shingles_from_library(library, {edit.new.slug: edit.after.shingles for edit in edits},
-                                             last("shingles"), changed)
+    if patched is None:  # an article's shingles gone or come: the table's dreams change
+        made["shingles"] = shingles_from_library(library, shingled, last("shingles"), changed)
     linked = {slug: set(graph.successors(slug)) for slug in changed}
     sources = last("mention-sources")
     found, found_sources = mentions_from_library(library, linked, last("names"), None, sources, True)
     made["mentions"], made["mention-sources"] = mentions_patched(last("mentions"), sources, found, found_sources,
                                                                  changed)
-    made["near-pairs"] = near_pairs(made["shingles"], last, versions)
+    made["near-pairs"] = (near_pairs_patched(last, shingled) if patched is not None else
+                          near_pairs(made["shingles"], last, versions))
     for name in UNCHANGED:
         made[name] = last(name)
     ready = reused_gaps(last("gaps"), last, made)

@@ -302,7 +302,7 @@ def code_fingerprint() -> str:
 def derived_files(name: str, data, digest: str | Callable[[], str]) -> dict[str, bytes | Path | Iterator[bytes] | Headed]:
     """Return the files that keep derived data for the graph with this digest (see OxigraphStore.derived):
     ``NAME.pickle``, two pickles one after the other: a header (the digest and the code's fingerprint) and
-    the data; and for a dict, each of its bytes (or bytearray) values as a file of its own, ``NAME.KEY``,
+    the data; and for a dict, each of its bytes (bytearray, memoryview) values as a file of its own, ``NAME.KEY``,
     which a reader maps into memory rather than reads (a search then touches only the pages it scans); a
     Path value is a file written already for the purpose, linked into the folder as ``NAME.KEY``. The bytes
     of each large array in the data (numpy's, of :data:`APART_BYTES` or more) are pickled out of band, each
@@ -325,7 +325,7 @@ def derived_files(name: str, data, digest: str | Callable[[], str]) -> dict[str,
             return {f"{name}.pickle": _headed(digest, pickle.dumps(KEPT_APART, protocol=pickle.HIGHEST_PROTOCOL)),
                     f"{name}.kept": old, **{path.name: path for path in parts if path.name != f"{name}.kept"}}
         return {f"{name}.pickle": _headed(digest, _after_header(old)), **{path.name: path for path in parts}}
-    raw = ({key: value for key, value in data.items() if isinstance(value, (bytes, bytearray, Path))}
+    raw = ({key: value for key, value in data.items() if isinstance(value, (bytes, bytearray, memoryview, Path))}
            if isinstance(data, dict) else {})
     rest = {**{key: value for key, value in data.items() if key not in raw}, _RAW: sorted(raw)} if raw else data
     apart: list[memoryview] = []

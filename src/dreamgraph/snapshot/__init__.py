@@ -286,5 +286,6 @@ class Snapshot:
         return self.table("mentions")
 
     @property
-    def shingles(self) -> tuple[list[str], object, object]:
+    def shingles(self) -> dict[str, object]:
+        """The shingle table (see :func:`texts.shingle_arrays`)."""
         return self.table("shingles")
