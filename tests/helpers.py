@@ -117,6 +117,11 @@ def same_table(name: str, a, b) -> bool:
     if name == "search":
         return a.keys() == b.keys() and all(bytes(a[k]) == bytes(b[k]) if k in ("lower", "versions") else
                                             (a[k] == b[k] if isinstance(a[k], list) else np.array_equal(a[k], b[k])) for k in a)
+    if name == "card-parts":
+        from dreamgraph.snapshot.articles import Cards
+
+        a, b = Cards(a), Cards(b)
+        return a.slugs == b.slugs and a.urls == b.urls and all(a[slug] == b[slug] for slug in a)
     if name == "gaps-text":
         return bytes(a["text"]) == bytes(b["text"])
     return a == b

@@ -243,6 +243,40 @@ def test_the_search_texts_patched_in_memory_are_those_patched_to_a_file(library,
     assert in_memory["versions"] == to_file["versions"] != last["versions"]
 
 
+def test_the_cards_patched_to_a_file_are_those_of_the_whole_library(library, tmp_path):
+    """cards_patched puts edited articles' cards in place of their old ones (one with a section no longer
+    read), in memory or in a new file whose other bytes are copied from the last table's file in the
+    background: the same cards as the whole library's, in the same order."""
+    from dreamgraph.compile import compile_all
+    from dreamgraph.library import Library, assemble
+    from dreamgraph.parse import Limits
+    from dreamgraph.snapshot.articles import Cards, card_parts_from_library, cards_patched
+    from dreamgraph.sources import find_article_files
+    from dreamgraph.store import kept_in_folder
+
+    folder = tmp_path / "graph" / ".store"
+    last = kept_in_folder(folder, "card-parts")
+    edits = {"loop.txt": ("Round.", "Round and round, faster."),
+             "teeth.txt": ("Quick Answer", "Answers, quick")}  # its quick answer no longer read: its parts change
+    for name, (old, new) in edits.items():
+        _replace(library / name, old, new)
+    files, _ = find_article_files([library])
+    whole = assemble([item.result for item in compile_all(files, tmp_path / "graph", Limits())], {})
+    edited = Library({slug: a for slug, a in whole.articles.items() if a.path.rsplit("/", 1)[-1] in edits}, {}, [])
+    assert len(edited.articles) == 2
+    expected = Cards(card_parts_from_library(whole))
+    (tmp_path / "spill").mkdir()
+    in_memory, _ = cards_patched(last, edited)
+    to_file, wait = cards_patched(last, edited, tmp_path / "spill", folder / "card-parts.packed")
+    wait()
+    to_file = {**to_file, "packed": to_file["packed"].read_bytes()}
+    for table in (in_memory, to_file):
+        cards = Cards(table)
+        assert cards.slugs == expected.slugs and cards.urls == expected.urls
+        assert all(cards[slug] == expected[slug] for slug in expected), [s for s in expected if cards[s] != expected[s]]
+    assert Cards(in_memory) != Cards(last)
+
+
 def test_the_shingles_patched_to_a_file_are_those_laid_out_in_memory(library, tmp_path):
     """shingles_patched writes the last table's hashes with an edited article's replaced to a new file, the
     old ones copied in the background: once waited for, the table is the one laid out in memory; it declines

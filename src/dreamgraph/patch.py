@@ -42,7 +42,7 @@ from .library import Library, link_problems
 from .parse import Limits
 from .report import terminal_text
 from .snapshot import TABLES, Snapshot
-from .snapshot.articles import (article_versions, card_parts_from_library, cards_patched, completeness_from_library,
+from .snapshot.articles import (article_versions, cards_patched, completeness_from_library,
                                 counts_patched, stub_links_patched)
 from .snapshot.texts import (SPILLED, mentions_from_library, mentions_patched, search_patched, shingles_from_library,
                              shingles_patched)
@@ -291,6 +291,9 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     for a table's file written in the background)."""
     last, made = tables.last, tables.made
     changed = set(library.articles)
+    made["card-parts"], cards_copied = cards_patched(last("card-parts"), library, graph_dir,
+                                                     tables.folder / "card-parts.packed")
+    copying.append(cards_copied)
     shingled = {edit.new.slug: edit.after.shingles for edit in edits}
     patched = shingles_patched(last("shingles"), shingled, graph_dir, tables.folder / "shingles.hashes")
     if patched is not None:  # first, so the old hashes are copied while the rest is made
@@ -299,7 +302,6 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     graph = last("projection")
     versions = {**last("article-versions"), **article_versions(library)}
     made["article-versions"] = versions
-    made["card-parts"] = cards_patched(last("card-parts"), card_parts_from_library(library), changed)
     made["counts"] = counts_patched(last("counts"), [edit.old for edit in edits], [edit.new for edit in edits])
     made["stub-links"] = stub_links_patched(last("stub-links"), [edit.old for edit in edits],
                                             [edit.new for edit in edits], library.resolve, written)

@@ -251,9 +251,7 @@ class Snapshot:
         parts = self.kept("card-parts")
         if parts is None and self.store is not None:
             return articles.urls_from_store(self.store)
-        if isinstance(parts, articles.Cards):
-            return parts.urls
-        return {slug: part["url"] for slug, part in (parts or {}).items() if part.get("url")}
+        return parts["urls"] if parts is not None else {}
 
     @property
     def completeness(self) -> list[dict]:
@@ -261,9 +259,9 @@ class Snapshot:
 
     @property
     def card_parts(self) -> Mapping[str, dict[str, list]]:
-        """Per written dream, the parts its card shows (a :class:`~dreamgraph.snapshot.articles.Cards` when
-        kept, which unpickles a dream's parts when they are read)."""
-        return self.table("card-parts")
+        """Per written dream, the parts its card shows (see :class:`~dreamgraph.snapshot.articles.Cards`,
+        which unpickles a dream's parts when they are read)."""
+        return articles.Cards(self.table("card-parts"))
 
     @property
     def counts(self) -> dict[str, int]:

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import heapq
 import pickle
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Mapping
 from operator import itemgetter
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Container, Iterable, Iterator
 
 from ..article import PART_COUNTS, Article
@@ -89,91 +91,171 @@ URL_QUERY = "SELECT ?dream ?url WHERE { ?dream dg:url ?url }"
 
 
 class Cards(Mapping):
-    """Per written dream, the parts its card shows (a mapping slug -> parts), each dream's parts kept
-    pickled on its own and unpickled when read: a view reads the cards it shows, not 100,000 of them, and a
-    rebuild copies an unchanged dream's bytes from the last build's table without reading them (pickled
-    whole, the table took 1.6 s to write at 100,000 articles). ``urls`` has the page address of each dream
-    read from a web page, readable without the cards.
+    """Per written dream, the parts its card shows (a mapping slug -> parts), read from a card table: each
+    dream's parts pickled on its own, the dreams' laid end to end in ``packed`` (bytes that a build keeps in
+    a file of its own and a reader maps, see :func:`dreamgraph.store.derived_files`), with the dreams in
+    order (``slugs``) and where each begins (``starts``). A view unpickles the cards it shows, not 100,000
+    of them; a rebuild copies an unchanged dream's bytes without reading them, and a patch copies them
+    from the last table's file in the background (see :func:`cards_patched`: at 100,000 articles the cards
+    are 216 MB, unpickled in 0.5-1 s and written again after a copy when kept in one pickle). ``urls`` has
+    the page address of each dream read from a web page, readable without the cards.
 
     >>> cards = Cards.of({"flying": {"quick": ["Lift."], "scenarios": [], "sensations": []}})
-    >>> cards["flying"]["quick"], len(cards), cards.get("falling", {}), cards.urls
-    (['Lift.'], 1, {}, {})
+    >>> cards["flying"]["quick"], len(cards), cards.get("falling", {}), cards.urls, list(cards)
+    (['Lift.'], 1, {}, {}, ['flying'])
     """
 
-    def __init__(self, packed: dict[str, bytes], urls: dict[str, str]):
-        self.packed, self.urls = packed, urls
+    def __init__(self, table: dict):
+        self.table, self.slugs, self.urls = table, table["slugs"], table["urls"]
 
     @classmethod
     def of(cls, parts: dict[str, dict[str, list]]) -> Cards:
         """Return the cards of plain parts (slug -> parts)."""
-        return cls({slug: cls.pack(part) for slug, part in parts.items()},
-                   {slug: part["url"] for slug, part in parts.items() if part.get("url")})
+        return cls(card_table(parts))
 
     @staticmethod
     def pack(part: dict[str, list]) -> bytes:
         return pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
 
+    def packed(self, slug: str) -> bytes | memoryview:
+        """The pickled parts of one dream's card."""
+        n = self._place(slug)
+        if n is None:
+            raise KeyError(slug)
+        return memoryview(self.table["packed"])[int(self.table["starts"][n]):int(self.table["starts"][n + 1])]
+
+    def _place(self, slug: object) -> int | None:
+        n = bisect_left(self.slugs, slug) if isinstance(slug, str) else len(self.slugs)
+        return n if n < len(self.slugs) and self.slugs[n] == slug else None
+
     def __getitem__(self, slug: str) -> dict[str, list]:
-        return pickle.loads(self.packed[slug])
+        return pickle.loads(self.packed(slug))
 
     def __contains__(self, slug: object) -> bool:
-        return slug in self.packed
+        return self._place(slug) is not None
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.packed)
+        return iter(self.slugs)
 
     def __len__(self) -> int:
-        return len(self.packed)
+        return len(self.slugs)
 
     def __repr__(self) -> str:
         return f"<Cards of {len(self)} dreams>"
 
 
-def card_parts_from_library(library: Library, last: Cards | None = None, last_versions: dict[str, str] | None = None,
-                            versions: dict[str, str] | None = None) -> Cards:
-    """Return, per written dream, the parts its card shows (see :class:`Cards`): ``quick`` (texts) and
+def card_table(parts: dict[str, dict[str, list]]) -> dict[str, object]:
+    """Return the card table of plain parts (slug -> parts; see :class:`Cards`)."""
+    return _card_table([(slug, Cards.pack(parts[slug])) for slug in sorted(parts)],
+                       {slug: part["url"] for slug, part in parts.items() if part.get("url")})
+
+
+def _card_table(packed: Iterable[tuple[str, bytes | memoryview]], urls: dict[str, str]) -> dict[str, object]:
+    """Return a card table of each dream's packed parts, in the order of their slugs."""
+    import numpy as np
+
+    slugs, lengths, laid = [], [0], bytearray()
+    for slug, data in packed:
+        slugs.append(slug)
+        lengths.append(len(data))
+        laid += data
+    return {"slugs": slugs, "starts": np.cumsum(lengths, dtype=np.int64), "packed": laid, "urls": urls}
+
+
+def card_parts_from_library(library: Library, last: dict | None = None, last_versions: dict[str, str] | None = None,
+                            versions: dict[str, str] | None = None) -> dict[str, object]:
+    """Return the card table of the library (see :class:`Cards`): per written dream, ``quick`` (texts) and
     ``scenarios`` and ``sensations`` ([text, meaning] pairs), in article order, and ``url``, the page's
-    address, when the article was read from a web page. Given the ``last`` build's card parts and
-    :func:`article_versions`, a dream's parts are copied from them while its article's version is the same
+    address, when the article was read from a web page. Given the ``last`` build's card table and
+    :func:`article_versions`, a dream's parts are copied from it while its article's version is the same
     (neither its texts nor its last parts are then unpickled: see :class:`dreamgraph.article.Article`);
     ``versions`` are this build's, when made."""
-    if not isinstance(last, Cards) or last_versions is None:
+    old = Cards(last) if isinstance(last, dict) and "packed" in last and last_versions is not None else None
+    if old is None:
         versions = {}
     elif versions is None:
         versions = article_versions(library)
-    packed, urls = {}, {}
-    for slug in library.articles:
-        if versions and last_versions.get(slug) == versions[slug]:
-            if slug in last.packed:
-                packed[slug] = last.packed[slug]
-                if slug in last.urls:
-                    urls[slug] = last.urls[slug]
-            continue
-        article = library.articles[slug]
-        quick = [item.text for item in article.quick_answer]
-        scenarios = [[s.label, s.meaning] for s in article.scenarios]
-        sensations = [[s.label, s.meaning] for s in article.sensations]
-        url = article.url
-        article.let_go()
-        if quick or scenarios or sensations or url:
-            part = {"quick": quick, "scenarios": scenarios, "sensations": sensations}
-            if url:
-                part["url"] = urls[slug] = url
-            packed[slug] = Cards.pack(part)
-    return Cards(packed, urls)
+    urls: dict[str, str] = {}
+
+    def packed() -> Iterator[tuple[str, bytes | memoryview]]:
+        for slug in sorted(library.articles):
+            if versions and last_versions.get(slug) == versions[slug]:
+                if slug in old:
+                    yield slug, old.packed(slug)
+                    if slug in old.urls:
+                        urls[slug] = old.urls[slug]
+                continue
+            part = _card_part(library.articles[slug])
+            if part is not None:
+                if "url" in part:
+                    urls[slug] = part["url"]
+                yield slug, Cards.pack(part)
+
+    return _card_table(packed(), urls)
 
 
-def cards_patched(last: Cards, made: Cards, changed: set[str]) -> Cards:
-    """Return the ``last`` build's cards with those of the ``changed`` dreams replaced by the ones ``made``
-    for them (a dream without parts to show has no card)."""
-    packed, urls = dict(last.packed), dict(last.urls)
-    for slug in changed:
-        for kept, new in ((packed, made.packed), (urls, made.urls)):
-            if slug in new:
-                kept[slug] = new[slug]
-            else:
-                kept.pop(slug, None)
-    return Cards(packed, urls)
+def _card_part(article: Article) -> dict[str, list] | None:
+    """The parts of one article's card, or None when it has none to show."""
+    quick = [item.text for item in article.quick_answer]
+    scenarios = [[s.label, s.meaning] for s in article.scenarios]
+    sensations = [[s.label, s.meaning] for s in article.sensations]
+    url = article.url
+    article.let_go()
+    if not (quick or scenarios or sensations or url):
+        return None
+    part = {"quick": quick, "scenarios": scenarios, "sensations": sensations}
+    if url:
+        part["url"] = url
+    return part
+
+
+def cards_patched(last: dict, library: Library, spill: Path | None = None,
+                  packed_file: Path | None = None) -> tuple[dict[str, object], Callable[[], None]]:
+    """Return the ``last`` build's card table with the cards of the dreams of ``library`` (a patch's edited
+    articles, see :mod:`dreamgraph.patch`) made again from their articles (a dream without parts to show has
+    no card), and what waits until the table's bytes are all in place: with ``spill`` and ``packed_file``
+    (the last table's file of them), the other dreams' bytes are copied from that file to a new one in
+    ``spill`` in the background (see :func:`dreamgraph.files.spliced`), else laid out in memory."""
+    import numpy as np
+
+    from ..files import spliced
+    from .texts import SPILLED
+
+    old_slugs, old_starts = last["slugs"], last["starts"]
+    urls = dict(last["urls"])
+    made = {}
+    for slug in sorted(library.articles):
+        part = _card_part(library.articles[slug])
+        urls.pop(slug, None)
+        if part is not None:
+            made[slug] = Cards.pack(part)
+            if "url" in part:
+                urls[slug] = part["url"]
+    slugs, lengths, runs, pieces = [], [], [], []
+    at = 0  # the next old dream to copy
+    for slug in sorted(library.articles):
+        n = bisect_left(old_slugs, slug)
+        slugs.extend(old_slugs[at:n])
+        lengths.append(np.diff(old_starts[at:n + 1]))
+        runs.append((int(old_starts[at]), int(old_starts[n])))
+        at = n + 1 if n < len(old_slugs) and old_slugs[n] == slug else n
+        piece = made.get(slug, b"")
+        if slug in made:
+            slugs.append(slug)
+            lengths.append(np.array([len(piece)], dtype=np.int64))
+        pieces.append(piece)
+    slugs.extend(old_slugs[at:])
+    lengths.append(np.diff(old_starts[at:]))
+    runs.append((int(old_starts[at]), int(old_starts[-1])))
+    starts = np.concatenate([[0], np.cumsum(np.concatenate(lengths))]).astype(np.int64)
+    if spill is not None and packed_file is not None:
+        laid, wait = spliced(runs, pieces, spill, SPILLED, packed_file)
+    else:
+        old_packed, laid, wait = memoryview(last["packed"]), bytearray(), lambda: None
+        for (start, end), piece in zip(runs, [*pieces, b""]):
+            laid += old_packed[start:end]
+            laid += piece
+    return {"slugs": slugs, "starts": starts, "packed": laid, "urls": urls}, wait
 
 
 def article_versions(library: Library) -> dict[str, str]:
@@ -199,8 +281,8 @@ def urls_from_store(store: Store) -> dict[str, str]:
     return {slug_of(row["dream"]): row["url"] for row in store.select(URL_QUERY)}
 
 
-def card_parts_from_store(store: Store) -> dict[str, dict[str, list]]:
-    """Return the card parts asked of the graph."""
+def card_parts_from_store(store: Store) -> dict[str, object]:
+    """Return the card table asked of the graph (see :class:`Cards`)."""
     found: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for row in store.select(PARTS_QUERY):
         found[slug_of(row["dream"])][row["kind"]].append((row["position"], row["label"], row.get("detail", "")))
@@ -211,7 +293,7 @@ def card_parts_from_store(store: Store) -> dict[str, dict[str, list]]:
              for slug, kinds in [*found.items(), *((slug, {}) for slug in urls if slug not in found)]}
     for slug, url in urls.items():
         parts[slug]["url"] = url
-    return parts
+    return card_table(parts)
 
 
 # --- counts ----------------------------------------------------------------------------------------

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import zlib
 from bisect import bisect_left
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from ..article import Article
-from ..files import PastCache, copy_ranges, in_background, temporary_file
+from ..files import PastCache, spliced, temporary_file
 from ..library import Library
 from ..query import named_query
 from ..store import Store
@@ -195,7 +194,7 @@ def shingles_patched(last: dict, made: dict[str, object], spill: Path,
         sizes[n] = len(made[slug])
         at = n + 1
     runs.append((int(starts[at]), int(starts[-1])))
-    path, wait = _copied_in_background(runs, texts, spill, hashes_file)
+    path, wait = spliced(runs, texts, spill, SPILLED, hashes_file)
     return {"slugs": slugs, "hashes": path, "sizes": sizes}, wait
 
 
@@ -374,7 +373,7 @@ def search_patched(last: dict, library: Library, spill: Path | None = None,
     for name in columns:
         pieces[name].append(last[name][at:])
     if spill is not None and texts_file is not None:
-        lower, wait = _copied_in_background(runs, made, spill, texts_file)
+        lower, wait = spliced(runs, made, spill, SPILLED, texts_file)
     else:
         put, finish = _texts_out(spill)
         texts = memoryview(last["lower"])
@@ -388,39 +387,6 @@ def search_patched(last: dict, library: Library, spill: Path | None = None,
             **{name: np.concatenate(pieces[name]).astype(dtype, copy=False) for name, dtype in zip(columns, COLUMN_TYPES)},
             "versions": "\n".join(versions).encode("utf-8", "surrogatepass")}, wait
 
-
-def _copied_in_background(runs: list[tuple[int, int]], made: list[bytes], spill: Path,
-                          texts_file: Path) -> tuple[Path, Callable[[], None]]:
-    """Return a new file in ``spill`` that will hold the ``runs`` of ``texts_file`` with the ``made`` texts
-    between them, and what waits until it does: the made texts are written here, the runs copied in a
-    thread of their own (see :func:`search_patched`)."""
-    handle, path = temporary_file(spill, SPILLED)
-    source = None
-    try:
-        source = os.open(texts_file, os.O_RDONLY)
-        ranges, at = [], 0
-        for (start, end), text in zip(runs, [*made, b""]):
-            ranges.append((start, end - start, at))
-            at += end - start
-            if text:
-                os.pwrite(handle.fileno(), text, at)
-            at += len(text)
-        os.ftruncate(handle.fileno(), at)
-        copying = in_background(lambda: copy_ranges(source, handle.fileno(), ranges))
-    except BaseException:
-        handle.close()
-        if source is not None:
-            os.close(source)
-        raise
-
-    def wait() -> None:
-        try:
-            copying()
-        finally:
-            os.close(source)
-            handle.close()
-
-    return path, wait
 
 
 def _version(article: Article | None, label: str) -> str:
