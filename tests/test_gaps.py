@@ -529,12 +529,12 @@ def test_near_duplicate_pairs_patched_after_edits_are_the_pairs_found_again():
         assert found == expected, scenario
         checked += len(expected)
         if new[0] == old[0]:  # edits in place: the table as a patch sees it
-            edited = {n: arrays[slug] for n, slug in enumerate(old[0])
+            edited = {slug: arrays[slug] for n, slug in enumerate(old[0])
                       if not np.array_equal(arrays[slug], old[1][old[2][:n].sum():old[2][:n + 1].sum()])}
             replaced = _Replaced(old, edited)
             assert edited and all(np.array_equal(a, b) for a, b in zip(replaced.whole()[1:], new[1:]))
             assert updated_pairs(old, pairs(old, cap), replaced, 0.4, most_shared=cap, most_changed=1.0,
-                                 changed={old[0][n] for n in edited}) == expected, scenario
+                                 changed=set(edited)) == expected, scenario
             in_place += 1
     assert checked > 100 and in_place >= 15  # the scenarios hold pairs to compare
     assert updated_pairs(old, [], new, 0.4, most_changed=0.01) is None  # too many changes: found again in full

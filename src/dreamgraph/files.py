@@ -366,6 +366,19 @@ def in_background(work: Callable[[], None]) -> Callable[[], None]:
     return wait
 
 
+def splice(old, runs: list[tuple[int, int]], pieces: list[bytes], put: Callable[[bytes | memoryview], None]) -> None:
+    """Give ``put``, in order, the ``runs`` of the bytes ``old`` (each (start, end)) with the ``pieces``
+    between them, one after each run but the last: what :func:`spliced` lays out in a file, in memory.
+
+    >>> laid = bytearray(); splice(b"0123456789", [(0, 2), (5, 10)], [b"ab"], laid.extend); bytes(laid)
+    b'01ab56789'
+    """
+    view = memoryview(old)
+    for (start, end), piece in zip(runs, [*pieces, b""]):
+        put(view[start:end])
+        put(piece)
+
+
 def spliced(runs: list[tuple[int, int]], pieces: list[bytes], folder: Path, name: str,
             source: Path) -> tuple[Path, Callable[[], None]]:
     """Return a new file in ``folder`` (named as :func:`temporary_file` names it) that will hold the ``runs``

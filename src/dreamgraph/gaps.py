@@ -463,7 +463,7 @@ def updated_pairs(old: tuple, old_pairs: list[tuple[str, str, float]], new: tupl
     >>> new = (["a", "b", "c"], np.concatenate([a, b, a]), np.array([20, 20, 20]))  # c now copies a
     >>> updated_pairs(old, [("a", "b", 0.75)], new, 0.4, most_changed=1) == similar_pairs(new[1], new[2], 0.4)
     True
-    >>> updated_pairs(old, [("a", "b", 0.75)], _Replaced(old, {2: a}), 0.4, most_changed=1) == similar_pairs(new[1], new[2], 0.4)
+    >>> updated_pairs(old, [("a", "b", 0.75)], _Replaced(old, {"c": a}), 0.4, most_changed=1) == similar_pairs(new[1], new[2], 0.4)
     True
     """
     import numpy as np
@@ -471,7 +471,7 @@ def updated_pairs(old: tuple, old_pairs: list[tuple[str, str, float]], new: tupl
     table = new if isinstance(new, _Replaced) else _Whole(*new)
     slugs, sizes, index = table.slugs, table.sizes, table.index
     old_starts = np.concatenate([[0], np.cumsum(old[2])])
-    old_index = {slug: n for n, slug in enumerate(old[0])}
+    old_index = index if slugs is old[0] else {slug: n for n, slug in enumerate(old[0])}  # the same dreams: one index
     if changed is None:
         changed = _changed_articles(old, new if isinstance(new, tuple) else table.whole())
     if len(changed) > most_changed * max(len(slugs), 1):
@@ -558,14 +558,14 @@ class _Whole:
 
 class _Replaced(_Whole):
     """A shingle table that is ``old`` (slugs, hashes, sizes) with the shingles of a few of its articles
-    replaced (``arrays``: place -> array), read without being laid out: a patch writes the table's file
+    replaced (``arrays``: slug -> array), read without being laid out: a patch writes the table's file
     meanwhile (see :func:`near_pairs_patched`)."""
 
-    def __init__(self, old: tuple, arrays: dict[int, object]):
+    def __init__(self, old: tuple, arrays: dict[str, object]):
         super().__init__(*old)
-        self.arrays = arrays
+        self.arrays = {self.index[slug]: array for slug, array in arrays.items()}  # by place
         self.sizes = old[2].copy()
-        for n, array in arrays.items():
+        for n, array in self.arrays.items():
             self.sizes[n] = len(array)
 
     def of(self, slug: str):
@@ -610,8 +610,7 @@ def near_pairs_patched(last: Callable[[str], object], made: dict[str, object]) -
     replaced by those ``made`` (slug -> array; see :func:`dreamgraph.snapshot.texts.shingles_patched`), from
     the last table and pairs and those arrays alone (a patch writes the new table's file meanwhile)."""
     old = shingle_arrays(last("shingles"))
-    index = {slug: n for n, slug in enumerate(old[0])}
-    table = _Replaced(old, {index[slug]: array for slug, array in made.items()})
+    table = _Replaced(old, made)
     found = updated_pairs(old, last("near-pairs"), table, GapSettings().duplicate_similarity, changed=set(made))
     if found is None:
         found = similar_pairs(*table.whole()[1:], GapSettings().duplicate_similarity)

@@ -218,7 +218,7 @@ def cards_patched(last: dict, library: Library, spill: Path | None = None,
     ``spill`` in the background (see :func:`dreamgraph.files.spliced`), else laid out in memory."""
     import numpy as np
 
-    from ..files import spliced
+    from ..files import splice, spliced
     from .texts import SPILLED
 
     old_slugs, old_starts = last["slugs"], last["starts"]
@@ -251,10 +251,8 @@ def cards_patched(last: dict, library: Library, spill: Path | None = None,
     if spill is not None and packed_file is not None:
         laid, wait = spliced(runs, pieces, spill, SPILLED, packed_file)
     else:
-        old_packed, laid, wait = memoryview(last["packed"]), bytearray(), lambda: None
-        for (start, end), piece in zip(runs, [*pieces, b""]):
-            laid += old_packed[start:end]
-            laid += piece
+        laid, wait = bytearray(), lambda: None
+        splice(last["packed"], runs, pieces, laid.extend)
     return {"slugs": slugs, "starts": starts, "packed": laid, "urls": urls}, wait
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from ..article import Article
-from ..files import PastCache, spliced, temporary_file
+from ..files import PastCache, splice, spliced, temporary_file
 from ..library import Library
 from ..query import named_query
 from ..store import Store
@@ -376,10 +376,7 @@ def search_patched(last: dict, library: Library, spill: Path | None = None,
         lower, wait = spliced(runs, made, spill, SPILLED, texts_file)
     else:
         put, finish = _texts_out(spill)
-        texts = memoryview(last["lower"])
-        for (start, end), text in zip(runs, [*made, b""]):
-            put(texts[start:end])
-            put(text)
+        splice(last["lower"], runs, made, put)
         lower, wait = finish(), lambda: None
     new_starts = np.zeros(sum(len(part) for part in pieces["lengths"]) + 1, dtype=np.int64)
     np.cumsum(np.concatenate(pieces["lengths"]), out=new_starts[1:])
