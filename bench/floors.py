@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from generate import generate  # noqa: E402
-from run import measured  # noqa: E402
+from run import installed_command, measured  # noqa: E402
 
 PARSE = """
 import gc, sys, time
@@ -109,7 +109,7 @@ def least(measured, times: int = 3) -> float:
 def measure(size: int, articles: Path, graph: Path) -> list[tuple]:
     """Return the rows of one library: (size, step, seconds, floor, what the floor is made of)."""
     cores = os.cpu_count() or 1
-    dreamgraph = [shutil.which("dreamgraph") or "dreamgraph"]
+    dreamgraph = installed_command()
     build = dreamgraph + ["build", str(articles), "-g", str(graph), "-q"]
     shutil.rmtree(graph, ignore_errors=True)
     full, full_cpu = timed(build)

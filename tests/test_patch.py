@@ -89,6 +89,27 @@ def test_an_edit_that_keeps_the_links_is_patched_into_what_a_clean_build_makes(l
     _same_as_a_clean_build(library, graph, tmp_path / "clean", again)
 
 
+@pytest.mark.parametrize("linked", [False, True])
+def test_patches_one_after_another_in_one_process_with_the_tables_kept_in_memory_make_clean_builds(
+        library, tmp_path, monkeypatch, linked):
+    """A process that builds again and again (dreamgraph.watch) keeps the tables a patch read for the next
+    one: a table whose file the last patch replaced is read again, one it carried (linked into the new
+    folder, as a large library's are: ``linked``) is taken from memory, and every folder is a clean
+    build's."""
+    import dreamgraph.store as store_module
+    from dreamgraph.store import TablesInMemory
+
+    if linked:
+        monkeypatch.setattr(store_module, "APART_BYTES", 0)
+    graph, memory = tmp_path / "graph", TablesInMemory()
+    for number, edit in enumerate(["a line added", "a scenario rewritten", "a near-duplicate made", "a line added"]):
+        EDITS[edit](library) if number < 3 else _replace(library / "loop.txt", "A new first answer.", "An answer.")
+        report = build([library], graph, memory=memory)
+        assert report.store == "patched", edit
+        _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
+        assert (memory.taken > 0) == (linked and number > 0), "carried tables are taken from memory from the second"
+
+
 def test_with_every_array_kept_apart_and_read_mapped_a_rebuild_makes_what_a_clean_build_makes(library, tmp_path,
                                                                                                monkeypatch):
     """Every table's arrays kept apart and read back mapped, read-only (at 100,000 articles the shingles

@@ -35,7 +35,7 @@ from .report import terminal_text
 from .snapshot import Snapshot, make_tables
 from .snapshot.texts import SPILLED
 from .sources import find_article_files, read_alias_table, unique_provenance
-from .store import GRAPH_FILE, LOCK_FILE, STORE_DIR, Carried, kept_in_folder, kept_is_current
+from .store import GRAPH_FILE, LOCK_FILE, STORE_DIR, Carried, TablesInMemory, kept_in_folder, kept_is_current
 from .triples import MEMBER, A, own_triples, scheme_triples
 from .validate import Unit, Violation, check_units, ontology_text, shapes_text, verdict_key
 
@@ -155,7 +155,8 @@ def reused_rankings(links: dict, last: Callable[[str], object]) -> list[dict] | 
 
 def build(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike, *, limits: Limits = Limits(),
           validate: bool = True, progress: Callable[[int, int], None] | None = None,
-          lock_timeout: float = 0, stage: Callable[[str], None] | None = None, force: bool = False) -> BuildReport:
+          lock_timeout: float = 0, stage: Callable[[str], None] | None = None, force: bool = False,
+          memory: TablesInMemory | None = None) -> BuildReport:
     """Build the graph folder from article files and folders; return what was built and what went wrong.
 
     Writes ``dreamgraph.ttl`` (atomically), the ontology and shapes beside it, and the embedded store.
@@ -167,7 +168,8 @@ def build(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike, *,
     alias table, the limits, ``validate``, dreamgraph's code and the shapes and ontology it ships: see
     :func:`build_inputs`) and the graph folder is as that build left it,
     the build writes nothing and returns that build's report, with ``store`` "unchanged"; ``force`` builds
-    again all the same (from the cache: see :func:`compile_all`).
+    again all the same (from the cache: see :func:`compile_all`). ``memory``, for a process that builds again
+    and again (:mod:`dreamgraph.watch`), keeps the tables a rebuild read for the next one.
     """
     started = time.perf_counter()
     graph_dir = Path(graph_dir)
@@ -181,8 +183,11 @@ def build(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike, *,
         ) from None
     try:
         with paused_gc():  # a build makes millions of small objects and frees them by reference counting
-            return _build_locked(sources, graph_dir, limits, validate, progress, started, stage or no_stage, force)
+            return _build_locked(sources, graph_dir, limits, validate, progress, started, stage or no_stage, force,
+                                 memory)
     finally:
+        if memory is not None:
+            memory.end_of_build()
         lock.release()
 
 
@@ -200,7 +205,8 @@ def remove_leftovers(graph_dir: Path) -> None:
 
 
 def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, progress, started: float,
-                  stage: Callable[[str], None], force: bool = False) -> BuildReport:
+                  stage: Callable[[str], None], force: bool = False,
+                  memory: TablesInMemory | None = None) -> BuildReport:
     remove_leftovers(graph_dir)
     stage("finding the articles")
     paths, problems = find_article_files(sources)
@@ -227,7 +233,7 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         unchanged.seconds = time.perf_counter() - started
         return unchanged
     patched = None if force else patched_build(graph_dir, paths, inputs, keyed[1], cache, limits, validate, started,
-                                               stage)
+                                               stage, memory)
     if patched is not None:  # a few articles' texts edited: their parts put in place of the old ones
         return patched
     manifest = read_manifest(graph_dir / STORE_DIR)  # what the store holds: the build holds the lock

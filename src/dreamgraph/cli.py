@@ -193,18 +193,98 @@ def build(ctx, sources, sub_graph_dir, max_bytes, max_line_chars, max_items, wai
                    "what they point at)", err=True)
     for violation in report.violations:
         click.echo(f"shape violation: {safe_text(str(violation))}", err=True)
-    errors = sum(p.severity == "error" for p in report.problems)
-    warnings = len(report.problems) - errors
-    click.echo(
-        ("up to date" if report.store == "unchanged" else "built")
-        + f" {report.graph_file}: {report.articles} articles, {report.dreams} dreams "
-        f"({report.stubs} stubs), {report.clusters} clusters, {report.triples} triples "
-        f"in {report.seconds:.2f} s; {errors} errors, {warnings} warnings"
-        + (f", {len(report.violations)} shape violations" if report.violations else ""))
-    if errors:
+    click.echo(_summary(report))
+    if any(p.severity == "error" for p in report.problems):
         sys.exit(1)
     if report.violations:
         sys.exit(EXIT_FOUND_PROBLEMS)
+
+
+def _summary(report) -> str:
+    """Return the line a build ends with: what was built, how fast, and how many problems."""
+    errors = sum(p.severity == "error" for p in report.problems)
+    warnings = len(report.problems) - errors
+    return (("up to date" if report.store == "unchanged" else "built")
+            + f" {report.graph_file}: {report.articles} articles, {report.dreams} dreams "
+            f"({report.stubs} stubs), {report.clusters} clusters, {report.triples} triples "
+            f"in {report.seconds:.2f} s; {errors} errors, {warnings} warnings"
+            + (f", {len(report.violations)} shape violations" if report.violations else ""))
+
+
+@main.command()
+@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@local_graph_dir
+@click.option("--max-bytes", type=COUNT, default=None, help="Largest article file read, in bytes [5000000].")
+@click.option("--max-line-chars", type=COUNT, default=None, help="Longest line read, in characters [100000].")
+@click.option("--max-items", type=COUNT, default=None, help="Most items read per section [1000].")
+@click.option("--no-validate", is_flag=True, help="Skip the SHACL check after building.")
+@click.option("--export", "export_views", is_flag=True,
+              help="Write the standard views again after each build, as `export --all` does.")
+@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("exports"),
+              show_default=True, help="Where --export writes the views.")
+@click.option("--poll", is_flag=True, help="Look for changes every 0.3 s instead of waiting for the system's file "
+              "events (for network and container-mounted folders, which send none).")
+@click.pass_context
+def watch(ctx, sources, sub_graph_dir, max_bytes, max_line_chars, max_items, no_validate, export_views, output_dir,
+          poll):
+    """Build the graph, then build it again each time an article changes, until interrupted (Ctrl-C).
+
+    Watches the article files and folders (default: GRAPH_DIR/articles) and the graph folder's alias
+    table. A process that stays up rebuilds faster than `dreamgraph build` run at each change (Python and
+    the build's modules are loaded once). Prints each build's summary line, with the errors and warnings
+    of the files that changed (the first build: as `build` does); with --export, writes the views too.
+    """
+    from .parse import Limits
+    from .watch import rebuilds
+
+    obj = _subcommand_graph_dir(ctx, sub_graph_dir)
+    defaults = Limits()
+    limits = Limits(max_bytes=max_bytes or defaults.max_bytes,
+                    max_line_chars=max_line_chars or defaults.max_line_chars,
+                    max_items=max_items or defaults.max_items)
+    sources = list(sources) or [obj.graph_dir / "articles"]
+    click.echo(f"watching {', '.join(safe_text(str(s)) for s in sources)} (Ctrl-C stops)", err=True)
+    try:
+        _watch(rebuilds(sources, obj.graph_dir, limits=limits, validate=not no_validate,
+                        force_polling=True if poll else None), obj.graph_dir, export_views, output_dir)
+    except KeyboardInterrupt:  # the way to stop: a build cut short leaves the folder as it was
+        click.echo("stopped", err=True)
+
+
+def _watch(rebuilt_builds, graph_dir: Path, export_views: bool, output_dir: Path) -> None:
+    """Print each build of `dreamgraph watch` (and write the views, if asked)."""
+    for rebuilt in rebuilt_builds:
+        if rebuilt.changed:
+            shown = ", ".join(safe_text(path) for path in rebuilt.changed[:3])
+            more = len(rebuilt.changed) - 3
+            click.echo(f"changed: {shown}" + (f" and {more} more" if more > 0 else ""), err=True)
+        if rebuilt.error is not None:
+            click.echo(f"error: {safe_text(rebuilt.error)}", err=True)
+            continue
+        report = rebuilt.report
+        changed = set(rebuilt.changed)
+        shown = 0
+        for problem in report.problems:  # the changed files' (the first build's: as `build` shows them)
+            if (problem.path in changed if changed else
+                    problem.severity == "error" or shown < SHOWN_WARNINGS):
+                click.echo(safe_text(str(problem)), err=True)
+                shown += problem.severity != "error"
+        for violation in report.violations:
+            click.echo(f"shape violation: {safe_text(str(violation))}", err=True)
+        click.echo(_summary(report))
+        if export_views and report.store != "unchanged":
+            _export_all(graph_dir, output_dir)
+
+
+def _export_all(graph_dir: Path, output_dir: Path) -> None:
+    """Write the standard views of a graph folder (as `export --all`), saying how many were written."""
+    from .connect import open_store
+    from .views import standard_views, write_view
+    from .views.formats import SUFFIX
+
+    store = open_store(graph_dir)
+    written = [write_view(view, output_dir / f"{stem}{SUFFIX['html']}") for view, stem in standard_views(store)]
+    click.echo(f"wrote {len(written)} views to {safe_text(str(output_dir))}")
 
 
 class _progress:

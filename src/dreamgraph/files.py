@@ -54,6 +54,13 @@ def leave_for_exit(*objects) -> None:
         _LEFT_FOR_EXIT.extend(objects)
 
 
+def let_go_of_the_left() -> None:
+    """Free what :func:`leave_for_exit` kept: for a process that stays up after a build (see
+    :mod:`dreamgraph.watch`), whose next build would otherwise keep this one's structures too."""
+    if _LEFT_FOR_EXIT:
+        _LEFT_FOR_EXIT.clear()
+
+
 def atomic_write(path: str | os.PathLike, data: bytes | Iterable[bytes]) -> None:
     """Write ``data`` (bytes, or pieces of bytes written one after the other) to ``path`` so that readers
     and crashes see the old file or the new one, never a mix.

@@ -46,7 +46,7 @@ from .snapshot.articles import (article_versions, cards_patched, completeness_fr
                                 counts_patched, stub_links_patched)
 from .snapshot.texts import (SPILLED, mentions_from_library, mentions_patched, search_patched, shingles_from_library,
                              shingles_patched)
-from .store import STORE_DIR, Carried, kept_in_folder, kept_is_current
+from .store import STORE_DIR, Carried, TablesInMemory, kept_in_folder, kept_is_current
 from .triples import own_triples
 from .validate import Violation, check_units, verdict_key
 from .vocabulary import dream_iri, source_iri
@@ -91,14 +91,15 @@ def same_links(before: Compiled, after: Compiled) -> bool:
 
 def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: Inputs, files: FileIndex, cache: Cache,
                   limits: Limits, validate: bool, started: float,
-                  stage: Callable[[str], None] = no_stage) -> BuildReport | None:
+                  stage: Callable[[str], None] = no_stage, memory: TablesInMemory | None = None) -> BuildReport | None:
     """Bring the graph folder up to date with a few edited article files by putting their new parts in place
     of the old (see the module's docstring) and return the build's report, or return None, having changed
     nothing, when the edits are not all of that kind or the last build's folder cannot be patched (its
     report, manifest, graph file or a table is missing or stale, or it was built with other settings).
 
     ``paths`` and ``inputs`` are the build's files and inputs (:func:`dreamgraph.graphfolder.build_inputs`),
-    ``files`` the index of their stats (:func:`dreamgraph.compile.file_keys`)."""
+    ``files`` the index of their stats (:func:`dreamgraph.compile.file_keys`); ``memory`` the tables a process
+    that builds again and again keeps (see :class:`dreamgraph.store.TablesInMemory`)."""
     kept = last_report(graph_dir)
     if kept is None or kept.get("settings") != inputs.settings or kept.get("validated") != validate:
         return None
@@ -126,7 +127,7 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
     written = manifest["articles"]
     if any(edit.new.slug not in written or library.resolve(edit.new.slug) != edit.new.slug for edit in edits):
         return None
-    tables = _Tables(folder)
+    tables = _Tables(folder, memory)
     try:
         completeness = tables.last("completeness")
     except Unpatchable:
@@ -176,14 +177,14 @@ class Unpatchable(Exception):
 class _Tables:
     """The last build's tables, each read once, and this build's, made as the patch goes."""
 
-    def __init__(self, folder: Path):
-        self.folder = folder
+    def __init__(self, folder: Path, memory: TablesInMemory | None = None):
+        self.folder, self.memory = folder, memory
         self.read: dict[str, object] = {}
         self.made: dict[str, object] = {}
 
     def last(self, name: str):
         if name not in self.read:
-            self.read[name] = kept_in_folder(self.folder, name)
+            self.read[name] = kept_in_folder(self.folder, name, self.memory)
             if self.read[name] is None:
                 raise Unpatchable(name)
         return self.read[name]

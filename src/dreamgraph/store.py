@@ -14,6 +14,7 @@ changed, or a remote SPARQL 1.1 endpoint. Both sit behind one interface,
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import hashlib
 import io
@@ -389,12 +390,58 @@ class Carried:
     folder: Path
 
 
-def kept_in_folder(folder: Path, name: str):
+class TablesInMemory:
+    """Tables read from a store folder, kept from one build to the next by a process that builds again and
+    again (:mod:`dreamgraph.watch`), each under the identity of the file that holds its data. A store
+    folder's files are never changed in place, and a table a build carries is linked into the new folder
+    (see :func:`derived_files`): while the file is the same, so is the table, and the next build need not
+    read it again (at 10,000 articles, the projection takes 0.07-0.09 s to read). Only what the last
+    build read is kept."""
+
+    def __init__(self):
+        self._kept: dict[tuple, object] = {}
+        self._read: dict[tuple, object] = {}
+        self.taken = 0  # tables taken from here rather than read, since the process began
+
+    def get(self, key: tuple):
+        """Return the table kept under ``key``, or None."""
+        data = self._kept.get(key)
+        if data is not None:
+            self._read[key] = data
+            self.taken += 1
+        return data
+
+    def put(self, key: tuple, data) -> None:
+        """Keep a table read from the file whose identity is ``key``."""
+        self._read[key] = data
+
+    def end_of_build(self) -> None:
+        """Let go of the tables the build just done did not read, when it read any (a build that found
+        nothing changed reads none)."""
+        if self._read:
+            self._kept, self._read = self._read, {}
+
+
+def _data_file_identity(folder: Path, name: str, digest: str | None) -> tuple | None:
+    """Return the identity of the file holding the data of the table ``name`` of a store folder (``NAME.kept``
+    when there is one, see :data:`KEPT_APART`, else ``NAME.pickle``), when the table is current (its header
+    is that of the Turtle with ``digest`` and of this code), else None."""
+    with open(folder / f"{name}.pickle", "rb") as kept:
+        if pickle.load(kept) != _header(digest):
+            return None
+        stat = os.fstat(kept.fileno())
+    with contextlib.suppress(FileNotFoundError):
+        stat = os.stat(folder / f"{name}.kept")
+    return name, stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def kept_in_folder(folder: Path, name: str, memory: TablesInMemory | None = None):
     """Return the data a build kept in a store folder under ``name`` (see :func:`derived_files`; a dict's
     bytes values mapped into memory, as a reader maps them: the files of a store folder are never changed
     in place, and a mapping outlives the folder's replacement) when it was made for the Turtle the folder
     holds by this version of the code, else None: what the next build starts from (at 100,000 articles,
-    the search texts it copies from are 490 MB, read whole before)."""
+    the search texts it copies from are 490 MB, read whole before). With ``memory``, a table read there
+    before from the same file is taken from it, and one read here is kept in it."""
     def read(file: str) -> bytes:
         return (folder / file).read_bytes()
 
@@ -406,10 +453,18 @@ def kept_in_folder(folder: Path, name: str):
             os.close(handle)
 
     try:
-        data = _stamped(name, loaded_digest(folder), read, mapped)
+        digest = loaded_digest(folder)
+        key = None if memory is None else _data_file_identity(folder, name, digest)
+        if key is not None and (known := memory.get(key)) is not None:
+            return known
+        data = _stamped(name, digest, read, mapped)
     except Exception:  # gone, damaged or of another format: not kept
         return None
-    return None if data is _STALE else data
+    if data is _STALE:
+        return None
+    if key is not None:
+        memory.put(key, data)
+    return data
 
 
 def kept_is_current(folder: Path, name: str) -> bool:

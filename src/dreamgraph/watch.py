@@ -1,0 +1,163 @@
+"""Rebuild the graph each time an article changes, in a process that stays up.
+
+A rebuild from the command line pays, before any work, for starting Python and importing what a build
+needs (0.4 s), and reads the last build's tables back from disk; a process that stays up pays for these
+once. :func:`rebuilds` builds once, then waits for article files (and the graph folder's alias table) to
+be written, added or removed, and builds again, yielding what each build did: a library, a notebook or
+``dreamgraph watch`` decide what to do with it (print it, write the views again).
+
+>>> import tempfile, threading
+>>> from pathlib import Path
+>>> folder = Path(tempfile.mkdtemp())
+>>> _ = (folder / "articles").mkdir(), (folder / "articles" / "a.md").write_text("# Dream About Rain\\n")
+>>> stop = threading.Event()
+>>> for rebuilt in rebuilds([folder / "articles"], folder / "graph", validate=False, stop=stop):
+...     stop.set()  # after the first build: a program would go on, building at each change
+>>> rebuilt.report.articles, rebuilt.changed
+(1, [])
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import queue
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Protocol, Sequence
+
+from .build import BuildReport, build
+from .errors import DreamgraphError
+from .files import let_go_of_the_left
+from .library import ALIAS_FILE
+from .parse import Limits
+from .sources import ARTICLE_SUFFIXES, EXPORT_SUFFIXES, display_paths
+from .store import TablesInMemory
+
+
+class Event(Protocol):
+    def is_set(self) -> bool: ...
+
+
+@dataclass
+class Rebuilt:
+    """One build of :func:`rebuilds`: the files whose change started it (none for the first; as a
+    :class:`~dreamgraph.errors.Problem` names a file: see :func:`dreamgraph.sources.display_path`), and the
+    build's report, or the error that stopped it (the library emptied, another build holding the folder:
+    the next change builds again)."""
+
+    changed: list[str] = field(default_factory=list)
+    report: BuildReport | None = None
+    error: str | None = None
+
+
+def rebuilds(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike, *, limits: Limits = Limits(),
+             validate: bool = True, stop: Event | None = None, lock_timeout: float = 10,
+             force_polling: bool | None = None) -> Iterator[Rebuilt]:
+    """Build the graph folder from ``sources`` (as :func:`dreamgraph.build.build` does), then again each
+    time an article file under them, or the graph folder's alias table, is written, added, moved or
+    removed; yield each build's :class:`Rebuilt`. Stops when ``stop`` is set, or when the caller stops
+    iterating.
+
+    Changes are noticed by the system's file events (inotify on Linux, through watchfiles, in a thread
+    of its own; polled where there are none, or with ``force_polling``) from before the first build, and
+    gathered for 50 ms after the last one (an editor's save, a ``git checkout`` of many files): what
+    changed while a build ran, however many files, makes one build next. Hidden files (an editor's swap
+    and backup files) and files of other kinds are passed over, as the build passes them over. A build
+    waits ``lock_timeout`` seconds for another one of the same folder (a ``dreamgraph build`` run beside)
+    before giving up until the next change.
+    """
+    graph_dir = Path(graph_dir)
+    missing = [str(source) for source in sources if not os.path.exists(source)]
+    if missing:
+        raise DreamgraphError(f"no such file or folder to watch: {', '.join(missing)}")
+    graph_dir.mkdir(parents=True, exist_ok=True)
+    wanted = _Wanted(sources, graph_dir)
+    memory = TablesInMemory()  # the tables a rebuild read, for the next
+    batches: queue.Queue = queue.Queue()
+    done, ready = threading.Event(), threading.Event()
+    watcher = threading.Thread(target=_watch, args=(wanted, batches, done, ready, force_polling), daemon=True,
+                               name="dreamgraph-watch")
+    watcher.start()
+    try:
+        ready.wait()  # the watches are in place: a change from now on is seen
+        yield _one_build(sources, graph_dir, [], limits, validate, lock_timeout, memory)
+        _let_go()
+        while stop is None or not stop.is_set():
+            try:
+                got = [batches.get(timeout=0.2)]
+            except queue.Empty:
+                continue
+            while not batches.empty():  # what else changed during the last build
+                got.append(batches.get_nowait())
+            for error in (item for item in got if isinstance(item, BaseException)):
+                raise DreamgraphError(f"cannot watch {', '.join(wanted.folders)} for changes: {error} "
+                                      "(dreamgraph watch --poll looks for them instead)") from error
+            changes = set().union(*got)
+            changed = display_paths(sorted({path for _, path in changes}), graph_dir, sources)
+            yield _one_build(sources, graph_dir, changed, limits, validate, lock_timeout, memory)
+            _let_go()
+    finally:
+        done.set()
+        watcher.join(timeout=2)
+
+
+def _watch(wanted: _Wanted, batches: queue.Queue, done: threading.Event, ready: threading.Event,
+           force_polling: bool | None) -> None:
+    """Put each set of wanted changes in ``batches`` until ``done`` is set (an error that stops the watching,
+    such as the system's limit of watched folders, is put there too); set ``ready`` once the watches are
+    in place (at the first wait's end: watchfiles places them before it waits)."""
+    from watchfiles import watch
+
+    try:
+        for changes in watch(*wanted.folders, watch_filter=wanted, stop_event=done, rust_timeout=100,
+                             yield_on_timeout=True, force_polling=force_polling):
+            ready.set()
+            if changes:
+                batches.put(changes)
+    except Exception as exc:  # noqa: BLE001 - given to the thread that builds, which says it
+        batches.put(exc)
+    finally:
+        ready.set()
+
+
+def _one_build(sources, graph_dir: Path, changed: list[str], limits: Limits, validate: bool, lock_timeout: float,
+               memory: TablesInMemory) -> Rebuilt:
+    """Run one build of :func:`rebuilds`."""
+    try:
+        return Rebuilt(changed, report=build(sources, graph_dir, limits=limits, validate=validate,
+                                             lock_timeout=lock_timeout, memory=memory))
+    except DreamgraphError as exc:
+        return Rebuilt(changed, error=str(exc))
+
+
+def _let_go() -> None:
+    """Free what a build left behind (a process that stays up frees it, where the one-command program leaves
+    it to the end of the process), and the cycles it made (the program leaves the collector off)."""
+    let_go_of_the_left()
+    gc.collect()
+
+
+class _Wanted:
+    """The changes :func:`rebuilds` builds again for: the article files the build reads under the sources
+    (see :func:`dreamgraph.sources.find_article_files`), the files named as sources, and the alias table.
+    Also the folders to watch (each source folder, a named file's folder, the graph folder)."""
+
+    def __init__(self, sources: Sequence[str | os.PathLike], graph_dir: Path):
+        self.aliases = os.path.abspath(graph_dir / ALIAS_FILE)
+        self.files = {os.path.abspath(source) for source in sources if not os.path.isdir(source)}
+        self.trees = [os.path.join(os.path.abspath(source), "") for source in sources if os.path.isdir(source)]
+        folders = {os.path.dirname(file) for file in self.files} | set(self.trees) | {os.path.abspath(graph_dir)}
+        self.folders = sorted(folders)
+        self.suffixes = tuple(ARTICLE_SUFFIXES | EXPORT_SUFFIXES)
+
+    def __call__(self, change, path: str) -> bool:
+        path = os.path.abspath(path)
+        if path == self.aliases or path in self.files:
+            return True
+        for tree in self.trees:
+            if path.startswith(tree):
+                inside = path[len(tree):].split(os.sep)
+                return not any(part.startswith(".") for part in inside) and path.lower().endswith(self.suffixes)
+        return False

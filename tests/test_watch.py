@@ -1,0 +1,168 @@
+"""dreamgraph.watch: a build, then one at each change of the articles or the alias table, noticed by the
+system's real file events (and by polling), in a thread of the test like a notebook would run it."""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from helpers import FIXTURES, SEED, article
+from dreamgraph.errors import DreamgraphError
+from dreamgraph.store import GRAPH_FILE
+from dreamgraph.watch import rebuilds
+
+WAIT = 60  # seconds allowed for a change to be noticed and built (a loaded machine)
+
+
+class Watching:
+    """:func:`rebuilds` run in a thread, each build put in a queue, until ``stop``."""
+
+    def __init__(self, sources, graph, **options):
+        self.builds: queue.Queue = queue.Queue()
+        self.stop = threading.Event()
+        self.error: list[BaseException] = []
+
+        def run():
+            try:
+                for rebuilt in rebuilds(sources, graph, stop=self.stop, **options):
+                    self.builds.put(rebuilt)
+            except BaseException as exc:  # noqa: BLE001 - said by next()
+                self.error.append(exc)
+                self.builds.put(None)
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+
+    def next(self):
+        rebuilt = self.builds.get(timeout=WAIT)
+        assert rebuilt is not None, self.error
+        return rebuilt
+
+    def nothing_more(self, seconds: float = 1.5) -> bool:
+        time.sleep(seconds)
+        return self.builds.empty()
+
+    def close(self):
+        self.stop.set()
+        self.thread.join(timeout=WAIT)
+        assert not self.thread.is_alive(), "the watch stops when asked"
+
+
+@pytest.fixture
+def library(tmp_path):
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES / "gaps", folder)
+    shutil.copy(SEED, folder)
+    return folder
+
+
+@pytest.fixture(params=[None, True], ids=["events", "polling"])
+def watching(request, library, tmp_path):
+    watch = Watching([library], tmp_path / "graph", force_polling=request.param)
+    yield watch
+    watch.close()
+
+
+def test_a_first_build_then_one_at_each_change_of_an_article(watching, library, tmp_path):
+    first = watching.next()
+    assert first.changed == [] and first.error is None and first.report.store == "reloaded"
+    text = (library / "teeth.txt").read_text(encoding="utf-8")
+    (library / "teeth.txt").write_text(text.replace("Quick Answer\n", "Quick Answer\n- Watched and rebuilt.\n", 1),
+                                       encoding="utf-8")
+    rebuilt = watching.next()
+    assert rebuilt.changed == ["articles/teeth.txt"]
+    assert rebuilt.report.store == "patched"
+    assert "Watched and rebuilt." in (tmp_path / "graph" / GRAPH_FILE).read_text(encoding="utf-8")
+    (library / "new.md").write_text(article("Dream About Swimming: Strokes", quick=["Water holds you."]),
+                                    encoding="utf-8")
+    added = watching.next()
+    assert added.changed == ["articles/new.md"] and added.report.articles == first.report.articles + 1
+    (library / "new.md").unlink()
+    removed = watching.next()
+    assert removed.changed == ["articles/new.md"] and removed.report.articles == first.report.articles
+
+
+def test_files_the_build_passes_over_start_no_build(watching, library, tmp_path):
+    watching.next()
+    (library / ".teeth.txt.swp").write_text("an editor's swap file")
+    (library / "notes.csv").write_text("a,b\n")
+    (library / ".drafts").mkdir()
+    (library / ".drafts" / "draft.md").write_text(article("Dream About Drafts: Unsaved"), encoding="utf-8")
+    (tmp_path / "graph" / "notes.md").write_text("beside the graph, not an article")
+    assert watching.nothing_more()
+    (tmp_path / "graph" / "aliases.toml").write_text('"flyng" = "flying"\n')  # the alias table is read by a build
+    rebuilt = watching.next()
+    assert rebuilt.changed == ["aliases.toml"] and rebuilt.report.store != "unchanged"
+
+
+def test_changes_made_while_the_caller_is_busy_make_one_build_next(library, tmp_path):
+    """The generator waits while its caller works on the last build (writes the views, say): what changed
+    meanwhile, however many files, makes one build when it is asked for the next."""
+    builds = rebuilds([library], tmp_path / "graph")
+    try:
+        next(builds)
+        for name in ("teeth.txt", "flying.txt", "sleepwalking.txt"):  # a checkout of three files
+            path = library / name
+            path.write_text(path.read_text(encoding="utf-8").replace(
+                "Quick Answer\n", f"Quick Answer\n- One more answer in {name}.\n", 1), encoding="utf-8")
+            time.sleep(0.2)
+        time.sleep(1)
+        rebuilt = next(builds)
+        assert rebuilt.changed == ["articles/flying.txt", "articles/sleepwalking.txt", "articles/teeth.txt"]
+        turtle = (tmp_path / "graph" / GRAPH_FILE).read_text(encoding="utf-8")
+        assert all(f"One more answer in {name}." in turtle for name in ("teeth.txt", "flying.txt", "sleepwalking.txt"))
+    finally:
+        builds.close()
+
+
+def test_a_build_that_fails_is_said_and_the_watch_goes_on(library, tmp_path):
+    folder = tmp_path / "only"
+    folder.mkdir()
+    shutil.copy(library / "teeth.txt", folder)
+    watch = Watching([folder], tmp_path / "graph")
+    try:
+        assert watch.next().report.articles == 1
+        (folder / "teeth.txt").unlink()  # no article left: the build says so
+        failed = watch.next()
+        assert failed.report is None and "no articles" in failed.error
+        shutil.copy(library / "flying.txt", folder)
+        assert watch.next().report.articles == 1
+    finally:
+        watch.close()
+
+
+def test_a_source_that_does_not_exist_is_a_clear_error(tmp_path):
+    with pytest.raises(DreamgraphError, match="no such file or folder to watch"):
+        next(rebuilds([tmp_path / "nowhere"], tmp_path / "graph"))
+
+
+def test_the_command_prints_each_build_and_the_changed_files_problems_and_stops_on_ctrl_c(library, tmp_path):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "dreamgraph.cli", "watch", "-g", str(tmp_path / "graph"),
+                                str(library), "--export", "--output-dir", str(tmp_path / "views")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
+    try:
+        assert lines.get(timeout=WAIT).startswith("built ")
+        assert lines.get(timeout=WAIT).startswith("wrote ")  # the views
+        assert (tmp_path / "views" / "taxonomy.html").is_file()
+        path = library / "teeth.txt"
+        path.write_text(path.read_text(encoding="utf-8").replace(  # an error in the changed file
+            "Common Scenarios\n", "Common Scenarios\n- A scenario without its meaning\n", 1), encoding="utf-8")
+        assert lines.get(timeout=WAIT).startswith("built ")
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=WAIT)
+    assert process.returncode == 0, err
+    assert "changed: articles/teeth.txt" in err
+    assert "articles/teeth.txt:8: error: scenario without '→'" in err
+    assert err.rstrip().endswith("stopped")
