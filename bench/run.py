@@ -6,7 +6,9 @@ For each size: a library is generated (bench/generate.py, seeded), then each ste
 process, the way a user runs the CLI, and is timed by wall clock:
 
 - full build (clean graph folder), the same build again with nothing changed, and incremental rebuild
-  after one article's texts changed (a Quick Answer line added: a patch, see dreamgraph.patch), a next
+  after one article's texts changed (a Quick Answer line added: a patch, see dreamgraph.patch; and the
+  same edit made five times under a running ``dreamgraph watch``, from the save to the build's summary
+  line, the median), a next
   stage added to it (its links change: the whole rebuild from the cache), one article added (a new
   dream) and the same one removed;
 - a named query, a gap report, a path query, a taxonomy export, a text search and the writer's brief of the
@@ -152,6 +154,7 @@ def main() -> None:
         adding, add_rss = run(build_cmd, args.timeout)
         added.unlink()
         removing, remove_rss = run(build_cmd, args.timeout)  # and back to the generated library
+        watched, watch_rss = watch_edits(dreamgraph, library / "articles", graph, changed, args.timeout)
         plain_ok = size <= args.skip_plain_above
         source, target = pick_path(graph)
         hub = pick_hub(graph)
@@ -159,6 +162,7 @@ def main() -> None:
             ("full build", (full, full_rss), plain_build(graph)),
             ("build, nothing changed", (unchanged, same_rss), None),
             ("rebuild after 1 change", (incremental, inc_rss), None),
+            ("1 change, watch (median of 5)", (watched, watch_rss), None),
             ("rebuild after 1 link added", (relinked, relink_rss), None),
             ("rebuild after 1 added", (adding, add_rss), None),
             ("rebuild after 1 removed", (removing, remove_rss), None),
@@ -210,6 +214,45 @@ def main() -> None:
             print_row(rows[-1], flush=True)
     print()
     print_table(rows)
+
+
+def watch_edits(dreamgraph: list[str], articles: Path, graph: Path, changed: Path, timeout: float,
+                times: int = 5) -> tuple[float | None, int]:
+    """Return the median wall time from saving an edit to one article's texts (a Quick Answer line, each
+    time another) to the summary line of the build it starts in a running ``dreamgraph watch``, and the
+    process's peak RSS in MB; (None, 0) when a build's line did not come within ``timeout``."""
+    import queue
+    import statistics
+    import threading
+
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(dreamgraph + ["watch", "-g", str(graph), str(articles)], stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True, env=env, start_new_session=True)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
+    original = changed.read_text(encoding="utf-8")
+    seconds = []
+    try:
+        lines.get(timeout=timeout)  # the first build: up to date
+        for number in range(times):
+            time.sleep(0.5)
+            changed.write_text(original.replace("Quick Answer\n", f"Quick Answer\n- Watched answer {number}.\n", 1),
+                               encoding="utf-8")
+            started = time.perf_counter()
+            if not lines.get(timeout=timeout).startswith("built"):
+                return None, 0
+            seconds.append(time.perf_counter() - started)
+        changed.write_text(original, encoding="utf-8")
+        lines.get(timeout=timeout)
+        with open(f"/proc/{process.pid}/status") as status:
+            peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) // 1024
+    except queue.Empty:
+        return None, 0
+    finally:
+        changed.write_text(original, encoding="utf-8")
+        os.killpg(process.pid, signal.SIGINT)
+        process.wait(timeout=30)
+    return statistics.median(seconds), peak
 
 
 def _fmt(seconds):
