@@ -251,7 +251,11 @@ def watch_edits(dreamgraph: list[str], articles: Path, graph: Path, changed: Pat
     finally:
         changed.write_text(original, encoding="utf-8")
         os.killpg(process.pid, signal.SIGINT)
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
     return statistics.median(seconds), peak
 
 
