@@ -139,6 +139,28 @@ def test_a_build_that_fails_is_said_and_the_watch_goes_on(library, tmp_path):
         watch.close()
 
 
+def test_a_build_the_system_refuses_is_said_and_the_next_change_builds(library, tmp_path):
+    """A write the system refuses (here a folder where the graph file goes; a full disk alike) stops that
+    build with an error, not the watch."""
+    builds = rebuilds([library], tmp_path / "graph")
+    graph_file = tmp_path / "graph" / GRAPH_FILE
+    try:
+        first = next(builds)
+        graph_file.unlink()
+        graph_file.mkdir()
+        path = library / "teeth.txt"
+        path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        time.sleep(1)
+        refused = next(builds)
+        assert refused.report is None and "written whole or not at all" in refused.error and GRAPH_FILE in refused.error
+        graph_file.rmdir()
+        path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        time.sleep(1)
+        assert next(builds).report.articles == first.report.articles and graph_file.is_file()
+    finally:
+        builds.close()
+
+
 def test_a_source_that_does_not_exist_is_a_clear_error(tmp_path):
     with pytest.raises(DreamgraphError, match="no such file or folder to watch"):
         next(rebuilds([tmp_path / "nowhere"], tmp_path / "graph"))

@@ -44,8 +44,8 @@ class Event(Protocol):
 class Rebuilt:
     """One build of :func:`rebuilds`: the files whose change started it (none for the first; as a
     :class:`~dreamgraph.errors.Problem` names a file: see :func:`dreamgraph.sources.display_path`), and the
-    build's report, or the error that stopped it (the library emptied, another build holding the folder:
-    the next change builds again)."""
+    build's report, or the error that stopped it (the library emptied, another build holding the folder,
+    a full disk: the next change builds again)."""
 
     changed: list[str] = field(default_factory=list)
     report: BuildReport | None = None
@@ -130,6 +130,10 @@ def _one_build(sources, graph_dir: Path, changed: list[str], limits: Limits, val
                                              lock_timeout=lock_timeout, memory=memory))
     except DreamgraphError as exc:
         return Rebuilt(changed, error=str(exc))
+    except OSError as exc:  # a full disk, a folder made read-only: what was there is as it was
+        where = f" ({exc.filename})" if exc.filename else ""
+        return Rebuilt(changed, error=f"{exc.strerror or exc}{where}; files are written whole or not at all, so what "
+                                      "was there is as it was")
 
 
 def _let_go() -> None:
