@@ -272,7 +272,7 @@ def _watch(rebuilt_builds, graph_dir: Path, export_views: bool, output_dir: Path
         for violation in report.violations:
             click.echo(f"shape violation: {safe_text(str(violation))}", err=True)
         click.echo(_summary(report))
-        if export_views and report.store != "unchanged":
+        if export_views and (not rebuilt.changed or report.store != "unchanged"):  # the first build's too
             _export_all(graph_dir, output_dir)
 
 

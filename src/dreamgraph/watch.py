@@ -37,6 +37,8 @@ from .store import TablesInMemory
 
 
 class Event(Protocol):
+    """What stops :func:`rebuilds` once set: a ``threading.Event``, or anything with ``is_set()``."""
+
     def is_set(self) -> bool: ...
 
 
