@@ -34,8 +34,8 @@ from typing import Callable, Iterable, Iterator
 import pyoxigraph as ox
 
 from .errors import DreamgraphError, GraphNotBuiltError, QueryError
-from .files import (_put_in_place, _write_beside, atomic_write, file_digest, paused_gc, replaced_file,
-                    sync_and_close, write_unsynced)
+from .files import (_put_in_place, _write_beside, atomic_write, file_digest, leave_for_exit, paused_gc,
+                    replaced_file, sync_and_close, write_unsynced)
 from .limits import POLL_SECONDS, over_allowance, resident_bytes
 from .terms import QueryResult, python_value, result_from_oxigraph, with_values_clause
 from .vocabulary import PREFIXES
@@ -417,8 +417,10 @@ class TablesInMemory:
 
     def end_of_build(self) -> None:
         """Let go of the tables the build just done did not read, when it read any (a build that found
-        nothing changed reads none)."""
+        nothing changed reads none); freed after the build where a process frees what it leaves (see
+        :func:`dreamgraph.files.leave_for_exit`)."""
         if self._read:
+            leave_for_exit(self._kept)
             self._kept, self._read = self._read, {}
 
 

@@ -36,6 +36,9 @@ from .sources import ARTICLE_SUFFIXES, EXPORT_SUFFIXES, display_paths
 from .store import TablesInMemory
 
 
+STEP_MS = 20  # changes are gathered until none came for this long (an editor's save is one burst)
+
+
 class Event(Protocol):
     """What stops :func:`rebuilds` once set: a ``threading.Event``, or anything with ``is_set()``."""
 
@@ -64,7 +67,7 @@ def rebuilds(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike,
 
     Changes are noticed by the system's file events (inotify on Linux, through watchfiles, in a thread
     of its own; polled where there are none, or with ``force_polling``) from before the first build, and
-    gathered for 50 ms after the last one (an editor's save, a ``git checkout`` of many files): what
+    gathered until none came for :data:`STEP_MS` (an editor's save, a ``git checkout`` of many files): what
     changed while a build ran, however many files, makes one build next. Hidden files (an editor's swap
     and backup files) and files of other kinds are passed over, as the build passes them over. A build
     waits ``lock_timeout`` seconds for another one of the same folder (a ``dreamgraph build`` run beside)
@@ -113,7 +116,7 @@ def _watch(wanted: _Wanted, batches: queue.Queue, done: threading.Event, ready: 
     from watchfiles import watch
 
     try:
-        for changes in watch(*wanted.folders, watch_filter=wanted, stop_event=done, rust_timeout=100,
+        for changes in watch(*wanted.folders, watch_filter=wanted, stop_event=done, step=STEP_MS, rust_timeout=100,
                              yield_on_timeout=True, force_polling=force_polling):
             ready.set()
             if changes:
