@@ -123,6 +123,36 @@ def test_changes_made_while_the_caller_is_busy_make_one_build_next(library, tmp_
         builds.close()
 
 
+def test_a_watch_that_builds_again_and_again_does_not_grow(library, tmp_path, monkeypatch):
+    """As the `dreamgraph watch` program runs it (what a build leaves is kept for the process's end, the
+    collector off), what each build leaves is freed after it, cycles too (the tables a build no longer
+    needs, a networkx graph among them): the objects alive after the tenth build are those after the
+    third, give or take a few."""
+    import gc
+
+    from dreamgraph import files
+
+    monkeypatch.setattr(files, "_LEFT_FOR_EXIT", [])  # as dreamgraph.cli.run sets it
+    builds = rebuilds([library], tmp_path / "graph")
+    alive = []
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        next(builds)
+        path, text = library / "teeth.txt", (library / "teeth.txt").read_text(encoding="utf-8")
+        for number in range(10):
+            path.write_text(text.replace("Quick Answer\n", f"Quick Answer\n- Answer {number}.\n", 1), encoding="utf-8")
+            time.sleep(0.3)
+            assert next(builds).report.store == "patched"
+            assert files._LEFT_FOR_EXIT, "the build left its structures for later"
+            alive.append(len(gc.get_objects()))
+    finally:
+        builds.close()
+        if was_enabled:
+            gc.enable()
+    assert alive[-1] - alive[2] < 500, alive
+
+
 def test_a_build_that_fails_is_said_and_the_watch_goes_on(library, tmp_path):
     folder = tmp_path / "only"
     folder.mkdir()

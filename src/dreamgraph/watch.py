@@ -143,7 +143,9 @@ def _one_build(sources, graph_dir: Path, changed: list[str], limits: Limits, val
 
 def _let_go() -> None:
     """Free what a build left behind (a process that stays up frees it, where the one-command program leaves
-    it to the end of the process), and the cycles it made (the program leaves the collector off)."""
+    it to the end of the process), and the cycles among it (the program leaves the collector off): a whole
+    collection, since a table kept in memory for builds before may be let go of now (a networkx graph is
+    cyclic). After the build's line is printed: 0.13 s at 10,000 articles, 0.6-0.7 s at 100,000."""
     let_go_of_the_left()
     gc.collect()
 
