@@ -90,6 +90,32 @@ def test_a_first_build_then_one_at_each_change_of_an_article(watching, library, 
     assert removed.changed == ["articles/new.md"] and removed.report.articles == first.report.articles
 
 
+def test_each_build_says_the_gaps_its_change_opened_and_closed(library, tmp_path):
+    """A strategist editing an article sees at once what the edit did to the gap report: its FAQ removed
+    opens the incomplete-article gap, put back closes it; an edit that changes no gap says none."""
+    import re
+
+    builds = rebuilds([library], tmp_path / "graph")
+    try:
+        assert next(builds).gap_changes() == ([], [])  # the first build: nothing to compare with
+        path = library / "teeth.txt"
+        text = path.read_text(encoding="utf-8")
+        path.write_text(re.sub(r"\nFAQ\n.*?(?=\nNext Stages|$)", "\n", text, flags=re.S), encoding="utf-8")
+        time.sleep(1)
+        opened, closed = next(builds).gap_changes()
+        assert [(g.kind, g.node) for g in opened] == [("incomplete-article", "teeth-falling-out")] and closed == []
+        assert "FAQ" in opened[0].action
+        path.write_text(text, encoding="utf-8")
+        time.sleep(1)
+        opened, closed = next(builds).gap_changes()
+        assert opened == [] and [(g.kind, g.node) for g in closed] == [("incomplete-article", "teeth-falling-out")]
+        path.write_text(text.replace("Quick Answer\n", "Quick Answer\n- One more answer.\n", 1), encoding="utf-8")
+        time.sleep(1)
+        assert next(builds).gap_changes() == ([], [])  # the same gaps, their evidence moved a line down
+    finally:
+        builds.close()
+
+
 def test_files_the_build_passes_over_start_no_build(watching, library, tmp_path):
     watching.next()
     (library / ".teeth.txt.swp").write_text("an editor's swap file")

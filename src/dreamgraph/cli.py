@@ -232,7 +232,8 @@ def watch(ctx, sources, sub_graph_dir, max_bytes, max_line_chars, max_items, no_
     Watches the article files and folders (default: GRAPH_DIR/articles) and the graph folder's alias
     table. A process that stays up rebuilds faster than `dreamgraph build` run at each change (Python and
     the build's modules are loaded once). Prints each build's summary line, with the errors and warnings
-    of the files that changed (the first build: as `build` does); with --export, writes the views too.
+    of the files that changed (the first build: as `build` does) and the gaps the change opened and
+    closed; with --export, writes the views too.
     """
     from .parse import Limits
     from .watch import rebuilds
@@ -272,8 +273,17 @@ def _watch(rebuilt_builds, graph_dir: Path, export_views: bool, output_dir: Path
         for violation in report.violations:
             click.echo(f"shape violation: {safe_text(str(violation))}", err=True)
         click.echo(_summary(report))
+        opened, closed = rebuilt.gap_changes()
+        for what, gaps in (("opened", opened), ("closed", closed)):
+            for gap in gaps[:SHOWN_GAP_CHANGES]:
+                click.echo(f"  gap {what}: {gap.kind}: {safe_text(gap.node)} — {safe_text(gap.action)}")
+            if len(gaps) > SHOWN_GAP_CHANGES:
+                click.echo(f"  … and {len(gaps) - SHOWN_GAP_CHANGES} more gaps {what} (`dreamgraph gaps` lists them)")
         if export_views and (not rebuilt.changed or report.store != "unchanged"):  # the first build's too
             _export_all(graph_dir, output_dir)
+
+
+SHOWN_GAP_CHANGES = 5  # gaps opened (and closed) by one change that `watch` prints
 
 
 def _export_all(graph_dir: Path, output_dir: Path) -> None:

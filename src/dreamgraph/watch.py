@@ -30,10 +30,11 @@ from typing import Iterator, Protocol, Sequence
 from .build import BuildReport, build
 from .errors import DreamgraphError
 from .files import let_go_of_the_left
+from .gaps import Gap, find_gaps
 from .library import ALIAS_FILE
 from .parse import Limits
 from .sources import ARTICLE_SUFFIXES, EXPORT_SUFFIXES, display_paths
-from .store import TablesInMemory
+from .store import TablesInMemory, open_embedded
 
 
 STEP_MS = 20  # changes are gathered until none came for this long (an editor's save is one burst)
@@ -50,11 +51,36 @@ class Rebuilt:
     """One build of :func:`rebuilds`: the files whose change started it (none for the first; as a
     :class:`~dreamgraph.errors.Problem` names a file: see :func:`dreamgraph.sources.display_path`), and the
     build's report, or the error that stopped it (the library emptied, another build holding the folder,
-    a full disk: the next change builds again)."""
+    a full disk: the next change builds again). :meth:`gap_changes` says which gaps the change opened and
+    closed."""
 
     changed: list[str] = field(default_factory=list)
     report: BuildReport | None = None
     error: str | None = None
+    graph_dir: Path | None = field(default=None, repr=False)
+    before: list[Gap] | None = field(default=None, repr=False)  # the last build's gap report, if known
+    _gaps: list[Gap] | None = field(default=None, repr=False)
+
+    def gaps(self) -> list[Gap] | None:
+        """Return this build's gap report (the default one, which the build keeps), read once; None for a
+        build that failed, or when the graph folder cannot be read (another process replacing it)."""
+        if self._gaps is None and self.report is not None:
+            try:
+                self._gaps = find_gaps(open_embedded(self.graph_dir))
+            except (DreamgraphError, OSError):
+                return None
+        return self._gaps
+
+    def gap_changes(self) -> tuple[list[Gap], list[Gap]]:
+        """Return the gaps this build opened and those it closed, against the last build's report (a gap is
+        its kind, node and label: the same gap with its evidence moved is neither), each most valuable
+        first; nothing for the first build or where a report is not known."""
+        now, then = self.gaps(), self.before
+        if now is None or then is None:
+            return [], []
+        key = lambda gap: (gap.kind, gap.node, gap.label)  # noqa: E731
+        before, after = {key(gap) for gap in then}, {key(gap) for gap in now}
+        return [gap for gap in now if key(gap) not in before], [gap for gap in then if key(gap) not in after]
 
 
 def rebuilds(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike, *, limits: Limits = Limits(),
@@ -87,8 +113,10 @@ def rebuilds(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike,
     watcher.start()
     try:
         ready.wait()  # the watches are in place: a change from now on is seen
-        yield _one_build(sources, graph_dir, [], limits, validate, lock_timeout, memory)
+        rebuilt = _one_build(sources, graph_dir, [], limits, validate, lock_timeout, memory)
+        yield rebuilt
         _let_go()
+        last = rebuilt.gaps()  # read while nothing happens, for the next build's gap changes
         while stop is None or not stop.is_set():
             try:
                 got = [batches.get(timeout=0.2)]
@@ -101,8 +129,12 @@ def rebuilds(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike,
                                       "(dreamgraph watch --poll looks for them instead)") from error
             changes = set().union(*got)
             changed = display_paths(sorted({path for _, path in changes}), graph_dir, sources)
-            yield _one_build(sources, graph_dir, changed, limits, validate, lock_timeout, memory)
+            rebuilt = _one_build(sources, graph_dir, changed, limits, validate, lock_timeout, memory)
+            rebuilt.before = last
+            yield rebuilt
             _let_go()
+            if rebuilt.report is not None:
+                last = rebuilt.gaps()
     finally:
         done.set()
         watcher.join(timeout=2)
@@ -132,13 +164,13 @@ def _one_build(sources, graph_dir: Path, changed: list[str], limits: Limits, val
     """Run one build of :func:`rebuilds`."""
     try:
         return Rebuilt(changed, report=build(sources, graph_dir, limits=limits, validate=validate,
-                                             lock_timeout=lock_timeout, memory=memory))
+                                             lock_timeout=lock_timeout, memory=memory), graph_dir=graph_dir)
     except DreamgraphError as exc:
-        return Rebuilt(changed, error=str(exc))
+        return Rebuilt(changed, error=str(exc), graph_dir=graph_dir)
     except OSError as exc:  # a full disk, a folder made read-only: what was there is as it was
         where = f" ({exc.filename})" if exc.filename else ""
         return Rebuilt(changed, error=f"{exc.strerror or exc}{where}; files are written whole or not at all, so what "
-                                      "was there is as it was")
+                                      "was there is as it was", graph_dir=graph_dir)
 
 
 def _let_go() -> None:
