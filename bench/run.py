@@ -228,8 +228,9 @@ def watch_edits(dreamgraph: list[str], articles: Path, graph: Path, changed: Pat
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(dreamgraph + ["watch", "-g", str(graph), str(articles)], stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL, text=True, env=env, start_new_session=True)
-    lines: queue.Queue = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
+    lines: queue.Queue = queue.Queue()  # the builds' summary lines (not the gaps opened and closed)
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout if not line.startswith(" ")],
+                     daemon=True).start()
     original = changed.read_text(encoding="utf-8")
     seconds = []
     try:
