@@ -270,6 +270,9 @@ def _watch(rebuilt_builds, graph_dir: Path, export_views: bool, output_dir: Path
                     problem.severity == "error" or shown < SHOWN_WARNINGS):
                 click.echo(safe_text(str(problem)), err=True)
                 shown += problem.severity != "error"
+        hidden = 0 if changed else sum(p.severity != "error" for p in report.problems) - shown
+        if hidden:
+            click.echo(f"… and {hidden} more warnings (`dreamgraph gaps` ranks what they point at)", err=True)
         for violation in report.violations:
             click.echo(f"shape violation: {safe_text(str(violation))}", err=True)
         click.echo(_summary(report))
