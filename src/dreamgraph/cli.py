@@ -147,12 +147,30 @@ local_graph_dir = click.option(
 SHOWN_WARNINGS = 50  # a build of a large library can have thousands: the first ones, then a count
 
 
+def limit_options(command):
+    """The options of `build` and `watch` that bound what is read of an article (see dreamgraph.parse.Limits)."""
+    for option in reversed([
+            click.option("--max-bytes", type=COUNT, default=None, help="Largest article file read, in bytes [5000000]."),
+            click.option("--max-line-chars", type=COUNT, default=None,
+                         help="Longest line read, in characters [100000]."),
+            click.option("--max-items", type=COUNT, default=None, help="Most items read per section [1000].")]):
+        command = option(command)
+    return command
+
+
+def _limits(max_bytes: int | None, max_line_chars: int | None, max_items: int | None):
+    """Return the parse limits the options give, each left out as its default."""
+    from .parse import Limits
+
+    defaults = Limits()
+    return Limits(max_bytes=max_bytes or defaults.max_bytes, max_line_chars=max_line_chars or defaults.max_line_chars,
+                  max_items=max_items or defaults.max_items)
+
+
 @main.command()
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 @local_graph_dir
-@click.option("--max-bytes", type=COUNT, default=None, help="Largest article file read, in bytes [5000000].")
-@click.option("--max-line-chars", type=COUNT, default=None, help="Longest line read, in characters [100000].")
-@click.option("--max-items", type=COUNT, default=None, help="Most items read per section [1000].")
+@limit_options
 @click.option("--wait", type=Seconds(zero=True), default=0, help="Seconds to wait for another build of the same folder.")
 @click.option("--no-validate", is_flag=True, help="Skip the SHACL check after building.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors and the summary.")
@@ -170,13 +188,9 @@ def build(ctx, sources, sub_graph_dir, max_bytes, max_line_chars, max_items, wai
     Exits 1 when an article or part of one had to be dropped, 3 when the graph breaks a SHACL rule.
     """
     from .build import build as run_build
-    from .parse import Limits
 
     obj = _subcommand_graph_dir(ctx, sub_graph_dir)
-    defaults = Limits()
-    limits = Limits(max_bytes=max_bytes or defaults.max_bytes,
-                    max_line_chars=max_line_chars or defaults.max_line_chars,
-                    max_items=max_items or defaults.max_items)
+    limits = _limits(max_bytes, max_line_chars, max_items)
     sources = list(sources) or [obj.graph_dir / "articles"]
     with nullcontext() if quiet else _progress() as bar:
         report = run_build(sources, obj.graph_dir, limits=limits, validate=not no_validate,
@@ -214,9 +228,7 @@ def _summary(report) -> str:
 @main.command()
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 @local_graph_dir
-@click.option("--max-bytes", type=COUNT, default=None, help="Largest article file read, in bytes [5000000].")
-@click.option("--max-line-chars", type=COUNT, default=None, help="Longest line read, in characters [100000].")
-@click.option("--max-items", type=COUNT, default=None, help="Most items read per section [1000].")
+@limit_options
 @click.option("--no-validate", is_flag=True, help="Skip the SHACL check after building.")
 @click.option("--export", "export_views", is_flag=True,
               help="Write the standard views again after each build, as `export --all` does.")
@@ -235,14 +247,10 @@ def watch(ctx, sources, sub_graph_dir, max_bytes, max_line_chars, max_items, no_
     of the files that changed (the first build: as `build` does) and the gaps the change opened and
     closed; with --export, writes the views too.
     """
-    from .parse import Limits
     from .watch import rebuilds
 
     obj = _subcommand_graph_dir(ctx, sub_graph_dir)
-    defaults = Limits()
-    limits = Limits(max_bytes=max_bytes or defaults.max_bytes,
-                    max_line_chars=max_line_chars or defaults.max_line_chars,
-                    max_items=max_items or defaults.max_items)
+    limits = _limits(max_bytes, max_line_chars, max_items)
     sources = list(sources) or [obj.graph_dir / "articles"]
     click.echo(f"watching {', '.join(safe_text(str(s)) for s in sources)} (Ctrl-C stops)", err=True)
     try:
