@@ -195,6 +195,31 @@ def test_a_build_that_fails_is_said_and_the_watch_goes_on(library, tmp_path):
         watch.close()
 
 
+def test_a_change_made_while_another_build_holds_the_folder_is_built_once_it_is_free(library, tmp_path):
+    """One build at a time: the watch's waits for the folder, says so when another build holds it longer,
+    and tries again on its own, with no further change needed."""
+    from filelock import FileLock
+
+    from dreamgraph.store import LOCK_FILE
+
+    builds = rebuilds([library], tmp_path / "graph", lock_timeout=0.5)
+    try:
+        next(builds)
+        lock = FileLock(str(tmp_path / "graph" / LOCK_FILE))
+        lock.acquire()  # as `dreamgraph build` run beside would
+        path = library / "teeth.txt"
+        path.write_text(path.read_text(encoding="utf-8").replace("Quick Answer\n", "Quick Answer\n- Held.\n", 1),
+                        encoding="utf-8")
+        held = next(builds)
+        assert held.report is None and "locked by another dreamgraph build" in held.error and "trying again" in held.error
+        lock.release()
+        retried = next(builds)
+        assert retried.changed == ["articles/teeth.txt"] and retried.report.store == "patched"
+        assert "Held." in (tmp_path / "graph" / GRAPH_FILE).read_text(encoding="utf-8")
+    finally:
+        builds.close()
+
+
 def test_a_build_the_system_refuses_is_said_and_the_next_change_builds(library, tmp_path):
     """A write the system refuses (here a folder where the graph file goes; a full disk alike) stops that
     build with an error, not the watch."""

@@ -22,7 +22,7 @@ from filelock import FileLock, Timeout
 
 from .cache import CACHE_DIR, Cache
 from .compile import DREAM, article_parts, article_unit, compile_all, file_keys
-from .errors import DreamgraphError
+from .errors import DreamgraphError, FolderLockedError
 from .files import atomic_write, leave_for_exit, paused_gc
 from .gaps import GapSettings, find_gaps, lookalike_targets, near_pairs, not_in_format, reused_gaps, typo_table
 from .graphfolder import (BuildReport, Spool, build_inputs, graph_turtle, keep_report, last_graph_file, last_tail,
@@ -178,7 +178,7 @@ def build(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike, *,
     try:
         lock.acquire(timeout=lock_timeout)
     except Timeout:
-        raise DreamgraphError(
+        raise FolderLockedError(
             f"{graph_dir} is locked by another dreamgraph build; wait for it to finish (or pass --wait SECONDS)"
         ) from None
     try:

@@ -261,8 +261,13 @@ def watch(ctx, sources, sub_graph_dir, max_bytes, max_line_chars, max_items, no_
 
 
 def _watch(rebuilt_builds, graph_dir: Path, export_views: bool, output_dir: Path) -> None:
-    """Print each build of `dreamgraph watch` (and write the views, if asked)."""
+    """Print each build of `dreamgraph watch` (and write the views, if asked). An error said already (the
+    folder still held by another build, tried again) is not said again."""
+    said = None
     for rebuilt in rebuilt_builds:
+        if rebuilt.error is not None and rebuilt.error == said:
+            continue
+        said = rebuilt.error
         if rebuilt.changed:
             shown = ", ".join(safe_text(path) for path in rebuilt.changed[:3])
             more = len(rebuilt.changed) - 3

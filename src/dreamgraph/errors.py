@@ -42,6 +42,10 @@ class GraphNotBuiltError(DreamgraphError):
     """The graph folder holds no built graph yet."""
 
 
+class FolderLockedError(DreamgraphError):
+    """Another build holds the graph folder (one build at a time), past the time allowed to wait for it."""
+
+
 class QueryError(DreamgraphError):
     """A SPARQL query that is refused, malformed, too slow or fails remotely."""
 

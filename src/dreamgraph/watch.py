@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Iterator, Protocol, Sequence
 
 from .build import BuildReport, build
-from .errors import DreamgraphError
+from .errors import DreamgraphError, FolderLockedError
 from .files import let_go_of_the_left
 from .gaps import Gap, find_gaps
 from .library import ALIAS_FILE
@@ -96,8 +96,8 @@ def rebuilds(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike,
     gathered until none came for :data:`STEP_MS` (an editor's save, a ``git checkout`` of many files): what
     changed while a build ran, however many files, makes one build next. Hidden files (an editor's swap
     and backup files) and files of other kinds are passed over, as the build passes them over. A build
-    waits ``lock_timeout`` seconds for another one of the same folder (a ``dreamgraph build`` run beside)
-    before giving up until the next change.
+    waits ``lock_timeout`` seconds for another one of the same folder (a ``dreamgraph build`` run beside),
+    then says so and tries again :data:`RETRY_SECONDS` later, and again, until it gets the folder.
     """
     graph_dir = Path(graph_dir)
     missing = [str(source) for source in sources if not os.path.exists(source)]
@@ -113,23 +113,25 @@ def rebuilds(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike,
     watcher.start()
     try:
         ready.wait()  # the watches are in place: a change from now on is seen
-        rebuilt = _one_build(sources, graph_dir, [], limits, validate, lock_timeout, memory)
+        rebuilt, pending = _one_build(sources, graph_dir, [], limits, validate, lock_timeout, memory)
         yield rebuilt
         _let_go()
         last = rebuilt.gaps()  # read while nothing happens, for the next build's gap changes
         while stop is None or not stop.is_set():
             try:
-                got = [batches.get(timeout=0.2)]
+                got = [batches.get(timeout=RETRY_SECONDS if pending is not None else 0.2)]
             except queue.Empty:
-                continue
+                if pending is None:
+                    continue
+                got = []  # the folder was held by another build: try again
             while not batches.empty():  # what else changed during the last build
                 got.append(batches.get_nowait())
             for error in (item for item in got if isinstance(item, BaseException)):
                 raise DreamgraphError(f"cannot watch {', '.join(wanted.folders)} for changes: {error} "
                                       "(dreamgraph watch --poll looks for them instead)") from error
-            changes = set().union(*got)
-            changed = display_paths(sorted({path for _, path in changes}), graph_dir, sources)
-            rebuilt = _one_build(sources, graph_dir, changed, limits, validate, lock_timeout, memory)
+            changes = {path for _, path in set().union(*got)}
+            changed = sorted(set(pending or ()) | set(display_paths(sorted(changes), graph_dir, sources)))
+            rebuilt, pending = _one_build(sources, graph_dir, changed, limits, validate, lock_timeout, memory)
             rebuilt.before = last
             yield rebuilt
             _let_go()
@@ -160,17 +162,23 @@ def _watch(wanted: _Wanted, batches: queue.Queue, done: threading.Event, ready: 
 
 
 def _one_build(sources, graph_dir: Path, changed: list[str], limits: Limits, validate: bool, lock_timeout: float,
-               memory: TablesInMemory) -> Rebuilt:
-    """Run one build of :func:`rebuilds`."""
+               memory: TablesInMemory) -> tuple[Rebuilt, list[str] | None]:
+    """Run one build of :func:`rebuilds`; return it, and the changes to build again soon when another
+    build held the folder (else None: the next change builds)."""
     try:
         return Rebuilt(changed, report=build(sources, graph_dir, limits=limits, validate=validate,
-                                             lock_timeout=lock_timeout, memory=memory), graph_dir=graph_dir)
+                                             lock_timeout=lock_timeout, memory=memory), graph_dir=graph_dir), None
+    except FolderLockedError as exc:
+        return Rebuilt(changed, error=f"{exc}; trying again in {RETRY_SECONDS:g} s", graph_dir=graph_dir), changed
     except DreamgraphError as exc:
-        return Rebuilt(changed, error=str(exc), graph_dir=graph_dir)
+        return Rebuilt(changed, error=str(exc), graph_dir=graph_dir), None
     except OSError as exc:  # a full disk, a folder made read-only: what was there is as it was
         where = f" ({exc.filename})" if exc.filename else ""
         return Rebuilt(changed, error=f"{exc.strerror or exc}{where}; files are written whole or not at all, so what "
-                                      "was there is as it was", graph_dir=graph_dir)
+                                      "was there is as it was", graph_dir=graph_dir), None
+
+
+RETRY_SECONDS = 2  # after another build held the folder, the changes are built again this soon
 
 
 def _let_go() -> None:
