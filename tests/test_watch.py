@@ -247,6 +247,19 @@ def test_a_source_that_does_not_exist_is_a_clear_error(tmp_path):
         next(rebuilds([tmp_path / "nowhere"], tmp_path / "graph"))
 
 
+def test_the_command_stops_on_a_terminate_signal_as_on_ctrl_c(library, tmp_path):
+    """A service manager stops a watch with SIGTERM: it ends as Ctrl-C ends it, with status 0."""
+    process = subprocess.Popen([sys.executable, "-m", "dreamgraph.cli", "watch", "-g", str(tmp_path / "graph"),
+                                str(library)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        assert process.stdout.readline().startswith("built ")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=WAIT)
+    assert process.returncode == 0 and err.rstrip().endswith("stopped"), err
+
+
 def test_the_command_prints_each_build_and_the_changed_files_problems_and_stops_on_ctrl_c(library, tmp_path):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen([sys.executable, "-m", "dreamgraph.cli", "watch", "-g", str(tmp_path / "graph"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import signal
 import sys
 import time
 from contextlib import nullcontext
@@ -253,11 +254,16 @@ def watch(ctx, sources, sub_graph_dir, max_bytes, max_line_chars, max_items, no_
     limits = _limits(max_bytes, max_line_chars, max_items)
     sources = list(sources) or [obj.graph_dir / "articles"]
     click.echo(f"watching {', '.join(safe_text(str(s)) for s in sources)} (Ctrl-C stops)", err=True)
+    signal.signal(signal.SIGTERM, _stop)  # as Ctrl-C: a service manager's stop, `kill`
     try:
         _watch(rebuilds(sources, obj.graph_dir, limits=limits, validate=not no_validate,
                         force_polling=True if poll else None), obj.graph_dir, export_views, output_dir)
     except KeyboardInterrupt:  # the way to stop: a build cut short leaves the folder as it was
         click.echo("stopped", err=True)
+
+
+def _stop(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def _watch(rebuilt_builds, graph_dir: Path, export_views: bool, output_dir: Path) -> None:
