@@ -129,6 +129,23 @@ def test_files_the_build_passes_over_start_no_build(watching, library, tmp_path)
     assert rebuilt.changed == ["aliases.toml"] and rebuilt.report.store != "unchanged"
 
 
+def test_what_the_caller_writes_under_an_ignored_folder_starts_no_build(tmp_path):
+    """`watch --export` with the views' folder inside the watched one: writing the views (HTML, as a saved
+    page is) after a build must not start the next build, and the next, for ever."""
+    shutil.copytree(FIXTURES / "gaps", tmp_path / "site" / "articles")
+    (tmp_path / "site" / "exports").mkdir()
+    watch = Watching([tmp_path / "site"], tmp_path / "graph", ignore=[tmp_path / "site" / "exports"])
+    try:
+        watch.next()
+        (tmp_path / "site" / "exports" / "taxonomy.html").write_text("<html><body>a view</body></html>")
+        assert watch.nothing_more()
+        (tmp_path / "site" / "articles" / "new.md").write_text(article("Dream About Swimming: Strokes"),
+                                                               encoding="utf-8")
+        assert watch.next().changed == ["site/articles/new.md"]
+    finally:
+        watch.close()
+
+
 def test_changes_made_while_the_caller_is_busy_make_one_build_next(library, tmp_path):
     """The generator waits while its caller works on the last build (writes the views, say): what changed
     meanwhile, however many files, makes one build when it is asked for the next."""
@@ -211,7 +228,8 @@ def test_a_change_made_while_another_build_holds_the_folder_is_built_once_it_is_
         path.write_text(path.read_text(encoding="utf-8").replace("Quick Answer\n", "Quick Answer\n- Held.\n", 1),
                         encoding="utf-8")
         held = next(builds)
-        assert held.report is None and "locked by another dreamgraph build" in held.error and "trying again" in held.error
+        assert held.report is None and "locked by another dreamgraph build" in held.error
+        assert "trying again" in held.error
         lock.release()
         retried = next(builds)
         assert retried.changed == ["articles/teeth.txt"] and retried.report.store == "patched"

@@ -257,7 +257,8 @@ def watch(ctx, sources, sub_graph_dir, max_bytes, max_line_chars, max_items, no_
     signal.signal(signal.SIGTERM, _stop)  # as Ctrl-C: a service manager's stop, `kill`
     try:
         _watch(rebuilds(sources, obj.graph_dir, limits=limits, validate=not no_validate,
-                        force_polling=True if poll else None), obj.graph_dir, export_views, output_dir)
+                        force_polling=True if poll else None, ignore=[output_dir] if export_views else []),
+               obj.graph_dir, export_views, output_dir)
     except KeyboardInterrupt:  # the way to stop: a build cut short leaves the folder as it was
         click.echo("stopped", err=True)
 

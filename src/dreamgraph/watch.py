@@ -100,7 +100,7 @@ def _gap_key(gap: Gap) -> str:
 
 def rebuilds(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike, *, limits: Limits = Limits(),
              validate: bool = True, stop: Event | None = None, lock_timeout: float = 10,
-             force_polling: bool | None = None) -> Iterator[Rebuilt]:
+             force_polling: bool | None = None, ignore: Sequence[str | os.PathLike] = ()) -> Iterator[Rebuilt]:
     """Build the graph folder from ``sources`` (as :func:`dreamgraph.build.build` does), then again each
     time an article file under them, or the graph folder's alias table, is written, added, moved or
     removed; yield each build's :class:`Rebuilt`. Stops when ``stop`` is set, or when the caller stops
@@ -112,14 +112,16 @@ def rebuilds(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike,
     changed while a build ran, however many files, makes one build next. Hidden files (an editor's swap
     and backup files) and files of other kinds are passed over, as the build passes them over. A build
     waits ``lock_timeout`` seconds for another one of the same folder (a ``dreamgraph build`` run beside),
-    then says so and tries again :data:`RETRY_SECONDS` later, and again, until it gets the folder.
+    then says so and tries again :data:`RETRY_SECONDS` later, and again, until it gets the folder. Files
+    under the folders in ``ignore`` start no build: what the caller writes after each build (the views of
+    ``dreamgraph watch --export``, HTML like a saved page) must not start the next.
     """
     graph_dir = Path(graph_dir)
     missing = [str(source) for source in sources if not os.path.exists(source)]
     if missing:
         raise DreamgraphError(f"no such file or folder to watch: {', '.join(missing)}")
     graph_dir.mkdir(parents=True, exist_ok=True)
-    wanted = _Wanted(sources, graph_dir)
+    wanted = _Wanted(sources, graph_dir, ignore)
     memory = TablesInMemory()  # the tables a rebuild read, for the next
     batches: queue.Queue = queue.Queue()
     done, ready = threading.Event(), threading.Event()
@@ -218,8 +220,9 @@ class _Wanted:
     (see :func:`dreamgraph.sources.find_article_files`), the files named as sources, and the alias table.
     Also the folders to watch (each source folder, a named file's folder, the graph folder)."""
 
-    def __init__(self, sources: Sequence[str | os.PathLike], graph_dir: Path):
+    def __init__(self, sources: Sequence[str | os.PathLike], graph_dir: Path, ignore: Sequence[str | os.PathLike] = ()):
         self.aliases = os.path.abspath(graph_dir / ALIAS_FILE)
+        self.ignored = tuple(os.path.join(os.path.abspath(folder), "") for folder in ignore)
         self.files = {os.path.abspath(source) for source in sources if not os.path.isdir(source)}
         self.trees = [os.path.join(os.path.abspath(source), "") for source in sources if os.path.isdir(source)]
         folders = {os.path.dirname(file) for file in self.files} | set(self.trees) | {os.path.abspath(graph_dir)}
@@ -230,6 +233,8 @@ class _Wanted:
         path = os.path.abspath(path)
         if path == self.aliases or path in self.files:
             return True
+        if path.startswith(self.ignored):
+            return False
         for tree in self.trees:
             if path.startswith(tree):
                 inside = path[len(tree):].split(os.sep)
