@@ -124,12 +124,19 @@ def rebuilds(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike,
     wanted = _Wanted(sources, graph_dir, ignore)
     memory = TablesInMemory()  # the tables a rebuild read, for the next
     batches: queue.Queue = queue.Queue()
-    done, ready = threading.Event(), threading.Event()
-    watcher = threading.Thread(target=_watch, args=(wanted, batches, done, ready, force_polling), daemon=True,
-                               name="dreamgraph-watch")
-    watcher.start()
+    done = threading.Event()
+    watchers = []  # one thread for the source folders and their subfolders, one for single folders
+    for folders, recursive in ((wanted.trees, True), (wanted.folders, False)):
+        if folders:
+            ready = threading.Event()
+            watchers.append((threading.Thread(target=_watch, args=(folders, recursive, wanted, batches, done, ready,
+                                                                   force_polling), daemon=True,
+                                              name="dreamgraph-watch"), ready))
+    for watcher, _ in watchers:
+        watcher.start()
     try:
-        ready.wait()  # the watches are in place: a change from now on is seen
+        for _, ready in watchers:
+            ready.wait()  # the watches are in place: a change from now on is seen
         rebuilt, pending = _one_build(sources, graph_dir, [], limits, validate, lock_timeout, memory)
         yield rebuilt
         last = _gaps_kept(rebuilt)
@@ -144,8 +151,8 @@ def rebuilds(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike,
             while not batches.empty():  # what else changed during the last build
                 got.append(batches.get_nowait())
             for error in (item for item in got if isinstance(item, BaseException)):
-                raise DreamgraphError(f"cannot watch {', '.join(wanted.folders)} for changes: {error} "
-                                      "(dreamgraph watch --poll looks for them instead)") from error
+                raise DreamgraphError(f"cannot watch {', '.join(wanted.trees + wanted.folders)} for changes: "
+                                      f"{error} (dreamgraph watch --poll looks for them instead)") from error
             changes = {path for _, path in set().union(*got)}
             changed = sorted(set(pending or ()) | set(display_paths(sorted(changes), graph_dir, sources)))
             rebuilt, pending = _one_build(sources, graph_dir, changed, limits, validate, lock_timeout, memory)
@@ -156,19 +163,21 @@ def rebuilds(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike,
             _let_go()
     finally:
         done.set()
-        watcher.join(timeout=2)
+        for watcher, _ in watchers:
+            watcher.join(timeout=2)
 
 
-def _watch(wanted: _Wanted, batches: queue.Queue, done: threading.Event, ready: threading.Event,
-           force_polling: bool | None) -> None:
-    """Put each set of wanted changes in ``batches`` until ``done`` is set (an error that stops the watching,
-    such as the system's limit of watched folders, is put there too); set ``ready`` once the watches are
-    in place (at the first wait's end: watchfiles places them before it waits)."""
+def _watch(folders: list[str], recursive: bool, wanted: _Wanted, batches: queue.Queue, done: threading.Event,
+           ready: threading.Event, force_polling: bool | None) -> None:
+    """Put each set of wanted changes in ``folders`` (and their subfolders if ``recursive``) in ``batches``
+    until ``done`` is set (an error that stops the watching, such as the system's limit of watched folders,
+    is put there too); set ``ready`` once the watches are in place (at the first wait's end: watchfiles
+    places them before it waits)."""
     from watchfiles import watch
 
     try:
-        for changes in watch(*wanted.folders, watch_filter=wanted, stop_event=done, step=STEP_MS, rust_timeout=100,
-                             yield_on_timeout=True, force_polling=force_polling):
+        for changes in watch(*folders, watch_filter=wanted, stop_event=done, step=STEP_MS, rust_timeout=100,
+                             yield_on_timeout=True, force_polling=force_polling, recursive=recursive):
             ready.set()
             if changes:
                 batches.put(changes)
@@ -218,15 +227,18 @@ def _let_go() -> None:
 class _Wanted:
     """The changes :func:`rebuilds` builds again for: the article files the build reads under the sources
     (see :func:`dreamgraph.sources.find_article_files`), the files named as sources, and the alias table.
-    Also the folders to watch (each source folder, a named file's folder, the graph folder)."""
+    Also the folders to watch: each source folder with its subfolders (``trees``), and on their own, not
+    their subfolders (``folders``), a named file's folder and the graph folder when no tree holds them (a
+    file named in the home folder must not have the whole home folder watched)."""
 
     def __init__(self, sources: Sequence[str | os.PathLike], graph_dir: Path, ignore: Sequence[str | os.PathLike] = ()):
         self.aliases = os.path.abspath(graph_dir / ALIAS_FILE)
         self.ignored = tuple(os.path.join(os.path.abspath(folder), "") for folder in ignore)
         self.files = {os.path.abspath(source) for source in sources if not os.path.isdir(source)}
-        self.trees = [os.path.join(os.path.abspath(source), "") for source in sources if os.path.isdir(source)]
-        folders = {os.path.dirname(file) for file in self.files} | set(self.trees) | {os.path.abspath(graph_dir)}
-        self.folders = sorted(folders)
+        self.trees = sorted({os.path.join(os.path.abspath(source), "") for source in sources if os.path.isdir(source)})
+        singles = {os.path.join(os.path.dirname(file), "") for file in self.files} | {os.path.join(
+            os.path.abspath(graph_dir), "")}
+        self.folders = sorted(folder for folder in singles if not folder.startswith(tuple(self.trees)))
         self.suffixes = tuple(ARTICLE_SUFFIXES | EXPORT_SUFFIXES)
 
     def __call__(self, change, path: str) -> bool:
