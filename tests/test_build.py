@@ -691,3 +691,21 @@ def test_a_build_says_each_step_as_it_begins_in_order(tmp_path):
     steps.clear()
     build([folder], tmp_path / "g", validate=False, stage=steps.append)
     assert "checking the shapes" not in steps and steps[-1] == "tidying the cache"
+
+
+def test_the_cache_drops_the_keys_it_is_told_of_in_every_kind_however_they_are_given(tmp_path):
+    """Cache.drop (a patch's tail): the keys gone, given as an iterator, leave every kind named; a kind with
+    entries beyond those kept (a stopped build's) keeps those alone."""
+    cache = Cache(tmp_path / ".cache")
+    for kind, keys in (("article", ("old", "kept", "new")), ("turtle", ("old", "kept"))):
+        for key in keys:
+            cache.put(kind, key, key)
+    cache.put("shacl", "old", "a verdict")
+    cache.drop(("article", "turtle"), (key for key in ["old"]), {"kept", "new"})
+    cache.close()
+    assert {kind: Cache(tmp_path / ".cache").keys(kind) for kind in ("article", "turtle", "shacl")} == \
+        {"article": {"kept", "new"}, "turtle": {"kept"}, "shacl": {"old"}}
+    cache = Cache(tmp_path / ".cache")
+    cache.drop(("article",), [], {"kept"})
+    cache.close()
+    assert Cache(tmp_path / ".cache").keys("article") == {"kept"}

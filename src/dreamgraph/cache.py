@@ -237,9 +237,9 @@ class Cache:
         db = self._connect()
         if db is None:
             return
-        kinds = tuple(kinds)
+        kinds, gone = tuple(kinds), sorted(set(gone))  # once: an iterator of keys serves every kind
         db.executemany("DELETE FROM entries WHERE kind = ? AND key = ?",
-                       ((kind, key) for kind in kinds for key in sorted(set(gone))))
+                       ((kind, key) for kind in kinds for key in gone))
         for kind in kinds:
             (count,) = db.execute("SELECT COUNT(*) FROM entries WHERE kind = ?", (kind,)).fetchone()
             if count > len(kept):

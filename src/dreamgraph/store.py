@@ -303,14 +303,15 @@ def code_fingerprint() -> str:
 def derived_files(name: str, data, digest: str | Callable[[], str]) -> dict[str, bytes | Path | Iterator[bytes] | Headed]:
     """Return the files that keep derived data for the graph with this digest (see OxigraphStore.derived):
     ``NAME.pickle``, two pickles one after the other: a header (the digest and the code's fingerprint) and
-    the data; and for a dict, each of its bytes (bytearray, memoryview) values as a file of its own, ``NAME.KEY``,
-    which a reader maps into memory rather than reads (a search then touches only the pages it scans); a
-    Path value is a file written already for the purpose, linked into the folder as ``NAME.KEY``. The bytes
+    the data; and for a dict, each of its bytes (bytearray, memoryview) values as a file of its own,
+    ``NAME.KEY``, which a reader maps into memory rather than reads (a search then touches only the pages it
+    scans); a Path value is a file written already for the purpose, linked into the folder as ``NAME.KEY``. The bytes
     of each large array in the data (numpy's, of :data:`APART_BYTES` or more) are pickled out of band, each
     in a file of its own, ``NAME.buffer0``, ``NAME.buffer1``..., which a reader maps too: the array it
-    gets is not copied into memory (at 100,000 articles the shingles are 144 MB, read and unpickled in 0.5-0.75
-    s, and written after a copy into the pickle). With ``digest`` a function (the Turtle still being written), ``NAME.pickle`` is :class:`Headed`: written
-    at once, its header put in place once the digest is known.
+    gets is not copied into memory (at 100,000 articles the shingles are 144 MB, read and unpickled in
+    0.5-0.75 s, and written after a copy into the pickle). With ``digest`` a function (the Turtle still being
+    written), ``NAME.pickle`` is :class:`Headed`: written at once, its header put in place once the digest
+    is known.
 
     ``data`` may be :class:`Carried`: a table the last build kept and this one did not change, whose files
     are linked (a Path value: see :func:`_new_store_folder`) rather than pickled and written again: its

@@ -385,7 +385,6 @@ def search_patched(last: dict, library: Library, spill: Path | None = None,
             "versions": "\n".join(versions).encode("utf-8", "surrogatepass")}, wait
 
 
-
 def _version(article: Article | None, label: str) -> str:
     """Which version of an article a dream's entries come from (for a stub, its label): one line of
     ``versions`` whatever a path or a label holds."""
