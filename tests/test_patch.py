@@ -14,7 +14,8 @@ from dreamgraph.build import build
 from dreamgraph.cache import Cache
 from dreamgraph.connect import open_store
 from dreamgraph.snapshot import TABLES, Snapshot
-from dreamgraph.store import GRAPH_FILE
+from dreamgraph.files import file_pieces_digest
+from dreamgraph.store import GRAPH_FILE, STORE_DIR, _read_starts, loaded_digest
 
 
 def _replace(path, old: str, new: str) -> None:
@@ -32,6 +33,9 @@ def _same_as_a_clean_build(folder, graph, clean, report) -> None:
         shutil.copy(graph / "aliases.toml", clean)
     fresh = build([folder], clean)
     assert (graph / GRAPH_FILE).read_bytes() == (clean / GRAPH_FILE).read_bytes()
+    # the digest the patch stamps, made from its pieces without reading the file, is the clean build's
+    assert loaded_digest(graph / STORE_DIR) == loaded_digest(clean / STORE_DIR) == file_pieces_digest(
+        graph / GRAPH_FILE, _read_starts(graph / STORE_DIR))
     assert sorted(map(str, open_store(graph)._store.quads_for_pattern(None, None, None))) == \
         sorted(map(str, open_store(clean)._store.quads_for_pattern(None, None, None)))
     for name in TABLES:
@@ -108,6 +112,34 @@ def test_patches_one_after_another_in_one_process_with_the_tables_kept_in_memory
         assert report.store == "patched", edit
         _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
         assert (memory.taken > 0) == (linked and number > 0), "carried tables are taken from memory from the second"
+
+
+def test_tables_read_ahead_between_patches_are_all_taken_from_memory_and_make_clean_builds(library, tmp_path,
+                                                                                           monkeypatch):
+    """What a watching process does while it waits (TablesInMemory.read_ahead): the tables the last patch
+    read, read again from the folder it left, so that the next patch reads no table from disk; the
+    folders it makes are clean builds' all the same."""
+    import dreamgraph.store as store_module
+    from dreamgraph.store import STORE_DIR, TablesInMemory
+
+    read = []
+    real = store_module._stamped
+    monkeypatch.setattr(store_module, "_stamped", lambda name, *rest: read.append(name) or real(name, *rest))
+    graph, memory = tmp_path / "graph", TablesInMemory()
+    for number, edit in enumerate(["a line added", "a scenario rewritten", "a near-duplicate made"]):
+        EDITS[edit](library)
+        read.clear()
+        taken = memory.taken
+        report = build([library], graph, memory=memory)
+        assert report.store == "patched", edit
+        if number == 0:
+            assert len(read) > 10, "the first patch reads its tables from the folder"
+        else:
+            assert read == [] and memory.taken - taken > 10, (edit, read)
+        _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
+        read.clear()
+        memory.read_ahead(graph / STORE_DIR)
+        assert read, "the tables the patch made anew are read ahead"
 
 
 def test_with_every_array_kept_apart_and_read_mapped_a_rebuild_makes_what_a_clean_build_makes(library, tmp_path,

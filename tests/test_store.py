@@ -1,12 +1,14 @@
 """The embedded store folder: written and loaded from the same bytes, and left as it was when that fails."""
 
 import hashlib
+import itertools
 import os
 
 import pytest
 
-from dreamgraph.files import file_digest
-from dreamgraph.store import STORE_DIR, MemoryStore, loaded_digest, store_is_current, write_and_load_store_folder
+from dreamgraph.files import PIECES, file_digest, file_pieces_digest, pieces_digest
+from dreamgraph.store import (PIECES_FILE, STORE_DIR, MemoryStore, loaded_digest, store_is_current,
+                              write_and_load_store_folder)
 from dreamgraph.connect import open_store
 
 PREFIX = b"@prefix dg: <https://w3id.org/dreamgraph/ontology#> .\n"
@@ -57,6 +59,29 @@ def test_the_kept_files_are_made_once_the_file_is_written(tmp_path):
     assert count == big and seen["digest"] == digest == hashlib.sha256(written).hexdigest()
     assert not seen["in place"]  # the file is put in place after the store
     assert (tmp_path / ".store" / "note.bin").read_bytes() == b"kept"
+
+
+def test_a_store_stamped_with_the_digest_of_its_pieces_knows_the_same_bytes_again_and_no_others(tmp_path):
+    """The digest of a graph file's pieces (a rebuild knows it before writing: see pieces_digest) stands for
+    the file's bytes as its SHA-256 would: a file touched or copied with the same bytes is still the store's;
+    one byte changed, or the record of where the pieces start lost, is not."""
+    pieces = list(_pieces(3))
+    starts = [0, *itertools.accumulate(len(p) for p in pieces[:-1])]
+    layout = (pieces_digest((len(p), hashlib.sha256(p).hexdigest()) for p in pieces), starts)
+    turtle, folder = tmp_path / "dreamgraph.ttl", tmp_path / ".store"
+    count, digest = write_and_load_store_folder(turtle, iter(pieces), folder, layout=layout)
+    assert count == 3 and digest == layout[0] == loaded_digest(folder) and digest.startswith(PIECES)
+    assert digest == file_pieces_digest(turtle, starts)
+    os.utime(turtle, ns=(10**18, 10**18))  # another time, the same bytes: known by its pieces
+    assert store_is_current(turtle, folder)
+    data = turtle.read_bytes()
+    at = data.index(b"d2>")
+    turtle.write_bytes(data[:at] + b"x" + data[at + 1:])  # the same size, one byte changed
+    assert not store_is_current(turtle, folder)
+    turtle.write_bytes(data)
+    assert store_is_current(turtle, folder)
+    (folder / PIECES_FILE).unlink()
+    assert not store_is_current(turtle, folder)
 
 
 def test_a_write_that_fails_leaves_the_old_file_and_store(built):

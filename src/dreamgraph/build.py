@@ -25,8 +25,9 @@ from .compile import DREAM, article_parts, article_unit, compile_all, file_keys
 from .errors import DreamgraphError, FolderLockedError
 from .files import atomic_write, leave_for_exit, paused_gc
 from .gaps import GapSettings, find_gaps, lookalike_targets, near_pairs, not_in_format, reused_gaps, typo_table
-from .graphfolder import (BuildReport, Spool, build_inputs, graph_turtle, keep_report, last_graph_file, last_tail,
-                          no_stage, read_manifest, refresh_store, shared_set, shared_turtle, unchanged_report)
+from .graphfolder import (BuildReport, Spool, build_inputs, graph_pieces, graph_turtle, keep_report, last_graph_file,
+                          last_tail, no_stage, read_manifest, refresh_store, shared_set, shared_turtle,
+                          unchanged_report)
 from .library import Library, Shared, alias_suggestion, assemble, shared_triples
 from .parse import Limits
 from .patch import patched_build
@@ -275,9 +276,11 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         offsets: dict[str, tuple[int, int]] = {}
         shared_now = shared_set(shared)
         # the clusters' and stubs' blocks are copied from the last graph file when they are the same
-        tail = last_tail(*last) if last and shared_now == manifest["shared"] else shared_turtle(shared)
+        tail = (last and shared_now == manifest["shared"] and last_tail(*last, manifest)) or shared_turtle(shared)
+        slugs = sorted(library.articles)
         triple_count, store_refresh = refresh_store(
-            graph_file, graph_turtle(sorted(library.articles), parts, tail, spool, offsets), graph_dir / STORE_DIR,
+            graph_file, graph_turtle(slugs, parts, tail, spool, offsets), graph_pieces(slugs, parts, tail),
+            graph_dir / STORE_DIR,
             {slug: parts[slug][0][2] for slug in library.articles}, shared_now,
             lambda slug: own_triples(library.articles[slug], library.articles[slug].path, library.resolve),
             while_the_store_loads, offsets, manifest, repr(limits), stage, library.aliases)

@@ -12,15 +12,17 @@ what it was built from (a build with nothing changed answers from it).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import pickle
 import tempfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
 from .errors import Problem
-from .files import PastCacheReader, atomic_write
+from .files import PastCacheReader, atomic_write, pieces_digest
 from .library import Shared
 from .parse import Limits
 from .store import (GRAPH_FILE, STORE_DIR, derived_files, loaded_digest, store_is_current, update_store_folder,
@@ -112,7 +114,7 @@ def graph_turtle(slugs: Iterable[str], parts: dict[str, tuple[tuple, str]], tail
     Pieces that follow one another where the spool keeps them (the unchanged articles of a rebuild, in the
     last graph file) are read together, up to :data:`RUN_BYTES` at a time: read one by one, the 100,000
     pieces of a large library each waited for Python's lock while the build made its tables."""
-    head = (TURTLE_PREFIXES + turtle_blocks(scheme_triples())).encode()
+    head = graph_head()
     yield head
     at, run = len(head), None  # run: (offset, length, "", source) of the pieces read together next
     for slug in slugs:
@@ -131,19 +133,42 @@ def graph_turtle(slugs: Iterable[str], parts: dict[str, tuple[tuple, str]], tail
     yield tail if isinstance(tail, bytes) else spool.read(tail)
 
 
+def graph_pieces(slugs: Iterable[str], parts: dict[str, tuple[tuple, str]],
+                 tail: bytes | tuple) -> list[tuple[int, str]]:
+    """Return the length and SHA-256 of each piece of the graph file :func:`graph_turtle` writes from the
+    same arguments: its head, each article's Turtle, its tail (see :func:`dreamgraph.files.pieces_digest`)."""
+    head = graph_head()
+    return [(len(head), _head_sha256()), *((parts[slug][0][1], parts[slug][0][2]) for slug in slugs),
+            (len(tail), hashlib.sha256(tail).hexdigest()) if isinstance(tail, bytes) else (tail[1], tail[2])]
+
+
+@lru_cache(maxsize=1)
+def graph_head() -> bytes:
+    """Return what every graph file begins with: the prefixes and the scheme's block."""
+    return (TURTLE_PREFIXES + turtle_blocks(scheme_triples())).encode()
+
+
+@lru_cache(maxsize=1)
+def _head_sha256() -> str:
+    return hashlib.sha256(graph_head()).hexdigest()
+
+
 def shared_turtle(shared: Shared) -> bytes:
     """Return the Turtle of the triples no article owns: the clusters' blocks, then the stubs'."""
     return (turtle_blocks(shared.clusters) + turtle_blocks(shared.stubs)).encode("utf-8")
 
 
-def last_tail(fd: int, places: dict[str, tuple[int, int, str]]) -> tuple[int, int, str, int]:
+def last_tail(fd: int, places: dict[str, tuple[int, int, str]], manifest: dict) -> tuple[int, int, str, int] | None:
     """Return where the last graph file (open as ``fd``, its articles' ``places`` as :func:`last_graph_file`
-    gives them) has its clusters' and stubs' blocks, as a piece of a :class:`Spool` made with it: from the
-    end of its last article to the end of the file (a rebuild that changed none of them copies them)."""
+    gives them, its store's ``manifest``) has its clusters' and stubs' blocks, as a piece of a
+    :class:`Spool` made with it: from the end of its last article to the end of the file (a rebuild that
+    changed none of them copies them); None when the manifest does not say what they were."""
     start = max((offset + length for offset, length, _ in places.values()), default=None)
     if start is None:  # no article: the tail follows the scheme
-        start = len((TURTLE_PREFIXES + turtle_blocks(scheme_triples())).encode())
-    return start, os.fstat(fd).st_size - start, "", 1
+        start = len(graph_head())
+    length = os.fstat(fd).st_size - start
+    kept = manifest.get("tail")
+    return (start, length, kept[1], 1) if isinstance(kept, tuple) and kept[0] == length else None
 
 
 RUN_BYTES = 32 << 20
@@ -167,14 +192,16 @@ def no_stage(what: str) -> None:
     """Be told of a build's step and do nothing (the default of ``stage``)."""
 
 
-def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, hashes: dict[str, str],
-                  shared: set[Triple], own: Callable[[str], list[Triple]],
+def refresh_store(graph_file: Path, turtle: Iterable[bytes], pieces: list[tuple[int, str]], folder: Path,
+                  hashes: dict[str, str], shared: set[Triple], own: Callable[[str], list[Triple]],
                   derived: Callable[[], dict[str, object]] | None = None,
                   offsets: dict[str, tuple[int, int]] | None = None, old: dict | None = None,
                   limits: str = "", stage: Callable[[str], None] = no_stage,
                   aliases: dict[str, str] | None = None) -> tuple[int, str]:
     """Write the graph file from the pieces of ``turtle`` and bring the embedded store up to date with it;
-    return the store's number of triples and how ("updated" or "reloaded").
+    return the store's number of triples and how ("updated" or "reloaded"). ``pieces`` are the file's
+    pieces' lengths and hashes (:func:`graph_pieces`): the store is stamped with their digest
+    (:func:`dreamgraph.files.pieces_digest`), known before the file is written.
 
     The store folder keeps a manifest of what it holds (the SHA-256 of each article's Turtle, ``hashes``
     by slug, and the ``shared`` triples: see :func:`shared_set`), and where each article's Turtle is in the
@@ -190,23 +217,24 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, hashe
     the store loads. ``limits`` (their ``repr``) are those the articles were read with, which the manifest
     keeps for the next build. ``stage`` is told of each step as it begins (see :func:`dreamgraph.build.build`).
     """
-    manifest = {"articles": hashes, "shared": shared, "limits": limits, "aliases": aliases or {}}
+    manifest = {"articles": hashes, "shared": shared, "limits": limits, "aliases": aliases or {},
+                "tail": pieces[-1]}
+    starts = [0, *itertools.accumulate(length for length, _ in pieces[:-1])]
+    layout = (pieces_digest(pieces), starts)
     if offsets is not None:
         manifest["offsets"] = offsets
 
-    def kept_files(digest: str | Callable[[], str]) -> Iterator[tuple[str, bytes]]:
+    def kept_files(digest: str) -> Iterator[tuple[str, bytes]]:
         """Make the kept data (while the store loads), then yield its files one table at a time as the store
         folder writes them, each table let go once pickled: at 100,000 articles all the files at once
-        (1 GB) made the build's peak. With ``digest`` a function (the graph file still being written), the
-        files are written meanwhile and stamped with it once it is known (see
-        :class:`dreamgraph.store.Headed`); the manifest, last, waits for it."""
+        (1 GB) made the build's peak. The graph file may still be being written: its digest is known."""
         data = derived() if derived else {}
 
         def files() -> Iterator[tuple[str, bytes]]:
             stage("writing the read model")
             for name in sorted(data):
                 yield from derived_files(name, data.pop(name), digest).items()
-            manifest["turtle"] = digest() if callable(digest) else digest
+            manifest["turtle"] = digest
             yield MANIFEST, _pickled(manifest)
             stage("finishing the store")
 
@@ -229,12 +257,12 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], folder: Path, hashe
             manifest["triples"] = old["triples"] - len(remove - add) + len(add - remove)
             stage("writing the graph and updating the store")
 
-            update_store_folder(graph_file, turtle, folder, sorted(remove), sorted(add), kept_files,
+            update_store_folder(graph_file, turtle, folder, sorted(remove), sorted(add), layout, kept_files,
                                 manifest["triples"])
             return manifest["triples"], "updated"
     manifest["triples"] = -1  # not known until loaded: a manifest left by a crash here is not used
     stage("writing the graph and loading the store")
-    count, _ = write_and_load_store_folder(graph_file, turtle, folder, kept_files)
+    count, _ = write_and_load_store_folder(graph_file, turtle, folder, kept_files, layout)
     manifest["triples"] = count
     atomic_write(folder / MANIFEST, _pickled(manifest))
     return count, "reloaded"

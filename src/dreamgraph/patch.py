@@ -36,7 +36,8 @@ from .cache import Cache
 from .compile import Compiled, FileIndex, article_unit, compile_article, compile_file, keep_in_cache, put_together
 from .files import leave_for_exit
 from .gaps import find_gaps, near_pairs, near_pairs_patched, not_in_format, reused_gaps
-from .graphfolder import (GRAPH_FILE, BuildReport, Inputs, Spool, graph_turtle, keep_report, last_graph_file,
+from .graphfolder import (GRAPH_FILE, BuildReport, Inputs, Spool, graph_pieces, graph_turtle, keep_report,
+                          last_graph_file,
                           last_report, last_tail, no_stage, read_manifest, refresh_store)
 from .library import Library, link_problems
 from .parse import Limits
@@ -140,10 +141,13 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
            if row["dream"] in rows):  # into or out of the article format: the look-alikes change
         return None
     last = last_graph_file(graph_dir, manifest)
-    if last is None:
+    tail = None if last is None else last_tail(*last, manifest)
+    if tail is None:
+        if last is not None:
+            os.close(last[0])
         return None
     try:
-        return _patch(graph_dir, edits, library, manifest, last, tables, kept, inputs, files, cache, validate,
+        return _patch(graph_dir, edits, library, manifest, last, tail, tables, kept, inputs, files, cache, validate,
                       started, stage)
     except (Unpatchable, OSError, EOFError):  # a kept file gone or damaged: nothing replaced, the whole rebuild runs
         return None
@@ -190,8 +194,8 @@ class _Tables:
         return self.read[name]
 
 
-def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict, last: tuple, tables: _Tables,
-           kept: dict, inputs: Inputs, files: FileIndex, cache: Cache, validate: bool, started: float,
+def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict, last: tuple, tail: tuple,
+           tables: _Tables, kept: dict, inputs: Inputs, files: FileIndex, cache: Cache, validate: bool, started: float,
            stage: Callable[[str], None]) -> BuildReport:
     """Do the work of :func:`patched_build` once it knows the edits can be patched."""
     spool = Spool(graph_dir, last[0])
@@ -215,8 +219,9 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
             return _patched_tables(graph_dir, tables, edits, library, written, stage)
 
         offsets: dict[str, tuple[int, int]] = {}
+        slugs = sorted(written)
         triple_count, _ = refresh_store(
-            graph_dir / GRAPH_FILE, graph_turtle(sorted(written), parts, last_tail(*last), spool, offsets),
+            graph_dir / GRAPH_FILE, graph_turtle(slugs, parts, tail, spool, offsets), graph_pieces(slugs, parts, tail),
             graph_dir / STORE_DIR, {slug: parts[slug][0][2] for slug in written}, manifest["shared"],
             lambda slug: own_triples(library.articles[slug], library.articles[slug].path, resolve),
             while_the_store_loads, offsets, manifest, manifest["limits"], stage, manifest["aliases"])

@@ -34,7 +34,7 @@ from .gaps import Gap, find_gaps
 from .library import ALIAS_FILE
 from .parse import Limits
 from .sources import ARTICLE_SUFFIXES, EXPORT_SUFFIXES, display_paths
-from .store import TablesInMemory, open_embedded
+from .store import STORE_DIR, TablesInMemory, open_embedded
 
 
 STEP_MS = 20  # changes are gathered until none came for this long (an editor's save is one burst)
@@ -160,6 +160,7 @@ def rebuilds(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike,
             yield rebuilt
             if rebuilt.report is not None:
                 last = _gaps_kept(rebuilt)
+                memory.read_ahead(graph_dir / STORE_DIR)
             _let_go()
     finally:
         done.set()
