@@ -15,6 +15,7 @@ from dreamgraph.cache import Cache
 from dreamgraph.connect import open_store
 from dreamgraph.snapshot import TABLES, Snapshot
 from dreamgraph.files import file_pieces_digest
+from dreamgraph.graphfolder import read_manifest
 from dreamgraph.store import GRAPH_FILE, STORE_DIR, _read_starts, loaded_digest
 
 
@@ -112,6 +113,30 @@ def test_patches_one_after_another_in_one_process_with_the_tables_kept_in_memory
         assert report.store == "patched", edit
         _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
         assert (memory.taken > 0) == (linked and number > 0), "carried tables are taken from memory from the second"
+
+
+def test_a_graph_file_written_slowly_leaves_a_manifest_the_next_patch_can_use(library, tmp_path, monkeypatch):
+    """The store folder (its manifest of where each article's Turtle is) may be complete before the graph
+    file is written, as at 100,000 articles: what it says is known before the file is written, so the next
+    edit is patched again, and the folder is a clean build's."""
+    import time
+
+    import dreamgraph.store as store_module
+
+    real = store_module._write_beside
+
+    def slowly(path, data, direct=False):
+        time.sleep(0.5)  # the kept files and the manifest are written meanwhile
+        return real(path, data, direct)
+
+    monkeypatch.setattr(store_module, "_write_beside", slowly)
+    graph = tmp_path / "graph"
+    for edit in ["a line added", "a scenario rewritten", "two files at once"]:
+        EDITS[edit](library)
+        report = build([library], graph)
+        assert report.store == "patched", edit
+    _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
+    assert read_manifest(graph / STORE_DIR)["offsets"] == read_manifest(tmp_path / "clean" / STORE_DIR)["offsets"]
 
 
 def test_tables_read_ahead_between_patches_are_all_taken_from_memory_and_make_clean_builds(library, tmp_path,

@@ -273,17 +273,16 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
             return tables
 
         graph_file = graph_dir / GRAPH_FILE
-        offsets: dict[str, tuple[int, int]] = {}
         shared_now = shared_set(shared)
         # the clusters' and stubs' blocks are copied from the last graph file when they are the same
         tail = (last and shared_now == manifest["shared"] and last_tail(*last, manifest)) or shared_turtle(shared)
         slugs = sorted(library.articles)
         triple_count, store_refresh = refresh_store(
-            graph_file, graph_turtle(slugs, parts, tail, spool, offsets), graph_pieces(slugs, parts, tail),
+            graph_file, graph_turtle(slugs, parts, tail, spool), graph_pieces(slugs, parts, tail),
             graph_dir / STORE_DIR,
             {slug: parts[slug][0][2] for slug in library.articles}, shared_now,
             lambda slug: own_triples(library.articles[slug], library.articles[slug].path, library.resolve),
-            while_the_store_loads, offsets, manifest, repr(limits), stage, library.aliases)
+            while_the_store_loads, manifest, repr(limits), stage, library.aliases)
     finally:
         spool.close()
         for spilled in graph_dir.glob(f".{SPILLED}.*.tmp"):  # linked into the store folder, or not needed

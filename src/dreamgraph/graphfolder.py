@@ -105,23 +105,19 @@ def last_graph_file(graph_dir: Path, manifest: dict | None) -> tuple[int, dict[s
 
 
 def graph_turtle(slugs: Iterable[str], parts: dict[str, tuple[tuple, str]], tail: bytes | tuple,
-                 spool: Spool, offsets: dict[str, tuple[int, int]] | None = None) -> Iterable[bytes]:
+                 spool: Spool) -> Iterable[bytes]:
     """Yield the library's Turtle: the scheme, each article's blocks in the order of ``slugs`` (sorted),
     then the ``tail``, the clusters' and the stubs' blocks (:func:`shared_turtle`, or where the spool has
-    them: see :func:`last_tail`). The same articles always give the same bytes. ``offsets`` is given where
-    each article's blocks are in the file (slug -> (offset, length)).
+    them: see :func:`last_tail`). The same articles always give the same bytes.
 
     Pieces that follow one another where the spool keeps them (the unchanged articles of a rebuild, in the
     last graph file) are read together, up to :data:`RUN_BYTES` at a time: read one by one, the 100,000
     pieces of a large library each waited for Python's lock while the build made its tables."""
     head = graph_head()
     yield head
-    at, run = len(head), None  # run: (offset, length, "", source) of the pieces read together next
+    run = None  # (offset, length, "", source) of the pieces read together next
     for slug in slugs:
         ref = parts[slug][0]
-        if offsets is not None:
-            offsets[slug] = (at, ref[1])
-        at += ref[1]
         if run and run[3] == ref[3] and run[0] + run[1] == ref[0] and run[1] + ref[1] <= RUN_BYTES:
             run = (run[0], run[1] + ref[1], "", run[3])
             continue
@@ -194,8 +190,7 @@ def no_stage(what: str) -> None:
 
 def refresh_store(graph_file: Path, turtle: Iterable[bytes], pieces: list[tuple[int, str]], folder: Path,
                   hashes: dict[str, str], shared: set[Triple], own: Callable[[str], list[Triple]],
-                  derived: Callable[[], dict[str, object]] | None = None,
-                  offsets: dict[str, tuple[int, int]] | None = None, old: dict | None = None,
+                  derived: Callable[[], dict[str, object]] | None = None, old: dict | None = None,
                   limits: str = "", stage: Callable[[str], None] = no_stage,
                   aliases: dict[str, str] | None = None) -> tuple[int, str]:
     """Write the graph file from the pieces of ``turtle`` and bring the embedded store up to date with it;
@@ -205,7 +200,7 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], pieces: list[tuple[
 
     The store folder keeps a manifest of what it holds (the SHA-256 of each article's Turtle, ``hashes``
     by slug, and the ``shared`` triples: see :func:`shared_set`), and where each article's Turtle is in the
-    graph file (``offsets``, filled as ``turtle`` is written: see :func:`graph_turtle`), for the next build
+    graph file (from ``pieces``: the manifest may be written before the file is), for the next build
     to read it there, with the library's ``aliases`` (alias slug -> dream slug); ``own(slug)`` returns the
     triples of an article (see :func:`dreamgraph.triples.own_triples`); ``old`` is the manifest the
     store had when the build began (:func:`read_manifest`; at 100,000 articles it takes 0.4 s to read).
@@ -217,12 +212,14 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], pieces: list[tuple[
     the store loads. ``limits`` (their ``repr``) are those the articles were read with, which the manifest
     keeps for the next build. ``stage`` is told of each step as it begins (see :func:`dreamgraph.build.build`).
     """
-    manifest = {"articles": hashes, "shared": shared, "limits": limits, "aliases": aliases or {},
-                "tail": pieces[-1]}
     starts = [0, *itertools.accumulate(length for length, _ in pieces[:-1])]
+    if len(pieces) != len(hashes) + 2:
+        raise ValueError(f"a graph file of {len(hashes)} articles has {len(pieces)} pieces, not a head, theirs "
+                         "and a tail")
+    manifest = {"articles": hashes, "shared": shared, "limits": limits, "aliases": aliases or {}, "tail": pieces[-1],
+                "offsets": {slug: (start, length) for slug, start, (length, _)
+                            in zip(sorted(hashes), starts[1:], pieces[1:-1])}}
     layout = (pieces_digest(pieces), starts)
-    if offsets is not None:
-        manifest["offsets"] = offsets
 
     def kept_files(digest: str) -> Iterator[tuple[str, bytes]]:
         """Make the kept data (while the store loads), then yield its files one table at a time as the store

@@ -218,13 +218,12 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
             stage("making the read model")
             return _patched_tables(graph_dir, tables, edits, library, written, stage)
 
-        offsets: dict[str, tuple[int, int]] = {}
         slugs = sorted(written)
         triple_count, _ = refresh_store(
-            graph_dir / GRAPH_FILE, graph_turtle(slugs, parts, tail, spool, offsets), graph_pieces(slugs, parts, tail),
+            graph_dir / GRAPH_FILE, graph_turtle(slugs, parts, tail, spool), graph_pieces(slugs, parts, tail),
             graph_dir / STORE_DIR, {slug: parts[slug][0][2] for slug in written}, manifest["shared"],
             lambda slug: own_triples(library.articles[slug], library.articles[slug].path, resolve),
-            while_the_store_loads, offsets, manifest, manifest["limits"], stage, manifest["aliases"])
+            while_the_store_loads, manifest, manifest["limits"], stage, manifest["aliases"])
     finally:
         spool.close()
         for spilled in graph_dir.glob(f".{SPILLED}.*.tmp"):  # linked into the store folder, or not needed
