@@ -370,6 +370,14 @@ def test_a_hub_belongs_to_its_cluster_everywhere(write_corpus, graph_dir, tmp_pa
     build([folder], tmp_path / "clean")
     quads = lambda g: sorted(map(str, open_store(g)._store.quads_for_pattern(None, None, None)))  # noqa: E731
     assert quads(graph_dir) == quads(tmp_path / "clean")
+    # a text edit of the hub is patched, its membership (a shared triple about it) put back with its own
+    text = (folder / "losing-control.txt").read_text(encoding="utf-8")
+    (folder / "losing-control.txt").write_text(text.replace("ends properly.", "ends properly, again.", 1),
+                                               encoding="utf-8")
+    assert build([folder], graph_dir).store == "patched"
+    build([folder], tmp_path / "clean")
+    assert quads(graph_dir) == quads(tmp_path / "clean")
+    assert open_store(graph_dir).ask("ASK { dream:losing-control dg:belongsToCluster cluster:losing-control }")
 
 
 def test_articles_that_overlap_without_copying_are_reported_once_with_why(write_corpus, graph_dir):

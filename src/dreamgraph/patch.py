@@ -112,8 +112,8 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
     if not changed or len(changed) > MOST_FILES:
         return None
     folder = graph_dir / STORE_DIR
-    manifest = read_manifest(folder)
-    if manifest is None or "aliases" not in manifest or manifest.get("limits") != repr(limits):
+    manifest = read_manifest(folder, shared=False)  # a patch changes no shared triple
+    if manifest is None or "about-dreams" not in manifest or manifest.get("limits") != repr(limits):
         return None
     if not all(kept_is_current(folder, name) for name in TABLES):
         return None
@@ -221,7 +221,7 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
         slugs = sorted(written)
         triple_count, _ = refresh_store(
             graph_dir / GRAPH_FILE, graph_turtle(slugs, parts, tail, spool), graph_pieces(slugs, parts, tail),
-            graph_dir / STORE_DIR, {slug: parts[slug][0][2] for slug in written}, manifest["shared"],
+            graph_dir / STORE_DIR, {slug: parts[slug][0][2] for slug in written}, None,
             lambda slug: own_triples(library.articles[slug], library.articles[slug].path, resolve),
             while_the_store_loads, manifest, manifest["limits"], stage, manifest["aliases"])
     finally:
