@@ -251,7 +251,7 @@ def watch_edits(dreamgraph: list[str], articles: Path, graph: Path, changed: Pat
         return None, 0
     finally:
         changed.write_text(original, encoding="utf-8")
-        os.killpg(process.pid, signal.SIGINT)
+        os.killpg(process.pid, signal.SIGTERM)  # not SIGINT: a process started in the background ignores it
         try:
             process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:

@@ -300,3 +300,44 @@ def test_the_command_prints_each_build_and_the_changed_files_problems_and_stops_
     assert "changed: articles/teeth.txt" in err
     assert "articles/teeth.txt:8: error: scenario without '→'" in err
     assert err.rstrip().endswith("stopped")
+
+
+def test_the_tables_a_watched_patch_made_are_read_ahead_for_the_next(library, tmp_path, monkeypatch):
+    """Once a build's line is out, the watch reads the tables the build made anew (while nothing happens),
+    so the next patch reads no table from disk: after the watch's first build too."""
+    import dreamgraph.store as store_module
+    import dreamgraph.watch as watch_module
+    from dreamgraph.build import build
+
+    graph = tmp_path / "graph"
+    build([library], graph)
+    in_build, read = threading.Event(), []
+    real_stamped, real_build = store_module._stamped, watch_module.build
+
+    def stamped(name, *rest):
+        if in_build.is_set():
+            read.append(name)
+        return real_stamped(name, *rest)
+
+    def building(*args, **kwargs):
+        in_build.set()
+        try:
+            return real_build(*args, **kwargs)
+        finally:
+            in_build.clear()
+
+    monkeypatch.setattr(store_module, "_stamped", stamped)
+    monkeypatch.setattr(watch_module, "build", building)
+    teeth = library / "teeth.txt"
+    teeth.write_text(teeth.read_text(encoding="utf-8").replace("Quick Answer\n", "Quick Answer\n- One.\n", 1),
+                     encoding="utf-8")
+    watch = Watching([library], graph)
+    try:
+        first = watch.next()
+        assert first.report.store == "patched" and read, "the first patch reads its tables from the folder"
+        read.clear()
+        teeth.write_text(teeth.read_text(encoding="utf-8").replace("- One.", "- Two."), encoding="utf-8")
+        assert watch.next().report.store == "patched"
+        assert read == []
+    finally:
+        watch.close()

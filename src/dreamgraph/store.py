@@ -15,7 +15,6 @@ changed, or a remote SPARQL 1.1 endpoint. Both sit behind one interface,
 from __future__ import annotations
 
 import contextlib
-from array import array
 import glob
 import hashlib
 import io
@@ -27,6 +26,7 @@ import shutil
 import tempfile
 import time
 import traceback
+from array import array
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -508,7 +508,7 @@ def _write_stamp(folder: Path, turtle: Path, digest: str, triples: int = -1, sta
     stamp = {"sha256": digest, "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
     if triples >= 0:
         stamp["triples"] = triples
-    if digest.startswith(PIECES):
+    if digest.startswith(PIECES):  # in this machine's byte order, as the store's own files are
         atomic_write(folder / PIECES_FILE, array("q", starts or ()).tobytes())
     atomic_write(folder / STAMP_FILE, json.dumps(stamp).encode())
 
