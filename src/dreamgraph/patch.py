@@ -37,8 +37,7 @@ from .compile import Compiled, FileIndex, article_unit, compile_article, compile
 from .files import leave_for_exit
 from .gaps import find_gaps, near_pairs, near_pairs_patched, not_in_format, reused_gaps
 from .graphfolder import (GRAPH_FILE, BuildReport, Inputs, Spool, graph_pieces, graph_turtle, keep_report,
-                          last_graph_file,
-                          last_report, last_tail, no_stage, read_manifest, refresh_store)
+                          last_graph_file, last_report, last_tail, no_stage, read_manifest, refresh_store)
 from .library import Library, link_problems
 from .parse import Limits
 from .report import terminal_text
