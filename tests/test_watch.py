@@ -282,7 +282,10 @@ def test_the_command_prints_each_build_and_the_changed_files_problems_and_stops_
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen([sys.executable, "-m", "dreamgraph.cli", "watch", "-g", str(tmp_path / "graph"),
                                 str(library), "--export", "--output-dir", str(tmp_path / "views")],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+                               # Ctrl-C reaches it as from a terminal, even when these tests were started in the
+                               # background by a script (whose children ignore SIGINT, as the watch then does)
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
     try:
