@@ -344,3 +344,44 @@ def test_the_tables_a_watched_patch_made_are_read_ahead_for_the_next(library, tm
         assert read == []
     finally:
         watch.close()
+
+
+def test_a_watched_build_is_collected_after_its_line_not_as_it_returns(library, tmp_path, monkeypatch):
+    """The collector runs once a build's line is out (a whole collection), not as the build returns, when
+    everything the build made is young and walked once more before the line (0.4 s at 100,000 articles);
+    it is on again once the watch stops."""
+    import gc
+
+    import dreamgraph.watch as watch_module
+
+    in_build, collections = threading.Event(), []
+    real_build = watch_module.build
+
+    def building(*args, **kwargs):
+        in_build.set()
+        try:
+            return real_build(*args, **kwargs)
+        finally:
+            in_build.clear()
+
+    def seen(phase, info):
+        if phase == "start" and in_build.is_set():
+            collections.append(info["generation"])
+
+    monkeypatch.setattr(watch_module, "build", building)
+    gc.callbacks.append(seen)
+    try:
+        assert gc.isenabled()
+        watch = Watching([library], tmp_path / "graph")
+        try:
+            assert watch.next().report.store == "reloaded"
+            teeth = library / "teeth.txt"
+            teeth.write_text(teeth.read_text(encoding="utf-8").replace("Quick Answer\n", "Quick Answer\n- One.\n", 1),
+                             encoding="utf-8")
+            assert watch.next().report.store == "patched"
+        finally:
+            watch.close()
+        assert collections == []
+        assert gc.isenabled()
+    finally:
+        gc.callbacks.remove(seen)
