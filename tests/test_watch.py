@@ -305,32 +305,40 @@ def test_the_command_prints_each_build_and_the_changed_files_problems_and_stops_
     assert err.rstrip().endswith("stopped")
 
 
-def test_the_tables_a_watched_patch_made_are_read_ahead_for_the_next(library, tmp_path, monkeypatch):
+@pytest.fixture
+def in_build(monkeypatch) -> threading.Event:
+    """An event set while a watch's build runs (and clear between builds, while the watch waits)."""
+    import dreamgraph.watch as watch_module
+
+    running, real_build = threading.Event(), watch_module.build
+
+    def building(*args, **kwargs):
+        running.set()
+        try:
+            return real_build(*args, **kwargs)
+        finally:
+            running.clear()
+
+    monkeypatch.setattr(watch_module, "build", building)
+    return running
+
+
+def test_the_tables_a_watched_patch_made_are_read_ahead_for_the_next(library, tmp_path, monkeypatch, in_build):
     """Once a build's line is out, the watch reads the tables the build made anew (while nothing happens),
     so the next patch reads no table from disk: after the watch's first build too."""
     import dreamgraph.store as store_module
-    import dreamgraph.watch as watch_module
     from dreamgraph.build import build
 
     graph = tmp_path / "graph"
     build([library], graph)
-    in_build, read = threading.Event(), []
-    real_stamped, real_build = store_module._stamped, watch_module.build
+    read, real_stamped = [], store_module._stamped
 
     def stamped(name, *rest):
         if in_build.is_set():
             read.append(name)
         return real_stamped(name, *rest)
 
-    def building(*args, **kwargs):
-        in_build.set()
-        try:
-            return real_build(*args, **kwargs)
-        finally:
-            in_build.clear()
-
     monkeypatch.setattr(store_module, "_stamped", stamped)
-    monkeypatch.setattr(watch_module, "build", building)
     teeth = library / "teeth.txt"
     teeth.write_text(teeth.read_text(encoding="utf-8").replace("Quick Answer\n", "Quick Answer\n- One.\n", 1),
                      encoding="utf-8")
@@ -346,29 +354,18 @@ def test_the_tables_a_watched_patch_made_are_read_ahead_for_the_next(library, tm
         watch.close()
 
 
-def test_a_watched_build_is_collected_after_its_line_not_as_it_returns(library, tmp_path, monkeypatch):
+def test_a_watched_build_is_collected_after_its_line_not_as_it_returns(library, tmp_path, in_build):
     """The collector runs once a build's line is out (a whole collection), not as the build returns, when
     everything the build made is young and walked once more before the line (0.4 s at 100,000 articles);
     it is on again once the watch stops."""
     import gc
 
-    import dreamgraph.watch as watch_module
-
-    in_build, collections = threading.Event(), []
-    real_build = watch_module.build
-
-    def building(*args, **kwargs):
-        in_build.set()
-        try:
-            return real_build(*args, **kwargs)
-        finally:
-            in_build.clear()
+    collections = []
 
     def seen(phase, info):
         if phase == "start" and in_build.is_set():
             collections.append(info["generation"])
 
-    monkeypatch.setattr(watch_module, "build", building)
     gc.callbacks.append(seen)
     try:
         assert gc.isenabled()
