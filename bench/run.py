@@ -6,7 +6,8 @@ For each size: a library is generated (bench/generate.py, seeded), then each ste
 process, the way a user runs the CLI, and is timed by wall clock:
 
 - full build (clean graph folder), the same build again with nothing changed, and incremental rebuild
-  after one article's texts changed (a Quick Answer line added: a patch, see dreamgraph.patch; and the
+  after one article's texts changed (a Quick Answer line added: a patch, see dreamgraph.patch; the
+  first such rebuild after the full build, then the median of five more, each another line; and the
   same edit made five times under a running ``dreamgraph watch``, from the save to the build's summary
   line, the median), a next
   stage added to it (its links change: the whole rebuild from the cache), one article added (a new
@@ -138,6 +139,7 @@ def main() -> None:
         original = changed.read_text(encoding="utf-8")
         changed.write_text(original.replace("Quick Answer\n", "Quick Answer\n- A new first answer.\n", 1), encoding="utf-8")
         incremental, inc_rss = run(build_cmd, args.timeout)
+        edited, edited_rss = cli_edits(build_cmd, changed, original, args.timeout)
         changed.write_text(original, encoding="utf-8")
         run(build_cmd, args.timeout)  # back to the generated library
         lines = original.splitlines(keepends=True)  # a next stage added: the links change, no patch
@@ -162,6 +164,7 @@ def main() -> None:
             ("full build", (full, full_rss), plain_build(graph)),
             ("build, nothing changed", (unchanged, same_rss), None),
             ("rebuild after 1 change", (incremental, inc_rss), None),
+            ("1 change, median of 5 more", (edited, edited_rss), None),
             ("1 change, watch (median of 5)", (watched, watch_rss), None),
             ("rebuild after 1 link added", (relinked, relink_rss), None),
             ("rebuild after 1 added", (adding, add_rss), None),
@@ -214,6 +217,26 @@ def main() -> None:
             print_row(rows[-1], flush=True)
     print()
     print_table(rows)
+
+
+def cli_edits(build_cmd: list[str], changed: Path, original: str, timeout: float,
+              times: int = 5) -> tuple[float | None, int]:
+    """Return the median wall time of ``times`` more rebuilds after one edit to an article's texts (a Quick
+    Answer line, each time another), each a fresh ``dreamgraph build`` as a user runs it after saving,
+    and the largest peak RSS in MB; (None, 0) when one failed. The first rebuild after the full build
+    (the row before it) is a single run, on a machine still busy with what the full build left."""
+    import statistics
+
+    seconds, peak = [], 0
+    for number in range(times):
+        changed.write_text(original.replace("Quick Answer\n", f"Quick Answer\n- Edited answer {number}.\n", 1),
+                           encoding="utf-8")
+        took, rss = run(build_cmd, timeout)
+        if took is None:
+            return None, 0
+        seconds.append(took)
+        peak = max(peak, rss)
+    return statistics.median(seconds), peak
 
 
 def watch_edits(dreamgraph: list[str], articles: Path, graph: Path, changed: Path, timeout: float,
