@@ -8,7 +8,7 @@ import pytest
 
 from dreamgraph.files import PIECES, file_digest, file_pieces_digest, pieces_digest
 from dreamgraph.store import (PIECES_FILE, STORE_DIR, MemoryStore, loaded_digest, store_is_current,
-                              write_and_load_store_folder)
+                              update_store_folder, write_and_load_store_folder)
 from dreamgraph.connect import open_store
 
 PREFIX = b"@prefix dg: <https://w3id.org/dreamgraph/ontology#> .\n"
@@ -111,6 +111,32 @@ def test_a_load_that_fails_leaves_the_old_store_and_the_writer_is_not_stuck(buil
     assert (graph_dir / "dreamgraph.ttl").read_bytes() == b"".join(_pieces(3))
     assert loaded_digest(graph_dir / ".store") == digest and _count(graph_dir) == 3
     assert not [p for p in graph_dir.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_a_change_whose_kept_files_fail_leaves_the_old_file_and_store_and_no_store_open(built):
+    """The store's copy is opened and changed in a thread while the kept files are made: when making them
+    fails, the copy is closed and removed, and the old file and store stay."""
+    graph_dir, digest = built
+    before = (graph_dir / "dreamgraph.ttl").read_bytes()
+    pieces = list(_pieces(4))
+    starts = [0, *itertools.accumulate(len(p) for p in pieces[:-1])]
+    layout = (pieces_digest((len(p), hashlib.sha256(p).hexdigest()) for p in pieces), starts)
+    link = "<https://w3id.org/dreamgraph/id/dream/d3> <https://w3id.org/dreamgraph/ontology#nextStage> " \
+           "<https://w3id.org/dreamgraph/id/dream/d4>"
+
+    def extra(digest):
+        raise OSError(28, "No space left on device")
+
+    fds = _open_fds()
+    with pytest.raises(OSError, match="No space left") as caught:
+        update_store_folder(graph_dir / "dreamgraph.ttl", iter(pieces), graph_dir / STORE_DIR, [], [link], layout,
+                            extra)
+    assert _open_fds() == fds and caught.value  # not even while the error lives
+    assert (graph_dir / "dreamgraph.ttl").read_bytes() == before
+    assert loaded_digest(graph_dir / STORE_DIR) == digest and _count(graph_dir) == 3
+    assert sorted(p.name for p in graph_dir.iterdir()) == [".store", "dreamgraph.ttl"]
+    update_store_folder(graph_dir / "dreamgraph.ttl", iter(pieces), graph_dir / STORE_DIR, [], [link], layout)
+    assert _count(graph_dir) == 4 and loaded_digest(graph_dir / STORE_DIR) == layout[0]
 
 
 def test_memory_store_reads_turtle():

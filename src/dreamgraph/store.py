@@ -727,8 +727,9 @@ def _new_store_folder(folder: Path, fill, turtle: Path | Callable[[], Path], ext
         shutil.rmtree(old, ignore_errors=True)
         return triples if count else -1
     except BaseException as exc:
-        # the error's frames hold the half-made store, and its open files, for as long as the error lives
-        store = None  # noqa: F841
+        # the error's frames (and the future, once the thread opened it) hold the half-made store, and its
+        # open files, for as long as the error lives
+        store = filling = None  # noqa: F841
         traceback.clear_frames(exc.__traceback__)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
