@@ -72,7 +72,7 @@ def _pad(text: str, width: int) -> str:
 
 
 # One item as JSON on one line, by an encoder made once (json.dumps with an option makes an encoder at
-# each call: a sixth of the time of 110,000 gaps written a line each)
+# each call: 0.09 s of 0.62 s for the 110,000 gaps of a report at 100,000 articles, written a line each)
 json_line = json.JSONEncoder(ensure_ascii=False).encode
 
 
