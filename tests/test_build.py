@@ -693,6 +693,52 @@ def test_a_build_says_each_step_as_it_begins_in_order(tmp_path):
     assert "checking the shapes" not in steps and steps[-1] == "tidying the cache"
 
 
+def test_the_cache_knows_how_many_entries_each_kind_holds_without_counting_them(tmp_path):
+    """The counts a build's tail reads (SQLite keeps them as entries come and go) are what counting the
+    entries gives, after puts, replaced entries, drops, prunes, an entry written behind the cache's back,
+    and for a file that an older dreamgraph wrote without them."""
+    import sqlite3
+
+    def counted(folder) -> dict[str, int]:
+        with sqlite3.connect(folder / Cache.FILE) as db:
+            kept = dict(db.execute("SELECT kind, n FROM counts WHERE n > 0"))
+            return kept, dict(db.execute("SELECT kind, COUNT(*) FROM entries GROUP BY kind"))
+
+    folder = tmp_path / ".cache"
+    cache = Cache(folder)
+    for key in ("a", "b", "c"):
+        cache.put("article", key, key)
+        cache.put("turtle", key, key)
+    cache.put("article", "a", "again")  # replaced: still one entry
+    cache.close()
+    kept, real = counted(folder)
+    assert kept == real and kept["article"] == 3 and kept["turtle"] == 3
+    with sqlite3.connect(folder / Cache.FILE) as db:  # a stopped build's entry, say
+        db.execute("INSERT INTO entries VALUES ('article', 'left', x'00')")
+    kept, real = counted(folder)
+    assert kept == real and kept["article"] == 4
+    cache = Cache(folder)
+    cache.drop(("article", "turtle"), ["b"], {"a", "c"})
+    cache.close()
+    kept, real = counted(folder)
+    assert kept == real and kept["article"] == 2 and kept["turtle"] == 2
+    cache = Cache(folder)
+    cache.get("article", "a")
+    cache.prune()
+    cache.close()
+    kept, real = counted(folder)
+    assert kept == real and kept["article"] == 1 and kept["turtle"] == 2  # a kind the build did not use stays
+
+    with sqlite3.connect(folder / Cache.FILE) as db:  # as an older dreamgraph left it: no counts
+        db.executescript("DROP TRIGGER counted_in; DROP TRIGGER counted_out; DROP TABLE counts;")
+        db.execute("INSERT INTO entries VALUES ('turtle', 'x', x'00')")
+    cache = Cache(folder)
+    cache.put("turtle", "y", "y")
+    cache.close()
+    kept, real = counted(folder)
+    assert kept == real and kept["turtle"] == 4
+
+
 def test_the_cache_drops_the_keys_it_is_told_of_in_every_kind_however_they_are_given(tmp_path):
     """Cache.drop (a patch's tail): the keys gone, given as an iterator, leave every kind named; a kind with
     entries beyond those kept (a stopped build's) keeps those alone."""

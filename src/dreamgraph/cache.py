@@ -18,6 +18,20 @@ from .errors import DreamgraphError
 
 CACHE_DIR = ".cache"
 _SCHEMA = "(kind TEXT NOT NULL, key TEXT NOT NULL, value BLOB, PRIMARY KEY (kind, key))"
+# How many entries each kind holds, kept by SQLite itself as entries come and go (an INSERT OR REPLACE
+# counts as the delete and the insert it is, with recursive_triggers on): a build's tail asks it rather
+# than counting the kind's keys, which this project's machines read from the disk each time (at 100,000
+# articles 0.18 s a kind, 0.55 s of a one-change rebuild)
+_COUNTS = """
+CREATE TABLE counts (kind TEXT PRIMARY KEY, n INTEGER NOT NULL);
+INSERT INTO counts SELECT kind, COUNT(*) FROM entries GROUP BY kind;
+CREATE TRIGGER counted_in AFTER INSERT ON entries BEGIN
+    INSERT INTO counts VALUES (NEW.kind, 1) ON CONFLICT (kind) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER counted_out AFTER DELETE ON entries BEGIN
+    UPDATE counts SET n = n - 1 WHERE kind = OLD.kind;
+END;
+"""
 
 
 def _code_version() -> str:
@@ -88,7 +102,10 @@ class Cache:
         db = sqlite3.connect(path)
         try:
             db.execute("PRAGMA synchronous = NORMAL")  # a cache: losing the last entries costs a rebuild
+            db.execute("PRAGMA recursive_triggers = ON")  # a replaced entry's delete is counted too
             db.execute(f"CREATE TABLE IF NOT EXISTS entries {_SCHEMA}")
+            if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'counts'").fetchone() is None:
+                db.executescript(f"BEGIN; {_COUNTS} COMMIT;")  # a file of older code: counted once
         except sqlite3.DatabaseError:
             db.close()
             raise
@@ -223,8 +240,7 @@ class Cache:
                 continue
             db.executemany("DELETE FROM entries WHERE kind = ? AND key = ?",
                            ((kind, key) for key in sorted(self.stale - keys)))
-            (count,) = db.execute("SELECT COUNT(*) FROM entries WHERE kind = ?", (kind,)).fetchone()
-            if count != len(keys):
+            if self._count(db, kind) != len(keys):
                 self._keep_only(db, kind, keys)
         db.commit()
 
@@ -241,10 +257,15 @@ class Cache:
         db.executemany("DELETE FROM entries WHERE kind = ? AND key = ?",
                        ((kind, key) for kind in kinds for key in gone))
         for kind in kinds:
-            (count,) = db.execute("SELECT COUNT(*) FROM entries WHERE kind = ?", (kind,)).fetchone()
-            if count > len(kept):
+            if self._count(db, kind) > len(kept):
                 self._keep_only(db, kind, kept)
         db.commit()
+
+    @staticmethod
+    def _count(db: sqlite3.Connection, kind: str) -> int:
+        """Return how many entries of ``kind`` the cache holds (kept by its triggers: see ``_COUNTS``)."""
+        row = db.execute("SELECT n FROM counts WHERE kind = ?", (kind,)).fetchone()
+        return 0 if row is None else row[0]
 
     @staticmethod
     def _keep_only(db: sqlite3.Connection, kind: str, keys: Iterable[str]) -> None:
@@ -252,6 +273,9 @@ class Cache:
         db.execute("DELETE FROM used")
         db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((k,) for k in keys))
         db.execute("DELETE FROM entries WHERE kind = ? AND key NOT IN (SELECT key FROM used)", (kind,))
+        # counted again while at it: a count written by other means (a file edited by hand) is put right here
+        db.execute("INSERT OR REPLACE INTO counts VALUES (?, (SELECT COUNT(*) FROM entries WHERE kind = ?))",
+                   (kind, kind))
 
     def keys(self, kind: str) -> set[str]:
         """Return the keys kept for a kind."""
