@@ -89,6 +89,8 @@ class Cache:
                     db = self._open(path)
                     if self._version_of(db) != self.version:
                         db = self._started_afresh(db, path)
+                    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'counts'").fetchone() is None:
+                        db.executescript(f"BEGIN; {_COUNTS} COMMIT;")  # a file of older code: counted once
                     self._db = db
                     break
                 except sqlite3.DatabaseError:  # not a database any more: start again with an empty cache
@@ -104,8 +106,6 @@ class Cache:
             db.execute("PRAGMA synchronous = NORMAL")  # a cache: losing the last entries costs a rebuild
             db.execute("PRAGMA recursive_triggers = ON")  # a replaced entry's delete is counted too
             db.execute(f"CREATE TABLE IF NOT EXISTS entries {_SCHEMA}")
-            if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'counts'").fetchone() is None:
-                db.executescript(f"BEGIN; {_COUNTS} COMMIT;")  # a file of older code: counted once
         except sqlite3.DatabaseError:
             db.close()
             raise
