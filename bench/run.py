@@ -137,7 +137,7 @@ def main() -> None:
         unchanged, same_rss = run(build_cmd, args.timeout)  # nothing changed: "up to date"
         changed = sorted((library / "articles").glob("000003.*"))[0]
         original = changed.read_text(encoding="utf-8")
-        changed.write_text(original.replace("Quick Answer\n", "Quick Answer\n- A new first answer.\n", 1), encoding="utf-8")
+        changed.write_text(with_answer(original, "A new first answer."), encoding="utf-8")
         incremental, inc_rss = run(build_cmd, args.timeout)
         edited, edited_rss = cli_edits(build_cmd, changed, original, args.timeout)
         changed.write_text(original, encoding="utf-8")
@@ -219,6 +219,12 @@ def main() -> None:
     print_table(rows)
 
 
+def with_answer(article: str, answer: str) -> str:
+    """Return an article's text with ``answer`` added as its first Quick Answer line: an edit to its texts
+    alone, which a rebuild patches."""
+    return article.replace("Quick Answer\n", f"Quick Answer\n- {answer}\n", 1)
+
+
 def cli_edits(build_cmd: list[str], changed: Path, original: str, timeout: float,
               times: int = 5) -> tuple[float | None, int]:
     """Return the median wall time of ``times`` more rebuilds after one edit to an article's texts (a Quick
@@ -229,8 +235,7 @@ def cli_edits(build_cmd: list[str], changed: Path, original: str, timeout: float
 
     seconds, peak = [], 0
     for number in range(times):
-        changed.write_text(original.replace("Quick Answer\n", f"Quick Answer\n- Edited answer {number}.\n", 1),
-                           encoding="utf-8")
+        changed.write_text(with_answer(original, f"Edited answer {number}."), encoding="utf-8")
         took, rss = run(build_cmd, timeout)
         if took is None:
             return None, 0
@@ -260,8 +265,7 @@ def watch_edits(dreamgraph: list[str], articles: Path, graph: Path, changed: Pat
         lines.get(timeout=timeout)  # the first build: up to date
         for number in range(times):
             time.sleep(0.5)
-            changed.write_text(original.replace("Quick Answer\n", f"Quick Answer\n- Watched answer {number}.\n", 1),
-                               encoding="utf-8")
+            changed.write_text(with_answer(original, f"Watched answer {number}."), encoding="utf-8")
             started = time.perf_counter()
             if not lines.get(timeout=timeout).startswith("built"):
                 return None, 0

@@ -699,7 +699,7 @@ def test_the_cache_knows_how_many_entries_each_kind_holds_without_counting_them(
     and for a file that an older dreamgraph wrote without them."""
     import sqlite3
 
-    def counted(folder) -> dict[str, int]:
+    def counted(folder) -> tuple[dict[str, int], dict[str, int]]:  # (the counts kept, the entries counted)
         with sqlite3.connect(folder / Cache.FILE) as db:
             kept = dict(db.execute("SELECT kind, n FROM counts WHERE n > 0"))
             return kept, dict(db.execute("SELECT kind, COUNT(*) FROM entries GROUP BY kind"))

@@ -294,9 +294,10 @@ def format_result(result: QueryResult, fmt: str) -> str:
     else:
         rows, variables = result.rows, result.variables
     if fmt == "jsonl":  # a row a line, each an object of the row's values as plain text
-        line = json.JSONEncoder(ensure_ascii=False).encode  # made once, not at each row as json.dumps would
-        return "".join(line({v: cell_text(c, compact=False) for v, c in zip(variables, row) if c is not None}) + "\n"
-                       for row in rows).rstrip("\n")
+        from .output import json_line  # (the command line's module: not loaded by a query asked from Python)
+
+        return "".join(json_line({v: cell_text(c, compact=False) for v, c in zip(variables, row) if c is not None})
+                       + "\n" for row in rows).rstrip("\n")
     if fmt == "json":
         bindings = [{v: _json_term(c) for v, c in zip(variables, row) if c is not None} for row in rows]
         return json.dumps({"head": {"vars": variables}, "results": {"bindings": bindings}}, ensure_ascii=False,
