@@ -294,15 +294,15 @@ def test_the_rankings_and_look_alikes_are_made_again_only_when_the_dreams_or_the
     """A text edit keeps the last build's link tables and rankings (they depend on dreams, labels and links
     alone), its look-alike answers (on the written slugs and the stubs) and the mentions of every other
     article; a new link makes them again, and a new stub is matched alone."""
-    import dreamgraph.build as build_module
     import dreamgraph.gaps as gaps_module
+    import dreamgraph.progression as progression_module
     from dreamgraph.snapshot import projection, texts
 
     folder = tmp_path / "articles"
     shutil.copytree(FIXTURES / "gaps", folder)
     build([folder], tmp_path / "graph")
     made, matched = [], []
-    real, lookalikes = build_module.rankings, gaps_module.Lookalikes
+    real, lookalikes = progression_module.rankings, gaps_module.Lookalikes
 
     class Counted(lookalikes):
         def match(self, slug, cutoff=85):
@@ -312,7 +312,7 @@ def test_the_rankings_and_look_alikes_are_made_again_only_when_the_dreams_or_the
     searched, find = [], texts.MentionFinder.find
     projected, project = [], projection.from_library
     monkeypatch.setattr(projection, "from_library", lambda *args: projected.append(1) or project(*args))
-    monkeypatch.setattr(build_module, "rankings", lambda graph: made.append(1) or real(graph))
+    monkeypatch.setattr(progression_module, "rankings", lambda graph: made.append(1) or real(graph))
     monkeypatch.setattr(gaps_module, "Lookalikes", Counted)
     monkeypatch.setattr(texts.MentionFinder, "find", lambda self, prose, linked: searched.extend(
         {text[0] for text in prose}) or find(self, prose, linked))

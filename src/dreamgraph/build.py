@@ -31,7 +31,6 @@ from .graphfolder import (BuildReport, Spool, build_inputs, graph_pieces, graph_
 from .library import Library, Shared, alias_suggestion, assemble, shared_triples
 from .parse import Limits
 from .patch import patched_build
-from .progression import rankings
 from .report import terminal_text
 from .snapshot import Snapshot, make_tables
 from .snapshot.texts import SPILLED
@@ -122,6 +121,8 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
         carried.add("rankings")
     else:
         stage("ranking the dreams")
+        from .progression import rankings  # networkx's algorithms: not loaded by a patch
+
         tables["rankings"] = rankings(tables["projection"])
     last_gaps = last("gaps") if "projection" in carried else None
     ready = reused_gaps(last_gaps, last, tables) if last_gaps is not None else {}

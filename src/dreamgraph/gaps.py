@@ -21,6 +21,7 @@ dreams lead to (0.7 x 6 = 4.2) comes before a missing article one article links 
 from __future__ import annotations
 
 import hashlib
+from bisect import insort
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
@@ -30,7 +31,7 @@ from .settings import GapSettings
 from .slugs import Lookalikes
 from .snapshot import Snapshot
 from .snapshot.articles import changed_articles
-from .snapshot.projection import strong_groups
+from .snapshot.projection import Links, LinkedView, strong_groups
 from .snapshot.texts import differences, shingle_arrays
 from .store import Store
 
@@ -54,6 +55,8 @@ KINDS = (
     "link-suggestion",      # an article names another dream in its prose and does not link to it
     "one-way",              # A → B, and B never leads back to A's cluster (low priority)
 )
+
+KIND_ORDER = {kind: i for i, kind in enumerate(KINDS)}
 
 # How badly each kind stops a reader who meets it: 1 when the reader finds nothing at all.
 WEIGHTS = {
@@ -849,8 +852,7 @@ def find_gaps(source: Store | Snapshot, settings: GapSettings = GapSettings(),
     gaps += (clusters(snapshot, graph, settings) + no_cluster(graph, whole) + link_suggestions(snapshot, graph)
              + (ready["one-way"] if "one-way" in ready else one_way_progressions(graph, explained=cut | unformatted)))
     _add_page_addresses(gaps, snapshot, matrix)
-    order = {kind: i for i, kind in enumerate(KINDS)}
-    return sorted(gaps, key=lambda g: (order[g.kind], -g.score, g.node, g.label))
+    return sorted(gaps, key=_order)
 
 
 # The kinds made from the projection and little else: with the same projection (a build that kept the last
@@ -885,6 +887,96 @@ def reused_gaps(last_gaps: list[Gap], last: Callable[[str], object], tables: dic
         if gap.kind in ready:
             ready[gap.kind].append(gap)
     return ready
+
+
+# The kinds found for each written dream from its completeness row and its place among the links alone (the
+# gap's node is the dream): an edit that keeps every link changes them for the edited dreams only.
+OF_A_DREAM = ("partial-article", "incomplete-article", "dead-end", "orphan", "no-cluster")
+TO_A_STUB = ("missing-article", "broken-link")  # the kinds whose node is a linked stub
+
+
+def _order(gap: Gap) -> tuple:
+    """Return where a gap goes in a report: by kind (most valuable first), then by score, node and label."""
+    return KIND_ORDER[gap.kind], -gap.score, gap.node, gap.label
+
+
+def patched_gaps(last_gaps: list[Gap], edited: set[str], links: Links, last: Callable[[str], object],
+                 tables: dict[str, object]) -> list[Gap] | None:
+    """Return the report :func:`find_gaps` makes for a build whose edits keep every dream, link, cluster and
+    title as it was, and each page cut off or in the article format as it was (see :mod:`dreamgraph.patch`),
+    made from the last report (``last_gaps``) rather than found again: the ``edited`` dreams' gaps of the kinds
+    in :data:`OF_A_DREAM` and their link suggestions found again for them alone; the missing articles and
+    broken links whose links moved (a line added above them, a condition reworded) given their evidence
+    read again, their scores standing (the same articles link to each stub); the near-duplicates made from
+    this build's pairs. The other kinds are made of what such edits cannot change. ``links`` are the links of
+    both builds (see :class:`~dreamgraph.snapshot.projection.Links`), ``last`` returns a table of the last
+    build and ``tables`` are this build's. Returns ``last_gaps`` itself when nothing changed, and None when
+    the possible overlaps may have: other near-duplicate pairs, or an edited article saying otherwise how the
+    two dreams of a possible overlap differ (:func:`find_gaps` then finds them over the projection). Finding the whole report again
+    took 0.05 s at 10,000 articles, with the projection read for it (0.05 s more) and networkx loaded (0.07 s).
+
+    >>> import numpy as np
+    >>> from .snapshot.projection import links_of
+    >>> import networkx as nx
+    >>> graph = nx.DiGraph()
+    >>> graph.add_node("a", label="A", stub=False, partial=False, clusters=["k"])
+    >>> row = {"dream": "a", "label": "A", "path": "a.txt", "line": 1, **{key: 3 for key in STANDARD_SECTIONS}}
+    >>> before = {"completeness": [row], "near-pairs": [], "mentions": [], "stub-links": {}}
+    >>> last_gaps = find_gaps(Snapshot(tables={**before, "projection": graph, "clusters": {}}))
+    >>> [gap.kind for gap in last_gaps]
+    ['orphan']
+    >>> now = {**before, "completeness": [{**row, "faq": 0}], "card-parts": {"urls": {}}}
+    >>> [gap.kind for gap in patched_gaps(last_gaps, {"a"}, Links(links_of(graph)), before.get, now)]
+    ['incomplete-article', 'orphan']
+    """
+    old_pairs, new_pairs = last("near-pairs"), tables["near-pairs"]
+
+    def said(mentions: list[dict]) -> dict:  # how two dreams differ, as the edited articles say it
+        return differences([mention for mention in mentions if mention["source"] in edited])
+
+    if {pair[:2] for pair in old_pairs} != {pair[:2] for pair in new_pairs}:
+        return None
+    before, now = said(last("mentions")), said(tables["mentions"])
+    restated = {pair for pair in before.keys() | now.keys() if before.get(pair) != now.get(pair)}
+    if restated and {min(pair) for pair in restated} & {gap.node for gap in last_gaps if gap.kind == "possible-overlap"}:
+        return None  # a possible overlap's pair (its node the first of the two) may show other sentences
+    old_links, new_links = last("stub-links"), tables["stub-links"]
+    if old_links.keys() != new_links.keys():
+        return None
+    moved = {stub for stub, entry in new_links.items() if entry is not old_links[stub] and entry != old_links[stub]}
+    view = LinkedView(links, None)
+    rows = [row for row in tables["completeness"] if row["dream"] in edited]
+    cut = {row["dream"] for row in rows if view.nodes[row["dream"]]["partial"]}
+    unformatted = {row["dream"] for row in rows if not_in_format(row)} - cut
+    whole = [row for row in rows if row["dream"] not in cut and row["dream"] not in unformatted]
+    settings = GapSettings()
+    new = (partial_articles(view, rows) + unformatted_articles(view, rows, unformatted)
+           + incomplete_articles(view, whole, settings) + dead_ends(view, whole) + orphans(view, rows)
+           + no_cluster(view, whole) + link_suggestions(Snapshot(tables={"mentions": [
+               mention for mention in tables["mentions"] if mention["source"] in edited]}), view))
+    remade = {"near-duplicate"} if new_pairs != old_pairs else set()
+    if remade:
+        new += near_duplicates(Snapshot(tables={"near-pairs": new_pairs}), settings)
+    kept, dropped = [], []
+    for gap in last_gaps:
+        if (gap.kind in remade or (gap.node in edited and (gap.kind in OF_A_DREAM or gap.kind == "link-suggestion"))
+                or (gap.node in moved and gap.kind in TO_A_STUB)):
+            dropped.append(gap)
+        else:
+            kept.append(gap)
+    for gap in dropped:
+        if gap.kind in TO_A_STUB:
+            evidence = [_evidence(*link) for link in new_links[gap.node]["links"]]
+            if {e["path"] for e in evidence} != {e["path"] for e in gap.evidence}:
+                return None  # not the same articles: the score would change too
+            new.append(Gap(gap.kind, gap.node, gap.label, gap.score, gap.action, evidence))
+    _add_page_addresses(new, Snapshot(tables=tables), tables["completeness"])
+    new.sort(key=_order)
+    if new == dropped:
+        return last_gaps
+    for gap in new:
+        insort(kept, gap, key=_order)
+    return kept
 
 
 def _add_page_addresses(gaps: list[Gap], snapshot: Snapshot, matrix: list[dict]) -> None:

@@ -35,7 +35,7 @@ from .article import Article
 from .cache import Cache
 from .compile import Compiled, FileIndex, article_unit, compile_article, compile_file, keep_in_cache, put_together
 from .files import leave_for_exit
-from .gaps import find_gaps, near_pairs, near_pairs_patched, not_in_format, reused_gaps
+from .gaps import find_gaps, near_pairs, near_pairs_patched, not_in_format, patched_gaps, reused_gaps
 from .graphfolder import (GRAPH_FILE, BuildReport, Inputs, Spool, graph_pieces, graph_turtle, keep_report,
                           last_graph_file, last_report, last_tail, no_stage, read_manifest, refresh_store)
 from .library import Library, link_problems
@@ -44,6 +44,7 @@ from .report import terminal_text
 from .snapshot import TABLES, Snapshot
 from .snapshot.articles import (article_versions, cards_patched, completeness_from_library,
                                 counts_patched, stub_links_patched)
+from .snapshot.projection import Links
 from .snapshot.texts import (SPILLED, mentions_from_library, mentions_patched, search_patched, shingles_from_library,
                              shingles_patched)
 from .store import STORE_DIR, Carried, TablesInMemory, kept_in_folder, kept_is_current
@@ -209,6 +210,7 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
             else:
                 parts[edit.new.slug] = (spool.add(edit.after.turtle, edit.after.turtle_sha256), "")
         violations: list = list(kept["report"].violations)
+        matches = tables.last("typos")["matches"]  # the look-alikes of linked stubs, for the links' problems
 
         def while_the_store_loads() -> dict[str, object]:
             if validate:
@@ -228,7 +230,6 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
         for spilled in graph_dir.glob(f".{SPILLED}.*.tmp"):  # linked into the store folder, or not needed
             spilled.unlink(missing_ok=True)
     old_report = kept["report"]
-    matches = (tables.last("typos") or {}).get("matches", {})
     dropped, added = set(), set()
     for edit in edits:
         dropped.update(edit.before.result.problems, link_problems(edit.old, resolve, written, matches))
@@ -303,7 +304,7 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     if patched is not None:  # first, so the old hashes are copied while the rest is made
         made["shingles"], shingles_copied = patched
         copying.append(shingles_copied)
-    graph = last("projection")
+    links = Links(last("links"))
     versions = {**last("article-versions"), **article_versions(library)}
     made["article-versions"] = versions
     made["counts"] = counts_patched(last("counts"), [edit.old for edit in edits], [edit.new for edit in edits])
@@ -311,20 +312,20 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
                                             [edit.new for edit in edits], library.resolve, written)
     if patched is None:  # an article's shingles gone or come: the table's dreams change
         made["shingles"] = shingles_from_library(library, shingled, last("shingles"), changed)
-    linked = {slug: set(graph.successors(slug)) for slug in changed}
+    linked = {slug: {links.slugs[n] for n in links.successors(links.index[slug])} for slug in changed}
     sources = last("mention-sources")
     found, found_sources = mentions_from_library(library, linked, last("names"), None, sources, True)
     made["mentions"], made["mention-sources"] = mentions_patched(last("mentions"), sources, found, found_sources,
                                                                  changed)
     made["near-pairs"] = (near_pairs_patched(last, shingled) if patched is not None else
                           near_pairs(made["shingles"], last, versions))
-    for name in UNCHANGED:
-        made[name] = last(name)
-    ready = reused_gaps(last("gaps"), last, made)
     stage("finding the gaps")
-    made["gaps"] = find_gaps(Snapshot(tables=made), ready=ready)
+    made["gaps"] = patched_gaps(last("gaps"), changed, links, last, made)
+    if made["gaps"] is None:  # the possible overlaps found again, over the projection
+        made.update((name, last(name)) for name in UNCHANGED)
+        made["gaps"] = find_gaps(Snapshot(tables=made), ready=reused_gaps(last("gaps"), last, made))
     carried = set(UNCHANGED)
-    if made["gaps"] == last("gaps"):
+    if made["gaps"] is last("gaps") or made["gaps"] == last("gaps"):
         carried.update(("gaps", "gaps-text"))
     else:
         made["gaps-text"] = {"text": terminal_text(made["gaps"]).encode("utf-8")}
