@@ -591,3 +591,75 @@ def test_near_duplicate_pairs_number_the_shingles_as_numpy_unique_does():
     expected = sorted((int(a), int(b), s / min(sizes[a], sizes[b])) for a, b, s in zip(common.row, common.col, common.data)
                       if a < b and min(sizes[a], sizes[b]) >= 10 and s / min(sizes[a], sizes[b]) >= 0.1)
     assert expected and similar_pairs(hashes, sizes, 0.1) == expected
+
+
+def _small_library() -> tuple[nx.DiGraph, dict]:
+    """The tables of a small library for :func:`patched_gaps`: a and b, written, of one cluster, with one
+    subtitle (a possible overlap), c written in it too, and x a stub a and c link to."""
+    from dreamgraph.article import STANDARD_SECTIONS
+
+    graph = nx.DiGraph()
+    for slug, subtitle in (("a", "The Lock"), ("b", "The Lock"), ("c", None)):
+        graph.add_node(slug, label=slug.upper(), stub=False, partial=False, clusters=["k"], subtitle=subtitle)
+    graph.add_node("x", label="x", stub=True, partial=False, clusters=[])
+    graph.add_edges_from([("a", "x"), ("c", "x"), ("c", "a"), ("b", "c")])
+    rows = [{"dream": slug, "label": slug.upper(), "path": f"{slug}.txt", "line": 1,
+             **{key: 3 for key in STANDARD_SECTIONS}} for slug in "abc"]
+    tables = {"projection": graph, "completeness": rows, "near-pairs": [], "mentions": [], "clusters": {},
+              "stub-links": {"x": {"label": "x", "links": [("a.txt", 9, "If it holds"), ("c.txt", 8, "If not")]}},
+              "card-parts": {"urls": {}}}
+    return graph, tables
+
+
+def _patched(last: dict, now: dict, edited: set[str]):
+    from dreamgraph.gaps import patched_gaps
+    from dreamgraph.snapshot import Snapshot
+    from dreamgraph.snapshot.projection import Links, links_of
+
+    last_gaps = find_gaps(Snapshot(tables=last))
+    return last_gaps, patched_gaps(last_gaps, edited, Links(links_of(last["projection"])), last.get, now)
+
+
+@pytest.mark.parametrize("edit", ["a section emptied", "a link line moved", "a dream named", "two at once"])
+def test_a_text_edits_gap_report_patched_is_the_report_found_again(edit):
+    """What a patch's edits can change (a dream's sections, its links' lines, the dreams its prose names),
+    patched into the last report: the report find_gaps makes of the new tables."""
+    from dreamgraph.snapshot import Snapshot
+
+    graph, last = _small_library()
+    now = dict(last)
+    mention = {"source": "c", "target": "b", "linked": False, "differ": True, "path": "c.txt", "line": 4,
+               "sentence": "Unlike B, it holds."}  # b and c are no possible overlap: the patch stands
+    if edit in ("a section emptied", "two at once"):
+        now["completeness"] = [{**row, "faq": 0} if row["dream"] == "a" else row for row in last["completeness"]]
+    if edit in ("a link line moved", "two at once"):
+        now["stub-links"] = {"x": {"label": "x", "links": [("a.txt", 10, "If it holds"), ("c.txt", 8, "If not")]}}
+    if edit in ("a dream named", "two at once"):
+        now["mentions"] = [mention]
+    edited = {"a", "c"} if edit == "two at once" else {"c"} if edit == "a dream named" else {"a"}
+    last_gaps, patched = _patched(last, now, edited)
+    assert patched is not None and patched is not last_gaps
+    assert patched == find_gaps(Snapshot(tables=now))
+    assert patched != last_gaps
+
+
+def test_a_gap_report_patched_with_nothing_changed_is_the_last_one():
+    _, last = _small_library()
+    last_gaps, patched = _patched(last, dict(last), {"a", "c"})
+    assert patched is last_gaps and any(gap.kind == "possible-overlap" for gap in last_gaps)
+
+
+@pytest.mark.parametrize("change", ["a possible overlap restated", "a near-duplicate pair", "another article links"])
+def test_a_gap_report_that_cannot_be_patched_is_left_to_find_gaps(change):
+    """An edit that may change the possible overlaps (a's sentence on how it differs from b, its possible
+    overlap; a near-duplicate pair made), or a stub linked from other articles than before: no patch."""
+    _, last = _small_library()
+    now = dict(last)
+    if change == "a possible overlap restated":
+        now["mentions"] = [{"source": "a", "target": "b", "linked": False, "differ": True, "path": "a.txt",
+                            "line": 4, "sentence": "Unlike B, it holds."}]
+    elif change == "a near-duplicate pair":
+        now["near-pairs"] = [("a", "c", 0.9)]
+    else:
+        now["stub-links"] = {"x": {"label": "x", "links": [("a.txt", 9, "If it holds"), ("b.txt", 8, "If not")]}}
+    assert _patched(last, now, {"a"})[1] is None
