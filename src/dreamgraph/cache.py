@@ -65,6 +65,7 @@ class Cache:
     # against the shapes): carried into a fresh file when the code changes
     ACROSS_VERSIONS = ("shacl",)
     FEW = 2000  # up to this many keys, get_many looks them up rather than reading the kind's entries
+    MAPPED = 1 << 40  # get_many's pass maps the whole file (SQLite maps at most its own limit, 2 GB here)
 
     def __init__(self, folder: Path | None):
         self.folder, self.used = folder, defaultdict(set)
@@ -180,6 +181,11 @@ class Cache:
                 f"SELECT key, value FROM entries WHERE kind = ? AND key IN ({', '.join('?' * len(batch))})",
                 (kind, *batch)))
         else:
+            # read through a mapping of the file: a kind's entries lie among the others' in the order they
+            # were put, and SQLite's page-by-page reads in key order defeat the system's read-ahead, which a
+            # mapping's page faults get (100,000 articles' heads from a file not in the page cache: 8.9 s
+            # read page by page, 1.1 s mapped); the mapping is let go of after the pass
+            db.execute(f"PRAGMA mmap_size = {self.MAPPED}")
             rows = db.execute("SELECT key, value FROM entries WHERE kind = ?", (kind,))
         try:
             for key, data in rows:
@@ -192,6 +198,13 @@ class Cache:
                     yield key, value
         except sqlite3.DatabaseError:  # not a database any more: what was read is used
             return
+        finally:
+            if len(wanted) > self.FEW:
+                try:
+                    rows.close()
+                    db.execute("PRAGMA mmap_size = 0")
+                except sqlite3.Error:  # the cache closed before the pass ended: nothing is mapped any more
+                    pass
 
     def body(self, key: str, place: int) -> bytes:
         """Return the body of the article at ``place`` in a file's ``body`` entry (see
