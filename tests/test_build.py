@@ -693,6 +693,40 @@ def test_a_build_says_each_step_as_it_begins_in_order(tmp_path):
     assert "checking the shapes" not in steps and steps[-1] == "tidying the cache"
 
 
+def test_a_pass_over_a_kinds_entries_reads_the_file_mapped_and_lets_the_mapping_go(tmp_path):
+    """Reading many entries of a kind (a whole rebuild's article heads) maps the cache's file while the pass
+    runs (read page by page in key order, the file was read at random), and lets go of the mapping when the
+    pass ends, is left half way, or outlives the cache's connection; the entries are those looked up one
+    by one."""
+    cache = Cache(tmp_path / ".cache")
+    keys = [f"k{i:05d}" for i in range(Cache.FEW + 500)]
+    for key in keys:
+        cache.put("article", key, {"key": key})
+        cache.put("body", key, "x" * 500)
+    cache.close()
+    cache = Cache(tmp_path / ".cache")
+
+    def mapped() -> int:
+        return cache._connect().execute("PRAGMA mmap_size").fetchone()[0]
+
+    assert mapped() == 0
+    found, during = {}, []
+    for key, value in cache.get_many("article", keys):
+        found[key] = value
+        during.append(mapped())
+    assert found == {key: {"key": key} for key in keys} and min(during) > 0 and mapped() == 0
+    assert {key: cache.get("article", key) for key in keys[::100]} == {key: found[key] for key in keys[::100]}
+    left = cache.get_many("article", keys)
+    next(left)
+    assert mapped() > 0
+    left.close()
+    assert mapped() == 0
+    left = cache.get_many("article", keys)
+    next(left)
+    cache.close()
+    left.close()  # the connection closed first: nothing to let go of, and no error
+
+
 def test_the_cache_knows_how_many_entries_each_kind_holds_without_counting_them(tmp_path):
     """The counts a build's tail reads (SQLite keeps them as entries come and go) are what counting the
     entries gives, after puts, replaced entries, drops, prunes, an entry written behind the cache's back,
