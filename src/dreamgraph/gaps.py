@@ -904,20 +904,20 @@ def patched_gaps(last_gaps: list[Gap], edited: set[str], links: Links, last: Cal
                  tables: dict[str, object]) -> list[Gap] | None:
     """Return the report :func:`find_gaps` makes for a build whose edits keep every dream, link, cluster and
     title as it was, and each page cut off or in the article format as it was (see :mod:`dreamgraph.patch`),
-    made from the last report (``last_gaps``) rather than found again: the ``edited`` dreams' gaps of the kinds
-    in :data:`OF_A_DREAM` and their link suggestions found again for them alone; the missing articles and
-    broken links whose links moved (a line added above them, a condition reworded) given their evidence
+    made from the last report (``last_gaps``) rather than found again: the ``edited`` dreams' gaps of the
+    kinds in :data:`OF_A_DREAM` and their link suggestions found again for them alone; the missing articles
+    and broken links whose links moved (a line added above them, a condition reworded) given their evidence
     read again, their scores standing (the same articles link to each stub); the near-duplicates made from
-    this build's pairs. The other kinds are made of what such edits cannot change. ``links`` are the links of
-    both builds (see :class:`~dreamgraph.snapshot.projection.Links`), ``last`` returns a table of the last
+    this build's pairs. The other kinds are made of what such edits cannot change. ``links`` are the links
+    of both builds (see :class:`~dreamgraph.snapshot.projection.Links`), ``last`` returns a table of the last
     build and ``tables`` are this build's. Returns ``last_gaps`` itself when nothing changed, and None when
-    the possible overlaps may have: other near-duplicate pairs, or an edited article saying otherwise how the
-    two dreams of a possible overlap differ (:func:`find_gaps` then finds them over the projection). Finding the whole report again
-    took 0.05 s at 10,000 articles, with the projection read for it (0.05 s more) and networkx loaded (0.07 s).
+    the possible overlaps may have: other near-duplicate pairs, or an edited article saying otherwise how
+    the two dreams of a possible overlap differ (:func:`find_gaps` then finds them over the projection).
+    Finding the whole report again took 0.05 s at 10,000 articles, with the projection read for it (0.05 s
+    more) and networkx loaded (0.07 s).
 
-    >>> import numpy as np
-    >>> from .snapshot.projection import links_of
     >>> import networkx as nx
+    >>> from .snapshot.projection import links_of
     >>> graph = nx.DiGraph()
     >>> graph.add_node("a", label="A", stub=False, partial=False, clusters=["k"])
     >>> row = {"dream": "a", "label": "A", "path": "a.txt", "line": 1, **{key: 3 for key in STANDARD_SECTIONS}}
@@ -938,7 +938,8 @@ def patched_gaps(last_gaps: list[Gap], edited: set[str], links: Links, last: Cal
         return None
     before, now = said(last("mentions")), said(tables["mentions"])
     restated = {pair for pair in before.keys() | now.keys() if before.get(pair) != now.get(pair)}
-    if restated and {min(pair) for pair in restated} & {gap.node for gap in last_gaps if gap.kind == "possible-overlap"}:
+    overlapping = {gap.node for gap in last_gaps if gap.kind == "possible-overlap"} if restated else set()
+    if {min(pair) for pair in restated} & overlapping:
         return None  # a possible overlap's pair (its node the first of the two) may show other sentences
     old_links, new_links = last("stub-links"), tables["stub-links"]
     if old_links.keys() != new_links.keys():

@@ -205,8 +205,9 @@ class LinkedView:
     ``path``): dreams and links from the kept :class:`Links`, and the texts of a link (condition, gloss,
     position) asked of the store for the dreams reached, rather than the whole projection loaded (a second
     and a half at 100,000 dreams). It offers the part of networkx's DiGraph interface those functions use:
-    ``in``, ``nodes[slug]``, ``successors``, ``predecessors``, ``out_degree`` and ``edges[a, b]``. ``store`` may be
-    None for questions that read no link's texts (the gaps of a few dreams: see :func:`dreamgraph.gaps.patched_gaps`)."""
+    ``in``, ``nodes[slug]``, ``successors``, ``predecessors``, ``out_degree`` and ``edges[a, b]``. ``store``
+    may be None for questions that read no link's texts (the gaps of a few dreams, see
+    :func:`dreamgraph.gaps.patched_gaps`)."""
 
     def __init__(self, links: Links, store: Store | None):
         self.links, self.store = links, store
