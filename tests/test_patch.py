@@ -451,3 +451,25 @@ def test_a_damaged_table_a_patch_does_not_read_is_carried_and_read_from_the_engi
     report = build([library], graph)
     assert report.store in ("updated", "reloaded")
     _same_as_a_clean_build(library, graph, clean, report)
+
+
+def test_a_patched_gap_reports_evidence_in_a_web_page_keeps_the_pages_address(tmp_path):
+    """A stub linked from a web page (its evidence carries the live page's address) and from a text article
+    whose lines move: the patched report gives the moved link's evidence again with the page's address on
+    the page's, as a clean build does."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    shutil.copy(FIXTURES / "html" / "wordpress-theme.html", folder)
+    (folder / "control.txt").write_text(article(
+        "Dream About Slipping: The Loss", quick=["It slips."], scenarios=[("Slipping on ice", "no grip")],
+        next_stages=[("it keeps on", "losing control", "it spirals")]), encoding="utf-8")
+    graph = tmp_path / "graph"
+    build([folder], graph)
+    _replace(folder / "control.txt", "Quick Answer\n", "Quick Answer\n- A new first answer.\n")
+    report = build([folder], graph)
+    assert report.store == "patched"
+    gaps = Snapshot(open_store(graph)).kept("gaps")
+    [gap] = [g for g in gaps if g.node == "losing-control" and g.kind == "missing-article"]
+    assert [(e["path"], "url" in e) for e in gap.evidence] == [("articles/control.txt", False),
+                                                                ("articles/wordpress-theme.html", True)]
+    _same_as_a_clean_build(folder, graph, tmp_path / "clean", report)
