@@ -593,7 +593,7 @@ def test_near_duplicate_pairs_number_the_shingles_as_numpy_unique_does():
     assert expected and similar_pairs(hashes, sizes, 0.1) == expected
 
 
-def _small_library() -> tuple[nx.DiGraph, dict]:
+def _small_library() -> dict:
     """The tables of a small library for :func:`patched_gaps`: a and b, written, of one cluster, with one
     subtitle (a possible overlap), c written in it too, and x a stub a and c link to."""
     from dreamgraph.article import STANDARD_SECTIONS
@@ -608,7 +608,7 @@ def _small_library() -> tuple[nx.DiGraph, dict]:
     tables = {"projection": graph, "completeness": rows, "near-pairs": [], "mentions": [], "clusters": {},
               "stub-links": {"x": {"label": "x", "links": [("a.txt", 9, "If it holds"), ("c.txt", 8, "If not")]}},
               "card-parts": {"urls": {}}}
-    return graph, tables
+    return tables
 
 
 def _patched(last: dict, now: dict, edited: set[str]):
@@ -626,7 +626,7 @@ def test_a_text_edits_gap_report_patched_is_the_report_found_again(edit):
     patched into the last report: the report find_gaps makes of the new tables."""
     from dreamgraph.snapshot import Snapshot
 
-    graph, last = _small_library()
+    last = _small_library()
     now = dict(last)
     mention = {"source": "c", "target": "b", "linked": False, "differ": True, "path": "c.txt", "line": 4,
                "sentence": "Unlike B, it holds."}  # b and c are no possible overlap: the patch stands
@@ -644,7 +644,7 @@ def test_a_text_edits_gap_report_patched_is_the_report_found_again(edit):
 
 
 def test_a_gap_report_patched_with_nothing_changed_is_the_last_one():
-    _, last = _small_library()
+    last = _small_library()
     last_gaps, patched = _patched(last, dict(last), {"a", "c"})
     assert patched is last_gaps and any(gap.kind == "possible-overlap" for gap in last_gaps)
 
@@ -653,7 +653,7 @@ def test_a_gap_report_patched_with_nothing_changed_is_the_last_one():
 def test_a_gap_report_that_cannot_be_patched_is_left_to_find_gaps(change):
     """An edit that may change the possible overlaps (a's sentence on how it differs from b, its possible
     overlap; a near-duplicate pair made), or a stub linked from other articles than before: no patch."""
-    _, last = _small_library()
+    last = _small_library()
     now = dict(last)
     if change == "a possible overlap restated":
         now["mentions"] = [{"source": "a", "target": "b", "linked": False, "differ": True, "path": "a.txt",
