@@ -123,5 +123,6 @@ def same_table(name: str, a, b) -> bool:
         a, b = Cards(a), Cards(b)
         return a.slugs == b.slugs and a.urls == b.urls and all(a[slug] == b[slug] for slug in a)
     if name == "gaps-text":
-        return bytes(a["text"]) == bytes(b["text"])
+        return (bytes(a["text"]) == bytes(b["text"]) and np.array_equal(a["starts"], b["starts"])
+                and np.array_equal(a["sizes"], b["sizes"]))
     return a == b

@@ -31,7 +31,7 @@ from .graphfolder import (BuildReport, Spool, build_inputs, graph_pieces, graph_
 from .library import Library, Shared, alias_suggestion, assemble, shared_triples
 from .parse import Limits
 from .patch import patched_build
-from .report import terminal_text
+from .report import text_table
 from .snapshot import Snapshot, make_tables
 from .snapshot.texts import SPILLED
 from .sources import find_article_files, read_alias_table, unique_provenance
@@ -132,7 +132,7 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
     if last_gaps is not None and tables["gaps"] == last_gaps:  # the same report: its file and text stand
         carried.update(("gaps", "gaps-text"))
     else:
-        tables["gaps-text"] = {"text": terminal_text(tables["gaps"]).encode("utf-8")}
+        tables["gaps-text"] = text_table(tables["gaps"])
     tables.update((name, Carried(previous)) for name in carried)
     return tables
 

@@ -40,7 +40,7 @@ from .graphfolder import (GRAPH_FILE, BuildReport, Inputs, Spool, graph_pieces, 
                           last_graph_file, last_report, last_tail, no_stage, read_manifest, refresh_store)
 from .library import Library, link_problems
 from .parse import Limits
-from .report import terminal_text
+from .report import text_table
 from .snapshot import TABLES, Snapshot
 from .snapshot.articles import (article_versions, cards_patched, completeness_from_library,
                                 counts_patched, stub_links_patched)
@@ -323,6 +323,7 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     made["near-pairs"] = (near_pairs_patched(last, shingled) if patched is not None else
                           near_pairs(made["shingles"], last, versions))
     stage("finding the gaps")
+    last_text = last("gaps-text")  # with the report it is the text of (mapped: its lines copied if it changes)
     made["gaps"] = patched_gaps(last("gaps"), changed, links, last, made)
     if made["gaps"] is None:  # the possible overlaps found again, over the projection
         made.update((name, last(name)) for name in UNCHANGED)
@@ -331,7 +332,7 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     if made["gaps"] is last("gaps") or made["gaps"] == last("gaps"):
         carried.update(("gaps", "gaps-text"))
     else:
-        made["gaps-text"] = {"text": terminal_text(made["gaps"]).encode("utf-8")}
+        made["gaps-text"] = text_table(made["gaps"], last("gaps"), last_text)
     for name in ("near-pairs", "counts", "stub-links"):
         if made[name] == last(name):
             carried.add(name)
