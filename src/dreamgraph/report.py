@@ -93,7 +93,8 @@ def text_table(found: list[Gap], last: list[Gap] | None = None, last_table: dict
     (by kind), and where each gap's lines are in it (``starts`` and ``sizes``, in the report's order). Given
     the ``last`` report and the table kept of it, the lines of a gap that is one of the last report's (the
     same object, as a patch's report keeps them: see :func:`dreamgraph.gaps.patched_gaps`) are copied from
-    the last text rather than laid out again (0.46 s for the 110,000 gaps at 100,000 articles).
+    the last text rather than laid out again (0.45 s for the 111,000 gaps at 100,000 articles), those that
+    follow one another there as one piece.
 
     >>> from dreamgraph.gaps import Gap
     >>> found = [Gap("orphan", "falling", "Falling", 0.6, "link to it", [{"path": "a.txt", "line": 1, "text": ""}])]
@@ -116,20 +117,35 @@ def text_table(found: list[Gap], last: list[Gap] | None = None, last_table: dict
                                        last_table["sizes"].tolist())
     pieces: list = [b"\n"]
     starts, sizes, at = [], [], 1
+    run = [0, 0]  # the last text's bytes being copied: gaps one after another there are copied as one piece
+
+    def copied() -> None:
+        if run[1] > run[0]:
+            pieces.append(text[run[0]:run[1]])
+        run[:] = [0, 0]
+
     for number, (_, heading, items) in enumerate(grouped(found, "kind")):
+        copied()
         head = ("\n" * (number > 0) + safe_text(f"{heading} ({len(items)})") + "\n").encode("utf-8")
         pieces.append(head)
         at += len(head)
         for gap in items:
             i = old.get(id(gap))
             if i is None:
+                copied()
                 piece = "".join(line + "\n" for line in _gap_lines(gap, "kind", 5)).encode("utf-8")
+                pieces.append(piece)
+                size = len(piece)
             else:
-                piece = text[old_starts[i]:old_starts[i] + old_sizes[i]]
-            pieces.append(piece)
+                start, size = old_starts[i], old_sizes[i]
+                if start != run[1]:
+                    copied()
+                    run[0] = start
+                run[1] = start + size
             starts.append(at)
-            sizes.append(len(piece))
-            at += len(piece)
+            sizes.append(size)
+            at += size
+    copied()
     return {"text": b"".join(pieces), "starts": np.array(starts, dtype=np.int64),
             "sizes": np.array(sizes, dtype=np.int64)}
 
