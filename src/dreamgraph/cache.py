@@ -174,7 +174,8 @@ class Cache:
         db, wanted = self._connect(), set(keys)
         if db is None:
             return
-        if len(wanted) <= self.FEW:  # looked up by key: a pass would read every entry of the kind
+        passed = len(wanted) > self.FEW
+        if not passed:  # looked up by key: a pass would read every entry of the kind
             chosen = sorted(wanted)
             batches = [chosen[start:start + 500] for start in range(0, len(chosen), 500)]
             rows = (row for batch in batches for row in db.execute(
@@ -199,7 +200,7 @@ class Cache:
         except sqlite3.DatabaseError:  # not a database any more: what was read is used
             return
         finally:
-            if len(wanted) > self.FEW:
+            if passed:
                 try:
                     rows.close()
                     db.execute("PRAGMA mmap_size = 0")

@@ -930,13 +930,12 @@ def patched_gaps(last_gaps: list[Gap], edited: set[str], links: Links, last: Cal
     ['incomplete-article', 'orphan']
     """
     old_pairs, new_pairs = last("near-pairs"), tables["near-pairs"]
-
-    def said(mentions: list[dict]) -> dict:  # how two dreams differ, as the edited articles say it
-        return differences([mention for mention in mentions if mention["source"] in edited])
-
     if {pair[:2] for pair in old_pairs} != {pair[:2] for pair in new_pairs}:
         return None
-    before, now = said(last("mentions")), said(tables["mentions"])
+    mentioned = [mention for mention in tables["mentions"] if mention["source"] in edited]  # the edited articles'
+    # how two dreams differ, as the edited articles said it and say it now
+    before = differences([mention for mention in last("mentions") if mention["source"] in edited])
+    now = differences(mentioned)
     restated = {pair for pair in before.keys() | now.keys() if before.get(pair) != now.get(pair)}
     overlapping = {gap.node for gap in last_gaps if gap.kind == "possible-overlap"} if restated else set()
     if {min(pair) for pair in restated} & overlapping:
@@ -953,8 +952,7 @@ def patched_gaps(last_gaps: list[Gap], edited: set[str], links: Links, last: Cal
     settings = GapSettings()
     new = (partial_articles(view, rows) + unformatted_articles(view, rows, unformatted)
            + incomplete_articles(view, whole, settings) + dead_ends(view, whole) + orphans(view, rows)
-           + no_cluster(view, whole) + link_suggestions(Snapshot(tables={"mentions": [
-               mention for mention in tables["mentions"] if mention["source"] in edited]}), view))
+           + no_cluster(view, whole) + link_suggestions(Snapshot(tables={"mentions": mentioned}), view))
     remade = {"near-duplicate"} if new_pairs != old_pairs else set()
     if remade:
         new += near_duplicates(Snapshot(tables={"near-pairs": new_pairs}), settings)

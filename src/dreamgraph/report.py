@@ -68,10 +68,15 @@ def text_lines(found: list[Gap], by: str = "kind", evidence: int = 5) -> list[st
     for _, heading, items in grouped(found, by):
         if lines:
             lines.append("")
-        lines.append(safe_text(f"{heading} ({len(items)})"))
+        lines.append(_heading_line(heading, items))
         for gap in items:
             lines.extend(_gap_lines(gap, by, evidence))
     return lines
+
+
+def _heading_line(heading: str, items: list[Gap]) -> str:
+    """Return the line that heads a group of gaps in :func:`text_lines`."""
+    return safe_text(f"{heading} ({len(items)})")
 
 
 def _gap_lines(gap: Gap, by: str, evidence: int) -> list[str]:
@@ -126,7 +131,7 @@ def text_table(found: list[Gap], last: list[Gap] | None = None, last_table: dict
 
     for number, (_, heading, items) in enumerate(grouped(found, "kind")):
         copied()
-        head = ("\n" * (number > 0) + safe_text(f"{heading} ({len(items)})") + "\n").encode("utf-8")
+        head = ("\n" * (number > 0) + _heading_line(heading, items) + "\n").encode("utf-8")
         pieces.append(head)
         at += len(head)
         for gap in items:

@@ -538,7 +538,7 @@ def differences(found: list[dict]) -> dict[frozenset, list[dict]]:
     return pairs
 
 
-def mentions_from_library(library: Library, linked: dict[str, set[str]], names: dict[str, str],
+def mentions_from_library(library: Library, linked: dict[str, set[str]], names: dict[str, str] | None,
                           last: list[dict] | None = None, last_sources: dict | None = None,
                           same_names: bool = False, last_search: dict | None = None) -> tuple[list[dict], dict]:
     """Return :func:`mentions` of the library's prose, and its sources: per written dream the version of
@@ -546,7 +546,7 @@ def mentions_from_library(library: Library, linked: dict[str, set[str]], names: 
     :meth:`MentionFinder.kept`). Given the ``last`` build's mentions and sources, an article's mentions are
     copied from them while its version is the same and the names looked for are the same; with
     ``same_names`` (the names table is the last build's) the last finder's names are used, not made again
-    from the names (1 s at 100,000 articles).
+    from the names (1 s at 100,000 articles), and ``names`` may be None (not read: 0.14 s at 100,000).
 
     When names were added, removed or point elsewhere (a new article, a new stub), only the articles whose
     texts may hold one of them are searched again: those whose texts in the ``last_search`` table (the last
@@ -554,8 +554,12 @@ def mentions_from_library(library: Library, linked: dict[str, set[str]], names: 
     :func:`dreams_naming`); an article whose prose holds none of the changed names finds what it found
     before. Searched again whole, the prose of 10,000 articles took 1.45 s (every body fetched)."""
     last_sources = last_sources if isinstance(last_sources, dict) and "versions" in last_sources else None
-    finder = (MentionFinder(**last_sources["finder"]) if same_names and last_sources is not None
-              else MentionFinder(names))
+    if same_names and last_sources is not None:
+        finder = MentionFinder(**last_sources["finder"])
+    elif names is None:
+        raise ValueError("the names looked for are needed: the last build's finder cannot be used")
+    else:
+        finder = MentionFinder(names)
     versions = {slug: version_digest(slug, article.path, article.content_hash, repr(sorted(linked.get(slug, ()))))
                 for slug, article in library.articles.items()}
     kept: dict[str, list[dict]] = {}
