@@ -209,9 +209,56 @@ def test_with_every_array_kept_apart_and_read_mapped_a_rebuild_makes_what_a_clea
     _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
 
 
+NIGHTMARES_FIRST = "If you got up → dream about sleepwalking meaning — when the body moves\n"
+LINK_EDITS = {
+    "a link's condition changed": lambda f: _replace(f / "loop.txt", "you stop", "you halt"),
+    "a link to a written dream added": lambda f: _replace(
+        f / "nightmares.txt", NIGHTMARES_FIRST, NIGHTMARES_FIRST + "If you flew off → dream about flying meaning — when you lift\n"),
+    "a link to a written dream removed": lambda f: _replace(f / "nightmares.txt", NIGHTMARES_FIRST, ""),
+    "a link pointed at another written dream": lambda f: _replace(
+        f / "flying.txt", "dream about sleepwalking meaning", "dream about nightmares meaning"),
+    "links put in another order": lambda f: _replace(
+        f / "nightmares.txt", NIGHTMARES_FIRST, "") or _replace(f / "nightmares.txt", "fear has no picture\n",
+                                                               "fear has no picture\n" + NIGHTMARES_FIRST),
+    # being watched is named first by nightmares.txt: its label stands
+    "a stub linked again by a file that links it": lambda f: _replace(
+        f / "sleepwalking.txt", "when you are seen\n", "when you are seen\nIf eyes stayed → dream about being watched "
+                                                         "meaning — when they stay\n"),
+    "a stub's first link moved down": lambda f: _replace(
+        f / "nightmares.txt", NIGHTMARES_FIRST, NIGHTMARES_FIRST.replace("sleepwalking", "being watched")
+        + "If you went → dream about sleepwalking meaning — when you go\n"),
+    "a link reworded that does not name its stub first": lambda f: _replace(
+        f / "sleepwalking.txt", "dream about being watched meaning", "dream about Being Watched meaning"),
+    "links changed in two files": lambda f: (LINK_EDITS["a link to a written dream removed"](f),
+                                             LINK_EDITS["a link pointed at another written dream"](f)),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(LINK_EDITS))
+def test_an_edit_to_the_links_that_keeps_the_stubs_is_patched_into_what_a_clean_build_makes(library, tmp_path, edit):
+    """A changed Next Stages line (a link added, removed, pointed elsewhere or reworded) that leaves every
+    unwritten dream as it was: the projection, its arrays and the rankings are patched too."""
+    graph = tmp_path / "graph"
+    LINK_EDITS[edit](library)
+    report = build([library], graph)
+    assert report.store == "patched", edit
+    _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
+    _replace(library / "loop.txt", "you fly →", "you glide →")  # and patched again from the patched folder
+    again = build([library], graph)
+    assert again.store == "patched"
+    _same_as_a_clean_build(library, graph, tmp_path / "clean", again)
+
+
 @pytest.mark.parametrize("edit, why", [
-    (lambda f: _replace(f / "loop.txt", "you fly → dream about flyng", "you fly → dream about flying"), "a link changed"),
-    (lambda f: _replace(f / "loop.txt", "you stop", "you halt"), "a link's condition changed"),
+    (lambda f: _replace(f / "loop.txt", "you fly → dream about flyng", "you fly → dream about flying"),
+     "a stub's last link changed"),
+    (lambda f: _replace(f / "loop.txt", "If you fly →", "If you dive → dream about diving deep meaning — when it sinks\nIf you fly →"),
+     "a link to a new stub"),
+    (lambda f: _replace(f / "flying.txt", "when the lift ends\n", "when the lift ends\nIf eyes were on you → dream about "
+                                                                  "being watched meaning — when you are seen\n"),
+     "a stub linked from one more file"),
+    (lambda f: _replace(f / "nightmares.txt", "dream about being watched meaning", "dream about Being Watched meaning"),
+     "a stub's first link reworded"),
     (lambda f: _replace(f / "loop.txt", "The Loop", "The Circle"), "a title changed"),
     (lambda f: (f / "new.txt").write_text(article("Dream About Swimming: Strokes"), encoding="utf-8"), "a file added"),
     (lambda f: (f / "teeth.txt").unlink(), "a file removed"),

@@ -33,6 +33,7 @@ from .parse import Limits
 from .patch import patched_build
 from .report import text_table
 from .snapshot import Snapshot, make_tables
+from .snapshot.projection import same_structure
 from .snapshot.texts import SPILLED
 from .sources import find_article_files, read_alias_table, unique_provenance
 from .store import GRAPH_FILE, LOCK_FILE, STORE_DIR, Carried, TablesInMemory, kept_in_folder, kept_is_current
@@ -145,14 +146,8 @@ def reused_rankings(links: dict, last: Callable[[str], object]) -> list[dict] | 
     labels and kinds, and the links between them are this build's (the rankings are a function of these
     alone: an edit to an article's texts changes none of them), else None (0.4 s at 10,000 articles, 5 s
     at 100,000 made again)."""
-    import numpy as np
-
     old = last("links")
-    if old is None or old["slugs"] != links["slugs"] or old["labels"] != links["labels"]:
-        return None
-    if not all(np.array_equal(old[name], links[name]) for name in ("stub", "succ_ptr", "succ")):
-        return None
-    return last("rankings")
+    return last("rankings") if old is not None and same_structure(old, links) else None
 
 
 def build(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike, *, limits: Limits = Limits(),

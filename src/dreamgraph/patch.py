@@ -29,7 +29,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Container, Sequence
 
 from .article import Article
 from .cache import Cache
@@ -41,10 +41,11 @@ from .graphfolder import (GRAPH_FILE, BuildReport, Inputs, Spool, graph_pieces, 
 from .library import Library, link_problems
 from .parse import Limits
 from .report import text_table
-from .snapshot import TABLES, Snapshot
+from .slugs import dream_name
+from .snapshot import TABLES, Snapshot, link_digest, link_inputs_patched
 from .snapshot.articles import (article_versions, cards_patched, completeness_from_library,
                                 counts_patched, stub_links_patched)
-from .snapshot.projection import Links
+from .snapshot.projection import Links, links_of, relink, same_structure, transitions_of
 from .snapshot.texts import (SPILLED, mentions_from_library, mentions_patched, search_patched, shingles_from_library,
                              shingles_patched)
 from .store import STORE_DIR, Carried, TablesInMemory, kept_in_folder, kept_is_current
@@ -76,18 +77,37 @@ class Edit:
     def new(self) -> Article:
         return self.after.result.article
 
+    @property
+    def relinked(self) -> bool:
+        """Whether the article's Next Stages changed (where they lead, or their words)."""
+        return not same_links(self.before, self.after)
+
+
+def same_dream(before: Compiled, after: Compiled) -> bool:
+    """Return True when an article file's new parse is the same dream as before, whatever its Next Stages:
+    one article, its slug, file, name, title, subtitle, aliases, clusters and whether it is cut off
+    unchanged, its title on the same line (another article's duplicate error names it), and no link read
+    from a web page (whose address may point it elsewhere once the library is known)."""
+    old, new = before.result.article, after.result.article
+    if old is None or new is None:
+        return False
+    return (_identity(old) == _identity(new) and old.title_line == new.title_line
+            and not any(link.href_slug for link in [*old.next_stages, *new.next_stages]))
+
+
+def _identity(article: Article) -> tuple:
+    """What :func:`dreamgraph.snapshot.link_digest` reads of an article but its Next Stages."""
+    return (article.slug, article.path, article.name, article.title, article.subtitle, article.partial,
+            article.aliases, [(mention.slug, mention.name) for mention in article.clusters])
+
 
 def same_links(before: Compiled, after: Compiled) -> bool:
-    """Return True when an article file's new parse is the same dream as before, linking to the same dreams
-    in the same words: one article, its slug, file, name, title, subtitle, aliases, clusters and whether it
-    is cut off unchanged (see :func:`dreamgraph.snapshot.link_digest`), its title on the same line (another
-    article's duplicate error names it), and no link read from a web page (whose address may point it
-    elsewhere once the library is known)."""
-    old, new = before.result.article, after.result.article
-    if old is None or new is None or before.link_digest != after.link_digest or not after.link_digest:
-        return False
-    return (old.title_line == new.title_line and old.path == new.path
-            and not any(link.href_slug for link in [*old.next_stages, *new.next_stages]))
+    """Return True when an article file's new parse is the same dream linking to the same dreams in the same
+    words (see :func:`same_dream` and :func:`dreamgraph.snapshot.link_digest`), each link naming its dream
+    as before (the first link to an unwritten dream gives it its label)."""
+    return (bool(after.link_digest) and before.link_digest == after.link_digest and same_dream(before, after)
+            and [stage.target for stage in before.result.article.next_stages]
+            == [stage.target for stage in after.result.article.next_stages])
 
 
 def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: Inputs, files: FileIndex, cache: Cache,
@@ -140,6 +160,12 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
     if any(not_in_format(rows[row["dream"]]) != not_in_format(row) for row in tables.made["completeness"]
            if row["dream"] in rows):  # into or out of the article format: the look-alikes change
         return None
+    relinked = [edit for edit in edits if edit.relinked]
+    try:
+        if relinked and not stubs_stand(tables.last("stub-links"), relinked, library.resolve, written):
+            return None
+    except Unpatchable:
+        return None
     last = last_graph_file(graph_dir, manifest)
     tail = None if last is None else last_tail(*last, manifest)
     if tail is None:
@@ -167,10 +193,42 @@ def _edits(changed: list[int], paths: Sequence[str | os.PathLike], inputs: Input
             return None
         put_together(old, [lambda key=old_keys[i]: cache.body(key, 0)])
         new = compile_file((paths[i], inputs.files[i][0], limits))
-        if len(new) != 1 or not same_links(old[0], new[0]):
+        if len(new) != 1 or not same_dream(old[0], new[0]):
             return None
         edits.append(Edit(i, old[0], new[0]))
     return edits
+
+
+def stubs_stand(last: dict[str, dict], edits: list[Edit], resolve: Callable[[str], str],
+                written: Container[str]) -> bool:
+    """Return True when articles whose Next Stages changed (``edits``) leave every unwritten dream as it was
+    (``last``: the last build's stub-links table): each link leads to a written dream or to one that other
+    links made a stub already, no stub loses its last link, each stub is linked from the same files, and
+    its label (the name in the first link to it, by file and line) is the same. The stubs' own triples are
+    then the last build's, and so are the names, the look-alikes and the counts of dreams: the patch
+    changes the links alone (a new stub is left to the whole rebuild)."""
+    paths = {edit.new.path for edit in edits}
+    touched: dict[str, list[list, list]] = {}
+    for edit in edits:
+        for side, article in enumerate((edit.old, edit.new)):
+            for stage in article.next_stages:
+                target = resolve(stage.target_slug)
+                if target not in written:
+                    touched.setdefault(target, [[], []])[side].append((article.path, stage.line, stage.target))
+    for stub, (before, after) in touched.items():
+        if stub not in last:  # a new stub
+            return False
+        others = [link for link in last[stub]["links"] if link[0] not in paths]  # sorted by file and line
+        if {path for path, _, _ in before} != {path for path, _, _ in after}:  # linked from other files
+            return False
+        first = [others[0][:2] < min(links)[:2] for links in (before, after)] if others else [False, False]
+        if all(first):  # both times the label comes from the same link of another file
+            continue
+        if any(first):  # the first link moves between an edited file and another: its words are not known here
+            return False
+        if dream_name(min(before)[2]) != dream_name(min(after)[2]):
+            return False
+    return True
 
 
 class Unpatchable(Exception):
@@ -304,7 +362,10 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     if patched is not None:  # first, so the old hashes are copied while the rest is made
         made["shingles"], shingles_copied = patched
         copying.append(shingles_copied)
-    links = Links(last("links"))
+    relinked = [edit for edit in edits if edit.relinked]
+    if relinked:
+        _relink(tables, relinked, library.resolve, stage)
+    links = Links(made["links"] if relinked else last("links"))
     versions = {**last("article-versions"), **article_versions(library)}
     made["article-versions"] = versions
     made["counts"] = counts_patched(last("counts"), [edit.old for edit in edits], [edit.new for edit in edits])
@@ -325,11 +386,12 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     stage("finding the gaps")
     last_gaps = last("gaps")
     last_text = last("gaps-text")  # with the report it is the text of (mapped: its lines copied if it changes)
-    made["gaps"] = patched_gaps(last_gaps, changed, links, last, made)
-    if made["gaps"] is None:  # the possible overlaps found again, over the projection
-        made.update((name, last(name)) for name in UNCHANGED)
-        made["gaps"] = find_gaps(Snapshot(tables=made), ready=reused_gaps(last_gaps, last, made))
-    carried = set(UNCHANGED)
+    unchanged = [name for name in UNCHANGED if name not in made]
+    made["gaps"] = None if relinked else patched_gaps(last_gaps, changed, links, last, made)
+    if made["gaps"] is None:  # found again over the projection (the possible overlaps, or every kind)
+        made.update((name, last(name)) for name in unchanged)
+        made["gaps"] = find_gaps(Snapshot(tables=made), ready={} if relinked else reused_gaps(last_gaps, last, made))
+    carried = set(unchanged)
     if made["gaps"] is last_gaps or made["gaps"] == last_gaps:
         carried.update(("gaps", "gaps-text"))
     else:
@@ -339,3 +401,26 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
             carried.add(name)
     made.update((name, Carried(tables.folder)) for name in carried)
 
+
+
+def _relink(tables: _Tables, edits: list[Edit], resolve: Callable[[str], str], stage: Callable[[str], None]) -> None:
+    """Make the tables the links' changes change (the projection, its arrays, the digest of their inputs and
+    the rankings), each from the last build's: the changed articles' links put in place of their old ones,
+    the stubs as they were (see :func:`stubs_stand`)."""
+    last, made = tables.last, tables.made
+    graph = kept_in_folder(tables.folder, "projection")  # a copy of its own (not one a watching process keeps)
+    if graph is None:
+        raise Unpatchable("projection")
+    try:
+        relink(graph, {edit.new.slug: transitions_of(edit.new, resolve) for edit in edits})
+    except KeyError as missing:  # the last projection is not the stubs' table's: the whole rebuild remakes both
+        raise Unpatchable("projection") from missing
+    made["projection"], made["links"] = graph, links_of(graph)
+    made["link-inputs"] = link_inputs_patched(last("link-inputs"), [
+        (edit.new.slug, edit.before.link_digest or link_digest(edit.old), edit.after.link_digest or link_digest(edit.new))
+        for edit in edits])
+    if not same_structure(last("links"), made["links"]):  # else the same links in other words: the rankings stand
+        stage("ranking the dreams")
+        from .progression import rankings  # networkx's algorithms
+
+        made["rankings"] = rankings(graph)

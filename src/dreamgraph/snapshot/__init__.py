@@ -24,7 +24,7 @@ the analysis computes them.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
@@ -126,11 +126,14 @@ def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
             "mentions": mentions, "mention-sources": sources}
 
 
-def link_inputs(library: Library, shared: Shared, linked: dict[str, bytes] | None = None) -> str:
-    """Return a digest of everything the :data:`LINK_TABLES` are made of: per written dream its
-    :func:`link_digest` (``linked`` has those made already, by slug), the aliases, and the label of every
-    stub. Equal digests, equal tables: which article wins a slug and where a link's address points it
-    follow from the articles as parsed, the slugs written and the aliases.
+def link_inputs(library: Library, shared: Shared, linked: dict[str, bytes] | None = None) -> dict[str, str]:
+    """Return a digest of everything the :data:`LINK_TABLES` are made of, in two parts: ``articles``, from
+    per written dream its :func:`link_digest` (``linked`` has those made already, by slug), and ``rest``,
+    from the aliases and the label of every stub. Equal digests, equal tables: which article wins a slug and
+    where a link's address points it follow from the articles as parsed, the slugs written and the aliases.
+
+    The ``articles`` part is a sum of one number per article (see :func:`link_term`), so a rebuild that
+    changed a few articles' links brings it up to date from theirs alone (:func:`link_inputs_patched`).
 
     >>> from dreamgraph.library import assemble, shared_triples
     >>> from dreamgraph.parse import parse_text
@@ -143,12 +146,49 @@ def link_inputs(library: Library, shared: Shared, linked: dict[str, bytes] | Non
     (True, False)
     """
     linked = linked or {}
-    digest = hashlib.sha256(repr(sorted(library.aliases.items())).encode("utf-8", "surrogatepass"))
-    for slug in sorted(library.articles):
-        digest.update(slug.encode("utf-8", "surrogatepass") + b"\0")
-        digest.update(linked.get(slug) or link_digest(library.articles[slug]))
-    digest.update(repr(sorted((slug, stub_label(links)) for slug, links in shared.links.items())).encode(
-        "utf-8", "surrogatepass"))
+    total = sum(link_term(slug, linked.get(slug) or link_digest(article)) for slug, article in library.articles.items())
+    return {"articles": f"{total % _TERMS:064x}", "rest": _rest_digest(library.aliases, (
+        (slug, stub_label(links)) for slug, links in shared.links.items()))}
+
+
+_TERMS = 1 << 256  # the articles' terms are summed modulo this
+
+
+def link_term(slug: str, digest: bytes) -> int:
+    """Return one written dream's term of the ``articles`` part of :func:`link_inputs`: a 256-bit hash of its
+    slug and :func:`link_digest`. A sum of such terms is a digest of the set of articles whatever their
+    order, which a changed article's old and new terms bring up to date; at 256 bits no set of articles
+    found on purpose sums to another set's digest."""
+    return int.from_bytes(hashlib.blake2b(slug.encode("utf-8", "surrogatepass") + b"\0" + digest,
+                                          digest_size=32).digest(), "big")
+
+
+def link_inputs_patched(last: dict[str, str], changed: Iterable[tuple[str, bytes, bytes]]) -> dict[str, str]:
+    """Return the last build's :func:`link_inputs` after written dreams' link digests changed, each given as
+    (slug, old digest, new digest), with the aliases and stubs' labels as they were.
+
+    >>> from dreamgraph.library import assemble, shared_triples
+    >>> from dreamgraph.parse import parse_text
+    >>> def library(text):
+    ...     return assemble([parse_text(text, "a.txt")], {})
+    >>> before, after = (library("Dream About Falling: The Drop\\nNext Stages\\n"
+    ...                          f"- If you land → dream about {where} meaning — when it ends\\n")
+    ...                  for where in ("landing", "falling"))
+    >>> last = link_inputs(before, shared_triples(before))
+    >>> patched = link_inputs_patched(last, [("falling", link_digest(before.articles["falling"]),
+    ...                                       link_digest(after.articles["falling"]))])
+    >>> patched["articles"] == link_inputs(after, shared_triples(after))["articles"], patched == last
+    (True, False)
+    """
+    total = int(last["articles"], 16)
+    for slug, old, new in changed:
+        total += link_term(slug, new) - link_term(slug, old)
+    return {**last, "articles": f"{total % _TERMS:064x}"}
+
+
+def _rest_digest(aliases: dict[str, str], labels: Iterable[tuple[str, str]]) -> str:
+    digest = hashlib.sha256(repr(sorted(aliases.items())).encode("utf-8", "surrogatepass"))
+    digest.update(repr(sorted(labels)).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 
@@ -164,7 +204,7 @@ def link_digest(article: Article) -> bytes:
     )).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
-def carried_link_tables(inputs: str, last: Callable[[str], object]) -> dict[str, object] | None:
+def carried_link_tables(inputs: dict[str, str], last: Callable[[str], object]) -> dict[str, object] | None:
     """Return the last build's :data:`LINK_TABLES` when they were made of the same inputs, else None."""
     if last("link-inputs") != inputs:
         return None

@@ -40,6 +40,40 @@ def from_library(library: Library, shared: Shared) -> nx.DiGraph:
                      "edges": projection_edges(transitions)})
 
 
+def transitions_of(article, resolve) -> list[tuple[str, str, int, str, str]]:
+    """Return an article's Next Stages as the projection's transitions (see :func:`projection_edges`)."""
+    return [(article.slug, resolve(stage.target_slug), position, stage.condition, stage.gloss or "")
+            for position, stage in enumerate(article.next_stages, 1)]
+
+
+def relink(graph: nx.DiGraph, transitions: dict[str, list[tuple]]) -> None:
+    """Replace, in place, the links from each dream of ``transitions`` (slug -> its :func:`transitions_of`)
+    with those its transitions make, every dream they reach being in the graph already. The graph is then
+    the one :func:`from_library` makes of the changed library, down to the order of each dream's links in
+    and out (the order networkx's algorithms, and so their floating-point sums, walk them in).
+
+    >>> g = graph_of({"nodes": [(s, {}) for s in "abc"], "edges": [("a", "b", {}), ("c", "b", {})]})
+    >>> relink(g, {"a": [("a", "c", 1, "If", ""), ("a", "b", 2, "When", "")]})
+    >>> list(g.edges("a")), list(g.predecessors("b"))
+    ([('a', 'c'), ('a', 'b')], ['a', 'c'])
+    """
+    touched: set[str] = set()
+    for slug, made in transitions.items():
+        touched.update(graph.successors(slug))
+        graph.remove_edges_from([(slug, target) for target in list(graph.successors(slug))])
+        edges = projection_edges(made)
+        missing = [target for _, target, _ in edges if target not in graph]
+        if missing:
+            raise KeyError(f"{slug} links to {missing[0]}, not a dream of the graph")
+        graph.add_edges_from(edges)
+        touched.update(target for _, target, _ in edges)
+    for target in touched:  # a full build adds the links in the order of their articles' slugs
+        incoming = graph._pred[target]
+        ordered = sorted(incoming.items())
+        incoming.clear()
+        incoming.update(ordered)
+
+
 # Single-pattern queries joined in Python: on the on-disk store a scan of one predicate is fast, while a
 # star join over thousands of transitions costs a lookup per triple.
 DREAMS_QUERY = "SELECT ?dream ?label ?stub WHERE { ?dream dg:isStub ?stub ; rdfs:label ?label }"
@@ -198,6 +232,15 @@ def links_of(graph: nx.DiGraph) -> dict:
             "partial": np.array([bool(graph.nodes[s].get("partial")) for s in slugs], dtype=bool),
             "clusters": [tuple(graph.nodes[s]["clusters"]) for s in slugs],
             "succ_ptr": succ_ptr, "succ": succ, "pred_ptr": pred_ptr, "pred": pred}
+
+
+def same_structure(a: dict, b: dict) -> bool:
+    """Return True when two :func:`links_of` tables have the same dreams, labels, kinds and links between
+    them: what the rankings are a function of (see :func:`dreamgraph.progression.rankings`)."""
+    import numpy as np
+
+    return (a["slugs"] == b["slugs"] and a["labels"] == b["labels"]
+            and all(np.array_equal(a[name], b[name]) for name in ("stub", "succ_ptr", "succ")))
 
 
 class LinkedView:
