@@ -294,6 +294,7 @@ def test_the_rankings_and_look_alikes_are_made_again_only_when_the_dreams_or_the
     """A text edit keeps the last build's link tables and rankings (they depend on dreams, labels and links
     alone), its look-alike answers (on the written slugs and the stubs) and the mentions of every other
     article; a new link makes them again, and a new stub is matched alone."""
+    import dreamgraph.build as build_module
     import dreamgraph.gaps as gaps_module
     import dreamgraph.progression as progression_module
     from dreamgraph.snapshot import projection, texts
@@ -302,7 +303,7 @@ def test_the_rankings_and_look_alikes_are_made_again_only_when_the_dreams_or_the
     shutil.copytree(FIXTURES / "gaps", folder)
     build([folder], tmp_path / "graph")
     made, matched = [], []
-    real, lookalikes = progression_module.rankings, gaps_module.Lookalikes
+    real, ranked, lookalikes = progression_module.rankings, build_module.rankings, gaps_module.Lookalikes
 
     class Counted(lookalikes):
         def match(self, slug, cutoff=85):
@@ -312,7 +313,7 @@ def test_the_rankings_and_look_alikes_are_made_again_only_when_the_dreams_or_the
     searched, find = [], texts.MentionFinder.find
     projected, project = [], projection.from_library
     monkeypatch.setattr(projection, "from_library", lambda *args: projected.append(1) or project(*args))
-    monkeypatch.setattr(progression_module, "rankings", lambda graph: made.append(1) or real(graph))
+    monkeypatch.setattr(build_module, "rankings", lambda links: made.append(1) or ranked(links))
     monkeypatch.setattr(gaps_module, "Lookalikes", Counted)
     monkeypatch.setattr(texts.MentionFinder, "find", lambda self, prose, linked: searched.extend(
         {text[0] for text in prose}) or find(self, prose, linked))
@@ -326,7 +327,7 @@ def test_the_rankings_and_look_alikes_are_made_again_only_when_the_dreams_or_the
     build([folder], tmp_path / "graph")
     assert made == [1] and matched == ["waking-up"] and projected == [1]
     snapshot = Snapshot(open_store(tmp_path / "graph"))
-    assert snapshot.kept("rankings") == real(snapshot.projection)
+    assert snapshot.kept("rankings") == real(snapshot.projection)  # ranked over the arrays, as over the graph
 
 
 def test_a_new_name_is_looked_for_in_the_articles_whose_texts_may_hold_it_only(tmp_path, monkeypatch):

@@ -21,6 +21,7 @@ from typing import Callable, Sequence
 from filelock import FileLock, Timeout
 
 from .cache import CACHE_DIR, Cache
+from .centrality import rankings
 from .compile import DREAM, article_parts, article_unit, compile_all, file_keys
 from .errors import DreamgraphError, FolderLockedError
 from .files import atomic_write, leave_for_exit, paused_gc
@@ -33,7 +34,7 @@ from .parse import Limits
 from .patch import patched_build
 from .report import text_table
 from .snapshot import Snapshot, make_tables
-from .snapshot.projection import same_structure
+from .snapshot.projection import Links, same_structure
 from .snapshot.texts import SPILLED
 from .sources import find_article_files, read_alias_table, unique_provenance
 from .store import GRAPH_FILE, LOCK_FILE, STORE_DIR, Carried, TablesInMemory, kept_in_folder, kept_is_current
@@ -122,9 +123,7 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
         carried.add("rankings")
     else:
         stage("ranking the dreams")
-        from .progression import rankings  # networkx's algorithms: not loaded by a patch
-
-        tables["rankings"] = rankings(tables["projection"])
+        tables["rankings"] = rankings(Links(tables["links"]))
     last_gaps = last("gaps") if "projection" in carried else None
     ready = reused_gaps(last_gaps, last, tables) if last_gaps is not None else {}
     read_twice.clear()  # nothing below reads the last build's small tables again

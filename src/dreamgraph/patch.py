@@ -33,6 +33,7 @@ from typing import Callable, Container, Sequence
 
 from .article import Article
 from .cache import Cache
+from .centrality import rankings
 from .compile import Compiled, FileIndex, article_unit, compile_article, compile_file, keep_in_cache, put_together
 from .files import leave_for_exit
 from .gaps import find_gaps, near_pairs, near_pairs_patched, not_in_format, patched_gaps, reused_gaps
@@ -421,6 +422,4 @@ def _relink(tables: _Tables, edits: list[Edit], resolve: Callable[[str], str], s
         for edit in edits])
     if not same_structure(last("links"), made["links"]):  # else the same links in other words: the rankings stand
         stage("ranking the dreams")
-        from .progression import rankings  # networkx's algorithms
-
-        made["rankings"] = rankings(graph)
+        made["rankings"] = rankings(Links(made["links"]))

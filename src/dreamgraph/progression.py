@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import networkx as nx
 
+from . import centrality
 from .errors import UnknownDreamError
 from .snapshot import Snapshot
 from .snapshot.projection import strong_groups
@@ -270,67 +271,24 @@ def _loops_of_length(succ: list[list[int]], pred: list[list[int]], group: list[i
     return found
 
 
-def betweenness_centrality(graph: nx.DiGraph, k: int | None = None, seed: int = 0,
-                           batch: int = 32) -> dict[str, float]:
+def betweenness_centrality(graph: nx.DiGraph, k: int | None = None, seed: int = 0) -> dict[str, float]:
     """Return networkx's normalized betweenness centrality of a directed graph (from ``k`` sources sampled
-    as networkx samples them with ``seed``, or from every node), computed with sparse matrices.
-
-    Brandes' algorithm, run for ``batch`` sources at once: the breadth-first search counts shortest paths
-    a level at a time as a sparse matrix product, and the dependencies flow back the same way. networkx
-    walks the graph in Python; at 100,000 dreams its estimate from 100 sources took 70 s.
+    as networkx samples them with ``seed``, or from every node): see :func:`dreamgraph.centrality.betweenness`.
 
     >>> g = nx.DiGraph([("a", "b"), ("b", "c"), ("a", "d"), ("d", "c")])
     >>> betweenness_centrality(g) == nx.betweenness_centrality(g)
     True
     """
-    import random
-
-    import numpy as np
-    from scipy import sparse
-
     nodes = list(graph)
-    count = len(nodes)
-    if count < 3:
-        return dict.fromkeys(nodes, 0.0)
+    return dict(zip(nodes, centrality.betweenness(len(nodes), _pairs(graph, nodes), k, seed)))
+
+
+def _pairs(graph: nx.DiGraph, nodes: list[str]):
+    """Return the graph's links as (source, target) numbers of ``nodes``."""
+    import numpy as np
+
     index = {node: i for i, node in enumerate(nodes)}
-    sources = [index[n] for n in (nodes if k is None or k >= count else random.Random(seed).sample(nodes, k))]
-    edges = np.array([(index[a], index[b]) for a, b in graph.edges if a != b], dtype=np.int64).reshape(-1, 2)
-    forward = sparse.csr_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(count, count))
-    backward = forward.T.tocsr()
-    total = np.zeros(count)
-    for start in range(0, len(sources), batch):
-        chunk = np.array(sources[start:start + batch])
-        width = len(chunk)
-        level = np.full((count, width), -1, dtype=np.int32)
-        paths = np.zeros((count, width))
-        level[chunk, np.arange(width)], paths[chunk, np.arange(width)] = 0, 1.0
-        reached = [(chunk, np.arange(width))]  # (node, source) pairs of each level
-        while True:  # breadth first: the paths into the next level come from the paths into this one
-            rows, cols = reached[-1]
-            frontier = sparse.csr_matrix((paths[rows, cols], (rows, cols)), shape=(count, width))
-            arriving = (backward @ frontier).tocoo()
-            new = level[arriving.row, arriving.col] < 0
-            rows, cols = arriving.row[new], arriving.col[new]
-            if not len(rows):
-                break
-            level[rows, cols], paths[rows, cols] = len(reached), arriving.data[new]
-            reached.append((rows, cols))
-        dependency = np.zeros((count, width))
-        for depth in range(len(reached) - 1, 0, -1):  # from the deepest level back: each node passes its share up
-            rows, cols = reached[depth]
-            share = sparse.csr_matrix(((1.0 + dependency[rows, cols]) / paths[rows, cols], (rows, cols)),
-                                      shape=(count, width))
-            passed = (forward @ share).tocoo()
-            up = level[passed.row, passed.col] == depth - 1
-            rows, cols = passed.row[up], passed.col[up]
-            dependency[rows, cols] += paths[rows, cols] * passed.data[up]
-        dependency[chunk, np.arange(width)] = 0.0  # a source is not between itself and others
-        total += dependency.sum(axis=1)
-    if k is None or k >= count:  # every node a source: pairs of distinct other nodes
-        return {node: total[i] / ((count - 1) * (count - 2)) for i, node in enumerate(nodes)}
-    sampled = set(sources)
-    within, outside = 1 / ((len(sources) - 1) * (count - 2)), 1 / (len(sources) * (count - 2))
-    return {node: total[i] * (within if i in sampled else outside) for i, node in enumerate(nodes)}
+    return np.array([(index[a], index[b]) for a, b in graph.edges], dtype=np.int64).reshape(-1, 2)
 
 
 def store_rankings(source: Store | Snapshot) -> list[dict]:
@@ -338,20 +296,15 @@ def store_rankings(source: Store | Snapshot) -> list[dict]:
     dreams takes seconds)."""
     snapshot = Snapshot.of(source)
     kept = snapshot.kept("rankings")
-    return kept if kept is not None else rankings(snapshot.projection)
+    if kept is not None:
+        return kept
+    return centrality.rankings(snapshot.links) if snapshot.kept_links() is not None else rankings(snapshot.projection)
 
 
 def rankings(graph: nx.DiGraph) -> list[dict]:
-    """Return every dream with its in-degree, out-degree, PageRank and betweenness, most central first.
-
-    Sorted by PageRank, then in-degree, then slug. Values are rounded to 6 places so output is stable.
-    """
-    if graph.number_of_nodes() == 0:
-        return []
-    pagerank = nx.pagerank(graph) if graph.number_of_edges() else {n: 1 / len(graph) for n in graph}
-    # exact up to 2,000 dreams; above that estimated from 100 sampled sources (seeded, so stable)
-    betweenness = betweenness_centrality(graph, k=None if len(graph) <= 2000 else 100, seed=0)
-    rows = [{"slug": n, "label": graph.nodes[n]["label"], "stub": graph.nodes[n]["stub"],
-             "in_degree": graph.in_degree(n), "out_degree": graph.out_degree(n),
-             "pagerank": round(pagerank[n], 6), "betweenness": round(betweenness[n], 6)} for n in graph]
-    return sorted(rows, key=lambda r: (-r["pagerank"], -r["in_degree"], r["slug"]))
+    """Return every dream with its in-degree, out-degree, PageRank and betweenness, most central first (see
+    :func:`dreamgraph.centrality.ranked`; a build ranks the dreams from the projection's arrays, which gives
+    the same rows)."""
+    nodes = list(graph)
+    return centrality.ranked(nodes, [graph.nodes[n]["label"] for n in nodes], [graph.nodes[n]["stub"] for n in nodes],
+                             _pairs(graph, nodes))

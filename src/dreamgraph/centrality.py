@@ -1,0 +1,110 @@
+"""How central each dream is: PageRank, degrees and betweenness, computed over the links as arrays.
+
+The build ranks every dream from the projection's arrays (:class:`dreamgraph.snapshot.projection.Links`),
+without the projection itself or networkx: networkx's PageRank spent most of its time turning the graph
+into a matrix (0.15 s of 0.17 s at 10,000 dreams), which the arrays already are. The numbers are
+networkx's: PageRank is its power iteration step for step (the same sums in the same order, so the same
+floats), and betweenness is Brandes' algorithm (igraph's) from the sources networkx would sample.
+
+>>> import numpy as np
+>>> pairs = np.array([(0, 1), (1, 2), (0, 3), (3, 2)])
+>>> [(row["slug"], row["pagerank"], row["betweenness"]) for row in ranked(["a", "b", "c", "d"], list("ABCD"),
+...                                                                       [False] * 4, pairs)][:2]
+[('c', 0.470609, 0.0), ('b', 0.195943, 0.083333)]
+"""
+
+from __future__ import annotations
+
+import random
+from typing import TYPE_CHECKING, Sequence
+
+from .snapshot.projection import Links
+
+if TYPE_CHECKING:  # numpy is loaded by the first ranking, not by every command that imports the build
+    import numpy as np
+
+EXACT_UP_TO = 2000  # dreams; above, betweenness is estimated from SAMPLED sources (seeded, so stable)
+SAMPLED = 100
+
+
+def rankings(links: Links) -> list[dict]:
+    """Return :func:`ranked` for the projection's arrays."""
+    return ranked(links.slugs, links.labels, links.stub, links.pairs())
+
+
+def ranked(slugs: Sequence[str], labels: Sequence[str], stub: Sequence[bool], pairs: np.ndarray) -> list[dict]:
+    """Return every dream with its in-degree, out-degree, PageRank and betweenness, most central first:
+    dreams numbered as ``slugs`` orders them, ``pairs`` the links as (source, target) numbers.
+
+    Sorted by PageRank, then in-degree, then slug. Values are rounded to 6 places so output is stable.
+    """
+    import numpy as np
+
+    count = len(slugs)
+    if count == 0:
+        return []
+    scores = pagerank(count, pairs) if len(pairs) else [1 / count] * count
+    between = betweenness(count, pairs, k=None if count <= EXACT_UP_TO else SAMPLED, seed=0)
+    into, out = (np.bincount(pairs[:, side], minlength=count) for side in (1, 0))
+    rows = [{"slug": slugs[n], "label": labels[n], "stub": bool(stub[n]), "in_degree": int(into[n]),
+             "out_degree": int(out[n]), "pagerank": round(scores[n], 6), "betweenness": round(float(between[n]), 6)}
+            for n in range(count)]
+    return sorted(rows, key=lambda r: (-r["pagerank"], -r["in_degree"], r["slug"]))
+
+
+def pagerank(count: int, pairs: np.ndarray, alpha: float = 0.85, max_iter: int = 100,
+             tol: float = 1.0e-6) -> list[float]:
+    """Return the PageRank of each of ``count`` dreams linked by ``pairs``, as networkx's ``pagerank``
+    computes it for a graph whose nodes are in that order (its scipy power iteration, step for step).
+
+    >>> import networkx as nx, numpy as np
+    >>> g = nx.DiGraph([(0, 1), (1, 2), (2, 0), (2, 3), (3, 3)])
+    >>> pagerank(4, np.array(g.edges)) == list(nx.pagerank(g).values())
+    True
+    """
+    import numpy as np
+    from scipy import sparse
+
+    matrix = sparse.csr_array((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(count, count))
+    out = matrix.sum(axis=1)
+    out[out != 0] = 1.0 / out[out != 0]
+    matrix = sparse.dia_array((out.T, 0), shape=matrix.shape).tocsr() @ matrix
+    x = np.repeat(1.0 / count, count)
+    p = np.repeat(1.0 / count, count)
+    dangling = np.where(out == 0)[0]
+    for _ in range(max_iter):
+        last = x
+        x = alpha * (x @ matrix + sum(x[dangling]) * p) + (1 - alpha) * p
+        if np.absolute(x - last).sum() < count * tol:
+            return list(map(float, x))
+    raise ArithmeticError(f"PageRank did not converge in {max_iter} iterations")
+
+
+def betweenness(count: int, pairs: np.ndarray, k: int | None = None, seed: int = 0) -> np.ndarray:
+    """Return networkx's normalized betweenness centrality of each of ``count`` dreams linked by ``pairs``:
+    from every dream, or estimated from ``k`` sources sampled as networkx samples them with ``seed`` from
+    the dreams in that order (the sum of each source's dependencies, scaled as networkx scales it).
+
+    igraph's Brandes in C counts the shortest paths from the sources: at 100,000 dreams, 0.7 s against 3 s
+    for the same algorithm in sparse matrix products (and 70 s for networkx's estimate in Python).
+
+    >>> import numpy as np
+    >>> betweenness(4, np.array([(0, 1), (1, 2), (0, 3), (3, 2)])).tolist()
+    [0.0, 0.08333333333333333, 0.0, 0.08333333333333333]
+    """
+    import igraph
+    import numpy as np
+
+    if count < 3:
+        return np.zeros(count)
+    every = k is None or k >= count
+    sources = None if every else random.Random(seed).sample(range(count), k)
+    graph = igraph.Graph(n=count, directed=True)
+    graph.add_edges(pairs[pairs[:, 0] != pairs[:, 1]])  # a dream's link to itself is on no shortest path
+    total = np.array(graph.betweenness(directed=True, sources=sources), dtype=float)
+    if every:  # pairs of distinct other dreams
+        return total / ((count - 1) * (count - 2))
+    sampled = np.zeros(count, dtype=bool)
+    sampled[sources] = True
+    within, outside = 1 / ((len(sources) - 1) * (count - 2)), 1 / (len(sources) * (count - 2))
+    return total * np.where(sampled, within, outside)

@@ -1,0 +1,50 @@
+"""The rankings over the projection's arrays (dreamgraph.centrality) are networkx's numbers."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from dreamgraph.centrality import betweenness, pagerank, rankings
+from dreamgraph.snapshot.projection import Links, links_of
+
+
+def _graph(nodes: int, edges: int, seed: int) -> nx.DiGraph:
+    graph = nx.gnm_random_graph(nodes, edges, seed=seed, directed=True)
+    graph.add_edges_from([(0, 0), (1, 2), (2, 1)])  # a self-loop and a two-dream loop; some dreams lead nowhere
+    return graph
+
+
+@pytest.mark.parametrize("nodes, edges", [(6, 3), (200, 500), (3000, 6000)])
+def test_pagerank_is_networkx_s_to_the_last_bit(nodes, edges):
+    graph = _graph(nodes, edges, seed=3)
+    assert any(graph.out_degree(n) == 0 for n in graph), "a dangling dream is part of the test"
+    ours = pagerank(nodes, np.array(list(graph.edges), dtype=np.int64))
+    assert ours == list(nx.pagerank(graph).values())
+
+
+@pytest.mark.parametrize("k", [None, 40])
+def test_betweenness_is_networkx_s_from_the_same_sources(k):
+    graph = _graph(300, 900, seed=5)
+    ours = betweenness(300, np.array(list(graph.edges), dtype=np.int64), k=k, seed=0)
+    theirs = nx.betweenness_centrality(graph, k=k, seed=0)
+    assert ours.any() and np.allclose(ours, [theirs[n] for n in graph], rtol=0, atol=1e-12)
+    assert betweenness(2, np.array([(0, 1)])).tolist() == [0.0, 0.0]
+
+
+def test_the_rankings_over_the_arrays_are_those_over_the_projection():
+    """The build ranks from the kept arrays (dreams in IRI order); over the projection networkx walks, in the
+    same order, the rows are the same, above the size where betweenness is estimated from samples too."""
+    from dreamgraph.progression import rankings as over_the_graph
+
+    graph = nx.relabel_nodes(_graph(2500, 7000, seed=11), {i: f"dream-{i:04d}" for i in range(2500)})
+    nx.set_node_attributes(graph, {n: {"label": n.title(), "stub": n.endswith("7"), "clusters": []} for n in graph})
+    ordered = nx.DiGraph()  # the projection's nodes are sorted by IRI, as the arrays number them
+    ordered.add_nodes_from(sorted(graph.nodes(data=True)))
+    ordered.add_edges_from(graph.edges)
+    rows = rankings(Links(links_of(ordered)))
+    assert rows == over_the_graph(ordered)
+    scores = nx.pagerank(graph)
+    assert [r["slug"] for r in rows[:3]] == sorted(graph, key=lambda n: -scores[n])[:3]
+    assert {r["stub"] for r in rows} == {True, False} and all(type(r["betweenness"]) is float for r in rows)
