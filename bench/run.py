@@ -10,8 +10,9 @@ process, the way a user runs the CLI, and is timed by wall clock:
   first such rebuild after the full build, then the median of five more, each another line; and the
   same edit made five times under a running ``dreamgraph watch``, from the save to the build's summary
   line, the median), a next
-  stage added to it (its links change: the whole rebuild from the cache), one article added (a new
-  dream) and the same one removed;
+  stage added to it leading to a written dream (its links change, the stubs stand: a patch too) and one
+  leading to a dream nobody wrote (a new stub: the whole rebuild from the cache), one article added (a
+  new dream) and the same one removed;
 - a named query, a gap report, a path query, a taxonomy export, a text search and the writer's brief of the
   dream most articles link to, against the built graph; then, with no plain baseline, `show`, `next` and
   `leads-to` of that dream, `stats`, `loops`, `rank`, `validate` and `export --all`.
@@ -111,6 +112,31 @@ def pick_hub(graph_dir: Path) -> str:
     return min(graph, key=lambda n: (-graph.in_degree(n), n))
 
 
+def with_next_stage(text: str, name: str) -> str:
+    """Return an article's text with a first Next Stages line leading to the dream called ``name``."""
+    lines = text.splitlines(keepends=True)
+    heading = next(i for i, line in enumerate(lines) if "Next Stages" in line)
+    lines.insert(heading + 1, f"- If the light fades → dream about {name} meaning — when it dims\n")
+    return "".join(lines)
+
+
+def written_name(articles: Path, besides: Path) -> str:
+    """Return the name of a written dream the article ``besides`` does not link to yet (the next file's)."""
+    from dreamgraph.parse import parse_text
+
+    files = sorted(p for p in articles.iterdir() if p.suffix in (".txt", ".md"))
+    text = besides.read_text(encoding="utf-8")
+    mine = parse_text(text, besides.name).article
+    linked = {stage.target_slug for stage in mine.next_stages}
+    for path in files[files.index(besides) + 1:]:
+        other = parse_text(path.read_text(encoding="utf-8"), path.name).article
+        if other is None or other.slug in linked or other.slug == mine.slug:
+            continue
+        if parse_text(with_next_stage(text, other.name), besides.name).article.next_stages[0].target_slug == other.slug:
+            return other.name
+    raise ValueError("no written dream to link to")
+
+
 PLAIN_LIMIT = [300.0]
 SEARCHED = "iron tunnel"  # two words of the generator's vocabulary, found in a few articles of each size
 
@@ -142,11 +168,14 @@ def main() -> None:
         edited, edited_rss = cli_edits(build_cmd, changed, original, args.timeout)
         changed.write_text(original, encoding="utf-8")
         run(build_cmd, args.timeout)  # back to the generated library
-        lines = original.splitlines(keepends=True)  # a next stage added: the links change, no patch
-        heading = next(i for i, line in enumerate(lines) if "Next Stages" in line)
-        lines.insert(heading + 1, "- If the light fades → dream about a lantern in the fog meaning — when it dims\n")
-        changed.write_text("".join(lines), encoding="utf-8")
+        # a next stage added to a dream no article is written for yet: a new stub, the whole rebuild
+        changed.write_text(with_next_stage(original, "a lantern in the fog"), encoding="utf-8")
         relinked, relink_rss = run(build_cmd, args.timeout)
+        changed.write_text(original, encoding="utf-8")
+        run(build_cmd, args.timeout)
+        # a next stage added to a written dream: the links change, the stubs stand (a patch)
+        changed.write_text(with_next_stage(original, written_name(library / "articles", changed)), encoding="utf-8")
+        linked, linked_rss = run(build_cmd, args.timeout)
         changed.write_text(original, encoding="utf-8")
         run(build_cmd, args.timeout)
         added = changed.with_name("zz-added" + changed.suffix)  # a new dream, named in no other article
@@ -166,7 +195,8 @@ def main() -> None:
             ("rebuild after 1 change", (incremental, inc_rss), None),
             ("1 change, median of 5 more", (edited, edited_rss), None),
             ("1 change, watch (median of 5)", (watched, watch_rss), None),
-            ("rebuild after 1 link added", (relinked, relink_rss), None),
+            ("1 link added to a written dream", (linked, linked_rss), None),
+            ("1 link added to a new stub", (relinked, relink_rss), None),
             ("rebuild after 1 added", (adding, add_rss), None),
             ("rebuild after 1 removed", (removing, remove_rss), None),
             ("named query (stubs-by-demand)", None, "query stubs-by-demand"),
