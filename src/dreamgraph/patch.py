@@ -46,7 +46,7 @@ from .slugs import dream_name
 from .snapshot import TABLES, Snapshot, link_digest, link_inputs_patched
 from .snapshot.articles import (article_versions, cards_patched, completeness_from_library,
                                 counts_patched, stub_links_patched)
-from .snapshot.projection import Links, links_of, relink, same_structure, transitions_of
+from .snapshot.projection import Links, links_relinked, relink, same_structure, transitions_of
 from .snapshot.texts import (SPILLED, mentions_from_library, mentions_patched, search_patched, shingles_from_library,
                              shingles_patched)
 from .store import STORE_DIR, Carried, TablesInMemory, kept_in_folder, kept_is_current
@@ -416,7 +416,8 @@ def _relink(tables: _Tables, edits: list[Edit], resolve: Callable[[str], str], s
         relink(graph, {edit.new.slug: transitions_of(edit.new, resolve) for edit in edits})
     except KeyError as missing:  # the last projection is not the stubs' table's: the whole rebuild remakes both
         raise Unpatchable("projection") from missing
-    made["projection"], made["links"] = graph, links_of(graph)
+    made["projection"] = graph
+    made["links"] = links_relinked(last("links"), {edit.new.slug: list(graph.successors(edit.new.slug)) for edit in edits})
     made["link-inputs"] = link_inputs_patched(last("link-inputs"), [
         (edit.new.slug, edit.before.link_digest or link_digest(edit.old), edit.after.link_digest or link_digest(edit.new))
         for edit in edits])

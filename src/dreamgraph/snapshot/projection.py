@@ -234,6 +234,40 @@ def links_of(graph: nx.DiGraph) -> dict:
             "succ_ptr": succ_ptr, "succ": succ, "pred_ptr": pred_ptr, "pred": pred}
 
 
+def links_relinked(data: dict, successors: dict[str, list[str]]) -> dict:
+    """Return a :func:`links_of` table with the links from each dream of ``successors`` (slug -> the dreams
+    it now links to) put in place of its old ones, the dreams as they were: what :func:`links_of` makes of
+    the relinked projection (see :func:`relink`), in milliseconds where it walks every dream (0.08 s at
+    10,000 dreams).
+
+    >>> import networkx as nx
+    >>> g = nx.DiGraph()
+    >>> g.add_nodes_from((s, {"label": s, "stub": False, "partial": False, "clusters": []}) for s in "abc")
+    >>> g.add_edges_from([("a", "b"), ("c", "b")])
+    >>> table = links_relinked(links_of(g), {"a": ["c", "a"]})
+    >>> g.remove_edge("a", "b"); g.add_edges_from([("a", "c"), ("a", "a")])
+    >>> same_structure(table, links_of(g)) and all((table[k] == links_of(g)[k]).all() for k in ("pred_ptr", "pred"))
+    True
+    """
+    import numpy as np
+
+    count, index = len(data["slugs"]), {slug: n for n, slug in enumerate(data["slugs"])}
+    sources = np.repeat(np.arange(count, dtype=np.int64), np.diff(data["succ_ptr"]))
+    kept = ~np.isin(sources, [index[slug] for slug in successors])
+    added = np.array([(index[slug], index[target]) for slug, targets in successors.items() for target in set(targets)],
+                     dtype=np.int64).reshape(-1, 2)
+    source = np.concatenate([sources[kept], added[:, 0]])
+    target = np.concatenate([np.asarray(data["succ"], dtype=np.int64)[kept], added[:, 1]])
+
+    def rows(by, found) -> tuple:  # each dream's row of ``found``, sorted, as links_of lays them out
+        ptr = np.zeros(count + 1, dtype=np.int64)
+        ptr[1:] = np.cumsum(np.bincount(by, minlength=count))
+        return ptr, found[np.lexsort((found, by))].astype(np.int32)
+
+    (succ_ptr, succ), (pred_ptr, pred) = rows(source, target), rows(target, source)
+    return {**data, "succ_ptr": succ_ptr, "succ": succ, "pred_ptr": pred_ptr, "pred": pred}
+
+
 def same_structure(a: dict, b: dict) -> bool:
     """Return True when two :func:`links_of` tables have the same dreams, labels, kinds and links between
     them: what the rankings are a function of (see :func:`dreamgraph.progression.rankings`)."""
