@@ -663,3 +663,66 @@ def test_a_gap_report_that_cannot_be_patched_is_left_to_find_gaps(change):
     else:
         now["stub-links"] = {"x": {"label": "x", "links": [("a.txt", 9, "If it holds"), ("b.txt", 8, "If not")]}}
     assert _patched(last, now, {"a"})[1] is None
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_one_way_links_and_overlaps_of_a_relinked_graph_are_those_found_again(seed):
+    """A patch whose edits change some dreams' Next Stages (dreamgraph.patch) makes the one-way links and the
+    possible overlaps from the last report, finding again only those of the relinked dreams: on random
+    graphs of clustered dreams with shared subtitles, a dream relinked (at times to the next stages of
+    another of its cluster, an overlap made or lost), they are those of the report found again whole."""
+    import random
+
+    from dreamgraph.gaps import relinked_gaps
+    from dreamgraph.snapshot import Snapshot
+    from dreamgraph.snapshot.projection import Links, links_of
+
+    rnd = random.Random(seed)
+    graph = nx.DiGraph()
+    for n in range(40):
+        graph.add_node(f"d{n:02d}", label=f"D{n}", stub=n >= 34, partial=False,
+                       subtitle=rnd.choice([None, None, "The Lock", "The Fall"]) if n < 34 else None,
+                       clusters=sorted(rnd.sample("kmn", rnd.choice([0, 1, 1, 2]))) if n < 34 else [])
+    nodes = sorted(graph)
+    written = nodes[:34]
+    for a in written:
+        graph.add_edges_from((a, b) for b in rnd.sample(nodes, rnd.randrange(0, 5)))
+    tables = {"completeness": [], "near-pairs": [], "mentions": [], "stub-links": {}, "clusters": {},
+              "projection": graph}
+    last_gaps, old = find_gaps(Snapshot(tables=dict(tables))), Links(links_of(graph))
+    relinked = set(rnd.sample(written, rnd.choice([1, 1, 2])))
+    for x in sorted(relinked):
+        graph.remove_edges_from(list(graph.out_edges(x)))
+        like = rnd.choice(written)  # at times the next stages of another dream: an overlap made
+        targets = list(graph.successors(like)) if rnd.random() < 0.5 else rnd.sample(nodes, rnd.randrange(0, 5))
+        graph.add_edges_from((x, b) for b in targets)
+    ready = relinked_gaps(last_gaps, relinked, old, graph, tables.get, tables)
+    assert set(ready) == {"one-way", "possible-overlap"}
+    again = find_gaps(Snapshot(tables=dict(tables)))
+    assert find_gaps(Snapshot(tables=dict(tables)), ready=ready) == again
+    assert any(g.kind == "one-way" for g in again)
+
+
+def test_overlaps_are_found_again_whole_when_a_link_changes_what_counts_as_a_hub():
+    """A next stage more than 30 written dreams lead to is a hub, left out of the overlaps' counts: a link
+    that makes a dream one (or no longer one) changes every pair leading there, and the patch leaves the
+    possible overlaps to the whole report; so does another near-duplicate pair."""
+    from dreamgraph.gaps import relinked_gaps
+    from dreamgraph.snapshot import Snapshot
+    from dreamgraph.snapshot.projection import Links, links_of
+
+    graph = nx.DiGraph()
+    graph.add_nodes_from((f"w{n:02d}", {"label": f"W{n}", "stub": False, "partial": False, "clusters": ["k"]})
+                         for n in range(32))
+    graph.add_node("hub", label="Hub", stub=False, partial=False, clusters=["k"])
+    graph.add_edges_from((f"w{n:02d}", "hub") for n in range(30))
+    tables = {"completeness": [], "near-pairs": [], "mentions": [], "stub-links": {}, "clusters": {},
+              "projection": graph}
+    last_gaps, old = find_gaps(Snapshot(tables=dict(tables))), Links(links_of(graph))
+    graph.add_edge("w30", "hub")  # the 31st: a hub now
+    assert "possible-overlap" not in relinked_gaps(last_gaps, {"w30"}, old, graph, tables.get, tables)
+    graph.remove_edge("w30", "hub")
+    graph.add_edge("w30", "w31")
+    assert "possible-overlap" in relinked_gaps(last_gaps, {"w30"}, old, graph, tables.get, tables)
+    paired = {**tables, "near-pairs": [("w30", "w31", 0.9)]}
+    assert "possible-overlap" not in relinked_gaps(last_gaps, {"w30"}, old, graph, tables.get, paired)

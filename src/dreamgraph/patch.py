@@ -1,15 +1,19 @@
-"""A rebuild after edits that leave every link as it was: the changed articles' parts put in place of their
-old ones in the last build's graph file, store and tables, with no other article read.
+"""A rebuild after edits that leave every dream and every stub as it was: the changed articles' parts put in
+place of their old ones in the last build's graph file, store and tables, with no other article read.
 
 Most edits to a library change an article's texts and nothing it links to: a Quick Answer reworded, a FAQ
 added, a scenario fixed. Such an edit changes that article's own triples, its card, its completeness row,
 its search texts, its shingles and the mentions in its prose; it changes no dream's identity, no link, no
-cluster and no stub, so the projection, the names, the rankings and the look-alikes stand. :func:`patched_build`
-checks that this is so for every changed file (the same single article, the same dream, the same title
-line, links and clusters in the same words: see :func:`same_links`) and then does the work of those files
-alone; anything else (a file added, removed or renamed, a link changed, an alias, other settings) it
-leaves to the whole rebuild (:func:`dreamgraph.build.build`), which gives the same graph, store and tables
-(tests/test_patch.py builds both and compares them).
+cluster and no stub, so the projection, the names, the rankings and the look-alikes stand. Many others
+change its Next Stages too (a link added, removed, pointed elsewhere or reworded) while every link still
+leads to a written dream or to a stub other links made already: the projection and its arrays then change
+in that article's links alone (:func:`dreamgraph.snapshot.projection.relink`), and the rankings and the
+gap report are made again over them; the names, the look-alikes and the stubs' own triples stand (see
+:func:`stubs_stand`). :func:`patched_build` checks that this is so for every changed file (the same single
+article, the same dream, the same title line and clusters: see :func:`same_dream`) and then does the work
+of those files alone; anything else (a file added, removed or renamed, a new stub, an alias, other
+settings) it leaves to the whole rebuild (:func:`dreamgraph.build.build`), which gives the same graph,
+store and tables (tests/test_patch.py builds both and compares them).
 
 >>> import pathlib, tempfile
 >>> from dreamgraph.build import build
@@ -19,6 +23,9 @@ leaves to the whole rebuild (:func:`dreamgraph.build.build`), which gives the sa
 >>> build([folder], folder / "graph").store
 'reloaded'
 >>> _ = (folder / "a.txt").write_text(article.format("Down and down."))
+>>> build([folder], folder / "graph").store
+'patched'
+>>> _ = (folder / "a.txt").write_text(article.format("Down and down.").replace("If you land", "If you touch down"))
 >>> build([folder], folder / "graph").store
 'patched'
 """
@@ -36,7 +43,8 @@ from .cache import Cache
 from .centrality import rankings
 from .compile import Compiled, FileIndex, article_unit, compile_article, compile_file, keep_in_cache, put_together
 from .files import leave_for_exit
-from .gaps import find_gaps, near_pairs, near_pairs_patched, not_in_format, patched_gaps, reused_gaps
+from .gaps import (find_gaps, near_pairs, near_pairs_patched, not_in_format, patched_gaps, relinked_gaps,
+                   reused_gaps)
 from .graphfolder import (GRAPH_FILE, BuildReport, Inputs, Spool, graph_pieces, graph_turtle, keep_report,
                           last_graph_file, last_report, last_tail, no_stage, read_manifest, refresh_store)
 from .library import Library, link_problems
@@ -57,7 +65,8 @@ from .vocabulary import dream_iri, source_iri
 PER_FILE = ("article", "turtle", "body")  # the cache's kinds of entries kept per file
 MOST_FILES = 50  # more changed files than this are left to the whole rebuild, which shares them among the cores
 
-# the tables an edit that leaves every link as it was cannot change (see the module's docstring)
+# the tables an edit that leaves every link as it was cannot change (see the module's docstring); one that
+# changes links (but no stub) changes the first two, the link digest and the rankings (see _relink)
 UNCHANGED = ("projection", "links", "names", "clusters", "link-inputs", "typos", "rankings")
 
 
@@ -391,7 +400,9 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     made["gaps"] = None if relinked else patched_gaps(last_gaps, changed, links, last, made)
     if made["gaps"] is None:  # found again over the projection (the possible overlaps, or every kind)
         made.update((name, last(name)) for name in unchanged)
-        made["gaps"] = find_gaps(Snapshot(tables=made), ready={} if relinked else reused_gaps(last_gaps, last, made))
+        ready = (relinked_gaps(last_gaps, {edit.new.slug for edit in relinked}, Links(last("links")),
+                               made["projection"], last, made) if relinked else reused_gaps(last_gaps, last, made))
+        made["gaps"] = find_gaps(Snapshot(tables=made), ready=ready)
     carried = set(unchanged)
     if made["gaps"] is last_gaps or made["gaps"] == last_gaps:
         carried.update(("gaps", "gaps-text"))
