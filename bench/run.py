@@ -9,7 +9,7 @@ process, the way a user runs the CLI, and is timed by wall clock:
   after one article's texts changed (a Quick Answer line added: a patch, see dreamgraph.patch; the
   first such rebuild after the full build, then the median of five more, each another line; and the
   same edit made five times under a running ``dreamgraph watch``, from the save to the build's summary
-  line, the median), a next
+  line, the median, and a next stage led to a written dream five times so), a next
   stage added to it leading to a written dream (its links change, the stubs stand: a patch too) and one
   leading to a dream nobody wrote (a new stub: the whole rebuild from the cache), one article added (a
   new dream) and the same one removed;
@@ -120,8 +120,10 @@ def with_next_stage(text: str, name: str) -> str:
     return "".join(lines)
 
 
-def written_name(articles: Path, besides: Path) -> str:
-    """Return the name of a written dream the article ``besides`` does not link to yet (the next file's)."""
+def written_name(articles: Path, besides: Path, count: int = 1) -> str | list[str]:
+    """Return the name of a written dream the article ``besides`` does not link to yet (the next file's),
+    or the names of the first ``count`` such dreams when asked for more than one."""
+    names = []
     from dreamgraph.parse import parse_text
 
     files = sorted(p for p in articles.iterdir() if p.suffix in (".txt", ".md"))
@@ -133,7 +135,9 @@ def written_name(articles: Path, besides: Path) -> str:
         if other is None or other.slug in linked or other.slug == mine.slug:
             continue
         if parse_text(with_next_stage(text, other.name), besides.name).article.next_stages[0].target_slug == other.slug:
-            return other.name
+            names.append(other.name)
+            if len(names) == count:
+                return names[0] if count == 1 else names
     raise ValueError("no written dream to link to")
 
 
@@ -186,6 +190,9 @@ def main() -> None:
         added.unlink()
         removing, remove_rss = run(build_cmd, args.timeout)  # and back to the generated library
         watched, watch_rss = watch_edits(dreamgraph, library / "articles", graph, changed, args.timeout)
+        names = written_name(library / "articles", changed, 5)  # a next stage led to another written dream each time
+        watch_linked, watch_linked_rss = watch_edits(dreamgraph, library / "articles", graph, changed, args.timeout,
+                                                     edit=lambda text, number: with_next_stage(text, names[number]))
         plain_ok = size <= args.skip_plain_above
         source, target = pick_path(graph)
         hub = pick_hub(graph)
@@ -196,6 +203,7 @@ def main() -> None:
             ("1 change, median of 5 more", (edited, edited_rss), None),
             ("1 change, watch (median of 5)", (watched, watch_rss), None),
             ("1 link to a written dream", (linked, linked_rss), None),
+            ("1 link, watch (median of 5)", (watch_linked, watch_linked_rss), None),
             ("1 link to a new stub", (relinked, relink_rss), None),
             ("rebuild after 1 added", (adding, add_rss), None),
             ("rebuild after 1 removed", (removing, remove_rss), None),
@@ -275,10 +283,12 @@ def cli_edits(build_cmd: list[str], changed: Path, original: str, timeout: float
 
 
 def watch_edits(dreamgraph: list[str], articles: Path, graph: Path, changed: Path, timeout: float,
-                times: int = 5) -> tuple[float | None, int]:
+                times: int = 5, edit=None) -> tuple[float | None, int]:
     """Return the median wall time from saving an edit to one article's texts (a Quick Answer line, each
-    time another) to the summary line of the build it starts in a running ``dreamgraph watch``, and the
-    process's peak RSS in MB; (None, 0) when a build's line did not come within ``timeout``."""
+    time another; or ``edit(original, number)``) to the summary line of the build it starts in a running
+    ``dreamgraph watch``, and the process's peak RSS in MB; (None, 0) when a build's line did not come
+    within ``timeout``."""
+    edit = edit or (lambda text, number: with_answer(text, f"Watched answer {number}."))
     import queue
     import statistics
     import threading
@@ -295,7 +305,7 @@ def watch_edits(dreamgraph: list[str], articles: Path, graph: Path, changed: Pat
         lines.get(timeout=timeout)  # the first build: up to date
         for number in range(times):
             time.sleep(0.5)
-            changed.write_text(with_answer(original, f"Watched answer {number}."), encoding="utf-8")
+            changed.write_text(edit(original, number), encoding="utf-8")
             started = time.perf_counter()
             if not lines.get(timeout=timeout).startswith("built"):
                 return None, 0

@@ -293,7 +293,7 @@ def test_the_linked_view_keeps_the_first_of_two_links_to_one_dream_and_loops_of_
 def test_the_rankings_and_look_alikes_are_made_again_only_when_the_dreams_or_their_links_change(tmp_path, monkeypatch):
     """A text edit keeps the last build's link tables and rankings (they depend on dreams, labels and links
     alone), its look-alike answers (on the written slugs and the stubs) and the mentions of every other
-    article; a new link makes them again, and a new stub is matched alone."""
+    article; a new link makes them again (the rankings), and a new stub is matched alone."""
     import dreamgraph.build as build_module
     import dreamgraph.gaps as gaps_module
     import dreamgraph.progression as progression_module
@@ -313,7 +313,10 @@ def test_the_rankings_and_look_alikes_are_made_again_only_when_the_dreams_or_the
     searched, find = [], texts.MentionFinder.find
     projected, project = [], projection.from_library
     monkeypatch.setattr(projection, "from_library", lambda *args: projected.append(1) or project(*args))
-    monkeypatch.setattr(build_module, "rankings", lambda links: made.append(1) or ranked(links))
+    import dreamgraph.patch as patch_module
+
+    for module in (build_module, patch_module):  # a whole build ranks, and a patch whose links changed
+        monkeypatch.setattr(module, "rankings", lambda links: made.append(1) or ranked(links))
     monkeypatch.setattr(gaps_module, "Lookalikes", Counted)
     monkeypatch.setattr(texts.MentionFinder, "find", lambda self, prose, linked: searched.extend(
         {text[0] for text in prose}) or find(self, prose, linked))
@@ -324,8 +327,8 @@ def test_the_rankings_and_look_alikes_are_made_again_only_when_the_dreams_or_the
     assert made == [] and matched == [] and searched == ["flying"] and projected == []
     flying.write_text(flying.read_text(encoding="utf-8") + "- If you wake → dream about waking up meaning — later\n",
                       encoding="utf-8")
-    build([folder], tmp_path / "graph")
-    assert made == [1] and matched == ["waking-up"] and projected == [1]
+    assert build([folder], tmp_path / "graph").store == "patched"  # a new stub: its link put into the projection
+    assert made == [1] and matched == ["waking-up"] and projected == []
     snapshot = Snapshot(open_store(tmp_path / "graph"))
     assert snapshot.kept("rankings") == real(snapshot.projection)  # ranked over the arrays, as over the graph
 

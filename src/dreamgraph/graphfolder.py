@@ -305,6 +305,11 @@ def read_manifest(folder: Path, shared: bool = True) -> dict | None:
     return manifest
 
 
+def read_shared(folder: Path) -> set[Triple]:
+    """Return the shared triples the store folder's manifest keeps (see :func:`refresh_store`)."""
+    return pickle.loads((folder / SHARED).read_bytes())
+
+
 LAST_REPORT = "last-report.pickle"  # in the store folder: what the build that made it reported, and from what
 
 

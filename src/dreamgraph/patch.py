@@ -43,22 +43,24 @@ from .cache import Cache
 from .centrality import rankings
 from .compile import Compiled, FileIndex, article_unit, compile_article, compile_file, keep_in_cache, put_together
 from .files import leave_for_exit
-from .gaps import (find_gaps, near_pairs, near_pairs_patched, not_in_format, patched_gaps, relinked_gaps,
-                   reused_gaps)
+from .gaps import (find_gaps, lookalike_targets, near_pairs, near_pairs_patched, not_in_format, patched_gaps,
+                   relinked_gaps, reused_gaps, typo_table)
 from .graphfolder import (GRAPH_FILE, BuildReport, Inputs, Spool, graph_pieces, graph_turtle, keep_report,
-                          last_graph_file, last_report, last_tail, no_stage, read_manifest, refresh_store)
-from .library import Library, link_problems
+                          last_graph_file, last_report, last_tail, no_stage, read_manifest, read_shared,
+                          refresh_store)
+from .library import Library, link_problems, stub_label
 from .parse import Limits
 from .report import text_table
 from .slugs import dream_name
 from .snapshot import TABLES, Snapshot, link_digest, link_inputs_patched
 from .snapshot.articles import (article_versions, cards_patched, completeness_from_library,
                                 counts_patched, stub_links_patched)
-from .snapshot.projection import Links, links_relinked, relink, same_structure, transitions_of
-from .snapshot.texts import (SPILLED, mentions_from_library, mentions_patched, search_patched, shingles_from_library,
-                             shingles_patched)
+from .settings import GapSettings
+from .snapshot.projection import Links, add_dreams, links_of, links_relinked, relink, same_structure, transitions_of
+from .snapshot.texts import (SPILLED, MentionFinder, dreams_naming, mentions_from_library, mentions_patched,
+                             search_from_library, search_patched, shingles_from_library, shingles_patched)
 from .store import STORE_DIR, Carried, TablesInMemory, kept_in_folder, kept_is_current
-from .triples import own_triples
+from .triples import iri, own_triples, stub_triples, turtle_blocks, turtle_term
 from .validate import Violation, check_units, verdict_key
 from .vocabulary import dream_iri, source_iri
 
@@ -172,7 +174,8 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
         return None
     relinked = [edit for edit in edits if edit.relinked]
     try:
-        if relinked and not stubs_stand(tables.last("stub-links"), relinked, library.resolve, written):
+        stubs = new_stubs(tables.last("stub-links"), relinked, library.resolve, written) if relinked else {}
+        if stubs is None or (stubs and not _named_anew(tables.last("names"), stubs)):
             return None
     except Unpatchable:
         return None
@@ -184,7 +187,7 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
         return None
     try:
         return _patch(graph_dir, edits, library, manifest, last, tail, tables, kept, inputs, files, cache, validate,
-                      started, stage)
+                      started, stage, stubs)
     except (Unpatchable, OSError, EOFError):  # a kept file gone or damaged: nothing replaced, the whole rebuild runs
         return None
 
@@ -209,14 +212,14 @@ def _edits(changed: list[int], paths: Sequence[str | os.PathLike], inputs: Input
     return edits
 
 
-def stubs_stand(last: dict[str, dict], edits: list[Edit], resolve: Callable[[str], str],
-                written: Container[str]) -> bool:
-    """Return True when articles whose Next Stages changed (``edits``) leave every unwritten dream as it was
-    (``last``: the last build's stub-links table): each link leads to a written dream or to one that other
-    links made a stub already, no stub loses its last link, each stub is linked from the same files, and
-    its label (the name in the first link to it, by file and line) is the same. The stubs' own triples are
-    then the last build's, and so are the names, the look-alikes and the counts of dreams: the patch
-    changes the links alone (a new stub is left to the whole rebuild)."""
+def new_stubs(last: dict[str, dict], edits: list[Edit], resolve: Callable[[str], str],
+              written: Container[str]) -> dict[str, dict] | None:
+    """Return the stubs that articles whose Next Stages changed (``edits``) link to and no link did before
+    (slug -> its ``label`` and its ``links`` as (path, line, condition), as the stub-links table has them),
+    when they leave every other unwritten dream as it was (``last``: the last build's stub-links table): no
+    stub loses its last link, each is linked from the same files, and its label (the name in the first link
+    to it, by file and line) is the same; else None. The old stubs' own triples are then the last build's;
+    the new ones' are made from their links, all in the edited files (see :func:`_with_new_stubs`)."""
     paths = {edit.new.path for edit in edits}
     touched: dict[str, list[list, list]] = {}
     for edit in edits:
@@ -224,21 +227,32 @@ def stubs_stand(last: dict[str, dict], edits: list[Edit], resolve: Callable[[str
             for stage in article.next_stages:
                 target = resolve(stage.target_slug)
                 if target not in written:
-                    touched.setdefault(target, [[], []])[side].append((article.path, stage.line, stage.target))
+                    touched.setdefault(target, [[], []])[side].append(
+                        (article.path, stage.line, stage.target, stage.condition))
+    made = {}
     for stub, (before, after) in touched.items():
-        if stub not in last:  # a new stub
-            return False
+        if stub not in last:  # a new stub: every link to it is in the edited files
+            made[stub] = {"label": stub_label(link[:3] for link in after),
+                          "links": sorted((path, line, condition) for path, line, _, condition in after)}
+            continue
         others = [link for link in last[stub]["links"] if link[0] not in paths]  # sorted by file and line
-        if {path for path, _, _ in before} != {path for path, _, _ in after}:  # linked from other files
-            return False
+        if {link[0] for link in before} != {link[0] for link in after}:  # linked from other files, or no more
+            return None
         first = [others[0][:2] < min(links)[:2] for links in (before, after)] if others else [False, False]
         if all(first):  # both times the label comes from the same link of another file
             continue
         if any(first):  # the first link moves between an edited file and another: its words are not known here
-            return False
+            return None
         if dream_name(min(before)[2]) != dream_name(min(after)[2]):
-            return False
-    return True
+            return None
+    return made
+
+
+def _named_anew(names: dict[str, str], stubs: dict[str, dict]) -> bool:
+    """Return True when no dream answers yet to a name of the new ``stubs`` (their labels and slugs), nor two
+    of them to one: the names table then gains theirs (which dream wins a shared name is not known here)."""
+    keys = [key for slug, entry in stubs.items() for key in {entry["label"].strip().lower(), slug}]
+    return len(keys) == len(set(keys)) and not any(key in names for key in keys)
 
 
 class Unpatchable(Exception):
@@ -264,8 +278,9 @@ class _Tables:
 
 def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict, last: tuple, tail: tuple,
            tables: _Tables, kept: dict, inputs: Inputs, files: FileIndex, cache: Cache, validate: bool, started: float,
-           stage: Callable[[str], None]) -> BuildReport:
-    """Do the work of :func:`patched_build` once it knows the edits can be patched."""
+           stage: Callable[[str], None], stubs: dict[str, dict]) -> BuildReport:
+    """Do the work of :func:`patched_build` once it knows the edits can be patched (``stubs``: the new stubs,
+    see :func:`new_stubs`)."""
     spool = Spool(graph_dir, last[0])
     try:
         stage("putting the library together")
@@ -279,18 +294,36 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
                 parts[edit.new.slug] = (spool.add(edit.after.turtle, edit.after.turtle_sha256), "")
         violations: list = list(kept["report"].violations)
         matches = tables.last("typos")["matches"]  # the look-alikes of linked stubs, for the links' problems
+        now_matches = {} if stubs else matches  # the look-alikes after the edits
+        shared, stub_units = None, []  # the shared triples: None for the last build's
+        if stubs:
+            tables.made["stub-links"] = stub_links_patched(
+                tables.last("stub-links"), [edit.old for edit in edits], [edit.new for edit in edits], resolve, written,
+                {slug: {"label": entry["label"], "links": entry["links"]} for slug, entry in stubs.items()})
+            stub_units = [stub_triples(slug, entry["label"], sorted({link[0] for link in entry["links"]}))
+                          for slug, entry in sorted(stubs.items())]
+            tail = _tail_with(bytes(spool.read(tail)), sorted(tables.last("stub-links")), stub_units)
+            manifest = {**manifest, "shared": read_shared(graph_dir / STORE_DIR)}
+            shared = manifest["shared"] | {triple for unit in stub_units for triple in unit}
 
         def while_the_store_loads() -> dict[str, object]:
             if validate:
                 stage("checking the shapes")
-                violations[:] = _violations(violations, edits, resolve, cache)
+                violations[:] = _violations(violations, edits, resolve, cache, stub_units)
             stage("making the read model")
-            return _patched_tables(graph_dir, tables, edits, library, written, stage)
+            made = _patched_tables(graph_dir, tables, edits, library, written, stage, stubs, articles_of)
+            if stubs:  # with the new stubs' look-alikes (the tables are let go of once written)
+                now_matches.update(made["typos"]["matches"])
+            return made
+
+        def articles_of(slugs: set[str]) -> dict[str, Article]:
+            """The written dreams' articles, read back from the cache (for the new names looked for in them)."""
+            return _articles_from_cache(slugs, tables.made["completeness"], inputs, cache)
 
         slugs = sorted(written)
         triple_count, _ = refresh_store(
             graph_dir / GRAPH_FILE, graph_turtle(slugs, parts, tail, spool), graph_pieces(slugs, parts, tail),
-            graph_dir / STORE_DIR, {slug: parts[slug][0][2] for slug in written}, None,
+            graph_dir / STORE_DIR, {slug: parts[slug][0][2] for slug in written}, shared,
             lambda slug: own_triples(library.articles[slug], library.articles[slug].path, resolve),
             while_the_store_loads, manifest, manifest["limits"], stage, manifest["aliases"])
     finally:
@@ -301,9 +334,9 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
     dropped, added = set(), set()
     for edit in edits:
         dropped.update(edit.before.result.problems, link_problems(edit.old, resolve, written, matches))
-        added.update(edit.after.result.problems, link_problems(edit.new, resolve, written, matches))
+        added.update(edit.after.result.problems, link_problems(edit.new, resolve, written, now_matches))
     report = BuildReport(
-        articles=old_report.articles, dreams=old_report.dreams, stubs=old_report.stubs,
+        articles=old_report.articles, dreams=old_report.dreams + len(stubs), stubs=old_report.stubs + len(stubs),
         clusters=old_report.clusters, triples=triple_count, store="patched", graph_file=graph_dir / GRAPH_FILE,
         problems=sorted((set(old_report.problems) - dropped) | added,
                         key=lambda p: (p.path, p.line or 0, p.severity, p.message)),
@@ -323,12 +356,56 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
     return report
 
 
-def _violations(last: list[Violation], edits: list[Edit], resolve: Callable[[str], str], cache: Cache) -> list:
+def _tail_with(tail: bytes, stubs: list[str], added: list[list[tuple]]) -> bytes:
+    """Return the graph file's tail (the clusters' blocks, then the stubs', each stub's in the order of its
+    IRI: see :func:`dreamgraph.graphfolder.shared_turtle`) with the blocks of new stubs (``added``: each
+    one's triples) put in their places among those of the last build's ``stubs`` (slugs)."""
+    from bisect import bisect
+
+    keys = sorted(iri(dream_iri(slug))[:-1] for slug in stubs)  # as turtle_blocks orders subjects
+    for triples in sorted(added, key=lambda unit: unit[0][0], reverse=True):  # the last first: places stand
+        block = turtle_blocks(triples).encode("utf-8")
+        following = bisect(keys, triples[0][0][:-1])
+        if following == len(keys):
+            at = len(tail)
+        else:
+            head = turtle_term(keys[following] + ">").encode("utf-8")
+            found = tail.find(b" .\n\n" + head + b"\n")
+            if found < 0:
+                raise Unpatchable("graph file")  # not the tail the stub-links table says
+            at = found + 3
+        tail = tail[:at] + block + tail[at:]
+    return tail
+
+
+def _articles_from_cache(slugs: set[str], completeness: list[dict], inputs: Inputs, cache: Cache) -> dict[str, Article]:
+    """Return the articles of written dreams (``slugs``) as the last build read them, from the cache's entries
+    of their files (a dream's file is in the completeness table; its key, in the build's inputs)."""
+    keys = dict(inputs.files)
+    wanted = {row["dream"]: keys.get(row["path"]) for row in completeness if row["dream"] in slugs}
+    if None in wanted.values() or len(wanted) != len(slugs):
+        raise Unpatchable("article-versions")
+    heads = dict(cache.get_many("article", set(wanted.values())))
+    found = {}
+    for slug, key in wanted.items():
+        compiled, bodies = heads.get(key), cache.get("body", key)
+        if not isinstance(compiled, list) or not isinstance(bodies, list):
+            raise Unpatchable("article-versions")
+        put_together(compiled, bodies)
+        found.update((item.result.article.slug, item.result.article) for item in compiled
+                     if item.result.article is not None and item.result.article.slug == slug)
+    if found.keys() != slugs:
+        raise Unpatchable("article-versions")
+    return found
+
+
+def _violations(last: list[Violation], edits: list[Edit], resolve: Callable[[str], str], cache: Cache,
+                stub_units: list[list[tuple]] = ()) -> list:
     """Return the last build's SHACL violations with those about the edited articles' nodes (their dreams, the
     dreams' parts and their files: a unit's violations are about its own nodes alone, see
     :func:`dreamgraph.validate.check_units`) replaced by those of their new triples (each structure's
     verdict kept in the cache, as the whole build keeps them)."""
-    found = check_units([article_unit(edit.new, resolve) for edit in edits],
+    found = check_units([article_unit(edit.new, resolve) for edit in edits] + [(unit, []) for unit in stub_units],
                         lambda key: cache.get("shacl", verdict_key(key)),
                         lambda key, violations: cache.put("shacl", verdict_key(key), violations))
     dreams = tuple(str(dream_iri(edit.new.slug)) for edit in edits)
@@ -342,16 +419,20 @@ def _violations(last: list[Violation], edits: list[Edit], resolve: Callable[[str
 
 
 def _patched_tables(graph_dir: Path, tables: _Tables, edits: list[Edit], library: Library,
-                    written: dict[str, str], stage: Callable[[str], None]) -> dict[str, object]:
+                    written: dict[str, str], stage: Callable[[str], None], stubs: dict[str, dict] | None = None,
+                    articles_of: Callable[[set[str]], dict[str, Article]] | None = None) -> dict[str, object]:
     """Return every table of the read model for the patched library: those an edit that keeps the links
     cannot change carried from the last build, the others made from the last build's with the edited
-    articles' parts replaced (each the value the whole build makes: see :func:`dreamgraph.build.kept_tables`)."""
+    articles' parts replaced (each the value the whole build makes: see :func:`dreamgraph.build.kept_tables`).
+    ``stubs`` are the new stubs (see :func:`new_stubs`), ``articles_of`` reads back other articles from the
+    cache (those that may name a new stub)."""
     last, made = tables.last, tables.made
-    # first, so the old texts are copied while the rest is made
-    made["search"], texts_copied = search_patched(last("search"), library, graph_dir, tables.folder / "search.lower")
-    copying = [texts_copied]  # each waits until a table's file, written in the background, is complete
+    copying = []  # each waits until a table's file, written in the background, is complete
+    if not stubs:  # first, so the old texts are copied while the rest is made (with new stubs: once relinked)
+        made["search"], texts_copied = search_patched(last("search"), library, graph_dir, tables.folder / "search.lower")
+        copying.append(texts_copied)
     try:
-        _patch_the_rest(graph_dir, tables, edits, library, written, stage, copying)
+        _patch_the_rest(graph_dir, tables, edits, library, written, stage, copying, stubs or {}, articles_of)
     finally:
         for wait in copying:
             wait()
@@ -359,9 +440,10 @@ def _patched_tables(graph_dir: Path, tables: _Tables, edits: list[Edit], library
 
 
 def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library: Library, written: dict[str, str],
-                    stage: Callable[[str], None], copying: list[Callable[[], None]]) -> None:
-    """Make every table of :func:`_patched_tables` but the search table (adding to ``copying`` what waits
-    for a table's file written in the background)."""
+                    stage: Callable[[str], None], copying: list[Callable[[], None]], stubs: dict[str, dict],
+                    articles_of: Callable[[set[str]], dict[str, Article]] | None) -> None:
+    """Make every table of :func:`_patched_tables` but the search table when there are no new ``stubs``
+    (adding to ``copying`` what waits for a table's file written in the background)."""
     last, made = tables.last, tables.made
     changed = set(library.articles)
     made["card-parts"], cards_copied = cards_patched(last("card-parts"), library, graph_dir,
@@ -374,23 +456,34 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
         copying.append(shingles_copied)
     relinked = [edit for edit in edits if edit.relinked]
     if relinked:
-        _relink(tables, relinked, library.resolve, stage)
+        _relink(tables, relinked, library, stage, stubs)
     links = Links(made["links"] if relinked else last("links"))
     versions = {**last("article-versions"), **article_versions(library)}
     made["article-versions"] = versions
     made["counts"] = counts_patched(last("counts"), [edit.old for edit in edits], [edit.new for edit in edits])
-    made["stub-links"] = stub_links_patched(last("stub-links"), [edit.old for edit in edits],
-                                            [edit.new for edit in edits], library.resolve, written)
+    if "stub-links" not in made:  # with new stubs, made before the graph file was written
+        made["stub-links"] = stub_links_patched(last("stub-links"), [edit.old for edit in edits],
+                                                [edit.new for edit in edits], library.resolve, written)
     if patched is None:  # an article's shingles gone or come: the table's dreams change
         made["shingles"] = shingles_from_library(library, shingled, last("shingles"), changed)
-    linked = {slug: {links.slugs[n] for n in links.successors(links.index[slug])} for slug in changed}
     sources = last("mention-sources")
     if not isinstance(sources, dict) or "versions" not in sources:
         raise Unpatchable("mention-sources")
-    # the last build's finder looks for the same names: the names table is not read
-    found, found_sources = mentions_from_library(library, linked, None, None, sources, True)
+    if stubs:
+        _add_stubs(tables, stubs, library, versions, graph_dir)
+        finder = MentionFinder(made["names"])
+        if finder.digest != sources["finder"]["digest"]:  # new names: looked for where the texts may hold them
+            moved = finder.wanted.keys() ^ sources["finder"]["wanted"].keys()
+            naming = dreams_naming(moved, last("search"))
+            if naming is None or articles_of is None:
+                raise Unpatchable("search")
+            library = Library({**articles_of(naming - changed), **library.articles}, library.aliases, [])
+    linked = {slug: {links.slugs[n] for n in links.successors(links.index[slug])} for slug in library.articles}
+    # with no new name, the last build's finder looks for the same names: the names table is not read
+    found, found_sources = mentions_from_library(library, linked, made.get("names"), *(
+        (last("mentions"), sources, False, last("search")) if stubs else (None, sources, True)))
     made["mentions"], made["mention-sources"] = mentions_patched(last("mentions"), sources, found, found_sources,
-                                                                 changed)
+                                                                 set(library.articles))
     made["near-pairs"] = (near_pairs_patched(last, shingled) if patched is not None else
                           near_pairs(made["shingles"], last, versions))
     stage("finding the gaps")
@@ -415,23 +508,46 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
 
 
 
-def _relink(tables: _Tables, edits: list[Edit], resolve: Callable[[str], str], stage: Callable[[str], None]) -> None:
+def _relink(tables: _Tables, edits: list[Edit], library: Library, stage: Callable[[str], None],
+            stubs: dict[str, dict]) -> None:
     """Make the tables the links' changes change (the projection, its arrays, the digest of their inputs and
-    the rankings), each from the last build's: the changed articles' links put in place of their old ones,
-    the stubs as they were (see :func:`stubs_stand`)."""
+    the rankings), each from the last build's: the new ``stubs`` added (see :func:`new_stubs`), the changed
+    articles' links put in place of their old ones."""
     last, made = tables.last, tables.made
     graph = kept_in_folder(tables.folder, "projection")  # a copy of its own (not one a watching process keeps)
     if graph is None:
         raise Unpatchable("projection")
+    add_dreams(graph, {slug: {"iri": str(dream_iri(slug)), "label": entry["label"], "stub": True, "subtitle": None,
+                              "partial": False, "clusters": []} for slug, entry in stubs.items()})
     try:
-        relink(graph, {edit.new.slug: transitions_of(edit.new, resolve) for edit in edits})
+        relink(graph, {edit.new.slug: transitions_of(edit.new, library.resolve) for edit in edits})
     except KeyError as missing:  # the last projection is not the stubs' table's: the whole rebuild remakes both
         raise Unpatchable("projection") from missing
     made["projection"] = graph
-    made["links"] = links_relinked(last("links"), {edit.new.slug: list(graph.successors(edit.new.slug)) for edit in edits})
+    made["links"] = links_of(graph) if stubs else links_relinked(
+        last("links"), {edit.new.slug: list(graph.successors(edit.new.slug)) for edit in edits})
     made["link-inputs"] = link_inputs_patched(last("link-inputs"), [
         (edit.new.slug, edit.before.link_digest or link_digest(edit.old), edit.after.link_digest or link_digest(edit.new))
-        for edit in edits])
+        for edit in edits], *((library.aliases, [(slug, entry["label"]) for slug, entry in made["stub-links"].items()])
+                              if stubs else ()))
     if not same_structure(last("links"), made["links"]):  # else the same links in other words: the rankings stand
         stage("ranking the dreams")
         made["rankings"] = rankings(Links(made["links"]))
+
+
+def _add_stubs(tables: _Tables, stubs: dict[str, dict], library: Library, versions: dict[str, str],
+               spill: Path) -> None:
+    """Make the tables new stubs add to (their names, the dreams' counts, their look-alikes, their search
+    entries), the projection and the stub-links table having them already."""
+    last, made = tables.last, tables.made
+    graph = made["projection"]
+    names = dict(last("names"))  # no dream answered to their names (see _named_anew)
+    for slug, entry in stubs.items():
+        names[entry["label"].strip().lower()] = names[slug] = str(dream_iri(slug))
+    made["names"] = dict(sorted(names.items()))
+    made["counts"] = {**made["counts"], "Dream": made["counts"]["Dream"] + len(stubs),
+                      "stub dreams": made["counts"]["stub dreams"] + len(stubs)}
+    foreign = {row["dream"] for row in made["completeness"] if not_in_format(row)}
+    made["typos"] = typo_table(lookalike_targets(graph, foreign), made["stub-links"], GapSettings().typo_similarity,
+                               last("typos"))
+    made["search"] = search_from_library(library, graph, last("search"), versions, spill)

@@ -163,9 +163,12 @@ def link_term(slug: str, digest: bytes) -> int:
                                           digest_size=32).digest(), "big")
 
 
-def link_inputs_patched(last: dict[str, str], changed: Iterable[tuple[str, bytes, bytes]]) -> dict[str, str]:
+def link_inputs_patched(last: dict[str, str], changed: Iterable[tuple[str, bytes, bytes]],
+                        aliases: dict[str, str] | None = None,
+                        labels: Iterable[tuple[str, str]] | None = None) -> dict[str, str]:
     """Return the last build's :func:`link_inputs` after written dreams' link digests changed, each given as
-    (slug, old digest, new digest), with the aliases and stubs' labels as they were.
+    (slug, old digest, new digest), with the aliases and stubs' labels as they were, or as given (``aliases``
+    and every stub's (slug, label)).
 
     >>> from dreamgraph.library import assemble, shared_triples
     >>> from dreamgraph.parse import parse_text
@@ -183,7 +186,8 @@ def link_inputs_patched(last: dict[str, str], changed: Iterable[tuple[str, bytes
     total = int(last["articles"], 16)
     for slug, old, new in changed:
         total += link_term(slug, new) - link_term(slug, old)
-    return {**last, "articles": f"{total % _TERMS:064x}"}
+    rest = last["rest"] if labels is None else _rest_digest(aliases or {}, labels)
+    return {"articles": f"{total % _TERMS:064x}", "rest": rest}
 
 
 def _rest_digest(aliases: dict[str, str], labels: Iterable[tuple[str, str]]) -> str:

@@ -409,10 +409,11 @@ def stub_links_from_library(library: Library, shared: Shared) -> dict[str, dict]
 
 
 def stub_links_patched(last: dict[str, dict], before: Iterable[Article], after: Iterable[Article],
-                       resolve: Callable[[str], str], written: Container[str]) -> dict[str, dict]:
+                       resolve: Callable[[str], str], written: Container[str],
+                       new: dict[str, dict] | None = None) -> dict[str, dict]:
     """Return the ``last`` build's links to stubs after articles changed from ``before`` to ``after``, each
-    the same dream linking to the same dreams in the same words (see :mod:`dreamgraph.patch`): their links'
-    lines and conditions read again."""
+    the same dream, its links to the same stubs with the same labels (see :mod:`dreamgraph.patch`): their
+    links' lines and conditions read again; with the ``new`` stubs' entries, in their places."""
     paths = {article.path for article in before}
     table = dict(last)
     links: dict[str, list] = defaultdict(list)
@@ -424,10 +425,12 @@ def stub_links_patched(last: dict[str, dict], before: Iterable[Article], after: 
     for article in before:
         for stage in article.next_stages:
             links.setdefault(resolve(stage.target_slug), [])
-    for stub, new in links.items():
+    for stub, made in links.items():
         if stub in table:
             table[stub] = {"label": table[stub]["label"],
-                           "links": sorted([link for link in table[stub]["links"] if link[0] not in paths] + new)}
+                           "links": sorted([link for link in table[stub]["links"] if link[0] not in paths] + made)}
+    if new:
+        table = dict(sorted({**table, **new}.items()))
     return table
 
 

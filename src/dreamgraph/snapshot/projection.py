@@ -46,6 +46,25 @@ def transitions_of(article, resolve) -> list[tuple[str, str, int, str, str]]:
             for position, stage in enumerate(article.next_stages, 1)]
 
 
+def add_dreams(graph: nx.DiGraph, nodes: dict[str, dict]) -> None:
+    """Add dreams (slug -> attributes, ``iri`` among them) to the graph in place, in the order of their IRIs
+    among the others, as :func:`from_library` orders every dream.
+
+    >>> g = graph_of({"nodes": [(s, {"iri": s}) for s in "ac"], "edges": []})
+    >>> add_dreams(g, {"b": {"iri": "b"}})
+    >>> list(g)
+    ['a', 'b', 'c']
+    """
+    if not nodes:
+        return
+    graph.add_nodes_from(nodes.items())
+    order = sorted(graph._node, key=lambda slug: graph._node[slug]["iri"])
+    for table in (graph._node, graph._succ, graph._pred):  # networkx's own dicts (_adj is _succ)
+        ordered = [(slug, table[slug]) for slug in order]
+        table.clear()
+        table.update(ordered)
+
+
 def relink(graph: nx.DiGraph, transitions: dict[str, list[tuple]]) -> None:
     """Replace, in place, the links from each dream of ``transitions`` (slug -> its :func:`transitions_of`)
     with those its transitions make, every dream they reach being in the graph already. The graph is then

@@ -589,11 +589,11 @@ def mentions_from_library(library: Library, linked: dict[str, set[str]], names: 
 def mentions_patched(last: list[dict], last_sources: dict, found: list[dict], sources: dict,
                      changed: set[str]) -> tuple[list[dict], dict]:
     """Return the ``last`` build's mentions and their sources (see :func:`mentions_from_library`) with those
-    of the ``changed`` articles replaced by the ones ``found`` in them (with their ``sources``, found with the
-    last build's names)."""
+    of the ``changed`` articles replaced by the ones ``found`` in them (with their ``sources``: the last
+    build's names looked for, or the new ones, which the unchanged articles' mentions were found with too)."""
     kept = [mention for mention in last if mention["source"] not in changed]
     merged = sorted(kept + found, key=lambda mention: (mention["source"], mention["target"]))
-    return merged, {"versions": {**last_sources["versions"], **sources["versions"]}, "finder": last_sources["finder"]}
+    return merged, {"versions": {**last_sources["versions"], **sources["versions"]}, "finder": sources["finder"]}
 
 
 def dreams_naming(names: Iterable[str], search: dict) -> set[str] | None:
