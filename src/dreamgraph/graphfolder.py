@@ -305,9 +305,13 @@ def read_manifest(folder: Path, shared: bool = True) -> dict | None:
     return manifest
 
 
-def read_shared(folder: Path) -> set[Triple]:
-    """Return the shared triples the store folder's manifest keeps (see :func:`refresh_store`)."""
-    return pickle.loads((folder / SHARED).read_bytes())
+def read_shared(folder: Path) -> set[Triple] | None:
+    """Return the shared triples the store folder's manifest keeps (see :func:`refresh_store`), or None when
+    their file is gone or damaged."""
+    try:
+        return pickle.loads((folder / SHARED).read_bytes())
+    except Exception:
+        return None
 
 
 LAST_REPORT = "last-report.pickle"  # in the store folder: what the build that made it reported, and from what

@@ -219,7 +219,8 @@ def new_stubs(last: dict[str, dict], edits: list[Edit], resolve: Callable[[str],
     when they leave every other unwritten dream as it was (``last``: the last build's stub-links table): no
     stub loses its last link, each is linked from the same files, and its label (the name in the first link
     to it, by file and line) is the same; else None. The old stubs' own triples are then the last build's;
-    the new ones' are made from their links, all in the edited files (see :func:`_with_new_stubs`)."""
+    the new ones' are made from their links, all in the edited files (see :func:`_tail_with` and
+    :func:`_add_stubs`)."""
     paths = {edit.new.path for edit in edits}
     touched: dict[str, list[list, list]] = {}
     for edit in edits:
@@ -304,6 +305,8 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
                           for slug, entry in sorted(stubs.items())]
             tail = _tail_with(bytes(spool.read(tail)), sorted(tables.last("stub-links")), stub_units)
             manifest = {**manifest, "shared": read_shared(graph_dir / STORE_DIR)}
+            if manifest["shared"] is None:
+                raise Unpatchable("shared triples")
             shared = manifest["shared"] | {triple for unit in stub_units for triple in unit}
 
         def while_the_store_loads() -> dict[str, object]:
@@ -469,6 +472,7 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     sources = last("mention-sources")
     if not isinstance(sources, dict) or "versions" not in sources:
         raise Unpatchable("mention-sources")
+    searched = library  # whose mentions are found again: the edited articles, and those that may name a new stub
     if stubs:
         _add_stubs(tables, stubs, library, versions, graph_dir)
         finder = MentionFinder(made["names"])
@@ -477,13 +481,13 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
             naming = dreams_naming(moved, last("search"))
             if naming is None or articles_of is None:
                 raise Unpatchable("search")
-            library = Library({**articles_of(naming - changed), **library.articles}, library.aliases, [])
-    linked = {slug: {links.slugs[n] for n in links.successors(links.index[slug])} for slug in library.articles}
+            searched = Library({**articles_of(naming - changed), **library.articles}, library.aliases, [])
+    linked = {slug: {links.slugs[n] for n in links.successors(links.index[slug])} for slug in searched.articles}
     # with no new name, the last build's finder looks for the same names: the names table is not read
-    found, found_sources = mentions_from_library(library, linked, made.get("names"), *(
+    found, found_sources = mentions_from_library(searched, linked, made.get("names"), *(
         (last("mentions"), sources, False, last("search")) if stubs else (None, sources, True)))
     made["mentions"], made["mention-sources"] = mentions_patched(last("mentions"), sources, found, found_sources,
-                                                                 set(library.articles))
+                                                                 set(searched.articles))
     made["near-pairs"] = (near_pairs_patched(last, shingled) if patched is not None else
                           near_pairs(made["shingles"], last, versions))
     stage("finding the gaps")
