@@ -57,7 +57,7 @@ from .snapshot.articles import (article_versions, cards_patched, completeness_fr
                                 counts_patched, stub_links_patched)
 from .settings import GapSettings
 from .snapshot.projection import Links, add_dreams, links_of, links_relinked, relink, same_structure, transitions_of
-from .snapshot.texts import (SPILLED, MentionFinder, dreams_naming, mentions_from_library, mentions_patched,
+from .snapshot.texts import (SPILLED, MentionFinder, mentions_from_library, mentions_patched, new_names,
                              search_from_library, search_patched, shingles_from_library, shingles_patched)
 from .store import STORE_DIR, Carried, TablesInMemory, kept_in_folder, kept_is_current
 from .triples import iri, own_triples, stub_triples, turtle_blocks, turtle_term
@@ -475,17 +475,17 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     searched = library  # whose mentions are found again: the edited articles, and those that may name a new stub
     if stubs:
         _add_stubs(tables, stubs, library, versions, graph_dir)
-        finder = MentionFinder(made["names"])
+        finder, naming = MentionFinder(made["names"]), None
         if finder.digest != sources["finder"]["digest"]:  # new names: looked for where the texts may hold them
-            moved = finder.wanted.keys() ^ sources["finder"]["wanted"].keys()
-            naming = dreams_naming(moved, last("search"))
+            naming = new_names(finder, sources, last("search"))
             if naming is None or articles_of is None:
                 raise Unpatchable("search")
             searched = Library({**articles_of(naming - changed), **library.articles}, library.aliases, [])
     linked = {slug: {links.slugs[n] for n in links.successors(links.index[slug])} for slug in searched.articles}
     # with no new name, the last build's finder looks for the same names: the names table is not read
     found, found_sources = mentions_from_library(searched, linked, made.get("names"), *(
-        (last("mentions"), sources, False, last("search")) if stubs else (None, sources, True)))
+        (last("mentions"), sources, False, last("search")) if stubs else (None, sources, True)),
+        **({"finder": finder, "naming": naming} if stubs else {}))
     made["mentions"], made["mention-sources"] = mentions_patched(last("mentions"), sources, found, found_sources,
                                                                  set(searched.articles))
     made["near-pairs"] = (near_pairs_patched(last, shingled) if patched is not None else

@@ -540,7 +540,9 @@ def differences(found: list[dict]) -> dict[frozenset, list[dict]]:
 
 def mentions_from_library(library: Library, linked: dict[str, set[str]], names: dict[str, str] | None,
                           last: list[dict] | None = None, last_sources: dict | None = None,
-                          same_names: bool = False, last_search: dict | None = None) -> tuple[list[dict], dict]:
+                          same_names: bool = False, last_search: dict | None = None, *,
+                          finder: MentionFinder | None = None, naming: set[str] | None = None
+                          ) -> tuple[list[dict], dict]:
     """Return :func:`mentions` of the library's prose, and its sources: per written dream the version of
     what its mentions were found from (its file, text and links), and the finder's names (see
     :meth:`MentionFinder.kept`). Given the ``last`` build's mentions and sources, an article's mentions are
@@ -552,9 +554,13 @@ def mentions_from_library(library: Library, linked: dict[str, set[str]], names: 
     texts may hold one of them are searched again: those whose texts in the ``last_search`` table (the last
     build's search index, which holds every text of the prose) contain the name's longest word (see
     :func:`dreams_naming`); an article whose prose holds none of the changed names finds what it found
-    before. Searched again whole, the prose of 10,000 articles took 1.45 s (every body fetched)."""
+    before. Searched again whole, the prose of 10,000 articles took 1.45 s (every body fetched). A caller
+    that made the ``finder`` of the names, or found the articles ``naming`` the changed ones, already (see
+    :func:`new_names`) passes them."""
     last_sources = last_sources if isinstance(last_sources, dict) and "versions" in last_sources else None
-    if same_names and last_sources is not None:
+    if finder is not None:
+        pass
+    elif same_names and last_sources is not None:
         finder = MentionFinder(**last_sources["finder"])
     elif names is None:
         raise ValueError("the names looked for are needed: the last build's finder cannot be used")
@@ -566,9 +572,8 @@ def mentions_from_library(library: Library, linked: dict[str, set[str]], names: 
     if last is not None and last_sources is not None:
         unchanged = {slug for slug, version in last_sources["versions"].items() if versions.get(slug) == version}
         if last_sources["finder"]["digest"] != finder.digest:
-            before = last_sources["finder"]["wanted"]
-            moved = {name for name in before.keys() | finder.wanted.keys() if before.get(name) != finder.wanted.get(name)}
-            naming = dreams_naming(moved, last_search) if last_search is not None else None
+            if naming is None:
+                naming = new_names(finder, last_sources, last_search)
             unchanged = set() if naming is None else unchanged - naming
         kept = {slug: [] for slug in unchanged}
         for mention in last:
@@ -584,6 +589,16 @@ def mentions_from_library(library: Library, linked: dict[str, set[str]], names: 
         article.let_go()
         found.extend(finder.find(prose, linked.get(slug, set())))
     return found, {"versions": versions, "finder": finder.kept()}
+
+
+def new_names(finder: MentionFinder, last_sources: dict, last_search: dict | None) -> set[str] | None:
+    """Return the dreams whose texts may name one of the names ``finder`` looks for and the last build's
+    finder (in ``last_sources``, see :func:`mentions_from_library`) did not, or the other way round (names
+    added, removed or pointing elsewhere), found in the ``last_search`` table (see :func:`dreams_naming`);
+    None when there is no such table to look in."""
+    before = last_sources["finder"]["wanted"]
+    moved = {name for name in before.keys() | finder.wanted.keys() if before.get(name) != finder.wanted.get(name)}
+    return dreams_naming(moved, last_search) if last_search is not None else None
 
 
 def mentions_patched(last: list[dict], last_sources: dict, found: list[dict], sources: dict,
