@@ -56,7 +56,7 @@ from .snapshot import TABLES, Snapshot, link_digest, link_inputs_patched
 from .snapshot.articles import (article_versions, cards_patched, completeness_from_library,
                                 counts_patched, stub_links_patched)
 from .settings import GapSettings
-from .snapshot.projection import Links, add_dreams, links_of, links_relinked, relink, same_structure, transitions_of
+from .snapshot.projection import Links, add_dreams, links_relinked, relink, same_structure, transitions_of
 from .snapshot.texts import (SPILLED, MentionFinder, mentions_from_library, mentions_patched, new_names,
                              search_from_library, search_patched, shingles_from_library, shingles_patched)
 from .store import STORE_DIR, Carried, TablesInMemory, kept_in_folder, kept_is_current
@@ -528,8 +528,8 @@ def _relink(tables: _Tables, edits: list[Edit], library: Library, stage: Callabl
     except KeyError as missing:  # the last projection is not the stubs' table's: the whole rebuild remakes both
         raise Unpatchable("projection") from missing
     made["projection"] = graph
-    made["links"] = links_of(graph) if stubs else links_relinked(
-        last("links"), {edit.new.slug: list(graph.successors(edit.new.slug)) for edit in edits})
+    made["links"] = links_relinked(last("links"), {edit.new.slug: list(graph.successors(edit.new.slug)) for edit in edits},
+                                   {slug: graph.nodes[slug] for slug in stubs})
     made["link-inputs"] = link_inputs_patched(last("link-inputs"), [
         (edit.new.slug, edit.before.link_digest or link_digest(edit.old), edit.after.link_digest or link_digest(edit.new))
         for edit in edits], *((library.aliases, [(slug, entry["label"]) for slug, entry in made["stub-links"].items()])
