@@ -529,3 +529,33 @@ def test_a_patched_gap_reports_evidence_in_a_web_page_keeps_the_pages_address(tm
     assert [(e["path"], "url" in e) for e in gap.evidence] == [("articles/control.txt", False),
                                                                 ("articles/wordpress-theme.html", True)]
     _same_as_a_clean_build(folder, graph, tmp_path / "clean", report)
+
+
+def test_new_stubs_are_put_into_the_search_texts_in_their_places(library, tmp_path):
+    """search_patched puts a new stub's label among the other dreams' entries in the order of their IRIs,
+    numbering the dreams after it one further: the table a whole build makes of the library with that stub
+    (the first and the last place too, and an edited dream right after a new stub)."""
+    import numpy as np
+
+    from dreamgraph.library import Library
+    from dreamgraph.parse import parse_file
+    from dreamgraph.snapshot.texts import search_patched
+    from dreamgraph.store import kept_in_folder
+
+    last = kept_in_folder(tmp_path / "graph" / ".store", "search")
+    edited = parse_file(library / "loop.txt").article
+    edited.path = "articles/loop.txt"
+    stubs = {"aaa-first": "aaa first", "running-in-circlea": "running in circlea", "zzz-last": "zzz last"}
+    table, _ = search_patched(last, Library({edited.slug: edited}, {}, []), None, None, stubs)
+    assert table["dreams"] == sorted(last["dreams"] + list(stubs))  # slugs of plain words sort as their IRIs
+    at = {slug: n for n, slug in enumerate(table["dreams"])}
+    starts, lower = table["starts"], bytes(table["lower"])
+    for slug, label in stubs.items():
+        entries = np.flatnonzero(table["dream"] == at[slug])
+        assert [lower[starts[i]:starts[i + 1]] for i in entries] == [label.encode()]
+    for slug in last["dreams"]:  # every old dream's texts, under its new number
+        old = last["dreams"].index(slug)
+        before = [bytes(last["lower"][last["starts"][i]:last["starts"][i + 1]]) for i in np.flatnonzero(last["dream"] == old)]
+        after = [lower[starts[i]:starts[i + 1]] for i in np.flatnonzero(table["dream"] == at[slug])]
+        assert after == before, slug
+    assert len(table["versions"].split(b"\n")) == len(table["dreams"]) == len(table["labels"])

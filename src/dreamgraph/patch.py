@@ -58,7 +58,7 @@ from .snapshot.articles import (article_versions, cards_patched, completeness_fr
 from .settings import GapSettings
 from .snapshot.projection import Links, add_dreams, links_relinked, relink, same_structure, transitions_of
 from .snapshot.texts import (SPILLED, MentionFinder, mentions_from_library, mentions_patched, new_names,
-                             search_from_library, search_patched, shingles_from_library, shingles_patched)
+                             search_patched, shingles_from_library, shingles_patched)
 from .store import STORE_DIR, Carried, TablesInMemory, kept_in_folder, kept_is_current
 from .triples import iri, own_triples, stub_triples, turtle_blocks, turtle_term
 from .validate import Violation, check_units, verdict_key
@@ -430,10 +430,10 @@ def _patched_tables(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     ``stubs`` are the new stubs (see :func:`new_stubs`), ``articles_of`` reads back other articles from the
     cache (those that may name a new stub)."""
     last, made = tables.last, tables.made
-    copying = []  # each waits until a table's file, written in the background, is complete
-    if not stubs:  # first, so the old texts are copied while the rest is made (with new stubs: once relinked)
-        made["search"], texts_copied = search_patched(last("search"), library, graph_dir, tables.folder / "search.lower")
-        copying.append(texts_copied)
+    # first, so the old texts are copied while the rest is made
+    made["search"], texts_copied = search_patched(last("search"), library, graph_dir, tables.folder / "search.lower",
+                                                  {slug: entry["label"] for slug, entry in (stubs or {}).items()})
+    copying = [texts_copied]  # each waits until a table's file, written in the background, is complete
     try:
         _patch_the_rest(graph_dir, tables, edits, library, written, stage, copying, stubs or {}, articles_of)
     finally:
@@ -445,8 +445,8 @@ def _patched_tables(graph_dir: Path, tables: _Tables, edits: list[Edit], library
 def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library: Library, written: dict[str, str],
                     stage: Callable[[str], None], copying: list[Callable[[], None]], stubs: dict[str, dict],
                     articles_of: Callable[[set[str]], dict[str, Article]] | None) -> None:
-    """Make every table of :func:`_patched_tables` but the search table when there are no new ``stubs``
-    (adding to ``copying`` what waits for a table's file written in the background)."""
+    """Make every table of :func:`_patched_tables` but the search table (adding to ``copying`` what waits
+    for a table's file written in the background); ``stubs`` are the new stubs, ``articles_of`` as there."""
     last, made = tables.last, tables.made
     changed = set(library.articles)
     made["card-parts"], cards_copied = cards_patched(last("card-parts"), library, graph_dir,
@@ -474,7 +474,7 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
         raise Unpatchable("mention-sources")
     searched = library  # whose mentions are found again: the edited articles, and those that may name a new stub
     if stubs:
-        _add_stubs(tables, stubs, library, versions, graph_dir)
+        _add_stubs(tables, stubs)
         finder, naming = MentionFinder(made["names"]), None
         if finder.digest != sources["finder"]["digest"]:  # new names: looked for where the texts may hold them
             naming = new_names(finder, sources, last("search"))
@@ -539,10 +539,9 @@ def _relink(tables: _Tables, edits: list[Edit], library: Library, stage: Callabl
         made["rankings"] = rankings(Links(made["links"]))
 
 
-def _add_stubs(tables: _Tables, stubs: dict[str, dict], library: Library, versions: dict[str, str],
-               spill: Path) -> None:
-    """Make the tables new stubs add to (their names, the dreams' counts, their look-alikes, their search
-    entries), the projection and the stub-links table having them already."""
+def _add_stubs(tables: _Tables, stubs: dict[str, dict]) -> None:
+    """Make the tables new stubs add to (their names, the dreams' counts, their look-alikes), the projection,
+    the stub-links and the search table having them already."""
     last, made = tables.last, tables.made
     graph = made["projection"]
     names = dict(last("names"))  # no dream answered to their names (see _named_anew)
@@ -554,4 +553,3 @@ def _add_stubs(tables: _Tables, stubs: dict[str, dict], library: Library, versio
     foreign = {row["dream"] for row in made["completeness"] if not_in_format(row)}
     made["typos"] = typo_table(lookalike_targets(graph, foreign), made["stub-links"], GapSettings().typo_similarity,
                                last("typos"))
-    made["search"] = search_from_library(library, graph, last("search"), versions, spill)

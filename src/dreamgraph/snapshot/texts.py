@@ -19,7 +19,7 @@ from ..files import PastCache, splice, spliced, temporary_file
 from ..library import Library
 from ..query import named_query
 from ..store import Store
-from ..vocabulary import slug_of
+from ..vocabulary import dream_iri, slug_of
 
 if TYPE_CHECKING:  # networkx is loaded by the first graph made, not by every command
     import networkx as nx
@@ -330,12 +330,14 @@ def _texts_out(spill: Path | None) -> tuple[Callable[[bytes | memoryview], None]
 
 
 def search_patched(last: dict, library: Library, spill: Path | None = None,
-                   texts_file: Path | None = None) -> tuple[dict[str, object], Callable[[], None]]:
+                   texts_file: Path | None = None,
+                   stubs: dict[str, str] | None = None) -> tuple[dict[str, object], Callable[[], None]]:
     """Return the ``last`` build's search table (see :func:`search_from_library`) with the entries of the
     dreams of ``library`` made again from their articles, each still the dream it was, with the same
-    label (see :mod:`dreamgraph.patch`): the other entries' texts and columns are copied a run at a time
-    between them, and their places shifted, without going through every dream (at 100,000 articles,
-    made through every dream, the table took 2.1-2.7 s). ``spill`` as there.
+    label (see :mod:`dreamgraph.patch`), and those of new ``stubs`` (slug -> label) put in their places: the
+    other entries' texts and columns are copied a run at a time between them, and their places shifted,
+    without going through every dream (at 100,000 articles, made through every dream, the table took
+    2.1-2.7 s). ``spill`` as there.
 
     Returns the table and what waits until its texts are all in place: with both ``spill`` and
     ``texts_file`` (the file of the last table's texts), the old texts are copied from that file in a
@@ -344,34 +346,54 @@ def search_patched(last: dict, library: Library, spill: Path | None = None,
     cache, 1.6-1.9 s of a patch); the table's file must not be read or linked before it returns."""
     import numpy as np
 
-    dreams, versions = last["dreams"], bytes(last["versions"]).decode("utf-8", "surrogatepass").split("\n")
-    changed = sorted((dreams.index(slug), slug) for slug in library.articles)
-    bounds = np.searchsorted(last["dream"], [i for index, _ in changed for i in (index, index + 1)])
+    from bisect import bisect
+
+    stubs = stubs or {}
+    old_dreams, versions = last["dreams"], bytes(last["versions"]).decode("utf-8", "surrogatepass").split("\n")
+    dreams, labels = list(old_dreams), list(last["labels"])
+    # (place among the old dreams, slug, whether a new stub): an edited dream replaces its entries, a new
+    # stub's go before those of the old dream it precedes in IRI order
+    changed = sorted([(old_dreams.index(slug), slug, False) for slug in library.articles]
+                     + [(bisect(old_dreams, str(dream_iri(slug)), key=lambda old: str(dream_iri(old))), slug, True)
+                        for slug in stubs], key=lambda item: (item[0], not item[2]))
+    bounds = np.searchsorted(last["dream"], [i for index, _, new in changed for i in (index, index + (not new))])
     starts, columns = last["starts"], ("dream", "kind", "position", "predicate")
     pieces: dict[str, list] = {name: [] for name in (*columns, "lengths")}
     runs: list[tuple[int, int]] = []  # the old texts kept, in order: (start, end) in the last table's texts
     made: list[bytes] = []  # the texts of each changed dream, after the run before it
-    at = 0  # the next old entry to copy
-    for (index, slug), first, end in zip(changed, bounds[0::2], bounds[1::2]):
+    at, shift = 0, 0  # the next old entry to copy; how many new stubs are numbered before it
+
+    def copied(name: str, first: int, end: int):
+        part = last[name][first:end]
+        return (part.astype(np.int64) + shift).astype(COLUMN_TYPES[0]) if name == "dream" and shift else part
+
+    for (index, slug, new), first, end in zip(changed, bounds[0::2], bounds[1::2]):
         runs.append((int(starts[at]), int(starts[first])))
         pieces["lengths"].append(np.diff(starts[at:first + 1]))
         for name in columns:
-            pieces[name].append(last[name][at:first])
-        article = library.articles[slug]
-        entries = _entries(article)
-        article.let_go()
+            pieces[name].append(copied(name, at, first))
+        if new:  # a new stub: its label alone
+            entries = [(0, 0, 0, stubs[slug])]
+            dreams.insert(index + shift, slug)
+            labels.insert(index + shift, stubs[slug])
+            versions.insert(index + shift, _version(None, stubs[slug]))
+        else:
+            article = library.articles[slug]
+            entries = _entries(article)
+            article.let_go()
+            versions[index + shift] = version_digest(article.content_hash, article.path)
         lowered = [value.lower().encode("utf-8", "surrogatepass") for *_, value in entries]
         made.append(b"".join(lowered))
         pieces["lengths"].append(np.fromiter(map(len, lowered), dtype=np.int64, count=len(lowered)))
-        numbers = np.array([(index, *entry[:3]) for entry in entries], dtype=np.int64).reshape(-1, 4).T
+        numbers = np.array([(index + shift, *entry[:3]) for entry in entries], dtype=np.int64).reshape(-1, 4).T
         for name, column, dtype in zip(columns, numbers, COLUMN_TYPES):
             pieces[name].append(column.astype(dtype))
-        versions[index] = version_digest(article.content_hash, article.path)
+        shift += new
         at = int(end)
     runs.append((int(starts[at]), int(starts[-1])))
     pieces["lengths"].append(np.diff(starts[at:]))
     for name in columns:
-        pieces[name].append(last[name][at:])
+        pieces[name].append(copied(name, at, len(starts) - 1))
     if spill is not None and texts_file is not None:
         lower, wait = spliced(runs, made, spill, SPILLED, texts_file)
     else:
@@ -380,7 +402,7 @@ def search_patched(last: dict, library: Library, spill: Path | None = None,
         lower, wait = finish(), lambda: None
     new_starts = np.zeros(sum(len(part) for part in pieces["lengths"]) + 1, dtype=np.int64)
     np.cumsum(np.concatenate(pieces["lengths"]), out=new_starts[1:])
-    return {"dreams": dreams, "labels": last["labels"], "lower": lower, "starts": new_starts,
+    return {"dreams": dreams, "labels": labels, "lower": lower, "starts": new_starts,
             **{name: np.concatenate(pieces[name]).astype(dtype, copy=False) for name, dtype in zip(columns, COLUMN_TYPES)},
             "versions": "\n".join(versions).encode("utf-8", "surrogatepass")}, wait
 
