@@ -235,6 +235,9 @@ LINK_EDITS = {
     "a link to a new stub another article names": lambda f: _replace(
         f / "nightmares.txt", NIGHTMARES_FIRST, NIGHTMARES_FIRST + "If you rose → dream about dreams of soaring "
                                                                    "meaning — when you rise\n"),
+    # its longest word is in the label of a stub (being watched): no article to read back for that one
+    "a link to a new stub another stub's label names": lambda f: _replace(
+        f / "loop.txt", "If you fly →", "If you hide → dream about a watched crowd meaning — when eyes turn\nIf you fly →"),
     "new stubs linked from two files": lambda f: (LINK_EDITS["a link to a new stub"](f), _replace(
         f / "flying.txt", "when the lift ends\n", "when the lift ends\nIf you fell → dream about a slow fall meaning "
                                                   "— when it drops\n")),

@@ -5,15 +5,18 @@ Most edits to a library change an article's texts and nothing it links to: a Qui
 added, a scenario fixed. Such an edit changes that article's own triples, its card, its completeness row,
 its search texts, its shingles and the mentions in its prose; it changes no dream's identity, no link, no
 cluster and no stub, so the projection, the names, the rankings and the look-alikes stand. Many others
-change its Next Stages too (a link added, removed, pointed elsewhere or reworded) while every link still
-leads to a written dream or to a stub other links made already: the projection and its arrays then change
-in that article's links alone (:func:`dreamgraph.snapshot.projection.relink`), and the rankings and the
-gap report are made again over them; the names, the look-alikes and the stubs' own triples stand (see
-:func:`stubs_stand`). :func:`patched_build` checks that this is so for every changed file (the same single
-article, the same dream, the same title line and clusters: see :func:`same_dream`) and then does the work
-of those files alone; anything else (a file added, removed or renamed, a new stub, an alias, other
-settings) it leaves to the whole rebuild (:func:`dreamgraph.build.build`), which gives the same graph,
-store and tables (tests/test_patch.py builds both and compares them).
+change its Next Stages too (a link added, removed, pointed elsewhere or reworded), each link leading to a
+written dream, to a stub other links made already, or to a dream no link led to before (a new stub): the
+projection and its arrays then change in that article's links alone
+(:func:`dreamgraph.snapshot.projection.relink`) and the new stubs' nodes, and the rankings and the gap
+report are made again over them; the old stubs' own triples stand, and the new ones' are put into the
+graph file, the store, the names, the look-alikes and the search texts (see :func:`new_stubs`).
+:func:`patched_build` checks that this is so for every changed file (the same single article, the same
+dream, the same title line and clusters: see :func:`same_dream`) and then does the work of those files
+alone (and of the articles that may name a new stub, for their mentions); anything else (a file added,
+removed or renamed, a stub's last link removed, an alias, other settings) it leaves to the whole rebuild
+(:func:`dreamgraph.build.build`), which gives the same graph, store and tables (tests/test_patch.py builds
+both and compares them).
 
 >>> import pathlib, tempfile
 >>> from dreamgraph.build import build
@@ -68,7 +71,8 @@ PER_FILE = ("article", "turtle", "body")  # the cache's kinds of entries kept pe
 MOST_FILES = 50  # more changed files than this are left to the whole rebuild, which shares them among the cores
 
 # the tables an edit that leaves every link as it was cannot change (see the module's docstring); one that
-# changes links (but no stub) changes the first two, the link digest and the rankings (see _relink)
+# changes links changes the first two, the link digest and the rankings (see _relink), and one that makes
+# new stubs the names and the look-alikes too (see _add_stubs)
 UNCHANGED = ("projection", "links", "names", "clusters", "link-inputs", "typos", "rankings")
 
 
@@ -480,6 +484,7 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
             naming = new_names(finder, sources, last("search"))
             if naming is None or articles_of is None:
                 raise Unpatchable("search")
+            naming = {slug for slug in naming if slug in written}  # a stub's label may hold the name too
             searched = Library({**articles_of(naming - changed), **library.articles}, library.aliases, [])
     linked = {slug: {links.slugs[n] for n in links.successors(links.index[slug])} for slug in searched.articles}
     # with no new name, the last build's finder looks for the same names: the names table is not read
