@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import os
 import time
+from bisect import bisect
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Container, Sequence
@@ -54,11 +55,11 @@ from .graphfolder import (GRAPH_FILE, BuildReport, Inputs, Spool, graph_pieces, 
 from .library import Library, link_problems, stub_label
 from .parse import Limits
 from .report import text_table
+from .settings import GapSettings
 from .slugs import dream_name
 from .snapshot import TABLES, Snapshot, link_digest, link_inputs_patched
 from .snapshot.articles import (article_versions, cards_patched, completeness_from_library,
                                 counts_patched, stub_links_patched)
-from .settings import GapSettings
 from .snapshot.projection import Links, add_dreams, links_relinked, relink, same_structure, transitions_of
 from .snapshot.texts import (SPILLED, MentionFinder, mentions_from_library, mentions_patched, new_names,
                              search_patched, shingles_from_library, shingles_patched)
@@ -367,8 +368,6 @@ def _tail_with(tail: bytes, stubs: list[str], added: list[list[tuple]]) -> bytes
     """Return the graph file's tail (the clusters' blocks, then the stubs', each stub's in the order of its
     IRI: see :func:`dreamgraph.graphfolder.shared_turtle`) with the blocks of new stubs (``added``: each
     one's triples) put in their places among those of the last build's ``stubs`` (slugs)."""
-    from bisect import bisect
-
     keys = sorted(iri(dream_iri(slug))[:-1] for slug in stubs)  # as turtle_blocks orders subjects
     for triples in sorted(added, key=lambda unit: unit[0][0], reverse=True):  # the last first: places stand
         block = turtle_blocks(triples).encode("utf-8")

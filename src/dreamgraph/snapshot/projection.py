@@ -8,6 +8,7 @@ article links to the same dream twice.
 
 from __future__ import annotations
 
+from bisect import bisect
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
@@ -271,7 +272,6 @@ def links_relinked(data: dict, successors: dict[str, list[str]], added: dict[str
     (['a', 'b', 'c', 'd'], True)
     """
     import numpy as np
-    from bisect import bisect
 
     added = added or {}
     old_count = len(data["slugs"])

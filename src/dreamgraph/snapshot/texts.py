@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
-from bisect import bisect_left
+from bisect import bisect, bisect_left
 from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
@@ -345,8 +345,6 @@ def search_patched(last: dict, library: Library, spill: Path | None = None,
     caller does other work (at 100,000 articles they are 490 MB: copied in this thread, past the page
     cache, 1.6-1.9 s of a patch); the table's file must not be read or linked before it returns."""
     import numpy as np
-
-    from bisect import bisect
 
     stubs = stubs or {}
     old_dreams, versions = last["dreams"], bytes(last["versions"]).decode("utf-8", "surrogatepass").split("\n")
