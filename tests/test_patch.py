@@ -238,6 +238,10 @@ LINK_EDITS = {
     # its longest word is in the label of a stub (being watched): no article to read back for that one
     "a link to a new stub another stub's label names": lambda f: _replace(
         f / "loop.txt", "If you fly →", "If you hide → dream about a watched crowd meaning — when eyes turn\nIf you fly →"),
+    # both go before the same stub of the last build, in their order
+    "two new stubs side by side": lambda f: _replace(
+        f / "loop.txt", "If you fly →", "If you dive → dream about diving deeper meaning — when it sinks\n"
+                                        "If you sink → dream about diving deep meaning — when it ends\nIf you fly →"),
     "new stubs linked from two files": lambda f: (LINK_EDITS["a link to a new stub"](f), _replace(
         f / "flying.txt", "when the lift ends\n", "when the lift ends\nIf you fell → dream about a slow fall meaning "
                                                   "— when it drops\n")),

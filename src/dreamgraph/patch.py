@@ -369,7 +369,7 @@ def _tail_with(tail: bytes, stubs: list[str], added: list[list[tuple]]) -> bytes
     IRI: see :func:`dreamgraph.graphfolder.shared_turtle`) with the blocks of new stubs (``added``: each
     one's triples) put in their places among those of the last build's ``stubs`` (slugs)."""
     keys = sorted(iri(dream_iri(slug))[:-1] for slug in stubs)  # as turtle_blocks orders subjects
-    for triples in sorted(added, key=lambda unit: unit[0][0], reverse=True):  # the last first: places stand
+    for triples in sorted(added, key=lambda unit: unit[0][0]):  # each before the old stub that follows it
         block = turtle_blocks(triples).encode("utf-8")
         following = bisect(keys, triples[0][0][:-1])
         if following == len(keys):

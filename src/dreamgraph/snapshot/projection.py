@@ -275,8 +275,9 @@ def links_relinked(data: dict, successors: dict[str, list[str]], added: dict[str
 
     added = added or {}
     old_count = len(data["slugs"])
-    places = sorted((bisect(data["slugs"], attributes.get("iri") or str(dream_iri(slug)),  # before which old dream
-                            key=lambda old: str(dream_iri(old))), slug) for slug, attributes in added.items())
+    iris = {slug: attributes.get("iri") or str(dream_iri(slug)) for slug, attributes in added.items()}
+    places = sorted(((bisect(data["slugs"], iris[slug], key=lambda old: str(dream_iri(old))), slug)  # before which
+                     for slug in added), key=lambda place: (place[0], iris[place[1]]))         # old dream, in order
     renumbered = np.arange(old_count, dtype=np.int64)  # each old dream's number now
     columns = {name: list(data[name]) for name in ("slugs", "labels", "clusters")}
     kinds = {name: list(np.asarray(data[name])) for name in ("stub", "partial")}

@@ -353,7 +353,7 @@ def search_patched(last: dict, library: Library, spill: Path | None = None,
     # stub's go before those of the old dream it precedes in IRI order
     changed = sorted([(old_dreams.index(slug), slug, False) for slug in library.articles]
                      + [(bisect(old_dreams, str(dream_iri(slug)), key=lambda old: str(dream_iri(old))), slug, True)
-                        for slug in stubs], key=lambda item: (item[0], not item[2]))
+                        for slug in stubs], key=lambda item: (item[0], not item[2], str(dream_iri(item[1]))))
     bounds = np.searchsorted(last["dream"], [i for index, _, new in changed for i in (index, index + (not new))])
     starts, columns = last["starts"], ("dream", "kind", "position", "predicate")
     pieces: dict[str, list] = {name: [] for name in (*columns, "lengths")}
