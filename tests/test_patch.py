@@ -541,7 +541,7 @@ def test_a_patched_gap_reports_evidence_in_a_web_page_keeps_the_pages_address(tm
 def test_new_stubs_are_put_into_the_search_texts_in_their_places(library, tmp_path):
     """search_patched puts a new stub's label among the other dreams' entries in the order of their IRIs,
     numbering the dreams after it one further: the table a whole build makes of the library with that stub
-    (the first and the last place too, and an edited dream right after a new stub)."""
+    (the first and the last place too, two in one place, and an edited dream right after new stubs)."""
     import numpy as np
 
     from dreamgraph.library import Library
@@ -552,7 +552,8 @@ def test_new_stubs_are_put_into_the_search_texts_in_their_places(library, tmp_pa
     last = kept_in_folder(tmp_path / "graph" / ".store", "search")
     edited = parse_file(library / "loop.txt").article
     edited.path = "articles/loop.txt"
-    stubs = {"aaa-first": "aaa first", "running-in-circlea": "running in circlea", "zzz-last": "zzz last"}
+    stubs = {"aaa-first": "aaa first", "running-in-circleb": "running in circleb",  # two in one place, out of order
+             "running-in-circlea": "running in circlea", "zzz-last": "zzz last"}
     table, _ = search_patched(last, Library({edited.slug: edited}, {}, []), None, None, stubs)
     assert table["dreams"] == sorted(last["dreams"] + list(stubs))  # slugs of plain words sort as their IRIs
     at = {slug: n for n, slug in enumerate(table["dreams"])}
