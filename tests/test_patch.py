@@ -567,3 +567,20 @@ def test_new_stubs_are_put_into_the_search_texts_in_their_places(library, tmp_pa
         after = [lower[starts[i]:starts[i + 1]] for i in np.flatnonzero(table["dream"] == at[slug])]
         assert after == before, slug
     assert len(table["versions"].split(b"\n")) == len(table["dreams"]) == len(table["labels"])
+
+
+def test_link_edits_one_after_another_with_the_tables_kept_in_memory_make_clean_builds(library, tmp_path):
+    """The link patch under a process that builds again and again (dreamgraph.watch): the tables it takes
+    from memory are not changed in place (the projection is read anew, the others copied), so each folder
+    is a clean build's, a new stub's included."""
+    from dreamgraph.store import TablesInMemory
+
+    graph, memory = tmp_path / "graph", TablesInMemory()
+    for edit in ["a link to a written dream added", "a link to a new stub", "a link pointed at another written dream",
+                 "a link's condition changed"]:
+        LINK_EDITS[edit](library)
+        report = build([library], graph, memory=memory)
+        assert report.store == "patched", edit
+        _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
+        memory.read_ahead(graph / STORE_DIR)
+    assert memory.taken > 0
