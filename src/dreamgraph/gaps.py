@@ -25,6 +25,7 @@ import re
 from bisect import insort
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Callable
 
 from .article import STANDARD_SECTIONS
@@ -764,7 +765,7 @@ def possible_overlaps(graph: nx.DiGraph, duplicates: set[tuple[str, str]], most_
             scores[a, b] = round(count / len(both), 4)
     by_subtitle: dict[tuple[str, str], list[str]] = defaultdict(list)
     for node in sorted(written):
-        subtitle = (graph.nodes[node].get("subtitle") or "").strip().lower()
+        subtitle = _subtitle(graph, node)
         for cluster in graph.nodes[node]["clusters"] if subtitle else ():
             by_subtitle[cluster, subtitle].append(node)
     for nodes in by_subtitle.values():
@@ -777,6 +778,11 @@ def possible_overlaps(graph: nx.DiGraph, duplicates: set[tuple[str, str]], most_
         if (a, b) not in duplicates and (b, a) not in duplicates:
             gaps.extend(_overlap(graph, a, b, reasons, scores[a, b], stated))
     return gaps
+
+
+def _subtitle(graph: nx.DiGraph, node: str) -> str:
+    """Return a dream's subtitle as possible overlaps compare them (lower case, no spaces around)."""
+    return (graph.nodes[node].get("subtitle") or "").strip().lower()
 
 
 def _overlap(graph: nx.DiGraph, a: str, b: str, reasons: list[str], score: float,
@@ -937,15 +943,17 @@ def relinked_gaps(last_gaps: list[Gap], relinked: set[str], old: Links, graph: n
     ready = {"one-way": [gap for gap in last_gaps if gap.kind == "one-way"
                          and not set(gap.evidence[0]["text"].split(" → ")) & relinked]
              + [gap for a, b in touched for gap in _one_way(graph, a, b, explained)]}
-    if ({pair[:2] for pair in last("near-pairs")} != {pair[:2] for pair in tables["near-pairs"]}
-            or differences(last("mentions")) != differences(tables["mentions"])):
-        return ready
     stated = differences(tables["mentions"])
+    if ({pair[:2] for pair in last("near-pairs")} != {pair[:2] for pair in tables["near-pairs"]}
+            or differences(last("mentions")) != stated):
+        return ready
     written = {node for node, stub in graph.nodes(data="stub") if not stub}
 
-    def onward(node: str) -> set[str]:
-        return {t for t in graph.successors(node) if t != node}
+    @cache
+    def onward(node: str) -> frozenset[str]:
+        return frozenset(t for t in graph.successors(node) if t != node)
 
+    @cache
     def spread(target: str) -> int:  # how many written dreams lead to it
         return sum(1 for n in graph.predecessors(target) if n in written and n != target)
 
@@ -961,20 +969,17 @@ def relinked_gaps(last_gaps: list[Gap], relinked: set[str], old: Links, graph: n
         for target in onward(x):
             if spread(target) <= most_sources:
                 pairs.update(tuple(sorted((x, w))) for w in graph.predecessors(target) if w in written and w not in (x, target))
-        subtitle = (graph.nodes[x].get("subtitle") or "").strip().lower()
-        if subtitle:
-            pairs.update(tuple(sorted((x, w))) for w in written if w != x
-                         and (graph.nodes[w].get("subtitle") or "").strip().lower() == subtitle)
+        if _subtitle(graph, x):
+            pairs.update(tuple(sorted((x, w))) for w in written if w != x and _subtitle(graph, w) == _subtitle(graph, x))
     found = []
     for a, b in sorted(pairs):
         reasons, score = [], None
-        common = onward(a) & onward(b)
+        common, both = onward(a) & onward(b), (onward(a) | onward(b)) - {a, b}
         count = sum(1 for t in common if spread(t) <= most_sources)
-        if count >= 2 and count >= shared_share * len((onward(a) | onward(b)) - {a, b}):
+        if count >= 2 and count >= shared_share * len(both):
             reasons.append(f"both lead to {', '.join(sorted(common - {a, b}))}")
-            score = round(count / len((onward(a) | onward(b)) - {a, b}), 4)
-        subtitle = (graph.nodes[a].get("subtitle") or "").strip().lower()
-        if subtitle and subtitle == (graph.nodes[b].get("subtitle") or "").strip().lower() and (
+            score = round(count / len(both), 4)
+        if _subtitle(graph, a) and _subtitle(graph, a) == _subtitle(graph, b) and (
                 set(graph.nodes[a]["clusters"]) & set(graph.nodes[b]["clusters"])):
             reasons.append(f"the same subtitle: '{graph.nodes[a]['subtitle']}'")
             score = 0.5 if score is None else score

@@ -257,8 +257,14 @@ def new_stubs(last: dict[str, dict], edits: list[Edit], resolve: Callable[[str],
 def _named_anew(names: dict[str, str], stubs: dict[str, dict]) -> bool:
     """Return True when no dream answers yet to a name of the new ``stubs`` (their labels and slugs), nor two
     of them to one: the names table then gains theirs (which dream wins a shared name is not known here)."""
-    keys = [key for slug, entry in stubs.items() for key in {entry["label"].strip().lower(), slug}]
+    keys = [key for slug, entry in stubs.items() for key in _stub_names(slug, entry["label"])]
     return len(keys) == len(set(keys)) and not any(key in names for key in keys)
+
+
+def _stub_names(slug: str, label: str) -> set[str]:
+    """Return the names a stub answers to, as the names table keys them (see
+    :func:`dreamgraph.snapshot.articles.names_table`): its label and its slug."""
+    return {label.strip().lower(), slug}
 
 
 class Unpatchable(Exception):
@@ -305,7 +311,7 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
         if stubs:
             tables.made["stub-links"] = stub_links_patched(
                 tables.last("stub-links"), [edit.old for edit in edits], [edit.new for edit in edits], resolve, written,
-                {slug: {"label": entry["label"], "links": entry["links"]} for slug, entry in stubs.items()})
+                stubs)
             stub_units = [stub_triples(slug, entry["label"], sorted({link[0] for link in entry["links"]}))
                           for slug, entry in sorted(stubs.items())]
             tail = _tail_with(bytes(spool.read(tail)), sorted(tables.last("stub-links")), stub_units)
@@ -550,7 +556,7 @@ def _add_stubs(tables: _Tables, stubs: dict[str, dict]) -> None:
     graph = made["projection"]
     names = dict(last("names"))  # no dream answered to their names (see _named_anew)
     for slug, entry in stubs.items():
-        names[entry["label"].strip().lower()] = names[slug] = str(dream_iri(slug))
+        names.update(dict.fromkeys(_stub_names(slug, entry["label"]), str(dream_iri(slug))))
     made["names"] = dict(sorted(names.items()))
     made["counts"] = {**made["counts"], "Dream": made["counts"]["Dream"] + len(stubs),
                       "stub dreams": made["counts"]["stub dreams"] + len(stubs)}

@@ -578,13 +578,11 @@ def mentions_from_library(library: Library, linked: dict[str, set[str]], names: 
     that made the ``finder`` of the names, or found the articles ``naming`` the changed ones, already (see
     :func:`new_names`) passes them."""
     last_sources = last_sources if isinstance(last_sources, dict) and "versions" in last_sources else None
-    if finder is not None:
-        pass
-    elif same_names and last_sources is not None:
+    if finder is None and same_names and last_sources is not None:
         finder = MentionFinder(**last_sources["finder"])
-    elif names is None:
+    elif finder is None and names is None:
         raise ValueError("the names looked for are needed: the last build's finder cannot be used")
-    else:
+    elif finder is None:
         finder = MentionFinder(names)
     versions = {slug: version_digest(slug, article.path, article.content_hash, repr(sorted(linked.get(slug, ()))))
                 for slug, article in library.articles.items()}
