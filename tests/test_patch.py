@@ -82,17 +82,19 @@ EDITS = {
 }
 
 
+def _patched_twice(library, tmp_path, edit, again) -> None:
+    """Make ``edit``, then ``again`` (patched from the patched folder): each a patch, each a clean build's."""
+    graph = tmp_path / "graph"
+    for step in (edit, again):
+        step(library)
+        report = build([library], graph)
+        assert report.store == "patched", step
+        _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
+
+
 @pytest.mark.parametrize("edit", sorted(EDITS))
 def test_an_edit_that_keeps_the_links_is_patched_into_what_a_clean_build_makes(library, tmp_path, edit):
-    graph = tmp_path / "graph"
-    EDITS[edit](library)
-    report = build([library], graph)
-    assert report.store == "patched", edit
-    _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
-    _replace(library / "loop.txt", "And round.", "And round!")  # and patched again from the patched folder
-    again = build([library], graph)
-    assert again.store == "patched"
-    _same_as_a_clean_build(library, graph, tmp_path / "clean", again)
+    _patched_twice(library, tmp_path, EDITS[edit], lambda f: _replace(f / "loop.txt", "And round.", "And round!"))
 
 
 @pytest.mark.parametrize("linked", [False, True])
@@ -251,20 +253,12 @@ LINK_EDITS = {
 
 
 @pytest.mark.parametrize("edit", sorted(LINK_EDITS))
-def test_an_edit_to_the_links_that_keeps_the_stubs_is_patched_into_what_a_clean_build_makes(library, tmp_path, edit):
+def test_an_edit_to_the_links_is_patched_into_what_a_clean_build_makes(library, tmp_path, edit):
     """A changed Next Stages line (a link added, removed, pointed elsewhere or reworded) that leaves every
     unwritten dream as it was, or adds new ones: the projection, its arrays, the rankings (and with new
     stubs their triples, names, look-alikes, search entries and the mentions of their names) are patched
     too."""
-    graph = tmp_path / "graph"
-    LINK_EDITS[edit](library)
-    report = build([library], graph)
-    assert report.store == "patched", edit
-    _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
-    _replace(library / "loop.txt", "you fly →", "you glide →")  # and patched again from the patched folder
-    again = build([library], graph)
-    assert again.store == "patched"
-    _same_as_a_clean_build(library, graph, tmp_path / "clean", again)
+    _patched_twice(library, tmp_path, LINK_EDITS[edit], lambda f: _replace(f / "loop.txt", "you fly →", "you glide →"))
 
 
 @pytest.mark.parametrize("edit, why", [
