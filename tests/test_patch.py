@@ -204,11 +204,12 @@ def test_with_every_array_kept_apart_and_read_mapped_a_rebuild_makes_what_a_clea
     report = build([library], graph)
     assert report.store == "patched"
     _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
-    (library / "new.txt").write_text(article("Dream About Swimming: Strokes", quick=["Water holds you."]),
-                                     encoding="utf-8")
-    report = build([library], graph)
-    assert report.store == "updated"
-    _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
+    for change, how in ((lambda: (library / "new.txt").write_text(article("Dream About Swimming: Strokes", quick=[
+            "Water holds you."]), encoding="utf-8"), "patched"), (lambda: (library / "teeth.txt").unlink(), "updated")):
+        change()  # an article added (patched), then one removed (the whole rebuild)
+        report = build([library], graph)
+        assert report.store == how
+        _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
 
 
 NIGHTMARES_FIRST = "If you got up → dream about sleepwalking meaning — when the body moves\n"
@@ -261,6 +262,35 @@ def test_an_edit_to_the_links_is_patched_into_what_a_clean_build_makes(library, 
     _patched_twice(library, tmp_path, LINK_EDITS[edit], lambda f: _replace(f / "loop.txt", "you fly →", "you glide →"))
 
 
+SWIMMING = article("Dream About Swimming: Strokes", quick=["Water holds you.", "You float."],
+                   scenarios=[("Swimming in a lake", "calm")], prose="The body cluster gathers dreams of swimming.",
+                   next_stages=[("you sink", "nightmares", "it darkens"), ("you rise", "flying", "you lift")])
+ADDITIONS = {
+    "a new dream linking written dreams, in a cluster": lambda f: (f / "swimming.txt").write_text(SWIMMING, encoding="utf-8"),
+    # zz sorts after the files that link to being watched already: its label stands
+    "a new dream linking an old stub and a new one": lambda f: (f / "zz-swimming.txt").write_text(
+        SWIMMING.replace("dream about flying meaning", "dream about being watched meaning").replace(
+            "you sink → dream about nightmares", "you sink → dream about diving deep"), encoding="utf-8"),
+    # flying.txt's prose names "dreams of soaring": its mentions are found again
+    "a new dream another article names": lambda f: (f / "soaring.txt").write_text(
+        SWIMMING.replace("Swimming: Strokes", "Dreams of Soaring: Height"), encoding="utf-8"),
+    "two new dreams, one linking the other": lambda f: ((f / "swimming.txt").write_text(
+        SWIMMING.replace("dream about flying meaning", "dream about diving meaning"), encoding="utf-8"),
+        (f / "diving.md").write_text("# " + article("Dream About Diving: Depth", quick=["Down."]), encoding="utf-8")),
+    "a new page out of the article format": lambda f: (f / "swimming.txt").write_text(
+        "Dream About Swimming: Strokes\nJust a paragraph.\n", encoding="utf-8"),
+    "a new page cut off": lambda f: (f / "swimming.txt").write_text(SWIMMING.rstrip("\n")[:-12], encoding="utf-8"),
+}
+
+
+@pytest.mark.parametrize("addition", sorted(ADDITIONS))
+def test_an_article_added_is_patched_into_what_a_clean_build_makes(library, tmp_path, addition):
+    """A new file whose article is a dream no link led to (see dreamgraph.patch): its parts, its node and
+    links, its names, its cluster's sources and its stubs' blocks are put into the last build's, and its
+    mentions and the mentions of its name found."""
+    _patched_twice(library, tmp_path, ADDITIONS[addition], lambda f: _replace(f / "loop.txt", "you fly →", "you glide →"))
+
+
 @pytest.mark.parametrize("edit, why", [
     (lambda f: _replace(f / "loop.txt", "you fly → dream about flyng", "you fly → dream about flying"),
      "a stub's last link changed"),
@@ -270,7 +300,21 @@ def test_an_edit_to_the_links_is_patched_into_what_a_clean_build_makes(library, 
     (lambda f: _replace(f / "nightmares.txt", "dream about being watched meaning", "dream about Being Watched meaning"),
      "a stub's first link reworded"),
     (lambda f: _replace(f / "loop.txt", "The Loop", "The Circle"), "a title changed"),
-    (lambda f: (f / "new.txt").write_text(article("Dream About Swimming: Strokes"), encoding="utf-8"), "a file added"),
+    (lambda f: (f / "new.txt").write_text(article("Dream About Being Watched: Eyes", quick=["Seen."]), encoding="utf-8"),
+     "a file added whose dream was a stub"),
+    (lambda f: (f / "new.txt").write_text(article("Dream About Swimming: Strokes", prose="The water cluster gathers "
+                                                  "dreams of swimming."), encoding="utf-8"),
+     "a file added naming a new cluster"),
+    (lambda f: (f / "new.txt").write_text(article("Dream About Swimming: Strokes", prose="The bodý cluster gathers "
+                                                  "dreams of swimming."), encoding="utf-8"),
+     "a file added naming a cluster in other words"),
+    (lambda f: (f / "new.txt").write_text(article("Dream About Being Watchd: Eyes", quick=["Seen."]), encoding="utf-8"),
+     "a file added whose dream a stub may mean"),
+    (lambda f: (f / "new.txt").write_text(article("Dream About Nightmares: Again", quick=["Twice."]), encoding="utf-8"),
+     "a file added for a written dream"),
+    (lambda f: (f / "new.txt").write_text(article("Dream About Swimming: Strokes", next_stages=[
+        ("eyes turn", "being watched", "you are seen")]), encoding="utf-8"),
+     "a file added that names a stub first"),
     (lambda f: (f / "teeth.txt").unlink(), "a file removed"),
     (lambda f: (f / "teeth.txt").rename(f / "teeth-moved.txt"), "a file renamed"),
     (lambda f: (f / "teeth.txt").write_text("\n".join(  # its title and intro alone, no link before or after

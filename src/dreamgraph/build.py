@@ -22,7 +22,7 @@ from filelock import FileLock, Timeout
 
 from .cache import CACHE_DIR, Cache
 from .centrality import rankings
-from .compile import DREAM, article_parts, article_unit, compile_all, file_keys
+from .compile import article_parts, article_unit, compile_all, file_keys, shared_unit
 from .errors import DreamgraphError, FolderLockedError
 from .files import atomic_write, leave_for_exit, paused_gc
 from .gaps import GapSettings, find_gaps, lookalike_targets, near_pairs, not_in_format, reused_gaps, typo_table
@@ -38,7 +38,7 @@ from .snapshot.projection import Links, same_structure
 from .snapshot.texts import SPILLED
 from .sources import find_article_files, read_alias_table, unique_provenance
 from .store import GRAPH_FILE, LOCK_FILE, STORE_DIR, Carried, TablesInMemory, kept_in_folder, kept_is_current
-from .triples import MEMBER, A, own_triples, scheme_triples
+from .triples import own_triples, scheme_triples
 from .validate import Unit, Violation, check_units, ontology_text, shapes_text, verdict_key
 
 
@@ -47,10 +47,8 @@ def validation_units(library: Library, shared: Shared) -> list[Unit | Callable[[
     each cluster, each stub and the scheme, each with the types of the nodes it links to as context."""
     units: list[Unit | Callable[[], Unit]] = [partial(article_unit, library.articles[slug], library.resolve)
                                               for slug in sorted(library.articles)]
-    for _, triples in groupby(shared.clusters, key=itemgetter(0)):
-        own = list(triples)
-        units.append((own, [(o, A, DREAM) for _, p, o in own if p == MEMBER]))
-    units.extend((list(stub), []) for _, stub in groupby(shared.stubs, key=itemgetter(0)))
+    units.extend(shared_unit(list(own)) for triples in (shared.clusters, shared.stubs)
+                 for _, own in groupby(triples, key=itemgetter(0)))
     units.append((scheme_triples(), []))
     return units
 

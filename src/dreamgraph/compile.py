@@ -33,7 +33,7 @@ from .parse import Limits, ParseResult, read_limited
 from .snapshot import link_digest
 from .snapshot.texts import shingles, similarity_text
 from .sources import absolute_paths, display_paths
-from .triples import A, own_triples, turtle_blocks
+from .triples import MEMBER, A, Triple, own_triples, turtle_blocks
 from .triples import T as TERMS
 from .validate import Unit, unit_key
 
@@ -64,6 +64,12 @@ def article_unit(article: Article, resolve: Callable[[str], str]) -> Unit:
     article.let_go()
     context = [(o, A, DREAM if p == NEXT_STAGE else CLUSTER) for _, p, o in own if p in (NEXT_STAGE, IN_CLUSTER)]
     return own, context
+
+
+def shared_unit(own: list[Triple]) -> Unit:
+    """Return the unit of one subject of the shared triples (a cluster's, a stub's or a hub's block), with the
+    types of the dreams a cluster has as members as context."""
+    return own, [(o, A, DREAM) for _, p, o in own if p == MEMBER]
 
 
 def _as_written(slug: str) -> str:

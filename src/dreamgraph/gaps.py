@@ -26,7 +26,7 @@ from bisect import insort
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from .article import STANDARD_SECTIONS
 from .settings import GapSettings
@@ -186,7 +186,7 @@ def typo_table(written: list[str], stubs, cutoff: float, last: dict | None = Non
     >>> typo_table(["flying"], ["flyng", "swimming"], 85)["matches"]
     {'flyng': ('flying', 90.91), 'swimming': None}
     """
-    digest = hashlib.sha256("\n".join(written).encode("utf-8", "surrogatepass")).hexdigest()
+    digest = written_digest(written)
     old = last["matches"] if last and last.get("written") == digest and last.get("cutoff") == cutoff else {}
     lookalikes = None
     matches = {}
@@ -197,6 +197,26 @@ def typo_table(written: list[str], stubs, cutoff: float, last: dict | None = Non
         else:
             matches[stub] = old[stub]
     return {"written": digest, "cutoff": cutoff, "matches": matches}
+
+
+def written_digest(written: list[str]) -> str:
+    """Return the digest of the written slugs (sorted) a :func:`typo_table` was matched with."""
+    return hashlib.sha256("\n".join(written).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def written_lookalikes(stubs: Iterable[str], added: list[str], cutoff: float) -> list[str]:
+    """Return the ``stubs`` one of the written slugs ``added`` to a library may be the look-alike of: those
+    it would be the match of were it the only written slug (see :class:`dreamgraph.slugs.Lookalikes`). For
+    any other stub the match among all the written slugs is the one it was: a slug outside a stub's index
+    keys and words is never its candidate.
+
+    >>> written_lookalikes(["flyng", "swimming", "losing-control"], ["flying", "losing-control-in-a-dream"], 85)
+    ['flyng', 'losing-control']
+    """
+    if not added:
+        return []
+    lookalikes = Lookalikes(added)
+    return [stub for stub in stubs if lookalikes.match(stub, cutoff) is not None]
 
 
 def partial_articles(graph: nx.DiGraph, matrix: list[dict]) -> list[Gap]:
@@ -957,7 +977,8 @@ def relinked_gaps(last_gaps: list[Gap], relinked: set[str], old: Links, graph: n
     def spread(target: str) -> int:  # how many written dreams lead to it
         return sum(1 for n in graph.predecessors(target) if n in written and n != target)
 
-    before = {x: {old.slugs[t] for t in old.successors(old.index[x])} - {x} for x in relinked}
+    before = {x: {old.slugs[t] for t in old.successors(old.index[x])} - {x} if x in old.index else set()
+              for x in relinked}  # a dream written anew led nowhere
     for target in {t for x in relinked for t in before[x] ^ onward(x)}:
         was = spread(target) + sum(1 for x in relinked if target in before[x]) - sum(
             1 for x in relinked if target in onward(x))

@@ -45,10 +45,11 @@ from typing import Callable, Container, Sequence
 from .article import Article
 from .cache import Cache
 from .centrality import rankings
-from .compile import Compiled, FileIndex, article_unit, compile_article, compile_file, keep_in_cache, put_together
+from .compile import (Compiled, FileIndex, article_unit, compile_article, compile_file, keep_in_cache, put_together,
+                      shared_unit)
 from .files import leave_for_exit
 from .gaps import (find_gaps, lookalike_targets, near_pairs, near_pairs_patched, not_in_format, patched_gaps,
-                   relinked_gaps, reused_gaps, typo_table)
+                   relinked_gaps, reused_gaps, typo_table, written_digest, written_lookalikes)
 from .graphfolder import (GRAPH_FILE, BuildReport, Inputs, Spool, graph_pieces, graph_turtle, keep_report,
                           last_graph_file, last_report, last_tail, no_stage, read_manifest, read_shared,
                           refresh_store)
@@ -64,9 +65,9 @@ from .snapshot.projection import Links, add_dreams, links_relinked, relink, same
 from .snapshot.texts import (SPILLED, MentionFinder, mentions_from_library, mentions_patched, new_names,
                              search_patched, shingles_from_library, shingles_patched)
 from .store import STORE_DIR, Carried, TablesInMemory, kept_in_folder, kept_is_current
-from .triples import iri, own_triples, stub_triples, turtle_blocks, turtle_term
+from .triples import cluster_triples, iri, own_triples, stub_triples, turtle_blocks, turtle_term
 from .validate import Violation, check_units, verdict_key
-from .vocabulary import dream_iri, source_iri
+from .vocabulary import PREFIXES, dream_iri, source_iri
 
 PER_FILE = ("article", "turtle", "body")  # the cache's kinds of entries kept per file
 MOST_FILES = 50  # more changed files than this are left to the whole rebuild, which shares them among the cores
@@ -83,12 +84,17 @@ class Edit:
     for it (from the cache) and this build's."""
 
     index: int
-    before: Compiled
+    before: Compiled | None  # None for an article file added
     after: Compiled
 
     @property
-    def old(self) -> Article:
-        return self.before.result.article
+    def added(self) -> bool:
+        """Whether the file is new: its article a dream no article was written for (see :func:`_addable`)."""
+        return self.before is None
+
+    @property
+    def old(self) -> Article | None:
+        return None if self.before is None else self.before.result.article
 
     @property
     def new(self) -> Article:
@@ -96,8 +102,8 @@ class Edit:
 
     @property
     def relinked(self) -> bool:
-        """Whether the article's Next Stages changed (where they lead, or their words)."""
-        return not same_links(self.before, self.after)
+        """Whether the article's Next Stages changed (where they lead, or their words), or it is new."""
+        return self.before is None or not same_links(self.before, self.after)
 
 
 def same_dream(before: Compiled, after: Compiled) -> bool:
@@ -116,6 +122,14 @@ def _identity(article: Article) -> tuple:
     """What :func:`dreamgraph.snapshot.link_digest` reads of an article but its Next Stages."""
     return (article.slug, article.path, article.name, article.title, article.subtitle, article.partial,
             article.aliases, [(mention.slug, mention.name) for mention in article.clusters])
+
+
+def _addable(compiled: Compiled) -> bool:
+    """Return True when a new file's parse is one article a patch can add (see :func:`_new_dreams` for what
+    the library must say of it): no aliases of its own (which may point other links at it) and no link read
+    from a web page."""
+    article = compiled.result.article
+    return (article is not None and not article.aliases and not any(link.href_slug for link in article.next_stages))
 
 
 def same_links(before: Compiled, after: Compiled) -> bool:
@@ -142,10 +156,9 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
     if kept is None or kept.get("settings") != inputs.settings or kept.get("validated") != validate:
         return None
     before = dict(kept["sources"])
-    shown = [name for name, _ in inputs.files]
-    if len(before) != len(shown) or not before.keys() == set(shown):
+    if not before.keys() <= {name for name, _ in inputs.files}:  # a file removed or renamed
         return None
-    changed = [i for i, (name, key) in enumerate(inputs.files) if before[name] != key]
+    changed = [i for i, (name, key) in enumerate(inputs.files) if before.get(name) != key]
     if not changed or len(changed) > MOST_FILES:
         return None
     folder = graph_dir / STORE_DIR
@@ -158,32 +171,41 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
     try:
         edits = _edits(changed, paths, inputs, before, cache, limits)
     finally:  # the changed files' old entries were read for this build, not kept for it (see Cache.prune)
-        cache.forget(before[inputs.files[i][0]] for i in changed)
+        cache.forget(before[inputs.files[i][0]] for i in changed if inputs.files[i][0] in before)
     if edits is None:
         return None
     library = Library({edit.new.slug: edit.new for edit in edits}, manifest["aliases"], [])
     written = manifest["articles"]
-    if any(edit.new.slug not in written or library.resolve(edit.new.slug) != edit.new.slug for edit in edits):
+    if len(library.articles) != len(edits) or any(
+            (edit.new.slug in written) == edit.added or library.resolve(edit.new.slug) != edit.new.slug for edit in edits):
         return None
     tables = _Tables(folder, memory)
     try:
         completeness = tables.last("completeness")
+        if not _new_dreams(tables, [edit.new for edit in edits if edit.added]):
+            return None
     except Unpatchable:
         return None
     rows = {row["dream"]: row for row in completeness if row["dream"] in library.articles}
-    if any(rows.get(edit.new.slug, {}).get("path") != edit.new.path for edit in edits):  # not the dream's article
-        return None
+    if any(rows.get(edit.new.slug, {}).get("path") != edit.new.path for edit in edits if not edit.added):
+        return None  # not the dream's article
     tables.made["completeness"] = completeness_from_library(library, completeness, set(library.articles))
     if any(not_in_format(rows[row["dream"]]) != not_in_format(row) for row in tables.made["completeness"]
            if row["dream"] in rows):  # into or out of the article format: the look-alikes change
         return None
     relinked = [edit for edit in edits if edit.relinked]
+    added = [edit.new for edit in edits if edit.added]
     try:
-        stubs = new_stubs(tables.last("stub-links"), relinked, library.resolve, written) if relinked else {}
-        if stubs is None or (stubs and not _named_anew(tables.last("names"), stubs)):
+        found = new_stubs(tables.last("stub-links"), relinked, library.resolve,
+                          written.keys() | set(library.articles)) if relinked else ({}, set())
+        if found is None or ((found[0] or added) and not _named_anew(tables.last("names"), found[0], added)):
             return None
     except Unpatchable:
         return None
+    stubs, grown = found
+    targets = [article.slug for article in added if not not_in_format(article.section_counts())]
+    if targets and written_lookalikes([*tables.last("stub-links"), *stubs], targets, GapSettings().typo_similarity):
+        return None  # an added dream may be a stub's look-alike: the warnings about links to it change
     last = last_graph_file(graph_dir, manifest)
     tail = None if last is None else last_tail(*last, manifest)
     if tail is None:
@@ -192,7 +214,7 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
         return None
     try:
         return _patch(graph_dir, edits, library, manifest, last, tail, tables, kept, inputs, files, cache, validate,
-                      started, stage, stubs)
+                      started, stage, stubs, grown)
     except (Unpatchable, OSError, EOFError):  # a kept file gone or damaged: nothing replaced, the whole rebuild runs
         return None
 
@@ -202,10 +224,16 @@ def _edits(changed: list[int], paths: Sequence[str | os.PathLike], inputs: Input
     """Return the changed files' edits when each leaves the links as they were (see :func:`same_links`),
     else None: the last build's per-file work from the cache (with the article's texts fetched when read),
     this build's made here."""
-    old_keys = {i: before[inputs.files[i][0]] for i in changed}
+    old_keys = {i: before[inputs.files[i][0]] for i in changed if inputs.files[i][0] in before}
     heads = dict(cache.get_many("article", old_keys.values()))
     edits = []
     for i in changed:
+        if i not in old_keys:  # a file added
+            new = compile_file((paths[i], inputs.files[i][0], limits))
+            if len(new) != 1 or not _addable(new[0]):
+                return None
+            edits.append(Edit(i, None, new[0]))
+            continue
         old = heads.get(old_keys[i])
         if not isinstance(old, list) or len(old) != 1:
             return None
@@ -218,47 +246,72 @@ def _edits(changed: list[int], paths: Sequence[str | os.PathLike], inputs: Input
 
 
 def new_stubs(last: dict[str, dict], edits: list[Edit], resolve: Callable[[str], str],
-              written: Container[str]) -> dict[str, dict] | None:
+              written: Container[str]) -> tuple[dict[str, dict], set[str]] | None:
     """Return the stubs that articles whose Next Stages changed (``edits``) link to and no link did before
     (slug -> its ``label`` and its ``links`` as (path, line, condition), as the stub-links table has them),
-    when they leave every other unwritten dream as it was (``last``: the last build's stub-links table): no
-    stub loses its last link, each is linked from the same files, and its label (the name in the first link
-    to it, by file and line) is the same; else None. The old stubs' own triples are then the last build's;
-    the new ones' are made from their links, all in the edited files (see :func:`_tail_with` and
-    :func:`_add_stubs`)."""
+    with the old stubs that added articles link to as well (their blocks name one more file), when they leave
+    every other unwritten dream as it was (``last``: the last build's stub-links table): no stub loses its
+    last link, each is linked from the same files (or those and added ones), and its label (the name in the
+    first link to it, by file and line) is the same; else None. The other old stubs' own triples are then
+    the last build's; the new and grown ones' are made from their links (see :func:`_tail_patched` and
+    :func:`_add_names`)."""
     paths = {edit.new.path for edit in edits}
+    new_files = {edit.new.path for edit in edits if edit.added}
     touched: dict[str, list[list, list]] = {}
     for edit in edits:
         for side, article in enumerate((edit.old, edit.new)):
-            for stage in article.next_stages:
+            for stage in article.next_stages if article is not None else ():
                 target = resolve(stage.target_slug)
                 if target not in written:
                     touched.setdefault(target, [[], []])[side].append(
                         (article.path, stage.line, stage.target, stage.condition))
-    made = {}
+    made, grown = {}, set()
     for stub, (before, after) in touched.items():
         if stub not in last:  # a new stub: every link to it is in the edited files
             made[stub] = {"label": stub_label(link[:3] for link in after),
                           "links": sorted((path, line, condition) for path, line, _, condition in after)}
             continue
         others = [link for link in last[stub]["links"] if link[0] not in paths]  # sorted by file and line
-        if {link[0] for link in before} != {link[0] for link in after}:  # linked from other files, or no more
-            return None
-        first = [others[0][:2] < min(links)[:2] for links in (before, after)] if others else [False, False]
+        files = [{link[0] for link in links} for links in (before, after)]
+        if files[0] != files[1]:  # linked from other files, or no more: only added ones may link to it too
+            if not files[0] < files[1] or not files[1] - files[0] <= new_files:
+                return None
+            grown.add(stub)
+        first = [bool(others) and (not links or others[0][:2] < min(links)[:2]) for links in (before, after)]
         if all(first):  # both times the label comes from the same link of another file
             continue
-        if any(first):  # the first link moves between an edited file and another: its words are not known here
+        if any(first) or not before:  # the first link moves between an edited file and another
             return None
         if dream_name(min(before)[2]) != dream_name(min(after)[2]):
             return None
-    return made
+    return made, grown
 
 
-def _named_anew(names: dict[str, str], stubs: dict[str, dict]) -> bool:
-    """Return True when no dream answers yet to a name of the new ``stubs`` (their labels and slugs), nor two
-    of them to one: the names table then gains theirs (which dream wins a shared name is not known here)."""
+def _named_anew(names: dict[str, str], stubs: dict[str, dict], articles: list[Article] = ()) -> bool:
+    """Return True when no dream answers yet to a name of the new ``stubs`` (their labels and slugs) or the
+    added ``articles`` (see :func:`_article_names`), nor two of them to one: the names table then gains
+    theirs (which dream wins a shared name is not known here)."""
     keys = [key for slug, entry in stubs.items() for key in _stub_names(slug, entry["label"])]
+    keys += [key for article in articles for key in _article_names(article)]
     return len(keys) == len(set(keys)) and not any(key in names for key in keys)
+
+
+def _article_names(article: Article) -> set[str]:
+    """Return the names a written dream with no aliases answers to, as the names table keys them: its
+    label, its title and its slug."""
+    return {key for key in (article.name.strip().lower(), article.title.strip().lower(), article.slug) if key}
+
+
+def _new_dreams(tables: "_Tables", articles: list[Article]) -> bool:
+    """Return True when the added ``articles`` are dreams a patch can add: none of them a stub before (whose
+    node, names and links would change), nor a cluster's hub, and each cluster it names named by other
+    articles already, in the same words (the cluster's label and count stand)."""
+    if not articles:
+        return True
+    stubs, clusters = tables.last("stub-links"), tables.last("clusters")
+    return not any(article.slug in stubs or article.slug in clusters or any(
+        mention.slug not in clusters or clusters[mention.slug]["labels"] != [mention.name]
+        for mention in article.clusters) for article in articles)
 
 
 def _stub_names(slug: str, label: str) -> set[str]:
@@ -290,13 +343,13 @@ class _Tables:
 
 def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict, last: tuple, tail: tuple,
            tables: _Tables, kept: dict, inputs: Inputs, files: FileIndex, cache: Cache, validate: bool, started: float,
-           stage: Callable[[str], None], stubs: dict[str, dict]) -> BuildReport:
+           stage: Callable[[str], None], stubs: dict[str, dict], grown: set[str]) -> BuildReport:
     """Do the work of :func:`patched_build` once it knows the edits can be patched (``stubs``: the new stubs,
-    see :func:`new_stubs`)."""
+    ``grown`` the old ones added articles link to, see :func:`new_stubs`)."""
     spool = Spool(graph_dir, last[0])
     try:
         stage("putting the library together")
-        written, resolve = manifest["articles"], library.resolve
+        written, resolve = set(manifest["articles"]) | set(library.articles), library.resolve
         parts = {slug: ((*place, 1), "") for slug, place in last[1].items()}
         for edit in edits:  # made with its links as written, unless an alias points one elsewhere
             if any(resolve(link.target_slug) != link.target_slug for link in edit.new.next_stages):
@@ -307,23 +360,22 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
         violations: list = list(kept["report"].violations)
         matches = tables.last("typos")["matches"]  # the look-alikes of linked stubs, for the links' problems
         now_matches = {} if stubs else matches  # the look-alikes after the edits
-        shared, stub_units = None, []  # the shared triples: None for the last build's
-        if stubs:
+        added = [edit.new for edit in edits if edit.added]
+        shared, units = None, {}  # the shared triples (None for the last build's) and the blocks of them changed
+        if stubs or grown or any(article.clusters for article in added):
             tables.made["stub-links"] = stub_links_patched(
-                tables.last("stub-links"), [edit.old for edit in edits], [edit.new for edit in edits], resolve, written,
-                stubs)
-            stub_units = [stub_triples(slug, entry["label"], sorted({link[0] for link in entry["links"]}))
-                          for slug, entry in sorted(stubs.items())]
-            tail = _tail_with(bytes(spool.read(tail)), sorted(tables.last("stub-links")), stub_units)
+                tables.last("stub-links"), [edit.old for edit in edits if edit.old], [edit.new for edit in edits],
+                resolve, written, stubs)
             manifest = {**manifest, "shared": read_shared(graph_dir / STORE_DIR)}
             if manifest["shared"] is None:
                 raise Unpatchable("shared triples")
-            shared = manifest["shared"] | {triple for unit in stub_units for triple in unit}
+            shared, units = _shared_patched(manifest["shared"], tables.made["stub-links"], stubs.keys() | grown, added)
+            tail = _tail_patched(bytes(spool.read(tail)), tables.made["stub-links"].keys(), units)
 
         def while_the_store_loads() -> dict[str, object]:
             if validate:
                 stage("checking the shapes")
-                violations[:] = _violations(violations, edits, resolve, cache, stub_units)
+                violations[:] = _violations(violations, edits, resolve, cache, units)
             stage("making the read model")
             made = _patched_tables(graph_dir, tables, edits, library, written, stage, stubs, articles_of)
             if stubs:  # with the new stubs' look-alikes (the tables are let go of once written)
@@ -345,14 +397,15 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
         for spilled in graph_dir.glob(f".{SPILLED}.*.tmp"):  # linked into the store folder, or not needed
             spilled.unlink(missing_ok=True)
     old_report = kept["report"]
-    dropped, added = set(), set()
+    dropped, found = set(), set()
     for edit in edits:
-        dropped.update(edit.before.result.problems, link_problems(edit.old, resolve, written, matches))
-        added.update(edit.after.result.problems, link_problems(edit.new, resolve, written, now_matches))
+        if edit.before is not None:
+            dropped.update(edit.before.result.problems, link_problems(edit.old, resolve, written, matches))
+        found.update(edit.after.result.problems, link_problems(edit.new, resolve, written, now_matches))
     report = BuildReport(
-        articles=old_report.articles, dreams=old_report.dreams + len(stubs), stubs=old_report.stubs + len(stubs),
-        clusters=old_report.clusters, triples=triple_count, store="patched", graph_file=graph_dir / GRAPH_FILE,
-        problems=sorted((set(old_report.problems) - dropped) | added,
+        articles=old_report.articles + len(added), dreams=old_report.dreams + len(stubs) + len(added),
+        stubs=old_report.stubs + len(stubs), clusters=old_report.clusters, triples=triple_count, store="patched",
+        graph_file=graph_dir / GRAPH_FILE, problems=sorted((set(old_report.problems) - dropped) | found,
                         key=lambda p: (p.path, p.line or 0, p.severity, p.message)),
         violations=violations)
     stage("tidying the cache")
@@ -362,7 +415,7 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
     files.keep()
     # the edited files' old entries (the other files' stand; the SHACL verdicts of the structures not checked too)
     now = {key for _, key in inputs.files}
-    cache.drop(PER_FILE, {before[inputs.files[edit.index][0]] for edit in edits} - now, now)
+    cache.drop(PER_FILE, {before[inputs.files[edit.index][0]] for edit in edits if not edit.added} - now, now)
     cache.close()
     keep_report(graph_dir, inputs, report, validate)
     leave_for_exit(tables, parts)
@@ -370,24 +423,58 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
     return report
 
 
-def _tail_with(tail: bytes, stubs: list[str], added: list[list[tuple]]) -> bytes:
-    """Return the graph file's tail (the clusters' blocks, then the stubs', each stub's in the order of its
-    IRI: see :func:`dreamgraph.graphfolder.shared_turtle`) with the blocks of new stubs (``added``: each
-    one's triples) put in their places among those of the last build's ``stubs`` (slugs)."""
-    keys = sorted(iri(dream_iri(slug))[:-1] for slug in stubs)  # as turtle_blocks orders subjects
-    for triples in sorted(added, key=lambda unit: unit[0][0]):  # each before the old stub that follows it
-        block = turtle_blocks(triples).encode("utf-8")
-        following = bisect(keys, triples[0][0][:-1])
-        if following == len(keys):
-            at = len(tail)
+def _shared_patched(last: set[tuple], stub_links: dict[str, dict], stubs: set[str],
+                    added: list[Article]) -> tuple[set[tuple], dict[str, list[tuple]]]:
+    """Return the shared triples (see :func:`dreamgraph.library.shared_triples`) after the ``stubs`` (new, or
+    linked from more files: their entries in the patched ``stub_links`` table) and the ``added`` articles'
+    clusters changed, from the ``last`` build's (a set), and the triples of each subject whose block
+    changed (cluster or stub IRI -> its triples, in the order a whole build gives them)."""
+    made = {iri(dream_iri(slug)): stub_triples(slug, stub_links[slug]["label"],
+                                               sorted({link[0] for link in stub_links[slug]["links"]}))
+            for slug in sorted(stubs)}
+    clusters = [triple for article in added for triple in cluster_triples(article, article.path)]
+    subjects = {triple[0] for triple in clusters}
+    shared = {triple for triple in last if triple[0] not in made}
+    shared.update(clusters, *made.values())
+    for subject in subjects:  # sorted as shared_triples sorts the clusters' triples
+        made[subject] = sorted((triple for triple in shared if triple[0] == subject), key="\0".join)
+    return shared, made
+
+
+def _tail_patched(tail: bytes, stubs: Container[str], blocks: dict[str, list[tuple]]) -> bytes:
+    """Return the graph file's tail (the clusters' blocks, then the stubs', each part sorted by subject as
+    :func:`dreamgraph.triples.turtle_blocks` sorts them: see :func:`dreamgraph.graphfolder.shared_turtle`)
+    with the blocks of the subjects of ``blocks`` (IRI -> its triples) put in place of their old ones, or
+    among the others where they had none; ``stubs`` are the stubs' slugs after the change (a stub's block
+    goes among the stubs', any other among the clusters')."""
+    parts = tail[1:-3].split(b" .\n\n") if tail else []  # see turtle_blocks: "\n" block (" .\n\n" block)* " .\n"
+    if tail and (tail[:1] != b"\n" or tail[-3:] != b" .\n"):
+        raise Unpatchable("graph file")
+    heads = [part[:part.index(b"\n")].decode("utf-8") for part in parts]
+    stub_heads = {turtle_term(iri(dream_iri(slug))) for slug in stubs}
+    split = next((n for n in range(len(heads), 0, -1) if heads[n - 1] not in stub_heads), 0)
+    sections = [list(zip(map(_subject_key, heads[:split]), parts[:split])),
+                list(zip(map(_subject_key, heads[split:]), parts[split:]))]
+    for subject, triples in sorted(blocks.items()):
+        section = sections[turtle_term(subject) in stub_heads]
+        key = subject[:-1]
+        at = bisect([entry[0] for entry in section], key)
+        block = turtle_blocks(triples).encode("utf-8")[1:-3]
+        if at and section[at - 1][0] == key:
+            section[at - 1] = (key, block)
         else:
-            head = turtle_term(keys[following] + ">").encode("utf-8")
-            found = tail.find(b" .\n\n" + head + b"\n")
-            if found < 0:
-                raise Unpatchable("graph file")  # not the tail the stub-links table says
-            at = found + 3
-        tail = tail[:at] + block + tail[at:]
-    return tail
+            section.insert(at, (key, block))
+    joined = [block for section in sections for _, block in section]
+    return b"\n" + b" .\n\n".join(joined) + b" .\n" if joined else b""
+
+
+def _subject_key(head: str) -> str:
+    """Return the key :func:`dreamgraph.triples.turtle_blocks` sorts a block by (its subject's IRI without the
+    closing ">") from the block's first line (the subject as Turtle writes it, prefixed where it can)."""
+    if head.startswith("<"):
+        return head[:-1]
+    prefix, local = head.split(":", 1)
+    return "<" + PREFIXES[prefix] + local
 
 
 def _articles_from_cache(slugs: set[str], completeness: list[dict], inputs: Inputs, cache: Cache) -> dict[str, Article]:
@@ -412,32 +499,35 @@ def _articles_from_cache(slugs: set[str], completeness: list[dict], inputs: Inpu
 
 
 def _violations(last: list[Violation], edits: list[Edit], resolve: Callable[[str], str], cache: Cache,
-                stub_units: list[list[tuple]] = ()) -> list:
+                shared: dict[str, list[tuple]] | None = None) -> list:
     """Return the last build's SHACL violations with those about the edited articles' nodes (their dreams, the
     dreams' parts and their files: a unit's violations are about its own nodes alone, see
-    :func:`dreamgraph.validate.check_units`) replaced by those of their new triples (each structure's
-    verdict kept in the cache, as the whole build keeps them)."""
-    found = check_units([article_unit(edit.new, resolve) for edit in edits] + [(unit, []) for unit in stub_units],
+    :func:`dreamgraph.validate.check_units`) and the ``shared`` subjects (stubs and clusters whose triples
+    changed: IRI -> their triples) replaced by those of their new triples (each structure's verdict kept in
+    the cache, as the whole build keeps them, with the same units: see :func:`dreamgraph.build.validation_units`)."""
+    shared = shared or {}
+    units = [shared_unit(triples) for _, triples in sorted(shared.items())]
+    found = check_units([article_unit(edit.new, resolve) for edit in edits] + units,
                         lambda key: cache.get("shacl", verdict_key(key)),
                         lambda key, violations: cache.put("shacl", verdict_key(key), violations))
     dreams = tuple(str(dream_iri(edit.new.slug)) for edit in edits)
-    files = {str(source_iri(edit.new.path)) for edit in edits}
+    nodes = {str(source_iri(edit.new.path)) for edit in edits} | {subject.strip("<>") for subject in shared}
 
     def about_an_edit(violation: Violation) -> bool:
         node = violation.focus.strip("<>")
-        return node in files or node in dreams or node.startswith(tuple(dream + "/" for dream in dreams))
+        return node in nodes or node in dreams or node.startswith(tuple(dream + "/" for dream in dreams))
 
     return sorted({v for v in last if not about_an_edit(v)} | {v for unit in found for v in unit})
 
 
 def _patched_tables(graph_dir: Path, tables: _Tables, edits: list[Edit], library: Library,
-                    written: dict[str, str], stage: Callable[[str], None], stubs: dict[str, dict] | None = None,
+                    written: set[str], stage: Callable[[str], None], stubs: dict[str, dict] | None = None,
                     articles_of: Callable[[set[str]], dict[str, Article]] | None = None) -> dict[str, object]:
     """Return every table of the read model for the patched library: those an edit that keeps the links
     cannot change carried from the last build, the others made from the last build's with the edited
     articles' parts replaced (each the value the whole build makes: see :func:`dreamgraph.build.kept_tables`).
-    ``stubs`` are the new stubs (see :func:`new_stubs`), ``articles_of`` reads back other articles from the
-    cache (those that may name a new stub)."""
+    ``written`` are the written dreams' slugs after the edits, ``stubs`` the new stubs (see :func:`new_stubs`),
+    ``articles_of`` reads back other articles from the cache (those that may name a new stub or dream)."""
     last, made = tables.last, tables.made
     # first, so the old texts are copied while the rest is made
     made["search"], texts_copied = search_patched(last("search"), library, graph_dir, tables.folder / "search.lower",
@@ -451,7 +541,7 @@ def _patched_tables(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     return made
 
 
-def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library: Library, written: dict[str, str],
+def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library: Library, written: set[str],
                     stage: Callable[[str], None], copying: list[Callable[[], None]], stubs: dict[str, dict],
                     articles_of: Callable[[set[str]], dict[str, Article]] | None) -> None:
     """Make every table of :func:`_patched_tables` but the search table (adding to ``copying`` what waits
@@ -470,20 +560,22 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     if relinked:
         _relink(tables, relinked, library, stage, stubs)
     links = Links(made["links"] if relinked else last("links"))
-    versions = {**last("article-versions"), **article_versions(library)}
+    versions = dict(sorted({**last("article-versions"), **article_versions(library)}.items()))
     made["article-versions"] = versions
-    made["counts"] = counts_patched(last("counts"), [edit.old for edit in edits], [edit.new for edit in edits])
+    made["counts"] = counts_patched(last("counts"), [edit.old for edit in edits if edit.old], [edit.new for edit in edits])
     if "stub-links" not in made:  # with new stubs, made before the graph file was written
-        made["stub-links"] = stub_links_patched(last("stub-links"), [edit.old for edit in edits],
+        made["stub-links"] = stub_links_patched(last("stub-links"), [edit.old for edit in edits if edit.old],
                                                 [edit.new for edit in edits], library.resolve, written)
+    added = [edit.new for edit in edits if edit.added]
     if patched is None:  # an article's shingles gone or come: the table's dreams change
         made["shingles"] = shingles_from_library(library, shingled, last("shingles"), changed)
     sources = last("mention-sources")
     if not isinstance(sources, dict) or "versions" not in sources:
         raise Unpatchable("mention-sources")
-    searched = library  # whose mentions are found again: the edited articles, and those that may name a new stub
-    if stubs:
-        _add_stubs(tables, stubs)
+    searched = library  # whose mentions are found again: the edited articles, and those that may name a new dream
+    named = bool(stubs or added)  # new names
+    if named:
+        _add_names(tables, stubs, added)
         finder, naming = MentionFinder(made["names"]), None
         if finder.digest != sources["finder"]["digest"]:  # new names: looked for where the texts may hold them
             naming = new_names(finder, sources, last("search"))
@@ -494,8 +586,8 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     linked = {slug: {links.slugs[n] for n in links.successors(links.index[slug])} for slug in searched.articles}
     # with no new name, the last build's finder looks for the same names: the names table is not read
     found, found_sources = mentions_from_library(searched, linked, made.get("names"), *(
-        (last("mentions"), sources, False, last("search")) if stubs else (None, sources, True)),
-        **({"finder": finder, "naming": naming} if stubs else {}))
+        (last("mentions"), sources, False, last("search")) if named else (None, sources, True)),
+        **({"finder": finder, "naming": naming} if named else {}))
     made["mentions"], made["mention-sources"] = mentions_patched(last("mentions"), sources, found, found_sources,
                                                                  set(searched.articles))
     made["near-pairs"] = (near_pairs_patched(last, shingled) if patched is not None else
@@ -531,35 +623,56 @@ def _relink(tables: _Tables, edits: list[Edit], library: Library, stage: Callabl
     graph = kept_in_folder(tables.folder, "projection")  # a copy of its own (not one a watching process keeps)
     if graph is None:
         raise Unpatchable("projection")
-    add_dreams(graph, {slug: {"iri": str(dream_iri(slug)), "label": entry["label"], "stub": True, "subtitle": None,
-                              "partial": False, "clusters": []} for slug, entry in stubs.items()})
+    new = {slug: {"iri": str(dream_iri(slug)), "label": entry["label"], "stub": True, "subtitle": None,
+                  "partial": False, "clusters": []} for slug, entry in stubs.items()}
+    new.update((edit.new.slug, {"iri": str(dream_iri(edit.new.slug)), "label": edit.new.name, "stub": False,
+                                "subtitle": edit.new.subtitle or None, "partial": edit.new.partial,
+                                "clusters": sorted({mention.slug for mention in edit.new.clusters})})
+               for edit in edits if edit.added)  # (not a cluster's hub: see _new_dreams)
+    add_dreams(graph, new)
     try:
         relink(graph, {edit.new.slug: transitions_of(edit.new, library.resolve) for edit in edits})
     except KeyError as missing:  # the last projection is not the stubs' table's: the whole rebuild remakes both
         raise Unpatchable("projection") from missing
     made["projection"] = graph
     made["links"] = links_relinked(last("links"), {edit.new.slug: list(graph.successors(edit.new.slug)) for edit in edits},
-                                   {slug: graph.nodes[slug] for slug in stubs})
+                                   {slug: graph.nodes[slug] for slug in new})
     made["link-inputs"] = link_inputs_patched(last("link-inputs"), [
-        (edit.new.slug, edit.before.link_digest or link_digest(edit.old), edit.after.link_digest or link_digest(edit.new))
-        for edit in edits], *((library.aliases, [(slug, entry["label"]) for slug, entry in made["stub-links"].items()])
+        (edit.new.slug, edit.before and (edit.before.link_digest or link_digest(edit.old)),
+         edit.after.link_digest or link_digest(edit.new)) for edit in edits], *((library.aliases, [(slug, entry["label"]) for slug, entry in made["stub-links"].items()])
                               if stubs else ()))
     if not same_structure(last("links"), made["links"]):  # else the same links in other words: the rankings stand
         stage("ranking the dreams")
         made["rankings"] = rankings(Links(made["links"]))
 
 
-def _add_stubs(tables: _Tables, stubs: dict[str, dict]) -> None:
-    """Make the tables new stubs add to (their names, the dreams' counts, their look-alikes), the projection,
-    the stub-links and the search table having them already."""
+def _add_names(tables: _Tables, stubs: dict[str, dict], added: list[Article]) -> None:
+    """Make the tables new stubs and added articles add to (their names, the dreams' counts, the clusters'
+    sources, the look-alikes), the projection, the stub-links and the search table having them already."""
     last, made = tables.last, tables.made
     graph = made["projection"]
     names = dict(last("names"))  # no dream answered to their names (see _named_anew)
     for slug, entry in stubs.items():
         names.update(dict.fromkeys(_stub_names(slug, entry["label"]), str(dream_iri(slug))))
+    for article in added:
+        names.update(dict.fromkeys(_article_names(article), str(dream_iri(article.slug))))
     made["names"] = dict(sorted(names.items()))
-    made["counts"] = {**made["counts"], "Dream": made["counts"]["Dream"] + len(stubs),
-                      "stub dreams": made["counts"]["stub dreams"] + len(stubs)}
+    counts = made["counts"]
+    made["counts"] = {**counts, "Dream": counts["Dream"] + len(stubs) + len(added),
+                      "SourceArticle": counts["SourceArticle"] + len(added),
+                      "written dreams": counts["written dreams"] + len(added),
+                      "stub dreams": counts["stub dreams"] + len(stubs),
+                      "partial dreams": counts["partial dreams"] + sum(article.partial for article in added)}
+    if any(article.clusters for article in added):  # each named by other articles already (see _new_dreams)
+        clusters = {slug: dict(entry) for slug, entry in last("clusters").items()}
+        for article in added:
+            for mention in article.clusters:
+                clusters[mention.slug]["sources"] = sorted({*clusters[mention.slug]["sources"], article.path})
+        made["clusters"] = clusters
     foreign = {row["dream"] for row in made["completeness"] if not_in_format(row)}
-    made["typos"] = typo_table(lookalike_targets(graph, foreign), made["stub-links"], GapSettings().typo_similarity,
-                               last("typos"))
+    targets = lookalike_targets(graph, foreign)
+    new = {article.slug for article in added} - foreign
+    # matched with the last build's written dreams (none of the added ones is a stub's look-alike: see patched_build)
+    typos = typo_table([slug for slug in targets if slug not in new], made["stub-links"], GapSettings().typo_similarity,
+                       last("typos")) if stubs else last("typos")
+    made["typos"] = {**typos, "written": written_digest(targets)}

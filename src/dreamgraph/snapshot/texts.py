@@ -334,7 +334,8 @@ def search_patched(last: dict, library: Library, spill: Path | None = None,
                    stubs: dict[str, str] | None = None) -> tuple[dict[str, object], Callable[[], None]]:
     """Return the ``last`` build's search table (see :func:`search_from_library`) with the entries of the
     dreams of ``library`` made again from their articles, each still the dream it was, with the same
-    label (see :mod:`dreamgraph.patch`), and those of new ``stubs`` (slug -> label) put in their places: the
+    label (see :mod:`dreamgraph.patch`), or a dream written anew, and those of new ``stubs`` (slug -> label)
+    put in their places (the new dreams' in theirs): the
     other entries' texts and columns are copied a run at a time between them, and their places shifted,
     without going through every dream (at 100,000 articles, made through every dream, the table took
     2.1-2.7 s). ``spill`` as there.
@@ -349,11 +350,14 @@ def search_patched(last: dict, library: Library, spill: Path | None = None,
     stubs = stubs or {}
     old_dreams, versions = last["dreams"], bytes(last["versions"]).decode("utf-8", "surrogatepass").split("\n")
     dreams, labels = list(old_dreams), list(last["labels"])
-    # (place among the old dreams, slug, whether a new stub): an edited dream replaces its entries, a new
-    # stub's go before those of the old dream it precedes in IRI order
-    changed = sorted([(old_dreams.index(slug), slug, False) for slug in library.articles]
+    # (place among the old dreams, slug, whether a new dream): an edited dream replaces its entries, a new
+    # stub's or dream's go before those of the old dream it precedes in IRI order
+    places = {slug: n for n, slug in enumerate(old_dreams)}
+    edited = [slug for slug in library.articles if slug in places]
+    changed = sorted([(places[slug], slug, False) for slug in edited]
                      + [(bisect(old_dreams, str(dream_iri(slug)), key=lambda old: str(dream_iri(old))), slug, True)
-                        for slug in stubs], key=lambda item: (item[0], not item[2], str(dream_iri(item[1]))))
+                        for slug in [*stubs, *(library.articles.keys() - set(edited))]],
+                     key=lambda item: (item[0], not item[2], str(dream_iri(item[1]))))
     bounds = np.searchsorted(last["dream"], [i for index, _, new in changed for i in (index, index + (not new))])
     starts, columns = last["starts"], ("dream", "kind", "position", "predicate")
     pieces: dict[str, list] = {name: [] for name in (*columns, "lengths")}
@@ -370,16 +374,19 @@ def search_patched(last: dict, library: Library, spill: Path | None = None,
         pieces["lengths"].append(np.diff(starts[at:first + 1]))
         for name in columns:
             pieces[name].append(copied(name, at, first))
-        if new:  # a new stub: its label alone
+        article = library.articles.get(slug)
+        if article is None:  # a new stub: its label alone
             entries = [(0, 0, 0, stubs[slug])]
-            dreams.insert(index + shift, slug)
-            labels.insert(index + shift, stubs[slug])
-            versions.insert(index + shift, _version(None, stubs[slug]))
         else:
-            article = library.articles[slug]
             entries = _entries(article)
             article.let_go()
-            versions[index + shift] = version_digest(article.content_hash, article.path)
+        version = _version(article, stubs.get(slug, ""))
+        if new:
+            dreams.insert(index + shift, slug)
+            labels.insert(index + shift, stubs[slug] if article is None else article.name)
+            versions.insert(index + shift, version)
+        else:
+            versions[index + shift] = version
         lowered = [value.lower().encode("utf-8", "surrogatepass") for *_, value in entries]
         made.append(b"".join(lowered))
         pieces["lengths"].append(np.fromiter(map(len, lowered), dtype=np.int64, count=len(lowered)))
