@@ -280,14 +280,22 @@ ADDITIONS = {
     "a new page out of the article format": lambda f: (f / "swimming.txt").write_text(
         "Dream About Swimming: Strokes\nJust a paragraph.\n", encoding="utf-8"),
     "a new page cut off": lambda f: (f / "swimming.txt").write_text(SWIMMING.rstrip("\n")[:-12], encoding="utf-8"),
+    # nightmares.txt and sleepwalking.txt link to it: their links lead to a written dream now
+    "an article written for a stub": lambda f: (f / "watched.txt").write_text(
+        SWIMMING.replace("Swimming: Strokes", "Being Watched: Eyes"), encoding="utf-8"),
+    "an article written for a stub, and a new one linking it": lambda f: (
+        (f / "watched.txt").write_text(SWIMMING.replace("Swimming: Strokes", "Being Watched: Eyes").replace(
+            "dream about flying meaning", "dream about diving meaning"), encoding="utf-8"),
+        (f / "diving.md").write_text("# " + article("Dream About Diving: Depth", quick=["Down."], next_stages=[
+            ("eyes turn", "being watched", "you are seen")]), encoding="utf-8")),
 }
 
 
 @pytest.mark.parametrize("addition", sorted(ADDITIONS))
 def test_an_article_added_is_patched_into_what_a_clean_build_makes(library, tmp_path, addition):
-    """A new file whose article is a dream no link led to (see dreamgraph.patch): its parts, its node and
-    links, its names, its cluster's sources and its stubs' blocks are put into the last build's, and its
-    mentions and the mentions of its name found."""
+    """A new file whose article is a dream no link led to, or a stub's (see dreamgraph.patch): its parts,
+    its node and links, its names, its cluster's sources and its stubs' blocks are put into the last build's
+    (the stub's taken out), and its mentions and the mentions of its name found."""
     _patched_twice(library, tmp_path, ADDITIONS[addition], lambda f: _replace(f / "loop.txt", "you fly →", "you glide →"))
 
 
@@ -300,8 +308,10 @@ def test_an_article_added_is_patched_into_what_a_clean_build_makes(library, tmp_
     (lambda f: _replace(f / "nightmares.txt", "dream about being watched meaning", "dream about Being Watched meaning"),
      "a stub's first link reworded"),
     (lambda f: _replace(f / "loop.txt", "The Loop", "The Circle"), "a title changed"),
-    (lambda f: (f / "new.txt").write_text(article("Dream About Being Watched: Eyes", quick=["Seen."]), encoding="utf-8"),
-     "a file added whose dream was a stub"),
+    (lambda f: (f / "new.txt").write_text(article("Dream About Being Watched?: Eyes", quick=["Seen."]), encoding="utf-8"),
+     "a file added for a stub, under another name"),
+    (lambda f: (f / "new.txt").write_text(article("Dream About Flyng: Eyes", quick=["Seen."]), encoding="utf-8"),
+     "a file added for a stub that looks like a written dream"),
     (lambda f: (f / "new.txt").write_text(article("Dream About Swimming: Strokes", prose="The water cluster gathers "
                                                   "dreams of swimming."), encoding="utf-8"),
      "a file added naming a new cluster"),

@@ -182,7 +182,8 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
     tables = _Tables(folder, memory)
     try:
         completeness = tables.last("completeness")
-        if not _new_dreams(tables, [edit.new for edit in edits if edit.added]):
+        filled = _new_dreams(tables, [edit.new for edit in edits if edit.added])
+        if filled is None:
             return None
     except Unpatchable:
         return None
@@ -198,13 +199,14 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
     try:
         found = new_stubs(tables.last("stub-links"), relinked, library.resolve,
                           written.keys() | set(library.articles)) if relinked else ({}, set())
-        if found is None or ((found[0] or added) and not _named_anew(tables.last("names"), found[0], added)):
+        if found is None or ((found[0] or added) and not _named_anew(tables.last("names"), found[0], added, filled)):
             return None
     except Unpatchable:
         return None
     stubs, grown = found
     targets = [article.slug for article in added if not not_in_format(article.section_counts())]
-    if targets and written_lookalikes([*tables.last("stub-links"), *stubs], targets, GapSettings().typo_similarity):
+    if targets and written_lookalikes([stub for stub in [*tables.last("stub-links"), *stubs] if stub not in filled],
+                                      targets, GapSettings().typo_similarity):
         return None  # an added dream may be a stub's look-alike: the warnings about links to it change
     last = last_graph_file(graph_dir, manifest)
     tail = None if last is None else last_tail(*last, manifest)
@@ -214,7 +216,7 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
         return None
     try:
         return _patch(graph_dir, edits, library, manifest, last, tail, tables, kept, inputs, files, cache, validate,
-                      started, stage, stubs, grown)
+                      started, stage, _Stubs(stubs, grown, filled))
     except (Unpatchable, OSError, EOFError):  # a kept file gone or damaged: nothing replaced, the whole rebuild runs
         return None
 
@@ -287,12 +289,16 @@ def new_stubs(last: dict[str, dict], edits: list[Edit], resolve: Callable[[str],
     return made, grown
 
 
-def _named_anew(names: dict[str, str], stubs: dict[str, dict], articles: list[Article] = ()) -> bool:
+def _named_anew(names: dict[str, str], stubs: dict[str, dict], articles: list[Article] = (),
+                filled: dict[str, str] | None = None) -> bool:
     """Return True when no dream answers yet to a name of the new ``stubs`` (their labels and slugs) or the
-    added ``articles`` (see :func:`_article_names`), nor two of them to one: the names table then gains
-    theirs (which dream wins a shared name is not known here)."""
+    added ``articles`` (see :func:`_article_names`; an article written for a stub, its slug in ``filled``
+    with the stub's label, answers to the stub's names as the stub did), nor two of them to one: the names
+    table then gains theirs (which dream wins a shared name is not known here)."""
+    filled = filled or {}
     keys = [key for slug, entry in stubs.items() for key in _stub_names(slug, entry["label"])]
-    keys += [key for article in articles for key in _article_names(article)]
+    keys += [key for article in articles for key in _article_names(article)
+             - (_stub_names(article.slug, filled[article.slug]) if article.slug in filled else set())]
     return len(keys) == len(set(keys)) and not any(key in names for key in keys)
 
 
@@ -302,22 +308,41 @@ def _article_names(article: Article) -> set[str]:
     return {key for key in (article.name.strip().lower(), article.title.strip().lower(), article.slug) if key}
 
 
-def _new_dreams(tables: "_Tables", articles: list[Article]) -> bool:
-    """Return True when the added ``articles`` are dreams a patch can add: none of them a stub before (whose
-    node, names and links would change), nor a cluster's hub, and each cluster it names named by other
-    articles already, in the same words (the cluster's label and count stand)."""
+def _new_dreams(tables: "_Tables", articles: list[Article]) -> dict[str, str] | None:
+    """Return the stubs the added ``articles`` are written for (slug -> the stub's label), when they are
+    dreams a patch can add, else None: none of them a cluster's hub, each cluster it names named by other
+    articles already, in the same words (the cluster's label and count stand), and each written for a stub
+    named as its article names it (to the names table, the same words) and no look-alike of a written dream
+    (whose links' warnings would go)."""
     if not articles:
-        return True
+        return {}
     stubs, clusters = tables.last("stub-links"), tables.last("clusters")
-    return not any(article.slug in stubs or article.slug in clusters or any(
-        mention.slug not in clusters or clusters[mention.slug]["labels"] != [mention.name]
-        for mention in article.clusters) for article in articles)
+    if any(article.slug in clusters or any(
+            mention.slug not in clusters or clusters[mention.slug]["labels"] != [mention.name]
+            for mention in article.clusters) for article in articles):
+        return None
+    filled = {article.slug: stubs[article.slug]["label"] for article in articles if article.slug in stubs}
+    if filled:
+        matches = tables.last("typos")["matches"]
+        if any(article.slug in filled and (matches.get(article.slug) or filled[article.slug].strip().lower()
+                                           != article.name.strip().lower()) for article in articles):
+            return None
+    return filled
 
 
 def _stub_names(slug: str, label: str) -> set[str]:
     """Return the names a stub answers to, as the names table keys them (see
     :func:`dreamgraph.snapshot.articles.names_table`): its label and its slug."""
     return {label.strip().lower(), slug}
+
+
+@dataclass
+class _Stubs:
+    """What a patch changes among the stubs (see :func:`new_stubs` and :func:`_new_dreams`)."""
+
+    new: dict[str, dict]  # stubs no link led to before: slug -> their stub-links entry
+    grown: set[str]  # old stubs an added article links to as well
+    filled: dict[str, str]  # old stubs an added article is written for: slug -> the stub's label
 
 
 class Unpatchable(Exception):
@@ -343,9 +368,9 @@ class _Tables:
 
 def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict, last: tuple, tail: tuple,
            tables: _Tables, kept: dict, inputs: Inputs, files: FileIndex, cache: Cache, validate: bool, started: float,
-           stage: Callable[[str], None], stubs: dict[str, dict], grown: set[str]) -> BuildReport:
-    """Do the work of :func:`patched_build` once it knows the edits can be patched (``stubs``: the new stubs,
-    ``grown`` the old ones added articles link to, see :func:`new_stubs`)."""
+           stage: Callable[[str], None], stubs: _Stubs) -> BuildReport:
+    """Do the work of :func:`patched_build` once it knows the edits can be patched (``stubs``: what they
+    change among the stubs)."""
     spool = Spool(graph_dir, last[0])
     try:
         stage("putting the library together")
@@ -359,17 +384,17 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
                 parts[edit.new.slug] = (spool.add(edit.after.turtle, edit.after.turtle_sha256), "")
         violations: list = list(kept["report"].violations)
         matches = tables.last("typos")["matches"]  # the look-alikes of linked stubs, for the links' problems
-        now_matches = {} if stubs else matches  # the look-alikes after the edits
+        now_matches = {} if stubs.new else matches  # the look-alikes after the edits
         added = [edit.new for edit in edits if edit.added]
         shared, units = None, {}  # the shared triples (None for the last build's) and the blocks of them changed
-        if stubs or grown or any(article.clusters for article in added):
+        if stubs.new or stubs.grown or stubs.filled or any(article.clusters for article in added):
             tables.made["stub-links"] = stub_links_patched(
                 tables.last("stub-links"), [edit.old for edit in edits if edit.old], [edit.new for edit in edits],
-                resolve, written, stubs)
+                resolve, written, stubs.new, set(stubs.filled))
             manifest = {**manifest, "shared": read_shared(graph_dir / STORE_DIR)}
             if manifest["shared"] is None:
                 raise Unpatchable("shared triples")
-            shared, units = _shared_patched(manifest["shared"], tables.made["stub-links"], stubs.keys() | grown, added)
+            shared, units = _shared_patched(manifest["shared"], tables.made["stub-links"], stubs, added)
             tail = _tail_patched(bytes(spool.read(tail)), tables.made["stub-links"].keys(), units)
 
         def while_the_store_loads() -> dict[str, object]:
@@ -378,7 +403,7 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
                 violations[:] = _violations(violations, edits, resolve, cache, units)
             stage("making the read model")
             made = _patched_tables(graph_dir, tables, edits, library, written, stage, stubs, articles_of)
-            if stubs:  # with the new stubs' look-alikes (the tables are let go of once written)
+            if stubs.new:  # with the new stubs' look-alikes (the tables are let go of once written)
                 now_matches.update(made["typos"]["matches"])
             return made
 
@@ -403,8 +428,9 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
             dropped.update(edit.before.result.problems, link_problems(edit.old, resolve, written, matches))
         found.update(edit.after.result.problems, link_problems(edit.new, resolve, written, now_matches))
     report = BuildReport(
-        articles=old_report.articles + len(added), dreams=old_report.dreams + len(stubs) + len(added),
-        stubs=old_report.stubs + len(stubs), clusters=old_report.clusters, triples=triple_count, store="patched",
+        articles=old_report.articles + len(added),
+        dreams=old_report.dreams + len(stubs.new) + len(added) - len(stubs.filled),
+        stubs=old_report.stubs + len(stubs.new) - len(stubs.filled), clusters=old_report.clusters, triples=triple_count, store="patched",
         graph_file=graph_dir / GRAPH_FILE, problems=sorted((set(old_report.problems) - dropped) | found,
                         key=lambda p: (p.path, p.line or 0, p.severity, p.message)),
         violations=violations)
@@ -423,15 +449,17 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
     return report
 
 
-def _shared_patched(last: set[tuple], stub_links: dict[str, dict], stubs: set[str],
+def _shared_patched(last: set[tuple], stub_links: dict[str, dict], stubs: _Stubs,
                     added: list[Article]) -> tuple[set[tuple], dict[str, list[tuple]]]:
-    """Return the shared triples (see :func:`dreamgraph.library.shared_triples`) after the ``stubs`` (new, or
-    linked from more files: their entries in the patched ``stub_links`` table) and the ``added`` articles'
-    clusters changed, from the ``last`` build's (a set), and the triples of each subject whose block
-    changed (cluster or stub IRI -> its triples, in the order a whole build gives them)."""
+    """Return the shared triples (see :func:`dreamgraph.library.shared_triples`) after the ``stubs`` changed
+    (the new ones and those linked from more files, with their entries in the patched ``stub_links`` table;
+    those written for, gone) and the ``added`` articles named their clusters, from the ``last`` build's (a
+    set), and the triples of each subject whose block changed (cluster or stub IRI -> its triples, in the
+    order a whole build gives them; none for a stub written for)."""
     made = {iri(dream_iri(slug)): stub_triples(slug, stub_links[slug]["label"],
                                                sorted({link[0] for link in stub_links[slug]["links"]}))
-            for slug in sorted(stubs)}
+            for slug in sorted(stubs.new.keys() | stubs.grown)}
+    made.update((iri(dream_iri(slug)), []) for slug in stubs.filled)
     clusters = [triple for article in added for triple in cluster_triples(article, article.path)]
     subjects = {triple[0] for triple in clusters}
     shared = {triple for triple in last if triple[0] not in made}
@@ -445,13 +473,14 @@ def _tail_patched(tail: bytes, stubs: Container[str], blocks: dict[str, list[tup
     """Return the graph file's tail (the clusters' blocks, then the stubs', each part sorted by subject as
     :func:`dreamgraph.triples.turtle_blocks` sorts them: see :func:`dreamgraph.graphfolder.shared_turtle`)
     with the blocks of the subjects of ``blocks`` (IRI -> its triples) put in place of their old ones, or
-    among the others where they had none; ``stubs`` are the stubs' slugs after the change (a stub's block
-    goes among the stubs', any other among the clusters')."""
+    among the others where they had none (with no triples, the old block taken out); ``stubs`` are the
+    stubs' slugs after the change (a stub's block goes among the stubs', any other among the clusters')."""
     parts = tail[1:-3].split(b" .\n\n") if tail else []  # see turtle_blocks: "\n" block (" .\n\n" block)* " .\n"
     if tail and (tail[:1] != b"\n" or tail[-3:] != b" .\n"):
         raise Unpatchable("graph file")
     heads = [part[:part.index(b"\n")].decode("utf-8") for part in parts]
     stub_heads = {turtle_term(iri(dream_iri(slug))) for slug in stubs}
+    stub_heads.update(turtle_term(subject) for subject, triples in blocks.items() if not triples)  # the last build's
     split = next((n for n in range(len(heads), 0, -1) if heads[n - 1] not in stub_heads), 0)
     sections = [list(zip(map(_subject_key, heads[:split]), parts[:split])),
                 list(zip(map(_subject_key, heads[split:]), parts[split:]))]
@@ -461,8 +490,8 @@ def _tail_patched(tail: bytes, stubs: Container[str], blocks: dict[str, list[tup
         at = bisect([entry[0] for entry in section], key)
         block = turtle_blocks(triples).encode("utf-8")[1:-3]
         if at and section[at - 1][0] == key:
-            section[at - 1] = (key, block)
-        else:
+            section[at - 1:at] = [(key, block)] if triples else []
+        elif triples:
             section.insert(at, (key, block))
     joined = [block for section in sections for _, block in section]
     return b"\n" + b" .\n\n".join(joined) + b" .\n" if joined else b""
@@ -506,7 +535,7 @@ def _violations(last: list[Violation], edits: list[Edit], resolve: Callable[[str
     changed: IRI -> their triples) replaced by those of their new triples (each structure's verdict kept in
     the cache, as the whole build keeps them, with the same units: see :func:`dreamgraph.build.validation_units`)."""
     shared = shared or {}
-    units = [shared_unit(triples) for _, triples in sorted(shared.items())]
+    units = [shared_unit(triples) for _, triples in sorted(shared.items()) if triples]  # (none: a stub written for)
     found = check_units([article_unit(edit.new, resolve) for edit in edits] + units,
                         lambda key: cache.get("shacl", verdict_key(key)),
                         lambda key, violations: cache.put("shacl", verdict_key(key), violations))
@@ -521,20 +550,21 @@ def _violations(last: list[Violation], edits: list[Edit], resolve: Callable[[str
 
 
 def _patched_tables(graph_dir: Path, tables: _Tables, edits: list[Edit], library: Library,
-                    written: set[str], stage: Callable[[str], None], stubs: dict[str, dict] | None = None,
+                    written: set[str], stage: Callable[[str], None], stubs: _Stubs | None = None,
                     articles_of: Callable[[set[str]], dict[str, Article]] | None = None) -> dict[str, object]:
     """Return every table of the read model for the patched library: those an edit that keeps the links
     cannot change carried from the last build, the others made from the last build's with the edited
     articles' parts replaced (each the value the whole build makes: see :func:`dreamgraph.build.kept_tables`).
-    ``written`` are the written dreams' slugs after the edits, ``stubs`` the new stubs (see :func:`new_stubs`),
+    ``written`` are the written dreams' slugs after the edits, ``stubs`` what they change among the stubs,
     ``articles_of`` reads back other articles from the cache (those that may name a new stub or dream)."""
     last, made = tables.last, tables.made
+    stubs = stubs or _Stubs({}, set(), {})
     # first, so the old texts are copied while the rest is made
     made["search"], texts_copied = search_patched(last("search"), library, graph_dir, tables.folder / "search.lower",
-                                                  {slug: entry["label"] for slug, entry in (stubs or {}).items()})
+                                                  {slug: entry["label"] for slug, entry in stubs.new.items()})
     copying = [texts_copied]  # each waits until a table's file, written in the background, is complete
     try:
-        _patch_the_rest(graph_dir, tables, edits, library, written, stage, copying, stubs or {}, articles_of)
+        _patch_the_rest(graph_dir, tables, edits, library, written, stage, copying, stubs, articles_of)
     finally:
         for wait in copying:
             wait()
@@ -542,10 +572,10 @@ def _patched_tables(graph_dir: Path, tables: _Tables, edits: list[Edit], library
 
 
 def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library: Library, written: set[str],
-                    stage: Callable[[str], None], copying: list[Callable[[], None]], stubs: dict[str, dict],
+                    stage: Callable[[str], None], copying: list[Callable[[], None]], stubs: _Stubs,
                     articles_of: Callable[[set[str]], dict[str, Article]] | None) -> None:
     """Make every table of :func:`_patched_tables` but the search table (adding to ``copying`` what waits
-    for a table's file written in the background); ``stubs`` are the new stubs, ``articles_of`` as there."""
+    for a table's file written in the background); ``stubs`` and ``articles_of`` as there."""
     last, made = tables.last, tables.made
     changed = set(library.articles)
     made["card-parts"], cards_copied = cards_patched(last("card-parts"), library, graph_dir,
@@ -573,7 +603,7 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     if not isinstance(sources, dict) or "versions" not in sources:
         raise Unpatchable("mention-sources")
     searched = library  # whose mentions are found again: the edited articles, and those that may name a new dream
-    named = bool(stubs or added)  # new names
+    named = bool(stubs.new or added)  # new names
     if named:
         _add_names(tables, stubs, added)
         finder, naming = MentionFinder(made["names"]), None
@@ -599,7 +629,9 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     made["gaps"] = None if relinked else patched_gaps(last_gaps, changed, links, last, made)
     if made["gaps"] is None:  # found again over the projection (the possible overlaps, or every kind)
         made.update((name, last(name)) for name in unchanged)
-        ready = (relinked_gaps(last_gaps, {edit.new.slug for edit in relinked}, Links(last("links")),
+        # a stub written for: the links into the dreams leading there may be one-way now, or no more
+        around = {n for slug in stubs.filled for n in made["projection"].predecessors(slug)}
+        ready = (relinked_gaps(last_gaps, {edit.new.slug for edit in relinked} | around, Links(last("links")),
                                made["projection"], last, made) if relinked else reused_gaps(last_gaps, last, made))
         made["gaps"] = find_gaps(Snapshot(tables=made), ready=ready)
     carried = set(unchanged)
@@ -615,20 +647,23 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
 
 
 def _relink(tables: _Tables, edits: list[Edit], library: Library, stage: Callable[[str], None],
-            stubs: dict[str, dict]) -> None:
+            stubs: _Stubs) -> None:
     """Make the tables the links' changes change (the projection, its arrays, the digest of their inputs and
-    the rankings), each from the last build's: the new ``stubs`` added (see :func:`new_stubs`), the changed
-    articles' links put in place of their old ones."""
+    the rankings), each from the last build's: the new stubs and the added articles' dreams added (those
+    written for a stub put in its place), the changed articles' links put in place of their old ones."""
     last, made = tables.last, tables.made
     graph = kept_in_folder(tables.folder, "projection")  # a copy of its own (not one a watching process keeps)
     if graph is None:
         raise Unpatchable("projection")
     new = {slug: {"iri": str(dream_iri(slug)), "label": entry["label"], "stub": True, "subtitle": None,
-                  "partial": False, "clusters": []} for slug, entry in stubs.items()}
+                  "partial": False, "clusters": []} for slug, entry in stubs.new.items()}
     new.update((edit.new.slug, {"iri": str(dream_iri(edit.new.slug)), "label": edit.new.name, "stub": False,
                                 "subtitle": edit.new.subtitle or None, "partial": edit.new.partial,
                                 "clusters": sorted({mention.slug for mention in edit.new.clusters})})
                for edit in edits if edit.added)  # (not a cluster's hub: see _new_dreams)
+    filled = {slug: new.pop(slug) for slug in stubs.filled}
+    for slug, attributes in filled.items():
+        graph.nodes[slug].update(attributes)
     add_dreams(graph, new)
     try:
         relink(graph, {edit.new.slug: transitions_of(edit.new, library.resolve) for edit in edits})
@@ -636,32 +671,33 @@ def _relink(tables: _Tables, edits: list[Edit], library: Library, stage: Callabl
         raise Unpatchable("projection") from missing
     made["projection"] = graph
     made["links"] = links_relinked(last("links"), {edit.new.slug: list(graph.successors(edit.new.slug)) for edit in edits},
-                                   {slug: graph.nodes[slug] for slug in new})
+                                   {slug: graph.nodes[slug] for slug in new}, filled)
     made["link-inputs"] = link_inputs_patched(last("link-inputs"), [
         (edit.new.slug, edit.before and (edit.before.link_digest or link_digest(edit.old)),
-         edit.after.link_digest or link_digest(edit.new)) for edit in edits], *((library.aliases, [(slug, entry["label"]) for slug, entry in made["stub-links"].items()])
-                              if stubs else ()))
+         edit.after.link_digest or link_digest(edit.new)) for edit in edits], *(
+        (library.aliases, [(slug, entry["label"]) for slug, entry in made["stub-links"].items()])
+        if stubs.new or stubs.filled else ()))
     if not same_structure(last("links"), made["links"]):  # else the same links in other words: the rankings stand
         stage("ranking the dreams")
         made["rankings"] = rankings(Links(made["links"]))
 
 
-def _add_names(tables: _Tables, stubs: dict[str, dict], added: list[Article]) -> None:
+def _add_names(tables: _Tables, stubs: _Stubs, added: list[Article]) -> None:
     """Make the tables new stubs and added articles add to (their names, the dreams' counts, the clusters'
     sources, the look-alikes), the projection, the stub-links and the search table having them already."""
     last, made = tables.last, tables.made
     graph = made["projection"]
-    names = dict(last("names"))  # no dream answered to their names (see _named_anew)
-    for slug, entry in stubs.items():
+    names = dict(last("names"))  # no other dream answered to their names (see _named_anew)
+    for slug, entry in stubs.new.items():
         names.update(dict.fromkeys(_stub_names(slug, entry["label"]), str(dream_iri(slug))))
     for article in added:
         names.update(dict.fromkeys(_article_names(article), str(dream_iri(article.slug))))
     made["names"] = dict(sorted(names.items()))
     counts = made["counts"]
-    made["counts"] = {**counts, "Dream": counts["Dream"] + len(stubs) + len(added),
+    made["counts"] = {**counts, "Dream": counts["Dream"] + len(stubs.new) + len(added) - len(stubs.filled),
                       "SourceArticle": counts["SourceArticle"] + len(added),
                       "written dreams": counts["written dreams"] + len(added),
-                      "stub dreams": counts["stub dreams"] + len(stubs),
+                      "stub dreams": counts["stub dreams"] + len(stubs.new) - len(stubs.filled),
                       "partial dreams": counts["partial dreams"] + sum(article.partial for article in added)}
     if any(article.clusters for article in added):  # each named by other articles already (see _new_dreams)
         clusters = {slug: dict(entry) for slug, entry in last("clusters").items()}
@@ -674,5 +710,5 @@ def _add_names(tables: _Tables, stubs: dict[str, dict], added: list[Article]) ->
     new = {article.slug for article in added} - foreign
     # matched with the last build's written dreams (none of the added ones is a stub's look-alike: see patched_build)
     typos = typo_table([slug for slug in targets if slug not in new], made["stub-links"], GapSettings().typo_similarity,
-                       last("typos")) if stubs else last("typos")
+                       last("typos"))
     made["typos"] = {**typos, "written": written_digest(targets)}

@@ -410,10 +410,11 @@ def stub_links_from_library(library: Library, shared: Shared) -> dict[str, dict]
 
 def stub_links_patched(last: dict[str, dict], before: Iterable[Article], after: Iterable[Article],
                        resolve: Callable[[str], str], written: Container[str],
-                       new: dict[str, dict] | None = None) -> dict[str, dict]:
+                       new: dict[str, dict] | None = None, gone: Container[str] = ()) -> dict[str, dict]:
     """Return the ``last`` build's links to stubs after articles changed from ``before`` to ``after``, each
     the same dream, its links to the same stubs with the same labels (see :mod:`dreamgraph.patch`): their
-    links' lines and conditions read again; with the ``new`` stubs' entries, in their places."""
+    links' lines and conditions read again; with the ``new`` stubs' entries, in their places, and without
+    those of the stubs ``gone`` (written for now)."""
     paths = {article.path for article in before}
     table = dict(last)
     links: dict[str, list] = defaultdict(list)
@@ -431,7 +432,7 @@ def stub_links_patched(last: dict[str, dict], before: Iterable[Article], after: 
                            "links": sorted([link for link in table[stub]["links"] if link[0] not in paths] + made)}
     if new:
         table = dict(sorted({**table, **new}.items()))
-    return table
+    return {stub: entry for stub, entry in table.items() if stub not in gone} if gone else table
 
 
 def stub_links_from_store(store: Store) -> dict[str, dict]:

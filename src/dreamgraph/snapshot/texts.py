@@ -334,8 +334,8 @@ def search_patched(last: dict, library: Library, spill: Path | None = None,
                    stubs: dict[str, str] | None = None) -> tuple[dict[str, object], Callable[[], None]]:
     """Return the ``last`` build's search table (see :func:`search_from_library`) with the entries of the
     dreams of ``library`` made again from their articles, each still the dream it was, with the same
-    label (see :mod:`dreamgraph.patch`), or a dream written anew, and those of new ``stubs`` (slug -> label)
-    put in their places (the new dreams' in theirs): the
+    label (see :mod:`dreamgraph.patch`), or a dream written anew (for a stub, in its place), and those of new
+    ``stubs`` (slug -> label) put in their places (the new dreams' in theirs): the
     other entries' texts and columns are copied a run at a time between them, and their places shifted,
     without going through every dream (at 100,000 articles, made through every dream, the table took
     2.1-2.7 s). ``spill`` as there.
@@ -381,12 +381,13 @@ def search_patched(last: dict, library: Library, spill: Path | None = None,
             entries = _entries(article)
             article.let_go()
         version = _version(article, stubs.get(slug, ""))
+        label = stubs[slug] if article is None else article.name
         if new:
             dreams.insert(index + shift, slug)
-            labels.insert(index + shift, stubs[slug] if article is None else article.name)
+            labels.insert(index + shift, label)
             versions.insert(index + shift, version)
-        else:
-            versions[index + shift] = version
+        else:  # (a stub written for has its article's name now)
+            labels[index + shift], versions[index + shift] = label, version
         lowered = [value.lower().encode("utf-8", "surrogatepass") for *_, value in entries]
         made.append(b"".join(lowered))
         pieces["lengths"].append(np.fromiter(map(len, lowered), dtype=np.int64, count=len(lowered)))
