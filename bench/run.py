@@ -11,8 +11,9 @@ process, the way a user runs the CLI, and is timed by wall clock:
   same edit made five times under a running ``dreamgraph watch``, from the save to the build's summary
   line, the median, and a next stage led to a written dream five times so), a next
   stage added to it leading to a written dream (its links change, the stubs stand: a patch too) and one
-  leading to a dream nobody wrote (a new stub: the whole rebuild from the cache), one article added (a
-  new dream) and the same one removed;
+  leading to a dream nobody wrote (a new stub: a patch too), one article added (a new dream: a patch) and
+  the same one removed (the whole rebuild from the cache), and an article written for the stub most
+  articles link to (a patch);
 - a named query, a gap report, a path query, a taxonomy export, a text search and the writer's brief of the
   dream most articles link to, against the built graph; then, with no plain baseline, `show`, `next` and
   `leads-to` of that dream, `stats`, `loops`, `rank`, `validate` and `export --all`.
@@ -141,6 +142,18 @@ def written_name(articles: Path, besides: Path, count: int = 1) -> str | list[st
     raise ValueError("no written dream to link to")
 
 
+def stub_label(graph_dir: Path) -> str:
+    """Return the label of the stub most links lead to among those a written dream's slug does not resemble
+    (the first label among equals): the gap a strategist fills first."""
+    from dreamgraph.connect import open_store
+    from dreamgraph.snapshot import Snapshot
+
+    snapshot = Snapshot(open_store(graph_dir))
+    stubs, matches = snapshot.kept("stub-links"), snapshot.kept("typos")["matches"]
+    return min((entry["label"] for slug, entry in stubs.items() if not matches.get(slug)),
+               key=lambda label: (-len(next(e for e in stubs.values() if e["label"] == label)["links"]), label))
+
+
 PLAIN_LIMIT = [300.0]
 SEARCHED = "iron tunnel"  # two words of the generator's vocabulary, found in a few articles of each size
 
@@ -189,6 +202,12 @@ def main() -> None:
         adding, add_rss = run(build_cmd, args.timeout)
         added.unlink()
         removing, remove_rss = run(build_cmd, args.timeout)  # and back to the generated library
+        # an article written for the stub most articles link to (patched), taken out again (the whole rebuild)
+        added.write_text(original.replace(title, title[:title.index("Dream About")] + f"Dream About {stub_label(graph)}: "
+                                          "The Answer", 1), encoding="utf-8")
+        filling, fill_rss = run(build_cmd, args.timeout)
+        added.unlink()
+        run(build_cmd, args.timeout)
         watched, watch_rss = watch_edits(dreamgraph, library / "articles", graph, changed, args.timeout)
         names = written_name(library / "articles", changed, 5)  # a next stage led to another written dream each time
         watch_linked, watch_linked_rss = watch_edits(dreamgraph, library / "articles", graph, changed, args.timeout,
@@ -207,6 +226,7 @@ def main() -> None:
             ("1 link to a new stub", (relinked, relink_rss), None),
             ("rebuild after 1 added", (adding, add_rss), None),
             ("rebuild after 1 removed", (removing, remove_rss), None),
+            ("1 added for a stub", (filling, fill_rss), None),
             ("named query (stubs-by-demand)", None, "query stubs-by-demand"),
             ("named query (gap-completeness)", None, "query gap-completeness"),
             ("gap report", None, "gaps"),

@@ -200,3 +200,27 @@ def test_mentions_are_those_a_word_by_word_search_finds(names, sentences):
     finder = MentionFinder({name: f"https://w3id.org/dreamgraph/id/dream/d{n}" for n, name in enumerate(names)})
     texts = [("src", "a.txt", 1, " ".join(sentences))]
     assert finder.find(texts, {"d0"}) == _mentions_word_by_word(finder, texts, {"d0"})
+
+
+_SPELLINGS = [name.replace(" ", sep) for name in _NAMES for sep in (" ", "-")] + ["A Baby", "the-sea", "one"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(before=st.dictionaries(st.sampled_from(_SPELLINGS), st.integers(0, 3), max_size=8),
+       added=st.dictionaries(st.sampled_from(_SPELLINGS), st.integers(4, 6), max_size=4))
+def test_a_finder_given_more_names_looks_for_what_one_made_of_all_the_names_does(before, added):
+    """A patch gives the last build's finder the names new dreams answer to (texts.finder_with): the finder
+    looks for what one made of every name looks for, or the patch makes it of every name."""
+    from dreamgraph.snapshot.texts import MentionFinder, finder_with
+
+    def iris(names: dict) -> dict:
+        return {name: f"https://w3id.org/dreamgraph/id/dream/d{n}" for name, n in names.items()}
+
+    added = {name: n for name, n in added.items() if name not in before}  # names no dream answered to
+    grown = finder_with(MentionFinder(iris(before)).kept(), iris(added))
+    whole = MentionFinder(iris({**before, **added}))
+    if grown is None:  # some new name has the words of one looked for already
+        assert any(" ".join(name.replace("-", " ").lower().split()) in MentionFinder(iris(before)).wanted
+                   for name in added)
+    else:
+        assert grown.wanted == whole.wanted and grown.digest == whole.digest

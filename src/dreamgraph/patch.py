@@ -62,7 +62,7 @@ from .snapshot import TABLES, Snapshot, link_digest, link_inputs_patched
 from .snapshot.articles import (article_versions, cards_patched, completeness_from_library,
                                 counts_patched, stub_links_patched)
 from .snapshot.projection import Links, add_dreams, links_relinked, relink, same_structure, transitions_of
-from .snapshot.texts import (SPILLED, MentionFinder, mentions_from_library, mentions_patched, new_names,
+from .snapshot.texts import (SPILLED, MentionFinder, finder_with, mentions_from_library, mentions_patched, new_names,
                              search_patched, shingles_from_library, shingles_patched)
 from .store import STORE_DIR, Carried, TablesInMemory, kept_in_folder, kept_is_current
 from .triples import cluster_triples, iri, own_triples, stub_triples, turtle_blocks, turtle_term
@@ -605,8 +605,8 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     searched = library  # whose mentions are found again: the edited articles, and those that may name a new dream
     named = bool(stubs.new or added)  # new names
     if named:
-        _add_names(tables, stubs, added)
-        finder, naming = MentionFinder(made["names"]), None
+        names = _add_names(tables, stubs, added)
+        finder, naming = finder_with(sources["finder"], names) or MentionFinder(made["names"]), None
         if finder.digest != sources["finder"]["digest"]:  # new names: looked for where the texts may hold them
             naming = new_names(finder, sources, last("search"))
             if naming is None or articles_of is None:
@@ -682,17 +682,20 @@ def _relink(tables: _Tables, edits: list[Edit], library: Library, stage: Callabl
         made["rankings"] = rankings(Links(made["links"]))
 
 
-def _add_names(tables: _Tables, stubs: _Stubs, added: list[Article]) -> None:
+def _add_names(tables: _Tables, stubs: _Stubs, added: list[Article]) -> dict[str, str]:
     """Make the tables new stubs and added articles add to (their names, the dreams' counts, the clusters'
-    sources, the look-alikes), the projection, the stub-links and the search table having them already."""
+    sources, the look-alikes), the projection, the stub-links and the search table having them already;
+    return the names added (name -> IRI)."""
     last, made = tables.last, tables.made
     graph = made["projection"]
-    names = dict(last("names"))  # no other dream answered to their names (see _named_anew)
+    added_names = {}  # no other dream answered to them (see _named_anew)
     for slug, entry in stubs.new.items():
-        names.update(dict.fromkeys(_stub_names(slug, entry["label"]), str(dream_iri(slug))))
+        added_names.update(dict.fromkeys(_stub_names(slug, entry["label"]), str(dream_iri(slug))))
     for article in added:
-        names.update(dict.fromkeys(_article_names(article), str(dream_iri(article.slug))))
-    made["names"] = dict(sorted(names.items()))
+        added_names.update(dict.fromkeys(_article_names(article), str(dream_iri(article.slug))))
+    names = last("names")
+    added_names = {name: iri for name, iri in added_names.items() if name not in names}  # (a stub's, written for)
+    made["names"] = dict(sorted({**names, **added_names}.items()))
     counts = made["counts"]
     made["counts"] = {**counts, "Dream": counts["Dream"] + len(stubs.new) + len(added) - len(stubs.filled),
                       "SourceArticle": counts["SourceArticle"] + len(added),
@@ -712,3 +715,4 @@ def _add_names(tables: _Tables, stubs: _Stubs, added: list[Article]) -> None:
     typos = typo_table([slug for slug in targets if slug not in new], made["stub-links"], GapSettings().typo_similarity,
                        last("typos"))
     made["typos"] = {**typos, "written": written_digest(targets)}
+    return added_names
