@@ -10,13 +10,17 @@ written dream, to a stub other links made already, or to a dream no link led to 
 projection and its arrays then change in that article's links alone
 (:func:`dreamgraph.snapshot.projection.relink`) and the new stubs' nodes, and the rankings and the gap
 report are made again over them; the old stubs' own triples stand, and the new ones' are put into the
-graph file, the store, the names, the look-alikes and the search texts (see :func:`new_stubs`).
+graph file, the store, the names, the look-alikes and the search texts (see :func:`new_stubs`). A new file
+is most often a new article: a dream no link led to, or one a stub stood for until now (the gap a
+strategist fills), naming clusters other articles name: its parts, its node and links, its names and its
+cluster's sources are added the same way, the stub's block and entries taken out or given the
+article's (see :func:`_new_dreams`).
 :func:`patched_build` checks that this is so for every changed file (the same single article, the same
-dream, the same title line and clusters: see :func:`same_dream`) and then does the work of those files
-alone (and of the articles that may name a new stub, for their mentions); anything else (a file added,
-removed or renamed, a stub's last link removed, an alias, other settings) it leaves to the whole rebuild
-(:func:`dreamgraph.build.build`), which gives the same graph, store and tables (tests/test_patch.py builds
-both and compares them).
+dream, the same title line and clusters: see :func:`same_dream`; for a new file, see :func:`_addable`) and
+then does the work of those files alone (and of the articles that may name a new dream, for their
+mentions); anything else (a file removed or renamed, a stub's last link removed, an alias, a new cluster,
+other settings) it leaves to the whole rebuild (:func:`dreamgraph.build.build`), which gives the same
+graph, store and tables (tests/test_patch.py builds both and compares them).
 
 >>> import pathlib, tempfile
 >>> from dreamgraph.build import build
@@ -30,6 +34,9 @@ both and compares them).
 'patched'
 >>> _ = (folder / "a.txt").write_text(article.format("Down and down.").replace("If you land", "If you touch down"))
 >>> build([folder], folder / "graph").store
+'patched'
+>>> _ = (folder / "b.txt").write_text("Dream About Landing: The Ground\\nQuick Answer\\n- Still.\\n")
+>>> build([folder], folder / "graph").store  # the stub's article
 'patched'
 """
 
