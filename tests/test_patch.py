@@ -248,6 +248,12 @@ LINK_EDITS = {
     "new stubs linked from two files": lambda f: (LINK_EDITS["a link to a new stub"](f), _replace(
         f / "flying.txt", "when the lift ends\n", "when the lift ends\nIf you fell → dream about a slow fall meaning "
                                                   "— when it drops\n")),
+    # flying.txt sorts before nightmares.txt, which names being watched first: the label would change
+    "a stub linked from one more file": lambda f: (f / "teeth.txt").write_text((f / "teeth.txt").read_text(
+        encoding="utf-8") + "Next Stages\nIf eyes were on you → dream about being watched meaning — when you are seen\n",
+        encoding="utf-8"),
+    "a stub linked from one file fewer": lambda f: _replace(
+        f / "sleepwalking.txt", "If someone saw you → dream about being watched meaning — when you are seen\n", ""),
     "links changed in two files": lambda f: (LINK_EDITS["a link to a written dream removed"](f),
                                              LINK_EDITS["a link pointed at another written dream"](f)),
 }
@@ -302,11 +308,11 @@ def test_an_article_added_is_patched_into_what_a_clean_build_makes(library, tmp_
 @pytest.mark.parametrize("edit, why", [
     (lambda f: _replace(f / "loop.txt", "you fly → dream about flyng", "you fly → dream about flying"),
      "a stub's last link changed"),
-    (lambda f: _replace(f / "flying.txt", "when the lift ends\n", "when the lift ends\nIf eyes were on you → dream about "
-                                                                  "being watched meaning — when you are seen\n"),
-     "a stub linked from one more file"),
     (lambda f: _replace(f / "nightmares.txt", "dream about being watched meaning", "dream about Being Watched meaning"),
      "a stub's first link reworded"),
+    (lambda f: _replace(f / "flying.txt", "when the lift ends\n", "when the lift ends\nIf eyes were on you → dream about "
+                                                                  "being watched meaning — when you are seen\n"),
+     "a stub linked first from one more file"),
     (lambda f: _replace(f / "loop.txt", "The Loop", "The Circle"), "a title changed"),
     (lambda f: (f / "new.txt").write_text(article("Dream About Being Watched?: Eyes", quick=["Seen."]), encoding="utf-8"),
      "a file added for a stub, under another name"),

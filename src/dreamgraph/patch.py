@@ -210,7 +210,7 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
             return None
     except Unpatchable:
         return None
-    stubs, grown = found
+    stubs, moved = found
     targets = [article.slug for article in added if not not_in_format(article.section_counts())]
     if targets and written_lookalikes([stub for stub in [*tables.last("stub-links"), *stubs] if stub not in filled],
                                       targets, GapSettings().typo_similarity):
@@ -223,7 +223,7 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
         return None
     try:
         return _patch(graph_dir, edits, library, manifest, last, tail, tables, kept, inputs, files, cache, validate,
-                      started, stage, _Stubs(stubs, grown, filled))
+                      started, stage, _Stubs(stubs, moved, filled))
     except (Unpatchable, OSError, EOFError):  # a kept file gone or damaged: nothing replaced, the whole rebuild runs
         return None
 
@@ -258,14 +258,12 @@ def new_stubs(last: dict[str, dict], edits: list[Edit], resolve: Callable[[str],
               written: Container[str]) -> tuple[dict[str, dict], set[str]] | None:
     """Return the stubs that articles whose Next Stages changed (``edits``) link to and no link did before
     (slug -> its ``label`` and its ``links`` as (path, line, condition), as the stub-links table has them),
-    with the old stubs that added articles link to as well (their blocks name one more file), when they leave
-    every other unwritten dream as it was (``last``: the last build's stub-links table): no stub loses its
-    last link, each is linked from the same files (or those and added ones), and its label (the name in the
-    first link to it, by file and line) is the same; else None. The other old stubs' own triples are then
-    the last build's; the new and grown ones' are made from their links (see :func:`_tail_patched` and
-    :func:`_add_names`)."""
+    with the old stubs the edited files link to from other files now (one more, or one fewer: their blocks
+    name their files), when they leave every other unwritten dream as it was (``last``: the last build's
+    stub-links table): no stub loses its last link, and each keeps its label (the name in the first link to
+    it, by file and line); else None. The other old stubs' own triples are then the last build's; the new
+    and moved ones' are made from their links (see :func:`_tail_patched` and :func:`_add_names`)."""
     paths = {edit.new.path for edit in edits}
-    new_files = {edit.new.path for edit in edits if edit.added}
     touched: dict[str, list[list, list]] = {}
     for edit in edits:
         for side, article in enumerate((edit.old, edit.new)):
@@ -274,18 +272,17 @@ def new_stubs(last: dict[str, dict], edits: list[Edit], resolve: Callable[[str],
                 if target not in written:
                     touched.setdefault(target, [[], []])[side].append(
                         (article.path, stage.line, stage.target, stage.condition))
-    made, grown = {}, set()
+    made, moved = {}, set()
     for stub, (before, after) in touched.items():
         if stub not in last:  # a new stub: every link to it is in the edited files
             made[stub] = {"label": stub_label(link[:3] for link in after),
                           "links": sorted((path, line, condition) for path, line, _, condition in after)}
             continue
         others = [link for link in last[stub]["links"] if link[0] not in paths]  # sorted by file and line
-        files = [{link[0] for link in links} for links in (before, after)]
-        if files[0] != files[1]:  # linked from other files, or no more: only added ones may link to it too
-            if not files[0] < files[1] or not files[1] - files[0] <= new_files:
-                return None
-            grown.add(stub)
+        if not others and not after:  # its last link gone: its names may be another dream's (see _named_anew)
+            return None
+        if {link[0] for link in before} != {link[0] for link in after}:  # linked from other files now
+            moved.add(stub)
         first = [bool(others) and (not links or others[0][:2] < min(links)[:2]) for links in (before, after)]
         if all(first):  # both times the label comes from the same link of another file
             continue
@@ -293,7 +290,7 @@ def new_stubs(last: dict[str, dict], edits: list[Edit], resolve: Callable[[str],
             return None
         if dream_name(min(before)[2]) != dream_name(min(after)[2]):
             return None
-    return made, grown
+    return made, moved
 
 
 def _named_anew(names: dict[str, str], stubs: dict[str, dict], articles: list[Article] = (),
@@ -348,7 +345,7 @@ class _Stubs:
     """What a patch changes among the stubs (see :func:`new_stubs` and :func:`_new_dreams`)."""
 
     new: dict[str, dict]  # stubs no link led to before: slug -> their stub-links entry
-    grown: set[str]  # old stubs an added article links to as well
+    moved: set[str]  # old stubs linked from other files now
     filled: dict[str, str]  # old stubs an added article is written for: slug -> the stub's label
 
 
@@ -394,7 +391,7 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
         now_matches = {} if stubs.new else matches  # the look-alikes after the edits
         added = [edit.new for edit in edits if edit.added]
         shared, units = None, {}  # the shared triples (None for the last build's) and the blocks of them changed
-        if stubs.new or stubs.grown or stubs.filled or any(article.clusters for article in added):
+        if stubs.new or stubs.moved or stubs.filled or any(article.clusters for article in added):
             tables.made["stub-links"] = stub_links_patched(
                 tables.last("stub-links"), [edit.old for edit in edits if edit.old], [edit.new for edit in edits],
                 resolve, written, stubs.new, set(stubs.filled))
@@ -459,13 +456,13 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
 def _shared_patched(last: set[tuple], stub_links: dict[str, dict], stubs: _Stubs,
                     added: list[Article]) -> tuple[set[tuple], dict[str, list[tuple]]]:
     """Return the shared triples (see :func:`dreamgraph.library.shared_triples`) after the ``stubs`` changed
-    (the new ones and those linked from more files, with their entries in the patched ``stub_links`` table;
+    (the new ones and those linked from other files now, with their entries in the patched ``stub_links`` table;
     those written for, gone) and the ``added`` articles named their clusters, from the ``last`` build's (a
     set), and the triples of each subject whose block changed (cluster or stub IRI -> its triples, in the
     order a whole build gives them; none for a stub written for)."""
     made = {iri(dream_iri(slug)): stub_triples(slug, stub_links[slug]["label"],
                                                sorted({link[0] for link in stub_links[slug]["links"]}))
-            for slug in sorted(stubs.new.keys() | stubs.grown)}
+            for slug in sorted(stubs.new.keys() | stubs.moved)}
     made.update((iri(dream_iri(slug)), []) for slug in stubs.filled)
     clusters = [triple for article in added for triple in cluster_triples(article, article.path)]
     subjects = {triple[0] for triple in clusters}
