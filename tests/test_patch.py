@@ -638,3 +638,21 @@ def test_link_edits_one_after_another_with_the_tables_kept_in_memory_make_clean_
         _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
         memory.read_ahead(graph / STORE_DIR)
     assert memory.taken > 0
+
+
+def test_articles_added_one_after_another_with_the_tables_kept_in_memory_make_clean_builds(library, tmp_path):
+    """New articles under a process that builds again and again (dreamgraph.watch): the tables a patch
+    takes from memory (names, clusters, stub links, the mention finder's sources) are copied, not changed in
+    place, so each folder is a clean build's, the stub's article included."""
+    from dreamgraph.store import TablesInMemory
+
+    graph, memory = tmp_path / "graph", TablesInMemory()
+    for addition in ["a new dream linking written dreams, in a cluster", "an article written for a stub",
+                     "a new dream another article names",  # then the stub's article edited, a new one added
+                     "an article written for a stub, and a new one linking it"]:
+        ADDITIONS[addition](library)
+        report = build([library], graph, memory=memory)
+        assert report.store == "patched", addition
+        _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
+        memory.read_ahead(graph / STORE_DIR)
+    assert memory.taken > 0
