@@ -252,6 +252,9 @@ LINK_EDITS = {
     "a stub linked from one more file": lambda f: (f / "teeth.txt").write_text((f / "teeth.txt").read_text(
         encoding="utf-8") + "Next Stages\nIf eyes were on you → dream about being watched meaning — when you are seen\n",
         encoding="utf-8"),
+    # flying.txt sorts before nightmares.txt, which linked it first: the same words, the same label
+    "a stub linked first from one more file": lambda f: _replace(f / "flying.txt", "when the lift ends\n", (
+        "when the lift ends\nIf eyes were on you → dream about being watched meaning — when you are seen\n")),
     "a stub linked from one file fewer": lambda f: _replace(
         f / "sleepwalking.txt", "If someone saw you → dream about being watched meaning — when you are seen\n", ""),
     "links changed in two files": lambda f: (LINK_EDITS["a link to a written dream removed"](f),
@@ -277,6 +280,9 @@ ADDITIONS = {
     "a new dream linking an old stub and a new one": lambda f: (f / "zz-swimming.txt").write_text(
         SWIMMING.replace("dream about flying meaning", "dream about being watched meaning").replace(
             "you sink → dream about nightmares", "you sink → dream about diving deep"), encoding="utf-8"),
+    # a.txt sorts before nightmares.txt, which linked being watched first: in the same words, the same label
+    "a new dream linking an old stub first": lambda f: (f / "a.txt").write_text(
+        SWIMMING.replace("dream about flying meaning", "dream about being watched meaning"), encoding="utf-8"),
     # flying.txt's prose names "dreams of soaring": its mentions are found again
     "a new dream another article names": lambda f: (f / "soaring.txt").write_text(
         SWIMMING.replace("Swimming: Strokes", "Dreams of Soaring: Height"), encoding="utf-8"),
@@ -311,8 +317,11 @@ def test_an_article_added_is_patched_into_what_a_clean_build_makes(library, tmp_
     (lambda f: _replace(f / "nightmares.txt", "dream about being watched meaning", "dream about Being Watched meaning"),
      "a stub's first link reworded"),
     (lambda f: _replace(f / "flying.txt", "when the lift ends\n", "when the lift ends\nIf eyes were on you → dream about "
-                                                                  "being watched meaning — when you are seen\n"),
-     "a stub linked first from one more file"),
+                                                                  "Being Watched meaning — when you are seen\n"),
+     "a stub linked first from one more file, in other words"),
+    (lambda f: _replace(f / "nightmares.txt", "If eyes followed you → dream about being watched meaning — when you are "
+                                              "seen\n", ""),
+     "a stub's first link taken out (the next one's words are another file's)"),
     (lambda f: _replace(f / "loop.txt", "The Loop", "The Circle"), "a title changed"),
     (lambda f: (f / "new.txt").write_text(article("Dream About Being Watched?: Eyes", quick=["Seen."]), encoding="utf-8"),
      "a file added for a stub, under another name"),
@@ -329,8 +338,8 @@ def test_an_article_added_is_patched_into_what_a_clean_build_makes(library, tmp_
     (lambda f: (f / "new.txt").write_text(article("Dream About Nightmares: Again", quick=["Twice."]), encoding="utf-8"),
      "a file added for a written dream"),
     (lambda f: (f / "new.txt").write_text(article("Dream About Swimming: Strokes", next_stages=[
-        ("eyes turn", "being watched", "you are seen")]), encoding="utf-8"),
-     "a file added that names a stub first"),
+        ("eyes turn", "Being Watched", "you are seen")]), encoding="utf-8"),
+     "a file added that names a stub first, in other words"),
     (lambda f: (f / "teeth.txt").unlink(), "a file removed"),
     (lambda f: (f / "teeth.txt").rename(f / "teeth-moved.txt"), "a file renamed"),
     (lambda f: (f / "teeth.txt").write_text("\n".join(  # its title and intro alone, no link before or after

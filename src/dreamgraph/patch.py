@@ -284,11 +284,10 @@ def new_stubs(last: dict[str, dict], edits: list[Edit], resolve: Callable[[str],
         if {link[0] for link in before} != {link[0] for link in after}:  # linked from other files now
             moved.add(stub)
         first = [bool(others) and (not links or others[0][:2] < min(links)[:2]) for links in (before, after)]
-        if all(first):  # both times the label comes from the same link of another file
-            continue
-        if any(first) or not before:  # the first link moves between an edited file and another
-            return None
-        if dream_name(min(before)[2]) != dream_name(min(after)[2]):
+        if first[1]:  # the label comes from another file's link now: known only if it did before
+            if not first[0]:
+                return None
+        elif dream_name(min(after)[2]) != last[stub]["label"]:  # from an edited file's: its words are known
             return None
     return made, moved
 
