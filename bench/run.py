@@ -212,6 +212,7 @@ def main() -> None:
         names = written_name(library / "articles", changed, 5)  # a next stage led to another written dream each time
         watch_linked, watch_linked_rss = watch_edits(dreamgraph, library / "articles", graph, changed, args.timeout,
                                                      edit=lambda text, number: with_next_stage(text, names[number]))
+        watch_added, watch_added_rss = watch_additions(dreamgraph, library / "articles", graph, changed, args.timeout)
         plain_ok = size <= args.skip_plain_above
         source, target = pick_path(graph)
         hub = pick_hub(graph)
@@ -227,6 +228,7 @@ def main() -> None:
             ("rebuild after 1 added", (adding, add_rss), None),
             ("rebuild after 1 removed", (removing, remove_rss), None),
             ("1 added for a stub", (filling, fill_rss), None),
+            ("1 added, watch (median of 5)", (watch_added, watch_added_rss), None),
             ("named query (stubs-by-demand)", None, "query stubs-by-demand"),
             ("named query (gap-completeness)", None, "query gap-completeness"),
             ("gap report", None, "gaps"),
@@ -309,6 +311,45 @@ def watch_edits(dreamgraph: list[str], articles: Path, graph: Path, changed: Pat
     ``dreamgraph watch``, and the process's peak RSS in MB; (None, 0) when a build's line did not come
     within ``timeout``."""
     edit = edit or (lambda text, number: with_answer(text, f"Watched answer {number}."))
+    original = changed.read_text(encoding="utf-8")
+
+    def steps(number: int) -> list:
+        return [lambda: changed.write_text(edit(original, number), encoding="utf-8")]
+
+    def undo() -> bool:
+        changed.write_text(original, encoding="utf-8")
+        return True
+
+    return _watched(dreamgraph, articles, graph, timeout, times, steps, undo)
+
+
+def watch_additions(dreamgraph: list[str], articles: Path, graph: Path, changed: Path, timeout: float,
+                    times: int = 5) -> tuple[float | None, int]:
+    """Return the median wall time from saving a new article (``changed``'s text under a new title, another
+    each time) to the summary line of the build it starts in a running ``dreamgraph watch``, each taken out
+    again after (untimed), and the process's peak RSS in MB; (None, 0) as :func:`watch_edits`."""
+    original = changed.read_text(encoding="utf-8")
+    title = original.split("\n", 1)[0]
+    added = changed.with_name("zz-watched" + changed.suffix)
+
+    def steps(number: int) -> list:
+        new_title = title[:title.index("Dream About")] + f"Dream About A Copper Kettle Number {number}: The Whistle"
+        return [lambda: added.write_text(original.replace(title, new_title, 1), encoding="utf-8"), added.unlink]
+
+    def undo() -> bool:
+        if added.exists():
+            added.unlink()
+            return True
+        return False
+
+    return _watched(dreamgraph, articles, graph, timeout, times, steps, undo)
+
+
+def _watched(dreamgraph: list[str], articles: Path, graph: Path, timeout: float, times: int, steps,
+             undo) -> tuple[float | None, int]:
+    """Run ``dreamgraph watch`` and time, ``times`` times, the build the first of ``steps(number)`` (changes
+    to the library) starts, waiting untimed for the builds of the others; ``undo`` puts the library back
+    (True when that changed it: a build to wait for)."""
     import queue
     import statistics
     import threading
@@ -319,25 +360,26 @@ def watch_edits(dreamgraph: list[str], articles: Path, graph: Path, changed: Pat
     lines: queue.Queue = queue.Queue()  # the builds' summary lines (not the gaps opened and closed)
     threading.Thread(target=lambda: [lines.put(line) for line in process.stdout if not line.startswith(" ")],
                      daemon=True).start()
-    original = changed.read_text(encoding="utf-8")
     seconds = []
     try:
         lines.get(timeout=timeout)  # the first build: up to date
         for number in range(times):
-            time.sleep(0.5)
-            changed.write_text(edit(original, number), encoding="utf-8")
-            started = time.perf_counter()
-            if not lines.get(timeout=timeout).startswith("built"):
-                return None, 0
-            seconds.append(time.perf_counter() - started)
-        changed.write_text(original, encoding="utf-8")
-        lines.get(timeout=timeout)
+            for step, change in enumerate(steps(number)):
+                time.sleep(0.5)
+                change()
+                started = time.perf_counter()
+                if not lines.get(timeout=timeout).startswith("built"):
+                    return None, 0
+                if step == 0:
+                    seconds.append(time.perf_counter() - started)
+        if undo():
+            lines.get(timeout=timeout)
         with open(f"/proc/{process.pid}/status") as status:
             peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) // 1024
     except queue.Empty:
         return None, 0
     finally:
-        changed.write_text(original, encoding="utf-8")
+        undo()
         os.killpg(process.pid, signal.SIGTERM)  # not SIGINT: a process started in the background ignores it
         try:
             process.wait(timeout=timeout)
