@@ -169,7 +169,7 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
     if not changed or len(changed) > MOST_FILES:
         return None
     folder = graph_dir / STORE_DIR
-    manifest = read_manifest(folder, shared=False)  # a patch changes no shared triple
+    manifest = read_manifest(folder, shared=False)  # its shared triples read only if a patch changes them
     if manifest is None or "about-dreams" not in manifest or manifest.get("limits") != repr(limits):
         return None
     if not all(kept_is_current(folder, name) for name in TABLES):
@@ -183,7 +183,7 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
         return None
     library = Library({edit.new.slug: edit.new for edit in edits}, manifest["aliases"], [])
     written = manifest["articles"]
-    if len(library.articles) != len(edits) or any(
+    if len(library.articles) != len(edits) or any(  # an edited file's dream is written, an added one's not yet
             (edit.new.slug in written) == edit.added or library.resolve(edit.new.slug) != edit.new.slug for edit in edits):
         return None
     tables = _Tables(folder, memory)
