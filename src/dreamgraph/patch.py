@@ -184,7 +184,8 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
     library = Library({edit.new.slug: edit.new for edit in edits}, manifest["aliases"], [])
     written = manifest["articles"]
     if len(library.articles) != len(edits) or any(  # an edited file's dream is written, an added one's not yet
-            (edit.new.slug in written) == edit.added or library.resolve(edit.new.slug) != edit.new.slug for edit in edits):
+            (edit.new.slug in written) == edit.added or library.resolve(edit.new.slug) != edit.new.slug
+            for edit in edits):
         return None
     tables = _Tables(folder, memory)
     try:
@@ -433,8 +434,9 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
     report = BuildReport(
         articles=old_report.articles + len(added),
         dreams=old_report.dreams + len(stubs.new) + len(added) - len(stubs.filled),
-        stubs=old_report.stubs + len(stubs.new) - len(stubs.filled), clusters=old_report.clusters, triples=triple_count, store="patched",
-        graph_file=graph_dir / GRAPH_FILE, problems=sorted((set(old_report.problems) - dropped) | found,
+        stubs=old_report.stubs + len(stubs.new) - len(stubs.filled), clusters=old_report.clusters,
+        triples=triple_count, store="patched", graph_file=graph_dir / GRAPH_FILE,
+        problems=sorted((set(old_report.problems) - dropped) | found,
                         key=lambda p: (p.path, p.line or 0, p.severity, p.message)),
         violations=violations)
     stage("tidying the cache")
@@ -595,7 +597,8 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     links = Links(made["links"] if relinked else last("links"))
     versions = dict(sorted({**last("article-versions"), **article_versions(library)}.items()))
     made["article-versions"] = versions
-    made["counts"] = counts_patched(last("counts"), [edit.old for edit in edits if edit.old], [edit.new for edit in edits])
+    made["counts"] = counts_patched(last("counts"), [edit.old for edit in edits if edit.old],
+                                    [edit.new for edit in edits])
     if "stub-links" not in made:  # with new stubs, made before the graph file was written
         made["stub-links"] = stub_links_patched(last("stub-links"), [edit.old for edit in edits if edit.old],
                                                 [edit.new for edit in edits], library.resolve, written)

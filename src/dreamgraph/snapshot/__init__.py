@@ -167,8 +167,8 @@ def link_inputs_patched(last: dict[str, str], changed: Iterable[tuple[str, bytes
                         aliases: dict[str, str] | None = None,
                         labels: Iterable[tuple[str, str]] | None = None) -> dict[str, str]:
     """Return the last build's :func:`link_inputs` after written dreams' link digests changed, each given as
-    (slug, old digest or None for a dream written anew, new digest), with the aliases and stubs' labels as they were, or as given (``aliases``
-    and every stub's (slug, label)).
+    (slug, old digest or None for a dream written anew, new digest), with the aliases and stubs' labels as
+    they were, or as given (``aliases`` and every stub's (slug, label)).
 
     >>> from dreamgraph.library import assemble, shared_triples
     >>> from dreamgraph.parse import parse_text
