@@ -6,7 +6,7 @@ from __future__ import annotations
 from helpers import FIXTURES, SEED, article
 from dreamgraph.build import assemble, shared_triples, validation_units
 from dreamgraph.compile import parse_all
-from dreamgraph.triples import LABEL, A, T, integer, ntriples, text
+from dreamgraph.triples import LABEL, T, integer, ntriples, text
 from dreamgraph.validate import (_shapes, check, check_units, graph_from_ntriples, shapes_allow_structures,
                                  shapes_text, structure)
 
@@ -114,33 +114,6 @@ def test_context_nodes_described_alike_are_checked_once_and_each_is_still_report
     assert any(v.message == "a transition has exactly one 'to' dream" for v in found)
 
 
-def test_a_cluster_of_one_more_member_is_not_checked_again(monkeypatch):
-    """A cluster named by one more article has one more member and one more file: a unit key of its own,
-    and the structure of the cluster before (alike context nodes are one), whose kept verdict stands."""
-    import dreamgraph.validate as validate
-    from dreamgraph.compile import shared_unit
-    from dreamgraph.triples import DERIVED, MEMBER
-
-    cluster = "<https://w3id.org/dreamgraph/id/cluster/water>"
-
-    def unit(count: int):
-        own = [(cluster, A, T["Cluster"]), (cluster, LABEL, '"water"')]
-        for n in range(count):
-            own += [(cluster, MEMBER, f"<https://w3id.org/dreamgraph/id/dream/d{n}>"),
-                    (cluster, DERIVED, f"<https://w3id.org/dreamgraph/id/source/d{n}.txt>")]
-        return shared_unit(own)
-
-    checked = []
-    real = validate._check_structures
-    monkeypatch.setattr(validate, "_check_structures", lambda todo: checked.append(len(todo)) or real(todo))
-    kept: dict = {}
-    first = validate.check_units([unit(2)], kept.get, kept.__setitem__)
-    assert validate.unit_key(unit(2)) != validate.unit_key(unit(3))
-    assert validate.check_units([unit(3)], kept.get, kept.__setitem__) == first
-    assert checked == [1, 0]  # checked once, for two members; with three, its verdict was known
-    assert validate.unit_key(unit(3)) in kept  # and is kept by the new key too
-
-
 def test_units_whose_structures_are_known_are_not_made_into_structures(monkeypatch):
     """check_units keys every unit without making its structure's text: a structure is made once when new
     (then checked), and a library whose structures were all checked before (the clusters and stubs of a
@@ -154,8 +127,7 @@ def test_units_whose_structures_are_known_are_not_made_into_structures(monkeypat
     monkeypatch.setattr(validate, "_structure_of", lambda unit: made.append(unit) or real(unit))
     kept: dict = {}
     assert validate.check_units(units, kept.get, kept.__setitem__) == [[], [], []]
-    assert len(kept) == 2 and len(made) == 1  # three units, one structure, made once to be checked (its verdict
-    # kept by the units' key and by its text's)
+    assert len(kept) == 1 and len(made) == 1  # three units, one structure, made once to be checked
     made.clear()
     assert validate.check_units(units, kept.get, kept.__setitem__) == [[], [], []]
     assert made == []

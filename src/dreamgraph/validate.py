@@ -352,26 +352,17 @@ def check_units(units: Sequence[Unit | Callable[[], Unit]], lookup=lambda key: N
     known: dict[str, list[Violation]] = {}
     todo: dict[str, str] = {}
     owners: dict[str, set[str]] = {}
-    by_text: dict[str, str] = {}  # a unit key to check -> the key of its structure's text
     for i, key in enumerate(keys):
         if key not in known and key not in todo:
             found = lookup(key)
-            if found is None:
-                # a unit key counts every node, its structure's text takes alike context nodes as one (a
-                # cluster of one more member, a stub of one more file): a structure checked before
-                by_text[key] = "structure " + _key(make(i)[1])
-                found = lookup(by_text[key])
             if found is None:
                 todo[key] = make(i)[1]
                 owners[key] = make(i)[3]
             else:
                 known[key] = found
-                if key in by_text:
-                    remember(key, found)
     for key, found in _check_structures(list(todo.items())):
         known[key] = [v for v in found if v.focus in owners[key]]  # context nodes are checked in their own unit
         remember(key, known[key])
-        remember(by_text[key], known[key])
     results: list[list[Violation]] = []
     for i, key in enumerate(keys):
         if not known[key]:
