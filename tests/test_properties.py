@@ -79,6 +79,21 @@ def test_whatever_was_built_passes_the_shapes(source):
         assert check_units(units) == [[]] * len(units)
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(articles, min_size=1, max_size=4))
+def test_units_of_one_key_have_one_structure(sources):
+    """A unit's key (validate.unit_key, which takes context nodes described alike as one) is never shared by
+    two units of different structures: each key's verdict is its structure's."""
+    from dreamgraph.validate import _shapes, structure, unit_key
+
+    library = assemble([parse_text(text, f"articles/{n}.txt") for n, text in enumerate(sources)], {})
+    by_key: dict[str, str] = {}
+    for unit in validation_units(library, shared_triples(library)):
+        unit = unit() if callable(unit) else unit
+        text = structure(*unit, _shapes()[2])[0]
+        assert by_key.setdefault(unit_key(unit), text) == text
+
+
 @SETTINGS
 @given(articles)
 def test_turtle_written_then_parsed_gives_the_same_graph(source):

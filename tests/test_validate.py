@@ -6,7 +6,7 @@ from __future__ import annotations
 from helpers import FIXTURES, SEED, article
 from dreamgraph.build import assemble, shared_triples, validation_units
 from dreamgraph.compile import parse_all
-from dreamgraph.triples import LABEL, T, integer, ntriples, text
+from dreamgraph.triples import LABEL, A, T, integer, ntriples, text
 from dreamgraph.validate import (_shapes, check, check_units, graph_from_ntriples, shapes_allow_structures,
                                  shapes_text, structure)
 
@@ -112,6 +112,33 @@ def test_context_nodes_described_alike_are_checked_once_and_each_is_still_report
     found = check_units([(twice, context)])[0]
     assert found == pyshacl_on(twice, context)
     assert any(v.message == "a transition has exactly one 'to' dream" for v in found)
+
+
+def test_a_cluster_of_one_more_member_keeps_its_key_and_is_not_checked_again(monkeypatch):
+    """A cluster named by one more article has one more member and one more file, described as the others
+    are: its key (and so its kept verdict) stands, and pySHACL is not run for it (a new article patched
+    into a cluster then loads no pySHACL)."""
+    import dreamgraph.validate as validate
+    from dreamgraph.compile import shared_unit
+    from dreamgraph.triples import DERIVED, MEMBER
+
+    cluster = "<https://w3id.org/dreamgraph/id/cluster/water>"
+
+    def unit(count: int):
+        own = [(cluster, A, T["Cluster"]), (cluster, LABEL, '"water"')]
+        for n in range(count):
+            own += [(cluster, MEMBER, f"<https://w3id.org/dreamgraph/id/dream/d{n}>"),
+                    (cluster, DERIVED, f"<https://w3id.org/dreamgraph/id/source/d{n}.txt>")]
+        return shared_unit(own)
+
+    checked = []
+    real = validate._check_structures
+    monkeypatch.setattr(validate, "_check_structures", lambda todo: checked.append(len(todo)) or real(todo))
+    kept: dict = {}
+    first = validate.check_units([unit(2)], kept.get, kept.__setitem__)
+    assert validate.unit_key(unit(2)) == validate.unit_key(unit(3))
+    assert validate.check_units([unit(3)], kept.get, kept.__setitem__) == first
+    assert checked == [1, 0]  # checked once, for two members; with three, its verdict was known: none to check
 
 
 def test_units_whose_structures_are_known_are_not_made_into_structures(monkeypatch):

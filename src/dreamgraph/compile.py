@@ -33,11 +33,12 @@ from .parse import Limits, ParseResult, read_limited
 from .snapshot import link_digest
 from .snapshot.texts import shingles, similarity_text
 from .sources import absolute_paths, display_paths
-from .triples import MEMBER, A, Triple, own_triples, turtle_blocks
+from .triples import DERIVED, ENTITY, MEMBER, A, Triple, own_triples, turtle_blocks
 from .triples import T as TERMS
 from .validate import Unit, unit_key
 
 DREAM, CLUSTER, NEXT_STAGE, IN_CLUSTER = TERMS["Dream"], TERMS["Cluster"], TERMS["nextStage"], TERMS["belongsToCluster"]
+SOURCE = TERMS["SourceArticle"]
 PARALLEL_THRESHOLD = 400  # below this many files, starting worker processes costs more than it saves
 
 
@@ -68,8 +69,11 @@ def article_unit(article: Article, resolve: Callable[[str], str]) -> Unit:
 
 def shared_unit(own: list[Triple]) -> Unit:
     """Return the unit of one subject of the shared triples (a cluster's, a stub's or a hub's block), with the
-    types of the dreams a cluster has as members as context."""
-    return own, [(o, A, DREAM) for _, p, o in own if p == MEMBER]
+    types of the dreams a cluster has as members and of the article files it comes from as context: nodes
+    described alike, which the check takes as one (see :func:`dreamgraph.validate.unit_key`), so that a
+    cluster or a stub named by one more article keeps its key and its verdict."""
+    return own, [(o, A, DREAM) for _, p, o in own if p == MEMBER] + [
+        triple for _, p, o in own if p == DERIVED for triple in ((o, A, SOURCE), (o, A, ENTITY))]
 
 
 def _as_written(slug: str) -> str:
