@@ -503,8 +503,8 @@ def test_the_cards_patched_to_a_file_are_those_of_the_whole_library(library, tmp
 
 def test_the_shingles_patched_to_a_file_are_those_laid_out_in_memory(library, tmp_path):
     """shingles_patched writes the last table's hashes with an edited article's replaced to a new file, the
-    old ones copied in the background: once waited for, the table is the one laid out in memory; it declines
-    (None) when an article's shingles come or go, which changes the table's dreams."""
+    old ones copied in the background, and a new dream's put in its place: once waited for, the table is the
+    one laid out in memory; it declines (None) when a dream's shingles go, which takes it out of the table."""
     import numpy as np
 
     from dreamgraph.library import Library
@@ -525,8 +525,16 @@ def test_the_shingles_patched_to_a_file_are_those_laid_out_in_memory(library, tm
     assert got[0] == expected[0] and np.array_equal(got[1], expected[1]) and np.array_equal(got[2], expected[2])
     assert not np.array_equal(got[1], shingle_arrays(last)[1])
     assert shingles_patched(last, {edited.slug: None}, tmp_path / "spill", folder / "shingles.hashes") is None
-    assert shingles_patched(last, {"not-a-dream": made[edited.slug]}, tmp_path / "spill",
-                            folder / "shingles.hashes") is None
+    # a new dream's shingles put in its place (none: nothing put in)
+    (library / "new.txt").write_text(SWIMMING, encoding="utf-8")
+    added = parse_file(library / "new.txt").article
+    made = {added.slug: shingles("water holds you and you float in a lake at night"), "not-shingled": None}
+    table, wait = shingles_patched(last, made, tmp_path / "spill", folder / "shingles.hashes")
+    wait()
+    in_memory = shingles_from_library(Library({added.slug: added}, {}, []), made, last, {added.slug})
+    got, expected = shingle_arrays(table), shingle_arrays(in_memory)
+    assert added.slug in got[0] and len(got[0]) == len(shingle_arrays(last)[0]) + 1
+    assert got[0] == expected[0] and np.array_equal(got[1], expected[1]) and np.array_equal(got[2], expected[2])
 
 
 def _damage(kept) -> None:

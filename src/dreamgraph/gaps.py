@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from bisect import insort
+from bisect import bisect_left, insort
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cache
@@ -594,31 +594,53 @@ class _Whole:
 
 class _Replaced(_Whole):
     """A shingle table that is ``old`` (slugs, hashes, sizes) with the shingles of a few of its articles
-    replaced (``arrays``: slug -> array), read without being laid out: a patch writes the table's file
-    meanwhile (see :func:`near_pairs_patched`)."""
+    replaced and of a few new ones put in their places (``arrays``: slug -> array), read without being laid
+    out: a patch writes the table's file meanwhile (see :func:`near_pairs_patched`)."""
 
     def __init__(self, old: tuple, arrays: dict[str, object]):
+        import numpy as np
+
         super().__init__(*old)
+        self.old_slugs, self.old_index, self.renumber = old[0], self.index, None
+        new = sorted(slug for slug in arrays if slug not in self.old_index)
+        sizes = old[2].copy()
+        if new:  # numbered in their places, the old articles after each one number further
+            places = [bisect_left(old[0], slug) for slug in new]
+            self.renumber = np.arange(len(old[0])) + np.searchsorted(places, np.arange(len(old[0])), side="right")
+            slugs, at = [], 0
+            for place, slug in zip(places, new):
+                slugs += [*old[0][at:place], slug]
+                at = place
+            self.slugs = slugs + list(old[0][at:])
+            self.index = {slug: n for n, slug in enumerate(self.slugs)}
+            sizes = np.zeros(len(self.slugs), dtype=np.int64)
+            sizes[self.renumber] = old[2]
         self.arrays = {self.index[slug]: array for slug, array in arrays.items()}  # by place
-        self.sizes = old[2].copy()
         for n, array in self.arrays.items():
-            self.sizes[n] = len(array)
+            sizes[n] = len(array)
+        self.sizes = sizes
 
     def of(self, slug: str):
         n = self.index[slug]
-        return self.arrays[n] if n in self.arrays else super().of(slug)
+        if n in self.arrays:
+            return self.arrays[n]
+        n = self.old_index[slug]
+        return self.hashes[self.starts[n]:self.starts[n + 1]]
 
     def holders(self, values) -> _Holders:
-        return _Holders.of(self.hashes, self.starts, values, self.arrays)
+        return _Holders.of(self.hashes, self.starts, values, self.arrays, self.renumber)
 
     def whole(self) -> tuple:
         """The table laid out: (slugs, hashes, sizes)."""
         import numpy as np
 
-        parts, at = [], 0
+        parts, at = [], 0  # the next old article to copy
         for n in sorted(self.arrays):
-            parts += [self.hashes[self.starts[at]:self.starts[n]], np.asarray(self.arrays[n], dtype=np.uint64)]
-            at = n + 1
+            slug = self.slugs[n]
+            place = self.old_index.get(slug)
+            until = bisect_left(self.old_slugs, slug) if place is None else place
+            parts += [self.hashes[self.starts[at]:self.starts[until]], np.asarray(self.arrays[n], dtype=np.uint64)]
+            at = until if place is None else place + 1
         parts.append(self.hashes[self.starts[at]:])
         return self.slugs, np.concatenate(parts), self.sizes
 
@@ -643,14 +665,16 @@ def near_pairs(table: dict, last: Callable[[str], object],
 
 def near_pairs_patched(last: Callable[[str], object], made: dict[str, object]) -> list[tuple[str, str, float]]:
     """Return :func:`near_pairs` of the last build's shingle table with the shingles of a few of its articles
-    replaced by those ``made`` (slug -> array; see :func:`dreamgraph.snapshot.texts.shingles_patched`), from
-    the last table and pairs and those arrays alone (a patch writes the new table's file meanwhile)."""
+    replaced, and of a few new ones put in, by those ``made`` (slug -> array, or None for an article without
+    the parts compared; see :func:`dreamgraph.snapshot.texts.shingles_patched`), from the last table and
+    pairs and those arrays alone (a patch writes the new table's file meanwhile)."""
     old = shingle_arrays(last("shingles"))
+    made = {slug: array for slug, array in made.items() if array is not None}  # (none: a new dream without)
     table = _Replaced(old, made)
     found = updated_pairs(old, last("near-pairs"), table, GapSettings().duplicate_similarity, changed=set(made))
     if found is None:
         found = similar_pairs(*table.whole()[1:], GapSettings().duplicate_similarity)
-    return [(old[0][i], old[0][j], share) for i, j, share in found]
+    return [(table.slugs[i], table.slugs[j], share) for i, j, share in found]
 
 
 def _changed_articles(old: tuple, new: tuple) -> set[str]:
@@ -687,14 +711,17 @@ class _Holders:
         self.values, self.articles = values, articles
 
     @classmethod
-    def of(cls, hashes, starts, values, replaced: dict[int, object] | None = None) -> _Holders:
+    def of(cls, hashes, starts, values, replaced: dict[int, object] | None = None, renumber=None) -> _Holders:
         """Those of a table (``hashes``, each article's ``starts``) holding each of ``values`` (sorted,
         distinct), found by :func:`_positions_of`; with ``replaced`` (place -> array), those articles' shingles
-        are the arrays, not the table's."""
+        are the arrays, not the table's; with ``renumber`` (each article's place now), the table's articles
+        are numbered anew (new ones put in between)."""
         import numpy as np
 
         where = _positions_of(hashes, values)
         found, articles = hashes[where], np.searchsorted(starts, where, "right") - 1
+        if renumber is not None:
+            articles = renumber[articles]
         if replaced:
             keep = ~np.isin(articles, np.fromiter(replaced, dtype=np.int64, count=len(replaced)))
             pieces = [(found[keep], articles[keep])]

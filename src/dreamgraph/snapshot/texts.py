@@ -174,28 +174,38 @@ def _patched_shingles(library: Library, known: dict | None, last: dict, changed:
 def shingles_patched(last: dict, made: dict[str, object], spill: Path,
                      hashes_file: Path) -> tuple[dict[str, object], Callable[[], None]] | None:
     """Return the ``last`` build's shingle table with the shingles of a few of its dreams replaced by those
-    ``made`` (slug -> array; a patch's edited articles, see :mod:`dreamgraph.patch`), and what waits until
-    the table's hashes are all in place: they go to a new file in ``spill``, the unchanged dreams' copied
-    from the last table's file, ``hashes_file``, in a thread of their own (see :func:`search_patched`; made
-    in memory, the 144 MB of 100,000 articles took 1.2-1.6 s). None when a dream made is not in the last
-    table or has no shingles now (the table's dreams would change)."""
+    ``made`` (slug -> array, or None for an article without the parts compared; a patch's edited or added
+    articles, see :mod:`dreamgraph.patch`), new dreams' put in their places, and what waits until the
+    table's hashes are all in place: they go to a new file in ``spill``, the unchanged dreams' copied from
+    the last table's file, ``hashes_file``, in a thread of their own (see :func:`search_patched`; made in
+    memory, the 144 MB of 100,000 articles took 1.2-1.6 s). None when a dream of the last table has no
+    shingles now (the table's dreams would lose one)."""
     import numpy as np
 
     slugs, _, old_sizes = shingle_arrays(last)
     index = {slug: n for n, slug in enumerate(slugs)}
-    if any(slug not in index or array is None for slug, array in made.items()):
+    if any(array is None and slug in index for slug, array in made.items()):
         return None
+    made = {slug: array for slug, array in made.items() if array is not None}
     starts = np.concatenate([[0], np.cumsum(old_sizes)]) * 8  # in bytes
-    sizes = old_sizes.copy()
+    # (place in the old table, 0: a new dream's shingles go before the old one there, or 1: they replace it)
+    events = sorted([(index[slug], 1, slug) for slug in made if slug in index]
+                    + [(bisect_left(slugs, slug), 0, slug) for slug in made if slug not in index])
+    now: list[str] = []
+    sizes: list = []
     runs, texts, at = [], [], 0
-    for n, slug in sorted((index[slug], slug) for slug in made):
-        runs.append((int(starts[at]), int(starts[n])))
+    for place, replaced, slug in events:
+        runs.append((int(starts[at]), int(starts[place])))
+        now.extend(slugs[at:place])
+        sizes += [old_sizes[at:place], np.array([len(made[slug])], dtype=np.int64)]
+        now.append(slug)
         texts.append(np.asarray(made[slug]).astype("<u8", copy=False).tobytes())
-        sizes[n] = len(made[slug])
-        at = n + 1
+        at = place + replaced
     runs.append((int(starts[at]), int(starts[-1])))
+    now.extend(slugs[at:])
+    sizes.append(old_sizes[at:])
     path, wait = spliced(runs, texts, spill, SPILLED, hashes_file)
-    return {"slugs": slugs, "hashes": path, "sizes": sizes}, wait
+    return {"slugs": now, "hashes": path, "sizes": np.concatenate(sizes).astype(np.int64)}, wait
 
 
 def shingles_from_store(store: Store) -> dict[str, object]:
