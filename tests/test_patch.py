@@ -644,14 +644,21 @@ def test_link_edits_one_after_another_with_the_tables_kept_in_memory_make_clean_
     """The link patch under a process that builds again and again (dreamgraph.watch): the tables it takes
     from memory are not changed in place (the projection is read anew, the others copied), so each folder
     is a clean build's, a new stub's included."""
+    _patched_with_tables_in_memory(library, tmp_path, [LINK_EDITS[edit] for edit in [
+        "a link to a written dream added", "a link to a new stub", "a link pointed at another written dream",
+        "a link's condition changed"]])
+
+
+def _patched_with_tables_in_memory(library, tmp_path, changes) -> None:
+    """Make each change to the library in turn, building after each in one process that keeps the tables
+    (as `watch` does, reading them ahead): each build a patch, each folder a clean build's."""
     from dreamgraph.store import TablesInMemory
 
     graph, memory = tmp_path / "graph", TablesInMemory()
-    for edit in ["a link to a written dream added", "a link to a new stub", "a link pointed at another written dream",
-                 "a link's condition changed"]:
-        LINK_EDITS[edit](library)
+    for change in changes:
+        change(library)
         report = build([library], graph, memory=memory)
-        assert report.store == "patched", edit
+        assert report.store == "patched", change
         _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
         memory.read_ahead(graph / STORE_DIR)
     assert memory.taken > 0
@@ -661,15 +668,7 @@ def test_articles_added_one_after_another_with_the_tables_kept_in_memory_make_cl
     """New articles under a process that builds again and again (dreamgraph.watch): the tables a patch
     takes from memory (names, clusters, stub links, the mention finder's sources) are copied, not changed in
     place, so each folder is a clean build's, the stub's article included."""
-    from dreamgraph.store import TablesInMemory
-
-    graph, memory = tmp_path / "graph", TablesInMemory()
-    for addition in ["a new dream linking written dreams, in a cluster", "an article written for a stub",
-                     "a new dream another article names",  # then the stub's article edited, a new one added
-                     "an article written for a stub, and a new one linking it"]:
-        ADDITIONS[addition](library)
-        report = build([library], graph, memory=memory)
-        assert report.store == "patched", addition
-        _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
-        memory.read_ahead(graph / STORE_DIR)
-    assert memory.taken > 0
+    _patched_with_tables_in_memory(library, tmp_path, [ADDITIONS[addition] for addition in [
+        "a new dream linking written dreams, in a cluster", "an article written for a stub",
+        "a new dream another article names",  # then the stub's article edited, a new one added
+        "an article written for a stub, and a new one linking it"]])

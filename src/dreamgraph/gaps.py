@@ -960,7 +960,8 @@ def relinked_gaps(last_gaps: list[Gap], relinked: set[str], old: Links, graph: n
                   shared_share: float = 0.75) -> dict[str, list[Gap]]:
     """Return, for :func:`find_gaps`, the gaps of the kinds in :data:`FROM_THE_PROJECTION` that can be made
     from the last report (``last_gaps``) for a build whose only change to the links is the Next Stages of
-    the ``relinked`` dreams, every dream, cluster and page format as it was (see :mod:`dreamgraph.patch`):
+    the ``relinked`` dreams (new ones, or stubs written for, among them), every other dream, cluster and page
+    format as it was (see :mod:`dreamgraph.patch`):
     the one-way links, those from and into a relinked dream found again (a link into one depends on where
     it leads now); the possible overlaps, those of the pairs with a relinked dream found again, when the
     near-duplicate pairs and the sentences saying how two dreams differ are the last build's and no
@@ -986,6 +987,9 @@ def relinked_gaps(last_gaps: list[Gap], relinked: set[str], old: Links, graph: n
     """
     cut = {node for node, partial in graph.nodes(data="partial") if partial}
     explained = cut | ({row["dream"] for row in tables["completeness"] if not_in_format(row)} - cut)
+    # a stub written for now leads back to clusters: the links into the dreams leading to it are found again
+    relinked = relinked | {n for x in relinked if x in old.index and old.stub[old.index[x]] and not graph.nodes[x]["stub"]
+                           for n in graph.predecessors(x)}
     touched = sorted({edge for x in relinked for edge in [*graph.out_edges(x), *graph.in_edges(x)]})
     ready = {"one-way": [gap for gap in last_gaps if gap.kind == "one-way"
                          and not set(gap.evidence[0]["text"].split(" → ")) & relinked]

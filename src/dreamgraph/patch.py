@@ -1,5 +1,5 @@
-"""A rebuild after edits that leave every dream and every stub as it was: the changed articles' parts put in
-place of their old ones in the last build's graph file, store and tables, with no other article read.
+"""A rebuild after a few articles edited or added: their parts put in place of their old ones (or in their
+places) in the last build's graph file, store and tables, with no other article read.
 
 Most edits to a library change an article's texts and nothing it links to: a Quick Answer reworded, a FAQ
 added, a scenario fixed. Such an edit changes that article's own triples, its card, its completeness row,
@@ -66,9 +66,10 @@ from .report import text_table
 from .settings import GapSettings
 from .slugs import dream_name
 from .snapshot import TABLES, Snapshot, link_digest, link_inputs_patched
-from .snapshot.articles import (article_versions, cards_patched, completeness_from_library,
+from .snapshot.articles import (article_versions, cards_patched, completeness_from_library, name_key,
                                 counts_patched, stub_links_patched)
-from .snapshot.projection import Links, add_dreams, links_relinked, relink, same_structure, transitions_of
+from .snapshot.projection import (Links, add_dreams, links_relinked, relink, same_structure, stub_node,
+                                  transitions_of, written_node)
 from .snapshot.texts import (SPILLED, MentionFinder, finder_with, mentions_from_library, mentions_patched, new_names,
                              search_patched, shingles_from_library, shingles_patched)
 from .store import STORE_DIR, Carried, TablesInMemory, kept_in_folder, kept_is_current
@@ -309,7 +310,7 @@ def _named_anew(names: dict[str, str], stubs: dict[str, dict], articles: list[Ar
 def _article_names(article: Article) -> set[str]:
     """Return the names a written dream with no aliases answers to, as the names table keys them: its
     label, its title and its slug."""
-    return {key for key in (article.name.strip().lower(), article.title.strip().lower(), article.slug) if key}
+    return {key for key in map(name_key, (article.name, article.title, article.slug)) if key}
 
 
 def _new_dreams(tables: "_Tables", articles: list[Article]) -> dict[str, str] | None:
@@ -328,8 +329,8 @@ def _new_dreams(tables: "_Tables", articles: list[Article]) -> dict[str, str] | 
     filled = {article.slug: stubs[article.slug]["label"] for article in articles if article.slug in stubs}
     if filled:
         matches = tables.last("typos")["matches"]
-        if any(article.slug in filled and (matches.get(article.slug) or filled[article.slug].strip().lower()
-                                           != article.name.strip().lower()) for article in articles):
+        if any(article.slug in filled and (matches.get(article.slug) or name_key(filled[article.slug])
+                                           != name_key(article.name)) for article in articles):
             return None
     return filled
 
@@ -337,7 +338,7 @@ def _new_dreams(tables: "_Tables", articles: list[Article]) -> dict[str, str] | 
 def _stub_names(slug: str, label: str) -> set[str]:
     """Return the names a stub answers to, as the names table keys them (see
     :func:`dreamgraph.snapshot.articles.names_table`): its label and its slug."""
-    return {label.strip().lower(), slug}
+    return {name_key(label), slug}
 
 
 @dataclass
@@ -635,9 +636,7 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     made["gaps"] = None if relinked else patched_gaps(last_gaps, changed, links, last, made)
     if made["gaps"] is None:  # found again over the projection (the possible overlaps, or every kind)
         made.update((name, last(name)) for name in unchanged)
-        # a stub written for: the links into the dreams leading there may be one-way now, or no more
-        around = {n for slug in stubs.filled for n in made["projection"].predecessors(slug)}
-        ready = (relinked_gaps(last_gaps, {edit.new.slug for edit in relinked} | around, Links(last("links")),
+        ready = (relinked_gaps(last_gaps, {edit.new.slug for edit in relinked}, Links(last("links")),
                                made["projection"], last, made) if relinked else reused_gaps(last_gaps, last, made))
         made["gaps"] = find_gaps(Snapshot(tables=made), ready=ready)
     carried = set(unchanged)
@@ -661,12 +660,8 @@ def _relink(tables: _Tables, edits: list[Edit], library: Library, stage: Callabl
     graph = kept_in_folder(tables.folder, "projection")  # a copy of its own (not one a watching process keeps)
     if graph is None:
         raise Unpatchable("projection")
-    new = {slug: {"iri": str(dream_iri(slug)), "label": entry["label"], "stub": True, "subtitle": None,
-                  "partial": False, "clusters": []} for slug, entry in stubs.new.items()}
-    new.update((edit.new.slug, {"iri": str(dream_iri(edit.new.slug)), "label": edit.new.name, "stub": False,
-                                "subtitle": edit.new.subtitle or None, "partial": edit.new.partial,
-                                "clusters": sorted({mention.slug for mention in edit.new.clusters})})
-               for edit in edits if edit.added)  # (not a cluster's hub: see _new_dreams)
+    new = {slug: stub_node(slug, entry["label"]) for slug, entry in stubs.new.items()}
+    new.update((edit.new.slug, written_node(edit.new)) for edit in edits if edit.added)  # (no hub: see _new_dreams)
     filled = {slug: new.pop(slug) for slug in stubs.filled}
     for slug, attributes in filled.items():
         graph.nodes[slug].update(attributes)

@@ -382,6 +382,11 @@ def names_from_store(store: Store) -> dict[str, str]:
     return names_table(found)
 
 
+def name_key(text: object) -> str:
+    """Return the key the names table files a name under (lower case, no spaces around)."""
+    return str(text).strip().lower()
+
+
 def names_table(dreams: dict[str, dict]) -> dict[str, str]:
     """Return the names table from each dream's IRI -> its ``labels``, ``titles`` and ``aliases``. A name
     two dreams answer to goes to the one whose label it is, else title, else alias, else slug; then to the
@@ -390,7 +395,7 @@ def names_table(dreams: dict[str, dict]) -> dict[str, str]:
     for iri, entry in dreams.items():
         for rank, texts in enumerate((entry["labels"], entry["titles"], entry["aliases"], [slug_of(iri)])):
             for text in texts:
-                key = str(text).strip().lower()
+                key = name_key(text)
                 if key and (key not in ranked or (rank, iri) < ranked[key]):
                     ranked[key] = (rank, iri)
     return {key: iri for key, (_, iri) in sorted(ranked.items())}

@@ -27,18 +27,28 @@ def from_library(library: Library, shared: Shared) -> nx.DiGraph:
     nodes = {}
     named = {mention.slug for article in library.articles.values() for mention in article.clusters}
     for slug, article in library.articles.items():
-        hub = {slug} & named  # a cluster's hub belongs to it (see dreamgraph.library.shared_triples)
-        nodes[slug] = {"iri": str(dream_iri(slug)), "label": article.name, "stub": False,
-                       "subtitle": article.subtitle or None, "partial": article.partial,
-                       "clusters": sorted({mention.slug for mention in article.clusters} | hub)}
+        nodes[slug] = written_node(article, slug in named)
     for slug, references in shared.links.items():
-        nodes[slug] = {"iri": str(dream_iri(slug)), "label": stub_label(references), "stub": True,
-                       "subtitle": None, "partial": False, "clusters": []}
+        nodes[slug] = stub_node(slug, stub_label(references))
     transitions = ((slug, library.resolve(stage.target_slug), position, stage.condition, stage.gloss or "")
                    for slug in sorted(library.articles)
                    for position, stage in enumerate(library.articles[slug].next_stages, 1))
     return graph_of({"nodes": sorted(nodes.items(), key=lambda item: item[1]["iri"]),
                      "edges": projection_edges(transitions)})
+
+
+def written_node(article, hub: bool = False) -> dict:
+    """Return a written dream's attributes in the projection; a cluster's ``hub`` (its slug a cluster's)
+    belongs to that cluster (see :func:`dreamgraph.library.shared_triples`)."""
+    return {"iri": str(dream_iri(article.slug)), "label": article.name, "stub": False,
+            "subtitle": article.subtitle or None, "partial": article.partial,
+            "clusters": sorted({mention.slug for mention in article.clusters} | ({article.slug} if hub else set()))}
+
+
+def stub_node(slug: str, label: str) -> dict:
+    """Return a stub's attributes in the projection."""
+    return {"iri": str(dream_iri(slug)), "label": label, "stub": True, "subtitle": None, "partial": False,
+            "clusters": []}
 
 
 def transitions_of(article, resolve) -> list[tuple[str, str, int, str, str]]:
