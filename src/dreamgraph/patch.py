@@ -83,7 +83,7 @@ MOST_FILES = 50  # more changed files than this are left to the whole rebuild, w
 # the tables an edit that leaves every link as it was cannot change (see the module's docstring); one that
 # changes links changes the first two, the link digest and the rankings (see _relink), and one that makes
 # new stubs the names and the look-alikes too (see _add_stubs)
-UNCHANGED = ("projection", "links", "names", "clusters", "link-inputs", "typos", "rankings")
+UNCHANGED = ("projection", "links", "names", "name-rivals", "clusters", "link-inputs", "typos", "rankings")
 
 
 @dataclass

@@ -55,6 +55,8 @@ TABLES = {table.name: table for table in (
     Table("card-parts", "per written dream, the parts its card shows", articles.card_parts_from_store),
     Table("counts", "nodes of each class; written, stub and partial dreams", articles.counts_from_store),
     Table("names", "every name a dream answers to -> its IRI", articles.names_from_store),
+    Table("name-rivals", "each name more than one dream answers to -> the IRIs of those it does not go to "
+          "(for the next build)", None),
     Table("stub-links", "per linked stub, its label and the links to it", articles.stub_links_from_store),
     Table("clusters", "per cluster, its labels and the articles naming it", articles.clusters_from_store),
     Table("links", "the projection's structure as arrays, for the queries that need no text", None,
@@ -81,7 +83,7 @@ TABLES = {table.name: table for table in (
 )}
 
 
-LINK_TABLES = ("projection", "links", "names", "clusters")  # made from link_inputs alone
+LINK_TABLES = ("projection", "links", "names", "name-rivals", "clusters")  # made from link_inputs alone
 
 
 def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
@@ -102,8 +104,9 @@ def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
     same_names = tables is not None  # the last build's names: its mention finder's names stand
     if tables is None:
         graph = projection.from_library(library, shared)
+        rivals: dict[str, list[str]] = {}
         tables = {"projection": graph, "links": projection.links_of(graph),
-                  "names": articles.names_from_library(library, graph),
+                  "names": articles.names_from_library(library, graph, rivals), "name-rivals": rivals,
                   "clusters": articles.clusters_from_library(library)}
     elif carried is not None:
         carried.update(tables)

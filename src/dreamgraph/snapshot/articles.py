@@ -360,15 +360,17 @@ SELECT ?dream ?label ?title ?alias WHERE {
 }"""
 
 
-def names_from_library(library: Library, projection: nx.DiGraph) -> dict[str, str]:
+def names_from_library(library: Library, projection: nx.DiGraph,
+                       rivals: dict[str, list[str]] | None = None) -> dict[str, str]:
     """Return every name a dream answers to (slug, label, title, aliases; lowercased) -> its IRI (finding
-    a dream by a misspelt name at 100,000 articles took 18 s when asked of the graph)."""
+    a dream by a misspelt name at 100,000 articles took 18 s when asked of the graph); ``rivals`` as
+    :func:`names_table` fills it."""
     dreams = {}
     for slug, data in projection.nodes(data=True):
         article = library.articles.get(slug)
         dreams[data["iri"]] = {"labels": {data["label"]}, "titles": {article.title} if article else set(),
                                "aliases": set(article.aliases) if article else set()}
-    return names_table(dreams)
+    return names_table(dreams, rivals)
 
 
 def names_from_store(store: Store) -> dict[str, str]:
@@ -387,17 +389,32 @@ def name_key(text: object) -> str:
     return str(text).strip().lower()
 
 
-def names_table(dreams: dict[str, dict]) -> dict[str, str]:
+def names_table(dreams: dict[str, dict], rivals: dict[str, list[str]] | None = None) -> dict[str, str]:
     """Return the names table from each dream's IRI -> its ``labels``, ``titles`` and ``aliases``. A name
     two dreams answer to goes to the one whose label it is, else title, else alias, else slug; then to the
-    first IRI."""
+    first IRI. ``rivals``, when given, is filled with each name more than one dream answers to -> the IRIs
+    of the others, sorted (the table "name-rivals": a rebuild that takes a dream away knows from it that
+    none of its names passes to another dream, see :mod:`dreamgraph.patch`).
+
+    >>> rivals = {}
+    >>> names_table({"x/a": {"labels": {"Fall"}, "titles": set(), "aliases": set()},
+    ...              "x/b": {"labels": {"Drop"}, "titles": {"Fall"}, "aliases": set()}}, rivals)
+    {'a': 'x/a', 'b': 'x/b', 'drop': 'x/b', 'fall': 'x/a'}
+    >>> rivals
+    {'fall': ['x/b']}
+    """
     ranked: dict[str, tuple[int, str]] = {}
+    answering: dict[str, set[str]] = defaultdict(set)
     for iri, entry in dreams.items():
         for rank, texts in enumerate((entry["labels"], entry["titles"], entry["aliases"], [slug_of(iri)])):
             for text in texts:
                 key = name_key(text)
                 if key and (key not in ranked or (rank, iri) < ranked[key]):
                     ranked[key] = (rank, iri)
+                if key and rivals is not None:
+                    answering[key].add(iri)
+    if rivals is not None:
+        rivals.update((key, sorted(iris - {ranked[key][1]})) for key, iris in sorted(answering.items()) if len(iris) > 1)
     return {key: iri for key, (_, iri) in sorted(ranked.items())}
 
 
