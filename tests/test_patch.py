@@ -311,6 +311,44 @@ def test_an_article_added_is_patched_into_what_a_clean_build_makes(library, tmp_
     _patched_twice(library, tmp_path, ADDITIONS[addition], lambda f: _replace(f / "loop.txt", "you fly →", "you glide →"))
 
 
+REMOVALS = {  # what is written and built first, then what is taken out
+    "a new dream, in a cluster": (ADDITIONS["a new dream linking written dreams, in a cluster"],
+                                  lambda f: (f / "swimming.txt").unlink()),
+    # being watched is linked from nightmares.txt and sleepwalking.txt too: its block loses one file
+    "a dream linking an old stub": (lambda f: (f / "zz-swimming.txt").write_text(SWIMMING.replace(
+        "dream about flying meaning", "dream about being watched meaning"), encoding="utf-8"),
+                                    lambda f: (f / "zz-swimming.txt").unlink()),
+    # flying.txt's prose names "dreams of soaring": its mentions are found again
+    "a dream another article names": (ADDITIONS["a new dream another article names"],
+                                      lambda f: (f / "soaring.txt").unlink()),
+    "a page out of the article format": (ADDITIONS["a new page out of the article format"],
+                                         lambda f: (f / "swimming.txt").unlink()),
+    "a page cut off": (ADDITIONS["a new page cut off"], lambda f: (f / "swimming.txt").unlink()),
+    "two dreams, one linking the other": (ADDITIONS["two new dreams, one linking the other"],
+                                          lambda f: ((f / "swimming.txt").unlink(), (f / "diving.md").unlink())),
+    "a dream, with an edit to another article": (ADDITIONS["a new dream linking written dreams, in a cluster"],
+                                                 lambda f: ((f / "swimming.txt").unlink(),
+                                                            _replace(f / "loop.txt", "Round.", "Round and round."))),
+    # flying.txt linked to it: the same patch takes that link out
+    "a dream, and the link to it": (
+        lambda f: ((f / "swimming.txt").write_text(SWIMMING, encoding="utf-8"),
+                   _replace(f / "flying.txt", "when the lift ends\n",
+                            "when the lift ends\nIf you land in water → dream about swimming meaning — when it is wet\n")),
+        lambda f: ((f / "swimming.txt").unlink(), _replace(f / "flying.txt", "If you land in water → dream about "
+                                                           "swimming meaning — when it is wet\n", ""))),
+}
+
+
+@pytest.mark.parametrize("removal", sorted(REMOVALS))
+def test_an_article_taken_out_is_patched_into_what_a_clean_build_makes(library, tmp_path, removal):
+    """A file taken out whose dream no link leads to (see dreamgraph.patch): its parts, its node and links,
+    its names, its cluster's sources and its stubs' files go, and the mentions of its names."""
+    write, take_out = REMOVALS[removal]
+    write(library)
+    build([library], tmp_path / "graph")
+    _patched_twice(library, tmp_path, take_out, lambda f: _replace(f / "loop.txt", "you fly →", "you glide →"))
+
+
 @pytest.mark.parametrize("edit, why", [
     (lambda f: _replace(f / "loop.txt", "you fly → dream about flyng", "you fly → dream about flying"),
      "a stub's last link changed"),
@@ -340,7 +378,10 @@ def test_an_article_added_is_patched_into_what_a_clean_build_makes(library, tmp_
     (lambda f: (f / "new.txt").write_text(article("Dream About Swimming: Strokes", next_stages=[
         ("eyes turn", "Being Watched", "you are seen")]), encoding="utf-8"),
      "a file added that names a stub first, in other words"),
-    (lambda f: (f / "teeth.txt").unlink(), "a file removed"),
+    (lambda f: (f / "teeth.txt").unlink(), "a file removed whose dream another article links to"),
+    (lambda f: (f / "flying.txt").unlink(), "a file removed whose dream a stub looks like"),
+    (lambda f: (f / SEED.name).unlink(), "a file removed, the last to name its cluster and link its stubs"),
+    (lambda f: (f / "loop.txt").unlink(), "a file removed, the only one to link a stub"),
     (lambda f: (f / "teeth.txt").rename(f / "teeth-moved.txt"), "a file renamed"),
     (lambda f: (f / "teeth.txt").write_text("\n".join(  # its title and intro alone, no link before or after
         (f / "teeth.txt").read_text(encoding="utf-8").splitlines()[:2]) + "\n", encoding="utf-8"),

@@ -957,11 +957,12 @@ def reused_gaps(last_gaps: list[Gap], last: Callable[[str], object], tables: dic
 # gap's node is the dream): an edit that keeps every link changes them for the edited dreams only.
 def relinked_gaps(last_gaps: list[Gap], relinked: set[str], old: Links, graph: nx.DiGraph,
                   last: Callable[[str], object], tables: dict[str, object], most_sources: int = 30,
-                  shared_share: float = 0.75) -> dict[str, list[Gap]]:
+                  shared_share: float = 0.75, removed: set[str] = frozenset()) -> dict[str, list[Gap]]:
     """Return, for :func:`find_gaps`, the gaps of the kinds in :data:`FROM_THE_PROJECTION` that can be made
     from the last report (``last_gaps``) for a build whose only change to the links is the Next Stages of
-    the ``relinked`` dreams (new ones, or stubs written for, among them), every other dream, cluster and page
-    format as it was (see :mod:`dreamgraph.patch`):
+    the ``relinked`` dreams (new ones, or stubs written for, among them) and the dreams ``removed`` (no
+    link led to them: their links gone with them), every other dream, cluster and page format as it was
+    (see :mod:`dreamgraph.patch`):
     the one-way links, those from and into a relinked dream found again (a link into one depends on where
     it leads now); the possible overlaps, those of the pairs with a relinked dream found again, when the
     near-duplicate pairs and the sentences saying how two dreams differ are the last build's and no
@@ -992,7 +993,7 @@ def relinked_gaps(last_gaps: list[Gap], relinked: set[str], old: Links, graph: n
                            for n in graph.predecessors(x)}
     touched = sorted({edge for x in relinked for edge in [*graph.out_edges(x), *graph.in_edges(x)]})
     ready = {"one-way": [gap for gap in last_gaps if gap.kind == "one-way"
-                         and not set(gap.evidence[0]["text"].split(" → ")) & relinked]
+                         and not set(gap.evidence[0]["text"].split(" → ")) & (relinked | removed)]
              + [gap for a, b in touched for gap in _one_way(graph, a, b, explained)]}
     stated = differences(tables["mentions"])
     if ({pair[:2] for pair in last("near-pairs")} != {pair[:2] for pair in tables["near-pairs"]}
@@ -1009,10 +1010,14 @@ def relinked_gaps(last_gaps: list[Gap], relinked: set[str], old: Links, graph: n
         return sum(1 for n in graph.predecessors(target) if n in written and n != target)
 
     before = {x: {old.slugs[t] for t in old.successors(old.index[x])} - {x} if x in old.index else set()
-              for x in relinked}  # a dream written anew led nowhere
-    for target in {t for x in relinked for t in before[x] ^ onward(x)}:
-        was = spread(target) + sum(1 for x in relinked if target in before[x]) - sum(
-            1 for x in relinked if target in onward(x))
+              for x in relinked | removed}  # a dream written anew led nowhere
+
+    def now(x: str) -> frozenset[str]:  # a dream taken out leads nowhere
+        return frozenset() if x in removed else onward(x)
+
+    for target in {t for x in before for t in before[x] ^ now(x)} - removed:
+        was = spread(target) + sum(1 for x in before if target in before[x]) - sum(
+            1 for x in before if target in now(x))
         if (was <= most_sources) != (spread(target) <= most_sources):
             return ready  # the pairs leading there are counted otherwise: all found again
     duplicates = {tuple(gap.label.split(" ~ ")) for gap in near_duplicates(Snapshot(tables=tables), GapSettings())}
@@ -1038,7 +1043,7 @@ def relinked_gaps(last_gaps: list[Gap], relinked: set[str], old: Links, graph: n
         if reasons and (a, b) not in duplicates and (b, a) not in duplicates:
             found.extend(_overlap(graph, a, b, reasons, score, stated))
     ready["possible-overlap"] = [gap for gap in last_gaps if gap.kind == "possible-overlap"
-                                 and not set(_OVERLAP.match(gap.action).groups()) & relinked] + found
+                                 and not set(_OVERLAP.match(gap.action).groups()) & (relinked | removed)] + found
     return ready
 
 

@@ -45,7 +45,7 @@ from __future__ import annotations
 import os
 import time
 from bisect import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Container, Sequence
 
@@ -68,10 +68,10 @@ from .slugs import dream_name
 from .snapshot import TABLES, Snapshot, link_digest, link_inputs_patched
 from .snapshot.articles import (article_versions, cards_patched, completeness_from_library, name_key,
                                 counts_patched, stub_links_patched)
-from .snapshot.projection import (Links, add_dreams, links_relinked, relink, same_structure, stub_node,
+from .snapshot.projection import (Links, add_dreams, links_relinked, relink, remove_dreams, same_structure, stub_node,
                                   transitions_of, written_node)
-from .snapshot.texts import (SPILLED, MentionFinder, finder_with, mentions_from_library, mentions_patched, new_names,
-                             search_patched, shingles_from_library, shingles_patched)
+from .snapshot.texts import (SPILLED, MentionFinder, finder_with, finder_without, mentions_from_library, mentions_patched,
+                             new_names, search_patched, shingles_from_library, shingles_patched)
 from .store import STORE_DIR, Carried, TablesInMemory, kept_in_folder, kept_is_current
 from .triples import cluster_triples, iri, own_triples, stub_triples, turtle_blocks, turtle_term
 from .validate import Violation, check_units, verdict_key
@@ -164,10 +164,9 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
     if kept is None or kept.get("settings") != inputs.settings or kept.get("validated") != validate:
         return None
     before = dict(kept["sources"])
-    if not before.keys() <= {name for name, _ in inputs.files}:  # a file removed or renamed
-        return None
+    gone = sorted(before.keys() - {name for name, _ in inputs.files})  # files taken out (see _removed)
     changed = [i for i, (name, key) in enumerate(inputs.files) if before.get(name) != key]
-    if not changed or len(changed) > MOST_FILES:
+    if not (changed or gone) or len(changed) + len(gone) > MOST_FILES:
         return None
     folder = graph_dir / STORE_DIR
     manifest = read_manifest(folder, shared=False)  # its shared triples read only if a patch changes them
@@ -178,9 +177,11 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
     stage("reading the articles")
     try:
         edits = _edits(changed, paths, inputs, before, cache, limits)
+        removed = _removed([before[name] for name in gone], cache)
     finally:  # the changed files' old entries were read for this build, not kept for it (see Cache.prune)
-        cache.forget(before[inputs.files[i][0]] for i in changed if inputs.files[i][0] in before)
-    if edits is None:
+        cache.forget([*(before[inputs.files[i][0]] for i in changed if inputs.files[i][0] in before),
+                      *(before[name] for name in gone)])
+    if edits is None or removed is None:
         return None
     library = Library({edit.new.slug: edit.new for edit in edits}, manifest["aliases"], [])
     written = manifest["articles"]
@@ -188,18 +189,24 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
             (edit.new.slug in written) == edit.added or library.resolve(edit.new.slug) != edit.new.slug
             for edit in edits):
         return None
+    if removed and (any(edit.added for edit in edits) or len({article.slug for article in removed}) != len(removed)
+                    or any(article.slug not in written or article.slug in library.articles for article in removed)):
+        return None  # a file renamed, or another file's dream now: the whole rebuild sorts them out
     tables = _Tables(folder, memory)
     try:
         completeness = tables.last("completeness")
         filled = _new_dreams(tables, [edit.new for edit in edits if edit.added])
-        if filled is None:
+        if filled is None or not _removable(tables, removed, edits, library.resolve, kept["report"].problems):
             return None
     except Unpatchable:
         return None
     rows = {row["dream"]: row for row in completeness if row["dream"] in library.articles}
-    if any(rows.get(edit.new.slug, {}).get("path") != edit.new.path for edit in edits if not edit.added):
+    rows.update((row["dream"], row) for row in completeness if row["dream"] in {article.slug for article in removed})
+    if any(rows.get(article.slug, {}).get("path") != article.path
+           for article in [*(edit.new for edit in edits if not edit.added), *removed]):
         return None  # not the dream's article
-    tables.made["completeness"] = completeness_from_library(library, completeness, set(library.articles))
+    tables.made["completeness"] = completeness_from_library(library, completeness,
+                                                            {*library.articles, *(article.slug for article in removed)})
     if any(not_in_format(rows[row["dream"]]) != not_in_format(row) for row in tables.made["completeness"]
            if row["dream"] in rows):  # into or out of the article format: the look-alikes change
         return None
@@ -207,7 +214,7 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
     added = [edit.new for edit in edits if edit.added]
     try:
         found = new_stubs(tables.last("stub-links"), relinked, library.resolve,
-                          written.keys() | set(library.articles)) if relinked else ({}, set())
+                          written.keys() | set(library.articles), removed) if relinked or removed else ({}, set())
         if found is None or ((found[0] or added) and not _named_anew(tables.last("names"), found[0], added, filled)):
             return None
     except Unpatchable:
@@ -225,7 +232,7 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
         return None
     try:
         return _patch(graph_dir, edits, library, manifest, last, tail, tables, kept, inputs, files, cache, validate,
-                      started, stage, _Stubs(stubs, moved, filled))
+                      started, stage, _Changes(stubs, moved, filled, removed))
     except (Unpatchable, OSError, EOFError):  # a kept file gone or damaged: nothing replaced, the whole rebuild runs
         return None
 
@@ -256,22 +263,70 @@ def _edits(changed: list[int], paths: Sequence[str | os.PathLike], inputs: Input
     return edits
 
 
+def _removed(keys: list[str], cache: Cache) -> list[Article] | None:
+    """Return the articles of the files taken out (``keys``: their last cache keys) as the last build read
+    them (their heads: what a patch takes away needs no texts), when each was one article a patch can take
+    away (see :func:`_addable`), else None."""
+    heads = dict(cache.get_many("article", keys))
+    found = []
+    for key in keys:
+        old = heads.get(key)
+        if not isinstance(old, list) or len(old) != 1 or not _addable(old[0]):
+            return None
+        found.append(old[0].result.article)
+    return found
+
+
+def _removable(tables: "_Tables", removed: list[Article], edits: list[Edit], resolve: Callable[[str], str],
+               problems: list) -> bool:
+    """Return True when the dreams of the ``removed`` articles can be taken out of the last build's tables
+    (the other files changed by ``edits``): no link leads to one of them, from an article that stays or an
+    edited one; none is a cluster's hub, and each cluster one names is named by another article in the same
+    words (its label stands); none of their names is another dream's too (see
+    :func:`dreamgraph.snapshot.articles.names_table`: the name would pass to it); no stub is their look-alike
+    (its links' warnings would go); no other file's problem names their files. Their links to stubs are
+    checked with :func:`new_stubs`."""
+    if not removed:
+        return True
+    gone, paths = {article.slug for article in removed}, {article.path for article in removed}
+    links = Links(tables.last("links"))
+    staying = gone | {edit.new.slug for edit in edits if edit.relinked}  # (the edited articles' links: below)
+    if any(links.slugs[n] not in staying for article in removed for n in links.predecessors(links.index[article.slug])):
+        return False
+    if any(resolve(stage.target_slug) in gone for edit in edits for stage in edit.new.next_stages):
+        return False
+    clusters = tables.last("clusters")
+    if any(article.slug in clusters or any(
+            mention.slug not in clusters or clusters[mention.slug]["labels"] != [mention.name]
+            or not set(clusters[mention.slug]["sources"]) - paths for mention in article.clusters)
+           for article in removed):
+        return False
+    names, rivals = tables.last("names"), tables.last("name-rivals")
+    if any(key in rivals or names.get(key) != str(dream_iri(article.slug))
+           for article in removed for key in _article_names(article)):
+        return False
+    if any(match and match[0] in gone for match in tables.last("typos")["matches"].values()):
+        return False
+    return not any(problem.path not in paths and any(path in problem.message for path in paths) for problem in problems)
+
+
 def new_stubs(last: dict[str, dict], edits: list[Edit], resolve: Callable[[str], str],
-              written: Container[str]) -> tuple[dict[str, dict], set[str]] | None:
+              written: Container[str], removed: list[Article] = ()) -> tuple[dict[str, dict], set[str]] | None:
     """Return the stubs that articles whose Next Stages changed (``edits``) link to and no link did before
     (slug -> its ``label`` and its ``links`` as (path, line, condition), as the stub-links table has them),
     with the old stubs the edited files link to from other files now (one more, or one fewer: their blocks
     name their files), when they leave every other unwritten dream as it was (``last``: the last build's
     stub-links table): no stub loses its last link, and each keeps its label (the name in the first link to
     it, by file and line); else None. The other old stubs' own triples are then the last build's; the new
-    and moved ones' are made from their links (see :func:`_tail_patched` and :func:`_add_names`)."""
-    paths = {edit.new.path for edit in edits}
+    and moved ones' are made from their links (see :func:`_tail_patched` and :func:`_add_names`). The
+    articles ``removed`` (their files taken out, no link leading to their dreams) link from nowhere now."""
+    paths = {edit.new.path for edit in edits} | {article.path for article in removed}
     touched: dict[str, list[list, list]] = {}
-    for edit in edits:
-        for side, article in enumerate((edit.old, edit.new)):
+    for old, new in [*((edit.old, edit.new) for edit in edits), *((article, None) for article in removed)]:
+        for side, article in enumerate((old, new)):
             for stage in article.next_stages if article is not None else ():
                 target = resolve(stage.target_slug)
-                if target not in written:
+                if target not in written:  # (a removed dream among the written: no link leads to it)
                     touched.setdefault(target, [[], []])[side].append(
                         (article.path, stage.line, stage.target, stage.condition))
     made, moved = {}, set()
@@ -342,12 +397,19 @@ def _stub_names(slug: str, label: str) -> set[str]:
 
 
 @dataclass
-class _Stubs:
-    """What a patch changes among the stubs (see :func:`new_stubs` and :func:`_new_dreams`)."""
+class _Changes:
+    """What a patch changes among the dreams but the edited and added articles' own parts (see
+    :func:`new_stubs`, :func:`_new_dreams` and :func:`_removable`)."""
 
     new: dict[str, dict]  # stubs no link led to before: slug -> their stub-links entry
     moved: set[str]  # old stubs linked from other files now
     filled: dict[str, str]  # old stubs an added article is written for: slug -> the stub's label
+    removed: list[Article] = field(default_factory=list)  # the articles of files taken out (no link leads to them)
+
+    @property
+    def gone(self) -> set[str]:
+        """The slugs of the dreams taken out."""
+        return {article.slug for article in self.removed}
 
 
 class Unpatchable(Exception):
@@ -373,13 +435,14 @@ class _Tables:
 
 def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict, last: tuple, tail: tuple,
            tables: _Tables, kept: dict, inputs: Inputs, files: FileIndex, cache: Cache, validate: bool, started: float,
-           stage: Callable[[str], None], stubs: _Stubs) -> BuildReport:
+           stage: Callable[[str], None], changes: _Changes) -> BuildReport:
     """Do the work of :func:`patched_build` once it knows the edits can be patched (``stubs``: what they
     change among the stubs)."""
     spool = Spool(graph_dir, last[0])
     try:
         stage("putting the library together")
-        written, resolve = set(manifest["articles"]) | set(library.articles), library.resolve
+        written = (set(manifest["articles"]) | set(library.articles)) - changes.gone
+        resolve = library.resolve
         parts = {slug: ((*place, 1), "") for slug, place in last[1].items()}
         for edit in edits:  # made with its links as written, unless an alias points one elsewhere
             if any(resolve(link.target_slug) != link.target_slug for link in edit.new.next_stages):
@@ -389,26 +452,27 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
                 parts[edit.new.slug] = (spool.add(edit.after.turtle, edit.after.turtle_sha256), "")
         violations: list = list(kept["report"].violations)
         matches = tables.last("typos")["matches"]  # the look-alikes of linked stubs, for the links' problems
-        now_matches = {} if stubs.new else matches  # the look-alikes after the edits
+        now_matches = {} if changes.new else matches  # the look-alikes after the edits
         added = [edit.new for edit in edits if edit.added]
         shared, units = None, {}  # the shared triples (None for the last build's) and the blocks of them changed
-        if stubs.new or stubs.moved or stubs.filled or any(article.clusters for article in added):
+        if (changes.new or changes.moved or changes.filled
+                or any(article.clusters for article in [*added, *changes.removed])):
             tables.made["stub-links"] = stub_links_patched(
-                tables.last("stub-links"), [edit.old for edit in edits if edit.old], [edit.new for edit in edits],
-                resolve, written, stubs.new, set(stubs.filled))
+                tables.last("stub-links"), [*(edit.old for edit in edits if edit.old), *changes.removed],
+                [edit.new for edit in edits], resolve, written, changes.new, set(changes.filled))
             manifest = {**manifest, "shared": read_shared(graph_dir / STORE_DIR)}
             if manifest["shared"] is None:
                 raise Unpatchable("shared triples")
-            shared, units = _shared_patched(manifest["shared"], tables.made["stub-links"], stubs, added)
+            shared, units = _shared_patched(manifest["shared"], tables.made["stub-links"], changes, added)
             tail = _tail_patched(bytes(spool.read(tail)), tables.made["stub-links"].keys(), units)
 
         def while_the_store_loads() -> dict[str, object]:
             if validate:
                 stage("checking the shapes")
-                violations[:] = _violations(violations, edits, resolve, cache, units)
+                violations[:] = _violations(violations, edits, resolve, cache, units, changes.removed)
             stage("making the read model")
-            made = _patched_tables(graph_dir, tables, edits, library, written, stage, stubs, articles_of)
-            if stubs.new:  # with the new stubs' look-alikes (the tables are let go of once written)
+            made = _patched_tables(graph_dir, tables, edits, library, written, stage, changes, articles_of)
+            if changes.new:  # with the new stubs' look-alikes (the tables are let go of once written)
                 now_matches.update(made["typos"]["matches"])
             return made
 
@@ -427,15 +491,16 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
         for spilled in graph_dir.glob(f".{SPILLED}.*.tmp"):  # linked into the store folder, or not needed
             spilled.unlink(missing_ok=True)
     old_report = kept["report"]
-    dropped, found = set(), set()
+    gone_paths = {article.path for article in changes.removed}  # every problem of a file taken out goes with it
+    dropped, found = {problem for problem in old_report.problems if problem.path in gone_paths}, set()
     for edit in edits:
         if edit.before is not None:
             dropped.update(edit.before.result.problems, link_problems(edit.old, resolve, written, matches))
         found.update(edit.after.result.problems, link_problems(edit.new, resolve, written, now_matches))
     report = BuildReport(
-        articles=old_report.articles + len(added),
-        dreams=old_report.dreams + len(stubs.new) + len(added) - len(stubs.filled),
-        stubs=old_report.stubs + len(stubs.new) - len(stubs.filled), clusters=old_report.clusters,
+        articles=old_report.articles + len(added) - len(changes.removed),
+        dreams=old_report.dreams + len(changes.new) + len(added) - len(changes.filled) - len(changes.removed),
+        stubs=old_report.stubs + len(changes.new) - len(changes.filled), clusters=old_report.clusters,
         triples=triple_count, store="patched", graph_file=graph_dir / GRAPH_FILE,
         problems=sorted((set(old_report.problems) - dropped) | found,
                         key=lambda p: (p.path, p.line or 0, p.severity, p.message)),
@@ -447,7 +512,8 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
     files.keep()
     # the edited files' old entries (the other files' stand; the SHACL verdicts of the structures not checked too)
     now = {key for _, key in inputs.files}
-    cache.drop(PER_FILE, {before[inputs.files[edit.index][0]] for edit in edits if not edit.added} - now, now)
+    cache.drop(PER_FILE, {*(before[inputs.files[edit.index][0]] for edit in edits if not edit.added),
+                          *(before[name] for name in before.keys() - {name for name, _ in inputs.files})} - now, now)
     cache.close()
     keep_report(graph_dir, inputs, report, validate)
     leave_for_exit(tables, parts)
@@ -455,20 +521,24 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
     return report
 
 
-def _shared_patched(last: set[tuple], stub_links: dict[str, dict], stubs: _Stubs,
+def _shared_patched(last: set[tuple], stub_links: dict[str, dict], changes: _Changes,
                     added: list[Article]) -> tuple[set[tuple], dict[str, list[tuple]]]:
-    """Return the shared triples (see :func:`dreamgraph.library.shared_triples`) after the ``stubs`` changed
-    (the new ones and those linked from other files now, with their entries in the patched ``stub_links`` table;
-    those written for, gone) and the ``added`` articles named their clusters, from the ``last`` build's (a
-    set), and the triples of each subject whose block changed (cluster or stub IRI -> its triples, in the
-    order a whole build gives them; none for a stub written for)."""
+    """Return the shared triples (see :func:`dreamgraph.library.shared_triples`) after the stubs changed
+    (``changes``: the new ones and those linked from other files now, with their entries in the patched
+    ``stub_links`` table; those written for, gone), the ``added`` articles named their clusters and the
+    removed ones no longer do, from the ``last`` build's (a set), and the triples of each subject whose
+    block changed (cluster or stub IRI -> its triples, in the order a whole build gives them; none for a
+    stub written for)."""
     made = {iri(dream_iri(slug)): stub_triples(slug, stub_links[slug]["label"],
                                                sorted({link[0] for link in stub_links[slug]["links"]}))
-            for slug in sorted(stubs.new.keys() | stubs.moved)}
-    made.update((iri(dream_iri(slug)), []) for slug in stubs.filled)
+            for slug in sorted(changes.new.keys() | changes.moved)}
+    made.update((iri(dream_iri(slug)), []) for slug in changes.filled)
     clusters = [triple for article in added for triple in cluster_triples(article, article.path)]
-    subjects = {triple[0] for triple in clusters}
-    shared = {triple for triple in last if triple[0] not in made}
+    # a removed article's cluster loses its membership and the article's file (its label, type stand)
+    taken = {triple for article in changes.removed for triple in cluster_triples(article, article.path)
+             if triple[2] in (iri(dream_iri(article.slug)), iri(source_iri(article.path)))}
+    subjects = {triple[0] for triple in [*clusters, *taken]}
+    shared = {triple for triple in last if triple[0] not in made} - taken
     shared.update(clusters, *made.values())
     for subject in subjects:  # sorted as shared_triples sorts the clusters' triples
         made[subject] = sorted((triple for triple in shared if triple[0] == subject), key="\0".join)
@@ -534,19 +604,21 @@ def _articles_from_cache(slugs: set[str], completeness: list[dict], inputs: Inpu
 
 
 def _violations(last: list[Violation], edits: list[Edit], resolve: Callable[[str], str], cache: Cache,
-                shared: dict[str, list[tuple]] | None = None) -> list:
+                shared: dict[str, list[tuple]] | None = None, removed: list[Article] = ()) -> list:
     """Return the last build's SHACL violations with those about the edited articles' nodes (their dreams, the
     dreams' parts and their files: a unit's violations are about its own nodes alone, see
     :func:`dreamgraph.validate.check_units`) and the ``shared`` subjects (stubs and clusters whose triples
     changed: IRI -> their triples) replaced by those of their new triples (each structure's verdict kept in
-    the cache, as the whole build keeps them, with the same units: see :func:`dreamgraph.build.validation_units`)."""
+    the cache, as the whole build keeps them, with the same units: see :func:`dreamgraph.build.validation_units`),
+    and those about the ``removed`` articles' nodes taken out."""
     shared = shared or {}
     units = [shared_unit(triples) for _, triples in sorted(shared.items()) if triples]  # (none: a stub written for)
     found = check_units([article_unit(edit.new, resolve) for edit in edits] + units,
                         lambda key: cache.get("shacl", verdict_key(key)),
                         lambda key, violations: cache.put("shacl", verdict_key(key), violations))
-    dreams = tuple(str(dream_iri(edit.new.slug)) for edit in edits)
-    nodes = {str(source_iri(edit.new.path)) for edit in edits} | {subject.strip("<>") for subject in shared}
+    dreams = tuple(str(dream_iri(article.slug)) for article in [*(edit.new for edit in edits), *removed])
+    nodes = {str(source_iri(article.path)) for article in [*(edit.new for edit in edits), *removed]}
+    nodes.update(subject.strip("<>") for subject in shared)
 
     def about_an_edit(violation: Violation) -> bool:
         node = violation.focus.strip("<>")
@@ -556,7 +628,7 @@ def _violations(last: list[Violation], edits: list[Edit], resolve: Callable[[str
 
 
 def _patched_tables(graph_dir: Path, tables: _Tables, edits: list[Edit], library: Library,
-                    written: set[str], stage: Callable[[str], None], stubs: _Stubs | None = None,
+                    written: set[str], stage: Callable[[str], None], changes: _Changes | None = None,
                     articles_of: Callable[[set[str]], dict[str, Article]] | None = None) -> dict[str, object]:
     """Return every table of the read model for the patched library: those an edit that keeps the links
     cannot change carried from the last build, the others made from the last build's with the edited
@@ -564,13 +636,14 @@ def _patched_tables(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     ``written`` are the written dreams' slugs after the edits, ``stubs`` what they change among the stubs,
     ``articles_of`` reads back other articles from the cache (those that may name a new stub or dream)."""
     last, made = tables.last, tables.made
-    stubs = stubs or _Stubs({}, set(), {})
+    changes = changes or _Changes({}, set(), {})
     # first, so the old texts are copied while the rest is made
     made["search"], texts_copied = search_patched(last("search"), library, graph_dir, tables.folder / "search.lower",
-                                                  {slug: entry["label"] for slug, entry in stubs.new.items()})
+                                                  {slug: entry["label"] for slug, entry in changes.new.items()},
+                                                  changes.gone)
     copying = [texts_copied]  # each waits until a table's file, written in the background, is complete
     try:
-        _patch_the_rest(graph_dir, tables, edits, library, written, stage, copying, stubs, articles_of)
+        _patch_the_rest(graph_dir, tables, edits, library, written, stage, copying, changes, articles_of)
     finally:
         for wait in copying:
             wait()
@@ -578,42 +651,46 @@ def _patched_tables(graph_dir: Path, tables: _Tables, edits: list[Edit], library
 
 
 def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library: Library, written: set[str],
-                    stage: Callable[[str], None], copying: list[Callable[[], None]], stubs: _Stubs,
+                    stage: Callable[[str], None], copying: list[Callable[[], None]], changes: _Changes,
                     articles_of: Callable[[set[str]], dict[str, Article]] | None) -> None:
     """Make every table of :func:`_patched_tables` but the search table (adding to ``copying`` what waits
     for a table's file written in the background); ``stubs`` and ``articles_of`` as there."""
     last, made = tables.last, tables.made
-    changed = set(library.articles)
+    changed, gone = set(library.articles), changes.gone
     made["card-parts"], cards_copied = cards_patched(last("card-parts"), library, graph_dir,
-                                                     tables.folder / "card-parts.packed")
+                                                     tables.folder / "card-parts.packed", gone)
     copying.append(cards_copied)
     shingled = {edit.new.slug: edit.after.shingles for edit in edits}
-    patched = shingles_patched(last("shingles"), shingled, graph_dir, tables.folder / "shingles.hashes")
+    patched = None if gone else shingles_patched(last("shingles"), shingled, graph_dir, tables.folder / "shingles.hashes")
     if patched is not None:  # first, so the old hashes are copied while the rest is made
         made["shingles"], shingles_copied = patched
         copying.append(shingles_copied)
     relinked = [edit for edit in edits if edit.relinked]
-    if relinked:
-        _relink(tables, relinked, library, stage, stubs)
-    links = Links(made["links"] if relinked else last("links"))
+    if relinked or gone:
+        _relink(tables, relinked, library, stage, changes)
+    links = Links(made["links"] if relinked or gone else last("links"))
     versions = dict(sorted({**last("article-versions"), **article_versions(library)}.items()))
+    for slug in gone:
+        del versions[slug]
     made["article-versions"] = versions
-    made["counts"] = counts_patched(last("counts"), [edit.old for edit in edits if edit.old],
+    made["counts"] = counts_patched(last("counts"), [*(edit.old for edit in edits if edit.old), *changes.removed],
                                     [edit.new for edit in edits])
     if "stub-links" not in made:  # with new stubs, made before the graph file was written
-        made["stub-links"] = stub_links_patched(last("stub-links"), [edit.old for edit in edits if edit.old],
+        made["stub-links"] = stub_links_patched(last("stub-links"),
+                                                [*(edit.old for edit in edits if edit.old), *changes.removed],
                                                 [edit.new for edit in edits], library.resolve, written)
     added = [edit.new for edit in edits if edit.added]
     if patched is None:  # an article's shingles gone or come: the table's dreams change
-        made["shingles"] = shingles_from_library(library, shingled, last("shingles"), changed)
+        made["shingles"] = shingles_from_library(library, shingled, last("shingles"), changed | gone)
     sources = last("mention-sources")
     if not isinstance(sources, dict) or "versions" not in sources:
         raise Unpatchable("mention-sources")
     searched = library  # whose mentions are found again: the edited articles, and those that may name a new dream
-    named = bool(stubs.new or added)  # new names
+    named = bool(changes.new or added or gone)  # names added or taken away
     if named:
-        names = _add_names(tables, stubs, added)
-        finder, naming = finder_with(sources["finder"], names) or MentionFinder(made["names"]), None
+        names, unnamed = _add_names(tables, changes, added)
+        kept = finder_without(sources["finder"], made["names"], unnamed).kept() if unnamed else sources["finder"]
+        finder, naming = finder_with(kept, names) or MentionFinder(made["names"]), None
         if finder.digest != sources["finder"]["digest"]:  # new names: looked for where the texts may hold them
             naming = new_names(finder, sources, last("search"))
             if naming is None or articles_of is None:
@@ -626,18 +703,19 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
         (last("mentions"), sources, False, last("search")) if named else (None, sources, True)),
         **({"finder": finder, "naming": naming} if named else {}))
     made["mentions"], made["mention-sources"] = mentions_patched(last("mentions"), sources, found, found_sources,
-                                                                 set(searched.articles))
+                                                                 set(searched.articles), gone)
     made["near-pairs"] = (near_pairs_patched(last, shingled) if patched is not None else
                           near_pairs(made["shingles"], last, versions))
     stage("finding the gaps")
     last_gaps = last("gaps")
     last_text = last("gaps-text")  # with the report it is the text of (mapped: its lines copied if it changes)
     unchanged = [name for name in UNCHANGED if name not in made]
-    made["gaps"] = None if relinked else patched_gaps(last_gaps, changed, links, last, made)
+    made["gaps"] = None if relinked or gone else patched_gaps(last_gaps, changed, links, last, made)
     if made["gaps"] is None:  # found again over the projection (the possible overlaps, or every kind)
         made.update((name, last(name)) for name in unchanged)
         ready = (relinked_gaps(last_gaps, {edit.new.slug for edit in relinked}, Links(last("links")),
-                               made["projection"], last, made) if relinked else reused_gaps(last_gaps, last, made))
+                               made["projection"], last, made, removed=gone)
+                 if relinked or gone else reused_gaps(last_gaps, last, made))
         made["gaps"] = find_gaps(Snapshot(tables=made), ready=ready)
     carried = set(unchanged)
     if made["gaps"] is last_gaps or made["gaps"] == last_gaps:
@@ -652,68 +730,87 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
 
 
 def _relink(tables: _Tables, edits: list[Edit], library: Library, stage: Callable[[str], None],
-            stubs: _Stubs) -> None:
+            changes: _Changes) -> None:
     """Make the tables the links' changes change (the projection, its arrays, the digest of their inputs and
     the rankings), each from the last build's: the new stubs and the added articles' dreams added (those
-    written for a stub put in its place), the changed articles' links put in place of their old ones."""
+    written for a stub put in its place), the changed articles' links put in place of their old ones, the
+    removed articles' dreams taken out with their links."""
     last, made = tables.last, tables.made
     graph = kept_in_folder(tables.folder, "projection")  # a copy of its own (not one a watching process keeps)
     if graph is None:
         raise Unpatchable("projection")
-    new = {slug: stub_node(slug, entry["label"]) for slug, entry in stubs.new.items()}
+    new = {slug: stub_node(slug, entry["label"]) for slug, entry in changes.new.items()}
     new.update((edit.new.slug, written_node(edit.new)) for edit in edits if edit.added)  # (no hub: see _new_dreams)
-    filled = {slug: new.pop(slug) for slug in stubs.filled}
+    filled = {slug: new.pop(slug) for slug in changes.filled}
     for slug, attributes in filled.items():
         graph.nodes[slug].update(attributes)
     add_dreams(graph, new)
+    gone = changes.gone
     try:
-        relink(graph, {edit.new.slug: transitions_of(edit.new, library.resolve) for edit in edits})
+        relink(graph, {**{edit.new.slug: transitions_of(edit.new, library.resolve) for edit in edits},
+                       **dict.fromkeys(gone, [])})
     except KeyError as missing:  # the last projection is not the stubs' table's: the whole rebuild remakes both
         raise Unpatchable("projection") from missing
+    if any(graph.in_degree(slug) for slug in gone):
+        raise Unpatchable("projection")  # (a link leads there: not the links table's projection)
+    remove_dreams(graph, gone)
     made["projection"] = graph
-    made["links"] = links_relinked(last("links"), {edit.new.slug: list(graph.successors(edit.new.slug)) for edit in edits},
-                                   {slug: graph.nodes[slug] for slug in new}, filled)
+    made["links"] = links_relinked(last("links"), {**{edit.new.slug: list(graph.successors(edit.new.slug)) for edit in edits},
+                                                   **dict.fromkeys(gone, [])},
+                                   {slug: graph.nodes[slug] for slug in new}, filled, gone)
     made["link-inputs"] = link_inputs_patched(last("link-inputs"), [
-        (edit.new.slug, edit.before and (edit.before.link_digest or link_digest(edit.old)),
-         edit.after.link_digest or link_digest(edit.new)) for edit in edits], *(
+        *((edit.new.slug, edit.before and (edit.before.link_digest or link_digest(edit.old)),
+           edit.after.link_digest or link_digest(edit.new)) for edit in edits),
+        *((article.slug, link_digest(article), None) for article in changes.removed)], *(
         (library.aliases, [(slug, entry["label"]) for slug, entry in made["stub-links"].items()])
-        if stubs.new or stubs.filled else ()))
+        if changes.new or changes.filled else ()))
     if not same_structure(last("links"), made["links"]):  # else the same links in other words: the rankings stand
         stage("ranking the dreams")
         made["rankings"] = rankings(Links(made["links"]))
 
 
-def _add_names(tables: _Tables, stubs: _Stubs, added: list[Article]) -> dict[str, str]:
-    """Make the tables new stubs and added articles add to (their names, the dreams' counts, the clusters'
-    sources, the look-alikes), the projection, the stub-links and the search table having them already;
-    return the names added (name -> IRI)."""
+def _add_names(tables: _Tables, changes: _Changes, added: list[Article]) -> tuple[dict[str, str], dict[str, str]]:
+    """Make the tables new stubs and added articles add to and removed ones take away from (their names,
+    the dreams' counts, the clusters' sources, the look-alikes), the projection, the stub-links and the
+    search table having them already; return the names added and those taken away (name -> IRI)."""
     last, made = tables.last, tables.made
     graph = made["projection"]
     added_names = {}  # no other dream answered to them (see _named_anew)
-    for slug, entry in stubs.new.items():
+    for slug, entry in changes.new.items():
         added_names.update(dict.fromkeys(_stub_names(slug, entry["label"]), str(dream_iri(slug))))
     for article in added:
         added_names.update(dict.fromkeys(_article_names(article), str(dream_iri(article.slug))))
     names = last("names")
     added_names = {name: iri for name, iri in added_names.items() if name not in names}  # (a stub's, written for)
-    made["names"] = dict(sorted({**names, **added_names}.items()))
-    counts = made["counts"]
-    made["counts"] = {**counts, "Dream": counts["Dream"] + len(stubs.new) + len(added) - len(stubs.filled),
-                      "SourceArticle": counts["SourceArticle"] + len(added),
-                      "written dreams": counts["written dreams"] + len(added),
-                      "stub dreams": counts["stub dreams"] + len(stubs.new) - len(stubs.filled),
-                      "partial dreams": counts["partial dreams"] + sum(article.partial for article in added)}
-    if any(article.clusters for article in added):  # each named by other articles already (see _new_dreams)
+    # no other dream answers to a removed dream's names (see _removable)
+    unnamed = {key: str(dream_iri(article.slug)) for article in changes.removed for key in _article_names(article)}
+    made["names"] = dict(sorted({**{name: iri for name, iri in names.items() if name not in unnamed},
+                                 **added_names}.items()))
+    counts, removed = made["counts"], changes.removed
+    made["counts"] = {**counts,
+                      "Dream": counts["Dream"] + len(changes.new) + len(added) - len(changes.filled) - len(removed),
+                      "SourceArticle": counts["SourceArticle"] + len(added) - len(removed),
+                      "written dreams": counts["written dreams"] + len(added) - len(removed),
+                      "stub dreams": counts["stub dreams"] + len(changes.new) - len(changes.filled),
+                      "partial dreams": counts["partial dreams"] + sum(article.partial for article in added)
+                      - sum(article.partial for article in removed)}
+    if any(article.clusters for article in [*added, *removed]):  # each named by others too (see _new_dreams, _removable)
         clusters = {slug: dict(entry) for slug, entry in last("clusters").items()}
-        for article in added:
+        for article, sign in [*((article, 1) for article in added), *((article, -1) for article in removed)]:
             for mention in article.clusters:
-                clusters[mention.slug]["sources"] = sorted({*clusters[mention.slug]["sources"], article.path})
+                sources = set(clusters[mention.slug]["sources"])
+                clusters[mention.slug]["sources"] = sorted(sources | {article.path} if sign > 0 else sources - {article.path})
         made["clusters"] = clusters
     foreign = {row["dream"] for row in made["completeness"] if not_in_format(row)}
     targets = lookalike_targets(graph, foreign)
     new = {article.slug for article in added} - foreign
-    # matched with the last build's written dreams (none of the added ones is a stub's look-alike: see patched_build)
-    typos = typo_table([slug for slug in targets if slug not in new], made["stub-links"], GapSettings().typo_similarity,
-                       last("typos"))
+    was = {row["dream"] for row in last("completeness") if row["dream"] in changes.gone and not not_in_format(row)}
+    # matched with the last build's written dreams (none of the added ones is a stub's look-alike: see patched_build;
+    # none of the removed ones a stub's match: see _removable), new stubs with those written now
+    cutoff = GapSettings().typo_similarity
+    typos = typo_table(sorted({*targets, *was} - new), made["stub-links"], cutoff, last("typos"))
+    if was and changes.new:
+        fresh = typo_table(targets, changes.new, cutoff)["matches"]
+        typos["matches"] = {stub: fresh.get(stub, match) for stub, match in typos["matches"].items()}
     made["typos"] = {**typos, "written": written_digest(targets)}
-    return added_names
+    return added_names, unnamed

@@ -166,12 +166,12 @@ def link_term(slug: str, digest: bytes) -> int:
                                           digest_size=32).digest(), "big")
 
 
-def link_inputs_patched(last: dict[str, str], changed: Iterable[tuple[str, bytes | None, bytes]],
+def link_inputs_patched(last: dict[str, str], changed: Iterable[tuple[str, bytes | None, bytes | None]],
                         aliases: dict[str, str] | None = None,
                         labels: Iterable[tuple[str, str]] | None = None) -> dict[str, str]:
     """Return the last build's :func:`link_inputs` after written dreams' link digests changed, each given as
-    (slug, old digest or None for a dream written anew, new digest), with the aliases and stubs' labels as
-    they were, or as given (``aliases`` and every stub's (slug, label)).
+    (slug, old digest or None for a dream written anew, new digest or None for a dream no longer written),
+    with the aliases and stubs' labels as they were, or as given (``aliases`` and every stub's (slug, label)).
 
     >>> from dreamgraph.library import assemble, shared_triples
     >>> from dreamgraph.parse import parse_text
@@ -188,7 +188,7 @@ def link_inputs_patched(last: dict[str, str], changed: Iterable[tuple[str, bytes
     """
     total = int(last["articles"], 16)
     for slug, old, new in changed:
-        total += link_term(slug, new) - (0 if old is None else link_term(slug, old))
+        total += (0 if new is None else link_term(slug, new)) - (0 if old is None else link_term(slug, old))
     rest = last["rest"] if labels is None else _rest_digest(aliases or {}, labels)
     return {"articles": f"{total % _TERMS:064x}", "rest": rest}
 

@@ -210,12 +210,13 @@ def _card_part(article: Article) -> dict[str, list] | None:
 
 
 def cards_patched(last: dict, library: Library, spill: Path | None = None,
-                  packed_file: Path | None = None) -> tuple[dict[str, object], Callable[[], None]]:
+                  packed_file: Path | None = None, removed: Iterable[str] = ()) -> tuple[dict[str, object], Callable[[], None]]:
     """Return the ``last`` build's card table with the cards of the dreams of ``library`` (a patch's edited
     articles, see :mod:`dreamgraph.patch`) made again from their articles (a dream without parts to show has
-    no card), and what waits until the table's bytes are all in place: with ``spill`` and ``packed_file``
-    (the last table's file of them), the other dreams' bytes are copied from that file to a new one in
-    ``spill`` in the background (see :func:`dreamgraph.files.spliced`), else laid out in memory."""
+    no card) and those of the dreams ``removed`` (no longer written) taken out, and what waits until the
+    table's bytes are all in place: with ``spill`` and ``packed_file`` (the last table's file of them), the
+    other dreams' bytes are copied from that file to a new one in ``spill`` in the background (see
+    :func:`dreamgraph.files.spliced`), else laid out in memory."""
     import numpy as np
 
     from ..files import splice, spliced
@@ -224,8 +225,9 @@ def cards_patched(last: dict, library: Library, spill: Path | None = None,
     old_slugs, old_starts = last["slugs"], last["starts"]
     urls = dict(last["urls"])
     made = {}
-    for slug in sorted(library.articles):
-        part = _card_part(library.articles[slug])
+    changed = sorted({*library.articles, *removed})
+    for slug in changed:
+        part = _card_part(library.articles[slug]) if slug in library.articles else None
         urls.pop(slug, None)
         if part is not None:
             made[slug] = Cards.pack(part)
@@ -233,7 +235,7 @@ def cards_patched(last: dict, library: Library, spill: Path | None = None,
                 urls[slug] = part["url"]
     slugs, lengths, runs, pieces = [], [], [], []
     at = 0  # the next old dream to copy
-    for slug in sorted(library.articles):
+    for slug in changed:
         n = bisect_left(old_slugs, slug)
         slugs.extend(old_slugs[at:n])
         lengths.append(np.diff(old_starts[at:n + 1]))

@@ -12,7 +12,7 @@ import zlib
 from bisect import bisect, bisect_left
 from collections import defaultdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Container, Iterable
 
 from ..article import Article
 from ..files import PastCache, splice, spliced, temporary_file
@@ -340,12 +340,13 @@ def _texts_out(spill: Path | None) -> tuple[Callable[[bytes | memoryview], None]
 
 
 def search_patched(last: dict, library: Library, spill: Path | None = None,
-                   texts_file: Path | None = None,
-                   stubs: dict[str, str] | None = None) -> tuple[dict[str, object], Callable[[], None]]:
+                   texts_file: Path | None = None, stubs: dict[str, str] | None = None,
+                   removed: Iterable[str] = ()) -> tuple[dict[str, object], Callable[[], None]]:
     """Return the ``last`` build's search table (see :func:`search_from_library`) with the entries of the
     dreams of ``library`` made again from their articles, each still the dream it was, with the same
-    label (see :mod:`dreamgraph.patch`), or a dream written anew (for a stub, in its place), and those of new
-    ``stubs`` (slug -> label) put in their places (the new dreams' in theirs): the
+    label (see :mod:`dreamgraph.patch`), or a dream written anew (for a stub, in its place), those of new
+    ``stubs`` (slug -> label) put in their places (the new dreams' in theirs) and those of the dreams
+    ``removed`` (no dream now) taken out: the
     other entries' texts and columns are copied a run at a time between them, and their places shifted,
     without going through every dream (at 100,000 articles, made through every dream, the table took
     2.1-2.7 s). ``spill`` as there.
@@ -364,7 +365,8 @@ def search_patched(last: dict, library: Library, spill: Path | None = None,
     # stub's or dream's go before those of the old dream it precedes in IRI order
     places = {slug: n for n, slug in enumerate(old_dreams)}
     edited = [slug for slug in library.articles if slug in places]
-    changed = sorted([(places[slug], slug, False) for slug in edited]
+    gone = set(removed)
+    changed = sorted([(places[slug], slug, False) for slug in [*edited, *gone]]
                      + [(bisect(old_dreams, str(dream_iri(slug)), key=lambda old: str(dream_iri(old))), slug, True)
                         for slug in [*stubs, *(library.articles.keys() - set(edited))]],
                      key=lambda item: (item[0], not item[2], str(dream_iri(item[1]))))
@@ -385,6 +387,12 @@ def search_patched(last: dict, library: Library, spill: Path | None = None,
         for name in columns:
             pieces[name].append(copied(name, at, first))
         article = library.articles.get(slug)
+        if slug in gone:  # its entries and its place taken out: those after it numbered one less
+            del dreams[index + shift], labels[index + shift], versions[index + shift]
+            made.append(b"")
+            shift -= 1
+            at = int(end)
+            continue
         if article is None:  # a new stub: its label alone
             entries = [(0, 0, 0, stubs[slug])]
         else:
@@ -573,6 +581,31 @@ def finder_with(kept: dict[str, object], names: dict[str, str]) -> MentionFinder
     return MentionFinder(wanted=wanted)
 
 
+def finder_without(kept: dict[str, object], names: dict[str, str], removed: dict[str, str]) -> MentionFinder:
+    """Return the finder ``kept`` (see :meth:`MentionFinder.kept`) no longer looking for the prose names of
+    ``removed`` (name -> IRI: names no dream answers to now), where no other name of ``names`` (the names
+    table now) has their words (else looking for that one instead): the finder :class:`MentionFinder` makes
+    of ``names`` (0.9 s at 100,000 articles).
+
+    >>> red, blue = ("https://w3id.org/dreamgraph/id/dream/" + slug for slug in ("red", "blue"))
+    >>> finder = MentionFinder({"a red door": red, "a blue door": blue, "a-blue-door": red})
+    >>> without = finder_without(finder.kept(), {"a red door": red, "a-blue-door": red}, {"a blue door": blue})
+    >>> without.wanted == MentionFinder({"a red door": red, "a-blue-door": red}).wanted == {"a red door": "red", "a blue door": "red"}
+    True
+    """
+    wanted = dict(kept["wanted"])
+    for words, slug in prose_names(removed).items():
+        if wanted.get(words) != slug:  # another dream's name of the same words was looked for
+            continue
+        longest = max(words.split(" "), key=len)  # in every name of these words (names are lower-cased)
+        others = prose_names({name: iri for name, iri in names.items() if longest in name})
+        if words in others:
+            wanted[words] = others[words]
+        else:
+            del wanted[words]
+    return MentionFinder(wanted=wanted)
+
+
 def note_mention(found: dict[str, dict], source: str, target: str, path: str, line: int, sentence: str,
                  linked: set[str]) -> None:
     """Keep a mention of ``target`` in ``found`` (by target), one per target: the first that says how the
@@ -660,13 +693,16 @@ def new_names(finder: MentionFinder, last_sources: dict, last_search: dict | Non
 
 
 def mentions_patched(last: list[dict], last_sources: dict, found: list[dict], sources: dict,
-                     changed: set[str]) -> tuple[list[dict], dict]:
+                     changed: set[str], removed: Container[str] = ()) -> tuple[list[dict], dict]:
     """Return the ``last`` build's mentions and their sources (see :func:`mentions_from_library`) with those
     of the ``changed`` articles replaced by the ones ``found`` in them (with their ``sources``: the last
-    build's names looked for, or the new ones, which the unchanged articles' mentions were found with too)."""
-    kept = [mention for mention in last if mention["source"] not in changed]
+    build's names looked for, or the new ones, which the unchanged articles' mentions were found with too),
+    and those of the articles ``removed`` taken out."""
+    kept = [mention for mention in last if mention["source"] not in changed and mention["source"] not in removed]
     merged = sorted(kept + found, key=lambda mention: (mention["source"], mention["target"]))
-    return merged, {"versions": {**last_sources["versions"], **sources["versions"]}, "finder": sources["finder"]}
+    versions = {slug: version for slug, version in {**last_sources["versions"], **sources["versions"]}.items()
+                if slug not in removed}
+    return merged, {"versions": versions, "finder": sources["finder"]}
 
 
 def dreams_naming(names: Iterable[str], search: dict) -> set[str] | None:
