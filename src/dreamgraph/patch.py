@@ -214,12 +214,17 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
     added = [edit.new for edit in edits if edit.added]
     try:
         found = new_stubs(tables.last("stub-links"), relinked, library.resolve,
-                          written.keys() | set(library.articles), removed) if relinked or removed else ({}, set())
+                          written.keys() | set(library.articles), removed) if relinked or removed else ({}, set(), set())
         if found is None or ((found[0] or added) and not _named_anew(tables.last("names"), found[0], added, filled)):
             return None
     except Unpatchable:
         return None
-    stubs, moved = found
+    stubs, moved, dropped = found
+    try:
+        if dropped and not _unnamed(tables, {slug: tables.last("stub-links")[slug]["label"] for slug in dropped}):
+            return None
+    except Unpatchable:
+        return None
     targets = [article.slug for article in added if not not_in_format(article.section_counts())]
     if targets and written_lookalikes([stub for stub in [*tables.last("stub-links"), *stubs] if stub not in filled],
                                       targets, GapSettings().typo_similarity):
@@ -232,7 +237,7 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
         return None
     try:
         return _patch(graph_dir, edits, library, manifest, last, tail, tables, kept, inputs, files, cache, validate,
-                      started, stage, _Changes(stubs, moved, filled, removed))
+                      started, stage, _Changes(stubs, moved, filled, removed, dropped))
     except (Unpatchable, OSError, EOFError):  # a kept file gone or damaged: nothing replaced, the whole rebuild runs
         return None
 
@@ -311,13 +316,13 @@ def _removable(tables: "_Tables", removed: list[Article], edits: list[Edit], res
 
 
 def new_stubs(last: dict[str, dict], edits: list[Edit], resolve: Callable[[str], str],
-              written: Container[str], removed: list[Article] = ()) -> tuple[dict[str, dict], set[str]] | None:
+              written: Container[str], removed: list[Article] = ()) -> tuple[dict[str, dict], set[str], set[str]] | None:
     """Return the stubs that articles whose Next Stages changed (``edits``) link to and no link did before
     (slug -> its ``label`` and its ``links`` as (path, line, condition), as the stub-links table has them),
     with the old stubs the edited files link to from other files now (one more, or one fewer: their blocks
-    name their files), when they leave every other unwritten dream as it was (``last``: the last build's
-    stub-links table): no stub loses its last link, and each keeps its label (the name in the first link to
-    it, by file and line); else None. The other old stubs' own triples are then the last build's; the new
+    name their files) and those no link leads to now (their last link gone), when each other stub keeps
+    its label (the name in the first link to it, by file and line; ``last``: the last build's stub-links
+    table); else None. The other old stubs' own triples are then the last build's; the new
     and moved ones' are made from their links (see :func:`_tail_patched` and :func:`_add_names`). The
     articles ``removed`` (their files taken out, no link leading to their dreams) link from nowhere now."""
     paths = {edit.new.path for edit in edits} | {article.path for article in removed}
@@ -329,15 +334,16 @@ def new_stubs(last: dict[str, dict], edits: list[Edit], resolve: Callable[[str],
                 if target not in written:  # (a removed dream among the written: no link leads to it)
                     touched.setdefault(target, [[], []])[side].append(
                         (article.path, stage.line, stage.target, stage.condition))
-    made, moved = {}, set()
+    made, moved, dropped = {}, set(), set()
     for stub, (before, after) in touched.items():
         if stub not in last:  # a new stub: every link to it is in the edited files
             made[stub] = {"label": stub_label(link[:3] for link in after),
                           "links": sorted((path, line, condition) for path, line, _, condition in after)}
             continue
         others = [link for link in last[stub]["links"] if link[0] not in paths]  # sorted by file and line
-        if not others and not after:  # its last link gone: its names may be another dream's (see _named_anew)
-            return None
+        if not others and not after:  # its last link gone: the stub goes (see _unnamed)
+            dropped.add(stub)
+            continue
         if {link[0] for link in before} != {link[0] for link in after}:  # linked from other files now
             moved.add(stub)
         first = [bool(others) and (not links or others[0][:2] < min(links)[:2]) for links in (before, after)]
@@ -346,7 +352,16 @@ def new_stubs(last: dict[str, dict], edits: list[Edit], resolve: Callable[[str],
                 return None
         elif dream_name(min(after)[2]) != last[stub]["label"]:  # from an edited file's: its words are known
             return None
-    return made, moved
+    return made, moved, dropped
+
+
+def _unnamed(tables: "_Tables", stubs: dict[str, str]) -> bool:
+    """Return True when the names of the ``stubs`` no link leads to now (slug -> label) are theirs alone (no
+    other dream answers to one: see :func:`dreamgraph.snapshot.articles.names_table`), so they leave the
+    names table with them."""
+    names, rivals = tables.last("names"), tables.last("name-rivals")
+    return not any(key in rivals or names.get(key) != str(dream_iri(slug))
+                   for slug, label in stubs.items() for key in _stub_names(slug, label))
 
 
 def _named_anew(names: dict[str, str], stubs: dict[str, dict], articles: list[Article] = (),
@@ -405,10 +420,11 @@ class _Changes:
     moved: set[str]  # old stubs linked from other files now
     filled: dict[str, str]  # old stubs an added article is written for: slug -> the stub's label
     removed: list[Article] = field(default_factory=list)  # the articles of files taken out (no link leads to them)
+    dropped: set[str] = field(default_factory=set)  # old stubs no link leads to now
 
     @property
     def gone(self) -> set[str]:
-        """The slugs of the dreams taken out."""
+        """The slugs of the written dreams taken out."""
         return {article.slug for article in self.removed}
 
 
@@ -455,11 +471,11 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
         now_matches = {} if changes.new else matches  # the look-alikes after the edits
         added = [edit.new for edit in edits if edit.added]
         shared, units = None, {}  # the shared triples (None for the last build's) and the blocks of them changed
-        if (changes.new or changes.moved or changes.filled
+        if (changes.new or changes.moved or changes.filled or changes.dropped
                 or any(article.clusters for article in [*added, *changes.removed])):
             tables.made["stub-links"] = stub_links_patched(
                 tables.last("stub-links"), [*(edit.old for edit in edits if edit.old), *changes.removed],
-                [edit.new for edit in edits], resolve, written, changes.new, set(changes.filled))
+                [edit.new for edit in edits], resolve, written, changes.new, {*changes.filled, *changes.dropped})
             manifest = {**manifest, "shared": read_shared(graph_dir / STORE_DIR)}
             if manifest["shared"] is None:
                 raise Unpatchable("shared triples")
@@ -499,8 +515,10 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
         found.update(edit.after.result.problems, link_problems(edit.new, resolve, written, now_matches))
     report = BuildReport(
         articles=old_report.articles + len(added) - len(changes.removed),
-        dreams=old_report.dreams + len(changes.new) + len(added) - len(changes.filled) - len(changes.removed),
-        stubs=old_report.stubs + len(changes.new) - len(changes.filled), clusters=old_report.clusters,
+        dreams=old_report.dreams + len(changes.new) + len(added) - len(changes.filled) - len(changes.removed)
+        - len(changes.dropped),
+        stubs=old_report.stubs + len(changes.new) - len(changes.filled) - len(changes.dropped),
+        clusters=old_report.clusters,
         triples=triple_count, store="patched", graph_file=graph_dir / GRAPH_FILE,
         problems=sorted((set(old_report.problems) - dropped) | found,
                         key=lambda p: (p.path, p.line or 0, p.severity, p.message)),
@@ -532,7 +550,7 @@ def _shared_patched(last: set[tuple], stub_links: dict[str, dict], changes: _Cha
     made = {iri(dream_iri(slug)): stub_triples(slug, stub_links[slug]["label"],
                                                sorted({link[0] for link in stub_links[slug]["links"]}))
             for slug in sorted(changes.new.keys() | changes.moved)}
-    made.update((iri(dream_iri(slug)), []) for slug in changes.filled)
+    made.update((iri(dream_iri(slug)), []) for slug in [*changes.filled, *changes.dropped])
     clusters = [triple for article in added for triple in cluster_triples(article, article.path)]
     # a removed article's cluster loses its membership and the article's file (its label, type stand)
     taken = {triple for article in changes.removed for triple in cluster_triples(article, article.path)
@@ -640,7 +658,7 @@ def _patched_tables(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     # first, so the old texts are copied while the rest is made
     made["search"], texts_copied = search_patched(last("search"), library, graph_dir, tables.folder / "search.lower",
                                                   {slug: entry["label"] for slug, entry in changes.new.items()},
-                                                  changes.gone)
+                                                  changes.gone | changes.dropped)
     copying = [texts_copied]  # each waits until a table's file, written in the background, is complete
     try:
         _patch_the_rest(graph_dir, tables, edits, library, written, stage, copying, changes, articles_of)
@@ -686,7 +704,7 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     if not isinstance(sources, dict) or "versions" not in sources:
         raise Unpatchable("mention-sources")
     searched = library  # whose mentions are found again: the edited articles, and those that may name a new dream
-    named = bool(changes.new or added or gone)  # names added or taken away
+    named = bool(changes.new or added or gone or changes.dropped)  # names added or taken away
     if named:
         names, unnamed = _add_names(tables, changes, added)
         kept = finder_without(sources["finder"], made["names"], unnamed).kept() if unnamed else sources["finder"]
@@ -714,7 +732,7 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     if made["gaps"] is None:  # found again over the projection (the possible overlaps, or every kind)
         made.update((name, last(name)) for name in unchanged)
         ready = (relinked_gaps(last_gaps, {edit.new.slug for edit in relinked}, Links(last("links")),
-                               made["projection"], last, made, removed=gone)
+                               made["projection"], last, made, removed=gone | changes.dropped)
                  if relinked or gone else reused_gaps(last_gaps, last, made))
         made["gaps"] = find_gaps(Snapshot(tables=made), ready=ready)
     carried = set(unchanged)
@@ -745,10 +763,10 @@ def _relink(tables: _Tables, edits: list[Edit], library: Library, stage: Callabl
     for slug, attributes in filled.items():
         graph.nodes[slug].update(attributes)
     add_dreams(graph, new)
-    gone = changes.gone
+    gone = changes.gone | changes.dropped
     try:
         relink(graph, {**{edit.new.slug: transitions_of(edit.new, library.resolve) for edit in edits},
-                       **dict.fromkeys(gone, [])})
+                       **dict.fromkeys(changes.gone, [])})
     except KeyError as missing:  # the last projection is not the stubs' table's: the whole rebuild remakes both
         raise Unpatchable("projection") from missing
     if any(graph.in_degree(slug) for slug in gone):
@@ -756,14 +774,14 @@ def _relink(tables: _Tables, edits: list[Edit], library: Library, stage: Callabl
     remove_dreams(graph, gone)
     made["projection"] = graph
     made["links"] = links_relinked(last("links"), {**{edit.new.slug: list(graph.successors(edit.new.slug)) for edit in edits},
-                                                   **dict.fromkeys(gone, [])},
+                                                   **dict.fromkeys(changes.gone, [])},
                                    {slug: graph.nodes[slug] for slug in new}, filled, gone)
     made["link-inputs"] = link_inputs_patched(last("link-inputs"), [
         *((edit.new.slug, edit.before and (edit.before.link_digest or link_digest(edit.old)),
            edit.after.link_digest or link_digest(edit.new)) for edit in edits),
         *((article.slug, link_digest(article), None) for article in changes.removed)], *(
         (library.aliases, [(slug, entry["label"]) for slug, entry in made["stub-links"].items()])
-        if changes.new or changes.filled else ()))
+        if changes.new or changes.filled or changes.dropped else ()))
     if not same_structure(last("links"), made["links"]):  # else the same links in other words: the rankings stand
         stage("ranking the dreams")
         made["rankings"] = rankings(Links(made["links"]))
@@ -784,14 +802,16 @@ def _add_names(tables: _Tables, changes: _Changes, added: list[Article]) -> tupl
     added_names = {name: iri for name, iri in added_names.items() if name not in names}  # (a stub's, written for)
     # no other dream answers to a removed dream's names (see _removable)
     unnamed = {key: str(dream_iri(article.slug)) for article in changes.removed for key in _article_names(article)}
+    unnamed.update((key, str(dream_iri(slug))) for slug in changes.dropped  # (see _unnamed)
+                   for key in _stub_names(slug, last("stub-links")[slug]["label"]))
     made["names"] = dict(sorted({**{name: iri for name, iri in names.items() if name not in unnamed},
                                  **added_names}.items()))
     counts, removed = made["counts"], changes.removed
-    made["counts"] = {**counts,
-                      "Dream": counts["Dream"] + len(changes.new) + len(added) - len(changes.filled) - len(removed),
+    made["counts"] = {**counts, "Dream": counts["Dream"] + len(changes.new) + len(added) - len(changes.filled)
+                      - len(removed) - len(changes.dropped),
                       "SourceArticle": counts["SourceArticle"] + len(added) - len(removed),
                       "written dreams": counts["written dreams"] + len(added) - len(removed),
-                      "stub dreams": counts["stub dreams"] + len(changes.new) - len(changes.filled),
+                      "stub dreams": counts["stub dreams"] + len(changes.new) - len(changes.filled) - len(changes.dropped),
                       "partial dreams": counts["partial dreams"] + sum(article.partial for article in added)
                       - sum(article.partial for article in removed)}
     if any(article.clusters for article in [*added, *removed]):  # each named by others too (see _new_dreams, _removable)
