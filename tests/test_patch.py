@@ -269,6 +269,9 @@ LINK_EDITS = {
     # flyng's one link: the stub goes (its block, node, names, look-alike and search entry)
     "a stub's last link pointed at a written dream": lambda f: _replace(f / "loop.txt", "you fly → dream about flyng",
                                                                         "you fly → dream about flying"),
+    # the next link to being watched is sleepwalking.txt's, in the same words: read back, the label stands
+    "a stub's first link taken out": lambda f: _replace(
+        f / "nightmares.txt", "If eyes followed you → dream about being watched meaning — when you are seen\n", ""),
     "a stub's last link taken out": lambda f: _drop_line(f / SEED.name, "If what was chasing you caught up"),
     "a stub's last link taken out, and a new stub linked": lambda f: _replace(
         f / "loop.txt", "you fly → dream about flyng", "you fly → dream about diving deep"),
@@ -342,6 +345,14 @@ REMOVALS = {  # what is written and built first, then what is taken out
     "a dream, with an edit to another article": (ADDITIONS["a new dream linking written dreams, in a cluster"],
                                                  lambda f: ((f / "swimming.txt").unlink(),
                                                             _replace(f / "loop.txt", "Round.", "Round and round."))),
+    # sleepwalking.txt links to nightmares: it becomes a stub, labelled by that link
+    "a dream another article links to": (lambda f: None, lambda f: (f / "nightmares.txt").unlink()),
+    # night-terrors.txt links to teeth falling out; swimming names the body cluster too
+    "a dream another article links to, in a cluster": (ADDITIONS["a new dream linking written dreams, in a cluster"],
+                                                       lambda f: (f / "teeth.txt").unlink()),
+    "a dream linked from an article edited at once": (lambda f: None, lambda f: (
+        (f / "nightmares.txt").unlink(), _replace(f / "flying.txt", "when the lift ends\n", "when the lift ends\n"
+                                                  "If it darkens → dream about nightmares meaning — when it darkens\n"))),
     # the one file linking flyng, a loop of one: the stub goes too
     "the only file linking a stub": (lambda f: None, lambda f: (f / "loop.txt").unlink()),
     # flying.txt linked to it: the same patch takes that link out
@@ -361,7 +372,31 @@ def test_an_article_taken_out_is_patched_into_what_a_clean_build_makes(library, 
     write, take_out = REMOVALS[removal]
     write(library)
     build([library], tmp_path / "graph")
-    _patched_twice(library, tmp_path, take_out, lambda f: _replace(f / "teeth.txt", "\n", "\n\n"))
+    _patched_twice(library, tmp_path, take_out,
+                   lambda f: _replace(f / "flying.txt", "gathers dreams of soaring", "gathers the dreams of soaring"))
+
+
+@pytest.mark.parametrize("write, take_out, why", [
+    # loop.txt links to flyingg: a stub now, the look-alike of flying (links to it would be warned of)
+    (lambda f: ((f / "flyingg.txt").write_text(article("Dream About Flyingg: Up", quick=["Up."]), encoding="utf-8"),
+                _replace(f / "loop.txt", "dream about flyng", "dream about flyingg")),
+     lambda f: (f / "flyingg.txt").unlink(), "a dream a link leads to, whose stub looks like a written dream"),
+    # nightmares.txt linked being watched first; sleepwalking.txt's link, next, names it in other words
+    (lambda f: None, lambda f: ((f / "nightmares.txt").unlink(), _replace(
+        f / "sleepwalking.txt", "dream about being watched meaning", "dream about Being Watched meaning")),
+     "a file removed that linked a stub first, the next link in other words"),
+    (lambda f: (f / "swimming.txt").write_text(SWIMMING, encoding="utf-8"),
+     lambda f: ((f / "swimming.txt").unlink(), (f / "diving.txt").write_text(SWIMMING.replace(
+         "Swimming: Strokes", "Diving: Depth"), encoding="utf-8")), "a file removed and another added"),
+])
+def test_a_file_taken_out_that_changes_more_is_built_whole(library, tmp_path, write, take_out, why):
+    graph = tmp_path / "graph"
+    write(library)
+    build([library], graph)
+    take_out(library)
+    report = build([library], graph)
+    assert report.store in ("updated", "reloaded"), why
+    _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
 
 
 @pytest.mark.parametrize("edit, why", [
@@ -370,9 +405,6 @@ def test_an_article_taken_out_is_patched_into_what_a_clean_build_makes(library, 
     (lambda f: _replace(f / "flying.txt", "when the lift ends\n", "when the lift ends\nIf eyes were on you → dream about "
                                                                   "Being Watched meaning — when you are seen\n"),
      "a stub linked first from one more file, in other words"),
-    (lambda f: _replace(f / "nightmares.txt", "If eyes followed you → dream about being watched meaning — when you are "
-                                              "seen\n", ""),
-     "a stub's first link taken out (the next one's words are another file's)"),
     (lambda f: _replace(f / "loop.txt", "The Loop", "The Circle"), "a title changed"),
     (lambda f: (f / "new.txt").write_text(article("Dream About Being Watched?: Eyes", quick=["Seen."]), encoding="utf-8"),
      "a file added for a stub, under another name"),
@@ -391,7 +423,8 @@ def test_an_article_taken_out_is_patched_into_what_a_clean_build_makes(library, 
     (lambda f: (f / "new.txt").write_text(article("Dream About Swimming: Strokes", next_stages=[
         ("eyes turn", "Being Watched", "you are seen")]), encoding="utf-8"),
      "a file added that names a stub first, in other words"),
-    (lambda f: (f / "teeth.txt").unlink(), "a file removed whose dream another article links to"),
+    (lambda f: (f / "teeth.txt").unlink(), "a file removed, the last to name its cluster"),
+    (lambda f: (f / "sleepwalking.txt").unlink(), "a file removed whose dream is a cluster's hub"),
     (lambda f: (f / "flying.txt").unlink(), "a file removed whose dream a stub looks like"),
     (lambda f: (f / SEED.name).unlink(), "a file removed, the last to name its cluster and link its stubs"),
     (lambda f: (f / "teeth.txt").rename(f / "teeth-moved.txt"), "a file renamed"),

@@ -196,7 +196,8 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
     try:
         completeness = tables.last("completeness")
         filled = _new_dreams(tables, [edit.new for edit in edits if edit.added])
-        if filled is None or not _removable(tables, removed, edits, library.resolve, kept["report"].problems):
+        linked = _removable(tables, removed, edits, library.resolve, kept["report"].problems)
+        if filled is None or linked is None:
             return None
     except Unpatchable:
         return None
@@ -213,8 +214,15 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
     relinked = [edit for edit in edits if edit.relinked]
     added = [edit.new for edit in edits if edit.added]
     try:
+        unwritten = _unwritten(tables, {article.slug: article for article in removed if article.slug in linked},
+                               edits, library.resolve,
+                               lambda slugs: _articles_from_cache(slugs, completeness, inputs, cache)) if linked else {}
+        if unwritten is None:
+            return None
         found = new_stubs(tables.last("stub-links"), relinked, library.resolve,
-                          written.keys() | set(library.articles), removed) if relinked or removed else ({}, set(), set())
+                          written.keys() | set(library.articles), removed,
+                          lambda path, line: _link_words(path, line, completeness, inputs, cache)
+                          ) if relinked or removed else ({}, set(), set())
         if found is None or ((found[0] or added) and not _named_anew(tables.last("names"), found[0], added, filled)):
             return None
     except Unpatchable:
@@ -237,7 +245,7 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
         return None
     try:
         return _patch(graph_dir, edits, library, manifest, last, tail, tables, kept, inputs, files, cache, validate,
-                      started, stage, _Changes(stubs, moved, filled, removed, dropped))
+                      started, stage, _Changes(stubs, moved, filled, removed, dropped, unwritten))
     except (Unpatchable, OSError, EOFError):  # a kept file gone or damaged: nothing replaced, the whole rebuild runs
         return None
 
@@ -283,40 +291,71 @@ def _removed(keys: list[str], cache: Cache) -> list[Article] | None:
 
 
 def _removable(tables: "_Tables", removed: list[Article], edits: list[Edit], resolve: Callable[[str], str],
-               problems: list) -> bool:
-    """Return True when the dreams of the ``removed`` articles can be taken out of the last build's tables
-    (the other files changed by ``edits``): no link leads to one of them, from an article that stays or an
-    edited one; none is a cluster's hub, and each cluster one names is named by another article in the same
-    words (its label stands); none of their names is another dream's too (see
-    :func:`dreamgraph.snapshot.articles.names_table`: the name would pass to it); no stub is their look-alike
-    (its links' warnings would go); no other file's problem names their files. Their links to stubs are
-    checked with :func:`new_stubs`."""
+               problems: list) -> set[str] | None:
+    """Return the dreams of the ``removed`` articles that links still lead to (from articles that stay, or
+    the edited ones, ``edits``: they become stubs, see :func:`_unwritten`) when all can be taken out of the
+    last build's tables: none is a cluster's hub, and each cluster one names is named by another article
+    in the same words (its label stands); none of their names is another dream's too (see
+    :func:`dreamgraph.snapshot.articles.names_table`: the name would pass to it); no stub is their
+    look-alike (its links' warnings would go); no other file's problem names their files. Else None.
+    Their links to stubs are checked with :func:`new_stubs`."""
     if not removed:
-        return True
+        return set()
     gone, paths = {article.slug for article in removed}, {article.path for article in removed}
     links = Links(tables.last("links"))
     staying = gone | {edit.new.slug for edit in edits if edit.relinked}  # (the edited articles' links: below)
-    if any(links.slugs[n] not in staying for article in removed for n in links.predecessors(links.index[article.slug])):
-        return False
-    if any(resolve(stage.target_slug) in gone for edit in edits for stage in edit.new.next_stages):
-        return False
+    linked = {article.slug for article in removed
+              if any(links.slugs[n] not in staying for n in links.predecessors(links.index[article.slug]))}
+    linked.update(gone.intersection(resolve(stage.target_slug) for edit in edits for stage in edit.new.next_stages))
     clusters = tables.last("clusters")
     if any(article.slug in clusters or any(
             mention.slug not in clusters or clusters[mention.slug]["labels"] != [mention.name]
             or not set(clusters[mention.slug]["sources"]) - paths for mention in article.clusters)
            for article in removed):
-        return False
+        return None
     names, rivals = tables.last("names"), tables.last("name-rivals")
     if any(key in rivals or names.get(key) != str(dream_iri(article.slug))
            for article in removed for key in _article_names(article)):
-        return False
+        return None
     if any(match and match[0] in gone for match in tables.last("typos")["matches"].values()):
-        return False
-    return not any(problem.path not in paths and any(path in problem.message for path in paths) for problem in problems)
+        return None
+    if any(problem.path not in paths and any(path in problem.message for path in paths) for problem in problems):
+        return None
+    return linked
+
+
+def _unwritten(tables: "_Tables", removed: dict[str, Article], edits: list[Edit], resolve: Callable[[str], str],
+               articles_of: Callable[[set[str]], dict[str, Article]]) -> dict[str, dict] | None:
+    """Return the stub-links entries (slug -> ``label``, ``links``) of the ``removed`` dreams that links still
+    lead to (slug -> the removed article), read from the articles linking them (those that stay from the
+    cache, ``articles_of``; the edited ones as they are now), when each stub's names are the dream's or no
+    dream's yet and no written dream is its look-alike (whose warnings other files' links would get);
+    else None."""
+    links = Links(tables.last("links"))
+    gone = {article.slug for article in removed.values()}
+    edited = {edit.new.slug: edit.new for edit in edits}
+    linking = {links.slugs[n] for slug in removed for n in links.predecessors(links.index[slug])} - gone - edited.keys()
+    found: dict[str, list] = {slug: [] for slug in removed}
+    for article in [*articles_of(linking).values(), *edited.values()]:
+        for stage in article.next_stages:
+            target = resolve(stage.target_slug)
+            if target in found:
+                found[target].append((article.path, stage.line, stage.target, stage.condition))
+    entries = {slug: {"label": stub_label(link[:3] for link in found[slug]),
+                      "links": sorted((path, line, condition) for path, line, _, condition in found[slug])}
+               for slug in sorted(removed)}
+    names = tables.last("names")
+    if any(key in names for slug, entry in entries.items()
+           for key in _stub_names(slug, entry["label"]) - _article_names(removed[slug])):
+        return None
+    targets = [row["dream"] for row in tables.made["completeness"] if not not_in_format(row)]
+    matches = typo_table(targets, entries, GapSettings().typo_similarity)["matches"]
+    return None if any(matches.values()) else entries
 
 
 def new_stubs(last: dict[str, dict], edits: list[Edit], resolve: Callable[[str], str],
-              written: Container[str], removed: list[Article] = ()) -> tuple[dict[str, dict], set[str], set[str]] | None:
+              written: Container[str], removed: list[Article] = (),
+              words_of: Callable[[str, int], str | None] | None = None) -> tuple[dict[str, dict], set[str], set[str]] | None:
     """Return the stubs that articles whose Next Stages changed (``edits``) link to and no link did before
     (slug -> its ``label`` and its ``links`` as (path, line, condition), as the stub-links table has them),
     with the old stubs the edited files link to from other files now (one more, or one fewer: their blocks
@@ -324,7 +363,8 @@ def new_stubs(last: dict[str, dict], edits: list[Edit], resolve: Callable[[str],
     its label (the name in the first link to it, by file and line; ``last``: the last build's stub-links
     table); else None. The other old stubs' own triples are then the last build's; the new
     and moved ones' are made from their links (see :func:`_tail_patched` and :func:`_add_names`). The
-    articles ``removed`` (their files taken out, no link leading to their dreams) link from nowhere now."""
+    articles ``removed`` (their files taken out) link from nowhere now. A stub whose first link is another
+    file's now is labelled by that link's words, which ``words_of(path, line)`` reads (None: unknown)."""
     paths = {edit.new.path for edit in edits} | {article.path for article in removed}
     touched: dict[str, list[list, list]] = {}
     for old, new in [*((edit.old, edit.new) for edit in edits), *((article, None) for article in removed)]:
@@ -347,8 +387,8 @@ def new_stubs(last: dict[str, dict], edits: list[Edit], resolve: Callable[[str],
         if {link[0] for link in before} != {link[0] for link in after}:  # linked from other files now
             moved.add(stub)
         first = [bool(others) and (not links or others[0][:2] < min(links)[:2]) for links in (before, after)]
-        if first[1]:  # the label comes from another file's link now: known only if it did before
-            if not first[0]:
+        if first[1]:  # the label comes from another file's link now: known if it did before, or read
+            if not first[0] and (words_of is None or dream_name(words_of(*others[0][:2]) or "") != last[stub]["label"]):
                 return None
         elif dream_name(min(after)[2]) != last[stub]["label"]:  # from an edited file's: its words are known
             return None
@@ -421,11 +461,18 @@ class _Changes:
     filled: dict[str, str]  # old stubs an added article is written for: slug -> the stub's label
     removed: list[Article] = field(default_factory=list)  # the articles of files taken out (no link leads to them)
     dropped: set[str] = field(default_factory=set)  # old stubs no link leads to now
+    unwritten: dict[str, dict] = field(default_factory=dict)  # removed dreams links lead to: stubs now (their entries)
 
     @property
     def gone(self) -> set[str]:
-        """The slugs of the written dreams taken out."""
+        """The slugs of the written dreams taken out (some of them stubs now)."""
         return {article.slug for article in self.removed}
+
+    @property
+    def nodes_gone(self) -> set[str]:
+        """The slugs of the dreams that leave the projection: those taken out no link leads to, the stubs
+        no link leads to now."""
+        return (self.gone - self.unwritten.keys()) | self.dropped
 
 
 class Unpatchable(Exception):
@@ -471,11 +518,12 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
         now_matches = {} if changes.new else matches  # the look-alikes after the edits
         added = [edit.new for edit in edits if edit.added]
         shared, units = None, {}  # the shared triples (None for the last build's) and the blocks of them changed
-        if (changes.new or changes.moved or changes.filled or changes.dropped
+        if (changes.new or changes.moved or changes.filled or changes.dropped or changes.unwritten
                 or any(article.clusters for article in [*added, *changes.removed])):
             tables.made["stub-links"] = stub_links_patched(
                 tables.last("stub-links"), [*(edit.old for edit in edits if edit.old), *changes.removed],
-                [edit.new for edit in edits], resolve, written, changes.new, {*changes.filled, *changes.dropped})
+                [edit.new for edit in edits], resolve, written, {**changes.new, **changes.unwritten},
+                {*changes.filled, *changes.dropped})
             manifest = {**manifest, "shared": read_shared(graph_dir / STORE_DIR)}
             if manifest["shared"] is None:
                 raise Unpatchable("shared triples")
@@ -515,9 +563,8 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
         found.update(edit.after.result.problems, link_problems(edit.new, resolve, written, now_matches))
     report = BuildReport(
         articles=old_report.articles + len(added) - len(changes.removed),
-        dreams=old_report.dreams + len(changes.new) + len(added) - len(changes.filled) - len(changes.removed)
-        - len(changes.dropped),
-        stubs=old_report.stubs + len(changes.new) - len(changes.filled) - len(changes.dropped),
+        dreams=old_report.dreams + len(changes.new) + len(added) - len(changes.filled) - len(changes.nodes_gone),
+        stubs=old_report.stubs + len(changes.new) - len(changes.filled) - len(changes.dropped) + len(changes.unwritten),
         clusters=old_report.clusters,
         triples=triple_count, store="patched", graph_file=graph_dir / GRAPH_FILE,
         problems=sorted((set(old_report.problems) - dropped) | found,
@@ -549,7 +596,7 @@ def _shared_patched(last: set[tuple], stub_links: dict[str, dict], changes: _Cha
     stub written for)."""
     made = {iri(dream_iri(slug)): stub_triples(slug, stub_links[slug]["label"],
                                                sorted({link[0] for link in stub_links[slug]["links"]}))
-            for slug in sorted(changes.new.keys() | changes.moved)}
+            for slug in sorted(changes.new.keys() | changes.moved | changes.unwritten.keys())}
     made.update((iri(dream_iri(slug)), []) for slug in [*changes.filled, *changes.dropped])
     clusters = [triple for article in added for triple in cluster_triples(article, article.path)]
     # a removed article's cluster loses its membership and the article's file (its label, type stand)
@@ -598,6 +645,16 @@ def _subject_key(head: str) -> str:
         return head[:-1]
     prefix, local = head.split(":", 1)
     return "<" + PREFIXES[prefix] + local
+
+
+def _link_words(path: str, line: int, completeness: list[dict], inputs: Inputs, cache: Cache) -> str | None:
+    """Return the words naming the dream a link leads to (its Next Stages line ``line`` of the article file
+    ``path``, as the last build read it: see :func:`_articles_from_cache`), or None."""
+    slug = next((row["dream"] for row in completeness if row["path"] == path), None)
+    if slug is None:
+        return None
+    article = _articles_from_cache({slug}, completeness, inputs, cache)[slug]
+    return next((stage.target for stage in article.next_stages if stage.line == line), None)
 
 
 def _articles_from_cache(slugs: set[str], completeness: list[dict], inputs: Inputs, cache: Cache) -> dict[str, Article]:
@@ -657,8 +714,9 @@ def _patched_tables(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     changes = changes or _Changes({}, set(), {})
     # first, so the old texts are copied while the rest is made
     made["search"], texts_copied = search_patched(last("search"), library, graph_dir, tables.folder / "search.lower",
-                                                  {slug: entry["label"] for slug, entry in changes.new.items()},
-                                                  changes.gone | changes.dropped)
+                                                  {slug: entry["label"] for slug, entry in
+                                                   {**changes.new, **changes.unwritten}.items()},
+                                                  changes.nodes_gone)
     copying = [texts_copied]  # each waits until a table's file, written in the background, is complete
     try:
         _patch_the_rest(graph_dir, tables, edits, library, written, stage, copying, changes, articles_of)
@@ -731,8 +789,8 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     made["gaps"] = None if relinked or gone else patched_gaps(last_gaps, changed, links, last, made)
     if made["gaps"] is None:  # found again over the projection (the possible overlaps, or every kind)
         made.update((name, last(name)) for name in unchanged)
-        ready = (relinked_gaps(last_gaps, {edit.new.slug for edit in relinked}, Links(last("links")),
-                               made["projection"], last, made, removed=gone | changes.dropped)
+        ready = (relinked_gaps(last_gaps, {edit.new.slug for edit in relinked} | changes.unwritten.keys(), Links(last("links")),
+                               made["projection"], last, made, removed=changes.nodes_gone)
                  if relinked or gone else reused_gaps(last_gaps, last, made))
         made["gaps"] = find_gaps(Snapshot(tables=made), ready=ready)
     carried = set(unchanged)
@@ -760,10 +818,11 @@ def _relink(tables: _Tables, edits: list[Edit], library: Library, stage: Callabl
     new = {slug: stub_node(slug, entry["label"]) for slug, entry in changes.new.items()}
     new.update((edit.new.slug, written_node(edit.new)) for edit in edits if edit.added)  # (no hub: see _new_dreams)
     filled = {slug: new.pop(slug) for slug in changes.filled}
+    filled.update((slug, stub_node(slug, entry["label"])) for slug, entry in changes.unwritten.items())  # the other way
     for slug, attributes in filled.items():
         graph.nodes[slug].update(attributes)
     add_dreams(graph, new)
-    gone = changes.gone | changes.dropped
+    gone = changes.nodes_gone
     try:
         relink(graph, {**{edit.new.slug: transitions_of(edit.new, library.resolve) for edit in edits},
                        **dict.fromkeys(changes.gone, [])})
@@ -781,7 +840,7 @@ def _relink(tables: _Tables, edits: list[Edit], library: Library, stage: Callabl
            edit.after.link_digest or link_digest(edit.new)) for edit in edits),
         *((article.slug, link_digest(article), None) for article in changes.removed)], *(
         (library.aliases, [(slug, entry["label"]) for slug, entry in made["stub-links"].items()])
-        if changes.new or changes.filled or changes.dropped else ()))
+        if changes.new or changes.filled or changes.dropped or changes.unwritten else ()))
     if not same_structure(last("links"), made["links"]):  # else the same links in other words: the rankings stand
         stage("ranking the dreams")
         made["rankings"] = rankings(Links(made["links"]))
@@ -801,17 +860,22 @@ def _add_names(tables: _Tables, changes: _Changes, added: list[Article]) -> tupl
     names = last("names")
     added_names = {name: iri for name, iri in added_names.items() if name not in names}  # (a stub's, written for)
     # no other dream answers to a removed dream's names (see _removable)
-    unnamed = {key: str(dream_iri(article.slug)) for article in changes.removed for key in _article_names(article)}
+    for slug, entry in changes.unwritten.items():  # (its names the article's, or no dream's: see _unwritten)
+        added_names.update(dict.fromkeys(_stub_names(slug, entry["label"]), str(dream_iri(slug))))
+    unnamed = {key: str(dream_iri(article.slug)) for article in changes.removed for key in _article_names(article)
+               - (_stub_names(article.slug, changes.unwritten[article.slug]["label"])
+                  if article.slug in changes.unwritten else set())}
     unnamed.update((key, str(dream_iri(slug))) for slug in changes.dropped  # (see _unnamed)
                    for key in _stub_names(slug, last("stub-links")[slug]["label"]))
     made["names"] = dict(sorted({**{name: iri for name, iri in names.items() if name not in unnamed},
                                  **added_names}.items()))
     counts, removed = made["counts"], changes.removed
     made["counts"] = {**counts, "Dream": counts["Dream"] + len(changes.new) + len(added) - len(changes.filled)
-                      - len(removed) - len(changes.dropped),
+                      - len(changes.nodes_gone),
                       "SourceArticle": counts["SourceArticle"] + len(added) - len(removed),
                       "written dreams": counts["written dreams"] + len(added) - len(removed),
-                      "stub dreams": counts["stub dreams"] + len(changes.new) - len(changes.filled) - len(changes.dropped),
+                      "stub dreams": counts["stub dreams"] + len(changes.new) - len(changes.filled) - len(changes.dropped)
+                      + len(changes.unwritten),
                       "partial dreams": counts["partial dreams"] + sum(article.partial for article in added)
                       - sum(article.partial for article in removed)}
     if any(article.clusters for article in [*added, *removed]):  # each named by others too (see _new_dreams, _removable)
@@ -829,8 +893,8 @@ def _add_names(tables: _Tables, changes: _Changes, added: list[Article]) -> tupl
     # none of the removed ones a stub's match: see _removable), new stubs with those written now
     cutoff = GapSettings().typo_similarity
     typos = typo_table(sorted({*targets, *was} - new), made["stub-links"], cutoff, last("typos"))
-    if was and changes.new:
-        fresh = typo_table(targets, changes.new, cutoff)["matches"]
+    if was and (changes.new or changes.unwritten):
+        fresh = typo_table(targets, {**changes.new, **changes.unwritten}, cutoff)["matches"]
         typos["matches"] = {stub: fresh.get(stub, match) for stub, match in typos["matches"].items()}
     made["typos"] = {**typos, "written": written_digest(targets)}
     return added_names, unnamed

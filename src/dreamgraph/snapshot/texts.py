@@ -345,8 +345,8 @@ def search_patched(last: dict, library: Library, spill: Path | None = None,
     """Return the ``last`` build's search table (see :func:`search_from_library`) with the entries of the
     dreams of ``library`` made again from their articles, each still the dream it was, with the same
     label (see :mod:`dreamgraph.patch`), or a dream written anew (for a stub, in its place), those of new
-    ``stubs`` (slug -> label) put in their places (the new dreams' in theirs) and those of the dreams
-    ``removed`` (no dream now) taken out: the
+    ``stubs`` (slug -> label) put in their places (the new dreams' in theirs; a dream no longer written
+    has its stub's), and those of the dreams ``removed`` (no dream now) taken out: the
     other entries' texts and columns are copied a run at a time between them, and their places shifted,
     without going through every dream (at 100,000 articles, made through every dream, the table took
     2.1-2.7 s). ``spill`` as there.
@@ -364,11 +364,11 @@ def search_patched(last: dict, library: Library, spill: Path | None = None,
     # (place among the old dreams, slug, whether a new dream): an edited dream replaces its entries, a new
     # stub's or dream's go before those of the old dream it precedes in IRI order
     places = {slug: n for n, slug in enumerate(old_dreams)}
-    edited = [slug for slug in library.articles if slug in places]
+    edited = [slug for slug in [*library.articles, *stubs] if slug in places]  # (a stub in a dream's place: unwritten)
     gone = set(removed)
     changed = sorted([(places[slug], slug, False) for slug in [*edited, *gone]]
                      + [(bisect(old_dreams, str(dream_iri(slug)), key=lambda old: str(dream_iri(old))), slug, True)
-                        for slug in [*stubs, *(library.articles.keys() - set(edited))]],
+                        for slug in [*(stubs.keys() - places.keys()), *(library.articles.keys() - set(edited))]],
                      key=lambda item: (item[0], not item[2], str(dream_iri(item[1]))))
     bounds = np.searchsorted(last["dream"], [i for index, _, new in changed for i in (index, index + (not new))])
     starts, columns = last["starts"], ("dream", "kind", "position", "predicate")
