@@ -668,12 +668,13 @@ def test_a_gap_report_that_cannot_be_patched_is_left_to_find_gaps(change):
     assert _patched(last, now, {"a"})[1] is None
 
 
-@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("seed", range(24))
 def test_the_one_way_links_and_overlaps_of_a_relinked_graph_are_those_found_again(seed):
     """A patch whose edits change some dreams' Next Stages (dreamgraph.patch) makes the one-way links and the
     possible overlaps from the last report, finding again only those of the relinked dreams: on random
     graphs of clustered dreams with shared subtitles, a dream relinked (at times to the next stages of
-    another of its cluster, an overlap made or lost), they are those of the report found again whole."""
+    another of its cluster, an overlap made or lost), a dream no longer written (a stub now, its links gone)
+    or taken out with its links (no link leading to it), they are those of the report found again whole."""
     import random
 
     from dreamgraph.gaps import relinked_gaps
@@ -699,7 +700,17 @@ def test_the_one_way_links_and_overlaps_of_a_relinked_graph_are_those_found_agai
         like = rnd.choice(written)  # at times the next stages of another dream: an overlap made
         targets = list(graph.successors(like)) if rnd.random() < 0.5 else rnd.sample(nodes, rnd.randrange(0, 5))
         graph.add_edges_from((x, b) for b in targets)
-    ready = relinked_gaps(last_gaps, relinked, old, graph, tables.get, tables)
+    removed = set()
+    unwritten = rnd.choice([x for x in written if x not in relinked])
+    if rnd.random() < 0.5:  # its article taken out: a stub where links lead to it, else gone
+        graph.remove_edges_from(list(graph.out_edges(unwritten)))
+        if graph.in_degree(unwritten):
+            graph.nodes[unwritten].update(stub=True, clusters=[], subtitle=None)
+            relinked.add(unwritten)
+        else:
+            graph.remove_node(unwritten)
+            removed.add(unwritten)
+    ready = relinked_gaps(last_gaps, relinked, old, graph, tables.get, tables, removed=removed)
     assert set(ready) == {"one-way", "possible-overlap"}
     again = find_gaps(Snapshot(tables=dict(tables)))
     assert find_gaps(Snapshot(tables=dict(tables)), ready=ready) == again

@@ -988,8 +988,9 @@ def relinked_gaps(last_gaps: list[Gap], relinked: set[str], old: Links, graph: n
     """
     cut = {node for node, partial in graph.nodes(data="partial") if partial}
     explained = cut | ({row["dream"] for row in tables["completeness"] if not_in_format(row)} - cut)
-    # a stub written for now leads back to clusters: the links into the dreams leading to it are found again
-    relinked = relinked | {n for x in relinked if x in old.index and old.stub[old.index[x]] and not graph.nodes[x]["stub"]
+    # a stub written for now leads back to clusters (a dream no longer written, to none): the links into the
+    # dreams leading to it are found again
+    relinked = relinked | {n for x in relinked if x in old.index and old.stub[old.index[x]] != graph.nodes[x]["stub"]
                            for n in graph.predecessors(x)}
     touched = sorted({edge for x in relinked for edge in [*graph.out_edges(x), *graph.in_edges(x)]})
     ready = {"one-way": [gap for gap in last_gaps if gap.kind == "one-way"
