@@ -60,7 +60,8 @@ from .gaps import (find_gaps, lookalike_targets, near_pairs, near_pairs_patched,
 from .graphfolder import (GRAPH_FILE, BuildReport, Inputs, Spool, graph_pieces, graph_turtle, keep_report,
                           last_graph_file, last_report, last_tail, no_stage, read_manifest, read_shared,
                           refresh_store)
-from .library import Library, link_problems, stub_label
+from .errors import Problem
+from .library import Library, alias_suggestion, link_problems, stub_label
 from .parse import Limits
 from .report import text_table
 from .settings import GapSettings
@@ -216,9 +217,10 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
     try:
         unwritten = _unwritten(tables, {article.slug: article for article in removed if article.slug in linked},
                                edits, library.resolve,
-                               lambda slugs: _articles_from_cache(slugs, completeness, inputs, cache)) if linked else {}
+                               lambda slugs: _articles_from_cache(slugs, completeness, inputs, cache)) if linked else ({}, [])
         if unwritten is None:
             return None
+        unwritten, warnings = unwritten
         found = new_stubs(tables.last("stub-links"), relinked, library.resolve,
                           written.keys() | set(library.articles), removed,
                           lambda path, line: _link_words(path, line, completeness, inputs, cache)
@@ -245,7 +247,7 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
         return None
     try:
         return _patch(graph_dir, edits, library, manifest, last, tail, tables, kept, inputs, files, cache, validate,
-                      started, stage, _Changes(stubs, moved, filled, removed, dropped, unwritten))
+                      started, stage, _Changes(stubs, moved, filled, removed, dropped, unwritten, warnings))
     except (Unpatchable, OSError, EOFError):  # a kept file gone or damaged: nothing replaced, the whole rebuild runs
         return None
 
@@ -325,12 +327,12 @@ def _removable(tables: "_Tables", removed: list[Article], edits: list[Edit], res
 
 
 def _unwritten(tables: "_Tables", removed: dict[str, Article], edits: list[Edit], resolve: Callable[[str], str],
-               articles_of: Callable[[set[str]], dict[str, Article]]) -> dict[str, dict] | None:
+               articles_of: Callable[[set[str]], dict[str, Article]]) -> tuple[dict[str, dict], list[Problem]] | None:
     """Return the stub-links entries (slug -> ``label``, ``links``) of the ``removed`` dreams that links still
     lead to (slug -> the removed article), read from the articles linking them (those that stay from the
-    cache, ``articles_of``; the edited ones as they are now), when each stub's names are the dream's or no
-    dream's yet and no written dream is its look-alike (whose warnings other files' links would get);
-    else None."""
+    cache, ``articles_of``; the edited ones as they are now), and the warnings those links get where a
+    written dream is the stub's look-alike (see :func:`dreamgraph.library.link_problems`), when each stub's
+    names are the dream's or no dream's yet; else None."""
     links = Links(tables.last("links"))
     gone = {article.slug for article in removed.values()}
     edited = {edit.new.slug: edit.new for edit in edits}
@@ -350,7 +352,8 @@ def _unwritten(tables: "_Tables", removed: dict[str, Article], edits: list[Edit]
         return None
     targets = [row["dream"] for row in tables.made["completeness"] if not not_in_format(row)]
     matches = typo_table(targets, entries, GapSettings().typo_similarity)["matches"]
-    return None if any(matches.values()) else entries
+    return entries, [alias_suggestion(slug, matches[slug][0], path, line, words)
+                     for slug in entries if matches[slug] for path, line, words, _ in found[slug]]
 
 
 def new_stubs(last: dict[str, dict], edits: list[Edit], resolve: Callable[[str], str],
@@ -462,6 +465,7 @@ class _Changes:
     removed: list[Article] = field(default_factory=list)  # the articles of files taken out (no link leads to them)
     dropped: set[str] = field(default_factory=set)  # old stubs no link leads to now
     unwritten: dict[str, dict] = field(default_factory=dict)  # removed dreams links lead to: stubs now (their entries)
+    warnings: list[Problem] = field(default_factory=list)  # other files' links to those that look like written dreams
 
     @property
     def gone(self) -> set[str]:
@@ -515,7 +519,7 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
                 parts[edit.new.slug] = (spool.add(edit.after.turtle, edit.after.turtle_sha256), "")
         violations: list = list(kept["report"].violations)
         matches = tables.last("typos")["matches"]  # the look-alikes of linked stubs, for the links' problems
-        now_matches = {} if changes.new else matches  # the look-alikes after the edits
+        now_matches = {} if changes.new or changes.unwritten else matches  # the look-alikes after the edits
         added = [edit.new for edit in edits if edit.added]
         shared, units = None, {}  # the shared triples (None for the last build's) and the blocks of them changed
         if (changes.new or changes.moved or changes.filled or changes.dropped or changes.unwritten
@@ -536,7 +540,7 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
                 violations[:] = _violations(violations, edits, resolve, cache, units, changes.removed)
             stage("making the read model")
             made = _patched_tables(graph_dir, tables, edits, library, written, stage, changes, articles_of)
-            if changes.new:  # with the new stubs' look-alikes (the tables are let go of once written)
+            if changes.new or changes.unwritten:  # with the new stubs' look-alikes (the tables are let go of once written)
                 now_matches.update(made["typos"]["matches"])
             return made
 
@@ -556,7 +560,7 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
             spilled.unlink(missing_ok=True)
     old_report = kept["report"]
     gone_paths = {article.path for article in changes.removed}  # every problem of a file taken out goes with it
-    dropped, found = {problem for problem in old_report.problems if problem.path in gone_paths}, set()
+    dropped, found = {problem for problem in old_report.problems if problem.path in gone_paths}, set(changes.warnings)
     for edit in edits:
         if edit.before is not None:
             dropped.update(edit.before.result.problems, link_problems(edit.old, resolve, written, matches))
