@@ -87,3 +87,33 @@ def test_a_lookalike_differs_only_by_slips_of_the_pen():
     assert written.match("falling-from-the-bedrooms") == ("falling-from-a-bedroom", 89.36)
     assert written.match("being-chased-by-a-lions") == ("being-chased-by-a-lion", 97.78)
     assert written.match("sleepwalkng") == ("sleepwalking", 95.65)
+
+
+def test_a_lookalike_among_a_few_scanned_is_the_one_among_all_indexed():
+    """match_among indexes only the slugs that can be a slug's candidates: on title families with slips
+    of the pen, framing words moved and one-word names, it answers as the index of every slug does."""
+    import random
+
+    from dreamgraph.slugs import match_among
+
+    rnd = random.Random(7)
+    symbols = ["dog", "dogs", "bear", "killer", "teeth", "tooth", "water", "waves", "fire", "house", "horse", "hoarse"]
+    framings = ["a", "the", "in", "of", "my"]
+
+    def slug() -> str:
+        words = [rnd.choice(symbols) for _ in range(rnd.choice([1, 1, 2, 3]))]
+        for _ in range(rnd.randrange(3)):
+            words.insert(rnd.randrange(len(words) + 1), rnd.choice(framings))
+        return "-".join(words)
+
+    written = sorted({slug() for _ in range(400)})
+    index, found = Lookalikes(written), 0
+    for _ in range(300):
+        wanted = slug()
+        if rnd.random() < 0.5:  # a slip of the pen
+            at = rnd.randrange(len(wanted))
+            wanted = wanted[:at] + rnd.choice("aeiour") + wanted[at + 1:]
+        expected = index.match(wanted)
+        assert match_among(wanted, written) == expected, wanted
+        found += expected is not None
+    assert found > 50

@@ -65,7 +65,7 @@ from .library import Library, alias_suggestion, link_problems, stub_label
 from .parse import Limits
 from .report import text_table
 from .settings import GapSettings
-from .slugs import dream_name
+from .slugs import dream_name, match_among
 from .snapshot import TABLES, Snapshot, link_digest, link_inputs_patched
 from .snapshot.articles import (article_versions, cards_patched, completeness_from_library, name_key,
                                 counts_patched, stub_links_patched)
@@ -217,10 +217,10 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
     try:
         unwritten = _unwritten(tables, {article.slug: article for article in removed if article.slug in linked},
                                edits, library.resolve,
-                               lambda slugs: _articles_from_cache(slugs, completeness, inputs, cache)) if linked else ({}, [])
+                               lambda slugs: _articles_from_cache(slugs, completeness, inputs, cache)) if linked else ({}, {}, [])
         if unwritten is None:
             return None
-        unwritten, warnings = unwritten
+        unwritten, lookalikes, warnings = unwritten
         found = new_stubs(tables.last("stub-links"), relinked, library.resolve,
                           written.keys() | set(library.articles), removed,
                           lambda path, line: _link_words(path, line, completeness, inputs, cache)
@@ -247,7 +247,7 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
         return None
     try:
         return _patch(graph_dir, edits, library, manifest, last, tail, tables, kept, inputs, files, cache, validate,
-                      started, stage, _Changes(stubs, moved, filled, removed, dropped, unwritten, warnings))
+                      started, stage, _Changes(stubs, moved, filled, removed, dropped, unwritten, lookalikes, warnings))
     except (Unpatchable, OSError, EOFError):  # a kept file gone or damaged: nothing replaced, the whole rebuild runs
         return None
 
@@ -327,12 +327,14 @@ def _removable(tables: "_Tables", removed: list[Article], edits: list[Edit], res
 
 
 def _unwritten(tables: "_Tables", removed: dict[str, Article], edits: list[Edit], resolve: Callable[[str], str],
-               articles_of: Callable[[set[str]], dict[str, Article]]) -> tuple[dict[str, dict], list[Problem]] | None:
+               articles_of: Callable[[set[str]], dict[str, Article]]
+               ) -> tuple[dict[str, dict], dict[str, tuple | None], list[Problem]] | None:
     """Return the stub-links entries (slug -> ``label``, ``links``) of the ``removed`` dreams that links still
     lead to (slug -> the removed article), read from the articles linking them (those that stay from the
-    cache, ``articles_of``; the edited ones as they are now), and the warnings those links get where a
-    written dream is the stub's look-alike (see :func:`dreamgraph.library.link_problems`), when each stub's
-    names are the dream's or no dream's yet; else None."""
+    cache, ``articles_of``; the edited ones as they are now), their look-alikes among the written dreams
+    (see :func:`dreamgraph.gaps.typo_table`) and the warnings those links then get (see
+    :func:`dreamgraph.library.link_problems`), when each stub's names are the dream's or no dream's yet;
+    else None."""
     links = Links(tables.last("links"))
     gone = {article.slug for article in removed.values()}
     edited = {edit.new.slug: edit.new for edit in edits}
@@ -351,9 +353,9 @@ def _unwritten(tables: "_Tables", removed: dict[str, Article], edits: list[Edit]
            for key in _stub_names(slug, entry["label"]) - _article_names(removed[slug])):
         return None
     targets = [row["dream"] for row in tables.made["completeness"] if not not_in_format(row)]
-    matches = typo_table(targets, entries, GapSettings().typo_similarity)["matches"]
-    return entries, [alias_suggestion(slug, matches[slug][0], path, line, words)
-                     for slug in entries if matches[slug] for path, line, words, _ in found[slug]]
+    matches = {slug: match_among(slug, targets, GapSettings().typo_similarity) for slug in entries}
+    return entries, matches, [alias_suggestion(slug, matches[slug][0], path, line, words)
+                              for slug in entries if matches[slug] for path, line, words, _ in found[slug]]
 
 
 def new_stubs(last: dict[str, dict], edits: list[Edit], resolve: Callable[[str], str],
@@ -465,6 +467,7 @@ class _Changes:
     removed: list[Article] = field(default_factory=list)  # the articles of files taken out (no link leads to them)
     dropped: set[str] = field(default_factory=set)  # old stubs no link leads to now
     unwritten: dict[str, dict] = field(default_factory=dict)  # removed dreams links lead to: stubs now (their entries)
+    lookalikes: dict[str, tuple | None] = field(default_factory=dict)  # their look-alikes among the written dreams
     warnings: list[Problem] = field(default_factory=list)  # other files' links to those that look like written dreams
 
     @property
@@ -896,9 +899,12 @@ def _add_names(tables: _Tables, changes: _Changes, added: list[Article]) -> tupl
     # matched with the last build's written dreams (none of the added ones is a stub's look-alike: see patched_build;
     # none of the removed ones a stub's match: see _removable), new stubs with those written now
     cutoff = GapSettings().typo_similarity
-    typos = typo_table(sorted({*targets, *was} - new), made["stub-links"], cutoff, last("typos"))
-    if was and (changes.new or changes.unwritten):
-        fresh = typo_table(targets, {**changes.new, **changes.unwritten}, cutoff)["matches"]
+    typos = typo_table(sorted({*targets, *was} - new), [stub for stub in made["stub-links"] if stub not in changes.unwritten],
+                       cutoff, last("typos"))
+    if was and changes.new:
+        fresh = typo_table(targets, changes.new, cutoff)["matches"]
         typos["matches"] = {stub: fresh.get(stub, match) for stub, match in typos["matches"].items()}
+    if changes.unwritten:  # (matched with the dreams written now: see _unwritten)
+        typos["matches"] = dict(sorted({**typos["matches"], **changes.lookalikes}.items()))
     made["typos"] = {**typos, "written": written_digest(targets)}
     return added_names, unnamed

@@ -22,6 +22,7 @@ import hashlib
 import re
 import unicodedata
 from functools import lru_cache
+from typing import Iterable
 
 MAX_SLUG_LENGTH = 80
 # Words that frame a dream's name without changing which dream it is ("losing control in a dream").
@@ -227,3 +228,22 @@ class Lookalikes:
         core = frozenset(words) - FRAMING_WORDS
         wider = self.cores.get(core, set()) - {slug} if core else set()
         return (min(wider), 100.0) if wider else None
+
+
+def match_among(slug: str, written: Iterable[str], cutoff: float = 85) -> tuple[str, float] | None:
+    """Return :meth:`Lookalikes.match` of ``slug`` among the ``written`` slugs, indexing only those that can be
+    its candidates (with one of its words that carry meaning, or, for a slug of one such word, one of its
+    ends): for one slug, a scan of the slugs' text rather than an index of them all (0.1 s at 10,000).
+
+    >>> match_among("flyng", ["flying", "falling", "losing-control"]), match_among("losing-control", ["losing-control-in-a-dream"])
+    (('flying', 90.91), ('losing-control-in-a-dream', 100.0))
+    """
+    words = [word for word in slug.split("-") if word not in FRAMING_WORDS]
+    if len(words) >= 2:  # a candidate has all its words that carry meaning but one
+        wanted = [f"-{word}-" for word in words]
+        near = [other for other in written if any(word in f"-{other}-" for word in wanted)]
+    else:  # one word in its place, beginning or ending with the same two letters
+        ends = {word[:2] for word in words} | {word[-2:] for word in words}
+        near = [other for other in written if any(end in other for end in ends)] if words else list(written)
+    return Lookalikes(near).match(slug, cutoff)
+
