@@ -432,8 +432,8 @@ def _new_dreams(tables: "_Tables", articles: list[Article]) -> dict[str, str] | 
     """Return the stubs the added ``articles`` are written for (slug -> the stub's label), when they are
     dreams a patch can add, else None: none of them a cluster's hub, each cluster it names named by other
     articles already, in the same words (the cluster's label and count stand), and each written for a stub
-    named as its article names it (to the names table, the same words) and no look-alike of a written dream
-    (whose links' warnings would go)."""
+    named as its article names it (to the names table, the same words). (Were the stub a written dream's
+    look-alike, the warnings of the links to it go: see :func:`_patch`.)"""
     if not articles:
         return {}
     stubs, clusters = tables.last("stub-links"), tables.last("clusters")
@@ -442,11 +442,8 @@ def _new_dreams(tables: "_Tables", articles: list[Article]) -> dict[str, str] | 
             for mention in article.clusters) for article in articles):
         return None
     filled = {article.slug: stubs[article.slug]["label"] for article in articles if article.slug in stubs}
-    if filled:
-        matches = tables.last("typos")["matches"]
-        if any(article.slug in filled and (matches.get(article.slug) or name_key(filled[article.slug])
-                                           != name_key(article.name)) for article in articles):
-            return None
+    if any(article.slug in filled and name_key(filled[article.slug]) != name_key(article.name) for article in articles):
+        return None
     return filled
 
 
@@ -564,6 +561,11 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
     old_report = kept["report"]
     gone_paths = {article.path for article in changes.removed}  # every problem of a file taken out goes with it
     dropped, found = {problem for problem in old_report.problems if problem.path in gone_paths}, set(changes.warnings)
+    # a stub written for that looked like a written dream: the warnings of the links to it go
+    warned = {(path, line): f'"{stub}" = "{matches[stub][0]}"' for stub in changes.filled if matches.get(stub)
+              for path, line, _ in tables.last("stub-links")[stub]["links"]}
+    dropped.update(problem for problem in old_report.problems
+                   if (problem.path, problem.line) in warned and warned[problem.path, problem.line] in problem.message)
     for edit in edits:
         if edit.before is not None:
             dropped.update(edit.before.result.problems, link_problems(edit.old, resolve, written, matches))
