@@ -12,8 +12,8 @@ process, the way a user runs the CLI, and is timed by wall clock:
   line, the median, and a next stage led to a written dream five times so), a next
   stage added to it leading to a written dream (its links change, the stubs stand: a patch too) and one
   leading to a dream nobody wrote (a new stub: a patch too), one article added (a new dream: a patch) and
-  the same one removed (the whole rebuild from the cache), and an article written for the stub most
-  articles link to (a patch);
+  the same one removed (a patch), an article other articles link to removed (its dream a stub now: a
+  patch), and an article written for the stub most articles link to (a patch);
 - a named query, a gap report, a path query, a taxonomy export, a text search and the writer's brief of the
   dream most articles link to, against the built graph; then, with no plain baseline, `show`, `next` and
   `leads-to` of that dream, `stats`, `loops`, `rank`, `validate` and `export --all`.
@@ -154,6 +154,20 @@ def stub_label(graph_dir: Path) -> str:
                key=lambda label: (-len(next(e for e in stubs.values() if e["label"] == label)["links"]), label))
 
 
+def linked_article(graph_dir: Path, articles: Path) -> Path:
+    """Return the file of the first written dream (by slug) other articles link to that is no cluster's hub:
+    taken out, its dream becomes a stub."""
+    from dreamgraph.connect import open_store
+    from dreamgraph.snapshot import Snapshot
+    from dreamgraph.snapshot.projection import Links
+
+    snapshot = Snapshot(open_store(graph_dir))
+    links, clusters = Links(snapshot.kept("links")), snapshot.kept("clusters")
+    row = next(row for row in snapshot.completeness if row["dream"] not in clusters
+               and any(links.slugs[n] != row["dream"] for n in links.predecessors(links.index[row["dream"]])))
+    return articles / Path(row["path"]).name
+
+
 PLAIN_LIMIT = [300.0]
 SEARCHED = "iron tunnel"  # two words of the generator's vocabulary, found in a few articles of each size
 
@@ -201,7 +215,13 @@ def main() -> None:
         added.write_text(original.replace(title, new_title, 1), encoding="utf-8")
         adding, add_rss = run(build_cmd, args.timeout)
         added.unlink()
-        removing, remove_rss = run(build_cmd, args.timeout)  # and back to the generated library
+        removing, remove_rss = run(build_cmd, args.timeout)  # and back to the generated library (a patch)
+        linked = linked_article(graph, library / "articles")  # an article others link to taken out: a stub now
+        kept_text = linked.read_text(encoding="utf-8")
+        linked.unlink()
+        unwriting, unwrite_rss = run(build_cmd, args.timeout)
+        linked.write_text(kept_text, encoding="utf-8")
+        run(build_cmd, args.timeout)
         # an article written for the stub most articles link to (patched), taken out again (the whole rebuild)
         added.write_text(original.replace(title, title[:title.index("Dream About")] + f"Dream About {stub_label(graph)}: "
                                           "The Answer", 1), encoding="utf-8")
@@ -227,6 +247,7 @@ def main() -> None:
             ("1 link to a new stub", (relinked, relink_rss), None),
             ("rebuild after 1 added", (adding, add_rss), None),
             ("rebuild after 1 removed", (removing, remove_rss), None),
+            ("1 removed, others link to it", (unwriting, unwrite_rss), None),
             ("1 added for a stub", (filling, fill_rss), None),
             ("1 added, watch (median of 5)", (watch_added, watch_added_rss), None),
             ("named query (stubs-by-demand)", None, "query stubs-by-demand"),
