@@ -77,8 +77,8 @@ from .snapshot.articles import (article_versions, cards_patched, completeness_fr
                                 counts_patched, stub_links_patched)
 from .snapshot.projection import (Links, add_dreams, links_relinked, relink, remove_dreams, same_structure, stub_node,
                                   transitions_of, written_node)
-from .snapshot.texts import (SPILLED, MentionFinder, finder_with, finder_without, mentions_from_library, mentions_patched,
-                             new_names, search_patched, shingles_from_library, shingles_patched)
+from .snapshot.texts import (SPILLED, MentionFinder, finder_with, finder_without, mentions_from_library,
+                             mentions_patched, new_names, search_patched, shingles_from_library, shingles_patched)
 from .store import STORE_DIR, Carried, TablesInMemory, kept_in_folder, kept_is_current
 from .triples import cluster_triples, iri, own_triples, stub_triples, turtle_blocks, turtle_term
 from .validate import Violation, check_units, verdict_key
@@ -221,9 +221,9 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
     relinked = [edit for edit in edits if edit.relinked]
     added = [edit.new for edit in edits if edit.added]
     try:
-        unwritten = _unwritten(tables, {article.slug: article for article in removed if article.slug in linked},
-                               edits, library.resolve,
-                               lambda slugs: _articles_from_cache(slugs, completeness, inputs, cache)) if linked else ({}, {}, [])
+        stubbed = {article.slug: article for article in removed if article.slug in linked}
+        unwritten = _unwritten(tables, stubbed, edits, library.resolve, lambda slugs: _articles_from_cache(
+            slugs, completeness, inputs, cache)) if stubbed else ({}, {}, [])
         if unwritten is None:
             return None
         unwritten, lookalikes, warnings = unwritten
@@ -366,7 +366,8 @@ def _unwritten(tables: "_Tables", removed: dict[str, Article], edits: list[Edit]
 
 def new_stubs(last: dict[str, dict], edits: list[Edit], resolve: Callable[[str], str],
               written: Container[str], removed: list[Article] = (),
-              words_of: Callable[[str, int], str | None] | None = None) -> tuple[dict[str, dict], set[str], set[str]] | None:
+              words_of: Callable[[str, int], str | None] | None = None
+              ) -> tuple[dict[str, dict], set[str], set[str]] | None:
     """Return the stubs that articles whose Next Stages changed (``edits``) link to and no link did before
     (slug -> its ``label`` and its ``links`` as (path, line, condition), as the stub-links table has them),
     with the old stubs the edited files link to from other files now (one more, or one fewer: their blocks
@@ -467,7 +468,7 @@ class _Changes:
     new: dict[str, dict]  # stubs no link led to before: slug -> their stub-links entry
     moved: set[str]  # old stubs linked from other files now
     filled: dict[str, str]  # old stubs an added article is written for: slug -> the stub's label
-    removed: list[Article] = field(default_factory=list)  # the articles of files taken out (no link leads to them)
+    removed: list[Article] = field(default_factory=list)  # the articles of the files taken out
     dropped: set[str] = field(default_factory=set)  # old stubs no link leads to now
     unwritten: dict[str, dict] = field(default_factory=dict)  # removed dreams links lead to: stubs now (their entries)
     lookalikes: dict[str, tuple | None] = field(default_factory=dict)  # their look-alikes among the written dreams
@@ -509,8 +510,8 @@ class _Tables:
 def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict, last: tuple, tail: tuple,
            tables: _Tables, kept: dict, inputs: Inputs, files: FileIndex, cache: Cache, validate: bool, started: float,
            stage: Callable[[str], None], changes: _Changes) -> BuildReport:
-    """Do the work of :func:`patched_build` once it knows the edits can be patched (``stubs``: what they
-    change among the stubs)."""
+    """Do the work of :func:`patched_build` once it knows the edits can be patched (``changes``: what they
+    change among the dreams)."""
     spool = Spool(graph_dir, last[0])
     try:
         stage("putting the library together")
@@ -546,7 +547,7 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
                 violations[:] = _violations(violations, edits, resolve, cache, units, changes.removed)
             stage("making the read model")
             made = _patched_tables(graph_dir, tables, edits, library, written, stage, changes, articles_of)
-            if changes.new or changes.unwritten:  # with the new stubs' look-alikes (the tables are let go of once written)
+            if changes.new or changes.unwritten:  # with new stubs' look-alikes (the tables are let go once written)
                 now_matches.update(made["typos"]["matches"])
             return made
 
@@ -723,7 +724,7 @@ def _patched_tables(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     """Return every table of the read model for the patched library: those an edit that keeps the links
     cannot change carried from the last build, the others made from the last build's with the edited
     articles' parts replaced (each the value the whole build makes: see :func:`dreamgraph.build.kept_tables`).
-    ``written`` are the written dreams' slugs after the edits, ``stubs`` what they change among the stubs,
+    ``written`` are the written dreams' slugs after the edits, ``changes`` what they change among the dreams,
     ``articles_of`` reads back other articles from the cache (those that may name a new stub or dream)."""
     last, made = tables.last, tables.made
     changes = changes or _Changes({}, set(), {})
@@ -745,14 +746,15 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
                     stage: Callable[[str], None], copying: list[Callable[[], None]], changes: _Changes,
                     articles_of: Callable[[set[str]], dict[str, Article]] | None) -> None:
     """Make every table of :func:`_patched_tables` but the search table (adding to ``copying`` what waits
-    for a table's file written in the background); ``stubs`` and ``articles_of`` as there."""
+    for a table's file written in the background); ``changes`` and ``articles_of`` as there."""
     last, made = tables.last, tables.made
     changed, gone = set(library.articles), changes.gone
     made["card-parts"], cards_copied = cards_patched(last("card-parts"), library, graph_dir,
                                                      tables.folder / "card-parts.packed", gone)
     copying.append(cards_copied)
     shingled = {edit.new.slug: edit.after.shingles for edit in edits}
-    patched = None if gone else shingles_patched(last("shingles"), shingled, graph_dir, tables.folder / "shingles.hashes")
+    patched = None if gone else shingles_patched(last("shingles"), shingled, graph_dir,
+                                                 tables.folder / "shingles.hashes")
     if patched is not None:  # first, so the old hashes are copied while the rest is made
         made["shingles"], shingles_copied = patched
         copying.append(shingles_copied)
@@ -804,8 +806,8 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     made["gaps"] = None if relinked or gone else patched_gaps(last_gaps, changed, links, last, made)
     if made["gaps"] is None:  # found again over the projection (the possible overlaps, or every kind)
         made.update((name, last(name)) for name in unchanged)
-        ready = (relinked_gaps(last_gaps, {edit.new.slug for edit in relinked} | changes.unwritten.keys(), Links(last("links")),
-                               made["projection"], last, made, removed=changes.nodes_gone)
+        ready = (relinked_gaps(last_gaps, {edit.new.slug for edit in relinked} | changes.unwritten.keys(),
+                               Links(last("links")), made["projection"], last, made, removed=changes.nodes_gone)
                  if relinked or gone else reused_gaps(last_gaps, last, made))
         made["gaps"] = find_gaps(Snapshot(tables=made), ready=ready)
     carried = set(unchanged)
@@ -847,8 +849,8 @@ def _relink(tables: _Tables, edits: list[Edit], library: Library, stage: Callabl
         raise Unpatchable("projection")  # (a link leads there: not the links table's projection)
     remove_dreams(graph, gone)
     made["projection"] = graph
-    made["links"] = links_relinked(last("links"), {**{edit.new.slug: list(graph.successors(edit.new.slug)) for edit in edits},
-                                                   **dict.fromkeys(changes.gone, [])},
+    successors = {edit.new.slug: list(graph.successors(edit.new.slug)) for edit in edits}
+    made["links"] = links_relinked(last("links"), {**successors, **dict.fromkeys(changes.gone, [])},
                                    {slug: graph.nodes[slug] for slug in new}, filled, gone)
     made["link-inputs"] = link_inputs_patched(last("link-inputs"), [
         *((edit.new.slug, edit.before and (edit.before.link_digest or link_digest(edit.old)),
@@ -889,16 +891,17 @@ def _add_names(tables: _Tables, changes: _Changes, added: list[Article]) -> tupl
                       - len(changes.nodes_gone),
                       "SourceArticle": counts["SourceArticle"] + len(added) - len(removed),
                       "written dreams": counts["written dreams"] + len(added) - len(removed),
-                      "stub dreams": counts["stub dreams"] + len(changes.new) - len(changes.filled) - len(changes.dropped)
-                      + len(changes.unwritten),
+                      "stub dreams": counts["stub dreams"] + len(changes.new) - len(changes.filled)
+                      - len(changes.dropped) + len(changes.unwritten),
                       "partial dreams": counts["partial dreams"] + sum(article.partial for article in added)
                       - sum(article.partial for article in removed)}
-    if any(article.clusters for article in [*added, *removed]):  # each named by others too (see _new_dreams, _removable)
+    if any(article.clusters for article in [*added, *removed]):  # named by others too (_new_dreams, _removable)
         clusters = {slug: dict(entry) for slug, entry in last("clusters").items()}
         for article, sign in [*((article, 1) for article in added), *((article, -1) for article in removed)]:
             for mention in article.clusters:
                 sources = set(clusters[mention.slug]["sources"])
-                clusters[mention.slug]["sources"] = sorted(sources | {article.path} if sign > 0 else sources - {article.path})
+                clusters[mention.slug]["sources"] = sorted(sources | {article.path} if sign > 0
+                                                           else sources - {article.path})
         made["clusters"] = clusters
     foreign = {row["dream"] for row in made["completeness"] if not_in_format(row)}
     targets = lookalike_targets(graph, foreign)
@@ -907,8 +910,8 @@ def _add_names(tables: _Tables, changes: _Changes, added: list[Article]) -> tupl
     # matched with the last build's written dreams (none of the added ones is a stub's look-alike: see patched_build;
     # none of the removed ones a stub's match: see _removable), new stubs with those written now
     cutoff = GapSettings().typo_similarity
-    typos = typo_table(sorted({*targets, *was} - new), [stub for stub in made["stub-links"] if stub not in changes.unwritten],
-                       cutoff, last("typos"))
+    typos = typo_table(sorted({*targets, *was} - new),
+                       [stub for stub in made["stub-links"] if stub not in changes.unwritten], cutoff, last("typos"))
     if was and changes.new:
         fresh = typo_table(targets, changes.new, cutoff)["matches"]
         typos["matches"] = {stub: fresh.get(stub, match) for stub, match in typos["matches"].items()}

@@ -235,8 +235,10 @@ def match_among(slug: str, written: Iterable[str], cutoff: float = 85) -> tuple[
     its candidates (with one of its words that carry meaning, or, for a slug of one such word, one of its
     ends): for one slug, a scan of the slugs' text rather than an index of them all (0.1 s at 10,000).
 
-    >>> match_among("flyng", ["flying", "falling", "losing-control"]), match_among("losing-control", ["losing-control-in-a-dream"])
-    (('flying', 90.91), ('losing-control-in-a-dream', 100.0))
+    >>> match_among("flyng", ["flying", "falling", "losing-control"])
+    ('flying', 90.91)
+    >>> match_among("losing-control", ["losing-control-in-a-dream"])
+    ('losing-control-in-a-dream', 100.0)
     """
     words = [word for word in slug.split("-") if word not in FRAMING_WORDS]
     if len(words) >= 2:  # a candidate has all its words that carry meaning but one

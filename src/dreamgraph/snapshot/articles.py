@@ -210,7 +210,8 @@ def _card_part(article: Article) -> dict[str, list] | None:
 
 
 def cards_patched(last: dict, library: Library, spill: Path | None = None,
-                  packed_file: Path | None = None, removed: Iterable[str] = ()) -> tuple[dict[str, object], Callable[[], None]]:
+                  packed_file: Path | None = None,
+                  removed: Iterable[str] = ()) -> tuple[dict[str, object], Callable[[], None]]:
     """Return the ``last`` build's card table with the cards of the dreams of ``library`` (a patch's edited
     articles, see :mod:`dreamgraph.patch`) made again from their articles (a dream without parts to show has
     no card) and those of the dreams ``removed`` (no longer written) taken out, and what waits until the
@@ -416,7 +417,8 @@ def names_table(dreams: dict[str, dict], rivals: dict[str, list[str]] | None = N
                 if key and rivals is not None:
                     answering[key].add(iri)
     if rivals is not None:
-        rivals.update((key, sorted(iris - {ranked[key][1]})) for key, iris in sorted(answering.items()) if len(iris) > 1)
+        rivals.update((key, sorted(iris - {ranked[key][1]}))
+                      for key, iris in sorted(answering.items()) if len(iris) > 1)
     return {key: iri for key, (_, iri) in sorted(ranked.items())}
 
 
