@@ -760,3 +760,11 @@ def test_articles_added_one_after_another_with_the_tables_kept_in_memory_make_cl
         "a new dream linking written dreams, in a cluster", "an article written for a stub",
         "a new dream another article names",  # then the stub's article edited, a new one added
         "an article written for a stub, and a new one linking it"]])
+
+
+def test_articles_taken_out_one_after_another_with_the_tables_kept_in_memory_make_clean_builds(library, tmp_path):
+    """Files taken out under a process that builds again and again (dreamgraph.watch): a new dream taken
+    out again, a dream others link to (a stub now), the one file linking a stub (which goes with it)."""
+    _patched_with_tables_in_memory(library, tmp_path, [
+        ADDITIONS["a new dream linking written dreams, in a cluster"], lambda f: (f / "swimming.txt").unlink(),
+        lambda f: (f / "nightmares.txt").unlink(), lambda f: (f / "loop.txt").unlink()])
