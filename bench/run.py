@@ -216,11 +216,11 @@ def main() -> None:
         adding, add_rss = run(build_cmd, args.timeout)
         added.unlink()
         removing, remove_rss = run(build_cmd, args.timeout)  # and back to the generated library (a patch)
-        linked = linked_article(graph, library / "articles")  # an article others link to taken out: a stub now
-        kept_text = linked.read_text(encoding="utf-8")
-        linked.unlink()
+        taken = linked_article(graph, library / "articles")  # an article others link to taken out: a stub now
+        kept_text = taken.read_text(encoding="utf-8")
+        taken.unlink()
         unwriting, unwrite_rss = run(build_cmd, args.timeout)
-        linked.write_text(kept_text, encoding="utf-8")
+        taken.write_text(kept_text, encoding="utf-8")
         run(build_cmd, args.timeout)
         # an article written for the stub most articles link to (patched), taken out again (the whole rebuild)
         added.write_text(original.replace(title, title[:title.index("Dream About")] + f"Dream About {stub_label(graph)}: "
