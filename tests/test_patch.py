@@ -392,6 +392,8 @@ def test_an_article_taken_out_is_patched_into_what_a_clean_build_makes(library, 
     (lambda f: (f / "swimming.txt").write_text(SWIMMING, encoding="utf-8"),
      lambda f: ((f / "swimming.txt").unlink(), (f / "diving.txt").write_text(SWIMMING.replace(
          "Swimming: Strokes", "Diving: Depth"), encoding="utf-8")), "a file removed and another added"),
+    (lambda f: (f / "falling.txt").write_text(article("Dream About Falling: Down", quick=["Down."]), encoding="utf-8"),
+     lambda f: (f / "falling.txt").unlink(), "a file removed whose dream an alias points to"),
 ])
 def test_a_file_taken_out_that_changes_more_is_built_whole(library, tmp_path, write, take_out, why):
     graph = tmp_path / "graph"
@@ -425,6 +427,9 @@ def test_a_file_taken_out_that_changes_more_is_built_whole(library, tmp_path, wr
     (lambda f: (f / "new.txt").write_text(article("Dream About Swimming: Strokes", next_stages=[
         ("eyes turn", "Being Watched", "you are seen")]), encoding="utf-8"),
      "a file added that names a stub first, in other words"),
+    # aliases.toml points "falling off a cliff" to falling, which had no article: its warning goes
+    (lambda f: (f / "falling.txt").write_text(article("Dream About Falling: Down", quick=["Down."]), encoding="utf-8"),
+     "a file added for a dream an alias points to"),
     (lambda f: (f / "teeth.txt").unlink(), "a file removed, the last to name its cluster"),
     (lambda f: (f / "sleepwalking.txt").unlink(), "a file removed whose dream is a cluster's hub"),
     (lambda f: (f / "flying.txt").unlink(), "a file removed whose dream a stub looks like"),

@@ -199,6 +199,9 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
     if removed and (any(edit.added for edit in edits) or len({article.slug for article in removed}) != len(removed)
                     or any(article.slug not in written or article.slug in library.articles for article in removed)):
         return None  # a file renamed, or another file's dream now: the whole rebuild sorts them out
+    if set(manifest["aliases"].values()) & {*(edit.new.slug for edit in edits if edit.added),
+                                            *(article.slug for article in removed)}:
+        return None  # an alias points to a dream written anew or no longer: its warning comes or goes
     tables = _Tables(folder, memory)
     try:
         completeness = tables.last("completeness")
