@@ -495,8 +495,8 @@ def test_a_dream_named_in_prose_and_not_linked_is_a_link_suggestion(write_corpus
 def test_near_duplicate_pairs_patched_after_edits_are_the_pairs_found_again():
     """The build brings the last build's near-duplicate pairs up to date (gaps.updated_pairs): after changed,
     added and removed articles, and shingles whose count crosses the cap, they are what a full search finds;
-    with the articles edited in place or added, the same when the new table is the old one with their
-    shingles replaced or put in (a patch's, gaps._Replaced, never laid out)."""
+    the same when the new table is the old one with their shingles replaced, put in or taken out (a
+    patch's, gaps._Replaced, never laid out)."""
     import numpy as np
 
     from dreamgraph.gaps import _Replaced, similar_pairs, updated_pairs
@@ -514,7 +514,7 @@ def test_near_duplicate_pairs_patched_after_edits_are_the_pairs_found_again():
     def pairs(t: tuple, cap: int) -> list:
         return [(t[0][i], t[0][j], share) for i, j, share in similar_pairs(t[1], t[2], 0.4, most_shared=cap)]
 
-    checked = in_place = added = 0
+    checked = in_place = added = removed = 0
     for scenario in range(40):
         cap = int(rng.integers(3, 12))  # small caps: shingles cross them as articles change
         arrays = {f"d{n:03d}": article() for n in range(60)}
@@ -536,18 +536,20 @@ def test_near_duplicate_pairs_patched_after_edits_are_the_pairs_found_again():
         expected = similar_pairs(new[1], new[2], 0.4, most_shared=cap)
         assert found == expected, scenario
         checked += len(expected)
-        if set(old[0]) <= set(new[0]):  # edits in place and articles added: the table as a patch sees it
-            edited = {slug: arrays[slug] for n, slug in enumerate(old[0])
-                      if not np.array_equal(arrays[slug], old[1][old[2][:n].sum():old[2][:n + 1].sum()])}
-            edited.update((slug, arrays[slug]) for slug in set(new[0]) - set(old[0]))
-            replaced = _Replaced(old, edited)
-            assert replaced.slugs == new[0] and [replaced.index[slug] for slug in new[0]] == list(range(len(new[0])))
-            assert edited and all(np.array_equal(a, b) for a, b in zip(replaced.whole()[1:], new[1:]))
-            assert updated_pairs(old, pairs(old, cap), replaced, 0.4, most_shared=cap, most_changed=1.0,
-                                 changed=set(edited)) == expected, scenario
-            in_place += 1
-            added += len(new[0]) > len(old[0])
-    assert checked > 100 and in_place >= 25 and added >= 5  # the scenarios hold pairs to compare
+        # the table as a patch sees it: edits in place, articles added and taken out
+        edited = {slug: arrays[slug] for n, slug in enumerate(old[0]) if slug in arrays
+                  and not np.array_equal(arrays[slug], old[1][old[2][:n].sum():old[2][:n + 1].sum()])}
+        edited.update((slug, arrays[slug]) for slug in set(new[0]) - set(old[0]))
+        gone = set(old[0]) - set(new[0])
+        replaced = _Replaced(old, edited, gone)
+        assert replaced.slugs == new[0] and [replaced.index[slug] for slug in new[0]] == list(range(len(new[0])))
+        assert (edited or gone) and all(np.array_equal(a, b) for a, b in zip(replaced.whole()[1:], new[1:]))
+        assert updated_pairs(old, pairs(old, cap), replaced, 0.4, most_shared=cap, most_changed=1.0,
+                             changed={*edited, *gone}) == expected, scenario
+        in_place += 1
+        added += len(set(new[0]) - set(old[0])) > 0
+        removed += len(gone) > 0
+    assert checked > 100 and in_place >= 25 and added >= 5 and removed >= 5  # the scenarios hold pairs to compare
     assert updated_pairs(old, [], new, 0.4, most_changed=0.01) is None  # too many changes: found again in full
 
 

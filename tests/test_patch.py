@@ -628,6 +628,15 @@ def test_the_shingles_patched_to_a_file_are_those_laid_out_in_memory(library, tm
     got, expected = shingle_arrays(table), shingle_arrays(in_memory)
     assert added.slug in got[0] and len(got[0]) == len(shingle_arrays(last)[0]) + 1
     assert got[0] == expected[0] and np.array_equal(got[1], expected[1]) and np.array_equal(got[2], expected[2])
+    # a dream taken out of it, and another's replaced
+    gone = shingle_arrays(last)[0][1]
+    made = {edited.slug: shingles("round and round, faster and faster, the track never ends. and round.")}
+    table, wait = shingles_patched(last, made, tmp_path / "spill", folder / "shingles.hashes", {gone})
+    wait()
+    in_memory = shingles_from_library(Library({edited.slug: edited}, {}, []), made, last, {edited.slug, gone})
+    got, expected = shingle_arrays(table), shingle_arrays(in_memory)
+    assert gone not in got[0] and len(got[0]) == len(shingle_arrays(last)[0]) - 1
+    assert got[0] == expected[0] and np.array_equal(got[1], expected[1]) and np.array_equal(got[2], expected[2])
 
 
 def _damage(kept) -> None:

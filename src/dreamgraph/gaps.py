@@ -594,27 +594,33 @@ class _Whole:
 
 class _Replaced(_Whole):
     """A shingle table that is ``old`` (slugs, hashes, sizes) with the shingles of a few of its articles
-    replaced and of a few new ones put in their places (``arrays``: slug -> array), read without being laid
-    out: a patch writes the table's file meanwhile (see :func:`near_pairs_patched`)."""
+    replaced, of a few new ones put in their places (``arrays``: slug -> array) and of those ``removed``
+    taken out, read without being laid out: a patch writes the table's file meanwhile (see
+    :func:`near_pairs_patched`)."""
 
-    def __init__(self, old: tuple, arrays: dict[str, object]):
+    def __init__(self, old: tuple, arrays: dict[str, object], removed: Iterable[str] = ()):
         import numpy as np
 
         super().__init__(*old)
         self.old_slugs, self.old_index, self.renumber = old[0], self.index, None
         new = sorted(slug for slug in arrays if slug not in self.old_index)
+        self.removed = sorted(slug for slug in removed if slug in self.old_index)
         sizes = old[2].copy()
-        if new:  # numbered in their places, the old articles after each one number further
+        if new or self.removed:  # numbered in their places, the old articles after each one number further
+            count = len(old[0])
             places = [bisect_left(old[0], slug) for slug in new]
-            self.renumber = np.arange(len(old[0])) + np.searchsorted(places, np.arange(len(old[0])), side="right")
-            slugs, at = [], 0
-            for place, slug in zip(places, new):
-                slugs += [*old[0][at:place], slug]
-                at = place
-            self.slugs = slugs + list(old[0][at:])
+            self.renumber = np.arange(count) + np.searchsorted(places, np.arange(count), side="right")
+            gone = np.zeros(count, dtype=bool)
+            gone[[self.old_index[slug] for slug in self.removed]] = True
+            self.renumber -= np.cumsum(gone)  # (those taken out numbered -1)
+            self.renumber[gone] = -1
+            slugs = np.empty(count + len(new) - len(self.removed), dtype=object)
+            slugs[self.renumber[~gone]] = np.asarray(old[0], dtype=object)[~gone]
+            slugs[[place + n - int(gone[:place].sum()) for n, place in enumerate(places)]] = new
+            self.slugs = slugs.tolist()
             self.index = {slug: n for n, slug in enumerate(self.slugs)}
             sizes = np.zeros(len(self.slugs), dtype=np.int64)
-            sizes[self.renumber] = old[2]
+            sizes[self.renumber[~gone]] = old[2][~gone]
         self.arrays = {self.index[slug]: array for slug, array in arrays.items()}  # by place
         for n, array in self.arrays.items():
             sizes[n] = len(array)
@@ -634,13 +640,17 @@ class _Replaced(_Whole):
         """The table laid out: (slugs, hashes, sizes)."""
         import numpy as np
 
+        # (place in the old table, 0: new shingles go before the old article there, or 1: it is left out)
+        events = sorted([(self.old_index[slug], 1, slug) for slug in self.removed]
+                        + [(bisect_left(self.old_slugs, self.slugs[n]), 0, self.slugs[n])
+                           if self.slugs[n] not in self.old_index else (self.old_index[self.slugs[n]], 1, self.slugs[n])
+                           for n in self.arrays])
         parts, at = [], 0  # the next old article to copy
-        for n in sorted(self.arrays):
-            slug = self.slugs[n]
-            place = self.old_index.get(slug)
-            until = bisect_left(self.old_slugs, slug) if place is None else place
-            parts += [self.hashes[self.starts[at]:self.starts[until]], np.asarray(self.arrays[n], dtype=np.uint64)]
-            at = until if place is None else place + 1
+        for place, left_out, slug in events:
+            parts.append(self.hashes[self.starts[at]:self.starts[place]])
+            if slug in self.index:
+                parts.append(np.asarray(self.arrays[self.index[slug]], dtype=np.uint64))
+            at = place + left_out
         parts.append(self.hashes[self.starts[at]:])
         return self.slugs, np.concatenate(parts), self.sizes
 
@@ -663,15 +673,18 @@ def near_pairs(table: dict, last: Callable[[str], object],
     return [(now[0][i], now[0][j], share) for i, j, share in found]
 
 
-def near_pairs_patched(last: Callable[[str], object], made: dict[str, object]) -> list[tuple[str, str, float]]:
+def near_pairs_patched(last: Callable[[str], object], made: dict[str, object],
+                       removed: Iterable[str] = ()) -> list[tuple[str, str, float]]:
     """Return :func:`near_pairs` of the last build's shingle table with the shingles of a few of its articles
     replaced, and of a few new ones put in, by those ``made`` (slug -> array, or None for an article without
-    the parts compared; see :func:`dreamgraph.snapshot.texts.shingles_patched`), from the last table and
-    pairs and those arrays alone (a patch writes the new table's file meanwhile)."""
+    the parts compared; see :func:`dreamgraph.snapshot.texts.shingles_patched`), and those of the articles
+    ``removed`` taken out, from the last table and pairs and those arrays alone (a patch writes the new
+    table's file meanwhile)."""
     old = shingle_arrays(last("shingles"))
     made = {slug: array for slug, array in made.items() if array is not None}  # (none: a new dream without)
-    table = _Replaced(old, made)
-    found = updated_pairs(old, last("near-pairs"), table, GapSettings().duplicate_similarity, changed=set(made))
+    table = _Replaced(old, made, removed)
+    found = updated_pairs(old, last("near-pairs"), table, GapSettings().duplicate_similarity,
+                          changed={*made, *table.removed})
     if found is None:
         found = similar_pairs(*table.whole()[1:], GapSettings().duplicate_similarity)
     return [(table.slugs[i], table.slugs[j], share) for i, j, share in found]
@@ -714,14 +727,15 @@ class _Holders:
     def of(cls, hashes, starts, values, replaced: dict[int, object] | None = None, renumber=None) -> _Holders:
         """Those of a table (``hashes``, each article's ``starts``) holding each of ``values`` (sorted,
         distinct), found by :func:`_positions_of`; with ``replaced`` (place -> array), those articles' shingles
-        are the arrays, not the table's; with ``renumber`` (each article's place now), the table's articles
-        are numbered anew (new ones put in between)."""
+        are the arrays, not the table's; with ``renumber`` (each article's place now, -1 for one taken out),
+        the table's articles are numbered anew (new ones put in between)."""
         import numpy as np
 
         where = _positions_of(hashes, values)
         found, articles = hashes[where], np.searchsorted(starts, where, "right") - 1
-        if renumber is not None:
+        if renumber is not None:  # (an article taken out is numbered -1: its shingles are no one's now)
             articles = renumber[articles]
+            found, articles = found[articles >= 0], articles[articles >= 0]
         if replaced:
             keep = ~np.isin(articles, np.fromiter(replaced, dtype=np.int64, count=len(replaced)))
             pieces = [(found[keep], articles[keep])]

@@ -756,8 +756,7 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
                                                      tables.folder / "card-parts.packed", gone)
     copying.append(cards_copied)
     shingled = {edit.new.slug: edit.after.shingles for edit in edits}
-    patched = None if gone else shingles_patched(last("shingles"), shingled, graph_dir,
-                                                 tables.folder / "shingles.hashes")
+    patched = shingles_patched(last("shingles"), shingled, graph_dir, tables.folder / "shingles.hashes", gone)
     if patched is not None:  # first, so the old hashes are copied while the rest is made
         made["shingles"], shingles_copied = patched
         copying.append(shingles_copied)
@@ -800,7 +799,7 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
         **({"finder": finder, "naming": naming} if named else {}))
     made["mentions"], made["mention-sources"] = mentions_patched(last("mentions"), sources, found, found_sources,
                                                                  set(searched.articles), gone)
-    made["near-pairs"] = (near_pairs_patched(last, shingled) if patched is not None else
+    made["near-pairs"] = (near_pairs_patched(last, shingled, gone) if patched is not None else
                           near_pairs(made["shingles"], last, versions))
     stage("finding the gaps")
     last_gaps = last("gaps")

@@ -171,11 +171,12 @@ def _patched_shingles(library: Library, known: dict | None, last: dict, changed:
     return _shingle_table(slugs, hashes, np.concatenate(sizes).astype(np.int64) if sizes else np.empty(0, dtype=np.int64))
 
 
-def shingles_patched(last: dict, made: dict[str, object], spill: Path,
-                     hashes_file: Path) -> tuple[dict[str, object], Callable[[], None]] | None:
+def shingles_patched(last: dict, made: dict[str, object], spill: Path, hashes_file: Path,
+                     removed: Iterable[str] = ()) -> tuple[dict[str, object], Callable[[], None]] | None:
     """Return the ``last`` build's shingle table with the shingles of a few of its dreams replaced by those
     ``made`` (slug -> array, or None for an article without the parts compared; a patch's edited or added
-    articles, see :mod:`dreamgraph.patch`), new dreams' put in their places, and what waits until the
+    articles, see :mod:`dreamgraph.patch`), new dreams' put in their places, those of the dreams
+    ``removed`` (no longer written) taken out, and what waits until the
     table's hashes are all in place: they go to a new file in ``spill``, the unchanged dreams' copied from
     the last table's file, ``hashes_file``, in a thread of their own (see :func:`search_patched`; made in
     memory, the 144 MB of 100,000 articles took 1.2-1.6 s). None when a dream of the last table has no
@@ -188,18 +189,24 @@ def shingles_patched(last: dict, made: dict[str, object], spill: Path,
         return None
     made = {slug: array for slug, array in made.items() if array is not None}
     starts = np.concatenate([[0], np.cumsum(old_sizes)]) * 8  # in bytes
-    # (place in the old table, 0: a new dream's shingles go before the old one there, or 1: they replace it)
+    # (place in the old table, 0: a new dream's shingles go before the old one there, or 1: they replace it,
+    # or it is left out)
     events = sorted([(index[slug], 1, slug) for slug in made if slug in index]
-                    + [(bisect_left(slugs, slug), 0, slug) for slug in made if slug not in index])
+                    + [(bisect_left(slugs, slug), 0, slug) for slug in made if slug not in index]
+                    + [(index[slug], 1, slug) for slug in removed if slug in index])
     now: list[str] = []
     sizes: list = []
     runs, texts, at = [], [], 0
     for place, replaced, slug in events:
         runs.append((int(starts[at]), int(starts[place])))
         now.extend(slugs[at:place])
-        sizes += [old_sizes[at:place], np.array([len(made[slug])], dtype=np.int64)]
-        now.append(slug)
-        texts.append(np.asarray(made[slug]).astype("<u8", copy=False).tobytes())
+        sizes.append(old_sizes[at:place])
+        if slug in made:
+            sizes.append(np.array([len(made[slug])], dtype=np.int64))
+            now.append(slug)
+            texts.append(np.asarray(made[slug]).astype("<u8", copy=False).tobytes())
+        else:
+            texts.append(b"")
         at = place + replaced
     runs.append((int(starts[at]), int(starts[-1])))
     now.extend(slugs[at:])
