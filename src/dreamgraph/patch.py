@@ -89,7 +89,7 @@ MOST_FILES = 50  # more changed files than this are left to the whole rebuild, w
 
 # the tables an edit that leaves every link as it was cannot change (see the module's docstring); one that
 # changes links changes the first two, the link digest and the rankings (see _relink), and one that makes
-# new stubs the names and the look-alikes too (see _add_stubs)
+# new stubs (or takes some away) the names and the look-alikes too (see _names_patched)
 UNCHANGED = ("projection", "links", "names", "name-rivals", "clusters", "link-inputs", "typos", "rankings")
 
 
@@ -377,7 +377,7 @@ def new_stubs(last: dict[str, dict], edits: list[Edit], resolve: Callable[[str],
     name their files) and those no link leads to now (their last link gone), when each other stub keeps
     its label (the name in the first link to it, by file and line; ``last``: the last build's stub-links
     table); else None. The other old stubs' own triples are then the last build's; the new
-    and moved ones' are made from their links (see :func:`_tail_patched` and :func:`_add_names`). The
+    and moved ones' are made from their links (see :func:`_tail_patched` and :func:`_names_patched`). The
     articles ``removed`` (their files taken out) link from nowhere now. A stub whose first link is another
     file's now is labelled by that link's words, which ``words_of(path, line)`` reads (None: unknown)."""
     paths = {edit.new.path for edit in edits} | {article.path for article in removed}
@@ -783,7 +783,7 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     searched = library  # whose mentions are found again: the edited articles, and those that may name a new dream
     named = bool(changes.new or added or gone or changes.dropped)  # names added or taken away
     if named:
-        names, unnamed = _add_names(tables, changes, added)
+        names, unnamed = _names_patched(tables, changes, added)
         kept = finder_without(sources["finder"], made["names"], unnamed).kept() if unnamed else sources["finder"]
         finder, naming = finder_with(kept, names) or MentionFinder(made["names"]), None
         if finder.digest != sources["finder"]["digest"]:  # new names: looked for where the texts may hold them
@@ -865,7 +865,7 @@ def _relink(tables: _Tables, edits: list[Edit], library: Library, stage: Callabl
         made["rankings"] = rankings(Links(made["links"]))
 
 
-def _add_names(tables: _Tables, changes: _Changes, added: list[Article]) -> tuple[dict[str, str], dict[str, str]]:
+def _names_patched(tables: _Tables, changes: _Changes, added: list[Article]) -> tuple[dict[str, str], dict[str, str]]:
     """Make the tables new stubs and added articles add to and removed ones take away from (their names,
     the dreams' counts, the clusters' sources, the look-alikes), the projection, the stub-links and the
     search table having them already; return the names added and those taken away (name -> IRI)."""
