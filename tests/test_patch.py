@@ -384,6 +384,29 @@ def test_an_article_taken_out_is_patched_into_what_a_clean_build_makes(library, 
                    lambda f: _replace(f / "flying.txt", "gathers dreams of soaring", "gathers the dreams of soaring"))
 
 
+RENAMES = {
+    # in the body cluster (its only article), linked from night-terrors.txt
+    "an article in a cluster, linked to": lambda f: (f / "teeth.txt").rename(f / "teeth-moved.txt"),
+    # sorted first now: its link to being watched is the stub's first (in the same words)
+    "an article linking a stub, sorted first now": lambda f: (f / "sleepwalking.txt").rename(f / "a-sleepwalking.txt"),
+    # its link to being watched was the first: sleepwalking.txt's is now (read back, the same words)
+    "an article linking a stub first, sorted last now": lambda f: (f / "nightmares.txt").rename(f / "zz-nightmares.txt"),
+    # the one file linking flyng, a loop of one
+    "the only file linking a stub": lambda f: (f / "loop.txt").rename(f / "circles.txt"),
+    "an article renamed and edited": lambda f: ((f / "flying.txt").rename(f / "soaring.md"),
+                                                _replace(f / "soaring.md", "gathers dreams of soaring",
+                                                         "gathers dreams of soaring high")),
+}
+
+
+@pytest.mark.parametrize("rename", sorted(RENAMES))
+def test_an_article_file_renamed_is_patched_into_what_a_clean_build_makes(library, tmp_path, rename):
+    """A file renamed (see dreamgraph.patch): its dream's article at another path, its triples, the cluster
+    and stub blocks that name its file, its rows and the stubs' links put in place of the old ones."""
+    _patched_twice(library, tmp_path, RENAMES[rename],
+                   lambda f: _replace(f / "night-terrors.txt", "\n", "\n\n"))
+
+
 @pytest.mark.parametrize("write, take_out, why", [
     # nightmares.txt linked being watched first; sleepwalking.txt's link, next, names it in other words
     (lambda f: None, lambda f: ((f / "nightmares.txt").unlink(), _replace(
@@ -394,6 +417,8 @@ def test_an_article_taken_out_is_patched_into_what_a_clean_build_makes(library, 
          "Swimming: Strokes", "Diving: Depth"), encoding="utf-8")), "a file removed and another added"),
     (lambda f: (f / "falling.txt").write_text(article("Dream About Falling: Down", quick=["Down."]), encoding="utf-8"),
      lambda f: (f / "falling.txt").unlink(), "a file removed whose dream an alias points to"),
+    (lambda f: None, lambda f: ((f / "teeth.txt").rename(f / "teeth-moved.txt"),
+                                _replace(f / "teeth-moved.txt", "Teeth", "Molars")), "a file renamed, its title changed"),
 ])
 def test_a_file_taken_out_that_changes_more_is_built_whole(library, tmp_path, write, take_out, why):
     graph = tmp_path / "graph"
@@ -434,7 +459,6 @@ def test_a_file_taken_out_that_changes_more_is_built_whole(library, tmp_path, wr
     (lambda f: (f / "sleepwalking.txt").unlink(), "a file removed whose dream is a cluster's hub"),
     (lambda f: (f / "flying.txt").unlink(), "a file removed whose dream a stub looks like"),
     (lambda f: (f / SEED.name).unlink(), "a file removed, the last to name its cluster and link its stubs"),
-    (lambda f: (f / "teeth.txt").rename(f / "teeth-moved.txt"), "a file renamed"),
     (lambda f: (f / "teeth.txt").write_text("\n".join(  # its title and intro alone, no link before or after
         (f / "teeth.txt").read_text(encoding="utf-8").splitlines()[:2]) + "\n", encoding="utf-8"),
      "out of the article format"),

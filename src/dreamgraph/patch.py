@@ -116,27 +116,36 @@ class Edit:
         return self.after.result.article
 
     @property
+    def moved(self) -> bool:
+        """Whether the article's file was renamed (its dream's article now at another path: see
+        :func:`_renamed`)."""
+        return self.before is not None and self.old.path != self.new.path
+
+    @property
     def relinked(self) -> bool:
-        """Whether the article's Next Stages changed (where they lead, or their words), or it is new."""
+        """Whether the article's Next Stages changed (where they lead, or their words), or it is new or
+        moved (its links' file is another)."""
         return self.before is None or not same_links(self.before, self.after)
 
 
-def same_dream(before: Compiled, after: Compiled) -> bool:
+def same_dream(before: Compiled, after: Compiled, moved: bool = False) -> bool:
     """Return True when an article file's new parse is the same dream as before, whatever its Next Stages:
-    one article, its slug, file, name, title, subtitle, aliases, clusters and whether it is cut off
-    unchanged, its title on the same line (another article's duplicate error names it), and no link read
-    from a web page (whose address may point it elsewhere once the library is known)."""
+    one article, its slug, file (another when ``moved``: a file renamed), name, title, subtitle, aliases,
+    clusters and whether it is cut off unchanged, its title on the same line (another article's duplicate
+    error names it), and no link read from a web page (whose address may point it elsewhere once the
+    library is known)."""
     old, new = before.result.article, after.result.article
     if old is None or new is None:
         return False
-    return (_identity(old) == _identity(new) and old.title_line == new.title_line
+    return (_identity(old, not moved) == _identity(new, not moved) and old.title_line == new.title_line
             and not any(link.href_slug for link in [*old.next_stages, *new.next_stages]))
 
 
-def _identity(article: Article) -> tuple:
-    """What :func:`dreamgraph.snapshot.link_digest` reads of an article but its Next Stages."""
-    return (article.slug, article.path, article.name, article.title, article.subtitle, article.partial,
-            article.aliases, [(mention.slug, mention.name) for mention in article.clusters])
+def _identity(article: Article, path: bool = True) -> tuple:
+    """What :func:`dreamgraph.snapshot.link_digest` reads of an article but its Next Stages (but its path,
+    unless ``path``)."""
+    return (article.slug, article.path if path else None, article.name, article.title, article.subtitle,
+            article.partial, article.aliases, [(mention.slug, mention.name) for mention in article.clusters])
 
 
 def _addable(compiled: Compiled) -> bool:
@@ -188,8 +197,9 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
     finally:  # the changed files' old entries were read for this build, not kept for it (see Cache.prune)
         cache.forget([*(before[inputs.files[i][0]] for i in changed if inputs.files[i][0] in before),
                       *(before[name] for name in gone)])
-    if edits is None or removed is None:
+    if edits is None or removed is None or (renamed := _renamed(edits, removed)) is None:
         return None
+    edits, removed = renamed
     library = Library({edit.new.slug: edit.new for edit in edits}, manifest["aliases"], [])
     written = manifest["articles"]
     if len(library.articles) != len(edits) or any(  # an edited file's dream is written, an added one's not yet
@@ -214,8 +224,12 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
     rows = {row["dream"]: row for row in completeness if row["dream"] in library.articles}
     rows.update((row["dream"], row) for row in completeness if row["dream"] in {article.slug for article in removed})
     if any(rows.get(article.slug, {}).get("path") != article.path
-           for article in [*(edit.new for edit in edits if not edit.added), *removed]):
+           for article in [*(edit.old for edit in edits if not edit.added), *removed]):
         return None  # not the dream's article
+    moved = {edit.old.path for edit in edits if edit.moved}
+    if any(problem.path not in moved and any(path in problem.message for path in moved)
+           for problem in kept["report"].problems):
+        return None  # another file's problem names a renamed one (a duplicate's)
     tables.made["completeness"] = completeness_from_library(library, completeness,
                                                             {*library.articles, *(article.slug for article in removed)})
     if any(not_in_format(rows[row["dream"]]) != not_in_format(row) for row in tables.made["completeness"]
@@ -287,18 +301,33 @@ def _edits(changed: list[int], paths: Sequence[str | os.PathLike], inputs: Input
     return edits
 
 
-def _removed(keys: list[str], cache: Cache) -> list[Article] | None:
-    """Return the articles of the files taken out (``keys``: their last cache keys) as the last build read
-    them (their heads: what a patch takes away needs no texts), when each was one article a patch can take
-    away (see :func:`_addable`), else None."""
+def _removed(keys: list[str], cache: Cache) -> list[Compiled] | None:
+    """Return the last build's work for the files taken out (``keys``: their last cache keys), their articles
+    as it read them (their heads: what a patch takes away needs no texts), when each was one article a patch
+    can take away (see :func:`_addable`), else None."""
     heads = dict(cache.get_many("article", keys))
     found = []
     for key in keys:
         old = heads.get(key)
         if not isinstance(old, list) or len(old) != 1 or not _addable(old[0]):
             return None
-        found.append(old[0].result.article)
+        found.append(old[0])
     return found
+
+
+def _renamed(edits: list[Edit], removed: list[Compiled]) -> tuple[list[Edit], list[Article]] | None:
+    """Return the edits with each file added whose dream is a file taken out's (a file renamed, its
+    article perhaps edited too) made an edit of that article (its ``before`` the old file's, see
+    :attr:`Edit.moved`), and the articles of the other files taken out; None when a renamed article is
+    not the same dream (see :func:`same_dream`)."""
+    taken = {compiled.result.article.slug: compiled for compiled in removed}
+    renamed = []
+    for edit in edits:
+        old = taken.pop(edit.new.slug, None) if edit.added else None
+        if old is not None and not same_dream(old, edit.after, moved=True):
+            return None
+        renamed.append(edit if old is None else Edit(edit.index, old, edit.after))
+    return renamed, [compiled.result.article for compiled in taken.values()]
 
 
 def _removable(tables: "_Tables", removed: list[Article], edits: list[Edit], resolve: Callable[[str], str],
@@ -380,7 +409,8 @@ def new_stubs(last: dict[str, dict], edits: list[Edit], resolve: Callable[[str],
     and moved ones' are made from their links (see :func:`_tail_patched` and :func:`_names_patched`). The
     articles ``removed`` (their files taken out) link from nowhere now. A stub whose first link is another
     file's now is labelled by that link's words, which ``words_of(path, line)`` reads (None: unknown)."""
-    paths = {edit.new.path for edit in edits} | {article.path for article in removed}
+    paths = {edit.new.path for edit in edits} | {edit.old.path for edit in edits if edit.old} | {
+        article.path for article in removed}
     touched: dict[str, list[list, list]] = {}
     for old, new in [*((edit.old, edit.new) for edit in edits), *((article, None) for article in removed)]:
         for side, article in enumerate((old, new)):
@@ -531,9 +561,10 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
         matches = tables.last("typos")["matches"]  # the look-alikes of linked stubs, for the links' problems
         now_matches = {} if changes.new or changes.unwritten else matches  # the look-alikes after the edits
         added = [edit.new for edit in edits if edit.added]
+        joined, left = _cluster_members(edits, changes)
         shared, units = None, {}  # the shared triples (None for the last build's) and the blocks of them changed
         if (changes.new or changes.moved or changes.filled or changes.dropped or changes.unwritten
-                or any(article.clusters for article in [*added, *changes.removed])):
+                or any(article.clusters for article in [*joined, *left])):
             tables.made["stub-links"] = stub_links_patched(
                 tables.last("stub-links"), [*(edit.old for edit in edits if edit.old), *changes.removed],
                 [edit.new for edit in edits], resolve, written, {**changes.new, **changes.unwritten},
@@ -541,13 +572,14 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
             manifest = {**manifest, "shared": read_shared(graph_dir / STORE_DIR)}
             if manifest["shared"] is None:
                 raise Unpatchable("shared triples")
-            shared, units = _shared_patched(manifest["shared"], tables.made["stub-links"], changes, added)
+            shared, units = _shared_patched(manifest["shared"], tables.made["stub-links"], changes, joined, left)
             tail = _tail_patched(bytes(spool.read(tail)), tables.made["stub-links"].keys(), units)
 
         def while_the_store_loads() -> dict[str, object]:
             if validate:
                 stage("checking the shapes")
-                violations[:] = _violations(violations, edits, resolve, cache, units, changes.removed)
+                violations[:] = _violations(violations, edits, resolve, cache, units,
+                                            [*changes.removed, *(edit.old for edit in edits if edit.moved)])
             stage("making the read model")
             made = _patched_tables(graph_dir, tables, edits, library, written, stage, changes, articles_of)
             if changes.new or changes.unwritten:  # with new stubs' look-alikes (the tables are let go once written)
@@ -596,7 +628,8 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
     files.keep()
     # the edited files' old entries (the other files' stand; the SHACL verdicts of the structures not checked too)
     now = {key for _, key in inputs.files}
-    cache.drop(PER_FILE, {*(before[inputs.files[edit.index][0]] for edit in edits if not edit.added),
+    cache.drop(PER_FILE, {*(before[inputs.files[edit.index][0]] for edit in edits
+                            if inputs.files[edit.index][0] in before),
                           *(before[name] for name in before.keys() - {name for name, _ in inputs.files})} - now, now)
     cache.close()
     keep_report(graph_dir, inputs, report, validate)
@@ -605,21 +638,29 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
     return report
 
 
+def _cluster_members(edits: list[Edit], changes: _Changes) -> tuple[list[Article], list[Article]]:
+    """Return the articles that join their clusters (added, or renamed: as their new files) and those that
+    leave them (taken out, or renamed: as their old files)."""
+    moved = [edit for edit in edits if edit.moved]
+    return ([*(edit.new for edit in edits if edit.added), *(edit.new for edit in moved)],
+            [*changes.removed, *(edit.old for edit in moved)])
+
+
 def _shared_patched(last: set[tuple], stub_links: dict[str, dict], changes: _Changes,
-                    added: list[Article]) -> tuple[set[tuple], dict[str, list[tuple]]]:
+                    added: list[Article], removed: list[Article]) -> tuple[set[tuple], dict[str, list[tuple]]]:
     """Return the shared triples (see :func:`dreamgraph.library.shared_triples`) after the stubs changed
     (``changes``: the new ones and those linked from other files now, with their entries in the patched
     ``stub_links`` table; those written for, gone), the ``added`` articles named their clusters and the
-    removed ones no longer do, from the ``last`` build's (a set), and the triples of each subject whose
-    block changed (cluster or stub IRI -> its triples, in the order a whole build gives them; none for a
-    stub written for)."""
+    ``removed`` ones no longer do (see :func:`_cluster_members`), from the ``last`` build's (a set), and the
+    triples of each subject whose block changed (cluster or stub IRI -> its triples, in the order a whole
+    build gives them; none for a stub written for)."""
     made = {iri(dream_iri(slug)): stub_triples(slug, stub_links[slug]["label"],
                                                sorted({link[0] for link in stub_links[slug]["links"]}))
             for slug in sorted(changes.new.keys() | changes.moved | changes.unwritten.keys())}
     made.update((iri(dream_iri(slug)), []) for slug in [*changes.filled, *changes.dropped])
     clusters = [triple for article in added for triple in cluster_triples(article, article.path)]
     # a removed article's cluster loses its membership and the article's file (its label, type stand)
-    taken = {triple for article in changes.removed for triple in cluster_triples(article, article.path)
+    taken = {triple for article in removed for triple in cluster_triples(article, article.path)
              if triple[2] in (iri(dream_iri(article.slug)), iri(source_iri(article.path)))}
     subjects = {triple[0] for triple in [*clusters, *taken]}
     shared = {triple for triple in last if triple[0] not in made} - taken
@@ -775,6 +816,16 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
                                                 [*(edit.old for edit in edits if edit.old), *changes.removed],
                                                 [edit.new for edit in edits], library.resolve, written)
     added = [edit.new for edit in edits if edit.added]
+    joined, left = _cluster_members(edits, changes)
+    if any(article.clusters for article in [*joined, *left]):  # named by others too (_new_dreams, _removable)
+        clusters = {slug: dict(entry) for slug, entry in last("clusters").items()}
+        for article in left:
+            for mention in article.clusters:
+                clusters[mention.slug]["sources"] = sorted(set(clusters[mention.slug]["sources"]) - {article.path})
+        for article in joined:
+            for mention in article.clusters:
+                clusters[mention.slug]["sources"] = sorted({*clusters[mention.slug]["sources"], article.path})
+        made["clusters"] = clusters
     if patched is None:  # an article's shingles gone or come: the table's dreams change
         made["shingles"] = shingles_from_library(library, shingled, last("shingles"), changed | gone)
     sources = last("mention-sources")
@@ -867,8 +918,8 @@ def _relink(tables: _Tables, edits: list[Edit], library: Library, stage: Callabl
 
 def _names_patched(tables: _Tables, changes: _Changes, added: list[Article]) -> tuple[dict[str, str], dict[str, str]]:
     """Make the tables new stubs and added articles add to and removed ones take away from (their names,
-    the dreams' counts, the clusters' sources, the look-alikes), the projection, the stub-links and the
-    search table having them already; return the names added and those taken away (name -> IRI)."""
+    the dreams' counts, the look-alikes), the projection, the stub-links and the search table having them
+    already; return the names added and those taken away (name -> IRI)."""
     last, made = tables.last, tables.made
     graph = made["projection"]
     added_names = {}  # no other dream answered to them (see _named_anew)
@@ -897,14 +948,6 @@ def _names_patched(tables: _Tables, changes: _Changes, added: list[Article]) -> 
                       - len(changes.dropped) + len(changes.unwritten),
                       "partial dreams": counts["partial dreams"] + sum(article.partial for article in added)
                       - sum(article.partial for article in removed)}
-    if any(article.clusters for article in [*added, *removed]):  # named by others too (_new_dreams, _removable)
-        clusters = {slug: dict(entry) for slug, entry in last("clusters").items()}
-        for article, sign in [*((article, 1) for article in added), *((article, -1) for article in removed)]:
-            for mention in article.clusters:
-                sources = set(clusters[mention.slug]["sources"])
-                clusters[mention.slug]["sources"] = sorted(sources | {article.path} if sign > 0
-                                                           else sources - {article.path})
-        made["clusters"] = clusters
     foreign = {row["dream"] for row in made["completeness"] if not_in_format(row)}
     targets = lookalike_targets(graph, foreign)
     new = {article.slug for article in added} - foreign
