@@ -16,12 +16,13 @@ strategist fills), naming clusters other articles name: its parts, its node and 
 cluster's sources are added the same way, the stub's block and entries taken out or given the
 article's (see :func:`_new_dreams`). A file taken out takes the same way back: its dream leaves the
 tables, or becomes the stub of the links still leading to it (see :func:`_removable` and
-:func:`_unwritten`), and a stub no link leads to any more goes (see :func:`new_stubs`).
+:func:`_unwritten`), and a stub no link leads to any more goes (see :func:`new_stubs`). A file renamed is
+an edit of its article whose path moved (see :func:`_renamed`).
 :func:`patched_build` checks that this is so for every changed file (the same single article, the same
 dream, the same title line and clusters: see :func:`same_dream`; for a new file, see :func:`_addable`) and
 then does the work of those files alone (and of the articles that may name a new dream, for their
-mentions, or link to a dream no longer written, for its label); anything else (a file renamed, a name
-another dream answers to too, an alias, a new cluster or the last article naming one, other settings) it
+mentions, or link to a dream no longer written, for its label); anything else (a name another dream
+answers to too, an alias, a new cluster or the last article naming one, other settings) it
 leaves to the whole rebuild (:func:`dreamgraph.build.build`), which gives the same graph, store and tables
 (tests/test_patch.py builds both and compares them).
 
