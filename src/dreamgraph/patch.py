@@ -209,7 +209,7 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
         return None
     if removed and (any(edit.added for edit in edits) or len({article.slug for article in removed}) != len(removed)
                     or any(article.slug not in written or article.slug in library.articles for article in removed)):
-        return None  # a file renamed, or another file's dream now: the whole rebuild sorts them out
+        return None  # a file taken out and another added, or its dream another file's: left to the whole rebuild
     if set(manifest["aliases"].values()) & {*(edit.new.slug for edit in edits if edit.added),
                                             *(article.slug for article in removed)}:
         return None  # an alias points to a dream written anew or no longer: its warning comes or goes
@@ -227,8 +227,8 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
     if any(rows.get(article.slug, {}).get("path") != article.path
            for article in [*(edit.old for edit in edits if not edit.added), *removed]):
         return None  # not the dream's article
-    moved = {edit.old.path for edit in edits if edit.moved}
-    if any(problem.path not in moved and any(path in problem.message for path in moved)
+    renamed_from = {edit.old.path for edit in edits if edit.moved}
+    if any(problem.path not in renamed_from and any(path in problem.message for path in renamed_from)
            for problem in kept["report"].problems):
         return None  # another file's problem names a renamed one (a duplicate's)
     tables.made["completeness"] = completeness_from_library(library, completeness,
