@@ -85,9 +85,11 @@ def test_a_first_build_then_one_at_each_change_of_an_article(watching, library, 
                                     encoding="utf-8")
     added = watching.next()
     assert added.changed == ["articles/new.md"] and added.report.articles == first.report.articles + 1
+    assert added.report.store == "patched"
     (library / "new.md").unlink()
     removed = watching.next()
     assert removed.changed == ["articles/new.md"] and removed.report.articles == first.report.articles
+    assert removed.report.store == "patched"  # taken out again: its dream leaves the tables (dreamgraph.patch)
 
 
 def test_each_build_says_the_gaps_its_change_opened_and_closed(library, tmp_path):
