@@ -375,8 +375,8 @@ REMOVALS = {  # what is written and built first, then what is taken out
 
 @pytest.mark.parametrize("removal", sorted(REMOVALS))
 def test_an_article_taken_out_is_patched_into_what_a_clean_build_makes(library, tmp_path, removal):
-    """A file taken out whose dream no link leads to (see dreamgraph.patch): its parts, its node and links,
-    its names, its cluster's sources and its stubs' files go, and the mentions of its names."""
+    """A file taken out (see dreamgraph.patch): its dream's parts, node and links, names, cluster sources and
+    stubs' files go (where links still lead to it, it becomes their stub), and the mentions of its names."""
     write, take_out = REMOVALS[removal]
     write(library)
     build([library], tmp_path / "graph")
