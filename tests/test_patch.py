@@ -407,6 +407,21 @@ def test_an_article_file_renamed_is_patched_into_what_a_clean_build_makes(librar
                    lambda f: _replace(f / "night-terrors.txt", "\n", "\n\n"))
 
 
+def test_an_article_with_aliases_of_its_own_renamed_is_patched_and_taken_out_built_whole(library, tmp_path):
+    """A file renamed keeps its front-matter aliases (the same dream, answering to the same names): a patch;
+    taken out, they may point other links elsewhere: the whole rebuild."""
+    (library / "sinking.md").write_text('---\naliases: ["going under", "the deep"]\n---\n\n# ' + article(
+        "Dream About Sinking: The Weight", quick=["Down."], next_stages=[("you rise", "flying", "you lift")]),
+        encoding="utf-8")
+    build([library], tmp_path / "graph")
+    _patched_twice(library, tmp_path, lambda f: (f / "sinking.md").rename(f / "a-sinking.md"),
+                   lambda f: _replace(f / "a-sinking.md", "Down.", "Down and down."))
+    (library / "a-sinking.md").unlink()
+    report = build([library], tmp_path / "graph")
+    assert report.store in ("updated", "reloaded")
+    _same_as_a_clean_build(library, tmp_path / "graph", tmp_path / "clean", report)
+
+
 @pytest.mark.parametrize("write, take_out, why", [
     # nightmares.txt linked being watched first; sleepwalking.txt's link, next, names it in other words
     (lambda f: None, lambda f: ((f / "nightmares.txt").unlink(), _replace(

@@ -149,12 +149,13 @@ def _identity(article: Article, path: bool = True) -> tuple:
             article.partial, article.aliases, [(mention.slug, mention.name) for mention in article.clusters])
 
 
-def _addable(compiled: Compiled) -> bool:
+def _addable(compiled: Compiled, renamed: bool = False) -> bool:
     """Return True when a new file's parse is one article a patch can add (see :func:`_new_dreams` for what
-    the library must say of it): no aliases of its own (which may point other links at it) and no link read
-    from a web page."""
+    the library must say of it), or take away: no aliases of its own (which may point other links at it;
+    but a file renamed, ``renamed``, keeps them: see :func:`_renamed`) and no link read from a web page."""
     article = compiled.result.article
-    return (article is not None and not article.aliases and not any(link.href_slug for link in article.next_stages))
+    return (article is not None and (renamed or not article.aliases)
+            and not any(link.href_slug for link in article.next_stages))
 
 
 def same_links(before: Compiled, after: Compiled) -> bool:
@@ -231,6 +232,9 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
     if any(problem.path not in renamed_from and any(path in problem.message for path in renamed_from)
            for problem in kept["report"].problems):
         return None  # another file's problem names a renamed one (a duplicate's)
+    if renamed_from and not _problems_move(kept["report"].problems, [edit for edit in edits if edit.moved],
+                                           library.resolve, written, tables):
+        return None
     tables.made["completeness"] = completeness_from_library(library, completeness,
                                                             {*library.articles, *(article.slug for article in removed)})
     if any(not_in_format(rows[row["dream"]]) != not_in_format(row) for row in tables.made["completeness"]
@@ -287,7 +291,7 @@ def _edits(changed: list[int], paths: Sequence[str | os.PathLike], inputs: Input
     for i in changed:
         if i not in old_keys:  # a file added
             new = compile_file((paths[i], inputs.files[i][0], limits))
-            if len(new) != 1 or not _addable(new[0]):
+            if len(new) != 1 or not _addable(new[0], renamed=True):  # (aliases: a file renamed, see _renamed)
                 return None
             edits.append(Edit(i, None, new[0]))
             continue
@@ -302,6 +306,23 @@ def _edits(changed: list[int], paths: Sequence[str | os.PathLike], inputs: Input
     return edits
 
 
+def _problems_move(problems: list, moved: list[Edit], resolve: Callable[[str], str], written: Container[str],
+                   tables: "_Tables") -> bool:
+    """Return True when every problem the last build found in the renamed files (``moved``) is one the patch
+    makes again at their new paths: their own parse's, or their links' (see
+    :func:`dreamgraph.library.link_problems`); not one the library gave them (an alias of theirs another
+    dream's already)."""
+    try:
+        matches = tables.last("typos")["matches"]
+    except Unpatchable:
+        return False
+    for edit in moved:
+        known = {*edit.before.result.problems, *link_problems(edit.old, resolve, written, matches)}
+        if any(problem.path == edit.old.path and problem not in known for problem in problems):
+            return False
+    return True
+
+
 def _removed(keys: list[str], cache: Cache) -> list[Compiled] | None:
     """Return the last build's work for the files taken out (``keys``: their last cache keys), their articles
     as it read them (their heads: what a patch takes away needs no texts), when each was one article a patch
@@ -310,7 +331,7 @@ def _removed(keys: list[str], cache: Cache) -> list[Compiled] | None:
     found = []
     for key in keys:
         old = heads.get(key)
-        if not isinstance(old, list) or len(old) != 1 or not _addable(old[0]):
+        if not isinstance(old, list) or len(old) != 1 or not _addable(old[0], renamed=True):  # (see _renamed)
             return None
         found.append(old[0])
     return found
@@ -320,14 +341,19 @@ def _renamed(edits: list[Edit], removed: list[Compiled]) -> tuple[list[Edit], li
     """Return the edits with each file added whose dream is a file taken out's (a file renamed, its
     article perhaps edited too) made an edit of that article (its ``before`` the old file's, see
     :attr:`Edit.moved`), and the articles of the other files taken out; None when a renamed article is
-    not the same dream (see :func:`same_dream`)."""
+    not the same dream (see :func:`same_dream`: its aliases among what stays), or a file added or taken out
+    has aliases of its own (see :func:`_addable`)."""
     taken = {compiled.result.article.slug: compiled for compiled in removed}
     renamed = []
     for edit in edits:
         old = taken.pop(edit.new.slug, None) if edit.added else None
         if old is not None and not same_dream(old, edit.after, moved=True):
             return None
+        if old is None and edit.added and edit.new.aliases:
+            return None
         renamed.append(edit if old is None else Edit(edit.index, old, edit.after))
+    if any(compiled.result.article.aliases for compiled in taken.values()):
+        return None
     return renamed, [compiled.result.article for compiled in taken.values()]
 
 
