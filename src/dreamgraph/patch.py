@@ -229,9 +229,8 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
            for article in [*(edit.old for edit in edits if not edit.added), *removed]):
         return None  # not the dream's article
     renamed_from = {edit.old.path for edit in edits if edit.moved}
-    if any(problem.path not in renamed_from and any(path in problem.message for path in renamed_from)
-           for problem in kept["report"].problems):
-        return None  # another file's problem names a renamed one (a duplicate's)
+    if _named_elsewhere(kept["report"].problems, renamed_from):
+        return None
     if renamed_from and not _problems_move(kept["report"].problems, [edit for edit in edits if edit.moved],
                                            library.resolve, written, tables):
         return None
@@ -259,7 +258,8 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
         return None
     stubs, moved, dropped = found
     try:
-        if dropped and not _unnamed(tables, {slug: tables.last("stub-links")[slug]["label"] for slug in dropped}):
+        if dropped and not _own_names(tables, {slug: _stub_names(slug, tables.last("stub-links")[slug]["label"])
+                                               for slug in dropped}):
             return None
     except Unpatchable:
         return None
@@ -369,26 +369,40 @@ def _removable(tables: "_Tables", removed: list[Article], edits: list[Edit], res
     if not removed:
         return set()
     gone, paths = {article.slug for article in removed}, {article.path for article in removed}
-    links = Links(tables.last("links"))
+    links = tables.last_links()
     staying = gone | {edit.new.slug for edit in edits if edit.relinked}  # (the edited articles' links: below)
     linked = {article.slug for article in removed
               if any(links.slugs[n] not in staying for n in links.predecessors(links.index[article.slug]))}
     linked.update(gone.intersection(resolve(stage.target_slug) for edit in edits for stage in edit.new.next_stages))
     clusters = tables.last("clusters")
     if any(article.slug in clusters or any(
-            mention.slug not in clusters or clusters[mention.slug]["labels"] != [mention.name]
-            or not set(clusters[mention.slug]["sources"]) - paths for mention in article.clusters)
-           for article in removed):
+            not _named_alike(clusters, mention) or not set(clusters[mention.slug]["sources"]) - paths
+            for mention in article.clusters) for article in removed):
         return None
-    names, rivals = tables.last("names"), tables.last("name-rivals")
-    if any(key in rivals or names.get(key) != str(dream_iri(article.slug))
-           for article in removed for key in _article_names(article)):
+    if not _own_names(tables, {article.slug: _article_names(article) for article in removed}):
         return None
     if any(match and match[0] in gone for match in tables.last("typos")["matches"].values()):
         return None
-    if any(problem.path not in paths and any(path in problem.message for path in paths) for problem in problems):
-        return None
-    return linked
+    return None if _named_elsewhere(problems, paths) else linked
+
+
+def _named_alike(clusters: dict[str, dict], mention) -> bool:
+    """Return True when a cluster an article names is named already, by every article, in its words."""
+    return mention.slug in clusters and clusters[mention.slug]["labels"] == [mention.name]
+
+
+def _own_names(tables: "_Tables", keys: dict[str, set[str]]) -> bool:
+    """Return True when the names (slug -> its keys in the names table) of dreams a patch takes away are
+    theirs alone (no other dream answers to one: see :func:`dreamgraph.snapshot.articles.names_table`), so
+    they leave the names table with them."""
+    names, rivals = tables.last("names"), tables.last("name-rivals")
+    return not any(key in rivals or names.get(key) != str(dream_iri(slug)) for slug, own in keys.items() for key in own)
+
+
+def _named_elsewhere(problems: list, paths: set[str]) -> bool:
+    """Return True when a problem of another file names one of ``paths`` (a duplicate's, which a change to
+    that file would end or move)."""
+    return any(problem.path not in paths and any(path in problem.message for path in paths) for problem in problems)
 
 
 def _unwritten(tables: "_Tables", removed: dict[str, Article], edits: list[Edit], resolve: Callable[[str], str],
@@ -400,7 +414,7 @@ def _unwritten(tables: "_Tables", removed: dict[str, Article], edits: list[Edit]
     (see :func:`dreamgraph.gaps.typo_table`) and the warnings those links then get (see
     :func:`dreamgraph.library.link_problems`), when each stub's names are the dream's or no dream's yet;
     else None."""
-    links = Links(tables.last("links"))
+    links = tables.last_links()
     gone = {article.slug for article in removed.values()}
     edited = {edit.new.slug: edit.new for edit in edits}
     linking = {links.slugs[n] for slug in removed for n in links.predecessors(links.index[slug])} - gone - edited.keys()
@@ -453,7 +467,7 @@ def new_stubs(last: dict[str, dict], edits: list[Edit], resolve: Callable[[str],
                           "links": sorted((path, line, condition) for path, line, _, condition in after)}
             continue
         others = [link for link in last[stub]["links"] if link[0] not in paths]  # sorted by file and line
-        if not others and not after:  # its last link gone: the stub goes (see _unnamed)
+        if not others and not after:  # its last link gone: the stub goes (see _own_names)
             dropped.add(stub)
             continue
         if {link[0] for link in before} != {link[0] for link in after}:  # linked from other files now
@@ -465,15 +479,6 @@ def new_stubs(last: dict[str, dict], edits: list[Edit], resolve: Callable[[str],
         elif dream_name(min(after)[2]) != last[stub]["label"]:  # from an edited file's: its words are known
             return None
     return made, moved, dropped
-
-
-def _unnamed(tables: "_Tables", stubs: dict[str, str]) -> bool:
-    """Return True when the names of the ``stubs`` no link leads to now (slug -> label) are theirs alone (no
-    other dream answers to one: see :func:`dreamgraph.snapshot.articles.names_table`), so they leave the
-    names table with them."""
-    names, rivals = tables.last("names"), tables.last("name-rivals")
-    return not any(key in rivals or names.get(key) != str(dream_iri(slug))
-                   for slug, label in stubs.items() for key in _stub_names(slug, label))
 
 
 def _named_anew(names: dict[str, str], stubs: dict[str, dict], articles: list[Article] = (),
@@ -504,9 +509,8 @@ def _new_dreams(tables: "_Tables", articles: list[Article]) -> dict[str, str] | 
     if not articles:
         return {}
     stubs, clusters = tables.last("stub-links"), tables.last("clusters")
-    if any(article.slug in clusters or any(
-            mention.slug not in clusters or clusters[mention.slug]["labels"] != [mention.name]
-            for mention in article.clusters) for article in articles):
+    if any(article.slug in clusters or not all(_named_alike(clusters, mention) for mention in article.clusters)
+           for article in articles):
         return None
     filled = {article.slug: stubs[article.slug]["label"] for article in articles if article.slug in stubs}
     if any(article.slug in filled and name_key(filled[article.slug]) != name_key(article.name) for article in articles):
@@ -565,6 +569,12 @@ class _Tables:
             if self.read[name] is None:
                 raise Unpatchable(name)
         return self.read[name]
+
+    def last_links(self) -> Links:
+        """The last build's link arrays, indexed once (0.02 s at 100,000 dreams)."""
+        if "links-indexed" not in self.read:
+            self.read["links-indexed"] = Links(self.last("links"))
+        return self.read["links-indexed"]
 
 
 def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict, last: tuple, tail: tuple,
@@ -887,7 +897,7 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     if made["gaps"] is None:  # found again over the projection (the possible overlaps, or every kind)
         made.update((name, last(name)) for name in unchanged)
         ready = (relinked_gaps(last_gaps, {edit.new.slug for edit in relinked} | changes.unwritten.keys(),
-                               Links(last("links")), made["projection"], last, made, removed=changes.nodes_gone)
+                               tables.last_links(), made["projection"], last, made, removed=changes.nodes_gone)
                  if relinked or gone else reused_gaps(last_gaps, last, made))
         made["gaps"] = find_gaps(Snapshot(tables=made), ready=ready)
     carried = set(unchanged)
@@ -962,7 +972,7 @@ def _names_patched(tables: _Tables, changes: _Changes, added: list[Article]) -> 
     unnamed = {key: str(dream_iri(article.slug)) for article in changes.removed for key in _article_names(article)
                - (_stub_names(article.slug, changes.unwritten[article.slug]["label"])
                   if article.slug in changes.unwritten else set())}
-    unnamed.update((key, str(dream_iri(slug))) for slug in changes.dropped  # (see _unnamed)
+    unnamed.update((key, str(dream_iri(slug))) for slug in changes.dropped  # (see _own_names)
                    for key in _stub_names(slug, last("stub-links")[slug]["label"]))
     made["names"] = dict(sorted({**{name: iri for name, iri in names.items() if name not in unnamed},
                                  **added_names}.items()))
