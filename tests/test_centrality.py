@@ -48,3 +48,22 @@ def test_the_rankings_over_the_arrays_are_those_over_the_projection():
     scores = nx.pagerank(graph)
     assert [r["slug"] for r in rows[:3]] == sorted(graph, key=lambda n: -scores[n])[:3]
     assert {r["stub"] for r in rows} == {True, False} and all(type(r["betweenness"]) is float for r in rows)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_strongly_connected_groups_are_networkx_s(seed):
+    """The unreachable groups and the loops are found from igraph's strongly connected groups: the same
+    partition of the dreams as networkx's, whether asked of a projection or of its kept arrays."""
+    from dreamgraph.snapshot.projection import strong_groups
+
+    graph = nx.relabel_nodes(_graph(1500, 1900, seed=seed), {i: f"d{i:04d}" for i in range(1500)})
+    graph.add_nodes_from(sorted(graph), label="", stub=False, partial=False, clusters=[])
+    expected = {frozenset(group) for group in nx.strongly_connected_components(graph)}
+    assert 1 < len(expected) < len(graph), "groups of several dreams and single dreams"
+    for asked in (graph, Links(links_of(graph))):
+        nodes, group_of, _ = strong_groups(asked)
+        found: dict[int, set[str]] = {}
+        for node, group in zip(nodes, group_of.tolist()):
+            found.setdefault(group, set()).add(node)
+        assert {frozenset(group) for group in found.values()} == expected
+        assert sorted(found) == list(range(len(found)))  # numbered from 0, as unreachable_groups counts them

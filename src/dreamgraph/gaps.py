@@ -304,8 +304,8 @@ def unreachable_groups(graph: nx.DiGraph) -> list[Gap]:
     """Groups of dreams that link among themselves but that no path from the rest of the library reaches.
 
     A strongly connected group with no link coming in from outside it; single dreams with no incoming link
-    are orphans and reported as such. (The groups are found by scipy: five times faster than networkx's
-    condensation at 10,000 articles.)
+    are orphans and reported as such. (The groups are found by igraph: see
+    :func:`~dreamgraph.snapshot.projection.strong_groups`.)
     """
     import numpy as np
 

@@ -161,18 +161,18 @@ def graph_of(data: dict) -> nx.DiGraph:
 
 def strong_groups(graph: "nx.DiGraph | Links"):
     """Return the graph's strongly connected groups as arrays: its nodes (a list), the group of each node
-    and the links as pairs of node numbers (numpy arrays), found by scipy (networkx took 1.6 s at 100,000
-    dreams, scipy with the arrays made 0.2 s). The graph may be a projection or its kept :class:`Links`
-    (which load in milliseconds where the projection takes a second at 100,000 dreams).
+    (numbered from 0) and the links as pairs of node numbers (numpy arrays), found by igraph in C (networkx
+    took 1.6 s at 100,000 dreams; the rankings load igraph already, where scipy's import alone cost a
+    rebuild after one edit 0.1 s). The graph may be a projection or its kept :class:`Links` (which load in
+    milliseconds where the projection takes a second at 100,000 dreams).
 
     >>> import networkx as nx
     >>> nodes, group_of, links = strong_groups(nx.DiGraph([("a", "b"), ("b", "a"), ("b", "c")]))
     >>> nodes, bool(group_of[0] == group_of[1] != group_of[2]), links.tolist()
     (['a', 'b', 'c'], True, [[0, 1], [1, 0], [1, 2]])
     """
+    import igraph
     import numpy as np
-    from scipy import sparse
-    from scipy.sparse.csgraph import connected_components
 
     if isinstance(graph, Links):
         nodes, links = list(graph.slugs), graph.pairs()
@@ -180,8 +180,8 @@ def strong_groups(graph: "nx.DiGraph | Links"):
         nodes = list(graph)
         index = {node: i for i, node in enumerate(nodes)}
         links = np.array([(index[a], index[b]) for a, b in graph.edges], dtype=np.int64).reshape(-1, 2)
-    matrix = sparse.coo_matrix((np.ones(len(links)), (links[:, 0], links[:, 1])), shape=(len(nodes), len(nodes)))
-    return nodes, connected_components(matrix, directed=True, connection="strong")[1], links
+    found = igraph.Graph(n=len(nodes), edges=links, directed=True).connected_components(mode="strong")
+    return nodes, np.array(found.membership, dtype=np.int64), links
 
 
 def projection_edges(transitions) -> list[tuple[str, str, dict]]:
