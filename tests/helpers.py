@@ -105,6 +105,8 @@ def same_table(name: str, a, b) -> bool:
     their contents)."""
     import numpy as np
 
+    if name == "projection-changes":  # read with the projection, compared as it: a patch's are not a clean build's
+        return set(a) == set(b) == {"nodes", "links"}
     if name == "projection":
         return list(a.nodes(data=True)) == list(b.nodes(data=True)) and list(a.edges(data=True)) == list(b.edges(data=True))
     if name == "shingles":

@@ -185,8 +185,9 @@ def test_tables_read_ahead_between_patches_are_all_taken_from_memory_and_make_cl
         assert report.store == "patched", edit
         if number == 0:
             assert len(read) > 10, "the first patch reads its tables from the folder"
-        elif edit == "a near-duplicate made":  # the possible overlaps found again: the projection read for them
-            assert sorted(read) == sorted(set(UNCHANGED) - {"links", "typos"}), read
+        elif edit == "a near-duplicate made":  # the possible overlaps found again: the tables they read (not
+            # the projection: the links stand for it)
+            assert sorted(read) == sorted(set(UNCHANGED) - {"projection", "projection-changes", "links", "typos"}), read
             assert memory.taken - taken > 10
         else:
             assert read == [] and memory.taken - taken > 10, (edit, read)
@@ -708,9 +709,9 @@ def test_a_kept_file_gone_or_damaged_makes_the_whole_rebuild_not_a_failure(libra
 
 
 def test_a_damaged_table_a_patch_does_not_read_is_carried_and_read_from_the_engine(library, tmp_path):
-    """The projection, which a patch of texts neither reads nor changes, damaged by hand: the patch carries
-    the file as it is, readers get the projection from the engine (the clean build's), and the next whole
-    rebuild makes it again."""
+    """The projection, which a patch neither reads nor writes (one of texts, or of links, whose changes to it
+    are kept beside it), damaged by hand: each patch carries the file as it is, readers get the projection
+    from the engine (the clean build's), and the next whole rebuild makes it again."""
     graph = tmp_path / "graph"
     _damage(graph / ".store" / "projection.pickle")
     _replace(library / "loop.txt", "Round.", "Round again.")
@@ -723,7 +724,15 @@ def test_a_damaged_table_a_patch_does_not_read_is_carried_and_read_from_the_engi
     assert Snapshot(store).kept("projection") is None
     assert same_table("projection", Snapshot(store).projection, Snapshot(open_store(clean)).projection)
     _replace(library / "loop.txt", "you fly → dream about flyng", "you fly → dream about flying")  # a link changed
-    report = build([library], graph)
+    assert build([library], graph).store == "patched"
+    shutil.rmtree(clean)
+    clean.mkdir()
+    shutil.copy(graph / "aliases.toml", clean)
+    build([library], clean)
+    store = open_store(graph)
+    assert Snapshot(store).kept("projection") is None
+    assert same_table("projection", Snapshot(store).projection, Snapshot(open_store(clean)).projection)
+    report = build([library], graph, force=True)
     assert report.store in ("updated", "reloaded")
     _same_as_a_clean_build(library, graph, clean, report)
 
@@ -821,3 +830,36 @@ def test_articles_taken_out_one_after_another_with_the_tables_kept_in_memory_mak
     _patched_with_tables_in_memory(library, tmp_path, [
         ADDITIONS["a new dream linking written dreams, in a cluster"], lambda f: (f / "swimming.txt").unlink(),
         lambda f: (f / "nightmares.txt").unlink(), lambda f: (f / "loop.txt").unlink()])
+
+
+def test_the_projection_s_changes_are_carried_by_a_whole_build_and_added_to_by_the_next_patches(library, tmp_path):
+    """A patch keeps its changes to the projection beside the last whole build's projection (reading and
+    writing neither): a whole rebuild whose links are the same carries both files, and the patches after it
+    add their changes to those; at each step the projection a reader gets is a clean build's."""
+    from dreamgraph.store import _after_header
+
+    graph = tmp_path / "graph"
+    base = b"".join(_after_header(graph / STORE_DIR / "projection.pickle"))
+    ADDITIONS["a new dream linking written dreams, in a cluster"](library)
+    report = build([library], graph)
+    assert report.store == "patched"
+    assert b"".join(_after_header(graph / STORE_DIR / "projection.pickle")) == base, "carried as it was"
+    changes = Snapshot(open_store(graph)).kept("projection-changes")
+    assert "swimming" in changes["nodes"] and "swimming" in changes["links"]
+    _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
+    report = build([library], graph, force=True)  # a whole rebuild of the same links: both carried
+    assert report.store in ("updated", "reloaded")
+    assert Snapshot(open_store(graph)).kept("projection-changes") == changes
+    _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
+    for change in (LINK_EDITS["a link to a new stub"], lambda f: (f / "swimming.txt").unlink(),
+                   LINK_EDITS["a stub's last link taken out"]):
+        change(library)
+        report = build([library], graph)
+        assert report.store == "patched"
+        _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
+    changes = Snapshot(open_store(graph)).kept("projection-changes")
+    assert changes["nodes"]["swimming"] is None and changes["links"]["swimming"] == []
+    _replace(library / "loop.txt", "Round.", "Round and round.")
+    report = build([library], graph, force=True)
+    assert report.store in ("updated", "reloaded")
+    _same_as_a_clean_build(library, graph, tmp_path / "clean", report)

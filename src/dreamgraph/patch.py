@@ -76,7 +76,7 @@ from .slugs import dream_name, match_among
 from .snapshot import TABLES, Snapshot, link_digest, link_inputs_patched
 from .snapshot.articles import (article_versions, cards_patched, completeness_from_library, name_key,
                                 counts_patched, stub_links_patched)
-from .snapshot.projection import (Links, add_dreams, links_relinked, relink, remove_dreams, same_structure, stub_node,
+from .snapshot.projection import (LinkedView, Links, changes_since, links_relinked, same_structure, stub_node,
                                   transitions_of, written_node)
 from .snapshot.texts import (SPILLED, MentionFinder, finder_with, finder_without, mentions_from_library,
                              mentions_patched, new_names, search_patched, shingles_from_library, shingles_patched)
@@ -91,7 +91,7 @@ MOST_FILES = 50  # more changed files than this are left to the whole rebuild, w
 # the tables an edit that leaves every link as it was cannot change (see the module's docstring); one that
 # changes links changes the first two, the link digest and the rankings (see _relink), and one that makes
 # new stubs (or takes some away) the names and the look-alikes too (see _names_patched)
-UNCHANGED = ("projection", "links", "names", "name-rivals", "clusters", "link-inputs", "typos", "rankings")
+UNCHANGED = ("projection", "projection-changes", "links", "names", "name-rivals", "clusters", "link-inputs", "typos", "rankings")
 
 
 @dataclass
@@ -894,12 +894,13 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     last_text = last("gaps-text")  # with the report it is the text of (mapped: its lines copied if it changes)
     unchanged = [name for name in UNCHANGED if name not in made]
     made["gaps"] = None if relinked or gone else patched_gaps(last_gaps, changed, links, last, made)
-    if made["gaps"] is None:  # found again over the projection (the possible overlaps, or every kind)
-        made.update((name, last(name)) for name in unchanged)
+    if made["gaps"] is None:  # found again over the links (the possible overlaps, or every kind)
+        made.update((name, last(name)) for name in unchanged if not name.startswith("projection"))
+        graph = LinkedView(links, None)  # the projection as the gaps read it, without its texts
         ready = (relinked_gaps(last_gaps, {edit.new.slug for edit in relinked} | changes.unwritten.keys(),
-                               tables.last_links(), made["projection"], last, made, removed=changes.nodes_gone)
+                               tables.last_links(), graph, last, made, removed=changes.nodes_gone)
                  if relinked or gone else reused_gaps(last_gaps, last, made))
-        made["gaps"] = find_gaps(Snapshot(tables=made), ready=ready)
+        made["gaps"] = find_gaps(Snapshot(tables={**made, "projection": graph}), ready=ready)
     carried = set(unchanged)
     if made["gaps"] is last_gaps or made["gaps"] == last_gaps:
         carried.update(("gaps", "gaps-text"))
@@ -914,34 +915,28 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
 
 def _relink(tables: _Tables, edits: list[Edit], library: Library, stage: Callable[[str], None],
             changes: _Changes) -> None:
-    """Make the tables the links' changes change (the projection, its arrays, the digest of their inputs and
-    the rankings), each from the last build's: the new stubs and the added articles' dreams added (those
-    written for a stub put in its place), the changed articles' links put in place of their old ones, the
-    removed articles' dreams taken out with their links."""
+    """Make the tables the links' changes change (the projection's arrays and changes, the digest of their
+    inputs and the rankings), each from the last build's: the new stubs and the added articles' dreams
+    added (those written for a stub put in its place), the changed articles' links put in place of their old
+    ones, the removed articles' dreams taken out with their links. The projection itself is neither read nor
+    written: its changes are kept beside it (see :func:`dreamgraph.snapshot.projection.with_changes`)."""
     last, made = tables.last, tables.made
-    graph = kept_in_folder(tables.folder, "projection")  # a copy of its own (not one a watching process keeps)
-    if graph is None:
-        raise Unpatchable("projection")
     new = {slug: stub_node(slug, entry["label"]) for slug, entry in changes.new.items()}
     new.update((edit.new.slug, written_node(edit.new)) for edit in edits if edit.added)  # (no hub: see _new_dreams)
     filled = {slug: new.pop(slug) for slug in changes.filled}
     filled.update((slug, stub_node(slug, entry["label"])) for slug, entry in changes.unwritten.items())  # the other way
-    for slug, attributes in filled.items():
-        graph.nodes[slug].update(attributes)
-    add_dreams(graph, new)
     gone = changes.nodes_gone
+    relinked = {**{edit.new.slug: transitions_of(edit.new, library.resolve) for edit in edits},
+                **dict.fromkeys(changes.gone, [])}
     try:
-        relink(graph, {**{edit.new.slug: transitions_of(edit.new, library.resolve) for edit in edits},
-                       **dict.fromkeys(changes.gone, [])})
-    except KeyError as missing:  # the last projection is not the stubs' table's: the whole rebuild remakes both
+        made["links"] = links_relinked(last("links"), {slug: [transition[1] for transition in made_]
+                                                       for slug, made_ in relinked.items()}, new, filled, gone)
+    except KeyError as missing:  # a link to no dream of the last links: the whole rebuild remakes both
         raise Unpatchable("projection") from missing
-    if any(graph.in_degree(slug) for slug in gone):
-        raise Unpatchable("projection")  # (a link leads there: not the links table's projection)
-    remove_dreams(graph, gone)
-    made["projection"] = graph
-    successors = {edit.new.slug: list(graph.successors(edit.new.slug)) for edit in edits}
-    made["links"] = links_relinked(last("links"), {**successors, **dict.fromkeys(changes.gone, [])},
-                                   {slug: graph.nodes[slug] for slug in new}, filled, gone)
+    except ValueError as linked:  # a link leads to a dream taken out: not the stubs' table's links
+        raise Unpatchable("projection") from linked
+    made["projection-changes"] = changes_since(last("projection-changes"),
+                                               {**new, **filled, **dict.fromkeys(gone)}, relinked)
     made["link-inputs"] = link_inputs_patched(last("link-inputs"), [
         *((edit.new.slug, edit.before and (edit.before.link_digest or link_digest(edit.old)),
            edit.after.link_digest or link_digest(edit.new)) for edit in edits),
@@ -958,7 +953,7 @@ def _names_patched(tables: _Tables, changes: _Changes, added: list[Article]) -> 
     the dreams' counts, the look-alikes), the projection, the stub-links and the search table having them
     already; return the names added and those taken away (name -> IRI)."""
     last, made = tables.last, tables.made
-    graph = made["projection"]
+    graph = LinkedView(Links(made["links"]), None)
     added_names = {}  # no other dream answered to them (see _named_anew)
     for slug, entry in changes.new.items():
         added_names.update(dict.fromkeys(_stub_names(slug, entry["label"]), str(dream_iri(slug))))

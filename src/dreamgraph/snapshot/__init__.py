@@ -50,7 +50,10 @@ class Table:
 
 
 TABLES = {table.name: table for table in (
-    Table("projection", "the dream-to-dream projection, a networkx DiGraph", projection.from_store),
+    Table("projection", "the dream-to-dream projection, a networkx DiGraph (read with the changes below)",
+          projection.from_store),
+    Table("projection-changes", "the dreams and links the rebuilds since the projection was kept changed, read "
+          "with it (see projection.with_changes)", None),
     Table("completeness", "per written dream, the items of each standard section", articles.completeness_from_store),
     Table("card-parts", "per written dream, the parts its card shows", articles.card_parts_from_store),
     Table("counts", "nodes of each class; written, stub and partial dreams", articles.counts_from_store),
@@ -83,7 +86,7 @@ TABLES = {table.name: table for table in (
 )}
 
 
-LINK_TABLES = ("projection", "links", "names", "name-rivals", "clusters")  # made from link_inputs alone
+LINK_TABLES = ("projection", "projection-changes", "links", "names", "name-rivals", "clusters")  # made from link_inputs alone
 
 
 def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
@@ -105,7 +108,7 @@ def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
     if tables is None:
         graph = projection.from_library(library, shared)
         rivals: dict[str, list[str]] = {}
-        tables = {"projection": graph, "links": projection.links_of(graph),
+        tables = {"projection": graph, "projection-changes": projection.no_changes(), "links": projection.links_of(graph),
                   "names": articles.names_from_library(library, graph, rivals), "name-rivals": rivals,
                   "clusters": articles.clusters_from_library(library)}
     elif carried is not None:
@@ -216,7 +219,10 @@ def carried_link_tables(inputs: dict[str, str], last: Callable[[str], object]) -
     if last("link-inputs") != inputs:
         return None
     tables = {name: last(name) for name in LINK_TABLES}
-    return None if any(table is None for table in tables.values()) else tables
+    if any(table is None for table in tables.values()):
+        return None
+    tables["projection"] = projection.with_changes(tables["projection"], tables["projection-changes"])
+    return tables
 
 
 def _linked(graph) -> dict[str, set[str]]:
@@ -254,6 +260,9 @@ class Snapshot:
             raise KeyError(f"no table {name!r}; there are: {', '.join(TABLES)}")
         if name not in self._tables and not self._given and self.store is not None:
             kept = self.store.derived(name)
+            if kept is not None and name == "projection":  # with the rebuilds' changes since (or not kept)
+                changes = self.store.derived("projection-changes")
+                kept = None if changes is None else projection.with_changes(kept, changes)
             if kept is not None:
                 self._tables[name] = kept
         return self._tables.get(name)
