@@ -68,8 +68,11 @@ def pagerank(count: int, pairs: np.ndarray, alpha: float = 0.85, max_iter: int =
     """
     import numpy as np
 
-    pairs, times = np.unique(np.asarray(pairs, dtype=np.int64).reshape(-1, 2), axis=0, return_counts=True)
-    sources, targets = pairs[:, 0], pairs[:, 1]
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]  # by source, then target; a pair twice counts twice
+    first = np.flatnonzero(np.concatenate(([True], (pairs[1:] != pairs[:-1]).any(axis=1))))
+    times = np.diff(np.append(first, len(pairs)))
+    sources, targets = pairs[first, 0], pairs[first, 1]
     out = np.bincount(sources, weights=times, minlength=count)
     dangling = np.where(out == 0)[0]
     out[out != 0] = 1.0 / out[out != 0]

@@ -680,11 +680,17 @@ def near_pairs_patched(last: Callable[[str], object], made: dict[str, object],
     the parts compared; see :func:`dreamgraph.snapshot.texts.shingles_patched`), and those of the articles
     ``removed`` taken out, from the last table and pairs and those arrays alone (a patch writes the new
     table's file meanwhile)."""
+    import numpy as np
+
     old = shingle_arrays(last("shingles"))
     made = {slug: array for slug, array in made.items() if array is not None}  # (none: a new dream without)
     table = _Replaced(old, made, removed)
+    changed = {slug for slug, array in made.items() if slug not in table.old_index or not np.array_equal(
+        table.hashes[table.starts[table.old_index[slug]]:table.starts[table.old_index[slug] + 1]], array)}
+    if not changed and not table.removed:  # the same shingles (an edit to the links, say): the same pairs
+        return list(last("near-pairs"))
     found = updated_pairs(old, last("near-pairs"), table, GapSettings().duplicate_similarity,
-                          changed={*made, *table.removed})
+                          changed={*changed, *table.removed})
     if found is None:
         found = similar_pairs(*table.whole()[1:], GapSettings().duplicate_similarity)
     return [(table.slugs[i], table.slugs[j], share) for i, j, share in found]
@@ -1041,8 +1047,9 @@ def relinked_gaps(last_gaps: list[Gap], relinked: set[str], old: Links, graph: n
         for target in onward(x):
             if spread(target) <= most_sources:
                 pairs.update(tuple(sorted((x, w))) for w in graph.predecessors(target) if w in written and w not in (x, target))
-        if _subtitle(graph, x):
-            pairs.update(tuple(sorted((x, w))) for w in written if w != x and _subtitle(graph, w) == _subtitle(graph, x))
+        subtitle = _subtitle(graph, x)
+        if subtitle:
+            pairs.update(tuple(sorted((x, w))) for w in written if w != x and _subtitle(graph, w) == subtitle)
     found = []
     for a, b in sorted(pairs):
         reasons, score = [], None

@@ -497,14 +497,19 @@ class LinkedView:
 class _LinkedNodes:
     def __init__(self, links: Links):
         self.links = links
+        self._made: dict[int, dict] = {}  # each dream's attributes, made once (read 50,000 times by the gaps)
 
     def __getitem__(self, slug: str) -> dict:
         return self._attributes(self.links.index[slug])
 
     def _attributes(self, n: int) -> dict:  # in the projection's order of keys
+        if n in self._made:
+            return self._made[n]
         links = self.links
-        return {"iri": str(dream_iri(links.slugs[n])), "label": links.labels[n], "stub": bool(links.stub[n]),
-                "subtitle": links.subtitles[n], "partial": bool(links.partial[n]), "clusters": list(links.clusters[n])}
+        made = self._made[n] = {"iri": str(dream_iri(links.slugs[n])), "label": links.labels[n],
+                                "stub": bool(links.stub[n]), "subtitle": links.subtitles[n],
+                                "partial": bool(links.partial[n]), "clusters": list(links.clusters[n])}
+        return made
 
     def __call__(self, data: bool | str = False):
         """The dreams, or (dream, attributes) pairs, or (dream, one attribute) pairs, as networkx's ``nodes``."""

@@ -61,7 +61,8 @@ def shingles(text: str):
     if len(words) < 3:
         return np.empty(0, dtype=np.uint64)
     hashed = np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
-    return np.unique(hashed[:-2] * _MIX[0] + hashed[1:-1] * _MIX[1] + hashed[2:])  # arithmetic modulo 2**64
+    found = np.sort(hashed[:-2] * _MIX[0] + hashed[1:-1] * _MIX[1] + hashed[2:])  # arithmetic modulo 2**64
+    return found[np.concatenate(([True], found[1:] != found[:-1]))]  # (np.unique loads numpy.ma: 5 ms a build)
 
 
 def shingle_table(texts: dict[str, str], known: dict | None = None) -> dict[str, object]:
