@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import networkx as nx
 import pytest
@@ -681,7 +682,7 @@ def test_the_one_way_links_and_overlaps_of_a_relinked_graph_are_those_found_agai
 
     from dreamgraph.gaps import relinked_gaps
     from dreamgraph.snapshot import Snapshot
-    from dreamgraph.snapshot.projection import Links, links_of
+    from dreamgraph.snapshot.projection import LinkedView, Links, links_of
 
     rnd = random.Random(seed)
     graph = nx.DiGraph()
@@ -714,6 +715,8 @@ def test_the_one_way_links_and_overlaps_of_a_relinked_graph_are_those_found_agai
             removed.add(unwritten)
     ready = relinked_gaps(last_gaps, relinked, old, graph, tables.get, tables, removed=removed)
     assert set(ready) == {"one-way", "possible-overlap"}
+    view = LinkedView(Links(links_of(graph)), None)  # the links as a patch reads them
+    assert relinked_gaps(last_gaps, relinked, old, view, tables.get, tables, removed=removed) == ready
     again = find_gaps(Snapshot(tables=dict(tables)))
     assert find_gaps(Snapshot(tables=dict(tables)), ready=ready) == again
     assert any(g.kind == "one-way" for g in again)
@@ -742,3 +745,27 @@ def test_overlaps_are_found_again_whole_when_a_link_changes_what_counts_as_a_hub
     assert "possible-overlap" in relinked_gaps(last_gaps, {"w30"}, old, graph, tables.get, tables)
     paired = {**tables, "near-pairs": [("w30", "w31", 0.9)]}
     assert "possible-overlap" not in relinked_gaps(last_gaps, {"w30"}, old, graph, tables.get, paired)
+
+
+@pytest.mark.parametrize("library", ["fixture", "realistic"])
+def test_the_gap_report_over_the_links_is_the_report_over_the_projection(library, tmp_path):
+    """A rebuild that patches the last build's tables finds the gaps over the kept link arrays
+    (projection.LinkedView) rather than the projection: on the fixture with every kind and on a library
+    from the realistic generator, the report is the one found over the projection."""
+    from dreamgraph.snapshot import TABLES, Snapshot
+    from dreamgraph.snapshot.projection import LinkedView, Links
+
+    folder = FIXTURES / "gaps"
+    if library == "realistic":
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+        from generate import generate
+
+        folder = tmp_path / "articles"
+        generate(300, folder, seed=7)
+    build([folder], tmp_path / "graph")
+    kept = Snapshot(open_store(tmp_path / "graph"))
+    tables = {name: kept.kept(name) for name in TABLES if name != "gaps"}  # (so that it is found again)
+    over_the_projection = find_gaps(Snapshot(tables=tables))
+    over_the_links = find_gaps(Snapshot(tables={**tables, "projection": LinkedView(Links(tables["links"]), None)}))
+    assert over_the_links == over_the_projection == kept.kept("gaps")
+    assert len({gap.kind for gap in over_the_links}) >= 8

@@ -16,6 +16,7 @@ from dreamgraph.connect import open_store
 from dreamgraph.snapshot import TABLES, Snapshot
 from dreamgraph.files import file_pieces_digest
 from dreamgraph.graphfolder import read_manifest
+from dreamgraph.parse import parse_text
 from dreamgraph.patch import UNCHANGED
 from dreamgraph.store import GRAPH_FILE, STORE_DIR, _read_starts, loaded_digest
 
@@ -863,3 +864,39 @@ def test_the_projection_s_changes_are_carried_by_a_whole_build_and_added_to_by_t
     report = build([library], graph, force=True)
     assert report.store in ("updated", "reloaded")
     _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
+
+
+def test_link_changes_on_the_realistic_library_are_patched_into_clean_builds(tmp_path):
+    """The realistic generator's library (title families, stubs that resemble written dreams, hubs): a next
+    stage added to a written dream, another to a new stub, an article added, an article others link to
+    taken out (a stub now) and put back, each patched (the gaps found over the links, the projection's
+    changes kept beside it) into what a clean build of the same files makes."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from generate import generate
+
+    folder = tmp_path / "articles"
+    paths = sorted(generate(150, folder, seed=11))
+    graph = tmp_path / "graph"
+    build([folder], graph)
+    first, second = paths[3], paths[40]
+    text = first.read_text(encoding="utf-8")
+    name = parse_text(second.read_text(encoding="utf-8"), second.name).article.name
+    heading = next(line for line in text.splitlines() if "Next Stages" in line)
+    linked = f"{heading}\n- If it turns → dream about {name} meaning — when it turns"
+    changes = [
+        lambda: first.write_text(text.replace(heading, linked, 1), encoding="utf-8"),
+        lambda: first.write_text(text.replace(heading, f"{linked}\n- If the light fades → dream about a lantern in "
+                                                       "the fog meaning — when it dims", 1), encoding="utf-8"),
+        lambda: (folder / "zz-added.txt").write_text(text.replace(text.splitlines()[0].removeprefix("# "),
+                                                                  "Dream About A Copper Kettle: The Whistle", 1),
+                                                     encoding="utf-8"),
+        lambda: second.rename(tmp_path / second.name),
+        lambda: (tmp_path / second.name).rename(second),
+    ]
+    patched = 0
+    for change in changes:
+        change()
+        report = build([folder], graph)
+        patched += report.store == "patched"
+        _same_as_a_clean_build(folder, graph, tmp_path / "clean", report)
+    assert patched >= 4

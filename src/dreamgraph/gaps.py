@@ -221,10 +221,11 @@ def written_lookalikes(stubs: Iterable[str], added: list[str], cutoff: float) ->
 
 def partial_articles(graph: nx.DiGraph, matrix: list[dict]) -> list[Gap]:
     """Articles whose text stops mid-sentence, scored by the page and the dreams that send readers to it."""
+    partial = {node for node, cut in graph.nodes(data="partial") if cut}
     return [Gap("partial-article", e["dream"], e["label"],
                 priority("partial-article", 1 + arrivals(graph, e["dream"])),
                 "the article stops mid-sentence: re-export or finish it", [_evidence(e["path"], e["line"])])
-            for e in matrix if graph.nodes[e["dream"]]["partial"]]
+            for e in matrix if e["dream"] in partial]
 
 
 def not_in_format(entry: dict) -> bool:
@@ -290,7 +291,8 @@ def dead_ends(graph: nx.DiGraph, matrix: list[dict]) -> list[Gap]:
 
 def is_orphan(graph: nx.DiGraph, slug: str) -> bool:
     """Return True when no dream but the dream itself links to it."""
-    return not set(graph.predecessors(slug)) - {slug}
+    degree = graph.in_degree(slug)
+    return degree == 0 or (degree == 1 and graph.has_edge(slug, slug))
 
 
 def orphans(graph: nx.DiGraph, matrix: list[dict]) -> list[Gap]:
@@ -360,7 +362,8 @@ def loop_through(graph: nx.DiGraph, start: str, within: set[str]) -> list[str]:
 
 def written_per_cluster(graph: nx.DiGraph) -> Counter:
     """Return the number of written dreams in each cluster (by slug)."""
-    return Counter(c for _, data in graph.nodes(data=True) if not data["stub"] for c in data["clusters"])
+    stub = dict(graph.nodes(data="stub"))
+    return Counter(c for node, clusters in graph.nodes(data="clusters") if not stub[node] for c in clusters)
 
 
 def has_hub(graph: nx.DiGraph, cluster: str) -> bool:
@@ -923,7 +926,8 @@ def find_gaps(source: Store | Snapshot, settings: GapSettings = GapSettings(),
     typos = broken_links(snapshot, graph, settings, linked, foreign)
     # One entry per root cause: a page cut off, or not in the article format, is one gap; what the cut or
     # the format explains (missing sections, no next stages, no cluster) is not reported again for it.
-    cut = {e["dream"] for e in matrix if graph.nodes[e["dream"]]["partial"]}
+    partial = {node for node, cut in graph.nodes(data="partial") if cut}
+    cut = {e["dream"] for e in matrix if e["dream"] in partial}
     unformatted = foreign - cut
     whole = [e for e in matrix if e["dream"] not in cut and e["dream"] not in unformatted]
     gaps = (missing_articles(snapshot, graph, {g.node for g in typos}, linked) + typos
@@ -1043,13 +1047,19 @@ def relinked_gaps(last_gaps: list[Gap], relinked: set[str], old: Links, graph: n
             return ready  # the pairs leading there are counted otherwise: all found again
     duplicates = {tuple(gap.label.split(" ~ ")) for gap in near_duplicates(Snapshot(tables=tables), GapSettings())}
     pairs: set[tuple[str, str]] = set()
+    subtitles = {x: _subtitle(graph, x) for x in relinked}
+    wanted = {subtitle for subtitle in subtitles.values() if subtitle}
+    alike: dict[str, list[str]] = defaultdict(list)  # the written dreams with a relinked one's subtitle
+    for w, subtitle in graph.nodes(data="subtitle") if wanted else ():
+        subtitle = (subtitle or "").strip().lower()  # (as _subtitle compares them)
+        if subtitle in wanted and w in written:
+            alike[subtitle].append(w)
     for x in relinked:
         for target in onward(x):
             if spread(target) <= most_sources:
                 pairs.update(tuple(sorted((x, w))) for w in graph.predecessors(target) if w in written and w not in (x, target))
-        subtitle = _subtitle(graph, x)
-        if subtitle:
-            pairs.update(tuple(sorted((x, w))) for w in written if w != x and _subtitle(graph, w) == subtitle)
+        if subtitles[x]:
+            pairs.update(tuple(sorted((x, w))) for w in alike[subtitles[x]] if w != x)
     found = []
     for a, b in sorted(pairs):
         reasons, score = [], None

@@ -7,9 +7,10 @@ its search texts, its shingles and the mentions in its prose; it changes no drea
 cluster and no stub, so the projection, the names, the rankings and the look-alikes stand. Many others
 change its Next Stages too (a link added, removed, pointed elsewhere or reworded), each link leading to a
 written dream, to a stub other links made already, or to a dream no link led to before (a new stub): the
-projection and its arrays then change in that article's links alone
-(:func:`dreamgraph.snapshot.projection.relink`) and the new stubs' nodes, and the rankings and the gap
-report are made again over them; the old stubs' own triples stand, and the new ones' are put into the
+projection's arrays then change in that article's links alone
+(:func:`dreamgraph.snapshot.projection.links_relinked`) and the new stubs' nodes, the projection itself
+gets them as changes kept beside it (:func:`dreamgraph.snapshot.projection.with_changes`), and the
+rankings and the gap report are made again over the arrays; the old stubs' own triples stand, and the new ones' are put into the
 graph file, the store, the names, the look-alikes and the search texts (see :func:`new_stubs`). A new file
 is most often a new article: a dream no link led to, or one a stub stood for until now (the gap a
 strategist fills), naming clusters other articles name: its parts, its node and links, its names and its

@@ -505,10 +505,12 @@ class _LinkedNodes:
     def _attributes(self, n: int) -> dict:  # in the projection's order of keys
         if n in self._made:
             return self._made[n]
+        if not self._made:  # the arrays as lists, once (an item of a numpy array is slow to read)
+            self._stub, self._partial = self.links.stub.tolist(), self.links.partial.tolist()
         links = self.links
         made = self._made[n] = {"iri": str(dream_iri(links.slugs[n])), "label": links.labels[n],
-                                "stub": bool(links.stub[n]), "subtitle": links.subtitles[n],
-                                "partial": bool(links.partial[n]), "clusters": list(links.clusters[n])}
+                                "stub": self._stub[n], "subtitle": links.subtitles[n],
+                                "partial": self._partial[n], "clusters": list(links.clusters[n])}
         return made
 
     def __call__(self, data: bool | str = False):
@@ -518,6 +520,8 @@ class _LinkedNodes:
             return [(slug, self._attributes(n)) for n, slug in enumerate(links.slugs)]
         if data in ("stub", "partial"):
             return list(zip(links.slugs, getattr(links, data).tolist()))
+        if data in ("subtitle", "clusters"):
+            return list(zip(links.slugs, map(list, links.clusters) if data == "clusters" else links.subtitles))
         if data:
             return [(slug, self._attributes(n)[data]) for n, slug in enumerate(links.slugs)]
         return list(links.slugs)
