@@ -901,7 +901,13 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
         ready = (relinked_gaps(last_gaps, {edit.new.slug for edit in relinked} | changes.unwritten.keys(),
                                tables.last_links(), graph, last, made, removed=changes.nodes_gone)
                  if relinked or gone else reused_gaps(last_gaps, last, made))
-        made["gaps"] = find_gaps(Snapshot(tables={**made, "projection": graph}), ready=ready)
+        around = None
+        if relinked or gone:  # a dream's own gaps change with its row and the links into it
+            old = tables.last_links()
+            reached = {at.slugs[m] for x in {edit.new.slug for edit in relinked} | gone for at in (old, links)
+                       if x in at.index for m in at.successors(at.index[x])}
+            around = (last_gaps, changed | gone | reached)
+        made["gaps"] = find_gaps(Snapshot(tables={**made, "projection": graph}), ready=ready, around=around)
     carried = set(unchanged)
     if made["gaps"] is last_gaps or made["gaps"] == last_gaps:
         carried.update(("gaps", "gaps-text"))
