@@ -671,7 +671,7 @@ def test_a_gap_report_that_cannot_be_patched_is_left_to_find_gaps(change):
     assert _patched(last, now, {"a"})[1] is None
 
 
-@pytest.mark.parametrize("seed", range(24))
+@pytest.mark.parametrize("seed", range(40))
 def test_the_one_way_links_and_overlaps_of_a_relinked_graph_are_those_found_again(seed):
     """A patch whose edits change some dreams' Next Stages (dreamgraph.patch) makes the one-way links and the
     possible overlaps from the last report, finding again only those of the relinked dreams: on random
@@ -696,6 +696,10 @@ def test_the_one_way_links_and_overlaps_of_a_relinked_graph_are_those_found_agai
         graph.add_edges_from((a, b) for b in rnd.sample(nodes, rnd.randrange(0, 5)))
     tables = {"completeness": [], "near-pairs": [], "mentions": [], "stub-links": {}, "clusters": {},
               "projection": graph}
+    overlaps = [sorted(gap.action.split("'")[1:4:2]) for gap in find_gaps(Snapshot(tables=dict(tables)))
+                if gap.kind == "possible-overlap"]
+    if overlaps and rnd.random() < 0.3:  # an overlap's pair near-duplicates before (and not now, below)
+        tables["near-pairs"] = [(*rnd.choice(overlaps), 0.9)]
     last_gaps, old = find_gaps(Snapshot(tables=dict(tables))), Links(links_of(graph))
     relinked = set(rnd.sample(written, rnd.choice([1, 1, 2])))
     for x in sorted(relinked):
@@ -713,19 +717,24 @@ def test_the_one_way_links_and_overlaps_of_a_relinked_graph_are_those_found_agai
         else:
             graph.remove_node(unwritten)
             removed.add(unwritten)
-    ready = relinked_gaps(last_gaps, relinked, old, graph, tables.get, tables, removed=removed)
+    now = {**tables, "near-pairs": []}
+    overlaps = [sorted(gap.action.split("'")[1:4:2]) for gap in last_gaps if gap.kind == "possible-overlap"]
+    if not tables["near-pairs"] and overlaps and rnd.random() < 0.4:  # a last overlap's pair, or any two
+        pair = overlaps[0] if rnd.random() < 0.5 else sorted(rnd.sample([x for x in written if x in graph], 2))
+        now["near-pairs"] = [(*pair, 0.9)]                            # written dreams, near-duplicates now
+    ready = relinked_gaps(last_gaps, relinked, old, graph, tables.get, now, removed=removed)
     assert set(ready) == {"one-way", "possible-overlap"}
     view = LinkedView(Links(links_of(graph)), None)  # the links as a patch reads them
-    assert relinked_gaps(last_gaps, relinked, old, view, tables.get, tables, removed=removed) == ready
-    again = find_gaps(Snapshot(tables=dict(tables)))
-    assert find_gaps(Snapshot(tables=dict(tables)), ready=ready) == again
+    assert relinked_gaps(last_gaps, relinked, old, view, tables.get, now, removed=removed) == ready
+    again = find_gaps(Snapshot(tables=dict(now)))
+    assert find_gaps(Snapshot(tables=dict(now)), ready=ready) == again
     assert any(g.kind == "one-way" for g in again)
 
 
 def test_overlaps_are_found_again_whole_when_a_link_changes_what_counts_as_a_hub():
     """A next stage more than 30 written dreams lead to is a hub, left out of the overlaps' counts: a link
     that makes a dream one (or no longer one) changes every pair leading there, and the patch leaves the
-    possible overlaps to the whole report; so does another near-duplicate pair."""
+    possible overlaps to the whole report; a pair that became a near-duplicate has its overlap found again."""
     from dreamgraph.gaps import relinked_gaps
     from dreamgraph.snapshot import Snapshot
     from dreamgraph.snapshot.projection import Links, links_of
@@ -743,8 +752,10 @@ def test_overlaps_are_found_again_whole_when_a_link_changes_what_counts_as_a_hub
     graph.remove_edge("w30", "hub")
     graph.add_edge("w30", "w31")
     assert "possible-overlap" in relinked_gaps(last_gaps, {"w30"}, old, graph, tables.get, tables)
+    graph.add_edges_from([("w30", "w05"), ("w31", "w05"), ("w31", "w30"), ("w30", "w31")])
     paired = {**tables, "near-pairs": [("w30", "w31", 0.9)]}
-    assert "possible-overlap" not in relinked_gaps(last_gaps, {"w30"}, old, graph, tables.get, paired)
+    ready = relinked_gaps(last_gaps, {"w30", "w31"}, old, graph, tables.get, paired)
+    assert find_gaps(Snapshot(tables=dict(paired)), ready=ready) == find_gaps(Snapshot(tables=dict(paired)))
 
 
 @pytest.mark.parametrize("library", ["fixture", "realistic"])
