@@ -318,6 +318,8 @@ def test_the_rankings_and_look_alikes_are_made_again_only_when_the_dreams_or_the
     for module in (build_module, patch_module):  # a whole build ranks, and a patch whose links changed
         monkeypatch.setattr(module, "rankings", lambda links: made.append(1) or ranked(links))
     monkeypatch.setattr(gaps_module, "Lookalikes", Counted)
+    among = gaps_module.match_among  # (a few stubs are matched one by one)
+    monkeypatch.setattr(gaps_module, "match_among", lambda slug, *rest: matched.append(slug) or among(slug, *rest))
     monkeypatch.setattr(texts.MentionFinder, "find", lambda self, prose, linked: searched.extend(
         {text[0] for text in prose}) or find(self, prose, linked))
     flying = folder / "flying.txt"

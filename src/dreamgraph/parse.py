@@ -32,7 +32,6 @@ import re
 import stat
 from dataclasses import dataclass, field
 
-import yaml
 
 from .article import (
     STANDARD_SECTIONS,
@@ -297,6 +296,8 @@ class _Parser:
             self.problem("warning", 1, "front matter opened with '---' is never closed; read as text")
             return
         text = "\n".join(self.lines[1:end])
+        import yaml  # loaded by the first article with front matter (8 ms a command otherwise)
+
         try:
             # Anchors and aliases (& and *) are refused before anything is built from them: a few hundred
             # bytes of nested aliases expand into gigabytes, which no size limit on the file would see.
