@@ -188,12 +188,13 @@ def typo_table(written: list[str], stubs, cutoff: float, last: dict | None = Non
     """
     digest = written_digest(written)
     old = last["matches"] if last and last.get("written") == digest and last.get("cutoff") == cutoff else {}
+    stubs = sorted(stubs)
     new = [stub for stub in stubs if stub not in old]
     # a few stubs are matched among the slugs that can be their candidates (a scan of the slugs' text),
     # more against an index of them all (0.06 s to make at 10,000 written dreams, 0.5 s at 100,000)
     lookalikes = Lookalikes(written) if len(new) > FEW_STUBS else None
     matches = {}
-    for stub in sorted(stubs):
+    for stub in stubs:
         if stub in old:
             matches[stub] = old[stub]
         else:

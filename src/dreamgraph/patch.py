@@ -10,9 +10,9 @@ written dream, to a stub other links made already, or to a dream no link led to 
 projection's arrays then change in that article's links alone
 (:func:`dreamgraph.snapshot.projection.links_relinked`) and the new stubs' nodes, the projection itself
 gets them as changes kept beside it (:func:`dreamgraph.snapshot.projection.with_changes`), and the
-rankings and the gap report are made again over the arrays; the old stubs' own triples stand, and the new ones' are put into the
-graph file, the store, the names, the look-alikes and the search texts (see :func:`new_stubs`). A new file
-is most often a new article: a dream no link led to, or one a stub stood for until now (the gap a
+rankings and the gap report are made again over the arrays; the old stubs' own triples stand, and the
+new ones' are put into the graph file, the store, the names, the look-alikes and the search texts (see
+:func:`new_stubs`). A new file is most often a new article: a dream no link led to, or one a stub stood for until now (the gap a
 strategist fills), naming clusters other articles name: its parts, its node and links, its names and its
 cluster's sources are added the same way, the stub's block and entries taken out or given the
 article's (see :func:`_new_dreams`). A file taken out takes the same way back: its dream leaves the
@@ -90,9 +90,11 @@ PER_FILE = ("article", "turtle", "body")  # the cache's kinds of entries kept pe
 MOST_FILES = 50  # more changed files than this are left to the whole rebuild, which shares them among the cores
 
 # the tables an edit that leaves every link as it was cannot change (see the module's docstring); one that
-# changes links changes the first two, the link digest and the rankings (see _relink), and one that makes
-# new stubs (or takes some away) the names and the look-alikes too (see _names_patched)
-UNCHANGED = ("projection", "projection-changes", "links", "names", "name-rivals", "clusters", "link-inputs", "typos", "rankings")
+# changes links changes the projection's changes (never the projection), the links, the link digest and
+# the rankings (see _relink), and one that makes new stubs (or takes some away) the names and the
+# look-alikes too (see _names_patched)
+UNCHANGED = ("projection", "projection-changes", "links", "names", "name-rivals", "clusters", "link-inputs", "typos",
+             "rankings")
 
 
 @dataclass

@@ -86,7 +86,8 @@ TABLES = {table.name: table for table in (
 )}
 
 
-LINK_TABLES = ("projection", "projection-changes", "links", "names", "name-rivals", "clusters")  # made from link_inputs alone
+# made from link_inputs alone
+LINK_TABLES = ("projection", "projection-changes", "links", "names", "name-rivals", "clusters")
 
 
 def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
@@ -108,9 +109,9 @@ def make_tables(library: Library, shared: Shared, shingled: dict | None = None,
     if tables is None:
         graph = projection.from_library(library, shared)
         rivals: dict[str, list[str]] = {}
-        tables = {"projection": graph, "projection-changes": projection.no_changes(), "links": projection.links_of(graph),
-                  "names": articles.names_from_library(library, graph, rivals), "name-rivals": rivals,
-                  "clusters": articles.clusters_from_library(library)}
+        tables = {"projection": graph, "projection-changes": projection.no_changes(),
+                  "links": projection.links_of(graph), "names": articles.names_from_library(library, graph, rivals),
+                  "name-rivals": rivals, "clusters": articles.clusters_from_library(library)}
     elif carried is not None:
         carried.update(tables)
     graph, names = tables["projection"], tables["names"]

@@ -400,7 +400,8 @@ def with_changes(graph: nx.DiGraph, changes: dict) -> nx.DiGraph:
     for slug, attributes in nodes.items():
         if attributes is not None and slug in graph:
             graph.nodes[slug].update(attributes)
-    add_dreams(graph, {slug: attributes for slug, attributes in nodes.items() if attributes is not None and slug not in graph})
+    add_dreams(graph, {slug: attributes for slug, attributes in nodes.items()
+                       if attributes is not None and slug not in graph})
     relink(graph, {slug: made for slug, made in links.items() if slug in graph})
     remove_dreams(graph, [slug for slug, attributes in nodes.items() if attributes is None and slug in graph])
     return graph
