@@ -32,7 +32,6 @@ import re
 import stat
 from dataclasses import dataclass, field
 
-
 from .article import (
     STANDARD_SECTIONS,
     Article,
