@@ -12,10 +12,10 @@ projection's arrays then change in that article's links alone
 gets them as changes kept beside it (:func:`dreamgraph.snapshot.projection.with_changes`), and the
 rankings and the gap report are made again over the arrays; the old stubs' own triples stand, and the
 new ones' are put into the graph file, the store, the names, the look-alikes and the search texts (see
-:func:`new_stubs`). A new file is most often a new article: a dream no link led to, or one a stub stood for until now (the gap a
-strategist fills), naming clusters other articles name: its parts, its node and links, its names and its
-cluster's sources are added the same way, the stub's block and entries taken out or given the
-article's (see :func:`_new_dreams`). A file taken out takes the same way back: its dream leaves the
+:func:`new_stubs`). A new file is most often a new article: a dream no link led to, or one a stub stood
+for until now (the gap a strategist fills), naming clusters other articles name: its parts, its node and
+links, its names and its cluster's sources are added the same way, the stub's block and entries taken out
+or given the article's (see :func:`_new_dreams`). A file taken out takes the same way back: its dream leaves the
 tables, or becomes the stub of the links still leading to it (see :func:`_removable` and
 :func:`_unwritten`), and a stub no link leads to any more goes (see :func:`new_stubs`). A file renamed is
 an edit of its article whose path moved (see :func:`_renamed`).
@@ -842,9 +842,7 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
         made["shingles"], shingles_copied = patched
         copying.append(shingles_copied)
     relinked = [edit for edit in edits if edit.relinked]
-    if relinked or gone:
-        _relink(tables, relinked, library, stage, changes)
-    links = Links(made["links"] if relinked or gone else last("links"))
+    links = _relink(tables, relinked, library, stage, changes) if relinked or gone else tables.last_links()
     versions = dict(sorted({**last("article-versions"), **article_versions(library)}.items()))
     for slug in gone:
         del versions[slug]
@@ -874,7 +872,7 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     searched = library  # whose mentions are found again: the edited articles, and those that may name a new dream
     named = bool(changes.new or added or gone or changes.dropped)  # names added or taken away
     if named:
-        names, unnamed = _names_patched(tables, changes, added)
+        names, unnamed = _names_patched(tables, changes, added, links)
         kept = finder_without(sources["finder"], made["names"], unnamed).kept() if unnamed else sources["finder"]
         finder, naming = finder_with(kept, names) or MentionFinder(made["names"]), None
         if finder.digest != sources["finder"]["digest"]:  # new names: looked for where the texts may hold them
@@ -923,12 +921,13 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
 
 
 def _relink(tables: _Tables, edits: list[Edit], library: Library, stage: Callable[[str], None],
-            changes: _Changes) -> None:
+            changes: _Changes) -> Links:
     """Make the tables the links' changes change (the projection's arrays and changes, the digest of their
     inputs and the rankings), each from the last build's: the new stubs and the added articles' dreams
     added (those written for a stub put in its place), the changed articles' links put in place of their old
-    ones, the removed articles' dreams taken out with their links. The projection itself is neither read nor
-    written: its changes are kept beside it (see :func:`dreamgraph.snapshot.projection.with_changes`)."""
+    ones, the removed articles' dreams taken out with their links; return the new arrays, indexed. The
+    projection itself is neither read nor written: its changes are kept beside it (see
+    :func:`dreamgraph.snapshot.projection.with_changes`)."""
     last, made = tables.last, tables.made
     new = {slug: stub_node(slug, entry["label"]) for slug, entry in changes.new.items()}
     new.update((edit.new.slug, written_node(edit.new)) for edit in edits if edit.added)  # (no hub: see _new_dreams)
@@ -952,17 +951,20 @@ def _relink(tables: _Tables, edits: list[Edit], library: Library, stage: Callabl
         *((article.slug, link_digest(article), None) for article in changes.removed)], *(
         (library.aliases, [(slug, entry["label"]) for slug, entry in made["stub-links"].items()])
         if changes.new or changes.filled or changes.dropped or changes.unwritten else ()))
+    links = Links(made["links"])
     if not same_structure(last("links"), made["links"]):  # else the same links in other words: the rankings stand
         stage("ranking the dreams")
-        made["rankings"] = rankings(Links(made["links"]))
+        made["rankings"] = rankings(links)
+    return links
 
 
-def _names_patched(tables: _Tables, changes: _Changes, added: list[Article]) -> tuple[dict[str, str], dict[str, str]]:
+def _names_patched(tables: _Tables, changes: _Changes, added: list[Article],
+                   links: Links) -> tuple[dict[str, str], dict[str, str]]:
     """Make the tables new stubs and added articles add to and removed ones take away from (their names,
-    the dreams' counts, the look-alikes), the projection, the stub-links and the search table having them
-    already; return the names added and those taken away (name -> IRI)."""
+    the dreams' counts, the look-alikes), the links (``links``: indexed), the stub-links and the search table
+    having them already; return the names added and those taken away (name -> IRI)."""
     last, made = tables.last, tables.made
-    graph = LinkedView(Links(made["links"]), None)
+    graph = LinkedView(links, None)
     added_names = {}  # no other dream answered to them (see _named_anew)
     for slug, entry in changes.new.items():
         added_names.update(dict.fromkeys(_stub_names(slug, entry["label"]), str(dream_iri(slug))))

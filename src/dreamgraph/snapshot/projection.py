@@ -234,6 +234,9 @@ class Links:
     def in_degree(self, n: int) -> int:
         return int(self._pred[0][n + 1] - self._pred[0][n])
 
+    def link_count(self) -> int:
+        return int(self._succ[0][-1])
+
     def out_degree(self, n: int) -> int:
         return int(self._succ[0][n + 1] - self._succ[0][n])
 
@@ -479,7 +482,7 @@ class LinkedView:
         return [(source, slug) for source in self.predecessors(slug)]
 
     def number_of_edges(self) -> int:
-        return int(self.links._succ[0][-1])
+        return self.links.link_count()
 
     def edge(self, a: str, b: str) -> dict:
         """Return the attributes of the link a -> b, as the projection has them (see :func:`projection_edges`)."""
@@ -521,8 +524,10 @@ class _LinkedNodes:
             return [(slug, self._attributes(n)) for n, slug in enumerate(links.slugs)]
         if data in ("stub", "partial"):
             return list(zip(links.slugs, getattr(links, data).tolist()))
-        if data in ("subtitle", "clusters"):
-            return list(zip(links.slugs, map(list, links.clusters) if data == "clusters" else links.subtitles))
+        if data == "subtitle":
+            return list(zip(links.slugs, links.subtitles))
+        if data == "clusters":
+            return [(slug, list(clusters)) for slug, clusters in zip(links.slugs, links.clusters)]
         if data:
             return [(slug, self._attributes(n)[data]) for n, slug in enumerate(links.slugs)]
         return list(links.slugs)
