@@ -111,3 +111,14 @@ def seed_store(seed_graph):
     from dreamgraph.connect import open_store
 
     return open_store(seed_graph)
+
+
+@pytest.fixture
+def always_spliced(monkeypatch):
+    """Make a patch write every table it may as runs over the last build's (dreamgraph.store.Spliced), however
+    small the table or many its new rows: the tests' libraries are far smaller than the size at which a
+    patch does so on its own."""
+    from dreamgraph import store
+
+    monkeypatch.setattr(store, "SPLICED_ROWS", 0)
+    monkeypatch.setattr(store, "SPLICED_MOST", float("inf"))

@@ -20,6 +20,9 @@ from dreamgraph.parse import parse_text
 from dreamgraph.patch import UNCHANGED
 from dreamgraph.store import GRAPH_FILE, STORE_DIR, _read_starts, loaded_digest
 
+# every table a patch may write as runs over the last build's is written so (see conftest)
+pytestmark = pytest.mark.usefixtures("always_spliced")
+
 
 def _replace(path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
@@ -105,25 +108,55 @@ def test_an_edit_that_keeps_the_links_is_patched_into_what_a_clean_build_makes(l
     _patched_twice(library, tmp_path, EDITS[edit], lambda f: _replace(f / "loop.txt", "And round.", "And round!"))
 
 
-@pytest.mark.parametrize("linked", [False, True])
+@pytest.mark.parametrize("carried", ["copied", "linked", "spliced"])
 def test_patches_one_after_another_in_one_process_with_the_tables_kept_in_memory_make_clean_builds(
-        library, tmp_path, monkeypatch, linked):
+        library, tmp_path, monkeypatch, carried):
     """A process that builds again and again (dreamgraph.watch) keeps the tables a patch read for the next
     one: a table whose file the last patch replaced is read again, one it carried (linked into the new
-    folder, as a large library's are: ``linked``) is taken from memory, and every folder is a clean
-    build's."""
+    folder, as a large library's are, and a spliced table's base and runs are) is taken from memory, and
+    every folder is a clean build's."""
     import dreamgraph.store as store_module
     from dreamgraph.store import TablesInMemory
 
-    if linked:
+    if carried == "linked":
         monkeypatch.setattr(store_module, "APART_BYTES", 0)
+    if carried != "spliced":
+        monkeypatch.setattr(store_module, "SPLICED_ROWS", 10**9)
     graph, memory = tmp_path / "graph", TablesInMemory()
     for number, edit in enumerate(["a line added", "a scenario rewritten", "a near-duplicate made", "a line added"]):
         EDITS[edit](library) if number < 3 else _replace(library / "loop.txt", "A new first answer.", "An answer.")
         report = build([library], graph, memory=memory)
         assert report.store == "patched", edit
         _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
-        assert (memory.taken > 0) == (linked and number > 0), "carried tables are taken from memory from the second"
+        # a table carried from the last build is taken from the second patch on (a spliced one from the third:
+        # the first patch reads the whole build's tables, and splices them, the second reads those)
+        assert (memory.taken > 0) == (number > {"copied": 9, "linked": 0, "spliced": 1}[carried]), carried
+
+
+def test_a_patch_writes_its_large_tables_as_runs_over_the_files_of_the_last_build(library, tmp_path, monkeypatch):
+    """A table a patch changes a few rows of is written as runs over the last build's file, which is linked
+    rather than written again (dreamgraph.store.Spliced), and read back as a clean build makes it; the next
+    patch's runs are over the same file. Small tables, or tables with many new rows, are written whole."""
+    import dreamgraph.store as store_module
+    from dreamgraph.patch import SPLICED_TABLES
+
+    graph = tmp_path / "graph"
+    folder = graph / STORE_DIR
+    whole = {name: (folder / f"{name}.pickle").stat().st_ino for name in SPLICED_TABLES}
+    for number, edit in enumerate(["a line added", "a dream named in prose"]):
+        EDITS[edit](library)
+        report = build([library], graph)
+        assert report.store == "patched", edit
+        spliced = {name for name in SPLICED_TABLES if (folder / f"{name}.runs").exists()}
+        assert {"gaps", "completeness"} <= spliced, (edit, spliced)
+        for name in spliced:  # the whole build's file, linked: never written again
+            assert (folder / f"{name}.kept").stat().st_ino == whole[name], (edit, name)
+        _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
+    monkeypatch.setattr(store_module, "SPLICED_ROWS", 2000)  # the size at which a patch splices on its own
+    _replace(library / "loop.txt", "Quick Answer\n", "Quick Answer\n- One more answer.\n")  # its row changes
+    assert build([library], graph).store == "patched"
+    assert not (folder / "completeness.runs").exists(), "a small table the patch changed is written whole"
+    _same_as_a_clean_build(library, graph, tmp_path / "clean", report=build([library], graph))
 
 
 def test_a_graph_file_written_slowly_leaves_a_manifest_the_next_patch_can_use(library, tmp_path, monkeypatch):

@@ -19,6 +19,8 @@ from dreamgraph.errors import DreamgraphError
 from dreamgraph.store import GRAPH_FILE
 from dreamgraph.watch import rebuilds
 
+# every table a patch may write as runs over the last build's is written so (see conftest)
+pytestmark = pytest.mark.usefixtures("always_spliced")
 WAIT = 60  # seconds allowed for a change to be noticed and built (a loaded machine)
 
 
@@ -54,6 +56,7 @@ class Watching:
         self.stop.set()
         self.thread.join(timeout=WAIT)
         assert not self.thread.is_alive(), "the watch stops when asked"
+
 
 
 @pytest.fixture

@@ -81,12 +81,15 @@ from .snapshot.projection import (LinkedView, Links, changes_since, links_relink
                                   transitions_of, written_node)
 from .snapshot.texts import (SPILLED, MentionFinder, finder_with, finder_without, mentions_from_library,
                              mentions_patched, new_names, search_patched, shingles_from_library, shingles_patched)
-from .store import STORE_DIR, Carried, TablesInMemory, kept_in_folder, kept_is_current
+from .store import STORE_DIR, Carried, Spliced, TablesInMemory, kept_in_folder, kept_is_current
 from .triples import cluster_triples, iri, own_triples, stub_triples, turtle_blocks, turtle_term
 from .validate import Violation, check_units, verdict_key
 from .vocabulary import PREFIXES, dream_iri, source_iri
 
 PER_FILE = ("article", "turtle", "body")  # the cache's kinds of entries kept per file
+# the large tables of rows a patch makes from the last build's by changing a few (the rankings change whole
+# when the links do), written as runs over them (see dreamgraph.store.Spliced)
+SPLICED_TABLES = ("gaps", "completeness", "mentions")
 MOST_FILES = 50  # more changed files than this are left to the whole rebuild, which shares them among the cores
 
 # the tables an edit that leaves every link as it was cannot change (see the module's docstring); one that
@@ -917,6 +920,9 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
         if made[name] == last(name):
             carried.add(name)
     made.update((name, Carried(tables.folder)) for name in carried)
+    for name in SPLICED_TABLES:  # few rows changed: written as runs over the last build's (see Spliced)
+        if name not in carried and name in tables.read and isinstance(made.get(name), list):
+            made[name] = Spliced(tables.folder, tables.read[name], made[name])
 
 
 
