@@ -14,7 +14,7 @@ import pytest
 from helpers import FIXTURES, SEED, article
 from dreamgraph.build import build
 from dreamgraph import report
-from dreamgraph.gaps import WEIGHTS, GapSettings, completeness_matrix, find_gaps, unreachable_groups
+from dreamgraph.gaps import WEIGHTS, GapSettings, _order, completeness_matrix, find_gaps, unreachable_groups
 from dreamgraph.snapshot.texts import shingles
 from dreamgraph.query import named_query
 from dreamgraph.terms import IRI
@@ -671,13 +671,26 @@ def test_a_gap_report_that_cannot_be_patched_is_left_to_find_gaps(change):
     assert _patched(last, now, {"a"})[1] is None
 
 
+def _restated(rnd, mentions: list[dict], written: list[str], pairs=()) -> list[dict]:
+    """Return ``mentions`` (sentences saying how two dreams differ) with some dropped or reworded and some
+    new ones among the ``written`` dreams (and for ``pairs``), sorted as the mentions table is."""
+    kept = [m if rnd.random() < 0.7 else {**m, "sentence": m["sentence"] + " Still."}
+            for m in mentions if rnd.random() < 0.7 and m["source"] in written and m["target"] in written]
+    for a, b in [*pairs, *(rnd.sample(written, 2) for _ in range(rnd.randrange(3)))]:
+        if a != b and not any((m["source"], m["target"]) == (a, b) for m in kept):
+            kept.append({"source": a, "target": b, "path": f"{a}.txt", "line": 3, "linked": False, "differ": True,
+                         "sentence": f"Unlike {b}, it holds."})
+    return sorted(kept, key=lambda m: (m["source"], m["target"]))
+
+
 @pytest.mark.parametrize("seed", range(40))
 def test_the_one_way_links_and_overlaps_of_a_relinked_graph_are_those_found_again(seed):
     """A patch whose edits change some dreams' Next Stages (dreamgraph.patch) makes the one-way links and the
     possible overlaps from the last report, finding again only those of the relinked dreams: on random
     graphs of clustered dreams with shared subtitles, a dream relinked (at times to the next stages of
     another of its cluster, an overlap made or lost), a dream no longer written (a stub now, its links gone)
-    or taken out with its links (no link leading to it), they are those of the report found again whole."""
+    or taken out with its links (no link leading to it), and sentences saying how two dreams differ dropped,
+    reworded or added, they are those of the report found again whole."""
     import random
 
     from dreamgraph.gaps import relinked_gaps
@@ -700,6 +713,7 @@ def test_the_one_way_links_and_overlaps_of_a_relinked_graph_are_those_found_agai
                 if gap.kind == "possible-overlap"]
     if overlaps and rnd.random() < 0.3:  # an overlap's pair near-duplicates before (and not now, below)
         tables["near-pairs"] = [(*rnd.choice(overlaps), 0.9)]
+    tables["mentions"] = _restated(rnd, [], written, [pair for pair in overlaps if rnd.random() < 0.5])
     last_gaps, old = find_gaps(Snapshot(tables=dict(tables))), Links(links_of(graph))
     relinked = set(rnd.sample(written, rnd.choice([1, 1, 2])))
     for x in sorted(relinked):
@@ -718,6 +732,8 @@ def test_the_one_way_links_and_overlaps_of_a_relinked_graph_are_those_found_agai
             graph.remove_node(unwritten)
             removed.add(unwritten)
     now = {**tables, "near-pairs": []}
+    if rnd.random() < 0.5:  # sentences on how two dreams differ: some dropped, reworded or new (an article gone)
+        now["mentions"] = _restated(rnd, tables["mentions"], [x for x in written if x in graph and x not in removed])
     overlaps = [sorted(gap.action.split("'")[1:4:2]) for gap in last_gaps if gap.kind == "possible-overlap"]
     if not tables["near-pairs"] and overlaps and rnd.random() < 0.4:  # a last overlap's pair, or any two
         pair = overlaps[0] if rnd.random() < 0.5 else sorted(rnd.sample([x for x in written if x in graph], 2))
@@ -731,10 +747,53 @@ def test_the_one_way_links_and_overlaps_of_a_relinked_graph_are_those_found_agai
     assert any(g.kind == "one-way" for g in again)
 
 
-def test_overlaps_are_found_again_whole_when_a_link_changes_what_counts_as_a_hub():
+@pytest.mark.parametrize("seed", range(30))
+def test_the_overlaps_of_a_relinked_graph_whose_links_make_and_unmake_hubs_are_those_found_again(seed):
+    """Dreams of one cluster leading to a few shared next stages, a next stage more than ``most_sources``
+    of them lead to counted as a hub: relinking one or two of them makes some hubs and unmakes others, and
+    the possible overlaps the patch makes are those found again whole."""
+    import random
+
+    from dreamgraph.gaps import relinked_gaps
+    from dreamgraph.snapshot.projection import LinkedView, Links, links_of
+
+    rnd = random.Random(seed)
+    graph = nx.DiGraph()
+    written = [f"w{n:02d}" for n in range(24)]
+    graph.add_nodes_from((x, {"label": x.upper(), "stub": False, "partial": False, "subtitle": None,
+                              "clusters": ["k"]}) for x in written)
+    pool = written[:6]  # the next stages most lead to
+    for x in written[6:]:
+        graph.add_edges_from((x, target) for target in rnd.sample(pool, rnd.choice([2, 3])))
+    most = sorted(graph.in_degree(target) for target in pool)[3]  # some next stages hubs, others not
+    tables = {"completeness": [], "near-pairs": [], "mentions": [], "stub-links": {}, "clusters": {},
+              "projection": graph}
+    last_gaps, old = _overlaps(tables, most), Links(links_of(graph))
+    relinked = set(rnd.sample(written[6:], rnd.choice([1, 2])))
+    for x in sorted(relinked):
+        graph.remove_edges_from(list(graph.out_edges(x)))
+        graph.add_edges_from((x, target) for target in rnd.sample(pool, rnd.choice([1, 2, 3])))
+    ready = relinked_gaps(last_gaps, relinked, old, LinkedView(Links(links_of(graph)), None), tables.get, tables,
+                          most_sources=most)
+    assert sorted(ready["possible-overlap"], key=_order) == sorted(_overlaps(tables, most), key=_order)
+
+
+def _overlaps(tables: dict, most_sources: int) -> list:
+    """The possible overlaps of a report made of ``tables``, next stages more than ``most_sources`` dreams
+    lead to being hubs."""
+    from dreamgraph.gaps import near_duplicates, possible_overlaps
+    from dreamgraph.settings import GapSettings
+    from dreamgraph.snapshot import Snapshot
+    from dreamgraph.snapshot.texts import differences
+
+    duplicates = {tuple(gap.label.split(" ~ ")) for gap in near_duplicates(Snapshot(tables=dict(tables)), GapSettings())}
+    return possible_overlaps(tables["projection"], duplicates, most_sources, stated=differences(tables["mentions"]))
+
+
+def test_the_overlaps_leading_to_a_next_stage_that_became_a_hub_are_found_again():
     """A next stage more than 30 written dreams lead to is a hub, left out of the overlaps' counts: a link
-    that makes a dream one (or no longer one) changes every pair leading there, and the patch leaves the
-    possible overlaps to the whole report; a pair that became a near-duplicate has its overlap found again."""
+    that makes a dream one (or no longer one) changes every pair leading there, whose overlaps are found
+    again; a pair that became a near-duplicate has its overlap found again."""
     from dreamgraph.gaps import relinked_gaps
     from dreamgraph.snapshot import Snapshot
     from dreamgraph.snapshot.projection import Links, links_of
@@ -743,12 +802,15 @@ def test_overlaps_are_found_again_whole_when_a_link_changes_what_counts_as_a_hub
     graph.add_nodes_from((f"w{n:02d}", {"label": f"W{n}", "stub": False, "partial": False, "clusters": ["k"]})
                          for n in range(32))
     graph.add_node("hub", label="Hub", stub=False, partial=False, clusters=["k"])
-    graph.add_edges_from((f"w{n:02d}", "hub") for n in range(30))
+    graph.add_node("mid", label="Mid", stub=False, partial=False, clusters=["k"])
+    graph.add_edges_from((f"w{n:02d}", target) for n in range(30) for target in ("hub", "mid"))
     tables = {"completeness": [], "near-pairs": [], "mentions": [], "stub-links": {}, "clusters": {},
               "projection": graph}
     last_gaps, old = find_gaps(Snapshot(tables=dict(tables))), Links(links_of(graph))
-    graph.add_edge("w30", "hub")  # the 31st: a hub now
-    assert "possible-overlap" not in relinked_gaps(last_gaps, {"w30"}, old, graph, tables.get, tables)
+    graph.add_edge("w30", "hub")  # the 31st: a hub now, the overlaps of the 30 leading there gone
+    ready = relinked_gaps(last_gaps, {"w30"}, old, graph, tables.get, tables)
+    assert sum(gap.kind == "possible-overlap" for gap in last_gaps) > 400 and ready["possible-overlap"] == []
+    assert find_gaps(Snapshot(tables=dict(tables)), ready=ready) == find_gaps(Snapshot(tables=dict(tables)))
     graph.remove_edge("w30", "hub")
     graph.add_edge("w30", "w31")
     assert "possible-overlap" in relinked_gaps(last_gaps, {"w30"}, old, graph, tables.get, tables)

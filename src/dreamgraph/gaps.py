@@ -1002,10 +1002,10 @@ def relinked_gaps(last_gaps: list[Gap], relinked: set[str], old: Links, graph: n
     link led to them: their links gone with them), every other dream, cluster and page format as it was
     (see :mod:`dreamgraph.patch`):
     the one-way links, those from and into a relinked dream found again (a link into one depends on where
-    it leads now); the possible overlaps, those of the pairs with a relinked dream and of the pairs that
-    became near-duplicates or stopped being ones found again, when the sentences saying how two dreams
-    differ are the last build's and no
-    changed link moves a next stage across ``most_sources`` (which would change every pair leading there).
+    it leads now); the possible overlaps, those of the pairs with a relinked dream, of the pairs that
+    became near-duplicates or stopped being ones, of the pairs whose sentences saying how the two differ
+    changed (an article taken out with its sentences) and of the pairs leading to a next stage a changed
+    link moves across ``most_sources`` (a hub now, or no longer one: counted otherwise) found again.
     ``old`` are the last build's links, ``graph`` this build's projection, ``last`` returns a table of the
     last build and ``tables`` are this build's. At 100,000 articles the two kinds took 1.6 and 1.4 s
     (profiled) to find again.
@@ -1035,14 +1035,14 @@ def relinked_gaps(last_gaps: list[Gap], relinked: set[str], old: Links, graph: n
     ready = {"one-way": [gap for gap in last_gaps if gap.kind == "one-way"
                          and not set(gap.evidence[0]["text"].split(" → ")) & (relinked | removed)]
              + [gap for a, b in touched for gap in _one_way(graph, a, b, explained)]}
-    stated = differences(tables["mentions"])
-    if differences(last("mentions")) != stated:
-        return ready
+    stated, stated_before = differences(tables["mentions"]), differences(last("mentions"))
     written = {node for node, stub in graph.nodes(data="stub") if not stub}
     # the pairs that became near-duplicates or stopped being ones (an article added as a copy of another,
-    # say): their overlap is found again
+    # say), and those whose sentences on how they differ changed (the overlap shows them): found again
     flipped = {tuple(sorted(pair[:2])) for pair in last("near-pairs")} ^ {tuple(sorted(pair[:2]))
                                                                            for pair in tables["near-pairs"]}
+    flipped |= {tuple(sorted(pair)) for pair in stated.keys() | stated_before.keys()
+                if stated.get(pair) != stated_before.get(pair)}
 
     @cache
     def onward(node: str) -> frozenset[str]:
@@ -1061,8 +1061,9 @@ def relinked_gaps(last_gaps: list[Gap], relinked: set[str], old: Links, graph: n
     for target in {t for x in before for t in before[x] ^ now(x)} - removed:
         was = spread(target) + sum(1 for x in before if target in before[x]) - sum(
             1 for x in before if target in now(x))
-        if (was <= most_sources) != (spread(target) <= most_sources):
-            return ready  # the pairs leading there are counted otherwise: all found again
+        if (was <= most_sources) != (spread(target) <= most_sources):  # the pairs leading there: counted otherwise
+            leading = sorted(n for n in graph.predecessors(target) if n in written and n != target)
+            flipped.update((a, b) for i, a in enumerate(leading) for b in leading[i + 1:])
     duplicates = {tuple(gap.label.split(" ~ ")) for gap in near_duplicates(Snapshot(tables=tables), GapSettings())}
     pairs: set[tuple[str, str]] = {pair for pair in flipped if written.issuperset(pair)}
     subtitles = {x: _subtitle(graph, x) for x in relinked}
