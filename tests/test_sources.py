@@ -63,3 +63,41 @@ def test_absolute_paths_are_those_of_os_path(tmp_path, monkeypatch):
     paths = ["a.txt", "./a.txt", "a//b.txt", "a/b/../c.txt", "../up.txt", "/srv/x.txt", "/x.txt", "//y.txt", ".",
              "..", "a/", "a/.", Path("p/q.md"), "a/b.txt", "a/c.txt"]
     assert absolute_paths(paths) == [os.path.abspath(path) for path in paths]
+
+
+def test_the_provenance_paths_a_build_remembers_stand_only_where_they_would_be_made_the_same(tmp_path, monkeypatch):
+    """A build keeps the provenance path it gave each file with the stats of the files (FileIndex), and the
+    next build of the same graph folder, sources and working folder takes them from there; built from
+    another working folder or other sources, the paths are made again: the graph file is a clean build's
+    each time."""
+    import shutil
+
+    from helpers import SEED
+    from dreamgraph.build import build
+    from dreamgraph.cache import CACHE_DIR, Cache
+    from dreamgraph.compile import FileIndex
+    from dreamgraph.parse import Limits
+    from dreamgraph.sources import provenance_context
+    from dreamgraph.store import GRAPH_FILE
+
+    library = tmp_path / "lib" / "articles"
+    library.mkdir(parents=True)
+    shutil.copy(SEED, library / "seed.txt")
+    graph, clean = tmp_path / "graph", tmp_path / "clean"
+    for sources, cwd in (([library], tmp_path), ([library], tmp_path), ([library.parent], tmp_path),
+                         ([Path("articles")], library.parent), ([Path("seed.txt")], library),
+                         ([library / "seed.txt"], tmp_path)):
+        monkeypatch.chdir(cwd)
+        build(sources, graph, force=True)
+        shutil.rmtree(clean, ignore_errors=True)
+        build(sources, clean)
+        assert (graph / GRAPH_FILE).read_bytes() == (clean / GRAPH_FILE).read_bytes(), (sources, cwd)
+
+    def remembered(sources) -> dict | None:
+        return FileIndex(Cache(graph / CACHE_DIR), repr(Limits()), provenance_context(graph, sources)).provenance()
+
+    monkeypatch.chdir(tmp_path)
+    assert remembered([library]) is None  # the last build's was another context's
+    build([library], graph, force=True)
+    assert remembered([library]) == {str(library / "seed.txt"): "articles/seed.txt"}
+    assert remembered([library.parent]) is None

@@ -22,7 +22,7 @@ from filelock import FileLock, Timeout
 
 from .cache import CACHE_DIR, Cache
 from .centrality import rankings
-from .compile import article_parts, article_unit, compile_all, file_keys, shared_unit
+from .compile import FileIndex, article_parts, article_unit, compile_all, file_keys, shared_unit
 from .errors import DreamgraphError, FolderLockedError
 from .files import atomic_write, leave_for_exit, paused_gc
 from .gaps import GapSettings, find_gaps, lookalike_targets, near_pairs, not_in_format, reused_gaps, typo_table
@@ -36,7 +36,7 @@ from .report import text_table
 from .snapshot import Snapshot, make_tables
 from .snapshot.projection import Links, same_structure
 from .snapshot.texts import SPILLED
-from .sources import find_article_files, read_alias_table, unique_provenance
+from .sources import find_article_files, provenance_context, read_alias_table, unique_provenance
 from .store import GRAPH_FILE, LOCK_FILE, STORE_DIR, Carried, TablesInMemory, kept_in_folder, kept_is_current
 from .triples import own_triples, scheme_triples
 from .validate import Unit, Violation, check_units, ontology_text, shapes_text, verdict_key
@@ -204,20 +204,23 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
     remove_leftovers(graph_dir)
     stage("finding the articles")
     paths, problems = find_article_files(sources)
-    paths, shown, clashes = unique_provenance(paths, graph_dir, sources)
+    cache = Cache(graph_dir / CACHE_DIR)
+    # the index of the files the last build read, with the provenance path it gave each (see FileIndex)
+    files = FileIndex(cache, repr(limits), provenance_context(graph_dir, sources)) if paths else None
+    paths, shown, clashes, absolute = unique_provenance(paths, graph_dir, sources, files and files.provenance())
     problems += clashes
     if not paths:
+        cache.close()
         if problems:
             raise DreamgraphError("no articles to build:\n" + "\n".join(str(p) for p in problems))
         where = ", ".join(str(s) for s in sources) or "(nothing)"
         raise DreamgraphError(f"no articles (.txt, .md) found in {where}")
-    cache = Cache(graph_dir / CACHE_DIR)
     aliases, alias_problems = read_alias_table(graph_dir)
     for name, content in (("ontology.ttl", ontology_text()), ("shapes.ttl", shapes_text())):
         target = graph_dir / name
         if not target.is_file() or target.read_text(encoding="utf-8") != content:
             atomic_write(target, content.encode("utf-8"))
-    keyed = file_keys(paths, shown, limits, cache)
+    keyed = file_keys(paths, shown, limits, cache, files, absolute)
     inputs = build_inputs(keyed[0], shown, aliases, problems + alias_problems, limits, validate)
     unchanged = None if force else unchanged_report(graph_dir, inputs)
     if unchanged is not None:

@@ -176,15 +176,23 @@ class FileIndex:
 
     RACY_NS = 2_000_000_000
 
-    def __init__(self, cache: Cache, limits: str):
-        self.cache, self.limits = cache, limits
+    def __init__(self, cache: Cache, limits: str, context: str = ""):
+        self.cache, self.limits, self.context = cache, limits, context
         self.started = time.time_ns()
         kept = cache.get("files", "index")
         valid = isinstance(kept, dict) and kept.get("limits") == limits and kept.get("version") == cache.version
         self.old: dict = kept["files"] if valid else {}
         self.before: int = kept["made"] if valid else 0
+        self.old_context = kept.get("context") if valid else None
         self.new: dict = {}
         self.read = 0  # files whose bytes were read and hashed: their stat was not the last build's
+
+    def provenance(self) -> dict[str, str] | None:
+        """Return the provenance path the last build gave each file (absolute path -> provenance path) when
+        it was made in this build's context (see :func:`dreamgraph.sources.provenance_context`), else None."""
+        if not self.context or self.old_context != self.context:
+            return None
+        return {absolute: shown for absolute, shown in self.old}
 
     @staticmethod
     def _stat(path: str | os.PathLike) -> tuple | None:
@@ -216,17 +224,18 @@ class FileIndex:
 
     def keep(self) -> None:
         self.cache.put("files", "index", {"limits": self.limits, "version": self.cache.version,
-                                          "made": self.started, "files": self.new})
+                                          "made": self.started, "files": self.new, "context": self.context})
 
 
-def file_keys(paths: Sequence[str | os.PathLike], shown: Sequence[str], limits: Limits,
-              cache: Cache) -> tuple[list[str], FileIndex]:
+def file_keys(paths: Sequence[str | os.PathLike], shown: Sequence[str], limits: Limits, cache: Cache,
+              files: FileIndex | None = None, absolute: Sequence[str] | None = None) -> tuple[list[str], FileIndex]:
     """Return the cache key of every file's bytes (in the order of ``paths``), and the index of the files'
     stats that answered most of them: only a file whose stat changed since the last build is read and
-    hashed (see :class:`FileIndex`; the caller keeps the index, :meth:`FileIndex.keep`)."""
-    files = FileIndex(cache, repr(limits))
+    hashed (see :class:`FileIndex`, ``files`` when the caller opened it; the caller keeps the index,
+    :meth:`FileIndex.keep`). ``absolute`` are the paths made absolute, when the caller has them."""
+    files = files or FileIndex(cache, repr(limits))
     keys = []
-    for index, (path, absolute) in enumerate(zip(paths, absolute_paths(paths))):
+    for index, (path, absolute) in enumerate(zip(paths, absolute_paths(paths) if absolute is None else absolute)):
         key, before = files.known(path, shown[index], absolute)
         if key is None:
             try:  # never more than the limit, and only from a regular file (see parse.read_limited)
