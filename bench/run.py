@@ -13,7 +13,8 @@ process, the way a user runs the CLI, and is timed by wall clock:
   stage added to it leading to a written dream (its links change, the stubs stand: a patch too) and one
   leading to a dream nobody wrote (a new stub: a patch too), one article added (a new dream: a patch) and
   the same one removed (a patch), an article other articles link to removed (its dream a stub now: a
-  patch), and an article written for the stub most articles link to (a patch);
+  patch), and an article written for the stub most articles link to (a patch): each of these made and
+  undone three times, the median of each (one run now and then meets the machine busy);
 - a named query, a gap report, a path query, a taxonomy export, a text search and the writer's brief of the
   dream most articles link to, against the built graph; then, with no plain baseline, `show`, `next` and
   `leads-to` of that dream, `stats`, `loops`, `rank`, `validate` and `export --all`.
@@ -199,35 +200,31 @@ def main() -> None:
         edited, edited_rss = cli_edits(build_cmd, changed, original, args.timeout)
         changed.write_text(original, encoding="utf-8")
         run(build_cmd, args.timeout)  # back to the generated library
-        # a next stage added to a dream no article is written for yet: a new stub, the whole rebuild
-        changed.write_text(with_next_stage(original, "a lantern in the fog"), encoding="utf-8")
-        relinked, relink_rss = run(build_cmd, args.timeout)
-        changed.write_text(original, encoding="utf-8")
-        run(build_cmd, args.timeout)
+        # each change below is made and undone three times (each time a fresh `dreamgraph build`), the
+        # median of each kept: a single run here now and then met the machine busy (1 s more)
+        # a next stage added to a dream no article is written for yet: a new stub (a patch)
+        (relinked, relink_rss), _ = undone(
+            build_cmd, lambda: changed.write_text(with_next_stage(original, "a lantern in the fog"), encoding="utf-8"),
+            lambda: changed.write_text(original, encoding="utf-8"), args.timeout)
         # a next stage added to a written dream: the links change, the stubs stand (a patch)
-        changed.write_text(with_next_stage(original, written_name(library / "articles", changed)), encoding="utf-8")
-        linked, linked_rss = run(build_cmd, args.timeout)
-        changed.write_text(original, encoding="utf-8")
-        run(build_cmd, args.timeout)
+        to_written = with_next_stage(original, written_name(library / "articles", changed))
+        (linked, linked_rss), _ = undone(build_cmd, lambda: changed.write_text(to_written, encoding="utf-8"),
+                                         lambda: changed.write_text(original, encoding="utf-8"), args.timeout)
         added = changed.with_name("zz-added" + changed.suffix)  # a new dream, named in no other article
         title = original.split("\n", 1)[0]
         new_title = ("# " if title.startswith("#") else "") + "Dream About A Lantern In The Fog: The Small Light"
-        added.write_text(original.replace(title, new_title, 1), encoding="utf-8")
-        adding, add_rss = run(build_cmd, args.timeout)
-        added.unlink()
-        removing, remove_rss = run(build_cmd, args.timeout)  # and back to the generated library (a patch)
+        (adding, add_rss), (removing, remove_rss) = undone(  # added, and taken out again (patches)
+            build_cmd, lambda: added.write_text(original.replace(title, new_title, 1), encoding="utf-8"),
+            added.unlink, args.timeout)
         taken = linked_article(graph, library / "articles")  # an article others link to taken out: a stub now
         kept_text = taken.read_text(encoding="utf-8")
-        taken.unlink()
-        unwriting, unwrite_rss = run(build_cmd, args.timeout)
-        taken.write_text(kept_text, encoding="utf-8")
-        run(build_cmd, args.timeout)
-        # an article written for the stub most articles link to (patched), taken out again (the whole rebuild)
-        added.write_text(original.replace(title, title[:title.index("Dream About")] + f"Dream About {stub_label(graph)}: "
-                                          "The Answer", 1), encoding="utf-8")
-        filling, fill_rss = run(build_cmd, args.timeout)
-        added.unlink()
-        run(build_cmd, args.timeout)
+        (unwriting, unwrite_rss), _ = undone(build_cmd, taken.unlink,
+                                             lambda: taken.write_text(kept_text, encoding="utf-8"), args.timeout)
+        # an article written for the stub most articles link to, taken out again (patches)
+        for_stub = original.replace(title, title[:title.index("Dream About")] + f"Dream About {stub_label(graph)}: "
+                                    "The Answer", 1)
+        (filling, fill_rss), _ = undone(build_cmd, lambda: added.write_text(for_stub, encoding="utf-8"),
+                                        added.unlink, args.timeout)
         watched, watch_rss = watch_edits(dreamgraph, library / "articles", graph, changed, args.timeout)
         names = written_name(library / "articles", changed, 5)  # a next stage led to another written dream each time
         watch_linked, watch_linked_rss = watch_edits(dreamgraph, library / "articles", graph, changed, args.timeout,
@@ -242,13 +239,13 @@ def main() -> None:
             ("rebuild after 1 change", (incremental, inc_rss), None),
             ("1 change, median of 5 more", (edited, edited_rss), None),
             ("1 change, watch (median of 5)", (watched, watch_rss), None),
-            ("1 link to a written dream", (linked, linked_rss), None),
+            ("1 link to a written dream (median of 3)", (linked, linked_rss), None),
             ("1 link, watch (median of 5)", (watch_linked, watch_linked_rss), None),
-            ("1 link to a new stub", (relinked, relink_rss), None),
-            ("rebuild after 1 added", (adding, add_rss), None),
-            ("rebuild after 1 removed", (removing, remove_rss), None),
-            ("1 removed, others link to it", (unwriting, unwrite_rss), None),
-            ("1 added for a stub", (filling, fill_rss), None),
+            ("1 link to a new stub (median of 3)", (relinked, relink_rss), None),
+            ("1 added (median of 3)", (adding, add_rss), None),
+            ("1 removed (median of 3)", (removing, remove_rss), None),
+            ("1 removed, linked to (median of 3)", (unwriting, unwrite_rss), None),
+            ("1 added for a stub (median of 3)", (filling, fill_rss), None),
             ("1 added, watch (median of 5)", (watch_added, watch_added_rss), None),
             ("named query (stubs-by-demand)", None, "query stubs-by-demand"),
             ("named query (gap-completeness)", None, "query gap-completeness"),
@@ -304,6 +301,27 @@ def with_answer(article: str, answer: str) -> str:
     """Return an article's text with ``answer`` added as its first Quick Answer line: an edit to its texts
     alone, which a rebuild patches."""
     return article.replace("Quick Answer\n", f"Quick Answer\n- {answer}\n", 1)
+
+
+def undone(build_cmd: list[str], do, undo, timeout: float, times: int = 3) -> tuple[tuple, tuple]:
+    """Return (median wall seconds, largest peak RSS in MB) of ``times`` rebuilds after ``do()``, and of the
+    rebuilds after ``undo()`` that follow each, each a fresh ``dreamgraph build`` as a user runs it after
+    saving; (None, 0) for either when a rebuild failed."""
+    did, undid = [], []
+    for _ in range(times):
+        do()
+        did.append(run(build_cmd, timeout))
+        undo()
+        undid.append(run(build_cmd, timeout))
+    return _median(did), _median(undid)
+
+
+def _median(runs: list[tuple[float | None, int]]) -> tuple[float | None, int]:
+    import statistics
+
+    if any(seconds is None for seconds, _ in runs):
+        return None, 0
+    return statistics.median(seconds for seconds, _ in runs), max(rss for _, rss in runs)
 
 
 def cli_edits(build_cmd: list[str], changed: Path, original: str, timeout: float,
@@ -416,18 +434,21 @@ def _fmt(seconds):
     return "> limit" if seconds == float("inf") else f"{seconds:.2f} s"
 
 
+STEP = 38  # the width of the step column
+
+
 def print_row(row, flush=False):
     size, name, (t, rss), (pt, prss) = row
     ratio = "—" if not (t and pt) else (f"> {PLAIN_LIMIT[0] / t:.0f}x" if pt == float("inf") else f"{pt / t:.1f}x")
-    print(f"{size:>7} | {name:<30} | {_fmt(t):>10} | {rss:>6} MB | {_fmt(pt) if pt else '—':>10} | {ratio:>6}",
+    print(f"{size:>7} | {name:<{STEP}} | {_fmt(t):>10} | {rss:>6} MB | {_fmt(pt) if pt else '—':>10} | {ratio:>6}",
           flush=flush)
 
 
 def print_table(rows):
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{time.strftime('%Y-%m-%d')}")
-    print(f"{'dreams':>7} | {'step':<30} | {'dreamgraph':>10} | {'peak':>9} | {'plain':>10} | {'ratio':>6}")
-    print(f"{'-' * 7}-|-{'-' * 30}-|-{'-' * 10}-|-{'-' * 9}-|-{'-' * 10}-|-{'-' * 6}")
+    print(f"{'dreams':>7} | {'step':<{STEP}} | {'dreamgraph':>10} | {'peak':>9} | {'plain':>10} | {'ratio':>6}")
+    print(f"{'-' * 7}-|-{'-' * STEP}-|-{'-' * 10}-|-{'-' * 9}-|-{'-' * 10}-|-{'-' * 6}")
     for row in rows:
         print_row(row)
 
