@@ -162,9 +162,13 @@ def unique_provenance(paths: Sequence[str | os.PathLike], graph_dir: Path, sourc
 def provenance_context(graph_dir: Path, sources: Sequence = ()) -> str:
     """Return what a file's provenance path depends on besides the file (see :func:`display_path`): the
     graph folder, the sources (and whether each is a folder) and the working folder, made absolute. Two
-    builds of the same context give a file the same provenance path."""
-    return repr((os.path.abspath(graph_dir), [(os.path.abspath(s), os.path.isdir(s)) for s in sources],
-                 os.getcwd()))
+    builds of the same context give a file the same provenance path; "" when the working folder is gone
+    (no context: the paths are made again)."""
+    try:
+        here = os.getcwd()
+    except OSError:
+        return ""
+    return repr((os.path.abspath(graph_dir), [(os.path.abspath(s), os.path.isdir(s)) for s in sources], here))
 
 
 def display_path(path: Path, graph_dir: Path, sources: Sequence = ()) -> str:

@@ -395,15 +395,16 @@ class Spliced:
 def _spliced_files(name: str, table: Spliced, digest: str) -> dict[str, bytes | Path] | None:
     """Return the files of a :class:`Spliced` table, or None when it is better written whole: a small table,
     or one whose rows are mostly new, or in many runs (a long run of rebuilds since the base was written)."""
-    if len(table.data) < SPLICED_ROWS or not isinstance(table.last, list):
+    if (len(table.data) < SPLICED_ROWS or not isinstance(table.last, list)
+            or (table.folder / f"{name}.{_BUFFERS}0").exists()):  # (arrays kept apart: not a list of rows)
         return None
-    base, kept = table.folder / f"{name}.kept", table.folder / f"{name}.runs"
+    base, last_runs = table.folder / f"{name}.kept", table.folder / f"{name}.runs"
     if not base.exists():  # the last table was written whole: its file is the base (its own header skipped)
         base = table.folder / f"{name}.pickle"
     most = SPLICED_MOST * len(table.data)
     told = runs(table.last, table.data, most)
-    if told is not None and kept.exists():
-        told = composed(pickle.loads(kept.read_bytes()), told)
+    if told is not None and last_runs.exists():
+        told = composed(pickle.loads(last_runs.read_bytes()), told)
     if told is None or own_rows(told) + len(told) > most:
         return None
     return {f"{name}.pickle": _headed(digest, pickle.dumps(SPLICED, protocol=pickle.HIGHEST_PROTOCOL)),
