@@ -117,3 +117,33 @@ def test_a_lookalike_among_a_few_scanned_is_the_one_among_all_indexed():
         assert match_among(wanted, written) == expected, wanted
         found += expected is not None
     assert found > 50
+
+
+def test_the_stubs_a_written_slug_may_match_are_all_those_it_matches():
+    """may_match lets through every slug one of the written slugs would be the look-alike of (the patch
+    matches only those when an article is added): random slugs of a small vocabulary, with framing words,
+    near spellings and plurals, against one to three written slugs."""
+    import random
+
+    from dreamgraph.slugs import FRAMING_WORDS, Lookalikes, may_match
+
+    rnd = random.Random(5)
+    vocabulary = ["teeth", "tooth", "falling", "faling", "dog", "dogs", "chased", "chasing", "water", "waters",
+                  "house", "horse", "fire", "fires", "a", "x"]
+    framing = sorted(FRAMING_WORDS)[:12]
+
+    def slug() -> str:
+        words = rnd.sample(vocabulary, rnd.choice([1, 1, 2, 2, 3]))
+        for _ in range(rnd.randrange(3)):
+            words.insert(rnd.randrange(len(words) + 1), rnd.choice(framing))
+        return "-".join(words)
+
+    matched = 0
+    for _ in range(400):
+        written = [slug() for _ in range(rnd.randrange(1, 4))]
+        stubs = {slug() for _ in range(40)}
+        lookalikes, may = Lookalikes(written), may_match(written)
+        matches = {stub for stub in stubs if lookalikes.match(stub, 85) is not None}
+        assert matches <= {stub for stub in stubs if may(stub)}, written
+        matched += len(matches)
+    assert matched > 200  # the test meets matches, many of them

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 from .article import STANDARD_SECTIONS
 from .settings import GapSettings
-from .slugs import Lookalikes, match_among
+from .slugs import Lookalikes, match_among, may_match
 from .snapshot import Snapshot
 from .snapshot.articles import changed_articles
 from .snapshot.projection import Links, LinkedView, strong_groups
@@ -216,13 +216,16 @@ def written_lookalikes(stubs: Iterable[str], added: list[str], cutoff: float) ->
     any other stub the match among all the written slugs is the one it was: a slug outside a stub's index
     keys and words is never its candidate.
 
+    Only the stubs that can be one's candidate are matched (see :func:`dreamgraph.slugs.may_match`): at
+    100,000 articles, matching every stub took 0.1-0.19 s of an article's addition.
+
     >>> written_lookalikes(["flyng", "swimming", "losing-control"], ["flying", "losing-control-in-a-dream"], 85)
     ['flyng', 'losing-control']
     """
     if not added:
         return []
-    lookalikes = Lookalikes(added)
-    return [stub for stub in stubs if lookalikes.match(stub, cutoff) is not None]
+    lookalikes, may = Lookalikes(added), may_match(added)
+    return [stub for stub in stubs if may(stub) and lookalikes.match(stub, cutoff) is not None]
 
 
 def partial_articles(graph: nx.DiGraph, matrix: list[dict]) -> list[Gap]:

@@ -22,7 +22,7 @@ import hashlib
 import re
 import unicodedata
 from functools import lru_cache
-from typing import Iterable
+from typing import Callable, Iterable
 
 MAX_SLUG_LENGTH = 80
 # Words that frame a dream's name without changing which dream it is ("losing control in a dream").
@@ -228,6 +228,37 @@ class Lookalikes:
         core = frozenset(words) - FRAMING_WORDS
         wider = self.cores.get(core, set()) - {slug} if core else set()
         return (min(wider), 100.0) if wider else None
+
+
+def may_match(written: Iterable[str]) -> Callable[[str], bool]:
+    """Return a test of a slug that is False only when the slug can match none of the ``written`` slugs
+    (see :class:`Lookalikes`): a match shares all the words that carry meaning of a written slug but one
+    (so one of them at least, when it has two or more), or has one such word beginning or ending as its
+    only one does; a written slug of framing words alone is no slug's match.
+
+    >>> may = may_match(["flying", "losing-control-in-a-dream"])
+    >>> [slug for slug in ("flyng", "losing-control", "being-chased", "teeth") if may(slug)]
+    ['flyng', 'losing-control']
+    """
+    whole, starts, finishes = set(), set(), set()
+    for slug in written:
+        words = [word for word in slug.split("-") if word not in FRAMING_WORDS]
+        if len(words) >= 2:
+            whole.update(f"-{word}-" for word in words)
+        elif words:
+            starts.add(words[0][:2])
+            finishes.add(words[0][-2:])
+
+    def may(slug: str) -> bool:
+        framed = f"-{slug}-"
+        if any(word in framed for word in whole):
+            return True
+        if not starts:
+            return False
+        words = [word for word in slug.split("-") if word not in FRAMING_WORDS]
+        return len(words) == 1 and (words[0][:2] in starts or words[0][-2:] in finishes)
+
+    return may
 
 
 def match_among(slug: str, written: Iterable[str], cutoff: float = 85) -> tuple[str, float] | None:
