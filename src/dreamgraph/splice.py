@@ -29,33 +29,33 @@ Runs = list  # of (start, stop) tuples and lists of rows
 def runs(base: list, table: list, most: float = float("inf")) -> Runs | None:
     """Return ``table`` as runs over ``base`` (see the module): a row of the table is the base's when it is
     that row (or equal to it) at the place that follows the last one taken, or that row at any place; any
-    other row is the table's own. The rows that follow one another in both are compared in slices (in C): at 100,000 rows, a few
-    milliseconds where one comparison a row took 0.15 s. None when the runs and the rows of the table's own
-    come to more than ``most`` (the table is better written whole), found as soon as they do.
+    other row is the table's own. The rows that follow one another in both are compared in slices (in C):
+    at 100,000 rows, a few milliseconds where one comparison a row took 0.15 s. None when the runs and the
+    rows of the table's own come to more than ``most`` (the table is better written whole), found as soon
+    as they do.
 
     >>> runs(["a", "b", "c"], ["a", "c", "d"])
     [(0, 1), (2, 3), ['d']]
     """
     places = None  # the base's rows by identity, made when a row is not where the last one leads
-    old, new = base, table
     out: Runs = []
     done = at = owned = 0
-    while done < len(new):
-        row = new[done]
-        if at < len(old) and (old[at] is row or old[at] == row):
-            size = _alike(old, at, new, done)
+    while done < len(table):
+        row = table[done]
+        if at < len(base) and (base[at] is row or base[at] == row):
+            size = _alike(base, at, table, done)
             _take_range(out, at, at + size)
             done, at = done + size, at + size
         else:
             if places is None:
-                places = {id(old_row): place for place, old_row in enumerate(old)}
+                places = {id(old): place for place, old in enumerate(base)}
             place = places.get(id(row))
             if place is not None:
                 at = place  # taken from there on
                 continue
             _own(out, row)
             done, owned = done + 1, owned + 1
-            if at + 1 < len(old) and done < len(new) and old[at + 1] == new[done]:
+            if at + 1 < len(base) and done < len(table) and base[at + 1] == table[done]:
                 at += 1  # the row took the place of the base's (the rows after it may be equal, not the same)
         if len(out) + owned > most:
             return None
