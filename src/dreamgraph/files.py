@@ -97,11 +97,20 @@ def replaced_file(path: Path) -> Path:
 def write_unsynced(path: Path, data: bytes | bytearray | memoryview | Iterable[bytes]) -> int:
     """Write ``data`` to a new file ``path`` in a folder no reader sees yet, and return its descriptor, still
     open: the caller flushes it to disk with :func:`sync_and_close` (in a thread, while it writes the next
-    file) before the folder is renamed into place. The file is removed when writing fails. The bytes go
-    past the page cache where the system allows it (see :func:`write_direct`)."""
+    file) before the folder is renamed into place. The file is removed when writing fails. A file of
+    :data:`CACHED_BYTES` or more (or made as it is written) goes past the page cache where the system allows
+    it (see :func:`write_direct`); a smaller one through it, where the next build reads it (at 10,000
+    articles, reading back the tables a patch wrote past the cache took 0.04-0.07 s)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    pieces = [data] if isinstance(data, (bytes, bytearray, memoryview)) else data
     try:
-        write_direct(fd, [data] if isinstance(data, (bytes, bytearray, memoryview)) else data)
+        if isinstance(pieces, list) and sum(len(memoryview(piece).cast("B")) for piece in pieces) < CACHED_BYTES:
+            for piece in pieces:  # small: through the page cache, where the next build reads it
+                view = memoryview(piece).cast("B")
+                while view:
+                    view = view[os.write(fd, view):]
+        else:
+            write_direct(fd, pieces)
     except BaseException:
         os.close(fd)
         path.unlink(missing_ok=True)
@@ -163,6 +172,8 @@ def _write_beside(path: Path, data: bytes | Iterable[bytes], direct: bool = Fals
 
 
 DIRECT_CHUNK = 8 << 20  # bytes written at a time past the page cache
+CACHED_BYTES = 64 << 20  # a store folder's file smaller than this is written through the page cache (see
+# write_unsynced): the kept tables of 100,000 articles are 35 MB at most, the graph file 1.5 GB
 DIRECT_BLOCK = 4096  # what a write past the page cache is a multiple of, in length and place
 _CHUNKS = threading.local()
 
