@@ -104,7 +104,7 @@ def write_unsynced(path: Path, data: bytes | bytearray | memoryview | Iterable[b
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     pieces = [data] if isinstance(data, (bytes, bytearray, memoryview)) else data
     try:
-        if isinstance(pieces, list) and sum(len(memoryview(piece).cast("B")) for piece in pieces) < CACHED_BYTES:
+        if isinstance(pieces, list) and sum(memoryview(piece).nbytes for piece in pieces) < CACHED_BYTES:
             for piece in pieces:  # small: through the page cache, where the next build reads it
                 view = memoryview(piece).cast("B")
                 while view:

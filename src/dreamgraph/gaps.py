@@ -1040,12 +1040,13 @@ def relinked_gaps(last_gaps: list[Gap], relinked: set[str], old: Links, graph: n
              + [gap for a, b in touched for gap in _one_way(graph, a, b, explained)]}
     stated, stated_before = differences(tables["mentions"]), differences(last("mentions"))
     written = {node for node, stub in graph.nodes(data="stub") if not stub}
-    # the pairs that became near-duplicates or stopped being ones (an article added as a copy of another,
-    # say), and those whose sentences on how they differ changed (the overlap shows them): found again
-    flipped = {tuple(sorted(pair[:2])) for pair in last("near-pairs")} ^ {tuple(sorted(pair[:2]))
-                                                                           for pair in tables["near-pairs"]}
-    flipped |= {tuple(sorted(pair)) for pair in stated.keys() | stated_before.keys()
-                if stated.get(pair) != stated_before.get(pair)}
+    # the pairs whose overlap is found again: those that became near-duplicates or stopped being ones (an
+    # article added as a copy of another, say), and those whose sentences on how they differ changed (the
+    # overlap shows them); below, those leading to a next stage that became a hub or stopped being one
+    again = {tuple(sorted(pair[:2])) for pair in last("near-pairs")} ^ {tuple(sorted(pair[:2]))
+                                                                         for pair in tables["near-pairs"]}
+    again |= {tuple(sorted(pair)) for pair in stated.keys() | stated_before.keys()
+              if stated.get(pair) != stated_before.get(pair)}
 
     @cache
     def onward(node: str) -> frozenset[str]:
@@ -1066,9 +1067,9 @@ def relinked_gaps(last_gaps: list[Gap], relinked: set[str], old: Links, graph: n
             1 for x in before if target in now(x))
         if (was <= most_sources) != (spread(target) <= most_sources):  # the pairs leading there: counted otherwise
             leading = sorted(n for n in graph.predecessors(target) if n in written and n != target)
-            flipped.update((a, b) for i, a in enumerate(leading) for b in leading[i + 1:])
+            again.update((a, b) for i, a in enumerate(leading) for b in leading[i + 1:])
     duplicates = {tuple(gap.label.split(" ~ ")) for gap in near_duplicates(Snapshot(tables=tables), GapSettings())}
-    pairs: set[tuple[str, str]] = {pair for pair in flipped if written.issuperset(pair)}
+    pairs: set[tuple[str, str]] = {pair for pair in again if written.issuperset(pair)}
     subtitles = {x: _subtitle(graph, x) for x in relinked}
     wanted = {subtitle for subtitle in subtitles.values() if subtitle}
     alike: dict[str, list[str]] = defaultdict(list)  # the written dreams with a relinked one's subtitle
@@ -1098,7 +1099,7 @@ def relinked_gaps(last_gaps: list[Gap], relinked: set[str], old: Links, graph: n
             found.extend(_overlap(graph, a, b, reasons, score, stated))
     ready["possible-overlap"] = [gap for gap in last_gaps if gap.kind == "possible-overlap"
                                  and not set(pair := _OVERLAP.match(gap.action).groups()) & (relinked | removed)
-                                 and tuple(sorted(pair)) not in flipped] + found
+                                 and tuple(sorted(pair)) not in again] + found
     return ready
 
 

@@ -925,7 +925,6 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
             made[name] = Spliced(tables.folder, tables.read[name], made[name])
 
 
-
 def _relink(tables: _Tables, edits: list[Edit], library: Library, stage: Callable[[str], None],
             changes: _Changes) -> Links:
     """Make the tables the links' changes change (the projection's arrays and changes, the digest of their
