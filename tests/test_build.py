@@ -416,7 +416,7 @@ def test_a_last_graph_file_that_cannot_be_read_past_the_page_cache_is_read_as_us
     assert (graph / GRAPH_FILE).read_bytes() == (tmp_path / "clean" / GRAPH_FILE).read_bytes()
 
 
-def _reads_of_a_build(folder, graph_dir, monkeypatch) -> list[str]:
+def _reads_of_a_build(folder, graph_dir, monkeypatch, limits=None) -> list[str]:
     """Build, and return the names of the files whose bytes the build read to know whether they changed."""
     import dreamgraph.compile as build_module
 
@@ -428,7 +428,8 @@ def _reads_of_a_build(folder, graph_dir, monkeypatch) -> list[str]:
         return real(path, max_bytes)
 
     monkeypatch.setattr(build_module, "read_limited", reading)
-    assert build([folder], graph_dir).ok
+    report = build([folder], graph_dir, **({"limits": limits} if limits else {}))
+    assert report.ok or limits
     monkeypatch.setattr(build_module, "read_limited", real)
     return sorted(seen)
 
@@ -634,6 +635,55 @@ def test_a_library_large_enough_for_worker_processes_builds_as_one_process_does(
     kept, made = (shingle_arrays(open_store(tmp_path / name).derived("shingles")) for name in ("parallel", "serial"))
     assert kept[0] == made[0] and (kept[1] == made[1]).all() and len(kept[1]) > 0
     assert len(Cache(tmp_path / "parallel" / ".cache").keys("article")) == count
+
+
+def test_a_first_build_leaves_the_keys_to_its_workers_and_knows_every_file_after(tmp_path, monkeypatch):
+    """With nothing in its cache, a build does not read every file to key it before the work: each worker
+    makes the key from the bytes it parses. The keys are those the parent would make (the next build reads
+    nothing and finds nothing changed), a file over the size limit is reported as one process reports it
+    and read again by every build, and one file changed after is the one read again."""
+    import dreamgraph.compile as compile_module
+    from dreamgraph.compile import FileIndex, file_keys
+    from dreamgraph.parse import Limits
+
+    monkeypatch.setattr(FileIndex, "RACY_NS", 0)  # the files here were all written within the last seconds
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for i in range(12):
+        (folder / f"{i:02d}.txt").write_text(article(
+            f"Dream About Rowing {i}: The Oars", quick=[f"Answer {i}.", "Two.", "Three."],
+            next_stages=[("you tire", f"rowing {(i + 1) % 12}", "the arms ache")]), encoding="utf-8")
+    (folder / "huge.txt").write_text("Dream About Huge: Big\n" + "word " * 400, encoding="utf-8")
+    limits = Limits(max_bytes=1500)
+    assert all((folder / f"{i:02d}.txt").stat().st_size <= 1500 for i in range(12))
+
+    def problems(report):
+        return sorted((Path(p.path).name, p.message) for p in report.problems if p.severity == "error")
+
+    monkeypatch.setattr(compile_module, "PARALLEL_THRESHOLD", 10 ** 9)
+    serial = build([folder], tmp_path / "serial", limits=limits)
+    monkeypatch.setattr(compile_module, "PARALLEL_THRESHOLD", 1)
+    seen, real = [], compile_module.read_limited
+    monkeypatch.setattr(compile_module, "read_limited", lambda path, most: seen.append(path) or real(path, most))
+    first = build([folder], tmp_path / "graph", limits=limits)
+    monkeypatch.setattr(compile_module, "read_limited", real)
+    assert seen == []  # (the workers read them)
+    assert problems(first) == problems(serial) and [name for name, _ in problems(first)] == ["huge.txt"]
+    assert (tmp_path / "graph" / GRAPH_FILE).read_bytes() == (tmp_path / "serial" / GRAPH_FILE).read_bytes()
+    cache = Cache(tmp_path / "graph" / ".cache")
+    kept = FileIndex(cache, repr(limits)).old
+    entries = {Path(path).name: (path, shown, key) for (path, shown), (_, key) in kept.items()}
+    names = sorted(entries)
+    assert names == [f"{i:02d}.txt" for i in range(12)]
+    read = file_keys([entries[n][0] for n in names], [entries[n][1] for n in names], limits, cache,
+                     FileIndex(Cache(None), ""))[0]
+    assert read == [entries[n][2] for n in names] and set(cache.keys("article")) >= set(read)
+    cache.close()
+    assert _reads_of_a_build(folder, tmp_path / "graph", monkeypatch, limits) == ["huge.txt"]
+    assert build([folder], tmp_path / "graph", limits=limits).store == "unchanged"
+    path = folder / "03.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("Answer 3.", "Answer three."), encoding="utf-8")
+    assert _reads_of_a_build(folder, tmp_path / "graph", monkeypatch, limits) == ["03.txt", "huge.txt"]
 
 
 def test_a_rebuild_patches_the_near_duplicate_pairs_to_what_a_clean_build_finds(tmp_path, monkeypatch):

@@ -220,19 +220,23 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         target = graph_dir / name
         if not target.is_file() or target.read_text(encoding="utf-8") != content:
             atomic_write(target, content.encode("utf-8"))
-    keyed = file_keys(paths, shown, limits, cache, files, absolute)
-    inputs = build_inputs(keyed[0], shown, aliases, problems + alias_problems, limits, validate)
-    unchanged = None if force else unchanged_report(graph_dir, inputs)
-    if unchanged is not None:
-        if keyed[1].read:  # files whose stat alone could not answer: known by it next time
-            keyed[1].keep()
-        cache.close()
-        unchanged.seconds = time.perf_counter() - started
-        return unchanged
-    patched = None if force else patched_build(graph_dir, paths, inputs, keyed[1], cache, limits, validate, started,
-                                               stage, memory)
-    if patched is not None:  # a few articles' texts edited: their parts put in place of the old ones
-        return patched
+    # with nothing kept of any file (a first build, or the first after an upgrade), no file is read here: the
+    # workers make each file's key from the bytes they parse, and nothing is there to compare or patch
+    fresh = not cache.holds("article")
+    keyed = file_keys(paths, shown, limits, cache, files, absolute, read=not fresh)
+    if not fresh:
+        inputs = build_inputs(keyed[0], shown, aliases, problems + alias_problems, limits, validate)
+        unchanged = None if force else unchanged_report(graph_dir, inputs)
+        if unchanged is not None:
+            if keyed[1].read:  # files whose stat alone could not answer: known by it next time
+                keyed[1].keep()
+            cache.close()
+            unchanged.seconds = time.perf_counter() - started
+            return unchanged
+        patched = None if force else patched_build(graph_dir, paths, inputs, keyed[1], cache, limits, validate,
+                                                   started, stage, memory)
+        if patched is not None:  # a few articles' texts edited: their parts put in place of the old ones
+            return patched
     manifest = read_manifest(graph_dir / STORE_DIR)  # what the store holds: the build holds the lock
     last = last_graph_file(graph_dir, manifest)
     spool = Spool(graph_dir, last[0] if last else None)
@@ -245,6 +249,8 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         stage("reading the articles")
         compiled = compile_all(paths, graph_dir, limits, progress, cache, spool, sources, shown, texts_later,
                                keyed)
+        if fresh:  # the keys are all known now
+            inputs = build_inputs(keyed[0], shown, aliases, problems + alias_problems, limits, validate)
         stage("putting the library together")
         library = assemble([item.result for item in compiled], aliases)
         library.problems[:0] = problems + alias_problems

@@ -45,6 +45,16 @@ def _code_version() -> str:
     return digest.hexdigest()[:16]
 
 
+def key_of(version: str, *parts: str | bytes) -> str:
+    """Return the key of an entry made from ``parts`` by the code of ``version`` (see :meth:`Cache.key`: a
+    worker process makes its files' keys with this, knowing the version)."""
+    digest = hashlib.sha256(version.encode())
+    for part in parts:
+        digest.update(part if isinstance(part, bytes) else part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
 class Cache:
     """Per-article results kept between builds in GRAPH_DIR/.cache/entries.sqlite, keyed by a hash of what
     they depend on (and of the code that made them), so unchanged articles are not worked on again.
@@ -74,11 +84,16 @@ class Cache:
         self._db: sqlite3.Connection | None = None
 
     def key(self, *parts: str | bytes) -> str:
-        digest = hashlib.sha256(self.version.encode())
-        for part in parts:
-            digest.update(part if isinstance(part, bytes) else part.encode("utf-8", "surrogatepass"))
-            digest.update(b"\0")
-        return digest.hexdigest()
+        return key_of(self.version, *parts)
+
+    def holds(self, kind: str) -> bool:
+        """Return True when the cache keeps an entry of ``kind`` (False when it cannot be read)."""
+        db = self._connect()
+        try:
+            return db is not None and db.execute("SELECT 1 FROM entries WHERE kind = ? LIMIT 1",
+                                                 (kind,)).fetchone() is not None
+        except sqlite3.DatabaseError:
+            return False
 
     def _connect(self) -> sqlite3.Connection | None:
         if self._db is None and self.folder is not None:

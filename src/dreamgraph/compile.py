@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from .article import Article
-from .cache import Cache
+from .cache import Cache, key_of
 from .graphfolder import Spool
 from .library import Library
-from .pages import read_source
+from .pages import parse_source, read_source
 from .parse import Limits, ParseResult, read_limited
 from .snapshot import link_digest
 from .snapshot.texts import shingles, similarity_text
@@ -101,12 +101,29 @@ def compile_file(args) -> list[Compiled]:
     return [_compile_result(result) for result in read_source(path, shown, limits)]
 
 
-def _compile_packed(args) -> tuple[bytes, list[bytes], list[bytes | None], tuple[bytes, bytes, bytes]]:
+def _compile_packed(args) -> tuple[bytes, list[bytes], list[bytes | None], tuple[bytes, bytes, bytes],
+                                   tuple[str, tuple | None, bool] | None]:
     """Return the per-file work pickled apart (see :func:`_pickled_apart`) and packed for the cache (see
     :func:`cache_entries`), all in the worker: the parent unpickles the first and keeps the last (unpacking
-    it there cost the parent, which shares the cores with the workers, 1.2 s at 10,000 articles)."""
-    raw, turtles, bodies = _pickled_apart(compile_file(args))
-    return raw, turtles, bodies, _packed(raw, turtles, bodies)
+    it there cost the parent, which shares the cores with the workers, 1.2 s at 10,000 articles).
+
+    ``args`` are those of :func:`compile_file`, and the cache's code version when the parent has no key for
+    the file (see :func:`compile_all`): the worker then makes it from the bytes it parses and returns it last,
+    as (key, the file's stat taken before it was read, whether the key may be learned: see
+    :meth:`FileIndex.learn`), else None."""
+    path, shown, limits, *version = args
+    keyed = None
+    if version:
+        before = FileIndex._stat(path)
+        key, data = keyed_bytes(path, shown, limits, partial(key_of, version[0]))
+        keyed = (key, before, data is not None)
+        # (a file that cannot be used is read again for the problem it has)
+        compiled = [_compile_result(result) for result in (
+            read_source(path, shown, limits) if data is None else parse_source(data, shown, limits))]
+    else:
+        compiled = compile_file(args)
+    raw, turtles, bodies = _pickled_apart(compiled)
+    return raw, turtles, bodies, _packed(raw, turtles, bodies), keyed
 
 
 def cache_entries(compiled: list[Compiled]) -> tuple[bytes, bytes, bytes]:
@@ -227,24 +244,36 @@ class FileIndex:
                                           "made": self.started, "files": self.new, "context": self.context})
 
 
+def keyed_bytes(path: str | os.PathLike, shown: str, limits: Limits,
+                key: Callable[..., str]) -> tuple[str, bytes | None]:
+    """Return the cache key of a file's bytes (``key`` makes it, as :meth:`Cache.key` does) and the bytes; for
+    a file that cannot be read or is over the size limit, the key of a mark saying so and None (such a key
+    is never learned: the file is read again by the next build)."""
+    try:  # never more than the limit, and only from a regular file (see parse.read_limited)
+        data = read_limited(path, limits.max_bytes)
+    except OSError:
+        return key(b"<unreadable>", shown, repr(limits)), None
+    if len(data) > limits.max_bytes:
+        return key(b"<too large>", shown, repr(limits)), None
+    return key(data, shown, repr(limits)), data
+
+
 def file_keys(paths: Sequence[str | os.PathLike], shown: Sequence[str], limits: Limits, cache: Cache,
-              files: FileIndex | None = None, absolute: Sequence[str] | None = None) -> tuple[list[str], FileIndex]:
+              files: FileIndex | None = None, absolute: Sequence[str] | None = None,
+              read: bool = True) -> tuple[list[str | None], FileIndex]:
     """Return the cache key of every file's bytes (in the order of ``paths``), and the index of the files'
     stats that answered most of them: only a file whose stat changed since the last build is read and
     hashed (see :class:`FileIndex`, ``files`` when the caller opened it; the caller keeps the index,
-    :meth:`FileIndex.keep`). ``absolute`` are the paths made absolute, when the caller has them."""
+    :meth:`FileIndex.keep`). ``absolute`` are the paths made absolute, when the caller has them. Without
+    ``read``, such a file's key is None: :func:`compile_all`'s workers make it as they read the file (a
+    build with nothing in its cache, at 100,000 articles, read and hashed every file first: 3-10 s)."""
     files = files or FileIndex(cache, repr(limits))
-    keys = []
+    keys: list[str | None] = []
     for index, (path, absolute) in enumerate(zip(paths, absolute_paths(paths) if absolute is None else absolute)):
         key, before = files.known(path, shown[index], absolute)
-        if key is None:
-            try:  # never more than the limit, and only from a regular file (see parse.read_limited)
-                data = read_limited(path, limits.max_bytes)
-                data = data if len(data) <= limits.max_bytes else b"<too large>"
-            except OSError:
-                data = b"<unreadable>"
-            key = cache.key(data, shown[index], repr(limits))
-            if not data.startswith(b"<"):  # never "<unreadable>" or "<too large>": those are read again
+        if key is None and read:
+            key, data = keyed_bytes(path, shown[index], limits, cache.key)
+            if data is not None:
                 files.learn(path, shown[index], key, before)
         keys.append(key)
     return keys, files
@@ -264,15 +293,14 @@ def compile_all(paths: Sequence[str | os.PathLike], graph_dir: Path, limits: Lim
     With ``texts_later`` (when the last build's tables are there to be brought up to date, which read the
     texts of the changed articles only), an article read from the cache fetches its body from the cache
     when a field of it is first read, rather than with its head (see :func:`cache_entries`). ``keyed`` is
-    what :func:`file_keys` returned for these files, when the caller asked it already."""
+    what :func:`file_keys` returned for these files, when the caller asked it already; the keys it left
+    out (None) are put in its list as the files are read."""
     cache = cache or Cache(None)
     shown = display_paths(paths, graph_dir, sources) if shown is None else shown
     results: list[list[Compiled] | None] = [None] * len(paths)
     keys, files = keyed or file_keys(paths, shown, limits, cache)
-    files.keep()
-    cache.stale.update({key for _, key in files.old.values()} - set(keys))  # of files changed or gone
-    index_of = {key: index for index, key in enumerate(keys)}
-    heads = dict(cache.get_many("article", keys))
+    index_of = {key: index for index, key in enumerate(keys) if key is not None}
+    heads = dict(cache.get_many("article", index_of)) if index_of else {}
     if texts_later:  # each fetched when read: the keys say which files still have theirs
         bodies = cache.keys("body")
     else:
@@ -293,11 +321,22 @@ def compile_all(paths: Sequence[str | os.PathLike], graph_dir: Path, limits: Lim
     if progress:  # what the cache answered, at once
         progress(done, len(paths))
     workers = min(os.cpu_count() or 1, 8)
-    jobs = [(paths[i], shown[i], limits) for i in todo]
-    if len(todo) >= PARALLEL_THRESHOLD and workers > 1:
+    parallel = len(todo) >= PARALLEL_THRESHOLD and workers > 1
+    for index in todo if not parallel else ():  # keys left to the workers: made here, reading the file twice
+        if keys[index] is None:
+            before = FileIndex._stat(paths[index])
+            keys[index], data = keyed_bytes(paths[index], shown[index], limits, cache.key)
+            if data is not None:
+                files.learn(paths[index], shown[index], keys[index], before)
+    jobs = [(paths[i], shown[i], limits, *((cache.version,) if keys[i] is None else ())) for i in todo]
+    if parallel:
         with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(os.getpid(),)) as pool:
             packed = pool.map(_compile_packed, jobs, chunksize=64)
-            for index, (raw, turtles, bodies, data) in zip(todo, packed):
+            for index, (raw, turtles, bodies, data, keyed_here) in zip(todo, packed):
+                if keyed_here is not None:
+                    keys[index], before, learned = keyed_here
+                    if learned:
+                        files.learn(paths[index], shown[index], keys[index], before)
                 results[index] = pickle.loads(raw)
                 put_together(results[index], bodies)
                 for item, turtle in zip(results[index], turtles):  # the bodies stay packed: see Article.let_go
@@ -313,6 +352,8 @@ def compile_all(paths: Sequence[str | os.PathLike], graph_dir: Path, limits: Lim
             done += 1
             if progress:
                 progress(done, len(paths))
+    files.keep()
+    cache.stale.update({key for _, key in files.old.values()} - set(keys))  # of files changed or gone
     return [item for file in results for item in file]  # type: ignore[union-attr]
 
 
