@@ -322,12 +322,11 @@ def compile_all(paths: Sequence[str | os.PathLike], graph_dir: Path, limits: Lim
         progress(done, len(paths))
     workers = min(os.cpu_count() or 1, 8)
     parallel = len(todo) >= PARALLEL_THRESHOLD and workers > 1
-    for index in todo if not parallel else ():  # keys left to the workers: made here, reading the file twice
-        if keys[index] is None:
-            before = FileIndex._stat(paths[index])
-            keys[index], data = keyed_bytes(paths[index], shown[index], limits, cache.key)
-            if data is not None:
-                files.learn(paths[index], shown[index], keys[index], before)
+    missing = [index for index in todo if keys[index] is None]
+    if missing and not parallel:  # keys left to the workers: made here, each of these few files read twice
+        made = file_keys([paths[i] for i in missing], [shown[i] for i in missing], limits, cache, files)[0]
+        for index, key in zip(missing, made):
+            keys[index] = key
     jobs = [(paths[i], shown[i], limits, *((cache.version,) if keys[i] is None else ())) for i in todo]
     if parallel:
         with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(os.getpid(),)) as pool:
