@@ -637,6 +637,19 @@ def test_a_library_large_enough_for_worker_processes_builds_as_one_process_does(
     assert len(Cache(tmp_path / "parallel" / ".cache").keys("article")) == count
 
 
+def test_reading_ahead_passes_over_what_is_not_a_readable_file(tmp_path):
+    """The read-ahead of a first build's files (compile.read_ahead, in a thread of its own) asks for regular
+    files and passes over a file gone, a folder, a named pipe and a device without raising or waiting."""
+    from dreamgraph.compile import read_ahead
+
+    (tmp_path / "a.txt").write_text("Dream About A: B\n", encoding="utf-8")
+    (tmp_path / "folder.txt").mkdir()
+    os.mkfifo(tmp_path / "pipe.txt")
+    read_ahead([tmp_path / "a.txt", tmp_path / "gone.txt", tmp_path / "folder.txt", tmp_path / "pipe.txt",
+                "/dev/zero", str(tmp_path / "a.txt")])
+    assert (tmp_path / "a.txt").read_text(encoding="utf-8") == "Dream About A: B\n"
+
+
 def test_a_first_build_leaves_the_keys_to_its_workers_and_knows_every_file_after(tmp_path, monkeypatch):
     """With nothing in its cache, a build does not read every file to key it before the work: each worker
     makes the key from the bytes it parses. The keys are those the parent would make (the next build reads

@@ -17,6 +17,7 @@ import os
 import pickle
 import stat
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -329,6 +330,8 @@ def compile_all(paths: Sequence[str | os.PathLike], graph_dir: Path, limits: Lim
             keys[index] = key
     jobs = [(paths[i], shown[i], limits, *((cache.version,) if keys[i] is None else ())) for i in todo]
     if parallel:
+        threading.Thread(target=read_ahead, args=([paths[i] for i in todo],), name="dreamgraph-read-ahead",
+                         daemon=True).start()
         with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(os.getpid(),)) as pool:
             packed = pool.map(_compile_packed, jobs, chunksize=64)
             for index, (raw, turtles, bodies, data, keyed_here) in zip(todo, packed):
@@ -354,6 +357,25 @@ def compile_all(paths: Sequence[str | os.PathLike], graph_dir: Path, limits: Lim
     files.keep()
     cache.stale.update({key for _, key in files.old.values()} - set(keys))  # of files changed or gone
     return [item for file in results for item in file]  # type: ignore[union-attr]
+
+
+def read_ahead(paths: Iterable[str | os.PathLike]) -> None:
+    """Ask the system to read the files into its page cache, in the order given (that of the workers): the
+    files of a first build are often on the disk alone, and a worker reading one would wait for it with its
+    core idle. Each request returns at once; the disk reads while the workers parse."""
+    if not hasattr(os, "posix_fadvise"):
+        return
+    for path in paths:
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            continue
+        try:
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+        except OSError:  # a pipe, say: the worker reports it
+            pass
+        finally:
+            os.close(fd)
 
 
 def keep_in_cache(cache: Cache, key: str, compiled: list[Compiled], spool: Spool | None,
