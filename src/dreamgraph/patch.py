@@ -845,7 +845,8 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
         made["shingles"], shingles_copied = patched
         copying.append(shingles_copied)
     relinked = [edit for edit in edits if edit.relinked]
-    links = _relink(tables, relinked, library, stage, changes) if relinked or gone else tables.last_links()
+    links_change = bool(relinked or gone)  # the projection's links, the rankings and the gaps with them
+    links = _relink(tables, relinked, library, stage, changes) if links_change else tables.last_links()
     versions = dict(sorted({**last("article-versions"), **article_versions(library)}.items()))
     for slug in gone:
         del versions[slug]
@@ -897,15 +898,15 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
     last_gaps = last("gaps")
     last_text = last("gaps-text")  # with the report it is the text of (mapped: its lines copied if it changes)
     unchanged = [name for name in UNCHANGED if name not in made]
-    made["gaps"] = None if relinked or gone else patched_gaps(last_gaps, changed, links, last, made)
+    made["gaps"] = None if links_change else patched_gaps(last_gaps, changed, links, last, made)
     if made["gaps"] is None:  # found again over the links (the possible overlaps, or every kind)
         made.update((name, last(name)) for name in unchanged if not name.startswith("projection"))
         graph = LinkedView(links, None)  # the projection as the gaps read it, without its texts
         ready = (relinked_gaps(last_gaps, {edit.new.slug for edit in relinked} | changes.unwritten.keys(),
                                tables.last_links(), graph, last, made, removed=changes.nodes_gone)
-                 if relinked or gone else reused_gaps(last_gaps, last, made))
+                 if links_change else reused_gaps(last_gaps, last, made))
         around = None
-        if relinked or gone:  # a dream's own gaps change with its row and the links into it
+        if links_change:  # a dream's own gaps change with its row and the links into it
             old = tables.last_links()
             reached = {at.slugs[m] for x in {edit.new.slug for edit in relinked} | gone for at in (old, links)
                        if x in at.index for m in at.successors(at.index[x])}
