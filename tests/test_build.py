@@ -646,7 +646,7 @@ def test_reading_ahead_passes_over_what_is_not_a_readable_file(tmp_path):
     (tmp_path / "folder.txt").mkdir()
     os.mkfifo(tmp_path / "pipe.txt")
     read_ahead([tmp_path / "a.txt", tmp_path / "gone.txt", tmp_path / "folder.txt", tmp_path / "pipe.txt",
-                "/dev/zero", str(tmp_path / "a.txt")])
+                "/dev/zero", str(tmp_path / "a.txt")], 5_000_001)
     assert (tmp_path / "a.txt").read_text(encoding="utf-8") == "Dream About A: B\n"
 
 

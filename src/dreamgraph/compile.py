@@ -330,8 +330,8 @@ def compile_all(paths: Sequence[str | os.PathLike], graph_dir: Path, limits: Lim
             keys[index] = key
     jobs = [(paths[i], shown[i], limits, *((cache.version,) if keys[i] is None else ())) for i in todo]
     if parallel:
-        threading.Thread(target=read_ahead, args=([paths[i] for i in todo],), name="dreamgraph-read-ahead",
-                         daemon=True).start()
+        threading.Thread(target=read_ahead, args=([paths[i] for i in todo], limits.max_bytes + 1),
+                         name="dreamgraph-read-ahead", daemon=True).start()
         with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(os.getpid(),)) as pool:
             packed = pool.map(_compile_packed, jobs, chunksize=64)
             for index, (raw, turtles, bodies, data, keyed_here) in zip(todo, packed):
@@ -359,10 +359,11 @@ def compile_all(paths: Sequence[str | os.PathLike], graph_dir: Path, limits: Lim
     return [item for file in results for item in file]  # type: ignore[union-attr]
 
 
-def read_ahead(paths: Iterable[str | os.PathLike]) -> None:
-    """Ask the system to read the files into its page cache, in the order given (that of the workers): the
-    files of a first build are often on the disk alone, and a worker reading one would wait for it with its
-    core idle. Each request returns at once; the disk reads while the workers parse."""
+def read_ahead(paths: Iterable[str | os.PathLike], length: int = 0) -> None:
+    """Ask the system to read the files into its page cache, in the order given (that of the workers), each
+    up to ``length`` bytes (0: all of it; a worker reads no more than the size limit): the files of a first
+    build are often on the disk alone, and a worker reading one would wait for it with its core idle. Each
+    request returns at once; the disk reads while the workers parse."""
     if not hasattr(os, "posix_fadvise"):
         return
     for path in paths:
@@ -371,7 +372,7 @@ def read_ahead(paths: Iterable[str | os.PathLike]) -> None:
         except OSError:
             continue
         try:
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+            os.posix_fadvise(fd, 0, length, os.POSIX_FADV_WILLNEED)
         except OSError:  # a pipe, say: the worker reports it
             pass
         finally:
