@@ -637,6 +637,21 @@ def test_a_library_large_enough_for_worker_processes_builds_as_one_process_does(
     assert len(Cache(tmp_path / "parallel" / ".cache").keys("article")) == count
 
 
+def test_a_folder_whose_cache_was_removed_is_still_up_to_date(tmp_path):
+    """With nothing in its cache a build leaves the files' keys to its workers, but not when the last build had
+    the same settings: the folder may be up to date (its cache removed, say), which only the keys tell."""
+    from helpers import FIXTURES
+
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES / "progression", folder)
+    graph = tmp_path / "graph"
+    assert build([folder], graph).store == "reloaded"
+    written = (graph / GRAPH_FILE).stat().st_mtime_ns
+    shutil.rmtree(graph / ".cache")
+    assert build([folder], graph).store == "unchanged"
+    assert (graph / GRAPH_FILE).stat().st_mtime_ns == written
+
+
 def test_reading_ahead_passes_over_what_is_not_a_readable_file(tmp_path):
     """The read-ahead of a first build's files (compile.read_ahead, in a thread of its own) asks for regular
     files and passes over a file gone, a folder, a named pipe and a device without raising or waiting."""

@@ -27,7 +27,7 @@ from .errors import DreamgraphError, FolderLockedError
 from .files import atomic_write, leave_for_exit, paused_gc
 from .gaps import GapSettings, find_gaps, lookalike_targets, near_pairs, not_in_format, reused_gaps, typo_table
 from .graphfolder import (BuildReport, Spool, build_inputs, graph_pieces, graph_turtle, keep_report, last_graph_file,
-                          last_tail, no_stage, read_manifest, refresh_store, shared_set, shared_turtle,
+                          last_report, last_tail, no_stage, read_manifest, refresh_store, shared_set, shared_turtle,
                           unchanged_report)
 from .library import Library, Shared, alias_suggestion, assemble, shared_triples
 from .parse import Limits
@@ -221,8 +221,12 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         if not target.is_file() or target.read_text(encoding="utf-8") != content:
             atomic_write(target, content.encode("utf-8"))
     # with nothing kept of any file (a first build, or the first after an upgrade), no file is read here: the
-    # workers make each file's key from the bytes they parse, and nothing is there to compare or patch
+    # workers make each file's key from the bytes they parse, and nothing is there to compare or patch; but a
+    # folder whose last build had these settings (its cache removed, say) may be up to date: keyed here first
     fresh = not cache.holds("article")
+    if fresh and (kept := last_report(graph_dir)) is not None:
+        fresh = kept.get("settings") != build_inputs((), (), aliases, problems + alias_problems, limits,
+                                                     validate).settings
     keyed = file_keys(paths, shown, limits, cache, files, absolute, read=not fresh)
     if not fresh:
         inputs = build_inputs(keyed[0], shown, aliases, problems + alias_problems, limits, validate)
