@@ -3,6 +3,7 @@
 import hashlib
 import itertools
 import os
+from pathlib import Path
 
 import pytest
 
@@ -146,6 +147,29 @@ def test_a_change_whose_kept_files_fail_leaves_the_old_file_and_store_and_no_sto
     assert sorted(p.name for p in graph_dir.iterdir()) == [".store", "dreamgraph.ttl"]
     update_store_folder(graph_dir / "dreamgraph.ttl", iter(pieces), graph_dir / STORE_DIR, [], [link], layout)
     assert _count(graph_dir) == 4 and loaded_digest(graph_dir / STORE_DIR) == layout[0]
+
+
+def test_a_changed_store_is_on_disk_before_it_is_put_in_place(built, monkeypatch):
+    """The engine leaves some of the files it writes to the system to write back (a compaction's output): a
+    store folder would be put in place with them not yet on disk, and the next build's flushes waited behind
+    them. Every file of the changed copy that is not a link to the old store's is flushed before the rename."""
+    import dreamgraph.store as store_module
+
+    graph_dir, _ = built
+    engine = graph_dir / STORE_DIR / "oxigraph"
+    old = {entry.stat().st_ino for entry in os.scandir(engine)}
+    synced, real = [], store_module._sync_file
+    monkeypatch.setattr(store_module, "_sync_file", lambda path: synced.append(Path(path)) or real(path))
+    pieces = list(_pieces(4))
+    starts = [0, *itertools.accumulate(len(p) for p in pieces[:-1])]
+    layout = (pieces_digest((len(p), hashlib.sha256(p).hexdigest()) for p in pieces), starts)
+    link = "<https://w3id.org/dreamgraph/id/dream/d3> <https://w3id.org/dreamgraph/ontology#nextStage> " \
+           "<https://w3id.org/dreamgraph/id/dream/d4>"
+    update_store_folder(graph_dir / "dreamgraph.ttl", iter(pieces), graph_dir / STORE_DIR, [], [link], layout)
+    assert _count(graph_dir) == 4
+    made = {entry.name for entry in os.scandir(engine) if entry.stat().st_ino not in old}
+    assert made and any(name.endswith(".sst") for name in made)  # the change's own table at least
+    assert made <= {path.name for path in synced if path.parent.name == "oxigraph"}
 
 
 def test_memory_store_reads_turtle():

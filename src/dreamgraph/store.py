@@ -754,11 +754,13 @@ def _new_store_folder(folder: Path, fill, turtle: Path | Callable[[], Path], ext
             store = filling.result()
         store.flush()
         triples = len(store) if count else triples
-        store = None  # closed: the folder is renamed below
+        store = filling = None  # closed (the future held it too): the folder is renamed below
         # one at a time: made lazily, a file's bytes are freed once written; each flushed to disk in a thread
         # while the next is made (nobody sees the folder before it is renamed, after the last flush)
         with ThreadPoolExecutor(1) as syncing:
-            flushed = []
+            # first the engine's own new files: it leaves some to the system to write back (a compaction's
+            # output, 60 MB at 10,000 articles), which then made a later build's flushes wait a second
+            flushed = [syncing.submit(_sync_file, path) for path in _own_files(tmp / "oxigraph")]
             for name, data in (extra.items() if isinstance(extra, dict) else extra or ()):
                 if isinstance(data, Path):  # a file of the old folder, never changed in place, or one made for it
                     _link_or_copy(data, tmp / name)
@@ -784,6 +786,13 @@ def _new_store_folder(folder: Path, fill, turtle: Path | Callable[[], Path], ext
         traceback.clear_frames(exc.__traceback__)
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _own_files(folder: Path) -> list[Path]:
+    """Return the files of a store's folder that are its own: not hard links to the files of the store it
+    was copied from (see :func:`update_store_folder`), which are on disk already."""
+    return sorted(Path(entry.path) for entry in os.scandir(folder)
+                  if entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_nlink == 1)
 
 
 def _sync_file(path: Path) -> None:
