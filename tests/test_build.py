@@ -637,6 +637,38 @@ def test_a_library_large_enough_for_worker_processes_builds_as_one_process_does(
     assert len(Cache(tmp_path / "parallel" / ".cache").keys("article")) == count
 
 
+def test_the_cache_version_holds_every_module_the_per_file_work_runs():
+    """The cache's entries are keyed by the version of the code that made them (cache.VERSIONED): every
+    module whose code runs in the per-file work (text, Markdown, a web page, a WordPress export) is in it, so
+    an upgrade that changes one never reuses what the old code made."""
+    import sys
+
+    import dreamgraph
+    from dreamgraph.cache import VERSIONED
+    from dreamgraph.compile import compile_file
+    from dreamgraph.parse import Limits
+    from helpers import FIXTURES
+
+    package = Path(dreamgraph.__file__).resolve().parent
+    ran: set[str] = set()
+
+    def tracer(frame, event, arg):
+        path = Path(frame.f_code.co_filename)
+        if event == "call" and package in path.parents:
+            ran.add(path.relative_to(package).as_posix())
+
+    files = [*sorted((FIXTURES / "progression").iterdir()), *sorted((FIXTURES / "markdown").iterdir()),
+             *sorted((FIXTURES / "html").iterdir())]
+    sys.setprofile(tracer)
+    try:
+        for path in files:
+            compile_file((path, path.name, Limits()))
+    finally:
+        sys.setprofile(None)
+    assert {"pages.py", "compile.py", "snapshot/__init__.py"} <= ran  # (the pages and exports were read)
+    assert ran - {"__init__.py"} <= set(VERSIONED), sorted(ran - set(VERSIONED))
+
+
 def test_a_folder_whose_cache_was_removed_is_still_up_to_date(tmp_path):
     """With nothing in its cache a build leaves the files' keys to its workers, but not when the last build had
     the same settings: the folder may be up to date (its cache removed, say), which only the keys tell."""
