@@ -26,9 +26,9 @@ from .compile import FileIndex, article_parts, article_unit, compile_all, file_k
 from .errors import DreamgraphError, FolderLockedError
 from .files import atomic_write, leave_for_exit, paused_gc
 from .gaps import GapSettings, find_gaps, lookalike_targets, near_pairs, not_in_format, reused_gaps, typo_table
-from .graphfolder import (BuildReport, Spool, build_inputs, graph_pieces, graph_turtle, keep_report, last_graph_file,
-                          last_report, last_tail, no_stage, read_manifest, refresh_store, shared_set, shared_turtle,
-                          unchanged_report)
+from .graphfolder import (BuildReport, Inputs, Spool, build_inputs, graph_pieces, graph_turtle, keep_report,
+                          last_graph_file, last_report, last_tail, no_stage, read_manifest, refresh_store, shared_set,
+                          shared_turtle, unchanged_report)
 from .library import Library, Shared, alias_suggestion, assemble, shared_triples
 from .parse import Limits
 from .patch import patched_build
@@ -220,16 +220,19 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         target = graph_dir / name
         if not target.is_file() or target.read_text(encoding="utf-8") != content:
             atomic_write(target, content.encode("utf-8"))
+
+    def inputs_of(keys: Sequence[str]) -> Inputs:  # this build's inputs with the files' keys (see build_inputs)
+        return build_inputs(keys, shown, aliases, problems + alias_problems, limits, validate)
+
     # with nothing kept of any file (a first build, or the first after an upgrade), no file is read here: the
     # workers make each file's key from the bytes they parse, and nothing is there to compare or patch; but a
     # folder whose last build had these settings (its cache removed, say) may be up to date: keyed here first
     fresh = not cache.holds("article")
     if fresh and (kept := last_report(graph_dir)) is not None:
-        fresh = kept.get("settings") != build_inputs((), (), aliases, problems + alias_problems, limits,
-                                                     validate).settings
+        fresh = kept.get("settings") != inputs_of(()).settings
     keyed = file_keys(paths, shown, limits, cache, files, absolute, read=not fresh)
     if not fresh:
-        inputs = build_inputs(keyed[0], shown, aliases, problems + alias_problems, limits, validate)
+        inputs = inputs_of(keyed[0])
         unchanged = None if force else unchanged_report(graph_dir, inputs)
         if unchanged is not None:
             if keyed[1].read:  # files whose stat alone could not answer: known by it next time
@@ -254,7 +257,7 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         compiled = compile_all(paths, graph_dir, limits, progress, cache, spool, sources, shown, texts_later,
                                keyed)
         if fresh:  # the keys are all known now
-            inputs = build_inputs(keyed[0], shown, aliases, problems + alias_problems, limits, validate)
+            inputs = inputs_of(keyed[0])
         stage("putting the library together")
         library = assemble([item.result for item in compiled], aliases)
         library.problems[:0] = problems + alias_problems

@@ -249,11 +249,13 @@ def may_match(written: Iterable[str]) -> Callable[[str], bool]:
             starts.add(words[0][:2])
             finishes.add(words[0][-2:])
 
+    ends = starts | finishes
+
     def may(slug: str) -> bool:
         framed = f"-{slug}-"
         if any(word in framed for word in whole):
             return True
-        if not any(end in slug for end in starts | finishes):  # (a scan of the text first: most slugs fail it)
+        if not any(end in slug for end in ends):  # (a scan of the text first: most slugs fail it)
             return False
         words = [word for word in slug.split("-") if word not in FRAMING_WORDS]
         return len(words) == 1 and (words[0][:2] in starts or words[0][-2:] in finishes)
