@@ -899,3 +899,89 @@ def test_the_cache_drops_the_keys_it_is_told_of_in_every_kind_however_they_are_g
     cache.drop(("article",), [], {"kept"})
     cache.close()
     assert Cache(tmp_path / ".cache").keys("article") == {"kept"}
+
+
+def _store_and_file_triples(graph_dir):
+    import pyoxigraph as ox
+
+    held = set(ox.Store.read_only(str(graph_dir / STORE_DIR / "oxigraph")))
+    written = set(ox.parse(path=str(graph_dir / GRAPH_FILE), format=ox.RdfFormat.TURTLE))
+    return held, written
+
+
+def test_a_first_build_loads_its_store_as_it_reads_and_the_store_holds_the_files_triples(write_corpus, graph_dir,
+                                                                                         tmp_path):
+    # pieces streamed to the loader that the library then did not keep as they were: an article an alias
+    # renames (and the links to its old name), a duplicate title refused, a post refused in an export whose
+    # other posts share its file
+    chased = ("---\nslug: pursued\naliases: [being chased by a killer]\n---\n"
+              "# Chased by a Murderer: The Pursuit\n\nSomeone is behind you.\n\n## Quick Answer\n\n- Avoidance.\n")
+    post = ("<item><title>{}</title><content:encoded><![CDATA[<h2>Quick Answer</h2><ul><li>{}</li></ul>]]>"
+            "</content:encoded><wp:status>publish</wp:status><wp:post_type>post</wp:post_type></item>")
+    export = ('<?xml version="1.0"?><rss xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+              'xmlns:wp="http://wordpress.org/export/1.2/"><channel>'
+              + post.format("Dream About Doors", "A door.") + post.format("Dream About Doors", "Another door.")
+              + post.format("Dream About Keys", "A key.") + "</channel></rss>")
+    files = {f"{n:03}.txt": article(f"Dream About Thing {n}", scenarios=[(f"scene {n}", "meaning")], next_stages=[
+        ("it moves on", "being chased by a killer", "it follows"), ("later", f"thing {n + 1}", "it turns")])
+        for n in range(30)}
+    # the refused duplicate names the cluster its dream is the hub of, which the kept one does not: the
+    # graph's tail says it all the same; an alias renames a post whose file the export's other posts share
+    files["000.txt"] = article("Dream About Thing 0", prose="The falling cluster gathers these.")
+    files.update({"falling-again.txt": article("Dream About Falling", quick=["You fall again."]),
+                  "falling.txt": article("Dream About Falling", quick=["You fall."],
+                                         prose="The falling cluster holds it."),
+                  "chased.md": chased, "export.xml": export})
+    folder = write_corpus(files)
+    graph_dir.mkdir()
+    (graph_dir / "aliases.toml").write_text('"keys" = "locks"\n', encoding="utf-8")
+    seen = {}
+
+    def stage(what):
+        if what == "putting the library together":  # every article read: the store is loading already
+            seen["loading"] = [p.name for p in graph_dir.glob(f"{STORE_DIR}.*.tmp") if (p / "oxigraph").is_dir()]
+
+    report = build([folder], graph_dir, stage=stage)
+    assert report.articles == 30 + 4 and len(seen["loading"]) == 1, seen
+    assert not list(graph_dir.glob("*.tmp")) and not list(graph_dir.glob(".*.tmp"))
+    held, written = _store_and_file_triples(graph_dir)
+    assert held == written and report.triples == len(written)
+    turtle = (graph_dir / GRAPH_FILE).read_text(encoding="utf-8")
+    assert "You fall again." in turtle and "You fall." not in turtle  # the first of the two kept
+    assert "dream:being-chased-by-a-killer" not in turtle  # the links to the alias lead to the dream
+    assert "dream:locks\n" in turtle and "dream:keys\n" not in turtle
+    assert "dream:falling dg:belongsToCluster cluster:falling" in turtle.replace("\n   ", "")
+    # the same files built into a folder whose store is there (and loaded again from the file, most articles
+    # being new to it): the same triples
+    again = tmp_path / "again"
+    again.mkdir()
+    shutil.copy(graph_dir / "aliases.toml", again)
+    first = write_corpus({"only.txt": article("Dream About Only One", quick=["One."])}, folder="first")
+    build([first], again)
+    assert build([folder], again).store == "reloaded"
+    assert _store_and_file_triples(again)[0] == held
+
+
+def test_a_first_build_that_fails_after_its_load_began_leaves_no_store_behind(write_corpus, graph_dir, monkeypatch):
+    import threading
+
+    import dreamgraph.build as build_module
+
+    folder = write_corpus({f"{n}.txt": article(f"Dream About Thing {n}", quick=["q"]) for n in range(5)})
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("the tables failed")
+
+    monkeypatch.setattr(build_module, "kept_tables", failing)
+    try:
+        build([folder], graph_dir)
+        raise AssertionError("the build should have failed")
+    except RuntimeError as error:
+        assert "the tables failed" in str(error)
+    assert not (graph_dir / STORE_DIR).exists() and not (graph_dir / GRAPH_FILE).exists()
+    assert not list(graph_dir.glob(".*.tmp")), list(graph_dir.iterdir())
+    assert not [t.name for t in threading.enumerate() if t.name.startswith(("dreamgraph-load", "dreamgraph-feed"))]
+    monkeypatch.undo()
+    assert build([folder], graph_dir).articles == 5  # and the next build is whole
+    held, written = _store_and_file_triples(graph_dir)
+    assert held == written

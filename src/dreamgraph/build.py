@@ -26,9 +26,9 @@ from .compile import FileIndex, article_parts, article_unit, compile_all, file_k
 from .errors import DreamgraphError, FolderLockedError
 from .files import atomic_write, leave_for_exit, paused_gc
 from .gaps import GapSettings, find_gaps, lookalike_targets, near_pairs, not_in_format, reused_gaps, typo_table
-from .graphfolder import (BuildReport, Inputs, Spool, build_inputs, graph_pieces, graph_turtle, keep_report,
-                          last_graph_file, last_report, last_tail, no_stage, read_manifest, refresh_store, shared_set,
-                          shared_turtle, unchanged_report)
+from .graphfolder import (BuildReport, Inputs, Spool, build_inputs, graph_head, graph_pieces, graph_turtle,
+                          keep_report, last_graph_file, last_report, last_tail, no_stage, read_manifest, refresh_store,
+                          shared_set, shared_turtle, streamed_fix, unchanged_report)
 from .library import Library, Shared, alias_suggestion, assemble, shared_triples
 from .parse import Limits
 from .patch import patched_build
@@ -37,7 +37,8 @@ from .snapshot import Snapshot, make_tables
 from .snapshot.projection import Links, same_structure
 from .snapshot.texts import SPILLED
 from .sources import find_article_files, provenance_context, read_alias_table, unique_provenance
-from .store import GRAPH_FILE, LOCK_FILE, STORE_DIR, Carried, TablesInMemory, kept_in_folder, kept_is_current
+from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, Carried, StreamedLoad, TablesInMemory, kept_in_folder,
+                    kept_is_current)
 from .triples import own_triples, scheme_triples
 from .validate import Unit, Violation, check_units, ontology_text, shapes_text, verdict_key
 
@@ -205,109 +206,128 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
     stage("finding the articles")
     paths, problems = find_article_files(sources)
     cache = Cache(graph_dir / CACHE_DIR)
-    # the index of the files the last build read, with the provenance path it gave each (see FileIndex)
-    files = FileIndex(cache, repr(limits), provenance_context(graph_dir, sources)) if paths else None
-    paths, shown, clashes, absolute = unique_provenance(paths, graph_dir, sources, files and files.provenance())
-    problems += clashes
-    if not paths:
-        cache.close()
-        if problems:
-            raise DreamgraphError("no articles to build:\n" + "\n".join(str(p) for p in problems))
-        where = ", ".join(str(s) for s in sources) or "(nothing)"
-        raise DreamgraphError(f"no articles (.txt, .md) found in {where}")
-    aliases, alias_problems = read_alias_table(graph_dir)
-    for name, content in (("ontology.ttl", ontology_text()), ("shapes.ttl", shapes_text())):
-        target = graph_dir / name
-        if not target.is_file() or target.read_text(encoding="utf-8") != content:
-            atomic_write(target, content.encode("utf-8"))
-
-    def inputs_of(keys: Sequence[str]) -> Inputs:  # this build's inputs with the files' keys (see build_inputs)
-        return build_inputs(keys, shown, aliases, problems + alias_problems, limits, validate)
-
-    # with nothing kept of any file (a first build, or the first after an upgrade), no file is read here: the
-    # workers make each file's key from the bytes they parse, and nothing is there to compare or patch; but a
-    # folder whose last build had these settings (its cache removed, say) may be up to date: keyed here first
-    fresh = not cache.holds("article")
-    if fresh and (kept := last_report(graph_dir)) is not None:
-        fresh = kept.get("settings") != inputs_of(()).settings
-    keyed = file_keys(paths, shown, limits, cache, files, absolute, read=not fresh)
-    if not fresh:
-        inputs = inputs_of(keyed[0])
-        unchanged = None if force else unchanged_report(graph_dir, inputs)
-        if unchanged is not None:
-            if keyed[1].read:  # files whose stat alone could not answer: known by it next time
-                keyed[1].keep()
-            cache.close()
-            unchanged.seconds = time.perf_counter() - started
-            return unchanged
-        patched = None if force else patched_build(graph_dir, paths, inputs, keyed[1], cache, limits, validate,
-                                                   started, stage, memory)
-        if patched is not None:  # a few articles' texts edited: their parts put in place of the old ones
-            return patched
-    manifest = read_manifest(graph_dir / STORE_DIR)  # what the store holds: the build holds the lock
-    last = last_graph_file(graph_dir, manifest)
-    spool = Spool(graph_dir, last[0] if last else None)
-    # the last build's tables are brought up to date, reading the texts of the changed articles alone, when
-    # its articles were read with these limits (an article's version is its file's: read with other limits,
-    # its parts may differ)
-    previous = graph_dir / STORE_DIR if manifest is not None and manifest.get("limits") == repr(limits) else None
-    texts_later = previous is not None and kept_is_current(previous, "article-versions")
     try:
-        stage("reading the articles")
-        compiled = compile_all(paths, graph_dir, limits, progress, cache, spool, sources, shown, texts_later,
-                               keyed)
-        if fresh:  # the keys are all known now
+        # the index of the files the last build read, with the provenance path it gave each (see FileIndex)
+        files = FileIndex(cache, repr(limits), provenance_context(graph_dir, sources)) if paths else None
+        paths, shown, clashes, absolute = unique_provenance(paths, graph_dir, sources, files and files.provenance())
+        problems += clashes
+        if not paths:
+            cache.close()
+            if problems:
+                raise DreamgraphError("no articles to build:\n" + "\n".join(str(p) for p in problems))
+            where = ", ".join(str(s) for s in sources) or "(nothing)"
+            raise DreamgraphError(f"no articles (.txt, .md) found in {where}")
+        aliases, alias_problems = read_alias_table(graph_dir)
+        for name, content in (("ontology.ttl", ontology_text()), ("shapes.ttl", shapes_text())):
+            target = graph_dir / name
+            if not target.is_file() or target.read_text(encoding="utf-8") != content:
+                atomic_write(target, content.encode("utf-8"))
+
+        def inputs_of(keys: Sequence[str]) -> Inputs:  # this build's inputs with the files' keys (see build_inputs)
+            return build_inputs(keys, shown, aliases, problems + alias_problems, limits, validate)
+
+        # with nothing kept of any file (a first build, or the first after an upgrade), no file is read here: the
+        # workers make each file's key from the bytes they parse, and nothing is there to compare or patch; but a
+        # folder whose last build had these settings (its cache removed, say) may be up to date: keyed here first
+        fresh = not cache.holds("article")
+        if fresh and (kept := last_report(graph_dir)) is not None:
+            fresh = kept.get("settings") != inputs_of(()).settings
+        keyed = file_keys(paths, shown, limits, cache, files, absolute, read=not fresh)
+        if not fresh:
             inputs = inputs_of(keyed[0])
-        stage("putting the library together")
-        library = assemble([item.result for item in compiled], aliases)
-        library.problems[:0] = problems + alias_problems
-        if not library.articles:
-            raise DreamgraphError("no article could be built:\n" + "\n".join(str(p) for p in sorted(
-                set(library.problems), key=lambda p: (p.path, p.line or 0))))
-        parts = article_parts(library, compiled, spool, cache, last[1] if last else None)
-        as_parsed = [item for item in compiled  # the articles whose slug no alias changed
-                     if item.slug in library.articles and library.articles[item.slug] is item.result.article]
-        shingled = {item.slug: item.shingles for item in as_parsed}
-        linked = {item.slug: item.link_digest for item in as_parsed if item.link_digest}
-        del compiled, as_parsed
-        shared = shared_triples(library)
-        violations: list = []
+            unchanged = None if force else unchanged_report(graph_dir, inputs)
+            if unchanged is not None:
+                if keyed[1].read:  # files whose stat alone could not answer: known by it next time
+                    keyed[1].keep()
+                cache.close()
+                unchanged.seconds = time.perf_counter() - started
+                return unchanged
+            patched = None if force else patched_build(graph_dir, paths, inputs, keyed[1], cache, limits, validate,
+                                                       started, stage, memory)
+            if patched is not None:  # a few articles' texts edited: their parts put in place of the old ones
+                return patched
+        manifest = read_manifest(graph_dir / STORE_DIR)  # what the store holds: the build holds the lock
+        last = last_graph_file(graph_dir, manifest)
+        # the last build's tables are brought up to date, reading the texts of the changed articles alone, when
+        # its articles were read with these limits (an article's version is its file's: read with other limits,
+        # its parts may differ)
+        previous = graph_dir / STORE_DIR if manifest is not None and manifest.get("limits") == repr(limits) else None
+        texts_later = previous is not None and kept_is_current(previous, "article-versions")
+        # with no store to change and nothing kept, the store is loaded from the Turtle as the workers make it
+        # (see StreamedLoad), not once every article is read
+        stream = StreamedLoad(graph_dir / STORE_DIR) if fresh and manifest is None else None
+        spool = None
+        try:
+            if stream is not None:
+                stream.feed(graph_head())
+            spool = Spool(graph_dir, last[0] if last else None, stream)
+            stage("reading the articles")
+            compiled = compile_all(paths, graph_dir, limits, progress, cache, spool, sources, shown, texts_later,
+                                   keyed)
+            if fresh:  # the keys are all known now
+                inputs = inputs_of(keyed[0])
+            stage("putting the library together")
+            library = assemble([item.result for item in compiled], aliases)
+            library.problems[:0] = problems + alias_problems
+            if not library.articles:
+                raise DreamgraphError("no article could be built:\n" + "\n".join(str(p) for p in sorted(
+                    set(library.problems), key=lambda p: (p.path, p.line or 0))))
+            parts = article_parts(library, compiled, spool, cache, last[1] if last else None)
+            as_parsed = [item for item in compiled  # the articles whose slug no alias changed
+                         if item.slug in library.articles and library.articles[item.slug] is item.result.article]
+            shingled = {item.slug: item.shingles for item in as_parsed}
+            linked = {item.slug: item.link_digest for item in as_parsed if item.link_digest}
+            del compiled, as_parsed
+            shared = shared_triples(library)
+            violations: list = []
 
-        def while_the_store_loads() -> dict[str, object]:
-            if validate:
-                stage("checking the shapes")
-                violations.extend(validate_library(library, parts, shared, cache))
-            tables = kept_tables(library, shared, shingled, previous, linked, spill=graph_dir, stage=stage)
-            suggest_aliases(library, shared.links, tables["typos"])  # only warnings
-            return tables
+            def while_the_store_loads() -> dict[str, object]:
+                if validate:
+                    stage("checking the shapes")
+                    violations.extend(validate_library(library, parts, shared, cache))
+                tables = kept_tables(library, shared, shingled, previous, linked, spill=graph_dir, stage=stage)
+                suggest_aliases(library, shared.links, tables["typos"])  # only warnings
+                return tables
 
-        graph_file = graph_dir / GRAPH_FILE
-        shared_now = shared_set(shared)
-        # the clusters' and stubs' blocks are copied from the last graph file when they are the same
-        tail = (last and shared_now == manifest["shared"] and last_tail(*last, manifest)) or shared_turtle(shared)
-        slugs = sorted(library.articles)
-        triple_count, store_refresh = refresh_store(
-            graph_file, graph_turtle(slugs, parts, tail, spool), graph_pieces(slugs, parts, tail),
-            graph_dir / STORE_DIR,
-            {slug: parts[slug][0][2] for slug in library.articles}, shared_now,
-            lambda slug: own_triples(library.articles[slug], library.articles[slug].path, library.resolve),
-            while_the_store_loads, manifest, repr(limits), stage, library.aliases)
-    finally:
-        spool.close()
-        for spilled in graph_dir.glob(f".{SPILLED}.*.tmp"):  # linked into the store folder, or not needed
-            spilled.unlink(missing_ok=True)
-    report = BuildReport(
-        articles=len(library.articles), stubs=len(shared.links), graph_file=graph_file,
-        dreams=len(library.articles) + len(shared.links),
-        clusters=len({c.slug for a in library.articles.values() for c in a.clusters}),
-        triples=triple_count, store=store_refresh,
-        problems=sorted(set(library.problems), key=lambda p: (p.path, p.line or 0, p.severity, p.message)),
-    )
-    report.violations = violations
-    stage("tidying the cache")
-    cache.prune()
-    cache.close()
-    keep_report(graph_dir, inputs, report, validate)
-    leave_for_exit(library, parts, shared, shingled)
-    report.seconds = time.perf_counter() - started
-    return report
+            graph_file = graph_dir / GRAPH_FILE
+            shared_now = shared_set(shared)
+            # the clusters' and stubs' blocks are copied from the last graph file when they are the same
+            tail = (last and shared_now == manifest["shared"] and last_tail(*last, manifest)) or shared_turtle(shared)
+            slugs = sorted(library.articles)
+            streamed = None
+            if stream is not None:
+                stream.feed(tail if isinstance(tail, bytes) else spool.read(tail))
+                stream.end()
+                streamed = (stream, streamed_fix(spool, {slug: parts[slug][0] for slug in slugs}, tail,
+                                                 {slug: article.path for slug, article in library.articles.items()}))
+            triple_count, store_refresh = refresh_store(
+                graph_file, graph_turtle(slugs, parts, tail, spool), graph_pieces(slugs, parts, tail),
+                graph_dir / STORE_DIR,
+                {slug: parts[slug][0][2] for slug in library.articles}, shared_now,
+                lambda slug: own_triples(library.articles[slug], library.articles[slug].path, library.resolve),
+                while_the_store_loads, manifest, repr(limits), stage, library.aliases, streamed)
+        finally:
+            if stream is not None:  # a build that failed: its load ended, its folder removed (once in place, kept)
+                stream.abort()
+            if spool is not None:
+                spool.close()
+            for spilled in graph_dir.glob(f".{SPILLED}.*.tmp"):  # linked into the store folder, or not needed
+                spilled.unlink(missing_ok=True)
+        report = BuildReport(
+            articles=len(library.articles), stubs=len(shared.links), graph_file=graph_file,
+            dreams=len(library.articles) + len(shared.links),
+            clusters=len({c.slug for a in library.articles.values() for c in a.clusters}),
+            triples=triple_count, store=store_refresh,
+            problems=sorted(set(library.problems), key=lambda p: (p.path, p.line or 0, p.severity, p.message)),
+        )
+        report.violations = violations
+        stage("tidying the cache")
+        cache.prune()
+        cache.close()
+        keep_report(graph_dir, inputs, report, validate)
+        leave_for_exit(library, parts, shared, shingled)
+        report.seconds = time.perf_counter() - started
+        return report
+    except BaseException:
+        cache.close()  # each entry kept is whole: the next build (in this process too) reads the cache
+        raise

@@ -20,17 +20,20 @@ import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from .errors import Problem
 from .files import PastCacheReader, atomic_write, pieces_digest
 from .library import Shared
 from .parse import Limits
-from .store import (GRAPH_FILE, STORE_DIR, derived_files, loaded_digest, store_is_current, update_store_folder,
-                    write_and_load_store_folder)
+from .store import (GRAPH_FILE, STORE_DIR, StreamedLoad, changing, derived_files, finish_streamed_load, loaded_digest,
+                    store_is_current, turtle_quads, update_store_folder, write_and_load_store_folder)
 from .triples import TURTLE_PREFIXES, Triple, iri, scheme_triples, turtle_blocks
 from .validate import Violation, ontology_text, shapes_text
-from .vocabulary import PROV, dream_iri
+from .vocabulary import PROV, dream_iri, source_iri
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
 
 
 @dataclass
@@ -61,17 +64,23 @@ class Spool:
     last build wrote are read from its graph file (``last``, a file descriptor of it, opened before the
     new file is renamed over it). A piece is known by (offset, length, SHA-256, 0 here or 1 there)."""
 
-    def __init__(self, folder: Path, last: int | None = None):
+    def __init__(self, folder: Path, last: int | None = None, stream: StreamedLoad | None = None):
         self._file = tempfile.TemporaryFile(dir=folder)
         self._sources = (self._file.fileno(), last)
         self._last = None if last is None else PastCacheReader(last)  # read past the page cache, as written
+        self.stream = stream  # given every piece kept until it ends (see StreamedLoad)
+        self.streamed: set[tuple[int, int, str, int]] = set()  # the pieces it was given
 
     def add(self, text: str | bytes, sha256: str = "") -> tuple[int, int, str, int]:
         """Keep a piece of Turtle; ``sha256`` is its hash when known already."""
         data = text.encode("utf-8") if isinstance(text, str) else text
         offset = self._file.seek(0, os.SEEK_END)
         self._file.write(data)
-        return offset, len(data), sha256 or hashlib.sha256(data).hexdigest(), 0
+        piece = (offset, len(data), sha256 or hashlib.sha256(data).hexdigest(), 0)
+        if self.stream is not None and not self.stream.ended:
+            self.stream.feed(data)
+            self.streamed.add(piece)
+        return piece
 
     def read(self, ref: tuple[int, int, str, int]) -> bytes | memoryview:
         """Return a piece's bytes: those of the last graph file as a view valid until the next read (see
@@ -129,6 +138,39 @@ def graph_turtle(slugs: Iterable[str], parts: dict[str, tuple[tuple, str]], tail
     if run:
         yield spool.read(run)
     yield tail if isinstance(tail, bytes) else spool.read(tail)
+
+
+def streamed_fix(spool: Spool, pieces: dict[str, tuple], tail: bytes | tuple,
+                 paths: dict[str, str]) -> Callable[[ox.Store], None]:
+    """Return what makes a store loaded from the pieces the ``spool`` streamed (see :class:`StreamedLoad`:
+    every piece it kept while the build read its articles, then the head and the ``tail``) hold what the
+    graph file holds: the head, each written dream's piece (``pieces``, by slug) and the tail.
+
+    The two differ when a piece streamed was not kept: an article whose slug or links an alias changed (its
+    piece made again, and streamed too), or a duplicate refused. Their triples are taken out but for those
+    the graph file still has (a triple is only in the pieces whose subjects it shares: its dream's, the
+    file's it came from, the tail); a kept piece never streamed is put in. ``paths`` are the written
+    dreams' article files (slug -> provenance path)."""
+    kept = set(pieces.values())
+    gone = sorted(piece for piece in spool.streamed if piece not in kept)
+    new = sorted(piece for piece in kept if piece not in spool.streamed)
+    if not gone and not new:
+        return changing((), ())
+    out = set().union(*(turtle_quads(bytes(spool.read(piece))) for piece in gone))
+    subjects = {quad.subject.value for quad in out}
+    slug_of = {dream_iri(slug): slug for slug in pieces}
+    from_file: dict[str, list[str]] = {}
+    for slug, path in paths.items():
+        from_file.setdefault(source_iri(path), []).append(slug)
+    near = set()
+    for subject in subjects:  # a dream, a part of it (.../dream/<slug>/<kind>/<n>), or a file
+        for slug in (slug_of.get(subject), slug_of.get(subject.rsplit("/", 2)[0]), *from_file.get(subject, ())):
+            if slug is not None:
+                near.add(pieces[slug])
+    still = set().union(*(turtle_quads(bytes(spool.read(piece))) for piece in near))
+    tail = tail if isinstance(tail, bytes) else bytes(spool.read(tail))
+    still.update(quad for quad in turtle_quads(graph_head() + tail) if quad.subject.value in subjects)
+    return changing(out - still, set().union(*(turtle_quads(bytes(spool.read(piece))) for piece in new)))
 
 
 def graph_pieces(slugs: Iterable[str], parts: dict[str, tuple[tuple, str]],
@@ -195,7 +237,8 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], pieces: list[tuple[
                   hashes: dict[str, str], shared: set[Triple] | None, own: Callable[[str], list[Triple]],
                   derived: Callable[[], dict[str, object]] | None = None, old: dict | None = None,
                   limits: str = "", stage: Callable[[str], None] = no_stage,
-                  aliases: dict[str, str] | None = None) -> tuple[int, str]:
+                  aliases: dict[str, str] | None = None,
+                  streamed: tuple[StreamedLoad, Callable[[ox.Store], None]] | None = None) -> tuple[int, str]:
     """Write the graph file from the pieces of ``turtle`` and bring the embedded store up to date with it;
     return the store's number of triples and how ("updated" or "reloaded"). ``pieces`` are the file's
     pieces' lengths and hashes (:func:`graph_pieces`): the store is stamped with their digest
@@ -216,6 +259,8 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], pieces: list[tuple[
     (name -> object) kept with the store for :meth:`dreamgraph.store.Store.derived`, and is called while
     the store loads. ``limits`` (their ``repr``) are those the articles were read with, which the manifest
     keeps for the next build. ``stage`` is told of each step as it begins (see :func:`dreamgraph.build.build`).
+    ``streamed`` is a store loaded as the build read its articles (:class:`StreamedLoad`, ended) with what
+    makes it hold the file's triples (:func:`streamed_fix`): it is put in place rather than loaded again.
     """
     starts = [0, *itertools.accumulate(length for length, _ in pieces[:-1])]
     if len(pieces) != len(hashes) + 2:
@@ -249,7 +294,7 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], pieces: list[tuple[
 
         return files()
 
-    if old is not None:
+    if old is not None and streamed is None:
         changed = {slug for slug, h in manifest["articles"].items() if old["articles"].get(slug) != h}
         gone = set(old["articles"]) - set(manifest["articles"])
         try:
@@ -272,7 +317,10 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], pieces: list[tuple[
             return manifest["triples"], "updated"
     manifest["triples"] = -1  # not known until loaded: a manifest left by a crash here is not used
     stage("writing the graph and loading the store")
-    count, _ = write_and_load_store_folder(graph_file, turtle, folder, kept_files, layout)
+    if streamed is not None:
+        count = finish_streamed_load(streamed[0], graph_file, turtle, streamed[1], kept_files, layout)
+    else:
+        count, _ = write_and_load_store_folder(graph_file, turtle, folder, kept_files, layout)
     manifest["triples"] = count
     atomic_write(folder / MANIFEST, _pickled(manifest))
     return count, "reloaded"
