@@ -265,3 +265,39 @@ def test_a_tables_large_arrays_are_kept_apart_and_read_mapped_not_copied(tmp_pat
         while getattr(base, "base", None) is not None and not isinstance(base, mmap.mmap):
             base = base.base.obj if isinstance(base.base, memoryview) else base.base
         assert isinstance(base, mmap.mmap)
+
+
+def test_a_streamed_load_that_fails_early_never_holds_the_build_up_and_leaves_nothing(tmp_path):
+    import threading
+
+    from dreamgraph.store import StreamedLoad
+
+    load = StreamedLoad(tmp_path / STORE_DIR)
+    load.feed(b"this is not Turtle .\n")  # the loader stops at once; the build goes on feeding it
+    statement = b"<https://example.org/a> <https://example.org/p> " + b'"' + b"x" * 1000 + b'" .\n'
+
+    def feed_on():  # four times as many chunks as wait for the loader
+        for _ in range(4 * load.QUEUED):
+            load.feed(statement * 4096)
+        load.end()
+
+    fed = threading.Thread(target=feed_on)
+    fed.start()
+    fed.join(60)
+    assert not fed.is_alive(), "feeding a load that failed blocked the build"
+    with pytest.raises(SyntaxError):
+        load.loading.result()
+    load.abort()
+    assert not load.tmp.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_a_streamed_load_aborted_midway_stops_without_loading_what_it_had(tmp_path):
+    from dreamgraph.store import StreamedLoad
+
+    load = StreamedLoad(tmp_path / STORE_DIR)
+    load.feed(b"<https://example.org/a> <https://example.org/p> <https://example.org/b> .\n" * 1000)
+    future = load.loading
+    load.abort()  # a build that failed while reading its articles
+    with pytest.raises(SyntaxError):  # stopped at what the abort fed it, not ended as a whole load
+        future.result()
+    assert not load.tmp.exists() and load.ended

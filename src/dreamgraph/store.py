@@ -741,12 +741,12 @@ class StreamedLoad:
     def _write(self) -> None:
         feeding = True
         try:
-            while (chunk := self._chunks.get()) is not None:
+            while (chunk := self._chunks.get()) is not None:  # taken to the end: the build never waits on it
                 view = memoryview(chunk)
                 while feeding and view:
                     try:
                         view = view[os.write(self._write_end, view):]
-                    except BrokenPipeError:  # the load failed: its error is raised where its store is wanted
+                    except OSError:  # the load failed (a broken pipe): its error is raised where its store is wanted
                         feeding = False
         finally:
             os.close(self._write_end)  # the end of the Turtle for the loader
