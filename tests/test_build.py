@@ -37,10 +37,14 @@ def test_every_node_has_one_label_and_provenance(seed_store):
     assert unlabelled == []
     doubly = seed_store.select("SELECT ?x WHERE { ?x rdfs:label ?a, ?b FILTER(?a != ?b) }")
     assert doubly == []
-    untraced = seed_store.select("""SELECT ?x WHERE { ?x a ?c . FILTER(?c IN (dg:Dream, dg:Scenario, dg:Sensation,
-        dg:Cluster, dg:Transition, dg:Question, dg:Section, dg:QuickAnswerItem))
+    untraced = seed_store.select("""SELECT ?x WHERE { ?x a ?c . FILTER(?c IN (dg:Dream, dg:Cluster))
         FILTER NOT EXISTS { ?x prov:wasDerivedFrom ?src } }""")
     assert untraced == []
+    # a part's file is its dream's: every part belongs to exactly one dream, which names its file
+    parts = seed_store.select("""SELECT ?x (COUNT(DISTINCT ?dream) AS ?n) WHERE { ?x a ?c .
+        FILTER(?c IN (dg:Scenario, dg:Sensation, dg:Transition, dg:Question, dg:Section, dg:QuickAnswerItem))
+        OPTIONAL { ?dream ?has ?x ; a dg:Dream ; prov:wasDerivedFrom ?src } } GROUP BY ?x""")
+    assert len(parts) >= 5 + 4 + 5 + 3 + 3 and {row["n"] for row in parts} == {1}, parts
     sources = seed_store.select("SELECT DISTINCT ?p WHERE { ?x prov:wasDerivedFrom ?s . ?s rdfs:label ?p }")
     assert sources == [{"p": "articles/000_92aebca6ef1c887d.txt"}]
 
@@ -182,7 +186,7 @@ def test_summary_line_and_graph_dir_from_the_environment(write_corpus, graph_dir
     monkeypatch.setenv("DREAMGRAPH_GRAPH_DIR", str(graph_dir))
     result = cli("build", folder)
     assert result.exit_code == 0, result.output
-    assert "1 articles, 4 dreams (3 stubs), 1 clusters, 250 triples" in result.stdout
+    assert "1 articles, 4 dreams (3 stubs), 1 clusters, 223 triples" in result.stdout
     assert (graph_dir / GRAPH_FILE).is_file() and (graph_dir / "shapes.ttl").is_file()
     assert (graph_dir / "ontology.ttl").is_file()
 

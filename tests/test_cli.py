@@ -33,7 +33,7 @@ def test_unknown_dream_gets_did_you_mean_and_exit_1(cli, seed_graph):
 def test_stats_counts(cli, seed_graph):
     stats = json.loads(cli("-g", seed_graph, "stats", "--format", "json").stdout)
     assert stats["Dream"] == 4 and stats["written dreams"] == 1 and stats["stub dreams"] == 3
-    assert stats["Scenario"] == 5 and stats["Cluster"] == 1 and stats["triples"] == 250
+    assert stats["Scenario"] == 5 and stats["Cluster"] == 1 and stats["triples"] == 223
 
 
 def test_reading_before_building_says_what_to_do(cli, tmp_path):

@@ -93,7 +93,7 @@ def test_a_damaged_store_is_rebuilt_from_the_turtle(tmp_path):
     for path in (graph / STORE_DIR / "oxigraph").iterdir():
         if path.is_file():
             path.write_bytes(b"garbage")
-    assert open_store(graph).select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"] == 250
+    assert open_store(graph).select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"] == 223
 
 
 def test_a_hand_edited_turtle_file_is_reloaded_into_the_store(tmp_path):

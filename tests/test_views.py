@@ -801,7 +801,7 @@ def test_other_formats(cli, seed_graph, tmp_path):
     document = json.loads((tmp_path / "g.jsonld").read_text(encoding="utf-8"))
     assert len(document["@graph"]) > 30 and document["@context"]["dg"].endswith("ontology#")
     cli("-g", seed_graph, "export", "-f", "ntriples", "-o", tmp_path / "g.nt")
-    assert len((tmp_path / "g.nt").read_text(encoding="utf-8").splitlines()) == 250
+    assert len((tmp_path / "g.nt").read_text(encoding="utf-8").splitlines()) == 223
 
 
 def test_a_view_shows_itself_inline_in_a_notebook(browser, sample, tmp_path):

@@ -4,8 +4,10 @@ Triples are tuples of three terms already written in N-Triples syntax
 (``<iri>``, ``"text"``, ``"3"^^<…#integer>``): plain strings are cheap to make,
 to cache and to sort, which is what keeps a build of tens of thousands of
 articles fast. Every node is an IRI (no blank nodes), so the same articles
-always give the same Turtle bytes, and every node carries
-``prov:wasDerivedFrom`` the article file it came from.
+always give the same Turtle bytes. A dream (and a cluster) carries
+``prov:wasDerivedFrom`` the article file(s) it came from; a part of an article (a
+scenario, a question, a next stage...) belongs to exactly one dream, whose file is
+its own, and carries the line it was read from (``dg:sourceLine``).
 
 >>> from dreamgraph.parse import parse_text
 >>> article = parse_text("Dream About Falling: The Drop\\nCommon Scenarios\\n- Off a cliff → lost footing\\n", "a.txt").article
@@ -109,7 +111,7 @@ def own_triples(article: Article, source_path: str, resolve: Callable[[str], str
 
     def part(kind: str, position: int, label: str, line: int, cls: str, link: str) -> str:
         node = iri(part_iri(dream_uri, kind, position))
-        out.extend([(dream, link, node), (node, A, cls), (node, LABEL, text(label)), (node, DERIVED, source),
+        out.extend([(dream, link, node), (node, A, cls), (node, LABEL, text(label)),
                     (node, T["position"], integer(position)), (node, T["sourceLine"], integer(line))])
         return node
 
