@@ -301,3 +301,37 @@ def test_a_streamed_load_aborted_midway_stops_without_loading_what_it_had(tmp_pa
     with pytest.raises(SyntaxError):  # stopped at what the abort fed it, not ended as a whole load
         future.result()
     assert not load.tmp.exists() and load.ended
+
+
+def test_a_streamed_load_whose_graph_file_fails_leaves_nothing_and_no_file_open(tmp_path):
+    from dreamgraph.store import StreamedLoad, changing, finish_streamed_load
+
+    pieces = list(_pieces(2000))
+    starts = [0, *itertools.accumulate(len(p) for p in pieces[:-1])]
+    layout = (pieces_digest((len(p), hashlib.sha256(p).hexdigest()) for p in pieces), starts)
+
+    def failing():
+        yield from pieces[:1000]
+        raise OSError(28, "No space left on device")
+
+    fds = _open_fds()
+    load = StreamedLoad(tmp_path / STORE_DIR)
+    for piece in pieces:
+        load.feed(piece)
+    load.end()
+    with pytest.raises(OSError, match="No space left"):
+        finish_streamed_load(load, tmp_path / "dreamgraph.ttl", failing(), changing((), ()), None, layout)
+    load.abort()  # as the build does, whatever happened
+    assert _open_fds() == fds
+    assert list(tmp_path.iterdir()) == []
+    # and whole, it is put in place holding what it was fed
+    load = StreamedLoad(tmp_path / STORE_DIR)
+    for piece in pieces:
+        load.feed(piece)
+    load.end()
+    assert finish_streamed_load(load, tmp_path / "dreamgraph.ttl", iter(pieces), changing((), ()), None, layout) == 2000
+    load.abort()
+    assert _open_fds() == fds
+    assert loaded_digest(tmp_path / STORE_DIR) == layout[0] and store_is_current(tmp_path / "dreamgraph.ttl",
+                                                                                  tmp_path / STORE_DIR)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [STORE_DIR, "dreamgraph.ttl"]
