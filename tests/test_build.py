@@ -989,3 +989,47 @@ def test_a_first_build_that_fails_after_its_load_began_leaves_no_store_behind(wr
     assert build([folder], graph_dir).articles == 5  # and the next build is whole
     held, written = _store_and_file_triples(graph_dir)
     assert held == written
+
+
+def _upgrade(monkeypatch, name: str, turtle_changes: bool) -> None:
+    """Make the next builds those of another dreamgraph: its per-file cache fresh, its settings other, and
+    with ``turtle_changes`` every article's Turtle one triple longer."""
+    import dreamgraph.cache as cache_module
+    import dreamgraph.compile as compile_module
+    import dreamgraph.store as store_module
+
+    monkeypatch.setattr(cache_module, "_code_version", lambda: name)
+    monkeypatch.setattr(store_module, "code_fingerprint", lambda: name)
+    if turtle_changes:
+        own = compile_module.own_triples
+
+        def upgraded(article, path, resolve):
+            triples = own(article, path, resolve)
+            return triples + [(triples[4][0], "<http://www.w3.org/2000/01/rdf-schema#comment>", '"upgraded"')]
+
+        monkeypatch.setattr(compile_module, "own_triples", upgraded)
+
+
+def test_the_first_build_after_an_upgrade_loads_its_store_as_it_reads_when_every_articles_turtle_changed(
+        write_corpus, graph_dir, monkeypatch):
+    from dreamgraph.graphfolder import Spool
+
+    folder = write_corpus({f"{n:03}.txt": article(f"Dream About Thing {n}", scenarios=[(f"scene {n}", "meaning")],
+                                                  next_stages=[("later", f"thing {n + 1}", "it turns")])
+                           for n in range(Spool.SAMPLE + 50)})
+    assert build([folder], graph_dir).store == "reloaded"
+    seen = []
+
+    def stage(what):
+        if what == "putting the library together":  # every article read: a load going on already, or none
+            seen.append(bool([p for p in graph_dir.glob(f"{STORE_DIR}.*.tmp") if (p / "oxigraph").is_dir()]))
+
+    _upgrade(monkeypatch, "same Turtle", turtle_changes=False)
+    assert build([folder], graph_dir, stage=stage).store == "updated"  # the store as it was: changed in place
+    _upgrade(monkeypatch, "other Turtle", turtle_changes=True)
+    report = build([folder], graph_dir, stage=stage)
+    assert report.store == "reloaded" and seen == [False, True]
+    held, written = _store_and_file_triples(graph_dir)
+    assert held == written and report.triples == len(written)
+    assert (graph_dir / GRAPH_FILE).read_text(encoding="utf-8").count('rdfs:comment "upgraded"') == Spool.SAMPLE + 50
+    assert not list(graph_dir.glob(".*.tmp"))

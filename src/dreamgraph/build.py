@@ -254,13 +254,16 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         previous = graph_dir / STORE_DIR if manifest is not None and manifest.get("limits") == repr(limits) else None
         texts_later = previous is not None and kept_is_current(previous, "article-versions")
         # with no store to change and nothing kept, the store is loaded from the Turtle as the workers make it
-        # (see StreamedLoad), not once every article is read
+        # (see StreamedLoad), not once every article is read; with nothing kept but a store there, as soon as
+        # the first articles show its Turtle changed (an upgrade that changed it: the store is loaded again)
         stream = StreamedLoad(graph_dir / STORE_DIR) if fresh and manifest is None else None
         spool = None
         try:
             if stream is not None:
                 stream.feed(graph_head())
             spool = Spool(graph_dir, last[0] if last else None, stream)
+            if fresh and manifest is not None:
+                spool.stream_unless_kept(set(manifest["articles"].values()), graph_dir / STORE_DIR)
             stage("reading the articles")
             compiled = compile_all(paths, graph_dir, limits, progress, cache, spool, sources, shown, texts_later,
                                    keyed)
@@ -295,6 +298,7 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
             tail = (last and shared_now == manifest["shared"] and last_tail(*last, manifest)) or shared_turtle(shared)
             slugs = sorted(library.articles)
             streamed = None
+            stream = spool.stream
             if stream is not None:
                 stream.feed(tail if isinstance(tail, bytes) else spool.read(tail))
                 stream.end()
@@ -307,8 +311,8 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
                 lambda slug: own_triples(library.articles[slug], library.articles[slug].path, library.resolve),
                 while_the_store_loads, manifest, repr(limits), stage, library.aliases, streamed)
         finally:
-            if stream is not None:  # a build that failed: its load ended, its folder removed (once in place, kept)
-                stream.abort()
+            for load in {stream, spool and spool.stream} - {None}:  # a build that failed: its load ended, its
+                load.abort()                                        # folder removed (once in place, kept)
             if spool is not None:
                 spool.close()
             for spilled in graph_dir.glob(f".{SPILLED}.*.tmp"):  # linked into the store folder, or not needed

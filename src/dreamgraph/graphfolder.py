@@ -64,12 +64,23 @@ class Spool:
     last build wrote are read from its graph file (``last``, a file descriptor of it, opened before the
     new file is renamed over it). A piece is known by (offset, length, SHA-256, 0 here or 1 there)."""
 
+    SAMPLE = 200  # the pieces a build reads before it knows whether its store will be loaded again
+
     def __init__(self, folder: Path, last: int | None = None, stream: StreamedLoad | None = None):
         self._file = tempfile.TemporaryFile(dir=folder)
         self._sources = (self._file.fileno(), last)
         self._last = None if last is None else PastCacheReader(last)  # read past the page cache, as written
         self.stream = stream  # given every piece kept until it ends (see StreamedLoad)
         self.streamed: set[tuple[int, int, str, int]] = set()  # the pieces it was given
+        self._sampled: list[tuple[int, int, str, int]] = []
+        self._unless: tuple[set[str], Path] | None = None
+
+    def stream_unless_kept(self, old: set[str], folder: Path) -> None:
+        """Stream the pieces to a new load of the store ``folder`` (see :class:`StreamedLoad`) once the first
+        :data:`SAMPLE` pieces show that most are not among the ``old`` ones (their SHA-256): a store whose
+        articles' Turtle all changed (the first build after an upgrade that changed it) is loaded again,
+        and the load then goes on beside the reading; one whose Turtle is as it was is changed in place."""
+        self._unless = (old, folder)
 
     def add(self, text: str | bytes, sha256: str = "") -> tuple[int, int, str, int]:
         """Keep a piece of Turtle; ``sha256`` is its hash when known already."""
@@ -80,7 +91,23 @@ class Spool:
         if self.stream is not None and not self.stream.ended:
             self.stream.feed(data)
             self.streamed.add(piece)
+        elif self._unless is not None:
+            self._sampled.append(piece)
+            if len(self._sampled) == self.SAMPLE:
+                (old, folder), self._unless = self._unless, None
+                if 2 * sum(kept[2] in old for kept in self._sampled) < self.SAMPLE:
+                    self._stream_from_start(StreamedLoad(folder))
+                self._sampled = []
         return piece
+
+    def _stream_from_start(self, stream: StreamedLoad) -> None:
+        """Give a new load the head and every piece kept so far (the whole temporary file: only pieces made
+        by this build are there yet), and the pieces to come."""
+        self._file.flush()
+        stream.feed(graph_head())
+        stream.feed(os.pread(self._sources[0], self._file.seek(0, os.SEEK_END), 0))
+        self.streamed.update(self._sampled)
+        self.stream = stream
 
     def read(self, ref: tuple[int, int, str, int]) -> bytes | memoryview:
         """Return a piece's bytes: those of the last graph file as a view valid until the next read (see
