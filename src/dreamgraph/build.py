@@ -26,7 +26,7 @@ from .compile import FileIndex, article_parts, article_unit, compile_all, file_k
 from .errors import DreamgraphError, FolderLockedError
 from .files import atomic_write, leave_for_exit, paused_gc
 from .gaps import GapSettings, find_gaps, lookalike_targets, near_pairs, not_in_format, reused_gaps, typo_table
-from .graphfolder import (BuildReport, Inputs, Spool, build_inputs, graph_head, graph_pieces, graph_turtle,
+from .graphfolder import (BuildReport, Inputs, Spool, build_inputs, graph_pieces, graph_turtle,
                           keep_report, last_graph_file, last_report, last_tail, no_stage, read_manifest, refresh_store,
                           shared_set, shared_turtle, streamed_fix, unchanged_report)
 from .library import Library, Shared, alias_suggestion, assemble, shared_triples
@@ -256,13 +256,12 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         # with no store to change and nothing kept, the store is loaded from the Turtle as the workers make it
         # (see StreamedLoad), not once every article is read; with nothing kept but a store there, as soon as
         # the first articles show its Turtle changed (an upgrade that changed it: the store is loaded again)
-        stream = StreamedLoad(graph_dir / STORE_DIR) if fresh and manifest is None else None
         spool = None
         try:
-            if stream is not None:
-                stream.feed(graph_head())
-            spool = Spool(graph_dir, last[0] if last else None, stream)
-            if fresh and manifest is not None:
+            spool = Spool(graph_dir, last[0] if last else None)
+            if fresh and manifest is None:
+                spool.stream_to(StreamedLoad(graph_dir / STORE_DIR))
+            elif fresh:
                 spool.stream_unless_kept(set(manifest["articles"].values()), graph_dir / STORE_DIR)
             stage("reading the articles")
             compiled = compile_all(paths, graph_dir, limits, progress, cache, spool, sources, shown, texts_later,
@@ -311,9 +310,9 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
                 lambda slug: own_triples(library.articles[slug], library.articles[slug].path, library.resolve),
                 while_the_store_loads, manifest, repr(limits), stage, library.aliases, streamed)
         finally:
-            for load in {stream, spool and spool.stream} - {None}:  # a build that failed: its load ended, its
-                load.abort()                                        # folder removed (once in place, kept)
             if spool is not None:
+                if spool.stream is not None:  # a build that failed: its load ended, its folder removed (once in
+                    spool.stream.abort()      # place, kept)
                 spool.close()
             for spilled in graph_dir.glob(f".{SPILLED}.*.tmp"):  # linked into the store folder, or not needed
                 spilled.unlink(missing_ok=True)

@@ -20,20 +20,19 @@ import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
+
+import pyoxigraph as ox
 
 from .errors import Problem
 from .files import PastCacheReader, atomic_write, pieces_digest
 from .library import Shared
 from .parse import Limits
 from .store import (GRAPH_FILE, STORE_DIR, StreamedLoad, changing, derived_files, finish_streamed_load, loaded_digest,
-                    store_is_current, turtle_quads, update_store_folder, write_and_load_store_folder)
+                    store_is_current, update_store_folder, write_and_load_store_folder)
 from .triples import TURTLE_PREFIXES, Triple, iri, scheme_triples, turtle_blocks
 from .validate import Violation, ontology_text, shapes_text
 from .vocabulary import PROV, dream_iri, source_iri
-
-if TYPE_CHECKING:
-    import pyoxigraph as ox
 
 
 @dataclass
@@ -66,11 +65,11 @@ class Spool:
 
     SAMPLE = 200  # the pieces a build reads before it knows whether its store will be loaded again
 
-    def __init__(self, folder: Path, last: int | None = None, stream: StreamedLoad | None = None):
+    def __init__(self, folder: Path, last: int | None = None):
         self._file = tempfile.TemporaryFile(dir=folder)
         self._sources = (self._file.fileno(), last)
         self._last = None if last is None else PastCacheReader(last)  # read past the page cache, as written
-        self.stream = stream  # given every piece kept until it ends (see StreamedLoad)
+        self.stream: StreamedLoad | None = None  # given every piece kept until it ends (see stream_to)
         self.streamed: set[tuple[int, int, str, int]] = set()  # the pieces it was given
         self._sampled: list[tuple[int, int, str, int]] = []
         self._unless: tuple[set[str], Path] | None = None
@@ -96,13 +95,14 @@ class Spool:
             if len(self._sampled) == self.SAMPLE:
                 (old, folder), self._unless = self._unless, None
                 if 2 * sum(kept[2] in old for kept in self._sampled) < self.SAMPLE:
-                    self._stream_from_start(StreamedLoad(folder))
+                    self.stream_to(StreamedLoad(folder))
                 self._sampled = []
         return piece
 
-    def _stream_from_start(self, stream: StreamedLoad) -> None:
-        """Give a new load the head and every piece kept so far (the whole temporary file: only pieces made
-        by this build are there yet), and the pieces to come."""
+    def stream_to(self, stream: StreamedLoad) -> None:
+        """Give a new load (see :class:`StreamedLoad`) the graph file's head, every piece kept so far (the
+        whole temporary file: only pieces this build made are there, those of :meth:`stream_unless_kept`'s
+        sample) and every piece to come."""
         self._file.flush()
         stream.feed(graph_head())
         stream.feed(os.pread(self._sources[0], self._file.seek(0, os.SEEK_END), 0))
@@ -183,7 +183,11 @@ def streamed_fix(spool: Spool, pieces: dict[str, tuple], tail: bytes | tuple,
     new = sorted(piece for piece in kept if piece not in spool.streamed)
     if not gone and not new:
         return changing((), ())
-    out = set().union(*(turtle_quads(bytes(spool.read(piece))) for piece in gone))
+
+    def quads(chosen: Iterable[tuple]) -> set[ox.Quad]:
+        return set().union(*(turtle_quads(bytes(spool.read(piece))) for piece in chosen))
+
+    out = quads(gone)
     subjects = {quad.subject.value for quad in out}
     slug_of = {dream_iri(slug): slug for slug in pieces}
     from_file: dict[str, list[str]] = {}
@@ -194,10 +198,20 @@ def streamed_fix(spool: Spool, pieces: dict[str, tuple], tail: bytes | tuple,
         for slug in (slug_of.get(subject), slug_of.get(subject.rsplit("/", 2)[0]), *from_file.get(subject, ())):
             if slug is not None:
                 near.add(pieces[slug])
-    still = set().union(*(turtle_quads(bytes(spool.read(piece))) for piece in near))
+    still = quads(near)
     tail = tail if isinstance(tail, bytes) else bytes(spool.read(tail))
     still.update(quad for quad in turtle_quads(graph_head() + tail) if quad.subject.value in subjects)
-    return changing(out - still, set().union(*(turtle_quads(bytes(spool.read(piece))) for piece in new)))
+    return changing(out - still, quads(new))
+
+
+def turtle_quads(data: bytes) -> set[ox.Quad]:
+    """Return the triples of Turtle statements written with the graph file's prefixes (its pieces), as
+    quads of the default graph.
+
+    >>> len(turtle_quads(b"dream:a a dg:Dream ; rdfs:label 'A' ."))
+    2
+    """
+    return set(ox.parse(TURTLE_PREFIXES.encode() + data, format=ox.RdfFormat.TURTLE))
 
 
 def graph_pieces(slugs: Iterable[str], parts: dict[str, tuple[tuple, str]],

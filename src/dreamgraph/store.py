@@ -808,19 +808,6 @@ def finish_streamed_load(load: StreamedLoad, turtle: Path, pieces: Iterable[byte
     return count
 
 
-def turtle_quads(data: bytes) -> set[ox.Quad]:
-    """Return the triples of Turtle statements written with the graph file's prefixes (its pieces), as
-    quads of the default graph.
-
-    >>> len(turtle_quads(b"dream:a a dg:Dream ; rdfs:label 'A' ."))
-    2
-    """
-    return set(ox.parse(_PREFIX_LINES + data, format=ox.RdfFormat.TURTLE))
-
-
-_PREFIX_LINES = "".join(f"@prefix {prefix}: <{namespace}> .\n" for prefix, namespace in PREFIXES.items()).encode()
-
-
 def changing(remove: Iterable[ox.Quad], add: Iterable[ox.Quad]) -> Callable[[ox.Store], None]:
     """Return what takes the ``remove`` triples out of a store and then puts the ``add`` triples in."""
     def change(store: ox.Store) -> None:
