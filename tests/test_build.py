@@ -641,6 +641,44 @@ def test_a_library_large_enough_for_worker_processes_builds_as_one_process_does(
     assert len(Cache(tmp_path / "parallel" / ".cache").keys("article")) == count
 
 
+def test_a_build_finds_the_mentions_in_a_child_process_and_keeps_the_tables_one_process_makes(tmp_path, monkeypatch):
+    """A library large enough has its mentions found in a child process while the build makes its other
+    tables: every table it keeps is the one a build making them all itself keeps; a rebuild that reads its
+    articles' texts from the cache (its last tables brought up to date) does not fork one (the child would
+    use this process's connection to the cache)."""
+    import dreamgraph.build as build_module
+    import dreamgraph.files as files_module
+    from dreamgraph.snapshot import TABLES, Snapshot
+    from helpers import FIXTURES, same_table
+
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES / "gaps", folder)
+    shutil.copy(SEED, folder)
+    forked: list[int] = []
+
+    class Recorded(files_module.Child):
+        def __init__(self, work, where):
+            super().__init__(work, where)
+            forked.append(self._pid)
+
+    monkeypatch.setattr(build_module, "Child", Recorded)
+    monkeypatch.setattr(build_module, "ASIDE_THRESHOLD", 1)
+    build([folder], tmp_path / "aside")
+    assert len(forked) == 1 and forked[0] not in (None, os.getpid())
+    assert Snapshot(open_store(tmp_path / "aside")).kept("mentions")  # the fixtures name one another
+    monkeypatch.setattr(build_module, "ASIDE_THRESHOLD", 10 ** 9)
+    build([folder], tmp_path / "here")
+    assert len(forked) == 1
+    for name in TABLES:
+        a, b = Snapshot(open_store(tmp_path / "aside")).kept(name), Snapshot(open_store(tmp_path / "here")).kept(name)
+        assert same_table(name, a, b), name
+    monkeypatch.setattr(build_module, "ASIDE_THRESHOLD", 1)
+    flying = folder / "flying.txt"
+    flying.write_text(flying.read_text(encoding="utf-8") + "\nFlying over the sea.\n", encoding="utf-8")
+    assert build([folder], tmp_path / "aside", force=True).store == "updated"
+    assert len(forked) == 1
+
+
 def test_the_cache_version_holds_every_module_the_per_file_work_runs():
     """The cache's entries are keyed by the version of the code that made them (cache.VERSIONED): every
     module whose code runs in the per-file work (text, Markdown, a web page, a WordPress export) is in it, so

@@ -215,3 +215,98 @@ def test_a_store_folder_file_holds_the_bytes_given_through_the_page_cache_or_pas
         path = tmp_path / f"{given}-{size}"
         files.sync_and_close(files.write_unsynced(path, data))
         assert path.read_bytes() == bytes(n % 251 for n in range(size)), size
+
+
+def test_work_in_a_child_process_returns_its_result_and_raises_its_error_here(tmp_path):
+    """A child process sees this process's memory as it was when forked, hands its result back, raises its
+    error here (one that cannot be pickled, as text) and leaves no file behind."""
+    from dreamgraph.files import Child
+
+    seen = {"texts": ["a dog at sea"] * 3}
+    child = Child(lambda: (os.getpid(), [text.upper() for text in seen["texts"]]), tmp_path)
+    seen["texts"].append("changed here after the fork")
+    pid, texts = child.result()
+    assert pid != os.getpid() and texts == ["A DOG AT SEA"] * 3
+
+    def failing():
+        raise ValueError("no such name")
+
+    with pytest.raises(ValueError, match="no such name"):
+        Child(failing, tmp_path).result()
+
+    class Unpicklable(Exception):
+        def __reduce__(self):
+            raise TypeError("not this one")
+
+    def failing_oddly():
+        raise Unpicklable("odd")
+
+    with pytest.raises(RuntimeError, match="odd"):
+        Child(failing_oddly, tmp_path).result()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_child_process_holds_no_pipe_open_and_a_killed_or_cancelled_one_leaves_nothing(tmp_path):
+    """A reader of a pipe (the store's loader) sees its end when this process closes its write end, though
+    a child forked meanwhile is still working; a child killed before its result gives an error saying so;
+    one cancelled is ended; neither leaves a file."""
+    import select
+    import signal
+    import time
+
+    from dreamgraph.files import Child
+
+    release = tmp_path / "release"
+    folder = tmp_path / "results"
+    folder.mkdir()
+
+    def wait_for_release():
+        while not release.exists():
+            time.sleep(0.01)
+        return "released"
+
+    read_end, write_end = os.pipe()
+    child = Child(wait_for_release, folder)
+    os.close(write_end)
+    ready, _, _ = select.select([read_end], [], [], 10)
+    assert ready and os.read(read_end, 1) == b""  # the end of the pipe, while the child still works
+    os.close(read_end)
+    release.touch()
+    assert child.result() == "released"
+
+    release.unlink()
+    killed = Child(wait_for_release, folder)
+    os.kill(killed._pid, signal.SIGKILL)
+    with pytest.raises(RuntimeError, match="ended without its result"):
+        killed.result()
+    cancelled = Child(wait_for_release, folder)
+    pid = cancelled._pid
+    cancelled.cancel()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    assert list(folder.iterdir()) == []
+
+
+def test_a_child_process_ends_with_the_process_that_forked_it(tmp_path):
+    """A build killed while its child works leaves no child behind."""
+    import time
+
+    script = (
+        "import os, sys, time\n"
+        "from pathlib import Path\n"
+        "from dreamgraph.files import Child\n"
+        "child = Child(lambda: time.sleep(60), Path(sys.argv[1]))\n"
+        "print(child._pid, flush=True)\n"
+        "os._exit(0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True, timeout=60)
+    pid = int(done.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"the child {pid} outlived the process that forked it")

@@ -24,7 +24,7 @@ from .cache import CACHE_DIR, Cache
 from .centrality import rankings
 from .compile import FileIndex, article_parts, article_unit, compile_all, file_keys, shared_unit
 from .errors import DreamgraphError, FolderLockedError
-from .files import atomic_write, leave_for_exit, paused_gc
+from .files import Child, atomic_write, leave_for_exit, paused_gc
 from .gaps import GapSettings, find_gaps, lookalike_targets, near_pairs, not_in_format, reused_gaps, typo_table
 from .graphfolder import (BuildReport, Inputs, Spool, build_inputs, graph_pieces, graph_turtle,
                           keep_report, last_graph_file, last_report, last_tail, no_stage, read_manifest, refresh_store,
@@ -33,7 +33,7 @@ from .library import Library, Shared, alias_suggestion, assemble, shared_triples
 from .parse import Limits
 from .patch import patched_build
 from .report import text_table
-from .snapshot import Snapshot, make_tables
+from .snapshot import Snapshot, make_tables_apart
 from .snapshot.projection import Links, same_structure
 from .snapshot.texts import SPILLED
 from .sources import find_article_files, provenance_context, read_alias_table, unique_provenance
@@ -66,6 +66,8 @@ def validate_library(library: Library, parts: dict[str, tuple[tuple, str]], shar
     return sorted({v for unit in found for v in unit})
 
 
+ASIDE_THRESHOLD = 1000  # below this many articles, a child process to find the mentions costs more than it saves
+
 STAGES = ("finding the articles", "reading the articles", "putting the library together",
           "writing the graph and loading the store", "writing the graph and updating the store",
           "checking the shapes", "making the read model", "comparing the articles' texts", "ranking the dreams",
@@ -85,7 +87,8 @@ def suggest_aliases(library: Library, links: dict[str, list[tuple[str, int, str]
 
 def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
                 previous: Path | None = None, linked: dict[str, bytes] | None = None,
-                spill: Path | None = None, stage: Callable[[str], None] = no_stage) -> dict[str, object]:
+                spill: Path | None = None, stage: Callable[[str], None] = no_stage,
+                aside: bool = False) -> dict[str, object]:
     """Return every table of the read model (see :mod:`dreamgraph.snapshot`), with the results of the
     analyses a reader wants at once: the gap report with the default settings (1.1 s at 10,000 articles,
     11 s at 100,000; its kinds made from the projection alone taken from the last report when the projection
@@ -96,7 +99,13 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
     workers made, see :func:`make_tables`); the tables taken as they were are
     :class:`~dreamgraph.store.Carried` in the result, their files copied rather than pickled again. The
     search texts are written to a file in ``spill`` as made, when given (see :func:`make_tables`).
-    ``shingled`` (the articles' shingles the workers made) is emptied once the shingle table is made."""
+    ``shingled`` (the articles' shingles the workers made) is emptied once the shingle table is made.
+
+    With ``aside`` (and ``spill``), the mentions (see :func:`make_tables_apart`) are found in a child process
+    while this one makes the other tables, compares the articles' texts and ranks the dreams: once the store
+    was loaded, the build had the second core idle for most of its read model (at 100,000 articles, a
+    minute). Only for articles whose texts are in memory (a child must not read the cache through this
+    process's connection to it)."""
     read_twice: dict[str, object] = {}  # small tables two of the makers below read: read once
 
     def last(name: str):
@@ -108,21 +117,20 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
 
     carried: set[str] = set()  # the tables taken from the last build as they were
     stage("making the read model")
-    tables = make_tables(library, shared, shingled, last, carried, linked, spill)
-    if shingled:  # laid end to end in the shingle table now: the articles' own arrays (144 MB at 100,000) go
-        shingled.clear()
-    foreign = {e["dream"] for e in tables["completeness"] if not_in_format(e)}
-    tables["typos"] = typo_table(lookalike_targets(tables["projection"], foreign), tables["stub-links"],
-                                 GapSettings().typo_similarity, last("typos"))
-    stage("comparing the articles' texts")
-    tables["near-pairs"] = near_pairs(tables["shingles"], last, tables["article-versions"])
-    # carried links are the last build's by their inputs: its rankings then stand without comparing them
-    tables["rankings"] = last("rankings") if "links" in carried else reused_rankings(tables["links"], last)
-    if tables["rankings"] is not None:
-        carried.add("rankings")
-    else:
-        stage("ranking the dreams")
-        tables["rankings"] = rankings(Links(tables["links"]))
+    children: list[Child] = []
+
+    def start(work: Callable[[], dict]) -> Callable[[], dict]:
+        children.append(Child(work, spill))
+        return children[-1].result
+
+    try:
+        tables, mentioned = make_tables_apart(library, shared, shingled, last, carried, linked, spill,
+                                              start if aside and spill is not None else None)
+        tables.update(_other_tables(tables, shingled, last, carried, stage))
+        tables.update(mentioned())
+    finally:
+        for child in children:
+            child.cancel()  # when this process failed first
     last_gaps = last("gaps") if "projection" in carried else None
     ready = reused_gaps(last_gaps, last, tables) if last_gaps is not None else {}
     read_twice.clear()  # nothing below reads the last build's small tables again
@@ -134,6 +142,26 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
         tables["gaps-text"] = text_table(tables["gaps"])
     tables.update((name, Carried(previous)) for name in carried)
     return tables
+
+
+def _other_tables(tables: dict[str, object], shingled: dict | None, last: Callable[[str], object],
+                  carried: set[str], stage: Callable[[str], None]) -> dict[str, object]:
+    """Return the look-alikes, the near-duplicate pairs and the rankings (see :func:`kept_tables`)."""
+    if shingled:  # laid end to end in the shingle table now: the articles' own arrays (144 MB at 100,000) go
+        shingled.clear()
+    foreign = {e["dream"] for e in tables["completeness"] if not_in_format(e)}
+    made: dict[str, object] = {"typos": typo_table(lookalike_targets(tables["projection"], foreign),
+                                                   tables["stub-links"], GapSettings().typo_similarity, last("typos"))}
+    stage("comparing the articles' texts")
+    made["near-pairs"] = near_pairs(tables["shingles"], last, tables["article-versions"])
+    # carried links are the last build's by their inputs: its rankings then stand without comparing them
+    made["rankings"] = last("rankings") if "links" in carried else reused_rankings(tables["links"], last)
+    if made["rankings"] is not None:
+        carried.add("rankings")
+    else:
+        stage("ranking the dreams")
+        made["rankings"] = rankings(Links(tables["links"]))
+    return made
 
 
 READ_TWICE = ("article-versions", "mentions", "near-pairs")  # small: the large ones are read again, not held
@@ -287,7 +315,8 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
                 if validate:
                     stage("checking the shapes")
                     violations.extend(validate_library(library, parts, shared, cache))
-                tables = kept_tables(library, shared, shingled, previous, linked, spill=graph_dir, stage=stage)
+                tables = kept_tables(library, shared, shingled, previous, linked, spill=graph_dir, stage=stage,
+                                     aside=len(library.articles) >= ASIDE_THRESHOLD and not texts_later)
                 suggest_aliases(library, shared.links, tables["typos"])  # only warnings
                 return tables
 

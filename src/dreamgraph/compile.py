@@ -16,7 +16,6 @@ import hashlib
 import os
 import pickle
 import stat
-import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -27,6 +26,7 @@ from typing import Callable, Iterable, Sequence
 
 from .article import Article
 from .cache import Cache, key_of
+from .files import die_with
 from .graphfolder import Spool
 from .library import Library
 from .pages import parse_source, read_source
@@ -170,16 +170,7 @@ def _start_worker(build: int) -> None:
     """Set up a parse worker: no cyclic garbage collection (its objects live for one file), and on Linux
     end it when the build that started it dies, so a killed build leaves no workers behind."""
     gc.disable()
-    if sys.platform.startswith("linux"):
-        import ctypes
-        import signal
-
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-        if os.getppid() != build:  # the build died before the line above ran
-            os._exit(1)
+    die_with(build)
 
 
 class FileIndex:

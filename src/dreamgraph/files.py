@@ -13,7 +13,10 @@ import errno
 import gc
 import hashlib
 import os
+import pickle
+import signal
 import stat
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -382,6 +385,106 @@ def in_background(work: Callable[[], None]) -> Callable[[], None]:
             raise failed[0]
 
     return wait
+
+
+class Child:
+    """Work done in a child process forked from this one, while this one does other work: for work in
+    Python, which holds this process's lock, when the machine has a core to spare (a build's tables of the
+    articles' texts, made while it makes the others). The child sees this process's memory as it was when
+    forked, and hands its result back pickled in a temporary file in ``folder``; it keeps no pipe open (a
+    reader of one, such as the store's loader, waits for every writer to close it) and dies with this
+    process. Where processes cannot be forked safely (not on Linux), the work is done at once, here.
+
+    >>> import tempfile
+    >>> child = Child(lambda: sum(range(10)), Path(tempfile.mkdtemp()))
+    >>> child.result()
+    45
+    """
+
+    def __init__(self, work: Callable[[], object], folder: Path):
+        self._pid = None
+        if not sys.platform.startswith("linux"):
+            self._outcome = self._run(work)
+            return
+        handle, self._path = temporary_file(folder, "child")
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # the child: it never returns from here
+            code = 1
+            try:
+                die_with(parent)
+                for name in os.listdir("/proc/self/fd"):
+                    fd = int(name)
+                    if fd > 2 and fd != handle.fileno() and _is_pipe(fd):
+                        os.close(fd)
+                outcome = self._run(work)
+                try:
+                    pickle.dump(outcome, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                except Exception as error:  # an error that cannot be pickled: told as text
+                    handle.seek(0)
+                    handle.truncate()
+                    pickle.dump((False, RuntimeError(f"{outcome[1]!r} ({error})")), handle)
+                handle.close()
+                code = 0
+            finally:
+                os._exit(code)
+        handle.close()
+        self._pid = pid
+
+    @staticmethod
+    def _run(work: Callable[[], object]) -> tuple[bool, object]:
+        try:
+            return True, work()
+        except Exception as error:
+            return False, error
+
+    def result(self):
+        """Wait for the work to end; return its result, or raise its error."""
+        if self._pid is not None:
+            _, status = os.waitpid(self._pid, 0)
+            self._pid = None
+            try:
+                with open(self._path, "rb") as handle:
+                    self._outcome = pickle.load(handle)
+            except (OSError, EOFError, pickle.UnpicklingError):
+                self._outcome = (False, RuntimeError(f"a child process ended without its result (status {status})"))
+            finally:
+                self._path.unlink(missing_ok=True)
+        done, value = self._outcome
+        if not done:
+            raise value
+        return value
+
+    def cancel(self) -> None:
+        """End the work if it is still going (this process no longer wants it)."""
+        if self._pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+            self._pid = None
+            self._path.unlink(missing_ok=True)
+            self._outcome = (False, RuntimeError("cancelled"))
+
+
+def _is_pipe(fd: int) -> bool:
+    try:
+        return stat.S_ISFIFO(os.fstat(fd).st_mode)
+    except OSError:
+        return False
+
+
+def die_with(parent: int) -> None:
+    """In a process this one started (a build's worker or :class:`Child`), on Linux: end when the process
+    ``parent`` ends, so a killed build leaves nothing behind."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+        if os.getppid() != parent:  # the parent died before the line above ran
+            os._exit(1)
 
 
 def splice(old, runs: list[tuple[int, int]], pieces: list[bytes], put: Callable[[bytes | memoryview], None]) -> None:
