@@ -641,11 +641,12 @@ def test_a_library_large_enough_for_worker_processes_builds_as_one_process_does(
     assert len(Cache(tmp_path / "parallel" / ".cache").keys("article")) == count
 
 
-def test_a_build_finds_the_mentions_in_a_child_process_and_keeps_the_tables_one_process_makes(tmp_path, monkeypatch):
-    """A library large enough has its mentions found in a child process while the build makes its other
-    tables: every table it keeps is the one a build making them all itself keeps; a rebuild that reads its
-    articles' texts from the cache (its last tables brought up to date) does not fork one (the child would
-    use this process's connection to the cache)."""
+def test_a_build_makes_mentions_and_cards_in_a_child_process_and_keeps_the_tables_one_process_makes(tmp_path,
+                                                                                                     monkeypatch):
+    """A library large enough has its mentions found and its cards made in a child process while the build
+    makes its other tables: every table it keeps is the one a build making them all itself keeps; a rebuild
+    that reads its articles' texts from the cache (its last tables brought up to date) does not fork one
+    (the child would use this process's connection to the cache)."""
     import dreamgraph.build as build_module
     import dreamgraph.files as files_module
     from dreamgraph.snapshot import TABLES, Snapshot

@@ -66,7 +66,7 @@ def validate_library(library: Library, parts: dict[str, tuple[tuple, str]], shar
     return sorted({v for unit in found for v in unit})
 
 
-ASIDE_THRESHOLD = 1000  # below this many articles, a child process to find the mentions costs more than it saves
+ASIDE_THRESHOLD = 1000  # below this many articles, a child process for the mentions and cards costs more than it saves
 
 STAGES = ("finding the articles", "reading the articles", "putting the library together",
           "writing the graph and loading the store", "writing the graph and updating the store",
@@ -101,11 +101,11 @@ def kept_tables(library: Library, shared: Shared, shingled: dict | None = None,
     search texts are written to a file in ``spill`` as made, when given (see :func:`make_tables`).
     ``shingled`` (the articles' shingles the workers made) is emptied once the shingle table is made.
 
-    With ``aside`` (and ``spill``), the mentions (see :func:`make_tables_apart`) are found in a child process
-    while this one makes the other tables, compares the articles' texts and ranks the dreams: once the store
-    was loaded, the build had the second core idle for most of its read model (at 100,000 articles, a
-    minute). Only for articles whose texts are in memory (a child must not read the cache through this
-    process's connection to it)."""
+    With ``aside`` (and ``spill``), the mentions are found and the cards made (see :func:`make_tables_apart`)
+    in a child process while this one makes the other tables, compares the articles' texts and ranks the
+    dreams: once the store was loaded, the build had the second core idle for most of its read model (at
+    100,000 articles, a minute). Only for articles whose texts are in memory (a child must not read the
+    cache through this process's connection to it)."""
     read_twice: dict[str, object] = {}  # small tables two of the makers below read: read once
 
     def last(name: str):

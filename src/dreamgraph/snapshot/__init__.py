@@ -112,11 +112,12 @@ def make_tables_apart(library: Library, shared: Shared, shingled: dict | None = 
                       linked: dict[str, bytes] | None = None, spill: Path | None = None,
                       start: Callable[[Callable[[], dict]], Callable[[], dict]] | None = None
                       ) -> tuple[dict[str, object], Callable[[], dict[str, object]]]:
-    """Return :func:`make_tables` in two parts: every table but the mentions and their sources, and what
-    returns those two (the longest to make, searching every article's prose for every dream's name: at
-    100,000 articles, 27 of the read model's 75 s). ``start(work)``, when given, is handed the work that
-    makes them as soon as the tables it reads are made, and returns what waits for its result: a build
-    makes them in a process of its own while it makes the rest (see :func:`dreamgraph.build.kept_tables`)."""
+    """Return :func:`make_tables` in two parts: every table but the mentions, their sources and the cards,
+    and what returns those three (the mentions the longest table to make, searching every article's prose
+    for every dream's name: at 100,000 articles, 27-34 s of the read model's 75-95 s; the cards, 4-10 s,
+    even the two parts' times out). ``start(work)``, when given, is handed the work that makes them as soon
+    as the tables it reads are made, and returns what waits for its result: a build makes them in a process
+    of its own while it makes the rest (see :func:`dreamgraph.build.kept_tables`)."""
     inputs = link_inputs(library, shared, linked)
     tables = carried_link_tables(inputs, last) if last else None
     same_names = tables is not None  # the last build's names: its mention finder's names stand
@@ -136,14 +137,14 @@ def make_tables_apart(library: Library, shared: Shared, shingled: dict | None = 
     def mention_tables() -> dict[str, object]:
         mentions, sources = texts.mentions_from_library(library, _linked(graph), names, *(
             (last("mentions"), last("mention-sources"), same_names, last_search) if last else ()))
-        return {"mentions": mentions, "mention-sources": sources}
+        return {"mentions": mentions, "mention-sources": sources,
+                "card-parts": articles.card_parts_from_library(library, *(
+                    (last("card-parts"), last("article-versions"), versions) if last else ()))}
 
     mentioned = start(mention_tables) if start else mention_tables
     return {**tables, "link-inputs": inputs, "stub-links": articles.stub_links_from_library(library, shared),
             "shingles": texts.shingles_from_library(library, shingled, *(
                 (last("shingles"), changed) if changed is not None else ())),
-            "card-parts": articles.card_parts_from_library(library, *(
-                (last("card-parts"), last("article-versions"), versions) if last else ())),
             "article-versions": versions,
             "completeness": articles.completeness_from_library(library, *(
                 (last("completeness"), changed) if changed is not None else ())),
