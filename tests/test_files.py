@@ -246,6 +246,20 @@ def test_work_in_a_child_process_returns_its_result_and_raises_its_error_here(tm
     assert list(tmp_path.iterdir()) == []
 
 
+def test_work_for_a_child_process_that_cannot_be_forked_is_done_here(tmp_path, monkeypatch):
+    """No memory for a child process: the work is done at once in this one, and no file is left."""
+    import errno
+
+    from dreamgraph.files import Child
+
+    def no_fork():
+        raise OSError(errno.ENOMEM, "Cannot allocate memory")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert Child(lambda: os.getpid(), tmp_path).result() == os.getpid()
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_child_process_holds_no_pipe_open_and_a_killed_or_cancelled_one_leaves_nothing(tmp_path):
     """A reader of a pipe (the store's loader) sees its end when this process closes its write end, though
     a child forked meanwhile is still working; a child killed before its result gives an error saying so;

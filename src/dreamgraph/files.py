@@ -389,11 +389,12 @@ def in_background(work: Callable[[], None]) -> Callable[[], None]:
 
 class Child:
     """Work done in a child process forked from this one, while this one does other work: for work in
-    Python, which holds this process's lock, when the machine has a core to spare (a build's tables of the
-    articles' texts, made while it makes the others). The child sees this process's memory as it was when
+    Python, which holds this process's lock, when the machine has a core to spare (a build's mentions and
+    cards, made while it makes its other tables). The child sees this process's memory as it was when
     forked, and hands its result back pickled in a temporary file in ``folder``; it keeps no pipe open (a
     reader of one, such as the store's loader, waits for every writer to close it) and dies with this
-    process. Where processes cannot be forked safely (not on Linux), the work is done at once, here.
+    process. Where processes cannot be forked safely (not on Linux) or at all (no memory for one), the work
+    is done at once, here.
 
     >>> import tempfile
     >>> child = Child(lambda: sum(range(10)), Path(tempfile.mkdtemp()))
@@ -408,7 +409,13 @@ class Child:
             return
         handle, self._path = temporary_file(folder, "child")
         parent = os.getpid()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:
+            handle.close()
+            self._path.unlink(missing_ok=True)
+            self._outcome = self._run(work)
+            return
         if pid == 0:  # the child: it never returns from here
             code = 1
             try:
