@@ -114,7 +114,7 @@ def make_tables_apart(library: Library, shared: Shared, shingled: dict | None = 
                       ) -> tuple[dict[str, object], Callable[[], dict[str, object]]]:
     """Return :func:`make_tables` in two parts: every table but the mentions, their sources and the cards,
     and what returns those three (the mentions the longest table to make, searching every article's prose
-    for every dream's name: at 100,000 articles, 27-34 s of the read model's 75-95 s; the cards, 4-10 s,
+    for every dream's name: at 100,000 articles, 27-34 s of the 55-60 s the tables took; the cards, 4-10 s,
     even the two parts' times out). ``start(work)``, when given, is handed the work that makes them as soon
     as the tables it reads are made, and returns what waits for its result: a build makes them in a process
     of its own while it makes the rest (see :func:`dreamgraph.build.kept_tables`)."""

@@ -546,8 +546,8 @@ class MentionFinder:
         openings, wanted, longer = self.openings, self.wanted, self.longer
         for source, path, line, text in sorted(texts):
             # the words, with the space after each sentence's end as a token of its own (so no name runs on
-            # into the next sentence): one pass over the text, which its sentences, each read again, cost
-            # as much again (a third of the mentions' time)
+            # into the next sentence): one pass over the text (a text naming a dream was read again
+            # sentence by sentence)
             words = _WORDS_AND_ENDS.findall(text.lower())
             # a name begins only where its first two words do: look only there (a common first word such as
             # "a" begins names of up to eight words)
