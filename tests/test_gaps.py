@@ -572,31 +572,86 @@ def test_the_holders_of_a_few_shingles_are_found_exactly_when_their_low_bits_col
     assert len(_positions_of(hashes, np.empty(0, dtype=np.uint64))) == 0
 
 
-def test_near_duplicate_pairs_number_the_shingles_as_numpy_unique_does():
-    """similar_pairs numbers the distinct shingles itself, in half the memory numpy.unique takes (the build's
-    peak at 100,000 articles): the same numbers, so the same pairs as counted with numpy.unique."""
+def test_near_duplicate_pairs_group_the_shingles_as_numpy_unique_does():
+    """similar_pairs groups equal shingles by sorting their mixed high bits with each one's place packed in
+    (a plain sort, not numpy.unique's argsort): the same groups, values alike in those bits told apart whole
+    (forced here by keeping only a few high bits), each group's places in order."""
     import numpy as np
-    from scipy import sparse
 
-    from dreamgraph.gaps import _shingle_numbers, similar_pairs
+    from dreamgraph.gaps import _grouped
 
     rng = np.random.default_rng(11)
     hashes = rng.integers(0, 2**63, size=400, dtype=np.uint64)[rng.integers(0, 400, size=5000)]
-    assert np.array_equal(_shingle_numbers(hashes), np.unique(hashes, return_inverse=True)[1].ravel())
-    assert _shingle_numbers(hashes).dtype == np.int32
+    expected = np.unique(hashes, return_inverse=True)[1].ravel()
+    for index_bits in (0, 54, 56, 60):  # 10 high bits: a few of the 400 values alike; 4: all
+        numbers, by_value, spread = _grouped(hashes, index_bits=index_bits)
+        assert numbers.dtype == np.int32 and len(spread) == 400
+        # one number for each value, and no two values alike
+        assert len(set(zip(numbers.tolist(), expected.tolist()))) == 400
+        assert np.array_equal(spread[numbers], np.bincount(expected)[expected])
+        assert (np.diff(numbers[by_value]) >= 0).all()  # ordered by number ...
+        same = np.diff(numbers[by_value]) == 0
+        assert (np.diff(by_value)[same] > 0).all()  # ... and within a number by place
 
-    arrays = [np.unique(rng.integers(0, 900, size=60).astype(np.uint64))[:50] for _ in range(100)]
-    sizes = np.array([len(a) for a in arrays])
+
+def _pairs_by_hand(arrays: list, threshold: float, most_shared: int = 50) -> list:
+    """similar_pairs's rule, pair by pair."""
+    import numpy as np
+
     hashes = np.concatenate(arrays)
-    rows = np.repeat(np.arange(len(sizes)), sizes)
-    columns = np.unique(hashes, return_inverse=True)[1].ravel()
-    spread = np.bincount(columns)
-    keep = (spread[columns] > 1) & (spread[columns] <= 50)
-    matrix = sparse.csr_matrix((np.ones(keep.sum(), dtype=np.int32), (rows[keep], columns[keep])))
-    common = (matrix @ matrix.T.tocsr()).tocoo()
-    expected = sorted((int(a), int(b), s / min(sizes[a], sizes[b])) for a, b, s in zip(common.row, common.col, common.data)
-                      if a < b and min(sizes[a], sizes[b]) >= 10 and s / min(sizes[a], sizes[b]) >= 0.1)
-    assert expected and similar_pairs(hashes, sizes, 0.1) == expected
+    values, held = np.unique(hashes, return_counts=True)
+    counted = set(values[(held > 1) & (held <= most_shared)].tolist())
+    found = []
+    for a in range(len(arrays)):
+        for b in range(a + 1, len(arrays)):
+            smaller = min(len(arrays[a]), len(arrays[b]))
+            common = len(set(arrays[a].tolist()) & set(arrays[b].tolist()) & counted)
+            if common and smaller >= 10 and common / smaller >= threshold:
+                found.append((a, b, common / smaller))
+    return found
+
+
+def test_near_duplicate_pairs_are_those_compared_pair_by_pair():
+    """Only the articles holding one of an article's rarest shingles are compared with it (prefix
+    filtering): the pairs found are exactly those of comparing every pair, at any threshold, in a library
+    of families of near-copies of different sizes, unrelated articles and boilerplate many share."""
+    import numpy as np
+
+    from dreamgraph.gaps import _shared_counts, similar_pairs
+
+    rng = np.random.default_rng(5)
+    boilerplate = rng.integers(0, 2**63, size=30, dtype=np.uint64)
+    arrays = []
+    for family in range(12):
+        base = rng.integers(0, 2**63, size=int(rng.integers(8, 80)), dtype=np.uint64)
+        for _ in range(int(rng.integers(1, 6))):  # copies, each keeping most of the base and adding its own
+            kept = base[rng.random(len(base)) < rng.uniform(0.5, 1.0)]
+            own = rng.integers(0, 2**63, size=int(rng.integers(0, 20)), dtype=np.uint64)
+            arrays.append(np.unique(np.concatenate([kept, own, boilerplate[rng.random(30) < 0.5]])))
+    arrays += [np.unique(rng.integers(0, 2**63, size=40, dtype=np.uint64)) for _ in range(10)]
+    arrays.append(np.empty(0, dtype=np.uint64))
+    # at the threshold of 0.5 exactly, sharing only its 10 most common shingles with a larger article: found
+    # only among the first 12 of its 20 (rarest first), the other's shingles counting too few to look
+    rare, common = np.arange(1, 11, dtype=np.uint64), np.arange(11, 21, dtype=np.uint64)
+    arrays.append(np.concatenate([rare, common]))
+    arrays.append(np.concatenate([common, np.arange(100, 115, dtype=np.uint64)]))
+    arrays += [np.array([value], dtype=np.uint64) for value in rare]  # each rare one held by one other
+    arrays += [common, common]  # the common ones held by four
+    order = rng.permutation(len(arrays))
+    arrays = [arrays[n] for n in order]
+    hashes, sizes = np.concatenate(arrays), np.array([len(a) for a in arrays])
+    for threshold in (0.0, 0.1, 0.3, 0.5, 0.8, 0.95, 1.0):
+        expected = _pairs_by_hand(arrays, threshold)
+        assert similar_pairs(hashes, sizes, threshold) == expected, threshold
+    assert similar_pairs(hashes, sizes, 0.5, most_shared=3) == _pairs_by_hand(arrays, 0.5, most_shared=3)
+    assert [pair for pair in _pairs_by_hand(arrays, 0.8)]  # the library has near-copies
+    # the shared counts, a few keys at a time as in one pass
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+    numbers = np.unique(hashes, return_inverse=True)[1].ravel()
+    first, second = np.array([0, 1, 2, 0]), np.array([1, 2, 3, 3])
+    whole = _shared_counts(first, second, numbers, starts)
+    assert np.array_equal(whole, _shared_counts(first, second, numbers, starts, chunk=1))
+    assert whole.tolist() == [len(set(arrays[a].tolist()) & set(arrays[b].tolist())) for a, b in zip(first, second)]
 
 
 def _small_library() -> dict:
