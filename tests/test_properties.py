@@ -243,3 +243,17 @@ def test_a_finder_given_more_names_looks_for_what_one_made_of_all_the_names_does
                    for name in added)
     else:
         assert grown.wanted == whole.wanted and grown.digest == whole.digest
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(st.one_of(st.characters(codec="utf-8"), st.sampled_from("ΣσςİIıßﬁ'\x00 .")), max_size=12),
+                max_size=8))
+@example(["ΟΔΟΣ", "Σ", "AΣ", "ΣA", "Σ'", "'Σ"])
+def test_texts_lowered_all_at_once_are_those_lowered_one_by_one(texts):
+    """The search index lower-cases a batch of texts joined by NULs (snapshot.texts.lowered_texts): each text
+    comes out as lower-casing it alone makes it, a final sigma included, and a text holding a NUL too."""
+    from dreamgraph.snapshot.texts import lowered_texts
+
+    lowered, lengths = lowered_texts(texts)
+    alone = [text.lower().encode("utf-8", "surrogatepass") for text in texts]
+    assert lowered == b"".join(alone) and lengths.tolist() == [len(text) for text in alone]

@@ -269,17 +269,16 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
     lengths: list = []
     columns: list[list] = [[], [], [], []]  # dream, kind, position, predicate: arrays, or lists of numbers
     values: list[str] = []
-    places: list[tuple[int, int, int, int]] = []  # (dream, kind, position, predicate) of each new value
+    places: tuple[list[int], ...] = ([], [], [], [])  # the dream, kind, position and predicate of each new value
 
     def flush() -> None:
-        lowered = [value.lower().encode("utf-8", "surrogatepass") for value in values]
-        put(b"".join(lowered))
-        lengths.append(np.fromiter(map(len, lowered), dtype=np.int64, count=len(lowered)))
-        made = np.array(places, dtype=np.int64).reshape(-1, 4).T
-        for column, part, dtype in zip(columns, made, COLUMN_TYPES):  # held in their final types: 4.4 million
-            column.append(part.astype(dtype))                         # entries at 100,000 articles
+        lowered, sizes = lowered_texts(values)
+        put(lowered)
+        lengths.append(sizes)
+        for column, made, dtype in zip(columns, places, COLUMN_TYPES):  # held in their final types: 4.4 million
+            column.append(np.array(made, dtype=dtype))                  # entries at 100,000 articles
+            made.clear()
         values.clear()
-        places.clear()
 
     def copy(run: list[int]) -> None:
         """Copy the entries of a run of old dreams that follow one another (new indices from ``run[0]``)."""
@@ -308,11 +307,15 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
         article = library.articles.get(slug)
         if article is None:  # a stub: its label only
             values.append(graph.nodes[slug]["label"])
-            places.append((index, 0, 0, 0))
+            for column, value in zip(places, (index, 0, 0, 0)):
+                column.append(value)
             continue
-        for kind, position, predicate, value in _entries(article):
-            values.append(value)
-            places.append((index, kind, position, predicate))
+        entries = _entries(article)
+        if entries:
+            kinds, positions, predicates, texts = zip(*entries)
+            for column, made in zip(places, ([index] * len(entries), kinds, positions, predicates)):
+                column.extend(made)
+            values.extend(texts)
         article.let_go()
         if len(values) >= SEARCH_BATCH:  # laid out a batch at a time: 4.4 million texts at once took 1.5 GB
             flush()
@@ -327,6 +330,29 @@ def search_from_library(library: Library, graph: nx.DiGraph, last: dict | None =
     return {"dreams": dreams, "labels": [graph.nodes[slug]["label"] for slug in dreams], "lower": lower,
             "starts": starts, "dream": dream, "kind": kind, "position": position, "predicate": predicate,
             "versions": "\n".join(versions).encode("utf-8", "surrogatepass")}
+
+
+def lowered_texts(texts: list[str]) -> tuple[bytes, object]:
+    """Return ``texts`` lower-cased and encoded (UTF-8), laid end to end, and the length of each in bytes: all
+    lower-cased and encoded at once, joined by NUL characters, which lower-casing leaves as they are and
+    which end a word as the ends of a text do (a final sigma stays final), and found again to measure each
+    (one by one, the 4.4 million texts of 100,000 articles took 4 s more). Texts holding a NUL are done one
+    by one.
+
+    >>> lowered, lengths = lowered_texts(["ΟΔΟΣ", "Ünder", "İ"])
+    >>> lowered.decode(), lengths.tolist()
+    ('οδοςünderi̇', [8, 6, 3])
+    """
+    import numpy as np
+
+    joined = "\0".join(texts)
+    if joined.count("\0") != max(len(texts) - 1, 0):
+        lowered = [text.lower().encode("utf-8", "surrogatepass") for text in texts]
+        return b"".join(lowered), np.fromiter(map(len, lowered), dtype=np.int64, count=len(lowered))
+    encoded = joined.lower().encode("utf-8", "surrogatepass")
+    ends = np.flatnonzero(np.frombuffer(encoded, dtype=np.uint8) == 0)  # the NULs between the texts
+    bounds = np.concatenate([[-1], ends, [len(encoded)]]) if texts else np.zeros(1, dtype=np.int64)
+    return encoded.replace(b"\0", b""), np.diff(bounds) - 1
 
 
 def _texts_out(spill: Path | None) -> tuple[Callable[[bytes | memoryview], None], Callable[[], bytearray | Path]]:
@@ -414,9 +440,9 @@ def search_patched(last: dict, library: Library, spill: Path | None = None,
             versions.insert(index + shift, version)
         else:  # (a stub written for has its article's name now)
             labels[index + shift], versions[index + shift] = label, version
-        lowered = [value.lower().encode("utf-8", "surrogatepass") for *_, value in entries]
-        made.append(b"".join(lowered))
-        pieces["lengths"].append(np.fromiter(map(len, lowered), dtype=np.int64, count=len(lowered)))
+        lowered, lengths = lowered_texts([value for *_, value in entries])
+        made.append(lowered)
+        pieces["lengths"].append(lengths)
         numbers = np.array([(index + shift, *entry[:3]) for entry in entries], dtype=np.int64).reshape(-1, 4).T
         for name, column, dtype in zip(columns, numbers, COLUMN_TYPES):
             pieces[name].append(column.astype(dtype))
