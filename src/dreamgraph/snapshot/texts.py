@@ -336,8 +336,8 @@ def lowered_texts(texts: list[str]) -> tuple[bytes, object]:
     """Return ``texts`` lower-cased and encoded (UTF-8), laid end to end, and the length of each in bytes: all
     lower-cased and encoded at once, joined by NUL characters, which lower-casing leaves as they are and
     which end a word as the ends of a text do (a final sigma stays final), and found again to measure each
-    (one by one, the 4.4 million texts of 100,000 articles took 4 s more). Texts holding a NUL are done one
-    by one.
+    (done one by one, with their places as tuples, the search table of 10,000 articles took 1.15-1.35 s,
+    against 1.0 s). Texts holding a NUL are done one by one.
 
     >>> lowered, lengths = lowered_texts(["ΟΔΟΣ", "Ünder", "İ"])
     >>> lowered.decode(), lengths.tolist()
