@@ -592,6 +592,10 @@ def test_near_duplicate_pairs_group_the_shingles_as_numpy_unique_does():
         assert (np.diff(numbers[by_value]) >= 0).all()  # ordered by number ...
         same = np.diff(numbers[by_value]) == 0
         assert (np.diff(by_value)[same] > 0).all()  # ... and within a number by place
+    for _ in range(50):  # one high bit: three values, often all in one run
+        three = rng.integers(0, 2**63, size=3, dtype=np.uint64)
+        numbers, by_value, spread = _grouped(three, index_bits=63)
+        assert len(set(numbers.tolist())) == len(set(three.tolist())) and sorted(by_value.tolist()) == [0, 1, 2]
 
 
 def _pairs_by_hand(arrays: list, threshold: float, most_shared: int = 50) -> list:

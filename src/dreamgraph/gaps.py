@@ -456,7 +456,8 @@ def similar_pairs(hashes, sizes, threshold: float, most_shared: int = 50) -> lis
     # an article's shingles are distinct: ``spread`` counts the articles holding each
     counts = ((spread > 1) & (spread <= most_shared))[numbers]
     numbers = numbers[counts]  # each article's counted shingles, and their articles
-    mine = np.searchsorted(np.cumsum(sizes), np.flatnonzero(counts), "right").astype(np.int32)
+    ends = np.cumsum(sizes)  # where each article's shingles end
+    mine = np.searchsorted(ends, np.flatnonzero(counts), "right").astype(np.int32)
     del counts
     held = spread[numbers]
     counted = np.bincount(mine, minlength=count)
@@ -475,7 +476,7 @@ def similar_pairs(hashes, sizes, threshold: float, most_shared: int = 50) -> lis
     value_starts = np.concatenate([[0], np.cumsum(spread)])
     offsets = np.arange(int(spans.sum())) - np.repeat(np.cumsum(spans) - spans, spans)
     first = np.repeat(mine[probing].astype(np.int64), spans)
-    second = np.searchsorted(np.cumsum(sizes), by_value[np.repeat(value_starts[values], spans) + offsets], "right")
+    second = np.searchsorted(ends, by_value[np.repeat(value_starts[values], spans) + offsets], "right")
     del by_value
     found = (second != first) & (sizes[second] >= sizes[first])  # from the smaller (both, when as large)
     pairs = np.unique(np.minimum(first, second)[found] * count + np.maximum(first, second)[found])
@@ -566,10 +567,9 @@ def _grouped(hashes, index_bits: int = 0, chunk: int = 1 << 20):
         differ[start:start + len(values) - 1] = values[1:] != values[:-1]
     mixed = np.flatnonzero(alike & differ)
     if len(mixed):  # values alike in their high bits: the runs of those bits holding them sorted by value
-        bounds = np.flatnonzero(~alike) + 1  # where each run but the first begins
-        runs = np.unique(np.searchsorted(bounds, mixed, "right"))
-        begin = np.where(runs > 0, bounds[runs - 1], 0)
-        lengths = np.where(runs < len(bounds), bounds[np.minimum(runs, len(bounds) - 1)], count) - begin
+        bounds = np.concatenate([[0], np.flatnonzero(~alike) + 1, [count]])  # where each run begins, and the end
+        runs = np.unique(np.searchsorted(bounds, mixed, "right") - 1)
+        begin, lengths = bounds[runs], bounds[runs + 1] - bounds[runs]
         del bounds
         at = np.repeat(begin, lengths) + np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         whole = hashes[by_value[at]]
