@@ -183,6 +183,39 @@ def test_a_graph_file_written_slowly_leaves_a_manifest_the_next_patch_can_use(li
     assert read_manifest(graph / STORE_DIR)["offsets"] == read_manifest(tmp_path / "clean" / STORE_DIR)["offsets"]
 
 
+@pytest.mark.parametrize("large", [False, True])
+def test_a_graph_file_goes_past_the_page_cache_only_when_large_and_is_patched_either_way(library, tmp_path,
+                                                                                        monkeypatch, large):
+    """A graph file under GRAPH_PAST_CACHE bytes is written through the page cache, where the next patch
+    reads it back; a larger one (here: every one) is written and read past it (O_DIRECT). Either way the
+    patch makes the clean build's file, folder and tables."""
+    import dreamgraph.files as files_module
+    import dreamgraph.graphfolder as graphfolder_module
+    import dreamgraph.store as store_module
+
+    if large:
+        for module in (files_module, graphfolder_module, store_module):
+            monkeypatch.setattr(module, "GRAPH_PAST_CACHE", 0)
+    real, past = files_module._past_cache, []
+
+    def noting(fd):  # the files set past the page cache, by name
+        past.append(os.path.basename(os.readlink(f"/proc/self/fd/{fd}")))
+        return real(fd)
+
+    monkeypatch.setattr(files_module, "_past_cache", noting)
+    graph = tmp_path / "graph"
+    for edit in ["a line added", "a scenario rewritten"]:
+        past.clear()
+        EDITS[edit](library)
+        report = build([library], graph)
+        assert report.store == "patched", edit
+        graph_files = [name for name in past if GRAPH_FILE in name]
+        # written (a temporary file beside it) and read (the last one, replaced by then)
+        assert (sorted({name.startswith(".") for name in graph_files}) == [False, True]) is large, graph_files
+        assert bool(graph_files) is large, graph_files
+    _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
+
+
 def test_a_patch_links_the_shared_triples_it_cannot_change_into_the_new_folder(library, tmp_path):
     """The clusters' and stubs' triples (the manifest's largest part: 26 MB at 100,000 articles) are the last
     build's after a patch: their file is linked into the new store folder, not read and written again."""

@@ -25,7 +25,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 import pyoxigraph as ox
 
 from .errors import Problem
-from .files import PastCacheReader, atomic_write, pieces_digest
+from .files import GRAPH_PAST_CACHE, PastCacheReader, atomic_write, pieces_digest
 from .library import Shared
 from .parse import Limits
 from .store import (GRAPH_FILE, STORE_DIR, StreamedLoad, changing, derived_files, finish_streamed_load, loaded_digest,
@@ -68,7 +68,8 @@ class Spool:
     def __init__(self, folder: Path, last: int | None = None):
         self._file = tempfile.TemporaryFile(dir=folder)
         self._sources = (self._file.fileno(), last)
-        self._last = None if last is None else PastCacheReader(last)  # read past the page cache, as written
+        self._last = None if last is None else PastCacheReader(  # read as written: past the page cache if large
+            last, direct=os.fstat(last).st_size >= GRAPH_PAST_CACHE)
         self.stream: StreamedLoad | None = None  # given every piece kept until it ends (see stream_to)
         self.streamed: set[tuple[int, int, str, int]] = set()  # the pieces it was given
         self._sampled: list[tuple[int, int, str, int]] = []

@@ -35,8 +35,8 @@ from typing import Callable, Iterable, Iterator
 import pyoxigraph as ox
 
 from .errors import DreamgraphError, GraphNotBuiltError, QueryError
-from .files import (PIECES, _put_in_place, _write_beside, atomic_write, file_digest, file_pieces_digest,
-                    leave_for_exit, paused_gc, replaced_file, sync_and_close, write_unsynced)
+from .files import (GRAPH_PAST_CACHE, PIECES, _put_in_place, _write_beside, atomic_write, file_digest,
+                    file_pieces_digest, leave_for_exit, paused_gc, replaced_file, sync_and_close, write_unsynced)
 from .limits import POLL_SECONDS, over_allowance, resident_bytes
 from .splice import composed, own_rows, runs, spliced
 from .terms import QueryResult, python_value, result_from_oxigraph, with_values_clause
@@ -599,6 +599,12 @@ Extra = Files | Callable[[], Files] | None
 Layout = tuple[str, list[int]]
 
 
+def _past_cache(layout: Layout | None) -> bool:
+    """Whether a graph file of this layout (None: of a size not known) is written past the page cache:
+    a large one (see :data:`dreamgraph.files.GRAPH_PAST_CACHE`)."""
+    return layout is None or layout[1][-1] >= GRAPH_PAST_CACHE
+
+
 def load_store_folder(turtle: Path, folder: Path, extra: Extra = None, digest: str | None = None) -> int:
     """(Re)build the on-disk Oxigraph store ``folder`` from a Turtle file, replacing it atomically.
 
@@ -669,7 +675,7 @@ def write_and_load_store_folder(turtle: Path, pieces: Iterable[bytes], folder: P
 
     def write_then_extra() -> Files:
         try:
-            written.append(_write_beside(target, teed(), direct=True))
+            written.append(_write_beside(target, teed(), direct=_past_cache(layout)))
         finally:
             close(write_end)  # the end of the Turtle for the loader
         return extra(digest()) if extra else {}
@@ -797,7 +803,7 @@ def finish_streamed_load(load: StreamedLoad, turtle: Path, pieces: Iterable[byte
     the files kept beside the store, while the load ends. As with :func:`write_and_load_store_folder`, the
     file is renamed into place after the store, and a failure leaves the old file and store."""
     target = replaced_file(turtle)
-    written = _write_beside(target, pieces, direct=True)
+    written = _write_beside(target, pieces, direct=_past_cache(layout))
     try:
         count = _new_store_folder(load.folder, fix, written, (lambda: extra(layout[0])) if extra else None,
                                   layout[0], count=True, starts=layout[1], streamed=load)
@@ -842,7 +848,7 @@ def update_store_folder(turtle: Path, pieces: Iterable[bytes], folder: Path, rem
             store.update("DELETE DATA {\n" + " .\n".join(remove) + "\n} ;\nINSERT DATA {\n" + " .\n".join(add) + "\n}")
 
     with ThreadPoolExecutor(1) as pool:
-        written = pool.submit(_write_beside, target, pieces, direct=True)
+        written = pool.submit(_write_beside, target, pieces, direct=_past_cache(layout))
         try:
             _new_store_folder(folder, change, written.result, (lambda: extra(layout[0])) if extra else None,
                               layout[0], copy=True, triples=triples, starts=layout[1])
