@@ -143,6 +143,38 @@ def test_a_failed_build_leaves_the_previous_graph_untouched(write_corpus, graph_
     assert [p.name for p in graph_dir.iterdir() if p.name.endswith(".tmp")] == []
 
 
+def test_the_store_folder_a_build_replaced_is_left_for_the_next_build_to_remove(write_corpus, graph_dir, monkeypatch):
+    """A build leaves the store folder it replaced (renamed aside: a process still mapping its files would
+    free them as it exits); the next build removes it, and a killed build's temporary folders, in a thread
+    of its own, before it returns; readers see the new folder alone."""
+    import dreamgraph.build as build_module
+    from dreamgraph.store import retired_folders
+
+    folder = write_corpus({"run.txt": SEED.read_text(encoding="utf-8")})
+    build([folder], graph_dir)
+    assert retired_folders(graph_dir / STORE_DIR) == []  # nothing replaced
+    (folder / "run.txt").write_text(SEED.read_text(encoding="utf-8") + "\nA line more.\n", encoding="utf-8")
+    build([folder], graph_dir)
+    (first,) = retired_folders(graph_dir / STORE_DIR)
+    assert (first / "oxigraph").is_dir() and first.name.startswith(f"{STORE_DIR}.old.")
+    killed = graph_dir / f"{STORE_DIR}.killed.tmp"  # as a build killed while it made its store leaves it
+    (killed / "oxigraph").mkdir(parents=True)
+    removers, real = [], build_module.in_background
+
+    def noted(work):
+        removers.append(work)
+        return real(work)
+
+    monkeypatch.setattr(build_module, "in_background", noted)
+    (folder / "run.txt").write_text(SEED.read_text(encoding="utf-8") + "\nTwo lines more.\n", encoding="utf-8")
+    report = build([folder], graph_dir)
+    assert removers and report.store in ("patched", "updated")
+    (second,) = retired_folders(graph_dir / STORE_DIR)  # this build's, left; the last one's and the killed one's gone
+    assert second != first and not first.exists() and not killed.exists()
+    assert [p.name for p in graph_dir.iterdir() if p.name.endswith(".tmp")] == []
+    assert open_store(graph_dir).select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"] == report.triples
+
+
 def test_a_graph_file_that_is_a_link_stays_a_link_whichever_way_the_store_is_brought_up_to_date(tmp_path):
     """A graph folder whose dreamgraph.ttl links to a file elsewhere (kept in another repository, say): a
     rebuild that patches the store and one that reloads it both write the file the link points to."""
@@ -389,13 +421,17 @@ def test_the_turtle_read_a_few_pieces_at_a_time_is_the_same(tmp_path, monkeypatc
 
 
 def test_a_last_graph_file_that_cannot_be_read_past_the_page_cache_is_read_as_usual(tmp_path, monkeypatch):
-    """The unchanged articles' Turtle is read from the last graph file past the page cache; where the system
-    refuses that, as usual: the file is a clean build's either way."""
+    """The unchanged articles' Turtle is read from a large last graph file (here: any) past the page cache;
+    where the system refuses that, as usual: the file is a clean build's either way."""
     import errno
     import fcntl
 
+    import dreamgraph.graphfolder as graphfolder_module
+    import dreamgraph.store as store_module
     from helpers import FIXTURES
 
+    for module in (graphfolder_module, store_module):
+        monkeypatch.setattr(module, "GRAPH_PAST_CACHE", 0)
     folder = tmp_path / "articles"
     shutil.copytree(FIXTURES / "progression", folder)
     graph = tmp_path / "graph"
@@ -414,8 +450,8 @@ def test_a_last_graph_file_that_cannot_be_read_past_the_page_cache_is_read_as_us
     flying = folder / "flying.txt"
     flying.write_text(flying.read_text(encoding="utf-8").replace("The Lift", "The Updraft"), encoding="utf-8")
     build([folder], graph)
-    monkeypatch.undo()
     assert refused
+    monkeypatch.undo()
     build([folder], tmp_path / "clean")
     assert (graph / GRAPH_FILE).read_bytes() == (tmp_path / "clean" / GRAPH_FILE).read_bytes()
 

@@ -24,7 +24,7 @@ from .cache import CACHE_DIR, Cache
 from .centrality import rankings
 from .compile import FileIndex, article_parts, article_unit, compile_all, file_keys, shared_unit
 from .errors import DreamgraphError, FolderLockedError
-from .files import Child, atomic_write, leave_for_exit, paused_gc
+from .files import Child, atomic_write, in_background, leave_for_exit, paused_gc
 from .gaps import GapSettings, find_gaps, lookalike_targets, near_pairs, not_in_format, reused_gaps, typo_table
 from .graphfolder import (BuildReport, Inputs, Spool, build_inputs, graph_pieces, graph_turtle,
                           keep_report, last_graph_file, last_report, last_tail, no_stage, read_manifest, refresh_store,
@@ -38,7 +38,7 @@ from .snapshot.projection import Links, same_structure
 from .snapshot.texts import SPILLED
 from .sources import find_article_files, provenance_context, read_alias_table, unique_provenance
 from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, Carried, StreamedLoad, TablesInMemory, kept_in_folder,
-                    kept_is_current)
+                    kept_is_current, retired_folders)
 from .triples import own_triples, scheme_triples
 from .validate import Unit, Violation, check_units, ontology_text, shapes_text, verdict_key
 
@@ -205,32 +205,39 @@ def build(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike, *,
             f"{graph_dir} is locked by another dreamgraph build; wait for it to finish (or pass --wait SECONDS)"
         ) from None
     try:
-        with paused_gc():  # a build makes millions of small objects and frees them by reference counting
-            return _build_locked(sources, graph_dir, limits, validate, progress, started, stage or no_stage, force,
-                                 memory)
+        removing = remove_leftovers(graph_dir)
+        try:
+            with paused_gc():  # a build makes millions of small objects and frees them by reference counting
+                return _build_locked(sources, graph_dir, limits, validate, progress, started, stage or no_stage,
+                                     force, memory)
+        finally:
+            removing()
     finally:
         if memory is not None:
             memory.end_of_build()
         lock.release()
 
 
-def remove_leftovers(graph_dir: Path) -> None:
-    """Remove temporary files and store folders left by a build that was killed (we hold the lock, so no
-    live process owns them)."""
+def remove_leftovers(graph_dir: Path) -> Callable[[], None]:
+    """Remove temporary files and store folders left by a build that was killed, and the store folders the
+    last builds replaced (see :func:`dreamgraph.store.retired_folders`): we hold the lock, so no live
+    process writes them. The folders are removed in a thread of its own, while the build goes on: returns
+    what waits until they are."""
     import shutil
 
     older = [p for p in (graph_dir / CACHE_DIR).glob("*") if not p.name.startswith(Cache.FILE)]  # older versions
-    for path in list(graph_dir.glob(".*.tmp")) + list(graph_dir.glob(f"{STORE_DIR}.old")) + older:
+    folders = {*retired_folders(graph_dir / STORE_DIR)}
+    for path in [*graph_dir.glob(".*.tmp"), *older]:
         if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
+            folders.add(path)
         else:
             path.unlink(missing_ok=True)
+    return in_background(lambda: [shutil.rmtree(path, ignore_errors=True) for path in sorted(folders)])
 
 
 def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, progress, started: float,
                   stage: Callable[[str], None], force: bool = False,
                   memory: TablesInMemory | None = None) -> BuildReport:
-    remove_leftovers(graph_dir)
     stage("finding the articles")
     paths, problems = find_article_files(sources)
     cache = Cache(graph_dir / CACHE_DIR)

@@ -325,12 +325,18 @@ class _progress:
     step the build is at (see :data:`dreamgraph.build.STAGES`), and the time since the build began."""
 
     def __enter__(self):
+        self.started, self.task = time.monotonic(), None
+        self.step = "reading the articles"
+        return self
+
+    def _shown(self):
+        """Make the bar and show it (rich's progress is imported then: 0.03 s of a rebuild that shows none)."""
         from datetime import timedelta
 
         from rich.progress import BarColumn, Progress, ProgressColumn, TextColumn
         from rich.text import Text
 
-        started = time.monotonic()
+        started = self.started
 
         class Since(ProgressColumn):  # rich's elapsed column stops when the bar is full
             def render(self, task) -> Text:
@@ -338,15 +344,13 @@ class _progress:
 
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[count]}"),
                             Since(), console=console(stderr=True), transient=True)
-        self.task = None
-        self.step = "reading the articles"
-        return self
+        self.bar.start()
 
     def __call__(self, done: int, total: int):
         if total < 20:
             return
         if self.task is None:
-            self.bar.start()
+            self._shown()
             self.task = self.bar.add_task(self.step, total=total, count="")
         self.bar.update(self.task, completed=done, count=f"{done}/{total}")
 
