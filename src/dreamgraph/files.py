@@ -539,9 +539,10 @@ def spliced(runs: list[tuple[int, int]], pieces: list[bytes], folder: Path, name
     """Return a new file in ``folder`` (named as :func:`temporary_file` names it) that will hold the ``runs``
     of the file ``source`` (each (start, end)) with the ``pieces`` between them, one after each run but the
     last, and what waits until it does: the pieces are written here, the runs copied in a thread of their
-    own (see :func:`copy_ranges`), so the caller does other work meanwhile (a patch's tables: the search
-    texts and the shingles of 100,000 articles are 490 MB and 144 MB). Call what it returns once, before
-    the file is read, linked or removed.
+    own (see :func:`copy_ranges`) and the file flushed to disk there, so the caller does other work
+    meanwhile (a patch's tables: the search texts and the shingles of 100,000 articles are 490 MB and 144
+    MB; at 10,000, flushed once the graph file was written, 0.13 s of a patch). Call what it returns once,
+    before the file is read, linked or removed.
 
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp()); _ = (folder / "old").write_bytes(b"0123456789")
@@ -561,7 +562,11 @@ def spliced(runs: list[tuple[int, int]], pieces: list[bytes], folder: Path, name
                 os.pwrite(handle.fileno(), piece, at)
             at += len(piece)
         os.ftruncate(handle.fileno(), at)
-        copying = in_background(lambda: copy_ranges(descriptor, handle.fileno(), ranges))
+        def copy() -> None:
+            copy_ranges(descriptor, handle.fileno(), ranges)
+            os.fsync(handle.fileno())
+
+        copying = in_background(copy)
     except BaseException:
         handle.close()
         if descriptor is not None:
