@@ -562,6 +562,7 @@ def spliced(runs: list[tuple[int, int]], pieces: list[bytes], folder: Path, name
                 os.pwrite(handle.fileno(), piece, at)
             at += len(piece)
         os.ftruncate(handle.fileno(), at)
+
         def copy() -> None:
             copy_ranges(descriptor, handle.fileno(), ranges)
             os.fsync(handle.fileno())

@@ -599,7 +599,7 @@ Extra = Files | Callable[[], Files] | None
 Layout = tuple[str, list[int]]
 
 
-def _past_cache(layout: Layout | None) -> bool:
+def _graph_past_cache(layout: Layout | None) -> bool:
     """Whether a graph file of this layout (None: of a size not known) is written past the page cache:
     a large one (see :data:`dreamgraph.files.GRAPH_PAST_CACHE`)."""
     return layout is None or layout[1][-1] >= GRAPH_PAST_CACHE
@@ -675,7 +675,7 @@ def write_and_load_store_folder(turtle: Path, pieces: Iterable[bytes], folder: P
 
     def write_then_extra() -> Files:
         try:
-            written.append(_write_beside(target, teed(), direct=_past_cache(layout)))
+            written.append(_write_beside(target, teed(), direct=_graph_past_cache(layout)))
         finally:
             close(write_end)  # the end of the Turtle for the loader
         return extra(digest()) if extra else {}
@@ -803,7 +803,7 @@ def finish_streamed_load(load: StreamedLoad, turtle: Path, pieces: Iterable[byte
     the files kept beside the store, while the load ends. As with :func:`write_and_load_store_folder`, the
     file is renamed into place after the store, and a failure leaves the old file and store."""
     target = replaced_file(turtle)
-    written = _write_beside(target, pieces, direct=_past_cache(layout))
+    written = _write_beside(target, pieces, direct=_graph_past_cache(layout))
     try:
         count = _new_store_folder(load.folder, fix, written, (lambda: extra(layout[0])) if extra else None,
                                   layout[0], count=True, starts=layout[1], streamed=load)
@@ -848,7 +848,7 @@ def update_store_folder(turtle: Path, pieces: Iterable[bytes], folder: Path, rem
             store.update("DELETE DATA {\n" + " .\n".join(remove) + "\n} ;\nINSERT DATA {\n" + " .\n".join(add) + "\n}")
 
     with ThreadPoolExecutor(1) as pool:
-        written = pool.submit(_write_beside, target, pieces, direct=_past_cache(layout))
+        written = pool.submit(_write_beside, target, pieces, direct=_graph_past_cache(layout))
         try:
             _new_store_folder(folder, change, written.result, (lambda: extra(layout[0])) if extra else None,
                               layout[0], copy=True, triples=triples, starts=layout[1])
