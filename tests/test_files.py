@@ -202,19 +202,29 @@ def test_work_in_background_is_waited_for_and_its_error_raised_there():
 @pytest.mark.parametrize("given", ["bytes", "views", "pieces made as written"])
 def test_a_store_folder_file_holds_the_bytes_given_through_the_page_cache_or_past_it(tmp_path, monkeypatch, given):
     """write_unsynced writes a small file through the page cache (where the next build reads it, at 10,000
-    articles 0.04 s sooner) and a large one past it; either way the file holds the bytes given."""
+    articles 0.04 s sooner) and a large one past it, pieces made as they are written too (gathered until
+    their size is known to be small, or large); either way the file holds the bytes given."""
     from dreamgraph import files
 
     monkeypatch.setattr(files, "CACHED_BYTES", 10_000)
+    real, past = files._past_cache, []
+
+    def noting(fd):
+        past.append(fd)
+        return real(fd)
+
+    monkeypatch.setattr(files, "_past_cache", noting)
     for size in (0, 3, 9_999, 10_000, (8 << 20) + 5):
         data = bytes(n % 251 for n in range(size))
         if given == "views":
             data = [memoryview(data)[:size // 2], memoryview(data)[size // 2:]]
         elif given == "pieces made as written":
-            data = (piece for piece in (data[:7], data[7:]))
+            data = (piece for piece in (data[:7], data[7:9_000], data[9_000:]))
         path = tmp_path / f"{given}-{size}"
+        past.clear()
         files.sync_and_close(files.write_unsynced(path, data))
         assert path.read_bytes() == bytes(n % 251 for n in range(size)), size
+        assert bool(past) is (size >= 10_000), (given, size)  # past the page cache when large alone
 
 
 def test_work_in_a_child_process_returns_its_result_and_raises_its_error_here(tmp_path):
