@@ -427,11 +427,9 @@ def test_a_last_graph_file_that_cannot_be_read_past_the_page_cache_is_read_as_us
     import fcntl
 
     import dreamgraph.graphfolder as graphfolder_module
-    import dreamgraph.store as store_module
     from helpers import FIXTURES
 
-    for module in (graphfolder_module, store_module):
-        monkeypatch.setattr(module, "GRAPH_PAST_CACHE", 0)
+    monkeypatch.setattr(graphfolder_module, "GRAPH_PAST_CACHE", 0)
     folder = tmp_path / "articles"
     shutil.copytree(FIXTURES / "progression", folder)
     graph = tmp_path / "graph"

@@ -293,7 +293,7 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         # the first articles show its Turtle changed (an upgrade that changed it: the store is loaded again)
         spool = None
         try:
-            spool = Spool(graph_dir, last[0] if last else None)
+            spool = Spool(graph_dir, last[0] if last else None, bool(manifest and manifest.get("graph-cached")))
             if fresh and manifest is None:
                 spool.stream_to(StreamedLoad(graph_dir / STORE_DIR))
             elif fresh:

@@ -25,7 +25,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 import pyoxigraph as ox
 
 from .errors import Problem
-from .files import GRAPH_PAST_CACHE, PastCacheReader, atomic_write, pieces_digest
+from .files import GRAPH_PAST_CACHE, PATCHED_PAST_CACHE, PastCacheReader, atomic_write, pieces_digest
 from .library import Shared
 from .parse import Limits
 from .store import (GRAPH_FILE, STORE_DIR, StreamedLoad, changing, derived_files, finish_streamed_load, loaded_digest,
@@ -61,15 +61,16 @@ class Spool:
     """The articles' Turtle during a build, never all in memory (the Turtle of a large library runs to
     gigabytes): the pieces made or read from the cache are kept in an unnamed temporary file, and those the
     last build wrote are read from its graph file (``last``, a file descriptor of it, opened before the
-    new file is renamed over it). A piece is known by (offset, length, SHA-256, 0 here or 1 there)."""
+    new file is renamed over it; ``cached`` when it was written through the page cache, as the store's
+    manifest says). A piece is known by (offset, length, SHA-256, 0 here or 1 there)."""
 
     SAMPLE = 200  # the pieces a build reads before it knows whether its store will be loaded again
 
-    def __init__(self, folder: Path, last: int | None = None):
+    def __init__(self, folder: Path, last: int | None = None, cached: bool = False):
         self._file = tempfile.TemporaryFile(dir=folder)
         self._sources = (self._file.fileno(), last)
-        self._last = None if last is None else PastCacheReader(  # read as written: past the page cache if large
-            last, direct=os.fstat(last).st_size >= GRAPH_PAST_CACHE)
+        # read as it was written (``cached``: through the page cache, see refresh_store), else past it
+        self._last = None if last is None else PastCacheReader(last, direct=not cached)
         self.stream: StreamedLoad | None = None  # given every piece kept until it ends (see stream_to)
         self.streamed: set[tuple[int, int, str, int]] = set()  # the pieces it was given
         self._sampled: list[tuple[int, int, str, int]] = []
@@ -305,6 +306,7 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], pieces: list[tuple[
     makes it hold the file's triples (:func:`streamed_fix`): it is put in place rather than loaded again.
     """
     starts = [0, *itertools.accumulate(length for length, _ in pieces[:-1])]
+    size = starts[-1] + pieces[-1][0] if pieces else 0
     if len(pieces) != len(hashes) + 2:
         raise ValueError(f"a graph file of {len(hashes)} articles has {len(pieces)} pieces, not a head, theirs "
                          "and a tail")
@@ -352,17 +354,21 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], pieces: list[tuple[
             changed_dreams = {iri(dream_iri(slug)) for slug in changed}  # their shared triples went with them
             add.update(" ".join(t) for t in manifest["about-dreams"] if t[0] in changed_dreams)
             manifest["triples"] = old["triples"] - len(remove - add) + len(add - remove)
+            manifest["graph-cached"] = size < PATCHED_PAST_CACHE  # how the next build reads it (see Spool)
             stage("writing the graph and updating the store")
 
             update_store_folder(graph_file, turtle, folder, sorted(remove), sorted(add), layout, kept_files,
-                                manifest["triples"])
+                                manifest["triples"], direct=not manifest["graph-cached"])
             return manifest["triples"], "updated"
     manifest["triples"] = -1  # not known until loaded: a manifest left by a crash here is not used
+    manifest["graph-cached"] = size < GRAPH_PAST_CACHE
     stage("writing the graph and loading the store")
     if streamed is not None:
-        count = finish_streamed_load(streamed[0], graph_file, turtle, streamed[1], kept_files, layout)
+        count = finish_streamed_load(streamed[0], graph_file, turtle, streamed[1], kept_files, layout,
+                                     direct=not manifest["graph-cached"])
     else:
-        count, _ = write_and_load_store_folder(graph_file, turtle, folder, kept_files, layout)
+        count, _ = write_and_load_store_folder(graph_file, turtle, folder, kept_files, layout,
+                                               direct=not manifest["graph-cached"])
     manifest["triples"] = count
     atomic_write(folder / MANIFEST, _pickled(manifest))
     return count, "reloaded"

@@ -588,7 +588,7 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
            stage: Callable[[str], None], changes: _Changes) -> BuildReport:
     """Do the work of :func:`patched_build` once it knows the edits can be patched (``changes``: what they
     change among the dreams)."""
-    spool = Spool(graph_dir, last[0])
+    spool = Spool(graph_dir, last[0], bool(manifest.get("graph-cached")))
     try:
         stage("putting the library together")
         written = (set(manifest["articles"]) | set(library.articles)) - changes.gone

@@ -35,7 +35,7 @@ from typing import Callable, Iterable, Iterator
 import pyoxigraph as ox
 
 from .errors import DreamgraphError, GraphNotBuiltError, QueryError
-from .files import (GRAPH_PAST_CACHE, PIECES, _put_in_place, _write_beside, atomic_write, file_digest,
+from .files import (PIECES, _put_in_place, _write_beside, atomic_write, file_digest,
                     file_pieces_digest, leave_for_exit, paused_gc, replaced_file, sync_and_close, write_unsynced)
 from .limits import POLL_SECONDS, over_allowance, resident_bytes
 from .splice import composed, own_rows, runs, spliced
@@ -599,12 +599,6 @@ Extra = Files | Callable[[], Files] | None
 Layout = tuple[str, list[int]]
 
 
-def _graph_past_cache(layout: Layout | None) -> bool:
-    """Whether a graph file of this layout (None: of a size not known) is written past the page cache:
-    a large one (see :data:`dreamgraph.files.GRAPH_PAST_CACHE`)."""
-    return layout is None or layout[1][-1] >= GRAPH_PAST_CACHE
-
-
 def load_store_folder(turtle: Path, folder: Path, extra: Extra = None, digest: str | None = None) -> int:
     """(Re)build the on-disk Oxigraph store ``folder`` from a Turtle file, replacing it atomically.
 
@@ -629,7 +623,7 @@ def _bulk_load(store: ox.Store, path: str) -> None:
 
 def write_and_load_store_folder(turtle: Path, pieces: Iterable[bytes], folder: Path,
                                 extra: Callable[[str], Files] | None = None,
-                                layout: Layout | None = None) -> tuple[int, str]:
+                                layout: Layout | None = None, direct: bool = True) -> tuple[int, str]:
     """Write the Turtle file ``turtle`` from ``pieces`` and (re)build the store folder from the same bytes
     as they are written, instead of reading the file back afterwards (at 100,000 articles the write took
     9 s before the load could start). Returns the number of triples and the file's digest: ``layout``'s
@@ -638,7 +632,8 @@ def write_and_load_store_folder(turtle: Path, pieces: Iterable[bytes], folder: P
     ``extra(digest)`` returns the files kept beside the store; it is called once the file is written, while
     the store may still be loading. The file is renamed into place after the store: a failed write or
     load leaves the old file and the old store, and a crash between the two renames leaves a store whose
-    stamp does not match the file, which is reloaded when next opened.
+    stamp does not match the file, which is reloaded when next opened. The file goes past the page cache
+    when ``direct`` (see :data:`dreamgraph.files.GRAPH_PAST_CACHE`).
     """
     target = replaced_file(turtle)
     read_end, write_end = os.pipe()
@@ -675,7 +670,7 @@ def write_and_load_store_folder(turtle: Path, pieces: Iterable[bytes], folder: P
 
     def write_then_extra() -> Files:
         try:
-            written.append(_write_beside(target, teed(), direct=_graph_past_cache(layout)))
+            written.append(_write_beside(target, teed(), direct=direct))
         finally:
             close(write_end)  # the end of the Turtle for the loader
         return extra(digest()) if extra else {}
@@ -795,15 +790,16 @@ class StreamedLoad:
 
 
 def finish_streamed_load(load: StreamedLoad, turtle: Path, pieces: Iterable[bytes], fix: Callable[[ox.Store], None],
-                         extra: Callable[[str], Files] | None, layout: Layout) -> int:
+                         extra: Callable[[str], Files] | None, layout: Layout, direct: bool = True) -> int:
     """Write the Turtle file ``turtle`` from ``pieces`` (whose digest and pieces are ``layout``: see
     :data:`Layout`) and put in place the store ``load`` made (:class:`StreamedLoad`, ended), changed by
     ``fix`` once loaded (it may have been fed pieces the library did not keep: see
     :func:`dreamgraph.graphfolder.streamed_fix`); return its number of triples. ``extra(digest)`` makes
     the files kept beside the store, while the load ends. As with :func:`write_and_load_store_folder`, the
-    file is renamed into place after the store, and a failure leaves the old file and store."""
+    file is renamed into place after the store, and a failure leaves the old file and store; it goes past
+    the page cache when ``direct``."""
     target = replaced_file(turtle)
-    written = _write_beside(target, pieces, direct=_graph_past_cache(layout))
+    written = _write_beside(target, pieces, direct=direct)
     try:
         count = _new_store_folder(load.folder, fix, written, (lambda: extra(layout[0])) if extra else None,
                                   layout[0], count=True, starts=layout[1], streamed=load)
@@ -825,11 +821,13 @@ def changing(remove: Iterable[ox.Quad], add: Iterable[ox.Quad]) -> Callable[[ox.
 
 
 def update_store_folder(turtle: Path, pieces: Iterable[bytes], folder: Path, remove: list[str], add: list[str],
-                        layout: Layout, extra: Callable[[str], Files] | None = None, triples: int = -1) -> None:
+                        layout: Layout, extra: Callable[[str], Files] | None = None, triples: int = -1,
+                        direct: bool = True) -> None:
     """Write the Turtle file ``turtle`` from ``pieces`` (whose digest and pieces are ``layout``: see
     :data:`Layout`) and replace the store folder atomically by a copy changed to match it: ``remove`` and
     ``add`` triples (N-Triples lines without their final " ."), in one transaction. ``triples``, when the
-    caller knows it, is the number of triples the store holds after the change.
+    caller knows it, is the number of triples the store holds after the change. The file goes past the
+    page cache when ``direct`` (see :data:`dreamgraph.files.PATCHED_PAST_CACHE`).
 
     The file is written beside the old one in a thread of its own (writing lets go of Python's lock) while
     the store is changed and ``extra(digest)`` makes the files kept beside it, and renamed into place after
@@ -848,7 +846,7 @@ def update_store_folder(turtle: Path, pieces: Iterable[bytes], folder: Path, rem
             store.update("DELETE DATA {\n" + " .\n".join(remove) + "\n} ;\nINSERT DATA {\n" + " .\n".join(add) + "\n}")
 
     with ThreadPoolExecutor(1) as pool:
-        written = pool.submit(_write_beside, target, pieces, direct=_graph_past_cache(layout))
+        written = pool.submit(_write_beside, target, pieces, direct=direct)
         try:
             _new_store_folder(folder, change, written.result, (lambda: extra(layout[0])) if extra else None,
                               layout[0], copy=True, triples=triples, starts=layout[1])
