@@ -191,10 +191,10 @@ def test_a_graph_file_goes_past_the_page_cache_only_when_large_and_is_patched_ei
     larger one (here: every one) is written and read past it (O_DIRECT). Either way the patch makes the
     clean build's file, folder and tables."""
     import dreamgraph.files as files_module
-    import dreamgraph.graphfolder as graphfolder_module
+    import dreamgraph.patch as patch_module
 
     if large:
-        monkeypatch.setattr(graphfolder_module, "PATCHED_PAST_CACHE", 0)
+        monkeypatch.setattr(patch_module, "PATCHED_PAST_CACHE", 0)
     real, past = files_module._past_cache, []
 
     def noting(fd):  # the files set past the page cache, by name

@@ -25,7 +25,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 import pyoxigraph as ox
 
 from .errors import Problem
-from .files import GRAPH_PAST_CACHE, PATCHED_PAST_CACHE, PastCacheReader, atomic_write, pieces_digest
+from .files import GRAPH_PAST_CACHE, PastCacheReader, atomic_write, pieces_digest
 from .library import Shared
 from .parse import Limits
 from .store import (GRAPH_FILE, STORE_DIR, StreamedLoad, changing, derived_files, finish_streamed_load, loaded_digest,
@@ -281,7 +281,8 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], pieces: list[tuple[
                   derived: Callable[[], dict[str, object]] | None = None, old: dict | None = None,
                   limits: str = "", stage: Callable[[str], None] = no_stage,
                   aliases: dict[str, str] | None = None,
-                  streamed: tuple[StreamedLoad, Callable[[ox.Store], None]] | None = None) -> tuple[int, str]:
+                  streamed: tuple[StreamedLoad, Callable[[ox.Store], None]] | None = None,
+                  cached_below: int = GRAPH_PAST_CACHE) -> tuple[int, str]:
     """Write the graph file from the pieces of ``turtle`` and bring the embedded store up to date with it;
     return the store's number of triples and how ("updated" or "reloaded"). ``pieces`` are the file's
     pieces' lengths and hashes (:func:`graph_pieces`): the store is stamped with their digest
@@ -304,6 +305,9 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], pieces: list[tuple[
     keeps for the next build. ``stage`` is told of each step as it begins (see :func:`dreamgraph.build.build`).
     ``streamed`` is a store loaded as the build read its articles (:class:`StreamedLoad`, ended) with what
     makes it hold the file's triples (:func:`streamed_fix`): it is put in place rather than loaded again.
+    A graph file under ``cached_below`` bytes is written through the page cache, a larger one past it
+    (see :data:`dreamgraph.files.GRAPH_PAST_CACHE`, and ``PATCHED_PAST_CACHE`` for a patch's); the manifest
+    says which ("graph-cached"), for the next build to read it the same way (see :class:`Spool`).
     """
     starts = [0, *itertools.accumulate(length for length, _ in pieces[:-1])]
     size = starts[-1] + pieces[-1][0] if pieces else 0
@@ -354,14 +358,14 @@ def refresh_store(graph_file: Path, turtle: Iterable[bytes], pieces: list[tuple[
             changed_dreams = {iri(dream_iri(slug)) for slug in changed}  # their shared triples went with them
             add.update(" ".join(t) for t in manifest["about-dreams"] if t[0] in changed_dreams)
             manifest["triples"] = old["triples"] - len(remove - add) + len(add - remove)
-            manifest["graph-cached"] = size < PATCHED_PAST_CACHE  # how the next build reads it (see Spool)
+            manifest["graph-cached"] = size < cached_below
             stage("writing the graph and updating the store")
 
             update_store_folder(graph_file, turtle, folder, sorted(remove), sorted(add), layout, kept_files,
                                 manifest["triples"], direct=not manifest["graph-cached"])
             return manifest["triples"], "updated"
     manifest["triples"] = -1  # not known until loaded: a manifest left by a crash here is not used
-    manifest["graph-cached"] = size < GRAPH_PAST_CACHE
+    manifest["graph-cached"] = size < min(cached_below, GRAPH_PAST_CACHE)  # (a store loaded: a large process)
     stage("writing the graph and loading the store")
     if streamed is not None:
         count = finish_streamed_load(streamed[0], graph_file, turtle, streamed[1], kept_files, layout,

@@ -62,7 +62,7 @@ from .cache import Cache
 from .centrality import rankings
 from .compile import (Compiled, FileIndex, article_unit, compile_article, compile_file, keep_in_cache, put_together,
                       shared_unit)
-from .files import leave_for_exit
+from .files import PATCHED_PAST_CACHE, leave_for_exit
 from .gaps import (find_gaps, lookalike_targets, near_pairs, near_pairs_patched, not_in_format, patched_gaps,
                    relinked_gaps, reused_gaps, typo_table, written_digest, written_lookalikes)
 from .graphfolder import (GRAPH_FILE, BuildReport, Inputs, Spool, graph_pieces, graph_turtle, keep_report,
@@ -638,7 +638,8 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
             graph_dir / GRAPH_FILE, graph_turtle(slugs, parts, tail, spool), graph_pieces(slugs, parts, tail),
             graph_dir / STORE_DIR, {slug: parts[slug][0][2] for slug in written}, shared,
             lambda slug: own_triples(library.articles[slug], library.articles[slug].path, resolve),
-            while_the_store_loads, manifest, manifest["limits"], stage, manifest["aliases"])
+            while_the_store_loads, manifest, manifest["limits"], stage, manifest["aliases"],
+            cached_below=PATCHED_PAST_CACHE)
     finally:
         spool.close()
         for spilled in graph_dir.glob(f".{SPILLED}.*.tmp"):  # linked into the store folder, or not needed
