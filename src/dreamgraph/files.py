@@ -199,7 +199,7 @@ DIRECT_CHUNK = 8 << 20  # bytes written at a time past the page cache
 CACHED_BYTES = 64 << 20  # a store folder's file smaller than this is written through the page cache (see
 # write_unsynced): the kept tables of 100,000 articles are 35 MB at most, the graph file 1.5 GB
 DIRECT_BLOCK = 4096  # what a write past the page cache is a multiple of, in length and place
-GRAPH_PAST_CACHE = 1 << 30  # a graph file a build loads the store from of this many bytes or more is written
+GRAPH_PAST_CACHE = 1 << 30  # a graph file of this many bytes or more that a whole build writes is written
 # past the page cache; a smaller one through it, where the next build reads it back. Written and flushed to
 # disk on a machine of this project's, 126 MB (10,000 articles) took 0.19 s through the cache against 0.35 s
 # past it, 300 MB 0.43-0.47 s against 0.51-0.79 s, 600 MB 0.89-0.97 s against 1.19-1.47 s, 1.28 GB 2.4-3.3 s
