@@ -1,8 +1,11 @@
 """Terminal output: tables aligned in terminal cells, whatever the script of the text."""
 
+import json
+
 from rich.cells import cell_len
 
-from dreamgraph.output import echo_table
+from dreamgraph import output
+from dreamgraph.output import echo_data, echo_table, json_bytes
 
 
 def test_columns_line_up_for_wide_characters(capsys):
@@ -18,3 +21,23 @@ def test_a_long_cell_is_cut_to_its_width_in_cells(capsys):
     echo_table(["x"], [("夢" * 50,)], max_width=10)
     row = capsys.readouterr().out.splitlines()[2]
     assert cell_len(row) <= 10 and row.endswith("…")
+
+
+def test_json_lines_read_back_as_what_was_written_even_what_orjson_refuses():
+    items = [{"dream": "夢 café", "line": 3, "score": 0.1, "evidence": [{"text": "a\u2028b\x1b[2J"}, None, True]},
+             {"text": "half a pair: \udcff"},  # a lone surrogate: orjson refuses it
+             {"n": 2 ** 70}, {1: "a key that is no string"}]
+    lines = [json_bytes(item) for item in items]
+    assert all(b"\n" not in line for line in lines)
+    assert [json.loads(line) for line in lines] == [*items[:3], {"1": "a key that is no string"}]
+    assert lines[0] == json.dumps(items[0], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def test_machine_output_as_bytes_is_written_as_is_to_a_pipe_and_made_safe_on_a_terminal(capsys, monkeypatch):
+    data = "夢,title\x1b]0;owned\x07".encode("utf-8")  # (JSON escapes these itself)
+    echo_data(data)
+    assert capsys.readouterr().out == data.decode("utf-8") + "\n"
+    monkeypatch.setattr(output.sys.stdout, "isatty", lambda: True)
+    echo_data(data)
+    shown = capsys.readouterr().out
+    assert "\x1b" not in shown and "\x07" not in shown and "夢" in shown and "\\x1b" in shown

@@ -8,7 +8,9 @@ from functools import partial
 import pytest
 
 from dreamgraph.dreams import find_dream
-from dreamgraph.query import bind_parameters, check_query, named_queries, named_query, parse_named_query, run_query
+from dreamgraph.query import (bind_parameters, cell_text, check_query, format_result, named_queries, named_query,
+                              parse_named_query, run_query)
+from dreamgraph.terms import QueryResult
 from dreamgraph.errors import QueryError
 
 DREAMS = "SELECT ?d ?label WHERE { ?d a dg:Dream ; rdfs:label ?label } ORDER BY ?d"
@@ -41,6 +43,25 @@ def test_csv_and_tsv(cli, seed_graph):
     tsv = cli("-g", seed_graph, "sparql", "-e", DREAMS, "-f", "tsv").stdout.splitlines()
     assert tsv[0] == "?d\t?label"
     assert tsv[1] == '<https://w3id.org/dreamgraph/id/dream/being-chased-by-a-killer>\t"being chased by a killer"'
+
+
+def test_csv_cells_are_the_full_text_of_each_cell_whatever_the_column_holds():
+    # written a column at a time: a column of plain cells at C speed, one with a blank node or an empty cell
+    # cell by cell; either way the rows are those csv writes of each cell's text
+    xsd = "http://www.w3.org/2001/XMLSchema#integer"
+    rows = [(("uri", "https://w3id.org/dreamgraph/id/dream/a"), ("literal", 'a "quoted", text\nover lines', None, None),
+             ("bnode", "b0"), ("literal", "3", xsd, None)),
+            (("uri", "https://w3id.org/dreamgraph/id/dream/b"), ("literal", "plain", None, "en"), None,
+             ("literal", "12", xsd, None))]
+    result = QueryResult("select", variables=["d", "text", "node", "n"], rows=rows)
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\r\n")
+    writer.writerows([["d", "text", "node", "n"], *([cell_text(c, compact=False) for c in row] for row in rows)])
+    assert format_result(result, "csv") == expected.getvalue().rstrip("\n")
+    assert list(csv.reader(io.StringIO(format_result(result, "csv"))))[1:] == [
+        ["https://w3id.org/dreamgraph/id/dream/a", 'a "quoted", text\nover lines', "_:b0", "3"],
+        ["https://w3id.org/dreamgraph/id/dream/b", "plain", "", "12"]]
+    assert format_result(QueryResult("select", variables=["d"], rows=[]), "csv") == "d\r"  # the last line's \n is the echo's
 
 
 def test_construct_as_turtle_and_ntriples(cli, seed_graph):

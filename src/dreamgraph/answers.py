@@ -24,6 +24,8 @@ disagree on (Virtuoso 7.2 runs out of memory on a library with loops).
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
+from operator import itemgetter
 from typing import Callable
 
 from . import query
@@ -48,6 +50,7 @@ def _text(value: str) -> tuple:
     return ("literal", value, None, None)
 
 
+@lru_cache(maxsize=4096)  # one cell for each count: the completeness of 100,000 articles makes 700,000 of them
 def _integer(value: int) -> tuple:
     return ("literal", str(value), _XSD + "integer", None)
 
@@ -58,7 +61,7 @@ def _boolean(value: bool) -> tuple:
 
 def _article(entry: dict) -> tuple:
     """The dream, label, path and line of a completeness entry (see :func:`dreamgraph.gaps.completeness_matrix`)."""
-    return _iri(str(dream_iri(entry["dream"]))), _text(entry["label"]), _text(entry["path"]), _integer(entry["line"])
+    return ("uri", dream_iri(entry["dream"])), _text(entry["label"]), _text(entry["path"]), _integer(entry["line"])
 
 
 # --- one function per shipped query: (snapshot, bindings) -> (variables, rows), or None when not kept ----
@@ -67,8 +70,9 @@ def gap_completeness(snapshot: Snapshot, bindings: dict) -> Rows | None:
     matrix = snapshot.kept("completeness")
     if matrix is None:
         return None
+    counts = itemgetter(*SECTION_COUNTS.values())
     return (["dream", "label", "path", "line", *SECTION_COUNTS],
-            [(*_article(e), *(_integer(e[key]) for key in SECTION_COUNTS.values())) for e in matrix])
+            [(*_article(e), *map(_integer, counts(e))) for e in matrix])
 
 
 def gap_orphans(snapshot: Snapshot, bindings: dict) -> Rows | None:

@@ -20,7 +20,7 @@ import click
 
 from . import __version__, settings
 from .errors import DreamgraphError
-from .output import console, echo_data, echo_jsonl, echo_table, json_line, safe_text
+from .output import console, echo_data, echo_jsonl, echo_table, json_bytes, safe_text
 
 EXIT_FOUND_PROBLEMS = 3
 GAPS = settings.GapSettings()
@@ -923,8 +923,8 @@ def _print_gaps(found, fmt: str, by: str = "kind") -> None:
         return
     if fmt == "json":  # one gap a line: greppable, and written by the json module's fast encoder
         if by != "dream":
-            lines = ",\n".join(json_line(g.as_dict()) for g in report.in_order(found, by))
-            echo_data(f"[\n{lines}\n]" if found else "[]")
+            lines = b",\n".join(json_bytes(g.as_dict()) for g in report.in_order(found, by))
+            echo_data(b"[\n" + lines + b"\n]" if found else "[]")
         else:
             echo_data(json.dumps(report.as_data(found, by), ensure_ascii=False, indent=1))
         return

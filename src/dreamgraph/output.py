@@ -16,6 +16,7 @@ import re
 import sys
 
 import click
+import orjson
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _CONTROL_WITH_NEWLINES = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -32,12 +33,12 @@ def safe_text(text: str, multiline: bool = False) -> str:
     return pattern.sub(escape, str(text))
 
 
-def echo_data(text: str, nl: bool = True) -> None:
-    """Print machine-readable output (CSV, TSV, JSON, Turtle): byte-true into a file or a pipe, but with
-    control and bidi-override characters escaped when it goes to a terminal, where an article's escape
-    sequence could retitle the window or clear the screen."""
+def echo_data(text: str | bytes, nl: bool = True) -> None:
+    """Print machine-readable output (CSV, TSV, JSON, Turtle; bytes are UTF-8): byte-true into a file or a
+    pipe, but with control and bidi-override characters escaped when it goes to a terminal, where an
+    article's escape sequence could retitle the window or clear the screen."""
     if sys.stdout.isatty():
-        text = safe_text(text, multiline=True)
+        text = safe_text(text.decode("utf-8") if isinstance(text, bytes) else text, multiline=True)
     click.echo(text, nl=nl)
 
 
@@ -71,14 +72,34 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - cell_len(text))
 
 
-# One item as JSON on one line, by an encoder made once (json.dumps with an option makes an encoder at
-# each call: 0.09 s of 0.62 s for the 110,000 gaps of a report at 100,000 articles, written a line each)
-json_line = json.JSONEncoder(ensure_ascii=False).encode
+def json_bytes(item) -> bytes:
+    """Return ``item`` as JSON on one line, compact, in UTF-8, by orjson: the 110,000 gaps of a report at
+    100,000 articles, written a line each, in 0.12 s against 0.82 s by the json module. What orjson
+    refuses (a lone surrogate, an integer past 64 bits) the json module writes, in ASCII.
+
+    >>> json_bytes({"dream": "café", 3: [1.5, None]}).decode()
+    '{"dream":"café","3":[1.5,null]}'
+    >>> json_bytes({"text": "\\udcff", "n": 2**70})
+    b'{"text":"\\\\udcff","n":1180591620717411303424}'
+    """
+    try:
+        return orjson.dumps(item, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:  # orjson.JSONEncodeError is one
+        return json.dumps(item, separators=(",", ":")).encode("ascii")
+
+
+def json_line(item) -> str:
+    """Return ``item`` as JSON on one line (:func:`json_bytes`) as text.
+
+    >>> json_line({"dream": "falling", "line": 3})
+    '{"dream":"falling","line":3}'
+    """
+    return json_bytes(item).decode("utf-8")
 
 
 def echo_jsonl(items) -> None:
     """Print each item as one line of JSON (JSON Lines: for jq, grep and line-by-line readers)."""
-    echo_data("".join(json_line(item) + "\n" for item in items), nl=False)
+    echo_data(b"".join(json_bytes(item) + b"\n" for item in items), nl=False)
 
 
 def echo_table(headers: list[str], rows: list, fmt: str = "table", max_width: int = 70) -> None:
