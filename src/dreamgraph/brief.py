@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 
 from .article import STANDARD_SECTIONS
 from .errors import DreamgraphError
-from .progression import progression_graph
-from .snapshot import lookups
+from .snapshot import Snapshot, lookups
 from .store import Store
 from .vocabulary import slug_of
 
@@ -66,8 +65,13 @@ def title_case(name: str) -> str:
 
 
 def make_brief(store: Store, dream: str, siblings: int = 10, stages: int = 8, questions: int = 8) -> Brief:
-    """Return the brief for a dream, by slug (see :func:`dreamgraph.dreams.find_dream` for names)."""
-    graph = progression_graph(store)
+    """Return the brief for a dream, by slug (see :func:`dreamgraph.dreams.find_dream` for names).
+
+    The dreams and their links are read from the kept links when the build kept them (the projection itself,
+    with every link's texts, takes 0.7 s to load at 100,000 dreams); nothing here depends on the order of a
+    dream's successors.
+    """
+    graph = Snapshot.of(store).reader()
     if dream not in graph:
         raise DreamgraphError(f"no dream {dream!r} in the graph")
     node = graph.nodes[dream]
