@@ -55,6 +55,7 @@ def _integer(value: int) -> tuple:
     return ("literal", str(value), _XSD + "integer", None)
 
 
+@lru_cache(maxsize=2)
 def _boolean(value: bool) -> tuple:
     return ("literal", "true" if value else "false", _XSD + "boolean", None)
 
@@ -143,28 +144,16 @@ def gap_clusters(snapshot: Snapshot, bindings: dict) -> Rows | None:
     return ["cluster", "label", "writtenDreams", "hub"], rows
 
 
-def _chained(links, start: int, step: Callable) -> list[int]:
-    """The dreams one or more steps from ``start`` (itself only when it is on a loop)."""
-    seen: set[int] = set()
-    todo = list(step(start))
-    while todo:
-        node = int(todo.pop())
-        if node not in seen:
-            seen.add(node)
-            todo.extend(step(node))
-    return sorted(seen)
-
-
 def _progression(snapshot: Snapshot, bindings: dict, column: str, forward: bool) -> Rows | None:
     if "dream" not in bindings:
         return None
     links = snapshot.links  # kept, or made from the projection asked of any engine without a property path
     start = str(bindings["dream"])
     n = links.index.get(slug_of(start))
-    found = [] if n is None else _chained(links, n, links.successors if forward else links.predecessors)
+    found = [] if n is None else links.reached(n, forward).tolist()
+    asked, slugs, labels, stub = _iri(start), links.slugs, links.labels, links.stub
     return (["dream", column, "label", "stub"],
-            [(_iri(start), _iri(str(dream_iri(links.slugs[m]))), _text(links.labels[m]), _boolean(bool(links.stub[m])))
-             for m in found])
+            [(asked, ("uri", dream_iri(slugs[m])), _text(labels[m]), _boolean(bool(stub[m]))) for m in found])
 
 
 def leads_to(snapshot: Snapshot, bindings: dict) -> Rows | None:
