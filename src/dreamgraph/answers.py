@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections import Counter
 from functools import lru_cache
+from itertools import chain
 from operator import itemgetter
 from typing import Callable
 
@@ -32,7 +33,7 @@ from . import query
 from .limits import DEFAULT_QUERY_MEMORY
 from .query import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, NamedQuery, named_queries, named_query
 from .snapshot import Snapshot, lookups
-from .snapshot.articles import SECTION_COUNTS
+from .snapshot.articles import SECTION_COUNTS, Cards
 from .snapshot.texts import PART_KINDS, SEARCH_KINDS, SEARCHED
 from .store import Store
 from .terms import QueryResult, python_value
@@ -144,6 +145,21 @@ def gap_clusters(snapshot: Snapshot, bindings: dict) -> Rows | None:
     return ["cluster", "label", "writtenDreams", "hub"], rows
 
 
+def article_texts(snapshot: Snapshot, bindings: dict, max_rows: int | None = None) -> Rows | None:
+    """The texts near-duplicates are judged on, from the kept cards (the same texts: Quick Answer items,
+    scenarios and their meanings), a dream at a time until past the cap."""
+    table = snapshot.kept("card-parts")
+    if table is None:
+        return None
+    rows: list[tuple] = []
+    for slug, part in Cards(table).in_order():
+        dream = ("uri", dream_iri(slug))
+        rows.extend((dream, _text(text)) for text in sorted([*part["quick"], *chain.from_iterable(part["scenarios"])]))
+        if max_rows is not None and len(rows) > max_rows:
+            break
+    return ["dream", "text"], rows
+
+
 def _progression(snapshot: Snapshot, bindings: dict, column: str, forward: bool) -> Rows | None:
     if "dream" not in bindings:
         return None
@@ -218,7 +234,7 @@ ANSWERS: dict[str, Callable[..., Rows | None]] = {
     "gap-completeness": gap_completeness, "gap-orphans": gap_orphans, "gap-dead-ends": gap_dead_ends,
     "gap-no-cluster": gap_no_cluster,
     "gap-missing-articles": gap_missing_articles, "gap-clusters": gap_clusters, "stubs-by-demand": stubs_by_demand,
-    "leads-to": leads_to, "reachable-from": reachable_from, "search": search,
+    "leads-to": leads_to, "reachable-from": reachable_from, "search": search, "article-texts": article_texts,
 }
 
 
@@ -230,7 +246,8 @@ def kept_answer(store: Store | Snapshot, name: str, bindings: dict | None,
     if answer is None:
         return None
     snapshot = Snapshot.of(store)
-    made = answer(snapshot, bindings or {}, max_rows) if answer is search else answer(snapshot, bindings or {})
+    capped = answer in (search, article_texts)  # these stop once past the cap
+    made = answer(snapshot, bindings or {}, max_rows) if capped else answer(snapshot, bindings or {})
     if made is None:
         return None
     variables, rows = made
