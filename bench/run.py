@@ -249,6 +249,8 @@ def main() -> None:
             ("1 added, watch (median of 5)", (watch_added, watch_added_rss), None),
             ("named query (stubs-by-demand)", None, "query stubs-by-demand"),
             ("named query (gap-completeness)", None, "query gap-completeness"),
+            ("named query (article-texts)", None, "query article-texts"),
+            ("named query (leads-to the most linked dream)", None, None),
             ("gap report", None, "gaps"),
             ("path query", None, f"path {source} {target}"),
             ("taxonomy export", None, "export"),
@@ -266,6 +268,9 @@ def main() -> None:
         commands = {
             "named query (stubs-by-demand)": ["sparql", "-n", "stubs-by-demand", "-f", "csv", "--max-rows", "1000000"],
             "named query (gap-completeness)": ["sparql", "-n", "gap-completeness", "-f", "csv", "--max-rows", "1000000"],
+            "named query (article-texts)": ["sparql", "-n", "article-texts", "-f", "csv", "--max-rows", "1000000"],
+            "named query (leads-to the most linked dream)": ["sparql", "-n", "leads-to", "--param", f"dream={hub}",
+                                                             "-f", "csv", "--max-rows", "1000000"],
             "gap report": ["gaps", "-f", "json"],
             "path query": ["path", source, target],
             "taxonomy export": ["export", "-o", str(args.work / f"taxonomy-{size}.html")],
