@@ -6,7 +6,8 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from dreamgraph.centrality import betweenness, pagerank, rankings
+from dreamgraph import centrality
+from dreamgraph.centrality import betweenness, pagerank, rankings, rankings_aside
 from dreamgraph.snapshot.projection import Links, links_of
 
 
@@ -48,6 +49,21 @@ def test_the_rankings_over_the_arrays_are_those_over_the_projection():
     scores = nx.pagerank(graph)
     assert [r["slug"] for r in rows[:3]] == sorted(graph, key=lambda n: -scores[n])[:3]
     assert {r["stub"] for r in rows} == {True, False} and all(type(r["betweenness"]) is float for r in rows)
+
+
+def test_rankings_with_the_betweenness_from_a_child_process_are_the_rankings(tmp_path, monkeypatch):
+    """A patch takes the rankings at once but for the betweenness, estimated in a child process (above
+    ASIDE_ABOVE dreams; here above none) and put in the rows before they are written."""
+    graph = nx.relabel_nodes(_graph(2500, 7000, seed=11), {i: f"dream-{i:04d}" for i in range(2500)})
+    graph.add_nodes_from(sorted(graph), label="", stub=False, partial=False, clusters=[])
+    links = Links(links_of(graph))
+    monkeypatch.setattr(centrality, "ASIDE_ABOVE", 0)
+    rows, finish = rankings_aside(links, tmp_path)
+    assert {row["betweenness"] for row in rows} == {None}  # not yet: the PageRank is there
+    assert [(r["slug"], r["pagerank"]) for r in rows] == [(r["slug"], r["pagerank"]) for r in rankings(links)]
+    finish()
+    assert rows == rankings(links) and any(row["betweenness"] for row in rows)
+    assert list(tmp_path.iterdir()) == []  # the child's file is gone with its result
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -355,6 +355,16 @@ def test_an_edit_to_the_links_is_patched_into_what_a_clean_build_makes(library, 
     _patched_twice(library, tmp_path, LINK_EDITS[edit], lambda f: _replace(f / "loop.txt", "you fly →", "you glide →"))
 
 
+@pytest.mark.parametrize("edit", ["a link to a new stub", "a stub's last link taken out, and a new stub linked"])
+def test_a_link_edit_with_the_betweenness_estimated_aside_is_a_clean_build(library, tmp_path, edit, monkeypatch):
+    """Above centrality.ASIDE_ABOVE dreams (here above none) a patch estimates the betweenness in a child
+    process while it finds the gaps: the rankings it writes are still the clean build's."""
+    from dreamgraph import centrality
+
+    monkeypatch.setattr(centrality, "ASIDE_ABOVE", 0)
+    _patched_twice(library, tmp_path, LINK_EDITS[edit], lambda f: _replace(f / "loop.txt", "you fly →", "you glide →"))
+
+
 SWIMMING = article("Dream About Swimming: Strokes", quick=["Water holds you.", "You float."],
                    scenarios=[("Swimming in a lake", "calm")], prose="The body cluster gathers dreams of swimming.",
                    next_stages=[("you sink", "nightmares", "it darkens"), ("you rise", "flying", "you lift")])

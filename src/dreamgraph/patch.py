@@ -59,7 +59,7 @@ from typing import Callable, Container, Sequence
 
 from .article import Article
 from .cache import Cache
-from .centrality import rankings
+from .centrality import rankings_aside
 from .compile import (Compiled, FileIndex, article_unit, compile_article, compile_file, keep_in_cache, put_together,
                       shared_unit)
 from .files import PATCHED_PAST_CACHE, leave_for_exit
@@ -847,7 +847,7 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
         copying.append(shingles_copied)
     relinked = [edit for edit in edits if edit.relinked]
     links_change = bool(relinked or gone)  # the projection's links, the rankings and the gaps with them
-    links = _relink(tables, relinked, library, stage, changes) if links_change else tables.last_links()
+    links = _relink(tables, relinked, library, stage, changes, copying) if links_change else tables.last_links()
     versions = dict(sorted({**last("article-versions"), **article_versions(library)}.items()))
     for slug in gone:
         del versions[slug]
@@ -928,11 +928,12 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
 
 
 def _relink(tables: _Tables, edits: list[Edit], library: Library, stage: Callable[[str], None],
-            changes: _Changes) -> Links:
+            changes: _Changes, copying: list[Callable[[], None]]) -> Links:
     """Make the tables the links' changes change (the projection's arrays and changes, the digest of their
-    inputs and the rankings), each from the last build's: the new stubs and the added articles' dreams
-    added (those written for a stub put in its place), the changed articles' links put in place of their old
-    ones, the removed articles' dreams taken out with their links; return the new arrays, indexed. The
+    inputs and the rankings, whose betweenness a function added to ``copying`` puts in), each from the last
+    build's: the new stubs and the added articles' dreams added (those written for a stub put in its place),
+    the changed articles' links put in place of their old ones, the removed articles' dreams taken out with
+    their links; return the new arrays, indexed. The
     projection itself is neither read nor written: its changes are kept beside it (see
     :func:`dreamgraph.snapshot.projection.with_changes`)."""
     last, made = tables.last, tables.made
@@ -961,7 +962,8 @@ def _relink(tables: _Tables, edits: list[Edit], library: Library, stage: Callabl
     links = Links(made["links"])
     if not same_structure(last("links"), made["links"]):  # else the same links in other words: the rankings stand
         stage("ranking the dreams")
-        made["rankings"] = rankings(links)
+        made["rankings"], finish = rankings_aside(links, tables.folder.parent)
+        copying.append(finish)  # the betweenness, in the rows before they are written
     return links
 
 
