@@ -26,6 +26,7 @@ from bisect import bisect_left, insort
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import cache
+from operator import itemgetter
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from .article import STANDARD_SECTIONS
@@ -240,7 +241,10 @@ def partial_articles(graph: nx.DiGraph, matrix: list[dict]) -> list[Gap]:
 def not_in_format(entry: dict) -> bool:
     """Return True when a written dream's article has none of the standard sections (a title-only page, or
     a page from another site)."""
-    return not any(entry[key] for key in STANDARD_SECTIONS)
+    return not any(_SECTION_COUNTS(entry))
+
+
+_SECTION_COUNTS = itemgetter(*STANDARD_SECTIONS)  # a completeness row's count of each standard section
 
 
 def unformatted_articles(graph: nx.DiGraph, matrix: list[dict], unformatted: set[str]) -> list[Gap]:
