@@ -19,13 +19,16 @@ and return plain data; nothing here prints.
 
 from __future__ import annotations
 
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from . import centrality
 from .errors import UnknownDreamError
 from .snapshot import Snapshot
 from .snapshot.projection import strong_groups
 from .store import Store
+
+if TYPE_CHECKING:  # networkx is loaded where a projection is read or a path enumerated, not by every command
+    import networkx as nx
 
 
 def progression_graph(source: Store | Snapshot) -> nx.DiGraph:
@@ -76,6 +79,7 @@ def shortest_progression(graph: nx.DiGraph, source: str, target: str) -> list[st
 def why_no_progression(graph: nx.DiGraph, source: str, target: str) -> str:
     """Return, in words, why no chain of next stages leads from one dream to another.
 
+    >>> import networkx as nx
     >>> g = nx.DiGraph(); g.add_edge("a", "b"); g.add_node("c", partial=False)
     >>> why_no_progression(g, "b", "a")
     'b has no next stages: it is a dead end'
@@ -104,6 +108,8 @@ def all_progressions(graph: nx.DiGraph, source: str, target: str, max_hops: int 
 
     At most ``limit`` chains are returned: on a dense graph their number grows exponentially.
     """
+    import networkx as nx
+
     _require(graph, source, target)
     if source == target:
         return [[source]]
@@ -123,6 +129,7 @@ def progression_tree(graph: nx.DiGraph, root: str, depth: int = 3, reverse: bool
     and a later appearance is listed with ``repeat`` true and not expanded again (so loops end), unless it
     has more links left to show than the first had, in which case it is expanded there too.
 
+    >>> import networkx as nx
     >>> g = nx.DiGraph()
     >>> g.add_edge("a", "b", condition="if b", position=1); g.add_edge("b", "a", condition="if a", position=1)
     >>> for n in "ab": g.nodes[n].update(label=n.upper(), stub=False)
@@ -170,6 +177,7 @@ def loop_search(graph, max_length: int | None = None, limit: int = 1000,
     ``limit`` loops are returned. Which loops are found, and so the answer, does not depend on the order the
     graph holds its dreams in (see :func:`_loops_of_length`).
 
+    >>> import networkx as nx
     >>> g = nx.DiGraph([("a", "b"), ("b", "a"), ("b", "c"), ("c", "a")])
     >>> loop_search(g)
     ([['a', 'b'], ['a', 'b', 'c']], None)
@@ -275,6 +283,7 @@ def betweenness_centrality(graph: nx.DiGraph, k: int | None = None, seed: int = 
     """Return networkx's normalized betweenness centrality of a directed graph (from ``k`` sources sampled
     as networkx samples them with ``seed``, or from every node): see :func:`dreamgraph.centrality.betweenness`.
 
+    >>> import networkx as nx
     >>> g = nx.DiGraph([("a", "b"), ("b", "c"), ("a", "d"), ("d", "c")])
     >>> betweenness_centrality(g) == nx.betweenness_centrality(g)
     True
