@@ -52,3 +52,17 @@ def test_a_command_loads_only_the_libraries_it_needs(modules, loaded):
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == str(loaded)
+
+
+@pytest.mark.parametrize("command", [["leads-to", "losing-control"], ["next", "not-being-able-to-run"],
+                                     ["path", "not-being-able-to-run", "losing-control"], ["loops"],
+                                     ["brief", "losing-control"]])
+def test_the_progression_questions_read_the_kept_links_without_networkx(sample_graph, command):
+    """networkx (0.2 s to import) is loaded to read the projection itself: a graph built by this code has
+    its links kept as arrays, which these commands walk."""
+    code = ("import sys; from dreamgraph.cli import main\n"
+            "try:\n    main(sys.argv[1:])\nexcept SystemExit as exit:\n    assert not exit.code, exit.code\n"
+            "print('networkx' in sys.modules, file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code, "-g", str(sample_graph), *command], capture_output=True,
+                          text=True, check=True)
+    assert done.stdout.strip() and done.stderr.strip().splitlines()[-1] == "False", done.stderr
