@@ -362,7 +362,8 @@ def test_a_link_edit_with_the_betweenness_estimated_aside_is_a_clean_build(libra
     from dreamgraph import centrality
 
     monkeypatch.setattr(centrality, "ASIDE_ABOVE", 0)
-    _patched_twice(library, tmp_path, LINK_EDITS[edit], lambda f: _replace(f / "loop.txt", "you fly →", "you glide →"))
+    _patched_twice(library, tmp_path, LINK_EDITS[edit],
+                   lambda f: _replace(f / "loop.txt", "you fly →", "you glide →"))
 
 
 SWIMMING = article("Dream About Swimming: Strokes", quick=["Water holds you.", "You float."],

@@ -61,7 +61,8 @@ def test_csv_cells_are_the_full_text_of_each_cell_whatever_the_column_holds():
     assert list(csv.reader(io.StringIO(format_result(result, "csv"))))[1:] == [
         ["https://w3id.org/dreamgraph/id/dream/a", 'a "quoted", text\nover lines', "_:b0", "3"],
         ["https://w3id.org/dreamgraph/id/dream/b", "plain", "", "12"]]
-    assert format_result(QueryResult("select", variables=["d"], rows=[]), "csv") == "d\r"  # the last line's \n is the echo's
+    # no rows: the header alone (its line's \n is the echo's)
+    assert format_result(QueryResult("select", variables=["d"], rows=[]), "csv") == "d\r"
 
 
 def test_construct_as_turtle_and_ntriples(cli, seed_graph):

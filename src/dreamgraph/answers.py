@@ -235,8 +235,8 @@ def search(snapshot: Snapshot, bindings: dict, max_rows: int | None = None) -> R
 
 
 _LABEL, _MEANING = SEARCHED[0], next(p for p in SEARCHED if p.endswith("#meaning"))
-_CARD_PARTS = {PART_KINDS.index("quick-answer"): "quick", PART_KINDS.index("scenario"): "scenarios",
-               PART_KINDS.index("sensation"): "sensations"}
+_QUICK = PART_KINDS.index("quick-answer")  # a text of its own; a scenario's or sensation's is a pair
+_CARD_PARTS = {_QUICK: "quick", PART_KINDS.index("scenario"): "scenarios", PART_KINDS.index("sensation"): "sensations"}
 
 
 def _kept_texts(snapshot: Snapshot, index: dict, places: list[tuple]) -> dict[tuple[str, str], str]:
@@ -252,13 +252,13 @@ def _kept_texts(snapshot: Snapshot, index: dict, places: list[tuple]) -> dict[tu
     for _, _, node, predicate, dream, kind, position in places:
         if kind == 0 and predicate == _LABEL:
             texts[node, predicate] = index["labels"][dream]
-        elif kind in _CARD_PARTS and (predicate == _LABEL or (predicate == _MEANING and kind != 1)):
+        elif kind in _CARD_PARTS and (predicate == _LABEL or (predicate == _MEANING and kind != _QUICK)):
             if dream not in opened:
                 opened[dream] = cards.get(index["dreams"][dream], {})
             parts = opened[dream].get(_CARD_PARTS[kind], [])
             if 0 < position <= len(parts):
                 part = parts[position - 1]
-                texts[node, predicate] = part if kind == 1 else part[predicate == _MEANING]
+                texts[node, predicate] = part if kind == _QUICK else part[predicate == _MEANING]
     return texts
 
 
