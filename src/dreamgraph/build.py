@@ -280,6 +280,7 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
             patched = None if force else patched_build(graph_dir, paths, inputs, keyed[1], cache, limits, validate,
                                                        started, stage, memory)
             if patched is not None:  # a few articles' texts edited: their parts put in place of the old ones
+                leave_for_exit(paths, shown, absolute, keyed, inputs)  # (a list or a dict an article each)
                 return patched
         manifest = read_manifest(graph_dir / STORE_DIR)  # what the store holds: the build holds the lock
         last = last_graph_file(graph_dir, manifest)

@@ -677,7 +677,7 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
                           *(before[name] for name in before.keys() - {name for name, _ in inputs.files})} - now, now)
     cache.close()
     keep_report(graph_dir, inputs, report, validate)
-    leave_for_exit(tables, parts)
+    leave_for_exit(tables, parts, manifest, kept, last, before)  # (each holds a dict an article)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -1003,7 +1003,8 @@ def _names_patched(tables: _Tables, changes: _Changes, added: list[Article],
     foreign = {row["dream"] for row in made["completeness"] if not_in_format(row)}
     targets = lookalike_targets(graph, foreign)
     new = {article.slug for article in added} - foreign
-    was = {row["dream"] for row in last("completeness") if row["dream"] in changes.gone and not not_in_format(row)}
+    gone = changes.gone  # (a set made at each call)
+    was = {row["dream"] for row in last("completeness") if row["dream"] in gone and not not_in_format(row)}
     # matched with the last build's written dreams (none of the added ones is a stub's look-alike: see patched_build;
     # none of the removed ones a stub's match: see _removable), new stubs with those written now
     cutoff = GapSettings().typo_similarity
