@@ -315,8 +315,10 @@ def test_the_rankings_and_look_alikes_are_made_again_only_when_the_dreams_or_the
     monkeypatch.setattr(projection, "from_library", lambda *args: projected.append(1) or project(*args))
     import dreamgraph.patch as patch_module
 
-    for module in (build_module, patch_module):  # a whole build ranks, and a patch whose links changed
-        monkeypatch.setattr(module, "rankings", lambda links: made.append(1) or ranked(links))
+    # a whole build ranks, and a patch whose links changed (the betweenness estimated aside when large)
+    monkeypatch.setattr(build_module, "rankings", lambda links: made.append(1) or ranked(links))
+    aside = patch_module.rankings_aside
+    monkeypatch.setattr(patch_module, "rankings_aside", lambda *args: made.append(1) or aside(*args))
     monkeypatch.setattr(gaps_module, "Lookalikes", Counted)
     among = gaps_module.match_among  # (a few stubs are matched one by one)
     monkeypatch.setattr(gaps_module, "match_among", lambda slug, *rest: matched.append(slug) or among(slug, *rest))

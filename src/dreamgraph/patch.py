@@ -933,9 +933,8 @@ def _relink(tables: _Tables, edits: list[Edit], library: Library, stage: Callabl
     inputs and the rankings, whose betweenness a function added to ``copying`` puts in), each from the last
     build's: the new stubs and the added articles' dreams added (those written for a stub put in its place),
     the changed articles' links put in place of their old ones, the removed articles' dreams taken out with
-    their links; return the new arrays, indexed. The
-    projection itself is neither read nor written: its changes are kept beside it (see
-    :func:`dreamgraph.snapshot.projection.with_changes`)."""
+    their links; return the new arrays, indexed. The projection itself is neither read nor written: its
+    changes are kept beside it (see :func:`dreamgraph.snapshot.projection.with_changes`)."""
     last, made = tables.last, tables.made
     new = {slug: stub_node(slug, entry["label"]) for slug, entry in changes.new.items()}
     new.update((edit.new.slug, written_node(edit.new)) for edit in edits if edit.added)  # (no hub: see _new_dreams)
