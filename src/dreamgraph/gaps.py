@@ -34,7 +34,7 @@ from .settings import GapSettings
 from .slugs import Lookalikes, match_among, may_match
 from .snapshot import Snapshot
 from .snapshot.articles import changed_articles
-from .snapshot.projection import Links, LinkedView, strong_groups
+from .snapshot.projection import Links, LinkedView, offsets_within, strong_groups
 from .snapshot.texts import differences, shingle_arrays
 from .store import Store
 
@@ -478,7 +478,7 @@ def similar_pairs(hashes, sizes, threshold: float, most_shared: int = 50) -> lis
     # the articles holding each probing shingle (those holding a counted shingle all count it)
     values, spans = numbers[probing], held[probing].astype(np.int64)
     value_starts = np.concatenate([[0], np.cumsum(spread)])
-    offsets = _offsets_within(spans)
+    offsets = offsets_within(spans)
     first = np.repeat(mine[probing].astype(np.int64), spans)
     second = np.searchsorted(ends, by_value[np.repeat(value_starts[values], spans) + offsets], "right")
     del by_value
@@ -512,25 +512,13 @@ def _shared_counts(first, second, values, starts, chunk: int = 1 << 22):
         pairs = np.arange(at, end, dtype=np.int64)
         segments, owners = np.concatenate([first[at:end], second[at:end]]), np.concatenate([pairs, pairs])
         sizes = lengths[segments]
-        offsets = _offsets_within(sizes)
+        offsets = offsets_within(sizes)
         keys = np.repeat(owners, sizes) << 31 | values[np.repeat(starts[segments], sizes) + offsets]
         keys.sort()
         twice = keys[1:][keys[1:] == keys[:-1]]
         shared[at:end] = np.bincount((twice >> 31) - at, minlength=end - at)
         at = end
     return shared
-
-
-def _offsets_within(lengths):
-    """Return, for segments of these ``lengths`` laid end to end, each element's place within its segment.
-
-    >>> import numpy as np
-    >>> _offsets_within(np.array([3, 0, 2])).tolist()
-    [0, 1, 2, 0, 1]
-    """
-    import numpy as np
-
-    return np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
 
 
 _SPREAD = (0xBF58476D1CE4E5B9, 0x94D049BB133111EB)  # SplitMix64's finalizer: every bit of a hash in the high ones
@@ -587,7 +575,7 @@ def _grouped(hashes, index_bits: int = 0, chunk: int = 1 << 20):
         runs = np.unique(np.searchsorted(bounds, mixed, "right") - 1)
         begin, lengths = bounds[runs], bounds[runs + 1] - bounds[runs]
         del bounds
-        at = np.repeat(begin, lengths) + _offsets_within(lengths)
+        at = np.repeat(begin, lengths) + offsets_within(lengths)
         whole = hashes[by_value[at]]
         order = np.lexsort((by_value[at], whole, np.repeat(runs, lengths)))  # each run stays where it is
         by_value[at], whole = by_value[at][order], whole[order]

@@ -200,6 +200,19 @@ def projection_edges(transitions) -> list[tuple[str, str, dict]]:
     return [(a, b, attributes) for (a, b), attributes in edges.items()]
 
 
+def offsets_within(lengths):
+    """Return, for segments of these ``lengths`` laid end to end, each element's place within its segment
+    (with each segment's start added, the places of a CSR array's rows: see :meth:`Links.reached`).
+
+    >>> import numpy as np
+    >>> offsets_within(np.array([3, 0, 2])).tolist()
+    [0, 1, 2, 0, 1]
+    """
+    import numpy as np
+
+    return np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+
+
 class Links:
     """The projection's structure as arrays: what the shipped gap queries and the progression queries need,
     loaded in milliseconds where the projection itself (with the texts of every edge) takes a second and a
@@ -262,9 +275,8 @@ class Links:
             step = np.unique(step[~seen[step]])
             seen[step] = True
             starts, sizes = ptr[step], ptr[step + 1] - ptr[step]
-            # the places in `found` of every link out of the step's dreams, one run per dream
-            runs = np.repeat(starts - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
-            step = found[runs]
+            # every link out of the step's dreams: the places in `found` of one run per dream
+            step = found[np.repeat(starts, sizes) + offsets_within(sizes)]
         return np.flatnonzero(seen)
 
     def pairs(self):
