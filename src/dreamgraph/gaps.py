@@ -34,7 +34,7 @@ from .settings import GapSettings
 from .slugs import Lookalikes, match_among, may_match
 from .snapshot import Snapshot
 from .snapshot.articles import changed_articles
-from .snapshot.projection import Links, LinkedView, offsets_within, strong_groups
+from .snapshot.projection import Links, LinkedView, distinct, held_in, offsets_within, strong_groups
 from .snapshot.texts import differences, shingle_arrays
 from .store import Store
 
@@ -483,7 +483,7 @@ def similar_pairs(hashes, sizes, threshold: float, most_shared: int = 50) -> lis
     second = np.searchsorted(ends, by_value[np.repeat(value_starts[values], spans) + offsets], "right")
     del by_value
     found = (second != first) & (sizes[second] >= sizes[first])  # from the smaller (both, when as large)
-    pairs = np.unique(np.minimum(first, second)[found] * count + np.maximum(first, second)[found])
+    pairs = distinct(np.minimum(first, second)[found] * count + np.maximum(first, second)[found])
     first, second = pairs // count, pairs % count
     common = _shared_counts(first, second, numbers, np.concatenate([[0], np.cumsum(counted)]))
     smaller = np.minimum(sizes[first], sizes[second])
@@ -572,7 +572,7 @@ def _grouped(hashes, index_bits: int = 0, chunk: int = 1 << 20):
     mixed = np.flatnonzero(alike & differ)
     if len(mixed):  # values alike in their high bits: the runs of those bits holding them sorted by value
         bounds = np.concatenate([[0], np.flatnonzero(~alike) + 1, [count]])  # where each run begins, and the end
-        runs = np.unique(np.searchsorted(bounds, mixed, "right") - 1)
+        runs = distinct(np.searchsorted(bounds, mixed, "right") - 1)
         begin, lengths = bounds[runs], bounds[runs + 1] - bounds[runs]
         del bounds
         at = np.repeat(begin, lengths) + offsets_within(lengths)
@@ -637,7 +637,7 @@ def updated_pairs(old: tuple, old_pairs: list[tuple[str, str, float]], new: tupl
     # sorting all 18 million shingles of 100,000 articles, 0.7 s)
     gone = np.concatenate([before_of(s) for s in sorted(changed) if s in old_index] or [np.empty(0, np.uint64)])
     came = np.concatenate([now_of(s) for s in sorted(changed) if s in index] or [np.empty(0, np.uint64)])
-    touched = np.unique(np.concatenate([gone, came]))
+    touched = distinct(np.concatenate([gone, came]))
     held = table.holders(touched)
     spread_now = held.spread(touched)
     gone, came = np.sort(gone), np.sort(came)
@@ -651,14 +651,14 @@ def updated_pairs(old: tuple, old_pairs: list[tuple[str, str, float]], new: tupl
     unchanged = np.array([s not in changed for s in slugs], dtype=bool)
     # the shingles of each changed article that count
     counted = {slug: now_of(slug)[counts(held.spread(now_of(slug)))] for slug in sorted(changed & set(index))}
-    held_by = held.owners(np.unique(np.concatenate([crossed, *counted.values()])))
+    held_by = held.owners(distinct(np.concatenate([crossed, *counted.values()])))
     recheck: set[tuple[int, int]] = set()
     for value in crossed.tolist():
         holders = sorted(n for n in held_by[value] if unchanged[n])
         recheck.update((a, b) for i, a in enumerate(holders) for b in holders[i + 1:])
     commons = {(x, y): np.intersect1d(now_of(slugs[x]), now_of(slugs[y]), assume_unique=True) for x, y in recheck}
     if commons:  # the shingles two rechecked articles share, looked up too
-        held = table.holders(np.unique(np.concatenate([touched, *commons.values()])))
+        held = table.holders(distinct(np.concatenate([touched, *commons.values()])))
 
     def shared(x: int, y: int) -> int:
         return int(counts(held.spread(commons[x, y])).sum())
@@ -833,7 +833,7 @@ def _changed_articles(old: tuple, new: tuple) -> set[str]:
     kept_old[old_n[same]], kept_new[new_n[same]] = True, True
     differ = old_hashes[np.repeat(kept_old, old_sizes)] != hashes[np.repeat(kept_new, sizes)]
     owner = np.repeat(new_n[same], sizes[new_n[same]])  # the article of each shingle compared
-    changed.update(slugs[n] for n in np.unique(owner[differ]).tolist())
+    changed.update(slugs[n] for n in distinct(owner[differ]).tolist())
     return changed
 
 
@@ -858,11 +858,11 @@ class _Holders:
             articles = renumber[articles]
             found, articles = found[articles >= 0], articles[articles >= 0]
         if replaced:
-            keep = ~np.isin(articles, np.fromiter(replaced, dtype=np.int64, count=len(replaced)))
+            keep = ~held_in(articles, np.array(sorted(replaced), dtype=np.int64))
             pieces = [(found[keep], articles[keep])]
             for n, array in sorted(replaced.items()):
                 array = np.asarray(array, dtype=np.uint64)
-                hit = array[np.isin(array, values)]
+                hit = array[held_in(array, values)]
                 pieces.append((hit, np.full(len(hit), n, dtype=articles.dtype)))
             found, articles = np.concatenate([p[0] for p in pieces]), np.concatenate([p[1] for p in pieces])
         order = np.lexsort((articles, found))
@@ -899,7 +899,7 @@ def _positions_of(hashes, values, chunk: int = 1 << 20):
     for start in range(0, len(hashes), chunk):  # a chunk at a time: the masks of all at once take 300 MB
         part = hashes[start:start + chunk]
         maybe = np.flatnonzero(marked[(part & mask).astype(np.intp)])
-        found.append(maybe[np.isin(part[maybe], values, assume_unique=False)] + start)
+        found.append(maybe[held_in(part[maybe], values)] + start)
     return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
 
 
