@@ -482,11 +482,11 @@ def last_report(graph_dir: Path) -> dict | None:
     return kept
 
 
-def unchanged_report(graph_dir: Path, inputs: Inputs) -> BuildReport | None:
+def unchanged_report(graph_dir: Path, inputs: Inputs, kept: dict | None = None) -> BuildReport | None:
     """Return the last build's report when a build with these inputs (see :func:`build_inputs`) would do
     nothing but write the same graph again: the last build's inputs were the same, and the graph folder is
-    as it left it (see :func:`last_report`). Else None."""
-    kept = last_report(graph_dir)
+    as it left it (see :func:`last_report`; ``kept``, its answer when the caller has it). Else None."""
+    kept = last_report(graph_dir) if kept is None else kept
     if kept is None or kept["inputs"] != inputs.digest:
         return None
     report = kept["report"]

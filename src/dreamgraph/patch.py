@@ -175,7 +175,8 @@ def same_links(before: Compiled, after: Compiled) -> bool:
 
 def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: Inputs, files: FileIndex, cache: Cache,
                   limits: Limits, validate: bool, started: float,
-                  stage: Callable[[str], None] = no_stage, memory: TablesInMemory | None = None) -> BuildReport | None:
+                  stage: Callable[[str], None] = no_stage, memory: TablesInMemory | None = None,
+                  kept: dict | None = None) -> BuildReport | None:
     """Bring the graph folder up to date with a few edited article files by putting their new parts in place
     of the old (see the module's docstring) and return the build's report, or return None, having changed
     nothing, when the edits are not all of that kind or the last build's folder cannot be patched (its
@@ -183,8 +184,9 @@ def patched_build(graph_dir: Path, paths: Sequence[str | os.PathLike], inputs: I
 
     ``paths`` and ``inputs`` are the build's files and inputs (:func:`dreamgraph.graphfolder.build_inputs`),
     ``files`` the index of their stats (:func:`dreamgraph.compile.file_keys`); ``memory`` the tables a process
-    that builds again and again keeps (see :class:`dreamgraph.store.TablesInMemory`)."""
-    kept = last_report(graph_dir)
+    that builds again and again keeps (see :class:`dreamgraph.store.TablesInMemory`); ``kept``, what
+    :func:`dreamgraph.graphfolder.last_report` answers, when the caller has it."""
+    kept = last_report(graph_dir) if kept is None else kept
     if kept is None or kept.get("settings") != inputs.settings or kept.get("validated") != validate:
         return None
     before = dict(kept["sources"])
