@@ -496,6 +496,63 @@ def test_a_rebuild_reads_only_the_files_whose_stat_changed(tmp_path, monkeypatch
     assert _reads_of_a_build(folder, tmp_path / "graph", monkeypatch) == []
 
 
+def test_a_build_that_read_a_few_files_keeps_their_entries_beside_the_whole_index(tmp_path, monkeypatch):
+    """The index of the files' stats is written whole by a build that read many files; one that read a
+    few (a patch) writes their entries and the files gone beside it, which the next build reads as one
+    index: it reads only what changed since, and once the changes are more than a twentieth of the files
+    the whole index is written again."""
+    from dreamgraph.compile import FileIndex
+    from dreamgraph.parse import Limits
+
+    monkeypatch.setattr(FileIndex, "RACY_NS", 0)  # the files here were all written within the last seconds
+    folder, graph = tmp_path / "articles", tmp_path / "graph"
+    folder.mkdir()
+    for i in range(60):
+        (folder / f"{i:02d}.txt").write_text(article(
+            f"Dream About Rowing {i}: The Oars", quick=[f"Answer {i}.", "Two."],
+            next_stages=[("you tire", f"rowing {(i + 1) % 60}", "the arms ache")]), encoding="utf-8")
+
+    def kept():
+        cache = Cache(graph / ".cache")
+        try:
+            index, delta = cache.get("files", "index"), cache.get("files", "delta")
+            merged = {Path(path).name: seen for (path, _), seen in FileIndex(cache, repr(Limits())).old.items()}
+        finally:
+            cache.close()
+        return index, delta, merged
+
+    def edit(name: str, text: str) -> None:
+        path = folder / name
+        path.write_text(path.read_text(encoding="utf-8").replace("Two.", text), encoding="utf-8")
+
+    assert build([folder], graph).ok
+    whole, delta, merged = kept()
+    assert delta is None and len(whole["files"]) == 60 and len(merged) == 60
+    edit("03.txt", "Two and more.")
+    assert build([folder], graph).store == "patched"
+    index, delta, merged = kept()
+    assert index == whole  # not written again
+    assert [Path(path).name for path, _ in delta["files"]] == ["03.txt"] and not delta["gone"]
+    assert merged["03.txt"][0][0] == (folder / "03.txt").stat().st_size != whole_size(whole, "03.txt")
+    (folder / "05.txt").unlink()
+    assert build([folder], graph).ok
+    index, delta, merged = kept()
+    assert index == whole and [Path(path).name for path, _ in delta["gone"]] == ["05.txt"]
+    assert sorted(merged) == sorted(p.name for p in folder.iterdir()) and "03.txt" in {
+        Path(path).name for path, _ in delta["files"]}  # the changes since the whole index, all of them
+    assert _reads_of_a_build(folder, graph, monkeypatch) == []
+    edit("07.txt", "Seven.")
+    edit("08.txt", "Eight.")
+    assert _reads_of_a_build(folder, graph, monkeypatch) == ["07.txt", "08.txt"]
+    index, delta, merged = kept()  # 03, 05, 07 and 08 changed: more than a twentieth of 59 files
+    assert delta is None and index["made"] > whole["made"] and len(index["files"]) == 59
+    assert _reads_of_a_build(folder, graph, monkeypatch) == []
+
+
+def whole_size(index: dict, name: str) -> int:
+    return next(seen[0][0] for (path, _), seen in index["files"].items() if Path(path).name == name)
+
+
 def test_files_changed_just_before_a_build_are_read_again_by_the_next(tmp_path, monkeypatch):
     """A file modified within two seconds before a build began could change again in the same clock tick
     unseen, so the next build reads it again rather than trusting its stat ("racily clean")."""
