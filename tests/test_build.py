@@ -553,6 +553,24 @@ def whole_size(index: dict, name: str) -> int:
     return next(seen[0][0] for (path, _), seen in index["files"].items() if Path(path).name == name)
 
 
+def test_the_report_is_written_once_what_it_waits_for_is_done(tmp_path):
+    """A patch saves its cache in a thread while its report is made; the report, which tells the next build
+    which entries the cache holds, is written after that is done, never before."""
+    from dreamgraph.graphfolder import LAST_REPORT, Inputs, keep_report, last_report
+
+    folder, graph = tmp_path / "articles", tmp_path / "graph"
+    folder.mkdir()
+    shutil.copy(SEED, folder)
+    report = build([folder], graph)
+    kept = last_report(graph)
+    path = graph / STORE_DIR / LAST_REPORT
+    path.unlink()
+    seen = []
+    keep_report(graph, Inputs(kept["settings"], kept["sources"]), report, kept["validated"],
+                before_writing=lambda: seen.append(path.exists()))
+    assert seen == [False] and path.exists() and last_report(graph)["inputs"] == kept["inputs"]
+
+
 def test_files_changed_just_before_a_build_are_read_again_by_the_next(tmp_path, monkeypatch):
     """A file modified within two seconds before a build began could change again in the same clock tick
     unseen, so the next build reads it again rather than trusting its stat ("racily clean")."""

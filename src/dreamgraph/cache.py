@@ -123,7 +123,7 @@ class Cache:
 
     @staticmethod
     def _open(path: Path) -> sqlite3.Connection:
-        db = sqlite3.connect(path)
+        db = sqlite3.connect(path, check_same_thread=False)  # (one thread at a time: a patch saves in another)
         try:
             db.execute("PRAGMA synchronous = NORMAL")  # a cache: losing the last entries costs a rebuild
             db.execute("PRAGMA recursive_triggers = ON")  # a replaced entry's delete is counted too

@@ -449,19 +449,29 @@ def build_inputs(keys: Sequence[str], shown: Sequence[str], aliases: dict[str, s
     return Inputs(settings, tuple(zip(shown, keys)))
 
 
-def keep_report(graph_dir: Path, inputs: Inputs, report: BuildReport, validated: bool) -> None:
+def keep_report(graph_dir: Path, inputs: Inputs, report: BuildReport, validated: bool,
+                before_writing: Callable[[], None] | None = None) -> None:
     """Keep, in the store folder the build made, its report, its inputs (see :func:`build_inputs`) and
     whether it checked the shapes, with the size of every file of the folder: :func:`unchanged_report`
     answers the next build from them when none of its inputs changed, :func:`last_verdict` answers
-    ``dreamgraph validate``, and a rebuild after a few edits starts from them (see :mod:`dreamgraph.patch`)."""
+    ``dreamgraph validate``, and a rebuild after a few edits starts from them (see :mod:`dreamgraph.patch`).
+    ``before_writing`` is called once the report is made, before it is written (a patch waits there for
+    its cache to be saved: the report must not tell of entries the cache lost)."""
     folder = graph_dir / STORE_DIR
     try:
         files = {entry.name: entry.stat().st_size for entry in os.scandir(folder) if entry.is_file()}
-        atomic_write(folder / LAST_REPORT, pickle.dumps(
+        made = pickle.dumps(
             {"inputs": inputs.digest, "settings": inputs.settings, "sources": inputs.files,
              "turtle": loaded_digest(folder), "files": files, "validated": validated, "report": report},
-            protocol=pickle.HIGHEST_PROTOCOL))
+            protocol=pickle.HIGHEST_PROTOCOL)
     except OSError:  # the build is done all the same; the next one, not knowing it, does the work again
+        made = None
+    if before_writing is not None:
+        before_writing()
+    try:
+        if made is not None:
+            atomic_write(folder / LAST_REPORT, made)
+    except OSError:
         pass
 
 
