@@ -101,3 +101,55 @@ def test_the_provenance_paths_a_build_remembers_stand_only_where_they_would_be_m
     build([library], graph, force=True)
     assert remembered([library]) == {str(library / "seed.txt"): "articles/seed.txt"}
     assert remembered([library.parent]) is None
+
+
+def test_a_build_lists_the_folders_again_only_when_one_of_them_changed(tmp_path, monkeypatch):
+    """The files found and their provenance paths are kept with the stats of the folders searched
+    (Listing): a build after edits to the files' texts alone takes them from there, and one after a file
+    was added, taken out or renamed, or a folder added, searches again; the graph is a clean build's each
+    time."""
+    import shutil
+
+    import dreamgraph.sources as sources_module
+    from helpers import FIXTURES
+    from dreamgraph.build import build
+    from dreamgraph.sources import Listing
+    from dreamgraph.store import GRAPH_FILE
+
+    monkeypatch.setattr(Listing, "RACY_NS", 0)  # the folders here all changed within the last seconds
+    library, graph = tmp_path / "articles", tmp_path / "graph"
+    shutil.copytree(FIXTURES / "gaps", library)
+    searches = []
+    real = sources_module.find_article_files
+    monkeypatch.setattr(sources_module, "find_article_files",
+                        lambda *args, **kwargs: searches.append(1) or real(*args, **kwargs))
+
+    def build_and_compare(searched: bool) -> None:
+        searches.clear()
+        report = build([library], graph)
+        assert bool(searches) == searched, report.store
+        shutil.rmtree(tmp_path / "clean", ignore_errors=True)
+        build([library], tmp_path / "clean")
+        assert (graph / GRAPH_FILE).read_bytes() == (tmp_path / "clean" / GRAPH_FILE).read_bytes()
+
+    build_and_compare(True)
+    build_and_compare(False)  # nothing changed
+    flying = library / "flying.txt"
+    flying.write_text(flying.read_text(encoding="utf-8").replace("\n", "\n\n", 1), encoding="utf-8")
+    build_and_compare(False)  # a text edited in place: the same files
+    shutil.copy(library / "flying.txt", library / "soaring.txt")
+    (library / "soaring.txt").write_text((library / "soaring.txt").read_text(encoding="utf-8").replace(
+        "Flying", "Soaring"), encoding="utf-8")
+    build_and_compare(True)  # a file added
+    build_and_compare(False)
+    (library / "soaring.txt").rename(library / "gliding.txt")
+    build_and_compare(True)  # renamed
+    (library / "more").mkdir()
+    (library / "gliding.txt").rename(library / "more" / "gliding.txt")
+    build_and_compare(True)  # moved into a new folder
+    build_and_compare(False)
+    (library / "more" / "gliding.txt").unlink()
+    build_and_compare(True)  # taken out of the folder below
+    build([library / "flying.txt"], tmp_path / "one")
+    searches.clear()
+    assert build([library / "flying.txt"], tmp_path / "one").store == "unchanged" and searches  # a file named: searched

@@ -36,7 +36,7 @@ from .report import text_table
 from .snapshot import Snapshot, make_tables_apart
 from .snapshot.projection import Links, same_structure
 from .snapshot.texts import SPILLED
-from .sources import find_article_files, provenance_context, read_alias_table, unique_provenance
+from .sources import Listing, provenance_context, read_alias_table
 from .store import (GRAPH_FILE, LOCK_FILE, STORE_DIR, Carried, StreamedLoad, TablesInMemory, kept_in_folder,
                     kept_is_current, retired_folders)
 from .triples import own_triples, scheme_triples
@@ -239,13 +239,18 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
                   stage: Callable[[str], None], force: bool = False,
                   memory: TablesInMemory | None = None) -> BuildReport:
     stage("finding the articles")
-    paths, problems = find_article_files(sources)
     cache = Cache(graph_dir / CACHE_DIR)
     try:
+        cached = (graph_dir / CACHE_DIR / Cache.FILE).is_file()
         # the index of the files the last build read, with the provenance path it gave each (see FileIndex)
-        files = FileIndex(cache, repr(limits), provenance_context(graph_dir, sources)) if paths else None
-        paths, shown, clashes, absolute = unique_provenance(paths, graph_dir, sources, files and files.provenance())
-        problems += clashes
+        files = FileIndex(cache, repr(limits), provenance_context(graph_dir, sources)) if cached else None
+        listing = Listing.kept(sources, graph_dir, cache) if cached else None  # when no folder changed since
+        if listing is None:
+            listing = Listing.found(sources, graph_dir, cache, files)
+            listing.keep(cache)
+        paths, shown, problems, absolute = listing.paths, listing.shown, list(listing.problems), listing.absolute
+        if paths and files is None:
+            files = FileIndex(cache, repr(limits), provenance_context(graph_dir, sources))
         if not paths:
             cache.close()
             if problems:

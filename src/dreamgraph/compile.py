@@ -202,7 +202,9 @@ class FileIndex:
         self.old_context = kept.get("context") if valid else None
         delta = cache.get("files", "delta") if valid else None
         if isinstance(delta, dict) and delta.get("base") == kept["made"]:  # (else made for another index)
-            self.old = {name: seen for name, seen in self.old.items() if name not in delta["gone"]}
+            self.old = dict(self.old)  # (the whole index's stays as written: see keep)
+            for name in delta["gone"]:
+                self.old.pop(name, None)
             self.old.update(delta["files"])
             self.before, self.old_context = delta["made"], delta["context"]
         self.new: dict = {}

@@ -36,10 +36,14 @@ def find_articles(sources: Iterable[str | os.PathLike]) -> tuple[list[Path], lis
     return [Path(file) for file in files], problems
 
 
-def find_article_files(sources: Iterable[str | os.PathLike]) -> tuple[list[str], list[Problem]]:
+def find_article_files(sources: Iterable[str | os.PathLike],
+                       folders: list | None = None) -> tuple[list[str], list[Problem]]:
     """Return :func:`find_articles`'s files as text, each as ``str(Path(file))`` would write it, in the
     same order: what a build works with (at 100,000 articles, making, hashing and sorting a Path a file
-    took 1.1 s of the 1.3 s the search took).
+    took 1.1 s of the 1.3 s the search took). With ``folders`` (a list), each folder searched is added to
+    it with its stat (see :func:`folder_stat`) taken before its entries were read, and None when what was
+    found depends on more than the folders' entries (a source that is a file, a symbolic link, a possible
+    export, a folder that could not be read): see :class:`Listing`.
 
     >>> import tempfile
     >>> folder = Path(tempfile.mkdtemp())
@@ -54,30 +58,41 @@ def find_article_files(sources: Iterable[str | os.PathLike]) -> tuple[list[str],
     def unreadable(error: OSError) -> None:
         problems.append(Problem("error", printable_path(error.filename or str(path)), None,
                                 f"cannot read the folder: {error.strerror or error}; its articles are left out"))
+        if folders is not None:
+            folders.append(None)
 
     wanted = ARTICLE_SUFFIXES | EXPORT_SUFFIXES
+    searched: set[str] = set()  # the folders files were found in
     for source in sources:
         path = Path(source)
         if path.is_dir():
             top = path.resolve()
-            for folder, entry in _files_under(path, unreadable):
+            for folder, entry in _files_under(path, unreadable, folders):
                 name = entry.name
                 dot = name.rfind(".")
                 if name.startswith(".") or dot < 0 or name[dot:].lower() not in wanted:
                     continue
                 suffix = name[dot:].lower()
                 file = folder + name
-                if entry.is_symlink() and not Path(file).resolve().is_relative_to(top):
-                    problems.append(Problem("warning", printable_path(file), None,
-                                            "a symbolic link to a file outside the folder; skipped, not read"))
-                    continue
-                if suffix in EXPORT_SUFFIXES and not _is_export(Path(file)):
-                    continue
+                if entry.is_symlink() or suffix in EXPORT_SUFFIXES:
+                    if folders is not None:
+                        folders.append(None)
+                    if entry.is_symlink() and not Path(file).resolve().is_relative_to(top):
+                        problems.append(Problem("warning", printable_path(file), None,
+                                                "a symbolic link to a file outside the folder; skipped, not read"))
+                        continue
+                    if suffix in EXPORT_SUFFIXES and not _is_export(Path(file)):
+                        continue
                 found.add(file)
+                searched.add(folder)
         elif path.exists() or path.is_symlink():
             found.add(str(path))
+            if folders is not None:
+                folders.append(None)
         else:
             problems.append(Problem("error", printable_path(str(path)), None, "no such file or folder"))
+    if len(searched) == 1 and len(found) > 1:  # one folder: the names' order is the parts' (at 100,000, 0.06 s)
+        return sorted(found), problems
     return sorted(found, key=_in_parts_order), problems
 
 
@@ -95,16 +110,18 @@ def _in_parts_order(file: str) -> str | tuple[str, ...]:
     return "/\0" + file[1:].replace("/", "\0") if file.startswith("/") else file.replace("/", "\0")
 
 
-def _files_under(folder: Path, onerror) -> Iterable[tuple[str, os.DirEntry]]:
+def _files_under(folder: Path, onerror, folders: list | None = None) -> Iterable[tuple[str, os.DirEntry]]:
     """Yield (the folder's path as Path writes it, with a separator after it; the entry) for everything but
     folders under ``folder``, not looking into hidden folders or following symbolic links to folders (as
     ``os.walk`` does, but each entry says whether it is a link without another system call: 10,000 calls
-    at 10,000 articles)."""
+    at 10,000 articles); each folder with its :func:`folder_stat` added to ``folders``, when given."""
     stack = [str(folder)]
     while stack:
         here = stack.pop()
         prefix = "" if here == "." else os.path.join(here, "")
         try:
+            if folders is not None:
+                folders.append((here, folder_stat(here)))
             with os.scandir(here) as entries:
                 for entry in entries:
                     try:
@@ -117,6 +134,87 @@ def _files_under(folder: Path, onerror) -> Iterable[tuple[str, os.DirEntry]]:
                         stack.append(prefix + entry.name)
         except OSError as error:
             onerror(error)
+
+
+def folder_stat(folder: str) -> tuple[int, int, int, int]:
+    """Return what changes when an entry of a folder is added, removed or renamed: its modification and
+    change times, its inode and device."""
+    st = os.stat(folder)
+    return st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev
+
+
+class Listing:
+    """The article files a build found and their provenance paths (:func:`find_article_files`, then
+    :func:`unique_provenance`), kept in the build's cache with the stats of the folders searched: a later
+    build finds the same files when no folder changed since, and no file is listed again (at 100,000
+    articles in one folder, the search and the provenance paths took 0.5 s of every build; the files'
+    own stats are still compared, see :class:`dreamgraph.compile.FileIndex`).
+
+    Only a listing of folders alone is kept (no source named as a file, no symbolic link, no possible
+    export, every folder readable), and not when a folder changed within two seconds before the search
+    (a change in the same clock tick could keep its times: as the file index does).
+
+    >>> import tempfile
+    >>> from dreamgraph.cache import Cache
+    >>> top = Path(tempfile.mkdtemp()); (top / "articles").mkdir(); _ = (top / "articles" / "a.txt").write_text("x")
+    >>> cache, sources = Cache(top / "cache"), [str(top / "articles")]
+    >>> listing = Listing.found(sources, top / "graph", cache, racy_ns=0)
+    >>> listing.paths == [str(top / "articles" / "a.txt")], listing.shown
+    (True, ['articles/a.txt'])
+    >>> listing.keep(cache); Listing.kept(sources, top / "graph", cache).shown
+    ['articles/a.txt']
+    >>> _ = (top / "articles" / "b.txt").write_text("y"); Listing.kept(sources, top / "graph", cache) is None
+    True
+    """
+
+    RACY_NS = 2_000_000_000
+
+    def __init__(self, key: tuple, folders: list | None, paths: list[str], shown: list[str],
+                 problems: list[Problem], absolute: list[str]):
+        self.key, self.folders = key, folders
+        self.paths, self.shown, self.problems, self.absolute = paths, shown, problems, absolute
+
+    @staticmethod
+    def _key(sources: Sequence, graph_dir: Path) -> tuple:
+        return [os.fspath(source) for source in sources], provenance_context(graph_dir, sources)
+
+    @classmethod
+    def found(cls, sources: Sequence, graph_dir: Path, cache, files=None, racy_ns: int | None = None) -> Listing:
+        """Return the files under ``sources`` and their provenance paths, found now; ``files`` is the file
+        index that knows the last build's provenance paths (see :func:`display_paths`), when there is one."""
+        import time
+
+        made = time.time_ns()
+        folders: list = []
+        paths, problems = find_article_files(sources, folders)
+        known = files.provenance() if files is not None and paths else None
+        paths, shown, clashes, absolute = unique_provenance(paths, graph_dir, sources, known)
+        racy = made - (cls.RACY_NS if racy_ns is None else racy_ns)
+        keepable = (bool(paths) and not problems and None not in folders
+                    and all(max(stat[0], stat[1]) < racy for _, stat in folders))
+        return cls(cls._key(sources, graph_dir), folders if keepable else None, paths, shown,
+                   problems + clashes, absolute)
+
+    def keep(self, cache) -> None:
+        """Keep this listing in ``cache`` for the next build, when it is one that can be kept."""
+        if self.folders is not None:
+            cache.put("files", "listing", {"key": self.key, "folders": self.folders, "paths": self.paths,
+                                           "shown": self.shown, "problems": self.problems,
+                                           "absolute": self.absolute})
+
+    @classmethod
+    def kept(cls, sources: Sequence, graph_dir: Path, cache) -> Listing | None:
+        """Return the listing the cache keeps for these sources and graph folder, when no folder it searched
+        changed since (each folder's stat the same), else None."""
+        kept = cache.get("files", "listing")
+        if not isinstance(kept, dict) or kept.get("key") != cls._key(sources, graph_dir):
+            return None
+        try:
+            if any(folder_stat(folder) != tuple(stat) for folder, stat in kept["folders"]):
+                return None
+        except OSError:
+            return None
+        return cls(kept["key"], None, kept["paths"], kept["shown"], kept["problems"], kept["absolute"])
 
 
 def _is_export(path: Path) -> bool:
