@@ -119,20 +119,24 @@ def test_a_build_lists_the_folders_again_only_when_one_of_them_changed(tmp_path,
     monkeypatch.setattr(Listing, "RACY_NS", 0)  # the folders here all changed within the last seconds
     library, graph = tmp_path / "articles", tmp_path / "graph"
     shutil.copytree(FIXTURES / "gaps", library)
-    searches = []
-    real = sources_module.find_article_files
+    searches, made = [], []
+    real, real_provenance = sources_module.find_article_files, sources_module.unique_provenance
     monkeypatch.setattr(sources_module, "find_article_files",
                         lambda *args, **kwargs: searches.append(1) or real(*args, **kwargs))
+    monkeypatch.setattr(sources_module, "unique_provenance",
+                        lambda *args, **kwargs: made.append(1) or real_provenance(*args, **kwargs))
 
     def build_and_compare(searched: bool) -> None:
         searches.clear()
+        made.clear()
         report = build([library], graph)
         assert bool(searches) == searched, report.store
+        assert not made  # the provenance paths of the files listed before taken from the listing
         shutil.rmtree(tmp_path / "clean", ignore_errors=True)
         build([library], tmp_path / "clean")
         assert (graph / GRAPH_FILE).read_bytes() == (tmp_path / "clean" / GRAPH_FILE).read_bytes()
 
-    build_and_compare(True)
+    build([library], graph)  # the first: every provenance path made
     build_and_compare(False)  # nothing changed
     flying = library / "flying.txt"
     flying.write_text(flying.read_text(encoding="utf-8").replace("\n", "\n\n", 1), encoding="utf-8")

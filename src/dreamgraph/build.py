@@ -244,9 +244,9 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         cached = (graph_dir / CACHE_DIR / Cache.FILE).is_file()
         # the index of the files the last build read, with the provenance path it gave each (see FileIndex)
         files = FileIndex(cache, repr(limits), provenance_context(graph_dir, sources)) if cached else None
-        listing = Listing.kept(sources, graph_dir, cache) if cached else None  # when no folder changed since
-        if listing is None:
-            listing = Listing.found(sources, graph_dir, cache, files)
+        listing = last = Listing.kept(sources, graph_dir, cache) if cached else None
+        if listing is None or not listing.current():  # a folder changed since: searched again
+            listing = Listing.found(sources, graph_dir, cache, files, last=last)
             listing.keep(cache)
         paths, shown, problems, absolute = listing.paths, listing.shown, list(listing.problems), listing.absolute
         if paths and files is None:

@@ -161,10 +161,12 @@ class Listing:
     >>> listing = Listing.found(sources, top / "graph", cache, racy_ns=0)
     >>> listing.paths == [str(top / "articles" / "a.txt")], listing.shown
     (True, ['articles/a.txt'])
-    >>> listing.keep(cache); Listing.kept(sources, top / "graph", cache).shown
-    ['articles/a.txt']
-    >>> _ = (top / "articles" / "b.txt").write_text("y"); Listing.kept(sources, top / "graph", cache) is None
-    True
+    >>> listing.keep(cache); kept = Listing.kept(sources, top / "graph", cache); kept.current(), kept.shown
+    (True, ['articles/a.txt'])
+    >>> _ = (top / "articles" / "b.txt").write_text("y"); kept.current()
+    False
+    >>> Listing.found(sources, top / "graph", cache, last=kept).shown
+    ['articles/a.txt', 'articles/b.txt']
     """
 
     RACY_NS = 2_000_000_000
@@ -179,21 +181,50 @@ class Listing:
         return [os.fspath(source) for source in sources], provenance_context(graph_dir, sources)
 
     @classmethod
-    def found(cls, sources: Sequence, graph_dir: Path, cache, files=None, racy_ns: int | None = None) -> Listing:
+    def found(cls, sources: Sequence, graph_dir: Path, cache, files=None, racy_ns: int | None = None,
+              last: Listing | None = None) -> Listing:
         """Return the files under ``sources`` and their provenance paths, found now; ``files`` is the file
-        index that knows the last build's provenance paths (see :func:`display_paths`), when there is one."""
+        index that knows the last build's provenance paths (see :func:`display_paths`), when there is one,
+        and ``last`` the listing the cache keeps for these sources, when a folder changed since: for one
+        folder with few files added, the provenance paths of the others are taken from it (at 100,000
+        articles, made again they took 0.18 s)."""
         import time
 
         made = time.time_ns()
         folders: list = []
         paths, problems = find_article_files(sources, folders)
         known = files.provenance() if files is not None and paths else None
-        paths, shown, clashes, absolute = unique_provenance(paths, graph_dir, sources, known)
+        found = cls._from_last(paths, graph_dir, sources, known, last) if last is not None else None
+        paths, shown, clashes, absolute = found or unique_provenance(paths, graph_dir, sources, known)
         racy = made - (cls.RACY_NS if racy_ns is None else racy_ns)
         keepable = (bool(paths) and not problems and None not in folders
                     and all(max(stat[0], stat[1]) < racy for _, stat in folders))
         return cls(cls._key(sources, graph_dir), folders if keepable else None, paths, shown,
                    problems + clashes, absolute)
+
+    @staticmethod
+    def _from_last(paths: list[str], graph_dir: Path, sources: Sequence, known: dict | None,
+                   last: Listing) -> tuple | None:
+        """Return :func:`unique_provenance` of ``paths`` with the provenance paths of the files the ``last``
+        listing holds taken from it, when it is that of one source folder, without clashes, and few files are
+        new; else None."""
+        if len(sources) != 1 or not os.path.isdir(sources[0]) or last.problems:
+            return None
+        place = {path: n for n, path in enumerate(last.paths)}
+        new = [path for path in paths if path not in place]
+        if len(new) > max(100, len(paths) // 20):
+            return None
+        made_absolute = absolute_paths(new)
+        made = dict(zip(new, zip(display_paths(new, graph_dir, sources, made_absolute, known), made_absolute)))
+        shown, absolute = [], []
+        for path in paths:
+            n = place.get(path)
+            pair = made[path] if n is None else (last.shown[n], last.absolute[n])
+            shown.append(pair[0])
+            absolute.append(pair[1])
+        if len(set(shown)) != len(shown):  # two files with one provenance path: said as unique_provenance says
+            return None
+        return paths, shown, [], absolute
 
     def keep(self, cache) -> None:
         """Keep this listing in ``cache`` for the next build, when it is one that can be kept."""
@@ -204,17 +235,19 @@ class Listing:
 
     @classmethod
     def kept(cls, sources: Sequence, graph_dir: Path, cache) -> Listing | None:
-        """Return the listing the cache keeps for these sources and graph folder, when no folder it searched
-        changed since (each folder's stat the same), else None."""
+        """Return the listing the cache keeps for these sources and graph folder (see :meth:`current`)."""
         kept = cache.get("files", "listing")
         if not isinstance(kept, dict) or kept.get("key") != cls._key(sources, graph_dir):
             return None
+        return cls(kept["key"], kept["folders"], kept["paths"], kept["shown"], kept["problems"], kept["absolute"])
+
+    def current(self) -> bool:
+        """Whether no folder this listing searched changed since (each folder's stat the same)."""
         try:
-            if any(folder_stat(folder) != tuple(stat) for folder, stat in kept["folders"]):
-                return None
+            return self.folders is not None and all(folder_stat(folder) == tuple(stat)
+                                                    for folder, stat in self.folders)
         except OSError:
-            return None
-        return cls(kept["key"], None, kept["paths"], kept["shown"], kept["problems"], kept["absolute"])
+            return False
 
 
 def _is_export(path: Path) -> bool:
