@@ -193,9 +193,9 @@ class Listing:
         made = time.time_ns()
         folders: list = []
         paths, problems = find_article_files(sources, folders)
-        known = files.provenance() if files is not None and paths else None
-        found = cls._from_last(paths, graph_dir, sources, known, last) if last is not None else None
-        paths, shown, clashes, absolute = found or unique_provenance(paths, graph_dir, sources, known)
+        found = cls._from_last(paths, graph_dir, sources, last) if last is not None else None
+        paths, shown, clashes, absolute = found or unique_provenance(
+            paths, graph_dir, sources, files.provenance() if files is not None and paths else None)
         racy = made - (cls.RACY_NS if racy_ns is None else racy_ns)
         keepable = (bool(paths) and not problems and None not in folders
                     and all(max(stat[0], stat[1]) < racy for _, stat in folders))
@@ -203,25 +203,22 @@ class Listing:
                    problems + clashes, absolute)
 
     @staticmethod
-    def _from_last(paths: list[str], graph_dir: Path, sources: Sequence, known: dict | None,
-                   last: Listing) -> tuple | None:
+    def _from_last(paths: list[str], graph_dir: Path, sources: Sequence, last: Listing) -> tuple | None:
         """Return :func:`unique_provenance` of ``paths`` with the provenance paths of the files the ``last``
         listing holds taken from it, when it is that of one source folder, without clashes, and few files are
-        new; else None."""
+        new; else None. (The last build gave the new files no provenance path: made here.)"""
         if len(sources) != 1 or not os.path.isdir(sources[0]) or last.problems:
             return None
-        place = {path: n for n, path in enumerate(last.paths)}
-        new = [path for path in paths if path not in place]
+        place = dict(zip(last.paths, range(len(last.paths))))
+        at = [place.get(path) for path in paths]
+        new = [path for path, n in zip(paths, at) if n is None]
         if len(new) > max(100, len(paths) // 20):
             return None
         made_absolute = absolute_paths(new)
-        made = dict(zip(new, zip(display_paths(new, graph_dir, sources, made_absolute, known), made_absolute)))
-        shown, absolute = [], []
-        for path in paths:
-            n = place.get(path)
-            pair = made[path] if n is None else (last.shown[n], last.absolute[n])
-            shown.append(pair[0])
-            absolute.append(pair[1])
+        made = dict(zip(new, zip(display_paths(new, graph_dir, sources, made_absolute), made_absolute)))
+        was_shown, was_absolute = last.shown, last.absolute
+        shown = [made[path][0] if n is None else was_shown[n] for path, n in zip(paths, at)]
+        absolute = [made[path][1] if n is None else was_absolute[n] for path, n in zip(paths, at)]
         if len(set(shown)) != len(shown):  # two files with one provenance path: said as unique_provenance says
             return None
         return paths, shown, [], absolute
