@@ -54,6 +54,7 @@ def _same_as_a_clean_build(folder, graph, clean, report) -> None:
     for name in TABLES:
         a, b = Snapshot(open_store(graph)).kept(name), Snapshot(open_store(clean)).kept(name)
         assert a is not None and same_table(name, a, b), name
+    assert read_manifest(graph / STORE_DIR)["shared"] == read_manifest(clean / STORE_DIR)["shared"]
     assert report.problems == fresh.problems
     assert report.violations == fresh.violations
     assert (report.articles, report.dreams, report.stubs, report.clusters, report.triples) == \
@@ -895,6 +896,28 @@ def test_articles_added_one_after_another_with_the_tables_kept_in_memory_make_cl
         "a new dream linking written dreams, in a cluster", "an article written for a stub",
         "a new dream another article names",  # then the stub's article edited, a new one added
         "an article written for a stub, and a new one linking it"]])
+
+
+@pytest.mark.parametrize("up_to", [1000, 0])
+def test_patches_keep_the_shared_triples_changed_beside_the_last_file_of_them(library, tmp_path, monkeypatch, up_to):
+    """A patch that changes the shared triples (a cluster's members, a stub's links) links the last file of
+    them into the new folder and writes what it took out and put in beside it, added to what the patches
+    before it changed; past ``SHARED_CHANGES_UP_TO`` changes it writes them whole. Each folder is a clean
+    build's, its shared triples too."""
+    import dreamgraph.graphfolder as graphfolder
+    from dreamgraph.graphfolder import SHARED, SHARED_CHANGES
+
+    monkeypatch.setattr(graphfolder, "SHARED_CHANGES_UP_TO", up_to)
+    graph = tmp_path / "graph"
+    first = (graph / STORE_DIR / SHARED).stat().st_ino
+    for change in [ADDITIONS["a new dream linking written dreams, in a cluster"], LINK_EDITS["a link to a new stub"],
+                   ADDITIONS["an article written for a stub"]]:
+        change(library)
+        report = build([library], graph)
+        assert report.store == "patched"
+        _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
+        linked = (graph / STORE_DIR / SHARED).stat().st_ino == first
+        assert linked == (up_to > 0) and (graph / STORE_DIR / SHARED_CHANGES).exists() == linked
 
 
 def test_articles_taken_out_one_after_another_with_the_tables_kept_in_memory_make_clean_builds(library, tmp_path):
