@@ -54,7 +54,8 @@ def _same_as_a_clean_build(folder, graph, clean, report) -> None:
     for name in TABLES:
         a, b = Snapshot(open_store(graph)).kept(name), Snapshot(open_store(clean)).kept(name)
         assert a is not None and same_table(name, a, b), name
-    assert read_manifest(graph / STORE_DIR)["shared"] == read_manifest(clean / STORE_DIR)["shared"]
+    patched, whole = read_manifest(graph / STORE_DIR), read_manifest(clean / STORE_DIR)
+    assert patched["shared"] == whole["shared"] and patched["about-dreams"] == whole["about-dreams"]
     assert report.problems == fresh.problems
     assert report.violations == fresh.violations
     assert (report.articles, report.dreams, report.stubs, report.clusters, report.triples) == \
@@ -918,6 +919,23 @@ def test_patches_keep_the_shared_triples_changed_beside_the_last_file_of_them(li
         _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
         linked = (graph / STORE_DIR / SHARED).stat().st_ino == first
         assert linked == (up_to > 0) and (graph / STORE_DIR / SHARED_CHANGES).exists() == linked
+
+
+def test_a_cluster_s_hub_written_and_taken_out_updates_the_store_to_a_clean_build_s(library, tmp_path):
+    """A hub (a written dream with the slug of a cluster its article does not name: "body", which teeth.txt
+    names) written, then taken out, is no patch: the whole rebuild brings the store up to date, the shared
+    triples about written dreams with it (the hub's membership of its cluster comes, then goes); each
+    folder is a clean build's."""
+    graph = tmp_path / "graph"
+    hub = library / "body.txt"
+    assert not read_manifest(graph / STORE_DIR)["about-dreams"]
+    for change in (lambda: hub.write_text(article("Dream About Body: The Frame", quick=["Held."]), encoding="utf-8"),
+                   hub.unlink):
+        change()
+        report = build([library], graph)
+        assert report.store == "updated", report.store
+        _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
+        assert bool(read_manifest(graph / STORE_DIR)["about-dreams"]) == hub.exists()
 
 
 def test_articles_taken_out_one_after_another_with_the_tables_kept_in_memory_make_clean_builds(library, tmp_path):
