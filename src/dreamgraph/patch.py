@@ -617,7 +617,8 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
             manifest = {**manifest, "shared": read_shared(graph_dir / STORE_DIR)}
             if manifest["shared"] is None:
                 raise Unpatchable("shared triples")
-            shared, units = _shared_patched(manifest["shared"], tables.made["stub-links"], changes, joined, left)
+            shared, units = _shared_patched(manifest["shared"], tables.last("stub-links"), tables.made["stub-links"],
+                                            changes, joined, left)
             tail = _tail_patched(bytes(spool.read(tail)), tables.made["stub-links"].keys(), units)
 
         def while_the_store_loads() -> dict[str, object]:
@@ -695,27 +696,38 @@ def _cluster_members(edits: list[Edit], changes: _Changes) -> tuple[list[Article
             [*changes.removed, *(edit.old for edit in moved)])
 
 
-def _shared_patched(last: set[tuple], stub_links: dict[str, dict], changes: _Changes,
-                    added: list[Article], removed: list[Article]) -> tuple[set[tuple], dict[str, list[tuple]]]:
+def _shared_patched(last: set[tuple], last_stub_links: dict[str, dict], stub_links: dict[str, dict],
+                    changes: _Changes, added: list[Article], removed: list[Article]) -> tuple[set[tuple], dict[str, list[tuple]]]:
     """Return the shared triples (see :func:`dreamgraph.library.shared_triples`) after the stubs changed
     (``changes``: the new ones and those linked from other files now, with their entries in the patched
     ``stub_links`` table; those written for, gone), the ``added`` articles named their clusters and the
-    ``removed`` ones no longer do (see :func:`_cluster_members`), from the ``last`` build's (a set), and the
-    triples of each subject whose block changed (cluster or stub IRI -> its triples, in the order a whole
-    build gives them; none for a stub written for)."""
+    ``removed`` ones no longer do (see :func:`_cluster_members`), from the ``last`` build's (a set, with the
+    ``last_stub_links`` table its stubs' triples were made from), and the triples of each subject whose block
+    changed (cluster or stub IRI -> its triples, in the order a whole build gives them; none for a stub
+    written for). A changed stub's old triples are made again from the last table, not looked for among all
+    (339,000 at 100,000 articles: 0.2 s)."""
+    changed = sorted(changes.new.keys() | changes.moved | changes.unwritten.keys())
     made = {iri(dream_iri(slug)): stub_triples(slug, stub_links[slug]["label"],
                                                sorted({link[0] for link in stub_links[slug]["links"]}))
-            for slug in sorted(changes.new.keys() | changes.moved | changes.unwritten.keys())}
+            for slug in changed}
     made.update((iri(dream_iri(slug)), []) for slug in [*changes.filled, *changes.dropped])
+    was = [triple for slug in [*changed, *changes.filled, *changes.dropped] if slug in last_stub_links
+           for triple in stub_triples(slug, last_stub_links[slug]["label"],
+                                      sorted({link[0] for link in last_stub_links[slug]["links"]}))]
     clusters = [triple for article in added for triple in cluster_triples(article, article.path)]
     # a removed article's cluster loses its membership and the article's file (its label, type stand)
     taken = {triple for article in removed for triple in cluster_triples(article, article.path)
              if triple[2] in (iri(dream_iri(article.slug)), iri(source_iri(article.path)))}
     subjects = {triple[0] for triple in [*clusters, *taken]}
-    shared = {triple for triple in last if triple[0] not in made} - taken
+    shared = set(last)
+    shared.difference_update(was, taken)
     shared.update(clusters, *made.values())
-    for subject in subjects:  # sorted as shared_triples sorts the clusters' triples
-        made[subject] = sorted((triple for triple in shared if triple[0] == subject), key="\0".join)
+    if subjects:  # sorted as shared_triples sorts the clusters' triples
+        blocks: dict[str, list[tuple]] = {subject: [] for subject in subjects}
+        for triple in shared:
+            if triple[0] in blocks:
+                blocks[triple[0]].append(triple)
+        made.update((subject, sorted(block, key="\0".join)) for subject, block in blocks.items())
     return shared, made
 
 
