@@ -157,3 +157,17 @@ def test_a_build_lists_the_folders_again_only_when_one_of_them_changed(tmp_path,
     build([library / "flying.txt"], tmp_path / "one")
     searches.clear()
     assert build([library / "flying.txt"], tmp_path / "one").store == "unchanged" and searches  # a file named: searched
+
+
+def test_files_found_in_a_folder_and_named_are_in_the_order_of_their_paths_parts(tmp_path, monkeypatch):
+    """A folder's files alone are sorted by name; with a file named beside them, as Path's parts sort."""
+    from dreamgraph.sources import find_article_files
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a b").mkdir()
+    (tmp_path / "a").mkdir()
+    for path in ("a b/y.txt", "a b/x.txt", "a/x.txt"):
+        (tmp_path / path).write_text("x", encoding="utf-8")
+    for sources in (["a b"], ["a b", "a/x.txt"], ["a/x.txt", "a b"], ["a b", "a"]):
+        found, _ = find_article_files(sources)
+        assert found == sorted(found, key=lambda f: Path(f).parts), sources

@@ -246,7 +246,7 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
         files = FileIndex(cache, repr(limits), provenance_context(graph_dir, sources)) if cached else None
         listing = last = Listing.kept(sources, graph_dir, cache) if cached else None
         if listing is None or not listing.current():  # a folder changed since: searched again
-            listing = Listing.found(sources, graph_dir, cache, files, last=last)
+            listing = Listing.found(sources, graph_dir, files, last=last)
             listing.keep(cache)
         paths, shown, problems, absolute = listing.paths, listing.shown, list(listing.problems), listing.absolute
         if paths and files is None:
