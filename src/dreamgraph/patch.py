@@ -639,7 +639,7 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
         slugs = sorted(written)
         triple_count, _ = refresh_store(
             graph_dir / GRAPH_FILE, graph_turtle(slugs, parts, tail, spool), graph_pieces(slugs, parts, tail),
-            graph_dir / STORE_DIR, {slug: parts[slug][0][2] for slug in written}, shared,
+            graph_dir / STORE_DIR, {slug: parts[slug][0][2] for slug in slugs}, shared,  # (in order: it sorts them)
             lambda slug: own_triples(library.articles[slug], library.articles[slug].path, resolve),
             while_the_store_loads, manifest, manifest["limits"], stage, manifest["aliases"],
             cached_below=PATCHED_PAST_CACHE)
@@ -697,7 +697,8 @@ def _cluster_members(edits: list[Edit], changes: _Changes) -> tuple[list[Article
 
 
 def _shared_patched(last: set[tuple], last_stub_links: dict[str, dict], stub_links: dict[str, dict],
-                    changes: _Changes, added: list[Article], removed: list[Article]) -> tuple[set[tuple], dict[str, list[tuple]]]:
+                    changes: _Changes, added: list[Article],
+                    removed: list[Article]) -> tuple[set[tuple], dict[str, list[tuple]]]:
     """Return the shared triples (see :func:`dreamgraph.library.shared_triples`) after the stubs changed
     (``changes``: the new ones and those linked from other files now, with their entries in the patched
     ``stub_links`` table; those written for, gone), the ``added`` articles named their clusters and the
