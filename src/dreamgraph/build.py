@@ -241,16 +241,16 @@ def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, prog
     stage("finding the articles")
     cache = Cache(graph_dir / CACHE_DIR)
     try:
-        cached = (graph_dir / CACHE_DIR / Cache.FILE).is_file()
+        cached, context = (graph_dir / CACHE_DIR / Cache.FILE).is_file(), provenance_context(graph_dir, sources)
         # the index of the files the last build read, with the provenance path it gave each (see FileIndex)
-        files = FileIndex(cache, repr(limits), provenance_context(graph_dir, sources)) if cached else None
+        files = FileIndex(cache, repr(limits), context) if cached else None
         listing = last = Listing.kept(sources, graph_dir, cache) if cached else None
         if listing is None or not listing.current():  # a folder changed since: searched again
             listing = Listing.found(sources, graph_dir, files, last=last)
             listing.keep(cache)
         paths, shown, problems, absolute = listing.paths, listing.shown, list(listing.problems), listing.absolute
         if paths and files is None:
-            files = FileIndex(cache, repr(limits), provenance_context(graph_dir, sources))
+            files = FileIndex(cache, repr(limits), context)
         if not paths:
             cache.close()
             if problems:

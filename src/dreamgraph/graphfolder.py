@@ -440,11 +440,16 @@ def _shared_in(folder: Path) -> set[Triple]:
     """Return the shared triples a store folder keeps: its file of them, with the changes since beside it
     when a patch wrote them (see :func:`_shared_files`)."""
     shared = pickle.loads((folder / SHARED).read_bytes())
-    if (folder / SHARED_CHANGES).exists():
-        gone, came = pickle.loads((folder / SHARED_CHANGES).read_bytes())
-        shared -= gone
-        shared |= came
+    gone, came = _shared_changes(folder)
+    shared -= gone
+    shared |= came
     return shared
+
+
+def _shared_changes(folder: Path) -> tuple[set[Triple], set[Triple]]:
+    """Return the shared triples taken out of and put into a store folder's file of them since it was written."""
+    path = folder / SHARED_CHANGES
+    return pickle.loads(path.read_bytes()) if path.exists() else (set(), set())
 
 
 def _last_shared_files(folder: Path) -> dict[str, Path]:
@@ -459,8 +464,7 @@ def _shared_files(folder: Path, taken_out: set[Triple], put_in: set[Triple]) -> 
     (pickling all of them took a patch at 100,000 articles 0.33 s, before the graph file could be
     written); or, past :data:`SHARED_CHANGES_UP_TO` changes, None (written whole)."""
     try:
-        was_gone, was_came = (pickle.loads((folder / SHARED_CHANGES).read_bytes())
-                              if (folder / SHARED_CHANGES).exists() else (set(), set()))
+        was_gone, was_came = _shared_changes(folder)
     except Exception:
         return None
     # gone and came are taken from and put into the file's set: a triple is in at most one, as it is in it

@@ -20,6 +20,7 @@ from ..library import Library
 from ..query import named_query
 from ..store import Store
 from ..vocabulary import dream_iri, slug_of
+from .projection import distinct
 
 if TYPE_CHECKING:  # networkx is loaded by the first graph made, not by every command
     import networkx as nx
@@ -61,8 +62,7 @@ def shingles(text: str):
     if len(words) < 3:
         return np.empty(0, dtype=np.uint64)
     hashed = np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
-    found = np.sort(hashed[:-2] * _MIX[0] + hashed[1:-1] * _MIX[1] + hashed[2:])  # arithmetic modulo 2**64
-    return found[np.concatenate(([True], found[1:] != found[:-1]))]  # (np.unique loads numpy.ma: 5 ms a build)
+    return distinct(hashed[:-2] * _MIX[0] + hashed[1:-1] * _MIX[1] + hashed[2:])  # arithmetic modulo 2**64
 
 
 def shingle_table(texts: dict[str, str], known: dict | None = None) -> dict[str, object]:
