@@ -20,7 +20,6 @@ from ..library import Library
 from ..query import named_query
 from ..store import Store
 from ..vocabulary import dream_iri, slug_of
-from .projection import distinct
 
 if TYPE_CHECKING:  # networkx is loaded by the first graph made, not by every command
     import networkx as nx
@@ -62,7 +61,9 @@ def shingles(text: str):
     if len(words) < 3:
         return np.empty(0, dtype=np.uint64)
     hashed = np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
-    return distinct(hashed[:-2] * _MIX[0] + hashed[1:-1] * _MIX[1] + hashed[2:])  # arithmetic modulo 2**64
+    found = np.sort(hashed[:-2] * _MIX[0] + hashed[1:-1] * _MIX[1] + hashed[2:])  # arithmetic modulo 2**64
+    # projection.distinct's work, written here: the per-file work runs only modules the cache's version holds
+    return found[np.concatenate(([True], found[1:] != found[:-1]))]  # (np.unique loads numpy.ma: 5 ms a build)
 
 
 def shingle_table(texts: dict[str, str], known: dict | None = None) -> dict[str, object]:
