@@ -19,6 +19,7 @@ import random
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
+from .igraphcore import core
 from .snapshot.projection import Links
 
 if TYPE_CHECKING:  # numpy is loaded by the first ranking, not by every command that imports the build
@@ -154,15 +155,14 @@ def betweenness(count: int, pairs: np.ndarray, k: int | None = None, seed: int =
     >>> betweenness(4, np.array([(0, 1), (1, 2), (0, 3), (3, 2)])).tolist()
     [0.0, 0.08333333333333333, 0.0, 0.08333333333333333]
     """
-    import igraph
     import numpy as np
 
     if count < 3:
         return np.zeros(count)
     every = k is None or k >= count
     sources = None if every else random.Random(seed).sample(range(count), k)
-    graph = igraph.Graph(n=count, directed=True)
-    graph.add_edges(pairs[pairs[:, 0] != pairs[:, 1]])  # a dream's link to itself is on no shortest path
+    # a dream's link to itself is on no shortest path; igraph reads a list of pairs 4 times as fast as an array
+    graph = core().GraphBase(count, pairs[pairs[:, 0] != pairs[:, 1]].tolist(), True)
     total = np.array(graph.betweenness(directed=True, sources=sources), dtype=float)
     if every:  # pairs of distinct other dreams
         return total / ((count - 1) * (count - 2))

@@ -13,6 +13,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Iterable
 
 from ..files import paused_gc
+from ..igraphcore import core
 from ..library import Library, Shared, stub_label
 from ..store import Store
 from ..vocabulary import dream_iri, slug_of
@@ -171,7 +172,6 @@ def strong_groups(graph: "nx.DiGraph | Links"):
     >>> nodes, bool(group_of[0] == group_of[1] != group_of[2]), links.tolist()
     (['a', 'b', 'c'], True, [[0, 1], [1, 0], [1, 2]])
     """
-    import igraph
     import numpy as np
 
     if isinstance(graph, LinkedView):
@@ -182,8 +182,8 @@ def strong_groups(graph: "nx.DiGraph | Links"):
         nodes = list(graph)
         index = {node: i for i, node in enumerate(nodes)}
         links = np.array([(index[a], index[b]) for a, b in graph.edges], dtype=np.int64).reshape(-1, 2)
-    found = igraph.Graph(n=len(nodes), edges=links, directed=True).connected_components(mode="strong")
-    return nodes, np.array(found.membership, dtype=np.int64), links
+    group_of = core().GraphBase(len(nodes), links.tolist(), True).connected_components(mode="strong")
+    return nodes, np.array(group_of, dtype=np.int64), links
 
 
 def projection_edges(transitions) -> list[tuple[str, str, dict]]:
