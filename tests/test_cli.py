@@ -177,3 +177,24 @@ def test_a_build_in_a_terminal_shows_the_step_it_is_at(cli, tmp_path, monkeypatc
     screen.truncate(0)
     assert cli("build", folder, "-g", tmp_path / "g", "-q").exit_code == 0
     assert screen.getvalue() == ""  # --quiet: no bar, no steps
+
+
+@pytest.mark.parametrize("given", [None, "2"])
+def test_the_program_starts_no_linear_algebra_threads_unless_told_to(given):
+    """numpy's OpenBLAS starts a thread a core when it loads, which spin for a while (0.13 s of processor
+    time): the program asks for none, and a number the user set stands (the threads counted by Linux)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {name: value for name, value in os.environ.items() if name != "OPENBLAS_NUM_THREADS"}
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    code = ("import os\nimport dreamgraph.cli as cli\n"
+            "def main():\n    import numpy\n"
+            "    print(os.environ['OPENBLAS_NUM_THREADS'], len(os.listdir('/proc/self/task')))\n"
+            "cli.main = main\ncli.run()\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    threads = 1 if given is None else min(2, os.cpu_count() or 1)  # (OpenBLAS starts no more than the cores)
+    assert done.stdout.split() == [given or "1", str(threads)], "(the setting, the process's threads with numpy)"

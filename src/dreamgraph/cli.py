@@ -1070,11 +1070,16 @@ def run() -> None:
     The process ends without tearing the interpreter down: every file is written, renamed and closed by
     the time a command returns, and freeing what a large build leaves behind one object at a time took
     1.2 s at 10,000 articles and 9 s at 100,000. For the same reason a query past its ``--timeout`` is left
-    running in a thread to end with the process, instead of being run in a child process to be killed."""
+    running in a thread to end with the process, instead of being run in a child process to be killed.
+
+    numpy's linear algebra library (OpenBLAS) is told to start no threads of its own, unless the user set
+    how many: dreamgraph multiplies no dense matrices, and the threads OpenBLAS starts when numpy loads spin
+    for a while on the other cores (0.13 s of processor time, which a rebuild on two cores waited for)."""
     import gc
 
     from . import files, store
 
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # before numpy loads (no command has loaded it yet)
     gc.disable()
     store.ABANDON_LATE_QUERIES = True  # a late query's thread ends with this process, just below
     files.end_without_teardown()  # and so do the large structures a build leaves behind
