@@ -16,6 +16,7 @@ floats), and betweenness is Brandes' algorithm (igraph's) from the sources netwo
 from __future__ import annotations
 
 import random
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Sequence
 
@@ -94,17 +95,47 @@ def _ranked(slugs: Sequence[str], labels: Sequence[str], stub: Sequence[bool],
     count = len(slugs)
     if count == 0:
         return [], []
-    scores = [round(score, 6) for score in (pagerank(count, pairs) if len(pairs) else [1 / count] * count)]
+    scores = rounded(np.array(pagerank(count, pairs) if len(pairs) else [1 / count] * count))
     into, out = (np.bincount(pairs[:, side], minlength=count).tolist() for side in (1, 0))
-    order = sorted(range(count), key=lambda n: (-scores[n], -into[n], slugs[n]))
+    if all(map(str.__lt__, slugs, islice(slugs, 1, None))):  # numbered in slug order: ties keep it (a fifth)
+        order = np.lexsort((-np.array(into), -np.array(scores))).tolist()
+    else:
+        order = sorted(range(count), key=lambda n: (-scores[n], -into[n], slugs[n]))
+    stub = stub.tolist() if hasattr(stub, "tolist") else list(stub)
     rows = [{"slug": slugs[n], "label": labels[n], "stub": bool(stub[n]), "in_degree": into[n],
              "out_degree": out[n], "pagerank": scores[n], "betweenness": None} for n in order]
     return rows, order
 
 
 def _put_betweenness(rows: list[dict], order: list[int], between: np.ndarray) -> None:
-    for row, value in zip(rows, between[order].tolist()):
-        row["betweenness"] = round(value, 6)
+    import numpy as np
+
+    for row, value in zip(rows, rounded(between[np.array(order, dtype=np.int64)])):
+        row["betweenness"] = value
+
+
+def rounded(values: np.ndarray | Sequence[float], places: int = 6) -> list[float]:
+    """Return ``round(value, places)`` of each value, the float Python's ``round`` gives, a twentieth of its
+    time (0.7 µs a value, 15 ms a patch at 10,000 dreams). Scaled up and rounded to a whole number, a value
+    rounds as Python rounds it unless it lies within the scaling's error of a half (or is large, or not a
+    number): those few are rounded by Python. The whole number divided back is the float nearest the
+    decimal, as Python's is.
+
+    >>> values = [0.1234565, 2.5e-7, 0.285, 1 / 3]
+    >>> rounded(values), rounded(values) == [round(value, 6) for value in values]
+    ([0.123456, 0.0, 0.285, 0.333333], True)
+    """
+    import numpy as np
+
+    values = np.asarray(values, dtype=float)
+    scale = 10.0 ** places
+    with np.errstate(invalid="ignore", over="ignore"):  # (infinities: rounded by Python below)
+        scaled = values * scale
+        near = ~(np.abs(scaled - np.floor(scaled) - 0.5) > 1e-6) | ~(np.abs(values) < 1e3)  # (NaN is near)
+    found = (np.rint(np.where(near, 0.0, scaled)) / scale).tolist()
+    for n in np.flatnonzero(near).tolist():
+        found[n] = round(float(values[n]), places)
+    return found
 
 
 def pagerank(count: int, pairs: np.ndarray, alpha: float = 0.85, max_iter: int = 100,
@@ -139,7 +170,7 @@ def pagerank(count: int, pairs: np.ndarray, alpha: float = 0.85, max_iter: int =
         x = alpha * (np.bincount(targets, weights=share * x[sources], minlength=count) + sum(x[dangling]) * p) \
             + (1 - alpha) * p
         if np.absolute(x - last).sum() < count * tol:
-            return list(map(float, x))
+            return x.tolist()
     raise ArithmeticError(f"PageRank did not converge in {max_iter} iterations")
 
 
