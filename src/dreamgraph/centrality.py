@@ -95,9 +95,9 @@ def _ranked(slugs: Sequence[str], labels: Sequence[str], stub: Sequence[bool],
     count = len(slugs)
     if count == 0:
         return [], []
-    scores = rounded(np.array(pagerank(count, pairs) if len(pairs) else [1 / count] * count))
+    scores = rounded(pagerank(count, pairs) if len(pairs) else [1 / count] * count)
     into, out = (np.bincount(pairs[:, side], minlength=count).tolist() for side in (1, 0))
-    if all(map(str.__lt__, slugs, islice(slugs, 1, None))):  # numbered in slug order: ties keep it (a fifth)
+    if all(map(str.__lt__, slugs, islice(slugs, 1, None))):  # numbered in slug order: a tie keeps it (5x faster)
         order = np.lexsort((-np.array(into), -np.array(scores))).tolist()
     else:
         order = sorted(range(count), key=lambda n: (-scores[n], -into[n], slugs[n]))
