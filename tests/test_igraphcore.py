@@ -47,3 +47,15 @@ def test_the_core_of_a_package_already_imported_is_its_own():
                  "import importlib; print(len(sys.meta_path))")
     first, second = out.splitlines()
     assert first.split()[0] == "True" and first.split()[1] == second
+
+
+def test_threads_asking_for_the_core_at_once_get_the_one_core():
+    out = _fresh(
+        "import threading\n"
+        "from dreamgraph.igraphcore import core\n"
+        "found, start = [], threading.Barrier(8)\n"
+        "def ask():\n    start.wait(); found.append(core())\n"
+        "threads = [threading.Thread(target=ask) for _ in range(8)]\n"
+        "[t.start() for t in threads]; [t.join() for t in threads]\n"
+        "print(len(found), len({id(m) for m in found}))\n")
+    assert out == "8 1"

@@ -19,13 +19,16 @@ igraph's functions reaches the core by it).
 
 from __future__ import annotations
 
+import contextlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
 import sys
+import threading
 from types import ModuleType
 
 NAME = "igraph._igraph"
+_LOADING = threading.Lock()
 
 
 def core() -> ModuleType:
@@ -33,6 +36,11 @@ def core() -> ModuleType:
     not loaded yet. Falls back to ``import igraph`` where the core is not a file beside the package."""
     if NAME in sys.modules:
         return sys.modules[NAME]
+    with _LOADING:  # (a core loaded twice fails: it is set up once a process)
+        return sys.modules[NAME] if NAME in sys.modules else _load()
+
+
+def _load() -> ModuleType:
     package = importlib.util.find_spec("igraph")  # found, not run
     if package is None:
         raise ModuleNotFoundError("igraph is not installed: pip install igraph", name="igraph")
@@ -63,7 +71,8 @@ class _PackageFinder(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
         if name != "igraph":
             return None
-        sys.meta_path.remove(self)
+        with contextlib.suppress(ValueError):  # (once)
+            sys.meta_path.remove(self)
         spec = importlib.machinery.PathFinder.find_spec(name, path)
         if spec is None or spec.loader is None:
             return spec
