@@ -13,7 +13,6 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Iterable
 
 from ..files import paused_gc
-from ..igraphcore import core
 from ..library import Library, Shared, stub_label
 from ..store import Store
 from ..vocabulary import dream_iri, slug_of
@@ -173,6 +172,8 @@ def strong_groups(graph: "nx.DiGraph | Links"):
     (['a', 'b', 'c'], True, [[0, 1], [1, 0], [1, 2]])
     """
     import numpy as np
+
+    from ..igraphcore import core  # (not loaded by the per-file work, which imports this module)
 
     if isinstance(graph, LinkedView):
         graph = graph.links
