@@ -18,7 +18,6 @@ import pickle
 import stat
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -347,6 +346,8 @@ def compile_all(paths: Sequence[str | os.PathLike], graph_dir: Path, limits: Lim
             keys[index] = key
     jobs = [(paths[i], shown[i], limits, *((cache.version,) if keys[i] is None else ())) for i in todo]
     if parallel:
+        from concurrent.futures import ProcessPoolExecutor  # (8 ms of a patch's start, which has no pool)
+
         threading.Thread(target=read_ahead, args=([paths[i] for i in todo], limits.max_bytes + 1),
                          name="dreamgraph-read-ahead", daemon=True).start()
         with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(os.getpid(),)) as pool:
