@@ -36,3 +36,30 @@ def test_the_kept_text_with_the_last_reports_lines_copied_is_the_text_laid_out_w
     assert bytes(spliced["text"]) == bytes(whole["text"]) == terminal_text(new).encode("utf-8")
     assert spliced["starts"].tolist() == whole["starts"].tolist() and spliced["sizes"].tolist() == whole["sizes"].tolist()
     assert text_table([], last, table)["text"] == b"no gaps found\n"
+
+
+def test_the_report_by_dream_is_the_plain_grouping_and_its_json_the_gaps_dicts():
+    """`grouped` by dream (totals added while grouping, one-gap groups left unsorted) and `json_items` (the
+    gaps themselves, for orjson) give what the plain way gives: every dream's gaps by score, the dream with
+    the most at stake first, ties in the ranked order, a group named by its first gap in that order."""
+    import random
+
+    from dreamgraph.gaps import Gap
+    from dreamgraph.output import json_bytes
+    from dreamgraph.report import as_data, grouped, json_items
+
+    rng = random.Random(5)
+    found = [Gap(rng.choice(["orphan", "dead-end", "missing-article"]), f"d{rng.randrange(60)}",
+                 f"Label {n}" if n % 7 else f"a ~ b {n}", rng.choice([0.5, 1.0, 1.5, 0.25, 0.1 + 0.2]), "act",
+                 [{"path": "a.txt", "line": n, "text": "x\udcff" if n == 3 else ""}]) for n in range(400)]
+    groups: dict[str, list] = {}
+    for gap in found:
+        groups.setdefault(gap.node, []).append(gap)
+    plain = [(node, f"{node}: {items[0].label if ' ~ ' not in items[0].label else node}",
+              sorted(items, key=lambda g: -g.score))
+             for node, items in sorted(groups.items(), key=lambda item: -sum(g.score for g in item[1]))]
+    assert grouped(found, "dream") == plain
+    assert any(len(items) == 1 for *_, items in plain) and any(len(items) > 3 for *_, items in plain)
+    for by in ("kind", "dream", "score"):
+        assert [json_bytes(item) for item in json_items(found, by)] == [json_bytes(item) for item in as_data(found, by)]
+    assert as_data(found, "dream")[0] == {"node": plain[0][0], "gaps": [g.as_dict() for g in plain[0][2]]}

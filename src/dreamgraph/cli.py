@@ -919,10 +919,10 @@ def _print_gaps(found, fmt: str, by: str = "kind") -> None:
     from . import report
 
     if fmt == "jsonl":  # a gap a line (by dream: a dream and its gaps a line)
-        echo_jsonl(report.as_data(found, by))
+        echo_jsonl(report.json_items(found, by))
         return
     if fmt == "json":  # one gap (by dream: a dream and its gaps) a line: greppable, and quick to write
-        lines = b",\n".join(map(json_bytes, report.as_data(found, by)))
+        lines = b",\n".join(map(json_bytes, report.json_items(found, by)))
         echo_data(b"[\n" + lines + b"\n]" if found else "[]")
         return
     if fmt == "csv":

@@ -10,6 +10,7 @@ are shown escaped, so a dream's label can never recolour or rewrite the terminal
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -81,11 +82,21 @@ def json_bytes(item) -> bytes:
     '{"dream":"café","3":[1.5,null]}'
     >>> json_bytes({"text": "\\udcff", "n": 2**70})
     b'{"text":"\\\\udcff","n":1180591620717411303424}'
+    >>> from dreamgraph.gaps import Gap  # a dataclass: the dict of its fields, in order, either way
+    >>> json_bytes(Gap("orphan", "sea", "Sea", 0.5, "link to it")), json_bytes(Gap("orphan", "s\\udcff", "", 1, ""))
+    (b'{"kind":"orphan","node":"sea","label":"Sea","score":0.5,"action":"link to it","evidence":[]}', b'{"kind":"orphan","node":"s\\\\udcff","label":"","score":1,"action":"","evidence":[]}')
     """
     try:
         return orjson.dumps(item, option=orjson.OPT_NON_STR_KEYS)
     except TypeError:  # orjson.JSONEncodeError is one
-        return json.dumps(item, separators=(",", ":")).encode("ascii")
+        return json.dumps(item, separators=(",", ":"), default=_fields).encode("ascii")
+
+
+def _fields(value) -> dict:
+    """A dataclass instance as orjson writes it: its fields in order (for the json module's ``default``)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def json_line(item) -> str:

@@ -14,6 +14,8 @@ falling: Falling (2)
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from .gaps import Gap
 from .output import safe_text
 from .snapshot import Snapshot
@@ -41,14 +43,34 @@ def grouped(found: list[Gap], by: str = "kind") -> list[tuple[str, str, list[Gap
         raise ValueError(f"unknown order {by!r}; use one of {', '.join(ORDERS)}")
     if by == "score":
         return [("score", "every gap, highest score first", sorted(found, key=lambda g: -g.score))]
-    groups: dict[str, list[Gap]] = {}
-    for gap in found:
-        groups.setdefault(gap.kind if by == "kind" else gap.node, []).append(gap)
     if by == "kind":
+        groups: dict[str, list[Gap]] = {}
+        for gap in found:
+            groups.setdefault(gap.kind, []).append(gap)
         return [(kind, kind, items) for kind, items in groups.items()]
-    ordered = sorted(groups.items(), key=lambda item: -sum(g.score for g in item[1]))  # stable: ties keep rank
-    return [(node, f"{node}: {items[0].label if ' ~ ' not in items[0].label else node}",
-             sorted(items, key=lambda g: -g.score)) for node, items in ordered]
+    return [(node, f"{node}: {first.label if ' ~ ' not in first.label else node}", items)
+            for node, first, items in _by_dream(found)]
+
+
+def _by_dream(found: list[Gap]) -> list[tuple[str, Gap, list[Gap]]]:
+    """Return each dream (or cluster) with its first gap in the ranked order (which names it) and its gaps,
+    highest score first, the dream whose gaps score most in all first; ties keep the ranked order (sorts with ``reverse`` are stable, as with negated keys). The
+    totals are added up in the gaps' order, as ``sum`` would, while they are grouped; a dream's one gap is
+    not sorted (most dreams have one: 79,000 of 111,000 gaps at 100,000 articles)."""
+    groups: dict[str, list[Gap]] = {}
+    totals: dict[str, float] = {}
+    for gap in found:
+        node = gap.node
+        if node in groups:
+            groups[node].append(gap)
+            totals[node] += gap.score
+        else:
+            groups[node] = [gap]
+            totals[node] = 0 + gap.score
+    score = attrgetter("score")
+    return [(node, groups[node][0],
+             sorted(groups[node], key=score, reverse=True) if len(groups[node]) > 1 else groups[node])
+            for node in sorted(groups, key=totals.__getitem__, reverse=True)]
 
 
 def in_order(found: list[Gap], by: str = "kind") -> list[Gap]:
@@ -189,6 +211,14 @@ def markdown(found: list[Gap], by: str = "kind") -> str:
 def as_data(found: list[Gap], by: str = "kind") -> list[dict]:
     """Return the report as JSON-ready data: the gaps in ranked order (by kind or by score), or by dream a
     list of ``{"node", "gaps"}``."""
+    return [gap.as_dict() if isinstance(gap, Gap) else {"node": gap["node"], "gaps": [g.as_dict() for g in gap["gaps"]]}
+            for gap in json_items(found, by)]
+
+
+def json_items(found: list[Gap], by: str = "kind") -> list:
+    """Return the items of :func:`as_data` with every gap as itself, not as a dict: written by
+    :func:`dreamgraph.output.json_bytes` (orjson writes a dataclass as the dict ``Gap.as_dict`` makes, in the
+    same order), they are the same JSON, without 111,000 dicts made at 100,000 articles (0.15 s)."""
     if by in ("kind", "score"):
-        return [gap.as_dict() for gap in in_order(found, by)]
-    return [{"node": key, "gaps": [gap.as_dict() for gap in items]} for key, _, items in grouped(found, by)]
+        return in_order(found, by)
+    return [{"node": node, "gaps": items} for node, _, items in _by_dream(found)]
