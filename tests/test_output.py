@@ -41,3 +41,23 @@ def test_machine_output_as_bytes_is_written_as_is_to_a_pipe_and_made_safe_on_a_t
     echo_data(data)
     shown = capsys.readouterr().out
     assert "\x1b" not in shown and "\x07" not in shown and "夢" in shown and "\\x1b" in shown
+
+
+def test_lines_joined_safe_at_once_are_the_lines_made_safe_one_by_one():
+    """safe_joined escapes a whole report in one pass when nothing in it needs escaping, else line by line:
+    the same text either way, whatever a line holds (a newline of its own, a control character, a bidi
+    override, a tab that stays, a line separator)."""
+    import random
+
+    from dreamgraph.output import safe_joined, safe_text
+
+    rng = random.Random(3)
+    alphabet = ["a", "é", "…", " ", "\t", "z", "梦"]
+    hostile = ["\n", "\x1b", "\x00", "\x7f", "\x85", "\u202e", "\u2028", "\r", "\u2066"]
+    for trial in range(300):
+        lines = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(12))) for _ in range(rng.randrange(6))]
+        if trial % 2 and lines:
+            at = rng.randrange(len(lines))
+            lines[at] += rng.choice(hostile)
+        assert safe_joined(lines) == "\n".join(safe_text(line) for line in lines), lines
+    assert safe_joined([]) == "" and safe_joined(["a\nb"]) == "a\\x0ab"

@@ -34,6 +34,21 @@ def safe_text(text: str, multiline: bool = False) -> str:
     return pattern.sub(escape, str(text))
 
 
+def safe_joined(lines: list[str]) -> str:
+    """Return the lines joined by newlines, each made safe to print as :func:`safe_text` makes it: all at
+    once when nothing in them needs escaping (no line holds a newline, no control or bidi-override
+    character anywhere: one search of the whole text), else line by line. For the 400,000 lines of a gap
+    report by dream at 100,000 articles, 0.2 s where a line at a time took 0.5 s.
+
+    >>> safe_joined(["a", "b\\tc"]), safe_joined(["a\\nb", "c\\x1b"])
+    ('a\\nb\\tc', 'a\\\\x0ab\\nc\\\\x1b')
+    """
+    joined = "\n".join(lines)
+    if joined.count("\n") == max(len(lines) - 1, 0) and not _CONTROL.search(joined):
+        return joined
+    return "\n".join(safe_text(line) for line in lines)
+
+
 def echo_data(text: str | bytes, nl: bool = True) -> None:
     """Print machine-readable output (CSV, TSV, JSON, Turtle; bytes are UTF-8): byte-true into a file or a
     pipe, but with control and bidi-override characters escaped when it goes to a terminal, where an

@@ -15,9 +15,10 @@ falling: Falling (2)
 from __future__ import annotations
 
 from operator import attrgetter
+from typing import Callable
 
 from .gaps import Gap
-from .output import safe_text
+from .output import safe_joined, safe_text
 from .snapshot import Snapshot
 from .store import Store
 
@@ -86,13 +87,18 @@ def _about(gap: Gap, by: str) -> str:
 def text_lines(found: list[Gap], by: str = "kind", evidence: int = 5) -> list[str]:
     """Return the report as lines for a terminal (at most ``evidence`` pieces of evidence a gap), every
     line made safe to print."""
+    return _lines(found, by, evidence, safe_text)
+
+
+def _lines(found: list[Gap], by: str, evidence: int, safe: Callable[[str], str]) -> list[str]:
+    """Return the lines of :func:`text_lines`, each made by ``safe`` (``str``: as they are)."""
     lines: list[str] = []
     for _, heading, items in grouped(found, by):
         if lines:
             lines.append("")
-        lines.append(_heading_line(heading, items))
+        lines.append(safe(f"{heading} ({len(items)})"))
         for gap in items:
-            lines.extend(_gap_lines(gap, by, evidence))
+            lines.extend(_gap_lines(gap, by, evidence, safe))
     return lines
 
 
@@ -101,10 +107,10 @@ def _heading_line(heading: str, items: list[Gap]) -> str:
     return safe_text(f"{heading} ({len(items)})")
 
 
-def _gap_lines(gap: Gap, by: str, evidence: int) -> list[str]:
-    """Return the lines of one gap in :func:`text_lines`."""
-    lines = [safe_text(f"  {gap.score:>7g}  {_about(gap, by)}: {gap.action}")]
-    lines.extend(safe_text(f"           {where(e)}"[:160]) for e in gap.evidence[:evidence])
+def _gap_lines(gap: Gap, by: str, evidence: int, safe: Callable[[str], str] = safe_text) -> list[str]:
+    """Return the lines of one gap in :func:`text_lines` (each made by ``safe``)."""
+    lines = [safe(f"  {gap.score:>7g}  {_about(gap, by)}: {gap.action}")]
+    lines.extend(safe(f"           {where(e)}"[:160]) for e in gap.evidence[:evidence])
     if len(gap.evidence) > evidence:
         lines.append(f"           … and {len(gap.evidence) - evidence} more")
     return lines
@@ -112,7 +118,7 @@ def _gap_lines(gap: Gap, by: str, evidence: int) -> list[str]:
 
 def terminal_text(found: list[Gap], by: str = "kind") -> str:
     """Return the report as ``dreamgraph gaps`` prints it in a terminal."""
-    return "\n" + "\n".join(text_lines(found, by)) + "\n" if found else "no gaps found\n"
+    return "\n" + safe_joined(_lines(found, by, 5, str)) + "\n" if found else "no gaps found\n"
 
 
 def text_table(found: list[Gap], last: list[Gap] | None = None, last_table: dict | None = None) -> dict:
