@@ -650,10 +650,9 @@ def test_whatever_a_build_depends_on_makes_it_build_again(tmp_path, monkeypatch)
     check asked or not, the store's version) and each part of the graph folder it wrote (the graph file, a
     file kept beside the store, the last report itself) builds again when changed, and the graph is then
     what a clean build writes."""
-    import importlib.metadata
-
     from helpers import FIXTURES
 
+    from dreamgraph import graphfolder
     from dreamgraph.parse import Limits
 
     folder = tmp_path / "articles"
@@ -661,7 +660,7 @@ def test_whatever_a_build_depends_on_makes_it_build_again(tmp_path, monkeypatch)
     graph = tmp_path / "graph"
     build([folder], graph)
     flying = folder / "flying.txt"
-    installed = importlib.metadata.version
+    installed = graphfolder.installed_version
     changes = [
         ("article", lambda: flying.write_text(flying.read_text(encoding="utf-8").replace("The Lift", "The Rise"),
                                               encoding="utf-8"), {}),
@@ -677,7 +676,7 @@ def test_whatever_a_build_depends_on_makes_it_build_again(tmp_path, monkeypatch)
         ("last report damaged", lambda: (graph / STORE_DIR / "last-report.pickle").write_bytes(b"\x80\x05garbage"), {}),
         ("store", lambda: shutil.rmtree(graph / STORE_DIR / "oxigraph"), {}),
         ("store upgraded", lambda: monkeypatch.setattr(
-            importlib.metadata, "version", lambda name: "99.0" if name == "pyoxigraph" else installed(name)), {}),
+            graphfolder, "installed_version", lambda name: "99.0" if name == "pyoxigraph" else installed(name)), {}),
     ]
     for name, change, options in changes:
         change()

@@ -98,8 +98,10 @@ def json_bytes(item) -> bytes:
     >>> json_bytes({"text": "\\udcff", "n": 2**70})
     b'{"text":"\\\\udcff","n":1180591620717411303424}'
     >>> from dreamgraph.gaps import Gap  # a dataclass: the dict of its fields, in order, either way
-    >>> json_bytes(Gap("orphan", "sea", "Sea", 0.5, "link to it")), json_bytes(Gap("orphan", "s\\udcff", "", 1, ""))
-    (b'{"kind":"orphan","node":"sea","label":"Sea","score":0.5,"action":"link to it","evidence":[]}', b'{"kind":"orphan","node":"s\\\\udcff","label":"","score":1,"action":"","evidence":[]}')
+    >>> json_bytes(Gap("orphan", "sea", "Sea", 0.5, "link to it"))
+    b'{"kind":"orphan","node":"sea","label":"Sea","score":0.5,"action":"link to it","evidence":[]}'
+    >>> json_bytes(Gap("orphan", "s\\udcff", "", 1, ""))
+    b'{"kind":"orphan","node":"s\\\\udcff","label":"","score":1,"action":"","evidence":[]}'
     """
     try:
         return orjson.dumps(item, option=orjson.OPT_NON_STR_KEYS)

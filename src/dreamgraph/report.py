@@ -55,9 +55,10 @@ def grouped(found: list[Gap], by: str = "kind") -> list[tuple[str, str, list[Gap
 
 def _by_dream(found: list[Gap]) -> list[tuple[str, Gap, list[Gap]]]:
     """Return each dream (or cluster) with its first gap in the ranked order (which names it) and its gaps,
-    highest score first, the dream whose gaps score most in all first; ties keep the ranked order (sorts with ``reverse`` are stable, as with negated keys). The
-    totals are added up in the gaps' order, as ``sum`` would, while they are grouped; a dream's one gap is
-    not sorted (most dreams have one: 79,000 of 111,000 gaps at 100,000 articles)."""
+    highest score first, the dream whose gaps score most in all first; ties keep the ranked order (a sort
+    with ``reverse`` is stable, as one by negated keys is). The totals are added up in the gaps' order, as
+    ``sum`` would, while they are grouped; a dream's one gap is not sorted (most dreams have one: 79,000 of
+    111,000 gaps at 100,000 articles)."""
     groups: dict[str, list[Gap]] = {}
     totals: dict[str, float] = {}
     for gap in found:
