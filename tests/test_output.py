@@ -61,3 +61,24 @@ def test_lines_joined_safe_at_once_are_the_lines_made_safe_one_by_one():
             lines[at] += rng.choice(hostile)
         assert safe_joined(lines) == "\n".join(safe_text(line) for line in lines), lines
     assert safe_joined([]) == "" and safe_joined(["a\nb"]) == "a\\x0ab"
+
+
+def test_csv_cells_are_written_as_cell_makes_them_whatever_their_type(capsys):
+    """The csv module writes the cells itself but for true and false (as JSON writes them): the same text as
+    each cell made by _cell first, for None, numbers, text, a bool, an object, in rows of one cell too."""
+    import csv
+    import io
+
+    from decimal import Decimal
+
+    rows = [[None], [""], ["a", 1, 2.5, 0.1 + 0.2, None, True, False, 10**20, float("nan")], ["x,y", 'say "hi"', "\n"],
+            [Decimal("1.10"), -0.0]]
+    for fmt, delimiter in (("csv", ","), ("tsv", "\t")):
+        for given in (rows, rows[:2], iter(rows[2:])):
+            given = list(given)
+            echo_table(["h"], iter(given) if len(given) > 2 else given, fmt)
+            expected = io.StringIO()
+            writer = csv.writer(expected, delimiter=delimiter, lineterminator="\n")
+            writer.writerow(["h"])
+            writer.writerows([[output._cell(v) for v in row] for row in given])
+            assert capsys.readouterr().out == expected.getvalue()
