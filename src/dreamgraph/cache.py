@@ -35,10 +35,10 @@ END;
 
 
 # the files whose code makes what the cache keeps (every module the per-file work runs: a test holds this
-# list to it) and the shapes
+# list to it) and the shapes; igraphcore.py too, whose finder takes part in every import once igraph's core loaded
 VERSIONED = ("parse.py", "pages.py", "article.py", "slugs.py", "triples.py", "vocabulary.py", "library.py",
              "compile.py", "build.py", "cache.py", "validate.py", "snapshot/__init__.py", "snapshot/texts.py",
-             "data/shapes.ttl", "igraphcore.py")  # (the last: its finder takes part in every import once the core loaded)
+             "data/shapes.ttl", "igraphcore.py")
 
 
 def _code_version() -> str:

@@ -97,15 +97,15 @@ def _lines(found: list[Gap], by: str, evidence: int, safe: Callable[[str], str])
     for _, heading, items in grouped(found, by):
         if lines:
             lines.append("")
-        lines.append(safe(f"{heading} ({len(items)})"))
+        lines.append(_heading_line(heading, items, safe))
         for gap in items:
             lines.extend(_gap_lines(gap, by, evidence, safe))
     return lines
 
 
-def _heading_line(heading: str, items: list[Gap]) -> str:
-    """Return the line that heads a group of gaps in :func:`text_lines`."""
-    return safe_text(f"{heading} ({len(items)})")
+def _heading_line(heading: str, items: list[Gap], safe: Callable[[str], str] = safe_text) -> str:
+    """Return the line that heads a group of gaps in :func:`text_lines` (made by ``safe``)."""
+    return safe(f"{heading} ({len(items)})")
 
 
 def _gap_lines(gap: Gap, by: str, evidence: int, safe: Callable[[str], str] = safe_text) -> list[str]:
@@ -218,8 +218,10 @@ def markdown(found: list[Gap], by: str = "kind") -> str:
 def as_data(found: list[Gap], by: str = "kind") -> list[dict]:
     """Return the report as JSON-ready data: the gaps in ranked order (by kind or by score), or by dream a
     list of ``{"node", "gaps"}``."""
-    return [gap.as_dict() if isinstance(gap, Gap) else {"node": gap["node"], "gaps": [g.as_dict() for g in gap["gaps"]]}
-            for gap in json_items(found, by)]
+    items = json_items(found, by)
+    if by in ("kind", "score"):
+        return [gap.as_dict() for gap in items]
+    return [{"node": item["node"], "gaps": [gap.as_dict() for gap in item["gaps"]]} for item in items]
 
 
 def json_items(found: list[Gap], by: str = "kind") -> list:
