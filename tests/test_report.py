@@ -9,7 +9,7 @@ from helpers import FIXTURES, SEED
 from dreamgraph.build import build
 from dreamgraph.connect import open_store
 from dreamgraph.gaps import Gap
-from dreamgraph.report import terminal_text, text_table
+from dreamgraph.report import ORDERS, kept_terminal_bytes, terminal_text, text_table
 from dreamgraph.snapshot import Snapshot
 
 
@@ -63,3 +63,47 @@ def test_the_report_by_dream_is_the_plain_grouping_and_its_json_the_gaps_dicts()
     for by in ("kind", "dream", "score"):
         assert [json_bytes(item) for item in json_items(found, by)] == [json_bytes(item) for item in as_data(found, by)]
     assert as_data(found, "dream")[0] == {"node": plain[0][0], "gaps": [g.as_dict() for g in plain[0][2]]}
+
+
+def test_the_report_in_any_order_from_the_kept_text_is_the_text_laid_out():
+    """`kept_terminal_bytes` (each gap's evidence lines copied from the text kept in the ranked order) gives the
+    bytes `terminal_text` lays out, in every order, for all the kept gaps or some, with text that must be
+    escaped, non-ASCII text, long lines cut, more than five pieces of evidence and none; nothing for a gap
+    that is not one of the kept report's (an equal one included) or a report kept without its text."""
+    import random
+
+    rng = random.Random(11)
+    words = ["sea", "→ bridge", "\x1b[31mred", "caf\u00e9", "a\u202eb", "line\nbreak", "x" * 170, "\t", "[a]"]
+    kept = [Gap(rng.choice(["orphan", "dead-end", "missing-article", "near-duplicate"]), f"d{rng.randrange(40)}",
+                rng.choice(["Label", "a ~ b", "Caf\u00e9 \x07"]), rng.choice([0.5, 1.0, 1.5, 0.1 + 0.2, 1234567.0]),
+                " ".join(rng.sample(words, 2)),
+                [{"path": rng.choice(["a.txt", "", "b c.md"]), "line": rng.choice([None, 3]), "text": rng.choice(words)}
+                 for _ in range(rng.choice([0, 1, 2, 5, 6, 9]))]) for _ in range(300)]
+    snapshot = Snapshot(tables={"gaps": kept, "gaps-text": text_table(kept)})  # kinds mixed: not in the ranked order
+    for by in ORDERS:
+        for found in (kept, [gap for gap in kept if gap.kind in ("orphan", "near-duplicate")], kept[7:8]):
+            assert kept_terminal_bytes(snapshot, found, by) == terminal_text(found, by).encode("utf-8"), by
+    equal = Gap(kept[0].kind, kept[0].node, kept[0].label, kept[0].score, kept[0].action, list(kept[0].evidence))
+    assert kept_terminal_bytes(snapshot, [equal], "score") is None
+    assert kept_terminal_bytes(Snapshot(tables={"gaps": kept}), kept, "score") is None
+    assert kept_terminal_bytes(snapshot, [], "score") is None
+
+
+def test_gaps_in_another_order_print_what_the_report_laid_out_whole_prints(tmp_path, cli):
+    """`dreamgraph gaps --by dream / --by score / --kind` on a build prints the report as laid out from the
+    gaps found (the evidence lines copied from the kept text), and so does it with settings of its own."""
+    from dreamgraph.gaps import GapSettings, find_gaps
+
+    folder = tmp_path / "articles"
+    shutil.copytree(FIXTURES / "gaps", folder)
+    shutil.copy(SEED, folder)
+    build([folder], tmp_path / "graph")
+    found = find_gaps(open_store(tmp_path / "graph"))
+    for by in ORDERS:
+        out = cli("-g", tmp_path / "graph", "gaps", "--by", by)
+        assert out.exit_code == 0 and out.stdout == terminal_text(found, by)
+    orphans = [gap for gap in found if gap.kind == "orphan"]
+    assert orphans and cli("-g", tmp_path / "graph", "gaps", "--by", "score", "--kind", "orphan").stdout == \
+        terminal_text(orphans, "score")
+    other = find_gaps(open_store(tmp_path / "graph"), GapSettings(min_items=9))
+    assert cli("-g", tmp_path / "graph", "gaps", "--by", "dream", "--min-items", "9").stdout == terminal_text(other, "dream")

@@ -908,14 +908,15 @@ def gaps(ctx, fmt, kinds, by, fail_on, min_cluster_size, min_items, typo_similar
             atomic_write(briefs_dir / f"{slug}.md", markdown(make_brief(store, slug)).encode("utf-8"))
         click.echo(f"wrote {len(missing)} briefs to {briefs_dir}", err=True)
     if html_file != STDOUT:
-        _print_gaps(found, fmt, by)
+        _print_gaps(found, fmt, by, store if settings == GapSettings() else None)
     failing = [g for g in found if g.kind in fail_on or "any" in fail_on]
     if failing:
         click.echo(f"{len(failing)} gaps of the kinds given to --fail-on", err=True)
         sys.exit(EXIT_FOUND_PROBLEMS)
 
 
-def _print_gaps(found, fmt: str, by: str = "kind") -> None:
+def _print_gaps(found, fmt: str, by: str = "kind", kept_by=None) -> None:
+    """Print the gaps found in a format; ``kept_by`` is the store whose kept report they are from, if they are."""
     from . import report
 
     if fmt == "jsonl":  # a gap a line (by dream: a dream and its gaps a line)
@@ -933,7 +934,8 @@ def _print_gaps(found, fmt: str, by: str = "kind") -> None:
     if fmt == "markdown":
         click.echo(report.markdown(found, by), nl=False)
         return
-    click.echo(report.terminal_text(found, by), nl=False)  # at once: 270,000 lines at 100,000 articles
+    text = report.kept_terminal_bytes(kept_by, found, by) if kept_by is not None else None
+    click.echo(text if text is not None else report.terminal_text(found, by), nl=False)  # at once: 270,000 lines at 100,000 articles
 
 
 def _print_matrix(rows, fmt: str) -> None:
