@@ -139,8 +139,11 @@ def test_a_patch_writes_its_large_tables_as_runs_over_the_files_of_the_last_buil
     """A table a patch changes a few rows of is written as runs over the last build's file, which is linked
     rather than written again (dreamgraph.store.Spliced), and read back as a clean build makes it; the next
     patch's runs are over the same file. Small tables, or tables with many new rows, are written whole."""
+    import pickle
+
     import dreamgraph.store as store_module
     from dreamgraph.patch import SPLICED_TABLES
+    from dreamgraph.splice import Changes
 
     graph = tmp_path / "graph"
     folder = graph / STORE_DIR
@@ -150,10 +153,16 @@ def test_a_patch_writes_its_large_tables_as_runs_over_the_files_of_the_last_buil
         report = build([library], graph)
         assert report.store == "patched", edit
         spliced = {name for name in SPLICED_TABLES if (folder / f"{name}.runs").exists()}
-        assert {"gaps", "completeness"} <= spliced, (edit, spliced)
+        assert {"gaps", "completeness", "article-versions", "mention-sources"} <= spliced, (edit, spliced)
         for name in spliced:  # the whole build's file, linked: never written again
             assert (folder / f"{name}.kept").stat().st_ino == whole[name], (edit, name)
         _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
+    LINK_EDITS["a link to a new stub"](library)  # names added: the names table told as its changes to the base
+    report = build([library], graph)
+    assert report.store == "patched" and (folder / "names.runs").exists()
+    told = pickle.loads((folder / "names.runs").read_bytes())
+    assert isinstance(told, Changes) and 0 < told.size() <= 3 and not told.removed, told  # the stub's names
+    _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
     monkeypatch.setattr(store_module, "SPLICED_ROWS", 2000)  # the size at which a patch splices on its own
     _replace(library / "loop.txt", "Quick Answer\n", "Quick Answer\n- One more answer.\n")  # its row changes
     assert build([library], graph).store == "patched"

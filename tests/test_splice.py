@@ -58,3 +58,67 @@ def test_equal_rows_after_a_changed_one_are_still_the_bases_and_too_many_runs_sa
     shuffled = rows[::-1]  # every row out of place: a run each
     assert len(runs(rows, shuffled)) == 100 and runs(rows, shuffled, most=20) is None
     assert runs(rows, [{"new": n} for n in range(100)], most=20) is None
+
+
+def _edited_dict(rng: random.Random, table: dict, depth: int = 0) -> dict:
+    """Return a copy of a dict table with a few keys taken out, added or given new values, and the dicts
+    within (as large as a mention table's versions, or small) changed the same way; the rest equal copies
+    or the same values."""
+    table = {key: value if rng.random() < 0.5 else (dict(value) if isinstance(value, dict) else value)
+             for key, value in table.items()}
+    for _ in range(rng.randrange(5)):
+        step, key = rng.random(), f"k{rng.randrange(30)}"
+        if step < 0.25 and table:
+            del table[rng.choice(sorted(table))]
+        elif step < 0.5:
+            table[key] = rng.randrange(40)
+        elif step < 0.75 and depth < 2:
+            inner = table.get(key)
+            table[key] = _edited_dict(rng, inner if isinstance(inner, dict) else {}, depth + 1)
+        elif table:
+            table[rng.choice(sorted(table))] = [rng.randrange(40)]
+    return table
+
+
+def test_a_dict_told_as_its_changes_is_made_again_and_changes_over_changes_over_the_first_base():
+    """A dict table (names, versions, a dict of dicts) told as its changes to the last, the changes of four
+    rebuilds composed into changes to the first base: made again equal to the table each time, with the base
+    itself changed in place (a base is read anew for each), a value put in whole and changed after included."""
+    import copy
+    import pickle
+
+    from dreamgraph.splice import Changes, told_size
+
+    rng = random.Random(3)
+    for _ in range(2000):
+        base = _edited_dict(rng, {f"k{n}": rng.randrange(9) for n in range(rng.randrange(12))})
+        tables, told = [base], None
+        for _ in range(4):
+            table = _edited_dict(rng, tables[-1])
+            then = runs(tables[-1], table)
+            assert isinstance(then, Changes) and spliced(copy.deepcopy(tables[-1]), then) == table
+            told = then if told is None else composed(pickle.loads(pickle.dumps(told)), then)
+            assert spliced(copy.deepcopy(base), told) == table, (base, tables, table, told)
+            assert told_size(told) <= 4 * 5 * 3 * 2 + len(base)
+            tables.append(table)
+
+
+def test_changes_tell_only_what_changed_and_too_many_say_none():
+    from dreamgraph.splice import Changes, told_size
+
+    names = {f"name {n}": f"dream/{n % 70}" for n in range(300)}
+    table = {key: str(value) for key, value in names.items()}  # equal copies: nothing told
+    assert runs(names, table) == Changes()
+    del table["name 5"]
+    table["name 9"], table["new name"] = "dream/1", "dream/2"
+    assert runs(names, table) == Changes(["name 5"], {"name 9": "dream/1", "new name": "dream/2"})
+    sources = {"versions": dict.fromkeys(map(str, range(100)), "v1"), "finder": {"wanted": dict(names), "digest": "a"}}
+    later = {"versions": {**sources["versions"], "7": "v2"},
+             "finder": {"wanted": {**names, "one more": "dream/3"}, "digest": "b"}}
+    told = runs(sources, later)
+    assert told == Changes(within={"versions": Changes(put={"7": "v2"}), "finder": Changes(
+        put={"digest": "b"}, within={"wanted": Changes(put={"one more": "dream/3"})})}) and told_size(told) == 3
+    small = {"finder": {"digest": "a"}}  # a dict within whose every key changes: put in whole
+    assert runs(small, {"finder": {"digest": "b"}}) == Changes(put={"finder": {"digest": "b"}})
+    assert runs(names, {f"other {n}": "x" for n in range(300)}, most=50) is None
+    assert runs(names, {}, most=50) is None

@@ -8,6 +8,10 @@ pickling. :func:`runs` tells a new table (a list of rows) as a list of runs over
 table that is itself runs over a base into runs over that base, so one base serves every rebuild after it
 (see :class:`dreamgraph.store.Spliced`).
 
+A table that is a dict (every name a dream answers to, each article's version) is told the same way as the
+:class:`Changes` to another: the keys taken out, those put in (new, or with a new value), and those whose
+value, a dict itself, is told as its changes in turn.
+
 >>> base = ["a", "b", "c", "d"]
 >>> told = runs(base, ["a", "b", "x", "d"])
 >>> told
@@ -21,13 +25,37 @@ table that is itself runs over a base into runs over that base, so one base serv
 from __future__ import annotations
 
 from bisect import bisect_right
+from dataclasses import dataclass, field
 from itertools import chain
 
 Runs = list  # of (start, stop) tuples and lists of rows
 
 
-def runs(base: list, table: list, most: float = float("inf")) -> Runs | None:
-    """Return ``table`` as runs over ``base`` (see the module): a row of the table is the base's when it is
+@dataclass
+class Changes:
+    """A dict told as the changes to another (its base): the keys ``removed``, those ``put`` (new, or with a
+    value of their own), and those ``within`` whose values, dicts in both, are told as changes in turn. No
+    key is in two of them.
+
+    >>> told = runs({"a": 1, "b": 2, "c": {"x": 1, "y": 2}}, {"a": 1, "c": {"x": 1, "y": 3}, "d": 4})
+    >>> told
+    Changes(removed=['b'], put={'d': 4}, within={'c': Changes(removed=[], put={'y': 3}, within={})})
+    >>> spliced({"a": 1, "b": 2, "c": {"x": 1, "y": 2}}, told)
+    {'a': 1, 'c': {'x': 1, 'y': 3}, 'd': 4}
+    """
+
+    removed: list = field(default_factory=list)
+    put: dict = field(default_factory=dict)
+    within: dict = field(default_factory=dict)
+
+    def size(self) -> int:
+        """Return how many keys the changes hold, those of the changes within included."""
+        return len(self.removed) + len(self.put) + sum(changes.size() for changes in self.within.values())
+
+
+def runs(base, table, most: float = float("inf")):
+    """Return ``table`` as runs over ``base`` (see the module; for two dicts, as its :class:`Changes`, see
+    :func:`changes`): a row of the table is the base's when it is
     that row (or equal to it) at the place that follows the last one taken, or that row at any place; any
     other row is the table's own. The rows that follow one another in both are compared in slices (in C):
     at 100,000 rows, a few milliseconds where one comparison a row took 0.15 s. None when the runs and the
@@ -37,6 +65,8 @@ def runs(base: list, table: list, most: float = float("inf")) -> Runs | None:
     >>> runs(["a", "b", "c"], ["a", "c", "d"])
     [(0, 1), (2, 3), ['d']]
     """
+    if isinstance(base, dict) and isinstance(table, dict):
+        return changes(base, table, most)
     places = None  # the base's rows by identity, made when a row is not where the last one leads
     out: Runs = []
     done = at = owned = 0
@@ -100,18 +130,80 @@ def own_rows(told: Runs) -> int:
     return sum(len(run) for run in told if isinstance(run, list))
 
 
-def spliced(base: list, told: Runs) -> list:
-    """Return the table the runs ``told`` make over ``base`` (see :func:`runs`)."""
+def table_size(table: list | dict) -> int:
+    """Return how many rows a table has, or for a dict how many keys, those of the dicts within included
+    (the size its runs or changes are weighed against).
+
+    >>> table_size({"versions": {"a": 1, "b": 2}, "digest": "x"})
+    4
+    """
+    if isinstance(table, dict):
+        return len(table) + sum(table_size(value) for value in table.values() if type(value) is dict)
+    return len(table)
+
+
+def told_size(told: Runs | Changes) -> int:
+    """Return how much the runs (their number and their rows of their own) or the changes (their keys) hold:
+    what weighs against writing the table whole."""
+    return told.size() if isinstance(told, Changes) else own_rows(told) + len(told)
+
+
+def spliced(base, told: Runs | Changes):
+    """Return the table the runs ``told`` make over ``base`` (see :func:`runs`); for :class:`Changes`, the
+    dict ``base`` changed in place."""
+    if isinstance(told, Changes):
+        for key in told.removed:  # (composed changes may take out a key the base never had: see _composed_changes)
+            base.pop(key, None)
+        base.update(told.put)
+        for key, inner in told.within.items():
+            spliced(base[key], inner)
+        return base
     return list(chain.from_iterable(base[run[0]:run[1]] if isinstance(run, tuple) else run for run in told))
 
 
-def composed(first: Runs, then: Runs) -> Runs:
+def changes(base: dict, table: dict, most: float = float("inf")) -> Changes | None:
+    """Return the dict ``table`` as its :class:`Changes` to ``base``: a value that is the base's (the same
+    object, or equal) is not told; one that is a dict in both is told as its changes, unless they take out
+    or put in as many keys as it has. None when they come to more than ``most`` keys, found as soon as they do. At 336,000
+    names, 0.03 s where pickling them took 0.22 s.
+
+    >>> changes({"a": 1, "b": 2}, {"a": 1, "b": 3, "c": 4})
+    Changes(removed=[], put={'b': 3, 'c': 4}, within={})
+    >>> changes({"a": 1, "b": 2}, {"c": 1, "d": 3}, most=3) is None
+    True
+    """
+    told = Changes(sorted(base.keys() - table.keys()))
+    missing, size = object(), len(told.removed)
+    if size > most:
+        return None
+    for key, value in table.items():
+        old = base.get(key, missing)
+        if old is value:
+            continue
+        inner = changes(old, value) if isinstance(old, dict) and isinstance(value, dict) else None
+        if inner is not None and len(inner.removed) + len(inner.put) < len(value):  # else put in whole
+            if inner.size():
+                told.within[key] = inner
+                size += inner.size()
+        elif old is missing or old != value:
+            told.put[key] = value
+            size += 1
+        if size > most:
+            return None
+    return told
+
+
+def composed(first: Runs | Changes, then: Runs | Changes) -> Runs | Changes:
     """Return runs over a base that make the table the runs ``then`` make over the table the runs ``first``
-    make over that base.
+    make over that base (or changes, for changes).
 
     >>> composed([(0, 2), ["x"], (5, 7)], [(1, 4)])
     [(1, 2), ['x'], (5, 6)]
+    >>> composed(Changes(["a"], {"b": 1}), Changes(["b"], {"a": 2}))
+    Changes(removed=['b'], put={'a': 2}, within={})
     """
+    if isinstance(first, Changes):
+        return _composed_changes(first, then)
     starts, at = [], 0  # where each run of ``first`` begins in the table it makes
     for run in first:
         starts.append(at)
@@ -144,3 +236,29 @@ def _take_range(out: Runs, start: int, stop: int) -> None:
         out[-1] = (out[-1][0], stop)
     else:
         out.append((start, stop))
+
+
+def _composed_changes(first: Changes, then: Changes) -> Changes:
+    """Return the changes to a base that make the dict the changes ``then`` make of the dict the changes
+    ``first`` make of that base (see :func:`composed`)."""
+    out = Changes(list(first.removed), dict(first.put), dict(first.within))
+    gone = set(then.removed) | then.put.keys()
+    for key in gone:  # what ``first`` told of these keys no longer holds
+        out.put.pop(key, None)
+        out.within.pop(key, None)
+    # a key ``then`` takes out may be one ``first`` put in, not the base's: taking it out of the base is no harm
+    out.removed = sorted((set(out.removed) | set(then.removed)) - then.put.keys())
+    out.put.update(then.put)
+    for key, inner in then.within.items():
+        if key in out.put:  # a value ``first`` put in whole, changed again: put in whole as it is now
+            out.put[key] = spliced(_copied(out.put[key]), inner)
+        elif key in out.within:
+            out.within[key] = _composed_changes(out.within[key], inner)
+        else:
+            out.within[key] = inner
+    return out
+
+
+def _copied(value: dict) -> dict:
+    """Return a copy of a dict deep enough to take changes without changing ``value`` (its dicts copied)."""
+    return {key: _copied(inner) if isinstance(inner, dict) else inner for key, inner in value.items()}

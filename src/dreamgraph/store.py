@@ -38,7 +38,7 @@ from .errors import DreamgraphError, GraphNotBuiltError, QueryError
 from .files import (PIECES, _put_in_place, _write_beside, atomic_write, file_digest,
                     file_pieces_digest, leave_for_exit, paused_gc, replaced_file, sync_and_close, write_unsynced)
 from .limits import POLL_SECONDS, over_allowance, resident_bytes
-from .splice import composed, own_rows, runs, spliced
+from .splice import composed, runs, spliced, table_size, told_size
 from .terms import QueryResult, python_value, result_from_oxigraph, with_values_clause
 from .vocabulary import PREFIXES
 
@@ -385,27 +385,31 @@ class Spliced:
     the new folder's ``NAME.kept``), in ``NAME.runs`` (see :mod:`dreamgraph.splice`: the runs over a table
     that was itself runs over a base are turned into runs over that base), when few of its rows are new;
     else whole. At 100,000 articles a rebuild after one edit pickled 0.8 s of tables, most of their rows
-    the last build's."""
+    the last build's. A dict table is told as its changes to the last (see :class:`dreamgraph.splice.Changes`):
+    at 100,000 articles the names alone took 0.22 s to pickle."""
 
     folder: Path
-    last: list
-    data: list
+    last: list | dict
+    data: list | dict
 
 
 def _spliced_files(name: str, table: Spliced, digest: str) -> dict[str, bytes | Path] | None:
     """Return the files of a :class:`Spliced` table, or None when it is better written whole: a small table,
     or one whose rows are mostly new, or in many runs (a long run of rebuilds since the base was written)."""
-    if (len(table.data) < SPLICED_ROWS or not isinstance(table.last, list)
-            or (table.folder / f"{name}.{_BUFFERS}0").exists()):  # (arrays kept apart: not a list of rows)
+    if (type(table.last) is not type(table.data) or not isinstance(table.data, (list, dict))
+            or (table.folder / f"{name}.{_BUFFERS}0").exists()):  # (arrays kept apart: not rows or keys)
+        return None
+    size = table_size(table.data)
+    if size < SPLICED_ROWS:
         return None
     base, last_runs = table.folder / f"{name}.kept", table.folder / f"{name}.runs"
     if not base.exists():  # the last table was written whole: its file is the base (its own header skipped)
         base = table.folder / f"{name}.pickle"
-    most = SPLICED_MOST * len(table.data)
+    most = SPLICED_MOST * size
     told = runs(table.last, table.data, most)
     if told is not None and last_runs.exists():
         told = composed(pickle.loads(last_runs.read_bytes()), told)
-    if told is None or own_rows(told) + len(told) > most:
+    if told is None or told_size(told) > most:
         return None
     return {f"{name}.pickle": _headed(digest, pickle.dumps(SPLICED, protocol=pickle.HIGHEST_PROTOCOL)),
             f"{name}.kept": base, f"{name}.runs": pickle.dumps(told, protocol=pickle.HIGHEST_PROTOCOL)}

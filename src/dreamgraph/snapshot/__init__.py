@@ -57,7 +57,8 @@ TABLES = {table.name: table for table in (
     Table("completeness", "per written dream, the items of each standard section", articles.completeness_from_store),
     Table("card-parts", "per written dream, the parts its card shows", articles.card_parts_from_store),
     Table("counts", "nodes of each class; written, stub and partial dreams", articles.counts_from_store),
-    Table("names", "every name a dream answers to -> its IRI", articles.names_from_store),
+    Table("names", "every name a dream answers to -> its IRI (in no order that means anything: a rebuild "
+          "adds at the end)", articles.names_from_store),
     Table("name-rivals", "each name more than one dream answers to -> the IRIs of those it does not go to "
           "(for the next build)", None),
     Table("stub-links", "per linked stub, its label and the links to it", articles.stub_links_from_store),
