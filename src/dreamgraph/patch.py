@@ -899,7 +899,7 @@ def _patch_the_rest(graph_dir: Path, tables: _Tables, edits: list[Edit], library
         kept = finder_without(sources["finder"], made["names"], unnamed).kept() if unnamed else sources["finder"]
         finder, naming = finder_with(kept, names) or MentionFinder(made["names"]), None
         if finder.digest != sources["finder"]["digest"]:  # new names: looked for where the texts may hold them
-            naming = new_names(finder, sources, last("search"))
+            naming = new_names(finder, sources, last("search"), last("mentions"))
             if naming is None or articles_of is None:
                 raise Unpatchable("search")
             naming = {slug for slug in naming if slug in written}  # a stub's label may hold the name too

@@ -729,7 +729,7 @@ def mentions_from_library(library: Library, linked: dict[str, set[str]], names: 
         unchanged = {slug for slug, version in last_sources["versions"].items() if versions.get(slug) == version}
         if last_sources["finder"]["digest"] != finder.digest:
             if naming is None:
-                naming = new_names(finder, last_sources, last_search)
+                naming = new_names(finder, last_sources, last_search, last)
             unchanged = set() if naming is None else unchanged - naming
         kept = {slug: [] for slug in unchanged}
         for mention in last:
@@ -747,14 +747,29 @@ def mentions_from_library(library: Library, linked: dict[str, set[str]], names: 
     return found, {"versions": versions, "finder": finder.kept()}
 
 
-def new_names(finder: MentionFinder, last_sources: dict, last_search: dict | None) -> set[str] | None:
+def new_names(finder: MentionFinder, last_sources: dict, last_search: dict | None,
+              last_mentions: list[dict] | None = None) -> set[str] | None:
     """Return the dreams whose texts may name one of the names ``finder`` looks for and the last build's
     finder (in ``last_sources``, see :func:`mentions_from_library`) did not, or the other way round (names
     added, removed or pointing elsewhere), found in the ``last_search`` table (see :func:`dreams_naming`);
-    None when there is no such table to look in."""
+    None when there is no such table to look in.
+
+    Given the last build's mentions, a name that named a dream before (taken away now, or naming another) is
+    looked for where that dream was named: wherever the name was found, the longest name there, a mention of
+    that dream was kept; where it was not found (a longer name began there, or one before it ran over it),
+    what is found stays. So an article taken out needs no search of the texts (at 100,000 articles, two words
+    looked for in the 490 MB of them took 0.5-1.7 s)."""
     before = last_sources["finder"]["wanted"]
     moved = {name for name in before.keys() | finder.wanted.keys() if before.get(name) != finder.wanted.get(name)}
-    return dreams_naming(moved, last_search) if last_search is not None else None
+    if last_mentions is None:
+        return dreams_naming(moved, last_search) if last_search is not None else None
+    named = {before[name] for name in moved if name in before}  # the dreams those names named
+    found = {mention["source"] for mention in last_mentions if mention["target"] in named} if named else set()
+    fresh = {name for name in moved if name not in before}
+    if not fresh:
+        return found
+    more = dreams_naming(fresh, last_search) if last_search is not None else None
+    return None if more is None else found | more
 
 
 def mentions_patched(last: list[dict], last_sources: dict, found: list[dict], sources: dict,
