@@ -30,6 +30,7 @@ from operator import itemgetter
 from typing import Callable
 
 from . import query
+from .bytesearch import Haystack
 from .limits import DEFAULT_QUERY_MEMORY
 from .query import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, NamedQuery, named_queries, named_query
 from .snapshot import Snapshot, lookups
@@ -191,7 +192,7 @@ def search(snapshot: Snapshot, bindings: dict, max_rows: int | None = None) -> R
     words = bindings.get("text")
     if index is None or not words:
         return None
-    needle, lower, starts = str(words).lower().encode("utf-8", "surrogatepass"), index["lower"], index["starts"]
+    needle, lower, starts = str(words).lower().encode("utf-8", "surrogatepass"), Haystack(index["lower"]), index["starts"]
     # The texts are laid out dream by dream in the order of their IRIs, the query's first sort key: with a
     # cap, the scan ends after the dream of the first row past it.
     found: list[int] = []

@@ -800,9 +800,11 @@ def dreams_naming(names: Iterable[str], search: dict) -> set[str] | None:
     """
     import numpy as np
 
+    from ..bytesearch import Haystack  # (here: the per-file work imports this module; see cache.VERSIONED)
+
     if "lower" not in search:
         return None
-    lower, starts, dream, dreams = search["lower"], search["starts"], search["dream"], search["dreams"]
+    lower, starts, dream, dreams = Haystack(search["lower"]), search["starts"], search["dream"], search["dreams"]
     found: set[int] = set()
     for word in {max(name.split(" "), key=len).encode("ascii", "ignore") for name in names}:
         at = lower.find(word) if word else -1
