@@ -432,10 +432,12 @@ REMOVALS = {  # what is written and built first, then what is taken out
                                       lambda f: (f / "soaring.txt").unlink()),
     # flying.txt's prose names it where, once it is gone, another dream's shorter name is found: "the fog"
     "a dream named in prose over another's shorter name": (
-        lambda f: ((f / "lantern.txt").write_text(SWIMMING.replace("Swimming: Strokes", "A Lantern In The Fog: Light"),
+        lambda f: ((f / "lantern.txt").write_text(SWIMMING.replace("Swimming: Strokes", "A Lantern In The Fog: Lit"),
                                                   encoding="utf-8"),
-                   (f / "fog.txt").write_text(SWIMMING.replace("Swimming: Strokes", "The Fog: Grey"), encoding="utf-8"),
-                   _replace(f / "flying.txt", "gathers dreams of soaring", "gathers dreams of soaring, a lantern in the fog")),
+                   (f / "fog.txt").write_text(SWIMMING.replace("Swimming: Strokes", "The Fog: Grey"),
+                                              encoding="utf-8"),
+                   _replace(f / "flying.txt", "gathers dreams of soaring",
+                            "gathers dreams of soaring, a lantern in the fog")),
         lambda f: (f / "lantern.txt").unlink()),
     "a page out of the article format": (ADDITIONS["a new page out of the article format"],
                                          lambda f: (f / "swimming.txt").unlink()),

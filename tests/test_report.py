@@ -79,7 +79,7 @@ def test_the_report_in_any_order_from_the_kept_text_is_the_text_laid_out():
                 " ".join(rng.sample(words, 2)),
                 [{"path": rng.choice(["a.txt", "", "b c.md"]), "line": rng.choice([None, 3]), "text": rng.choice(words)}
                  for _ in range(rng.choice([0, 1, 2, 5, 6, 9]))]) for _ in range(300)]
-    snapshot = Snapshot(tables={"gaps": kept, "gaps-text": text_table(kept)})  # kinds mixed: not in the ranked order
+    snapshot = Snapshot(tables={"gaps": kept, "gaps-text": text_table(kept)})  # kinds mixed, not ranked
     for by in ORDERS:
         for found in (kept, [gap for gap in kept if gap.kind in ("orphan", "near-duplicate")], kept[7:8]):
             assert kept_terminal_bytes(snapshot, found, by) == terminal_text(found, by).encode("utf-8"), by
@@ -106,4 +106,5 @@ def test_gaps_in_another_order_print_what_the_report_laid_out_whole_prints(tmp_p
     assert orphans and cli("-g", tmp_path / "graph", "gaps", "--by", "score", "--kind", "orphan").stdout == \
         terminal_text(orphans, "score")
     other = find_gaps(open_store(tmp_path / "graph"), GapSettings(min_items=9))
-    assert cli("-g", tmp_path / "graph", "gaps", "--by", "dream", "--min-items", "9").stdout == terminal_text(other, "dream")
+    by_dream = cli("-g", tmp_path / "graph", "gaps", "--by", "dream", "--min-items", "9").stdout
+    assert by_dream == terminal_text(other, "dream")

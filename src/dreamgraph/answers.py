@@ -192,7 +192,8 @@ def search(snapshot: Snapshot, bindings: dict, max_rows: int | None = None) -> R
     words = bindings.get("text")
     if index is None or not words:
         return None
-    needle, lower, starts = str(words).lower().encode("utf-8", "surrogatepass"), Haystack(index["lower"]), index["starts"]
+    needle, starts = str(words).lower().encode("utf-8", "surrogatepass"), index["starts"]
+    lower = Haystack(index["lower"])
     # The texts are laid out dream by dream in the order of their IRIs, the query's first sort key: with a
     # cap, the scan ends after the dream of the first row past it.
     found: list[int] = []

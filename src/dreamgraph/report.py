@@ -110,11 +110,16 @@ def _heading_line(heading: str, items: list[Gap], safe: Callable[[str], str] = s
 
 def _gap_lines(gap: Gap, by: str, evidence: int, safe: Callable[[str], str] = safe_text) -> list[str]:
     """Return the lines of one gap in :func:`text_lines` (each made by ``safe``)."""
-    lines = [safe(f"  {gap.score:>7g}  {_about(gap, by)}: {gap.action}")]
+    lines = [safe(_naming_line(gap, by))]
     lines.extend(safe(f"           {where(e)}"[:160]) for e in gap.evidence[:evidence])
     if len(gap.evidence) > evidence:
         lines.append(f"           … and {len(gap.evidence) - evidence} more")
     return lines
+
+
+def _naming_line(gap: Gap, by: str) -> str:
+    """Return the first line of a gap in :func:`text_lines`, which names it (not made safe yet)."""
+    return f"  {gap.score:>7g}  {_about(gap, by)}: {gap.action}"
 
 
 def terminal_text(found: list[Gap], by: str = "kind") -> str:
@@ -229,9 +234,9 @@ def kept_terminal_bytes(source: Store | Snapshot, found: list[Gap], by: str = "k
         if number:
             named.append("")
             after.append(b"\n")
-        named.append(f"{heading} ({len(items)})")
+        named.append(_heading_line(heading, items, str))
         after.append(b"\n")
-        named += [f"  {gap.score:>7g}  {_about(gap, by)}: {gap.action}" for gap in items]
+        named += [_naming_line(gap, by) for gap in items]
         for gap in items:
             start = starts[at[id(gap)]]
             end = start + sizes[at[id(gap)]]
