@@ -108,3 +108,25 @@ def test_gaps_in_another_order_print_what_the_report_laid_out_whole_prints(tmp_p
     other = find_gaps(open_store(tmp_path / "graph"), GapSettings(min_items=9))
     by_dream = cli("-g", tmp_path / "graph", "gaps", "--by", "dream", "--min-items", "9").stdout
     assert by_dream == terminal_text(other, "dream")
+
+
+def test_the_markdown_report_keeps_each_gap_in_one_row_of_four_cells():
+    """Bars in an action or in evidence are escaped, line breaks made spaces, control characters shown
+    escaped; a gap is one table row of four cells (score, what it is about, action, evidence joined by
+    <br>, a page's place a link to it), in every order."""
+    import re
+
+    from dreamgraph.report import markdown
+
+    found = [Gap("orphan", "sea", "Sea", 0.5, "link | it\nnow \x1b[31m", [
+                 {"path": "a.txt", "line": 3, "text": "a | b"},
+                 {"path": "p.html", "line": 9, "text": "x", "url": "https://example.org/p"}]),
+             Gap("dead-end", "sky", "Sky", 1.25, "add Next Stages", [])]
+    for by, first in (("kind", "sea"), ("dream", "orphan"), ("score", "orphan sea")):
+        text = markdown(found, by)
+        rows = [line for line in text.splitlines() if line.startswith("| 0.5 ")]
+        assert len(rows) == 1, (by, text)
+        assert len(re.findall(r"(?<!\\)\|", rows[0])) == 5, rows[0]
+        assert rows[0] == (f"| 0.5 | `{first}` | link \\| it now \\x1b[31m | a.txt:3 a \\| b<br>"
+                           "[p.html:9](https://example.org/p) x |"), rows[0]
+        assert "| 1.25 | " in text and "\x1b" not in text

@@ -82,7 +82,7 @@ def in_order(found: list[Gap], by: str = "kind") -> list[Gap]:
 
 def _about(gap: Gap, by: str) -> str:
     """What a line of a group names: the dream in a kind's group, the kind in a dream's, both in one list."""
-    return {"kind": gap.node, "dream": gap.kind}.get(by, f"{gap.kind} {gap.node}")
+    return gap.node if by == "kind" else gap.kind if by == "dream" else f"{gap.kind} {gap.node}"
 
 
 def text_lines(found: list[Gap], by: str = "kind", evidence: int = 5) -> list[str]:
@@ -255,12 +255,16 @@ def markdown(found: list[Gap], by: str = "kind") -> str:
     first = {"kind": "node", "dream": "kind"}.get(by, "kind node")
     for _, heading, items in grouped(found, by):
         lines += [f"## {heading} ({len(items)})", "", f"| score | {first} | action | evidence |", "|---|---|---|---|"]
-        for gap in items:
-            cells = [str(gap.score), f"`{_about(gap, by)}`", gap.action,
-                     "<br>".join(where(e, link=True) for e in gap.evidence)]
-            lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
+        lines += [f"| {gap.score} | {_cell(f'`{_about(gap, by)}`')} | {_cell(gap.action)} | "
+                  f"{_cell('<br>'.join([where(e, link=True) for e in gap.evidence]))} |" for gap in items]
         lines.append("")
     return safe_text("\n".join(lines).rstrip() + "\n", multiline=True)
+
+
+def _cell(text: str) -> str:
+    """Return text as a cell of a Markdown table: its bars escaped, its line breaks made spaces (a score,
+    a number, needs neither)."""
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def as_data(found: list[Gap], by: str = "kind") -> list[dict]:
