@@ -82,3 +82,40 @@ def test_csv_cells_are_written_as_cell_makes_them_whatever_their_type(capsys):
             writer.writerow(["h"])
             writer.writerows([[output._cell(v) for v in row] for row in given])
             assert capsys.readouterr().out == expected.getvalue()
+
+
+def test_csv_made_a_column_at_a_time_is_the_csv_modules_text():
+    """csv_text against the csv module itself (with true and false for booleans when a cell holds one), on
+    random tables: text holding the delimiters, quotes, line breaks, a return, NUL, non-ASCII and lone
+    surrogates; None, numbers (numpy's too), tables of one column;
+    rows shorter or longer than the headers."""
+    import csv
+    import io
+    import random
+
+    import numpy as np
+
+    def plain(headers, rows, delimiter):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+        writer.writerow(headers)
+        if any(type(value) is bool for row in rows for value in row):
+            rows = [[output._cell(value) for value in row] for row in rows]
+        writer.writerows(rows)
+        return buffer.getvalue()
+
+    rng = random.Random(4)
+    pieces = ["a", ",", "\t", '"', "\n", "\r", " ", "\x00", "é", "→", "\udcff", ""]
+    values = [None, 0, -3, 2.5, 0.1 + 0.2, float("nan"), 10**20, np.float64(0.25), np.int64(7), True, False]
+    for _ in range(1500):
+        width = rng.choice([1, 1, 2, 4])
+        headers = [f"h{n}" for n in range(width)]
+        rows = [[rng.choice(values) if rng.random() < 0.3 and rng.random() < 0.5 else
+                 "".join(rng.choice(pieces) for _ in range(rng.randrange(4))) for _ in range(width)]
+                for _ in range(rng.randrange(6))]
+        if not any(type(value) is bool for row in rows for value in row) and rng.random() < 0.5:
+            rows = [[value for value in row if type(value) is not bool] or [""] for row in rows]
+        if rows and rng.random() < 0.1:
+            rows[0] = rows[0] + ["extra"]  # a row longer than the headers
+        for delimiter in (",", "\t"):
+            assert output.csv_text(headers, rows, delimiter) == plain(headers, rows, delimiter), (headers, rows)

@@ -15,6 +15,7 @@ import io
 import json
 import re
 import sys
+from functools import lru_cache
 
 import click
 import orjson
@@ -134,14 +135,8 @@ def echo_table(headers: list[str], rows: list, fmt: str = "table", max_width: in
     """Print rows as an aligned table (cells cut at ``max_width`` terminal cells, columns aligned for wide
     characters), CSV or TSV; cells are made safe to print."""
     if fmt in ("csv", "tsv"):
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter="," if fmt == "csv" else "\t", lineterminator="\n")
-        writer.writerow(headers)
-        rows = rows if isinstance(rows, list) else list(rows)
-        if any(type(value) is bool for row in rows for value in row):  # written as JSON writes them
-            rows = [[_cell(value) for value in row] for row in rows]
-        writer.writerows(rows)  # (the csv module writes None and numbers as _cell does: the 670,000 cells of
-        echo_data(buffer.getvalue(), nl=False)  # a gap report at 100,000 articles, 0.4 s less)
+        echo_data(csv_text(headers, rows if isinstance(rows, list) else list(rows), "," if fmt == "csv" else "\t"),
+                  nl=False)
         return
     from rich.cells import cell_len
 
@@ -150,6 +145,76 @@ def echo_table(headers: list[str], rows: list, fmt: str = "table", max_width: in
     lines = ["  ".join(_pad(h, w) for h, w in zip(headers, widths)).rstrip(), "  ".join("-" * w for w in widths)]
     lines.extend("  ".join(_pad(c, w) for c, w in zip(row, widths)).rstrip() for row in cells)
     click.echo("\n".join(lines))  # at once: one write, not one per row
+
+
+def csv_text(headers: list[str], rows: list, delimiter: str = ",") -> str:
+    """Return a table as the csv module writes it (fields quoted where they hold the delimiter, a quote or a
+    line break; "\\n" ending each row), with true and false for booleans, as JSON writes them, when a cell
+    holds one (then every cell as :func:`_cell` makes it). Made a column at a time, each column's fields
+    searched for what needs quoting at once: the 111,000 rows of a gap report at 100,000 articles in 0.5 s
+    against 0.69 s by the csv module, the same text. Rows of other lengths than the headers go to the csv
+    module.
+
+    >>> print(csv_text(["dream", "score", "note"], [["sea", 0.5, 'says "hi", twice'], ["sky", None, ""]]), end="")
+    dream,score,note
+    sea,0.5,"says ""hi"", twice"
+    sky,,
+    """
+    table = [headers, *rows]
+    special = _csv_special(delimiter)
+    columns = [] if special is None or any(len(row) != len(headers) for row in rows) else list(zip(*table))
+    texts = [_csv_fields(column, False) for column in columns]
+    if any(fields is None for fields in texts):  # a boolean: every cell as _cell makes it
+        texts = [_csv_fields(column, True) for column in columns]
+    if not columns:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
+        writer.writerows([[_cell(value) for value in row] for row in table]
+                         if any(type(value) is bool for row in table for value in row) else table)
+        return buffer.getvalue()
+    for number, fields in enumerate(texts):
+        if special.search("\0".join(fields)):
+            texts[number] = [f'"{text.replace(chr(34), chr(34) * 2)}"' if special.search(text) else text
+                             for text in fields]
+    lines = list(map(delimiter.join, zip(*texts)))
+    if len(columns) == 1:  # a row of one empty field is written as a quoted empty field
+        lines = [line or '""' for line in lines]
+    return "\n".join(lines) + "\n"
+
+
+def _csv_fields(column: tuple, booleans: bool) -> list[str] | None:
+    """Return a column's cells as the csv module writes them, or as :func:`_cell` makes them when
+    ``booleans``; None, not ``booleans``, when a cell is a boolean."""
+    if booleans:
+        return [_cell(value) for value in column]
+    fields = []
+    for value in column:
+        if type(value) is str:
+            fields.append(value)
+        elif value is None:
+            fields.append("")
+        elif type(value) is bool:
+            return None
+        else:
+            fields.append(str(value))
+    return fields
+
+
+@lru_cache(maxsize=4)
+def _csv_special(delimiter: str) -> re.Pattern | None:
+    """Return the characters the csv module quotes a field for, with this delimiter (asked of the module
+    itself: the delimiter, the quote and the line break in this Python), or None when one of the first 256
+    characters makes it refuse a field (the module is then left to say so)."""
+    quoted = []
+    for code in range(256):
+        buffer = io.StringIO()
+        try:
+            csv.writer(buffer, delimiter=delimiter, lineterminator="\n").writerow([f"a{chr(code)}b"])
+        except csv.Error:
+            return None
+        if buffer.getvalue().startswith('"'):
+            quoted.append(chr(code))
+    return re.compile("[" + "".join(re.escape(char) for char in quoted) + "]")
 
 
 def print_card(card) -> None:
