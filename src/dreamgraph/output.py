@@ -174,12 +174,16 @@ def csv_text(headers: list[str], rows: list, delimiter: str = ",") -> str:
         return buffer.getvalue()
     for number, fields in enumerate(texts):
         if special.search("\0".join(fields)):
-            texts[number] = [f'"{text.replace(chr(34), chr(34) * 2)}"' if special.search(text) else text
-                             for text in fields]
+            texts[number] = [_quoted(text) if special.search(text) else text for text in fields]
     lines = list(map(delimiter.join, zip(*texts)))
     if len(columns) == 1:  # a row of one empty field is written as a quoted empty field
         lines = [line or '""' for line in lines]
     return "\n".join(lines) + "\n"
+
+
+def _quoted(text: str) -> str:
+    """Return a CSV field in quotes, its quotes doubled."""
+    return '"' + text.replace('"', '""') + '"'
 
 
 def _csv_fields(column: tuple, booleans: bool) -> list[str] | None:
