@@ -162,16 +162,16 @@ def csv_text(headers: list[str], rows: list, delimiter: str = ",") -> str:
     """
     table = [headers, *rows]
     special = _csv_special(delimiter)
-    columns = [] if special is None or any(len(row) != len(headers) for row in rows) else list(zip(*table))
-    texts = [_csv_fields(column, False) for column in columns]
-    if any(fields is None for fields in texts):  # a boolean: every cell as _cell makes it
-        texts = [_csv_fields(column, True) for column in columns]
-    if not columns:
+    if special is None or not headers or any(len(row) != len(headers) for row in rows):
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
         writer.writerows([[_cell(value) for value in row] for row in table]
                          if any(type(value) is bool for row in table for value in row) else table)
         return buffer.getvalue()
+    columns = list(zip(*table))
+    texts = [_csv_fields(column, False) for column in columns]
+    if any(fields is None for fields in texts):  # a boolean: every cell as _cell makes it
+        texts = [_csv_fields(column, True) for column in columns]
     for number, fields in enumerate(texts):
         if special.search("\0".join(fields)):
             texts[number] = [_quoted(text) if special.search(text) else text for text in fields]

@@ -238,8 +238,8 @@ def kept_terminal_bytes(source: Store | Snapshot, found: list[Gap], by: str = "k
         after.append(b"\n")
         named += [_naming_line(gap, by) for gap in items]
         for gap in items:
-            start = starts[at[id(gap)]]
-            end = start + sizes[at[id(gap)]]
+            i = at[id(gap)]
+            start, end = starts[i], starts[i] + sizes[i]
             after.append(text[text.index(b"\n", start, end):end])  # the kept lines past the first
     pieces = [b""] * (2 * len(named))
     pieces[0::2] = safe_joined(named).encode("utf-8").split(b"\n")
@@ -255,13 +255,13 @@ def markdown(found: list[Gap], by: str = "kind") -> str:
     first = {"kind": "node", "dream": "kind"}.get(by, "kind node")
     for _, heading, items in grouped(found, by):
         lines += [f"## {heading} ({len(items)})", "", f"| score | {first} | action | evidence |", "|---|---|---|---|"]
-        lines += [f"| {gap.score} | {_cell(f'`{_about(gap, by)}`')} | {_cell(gap.action)} | "
-                  f"{_cell('<br>'.join([where(e, link=True) for e in gap.evidence]))} |" for gap in items]
+        lines += [f"| {gap.score} | {_markdown_cell(f'`{_about(gap, by)}`')} | {_markdown_cell(gap.action)} | "
+                  f"{_markdown_cell('<br>'.join([where(e, link=True) for e in gap.evidence]))} |" for gap in items]
         lines.append("")
     return safe_text("\n".join(lines).rstrip() + "\n", multiline=True)
 
 
-def _cell(text: str) -> str:
+def _markdown_cell(text: str) -> str:
     """Return text as a cell of a Markdown table: its bars escaped, its line breaks made spaces (a score,
     a number, needs neither)."""
     return text.replace("|", "\\|").replace("\n", " ")
