@@ -133,9 +133,15 @@ def test_gaps_command_formats(cli, corpus):
 
 
 def test_fail_on_sets_the_exit_status(cli, corpus):
-    assert cli("-g", corpus, "gaps", "--fail-on", "dead-end").exit_code == 3
-    assert cli("-g", corpus, "gaps", "--fail-on", "unreachable").exit_code == 0
-    assert cli("-g", corpus, "gaps", "--fail-on", "any").exit_code == 3
+    """The same status and count from the report the build kept (the terminal's, in any order) as from the
+    report laid out again (JSON), of the gaps listed (``--kind`` chooses them first)."""
+    for options in ((), ("--by", "dream"), ("-f", "json")):
+        failed = cli("-g", corpus, "gaps", *options, "--fail-on", "dead-end")
+        assert failed.exit_code == 3 and failed.stderr == "1 gaps of the kinds given to --fail-on\n", options
+        assert cli("-g", corpus, "gaps", *options, "--fail-on", "unreachable").exit_code == 0
+        every = cli("-g", corpus, "gaps", *options, "--fail-on", "any", "--fail-on", "dead-end")
+        assert every.exit_code == 3 and every.stderr == "8 gaps of the kinds given to --fail-on\n", options
+        assert cli("-g", corpus, "gaps", *options, "--kind", "orphan", "--fail-on", "dead-end").exit_code == 0
     bad = cli("-g", corpus, "gaps", "--fail-on", "nonsense")
     assert bad.exit_code == 2 and "unknown gap kind 'nonsense'" in bad.stderr
 

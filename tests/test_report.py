@@ -4,12 +4,15 @@ or with the lines of the last report's gaps copied from its text."""
 from __future__ import annotations
 
 import shutil
+from collections import Counter
+
+import pytest
 
 from helpers import FIXTURES, SEED
 from dreamgraph.build import build
 from dreamgraph.connect import open_store
 from dreamgraph.gaps import Gap
-from dreamgraph.report import ORDERS, kept_terminal_bytes, terminal_text, text_table
+from dreamgraph.report import ORDERS, grouped, in_order, kept_report, terminal_text, text_table
 from dreamgraph.snapshot import Snapshot
 
 
@@ -41,7 +44,9 @@ def test_the_kept_text_with_the_last_reports_lines_copied_is_the_text_laid_out_w
 def test_the_report_by_dream_is_the_plain_grouping_and_its_json_the_gaps_dicts():
     """`grouped` by dream (totals added while grouping, one-gap groups left unsorted) and `json_items` (the
     gaps themselves, for orjson) give what the plain way gives: every dream's gaps by score, the dream with
-    the most at stake first, ties in the ranked order, a group named by its first gap in that order."""
+    the most at stake first, ties in the ranked order, a group named by its first gap in that order (by the
+    dream's own label where that gap's label joins a pair's or a group's, its name alone for a near-duplicate
+    pair, whose label joins names)."""
     import random
 
     from dreamgraph.gaps import Gap
@@ -49,14 +54,21 @@ def test_the_report_by_dream_is_the_plain_grouping_and_its_json_the_gaps_dicts()
     from dreamgraph.report import as_data, grouped, json_items
 
     rng = random.Random(5)
-    found = [Gap(rng.choice(["orphan", "dead-end", "missing-article"]), f"d{rng.randrange(60)}",
-                 f"Label {n}" if n % 7 else f"a ~ b {n}", rng.choice([0.5, 1.0, 1.5, 0.25, 0.1 + 0.2]), "act",
-                 [{"path": "a.txt", "line": n, "text": "x\udcff" if n == 3 else ""}]) for n in range(400)]
+    kinds = ["orphan", "dead-end", "missing-article", "one-way", "near-duplicate", "unreachable"]
+    joined = {"one-way": " → ", "near-duplicate": " ~ ", "unreachable": " ↔ "}
+    found = [Gap(kind, f"d{rng.randrange(60)}", f"Label {n}" if kind not in joined else f"A{n}{joined[kind]}B",
+                 rng.choice([0.5, 1.0, 1.5, 0.25, 0.1 + 0.2]), "act",
+                 [{"path": "a.txt", "line": n, "text": "x\udcff" if n == 3 else ""}])
+             for n, kind in enumerate(rng.choice(kinds) for _ in range(400))]
     groups: dict[str, list] = {}
     for gap in found:
         groups.setdefault(gap.node, []).append(gap)
-    plain = [(node, f"{node}: {items[0].label if ' ~ ' not in items[0].label else node}",
-              sorted(items, key=lambda g: -g.score))
+
+    def heading(node: str, first: Gap) -> str:  # a pair's or a group's label begins with the dream's own
+        own = first.label.split(joined.get(first.kind, "|"))[0]
+        return node if first.kind == "near-duplicate" else f"{node}: {own}"
+
+    plain = [(node, heading(node, items[0]), sorted(items, key=lambda g: -g.score))
              for node, items in sorted(groups.items(), key=lambda item: -sum(g.score for g in item[1]))]
     assert grouped(found, "dream") == plain
     assert any(len(items) == 1 for *_, items in plain) and any(len(items) > 3 for *_, items in plain)
@@ -65,28 +77,73 @@ def test_the_report_by_dream_is_the_plain_grouping_and_its_json_the_gaps_dicts()
     assert as_data(found, "dream")[0] == {"node": plain[0][0], "gaps": [g.as_dict() for g in plain[0][2]]}
 
 
-def test_the_report_in_any_order_from_the_kept_text_is_the_text_laid_out():
-    """`kept_terminal_bytes` (each gap's evidence lines copied from the text kept in the ranked order) gives the
-    bytes `terminal_text` lays out, in every order, for all the kept gaps or some, with text that must be
-    escaped, non-ASCII text, long lines cut, more than five pieces of evidence and none; nothing for a gap
-    that is not one of the kept report's (an equal one included) or a report kept without its text."""
+def _random_report(seed: int, size: int = 300) -> list[Gap]:
+    """Return a ranked report of random gaps: text that must be escaped (in labels, actions, evidence and
+    dreams' names), non-ASCII text, long lines, scores of every width, more than five pieces of evidence and
+    none, dreams with one gap and with many, of several kinds."""
     import random
 
-    rng = random.Random(11)
+    rng = random.Random(seed)
     words = ["sea", "→ bridge", "\x1b[31mred", "caf\u00e9", "a\u202eb", "line\nbreak", "x" * 170, "\t", "[a]"]
-    kept = [Gap(rng.choice(["orphan", "dead-end", "missing-article", "near-duplicate"]), f"d{rng.randrange(40)}",
-                rng.choice(["Label", "a ~ b", "Caf\u00e9 \x07"]), rng.choice([0.5, 1.0, 1.5, 0.1 + 0.2, 1234567.0]),
-                " ".join(rng.sample(words, 2)),
-                [{"path": rng.choice(["a.txt", "", "b c.md"]), "line": rng.choice([None, 3]), "text": rng.choice(words)}
-                 for _ in range(rng.choice([0, 1, 2, 5, 6, 9]))]) for _ in range(300)]
-    snapshot = Snapshot(tables={"gaps": kept, "gaps-text": text_table(kept)})  # kinds mixed, not ranked
-    for by in ORDERS:
-        for found in (kept, [gap for gap in kept if gap.kind in ("orphan", "near-duplicate")], kept[7:8]):
-            assert kept_terminal_bytes(snapshot, found, by) == terminal_text(found, by).encode("utf-8"), by
-    equal = Gap(kept[0].kind, kept[0].node, kept[0].label, kept[0].score, kept[0].action, list(kept[0].evidence))
-    assert kept_terminal_bytes(snapshot, [equal], "score") is None
-    assert kept_terminal_bytes(Snapshot(tables={"gaps": kept}), kept, "score") is None
-    assert kept_terminal_bytes(snapshot, [], "score") is None
+    nodes = [f"d{n}" for n in range(40)] + ["caf\u00e9", "n\x1bode", "two\nlines", "a ~ b"]
+    found = [Gap(rng.choice(["orphan", "dead-end", "missing-article", "near-duplicate", "one-way"]), rng.choice(nodes),
+                 rng.choice(["Label", "a ~ b", "Caf\u00e9 \x07", "new\nline"]),
+                 rng.choice([0.5, 1.0, 1.5, 0.1 + 0.2, 1234567.0, 12.345678, 3, 1e-7, 0.0]),
+                 " ".join(rng.sample(words, 2)),
+                 [{"path": rng.choice(["a.txt", "", "b c.md"]), "line": rng.choice([None, 3]), "text": rng.choice(words)}
+                  for _ in range(rng.choice([0, 1, 2, 5, 6, 9]))]) for _ in range(size)]
+    return in_order(found, "kind")  # grouped by kind, as a ranked report is
+
+
+def test_the_kept_report_in_any_order_and_of_any_kinds_is_the_report_laid_out():
+    """`kept_report` (each gap's lines copied from the text kept by kind, the lines naming a group or a gap
+    made again) gives the bytes `terminal_text` lays out, in every order, for every kind or some, and counts
+    the gaps of each kind; the same from a table made with the last report's lines copied; nothing from a
+    build that kept no text."""
+    for seed in range(6):
+        ranked, other = _random_report(seed), _random_report(seed + 1)
+        few = [gap for gap in ranked if gap.node in ("d1", "d2", "caf\u00e9", "n\x1bode")]  # most dreams gone
+        made = [(ranked, text_table(ranked)), (ranked, text_table(ranked, other, text_table(other))),
+                (ranked, text_table(ranked, ranked[:50], text_table(ranked[:50]))),
+                (few, text_table(few, ranked, text_table(ranked))),
+                (ranked, text_table(ranked, few, text_table(few, ranked, text_table(ranked))))]
+        assert len(made[3][1]["names"]) == 4 < len(text_table(ranked)["names"])  # the names no gap has left out
+        for report, table in made:
+            snapshot = Snapshot(tables={"gaps-text": table})
+            for kinds in ((), ("orphan", "near-duplicate"), ("dead-end",), ("one-way",), ("orphan", "one-way")):
+                chosen = [gap for gap in report if not kinds or gap.kind in kinds]
+                for by in ORDERS:
+                    text, counts = kept_report(snapshot, by, kinds)
+                    assert text == terminal_text(chosen, by).encode("utf-8"), (seed, by, kinds)
+                    assert counts == {kind: n for kind, n in Counter(g.kind for g in chosen).items()}, counts
+    assert kept_report(Snapshot(tables={"gaps-text": text_table([])}), "dream") == (b"no gaps found\n", {})
+    assert kept_report(Snapshot(tables={"gaps": ranked}), "dream") is None
+    with pytest.raises(ValueError, match="unknown order"):
+        kept_report(snapshot, "size")
+
+
+def test_the_order_by_dream_in_arrays_is_the_grouping_of_the_gaps():
+    """`dream_order` over each gap's dream number and score lists the gaps as `grouped` by dream does, also
+    for gaps picked from a longer list (whose dreams were numbered in it): ties of totals and of scores
+    included."""
+    import numpy as np
+
+    from dreamgraph.report import _by_dream, dream_order
+
+    for seed in range(5):
+        ranked = _random_report(seed, 500)
+        numbers: dict[str, int] = {}
+        every = np.array([numbers.setdefault(gap.node, len(numbers)) for gap in ranked])
+        scores = np.array([gap.score for gap in ranked])
+        for picked in (np.arange(len(ranked)), np.flatnonzero(every % 3 != 1), np.arange(len(ranked))[::-3]):
+            gaps = [ranked[i] for i in picked]
+            order, dreams, sizes, firsts = dream_order(every[picked], scores[picked])
+            groups = _by_dream(gaps)
+            assert [gaps[i] for i in order] == [gap for *_, items in groups for gap in items]
+            assert [gaps[i].node for i in firsts.tolist()] == [node for node, *_ in groups]
+            assert all(gaps[i] is first for i, (_, first, _) in zip(firsts.tolist(), groups, strict=True))
+            assert [list(numbers)[d] for d in dreams.tolist()] == [node for node, *_ in groups]
+            assert sizes.tolist() == [len(items) for *_, items in groups]
 
 
 def test_gaps_in_another_order_print_what_the_report_laid_out_whole_prints(tmp_path, cli):

@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import time
+from collections import Counter
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -878,12 +879,13 @@ def gaps(ctx, fmt, kinds, by, fail_on, min_cluster_size, min_items, typo_similar
         return
     settings = GapSettings(min_cluster_size=min_cluster_size, min_items=min_items, typo_similarity=typo_similarity,
                            duplicate_similarity=duplicate_similarity)
-    if (fmt, by, kinds, fail_on, html_file, briefs_dir, settings) == ("table", "kind", (), (), None, None, GapSettings()):
-        from .report import kept_text
+    if (fmt, html_file, briefs_dir, settings) == ("table", None, None, GapSettings()):
+        from .report import kept_report
 
-        text = kept_text(store)  # the default report, served as the build kept it
-        if text is not None:
-            click.echo(text, nl=False)
+        kept = kept_report(store, by, kinds)  # the report the build kept, in this order, for these kinds
+        if kept is not None:
+            click.echo(kept[0], nl=False)
+            _fail_on(fail_on, kept[1])
             return
     found = find_gaps(store, settings)
     if kinds:
@@ -908,15 +910,21 @@ def gaps(ctx, fmt, kinds, by, fail_on, min_cluster_size, min_items, typo_similar
             atomic_write(briefs_dir / f"{slug}.md", markdown(make_brief(store, slug)).encode("utf-8"))
         click.echo(f"wrote {len(missing)} briefs to {briefs_dir}", err=True)
     if html_file != STDOUT:
-        _print_gaps(found, fmt, by, store if settings == GapSettings() else None)
-    failing = [g for g in found if g.kind in fail_on or "any" in fail_on]
+        _print_gaps(found, fmt, by)
+    _fail_on(fail_on, Counter(gap.kind for gap in found))
+
+
+def _fail_on(fail_on: tuple[str, ...], counts: dict[str, int]) -> None:
+    """Exit with :data:`EXIT_FOUND_PROBLEMS` when gaps of a kind given to ``--fail-on`` (or any, for ``any``)
+    were found, ``counts`` gaps of each kind."""
+    failing = sum(number for kind, number in counts.items() if kind in fail_on or "any" in fail_on)
     if failing:
-        click.echo(f"{len(failing)} gaps of the kinds given to --fail-on", err=True)
+        click.echo(f"{failing} gaps of the kinds given to --fail-on", err=True)
         sys.exit(EXIT_FOUND_PROBLEMS)
 
 
-def _print_gaps(found, fmt: str, by: str = "kind", kept_by=None) -> None:
-    """Print the gaps found in a format; ``kept_by`` is the store whose kept report they are from, if they are."""
+def _print_gaps(found, fmt: str, by: str = "kind") -> None:
+    """Print the gaps found in a format."""
     from . import report
 
     if fmt == "jsonl":  # a gap a line (by dream: a dream and its gaps a line)
@@ -934,10 +942,7 @@ def _print_gaps(found, fmt: str, by: str = "kind", kept_by=None) -> None:
     if fmt == "markdown":
         click.echo(report.markdown(found, by), nl=False)
         return
-    text = report.kept_terminal_bytes(kept_by, found, by) if kept_by is not None else None
-    if text is None:  # laid out again (other settings): at once, 270,000 lines at 100,000 articles
-        text = report.terminal_text(found, by)
-    click.echo(text, nl=False)
+    click.echo(report.terminal_text(found, by), nl=False)  # at once: 270,000 lines at 100,000 articles
 
 
 def _print_matrix(rows, fmt: str) -> None:

@@ -60,6 +60,9 @@ KINDS = (
 )
 
 KIND_ORDER = {kind: i for i, kind in enumerate(KINDS)}
+# the kinds whose label joins the labels of more dreams than the one the gap is about (its own first), with
+# what joins them; a near-duplicate pair's label joins their names
+JOINED_LABELS = {"unreachable": " ↔ ", "possible-overlap": " ~ ", "link-suggestion": " → ", "one-way": " → "}
 
 # How badly each kind stops a reader who meets it: 1 when the reader finds nothing at all.
 WEIGHTS = {
@@ -105,6 +108,20 @@ class Gap:
         True
         """
         return Gap, (self.kind, self.node, self.label, self.score, self.action, self.evidence)
+
+
+def own_label(gap: Gap) -> str | None:
+    """Return the label of the dream (or cluster) a gap is about: the gap's label, or the first of those its
+    label joins when it is about a pair or a group of dreams (see :data:`JOINED_LABELS`); None for a
+    near-duplicate pair, whose label joins the dreams' names.
+
+    >>> own_label(Gap("one-way", "falling", "Falling → Flying", 0.1, "bridge it"))
+    'Falling'
+    """
+    if gap.kind == "near-duplicate":
+        return None
+    joined = JOINED_LABELS.get(gap.kind)
+    return gap.label if joined is None else gap.label.split(joined, 1)[0]
 
 
 def _evidence(path: str, line: int | None, text: str = "") -> dict:

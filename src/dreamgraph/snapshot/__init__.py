@@ -81,8 +81,9 @@ TABLES = {table.name: table for table in (
     Table("near-pairs", "the pairs of articles near-duplicates are reported for, with the default threshold "
           "(an analysis result)", None),
     Table("gaps", "the gap report with the default settings (an analysis result)", None),
-    Table("gaps-text", "that report as the terminal shows it, its text in a file of its own, and where each "
-          "gap's lines are in it (an analysis result)", None),
+    Table("gaps-text", "that report as the terminal shows it, its text in a file of its own, where each "
+          "gap's lines are in it, and each gap's kind, score and dream, to lay it out in other orders "
+          "(an analysis result)", None),
     Table("rankings", "PageRank, degrees and betweenness of every dream (an analysis result)", None),
 )}
 
