@@ -103,11 +103,13 @@ def test_the_kept_report_in_any_order_and_of_any_kinds_is_the_report_laid_out():
     for seed in range(6):
         ranked, other = _random_report(seed), _random_report(seed + 1)
         few = [gap for gap in ranked if gap.node in ("d1", "d2", "caf\u00e9", "n\x1bode")]  # most dreams gone
-        made = [(ranked, text_table(ranked)), (ranked, text_table(ranked, other, text_table(other))),
+        plus = in_order(ranked + [Gap("orphan", "new\tone", "New", 0.5, "link it"), Gap("orphan", "d1", "D", 9, "x")])
+        made = [(plus, text_table(plus, ranked, text_table(ranked))),  # two new gaps: the names searched
+                (ranked, text_table(ranked)), (ranked, text_table(ranked, other, text_table(other))),
                 (ranked, text_table(ranked, ranked[:50], text_table(ranked[:50]))),
                 (few, text_table(few, ranked, text_table(ranked))),
                 (ranked, text_table(ranked, few, text_table(few, ranked, text_table(ranked))))]
-        assert len(made[3][1]["names"]) == 4 < len(text_table(ranked)["names"])  # the names no gap has left out
+        assert len(made[4][1]["names"]) == 4 < len(text_table(ranked)["names"])  # the names no gap has left out
         for report, table in made:
             snapshot = Snapshot(tables={"gaps-text": table})
             for kinds in ((), ("orphan", "near-duplicate"), ("dead-end",), ("one-way",), ("orphan", "one-way")):
