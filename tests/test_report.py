@@ -180,7 +180,8 @@ def test_the_markdown_report_keeps_each_gap_in_one_row_of_four_cells():
     found = [Gap("orphan", "sea", "Sea", 0.5, "link | it\nnow \x1b[31m", [
                  {"path": "a.txt", "line": 3, "text": "a | b"},
                  {"path": "p.html", "line": 9, "text": "x", "url": "https://example.org/p"}]),
-             Gap("dead-end", "sky", "Sky", 1.25, "add Next Stages", [])]
+             Gap("dead-end", "sky", "Sky", 1.25, "add Next Stages", []),
+             Gap("no-cluster", "nul", "Nul", 0.25, "a\0b | c\nd", [])]  # NUL: the cells escaped one by one
     for by, first in (("kind", "sea"), ("dream", "orphan"), ("score", "orphan sea")):
         text = markdown(found, by)
         rows = [line for line in text.splitlines() if line.startswith("| 0.5 ")]
@@ -189,3 +190,4 @@ def test_the_markdown_report_keeps_each_gap_in_one_row_of_four_cells():
         assert rows[0] == (f"| 0.5 | `{first}` | link \\| it now \\x1b[31m | a.txt:3 a \\| b<br>"
                            "[p.html:9](https://example.org/p) x |"), rows[0]
         assert "| 1.25 | " in text and "\x1b" not in text
+        assert "| a\\x00b \\| c d |" in text, text

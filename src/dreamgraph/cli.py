@@ -936,7 +936,7 @@ def _print_gaps(found, fmt: str, by: str = "kind") -> None:
         return
     if fmt == "csv":
         echo_table(["kind", "node", "label", "score", "action", "evidence"],
-                   [(g.kind, g.node, g.label, g.score, g.action, " | ".join(report.where(e) for e in g.evidence))
+                   [(g.kind, g.node, g.label, g.score, g.action, " | ".join(map(report.where, g.evidence)))
                     for g in report.in_order(found, by)], "csv")
         return
     if fmt == "markdown":

@@ -168,13 +168,14 @@ def csv_text(headers: list[str], rows: list, delimiter: str = ",") -> str:
         writer.writerows([[_cell(value) for value in row] for row in table]
                          if any(type(value) is bool for row in table for value in row) else table)
         return buffer.getvalue()
-    columns = list(zip(*table))
+    columns = list(zip(*rows)) if rows else [()] * len(headers)
     texts = [_csv_fields(column, False) for column in columns]
     if any(fields is None for fields in texts):  # a boolean: every cell as _cell makes it
         texts = [_csv_fields(column, True) for column in columns]
-    for number, fields in enumerate(texts):
-        if special.search("\0".join(fields)):
-            texts[number] = [_quoted(text) if special.search(text) else text for text in fields]
+    texts = [[_cell(header), *fields] for header, fields in zip(headers, texts)]
+    for fields in texts:
+        for number in _quoting(fields, special):
+            fields[number] = _quoted(fields[number])
     lines = list(map(delimiter.join, zip(*texts)))
     if len(columns) == 1:  # a row of one empty field is written as a quoted empty field
         lines = [line or '""' for line in lines]
@@ -186,11 +187,39 @@ def _quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def _quoting(fields: list[str], special: str) -> list[int]:
+    """Return the numbers of the fields that hold one of the ``special`` characters, in order: the column
+    searched whole for each (``str.find``, which a regular expression's search is ten times slower than:
+    0.27 s for the gap report's six columns at 100,000 articles), then each place found placed in its field.
+
+    >>> _quoting(["a", "b,c", "d", 'e"', "f,g,"], ',"')
+    [1, 3, 4]
+    """
+    joined = "".join(fields)
+    places = []
+    for char in special:
+        at = joined.find(char)
+        while at >= 0:
+            places.append(at)
+            at = joined.find(char, at + 1)
+    if not places:
+        return []
+    import numpy as np
+
+    ends = np.cumsum(np.fromiter(map(len, fields), np.int64, len(fields)))
+    return np.unique(np.searchsorted(ends, places, side="right")).tolist()
+
+
 def _csv_fields(column: tuple, booleans: bool) -> list[str] | None:
     """Return a column's cells as the csv module writes them, or as :func:`_cell` makes them when
     ``booleans``; None, not ``booleans``, when a cell is a boolean."""
     if booleans:
         return [_cell(value) for value in column]
+    types = set(map(type, column))
+    if types <= {str}:
+        return list(column)
+    if not types & {str, bool, type(None)}:  # numbers: as the csv module writes them, by str()
+        return list(map(str, column))
     fields = []
     for value in column:
         if type(value) is str:
@@ -205,7 +234,7 @@ def _csv_fields(column: tuple, booleans: bool) -> list[str] | None:
 
 
 @lru_cache(maxsize=4)
-def _csv_special(delimiter: str) -> re.Pattern | None:
+def _csv_special(delimiter: str) -> str | None:
     """Return the characters the csv module quotes a field for, with this delimiter (asked of the module
     itself: the delimiter, the quote and the line break in this Python), or None when one of the first 256
     characters makes it refuse a field (the module is then left to say so)."""
@@ -218,7 +247,7 @@ def _csv_special(delimiter: str) -> re.Pattern | None:
             return None
         if buffer.getvalue().startswith('"'):
             quoted.append(chr(code))
-    return re.compile("[" + "".join(re.escape(char) for char in quoted) + "]")
+    return "".join(quoted)
 
 
 def print_card(card) -> None:
