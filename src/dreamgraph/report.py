@@ -226,17 +226,19 @@ def _columns(groups: list[tuple[str, str, list[Gap]]], olds: list[int] | None = 
     heads: list[str] = list(last["heads"]) if kept else []
     at = np.array(olds, dtype=np.int64) if kept else np.full(len(ordered), -1, dtype=np.int64)
     nodes, head_of, scores = np.zeros(len(ordered), np.int64), np.zeros(len(ordered), np.int64), np.zeros(len(ordered))
-    copied = np.flatnonzero(at >= 0)
-    for column, name in ((nodes, "nodes"), (head_of, "head-of"), (scores, "scores")):
-        column[copied] = last[name][at[copied]] if kept else 0
+    if kept:
+        copied = np.flatnonzero(at >= 0)
+        for column, name in ((nodes, "nodes"), (head_of, "head-of"), (scores, "scores")):
+            column[copied] = last[name][at[copied]]
     fresh = np.flatnonzero(at < 0).tolist()
-    sizes = [] if not kept else last["node-sizes"].tolist()
+    sizes = last["node-sizes"].tolist() if kept else []
     if fresh:
         number, head = _Numbering(names, len(fresh)), _Numbering(heads, len(fresh))
         known = len(names)
         for i in fresh:
             gap = ordered[i]
-            nodes[i], head_of[i], scores[i] = number(gap.node), head(_dream_heading(gap.node, own_label(gap))), gap.score
+            nodes[i], scores[i] = number(gap.node), gap.score
+            head_of[i] = head(_dream_heading(gap.node, own_label(gap)))
         if len(names) > known:  # the bytes of each new name made safe (all at once: a build's are all new)
             sizes += map(len, safe_joined(names[known:]).encode("utf-8").split(b"\n"))
     node_sizes = np.array(sizes, dtype=np.int64)
@@ -278,10 +280,10 @@ class _Numbering:
 
 def dream_order(nodes, scores) -> tuple:
     """Return the order :func:`grouped` lists gaps in by dream, from each gap's dream (a number, in any
-    numbering) and score, as arrays: the gaps' places in
-    that order, the dreams in it, how many gaps each has and the place of each one's first gap. The dream
-    whose scores add up to the most comes first (added in the gaps' order, as :func:`_by_dream` adds them),
-    ties in the order the dreams first come; each dream's gaps by score, ties in their order.
+    numbering) and score, as arrays: the gaps' places in that order, the dreams in it, how many gaps each
+    has and the place of each one's first gap. The dream whose scores add up to the most comes first (added
+    in the gaps' order, as :func:`_by_dream` adds them), ties in the order the dreams first come; each
+    dream's gaps by score, ties in their order.
 
     >>> import numpy as np
     >>> order, dreams, numbers, firsts = dream_order(np.array([0, 1, 0, 2]), np.array([0.5, 2.0, 1.0, 1.5]))
