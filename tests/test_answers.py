@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import shutil
 import subprocess
 import sys
@@ -160,7 +163,7 @@ def test_the_gap_report_served_as_kept_is_the_report_made_again(graph, cli):
     """`gaps` with the default settings prints the text the build kept, in any order and of any kinds; a
     format of its own lays the report out again from the gaps: the same text as laid out from nothing."""
     from dreamgraph.gaps import find_gaps
-    from dreamgraph.report import kept_report, terminal_text
+    from dreamgraph.report import as_data, in_order, kept_report, markdown, terminal_text
 
     found = find_gaps(open_store(graph))
     kept = kept_report(open_store(graph))
@@ -169,3 +172,11 @@ def test_the_gap_report_served_as_kept_is_the_report_made_again(graph, cli):
     for by in ("dream", "score"):
         assert cli("-g", graph, "gaps", "--by", by, *(part for kind in KINDS for part in ("--kind", kind))).stdout \
             == terminal_text(found, by)
+    orphans = [gap for gap in found if gap.kind in ("orphan", "one-way")]
+    assert orphans and len(orphans) < len(found)
+    for by in ("kind", "dream", "score"):  # the other formats: the report laid out from the kept gaps
+        for chosen, kinds in ((found, ()), (orphans, ("--kind", "orphan", "--kind", "one-way"))):
+            assert json.loads(cli("-g", graph, "gaps", "--by", by, "-f", "json", *kinds).stdout) == as_data(chosen, by)
+            assert cli("-g", graph, "gaps", "--by", by, "-f", "markdown", *kinds).stdout == markdown(chosen, by)
+            rows = list(csv.reader(io.StringIO(cli("-g", graph, "gaps", "--by", by, "-f", "csv", *kinds).stdout)))
+            assert [row[:2] for row in rows[1:]] == [[g.kind, g.node] for g in in_order(chosen, by)], by
