@@ -130,5 +130,6 @@ def same_table(name: str, a, b) -> bool:
                 and np.array_equal(a["kind-sizes"], b["kind-sizes"]) and np.array_equal(a["scores"], b["scores"])
                 and [a["names"][n] for n in a["nodes"]] == [b["names"][n] for n in b["nodes"]]
                 and [a["heads"][n] for n in a["head-of"]] == [b["heads"][n] for n in b["head-of"]]
-                and a["node-sizes"][a["nodes"]].tolist() == b["node-sizes"][b["nodes"]].tolist())
+                and a["node-sizes"][a["nodes"]].tolist() == b["node-sizes"][b["nodes"]].tolist()
+                and bytes(a["csv"]) == bytes(b["csv"]) and np.array_equal(a["csv-sizes"], b["csv-sizes"]))
     return a == b

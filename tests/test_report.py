@@ -12,7 +12,9 @@ from helpers import FIXTURES, SEED
 from dreamgraph.build import build
 from dreamgraph.connect import open_store
 from dreamgraph.gaps import Gap
-from dreamgraph.report import ORDERS, grouped, in_order, kept_report, terminal_text, text_table
+from dreamgraph.output import csv_text
+from dreamgraph.report import (CSV_HEADERS, ORDERS, csv_rows, grouped, in_order, kept_csv, kept_report, terminal_text,
+                               text_table)
 from dreamgraph.snapshot import Snapshot
 
 
@@ -84,7 +86,7 @@ def _random_report(seed: int, size: int = 300) -> list[Gap]:
     import random
 
     rng = random.Random(seed)
-    words = ["sea", "→ bridge", "\x1b[31mred", "caf\u00e9", "a\u202eb", "line\nbreak", "x" * 170, "\t", "[a]"]
+    words = ["sea", "→ bridge", "\x1b[31mred", "caf\u00e9", "a\u202eb", "line\nbreak", "x" * 170, "\t", "[a]", "\"said\", twice"]
     nodes = [f"d{n}" for n in range(40)] + ["caf\u00e9", "n\x1bode", "two\nlines", "a ~ b"]
     found = [Gap(rng.choice(["orphan", "dead-end", "missing-article", "near-duplicate", "one-way"]), rng.choice(nodes),
                  rng.choice(["Label", "a ~ b", "Caf\u00e9 \x07", "new\nline"]),
@@ -98,8 +100,8 @@ def _random_report(seed: int, size: int = 300) -> list[Gap]:
 def test_the_kept_report_in_any_order_and_of_any_kinds_is_the_report_laid_out():
     """`kept_report` (each gap's lines copied from the text kept by kind, the lines naming a group or a gap
     made again) gives the bytes `terminal_text` lays out, in every order, for every kind or some, and counts
-    the gaps of each kind; the same from a table made with the last report's lines copied; nothing from a
-    build that kept no text."""
+    the gaps of each kind, and `kept_csv` the CSV of `csv_text`; the same from a table made with the last
+    report's lines and rows copied; nothing from a build that kept no text."""
     for seed in range(6):
         ranked, other = _random_report(seed), _random_report(seed + 1)
         few = [gap for gap in ranked if gap.node in ("d1", "d2", "caf\u00e9", "n\x1bode")]  # most dreams gone
@@ -118,8 +120,11 @@ def test_the_kept_report_in_any_order_and_of_any_kinds_is_the_report_laid_out():
                     text, counts = kept_report(snapshot, by, kinds)
                     assert text == terminal_text(chosen, by).encode("utf-8"), (seed, by, kinds)
                     assert counts == {kind: n for kind, n in Counter(g.kind for g in chosen).items()}, counts
+                    rows = csv_text(CSV_HEADERS, csv_rows(in_order(chosen, by))).encode("utf-8")
+                    assert kept_csv(snapshot, by, kinds) == (rows, counts), (seed, by, kinds)
     assert kept_report(Snapshot(tables={"gaps-text": text_table([])}), "dream") == (b"no gaps found\n", {})
     assert kept_report(Snapshot(tables={"gaps": ranked}), "dream") is None
+    assert kept_csv(Snapshot(tables={"gaps-text": text_table([])}), "dream") == (b"kind,node,label,score,action,evidence\n", {})
     with pytest.raises(ValueError, match="unknown order"):
         kept_report(snapshot, "size")
 

@@ -879,12 +879,15 @@ def gaps(ctx, fmt, kinds, by, fail_on, min_cluster_size, min_items, typo_similar
         return
     settings = GapSettings(min_cluster_size=min_cluster_size, min_items=min_items, typo_similarity=typo_similarity,
                            duplicate_similarity=duplicate_similarity)
-    if (fmt, html_file, briefs_dir, settings) == ("table", None, None, GapSettings()):
-        from .report import kept_report
+    if fmt in ("table", "csv") and (html_file, briefs_dir, settings) == (None, None, GapSettings()):
+        from .report import kept_csv, kept_report
 
-        kept = kept_report(store, by, kinds)  # the report the build kept, in this order, for these kinds
+        kept = (kept_report if fmt == "table" else kept_csv)(store, by, kinds)  # as the build kept it
         if kept is not None:
-            click.echo(kept[0], nl=False)
+            if fmt == "table":
+                click.echo(kept[0], nl=False)  # made safe to print when kept
+            else:
+                echo_data(kept[0], nl=False)  # made safe when it goes to a terminal
             _fail_on(fail_on, kept[1])
             return
     found = find_gaps(store, settings)
@@ -935,9 +938,7 @@ def _print_gaps(found, fmt: str, by: str = "kind") -> None:
         echo_data(b"[\n" + lines + b"\n]" if found else "[]")
         return
     if fmt == "csv":
-        echo_table(["kind", "node", "label", "score", "action", "evidence"],
-                   [(g.kind, g.node, g.label, g.score, g.action, " | ".join(map(report.where, g.evidence)))
-                    for g in report.in_order(found, by)], "csv")
+        echo_table(report.CSV_HEADERS, report.csv_rows(report.in_order(found, by)), "csv")
         return
     if fmt == "markdown":
         click.echo(report.markdown(found, by), nl=False)

@@ -160,14 +160,28 @@ def csv_text(headers: list[str], rows: list, delimiter: str = ",") -> str:
     sea,0.5,"says ""hi"", twice"
     sky,,
     """
-    table = [headers, *rows]
-    special = _csv_special(delimiter)
-    if special is None or not headers or any(len(row) != len(headers) for row in rows):
+    lines = csv_lines(headers, rows, delimiter)
+    if lines is None:
+        table = [headers, *rows]
         buffer = io.StringIO()
         writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
         writer.writerows([[_cell(value) for value in row] for row in table]
                          if any(type(value) is bool for row in table for value in row) else table)
         return buffer.getvalue()
+    return "\n".join(lines) + "\n"
+
+
+def csv_lines(headers: list[str], rows: list, delimiter: str = ",") -> list[str] | None:
+    """Return the rows of :func:`csv_text`, the headers' first, each without its line end (a quoted field
+    may hold a line break), made a column at a time; None for what is left to the csv module (rows of other
+    lengths than the headers, no headers, a delimiter it refuses).
+
+    >>> csv_lines(["a", "b"], [["x,y", 2], ["z", None]])
+    ['a,b', '"x,y",2', 'z,']
+    """
+    special = _csv_special(delimiter)
+    if special is None or not headers or any(len(row) != len(headers) for row in rows):
+        return None
     columns = list(zip(*rows)) if rows else [()] * len(headers)
     texts = [_csv_fields(column, False) for column in columns]
     if any(fields is None for fields in texts):  # a boolean: every cell as _cell makes it
@@ -179,7 +193,7 @@ def csv_text(headers: list[str], rows: list, delimiter: str = ",") -> str:
     lines = list(map(delimiter.join, zip(*texts)))
     if len(columns) == 1:  # a row of one empty field is written as a quoted empty field
         lines = [line or '""' for line in lines]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def _quoted(text: str) -> str:
