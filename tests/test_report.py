@@ -12,9 +12,9 @@ from helpers import FIXTURES, SEED
 from dreamgraph.build import build
 from dreamgraph.connect import open_store
 from dreamgraph.gaps import Gap
-from dreamgraph.output import csv_text
-from dreamgraph.report import (CSV_HEADERS, ORDERS, csv_rows, grouped, in_order, kept_csv, kept_report, terminal_text,
-                               text_table)
+from dreamgraph.output import csv_text, json_bytes
+from dreamgraph.report import (CSV_HEADERS, ORDERS, csv_rows, grouped, in_order, json_items, kept_csv, kept_json,
+                               kept_report, terminal_text, text_table)
 from dreamgraph.snapshot import Snapshot
 
 
@@ -122,8 +122,16 @@ def test_the_kept_report_in_any_order_and_of_any_kinds_is_the_report_laid_out():
                     assert counts == {kind: n for kind, n in Counter(g.kind for g in chosen).items()}, counts
                     rows = csv_text(CSV_HEADERS, csv_rows(in_order(chosen, by))).encode("utf-8")
                     assert kept_csv(snapshot, by, kinds) == (rows, counts), (seed, by, kinds)
+                    items = [json_bytes(item) for item in json_items(chosen, by)]
+                    kept = kept_json(snapshot, by, kinds), kept_json(snapshot, by, kinds, lines=True)
+                    assert kept[0] == ((b"[\n" + b",\n".join(items) + b"\n]\n" if items else b"[]\n"), counts)
+                    assert kept[1] == (b"".join(item + b"\n" for item in items), counts)
     assert kept_report(Snapshot(tables={"gaps-text": text_table([])}), "dream") == (b"no gaps found\n", {})
     assert kept_report(Snapshot(tables={"gaps": ranked}), "dream") is None
+    odd = in_order(ranked + [Gap("orphan", "d1", "D", 1.0, "x", [{"path": "a", "line": 2**70, "text": ""}])])
+    fewer = [gap for gap in odd if gap is not ranked[0]]
+    for table in (text_table(odd), text_table(fewer, odd, text_table(odd))):  # JSON orjson refuses: none kept
+        assert "json" not in table and all(kept_json(Snapshot(tables={"gaps-text": table}), by) is None for by in ORDERS)
     assert kept_csv(Snapshot(tables={"gaps-text": text_table([])}), "dream") == (b"kind,node,label,score,action,evidence\n", {})
     with pytest.raises(ValueError, match="unknown order"):
         kept_report(snapshot, "size")

@@ -879,10 +879,11 @@ def gaps(ctx, fmt, kinds, by, fail_on, min_cluster_size, min_items, typo_similar
         return
     settings = GapSettings(min_cluster_size=min_cluster_size, min_items=min_items, typo_similarity=typo_similarity,
                            duplicate_similarity=duplicate_similarity)
-    if fmt in ("table", "csv") and (html_file, briefs_dir, settings) == (None, None, GapSettings()):
-        from .report import kept_csv, kept_report
+    if fmt != "markdown" and (html_file, briefs_dir, settings) == (None, None, GapSettings()):
+        from .report import kept_csv, kept_json, kept_report
 
-        kept = (kept_report if fmt == "table" else kept_csv)(store, by, kinds)  # as the build kept it
+        kept = (kept_report(store, by, kinds) if fmt == "table" else kept_csv(store, by, kinds) if fmt == "csv"
+                else kept_json(store, by, kinds, lines=fmt == "jsonl"))  # the report as the build kept it
         if kept is not None:
             if fmt == "table":
                 click.echo(kept[0], nl=False)  # made safe to print when kept

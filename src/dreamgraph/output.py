@@ -50,6 +50,19 @@ def safe_joined(lines: list[str]) -> str:
     return "\n".join(safe_text(line) for line in lines)
 
 
+def json_row(item) -> tuple[bytes, bool]:
+    """Return :func:`json_bytes` of ``item`` and whether the json module wrote it (in ASCII: orjson refused
+    it), not orjson.
+
+    >>> json_row({"a": "b"}), json_row("\\udcff")
+    ((b'{"a":"b"}', False), (b'"\\\\udcff"', True))
+    """
+    try:
+        return orjson.dumps(item, option=orjson.OPT_NON_STR_KEYS), False
+    except TypeError:  # orjson.JSONEncodeError is one
+        return json.dumps(item, separators=(",", ":"), default=_fields).encode("ascii"), True
+
+
 def echo_data(text: str | bytes, nl: bool = True) -> None:
     """Print machine-readable output (CSV, TSV, JSON, Turtle; bytes are UTF-8): byte-true into a file or a
     pipe, but with control and bidi-override characters escaped when it goes to a terminal, where an
@@ -104,10 +117,7 @@ def json_bytes(item) -> bytes:
     >>> json_bytes(Gap("orphan", "s\\udcff", "", 1, ""))
     b'{"kind":"orphan","node":"s\\\\udcff","label":"","score":1,"action":"","evidence":[]}'
     """
-    try:
-        return orjson.dumps(item, option=orjson.OPT_NON_STR_KEYS)
-    except TypeError:  # orjson.JSONEncodeError is one
-        return json.dumps(item, separators=(",", ":"), default=_fields).encode("ascii")
+    return json_row(item)[0]
 
 
 def _fields(value) -> dict:

@@ -19,7 +19,7 @@ from operator import attrgetter
 from typing import Callable
 
 from .gaps import Gap, own_label
-from .output import csv_lines, safe_joined, safe_text
+from .output import csv_lines, json_bytes, json_row, safe_joined, safe_text
 from .snapshot import Snapshot
 from .store import Store
 
@@ -161,7 +161,7 @@ def text_table(found: list[Gap], last: list[Gap] | None = None, last_table: dict
     groups = grouped(found, "kind")
     if not found:
         return {"text": terminal_text(found).encode("utf-8"), "starts": np.zeros(0, np.int64),
-                "sizes": np.zeros(0, np.int64), **_columns(groups), **_csv_rows(groups)}
+                "sizes": np.zeros(0, np.int64), **_columns(groups), **_csv_rows(groups), **_json_rows(groups)}
     old: dict[int, int] = {}
     alike: dict[tuple, int] = {}  # a gap of the last report by what names it (compared whole before copying)
     if last is not None and last_table is not None and len(last_table.get("starts", ())) == len(last):
@@ -206,7 +206,7 @@ def text_table(found: list[Gap], last: list[Gap] | None = None, last_table: dict
     copied()
     return {"text": b"".join(pieces), "starts": np.array(starts, dtype=np.int64),
             "sizes": np.array(sizes, dtype=np.int64), **_columns(groups, olds, last_table if old else None),
-            **_csv_rows(groups, olds, last_table if old else None)}
+            **_csv_rows(groups, olds, last_table if old else None), **_json_rows(groups, olds, last_table if old else None)}
 
 
 def csv_rows(found: list[Gap]) -> list[tuple]:
@@ -214,37 +214,64 @@ def csv_rows(found: list[Gap]) -> list[tuple]:
     return [(g.kind, g.node, g.label, g.score, g.action, " | ".join(map(where, g.evidence))) for g in found]
 
 
-def _csv_rows(groups: list[tuple[str, str, list[Gap]]], olds: list[int] | None = None,
-              last: dict | None = None) -> dict:
-    """Return the report's CSV rows as a build keeps them, the gaps grouped by kind: their UTF-8 text one
-    after another (``csv``) and the bytes of each (``csv-sizes``). With the ``last`` report's table and
-    where each gap was in it (``olds``, -1 for a gap new to it), the rows of the gaps that were there are
-    copied from the last table's, those that follow one another there as one piece."""
+def _kept_rows(name: str, made: list[bytes], groups: list[tuple[str, str, list[Gap]]],
+               olds: list[int] | None = None, last: dict | None = None) -> dict:
+    """Return rows of the report in one format as a build keeps them, a row a gap grouped by kind: their
+    bytes one after another (``NAME``) and the size of each (``NAME-sizes``), from ``made``, the rows of
+    the gaps new to the ``last`` report's table (all of them without it: ``olds`` says where each gap was
+    in it, -1 for a new one); the rows of the gaps that were there are copied from the last table's,
+    those that follow one another there as one piece."""
     import numpy as np
 
-    ordered = [gap for _, _, items in groups for gap in items]
-    kept = last is not None and olds is not None and "csv" in last
-    at = np.array(olds, dtype=np.int64) if kept else np.full(len(ordered), -1, dtype=np.int64)
-    fresh = np.flatnonzero(at < 0).tolist()
-    laid = [(line + "\n").encode("utf-8") for line in csv_lines(CSV_HEADERS, csv_rows([ordered[i] for i in fresh]))[1:]]
-    sizes = np.zeros(len(ordered), dtype=np.int64)
-    sizes[fresh] = [len(row) for row in laid]
+    count = sum(len(items) for _, _, items in groups)
+    kept = last is not None and olds is not None and name in last
+    at = np.array(olds, dtype=np.int64) if kept else np.full(count, -1, dtype=np.int64)
+    sizes = np.zeros(count, dtype=np.int64)
+    sizes[at < 0] = [len(row) for row in made]
     if not kept:
-        return {"csv": b"".join(laid), "csv-sizes": sizes}
+        return {name: b"".join(made), f"{name}-sizes": sizes}
     copied = at >= 0
-    old_sizes = last["csv-sizes"]
+    old_sizes = last[f"{name}-sizes"]
     old_starts = np.cumsum(old_sizes) - old_sizes
     sizes[copied] = old_sizes[at[copied]]
     # a piece begins at a new gap, after one, or where the last report's order breaks
     begins = np.flatnonzero(np.concatenate(([True], ~copied[1:] | ~copied[:-1] | (at[1:] != at[:-1] + 1))))
-    ends = np.append(begins[1:], len(ordered))
-    rows, text, pieces = iter(laid), last["csv"], []
+    ends = np.append(begins[1:], count)
+    rows, text, pieces = iter(made), last[name], []
     for begin, end in zip(begins.tolist(), ends.tolist()):
         if copied[begin]:
             pieces.append(text[old_starts[at[begin]]:old_starts[at[end - 1]] + old_sizes[at[end - 1]]])
         else:
             pieces.append(next(rows))
-    return {"csv": b"".join(pieces), "csv-sizes": sizes}
+    return {name: b"".join(pieces), f"{name}-sizes": sizes}
+
+
+def _new_gaps(groups: list[tuple[str, str, list[Gap]]], olds: list[int] | None, last: dict | None,
+              name: str) -> list[Gap]:
+    """Return the gaps, grouped by kind, whose rows in the format ``name`` are made anew (see
+    :func:`_kept_rows`): all without the last table's, else those new to it."""
+    ordered = [gap for _, _, items in groups for gap in items]
+    if last is None or olds is None or name not in last:
+        return ordered
+    return [gap for gap, old in zip(ordered, olds) if old < 0]
+
+
+def _csv_rows(groups: list[tuple[str, str, list[Gap]]], olds: list[int] | None = None,
+              last: dict | None = None) -> dict:
+    """Return the report's CSV rows as a build keeps them (``csv``, ``csv-sizes``: see :func:`_kept_rows`)."""
+    made = csv_lines(CSV_HEADERS, csv_rows(_new_gaps(groups, olds, last, "csv")))[1:]
+    return _kept_rows("csv", [(line + "\n").encode("utf-8") for line in made], groups, olds, last)
+
+
+def _json_rows(groups: list[tuple[str, str, list[Gap]]], olds: list[int] | None = None,
+               last: dict | None = None) -> dict:
+    """Return each gap as JSON as a build keeps them (``json``, ``json-sizes``: see :func:`_kept_rows`), or
+    nothing when the json module wrote one where orjson refused it (see :func:`dreamgraph.output.json_row`:
+    a dream's item by dream holding it would be written so whole, in ASCII): the report is laid out again."""
+    made = [json_row(gap) for gap in _new_gaps(groups, olds, last, "json")]
+    if any(by_module for _, by_module in made):
+        return {}
+    return _kept_rows("json", [row for row, _ in made], groups, olds, last)
 
 
 def _columns(groups: list[tuple[str, str, list[Gap]]], olds: list[int] | None = None,
@@ -408,34 +435,85 @@ def kept_csv(source: Store | Snapshot, by: str = "kind", kinds: tuple[str, ...] 
     """Return the report the build kept (with the default settings) as CSV in the order ``by``, of the gaps
     of ``kinds`` (all when none), as UTF-8, and how many gaps of each kind it lists: each gap's row copied
     from the rows the build kept (see :func:`text_table`); None when it kept none. The same text as
-    :func:`dreamgraph.output.csv_text` of :func:`csv_rows` (at 100,000 articles 0.3 s where that took 1.1 s).
+    :func:`dreamgraph.output.csv_text` of :func:`csv_rows` (at 100,000 articles 0.24 s where that took 1.06 s).
 
     >>> from dreamgraph.gaps import Gap
     >>> found = [Gap("dead-end", "sea", "Sea", 0.7, "add it, now"), Gap("orphan", "sky", "Sky", 0.9, "link to it")]
     >>> kept_csv(Snapshot(tables={"gaps-text": text_table(found)}), "score")[0].decode()
     'kind,node,label,score,action,evidence\\norphan,sky,Sky,0.9,link to it,\\ndead-end,sea,Sea,0.7,"add it, now",\\n'
     """
+    kept = _kept_rows_in_order(source, "csv", by, kinds)
+    if kept is None:
+        return None
+    rows, _, counts = kept
+    return ",".join(CSV_HEADERS).encode("utf-8") + b"\n" + b"".join(rows), counts
+
+
+def kept_json(source: Store | Snapshot, by: str = "kind", kinds: tuple[str, ...] = (), lines: bool = False
+              ) -> tuple[bytes, dict[str, int]] | None:
+    """Return the report the build kept (with the default settings) as ``gaps -f json`` prints it (with
+    ``lines``, ``-f jsonl``) in the order ``by``, of the gaps of ``kinds`` (all when none), as UTF-8, and
+    how many gaps of each kind it lists: each gap's JSON copied from what the build kept (see
+    :func:`text_table`); by dream, each dream's item made around its gaps' JSON. None when the build kept
+    none (see :func:`_json_rows`).
+
+    >>> from dreamgraph.gaps import Gap
+    >>> found = [Gap("dead-end", "sea", "Sea", 0.7, "add it"), Gap("orphan", "sea", "Sea", 0.9, "link to it")]
+    >>> print(kept_json(Snapshot(tables={"gaps-text": text_table(found)}), "dream")[0].decode(), end="")
+    [
+    {"node":"sea","gaps":[{"kind":"orphan","node":"sea","label":"Sea","score":0.9,"action":"link to it","evidence":[]},{"kind":"dead-end","node":"sea","label":"Sea","score":0.7,"action":"add it","evidence":[]}]}
+    ]
+    """
+    kept = _kept_rows_in_order(source, "json", by, kinds)
+    if kept is None:
+        return None
+    rows, table, counts = kept
+    if by == "dream":
+        import numpy as np
+
+        chosen = _chosen(table, counts)
+        _, _, numbers, firsts = dream_order(table["nodes"][chosen], table["scores"][chosen])
+        names = [table["names"][node] for node in table["nodes"][chosen[firsts]].tolist()]
+        ends = np.cumsum(numbers).tolist()
+        rows = [b'{"node":%s,"gaps":[%s]}' % (json_bytes(name), b",".join(rows[end - number:end]))
+                for name, number, end in zip(names, numbers.tolist(), ends)]
+    if lines:
+        return b"".join(row + b"\n" for row in rows), counts
+    return (b"[\n" + b",\n".join(rows) + b"\n]\n" if rows else b"[]\n"), counts
+
+
+def _chosen(table: dict, kinds) -> "np.ndarray":
+    """Return the places of the gaps of ``kinds`` in the kept report's columns (see :func:`_columns`)."""
+    import numpy as np
+
+    names = table["kind-names"]
+    kind_of = np.repeat(np.arange(len(names)), table["kind-sizes"])
+    return np.flatnonzero(np.isin(kind_of, [n for n, kind in enumerate(names) if kind in kinds]))
+
+
+def _kept_rows_in_order(source: Store | Snapshot, name: str, by: str, kinds: tuple[str, ...]
+                        ) -> tuple[list[bytes], dict, dict[str, int]] | None:
+    """Return the rows in the format ``name`` the build kept (see :func:`_kept_rows`) of the gaps of
+    ``kinds`` (all when none) in the order ``by`` (by dream, each dream's gaps one after another: see
+    :func:`dream_order`), the kept table, and how many gaps of each kind there are; None when not kept."""
     if by not in ORDERS:
         raise ValueError(f"unknown order {by!r}; use one of {', '.join(ORDERS)}")
     table = Snapshot.of(source).kept("gaps-text")
-    if table is None or "csv" not in table:
+    if table is None or name not in table:
         return None
     import numpy as np
 
-    names, sizes = table["kind-names"], table["kind-sizes"]
-    counts = {kind: int(size) for kind, size in zip(names, sizes.tolist()) if not kinds or kind in kinds}
-    head, text = ",".join(CSV_HEADERS).encode("utf-8") + b"\n", table["csv"]
-    if not kinds and by == "kind":
-        return head + bytes(text), counts
-    kind_of = np.repeat(np.arange(len(names)), sizes)
-    chosen = np.flatnonzero(np.isin(kind_of, [n for n, kind in enumerate(names) if kind in counts]))
+    counts = {kind: int(size) for kind, size in zip(table["kind-names"], table["kind-sizes"].tolist())
+              if not kinds or kind in kinds}
+    chosen = _chosen(table, counts)
     if by == "score":
         chosen = chosen[np.argsort(-table["scores"][chosen], kind="stable")]
     elif by == "dream":
         chosen = chosen[dream_order(table["nodes"][chosen], table["scores"][chosen])[0]]
-    ends = np.cumsum(table["csv-sizes"])
-    starts = ends - table["csv-sizes"]
-    return head + b"".join([text[start:end] for start, end in zip(starts[chosen].tolist(), ends[chosen].tolist())]), counts
+    ends = np.cumsum(table[f"{name}-sizes"])
+    starts = ends - table[f"{name}-sizes"]
+    text = table[name]
+    return [text[start:end] for start, end in zip(starts[chosen].tolist(), ends[chosen].tolist())], table, counts
 
 
 def _name_starts(scores, starts):
