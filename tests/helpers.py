@@ -132,5 +132,6 @@ def same_table(name: str, a, b) -> bool:
                 and [a["heads"][n] for n in a["head-of"]] == [b["heads"][n] for n in b["head-of"]]
                 and a["node-sizes"][a["nodes"]].tolist() == b["node-sizes"][b["nodes"]].tolist()
                 and bytes(a["csv"]) == bytes(b["csv"]) and np.array_equal(a["csv-sizes"], b["csv-sizes"])
-                and bytes(a["json"]) == bytes(b["json"]) and np.array_equal(a["json-sizes"], b["json-sizes"]))
+                and bytes(a["json"]) == bytes(b["json"]) and np.array_equal(a["json-sizes"], b["json-sizes"])
+                and bytes(a["markdown"]) == bytes(b["markdown"]) and np.array_equal(a["markdown-cells"], b["markdown-cells"]))
     return a == b

@@ -14,7 +14,7 @@ from dreamgraph.connect import open_store
 from dreamgraph.gaps import Gap
 from dreamgraph.output import csv_text, json_bytes
 from dreamgraph.report import (CSV_HEADERS, ORDERS, csv_rows, grouped, in_order, json_items, kept_csv, kept_json,
-                               kept_report, terminal_text, text_table)
+                               kept_markdown, kept_report, markdown, terminal_text, text_table)
 from dreamgraph.snapshot import Snapshot
 
 
@@ -100,8 +100,9 @@ def _random_report(seed: int, size: int = 300) -> list[Gap]:
 def test_the_kept_report_in_any_order_and_of_any_kinds_is_the_report_laid_out():
     """`kept_report` (each gap's lines copied from the text kept by kind, the lines naming a group or a gap
     made again) gives the bytes `terminal_text` lays out, in every order, for every kind or some, and counts
-    the gaps of each kind, and `kept_csv` the CSV of `csv_text`; the same from a table made with the last
-    report's lines and rows copied; nothing from a build that kept no text."""
+    the gaps of each kind, and `kept_csv`, `kept_json` and `kept_markdown` the report in those formats; the
+    same from a table made with the last report's lines and rows copied; nothing from a build that kept no
+    text."""
     for seed in range(6):
         ranked, other = _random_report(seed), _random_report(seed + 1)
         few = [gap for gap in ranked if gap.node in ("d1", "d2", "caf\u00e9", "n\x1bode")]  # most dreams gone
@@ -126,8 +127,10 @@ def test_the_kept_report_in_any_order_and_of_any_kinds_is_the_report_laid_out():
                     kept = kept_json(snapshot, by, kinds), kept_json(snapshot, by, kinds, lines=True)
                     assert kept[0] == ((b"[\n" + b",\n".join(items) + b"\n]\n" if items else b"[]\n"), counts)
                     assert kept[1] == (b"".join(item + b"\n" for item in items), counts)
+                    assert kept_markdown(snapshot, by, kinds) == (markdown(chosen, by).encode("utf-8"), counts), by
     assert kept_report(Snapshot(tables={"gaps-text": text_table([])}), "dream") == (b"no gaps found\n", {})
     assert kept_report(Snapshot(tables={"gaps": ranked}), "dream") is None
+    assert kept_markdown(Snapshot(tables={"gaps-text": text_table([])}), "score")[0] == markdown([], "score").encode()
     odd = in_order(ranked + [Gap("orphan", "d1", "D", 1.0, "x", [{"path": "a", "line": 2**70, "text": ""}])])
     fewer = [gap for gap in odd if gap is not ranked[0]]
     for table in (text_table(odd), text_table(fewer, odd, text_table(odd))):  # JSON orjson refuses: none kept

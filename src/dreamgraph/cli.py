@@ -879,13 +879,14 @@ def gaps(ctx, fmt, kinds, by, fail_on, min_cluster_size, min_items, typo_similar
         return
     settings = GapSettings(min_cluster_size=min_cluster_size, min_items=min_items, typo_similarity=typo_similarity,
                            duplicate_similarity=duplicate_similarity)
-    if fmt != "markdown" and (html_file, briefs_dir, settings) == (None, None, GapSettings()):
-        from .report import kept_csv, kept_json, kept_report
+    if (html_file, briefs_dir, settings) == (None, None, GapSettings()):  # the report as the build kept it
+        from .report import kept_csv, kept_json, kept_markdown, kept_report
 
         kept = (kept_report(store, by, kinds) if fmt == "table" else kept_csv(store, by, kinds) if fmt == "csv"
-                else kept_json(store, by, kinds, lines=fmt == "jsonl"))  # the report as the build kept it
+                else kept_markdown(store, by, kinds) if fmt == "markdown"
+                else kept_json(store, by, kinds, lines=fmt == "jsonl"))
         if kept is not None:
-            if fmt == "table":
+            if fmt in ("table", "markdown"):
                 click.echo(kept[0], nl=False)  # made safe to print when kept
             else:
                 echo_data(kept[0], nl=False)  # made safe when it goes to a terminal

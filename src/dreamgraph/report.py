@@ -161,7 +161,8 @@ def text_table(found: list[Gap], last: list[Gap] | None = None, last_table: dict
     groups = grouped(found, "kind")
     if not found:
         return {"text": terminal_text(found).encode("utf-8"), "starts": np.zeros(0, np.int64),
-                "sizes": np.zeros(0, np.int64), **_columns(groups), **_csv_rows(groups), **_json_rows(groups)}
+                "sizes": np.zeros(0, np.int64), **_columns(groups), **_csv_rows(groups), **_json_rows(groups),
+                **_markdown_rows(groups)}
     old: dict[int, int] = {}
     alike: dict[tuple, int] = {}  # a gap of the last report by what names it (compared whole before copying)
     if last is not None and last_table is not None and len(last_table.get("starts", ())) == len(last):
@@ -206,7 +207,8 @@ def text_table(found: list[Gap], last: list[Gap] | None = None, last_table: dict
     copied()
     return {"text": b"".join(pieces), "starts": np.array(starts, dtype=np.int64),
             "sizes": np.array(sizes, dtype=np.int64), **_columns(groups, olds, last_table if old else None),
-            **_csv_rows(groups, olds, last_table if old else None), **_json_rows(groups, olds, last_table if old else None)}
+            **_csv_rows(groups, olds, last_table if old else None), **_json_rows(groups, olds, last_table if old else None),
+            **_markdown_rows(groups, olds, last_table if old else None)}
 
 
 def csv_rows(found: list[Gap]) -> list[tuple]:
@@ -272,6 +274,28 @@ def _json_rows(groups: list[tuple[str, str, list[Gap]]], olds: list[int] | None 
     if any(by_module for _, by_module in made):
         return {}
     return _kept_rows("json", [row for row, _ in made], groups, olds, last)
+
+
+def _markdown_rows(groups: list[tuple[str, str, list[Gap]]], olds: list[int] | None = None,
+                   last: dict | None = None) -> dict:
+    """Return each gap's row of :func:`markdown` by kind, made safe, as a build keeps them (``markdown``,
+    ``markdown-sizes``: see :func:`_kept_rows`), and where in each the cell naming the gap's dream begins
+    and ends (``markdown-cells``, two numbers a gap: other orders name it otherwise there)."""
+    import numpy as np
+
+    made, cells = [], []
+    for gap in _new_gaps(groups, olds, last, "markdown"):
+        row = _markdown_row(gap, gap.node)
+        start = len(f"| {gap.score} | ".encode("utf-8"))
+        cells.append((start, start + len(safe_text(_markdown_cell(f"`{gap.node}`"), multiline=True).encode("utf-8"))))
+        made.append(safe_text(row + "\n", multiline=True).encode("utf-8"))
+    rows = _kept_rows("markdown", made, groups, olds, last)
+    places = np.zeros((len(rows["markdown-sizes"]), 2), dtype=np.int64)
+    at = np.array(olds, dtype=np.int64) if "markdown" in (last or {}) and olds is not None else None
+    if at is not None:
+        places[at >= 0] = last["markdown-cells"][at[at >= 0]]
+    places[at < 0 if at is not None else slice(None)] = np.array(cells, dtype=np.int64).reshape(-1, 2)
+    return {**rows, "markdown-cells": places}
 
 
 def _columns(groups: list[tuple[str, str, list[Gap]]], olds: list[int] | None = None,
@@ -482,6 +506,52 @@ def kept_json(source: Store | Snapshot, by: str = "kind", kinds: tuple[str, ...]
     return (b"[\n" + b",\n".join(rows) + b"\n]\n" if rows else b"[]\n"), counts
 
 
+def kept_markdown(source: Store | Snapshot, by: str = "kind", kinds: tuple[str, ...] = ()
+                  ) -> tuple[bytes, dict[str, int]] | None:
+    """Return the report the build kept (with the default settings) as :func:`markdown` writes it in the
+    order ``by``, of the gaps of ``kinds`` (all when none), as UTF-8, and how many gaps of each kind it
+    lists: each gap's row copied from the rows the build kept (see :func:`text_table`), the cell naming it
+    made again for another order than by kind; None when the build kept none.
+
+    >>> from dreamgraph.gaps import Gap
+    >>> found = [Gap("dead-end", "sea", "Sea", 0.7, "add it"), Gap("orphan", "sea", "Sea", 0.9, "link | to it")]
+    >>> kept_markdown(Snapshot(tables={"gaps-text": text_table(found)}), "score")[0] == markdown(found, "score").encode()
+    True
+    """
+    kept = _kept_rows_in_order(source, "markdown", by, kinds)
+    if kept is None:
+        return None
+    rows, table, counts = kept
+    if not rows:
+        return b"# Content gaps\n\nNo gaps found.\n", counts
+    import numpy as np
+
+    names, sizes = table["kind-names"], table["kind-sizes"]
+    chosen = _chosen(table, counts)
+    kind_of = np.repeat(np.arange(len(names)), sizes)
+    if by == "kind":
+        groups = [(kind, counts[kind]) for kind in names if counts.get(kind)]
+    elif by == "score":
+        groups = [("every gap, highest score first", len(rows))]
+        chosen = chosen[np.argsort(-table["scores"][chosen], kind="stable")]
+    else:
+        order, _, numbers, firsts = dream_order(table["nodes"][chosen], table["scores"][chosen])
+        groups = list(zip([table["heads"][head] for head in table["head-of"][chosen[firsts]].tolist()],
+                          numbers.tolist()))
+        chosen = chosen[order]
+    if by != "kind":  # the cell naming each gap: its kind (by dream), its kind and dream (by score)
+        kinds_named = [safe_text(kind).encode("utf-8") for kind in names]
+        cells = table["markdown-cells"][chosen].tolist()
+        rows = [row[:start] + b"`" + kinds_named[kind] + (b" " + row[start + 1:end] if by == "score" else b"`")
+                + row[end:] for row, (start, end), kind in zip(rows, cells, kind_of[chosen].tolist())]
+    pieces, at = [b"# Content gaps\n"], 0
+    for heading, number in groups:
+        pieces.append(safe_text("\n" + _markdown_head(heading, number, by) + "\n", multiline=True).encode("utf-8"))
+        pieces += rows[at:at + number]
+        at += number
+    return b"".join(pieces), counts
+
+
 def _chosen(table: dict, kinds) -> "np.ndarray":
     """Return the places of the gaps of ``kinds`` in the kept report's columns (see :func:`_columns`)."""
     import numpy as np
@@ -550,13 +620,23 @@ def markdown(found: list[Gap], by: str = "kind") -> str:
     lines = ["# Content gaps", ""]
     if not found:
         lines.append("No gaps found.")
-    first = {"kind": "node", "dream": "kind"}.get(by, "kind node")
-    for _, heading, items in grouped(found, by):
-        lines += [f"## {heading} ({len(items)})", "", f"| score | {first} | action | evidence |", "|---|---|---|---|"]
-        lines += [f"| {gap.score} | {_markdown_cell(f'`{_about(gap, by)}`')} | {_markdown_cell(gap.action)} | "
-                  f"{_markdown_cell('<br>'.join([where(e, link=True) for e in gap.evidence]))} |" for gap in items]
+    for _, heading, items in grouped(found, by) if found else ():  # (by score, one group: of none)
+        lines += _markdown_head(heading, len(items), by).split("\n")
+        lines += [_markdown_row(gap, _about(gap, by)) for gap in items]
         lines.append("")
     return safe_text("\n".join(lines).rstrip() + "\n", multiline=True)
+
+
+def _markdown_head(heading: str, number: int, by: str) -> str:
+    """Return the lines that head a group of ``number`` gaps in :func:`markdown` (not made safe yet)."""
+    first = {"kind": "node", "dream": "kind"}.get(by, "kind node")
+    return f"## {heading} ({number})\n\n| score | {first} | action | evidence |\n|---|---|---|---|"
+
+
+def _markdown_row(gap: Gap, about: str) -> str:
+    """Return a gap's row in :func:`markdown`, the cell naming it holding ``about`` (not made safe yet)."""
+    return (f"| {gap.score} | {_markdown_cell(f'`{about}`')} | {_markdown_cell(gap.action)} | "
+            f"{_markdown_cell('<br>'.join([where(e, link=True) for e in gap.evidence]))} |")
 
 
 def _markdown_cell(text: str) -> str:
