@@ -161,8 +161,7 @@ def text_table(found: list[Gap], last: list[Gap] | None = None, last_table: dict
     groups = grouped(found, "kind")
     if not found:
         return {"text": terminal_text(found).encode("utf-8"), "starts": np.zeros(0, np.int64),
-                "sizes": np.zeros(0, np.int64), **_columns(groups), **_csv_rows(groups), **_json_rows(groups),
-                **_markdown_rows(groups)}
+                "sizes": np.zeros(0, np.int64), **_kept_with(_Since(groups))}
     old: dict[int, int] = {}
     alike: dict[tuple, int] = {}  # a gap of the last report by what names it (compared whole before copying)
     if last is not None and last_table is not None and len(last_table.get("starts", ())) == len(last):
@@ -206,9 +205,35 @@ def text_table(found: list[Gap], last: list[Gap] | None = None, last_table: dict
             at += size
     copied()
     return {"text": b"".join(pieces), "starts": np.array(starts, dtype=np.int64),
-            "sizes": np.array(sizes, dtype=np.int64), **_columns(groups, olds, last_table if old else None),
-            **_csv_rows(groups, olds, last_table if old else None), **_json_rows(groups, olds, last_table if old else None),
-            **_markdown_rows(groups, olds, last_table if old else None)}
+            "sizes": np.array(sizes, dtype=np.int64), **_kept_with(_Since(groups, olds, last_table if old else None))}
+
+
+class _Since:
+    """A report's gaps grouped by kind (``groups``; ``ordered``, one after another) and what the last
+    report's table kept of them: ``olds`` says where each gap was in it (-1 for a gap new to it), ``last``
+    is the table (both None for a report made whole)."""
+
+    def __init__(self, groups: list[tuple[str, str, list[Gap]]], olds: list[int] | None = None,
+                 last: dict | None = None):
+        import numpy as np
+
+        self.groups, self.last = groups, last if olds is not None else None
+        self.ordered = [gap for _, _, items in groups for gap in items]
+        self.olds = np.array(olds if self.last is not None else [-1] * len(self.ordered), dtype=np.int64)
+        self._new = [gap for gap, old in zip(self.ordered, self.olds.tolist()) if old < 0] if self.last is not None else None
+
+    def kept(self, name: str) -> bool:
+        """Return whether the last table has ``name``: the gaps that were there are then copied from it."""
+        return self.last is not None and name in self.last
+
+    def new(self, name: str) -> list[Gap]:
+        """Return the gaps whose part ``name`` is made anew: those new to the last table, or all of them."""
+        return self._new if self.kept(name) else self.ordered
+
+
+def _kept_with(since: _Since) -> dict:
+    """Return what a build keeps with the report's text besides it (see :func:`text_table`)."""
+    return {**_columns(since), **_csv_rows(since), **_json_rows(since), **_markdown_rows(since)}
 
 
 def csv_rows(found: list[Gap]) -> list[tuple]:
@@ -216,29 +241,26 @@ def csv_rows(found: list[Gap]) -> list[tuple]:
     return [(g.kind, g.node, g.label, g.score, g.action, " | ".join(map(where, g.evidence))) for g in found]
 
 
-def _kept_rows(name: str, made: list[bytes], groups: list[tuple[str, str, list[Gap]]],
-               olds: list[int] | None = None, last: dict | None = None) -> dict:
+def _kept_rows(name: str, made: list[bytes], since: _Since) -> dict:
     """Return rows of the report in one format as a build keeps them, a row a gap grouped by kind: their
     bytes one after another (``NAME``) and the size of each (``NAME-sizes``), from ``made``, the rows of
-    the gaps new to the ``last`` report's table (all of them without it: ``olds`` says where each gap was
-    in it, -1 for a new one); the rows of the gaps that were there are copied from the last table's,
-    those that follow one another there as one piece."""
+    ``since.new(name)``; the rows of the gaps the last table has are copied from it, those that follow one
+    another there as one piece."""
     import numpy as np
 
-    count = sum(len(items) for _, _, items in groups)
-    kept = last is not None and olds is not None and name in last
-    at = np.array(olds, dtype=np.int64) if kept else np.full(count, -1, dtype=np.int64)
-    sizes = np.zeros(count, dtype=np.int64)
-    sizes[at < 0] = [len(row) for row in made]
-    if not kept:
+    sizes = np.zeros(len(since.ordered), dtype=np.int64)
+    if not since.kept(name):
+        sizes[:] = [len(row) for row in made]
         return {name: b"".join(made), f"{name}-sizes": sizes}
+    at, last = since.olds, since.last
     copied = at >= 0
+    sizes[~copied] = [len(row) for row in made]
     old_sizes = last[f"{name}-sizes"]
     old_starts = np.cumsum(old_sizes) - old_sizes
     sizes[copied] = old_sizes[at[copied]]
     # a piece begins at a new gap, after one, or where the last report's order breaks
     begins = np.flatnonzero(np.concatenate(([True], ~copied[1:] | ~copied[:-1] | (at[1:] != at[:-1] + 1))))
-    ends = np.append(begins[1:], count)
+    ends = np.append(begins[1:], len(at))
     rows, text, pieces = iter(made), last[name], []
     for begin, end in zip(begins.tolist(), ends.tolist()):
         if copied[begin]:
@@ -248,74 +270,56 @@ def _kept_rows(name: str, made: list[bytes], groups: list[tuple[str, str, list[G
     return {name: b"".join(pieces), f"{name}-sizes": sizes}
 
 
-def _new_gaps(groups: list[tuple[str, str, list[Gap]]], olds: list[int] | None, last: dict | None,
-              name: str) -> list[Gap]:
-    """Return the gaps, grouped by kind, whose rows in the format ``name`` are made anew (see
-    :func:`_kept_rows`): all without the last table's, else those new to it."""
-    ordered = [gap for _, _, items in groups for gap in items]
-    if last is None or olds is None or name not in last:
-        return ordered
-    return [gap for gap, old in zip(ordered, olds) if old < 0]
-
-
-def _csv_rows(groups: list[tuple[str, str, list[Gap]]], olds: list[int] | None = None,
-              last: dict | None = None) -> dict:
+def _csv_rows(since: _Since) -> dict:
     """Return the report's CSV rows as a build keeps them (``csv``, ``csv-sizes``: see :func:`_kept_rows`)."""
-    made = csv_lines(CSV_HEADERS, csv_rows(_new_gaps(groups, olds, last, "csv")))[1:]
-    return _kept_rows("csv", [(line + "\n").encode("utf-8") for line in made], groups, olds, last)
+    made = csv_lines(CSV_HEADERS, csv_rows(since.new("csv")))[1:]
+    return _kept_rows("csv", [(line + "\n").encode("utf-8") for line in made], since)
 
 
-def _json_rows(groups: list[tuple[str, str, list[Gap]]], olds: list[int] | None = None,
-               last: dict | None = None) -> dict:
+def _json_rows(since: _Since) -> dict:
     """Return each gap as JSON as a build keeps them (``json``, ``json-sizes``: see :func:`_kept_rows`), or
     nothing when the json module wrote one where orjson refused it (see :func:`dreamgraph.output.json_row`:
     a dream's item by dream holding it would be written so whole, in ASCII): the report is laid out again."""
-    made = [json_row(gap) for gap in _new_gaps(groups, olds, last, "json")]
+    made = [json_row(gap) for gap in since.new("json")]
     if any(by_module for _, by_module in made):
         return {}
-    return _kept_rows("json", [row for row, _ in made], groups, olds, last)
+    return _kept_rows("json", [row for row, _ in made], since)
 
 
-def _markdown_rows(groups: list[tuple[str, str, list[Gap]]], olds: list[int] | None = None,
-                   last: dict | None = None) -> dict:
+def _markdown_rows(since: _Since) -> dict:
     """Return each gap's row of :func:`markdown` by kind, made safe, as a build keeps them (``markdown``,
     ``markdown-sizes``: see :func:`_kept_rows`), and where in each the cell naming the gap's dream begins
     and ends (``markdown-cells``, two numbers a gap: other orders name it otherwise there)."""
     import numpy as np
 
     made, cells = [], []
-    for gap in _new_gaps(groups, olds, last, "markdown"):
-        row = _markdown_row(gap, gap.node)
+    for gap in since.new("markdown"):
         start = len(f"| {gap.score} | ".encode("utf-8"))
         cells.append((start, start + len(safe_text(_markdown_cell(f"`{gap.node}`"), multiline=True).encode("utf-8"))))
-        made.append(safe_text(row + "\n", multiline=True).encode("utf-8"))
-    rows = _kept_rows("markdown", made, groups, olds, last)
-    places = np.zeros((len(rows["markdown-sizes"]), 2), dtype=np.int64)
-    at = np.array(olds, dtype=np.int64) if "markdown" in (last or {}) and olds is not None else None
-    if at is not None:
-        places[at >= 0] = last["markdown-cells"][at[at >= 0]]
-    places[at < 0 if at is not None else slice(None)] = np.array(cells, dtype=np.int64).reshape(-1, 2)
-    return {**rows, "markdown-cells": places}
+        made.append(safe_text(_markdown_row(gap, gap.node) + "\n", multiline=True).encode("utf-8"))
+    places = np.zeros((len(since.ordered), 2), dtype=np.int64)
+    fresh = since.olds < 0 if since.kept("markdown") else slice(None)
+    if since.kept("markdown"):
+        places[~fresh] = since.last["markdown-cells"][since.olds[~fresh]]
+    places[fresh] = np.array(cells, dtype=np.int64).reshape(-1, 2)
+    return {**_kept_rows("markdown", made, since), "markdown-cells": places}
 
 
-def _columns(groups: list[tuple[str, str, list[Gap]]], olds: list[int] | None = None,
-             last: dict | None = None) -> dict:
+def _columns(since: _Since) -> dict:
     """Return what :func:`kept_report` lays the report out in other orders by, besides the kept text, for the
     gaps grouped by kind: the kinds' names and how many gaps each has (``kind-names``, ``kind-sizes``), each
     gap's score (``scores``), dream (``nodes``: a number of ``names``, which has each dream's name, with
     how many bytes it takes made safe to print in ``node-sizes``) and what heads its dream's group when it
-    is the first gap there (``head-of``: a number of ``heads``, see :func:`_dream_heading`). With the
-    ``last`` report's table and where each gap was in it (``olds``, -1 for a gap new to it), the columns of
-    the gaps that were there are the last table's: only a new gap is looked at (at 100,000 articles the
-    111,000 gaps' columns took 0.17 s from the gaps, 0.02 s from the last table). Names and headings no gap
-    has are left in up to a fifth of them."""
+    is the first gap there (``head-of``: a number of ``heads``, see :func:`_dream_heading`). The columns of
+    the gaps the last table has are its (see :class:`_Since`): only a new gap is looked at (at 100,000
+    articles the 111,000 gaps' columns took 0.17 s from the gaps, 0.02 s from the last table). Names and
+    headings no gap has are left in up to a fifth of them."""
     import numpy as np
 
-    ordered = [gap for _, _, items in groups for gap in items]
-    kept = last is not None and olds is not None and "names" in last
+    groups, ordered, last, kept = since.groups, since.ordered, since.last, since.kept("names")
     names: list[str] = list(last["names"]) if kept else []
     heads: list[str] = list(last["heads"]) if kept else []
-    at = np.array(olds, dtype=np.int64) if kept else np.full(len(ordered), -1, dtype=np.int64)
+    at = since.olds if kept else np.full(len(ordered), -1, dtype=np.int64)
     nodes, head_of, scores = np.zeros(len(ordered), np.int64), np.zeros(len(ordered), np.int64), np.zeros(len(ordered))
     if kept:
         copied = np.flatnonzero(at >= 0)
