@@ -231,7 +231,8 @@ def _quoting(fields: list[str], special: str) -> list[int]:
     import numpy as np
 
     ends = np.cumsum(np.fromiter(map(len, fields), np.int64, len(fields)))
-    return np.unique(np.searchsorted(ends, places, side="right")).tolist()
+    which = np.sort(np.searchsorted(ends, places, side="right"))
+    return which[np.concatenate(([True], which[1:] != which[:-1]))].tolist()  # (np.unique loads numpy.ma)
 
 
 def _csv_fields(column: tuple, booleans: bool) -> list[str] | None:

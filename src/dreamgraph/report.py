@@ -1,6 +1,9 @@
 """The gap report written out for people: plain text for a terminal, Markdown for a pull request or a wiki,
-listed by kind (most valuable kind first, the default), by dream (each dream once, with all its gaps, the
-dreams with the most at stake first) or by score (one list across kinds: scores share one scale).
+CSV and JSON for tools, listed by kind (most valuable kind first, the default), by dream (each dream once,
+with all its gaps, the dreams with the most at stake first) or by score (one list across kinds: scores
+share one scale). A build keeps the default report in each format (:func:`text_table`), which is then
+put in any order without reading the gaps (:func:`kept_report`, :func:`kept_csv`, :func:`kept_json`,
+:func:`kept_markdown`).
 
 >>> from dreamgraph.gaps import Gap
 >>> found = [Gap("dead-end", "falling", "Falling", 2.0, "add Next Stages", [{"path": "a.txt", "line": 1, "text": ""}]),
@@ -220,7 +223,8 @@ class _Since:
         self.groups, self.last = groups, last if olds is not None else None
         self.ordered = [gap for _, _, items in groups for gap in items]
         self.olds = np.array(olds if self.last is not None else [-1] * len(self.ordered), dtype=np.int64)
-        self._new = [gap for gap, old in zip(self.ordered, self.olds.tolist()) if old < 0] if self.last is not None else None
+        self._new = ([gap for gap, old in zip(self.ordered, self.olds.tolist()) if old < 0]
+                     if self.last is not None else None)
 
     def kept(self, name: str) -> bool:
         """Return whether the last table has ``name``: the gaps that were there are then copied from it."""
