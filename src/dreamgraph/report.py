@@ -435,8 +435,7 @@ def kept_report(source: Store | Snapshot, by: str = "kind", kinds: tuple[str, ..
         return bytes(text), counts
     if not any(counts.values()):
         return b"no gaps found\n", counts
-    kind_of = np.repeat(np.arange(len(names)), sizes)
-    chosen = np.flatnonzero(np.isin(kind_of, [n for n, kind in enumerate(names) if kind in counts]))
+    kind_of, chosen = _chosen(table, counts)
     if by == "kind":  # each kind's gaps are one piece of the kept text
         firsts = (np.cumsum(sizes) - sizes).tolist()
         starts, ends = starts.tolist(), ends.tolist()
@@ -503,7 +502,7 @@ def kept_json(source: Store | Snapshot, by: str = "kind", kinds: tuple[str, ...]
     if by == "dream":
         import numpy as np
 
-        chosen = _chosen(table, counts)
+        _, chosen = _chosen(table, counts)
         _, _, numbers, firsts = dream_order(table["nodes"][chosen], table["scores"][chosen])
         names = [table["names"][node] for node in table["nodes"][chosen[firsts]].tolist()]
         ends = np.cumsum(numbers).tolist()
@@ -534,9 +533,8 @@ def kept_markdown(source: Store | Snapshot, by: str = "kind", kinds: tuple[str, 
         return b"# Content gaps\n\nNo gaps found.\n", counts
     import numpy as np
 
-    names, sizes = table["kind-names"], table["kind-sizes"]
-    chosen = _chosen(table, counts)
-    kind_of = np.repeat(np.arange(len(names)), sizes)
+    names = table["kind-names"]
+    kind_of, chosen = _chosen(table, counts)
     if by == "kind":
         groups = [(kind, counts[kind]) for kind in names if counts.get(kind)]
     elif by == "score":
@@ -560,13 +558,15 @@ def kept_markdown(source: Store | Snapshot, by: str = "kind", kinds: tuple[str, 
     return b"".join(pieces), counts
 
 
-def _chosen(table: dict, kinds) -> "np.ndarray":
-    """Return the places of the gaps of ``kinds`` in the kept report's columns (see :func:`_columns`)."""
+def _chosen(table: dict, kinds) -> tuple:
+    """Return, for the kept report's columns (see :func:`_columns`), the number of each gap's kind in
+    ``kind-names`` and the places of the gaps of ``kinds``, as arrays."""
     import numpy as np
 
     names = table["kind-names"]
     kind_of = np.repeat(np.arange(len(names)), table["kind-sizes"])
-    return np.flatnonzero(np.isin(kind_of, [n for n, kind in enumerate(names) if kind in kinds]))
+    wanted = np.array([kind in kinds for kind in names], dtype=bool)  # (np.isin loads numpy.ma)
+    return kind_of, np.flatnonzero(wanted[kind_of])
 
 
 def _kept_rows_in_order(source: Store | Snapshot, name: str, by: str, kinds: tuple[str, ...]
@@ -583,7 +583,7 @@ def _kept_rows_in_order(source: Store | Snapshot, name: str, by: str, kinds: tup
 
     counts = {kind: int(size) for kind, size in zip(table["kind-names"], table["kind-sizes"].tolist())
               if not kinds or kind in kinds}
-    chosen = _chosen(table, counts)
+    _, chosen = _chosen(table, counts)
     if by == "score":
         chosen = chosen[np.argsort(-table["scores"][chosen], kind="stable")]
     elif by == "dream":
