@@ -160,8 +160,8 @@ def test_a_capped_search_keeps_the_query_order(graph, cap):
 
 
 def test_the_gap_report_served_as_kept_is_the_report_made_again(graph, cli):
-    """`gaps` with the default settings prints the text the build kept, in any order and of any kinds; a
-    format of its own lays the report out again from the gaps: the same text as laid out from nothing."""
+    """`gaps` with the default settings prints the report the build kept, in every order, format and set of
+    kinds: the same as the report laid out from its gaps."""
     from dreamgraph.gaps import find_gaps
     from dreamgraph.report import as_data, in_order, kept_report, markdown, terminal_text
 
@@ -174,7 +174,7 @@ def test_the_gap_report_served_as_kept_is_the_report_made_again(graph, cli):
             == terminal_text(found, by)
     orphans = [gap for gap in found if gap.kind in ("orphan", "one-way")]
     assert orphans and len(orphans) < len(found)
-    for by in ("kind", "dream", "score"):  # the other formats: the report laid out from the kept gaps
+    for by in ("kind", "dream", "score"):  # the other formats, against the report laid out from the gaps
         for chosen, kinds in ((found, ()), (orphans, ("--kind", "orphan", "--kind", "one-way"))):
             assert json.loads(cli("-g", graph, "gaps", "--by", by, "-f", "json", *kinds).stdout) == as_data(chosen, by)
             assert cli("-g", graph, "gaps", "--by", by, "-f", "markdown", *kinds).stdout == markdown(chosen, by)

@@ -133,8 +133,8 @@ def test_gaps_command_formats(cli, corpus):
 
 
 def test_fail_on_sets_the_exit_status(cli, corpus):
-    """The same status and count from the report the build kept (the terminal's, in any order) as from the
-    report laid out again (JSON), of the gaps listed (``--kind`` chooses them first)."""
+    """The same status and count from the report the build kept in every format and order, of the gaps
+    listed (``--kind`` chooses them first)."""
     for options in ((), ("--by", "dream"), ("-f", "json"), ("-f", "csv", "--by", "score"), ("-f", "markdown")):
         failed = cli("-g", corpus, "gaps", *options, "--fail-on", "dead-end")
         assert failed.exit_code == 3 and failed.stderr == "1 gaps of the kinds given to --fail-on\n", options
