@@ -234,6 +234,19 @@ class _Since:
         """Return the gaps whose part ``name`` is made anew: those new to the last table, or all of them."""
         return self._new if self.kept(name) else self.ordered
 
+    def column(self, name: str, made: list, dtype=None, width: int = 0):
+        """Return the column ``name`` of the new table, a value a gap (``width`` of them when given): the
+        last table's for the gaps it has, ``made`` (a value for each of :meth:`new`) for the rest."""
+        import numpy as np
+
+        shape = (len(self.ordered), width) if width else (len(self.ordered),)
+        values = np.zeros(shape, dtype=dtype or np.int64)
+        new = self.olds < 0 if self.kept(name) else slice(None)
+        if self.kept(name):
+            values[~new] = self.last[name][self.olds[~new]]
+        values[new] = np.array(made, dtype=values.dtype).reshape((-1, *shape[1:]))
+        return values
+
 
 def _kept_with(since: _Since) -> dict:
     """Return what a build keeps with the report's text besides it (see :func:`text_table`)."""
@@ -252,16 +265,13 @@ def _kept_rows(name: str, made: list[bytes], since: _Since) -> dict:
     another there as one piece."""
     import numpy as np
 
-    sizes = np.zeros(len(since.ordered), dtype=np.int64)
+    sizes = since.column(f"{name}-sizes", [len(row) for row in made])
     if not since.kept(name):
-        sizes[:] = [len(row) for row in made]
         return {name: b"".join(made), f"{name}-sizes": sizes}
     at, last = since.olds, since.last
     copied = at >= 0
-    sizes[~copied] = [len(row) for row in made]
     old_sizes = last[f"{name}-sizes"]
     old_starts = np.cumsum(old_sizes) - old_sizes
-    sizes[copied] = old_sizes[at[copied]]
     # a piece begins at a new gap, after one, or where the last report's order breaks
     begins = np.flatnonzero(np.concatenate(([True], ~copied[1:] | ~copied[:-1] | (at[1:] != at[:-1] + 1))))
     ends = np.append(begins[1:], len(at))
@@ -294,19 +304,13 @@ def _markdown_rows(since: _Since) -> dict:
     """Return each gap's row of :func:`markdown` by kind, made safe, as a build keeps them (``markdown``,
     ``markdown-sizes``: see :func:`_kept_rows`), and where in each the cell naming the gap's dream begins
     and ends (``markdown-cells``, two numbers a gap: other orders name it otherwise there)."""
-    import numpy as np
-
     made, cells = [], []
     for gap in since.new("markdown"):
         start = len(f"| {gap.score} | ".encode("utf-8"))
         cells.append((start, start + len(safe_text(_markdown_cell(f"`{gap.node}`"), multiline=True).encode("utf-8"))))
         made.append(safe_text(_markdown_row(gap, gap.node) + "\n", multiline=True).encode("utf-8"))
-    places = np.zeros((len(since.ordered), 2), dtype=np.int64)
-    fresh = since.olds < 0 if since.kept("markdown") else slice(None)
-    if since.kept("markdown"):
-        places[~fresh] = since.last["markdown-cells"][since.olds[~fresh]]
-    places[fresh] = np.array(cells, dtype=np.int64).reshape(-1, 2)
-    return {**_kept_rows("markdown", made, since), "markdown-cells": places}
+    return {**_kept_rows("markdown", made, since),
+            "markdown-cells": since.column("markdown-cells", cells, width=2)}
 
 
 def _columns(since: _Since) -> dict:
@@ -320,26 +324,17 @@ def _columns(since: _Since) -> dict:
     headings no gap has are left in up to a fifth of them."""
     import numpy as np
 
-    groups, ordered, last, kept = since.groups, since.ordered, since.last, since.kept("names")
+    groups, last, kept = since.groups, since.last, since.kept("nodes")
     names: list[str] = list(last["names"]) if kept else []
     heads: list[str] = list(last["heads"]) if kept else []
-    at = since.olds if kept else np.full(len(ordered), -1, dtype=np.int64)
-    nodes, head_of, scores = np.zeros(len(ordered), np.int64), np.zeros(len(ordered), np.int64), np.zeros(len(ordered))
-    if kept:
-        copied = np.flatnonzero(at >= 0)
-        for column, name in ((nodes, "nodes"), (head_of, "head-of"), (scores, "scores")):
-            column[copied] = last[name][at[copied]]
-    fresh = np.flatnonzero(at < 0).tolist()
     sizes = last["node-sizes"].tolist() if kept else []
-    if fresh:
-        number, head = _Numbering(names, len(fresh)), _Numbering(heads, len(fresh))
-        known = len(names)
-        for i in fresh:
-            gap = ordered[i]
-            nodes[i], scores[i] = number(gap.node), gap.score
-            head_of[i] = head(_dream_heading(gap.node, own_label(gap)))
-        if len(names) > known:  # the bytes of each new name made safe (all at once: a build's are all new)
-            sizes += map(len, safe_joined(names[known:]).encode("utf-8").split(b"\n"))
+    fresh = since.new("nodes")
+    number, head, known = _Numbering(names, len(fresh)), _Numbering(heads, len(fresh)), len(names)
+    nodes = since.column("nodes", [number(gap.node) for gap in fresh])
+    head_of = since.column("head-of", [head(_dream_heading(gap.node, own_label(gap))) for gap in fresh])
+    scores = since.column("scores", [gap.score for gap in fresh], np.float64)
+    if len(names) > known:  # the bytes of each new name made safe (all at once: a build's are all new)
+        sizes += map(len, safe_joined(names[known:]).encode("utf-8").split(b"\n"))
     node_sizes = np.array(sizes, dtype=np.int64)
     for numbered, column in ((names, nodes), (heads, head_of)):
         used = np.flatnonzero(np.bincount(column, minlength=len(numbered)))
@@ -421,15 +416,13 @@ def kept_report(source: Store | Snapshot, by: str = "kind", kinds: tuple[str, ..
     >>> kept_report(kept, "score", ("orphan",))[0] == terminal_text(found[1:], "score").encode("utf-8")
     True
     """
-    if by not in ORDERS:
-        raise ValueError(f"unknown order {by!r}; use one of {', '.join(ORDERS)}")
-    table = Snapshot.of(source).kept("gaps-text")
-    if table is None or "nodes" not in table:
+    kept = _kept_table(source, "text", by, kinds)
+    if kept is None:
         return None
     import numpy as np
 
+    table, counts = kept
     names, sizes = table["kind-names"], table["kind-sizes"]
-    counts = {kind: int(size) for kind, size in zip(names, sizes.tolist()) if not kinds or kind in kinds}
     text, starts, ends = table["text"], table["starts"], table["starts"] + table["sizes"]
     if not kinds and by == "kind":
         return bytes(text), counts
@@ -558,6 +551,20 @@ def kept_markdown(source: Store | Snapshot, by: str = "kind", kinds: tuple[str, 
     return b"".join(pieces), counts
 
 
+def _kept_table(source: Store | Snapshot, name: str, by: str, kinds: tuple[str, ...]
+                ) -> tuple[dict, dict[str, int]] | None:
+    """Return the table the build kept with its report when it has ``name`` and the columns (see
+    :func:`_columns`), and how many gaps of each of ``kinds`` (all when none) the report has; None when
+    not kept. Raises for an unknown order ``by``."""
+    if by not in ORDERS:
+        raise ValueError(f"unknown order {by!r}; use one of {', '.join(ORDERS)}")
+    table = Snapshot.of(source).kept("gaps-text")
+    if table is None or name not in table or "nodes" not in table:
+        return None
+    return table, {kind: int(size) for kind, size in zip(table["kind-names"], table["kind-sizes"].tolist())
+                   if not kinds or kind in kinds}
+
+
 def _chosen(table: dict, kinds) -> tuple:
     """Return, for the kept report's columns (see :func:`_columns`), the number of each gap's kind in
     ``kind-names`` and the places of the gaps of ``kinds``, as arrays."""
@@ -574,15 +581,12 @@ def _kept_rows_in_order(source: Store | Snapshot, name: str, by: str, kinds: tup
     """Return the rows in the format ``name`` the build kept (see :func:`_kept_rows`) of the gaps of
     ``kinds`` (all when none) in the order ``by`` (by dream, each dream's gaps one after another: see
     :func:`dream_order`), the kept table, and how many gaps of each kind there are; None when not kept."""
-    if by not in ORDERS:
-        raise ValueError(f"unknown order {by!r}; use one of {', '.join(ORDERS)}")
-    table = Snapshot.of(source).kept("gaps-text")
-    if table is None or name not in table:
+    kept = _kept_table(source, name, by, kinds)
+    if kept is None:
         return None
     import numpy as np
 
-    counts = {kind: int(size) for kind, size in zip(table["kind-names"], table["kind-sizes"].tolist())
-              if not kinds or kind in kinds}
+    table, counts = kept
     _, chosen = _chosen(table, counts)
     if by == "score":
         chosen = chosen[np.argsort(-table["scores"][chosen], kind="stable")]
