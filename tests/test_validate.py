@@ -31,6 +31,12 @@ def test_shipped_shapes_are_safe_for_the_structure_check_and_a_text_rule_is_not(
     single = {f"<{path}>" for prop in shapes.subjects(SH.maxCount, None) for path in shapes.objects(prop, SH.path)
               if isinstance(path, URIRef)}
     assert single and _shapes()[2] == single
+    inverse = {f"<{shapes.value(path, SH.inversePath)}>" for prop in {*shapes.subjects(SH.maxCount, None),
+                                                                      *shapes.subjects(SH.minCount, None)}
+               for path in shapes.objects(prop, SH.path) if shapes.value(path, SH.inversePath) is not None}
+    assert T["hasScenario"] in inverse and _shapes()[3] == inverse  # the subjects counted from their objects
+    # two or more of a value: alike nodes, taken as one, would hide that a unit has too few
+    assert not shapes_allow_structures(shapes_text() + "\n[] <http://www.w3.org/ns/shacl#minCount> 2 .\n")
 
 
 def test_a_clean_library_has_no_violations_either_way(tmp_path):
@@ -151,10 +157,98 @@ def test_units_whose_structures_are_known_are_not_made_into_structures(monkeypat
              for name in ("a", "b", "c")]
     made = []
     real = validate._structure_of
-    monkeypatch.setattr(validate, "_structure_of", lambda unit: made.append(unit) or real(unit))
+    monkeypatch.setattr(validate, "_structure_of", lambda unit, *exact: made.append(unit) or real(unit, *exact))
     kept: dict = {}
     assert validate.check_units(units, kept.get, kept.__setitem__) == [[], [], []]
     assert len(kept) == 1 and len(made) == 1  # three units, one structure, made once to be checked
     made.clear()
     assert validate.check_units(units, kept.get, kept.__setitem__) == [[], [], []]
     assert made == []
+
+
+def test_an_article_given_one_more_item_keeps_its_structure_and_is_not_checked_again(tmp_path, monkeypatch):
+    """An article's own parts described alike (its Quick Answer items, scenarios, questions, next stages)
+    are one node in its structure: an edit that adds one keeps the article's key and its kept verdict, so a
+    patch runs no pySHACL (nor loads rdflib) for it; a part that says less (a scenario without its meaning)
+    is a structure of its own."""
+    import dreamgraph.validate as validate
+
+    def unit(scenarios, quick, stages):
+        folder = tmp_path / f"a{len(list(tmp_path.iterdir()))}"
+        folder.mkdir()
+        (folder / "a.txt").write_text(article(
+            "Dream About Falling: The Drop", scenarios=scenarios, quick=quick, faq=[("Why? ", "Because.")] * 2,
+            next_stages=stages), encoding="utf-8")
+        return library_units([folder / "a.txt"], tmp_path)[0]
+
+    two = unit([("Off a cliff", "lost footing"), ("Off a roof", "exposed")], ["One.", "Two."],
+               [("you land", "landing", "it ends")])
+    more = unit([("Off a cliff", "lost footing"), ("Off a roof", "exposed"), ("Off a bed", "small")],
+                ["One.", "Two.", "Three.", "Four."], [("you land", "landing", "it ends"), ("you fly", "flying", "up")])
+    assert validate.unit_key(two) == validate.unit_key(more)
+    assert validate.unit_key(two, exact=True) != validate.unit_key(more, exact=True)
+    own, context = two
+    scenario = next(o for _, p, o in own if p == T["hasScenario"])
+    bare = ([t for t in own if not (t[0] == scenario and t[1] == T["meaning"])], context)
+    assert validate.unit_key(bare) != validate.unit_key(two)
+
+    checked = []
+    real = validate._check_structures
+    monkeypatch.setattr(validate, "_check_structures", lambda todo: checked.append(len(todo)) or real(todo))
+    kept: dict = {}
+    assert validate.check_units([two], kept.get, kept.__setitem__) == [[]]
+    assert validate.check_units([more], kept.get, kept.__setitem__) == [[]]
+    assert checked == [1, 0]  # the article with more parts: its verdict was known, none to check
+
+
+def test_alike_parts_that_break_a_rule_are_each_reported_as_pyshacl_reports_them(tmp_path):
+    """Parts taken as one to key a structure are checked apart once it breaks a rule: every scenario without
+    a meaning, every question without its link to the dream, is named, as pySHACL names them in the unit."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text(article(
+        "Dream About Falling: The Drop", quick=["One.", "Two.", "Three."],
+        scenarios=[("Off a cliff", "lost footing"), ("Off a roof", "exposed"), ("Off a bed", "small")],
+        faq=[("Why? ", "Because."), ("When? ", "Now."), ("How? ", "So.")],
+        next_stages=[("you land", "landing", "it ends"), ("you fly", "flying", "up")]), encoding="utf-8")
+    own, context = library_units([folder / "a.txt"], tmp_path)[0]
+    scenarios = {o for _, p, o in own if p == T["hasScenario"]}
+    questions = [o for _, p, o in own if p == T["hasQuestion"]]
+    broken = [t for t in own if not (t[0] in scenarios and t[1] == T["meaning"])  # no scenario has its meaning
+              and not (t[1] == T["hasQuestion"] and t[2] != questions[0])]       # two questions of no dream
+    subjects = {s[1:-1] for s, _, _ in broken}
+    expected = sorted({v for v in check(graph_from_ntriples(ntriples([*broken, *context]))) if v.focus in subjects})
+    found = check_units([(broken, context)])[0]
+    assert found == expected
+    assert {v.focus for v in found if v.message == "a scenario has exactly one meaning"} == {s[1:-1] for s in scenarios}
+    assert len({v.focus for v in found if "question" in v.message}) == 2
+
+
+def test_parts_broken_at_random_give_what_pyshacl_gives(tmp_path):
+    """Any mix of alike and broken parts (a label, meaning, position or link to the dream dropped, a second
+    label given) is judged as pySHACL judges the unit: taking alike parts as one hides nothing."""
+    from hypothesis import HealthCheck, given, settings, strategies as st
+
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text(article(
+        "Dream About Falling: The Drop", quick=["One.", "Two.", "Three."],
+        scenarios=[("Off a cliff", "lost footing"), ("Off a roof", "exposed"), ("Off a bed", "small")],
+        sensations=[("Cold", "fear"), ("Heavy", "weight")], faq=[("Why? ", "Because."), ("When? ", "Now.")],
+        next_stages=[("you land", "landing", "it ends"), ("you fly", "flying", "up")]), encoding="utf-8")
+    own, context = library_units([folder / "a.txt"], tmp_path)[0]
+    dream = next(s for s, p, _ in own if p == T["isStub"])
+    parts = [i for i, (s, p, _) in enumerate(own) if s != dream or p in
+             (T["quickAnswer"], T["hasScenario"], T["hasSensation"], T["hasQuestion"])]
+
+    @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.sets(st.sampled_from(parts), max_size=6), st.sets(st.sampled_from(parts), max_size=2))
+    def judged_alike(dropped, relabelled):
+        broken = [t for i, t in enumerate(own) if i not in dropped]
+        broken += [(own[i][0], LABEL, text(f"another label {i}")) for i in relabelled]
+        subjects = {s[1:-1] for s, _, _ in broken}
+        expected = sorted({v for v in check(graph_from_ntriples(ntriples([*broken, *context])))
+                           if v.focus in subjects})
+        assert check_units([(broken, context)])[0] == expected
+
+    judged_alike()

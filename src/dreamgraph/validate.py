@@ -155,11 +155,14 @@ def shapes_allow_structures(shapes: str) -> bool:
                 return False
         if triple.predicate.value == _SH + "minLength" and int(triple.object.value) > 1:  # placeholders: 2+ characters
             return False
+        if triple.predicate.value == _SH + "minCount" and int(triple.object.value) > 1:  # alike nodes: taken as one
+            return False
     return True
 
 
 def structure(own: list[tuple[str, str, str]], context: list[tuple[str, str, str]],
-              single: frozenset[str] = frozenset()) -> tuple[str, dict[str, str | tuple[str, ...]], set[str]]:
+              single: frozenset[str] = frozenset(),
+              counted_back: frozenset[str] | None = None) -> tuple[str, dict[str, str | tuple[str, ...]], set[str]]:
     """Return a unit's structure as N-Triples text, the map from placeholders back to the real terms, and
     the placeholders of the unit's own subjects.
 
@@ -168,7 +171,11 @@ def structure(own: list[tuple[str, str, str]], context: list[tuple[str, str, str
     Context nodes the unit links to that are described alike (the same types, reached by the same
     predicates) become one node, which maps back to all of them: a cluster of 900 dreams then has the
     structure of a cluster of two. Nodes one subject reaches by a predicate in ``single`` (one that a
-    shape allows once) stay apart, so a second value is still seen.
+    shape allows once) stay apart, so a second value is still seen. With ``counted_back`` (the predicates
+    whose subjects a shape counts from their objects: see :func:`_alike_own_nodes`), the unit's own nodes
+    described alike become one too, with the triples of the first: an article of six scenarios then has
+    the structure of one of five. Such a structure tells whether the unit breaks a rule, not which of its
+    nodes do (see :func:`check_units`).
 
     >>> text, back, own = structure([("<a>", "<p>", '"x"')], [("<b>", _RDF_TYPE, "<C>")])
     >>> text
@@ -183,6 +190,8 @@ def structure(own: list[tuple[str, str, str]], context: list[tuple[str, str, str
     names: dict[str, str] = {}
     back: dict[str, str | tuple[str, ...]] = {}
     same = _alike_context_nodes(own, context, single)
+    if counted_back is not None:
+        own = _own_merged(own, same, single, counted_back)
 
     def node(term: str) -> str:
         term = same.get(term, term)
@@ -237,20 +246,78 @@ def _alike_context_nodes(own, context, single: frozenset[str]) -> dict[str, str]
     return same
 
 
+def _alike_own_nodes(own, same: dict[str, str], single: frozenset[str], counted_back: frozenset[str]) -> dict[str, str]:
+    """Return each of the unit's own nodes described alike but the first -> the first (the Quick Answer items,
+    scenarios or FAQ entries of an article, say): reached from the same subjects by the same predicates, none
+    of which a shape allows once (``single``), and saying the same: the same kinds of values (see
+    :func:`_kind`) and the same nodes (context nodes described alike taken as one: ``same``), by the same
+    predicates, as often, none of them one whose subjects a shape counts from their objects
+    (``counted_back``: ``sh:inversePath`` with a count). Every rule of shapes that allow structures (see
+    :data:`SHAPES_SAFE_FOR_STRUCTURES`) then judges each of them as it judges the first, and the others'
+    subjects see a value by the same predicate all the same, so the unit breaks a rule exactly when the
+    unit with the others left out does (a minimum count above one is not allowed: see
+    :func:`shapes_allow_structures`)."""
+    says: dict[str, list[tuple[str, str]]] = {}
+    links: list[tuple[str, str, str]] = []
+    for s, p, o in own:
+        if o[0] == "<":
+            value = same.get(o, o)
+            links.append((o, s, p))
+        else:  # a text's kind at once (most values), or as _kind has it
+            value = ("t" if len(o) > 2 else "e") if o[-1] == '"' else repr(_kind(o))
+        said = says.get(s)
+        if said is None:
+            says[s] = [(p, value)]
+        else:
+            said.append((p, value))
+    reached: dict[str, list[tuple[str, str]]] = {}
+    for o, s, p in links:
+        if o in says:
+            if o in reached:
+                reached[o].append((s, p))
+            else:
+                reached[o] = [(s, p)]
+    groups: dict[tuple, list[str]] = {}
+    for node, by in reached.items():
+        if any(p in single for _, p in by) or any(p in counted_back and o[0] == "<" for p, o in says[node]):
+            continue
+        key = (tuple(sorted(by)) if len(by) > 1 else by[0], tuple(sorted(says[node])))
+        if key in groups:
+            groups[key].append(node)
+        else:
+            groups[key] = [node]
+    return {node: nodes[0] for nodes in groups.values() if len(nodes) > 1 for node in nodes[1:]}
+
+
+def _own_merged(own, same: dict[str, str], single: frozenset[str], counted_back: frozenset[str]) -> list:
+    """Return the unit's own triples with its own nodes described alike taken as one (see
+    :func:`_alike_own_nodes`): the others' triples left out, the links to them made to the first."""
+    merged = _alike_own_nodes(own, same, single, counted_back)
+    if not merged:
+        return own
+    return [(s, p, merged.get(o, o)) for s, p, o in own if s not in merged]
+
+
 Unit = tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]  # (own triples, context triples)
 STRUCTURES_PER_RUN = 200
 
 
 @lru_cache(maxsize=1)
-def _shapes() -> tuple[str, bool, frozenset[str]]:
-    """Return the shapes (Turtle text), whether they allow checking by structure, and the predicates they
-    allow once (read by Oxigraph: a build that checks no new structure never loads rdflib)."""
+def _shapes() -> tuple[str, bool, frozenset[str], frozenset[str]]:
+    """Return the shapes (Turtle text), whether they allow checking by structure, the predicates they
+    allow once, and those whose subjects they count from their objects (an inverse path with a count),
+    read by Oxigraph: a build that checks no new structure never loads rdflib."""
     text = shapes_text()
     triples = list(ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE))
     limited = {t.subject for t in triples if t.predicate.value == _SH + "maxCount"}
+    counted = limited | {t.subject for t in triples if t.predicate.value == _SH + "minCount"}
     single = frozenset(f"<{t.object.value}>" for t in triples
                        if t.subject in limited and t.predicate.value == _SH + "path" and isinstance(t.object, ox.NamedNode))
-    return text, shapes_allow_structures(text), single
+    inverse = {t.subject: t.object for t in triples if t.predicate.value == _SH + "inversePath"}
+    counted_back = frozenset(f"<{inverse[t.object].value}>" for t in triples
+                             if t.subject in counted and t.predicate.value == _SH + "path" and t.object in inverse
+                             and isinstance(inverse[t.object], ox.NamedNode))
+    return text, shapes_allow_structures(text), single, counted_back
 
 
 def verdict_key(key: str) -> str:
@@ -260,9 +327,11 @@ def verdict_key(key: str) -> str:
     return f"{_key(_shapes()[0])[:16]}:{key}"
 
 
-def _structure_of(unit: Unit) -> tuple[str, dict[str, str], set[str]]:
+def _structure_of(unit: Unit, exact: bool = False) -> tuple[str, dict[str, str], set[str]]:
+    """Return the structure of a unit (see :func:`structure`): with its own nodes described alike taken as
+    one, or ``exact``, each apart (to say which of them break a rule)."""
     if _shapes()[1]:
-        return structure(*unit, _shapes()[2])
+        return structure(*unit, _shapes()[2], None if exact else _shapes()[3])
     # checked as it is, one unit per pySHACL run
     return "raw\n" + ntriples([*unit[0], *unit[1]]), {}, {s[1:-1] for s, _, _ in unit[0]}
 
@@ -271,7 +340,7 @@ def _key(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def unit_key(unit: Unit) -> str:
+def unit_key(unit: Unit, exact: bool = False) -> str:
     """Return the key of a unit's structure: units with equal keys get the same verdict.
 
     The key is a digest of the unit with every node and text numbered in order of first appearance, each
@@ -294,6 +363,8 @@ def unit_key(unit: Unit) -> str:
     if not _shapes()[1]:
         return _key(_structure_of(unit)[0])
     same = _alike_context_nodes(*unit, _shapes()[2])
+    if not exact:
+        unit = (_own_merged(unit[0], same, _shapes()[2], _shapes()[3]), unit[1])
     ids: dict[str, int] = {}
     kinds: list[object] = []
     names: dict[str, int] = {}  # the predicates and classes, numbered in order of first appearance too
@@ -347,9 +418,12 @@ def check_units(units: Sequence[Unit | Callable[[], Unit]], lookup=lambda key: N
     """Return the SHACL violations of each unit: its own triples checked with its context triples.
 
     Violations about context nodes are left out (they are checked in their own unit). Each distinct
-    structure is checked once; ``lookup(key)`` and ``remember(key, violations)`` keep the results of
-    structures between builds. A unit may be given as a function that makes it, with its key in ``keys``
-    (see :func:`unit_key`): it is then only made when its structure is new or has violations.
+    structure is checked once, with the unit's own nodes described alike taken as one (so an article
+    given one more scenario keeps its structure: see :func:`structure`); a unit whose structure breaks a
+    rule is checked again with each of them apart, to say which break it. ``lookup(key)`` and
+    ``remember(key, violations)`` keep the results of structures between builds. A unit may be given as
+    a function that makes it, with its key in ``keys`` (see :func:`unit_key`): it is then only made when
+    its structure is new or has violations.
 
     >>> dream = "<https://w3id.org/dreamgraph/id/dream/a>"
     >>> typed = (dream, _RDF_TYPE, "<https://w3id.org/dreamgraph/ontology#Dream>")
@@ -357,42 +431,50 @@ def check_units(units: Sequence[Unit | Callable[[], Unit]], lookup=lambda key: N
     [['every dream has exactly one non-empty label', 'every dream names the article file(s) it comes from', \
 'every dream says once whether it is a stub']]
     """
-    made: dict[int, tuple[Unit, str, dict[str, str], set[str]]] = {}
+    built: dict[int, Unit] = {}
+    made: dict[tuple[int, bool], tuple[str, dict[str, str], set[str]]] = {}
 
     def unit_of(i: int) -> Unit:
-        return units[i]() if callable(units[i]) else units[i]
+        if i not in built:
+            built[i] = units[i]() if callable(units[i]) else units[i]
+        return built[i]
 
-    def make(i: int) -> tuple[Unit, str, dict[str, str], set[str]]:
-        """The unit and its structure: made only for a structure not seen before or with violations."""
-        if i not in made:
-            unit = unit_of(i)
-            made[i] = (unit, *_structure_of(unit))
-        return made[i]
+    def make(i: int, exact: bool) -> tuple[str, dict[str, str], set[str]]:
+        """The unit's structure: made only for a structure not seen before or with violations."""
+        if (i, exact) not in made:
+            made[i, exact] = _structure_of(unit_of(i), exact)
+        return made[i, exact]
+
+    known: dict[str, list[Violation]] = {}  # structure key -> its violations (the same key either way: the same structure)
+
+    def judge(keyed: dict[int, str], exact: bool) -> None:
+        todo: dict[str, str] = {}
+        owners: dict[str, set[str]] = {}
+        for i, key in keyed.items():
+            if key not in known and key not in todo:
+                found = lookup(key)
+                if found is None:
+                    todo[key], _, owners[key] = make(i, exact)
+                else:
+                    known[key] = found
+        for key, found in _check_structures(list(todo.items())):
+            known[key] = [v for v in found if v.focus in owners[key]]  # context nodes are checked in their own unit
+            remember(key, known[key])
 
     keys = list(keys) if keys is not None else [None] * len(units)
     keys = [key if key is not None else unit_key(unit_of(i)) for i, key in enumerate(keys)]
-    known: dict[str, list[Violation]] = {}
-    todo: dict[str, str] = {}
-    owners: dict[str, set[str]] = {}
-    for i, key in enumerate(keys):
-        if key not in known and key not in todo:
-            found = lookup(key)
-            if found is None:
-                todo[key] = make(i)[1]
-                owners[key] = make(i)[3]
-            else:
-                known[key] = found
-    for key, found in _check_structures(list(todo.items())):
-        known[key] = [v for v in found if v.focus in owners[key]]  # context nodes are checked in their own unit
-        remember(key, known[key])
+    judge(dict(enumerate(keys)), exact=False)
+    exact = {i: unit_key(unit_of(i), exact=True) for i, key in enumerate(keys) if known[key]}
+    if exact:
+        judge(exact, exact=True)
     results: list[list[Violation]] = []
-    for i, key in enumerate(keys):
-        if not known[key]:
+    for i in range(len(units)):
+        if i not in exact or not known[exact[i]]:
             results.append([])
             continue
-        unit, _, back, _ = make(i)
+        unit, (_, back, _) = unit_of(i), make(i, True)
         results.append(sorted({Violation(_one(back.get(v.focus, v.focus)), v.message, v.path, value)
-                               for v in known[key] for value in _values(v, unit, back)}))
+                               for v in known[exact[i]] for value in _values(v, unit, back)}))
     return results
 
 
