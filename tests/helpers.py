@@ -18,6 +18,12 @@ SEED = ROOT / "graph" / "articles" / "000_92aebca6ef1c887d.txt"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+def leftovers(graph_dir: Path) -> list[str]:
+    """Return the names of the temporary files and folders a build left in a graph folder, but for the graph
+    file the last build replaced, which it leaves for the next to remove (see ``graphfolder._retire``)."""
+    return sorted(p.name for p in graph_dir.iterdir() if p.name.endswith(".tmp") and not p.name.endswith(".retired.tmp"))
+
+
 def article(title: str, *, scenarios=(), sensations=(), quick=(), faq=(), next_stages=(), prose="", sentence=None,
             extra_sections: str = "") -> str:
     """Return the text of a short article in the seed's plain-text format."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ROOT, SEED, article
+from helpers import ROOT, SEED, article, leftovers
 from dreamgraph.build import build
 from dreamgraph.cache import Cache
 from dreamgraph.dreams import graph_stats
@@ -142,6 +142,7 @@ def test_a_failed_build_leaves_the_previous_graph_untouched(write_corpus, graph_
     result = cli("build", folder, "--graph-dir", graph_dir)
     assert result.exit_code == 1 and "no article could be built" in result.stderr
     assert (graph_dir / GRAPH_FILE).read_bytes() == before
+    # nothing left, not even a second name of the graph file it did not replace (see graphfolder._retire)
     assert [p.name for p in graph_dir.iterdir() if p.name.endswith(".tmp")] == []
 
 
@@ -168,12 +169,16 @@ def test_the_store_folder_a_build_replaced_is_left_for_the_next_build_to_remove(
         return real(work)
 
     monkeypatch.setattr(build_module, "in_background", noted)
+    # the graph file the last build replaced, kept under a second name: freed now, not as that build ended
+    (replaced,) = [p for p in graph_dir.iterdir() if p.name.endswith(".tmp") and p.is_file()]
+    assert replaced.name.endswith(".retired.tmp") and replaced.stat().st_nlink == 1
     (folder / "run.txt").write_text(SEED.read_text(encoding="utf-8") + "\nTwo lines more.\n", encoding="utf-8")
     report = build([folder], graph_dir)
     assert removers and report.store in ("patched", "updated")
     (second,) = retired_folders(graph_dir / STORE_DIR)  # this build's, left; the last one's and the killed one's gone
     assert second != first and not first.exists() and not killed.exists()
-    assert [p.name for p in graph_dir.iterdir() if p.name.endswith(".tmp")] == []
+    (left,) = [p for p in graph_dir.iterdir() if p.name.endswith(".tmp")]  # the graph file this build replaced
+    assert left != replaced and not replaced.exists() and left.name.endswith(".retired.tmp")
     assert open_store(graph_dir).select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"] == report.triples
 
 
@@ -571,6 +576,30 @@ def test_the_report_is_written_once_what_it_waits_for_is_done(tmp_path):
     keep_report(graph, Inputs(kept["settings"], kept["sources"]), report, kept["validated"],
                 before_writing=lambda: seen.append(path.exists()))
     assert seen == [False] and path.exists() and last_report(graph)["inputs"] == kept["inputs"]
+
+
+def test_a_report_a_power_cut_emptied_cut_or_damaged_means_the_whole_build_again(tmp_path):
+    """The build's report is written unflushed (flushed, it waited for the disk to take all the build wrote
+    before it): what a power cut can leave of it (nothing, the start of it, zeros, other bytes) is taken for
+    no report, and the next build does the whole work, to the same graph."""
+    import random
+
+    from dreamgraph.graphfolder import LAST_REPORT, last_report
+
+    folder, graph = tmp_path / "articles", tmp_path / "graph"
+    folder.mkdir()
+    shutil.copy(SEED, folder)
+    build([folder], graph)
+    path = graph / STORE_DIR / LAST_REPORT
+    whole, turtle = path.read_bytes(), (graph / "dreamgraph.ttl").read_bytes()
+    assert last_report(graph) is not None
+    for left in (b"", whole[:len(whole) // 2], bytes(len(whole)), random.Random(0).randbytes(len(whole)),
+                 b"\x80\x05K\x01.", b"\x80\x05]\x94."):  # (the last two: a pickle of something else)
+        path.write_bytes(left)
+        assert last_report(graph) is None
+        report = build([folder], graph)
+        assert report.store != "unchanged" and (graph / "dreamgraph.ttl").read_bytes() == turtle
+        assert last_report(graph) is not None
 
 
 def test_files_changed_just_before_a_build_are_read_again_by_the_next(tmp_path, monkeypatch):
@@ -1096,7 +1125,7 @@ def test_a_first_build_loads_its_store_as_it_reads_and_the_store_holds_the_files
 
     report = build([folder], graph_dir, stage=stage)
     assert report.articles == 30 + 4 and len(seen["loading"]) == 1, seen
-    assert not list(graph_dir.glob("*.tmp")) and not list(graph_dir.glob(".*.tmp"))
+    assert not list(graph_dir.glob("*.tmp")) and leftovers(graph_dir) == []
     held, written = _store_and_file_triples(graph_dir)
     assert held == written and report.triples == len(written)
     turtle = (graph_dir / GRAPH_FILE).read_text(encoding="utf-8")
@@ -1132,7 +1161,7 @@ def test_a_first_build_that_fails_after_its_load_began_leaves_no_store_behind(wr
     except RuntimeError as error:
         assert "the tables failed" in str(error)
     assert not (graph_dir / STORE_DIR).exists() and not (graph_dir / GRAPH_FILE).exists()
-    assert not list(graph_dir.glob(".*.tmp")), list(graph_dir.iterdir())
+    assert leftovers(graph_dir) == [], list(graph_dir.iterdir())
     assert not [t.name for t in threading.enumerate() if t.name.startswith(("dreamgraph-load", "dreamgraph-feed"))]
     monkeypatch.undo()
     assert build([folder], graph_dir).articles == 5  # and the next build is whole
@@ -1181,7 +1210,7 @@ def test_the_first_build_after_an_upgrade_loads_its_store_as_it_reads_when_every
     held, written = _store_and_file_triples(graph_dir)
     assert held == written and report.triples == len(written)
     assert (graph_dir / GRAPH_FILE).read_text(encoding="utf-8").count('rdfs:comment "upgraded"') == Spool.SAMPLE + 50
-    assert not list(graph_dir.glob(".*.tmp"))
+    assert leftovers(graph_dir) == []
 
 
 @pytest.mark.parametrize("name", ["pyoxigraph", "pyshacl", "click", "networkx", "numpy", "rdflib", "igraph"])

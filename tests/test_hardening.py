@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from helpers import ROOT, SEED, article
+from helpers import ROOT, SEED, article, leftovers
 from dreamgraph.build import build
 from dreamgraph.parse import parse_text
 from dreamgraph.store import GRAPH_FILE, STORE_DIR
@@ -52,7 +52,7 @@ def test_a_killed_build_leaves_the_old_graph_or_the_new_one(big_library, tmp_pat
     assert run("build", big_library, "-g", graph, "-q", "--no-validate").returncode == 0
     new = (graph / GRAPH_FILE).read_bytes()
     assert new != old
-    assert sorted(p.name for p in graph.iterdir() if p.name.endswith(".tmp")) == []  # leftovers cleaned up
+    assert leftovers(graph) == []  # leftovers cleaned up
     assert states <= {hashlib.sha256(old).hexdigest(), hashlib.sha256(new).hexdigest()}
     check = run("validate", "-g", graph)
     assert check.returncode == 0, check.stdout + check.stderr

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from helpers import FIXTURES, ROOT, SEED, article, same_table, stricter_shapes
+from helpers import FIXTURES, ROOT, SEED, article, leftovers, same_table, stricter_shapes
 from dreamgraph.build import build
 from dreamgraph.cache import Cache
 from dreamgraph.connect import open_store
@@ -804,7 +804,7 @@ def test_a_kept_file_gone_or_damaged_makes_the_whole_rebuild_not_a_failure(libra
     assert report.store in ("updated", "reloaded")
     _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
     # nothing left but the store folder the build replaced, which the next build removes
-    assert not list(graph.glob(".*.tmp")) and len(list(graph.glob(".store.*"))) == 1
+    assert leftovers(graph) == [] and len(list(graph.glob(".store.*"))) == 1
     assert list(graph.glob(".store.*")) == retired_folders(graph / STORE_DIR)
 
 

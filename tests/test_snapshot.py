@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import FIXTURES, SEED, same_table
+from helpers import FIXTURES, SEED, leftovers, same_table
 from dreamgraph.build import build
 from dreamgraph.connect import open_store
 from dreamgraph.gaps import GapSettings, find_gaps
@@ -534,7 +534,7 @@ def test_the_search_texts_written_to_a_file_as_made_are_those_laid_out_in_memory
         build([folder], graph)
         kept = graph / ".store"
         assert (kept / "search.lower").stat().st_mode == (kept / "search.pickle").stat().st_mode
-        assert [p.name for p in graph.iterdir() if p.name.endswith(".tmp")] == []
+        assert leftovers(graph) == []
         flying = folder / "flying.txt"
         flying.write_text(flying.read_text(encoding="utf-8").replace("Quick Answer", "Quick Answer\n- Soaring anew.", 1),
                           encoding="utf-8")
@@ -572,7 +572,7 @@ def test_a_build_failing_after_the_search_texts_were_written_leaves_no_file_and_
         monkeypatch.setattr(build_module, "near_pairs_patched", broken)
     with pytest.raises(RuntimeError, match="a fault after the search index"):
         build([folder], graph)
-    assert [p.name for p in graph.iterdir() if p.name.endswith(".tmp")] == []
+    assert leftovers(graph) == []
     assert (graph / ".store" / "search.lower").read_bytes() == before
     assert (graph / "dreamgraph.ttl").read_bytes() == turtle  # the graph file goes in place after the store
     assert Snapshot(open_store(graph)).kept("search") is not None

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import leftovers
 from dreamgraph.files import PIECES, file_digest, file_pieces_digest, pieces_digest
 from dreamgraph.store import (PIECES_FILE, STORE_DIR, MemoryStore, loaded_digest, store_is_current,
                               update_store_folder, write_and_load_store_folder)
@@ -120,7 +121,7 @@ def test_a_load_that_fails_leaves_the_old_store_and_the_writer_is_not_stuck(buil
     assert _open_fds() == fds
     assert (graph_dir / "dreamgraph.ttl").read_bytes() == b"".join(_pieces(3))
     assert loaded_digest(graph_dir / ".store") == digest and _count(graph_dir) == 3
-    assert not [p for p in graph_dir.iterdir() if p.name.endswith(".tmp")]
+    assert leftovers(graph_dir) == []
 
 
 def test_a_change_whose_kept_files_fail_leaves_the_old_file_and_store_and_no_store_open(built):

@@ -26,7 +26,7 @@ from .compile import FileIndex, article_parts, article_unit, compile_all, file_k
 from .errors import DreamgraphError, FolderLockedError
 from .files import Child, atomic_write, in_background, leave_for_exit, paused_gc
 from .gaps import GapSettings, find_gaps, lookalike_targets, near_pairs, not_in_format, reused_gaps, typo_table
-from .graphfolder import (BuildReport, Inputs, Spool, build_inputs, graph_pieces, graph_turtle,
+from .graphfolder import (RETIRED, BuildReport, Inputs, Spool, build_inputs, graph_pieces, graph_turtle,
                           keep_report, last_graph_file, last_report, last_tail, no_stage, read_manifest, refresh_store,
                           shared_set, shared_turtle, streamed_fix, unchanged_report)
 from .library import Library, Shared, alias_suggestion, assemble, shared_triples
@@ -221,18 +221,28 @@ def build(sources: Sequence[str | os.PathLike], graph_dir: str | os.PathLike, *,
 def remove_leftovers(graph_dir: Path) -> Callable[[], None]:
     """Remove temporary files and store folders left by a build that was killed, and the store folders the
     last builds replaced (see :func:`dreamgraph.store.retired_folders`): we hold the lock, so no live
-    process writes them. The folders are removed in a thread of its own, while the build goes on: returns
-    what waits until they are."""
+    process writes them. The folders, and the graph files the last builds replaced, are removed in a thread
+    of its own, while the build goes on: returns what waits until they are."""
     import shutil
 
     older = [p for p in (graph_dir / CACHE_DIR).glob("*") if not p.name.startswith(Cache.FILE)]  # older versions
     folders = {*retired_folders(graph_dir / STORE_DIR)}
+    retired = []  # the graph files the last builds replaced, removed with the folders (see graphfolder._retire)
     for path in [*graph_dir.glob(".*.tmp"), *older]:
         if path.is_dir():
             folders.add(path)
-        else:
+        elif path.name.endswith(f".{RETIRED}.tmp"):
+            retired.append(path)
+        else:  # at once: the cache may make a file of the same name (its fresh start, say)
             path.unlink(missing_ok=True)
-    return in_background(lambda: [shutil.rmtree(path, ignore_errors=True) for path in sorted(folders)])
+
+    def remove() -> None:
+        for path in retired:
+            path.unlink(missing_ok=True)
+        for path in sorted(folders):
+            shutil.rmtree(path, ignore_errors=True)
+
+    return in_background(remove)
 
 
 def _build_locked(sources, graph_dir: Path, limits: Limits, validate: bool, progress, started: float,

@@ -69,6 +69,7 @@ class Spool:
     def __init__(self, folder: Path, last: int | None = None, cached: bool = False):
         self._file = tempfile.TemporaryFile(dir=folder)
         self._sources = (self._file.fileno(), last)
+        self._retired = None if last is None else _retire(folder, last)
         # read as it was written (``cached``: through the page cache, see refresh_store), else past it
         self._last = None if last is None else PastCacheReader(last, direct=not cached)
         self.stream: StreamedLoad | None = None  # given every piece kept until it ends (see stream_to)
@@ -121,9 +122,40 @@ class Spool:
 
     def close(self) -> None:
         self._file.close()
-        if self._sources[1] is not None:  # the last graph file, replaced: closing it frees its blocks (0.3 s at
-            # 100,000 articles), done in a thread of its own while the build goes on
+        if self._retired is not None and _same_file(self._retired.parent / GRAPH_FILE, self._sources[1]):
+            self._retired.unlink(missing_ok=True)  # not replaced (the build failed): its second name not needed
+        if self._sources[1] is not None:  # the last graph file: where it could not be retired (see _retire),
+            # closing it frees its blocks (0.3 s at 100,000 articles), done in a thread of its own
             threading.Thread(target=os.close, args=(self._sources[1],), name="dreamgraph-close", daemon=True).start()
+
+
+RETIRED = "retired"  # the last graph file's second name, while a build replaces it (see _retire)
+
+
+def _retire(graph_dir: Path, fd: int) -> Path | None:
+    """Give the last graph file (open as ``fd``) a second name among a build's leftovers, which the next
+    build removes in the background (see :func:`dreamgraph.build.remove_leftovers`), while it still has its
+    own, and return that name: once the new file is renamed over it, nothing is freed as this build ends.
+    Freed then, its blocks (145 MB at 10,000 articles, 1.4 GB at 100,000) went to the disk's journal with
+    the build's last flush, which waited 0.05 s for them at 10,000 articles and 0.35-0.7 s at 100,000."""
+    path = graph_dir / GRAPH_FILE
+    retired = graph_dir / f".{GRAPH_FILE}.{os.urandom(6).hex()}.{RETIRED}.tmp"
+    try:
+        if _same_file(path, fd):
+            os.link(path, retired)
+            return retired
+    except OSError:  # (a file system without hard links: it is freed as it is closed)
+        pass
+    return None
+
+
+def _same_file(path: Path, fd: int) -> bool:
+    """Return True when ``path`` names the file open as ``fd``."""
+    try:
+        seen, held = os.stat(path), os.fstat(fd)
+    except OSError:
+        return False
+    return (seen.st_ino, seen.st_dev) == (held.st_ino, held.st_dev)
 
 
 def last_graph_file(graph_dir: Path, manifest: dict | None) -> tuple[int, dict[str, tuple[int, int, str]]] | None:
@@ -555,8 +587,10 @@ def keep_report(graph_dir: Path, inputs: Inputs, report: BuildReport, validated:
     if before_writing is not None:
         before_writing()
     try:
-        if made is not None:
-            atomic_write(folder / LAST_REPORT, made)
+        if made is not None:  # not flushed: lost in a power cut, the next build does the whole work (its
+            # digest of the graph file no longer the folder's, or unreadable: see last_report); flushed, it waited
+            # for the disk to take all the build wrote before it (at 100,000 articles 0.35-0.7 s of a patch)
+            atomic_write(folder / LAST_REPORT, made, durable=False)
     except OSError:
         pass
 
@@ -567,7 +601,10 @@ def last_report(graph_dir: Path) -> dict | None:
     folder = graph_dir / STORE_DIR
     try:
         kept = pickle.loads((folder / LAST_REPORT).read_bytes())
-        if kept["turtle"] != loaded_digest(folder):
+    except Exception:  # gone, or emptied, cut or damaged (it is not flushed: see keep_report)
+        return None
+    try:
+        if not isinstance(kept, dict) or kept["turtle"] != loaded_digest(folder):
             return None
         if any(os.stat(folder / name).st_size != size for name, size in kept["files"].items()):
             return None

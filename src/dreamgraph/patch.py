@@ -591,6 +591,7 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
     """Do the work of :func:`patched_build` once it knows the edits can be patched (``changes``: what they
     change among the dreams)."""
     spool = Spool(graph_dir, last[0], bool(manifest.get("graph-cached")))
+    saved = _save_cache(edits, kept, inputs, files, cache)  # waited for before the cache is used again
     try:
         stage("putting the library together")
         written = (set(manifest["articles"]) | set(library.articles)) - changes.gone
@@ -622,6 +623,7 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
             tail = _tail_patched(bytes(spool.read(tail)), tables.made["stub-links"].keys(), units)
 
         def while_the_store_loads() -> dict[str, object]:
+            saved()
             if validate:
                 stage("checking the shapes")
                 violations[:] = _violations(violations, edits, resolve, cache, units,
@@ -644,6 +646,7 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
             while_the_store_loads, manifest, manifest["limits"], stage, manifest["aliases"],
             cached_below=PATCHED_PAST_CACHE)
     finally:
+        saved()  # (once only: see in_background) before a whole rebuild, say, uses the cache
         spool.close()
         for spilled in graph_dir.glob(f".{SPILLED}.*.tmp"):  # linked into the store folder, or not needed
             spilled.unlink(missing_ok=True)
@@ -669,23 +672,41 @@ def _patch(graph_dir: Path, edits: list[Edit], library: Library, manifest: dict,
                         key=lambda p: (p.path, p.line or 0, p.severity, p.message)),
         violations=violations)
     stage("tidying the cache")
+    # the SHACL verdicts of structures checked anew, if any, saved before the report tells of the build
+    keep_report(graph_dir, inputs, report, validate, before_writing=in_background(cache.close))
+    leave_for_exit(tables, parts, manifest, kept, last)  # (each holds a dict an article)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _save_cache(edits: list[Edit], kept: dict, inputs: Inputs, files: FileIndex, cache: Cache) -> Callable[[], None]:
+    """Start saving the cache in a thread of its own, and return what waits for that once (see
+    :func:`dreamgraph.files.in_background`): the edited files' per-file work, the index of the files' stats,
+    and the edited and removed files' old entries dropped (the other files' stand; the SHACL verdicts of the
+    structures not checked too). Each entry is keyed by the bytes it was made from, so the entries and the
+    index are right whatever becomes of the build; saved at its start, the commit waits for a disk with
+    little to write (at its end, after the graph file and the store's, 0.05 s at 10,000 articles and
+    0.35-0.7 s at 100,000), while this thread puts the library together."""
     before = dict(kept["sources"])
-    for edit in edits:
-        keep_in_cache(cache, inputs.files[edit.index][1], [edit.after], None)
-    files.keep()
-    # the edited files' old entries (the other files' stand; the SHACL verdicts of the structures not checked too)
     now = {key for _, key in inputs.files}
     gone = {*(before[inputs.files[edit.index][0]] for edit in edits if inputs.files[edit.index][0] in before),
             *(before[name] for name in before.keys() - {name for name, _ in inputs.files})} - now
 
-    def tidy() -> None:  # mostly waiting for the disk (0.3 s at 100,000 articles): while the report is made
+    def save() -> None:
+        for edit in edits:
+            keep_in_cache(cache, inputs.files[edit.index][1], [edit.after], None)
+        files.keep()
         cache.drop(PER_FILE, gone, now)
-        cache.close()
 
-    keep_report(graph_dir, inputs, report, validate, before_writing=in_background(tidy))
-    leave_for_exit(tables, parts, manifest, kept, last, before)  # (each holds a dict an article)
-    report.seconds = time.perf_counter() - started
-    return report
+    wait = in_background(save)
+    waited: list[bool] = []
+
+    def once() -> None:
+        if not waited:
+            waited.append(True)
+            wait()
+
+    return once
 
 
 def _cluster_members(edits: list[Edit], changes: _Changes) -> tuple[list[Article], list[Article]]:
