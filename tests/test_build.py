@@ -578,10 +578,10 @@ def test_the_report_is_written_once_what_it_waits_for_is_done(tmp_path):
     assert seen == [False] and path.exists() and last_report(graph)["inputs"] == kept["inputs"]
 
 
-def test_a_report_a_power_cut_emptied_cut_or_damaged_means_the_whole_build_again(tmp_path):
-    """The build's report is written unflushed (flushed, it waited for the disk to take all the build wrote
-    before it): what a power cut can leave of it (nothing, the start of it, zeros, other bytes) is taken for
-    no report, and the next build does the whole work, to the same graph."""
+def test_a_report_emptied_cut_or_damaged_means_the_whole_build_again(tmp_path):
+    """The last build's report, damaged (nothing, the start of it, zeros, other bytes, a pickle of something
+    else), is taken for no report: the next build does the whole work, to the same graph, and says nothing
+    of it but its summary."""
     import random
 
     from dreamgraph.graphfolder import LAST_REPORT, last_report

@@ -65,15 +65,11 @@ def let_go_of_the_left() -> None:
         _LEFT_FOR_EXIT.clear()
 
 
-def atomic_write(path: str | os.PathLike, data: bytes | Iterable[bytes], durable: bool = True) -> None:
+def atomic_write(path: str | os.PathLike, data: bytes | Iterable[bytes]) -> None:
     """Write ``data`` (bytes, or pieces of bytes written one after the other) to ``path`` so that readers
     and crashes see the old file or the new one, never a mix.
 
     The bytes go to a temporary file in the same folder, are flushed to disk and renamed over ``path``.
-    Not ``durable``, they are not flushed, nor is the rename: for a file whose loss or older version in a
-    power cut costs work, not an answer (the system then may keep the old file, or an empty or cut one,
-    which its reader must take for none), and whose flush would wait for everything else written before
-    it to reach the disk.
     A symbolic link stays: the file it points to is the one replaced. A target that is not a regular file
     (a FIFO, a device such as ``/dev/stdout``, a socket) is written through, never replaced.
 
@@ -93,7 +89,7 @@ def atomic_write(path: str | os.PathLike, data: bytes | Iterable[bytes], durable
         _write_through(path, data)
         return
     path = replaced_file(path)
-    _put_in_place(_write_beside(path, data, durable=durable), path, durable=durable)
+    _put_in_place(_write_beside(path, data), path)
 
 
 def replaced_file(path: Path) -> Path:
@@ -176,10 +172,10 @@ def _write_through(path: Path, data: bytes | Iterable[bytes]) -> None:
             handle.write(piece)
 
 
-def _write_beside(path: Path, data: bytes | Iterable[bytes], direct: bool = False, durable: bool = True) -> Path:
-    """Write ``data`` to a new temporary file beside ``path``, flushed to disk (unless not ``durable``), and
-    return its path (it is removed again when writing fails). With ``direct``, the bytes go past the page
-    cache where the system allows it (see :func:`write_direct`)."""
+def _write_beside(path: Path, data: bytes | Iterable[bytes], direct: bool = False) -> Path:
+    """Write ``data`` to a new temporary file beside ``path``, flushed to disk, and return its path (it is
+    removed again when writing fails). With ``direct``, the bytes go past the page cache where the system
+    allows it (see :func:`write_direct`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = temporary_file(path.parent, path.name)
     try:
@@ -192,8 +188,7 @@ def _write_beside(path: Path, data: bytes | Iterable[bytes], direct: bool = Fals
                 for piece in data:
                     handle.write(piece)
             handle.flush()
-            if durable:
-                os.fsync(handle.fileno())
+            os.fsync(handle.fileno())
         return tmp
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -593,15 +588,14 @@ def spliced(runs: list[tuple[int, int]], pieces: list[bytes], folder: Path, name
     return path, wait
 
 
-def _put_in_place(tmp: Path, path: Path, durable: bool = True) -> None:
-    """Rename a file written by :func:`_write_beside` over ``path``, durably unless not ``durable``."""
+def _put_in_place(tmp: Path, path: Path) -> None:
+    """Rename a file written by :func:`_write_beside` over ``path``, durably."""
     try:
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    if durable:
-        _fsync_dir(path.parent)
+    _fsync_dir(path.parent)
 
 
 def _umask() -> int:

@@ -685,8 +685,8 @@ def _save_cache(edits: list[Edit], kept: dict, inputs: Inputs, files: FileIndex,
     and the edited and removed files' old entries dropped (the other files' stand; the SHACL verdicts of the
     structures not checked too). Each entry is keyed by the bytes it was made from, so the entries and the
     index are right whatever becomes of the build; saved at its start, the commit waits for a disk with
-    little to write (at its end, after the graph file and the store's, 0.05 s at 10,000 articles and
-    0.35-0.7 s at 100,000), while this thread puts the library together."""
+    little to write, while this thread puts the library together (at the end, the report waited for it:
+    0.2 s at 100,000 articles)."""
     before = dict(kept["sources"])
     now = {key for _, key in inputs.files}
     gone = {*(before[inputs.files[edit.index][0]] for edit in edits if inputs.files[edit.index][0] in before),
