@@ -580,8 +580,7 @@ def test_the_report_is_written_once_what_it_waits_for_is_done(tmp_path):
 
 def test_a_report_emptied_cut_or_damaged_means_the_whole_build_again(tmp_path):
     """The last build's report, damaged (nothing, the start of it, zeros, other bytes, a pickle of something
-    else), is taken for no report: the next build does the whole work, to the same graph, and says nothing
-    of it but its summary."""
+    else), is taken for no report: the next build does the whole work, to the same graph."""
     import random
 
     from dreamgraph.graphfolder import LAST_REPORT, last_report

@@ -431,13 +431,13 @@ def check_units(units: Sequence[Unit | Callable[[], Unit]], lookup=lambda key: N
     [['every dream has exactly one non-empty label', 'every dream names the article file(s) it comes from', \
 'every dream says once whether it is a stub']]
     """
-    built: dict[int, Unit] = {}
+    built: dict[int, Unit] = {}  # the units that break a rule, made once (the others are let go once keyed)
     made: dict[tuple[int, bool], tuple[str, dict[str, str], set[str]]] = {}
 
     def unit_of(i: int) -> Unit:
-        if i not in built:
-            built[i] = units[i]() if callable(units[i]) else units[i]
-        return built[i]
+        if i in built:
+            return built[i]
+        return units[i]() if callable(units[i]) else units[i]
 
     def make(i: int, exact: bool) -> tuple[str, dict[str, str], set[str]]:
         """The unit's structure: made only for a structure not seen before or with violations."""
@@ -464,7 +464,8 @@ def check_units(units: Sequence[Unit | Callable[[], Unit]], lookup=lambda key: N
     keys = list(keys) if keys is not None else [None] * len(units)
     keys = [key if key is not None else unit_key(unit_of(i)) for i, key in enumerate(keys)]
     judge(dict(enumerate(keys)), exact=False)
-    exact = {i: unit_key(unit_of(i), exact=True) for i, key in enumerate(keys) if known[key]}
+    built.update((i, unit_of(i)) for i, key in enumerate(keys) if known[key])
+    exact = {i: unit_key(built[i], exact=True) for i in built}
     if exact:
         judge(exact, exact=True)
     results: list[list[Violation]] = []
