@@ -163,7 +163,8 @@ def test_the_gap_report_served_as_kept_is_the_report_made_again(graph, cli):
     """`gaps` with the default settings prints the report the build kept, in every order, format and set of
     kinds: the same as the report laid out from its gaps."""
     from dreamgraph.gaps import find_gaps
-    from dreamgraph.report import as_data, in_order, kept_report, markdown, terminal_text
+    from dreamgraph.keptreport import kept_report
+    from dreamgraph.report import as_data, in_order, markdown, terminal_text
 
     found = find_gaps(open_store(graph))
     kept = kept_report(open_store(graph))

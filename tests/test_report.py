@@ -13,8 +13,8 @@ from dreamgraph.build import build
 from dreamgraph.connect import open_store
 from dreamgraph.gaps import Gap
 from dreamgraph.output import csv_text, json_bytes
-from dreamgraph.report import (CSV_HEADERS, ORDERS, csv_rows, grouped, in_order, json_items, kept_csv, kept_json,
-                               kept_markdown, kept_report, markdown, terminal_text, text_table)
+from dreamgraph.keptreport import kept_csv, kept_json, kept_markdown, kept_report, text_table
+from dreamgraph.report import CSV_HEADERS, ORDERS, csv_rows, grouped, in_order, json_items, markdown, terminal_text
 from dreamgraph.snapshot import Snapshot
 
 
@@ -146,7 +146,8 @@ def test_the_order_by_dream_in_arrays_is_the_grouping_of_the_gaps():
     included."""
     import numpy as np
 
-    from dreamgraph.report import _by_dream, dream_order
+    from dreamgraph.keptreport import dream_order
+    from dreamgraph.report import _by_dream
 
     for seed in range(5):
         ranked = _random_report(seed, 500)

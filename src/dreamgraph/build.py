@@ -32,7 +32,7 @@ from .graphfolder import (RETIRED, BuildReport, Inputs, Spool, build_inputs, gra
 from .library import Library, Shared, alias_suggestion, assemble, shared_triples
 from .parse import Limits
 from .patch import patched_build
-from .report import text_table
+from .keptreport import text_table
 from .snapshot import Snapshot, make_tables_apart
 from .snapshot.projection import Links, same_structure
 from .snapshot.texts import SPILLED

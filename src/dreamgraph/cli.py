@@ -880,7 +880,7 @@ def gaps(ctx, fmt, kinds, by, fail_on, min_cluster_size, min_items, typo_similar
     settings = GapSettings(min_cluster_size=min_cluster_size, min_items=min_items, typo_similarity=typo_similarity,
                            duplicate_similarity=duplicate_similarity)
     if (html_file, briefs_dir, settings) == (None, None, GapSettings()):  # the report as the build kept it
-        from .report import kept_csv, kept_json, kept_markdown, kept_report
+        from .keptreport import kept_csv, kept_json, kept_markdown, kept_report
 
         kept = (kept_report(store, by, kinds) if fmt == "table" else kept_csv(store, by, kinds) if fmt == "csv"
                 else kept_markdown(store, by, kinds) if fmt == "markdown"

@@ -71,7 +71,7 @@ from .graphfolder import (GRAPH_FILE, BuildReport, Inputs, Spool, graph_pieces, 
 from .errors import Problem
 from .library import Library, alias_suggestion, link_problems, stub_label
 from .parse import Limits
-from .report import text_table
+from .keptreport import text_table
 from .settings import GapSettings
 from .slugs import dream_name, match_among
 from .snapshot import TABLES, Snapshot, link_digest, link_inputs_patched
