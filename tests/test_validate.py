@@ -226,8 +226,9 @@ def test_alike_parts_that_break_a_rule_are_each_reported_as_pyshacl_reports_them
 
 def test_parts_broken_at_random_give_what_pyshacl_gives(tmp_path):
     """Any mix of alike and broken parts (a label, meaning, position or link to the dream dropped, a second
-    label given) is judged as pySHACL judges the unit: taking alike parts as one hides nothing."""
-    from hypothesis import HealthCheck, given, settings, strategies as st
+    label given, a part's triple said of another node too, a linked dream's type gone) is judged as pySHACL
+    judges the unit: taking alike parts as one hides nothing."""
+    from hypothesis import HealthCheck, example, given, settings, strategies as st
 
     folder = tmp_path / "articles"
     folder.mkdir()
@@ -235,20 +236,29 @@ def test_parts_broken_at_random_give_what_pyshacl_gives(tmp_path):
         "Dream About Falling: The Drop", quick=["One.", "Two.", "Three."],
         scenarios=[("Off a cliff", "lost footing"), ("Off a roof", "exposed"), ("Off a bed", "small")],
         sensations=[("Cold", "fear"), ("Heavy", "weight")], faq=[("Why? ", "Because."), ("When? ", "Now.")],
-        next_stages=[("you land", "landing", "it ends"), ("you fly", "flying", "up")]), encoding="utf-8")
+        next_stages=[("you land", "landing", "it ends"), ("you fly", "flying", "up"),
+                     ("you land again", "landing", "again")]), encoding="utf-8")
     own, context = library_units([folder / "a.txt"], tmp_path)[0]
     dream = next(s for s, p, _ in own if p == T["isStub"])
     parts = [i for i, (s, p, _) in enumerate(own) if s != dream or p in
              (T["quickAnswer"], T["hasScenario"], T["hasSensation"], T["hasQuestion"])]
+    nodes = sorted({s for s, _, _ in own})
+    last = [next(i for i in range(len(own) - 1, -1, -1) if own[i][0] == o)  # a triple of each section's last part
+            for o in [[o for _, p, o in own if p == T[link]][-1] for link in ("hasScenario", "quickAnswer", "hasQuestion")]]
 
-    @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(st.sets(st.sampled_from(parts), max_size=6), st.sets(st.sampled_from(parts), max_size=2))
-    def judged_alike(dropped, relabelled):
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.sets(st.sampled_from(parts), max_size=6), st.sets(st.sampled_from(parts), max_size=2),
+           st.sets(st.sampled_from(parts), max_size=2), st.booleans())
+    @example(set(), {last[0]}, set(), False)  # the last scenario given a second label: alike but for that
+    @example(set(), {last[1]}, {last[2]}, True)
+    def judged_alike(dropped, relabelled, said_again, untyped):
         broken = [t for i, t in enumerate(own) if i not in dropped]
         broken += [(own[i][0], LABEL, text(f"another label {i}")) for i in relabelled]
+        broken += [(nodes[(nodes.index(own[i][0]) + 1) % len(nodes)], own[i][1], own[i][2]) for i in said_again]
+        linked = context[:-1] if untyped else context
         subjects = {s[1:-1] for s, _, _ in broken}
-        expected = sorted({v for v in check(graph_from_ntriples(ntriples([*broken, *context])))
+        expected = sorted({v for v in check(graph_from_ntriples(ntriples([*broken, *linked])))
                            if v.focus in subjects})
-        assert check_units([(broken, context)])[0] == expected
+        assert check_units([(broken, linked)])[0] == expected
 
     judged_alike()
