@@ -19,8 +19,8 @@ from itertools import count
 
 from .gaps import Gap, own_label
 from .output import csv_lines, json_bytes, json_row, safe_joined, safe_text
-from .report import (CSV_HEADERS, ORDERS, _dream_heading, _gap_lines, _heading_line, _markdown_cell, _markdown_head,
-                     _markdown_row, csv_rows, grouped, terminal_text)
+from .report import (CSV_HEADERS, ORDERS, csv_rows, dream_heading, gap_lines, grouped, heading_line, markdown_cell,
+                     markdown_head, markdown_row, terminal_text)
 from .snapshot import Snapshot
 from .store import Store
 
@@ -72,7 +72,7 @@ def text_table(found: list[Gap], last: list[Gap] | None = None, last_table: dict
 
     for number, (_, heading, items) in enumerate(groups):
         copied()
-        head = ("\n" * (number > 0) + _heading_line(heading, len(items)) + "\n").encode("utf-8")
+        head = ("\n" * (number > 0) + heading_line(heading, len(items)) + "\n").encode("utf-8")
         pieces.append(head)
         at += len(head)
         for gap in items:
@@ -81,7 +81,7 @@ def text_table(found: list[Gap], last: list[Gap] | None = None, last_table: dict
                 i = None
             if i is None:
                 copied()
-                piece = "".join(line + "\n" for line in _gap_lines(gap, "kind", 5)).encode("utf-8")
+                piece = "".join(line + "\n" for line in gap_lines(gap, "kind", 5)).encode("utf-8")
                 pieces.append(piece)
                 size = len(piece)
             else:
@@ -190,8 +190,8 @@ def _markdown_rows(since: _Since) -> dict:
     made, cells = [], []
     for gap in since.new("markdown"):
         start = len(f"| {gap.score} | ".encode("utf-8"))
-        cells.append((start, start + len(safe_text(_markdown_cell(f"`{gap.node}`"), multiline=True).encode("utf-8"))))
-        made.append(safe_text(_markdown_row(gap, gap.node) + "\n", multiline=True).encode("utf-8"))
+        cells.append((start, start + len(safe_text(markdown_cell(f"`{gap.node}`"), multiline=True).encode("utf-8"))))
+        made.append(safe_text(markdown_row(gap, gap.node) + "\n", multiline=True).encode("utf-8"))
     return {**_kept_rows("markdown", made, since),
             "markdown-cells": since.column("markdown-cells", cells, width=2)}
 
@@ -201,7 +201,7 @@ def _columns(since: _Since) -> dict:
     gaps grouped by kind: the kinds' names and how many gaps each has (``kind-names``, ``kind-sizes``), each
     gap's score (``scores``), dream (``nodes``: a number of ``names``, which has each dream's name, with
     how many bytes it takes made safe to print in ``node-sizes``) and what heads its dream's group when it
-    is the first gap there (``head-of``: a number of ``heads``, see :func:`_dream_heading`). The columns of
+    is the first gap there (``head-of``: a number of ``heads``, see :func:`dream_heading`). The columns of
     the gaps the last table has are its (see :class:`_Since`): only a new gap is looked at (at 100,000
     articles the 111,000 gaps' columns took 0.17 s from the gaps, 0.02 s from the last table). Names and
     headings no gap has are left in up to a fifth of them."""
@@ -214,7 +214,7 @@ def _columns(since: _Since) -> dict:
     fresh = since.new("nodes")
     number, head, known = _Numbering(names, len(fresh)), _Numbering(heads, len(fresh)), len(names)
     nodes = since.column("nodes", [number(gap.node) for gap in fresh])
-    head_of = since.column("head-of", [head(_dream_heading(gap.node, own_label(gap))) for gap in fresh])
+    head_of = since.column("head-of", [head(dream_heading(gap.node, own_label(gap))) for gap in fresh])
     scores = since.column("scores", [gap.score for gap in fresh], np.float64)
     if len(names) > known:  # the bytes of each new name made safe (all at once: a build's are all new)
         sizes += map(len, safe_joined(names[known:]).encode("utf-8").split(b"\n"))
@@ -315,7 +315,7 @@ def kept_report(source: Store | Snapshot, by: str = "kind", kinds: tuple[str, ..
     if by == "kind":  # each kind's gaps are one piece of the kept text
         firsts = (np.cumsum(sizes) - sizes).tolist()
         starts, ends = starts.tolist(), ends.tolist()
-        return b"".join(f"\n{_heading_line(kind, size)}\n".encode("utf-8") + text[starts[first]:ends[first + size - 1]]
+        return b"".join(f"\n{heading_line(kind, size)}\n".encode("utf-8") + text[starts[first]:ends[first + size - 1]]
                         for kind, size, first in zip(names, sizes.tolist(), firsts) if kind in counts and size), counts
     scores = table["scores"][chosen]
     named = _name_starts(scores, starts[chosen])  # where the dream's name is in the line naming each gap
@@ -323,14 +323,14 @@ def kept_report(source: Store | Snapshot, by: str = "kind", kinds: tuple[str, ..
     if by == "score":
         order = np.argsort(-scores, kind="stable")
         at = chosen[order]
-        heading = _heading_line("every gap, highest score first", len(at))
+        heading = heading_line("every gap, highest score first", len(at))
         between = [kind_names[k] + b" " for k in kind_of[at].tolist()]
         return _laid(text, heading, [starts[at], named[order], named[order], ends[at]], between, [len(at)]), counts
     nodes = table["nodes"][chosen]
     order, _, numbers, firsts = dream_order(nodes, scores)
     at = chosen[order]
     heads = table["heads"]
-    headings = safe_joined([_heading_line(heads[head], number, str) for head, number in zip(
+    headings = safe_joined([heading_line(heads[head], number, str) for head, number in zip(
         table["head-of"][chosen[firsts]].tolist(), numbers.tolist())]).encode("utf-8").split(b"\n")
     name_ends = named[order] + table["node-sizes"][nodes[order]]
     between = [kind_names[k] for k in kind_of[at].tolist()]
@@ -429,7 +429,7 @@ def kept_markdown(source: Store | Snapshot, by: str = "kind", kinds: tuple[str, 
                 + row[end:] for row, (start, end), kind in zip(rows, cells, kind_of[chosen].tolist())]
     pieces, at = [b"# Content gaps\n"], 0
     for heading, number in groups:
-        pieces.append(safe_text("\n" + _markdown_head(heading, number, by) + "\n", multiline=True).encode("utf-8"))
+        pieces.append(safe_text("\n" + markdown_head(heading, number, by) + "\n", multiline=True).encode("utf-8"))
         pieces += rows[at:at + number]
         at += number
     return b"".join(pieces), counts

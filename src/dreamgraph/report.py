@@ -50,10 +50,10 @@ def grouped(found: list[Gap], by: str = "kind") -> list[tuple[str, str, list[Gap
         for gap in found:
             groups.setdefault(gap.kind, []).append(gap)
         return [(kind, kind, items) for kind, items in groups.items()]
-    return [(node, _dream_heading(node, own_label(first)), items) for node, first, items in _by_dream(found)]
+    return [(node, dream_heading(node, own_label(first)), items) for node, first, items in _by_dream(found)]
 
 
-def _dream_heading(node: str, label: str | None) -> str:
+def dream_heading(node: str, label: str | None) -> str:
     """Return what heads a dream's (or a cluster's) group by dream: its name and the label its first gap in
     the ranked order gives it (see :func:`dreamgraph.gaps.own_label`), or its name alone."""
     return node if label is None else f"{node}: {label}"
@@ -103,18 +103,18 @@ def _lines(found: list[Gap], by: str, evidence: int, safe: Callable[[str], str])
     for _, heading, items in grouped(found, by):
         if lines:
             lines.append("")
-        lines.append(_heading_line(heading, len(items), safe))
+        lines.append(heading_line(heading, len(items), safe))
         for gap in items:
-            lines.extend(_gap_lines(gap, by, evidence, safe))
+            lines.extend(gap_lines(gap, by, evidence, safe))
     return lines
 
 
-def _heading_line(heading: str, number: int, safe: Callable[[str], str] = safe_text) -> str:
+def heading_line(heading: str, number: int, safe: Callable[[str], str] = safe_text) -> str:
     """Return the line that heads a group of ``number`` gaps in :func:`text_lines` (made by ``safe``)."""
     return safe(f"{heading} ({number})")
 
 
-def _gap_lines(gap: Gap, by: str, evidence: int, safe: Callable[[str], str] = safe_text) -> list[str]:
+def gap_lines(gap: Gap, by: str, evidence: int, safe: Callable[[str], str] = safe_text) -> list[str]:
     """Return the lines of one gap in :func:`text_lines` (each made by ``safe``)."""
     lines = [safe(_naming_line(gap, by))]
     lines.extend(safe(f"           {where(e)}"[:160]) for e in gap.evidence[:evidence])
@@ -145,25 +145,25 @@ def markdown(found: list[Gap], by: str = "kind") -> str:
     if not found:
         lines.append("No gaps found.")
     for _, heading, items in grouped(found, by) if found else ():  # (by score, one group: of none)
-        lines += _markdown_head(heading, len(items), by).split("\n")
-        lines += [_markdown_row(gap, _about(gap, by)) for gap in items]
+        lines += markdown_head(heading, len(items), by).split("\n")
+        lines += [markdown_row(gap, _about(gap, by)) for gap in items]
         lines.append("")
     return safe_text("\n".join(lines).rstrip() + "\n", multiline=True)
 
 
-def _markdown_head(heading: str, number: int, by: str) -> str:
+def markdown_head(heading: str, number: int, by: str) -> str:
     """Return the lines that head a group of ``number`` gaps in :func:`markdown` (not made safe yet)."""
     first = {"kind": "node", "dream": "kind"}.get(by, "kind node")
     return f"## {heading} ({number})\n\n| score | {first} | action | evidence |\n|---|---|---|---|"
 
 
-def _markdown_row(gap: Gap, about: str) -> str:
+def markdown_row(gap: Gap, about: str) -> str:
     """Return a gap's row in :func:`markdown`, the cell naming it holding ``about`` (not made safe yet)."""
-    return (f"| {gap.score} | {_markdown_cell(f'`{about}`')} | {_markdown_cell(gap.action)} | "
-            f"{_markdown_cell('<br>'.join([where(e, link=True) for e in gap.evidence]))} |")
+    return (f"| {gap.score} | {markdown_cell(f'`{about}`')} | {markdown_cell(gap.action)} | "
+            f"{markdown_cell('<br>'.join([where(e, link=True) for e in gap.evidence]))} |")
 
 
-def _markdown_cell(text: str) -> str:
+def markdown_cell(text: str) -> str:
     """Return text as a cell of a Markdown table: its bars escaped, its line breaks made spaces (a score,
     a number, needs neither)."""
     return text.replace("|", "\\|").replace("\n", " ")
