@@ -336,3 +336,37 @@ def test_a_streamed_load_whose_graph_file_fails_leaves_nothing_and_no_file_open(
     assert loaded_digest(tmp_path / STORE_DIR) == layout[0] and store_is_current(tmp_path / "dreamgraph.ttl",
                                                                                   tmp_path / STORE_DIR)
     assert sorted(p.name for p in tmp_path.iterdir()) == [STORE_DIR, "dreamgraph.ttl"]
+
+
+@pytest.mark.parametrize("how", ["written", "streamed", "from the file"])
+def test_a_store_loaded_from_much_turtle_is_compacted_once_loaded_and_a_small_one_is_not(tmp_path, monkeypatch, how):
+    """The bulk load of a large library is compacted as the build makes it: left as loaded, the rebuilds that
+    follow compacted it piecemeal (after a full build of 100,000 articles, the next four took 9.7-15.6 s,
+    against 8.9-9.1 s after a compaction). Each way a store is loaded measures the Turtle it was given."""
+    import dreamgraph.store as store_module
+    from dreamgraph.store import StreamedLoad, changing, finish_streamed_load, load_store_folder
+
+    compacted = []
+    real = store_module._compact
+    monkeypatch.setattr(store_module, "_compact", lambda store: compacted.append(len(store)) or real(store))
+    for limit, expected in ((1 << 40, []), (1, [50])):
+        monkeypatch.setattr(store_module, "COMPACTED_FROM", limit)
+        turtle, folder = tmp_path / f"{limit}.ttl", tmp_path / f"store-{limit}"
+        if how == "written":
+            write_and_load_store_folder(turtle, _pieces(50), folder)
+        elif how == "streamed":
+            pieces = list(_pieces(50))
+            starts = [0, *itertools.accumulate(len(p) for p in pieces[:-1])]
+            load = StreamedLoad(folder)
+            for piece in pieces:
+                load.feed(piece)
+            load.end()
+            finish_streamed_load(load, turtle, pieces, changing((), ()), None,
+                                 (pieces_digest((len(p), hashlib.sha256(p).hexdigest()) for p in pieces), starts))
+            load.abort()  # as the build does, whatever happened (nothing once in place)
+        else:
+            turtle.write_bytes(b"".join(_pieces(50)))
+            load_store_folder(turtle, folder)
+        assert compacted == expected, (limit, compacted)
+        compacted.clear()
+        assert turtle.exists() and store_is_current(turtle, folder)
