@@ -625,7 +625,8 @@ def _bulk_load(store: ox.Store, path: str, size: Callable[[], int] = lambda: 0) 
     s, a scan of all 18 million triples 5.7 s either way), but a large store left as its bulk load made it
     is compacted by the rebuilds that follow instead, whose small changes set off merges with its files:
     after a full build of 100,000 articles the next rebuilds took 12.05, 9.69, 9.89 and 15.63 s; with the
-    store compacted as the build made it, 10.65, 9.07, 8.93 and 8.92 s (the build 237 s against 231-233 s).
+    store compacted as the build made it, 10.65, 9.07, 8.93 and 8.92 s, and after another, 9.1-11.1 s in six
+    (the build 234-237 s against 231-233 s).
     A small store is left as loaded (at 10,000 articles compaction took 2.3 s of a 19 s build, on its
     critical path, and the rebuilds after it were as quick without).
     """
