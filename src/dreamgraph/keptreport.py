@@ -352,7 +352,7 @@ def kept_csv(source: Store | Snapshot, by: str = "kind", kinds: tuple[str, ...] 
     kept = _kept_rows_in_order(source, "csv", by, kinds)
     if kept is None:
         return None
-    rows, _, counts = kept
+    rows, _, counts, _ = kept
     return ",".join(CSV_HEADERS).encode("utf-8") + b"\n" + b"".join(rows), counts
 
 
@@ -374,13 +374,12 @@ def kept_json(source: Store | Snapshot, by: str = "kind", kinds: tuple[str, ...]
     kept = _kept_rows_in_order(source, "json", by, kinds)
     if kept is None:
         return None
-    rows, table, counts = kept
+    rows, table, counts, (_, _, dreams) = kept
     if by == "dream":
         import numpy as np
 
-        _, chosen = _chosen(table, counts)
-        _, _, numbers, firsts = dream_order(table["nodes"][chosen], table["scores"][chosen])
-        names = [table["names"][node] for node in table["nodes"][chosen[firsts]].tolist()]
+        numbers, firsts = dreams
+        names = [table["names"][node] for node in table["nodes"][firsts].tolist()]
         ends = np.cumsum(numbers).tolist()
         rows = [b'{"node":%s,"gaps":[%s]}' % (json_bytes(name), b",".join(rows[end - number:end]))
                 for name, number, end in zip(names, numbers.tolist(), ends)]
@@ -405,23 +404,17 @@ def kept_markdown(source: Store | Snapshot, by: str = "kind", kinds: tuple[str, 
     kept = _kept_rows_in_order(source, "markdown", by, kinds)
     if kept is None:
         return None
-    rows, table, counts = kept
+    rows, table, counts, (kind_of, chosen, dreams) = kept
     if not rows:
         return b"# Content gaps\n\nNo gaps found.\n", counts
-    import numpy as np
-
     names = table["kind-names"]
-    kind_of, chosen = _chosen(table, counts)
     if by == "kind":
         groups = [(kind, counts[kind]) for kind in names if counts.get(kind)]
     elif by == "score":
         groups = [("every gap, highest score first", len(rows))]
-        chosen = chosen[np.argsort(-table["scores"][chosen], kind="stable")]
     else:
-        order, _, numbers, firsts = dream_order(table["nodes"][chosen], table["scores"][chosen])
-        groups = list(zip([table["heads"][head] for head in table["head-of"][chosen[firsts]].tolist()],
-                          numbers.tolist()))
-        chosen = chosen[order]
+        numbers, firsts = dreams
+        groups = list(zip([table["heads"][head] for head in table["head-of"][firsts].tolist()], numbers.tolist()))
     if by != "kind":  # the cell naming each gap: its kind (by dream), its kind and dream (by score)
         kinds_named = [safe_text(kind).encode("utf-8") for kind in names]
         cells = table["markdown-cells"][chosen].tolist()
@@ -461,25 +454,31 @@ def _chosen(table: dict, kinds) -> tuple:
 
 
 def _kept_rows_in_order(source: Store | Snapshot, name: str, by: str, kinds: tuple[str, ...]
-                        ) -> tuple[list[bytes], dict, dict[str, int]] | None:
+                        ) -> tuple[list[bytes], dict, dict[str, int], tuple] | None:
     """Return the rows in the format ``name`` the build kept (see :func:`_kept_rows`) of the gaps of
     ``kinds`` (all when none) in the order ``by`` (by dream, each dream's gaps one after another: see
-    :func:`dream_order`), the kept table, and how many gaps of each kind there are; None when not kept."""
+    :func:`dream_order`), the kept table, how many gaps of each kind there are, and the order: the number
+    of each gap's kind (see :func:`_chosen`), the chosen gaps' places in the table in that order, and by
+    dream how many gaps each dream has and the place of its first gap (else None); None when not kept."""
     kept = _kept_table(source, name, by, kinds)
     if kept is None:
         return None
     import numpy as np
 
     table, counts = kept
-    _, chosen = _chosen(table, counts)
+    kind_of, chosen = _chosen(table, counts)
+    dreams = None
     if by == "score":
         chosen = chosen[np.argsort(-table["scores"][chosen], kind="stable")]
     elif by == "dream":
-        chosen = chosen[dream_order(table["nodes"][chosen], table["scores"][chosen])[0]]
+        order, _, numbers, firsts = dream_order(table["nodes"][chosen], table["scores"][chosen])
+        dreams = (numbers, chosen[firsts])
+        chosen = chosen[order]
     ends = np.cumsum(table[f"{name}-sizes"])
     starts = ends - table[f"{name}-sizes"]
     text = table[name]
-    return [text[start:end] for start, end in zip(starts[chosen].tolist(), ends[chosen].tolist())], table, counts
+    rows = [text[start:end] for start, end in zip(starts[chosen].tolist(), ends[chosen].tolist())]
+    return rows, table, counts, (kind_of, chosen, dreams)
 
 
 def _name_starts(scores, starts):
