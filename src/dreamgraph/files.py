@@ -204,9 +204,13 @@ GRAPH_PAST_CACHE = 1 << 30  # a graph file of this many bytes or more that a who
 # disk on a machine of this project's, 126 MB (10,000 articles) took 0.19 s through the cache against 0.35 s
 # past it, 300 MB 0.43-0.47 s against 0.51-0.79 s, 600 MB 0.89-0.97 s against 1.19-1.47 s, 1.28 GB 2.4-3.3 s
 # against 2.0-3.2 s (and 1.4 GB 9-17 s against 1.1 s on an earlier machine type, in a build's large process)
-PATCHED_PAST_CACHE = 4 << 30  # the same for a graph file a patch writes (its process is small: 1 GB at
-# 100,000 articles): a text edit at 100,000 took 7.3 s with the 1.28 GB file through the cache against 9.6 s
-# past it (A/B 0.76, six pairs; 0.90 in five more)
+PATCHED_PAST_CACHE = GRAPH_PAST_CACHE  # the same for a graph file a patch writes. Through the cache, a 1.28
+# GB file (100,000 articles) went into memory the machine had to hand over afresh (the last file's, freed),
+# at 0.15-0.4 GB/s, with the tables' work beside it: 2.4-7 s, the end of the patch waiting on it, the
+# first after a full build most. Past it: 2.7-3.3 s, done before the tables. From the command line, in
+# blocks (through / past): a text edit 5.0 / 4.3 s (medians of twelve), an article added or taken out 7.8 /
+# 7.1 s, the first three added and taken out after a full build 8.3 / 7.0 s (6.4-8.3 s past, 7.4-9.4
+# through). (An earlier session, with other code around the write, measured the opposite: 7.3 against 9.6 s.)
 _CHUNKS = threading.local()
 
 
