@@ -210,7 +210,8 @@ PATCHED_PAST_CACHE = GRAPH_PAST_CACHE  # the same for a graph file a patch write
 # first after a full build most. Past it: 2.7-3.3 s, done before the tables. From the command line, in
 # blocks (through / past): a text edit 5.0 / 4.3 s (medians of twelve), an article added or taken out 7.8 /
 # 7.1 s, the first three added and taken out after a full build 8.3 / 7.0 s (6.4-8.3 s past, 7.4-9.4
-# through). (An earlier session, with other code around the write, measured the opposite: 7.3 against 9.6 s.)
+# through). The thirty-fourth session, with other code around the write, measured the opposite (7.3
+# against 9.6 s).
 _CHUNKS = threading.local()
 
 

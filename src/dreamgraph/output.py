@@ -16,6 +16,7 @@ import json
 import re
 import sys
 from functools import lru_cache
+from itertools import chain
 
 import click
 import orjson
@@ -89,17 +90,30 @@ def _cell(value) -> str:
 
 def _clip(text: str, width: int) -> str:
     """Return ``text`` on one line, cut to ``width`` terminal cells (a CJK character or an emoji takes two)."""
+    text = " ".join(text.split()) if "\n" in text else text
+    if text.isascii() and text.isprintable():  # a cell each character (most cells: no table to look in)
+        return text if len(text) <= width else text[:width - 1] + "…"
     from rich.cells import cell_len, set_cell_size
 
-    text = " ".join(text.split()) if "\n" in text else text
     return text if cell_len(text) <= width else set_cell_size(text, width - 1) + "…"
+
+
+def _width(text: str) -> int:
+    """Return how many terminal cells ``text`` takes: its length when it is printable ASCII.
+
+    >>> _width("dream"), _width("夢"), _width("a\\tb")
+    (5, 2, 2)
+    """
+    if text.isascii() and text.isprintable():
+        return len(text)
+    from rich.cells import cell_len
+
+    return cell_len(text)
 
 
 def _pad(text: str, width: int) -> str:
     """Return ``text`` padded with spaces to ``width`` terminal cells."""
-    from rich.cells import cell_len
-
-    return text + " " * (width - cell_len(text))
+    return text + " " * (width - _width(text))
 
 
 def json_bytes(item) -> bytes:
@@ -148,10 +162,11 @@ def echo_table(headers: list[str], rows: list, fmt: str = "table", max_width: in
         echo_data(csv_text(headers, rows if isinstance(rows, list) else list(rows), "," if fmt == "csv" else "\t"),
                   nl=False)
         return
-    from rich.cells import cell_len
-
-    cells = [[_clip(safe_text(_cell(v)), max_width) for v in row] for row in rows]
-    widths = [max([cell_len(h)] + [cell_len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    cells = [[_cell(v) for v in row] for row in rows]
+    if _CONTROL_WITH_NEWLINES.search("".join(chain.from_iterable(cells))):  # (one search: most tables have none)
+        cells = [[safe_text(text) for text in row] for row in cells]
+    cells = [[_clip(text, max_width) for text in row] for row in cells]
+    widths = [max([_width(h)] + [_width(r[i]) for r in cells]) for i, h in enumerate(headers)]
     lines = ["  ".join(_pad(h, w) for h, w in zip(headers, widths)).rstrip(), "  ".join("-" * w for w in widths)]
     lines.extend("  ".join(_pad(c, w) for c, w in zip(row, widths)).rstrip() for row in cells)
     click.echo("\n".join(lines))  # at once: one write, not one per row
