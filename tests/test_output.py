@@ -2,6 +2,8 @@
 
 import json
 
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from rich.cells import cell_len
 
 from dreamgraph import output
@@ -21,6 +23,27 @@ def test_a_long_cell_is_cut_to_its_width_in_cells(capsys):
     echo_table(["x"], [("夢" * 50,)], max_width=10)
     row = capsys.readouterr().out.splitlines()[2]
     assert cell_len(row) <= 10 and row.endswith("…")
+
+
+@given(st.text(st.characters(codec="utf-8"), max_size=40), st.integers(1, 30))
+@example("a\tb" * 10, 5)  # a tab takes no cell: not measured by length
+@example("x" * 12, 12)
+@settings(max_examples=400)
+def test_a_cell_is_measured_and_cut_as_rich_measures_and_cuts_it(text, width):
+    """The length of printable ASCII stands for its width in cells; any other text is measured by rich."""
+    from rich.cells import set_cell_size
+
+    assert output._width(text) == cell_len(text)
+    one_line = " ".join(text.split()) if "\n" in text else text
+    assert output._clip(text, width) == (one_line if cell_len(one_line) <= width
+                                          else set_cell_size(one_line, width - 1) + "…")
+
+
+def test_a_table_with_a_control_character_anywhere_has_that_cell_escaped_and_the_others_as_they_are(capsys):
+    echo_table(["a", "b"], [("plain", "red \x1b[31m"), ("tab\there", "夢")])
+    lines = capsys.readouterr().out.splitlines()
+    assert "red \\x1b[31m" in lines[2] and "\x1b" not in "".join(lines)
+    assert lines[3].startswith("tab\there")
 
 
 def test_json_lines_read_back_as_what_was_written_even_what_orjson_refuses():
