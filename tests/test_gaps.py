@@ -621,13 +621,19 @@ def _pairs_by_hand(arrays: list, threshold: float, most_shared: int = 50) -> lis
     return found
 
 
-def test_near_duplicate_pairs_are_those_compared_pair_by_pair():
+@pytest.mark.parametrize("at_once", [True, False])
+def test_near_duplicate_pairs_are_those_compared_pair_by_pair(monkeypatch, at_once):
     """Only the articles holding one of an article's rarest shingles are compared with it (prefix
     filtering): the pairs found are exactly those of comparing every pair, at any threshold, in a library
-    of families of near-copies of different sizes, unrelated articles and boilerplate many share."""
+    of families of near-copies of different sizes, unrelated articles and boilerplate many share; with the
+    pairs each shingle makes counted at once where they are fewer, or never (``at_once`` False)."""
     import numpy as np
 
+    import dreamgraph.gaps as gaps_module
     from dreamgraph.gaps import _shared_counts, similar_pairs
+
+    if not at_once:
+        monkeypatch.setattr(gaps_module, "PAIRED_AT_ONCE", 0)
 
     rng = np.random.default_rng(5)
     boilerplate = rng.integers(0, 2**63, size=30, dtype=np.uint64)
@@ -662,6 +668,38 @@ def test_near_duplicate_pairs_are_those_compared_pair_by_pair():
     whole = _shared_counts(first, second, numbers, starts)
     assert np.array_equal(whole, _shared_counts(first, second, numbers, starts, chunk=1))
     assert whole.tolist() == [len(set(arrays[a].tolist()) & set(arrays[b].tolist())) for a, b in zip(first, second)]
+
+
+def test_in_a_small_vocabulary_the_pairs_every_shingle_makes_are_counted_at_once(monkeypatch):
+    """Where most articles share shingles with most others (a library written from a small vocabulary), each
+    candidate pair's shingles sorted together took seconds at 1,000 articles (94 million keys for 238,000
+    pairs); the pairs the shared shingles make are fewer (594,000) and are counted at once: the same pairs
+    as comparing every pair by hand, and the candidates' shingles never sorted."""
+    import numpy as np
+
+    import dreamgraph.gaps as gaps_module
+    from dreamgraph.gaps import _pairs_sharing, similar_pairs
+
+    def not_called(*args, **kwargs):
+        raise AssertionError("each candidate pair's shingles were sorted")
+
+    rng = np.random.default_rng(11)
+    vocabulary = rng.integers(0, 2**63, size=150, dtype=np.uint64)
+    arrays = [np.unique(rng.choice(vocabulary, size=int(rng.integers(5, 70)), replace=False)) for _ in range(90)]
+    arrays += [arrays[3][2:], arrays[10][:-1], arrays[10], np.empty(0, dtype=np.uint64)]  # near and exact copies
+    hashes, sizes = np.concatenate(arrays), np.array([len(a) for a in arrays])
+    monkeypatch.setattr(gaps_module, "_shared_counts", not_called)
+    for threshold in (0.0, 0.3, 0.5, 0.9, 1.0):
+        assert similar_pairs(hashes, sizes, threshold) == _pairs_by_hand(arrays, threshold), threshold
+    assert similar_pairs(hashes, sizes, 0.9)  # the copies
+    # the pairs sharing a value, with how many they share, against sets
+    owners = np.repeat(np.arange(len(arrays)), sizes)
+    numbers = np.unique(hashes, return_inverse=True)[1].ravel()
+    first, second, common = _pairs_sharing(numbers, owners, len(arrays))
+    expected = {(a, b): len(set(arrays[a].tolist()) & set(arrays[b].tolist()))
+                for a in range(len(arrays)) for b in range(a + 1, len(arrays))}
+    assert list(zip(first.tolist(), second.tolist(), common.tolist())) == [
+        (a, b, n) for (a, b), n in sorted(expected.items()) if n]
 
 
 def _small_library() -> dict:
