@@ -483,6 +483,38 @@ def test_an_article_taken_out_is_patched_into_what_a_clean_build_makes(library, 
                    lambda f: _replace(f / "flying.txt", "gathers dreams of soaring", "gathers the dreams of soaring"))
 
 
+def test_articles_moving_a_cluster_s_subtitle_across_the_count_it_makes_overlaps_to_are_patched_into_clean_builds(
+        library, tmp_path, monkeypatch):
+    """The pairs of a subtitle more than MOST_SUBTITLED dreams of a cluster carry are no possible overlaps:
+    an article added with it, then taken out, moves the whole group across that number, and a patch finds
+    the pairs of all its dreams again (here: two, then three, then two)."""
+    import dreamgraph.gaps as gaps_module
+
+    monkeypatch.setattr(gaps_module, "MOST_SUBTITLED", 2)
+
+    def swimming(where: str, target: str) -> str:  # one subtitle, one next stage each: alike by the subtitle alone
+        return article(f"Dream About Swimming {where}: Strokes", quick=["Water holds you.", "You float."],
+                       prose="The body cluster gathers dreams of swimming.", next_stages=[("you go on", target, "on")])
+
+    def overlapping() -> list[str]:
+        return sorted(gap.label for gap in Snapshot(open_store(graph)).kept("gaps") if gap.kind == "possible-overlap"
+                      and any("the same subtitle" in e["text"] for e in gap.evidence))
+
+    graph = tmp_path / "graph"
+    (library / "swim-lake.txt").write_text(swimming("In A Lake", "flying"), encoding="utf-8")
+    (library / "swim-pool.txt").write_text(swimming("In A Pool", "nightmares"), encoding="utf-8")
+    build([library], graph)
+    assert overlapping() == ["Swimming In A Lake ~ Swimming In A Pool"]
+    steps = [lambda f: (f / "swim-sea.txt").write_text(swimming("In The Sea", "being watched"), encoding="utf-8"),
+             lambda f: (f / "swim-lake.txt").unlink()]
+    for step, expected in zip(steps, [[], ["Swimming In A Pool ~ Swimming In The Sea"]]):
+        step(library)
+        report = build([library], graph)
+        assert report.store == "patched"
+        assert overlapping() == expected
+        _same_as_a_clean_build(library, graph, tmp_path / "clean", report)
+
+
 RENAMES = {
     # in the body cluster (its only article), linked from night-terrors.txt
     "an article in a cluster, linked to": lambda f: (f / "teeth.txt").rename(f / "teeth-moved.txt"),

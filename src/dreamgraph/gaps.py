@@ -961,12 +961,19 @@ def _positions_of(hashes, values, chunk: int = 1 << 20):
     return np.concatenate(found) if found else np.empty(0, dtype=np.int64)
 
 
+MOST_SUBTITLED = 30  # written dreams of a cluster with one subtitle, at most, for it to make possible overlaps
+
+
 def possible_overlaps(graph: nx.DiGraph, duplicates: set[tuple[str, str]], most_sources: int = 30,
-                      shared_share: float = 0.75, stated: dict[frozenset, list[dict]] | None = None) -> list[Gap]:
+                      shared_share: float = 0.75, stated: dict[frozenset, list[dict]] | None = None,
+                      most_subtitled: int | None = None) -> list[Gap]:
     """Pairs of written dreams of one cluster whose articles overlap without copying each other: they send
     readers to mostly the same next stages (two or more, and ``shared_share`` of all the next stages of
     both), or they carry the same subtitle. Pairs already reported as near-duplicates are left out; so are
-    next stages more than ``most_sources`` articles lead to (a hub, not a sign of overlap). Scored by the two
+    next stages more than ``most_sources`` articles lead to (a hub, not a sign of overlap), and subtitles
+    more than ``most_subtitled`` (:data:`MOST_SUBTITLED`) dreams of a cluster carry (the cluster's, not a
+    sign of overlap: the pairs of 250 numbered variants of each sample article, one subtitle each, made a
+    million gaps at 8,000 articles, and the build grew with their square). Scored by the two
     pages times the share of next stages shared (a half for a shared subtitle alone). Where either page says
     how it differs from the other (``stated``, by :func:`dreamgraph.snapshot.texts.differences`), the
     sentence is shown: the strategist judges whether it is enough.
@@ -982,6 +989,7 @@ def possible_overlaps(graph: nx.DiGraph, duplicates: set[tuple[str, str]], most_
     import numpy as np
     from scipy import sparse
 
+    most_subtitled = MOST_SUBTITLED if most_subtitled is None else most_subtitled
     written = sorted(n for n, stub in graph.nodes(data="stub") if not stub)
     onward = {n: {t for t in graph.successors(n) if t != n} for n in written}
     found: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -1003,12 +1011,10 @@ def possible_overlaps(graph: nx.DiGraph, duplicates: set[tuple[str, str]], most_
         if count >= shared_share * len(both):
             found[a, b].append(f"both lead to {', '.join(sorted(onward[a] & onward[b] - {a, b}))}")
             scores[a, b] = round(count / len(both), 4)
-    by_subtitle: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for node in sorted(written):
-        subtitle = _subtitle(graph, node)
-        for cluster in graph.nodes[node]["clusters"] if subtitle else ():
-            by_subtitle[cluster, subtitle].append(node)
-    for nodes in by_subtitle.values():
+    for nodes in _subtitle_groups((n, graph.nodes[n].get("subtitle"), graph.nodes[n]["clusters"])
+                                  for n in written).values():
+        if len(nodes) > most_subtitled:
+            continue
         for i, a in enumerate(nodes):
             for b in nodes[i + 1:]:
                 found[a, b].append(f"the same subtitle: '{graph.nodes[a]['subtitle']}'")
@@ -1023,6 +1029,21 @@ def possible_overlaps(graph: nx.DiGraph, duplicates: set[tuple[str, str]], most_
 def _subtitle(graph: nx.DiGraph, node: str) -> str:
     """Return a dream's subtitle as possible overlaps compare them (lower case, no spaces around)."""
     return (graph.nodes[node].get("subtitle") or "").strip().lower()
+
+
+def _subtitle_groups(dreams: Iterable[tuple[str, str | None, Iterable[str]]]) -> dict[tuple[str, str], list[str]]:
+    """Return the dreams that carry each subtitle in each cluster, (cluster, subtitle) -> their names in
+    order, from each dream's (name, subtitle, clusters); subtitles compared as :func:`_subtitle` compares them.
+
+    >>> dict(_subtitle_groups([("b", "The Lock ", ["k"]), ("a", "the lock", ["k", "m"]), ("c", None, ["k"])]))
+    {('k', 'the lock'): ['a', 'b'], ('m', 'the lock'): ['a']}
+    """
+    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for node, subtitle, clusters in sorted(dreams, key=itemgetter(0)):
+        subtitle = (subtitle or "").strip().lower()
+        for cluster in clusters if subtitle else ():
+            groups[cluster, subtitle].append(node)
+    return groups
 
 
 def _overlap(graph: nx.DiGraph, a: str, b: str, reasons: list[str], score: float,
@@ -1159,7 +1180,8 @@ def reused_gaps(last_gaps: list[Gap], last: Callable[[str], object], tables: dic
 # gap's node is the dream): an edit that keeps every link changes them for the edited dreams only.
 def relinked_gaps(last_gaps: list[Gap], relinked: set[str], old: Links, graph: nx.DiGraph,
                   last: Callable[[str], object], tables: dict[str, object], most_sources: int = 30,
-                  shared_share: float = 0.75, removed: set[str] = frozenset()) -> dict[str, list[Gap]]:
+                  shared_share: float = 0.75, removed: set[str] = frozenset(),
+                  most_subtitled: int | None = None) -> dict[str, list[Gap]]:
     """Return, for :func:`find_gaps`, the gaps of the kinds in :data:`FROM_THE_PROJECTION` that can be made
     from the last report (``last_gaps``) for a build whose only change to the links is the Next Stages of
     the ``relinked`` dreams (new ones, or stubs written for, among them) and the dreams ``removed`` (no
@@ -1168,8 +1190,9 @@ def relinked_gaps(last_gaps: list[Gap], relinked: set[str], old: Links, graph: n
     the one-way links, those from and into a relinked dream found again (a link into one depends on where
     it leads now); the possible overlaps, those of the pairs with a relinked dream, of the pairs that
     became near-duplicates or stopped being ones, of the pairs whose sentences saying how the two differ
-    changed (an article taken out with its sentences) and of the pairs leading to a next stage a changed
-    link moves across ``most_sources`` (a hub now, or no longer one: counted otherwise) found again.
+    changed (an article taken out with its sentences), of the pairs leading to a next stage a changed
+    link moves across ``most_sources`` (a hub now, or no longer one: counted otherwise) and of the pairs
+    carrying a subtitle whose dreams in a cluster a changed dream moves across ``most_subtitled`` found again.
     ``old`` are the last build's links, ``graph`` this build's projection, ``last`` returns a table of the
     last build and ``tables`` are this build's. At 100,000 articles the two kinds took 1.6 and 1.4 s
     (profiled) to find again.
@@ -1229,6 +1252,21 @@ def relinked_gaps(last_gaps: list[Gap], relinked: set[str], old: Links, graph: n
         if (was <= most_sources) != (spread(target) <= most_sources):  # the pairs leading there: counted otherwise
             leading = sorted(n for n in graph.predecessors(target) if n in written and n != target)
             again.update((a, b) for i, a in enumerate(leading) for b in leading[i + 1:])
+    # the written dreams of each cluster with each subtitle, now, and before for the changed dreams' subtitles:
+    # a subtitle whose dreams in a cluster moved across most_subtitled has their pairs found again
+    most_subtitled = MOST_SUBTITLED if most_subtitled is None else most_subtitled
+    groups = _subtitle_groups((w, subtitle, graph.nodes[w]["clusters"])
+                              for w, subtitle in graph.nodes(data="subtitle") if w in written)
+    moved = {(subtitle or "").strip().lower() for subtitle in (
+        *(graph.nodes[x].get("subtitle") for x in relinked if x in written),
+        *(old.subtitles[old.index[x]] for x in relinked | removed if x in old.index))} - {""}
+    groups_before = _subtitle_groups((slug, subtitle, clusters) for slug, subtitle, clusters, stub
+                                     in zip(old.slugs, old.subtitles, old.clusters, old.stub)
+                                     if not stub and (subtitle or "").strip().lower() in moved)
+    for key in groups_before.keys() | {key for key in groups if key[1] in moved}:
+        if (len(groups_before.get(key, ())) <= most_subtitled) != (len(groups.get(key, ())) <= most_subtitled):
+            held = groups.get(key, [])
+            again.update((a, b) for i, a in enumerate(held) for b in held[i + 1:])
     duplicates = {tuple(gap.label.split(" ~ ")) for gap in near_duplicates(Snapshot(tables=tables), GapSettings())}
     pairs: set[tuple[str, str]] = {pair for pair in again if written.issuperset(pair)}
     subtitles = {x: _subtitle(graph, x) for x in relinked}
@@ -1252,8 +1290,10 @@ def relinked_gaps(last_gaps: list[Gap], relinked: set[str], old: Links, graph: n
         if count >= 2 and count >= shared_share * len(both):
             reasons.append(f"both lead to {', '.join(sorted(common - {a, b}))}")
             score = round(count / len(both), 4)
-        if _subtitle(graph, a) and _subtitle(graph, a) == _subtitle(graph, b) and (
-                set(graph.nodes[a]["clusters"]) & set(graph.nodes[b]["clusters"])):
+        subtitle = _subtitle(graph, a)
+        if subtitle and subtitle == _subtitle(graph, b) and any(
+                len(groups[cluster, subtitle]) <= most_subtitled
+                for cluster in set(graph.nodes[a]["clusters"]) & set(graph.nodes[b]["clusters"])):
             reasons.append(f"the same subtitle: '{graph.nodes[a]['subtitle']}'")
             score = 0.5 if score is None else score
         if reasons and (a, b) not in duplicates and (b, a) not in duplicates:
