@@ -1252,14 +1252,24 @@ def relinked_gaps(last_gaps: list[Gap], relinked: set[str], old: Links, graph: n
         if (was <= most_sources) != (spread(target) <= most_sources):  # the pairs leading there: counted otherwise
             leading = sorted(n for n in graph.predecessors(target) if n in written and n != target)
             again.update((a, b) for i, a in enumerate(leading) for b in leading[i + 1:])
-    # the written dreams of each cluster with each subtitle, now, and before for the changed dreams' subtitles:
-    # a subtitle whose dreams in a cluster moved across most_subtitled has their pairs found again
+    # the written dreams of each cluster with each subtitle, now (for the subtitles asked about: see carrying)
+    # and before, for the changed dreams' subtitles: one whose dreams in a cluster moved across most_subtitled
+    # has their pairs found again
     most_subtitled = MOST_SUBTITLED if most_subtitled is None else most_subtitled
-    groups = _subtitle_groups((w, subtitle, graph.nodes[w]["clusters"])
-                              for w, subtitle in graph.nodes(data="subtitle") if w in written)
+    groups: dict[tuple[str, str], list[str]] = {}
+    scanned: set[str] = set()
+
+    def carrying(subtitles: set[str]) -> None:  # the groups of these subtitles, put in groups
+        if wanted := subtitles - scanned:
+            groups.update(_subtitle_groups((w, subtitle, graph.nodes[w]["clusters"])
+                                           for w, subtitle in graph.nodes(data="subtitle")
+                                           if (subtitle or "").strip().lower() in wanted and w in written))
+            scanned.update(wanted)
+
     moved = {(subtitle or "").strip().lower() for subtitle in (
         *(graph.nodes[x].get("subtitle") for x in relinked if x in written),
         *(old.subtitles[old.index[x]] for x in relinked | removed if x in old.index))} - {""}
+    carrying(moved)
     groups_before = _subtitle_groups((slug, subtitle, clusters) for slug, subtitle, clusters, stub
                                      in zip(old.slugs, old.subtitles, old.clusters, old.stub)
                                      if not stub and (subtitle or "").strip().lower() in moved)
@@ -1282,6 +1292,7 @@ def relinked_gaps(last_gaps: list[Gap], relinked: set[str], old: Links, graph: n
                 pairs.update(tuple(sorted((x, w))) for w in graph.predecessors(target) if w in written and w not in (x, target))
         if subtitles[x]:
             pairs.update(tuple(sorted((x, w))) for w in alike[subtitles[x]] if w != x)
+    carrying({subtitle for a, b in pairs if (subtitle := _subtitle(graph, a)) and subtitle == _subtitle(graph, b)})
     found = []
     for a, b in sorted(pairs):
         reasons, score = [], None
