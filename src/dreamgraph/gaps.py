@@ -1027,8 +1027,13 @@ def possible_overlaps(graph: nx.DiGraph, duplicates: set[tuple[str, str]], most_
 
 
 def _subtitle(graph: nx.DiGraph, node: str) -> str:
-    """Return a dream's subtitle as possible overlaps compare them (lower case, no spaces around)."""
-    return (graph.nodes[node].get("subtitle") or "").strip().lower()
+    """Return a dream's subtitle as possible overlaps compare them (see :func:`_folded`)."""
+    return _folded(graph.nodes[node].get("subtitle"))
+
+
+def _folded(subtitle: str | None) -> str:
+    """Return a subtitle as possible overlaps compare them: lower case, no spaces around ("" for none)."""
+    return (subtitle or "").strip().lower()
 
 
 def _subtitle_groups(dreams: Iterable[tuple[str, str | None, Iterable[str]]]) -> dict[tuple[str, str], list[str]]:
@@ -1040,7 +1045,7 @@ def _subtitle_groups(dreams: Iterable[tuple[str, str | None, Iterable[str]]]) ->
     """
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
     for node, subtitle, clusters in sorted(dreams, key=itemgetter(0)):
-        subtitle = (subtitle or "").strip().lower()
+        subtitle = _folded(subtitle)
         for cluster in clusters if subtitle else ():
             groups[cluster, subtitle].append(node)
     return groups
@@ -1263,35 +1268,29 @@ def relinked_gaps(last_gaps: list[Gap], relinked: set[str], old: Links, graph: n
         if wanted := subtitles - scanned:
             groups.update(_subtitle_groups((w, subtitle, graph.nodes[w]["clusters"])
                                            for w, subtitle in graph.nodes(data="subtitle")
-                                           if (subtitle or "").strip().lower() in wanted and w in written))
+                                           if _folded(subtitle) in wanted and w in written))
             scanned.update(wanted)
 
-    moved = {(subtitle or "").strip().lower() for subtitle in (
+    moved = {_folded(subtitle) for subtitle in (
         *(graph.nodes[x].get("subtitle") for x in relinked if x in written),
         *(old.subtitles[old.index[x]] for x in relinked | removed if x in old.index))} - {""}
     carrying(moved)
     groups_before = _subtitle_groups((slug, subtitle, clusters) for slug, subtitle, clusters, stub
                                      in zip(old.slugs, old.subtitles, old.clusters, old.stub)
-                                     if not stub and (subtitle or "").strip().lower() in moved)
+                                     if not stub and _folded(subtitle) in moved)
     for key in groups_before.keys() | {key for key in groups if key[1] in moved}:
         if (len(groups_before.get(key, ())) <= most_subtitled) != (len(groups.get(key, ())) <= most_subtitled):
             held = groups.get(key, [])
             again.update((a, b) for i, a in enumerate(held) for b in held[i + 1:])
     duplicates = {tuple(gap.label.split(" ~ ")) for gap in near_duplicates(Snapshot(tables=tables), GapSettings())}
     pairs: set[tuple[str, str]] = {pair for pair in again if written.issuperset(pair)}
-    subtitles = {x: _subtitle(graph, x) for x in relinked}
-    wanted = {subtitle for subtitle in subtitles.values() if subtitle}
-    alike: dict[str, list[str]] = defaultdict(list)  # the written dreams with a relinked one's subtitle
-    for w, subtitle in graph.nodes(data="subtitle") if wanted else ():
-        subtitle = (subtitle or "").strip().lower()  # (as _subtitle compares them)
-        if subtitle in wanted and w in written:
-            alike[subtitle].append(w)
     for x in relinked:
         for target in onward(x):
             if spread(target) <= most_sources:
                 pairs.update(tuple(sorted((x, w))) for w in graph.predecessors(target) if w in written and w not in (x, target))
-        if subtitles[x]:
-            pairs.update(tuple(sorted((x, w))) for w in alike[subtitles[x]] if w != x)
+        if subtitle := _subtitle(graph, x):  # the written dreams of its clusters with its subtitle (in moved)
+            pairs.update(tuple(sorted((x, w))) for cluster in graph.nodes[x]["clusters"]
+                         for w in groups.get((cluster, subtitle), ()) if w != x)
     carrying({subtitle for a, b in pairs if (subtitle := _subtitle(graph, a)) and subtitle == _subtitle(graph, b)})
     found = []
     for a, b in sorted(pairs):
