@@ -626,7 +626,9 @@ def _bulk_load(store: ox.Store, path: str, size: Callable[[], int] = lambda: 0) 
     is compacted by the rebuilds that follow instead, whose small changes set off merges with its files:
     after a full build of 100,000 articles the next rebuilds took 12.05, 9.69, 9.89 and 15.63 s; with the
     store compacted as the build made it, 10.65, 9.07, 8.93 and 8.92 s, and after another, 9.1-11.1 s in six
-    (the build 234-237 s against 231-233 s).
+    (the build 234-237 s against 231-233 s). Both were measured while a patch wrote its graph file through
+    the page cache, most of those seconds (see :data:`dreamgraph.files.PATCHED_PAST_CACHE`); what the
+    compaction saves since is not measured again.
     A small store is left as loaded (at 10,000 articles compaction took 2.3 s of a 19 s build, on its
     critical path, and the rebuilds after it were as quick without).
     """
