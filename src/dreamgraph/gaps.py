@@ -479,8 +479,10 @@ def similar_pairs(hashes, sizes, threshold: float, most_shared: int = 50) -> lis
     sizes = np.asarray(sizes, dtype=np.int64)
     numbers, by_value, spread = _grouped(hashes)
     # an article's shingles are distinct: ``spread`` counts the articles holding each
-    counts = ((spread > 1) & (spread <= most_shared))[numbers]
-    kept = spread[(spread > 1) & (spread <= most_shared)].astype(np.int64)  # each counted shingle's articles
+    counting = (spread > 1) & (spread <= most_shared)  # each distinct shingle's: counted or not
+    counts = counting[numbers]
+    kept = spread[counting].astype(np.int64)  # the articles holding each counted shingle
+    del counting
     numbers = numbers[counts]  # each article's counted shingles, and their articles
     ends = np.cumsum(sizes)  # where each article's shingles end
     mine = np.searchsorted(ends, np.flatnonzero(counts), "right").astype(np.int32)
